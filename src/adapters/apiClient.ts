@@ -1,0 +1,233 @@
+import type { TokenCredential } from '@azure/core-auth';
+import {
+  bearerTokenAuthenticationPolicy,
+  createDefaultHttpClient,
+  createEmptyPipeline,
+  createHttpHeaders,
+  createPipelineRequest,
+  decompressResponsePolicy,
+  isRestError,
+  retryPolicy,
+  RestError,
+  userAgentPolicy,
+  type HttpClient,
+  type Pipeline,
+  type PipelinePolicy,
+  type PipelineResponse,
+  type RetryStrategy,
+} from '@azure/core-rest-pipeline';
+import { calculateRetryDelay } from '@azure/core-util';
+import type { HttpConfig } from '../config';
+import { ConcurrencyLimit } from '../core/concurrencyLimit';
+import { MonitorError } from '../core/errors';
+
+/**
+ * A JSON client for one Microsoft API, built on the Azure SDK's own HTTP pipeline
+ * (@azure/core-rest-pipeline): its retry loop, jittered exponential delays, bearer-token
+ * policy (token caching and refresh through any @azure/identity credential) and gzip
+ * handling. What is ours is only the policy the monitor needs on top: exactly which
+ * answers are retried, a timeout per attempt, a cap on in-flight requests, and errors
+ * that name the service and path without leaking tokens or query strings.
+ */
+export interface ApiClientOptions {
+  service: string;
+  baseUrl: string;
+  scope: string;
+  credential: TokenCredential;
+  http: HttpConfig;
+  /** Replaces the Node HTTP client (tests); defaults to the SDK's. */
+  httpClient?: HttpClient;
+}
+
+export interface JsonResponse {
+  body: unknown;
+  status: number;
+  headers: Record<string, string>;
+}
+
+export class ApiError extends MonitorError {
+  constructor(
+    code: string,
+    message: string,
+    readonly service: string,
+    readonly status: number | null,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.name = 'ApiError';
+  }
+}
+
+const retriedStatuses = new Set([429, 500, 502, 503, 504]);
+const retriedErrorCodes = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const attemptTimedOut = 'ETIMEDOUT';
+
+export class ApiClient {
+  private readonly pipeline: Pipeline;
+  private readonly httpClient: HttpClient;
+  private readonly origin: string;
+
+  constructor(private readonly options: ApiClientOptions) {
+    this.origin = new URL(options.baseUrl).origin;
+    this.httpClient = options.httpClient ?? createDefaultHttpClient();
+    this.pipeline = createEmptyPipeline();
+    this.pipeline.addPolicy(userAgentPolicy({ userAgentPrefix: 'partner-mfa-monitor' }));
+    this.pipeline.addPolicy(concurrencyPolicy(new ConcurrencyLimit(options.http.maxConcurrency)));
+    this.pipeline.addPolicy(retryPolicy([retryStrategy(options.http)], { maxRetries: options.http.maxRetries }));
+    // Inside the retry loop: every attempt asks for a token, so an expired one is replaced.
+    this.pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: options.scope }));
+    this.pipeline.addPolicy(attemptTimeoutPolicy(options.http.timeoutMs));
+    this.pipeline.addPolicy(decompressResponsePolicy());
+  }
+
+  /** Resolves a path or absolute URL against the base, refusing any other host (a token must not leave). */
+  resolve(pathOrUrl: string): string {
+    const url = /^https?:\/\//i.test(pathOrUrl)
+      ? new URL(pathOrUrl)
+      : new URL(`${this.options.baseUrl}/${pathOrUrl.replace(/^\/+/, '')}`);
+    if (url.origin !== this.origin) {
+      throw new ApiError('UnexpectedLink', `${this.options.service} pointed to another host (${url.origin}); not following it`, this.options.service, null);
+    }
+    return url.toString();
+  }
+
+  async getJson(pathOrUrl: string, options: { headers?: Record<string, string>; abortSignal?: AbortSignal } = {}): Promise<JsonResponse> {
+    const url = this.resolve(pathOrUrl);
+    const where = `${this.options.service} GET ${new URL(url).pathname}`;
+    const request = createPipelineRequest({
+      url,
+      method: 'GET',
+      headers: createHttpHeaders({ Accept: 'application/json', 'Accept-Encoding': 'gzip', ...options.headers }),
+      abortSignal: options.abortSignal,
+    });
+    let response: PipelineResponse;
+    try {
+      response = await this.pipeline.sendRequest(this.httpClient, request);
+    } catch (thrown) {
+      throw this.failure(thrown, where);
+    }
+    const headers = response.headers.toJSON();
+    if (response.status < 200 || response.status >= 300) {
+      throw new ApiError(statusCode(response.status), `${where} answered ${response.status}${serviceErrorSuffix(response)}`, this.options.service, response.status);
+    }
+    try {
+      return { body: JSON.parse(response.bodyAsText ?? ''), status: response.status, headers };
+    } catch (cause) {
+      throw new ApiError('MalformedResponse', `${where} answered ${response.status} with a body that is not valid JSON`, this.options.service, response.status, { cause });
+    }
+  }
+
+  private failure(thrown: unknown, where: string): ApiError {
+    if (thrown instanceof ApiError) return thrown;
+    if (isRestError(thrown)) {
+      if (thrown.code === attemptTimedOut) {
+        return new ApiError('Timeout', `${where} timed out after ${this.options.http.timeoutMs} ms on every attempt`, this.options.service, null);
+      }
+      if (thrown.response) {
+        return new ApiError(statusCode(thrown.response.status), `${where} answered ${thrown.response.status}`, this.options.service, thrown.response.status);
+      }
+      return new ApiError('NetworkError', `${where} failed: ${thrown.code ?? 'network error'}`, this.options.service, null);
+    }
+    const name = (thrown as { name?: unknown } | null)?.name;
+    if (name === 'AbortError') return new ApiError('Aborted', `${where} was cancelled`, this.options.service, null);
+    // Credential failures come from @azure/identity: keep its message (it names the tenant/app, never the secret).
+    if (name === 'CredentialUnavailableError' || name === 'AuthenticationError') {
+      return new ApiError('AuthenticationFailed', `${where}: could not get a token: ${(thrown as Error).message.split('\n')[0]}`, this.options.service, null, { cause: thrown });
+    }
+    return new ApiError('NetworkError', `${where} failed: ${(thrown as Error)?.message ?? 'unknown error'}`, this.options.service, null, { cause: thrown });
+  }
+}
+
+function statusCode(status: number): string {
+  if (status === 400) return 'BadRequest';
+  if (status === 401) return 'Unauthorized';
+  if (status === 403) return 'Forbidden';
+  if (status === 404) return 'NotFound';
+  if (status === 410) return 'Gone';
+  if (status === 429) return 'Throttled';
+  if (status >= 500) return 'ServiceUnavailable';
+  return `Http${status}`;
+}
+
+/** The service's own error code (Graph `error.code`, Partner Center `code`) and request id help support; messages may echo input, so they are left out. */
+function serviceErrorSuffix(response: PipelineResponse): string {
+  const parts: string[] = [];
+  try {
+    const body = JSON.parse(response.bodyAsText ?? '') as { error?: { code?: unknown }; code?: unknown };
+    const code = body.error?.code ?? body.code;
+    if (typeof code === 'string' || typeof code === 'number') parts.push(`code ${String(code).slice(0, 80)}`);
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  const requestId = response.headers.get('request-id') ?? response.headers.get('ms-requestid') ?? response.headers.get('x-ms-request-id');
+  if (requestId) parts.push(`request-id ${requestId.slice(0, 80)}`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+/**
+ * Retries 429/500/502/503/504, timeouts and dropped connections; never other 4xx (they are
+ * answers, not faults). Honours Retry-After (seconds or HTTP date) on any retried status,
+ * otherwise jittered exponential backoff. A Retry-After longer than the configured cap ends
+ * the attempt: waiting past the function's own timeout would lose the whole run silently.
+ */
+function retryStrategy(http: HttpConfig): RetryStrategy {
+  return {
+    name: 'monitorRetryStrategy',
+    retry({ retryCount, response, responseError }) {
+      const status = response?.status;
+      const retriable = status !== undefined ? retriedStatuses.has(status) : retriedErrorCodes.has(responseError?.code ?? '');
+      if (!retriable) return { skipStrategy: true };
+      const retryAfterMs = response ? retryAfter(response) : undefined;
+      if (retryAfterMs !== undefined) {
+        if (retryAfterMs > http.maxRetryAfterMs) return { skipStrategy: true };
+        return { retryAfterInMs: retryAfterMs };
+      }
+      return { retryAfterInMs: calculateRetryDelay(retryCount, { retryDelayInMs: 500, maxRetryDelayInMs: 30_000 }).retryAfterInMs };
+    },
+  };
+}
+
+export function retryAfter(response: PipelineResponse): number | undefined {
+  const value = response.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function concurrencyPolicy(limit: ConcurrencyLimit): PipelinePolicy {
+  return { name: 'concurrencyPolicy', sendRequest: (request, next) => limit.run(() => next(request)) };
+}
+
+/**
+ * The SDK's own `timeout` surfaces as an AbortError, which its retry loop never retries; this
+ * policy times each attempt itself and reports a retriable ETIMEDOUT instead. A cancellation
+ * from the caller still ends everything at once.
+ */
+function attemptTimeoutPolicy(timeoutMs: number): PipelinePolicy {
+  return {
+    name: 'attemptTimeoutPolicy',
+    async sendRequest(request, next) {
+      const callerSignal = request.abortSignal;
+      const controller = new AbortController();
+      const onCallerAbort = (): void => controller.abort();
+      callerSignal?.addEventListener('abort', onCallerAbort);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeoutMs);
+      request.abortSignal = controller.signal;
+      try {
+        return await next(request);
+      } catch (thrown) {
+        if (timedOut) throw new RestError(`attempt timed out after ${timeoutMs} ms`, { code: attemptTimedOut, request });
+        throw thrown;
+      } finally {
+        clearTimeout(timer);
+        callerSignal?.removeEventListener('abort', onCallerAbort);
+        request.abortSignal = callerSignal;
+      }
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import { ConfigurationError } from './core/errors';
+
+/**
+ * The one place that reads settings. Every setting is documented here (and in the README's
+ * table, which a test keeps in step). Reading is lazy and per need: a function asks for the
+ * parts it uses, and a missing or malformed setting fails that function with one message
+ * naming every problem, never the whole app at load.
+ */
+
+export interface SettingDoc {
+  name: string;
+  description: string;
+  default?: string;
+  usedBy: string;
+}
+
+export const settingDocs: readonly SettingDoc[] = [
+  { name: 'TABLES_CONNECTION_STRING', usedBy: 'all functions', description: 'Table Storage connection string (local development, Azurite). One of this or TABLES_ENDPOINT is required.' },
+  { name: 'TABLES_ENDPOINT', usedBy: 'all functions', description: 'Table service URL, e.g. https://ACCOUNT.table.core.windows.net, reached with the managed identity (Azure).' },
+  { name: 'TABLE_PREFIX', usedBy: 'all functions', default: 'mfa', description: 'Prefix of every table name (letters and digits, starting with a letter, at most 40 characters).' },
+  { name: 'GRAPH_BASE_URL', usedBy: 'collectPartnerSecurity, collectRegistrationCounts', default: 'https://graph.microsoft.com', description: 'Microsoft Graph root (https). Tokens are requested for `<GRAPH_BASE_URL>/.default`.' },
+  { name: 'PARTNER_CENTER_BASE_URL', usedBy: 'collectNonMfaPrincipals', default: 'https://api.partnercenter.microsoft.com', description: 'Partner Center API root (https). Tokens are requested for `<PARTNER_CENTER_BASE_URL>/.default`.' },
+  { name: 'AZURE_TENANT_ID', usedBy: 'collectors', description: 'Partner tenant id. Required with a client secret or certificate.' },
+  { name: 'AZURE_CLIENT_ID', usedBy: 'collectors, storage', description: 'App registration client id (with a secret or certificate), or the user-assigned managed identity client id.' },
+  { name: 'AZURE_CLIENT_SECRET', usedBy: 'collectors', description: 'App registration client secret (outside Azure). Without it and without a certificate, the managed identity is used.' },
+  { name: 'AZURE_CLIENT_CERTIFICATE_PATH', usedBy: 'collectors', description: 'PEM certificate with private key for the app registration, instead of a secret.' },
+  { name: 'AZURE_CLIENT_CERTIFICATE_PASSWORD', usedBy: 'collectors', description: 'Password of AZURE_CLIENT_CERTIFICATE_PATH, if it has one.' },
+  { name: 'AZURE_AUTHORITY_HOST', usedBy: 'collectors', default: 'https://login.microsoftonline.com', description: 'Entra authority host (sovereign clouds, or the local simulator).' },
+  { name: 'HTTP_TIMEOUT_SECONDS', usedBy: 'collectors', default: '30', description: 'Timeout of one HTTP attempt to Graph or Partner Center.' },
+  { name: 'HTTP_MAX_RETRIES', usedBy: 'collectors', default: '5', description: 'Retries of one request after 429/500/502/503/504 or a timeout (0-10).' },
+  { name: 'HTTP_MAX_CONCURRENCY', usedBy: 'collectors', default: '4', description: 'Requests in flight at once per API (1-32).' },
+  { name: 'HTTP_MAX_RETRY_AFTER_SECONDS', usedBy: 'collectors', default: '120', description: 'Longest Retry-After the monitor waits; a longer one fails the run instead of outliving the function timeout.' },
+  { name: 'SCHEDULE_PARTNER_SECURITY', usedBy: 'collectPartnerSecurity', default: '0 15 5 * * *', description: 'NCRONTAB (6 fields, UTC) of collectPartnerSecurity. Read by the Functions host.' },
+  { name: 'SCHEDULE_NON_MFA_PRINCIPALS', usedBy: 'collectNonMfaPrincipals', default: '0 0 */6 * * *', description: 'NCRONTAB of collectNonMfaPrincipals; at least daily, since Partner Center keeps only 7 days.' },
+  { name: 'SCHEDULE_REGISTRATION_COUNTS', usedBy: 'collectRegistrationCounts', default: '0 30 5 * * *', description: 'NCRONTAB of collectRegistrationCounts.' },
+  { name: 'PORT', usedBy: 'local host', default: '7071', description: 'Port of the local host (`npm start`) for HTTP functions.' },
+];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface StorageConfig {
+  connectionString: string | null;
+  endpoint: string | null;
+  tablePrefix: string;
+}
+
+export interface IdentityConfig {
+  tenantId: string | null;
+  clientId: string | null;
+  clientSecret: string | null;
+  certificatePath: string | null;
+  certificatePassword: string | null;
+  authorityHost: string | null;
+}
+
+export interface HttpConfig {
+  timeoutMs: number;
+  maxRetries: number;
+  maxConcurrency: number;
+  maxRetryAfterMs: number;
+}
+
+export interface ApiConfig {
+  baseUrl: string;
+  scope: string;
+}
+
+export interface Config {
+  storage: StorageConfig;
+  identity: IdentityConfig;
+  http: HttpConfig;
+  graph: ApiConfig;
+  partnerCenter: ApiConfig;
+}
+
+export type ConfigPart = keyof Config;
+
+/** Reads the parts a function needs; throws one ConfigurationError naming every problem. */
+export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]): Pick<Config, P> {
+  const reader = new SettingsReader(env);
+  const readers: { [K in ConfigPart]: () => Config[K] } = {
+    storage: () => readStorage(reader),
+    identity: () => readIdentity(reader),
+    http: () => readHttp(reader),
+    graph: () => readApi(reader, 'GRAPH_BASE_URL'),
+    partnerCenter: () => readApi(reader, 'PARTNER_CENTER_BASE_URL'),
+  };
+  const config = {} as Pick<Config, P>;
+  for (const part of parts) (config as Record<string, unknown>)[part] = readers[part]();
+  reader.throwIfProblems();
+  return config;
+}
+
+function readStorage(reader: SettingsReader): StorageConfig {
+  const connectionString = reader.optional('TABLES_CONNECTION_STRING');
+  const endpoint = reader.optionalUrl('TABLES_ENDPOINT', { https: true });
+  if (connectionString === null && endpoint === null) {
+    reader.problem('TABLES_CONNECTION_STRING or TABLES_ENDPOINT is required (neither is set)');
+  }
+  if (connectionString !== null && !/(^|;)\s*(TableEndpoint|AccountName|UseDevelopmentStorage)\s*=/i.test(connectionString)) {
+    reader.problem('TABLES_CONNECTION_STRING is not a storage connection string (no TableEndpoint, AccountName or UseDevelopmentStorage)');
+  }
+  const tablePrefix = reader.withDefault('TABLE_PREFIX');
+  if (!/^[A-Za-z][A-Za-z0-9]{0,39}$/.test(tablePrefix)) {
+    reader.problem('TABLE_PREFIX must be 1-40 letters or digits starting with a letter');
+  }
+  return { connectionString, endpoint, tablePrefix };
+}
+
+function readIdentity(reader: SettingsReader): IdentityConfig {
+  const identity: IdentityConfig = {
+    tenantId: reader.optional('AZURE_TENANT_ID'),
+    clientId: reader.optional('AZURE_CLIENT_ID'),
+    clientSecret: reader.optional('AZURE_CLIENT_SECRET'),
+    certificatePath: reader.optional('AZURE_CLIENT_CERTIFICATE_PATH'),
+    certificatePassword: reader.optional('AZURE_CLIENT_CERTIFICATE_PASSWORD'),
+    authorityHost: reader.optionalUrl('AZURE_AUTHORITY_HOST', { https: true }),
+  };
+  if (identity.clientSecret !== null || identity.certificatePath !== null) {
+    const credentialName = identity.clientSecret !== null ? 'AZURE_CLIENT_SECRET' : 'AZURE_CLIENT_CERTIFICATE_PATH';
+    if (identity.tenantId === null) reader.problem(`AZURE_TENANT_ID is required with ${credentialName}`);
+    if (identity.clientId === null) reader.problem(`AZURE_CLIENT_ID is required with ${credentialName}`);
+  }
+  return identity;
+}
+
+function readHttp(reader: SettingsReader): HttpConfig {
+  return {
+    timeoutMs: reader.integer('HTTP_TIMEOUT_SECONDS', 1, 600) * 1000,
+    maxRetries: reader.integer('HTTP_MAX_RETRIES', 0, 10),
+    maxConcurrency: reader.integer('HTTP_MAX_CONCURRENCY', 1, 32),
+    maxRetryAfterMs: reader.integer('HTTP_MAX_RETRY_AFTER_SECONDS', 0, 3600) * 1000,
+  };
+}
+
+function readApi(reader: SettingsReader, name: string): ApiConfig {
+  const baseUrl = (reader.optionalUrl(name, { https: true }) ?? reader.withDefault(name)).replace(/\/+$/, '');
+  return { baseUrl, scope: `${baseUrl}/.default` };
+}
+
+class SettingsReader {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  throwIfProblems(): void {
+    if (this.problems.length > 0) throw new ConfigurationError(this.problems);
+  }
+
+  optional(name: string): string | null {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? null : value;
+  }
+
+  withDefault(name: string): string {
+    const fallback = settingDocs.find((doc) => doc.name === name)?.default;
+    if (fallback === undefined) throw new Error(`Setting ${name} has no documented default`);
+    return this.optional(name) ?? fallback;
+  }
+
+  optionalUrl(name: string, options: { https: boolean }): string | null {
+    const value = this.optional(name);
+    if (value === null) return null;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      this.problem(`${name} is not a valid URL`);
+      return null;
+    }
+    if (options.https && url.protocol !== 'https:') {
+      this.problem(`${name} must be an https:// URL (tokens are never sent over plain http)`);
+      return null;
+    }
+    return value;
+  }
+
+  integer(name: string, min: number, max: number): number {
+    const raw = this.withDefault(name);
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      this.problem(`${name} must be a whole number from ${min} to ${max}`);
+      return Number(settingDocs.find((doc) => doc.name === name)?.default);
+    }
+    return value;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Errors carry a stable `code` that callers (and HTTP mappings) can switch on, and a
+ * message written for an operator. Messages never include secrets, tokens or personal data.
+ */
+export class MonitorError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MonitorError';
+    this.code = code;
+  }
+}
+
+/** Thrown when settings are missing or malformed; lists every problem at once. */
+export class ConfigurationError extends MonitorError {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super('InvalidConfiguration', `Invalid configuration:\n- ${problems.join('\n- ')}`);
+    this.name = 'ConfigurationError';
+    this.problems = problems;
+  }
+}
+
+/** Thrown when a Microsoft API answers with a body that does not have the documented shape. */
+export class PayloadError extends MonitorError {
+  constructor(message: string) {
+    super('UnexpectedPayload', message);
+    this.name = 'PayloadError';
+  }
+}
+
+/** Turns any thrown value into an Error, so logging and ledger code has one shape to handle. */
+export function toError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(typeof thrown === 'string' ? thrown : `Non-error thrown: ${describeType(thrown)}`);
+}
+
+export function errorCode(thrown: unknown): string {
+  if (thrown instanceof MonitorError) return thrown.code;
+  const code = (thrown as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'Unexpected';
+}
+
+function describeType(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}

@@ -1,0 +1,109 @@
+/**
+ * The monitor's domain model: what the Microsoft APIs say, normalised once at the edge so the
+ * rest of the code never meets a quirk. `null` always means "unknown" (missing, unreadable or
+ * not applicable), never zero. Enum values are strings kept exactly as served.
+ */
+
+export type SnapshotSource = 'partnerSecurity' | 'nonMfaPrincipals' | 'registrationCounts';
+export const snapshotSources: readonly SnapshotSource[] = ['partnerSecurity', 'nonMfaPrincipals', 'registrationCounts'];
+
+/** `compliant`, `noncomplaint` (sic), `nonCompliant`, `unknownFutureValue` or anything newer. */
+export type ComplianceStatus = string;
+/** `enabled`, `disabled`, `unknownFutureValue` or anything newer. */
+export type PolicyStatus = string;
+
+export function isCompliant(status: ComplianceStatus | null): boolean {
+  return status === 'compliant';
+}
+
+export interface PartnerSecurityScore {
+  id: string | null;
+  currentScore: number | null;
+  maxScore: number | null;
+  lastRefreshDateTime: string | null;
+  updatedDateTime: string | null;
+}
+
+export interface ScoreHistoryEntry {
+  id: string | null;
+  createdDateTime: string;
+  score: number | null;
+  compliantRequirementsCount: number | null;
+  totalRequirementsCount: number | null;
+}
+
+/** Which documented shape a requirement had; `securityRequirement` also covers unknown future types. */
+export type RequirementKind =
+  | 'customersMfaEnforcedSecurityRequirement'
+  | 'adminsMfaEnforcedSecurityRequirement'
+  | 'mfaEnforcedSecurityRequirement'
+  | 'customersSpendingBudgetSecurityRequirement'
+  | 'responseTimeSecurityRequirement'
+  | 'securityRequirement';
+
+/** Numeric and policy fields of every subtype, flattened: a field a subtype lacks is null. */
+export interface RequirementMeasures {
+  totalTenantCount: number | null;
+  compliantTenantCount: number | null;
+  totalAdminsCount: number | null;
+  adminsRequiredNotUsingMfaCount: number | null;
+  mfaEnabledAdminsCount: number | null;
+  totalUsersCount: number | null;
+  usersRequiredNotUsingMfaCount: number | null;
+  mfaEnabledUsersCount: number | null;
+  compliantUsersCount: number | null;
+  incompleteRegistrationUsersCount: number | null;
+  totalCustomersCount: number | null;
+  customersWithSpendBudgetCount: number | null;
+  averageResponseTimeInHours: number | null;
+  securityDefaultsStatus: PolicyStatus | null;
+  mfaConditionalAccessPolicyStatus: PolicyStatus | null;
+  /** `legacyPerUserMfaStatus` on current subtypes, `perUserMfaStatus` on the legacy one. */
+  perUserMfaStatus: PolicyStatus | null;
+}
+
+export interface SecurityRequirement extends RequirementMeasures {
+  /** Stable key across snapshots: the requirement type (ids are sometimes GUIDs). */
+  requirementType: string;
+  kind: RequirementKind;
+  /** The `@odata.type` as served (normalised to start with `#`), kept for unknown future types. */
+  odataType: string | null;
+  id: string | null;
+  complianceStatus: ComplianceStatus | null;
+  state: string | null;
+  score: number | null;
+  maxScore: number | null;
+  actionUrl: string | null;
+  helpUrl: string | null;
+  updatedDateTime: string | null;
+}
+
+export interface CustomerMfaInsight {
+  tenantId: string;
+  compliantAdminsCount: number | null;
+  compliantNonAdminsCount: number | null;
+  totalUsersCount: number | null;
+  securityDefaultsStatus: PolicyStatus | null;
+  mfaConditionalAccessPolicyStatus: PolicyStatus | null;
+  legacyPerUserMfaStatus: PolicyStatus | null;
+}
+
+export interface NonMfaPrincipal {
+  objectId: string;
+  tenantId: string | null;
+  upn: string | null;
+  /** UTC ISO timestamp of the last request made without MFA. */
+  lastNonMfaRequestDateTime: string;
+}
+
+export type RegistrationReport = 'credentialUserRegistrationCount' | 'usersRegisteredByFeature';
+
+export interface RegistrationCounts {
+  /** Which report answered: the legacy beta one, or its v1.0 replacement. */
+  report: RegistrationReport;
+  totalUserCount: number | null;
+  /** Users registered for MFA (`mfaRegistered` in the legacy report, `mfaCapable` in the replacement). */
+  mfaRegisteredUserCount: number | null;
+  /** Every count the report gave, by its own name (`registered`, `capable`, `ssprEnabled`, ...). */
+  countsByStatus: Record<string, number>;
+}

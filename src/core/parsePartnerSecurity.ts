@@ -1,0 +1,109 @@
+import { PayloadError } from './errors';
+import type {
+  CustomerMfaInsight,
+  PartnerSecurityScore,
+  RequirementKind,
+  ScoreHistoryEntry,
+  SecurityRequirement,
+} from './model';
+import { PayloadReader, isPlainObject } from './payloadReader';
+
+const typePrefix = '#microsoft.graph.partner.security.';
+
+const knownKinds: ReadonlySet<string> = new Set<RequirementKind>([
+  'customersMfaEnforcedSecurityRequirement',
+  'adminsMfaEnforcedSecurityRequirement',
+  'mfaEnforcedSecurityRequirement',
+  'customersSpendingBudgetSecurityRequirement',
+  'responseTimeSecurityRequirement',
+  'securityRequirement',
+]);
+
+/** The singleton is documented both wrapped in `{"value": {...}}` and bare: accept both. */
+export function parsePartnerSecurityScore(body: unknown, path = 'securityScore'): PartnerSecurityScore {
+  const unwrapped = isPlainObject(body) && isPlainObject(body.value) ? body.value : body;
+  const reader = PayloadReader.of(unwrapped, path);
+  return {
+    id: reader.optionalString('id'),
+    currentScore: reader.optionalSingle('currentScore'),
+    maxScore: reader.optionalSingle('maxScore'),
+    lastRefreshDateTime: reader.optionalTimestamp('lastRefreshDateTime'),
+    updatedDateTime: reader.optionalTimestamp('updatedDateTime'),
+  };
+}
+
+/** `@odata.type` may arrive without its leading `#`. */
+export function normaliseODataType(value: string | null): string | null {
+  if (value === null) return null;
+  return value.startsWith('#') ? value : `#${value}`;
+}
+
+export function parseSecurityRequirement(item: unknown, path: string): SecurityRequirement {
+  const reader = PayloadReader.of(item, path);
+  const odataType = normaliseODataType(reader.optionalString('@odata.type'));
+  const shortType = odataType?.startsWith(typePrefix) ? odataType.slice(typePrefix.length) : null;
+  // Unknown future subtypes fall back to the base type: their base fields still mean the same.
+  const kind = (shortType !== null && knownKinds.has(shortType) ? shortType : 'securityRequirement') as RequirementKind;
+  const id = reader.optionalString('id');
+  const requirementType = reader.optionalString('requirementType') ?? reader.optionalString('securityRequirementType') ?? id;
+  if (requirementType === null) {
+    throw new PayloadError(`${path}: expected requirementType, securityRequirementType or id, got none of them`);
+  }
+  return {
+    requirementType,
+    kind,
+    odataType,
+    id,
+    complianceStatus: reader.optionalString('complianceStatus'),
+    state: reader.optionalString('state'),
+    // The legacy subtype calls its score `currentScore`.
+    score: reader.optionalSingle(reader.firstPresent('score', 'currentScore') ?? 'score'),
+    maxScore: reader.optionalSingle('maxScore'),
+    actionUrl: reader.optionalString('actionUrl'),
+    helpUrl: reader.optionalString('helpUrl'),
+    updatedDateTime: reader.optionalTimestamp('updatedDateTime'),
+    totalTenantCount: reader.optionalInteger('totalTenantCount'),
+    compliantTenantCount: reader.optionalInteger('compliantTenantCount'),
+    totalAdminsCount: reader.optionalInteger('totalAdminsCount'),
+    adminsRequiredNotUsingMfaCount: reader.optionalInteger('adminsRequiredNotUsingMfaCount'),
+    mfaEnabledAdminsCount: reader.optionalInteger('mfaEnabledAdminsCount'),
+    totalUsersCount: reader.optionalInteger('totalUsersCount'),
+    usersRequiredNotUsingMfaCount: reader.optionalInteger('usersRequiredNotUsingMfaCount'),
+    mfaEnabledUsersCount: reader.optionalInteger('mfaEnabledUsersCount'),
+    compliantUsersCount: reader.optionalInteger('compliantUsersCount'),
+    incompleteRegistrationUsersCount: reader.optionalInteger('incompleteRegistrationUsersCount'),
+    totalCustomersCount: reader.optionalInteger('totalCustomersCount'),
+    customersWithSpendBudgetCount: reader.optionalInteger('customersWithSpendBudgetCount'),
+    averageResponseTimeInHours: reader.optionalSingle('averageResponseTimeInHours'),
+    securityDefaultsStatus: reader.optionalString('securityDefaultsStatus'),
+    mfaConditionalAccessPolicyStatus: reader.optionalString('mfaConditionalAccessPolicyStatus'),
+    perUserMfaStatus: reader.optionalString(reader.firstPresent('legacyPerUserMfaStatus', 'perUserMfaStatus') ?? 'perUserMfaStatus'),
+  };
+}
+
+export function parseCustomerInsight(item: unknown, path: string): CustomerMfaInsight {
+  const reader = PayloadReader.of(item, path);
+  const tenantId = reader.requiredString('tenantId');
+  // A customer without an `mfa` object is still a customer: every measure is then unknown.
+  const mfa = reader.child('mfa') ?? PayloadReader.of({}, `${path}.mfa`);
+  return {
+    tenantId: tenantId.toLowerCase(),
+    compliantAdminsCount: mfa.optionalInteger('compliantAdminsCount'),
+    compliantNonAdminsCount: mfa.optionalInteger('compliantNonAdminsCount'),
+    totalUsersCount: mfa.optionalInteger('totalUsersCount'),
+    securityDefaultsStatus: mfa.optionalString('securityDefaultsStatus'),
+    mfaConditionalAccessPolicyStatus: mfa.optionalString('mfaConditionalAccessPolicyStatus'),
+    legacyPerUserMfaStatus: mfa.optionalString('legacyPerUserMfaStatus'),
+  };
+}
+
+export function parseScoreHistoryEntry(item: unknown, path: string): ScoreHistoryEntry {
+  const reader = PayloadReader.of(item, path);
+  return {
+    id: reader.optionalString('id'),
+    createdDateTime: reader.requiredTimestamp('createdDateTime'),
+    score: reader.optionalSingle('score'),
+    compliantRequirementsCount: reader.optionalInteger('compliantRequirementsCount'),
+    totalRequirementsCount: reader.optionalInteger('totalRequirementsCount'),
+  };
+}

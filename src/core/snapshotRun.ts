@@ -1,0 +1,55 @@
+import type { SnapshotSource } from './model';
+
+/**
+ * A snapshot run id sorts newest first: 13 digits of (max - start time in ms), then a random
+ * suffix so two runs started in the same millisecond never collide. Row keys that start with
+ * a run id therefore list the latest snapshot first, and a time range is a key range.
+ */
+const maxTime = 9_999_999_999_999;
+const runIdPattern = /^\d{13}-[0-9a-z]{6,16}$/;
+
+export function newRunId(startedAt: Date, suffix: string): string {
+  return `${invertedTime(startedAt)}-${suffix}`;
+}
+
+export function isRunId(value: string): boolean {
+  return runIdPattern.test(value);
+}
+
+export function runStartedAt(runId: string): Date {
+  return new Date(maxTime - Number(runId.slice(0, 13)));
+}
+
+/** The 13-digit prefix shared by every run id started at `time`. */
+export function invertedTime(time: Date): string {
+  return String(maxTime - time.getTime()).padStart(13, '0');
+}
+
+/**
+ * Row-key bounds selecting run ids started within [from, to]: newer runs have smaller keys,
+ * so `to` gives the lower bound and `from` the upper one.
+ */
+export function runIdRange(from: Date | undefined, to: Date | undefined): { lowest: string; highest: string } {
+  return {
+    lowest: to === undefined ? '0' : invertedTime(to),
+    highest: from === undefined ? '~' : `${invertedTime(from)}~`,
+  };
+}
+
+export type SnapshotRunStatus = 'running' | 'complete' | 'failed';
+
+export interface SnapshotRunCounts {
+  [measure: string]: number;
+}
+
+/** One row of the ledger: a run is data only once its status is `complete`. */
+export interface SnapshotRun {
+  source: SnapshotSource;
+  runId: string;
+  status: SnapshotRunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  counts: SnapshotRunCounts;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
