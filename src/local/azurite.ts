@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import TableConfiguration from 'azurite/dist/src/table/TableConfiguration';
+import TableServer from 'azurite/dist/src/table/TableServer';
+
+export interface AzuriteOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** Folder to persist tables in; without it, tables live in memory and vanish on close. */
+  location?: string;
+}
+
+export interface Azurite {
+  tablesConnectionString: string;
+  /** `http://127.0.0.1:PORT/devstoreaccount1` */
+  tablesEndpoint: string;
+  close(): Promise<void>;
+}
+
+/** Azurite's fixed development account: public, documented, and accepted by every storage SDK. */
+const ACCOUNT_NAME = 'devstoreaccount1';
+const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const HOST = '127.0.0.1';
+/** The file name Azurite's own CLI uses inside `--location`, so a folder can be shared with it. */
+const TABLE_DB_FILE = '__azurite_db_table__.json';
+
+/**
+ * Starts Azurite's Table service inside this process: no child process, no access or debug log,
+ * no telemetry (that is only sent by Azurite's CLI entry point), ready in milliseconds.
+ */
+export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
+  const inMemory = options.location === undefined;
+  let dbPath: string;
+  if (options.location === undefined) {
+    // In memory, Loki still loads this path if a file exists there: use one that cannot.
+    dbPath = `azurite-in-memory-${randomUUID()}`;
+  } else {
+    mkdirSync(resolve(options.location), { recursive: true });
+    dbPath = join(resolve(options.location), TABLE_DB_FILE);
+  }
+  const configuration = new TableConfiguration(
+    HOST,
+    options.port ?? 0,
+    undefined,
+    dbPath,
+    false, // debug log
+    false, // access log
+    undefined,
+    undefined,
+    false, // loose
+    // SDK releases move to API versions Azurite has not learnt yet; local tables do not care.
+    true, // skipApiVersionCheck
+    '',
+    '',
+    '',
+    undefined,
+    false,
+    inMemory,
+  );
+  const server = new TableServer(configuration);
+  await server.start();
+
+  const port = new URL(server.getHttpServerAddress()).port;
+  const tablesEndpoint = `http://${HOST}:${port}/${ACCOUNT_NAME}`;
+  let closing: Promise<void> | undefined;
+  return {
+    tablesEndpoint,
+    tablesConnectionString:
+      `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT_NAME};AccountKey=${ACCOUNT_KEY};TableEndpoint=${tablesEndpoint};`,
+    // Idempotent, so a test's finally and afterAll can both close.
+    close: () => (closing ??= closeServer(server)),
+  };
+}
+
+/** Azurite's close() only starts closing the socket; resolve once the port is actually free. */
+async function closeServer(server: TableServer): Promise<void> {
+  const closed = new Promise<void>((resolveClosed) => {
+    if (!server.httpServer.listening) resolveClosed();
+    else server.httpServer.once('close', () => resolveClosed());
+  });
+  await server.close();
+  await closed;
+}

@@ -1,0 +1,39 @@
+// Azurite's package `main` is its VS Code extension, so the Table service is reached through
+// deep imports that ship without type declarations; only what src/local/azurite.ts uses is typed.
+
+declare module 'azurite/dist/src/table/TableConfiguration' {
+  export default class TableConfiguration {
+    constructor(
+      host?: string,
+      port?: number,
+      keepAliveTimeout?: number,
+      metadataDBPath?: string,
+      enableDebugLog?: boolean,
+      enableAccessLog?: boolean,
+      accessLogWriteStream?: NodeJS.WritableStream,
+      debugLogFilePath?: string,
+      loose?: boolean,
+      skipApiVersionCheck?: boolean,
+      cert?: string,
+      key?: string,
+      pwd?: string,
+      oauth?: string,
+      disableProductStyleUrl?: boolean,
+      isMemoryPersistence?: boolean,
+    );
+  }
+}
+
+declare module 'azurite/dist/src/table/TableServer' {
+  import type { Server } from 'node:http';
+  import type TableConfiguration from 'azurite/dist/src/table/TableConfiguration';
+
+  export default class TableServer {
+    constructor(configuration?: TableConfiguration);
+    readonly httpServer: Server;
+    start(): Promise<void>;
+    close(): Promise<void>;
+    /** `http://HOST:PORT` once listening (the real port when started on port 0). */
+    getHttpServerAddress(): string;
+  }
+}

@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { startAzurite } from '../../src/local/azurite';
+
+function tableClient(connectionString: string, table: string): TableClient {
+  return TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true });
+}
+
+describe('startAzurite', () => {
+  test('when started in memory, then a TableClient round-trips an entity over its connection string', async () => {
+    const azurite = await startAzurite();
+    try {
+      expect(azurite.tablesConnectionString).toContain(`TableEndpoint=${azurite.tablesEndpoint}`);
+      expect(azurite.tablesEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1$/);
+      const client = tableClient(azurite.tablesConnectionString, 'roundtrip');
+      await client.createTable();
+      await client.upsertEntity({ partitionKey: 'p', rowKey: 'r', count: 3 });
+      const entity = await client.getEntity<{ count: number }>('p', 'r');
+      expect(entity.count).toBe(3);
+    } finally {
+      await azurite.close();
+    }
+  });
+
+  test('when two are started, then each is on its own port with its own tables', async () => {
+    const [first, second] = await Promise.all([startAzurite(), startAzurite()]);
+    try {
+      expect(first.tablesEndpoint).not.toBe(second.tablesEndpoint);
+      await tableClient(first.tablesConnectionString, 'only').createTable();
+      const secondTables: string[] = [];
+      const service = TableServiceClient.fromConnectionString(second.tablesConnectionString, { allowInsecureConnection: true });
+      for await (const table of service.listTables()) secondTables.push(table.name ?? '');
+      expect(secondTables).toEqual([]);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  test('when closed, then its port refuses connections and a second close is harmless', async () => {
+    const azurite = await startAzurite();
+    await azurite.close();
+    await azurite.close();
+    await expect(fetch(`${azurite.tablesEndpoint}/Tables`)).rejects.toThrow();
+  });
+
+  test('when given a location, then tables survive a restart on that folder', async () => {
+    const location = mkdtempSync(join(tmpdir(), 'azurite-test-'));
+    try {
+      const first = await startAzurite({ location });
+      await tableClient(first.tablesConnectionString, 'kept').createTable();
+      await tableClient(first.tablesConnectionString, 'kept').upsertEntity({ partitionKey: 'p', rowKey: 'r', note: 'persisted' });
+      await first.close();
+
+      const second = await startAzurite({ location });
+      try {
+        const entity = await tableClient(second.tablesConnectionString, 'kept').getEntity<{ note: string }>('p', 'r');
+        expect(entity.note).toBe('persisted');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(location, { recursive: true, force: true });
+    }
+  });
+});
