@@ -1,0 +1,77 @@
+import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
+
+/** Azure Table Storage accepts at most 100 actions per transaction, all in one partition. */
+export const maxBatchSize = 100;
+
+/**
+ * Groups upserts by table and partition into transactions of up to 100 and submits them
+ * while the caller keeps producing (bounded in flight, so memory stays flat). The first
+ * failure is kept and rethrown by every later call: a caller can never believe a run was
+ * written when part of it was not.
+ */
+export class BatchWriter {
+  private readonly pending = new Map<string, { client: TableClient; partitionKey: string; actions: TransactionAction[] }>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown = null;
+  private written = 0;
+
+  constructor(private readonly maxInFlight: number) {}
+
+  get entitiesWritten(): number {
+    return this.written;
+  }
+
+  async upsert(client: TableClient, entity: TableEntity): Promise<void> {
+    this.throwIfFailed();
+    const key = `${client.tableName}\u0000${entity.partitionKey}`;
+    let batch = this.pending.get(key);
+    if (!batch) {
+      batch = { client, partitionKey: entity.partitionKey, actions: [] };
+      this.pending.set(key, batch);
+    }
+    batch.actions.push(['upsert', entity, 'Replace']);
+    if (batch.actions.length >= maxBatchSize) {
+      this.pending.delete(key);
+      await this.submit(batch.client, batch.actions);
+    }
+  }
+
+  /** Submits everything still buffered and waits for all of it. */
+  async flush(): Promise<void> {
+    for (const [key, batch] of this.pending) {
+      this.pending.delete(key);
+      await this.submit(batch.client, batch.actions);
+    }
+    await this.settle();
+    this.throwIfFailed();
+  }
+
+  /** Drops what is buffered and waits for what is already sent (used when a run fails). */
+  async abandon(): Promise<void> {
+    this.pending.clear();
+    await this.settle();
+  }
+
+  private async submit(client: TableClient, actions: TransactionAction[]): Promise<void> {
+    while (this.inFlight.size >= this.maxInFlight) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+    const submission = client.submitTransaction(actions).then(
+      () => {
+        this.written += actions.length;
+      },
+      (error: unknown) => {
+        this.failure ??= error;
+      },
+    );
+    const tracked = submission.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  private async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+}

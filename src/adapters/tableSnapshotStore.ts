@@ -1,0 +1,373 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { odata, TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
+import type { StorageConfig } from '../config';
+import { MonitorError } from '../core/errors';
+import type {
+  CustomerMfaInsight,
+  NonMfaPrincipal,
+  PartnerSecurityScore,
+  RegistrationCounts,
+  ScoreHistoryEntry,
+  SecurityRequirement,
+  SnapshotSource,
+} from '../core/model';
+import type { SnapshotRunWriter, SnapshotStore } from '../core/ports';
+import { isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
+import { toTableKey } from '../core/tableKey';
+import { BatchWriter } from './batchWriter';
+import {
+  customerHistoryPartition,
+  customerHistoryRowKey,
+  fixedPartitions,
+  principalRowKey,
+  requirementRowKey,
+  tableNames,
+  type TableName,
+} from './tableLayout';
+
+type Row = Record<string, unknown>;
+
+/** Creates the table clients for a prefix, and each table once per process on first use. */
+export class Tables {
+  private readonly clients = new Map<TableName, TableClient>();
+  private readonly created = new Map<TableName, Promise<void>>();
+
+  constructor(
+    private readonly config: StorageConfig,
+    private readonly credential: () => TokenCredential,
+  ) {}
+
+  async client(name: TableName): Promise<TableClient> {
+    let client = this.clients.get(name);
+    if (!client) {
+      const tableName = `${this.config.tablePrefix}${tableNames[name]}`;
+      client =
+        this.config.connectionString !== null
+          ? TableClient.fromConnectionString(this.config.connectionString, tableName, {
+              allowInsecureConnection: /TableEndpoint\s*=\s*http:/i.test(this.config.connectionString),
+            })
+          : new TableClient(this.config.endpoint ?? '', tableName, this.credential());
+      this.clients.set(name, client);
+    }
+    let created = this.created.get(name);
+    if (!created) {
+      const creating = client.createTable();
+      created = creating.catch((error: unknown) => {
+        this.created.delete(name);
+        throw new MonitorError('StorageUnavailable', `Could not create or open table ${client?.tableName}: ${describeStorageError(error)}`, { cause: error });
+      });
+      this.created.set(name, created);
+    }
+    await created;
+    return client;
+  }
+}
+
+export function describeStorageError(error: unknown): string {
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const code = (error as { code?: unknown }).code;
+  return [typeof status === 'number' ? `status ${status}` : null, typeof code === 'string' ? code : null].filter(Boolean).join(', ') || 'storage request failed';
+}
+
+/** Removes unknown (null) values: an absent property reads back as unknown. */
+function defined(values: Row): Row {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null && value !== undefined));
+}
+
+function runEntity(run: SnapshotRun): TableEntity {
+  return {
+    partitionKey: run.source,
+    rowKey: run.runId,
+    ...defined({
+      source: run.source,
+      runId: run.runId,
+      status: run.status,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      counts: JSON.stringify(run.counts),
+      errorCode: run.errorCode,
+      errorMessage: run.errorMessage?.slice(0, 2000),
+    }),
+  };
+}
+
+function customerFields(insight: CustomerMfaInsight): Row {
+  return { ...insight };
+}
+
+export class TableSnapshotStore implements SnapshotStore {
+  constructor(
+    private readonly tables: Tables,
+    private readonly options: { maxTransactionsInFlight: number } = { maxTransactionsInFlight: 8 },
+  ) {}
+
+  async openRun(source: SnapshotSource, runId: string, startedAt: Date): Promise<SnapshotRunWriter> {
+    if (!isRunId(runId)) throw new MonitorError('InvalidRunId', 'A run id must be 13 digits, a dash and 6-16 lowercase letters or digits');
+    const runs = await this.tables.client('runs');
+    const run: SnapshotRun = {
+      source,
+      runId,
+      status: 'running',
+      startedAt: startedAt.toISOString(),
+      finishedAt: null,
+      counts: {},
+      errorCode: null,
+      errorMessage: null,
+    };
+    await runs.upsertEntity(runEntity(run), 'Replace');
+    return new TableSnapshotRunWriter(this.tables, runs, run, new BatchWriter(this.options.maxTransactionsInFlight));
+  }
+}
+
+class TableSnapshotRunWriter implements SnapshotRunWriter {
+  constructor(
+    private readonly tables: Tables,
+    private readonly runs: TableClient,
+    private readonly run: SnapshotRun,
+    private readonly writer: BatchWriter,
+  ) {}
+
+  get runId(): string {
+    return this.run.runId;
+  }
+
+  async addCustomerInsights(insights: readonly CustomerMfaInsight[]): Promise<void> {
+    const [customers, history] = await Promise.all([this.tables.client('customers'), this.tables.client('customerHistory')]);
+    for (const insight of insights) {
+      const fields = defined(customerFields(insight));
+      await this.writer.upsert(customers, { partitionKey: this.runId, rowKey: toTableKey(insight.tenantId), ...fields });
+      await this.writer.upsert(history, {
+        partitionKey: customerHistoryPartition(insight.tenantId),
+        rowKey: customerHistoryRowKey(insight.tenantId, this.runId),
+        runId: this.runId,
+        ...fields,
+      });
+    }
+  }
+
+  async addRequirements(requirements: readonly SecurityRequirement[]): Promise<void> {
+    const table = await this.tables.client('requirements');
+    for (const requirement of requirements) {
+      await this.writer.upsert(table, {
+        partitionKey: fixedPartitions.requirements,
+        rowKey: requirementRowKey(this.runId, requirement.requirementType),
+        runId: this.runId,
+        ...defined({ ...requirement }),
+      });
+    }
+  }
+
+  async putScore(score: PartnerSecurityScore): Promise<void> {
+    const table = await this.tables.client('scores');
+    await this.writer.upsert(table, { partitionKey: fixedPartitions.scores, rowKey: this.runId, runId: this.runId, ...defined({ ...score }) });
+  }
+
+  async addScoreHistory(entries: readonly ScoreHistoryEntry[]): Promise<void> {
+    const table = await this.tables.client('scoreHistory');
+    for (const entry of entries) {
+      await this.writer.upsert(table, {
+        partitionKey: fixedPartitions.scoreHistory,
+        rowKey: toTableKey(entry.createdDateTime),
+        lastSeenRunId: this.runId,
+        ...defined({ ...entry }),
+      });
+    }
+  }
+
+  async addNonMfaPrincipals(principals: readonly NonMfaPrincipal[]): Promise<void> {
+    const table = await this.tables.client('principals');
+    for (const principal of principals) {
+      await this.writer.upsert(table, {
+        partitionKey: this.runId,
+        rowKey: principalRowKey(principal.objectId, principal.lastNonMfaRequestDateTime),
+        ...defined({ ...principal }),
+      });
+    }
+  }
+
+  async putRegistrationCounts(counts: RegistrationCounts, fallbackReason: string | null): Promise<void> {
+    const table = await this.tables.client('registrations');
+    await this.writer.upsert(table, {
+      partitionKey: fixedPartitions.registrations,
+      rowKey: this.runId,
+      runId: this.runId,
+      ...defined({
+        report: counts.report,
+        totalUserCount: counts.totalUserCount,
+        mfaRegisteredUserCount: counts.mfaRegisteredUserCount,
+        countsByStatus: JSON.stringify(counts.countsByStatus),
+        fallbackReason,
+      }),
+    });
+  }
+
+  async complete(counts: SnapshotRunCounts): Promise<SnapshotRun> {
+    await this.writer.flush();
+    return this.finish({ status: 'complete', counts: { ...counts, entitiesWritten: this.writer.entitiesWritten } });
+  }
+
+  async fail(error: { code: string; message: string }, counts: SnapshotRunCounts): Promise<SnapshotRun> {
+    await this.writer.abandon();
+    return this.finish({ status: 'failed', counts, errorCode: error.code, errorMessage: error.message });
+  }
+
+  private async finish(update: Partial<SnapshotRun>): Promise<SnapshotRun> {
+    const finished: SnapshotRun = { ...this.run, ...update, finishedAt: new Date().toISOString() };
+    await this.runs.upsertEntity(runEntity(finished), 'Replace');
+    return finished;
+  }
+}
+
+/** Reads snapshots back, using only partition and key-range queries. */
+export class TableSnapshotReader {
+  constructor(private readonly tables: Tables) {}
+
+  async getRun(source: SnapshotSource, runId: string): Promise<SnapshotRun | null> {
+    const runs = await this.tables.client('runs');
+    try {
+      return toRun(await runs.getEntity<Row>(source, runId));
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw error;
+    }
+  }
+
+  /** Newest first. */
+  async listRuns(source: SnapshotSource, options: { top?: number; status?: SnapshotRun['status']; from?: Date; to?: Date } = {}): Promise<SnapshotRun[]> {
+    const runs = await this.tables.client('runs');
+    const range = runIdRange(options.from, options.to);
+    const filter =
+      options.status === undefined
+        ? odata`PartitionKey eq ${source} and RowKey ge ${range.lowest} and RowKey le ${range.highest}`
+        : odata`PartitionKey eq ${source} and RowKey ge ${range.lowest} and RowKey le ${range.highest} and status eq ${options.status}`;
+    const found: SnapshotRun[] = [];
+    for await (const entity of runs.listEntities<Row>({ queryOptions: { filter } })) {
+      found.push(toRun(entity));
+      if (options.top !== undefined && found.length >= options.top) break;
+    }
+    return found;
+  }
+
+  async latestCompleteRun(source: SnapshotSource): Promise<SnapshotRun | null> {
+    return (await this.listRuns(source, { status: 'complete', top: 1 }))[0] ?? null;
+  }
+
+  async customersOfRun(runId: string): Promise<CustomerMfaInsight[]> {
+    return (await this.partition('customers', runId)).map(toCustomer);
+  }
+
+  /** One customer's insight in every complete run between from and to, newest first. */
+  async customerHistory(tenantId: string, options: { from?: Date; to?: Date } = {}): Promise<(CustomerMfaInsight & { runId: string })[]> {
+    const key = tenantId.toLowerCase();
+    const history = await this.tables.client('customerHistory');
+    const range = runIdRange(options.from, options.to);
+    const filter = odata`PartitionKey eq ${customerHistoryPartition(key)} and RowKey ge ${customerHistoryRowKey(key, range.lowest)} and RowKey le ${customerHistoryRowKey(key, range.highest)}`;
+    const complete = new Set((await this.listRuns('partnerSecurity', { status: 'complete', ...options })).map((run) => run.runId));
+    const rows: (CustomerMfaInsight & { runId: string })[] = [];
+    for await (const entity of history.listEntities<Row>({ queryOptions: { filter } })) {
+      if (complete.has(String(entity.runId))) rows.push({ ...toCustomer(entity), runId: String(entity.runId) });
+    }
+    return rows;
+  }
+
+  async requirementsOfRun(runId: string): Promise<SecurityRequirement[]> {
+    const table = await this.tables.client('requirements');
+    const filter = odata`PartitionKey eq ${fixedPartitions.requirements} and RowKey gt ${`${runId}_`} and RowKey lt ${`${runId}_~`}`;
+    const rows: SecurityRequirement[] = [];
+    for await (const entity of table.listEntities<Row>({ queryOptions: { filter } })) rows.push(toRequirement(entity));
+    return rows;
+  }
+
+  async scoreOfRun(runId: string): Promise<PartnerSecurityScore | null> {
+    const row = await this.point('scores', fixedPartitions.scores, runId);
+    return row === null ? null : (pick(row, ['id', 'currentScore', 'maxScore', 'lastRefreshDateTime', 'updatedDateTime']) as unknown as PartnerSecurityScore);
+  }
+
+  async scoreHistory(): Promise<ScoreHistoryEntry[]> {
+    return (await this.partition('scoreHistory', fixedPartitions.scoreHistory)).map(
+      (row) => pick(row, ['id', 'createdDateTime', 'score', 'compliantRequirementsCount', 'totalRequirementsCount']) as unknown as ScoreHistoryEntry,
+    );
+  }
+
+  async principalsOfRun(runId: string): Promise<NonMfaPrincipal[]> {
+    return (await this.partition('principals', runId)).map(
+      (row) => pick(row, ['objectId', 'tenantId', 'upn', 'lastNonMfaRequestDateTime']) as unknown as NonMfaPrincipal,
+    );
+  }
+
+  async registrationCountsOfRun(runId: string): Promise<(RegistrationCounts & { fallbackReason: string | null }) | null> {
+    const row = await this.point('registrations', fixedPartitions.registrations, runId);
+    if (row === null) return null;
+    return {
+      report: row.report as RegistrationCounts['report'],
+      totalUserCount: numberOrNull(row.totalUserCount),
+      mfaRegisteredUserCount: numberOrNull(row.mfaRegisteredUserCount),
+      countsByStatus: JSON.parse(String(row.countsByStatus ?? '{}')) as Record<string, number>,
+      fallbackReason: typeof row.fallbackReason === 'string' ? row.fallbackReason : null,
+    };
+  }
+
+  private async partition(name: TableName, partitionKey: string): Promise<TableEntityResult<Row>[]> {
+    const table = await this.tables.client(name);
+    const rows: TableEntityResult<Row>[] = [];
+    for await (const entity of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) rows.push(entity);
+    return rows;
+  }
+
+  private async point(name: TableName, partitionKey: string, rowKey: string): Promise<TableEntityResult<Row> | null> {
+    const table = await this.tables.client(name);
+    try {
+      return await table.getEntity<Row>(partitionKey, rowKey);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw error;
+    }
+  }
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' ? value : null;
+}
+
+function pick(row: Row, fields: string[]): Row {
+  return Object.fromEntries(fields.map((field) => [field, row[field] ?? null]));
+}
+
+function toRun(row: Row): SnapshotRun {
+  return {
+    source: row.source as SnapshotSource,
+    runId: String(row.runId),
+    status: row.status as SnapshotRun['status'],
+    startedAt: String(row.startedAt),
+    finishedAt: typeof row.finishedAt === 'string' ? row.finishedAt : null,
+    counts: JSON.parse(String(row.counts ?? '{}')) as SnapshotRunCounts,
+    errorCode: typeof row.errorCode === 'string' ? row.errorCode : null,
+    errorMessage: typeof row.errorMessage === 'string' ? row.errorMessage : null,
+  };
+}
+
+const customerFieldNames: (keyof CustomerMfaInsight)[] = [
+  'tenantId',
+  'compliantAdminsCount',
+  'compliantNonAdminsCount',
+  'totalUsersCount',
+  'securityDefaultsStatus',
+  'mfaConditionalAccessPolicyStatus',
+  'legacyPerUserMfaStatus',
+];
+
+function toCustomer(row: Row): CustomerMfaInsight {
+  return pick(row, customerFieldNames) as unknown as CustomerMfaInsight;
+}
+
+const requirementFieldNames: (keyof SecurityRequirement)[] = [
+  'requirementType', 'kind', 'odataType', 'id', 'complianceStatus', 'state', 'score', 'maxScore', 'actionUrl', 'helpUrl',
+  'updatedDateTime', 'totalTenantCount', 'compliantTenantCount', 'totalAdminsCount', 'adminsRequiredNotUsingMfaCount',
+  'mfaEnabledAdminsCount', 'totalUsersCount', 'usersRequiredNotUsingMfaCount', 'mfaEnabledUsersCount', 'compliantUsersCount',
+  'incompleteRegistrationUsersCount', 'totalCustomersCount', 'customersWithSpendBudgetCount', 'averageResponseTimeInHours',
+  'securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'perUserMfaStatus',
+];
+
+function toRequirement(row: Row): SecurityRequirement {
+  return pick(row, requirementFieldNames) as unknown as SecurityRequirement;
+}

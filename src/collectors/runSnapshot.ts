@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { errorCode, toError } from '../core/errors';
+import type { SnapshotSource } from '../core/model';
+import type { Clock, Logger, SnapshotRunWriter, SnapshotStore } from '../core/ports';
+import { isRunId, newRunId, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
+import { MonitorError } from '../core/errors';
+
+export interface CollectorDependencies {
+  store: SnapshotStore;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface CollectOptions {
+  /** Re-running an existing run id rewrites the same rows instead of adding new ones. */
+  runId?: string;
+}
+
+/**
+ * The life of one snapshot run, shared by every collector: a `running` ledger row first,
+ * the collector's work, then `complete` only after every row is durably written — or
+ * `failed` with the error, so an outage never reads as "nothing to report".
+ * Throws after recording a failure, so the Functions host sees the invocation fail too.
+ */
+export async function runSnapshot(
+  dependencies: CollectorDependencies,
+  source: SnapshotSource,
+  options: CollectOptions,
+  collect: (writer: SnapshotRunWriter, counts: SnapshotRunCounts, abortSignal: AbortSignal) => Promise<void>,
+): Promise<SnapshotRun> {
+  const { store, clock, log } = dependencies;
+  const startedAt = clock.now();
+  if (options.runId !== undefined && !isRunId(options.runId)) {
+    throw new MonitorError('InvalidRunId', 'A run id must be 13 digits, a dash and 6-16 lowercase letters or digits');
+  }
+  const runId = options.runId ?? newRunId(startedAt, randomBytes(4).toString('hex'));
+  const writer = await store.openRun(source, runId, startedAt);
+  log.info(`${source} run ${runId} started`);
+  const counts: SnapshotRunCounts = {};
+  const abort = new AbortController();
+  try {
+    await collect(writer, counts, abort.signal);
+    const run = await writer.complete(counts);
+    log.info(`${source} run ${runId} complete in ${clock.now().getTime() - startedAt.getTime()} ms: ${describeCounts(run.counts)}`);
+    return run;
+  } catch (thrown) {
+    abort.abort();
+    const error = toError(thrown);
+    const code = errorCode(thrown);
+    log.error(`${source} run ${runId} failed (${code}): ${error.message}`);
+    try {
+      await writer.fail({ code, message: error.message }, counts);
+    } catch (ledgerError) {
+      // The ledger row stays `running`, which readers never take for data either.
+      log.error(`${source} run ${runId}: could not record the failure in the ledger (${errorCode(ledgerError)})`);
+    }
+    throw new MonitorError(code, `${source} run ${runId} failed: ${error.message}`, { cause: thrown });
+  }
+}
+
+function describeCounts(counts: SnapshotRunCounts): string {
+  return Object.entries(counts).map(([name, value]) => `${name}=${value}`).join(', ');
+}
+
+/** Awaits every task; if one fails, cancels the others, waits for them, then rethrows the first failure. */
+export async function allOrAbort(abort: AbortController, tasks: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(
+    tasks.map((task) =>
+      task.catch((error: unknown) => {
+        abort.abort();
+        throw error;
+      }),
+    ),
+  );
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}

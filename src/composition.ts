@@ -1,0 +1,83 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { readConfig, type ApiConfig, type Config, type ConfigPart } from './config';
+import type { CollectorDependencies } from './collectors/runSnapshot';
+import type { Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './core/ports';
+import type { ApiClient } from './adapters/apiClient';
+import type { Tables, TableSnapshotReader } from './adapters/tableSnapshotStore';
+
+/**
+ * The composition root. Nothing is built at module load (an exception there would block every
+ * function of the app, and cold start pays for every import): each accessor reads only the
+ * settings its function needs, imports the adapters on first use, and keeps what it built for
+ * the next invocation. A change of settings (tests, the local host) builds afresh.
+ */
+type Env = Readonly<Record<string, string | undefined>>;
+
+const built = new Map<string, unknown>();
+
+function memo<T>(key: string, build: () => T): T {
+  if (!built.has(key)) built.set(key, build());
+  return built.get(key) as T;
+}
+
+function configFor<P extends ConfigPart>(env: Env, parts: readonly P[]): Pick<Config, P> {
+  return readConfig(env, parts);
+}
+
+async function credential(config: Pick<Config, 'identity'>): Promise<TokenCredential> {
+  const { createCredential } = await import('./adapters/credential');
+  return memo(`credential:${JSON.stringify(config.identity)}`, () => createCredential(config.identity));
+}
+
+async function tables(env: Env): Promise<Tables> {
+  const config = configFor(env, ['storage', 'identity']);
+  const { Tables } = await import('./adapters/tableSnapshotStore');
+  const tokenCredential = config.storage.endpoint !== null && config.storage.connectionString === null ? await credential(config) : null;
+  return memo(`tables:${JSON.stringify(config.storage)}`, () => new Tables(config.storage, () => tokenCredential as TokenCredential));
+}
+
+async function apiClient(env: Env, service: 'Graph' | 'Partner Center', api: (config: Config) => ApiConfig): Promise<ApiClient> {
+  const config = configFor(env, ['identity', 'http', 'graph', 'partnerCenter']);
+  const { ApiClient } = await import('./adapters/apiClient');
+  const { baseUrl, scope } = api(config as Config);
+  const tokenCredential = await credential(config);
+  return memo(`api:${service}:${baseUrl}:${JSON.stringify(config.http)}:${JSON.stringify(config.identity)}`, () => new ApiClient({ service, baseUrl, scope, credential: tokenCredential, http: config.http }));
+}
+
+async function collectorDependencies(env: Env, log: Logger): Promise<CollectorDependencies> {
+  const { TableSnapshotStore } = await import('./adapters/tableSnapshotStore');
+  const store = new TableSnapshotStore(await tables(env));
+  return { store, clock: { now: () => new Date() }, log };
+}
+
+/** Reads every part first, so one error lists every problem of the function's settings. */
+function validate(env: Env, parts: readonly ConfigPart[]): void {
+  configFor(env, parts);
+}
+
+export async function partnerSecurityCollector(log: Logger, env: Env = process.env): Promise<CollectorDependencies & { partnerSecurity: PartnerSecuritySource }> {
+  validate(env, ['storage', 'identity', 'http', 'graph']);
+  const { GraphPartnerSecuritySource } = await import('./adapters/graphPartnerSecuritySource');
+  const graph = await apiClient(env, 'Graph', (config) => config.graph);
+  return { ...(await collectorDependencies(env, log)), partnerSecurity: new GraphPartnerSecuritySource(graph) };
+}
+
+export async function nonMfaPrincipalCollector(log: Logger, env: Env = process.env): Promise<CollectorDependencies & { nonMfaPrincipals: NonMfaPrincipalSource }> {
+  validate(env, ['storage', 'identity', 'http', 'partnerCenter']);
+  const { PartnerCenterPrincipalSource } = await import('./adapters/partnerCenterPrincipalSource');
+  const partnerCenter = await apiClient(env, 'Partner Center', (config) => config.partnerCenter);
+  return { ...(await collectorDependencies(env, log)), nonMfaPrincipals: new PartnerCenterPrincipalSource(partnerCenter) };
+}
+
+export async function registrationCountCollector(log: Logger, env: Env = process.env): Promise<CollectorDependencies & { registrationCounts: RegistrationCountSource }> {
+  validate(env, ['storage', 'identity', 'http', 'graph']);
+  const { GraphRegistrationCountSource } = await import('./adapters/graphRegistrationCountSource');
+  const graph = await apiClient(env, 'Graph', (config) => config.graph);
+  return { ...(await collectorDependencies(env, log)), registrationCounts: new GraphRegistrationCountSource(graph) };
+}
+
+export async function snapshotReader(env: Env = process.env): Promise<TableSnapshotReader> {
+  validate(env, ['storage']);
+  const { TableSnapshotReader } = await import('./adapters/tableSnapshotStore');
+  return new TableSnapshotReader(await tables(env));
+}

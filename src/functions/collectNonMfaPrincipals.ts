@@ -1,0 +1,11 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { collectNonMfaPrincipals } from '../collectors/collectNonMfaPrincipals';
+import { nonMfaPrincipalCollector } from '../composition';
+import { invocationLogger, requestedRunId } from '../invocationLogger';
+
+export async function collectNonMfaPrincipalsOnSchedule(_timer: Timer, context: InvocationContext): Promise<void> {
+  const dependencies = await nonMfaPrincipalCollector(invocationLogger(context));
+  await collectNonMfaPrincipals(dependencies, { runId: requestedRunId(context) });
+}
+
+app.timer('collectNonMfaPrincipals', { schedule: '%SCHEDULE_NON_MFA_PRINCIPALS%', handler: collectNonMfaPrincipalsOnSchedule });

@@ -1,0 +1,11 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { collectRegistrationCounts } from '../collectors/collectRegistrationCounts';
+import { registrationCountCollector } from '../composition';
+import { invocationLogger, requestedRunId } from '../invocationLogger';
+
+export async function collectRegistrationCountsOnSchedule(_timer: Timer, context: InvocationContext): Promise<void> {
+  const dependencies = await registrationCountCollector(invocationLogger(context));
+  await collectRegistrationCounts(dependencies, { runId: requestedRunId(context) });
+}
+
+app.timer('collectRegistrationCounts', { schedule: '%SCHEDULE_REGISTRATION_COUNTS%', handler: collectRegistrationCountsOnSchedule });
