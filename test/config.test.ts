@@ -1,0 +1,45 @@
+import { readConfig } from '../src/config';
+import { ConfigurationError } from '../src/core/errors';
+
+describe('readConfig', () => {
+  it('when nothing is set, then storage fails naming the missing setting', () => {
+    expect(() => readConfig({}, ['storage'])).toThrow(/TABLES_CONNECTION_STRING or TABLES_ENDPOINT is required/);
+  });
+
+  it('when several settings are wrong, then one error names every problem', () => {
+    let caught: unknown;
+    try {
+      readConfig(
+        { TABLES_ENDPOINT: 'http://plain', TABLE_PREFIX: '9bad', GRAPH_BASE_URL: 'not a url', HTTP_MAX_RETRIES: '99', AZURE_CLIENT_SECRET: 's3cret-value' },
+        ['storage', 'identity', 'http', 'graph'],
+      );
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigurationError);
+    const problems = (caught as ConfigurationError).problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('TABLES_ENDPOINT must be an https:// URL'),
+        expect.stringContaining('TABLE_PREFIX'),
+        expect.stringContaining('GRAPH_BASE_URL is not a valid URL'),
+        expect.stringContaining('HTTP_MAX_RETRIES'),
+        expect.stringContaining('AZURE_TENANT_ID is required with AZURE_CLIENT_SECRET'),
+        expect.stringContaining('AZURE_CLIENT_ID is required with AZURE_CLIENT_SECRET'),
+      ]),
+    );
+    expect((caught as Error).message).not.toContain('s3cret-value');
+  });
+
+  it('when only defaults apply, then the documented defaults are used and scopes follow the base URLs', () => {
+    const config = readConfig({ TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true' }, ['storage', 'graph', 'partnerCenter', 'http']);
+    expect(config.storage.tablePrefix).toBe('mfa');
+    expect(config.graph).toEqual({ baseUrl: 'https://graph.microsoft.com', scope: 'https://graph.microsoft.com/.default' });
+    expect(config.partnerCenter.scope).toBe('https://api.partnercenter.microsoft.com/.default');
+    expect(config.http).toEqual({ timeoutMs: 30000, maxRetries: 5, maxConcurrency: 4, maxRetryAfterMs: 120000 });
+  });
+
+  it('when a part is not asked for, then its problems do not fail the function', () => {
+    expect(() => readConfig({ TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true', GRAPH_BASE_URL: 'nope' }, ['storage'])).not.toThrow();
+  });
+});

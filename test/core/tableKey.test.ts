@@ -1,0 +1,14 @@
+import { fromTableKey, toTableKey } from '../../src/core/tableKey';
+
+describe('toTableKey', () => {
+  it('when a value holds every forbidden character, then none remains and the value round-trips', () => {
+    const value = 'a/b\\c#d?e%f\u0001g\u007fh\u0085i';
+    const key = toTableKey(value);
+    expect(key).not.toMatch(/[/\\#?\u0000-\u001f\u007f-\u009f]/);
+    expect(fromTableKey(key)).toBe(value);
+  });
+
+  it('when a value is a GUID, then it is unchanged', () => {
+    expect(toTableKey('d90cb160-123d-0608-3fd6-c53551dcc20c')).toBe('d90cb160-123d-0608-3fd6-c53551dcc20c');
+  });
+});
