@@ -1,4 +1,5 @@
 import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
+import { MonitorError } from '../core/errors';
 
 /** Azure Table Storage accepts at most 100 actions per transaction, all in one partition. */
 export const maxBatchSize = 100;
@@ -60,7 +61,7 @@ export class BatchWriter {
         this.written += actions.length;
       },
       (error: unknown) => {
-        this.failure ??= error;
+        this.failure ??= new MonitorError('StorageWriteFailed', `Writing ${actions.length} rows to table ${client.tableName} failed (${describeFailure(error)})`, { cause: error });
       },
     );
     const tracked = submission.finally(() => this.inFlight.delete(tracked));
@@ -74,4 +75,10 @@ export class BatchWriter {
   private throwIfFailed(): void {
     if (this.failure !== null) throw this.failure;
   }
+}
+
+function describeFailure(error: unknown): string {
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const code = (error as { code?: unknown }).code;
+  return [typeof status === 'number' ? `status ${status}` : null, typeof code === 'string' ? code : null].filter(Boolean).join(', ') || 'no response';
 }
