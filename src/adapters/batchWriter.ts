@@ -61,7 +61,7 @@ export class BatchWriter {
         this.written += actions.length;
       },
       (error: unknown) => {
-        this.failure ??= new MonitorError('StorageWriteFailed', `Writing ${actions.length} rows to table ${client.tableName} failed (${describeFailure(error)})`, { cause: error });
+        this.failure ??= new MonitorError('StorageWriteFailed', `Writing ${actions.length} rows to table ${client.tableName} failed (${describeStorageError(error)})`, { cause: error });
       },
     );
     const tracked = submission.finally(() => this.inFlight.delete(tracked));
@@ -77,7 +77,8 @@ export class BatchWriter {
   }
 }
 
-function describeFailure(error: unknown): string {
+/** Status and service code of a storage failure: enough to act on, nothing from the request. */
+export function describeStorageError(error: unknown): string {
   const status = (error as { statusCode?: unknown }).statusCode;
   const code = (error as { code?: unknown }).code;
   return [typeof status === 'number' ? `status ${status}` : null, typeof code === 'string' ? code : null].filter(Boolean).join(', ') || 'no response';

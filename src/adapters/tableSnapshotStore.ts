@@ -14,7 +14,7 @@ import type {
 import type { SnapshotRunWriter, SnapshotStore } from '../core/ports';
 import { isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { toTableKey } from '../core/tableKey';
-import { BatchWriter } from './batchWriter';
+import { BatchWriter, describeStorageError } from './batchWriter';
 import {
   customerHistoryPartition,
   customerHistoryRowKey,
@@ -61,12 +61,6 @@ export class Tables {
     await created;
     return client;
   }
-}
-
-export function describeStorageError(error: unknown): string {
-  const status = (error as { statusCode?: unknown }).statusCode;
-  const code = (error as { code?: unknown }).code;
-  return [typeof status === 'number' ? `status ${status}` : null, typeof code === 'string' ? code : null].filter(Boolean).join(', ') || 'storage request failed';
 }
 
 /** Removes unknown (null) values: an absent property reads back as unknown. */
