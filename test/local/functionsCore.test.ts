@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { loadRegisteredFunctions } from '../../src/local/functionsCore';
+
+jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+
+const fixtures = resolve(__dirname, 'fixtures');
+const registerTs = join(fixtures, 'registerTs.js');
+
+describe('loadRegisteredFunctions', () => {
+  test('when the app root is given, then its package.json main is loaded and every app.timer/app.http registration is returned', () => {
+    const functions = loadRegisteredFunctions({ root: fixtures });
+
+    expect(functions.map(({ name, trigger }) => ({ name, trigger }))).toEqual([
+      { name: 'customerHistory', trigger: { type: 'http', route: 'customers/{tenantId}/history', methods: ['GET', 'POST'], authLevel: 'function' } },
+      { name: 'ping', trigger: { type: 'http', route: 'ping', methods: ['GET'], authLevel: 'anonymous' } },
+      { name: 'broken', trigger: { type: 'http', route: 'broken', methods: ['GET'], authLevel: 'anonymous' } },
+      { name: 'fixtureTimer', trigger: { type: 'timer', schedule: '%FIXTURE_TIMER_SCHEDULE%', runOnStartup: false } },
+    ]);
+    // The handler is the function the file registered, not a wrapper.
+    expect(functions.find((fn) => fn.name === 'fixtureTimer')?.handler).toBe(jest.requireActual('./fixtures/functions/fixtureTimer').fixtureTimer);
+  });
+
+  test('when called again, then the same registrations come back although Node loads each file once', () => {
+    const first = loadRegisteredFunctions({ root: fixtures });
+    const second = loadRegisteredFunctions({ root: fixtures });
+    expect(second.map((fn) => fn.name)).toEqual(first.map((fn) => fn.name));
+    expect(second.length).toBeGreaterThan(0);
+  });
+
+  test('when the glob lists files in braces, then they load in that order', () => {
+    const functions = loadRegisteredFunctions({ root: fixtures, mainGlob: 'functions/{fixtureTimer.ts,fixtureHttp.ts}' });
+    expect(functions.map((fn) => fn.name)).toEqual(['fixtureTimer', 'customerHistory', 'ping', 'broken']);
+  });
+
+  test('when no file matches, then it throws naming the glob', () => {
+    expect(() => loadRegisteredFunctions({ root: fixtures, mainGlob: 'missing/*.js' })).toThrow('No file matches "missing/*.js"');
+  });
+
+  test('when the files register nothing, then it throws instead of hosting an empty app', () => {
+    expect(() => loadRegisteredFunctions({ root: fixtures, mainGlob: 'noFunctions/*.ts' })).toThrow(/No function registered by 1 file/);
+  });
+
+  test('when run by plain Node (as npm start and npm run invoke are), then the worker core module is provided without any mock', () => {
+    const script = `
+      const { loadRegisteredFunctions } = require(${JSON.stringify(resolve(__dirname, '../../src/local/functionsCore.ts'))});
+      const functions = loadRegisteredFunctions({ root: ${JSON.stringify(fixtures)} });
+      process.stdout.write(JSON.stringify(functions.map((fn) => [fn.name, fn.trigger.type, typeof fn.handler])));`;
+    const output = execFileSync(process.execPath, ['-r', registerTs, '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(output)).toEqual([
+      ['customerHistory', 'http', 'function'],
+      ['ping', 'http', 'function'],
+      ['broken', 'http', 'function'],
+      ['fixtureTimer', 'timer', 'function'],
+    ]);
+  });
+});
