@@ -1,0 +1,132 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpRequest, HttpResponse, type HttpResponseInit } from '@azure/functions';
+import type { RegisteredFunction } from './functionsCore';
+import { compileRoute, type RouteMatcher } from './httpRoute';
+import { invokeFunction, type HostLog } from './invokeFunction';
+
+export interface HttpTriggerServerOptions {
+  port: number;
+  /** Key that `authLevel: 'function'` (and 'admin') functions demand, as `x-functions-key` or `?code=`. */
+  functionKey: string;
+  log: HostLog;
+}
+
+export interface HttpTriggerServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The Functions host's default `extensions.http.routePrefix`. */
+const ROUTE_PREFIX = '/api/';
+
+interface HttpRoute {
+  fn: RegisteredFunction;
+  methods: readonly string[];
+  authLevel: string;
+  match: RouteMatcher;
+}
+
+/**
+ * Serves HTTP-triggered functions at `/api/<route>` the way the Functions host does: route
+ * parameters in `request.params`, function keys enforced (401 without), 404 for anything no
+ * function answers, and 500 without details when a handler throws.
+ */
+export async function startHttpTriggerServer(functions: readonly RegisteredFunction[], options: HttpTriggerServerOptions): Promise<HttpTriggerServer> {
+  const routes: HttpRoute[] = functions.flatMap((fn) =>
+    fn.trigger.type === 'http' ? [{ fn, methods: fn.trigger.methods, authLevel: fn.trigger.authLevel, match: compileRoute(fn.trigger.route) }] : [],
+  );
+  const server = createServer((request, response) => {
+    serve(routes, options, request, response).catch((error: unknown) => {
+      options.log(`${new Date().toISOString()} [http] ${request.method} ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(routes: readonly HttpRoute[], options: HttpTriggerServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+  const method = (request.method ?? 'GET').toUpperCase();
+  const found = url.pathname.startsWith(ROUTE_PREFIX) ? findRoute(routes, method, url.pathname.slice(ROUTE_PREFIX.length)) : undefined;
+  if (found === undefined) {
+    response.writeHead(404).end();
+    return;
+  }
+  const { route, params } = found;
+  if (route.authLevel !== 'anonymous' && !hasFunctionKey(request, url, options.functionKey)) {
+    response.writeHead(401).end();
+    return;
+  }
+  const body = await readBody(request);
+  const httpRequest = new HttpRequest({
+    method,
+    url: url.toString(),
+    headers: toHeaderRecord(request),
+    params,
+    body: body.length > 0 ? { bytes: body } : undefined,
+  });
+  let result: unknown;
+  try {
+    result = await invokeFunction(route.fn, httpRequest, { log: options.log, reason: `HTTP ${method} ${url.pathname}` });
+  } catch {
+    // invokeFunction logged it; callers only learn that it failed, as from Azure.
+    response.writeHead(500).end();
+    return;
+  }
+  await writeResponse(response, result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit));
+}
+
+function findRoute(routes: readonly HttpRoute[], method: string, path: string): { route: HttpRoute; params: Record<string, string> } | undefined {
+  for (const route of routes) {
+    if (!route.methods.includes(method)) continue;
+    const params = route.match(path);
+    if (params !== undefined) return { route, params };
+  }
+  return undefined;
+}
+
+function hasFunctionKey(request: IncomingMessage, url: URL, functionKey: string): boolean {
+  const header = request.headers['x-functions-key'];
+  const given = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('code') ?? '';
+  const expected = Buffer.from(functionKey);
+  const actual = Buffer.from(given);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+function toHeaderRecord(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function writeResponse(response: ServerResponse, httpResponse: HttpResponse): Promise<void> {
+  const body = Buffer.from(await httpResponse.arrayBuffer());
+  for (const [name, value] of httpResponse.headers) {
+    if (name !== 'set-cookie') response.setHeader(name, value);
+  }
+  const cookies = httpResponse.headers.getSetCookie();
+  if (cookies.length > 0) response.setHeader('set-cookie', cookies);
+  response.writeHead(httpResponse.status).end(body);
+}

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { loadRegisteredFunctions, type LoadRegisteredFunctionsOptions, type RegisteredFunction } from './functionsCore';
+import { startHttpTriggerServer, type HttpTriggerServer } from './httpTriggerServer';
+import type { HostLog } from './invokeFunction';
+import { startTimerScheduler } from './timerScheduler';
+
+export interface LocalHostOptions extends LoadRegisteredFunctionsOptions {
+  /** The functions to host; by default those the app's entry files register (loadRegisteredFunctions). */
+  functions?: RegisteredFunction[];
+  /** Port of the HTTP functions; 0 (the default) picks a free one. */
+  port?: number;
+  /** Key for `authLevel: 'function'`; LOCAL_FUNCTION_KEY from `env`, else a random one. */
+  functionKey?: string;
+  /** App settings for `%NAME%` schedules; process.env by default. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Run timers on their schedules (the default); false leaves them to invoke(). */
+  scheduleTimers?: boolean;
+  log?: HostLog;
+}
+
+export interface LocalHost {
+  port: number;
+  /** `http://localhost:PORT`; HTTP functions are under `/api/`. */
+  url: string;
+  functionKey: string;
+  functions: readonly RegisteredFunction[];
+  /** Runs a timer function now with a real InvocationContext; `triggerMetadata` reaches `context.triggerMetadata`. */
+  invoke(name: string, triggerMetadata?: Record<string, unknown>): Promise<unknown>;
+  /** Stops timers and the HTTP server, waiting for runs in progress. */
+  close(): Promise<void>;
+}
+
+/**
+ * A Functions host for local runs, tests and benchmarks over the same function definitions
+ * Azure loads: timers on their NCRONTAB schedules, HTTP functions behind function keys.
+ */
+export async function createLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const functions = options.functions ?? loadRegisteredFunctions({ mainGlob: options.mainGlob, root: options.root });
+  const functionKey = options.functionKey ?? env.LOCAL_FUNCTION_KEY ?? randomBytes(24).toString('base64url');
+
+  const timers = startTimerScheduler(functions, { env, log, schedule: options.scheduleTimers ?? true });
+  let http: HttpTriggerServer;
+  try {
+    http = await startHttpTriggerServer(functions, { port: options.port ?? 0, functionKey, log });
+  } catch (error) {
+    await timers.close();
+    throw error;
+  }
+  const url = `http://localhost:${http.port}`;
+
+  log('Functions:');
+  for (const fn of functions) {
+    if (fn.trigger.type === 'timer') {
+      const resolved = timers.schedules.get(fn.name);
+      const shown = resolved === undefined || 'error' in resolved ? `not scheduled: ${resolved?.error}` : resolved.schedule;
+      log(`  ${fn.name}: timerTrigger ${fn.trigger.schedule}${shown === fn.trigger.schedule ? '' : ` = ${shown}`} (UTC)`);
+    } else {
+      const key = fn.trigger.authLevel === 'anonymous' ? '' : ' (function key)';
+      log(`  ${fn.name}: [${fn.trigger.methods.join(',')}] ${url}/api/${fn.trigger.route}${key}`);
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: http.port,
+    url,
+    functionKey,
+    functions,
+    invoke: (name, triggerMetadata) => {
+      const fn = functions.find((candidate) => candidate.name === name);
+      if (fn?.trigger.type === 'http') return Promise.reject(new Error(`${name} is an HTTP function: call ${url}/api/${fn.trigger.route}`));
+      return timers.runNow(name, triggerMetadata);
+    },
+    close: () => (closing ??= Promise.all([timers.close(), http.close()]).then(() => undefined)),
+  };
+}

@@ -1,0 +1,147 @@
+import { resolve } from 'node:path';
+import { createLocalHost, type LocalHost, type LocalHostOptions } from '../../src/local/localHost';
+
+jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+
+const root = resolve(__dirname, 'fixtures');
+const functionKey = 'test-key';
+let hosts: LocalHost[] = [];
+let lines: string[] = [];
+
+async function startHost(options: LocalHostOptions = {}): Promise<LocalHost> {
+  const host = await createLocalHost({ root, port: 0, functionKey, scheduleTimers: false, env: {}, log: (line) => lines.push(line), ...options });
+  hosts.push(host);
+  return host;
+}
+
+async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`Timed out; host logged:\n${lines.join('\n')}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+  }
+}
+
+const logged = (pattern: RegExp): string[] => lines.filter((line) => pattern.test(line));
+
+beforeEach(() => {
+  lines = [];
+  delete process.env.FIXTURE_TIMER_DURATION_MS;
+  delete process.env.FIXTURE_TIMER_FAILURE;
+});
+
+afterEach(async () => {
+  await Promise.all(hosts.map((host) => host.close()));
+  hosts = [];
+});
+
+describe('local host timers', () => {
+  test('when a timer runs every second, then it fires within two seconds with a Timer and a logging context', async () => {
+    await startHost({ scheduleTimers: true, env: { FIXTURE_TIMER_SCHEDULE: '*/1 * * * * *' } });
+
+    await waitFor(() => logged(/\[fixtureTimer\] Executed \(Succeeded/).length > 0, 2000);
+    expect(logged(/^\d{4}-\d\d-\d\dT[\d:.]+Z \[fixtureTimer\] tick isPastDue=false runId=-$/)).not.toHaveLength(0);
+    expect(logged(/fixtureTimer: timerTrigger %FIXTURE_TIMER_SCHEDULE% = \*\/1 \* \* \* \* \* \(UTC\)/)).toHaveLength(1);
+  });
+
+  test('when a run outlasts the next tick, then that tick is skipped and said so, never run alongside', async () => {
+    process.env.FIXTURE_TIMER_DURATION_MS = '2300';
+    const host = await startHost({ scheduleTimers: true, env: { FIXTURE_TIMER_SCHEDULE: '*/1 * * * * *' } });
+
+    await waitFor(() => logged(/\[fixtureTimer\] Skipped the .* occurrence: the previous run is still going/).length > 0, 3500);
+    await host.close();
+    const executions = logged(/\[fixtureTimer\] Execut(ing|ed)/).map((line) => (line.includes('Executing') ? 'start' : 'end'));
+    expect(executions.slice(0, 2)).toEqual(['start', 'end']);
+    expect(executions.join()).not.toMatch(/start,start/);
+  });
+
+  test('when a schedule setting is missing, then that timer is reported as not scheduled and the host still serves', async () => {
+    const host = await startHost({ scheduleTimers: true, env: {} });
+
+    expect(logged(/\[fixtureTimer\] Not scheduled: '%FIXTURE_TIMER_SCHEDULE%' does not resolve/)).toHaveLength(1);
+    expect((await fetch(`${host.url}/api/ping`)).status).toBe(200);
+  });
+
+  test('when invoked, then the timer runs once with the given trigger metadata and resolves to its result', async () => {
+    const host = await startHost({ env: { FIXTURE_TIMER_SCHEDULE: '0 0 5 * * *' } });
+
+    await expect(host.invoke('fixtureTimer', { runId: 'run-7' })).resolves.toBe('done');
+    expect(logged(/\[fixtureTimer\] tick isPastDue=false runId=run-7$/)).toHaveLength(1);
+  });
+
+  test('when an invoked run fails, then invoke rejects with its error and the failure is logged', async () => {
+    process.env.FIXTURE_TIMER_FAILURE = 'Graph said no';
+    const host = await startHost({ env: { FIXTURE_TIMER_SCHEDULE: '0 0 5 * * *' } });
+
+    await expect(host.invoke('fixtureTimer')).rejects.toThrow('Graph said no');
+    expect(logged(/\[fixtureTimer\] Executed \(Failed, .*\): Graph said no$/)).toHaveLength(1);
+  });
+
+  test('when invoked by an unknown name, then it rejects', async () => {
+    const host = await startHost();
+    await expect(host.invoke('nope')).rejects.toThrow('No timer function named "nope"');
+  });
+});
+
+describe('local host HTTP functions', () => {
+  test('when a function-level route is called without a key or with a wrong one, then it answers 401', async () => {
+    const host = await startHost();
+
+    expect((await fetch(`${host.url}/api/customers/t1/history`)).status).toBe(401);
+    expect((await fetch(`${host.url}/api/customers/t1/history`, { headers: { 'x-functions-key': 'wrong' } })).status).toBe(401);
+    expect((await fetch(`${host.url}/api/customers/t1/history?code=wrong`)).status).toBe(401);
+  });
+
+  test('when the key comes as x-functions-key, then the handler gets route params and query and its response comes back', async () => {
+    const host = await startHost();
+
+    const response = await fetch(`${host.url}/api/customers/t%201/history?from=2024-01-01`, { headers: { 'x-functions-key': functionKey } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-fixture')).toBe('yes');
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toEqual({ tenantId: 't 1', from: '2024-01-01', method: 'GET', body: '' });
+    expect(logged(/\[customerHistory\] history of t 1$/)).toHaveLength(1);
+  });
+
+  test('when the key comes as ?code= on a POST, then the body reaches the handler', async () => {
+    const host = await startHost();
+
+    const response = await fetch(`${host.url}/api/customers/t2/history?code=${functionKey}`, { method: 'POST', body: '{"x":1}' });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ tenantId: 't2', method: 'POST', body: '{"x":1}' });
+  });
+
+  test('when an anonymous function is called, then no key is needed and literal segments ignore case', async () => {
+    const host = await startHost();
+
+    const response = await fetch(`${host.url}/api/PING`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('pong');
+  });
+
+  test('when no function has the route or the method, then it answers 404', async () => {
+    const host = await startHost();
+
+    expect((await fetch(`${host.url}/api/nothing-here?code=${functionKey}`)).status).toBe(404);
+    expect((await fetch(`${host.url}/ping`)).status).toBe(404);
+    expect((await fetch(`${host.url}/api/ping`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${host.url}/api/customers/t1/history/extra?code=${functionKey}`)).status).toBe(404);
+  });
+
+  test('when a handler throws, then it answers 500 without the error and logs the failure', async () => {
+    const host = await startHost();
+
+    const response = await fetch(`${host.url}/api/broken`);
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe('');
+    expect(logged(/\[broken\] Executed \(Failed, .*\): secret detail$/)).toHaveLength(1);
+  });
+
+  test('when no key is configured, then a random one is generated and required', async () => {
+    const host = await startHost({ functionKey: undefined });
+
+    expect(host.functionKey).toMatch(/^[\w-]{32}$/);
+    expect((await fetch(`${host.url}/api/customers/t1/history`)).status).toBe(401);
+    expect((await fetch(`${host.url}/api/customers/t1/history`, { headers: { 'x-functions-key': host.functionKey } })).status).toBe(200);
+  });
+});
