@@ -1,0 +1,321 @@
+import type { Finding, FindingKind, FindingSubject, FindingTransition, MeasureValue, Severity } from './findings';
+import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from './model';
+import { isCompliant } from './model';
+
+/**
+ * Compares the newest complete snapshot with the one the detector last saw and moves every
+ * finding through its lifecycle. Pure: no I/O, no clock (the caller passes `now`).
+ *
+ * Unknown (null) on either side is never a regression and never a recovery: a failed run or
+ * a missing field must not open or close anything.
+ */
+export interface ComplianceSnapshot {
+  score?: PartnerSecurityScore | null;
+  requirements?: readonly SecurityRequirement[];
+  customers?: readonly CustomerMfaInsight[];
+  principals?: readonly NonMfaPrincipal[];
+  registration?: RegistrationCounts | null;
+}
+
+export interface Thresholds {
+  /** Points by which a customer's share of compliant non-admins may fall before it is a finding. */
+  nonAdminShareDropPoints: number;
+  /** Consecutive failed runs of one source before "the monitor cannot see" opens. */
+  sourceFailuresBeforeAlert: number;
+}
+
+export const defaultThresholds: Thresholds = { nonAdminShareDropPoints: 5, sourceFailuresBeforeAlert: 3 };
+
+export interface DetectionInput {
+  /** What the detector last saw, per source; a source it never saw is absent. */
+  previous: ComplianceSnapshot;
+  /** The newest complete snapshot of each source that has new data; absent = nothing new. */
+  current: ComplianceSnapshot;
+  findings: ReadonlyMap<string, Finding>;
+  /** Failed runs since the last complete one, per source. */
+  consecutiveFailures: Partial<Record<SnapshotSource, number>>;
+  thresholds: Thresholds;
+  now: string;
+}
+
+export interface DetectionResult {
+  transitions: FindingTransition[];
+  /** Every finding whose stored state changed (transitions and updated current values). */
+  changed: Finding[];
+}
+
+interface Rule {
+  regressed(before: MeasureValue, after: MeasureValue): boolean;
+  recovered(baseline: MeasureValue, after: MeasureValue): boolean;
+}
+
+interface Observation {
+  key: string;
+  kind: FindingKind;
+  severity: Severity;
+  subject: FindingSubject;
+  measure: string;
+  before: MeasureValue;
+  after: MeasureValue;
+  rule: Rule;
+  event?: boolean;
+}
+
+function whenNumbers(test: (before: number, after: number) => boolean): (before: MeasureValue, after: MeasureValue) => boolean {
+  return (before, after) => typeof before === 'number' && typeof after === 'number' && test(before, after);
+}
+
+const falls: Rule = { regressed: whenNumbers((before, after) => after < before), recovered: whenNumbers((baseline, after) => after >= baseline) };
+
+const rises: Rule = { regressed: whenNumbers((before, after) => after > before), recovered: whenNumbers((baseline, after) => after <= baseline) };
+
+/** A share in percentage points; tiny float noise is not a change. */
+function fallsByMoreThan(points: number): Rule {
+  return {
+    regressed: whenNumbers((before, after) => before - after > points + 1e-9),
+    recovered: whenNumbers((baseline, after) => baseline - after <= points + 1e-9),
+  };
+}
+
+/** Anything other than `compliant` is not compliant, new enum values included. */
+const complianceLost: Rule = {
+  regressed: (before, after) => before === 'compliant' && typeof after === 'string' && !isCompliant(after),
+  recovered: (_baseline, after) => after === 'compliant',
+};
+
+/** Only `enabled` -> `disabled` counts: `unknownFutureValue` says nothing either way. */
+const policyDisabled: Rule = {
+  regressed: (before, after) => before === 'enabled' && after === 'disabled',
+  recovered: (_baseline, after) => after === 'enabled',
+};
+
+/** Opened by the caller's own test (a sighting, a new customer); clears when the condition no longer holds. */
+const presentWhileTrue: Rule = {
+  regressed: (before, after) => before === 0 && after === 1,
+  recovered: (_baseline, after) => after === 0,
+};
+
+function share(part: number | null, whole: number | null): number | null {
+  if (part === null || whole === null || whole <= 0) return null;
+  return Math.round((part / whole) * 10_000) / 100;
+}
+
+const customerPolicies = ['securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'legacyPerUserMfaStatus'] as const;
+
+export function enabledPolicyCount(customer: CustomerMfaInsight): number {
+  return customerPolicies.filter((policy) => customer[policy] === 'enabled').length;
+}
+
+/** True only when every policy is known to be disabled (unknown is not "none"). */
+export function hasNoMfaPolicy(customer: CustomerMfaInsight): boolean {
+  return customerPolicies.every((policy) => customer[policy] === 'disabled');
+}
+
+function requirementObservations(before: readonly SecurityRequirement[] | undefined, after: readonly SecurityRequirement[]): Observation[] {
+  const previous = new Map((before ?? []).map((requirement) => [requirement.requirementType, requirement]));
+  const observations: Observation[] = [];
+  for (const requirement of after) {
+    const old = previous.get(requirement.requirementType);
+    const subject: FindingSubject = { type: 'requirement', id: requirement.requirementType };
+    const observe = (kind: FindingKind, severity: Severity, measure: string, rule: Rule, pick: (r: SecurityRequirement) => MeasureValue): void => {
+      observations.push({ key: `requirement/${requirement.requirementType}/${measure}`, kind, severity, subject, measure, before: old ? pick(old) : null, after: pick(requirement), rule });
+    };
+    observe('requirementNotCompliant', 'critical', 'complianceStatus', complianceLost, (r) => r.complianceStatus);
+    if (requirement.kind === 'customersMfaEnforcedSecurityRequirement') {
+      observe('compliantTenantCountFell', 'warning', 'compliantTenantCount', falls, (r) => r.compliantTenantCount);
+      observe('compliantTenantShareFell', 'warning', 'compliantTenantShare', falls, (r) => share(r.compliantTenantCount, r.totalTenantCount));
+    }
+    if (requirement.kind === 'adminsMfaEnforcedSecurityRequirement' || requirement.kind === 'mfaEnforcedSecurityRequirement') {
+      observe('requirementCountWorse', 'warning', 'adminsRequiredNotUsingMfaCount', rises, (r) => r.adminsRequiredNotUsingMfaCount);
+      observe('requirementCountWorse', 'warning', 'usersRequiredNotUsingMfaCount', rises, (r) => r.usersRequiredNotUsingMfaCount);
+      observe('requirementCountWorse', 'warning', 'incompleteRegistrationUsersCount', rises, (r) => r.incompleteRegistrationUsersCount);
+      observe('requirementCountWorse', 'warning', 'mfaEnabledAdminsCount', falls, (r) => r.mfaEnabledAdminsCount);
+      observe('requirementCountWorse', 'warning', 'mfaEnabledUsersCount', falls, (r) => r.mfaEnabledUsersCount);
+      observe('requirementCountWorse', 'warning', 'compliantUsersCount', falls, (r) => r.compliantUsersCount);
+      observe('requirementPolicyDisabled', 'warning', 'securityDefaultsStatus', policyDisabled, (r) => r.securityDefaultsStatus);
+      observe('requirementPolicyDisabled', 'warning', 'mfaConditionalAccessPolicyStatus', policyDisabled, (r) => r.mfaConditionalAccessPolicyStatus);
+      observe('requirementPolicyDisabled', 'warning', 'perUserMfaStatus', policyDisabled, (r) => r.perUserMfaStatus);
+    }
+  }
+  return observations;
+}
+
+function customerObservations(before: readonly CustomerMfaInsight[] | undefined, after: readonly CustomerMfaInsight[], thresholds: Thresholds): Observation[] {
+  const firstSight = before === undefined;
+  const previous = new Map((before ?? []).map((customer) => [customer.tenantId, customer]));
+  const observations: Observation[] = [];
+  const shareRule = fallsByMoreThan(thresholds.nonAdminShareDropPoints);
+  for (const customer of after) {
+    const old = previous.get(customer.tenantId);
+    const subject: FindingSubject = { type: 'customer', id: customer.tenantId };
+    const base = { subject };
+    observations.push({
+      ...base,
+      key: `customer/${customer.tenantId}/compliantAdminsCount`,
+      kind: 'customerCompliantAdminsFell',
+      severity: 'warning',
+      measure: 'compliantAdminsCount',
+      before: old?.compliantAdminsCount ?? null,
+      after: customer.compliantAdminsCount,
+      rule: falls,
+    });
+    const noneLeft = enabledPolicyCount(customer) === 0;
+    for (const policy of customerPolicies) {
+      observations.push({
+        ...base,
+        key: `customer/${customer.tenantId}/${policy}`,
+        kind: 'customerPolicyDisabled',
+        severity: noneLeft ? 'critical' : 'warning',
+        measure: policy,
+        before: old?.[policy] ?? null,
+        after: customer[policy],
+        rule: policyDisabled,
+      });
+    }
+    observations.push({
+      ...base,
+      key: `customer/${customer.tenantId}/compliantNonAdminShare`,
+      kind: 'customerNonAdminShareFell',
+      severity: 'warning',
+      measure: 'compliantNonAdminShare',
+      before: old ? share(old.compliantNonAdminsCount, old.totalUsersCount) : null,
+      after: share(customer.compliantNonAdminsCount, customer.totalUsersCount),
+      rule: shareRule,
+    });
+    // A customer first seen now, with every MFA policy known to be off. On the detector's very
+    // first look every customer is "new": that run only sets the baseline.
+    observations.push({
+      ...base,
+      key: `customer/${customer.tenantId}/newWithoutMfa`,
+      kind: 'newCustomerWithoutMfa',
+      severity: 'critical',
+      measure: 'mfaPoliciesEnabled',
+      before: firstSight ? null : 0,
+      after: enabledPolicyCount(customer) > 0 ? 0 : !old && hasNoMfaPolicy(customer) ? 1 : null,
+      rule: presentWhileTrue,
+    });
+  }
+  return observations;
+}
+
+function principalKey(principal: NonMfaPrincipal): string {
+  return `principal/${principal.objectId}/${principal.lastNonMfaRequestDateTime}`;
+}
+
+function principalObservations(before: readonly NonMfaPrincipal[] | undefined, after: readonly NonMfaPrincipal[]): Observation[] {
+  if (before === undefined) return [];
+  const seen = new Set(before.map(principalKey));
+  return after.map((principal) => ({
+    key: principalKey(principal),
+    kind: 'nonMfaSignIn' as const,
+    severity: 'critical' as const,
+    subject: { type: 'principal' as const, id: principal.objectId },
+    measure: 'lastNonMfaRequestDateTime',
+    before: 0,
+    after: seen.has(principalKey(principal)) ? null : 1,
+    rule: presentWhileTrue,
+    event: true,
+  }));
+}
+
+function registrationObservations(before: RegistrationCounts | null | undefined, after: RegistrationCounts): Observation[] {
+  // The two reports count different things (mfaRegistered vs mfaCapable): never compare across them.
+  const comparable = before && before.report === after.report ? before : null;
+  const subject: FindingSubject = { type: 'registration', id: after.report };
+  return [
+    { key: 'registration/mfaRegisteredUserCount', kind: 'mfaRegisteredUsersFell', severity: 'warning', subject, measure: 'mfaRegisteredUserCount', before: comparable?.mfaRegisteredUserCount ?? null, after: after.mfaRegisteredUserCount, rule: falls },
+    {
+      key: 'registration/mfaRegisteredShare',
+      kind: 'mfaRegisteredShareFell',
+      severity: 'warning',
+      subject,
+      measure: 'mfaRegisteredShare',
+      before: comparable ? share(comparable.mfaRegisteredUserCount, comparable.totalUserCount) : null,
+      after: share(after.mfaRegisteredUserCount, after.totalUserCount),
+      rule: falls,
+    },
+  ];
+}
+
+function sourceObservations(input: DetectionInput): Observation[] {
+  return Object.entries(input.consecutiveFailures).map(([source, failures]) => ({
+    key: `source/${source}/unavailable`,
+    kind: 'sourceUnavailable' as const,
+    severity: 'critical' as const,
+    subject: { type: 'source' as const, id: source },
+    measure: 'consecutiveFailedRuns',
+    before: 0,
+    after: failures >= input.thresholds.sourceFailuresBeforeAlert ? 1 : failures === 0 ? 0 : null,
+    rule: presentWhileTrue,
+  }));
+}
+
+export function detectRegressions(input: DetectionInput): DetectionResult {
+  const { previous, current } = input;
+  const observations: Observation[] = [];
+  const coveredPrefixes: string[] = [];
+  if (current.score) {
+    observations.push({ key: 'score/currentScore', kind: 'scoreFell', severity: 'warning', subject: { type: 'score', id: 'partnerSecurityScore' }, measure: 'currentScore', before: previous.score?.currentScore ?? null, after: current.score.currentScore, rule: falls });
+  }
+  if (current.requirements) observations.push(...requirementObservations(previous.requirements, current.requirements));
+  if (current.customers) {
+    observations.push(...customerObservations(previous.customers, current.customers, input.thresholds));
+    coveredPrefixes.push('customer/');
+  }
+  if (current.principals) {
+    observations.push(...principalObservations(previous.principals, current.principals));
+    coveredPrefixes.push('principal/');
+  }
+  if (current.registration) observations.push(...registrationObservations(previous.registration, current.registration));
+  observations.push(...sourceObservations(input));
+
+  const transitions: FindingTransition[] = [];
+  const changed: Finding[] = [];
+  const observed = new Set<string>();
+  for (const observation of observations) {
+    observed.add(observation.key);
+    const existing = input.findings.get(observation.key);
+    const next = evaluate(observation, existing, input.now);
+    if (next) {
+      changed.push(next.finding);
+      if (next.transition) transitions.push({ change: next.transition, finding: next.finding });
+    }
+  }
+  // A customer or sighting no longer listed by a complete snapshot cannot still be a problem.
+  for (const finding of input.findings.values()) {
+    if (finding.state !== 'open' || observed.has(finding.key)) continue;
+    if (!coveredPrefixes.some((prefix) => finding.key.startsWith(prefix))) continue;
+    const resolved: Finding = { ...finding, state: 'resolved', current: null, resolvedAt: input.now };
+    changed.push(resolved);
+    if (!finding.event) transitions.push({ change: 'resolved', finding: resolved });
+  }
+  return { transitions, changed };
+}
+
+function evaluate(observation: Observation, existing: Finding | undefined, now: string): { finding: Finding; transition: FindingTransition['change'] | null } | null {
+  const { rule, before, after } = observation;
+  if (existing?.state === 'open') {
+    if (after === null) return null;
+    if (rule.recovered(existing.baseline, after)) {
+      // Sightings leave quietly: the sign-in happened, and "it aged out" is not a recovery.
+      return { finding: { ...existing, state: 'resolved', current: after, resolvedAt: now }, transition: existing.event ? null : 'resolved' };
+    }
+    if (after === existing.current && observation.severity === existing.severity) return null;
+    return { finding: { ...existing, current: after, severity: observation.severity }, transition: null };
+  }
+  if (before === null || after === null || !rule.regressed(before, after)) return null;
+  const finding: Finding = {
+    key: observation.key,
+    kind: observation.kind,
+    severity: observation.severity,
+    subject: observation.subject,
+    measure: observation.measure,
+    state: 'open',
+    baseline: before,
+    current: after,
+    openedAt: now,
+    resolvedAt: null,
+    event: observation.event ?? false,
+  };
+  return { finding, transition: existing ? 'reopened' : 'opened' };
+}
