@@ -89,9 +89,9 @@ const policyDisabled: Rule = {
   recovered: (_baseline, after) => after === 'enabled',
 };
 
-/** Opened by the caller's own test (a sighting, a new customer); clears when the condition no longer holds. */
+/** A condition the observation tests itself (a sighting, a new customer, failed runs): 0 = absent, >= 1 = present. */
 const presentWhileTrue: Rule = {
-  regressed: (before, after) => before === 0 && after === 1,
+  regressed: whenNumbers((before, after) => before === 0 && after >= 1),
   recovered: (_baseline, after) => after === 0,
 };
 
@@ -245,7 +245,7 @@ function sourceObservations(input: DetectionInput): Observation[] {
     subject: { type: 'source' as const, id: source },
     measure: 'consecutiveFailedRuns',
     before: 0,
-    after: failures >= input.thresholds.sourceFailuresBeforeAlert ? 1 : failures === 0 ? 0 : null,
+    after: failures >= input.thresholds.sourceFailuresBeforeAlert ? failures : failures === 0 ? 0 : null,
     rule: presentWhileTrue,
   }));
 }
