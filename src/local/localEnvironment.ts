@@ -1,0 +1,121 @@
+import { settingDocs } from '../config';
+import { startAzurite } from './azurite';
+import type { RegisteredFunction } from './functionsCore';
+import type { HostLog } from './invokeFunction';
+import type { Simulator, SimulatorOptions } from './simulator/types';
+
+export type StartSimulator = (options: SimulatorOptions) => Promise<Simulator>;
+
+export interface LocalEnvironmentOptions {
+  /** App settings to complete; the functions read the same object (process.env in the host). */
+  env: NodeJS.ProcessEnv;
+  log: HostLog;
+  /** The simulated Microsoft cloud; src/local/simulator by default. */
+  startSimulator?: StartSimulator;
+}
+
+export interface LocalEnvironment {
+  /** Whether Graph, Partner Center, Entra and ACS are the local simulator. */
+  simulated: boolean;
+  close(): Promise<void>;
+}
+
+/** A population that changes visibly between snapshots of a demo: a simulated day every 20 s. */
+const DEMO_SIMULATOR: SimulatorOptions = { customers: 200, dayLengthMs: 20_000 };
+const DEMO_ALERT_FROM = 'DoNotReply@monitor.local';
+const DEMO_ALERT_TO = 'admins@partner.example';
+
+/**
+ * Fast schedules for a demo against the simulator, staggered so runs do not all start at once.
+ * A timer schedule setting not listed here runs every minute in a demo.
+ */
+const DEMO_SCHEDULES: Readonly<Record<string, string>> = {
+  SCHEDULE_PARTNER_SECURITY: '0,30 * * * * *',
+  SCHEDULE_NON_MFA_PRINCIPALS: '10,40 * * * * *',
+  SCHEDULE_REGISTRATION_COUNTS: '20 * * * * *',
+  SCHEDULE_DETECT_REGRESSIONS: '5/20 * * * * *',
+};
+const DEMO_SCHEDULE_FALLBACK = '50 * * * * *';
+
+/**
+ * Provides what the functions need that is not configured: Azurite in this process unless
+ * TABLES_CONNECTION_STRING or TABLES_ENDPOINT is set (AZURITE_LOCATION persists it), and the
+ * simulator unless GRAPH_BASE_URL names a real endpoint. Sets the app settings that point there.
+ */
+export async function startLocalEnvironment(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
+  const { env, log } = options;
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(closers.splice(0).map((closeOne) => closeOne()));
+  };
+
+  try {
+    if (isSet(env.TABLES_CONNECTION_STRING) || isSet(env.TABLES_ENDPOINT)) {
+      log(`Tables: ${isSet(env.TABLES_ENDPOINT) ? env.TABLES_ENDPOINT : 'TABLES_CONNECTION_STRING'} (from settings)`);
+    } else {
+      const location = isSet(env.AZURITE_LOCATION) ? env.AZURITE_LOCATION : undefined;
+      const azurite = await startAzurite({ location });
+      closers.push(azurite.close);
+      env.TABLES_CONNECTION_STRING = azurite.tablesConnectionString;
+      log(`Tables: Azurite in this process at ${azurite.tablesEndpoint}, ${location === undefined ? 'in memory (set AZURITE_LOCATION to keep data)' : `kept in ${location}`}`);
+    }
+
+    if (isSet(env.GRAPH_BASE_URL)) {
+      log(`Microsoft cloud: ${env.GRAPH_BASE_URL} and ${env.PARTNER_CENTER_BASE_URL ?? 'the default Partner Center'} (from settings)`);
+      return { simulated: false, close };
+    }
+    const startSimulator = options.startSimulator ?? (await loadSimulator());
+    const simulator = await startSimulator(DEMO_SIMULATOR);
+    closers.push(() => simulator.close());
+    Object.assign(env, {
+      GRAPH_BASE_URL: simulator.graphBaseUrl,
+      PARTNER_CENTER_BASE_URL: simulator.partnerCenterBaseUrl,
+      AZURE_AUTHORITY_HOST: simulator.authorityHost,
+      AZURE_TENANT_ID: simulator.tenantId,
+      AZURE_CLIENT_ID: simulator.clientId,
+      AZURE_CLIENT_SECRET: simulator.clientSecret,
+      ACS_CONNECTION_STRING: simulator.acsConnectionString,
+    });
+    env.ALERT_FROM = isSet(env.ALERT_FROM) ? env.ALERT_FROM : DEMO_ALERT_FROM;
+    env.ALERT_TO = isSet(env.ALERT_TO) ? env.ALERT_TO : DEMO_ALERT_TO;
+    log(`Microsoft cloud: simulator at ${simulator.url} (${DEMO_SIMULATOR.customers} customers, a day every ${(DEMO_SIMULATOR.dayLengthMs ?? 0) / 1000} s)`);
+    log(`  Graph ${simulator.graphBaseUrl}, Partner Center ${simulator.partnerCenterBaseUrl}, Entra ${simulator.authorityHost}`);
+    log(`  Alert e-mails from ${env.ALERT_FROM} to ${env.ALERT_TO}: ${simulator.url}/_sim/inbox`);
+    return { simulated: true, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/**
+ * Sets every `%NAME%` timer schedule setting that is unset: fast demo schedules against the
+ * simulator, the documented defaults against real endpoints (never hammer Partner Center).
+ * Returns the settings it set.
+ */
+export function fillMissingSchedules(functions: readonly RegisteredFunction[], env: NodeJS.ProcessEnv, simulated: boolean): Record<string, string> {
+  const filled: Record<string, string> = {};
+  for (const fn of functions) {
+    if (fn.trigger.type !== 'timer') continue;
+    for (const [, name = ''] of fn.trigger.schedule.matchAll(/%([^%]+)%/g)) {
+      if (isSet(env[name])) continue;
+      const schedule = simulated ? (DEMO_SCHEDULES[name] ?? DEMO_SCHEDULE_FALLBACK) : settingDocs.find((doc) => doc.name === name)?.default;
+      if (schedule === undefined) continue;
+      env[name] = schedule;
+      filled[name] = schedule;
+    }
+  }
+  return filled;
+}
+
+function isSet(value: string | undefined): value is string {
+  return value !== undefined && value.trim() !== '';
+}
+
+/** Loaded on demand: the simulator is only for local runs without real endpoints. */
+async function loadSimulator(): Promise<StartSimulator> {
+  // A path variable keeps the type checker from requiring src/local/simulator/index.ts before it exists.
+  const simulatorModule = './simulator';
+  const { startSimulator } = (await import(simulatorModule)) as { startSimulator: StartSimulator };
+  return startSimulator;
+}

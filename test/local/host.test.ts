@@ -1,0 +1,55 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+const fixtures = resolve(__dirname, 'fixtures');
+
+/** `npm start` minus the build: the real entry point in a plain Node process, on the fixture app. */
+function startHostProcess(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['-r', join(fixtures, 'registerTs.js'), resolve(__dirname, '../../src/local/host.ts')], {
+    cwd: fixtures,
+    env: { ...process.env, PUBLIC_BASE_URL: undefined, TABLES_CONNECTION_STRING: undefined, TABLES_ENDPOINT: undefined, ...env },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = pattern.exec(output());
+    if (match !== null) return match;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${pattern}; output:\n${output()}`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 25));
+  }
+}
+
+describe('npm start (src/local/host.ts)', () => {
+  test('when started against real endpoints, then it hosts Azurite, the timers and the HTTP functions, and stops cleanly on SIGINT', async () => {
+    const host = startHostProcess({ GRAPH_BASE_URL: 'https://graph.microsoft.com', PORT: '0', LOCAL_FUNCTION_KEY: 'k1', FIXTURE_TIMER_SCHEDULE: '*/1 * * * * *' });
+    try {
+      const [, url] = await waitForOutput(host.output, /Host running at (http:\/\/localhost:\d+)\./, 10_000);
+      expect(host.output()).toMatch(/Tables: Azurite in this process at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1, in memory/);
+      expect(host.output()).toContain('Function key: k1');
+      expect(host.output()).toContain(`customerHistory: [GET,POST] ${url}/api/customers/{tenantId}/history (function key)`);
+
+      expect((await fetch(`${url}/api/customers/t1/history`)).status).toBe(401);
+      expect((await fetch(`${url}/api/customers/t1/history?code=k1`)).status).toBe(200);
+      await waitForOutput(host.output, /\[fixtureTimer\] Executed \(Succeeded/, 2500);
+
+      host.child.kill('SIGINT');
+      expect(await host.exited).toBe(0);
+      expect(host.output()).toContain('SIGINT: waiting for running functions, then stopping');
+    } finally {
+      host.child.kill('SIGKILL');
+    }
+  });
+
+  test('when PORT is not a port, then it says so and exits 1', async () => {
+    const host = startHostProcess({ GRAPH_BASE_URL: 'https://graph.microsoft.com', PORT: 'seventy' });
+    expect(await host.exited).toBe(1);
+    expect(host.output()).toContain('Host failed to start: PORT must be a port number, not "seventy"');
+  });
+});

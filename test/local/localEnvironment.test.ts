@@ -1,0 +1,86 @@
+import { TableServiceClient } from '@azure/data-tables';
+import type { RegisteredFunction } from '../../src/local/functionsCore';
+import { fillMissingSchedules, startLocalEnvironment } from '../../src/local/localEnvironment';
+import type { Simulator, SimulatorOptions } from '../../src/local/simulator/types';
+
+const timer = (name: string, schedule: string): RegisteredFunction => ({ name, trigger: { type: 'timer', schedule, runOnStartup: false }, handler: () => undefined });
+
+describe('startLocalEnvironment', () => {
+  test('when no table storage and a real Graph are configured, then Azurite starts in memory and TABLES_CONNECTION_STRING points at it', async () => {
+    const env: NodeJS.ProcessEnv = { GRAPH_BASE_URL: 'https://graph.microsoft.com' };
+    const lines: string[] = [];
+    const environment = await startLocalEnvironment({ env, log: (line) => lines.push(line), startSimulator: () => Promise.reject(new Error('must not start')) });
+    try {
+      expect(environment.simulated).toBe(false);
+      const service = TableServiceClient.fromConnectionString(env.TABLES_CONNECTION_STRING ?? '', { allowInsecureConnection: true });
+      await service.createTable('probe');
+      expect(lines.join('\n')).toMatch(/Tables: Azurite in this process at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1, in memory/);
+    } finally {
+      await environment.close();
+    }
+  });
+
+  test('when nothing is configured, then the simulator starts with a demo population and the app settings point at it', async () => {
+    const env: NodeJS.ProcessEnv = { TABLES_ENDPOINT: 'https://account.table.core.windows.net', ALERT_TO: 'me@partner.example' };
+    const started: SimulatorOptions[] = [];
+    let closed = false;
+    const simulator = {
+      url: 'https://127.0.0.1:9443',
+      graphBaseUrl: 'https://127.0.0.1:9443/graph',
+      partnerCenterBaseUrl: 'https://127.0.0.1:9443/partnercenter',
+      authorityHost: 'https://127.0.0.1:9443/login',
+      tenantId: 'tenant',
+      clientId: 'client',
+      clientSecret: 'secret',
+      acsConnectionString: 'endpoint=https://127.0.0.1:9443/acs/;accesskey=a2V5',
+      close: async () => {
+        closed = true;
+      },
+    } as Simulator;
+    const lines: string[] = [];
+
+    const environment = await startLocalEnvironment({ env, log: (line) => lines.push(line), startSimulator: async (options) => (started.push(options), simulator) });
+    await environment.close();
+
+    expect(environment.simulated).toBe(true);
+    expect(started).toEqual([{ customers: 200, dayLengthMs: 20_000 }]);
+    expect(env).toEqual({
+      TABLES_ENDPOINT: 'https://account.table.core.windows.net',
+      GRAPH_BASE_URL: 'https://127.0.0.1:9443/graph',
+      PARTNER_CENTER_BASE_URL: 'https://127.0.0.1:9443/partnercenter',
+      AZURE_AUTHORITY_HOST: 'https://127.0.0.1:9443/login',
+      AZURE_TENANT_ID: 'tenant',
+      AZURE_CLIENT_ID: 'client',
+      AZURE_CLIENT_SECRET: 'secret',
+      ACS_CONNECTION_STRING: 'endpoint=https://127.0.0.1:9443/acs/;accesskey=a2V5',
+      ALERT_FROM: 'DoNotReply@monitor.local',
+      ALERT_TO: 'me@partner.example',
+    });
+    expect(lines).toContain('  Alert e-mails from DoNotReply@monitor.local to me@partner.example: https://127.0.0.1:9443/_sim/inbox');
+    expect(closed).toBe(true);
+  });
+
+  test('when the simulator fails to start, then the Azurite already started is closed and the error surfaces', async () => {
+    const env: NodeJS.ProcessEnv = {};
+    await expect(startLocalEnvironment({ env, log: () => undefined, startSimulator: () => Promise.reject(new Error('port in use')) })).rejects.toThrow('port in use');
+    expect(env.TABLES_CONNECTION_STRING).toMatch(/TableEndpoint=http:/);
+    await expect(fetch(`${/TableEndpoint=([^;]+)/.exec(env.TABLES_CONNECTION_STRING ?? '')?.[1]}/Tables`)).rejects.toThrow();
+  });
+});
+
+describe('fillMissingSchedules', () => {
+  const functions = [timer('collectPartnerSecurity', '%SCHEDULE_PARTNER_SECURITY%'), timer('pruneSnapshots', '%SCHEDULE_PRUNE_SNAPSHOTS%'), timer('fixed', '0 0 1 * * *')];
+
+  test('when simulated, then unset schedule settings get fast demo schedules and set ones are kept', () => {
+    const env: NodeJS.ProcessEnv = { SCHEDULE_PRUNE_SNAPSHOTS: '0 0 3 * * *' };
+    expect(fillMissingSchedules(functions, env, true)).toEqual({ SCHEDULE_PARTNER_SECURITY: '0,30 * * * * *' });
+    expect(env.SCHEDULE_PRUNE_SNAPSHOTS).toBe('0 0 3 * * *');
+    expect(fillMissingSchedules([timer('other', '%SCHEDULE_OTHER%')], env, true)).toEqual({ SCHEDULE_OTHER: '50 * * * * *' });
+  });
+
+  test('when real endpoints are used, then only documented defaults are filled in', () => {
+    const env: NodeJS.ProcessEnv = {};
+    expect(fillMissingSchedules(functions, env, false)).toEqual({ SCHEDULE_PARTNER_SECURITY: '0 15 5 * * *' });
+    expect(env.SCHEDULE_PRUNE_SNAPSHOTS).toBeUndefined();
+  });
+});
