@@ -1,0 +1,44 @@
+import type { Dataset } from './dataset';
+import type { FaultBook } from './faultBook';
+import type { Mailroom } from './mailroom';
+import type { PageTokens } from './pageToken';
+import type { SimClock } from './simClock';
+import type { TokenStore } from './tokenStore';
+
+export type Resource = 'graph' | 'partnerCenter' | 'acs';
+
+/** Everything the routes share: configuration, credentials and the simulated state. */
+export interface SimulatorContext {
+  url: string;
+  graphBaseUrl: string;
+  partnerCenterBaseUrl: string;
+  authorityHost: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  managedIdentityHeader: string;
+  managedIdentityClientId: string;
+  acsAccessKey: string;
+  /** Token audiences each resource accepts (normalised: no trailing slash). */
+  audiences: Record<Resource, readonly string[]>;
+  graphPageSize: number;
+  partnerCenterPageSize: number;
+  pageLatencyMs: number;
+  dataset: Dataset;
+  clock: SimClock;
+  faults: FaultBook;
+  tokens: TokenStore;
+  pageTokens: PageTokens;
+  mailroom: Mailroom;
+}
+
+/** Audience spelling tolerated by Entra: trailing slashes and localhost for 127.0.0.1. */
+export function normaliseAudience(audience: string): string {
+  return audience.replace(/\/+$/, '').replace('://localhost:', '://127.0.0.1:');
+}
+
+/** The resource a (normalised) audience belongs to. */
+export function resourceOf(ctx: SimulatorContext, audience: string): Resource | undefined {
+  const normalised = normaliseAudience(audience);
+  return (Object.keys(ctx.audiences) as Resource[]).find((resource) => ctx.audiences[resource].includes(normalised));
+}

@@ -1,0 +1,31 @@
+import type { SimulatorContext } from './context';
+import { applyDrift, FUTURE_REQUIREMENT } from './drift';
+import type { Exchange } from './exchange';
+import { applyRequestFaults, truncated } from './requestFaults';
+import type { JsonObject } from './wireFormat';
+
+export interface DataDocument {
+  /** The items of a collection, or the one object of a singleton. */
+  items: () => JsonObject[];
+  /** The response body around the (possibly drifted) items. */
+  render: (items: JsonObject[]) => unknown;
+  /** Whether unknownFutureValue drift also adds an item of an unknown subtype (requirements). */
+  acceptsFutureSubtype?: boolean;
+  headers?: Record<string, string>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Serves a Graph or Partner Center data response, after its faults and the configured latency. */
+export async function serveData(ex: Exchange, ctx: SimulatorContext, page: number, document: DataDocument): Promise<void> {
+  const outcome = await applyRequestFaults(ex, ctx.faults, page);
+  if (!outcome) return;
+  if (ctx.pageLatencyMs > 0) await sleep(ctx.pageLatencyMs);
+  let items = outcome.emptyCollection ? [] : document.items();
+  for (const drift of outcome.drift) {
+    items = applyDrift(items, drift.mode, drift.field);
+    if (drift.mode === 'unknownFutureValue' && document.acceptsFutureSubtype) items = [...items, FUTURE_REQUIREMENT];
+  }
+  const json = JSON.stringify(document.render(items));
+  ex.sendRaw(200, outcome.malformed ? truncated(json) : json, { 'content-type': 'application/json; charset=utf-8', ...document.headers });
+}

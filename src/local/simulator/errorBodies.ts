@@ -1,0 +1,70 @@
+/*
+ * Error bodies in each service's own style, so clients parse the real shapes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Exchange } from './exchange';
+import type { SimulatedService } from './types';
+
+const GRAPH_CODES: Record<number, string> = {
+  400: 'BadRequest', 401: 'InvalidAuthenticationToken', 403: 'Authorization_RequestDenied', 404: 'ResourceNotFound',
+  410: 'Gone', 429: 'TooManyRequests', 500: 'InternalServerError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'GatewayTimeout',
+};
+
+const REASONS: Record<number, string> = {
+  400: 'The request is invalid.', 401: 'Authentication failed.', 403: 'Insufficient privileges to complete the operation.',
+  404: 'The resource could not be found.', 410: 'This API has been retired.', 429: 'Too many requests; retry later.',
+  500: 'An internal server error occurred.', 502: 'Bad gateway.', 503: 'The service is temporarily unavailable.', 504: 'The gateway timed out.',
+};
+
+export function graphError(ex: Exchange, status: number, message = REASONS[status] ?? 'Error', code = GRAPH_CODES[status] ?? 'UnknownError') {
+  return {
+    error: {
+      code,
+      message,
+      innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': randomUUID(), 'client-request-id': ex.header('client-request-id') ?? randomUUID() },
+    },
+  };
+}
+
+/** Partner Center's error shape: a numeric code and a description. */
+export function partnerCenterError(status: number, description = REASONS[status] ?? 'Error', code = status * 10) {
+  return { code, description, data: [], source: 'PartnerFD' };
+}
+
+export function acsError(status: number, message = REASONS[status] ?? 'Error', code = GRAPH_CODES[status] ?? 'UnknownError') {
+  return { error: { code, message } };
+}
+
+/** Entra's OAuth error: an `error` code plus an AADSTS-numbered description. */
+export function entraError(error: string, aadsts: number, description: string) {
+  const traceId = randomUUID();
+  const correlationId = randomUUID();
+  const timestamp = new Date().toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+  return {
+    error,
+    error_description: `AADSTS${aadsts}: ${description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+    error_codes: [aadsts],
+    timestamp,
+    trace_id: traceId,
+    correlation_id: correlationId,
+    error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
+  };
+}
+
+/** The body of an injected `status` fault, in the style of the service it hits. */
+export function faultErrorBody(ex: Exchange, service: SimulatedService, status: number): unknown {
+  switch (service) {
+    case 'graph':
+      return graphError(ex, status);
+    case 'partnerCenter':
+      return partnerCenterError(status);
+    case 'acs':
+      return acsError(status);
+    case 'login':
+      return entraError(status >= 500 ? 'temporarily_unavailable' : 'invalid_request', status >= 500 ? 50001 : 90014, REASONS[status] ?? 'Error');
+    case 'msi':
+      return { statusCode: status, message: REASONS[status] ?? 'Error' };
+    case 'control':
+      return { error: REASONS[status] ?? 'Error' };
+  }
+}

@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimulatedService } from './types';
+
+/** One request and its response, with the helpers every route uses. */
+export class Exchange {
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly url: URL,
+    readonly service: SimulatedService,
+    readonly body: Buffer,
+    private readonly onAnswer: (status: number) => void,
+  ) {}
+
+  get method(): string {
+    return this.req.method ?? 'GET';
+  }
+
+  /** Path and query as sent (what faults match on). */
+  get pathAndQuery(): string {
+    return this.url.pathname + this.url.search;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.req.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  get answered(): boolean {
+    return this.res.headersSent;
+  }
+
+  /** Answers with JSON (objects) or text as is; undefined sends no body. */
+  send(status: number, body?: unknown, headers: Record<string, string> = {}): void {
+    const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+    const contentType: Record<string, string> = body === undefined ? {} : { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' };
+    this.sendRaw(status, text, { ...contentType, ...headers });
+  }
+
+  sendRaw(status: number, text: string, headers: Record<string, string>): void {
+    if (this.answered) return;
+    this.onAnswer(status);
+    this.res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(text)) });
+    this.res.end(text);
+  }
+}

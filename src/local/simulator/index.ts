@@ -1,0 +1,11 @@
+/**
+ * The simulated Microsoft cloud: Entra ID (client credentials, refresh tokens, managed
+ * identity), Microsoft Graph partner security and reports, Partner Center non-MFA
+ * principals and ACS Email, on one loopback HTTPS server.
+ */
+export { startSimulator } from './startSimulator';
+export type {
+  ExpectedState, ExpectedRequirement, ExpectedCustomerInsight, ExpectedNonMfaPrincipal, ExpectedRegistrationCounts,
+  ExpectedScoreHistoryEntry, ExpectedSecurityScore, Fault, FaultStatus, DriftMode, RequestLogEntry, SentEmail,
+  SimulatedService, Simulator, SimulatorOptions,
+} from './types';

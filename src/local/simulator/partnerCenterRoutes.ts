@@ -1,0 +1,67 @@
+/*
+ * Partner Center: non-MFA-compliant partner principals (seed 003), under partnerCenterBaseUrl.
+ */
+import { randomUUID } from 'node:crypto';
+import { authorize } from './bearerAuth';
+import type { SimulatorContext } from './context';
+import { serveData } from './dataResponse';
+import { partnerCenterError } from './errorBodies';
+import type { Exchange } from './exchange';
+import { usesLoginFieldName } from './quirks';
+import { JsonObject, wireNonMfaPrincipal } from './wireFormat';
+
+const PRINCIPALS = '/v1/nonMfaCompliantPartnerPrincipals';
+
+export async function handlePartnerCenter(ex: Exchange, ctx: SimulatorContext): Promise<void> {
+  const path = ex.url.pathname.slice('/partnercenter'.length);
+  const headers = {
+    'ms-requestid': ex.header('ms-requestid') ?? randomUUID(),
+    'ms-correlationid': ex.header('ms-correlationid') ?? randomUUID(),
+    'ms-cv': ex.header('ms-cv') ?? randomUUID(),
+  };
+  if (!authorize(ex, ctx, 'partnerCenter')) return;
+  if (path !== PRINCIPALS || ex.method !== 'GET') {
+    ex.send(404, partnerCenterError(404, `No resource at ${ex.method} ${path}.`), headers);
+    return;
+  }
+  let day = ctx.clock.day;
+  let offset = 0;
+  const continuation = ex.header('ms-continuationtoken');
+  if (continuation !== undefined) {
+    const position = ctx.pageTokens.decode(continuation);
+    if (!position || position.collection !== PRINCIPALS) {
+      ex.send(400, partnerCenterError(400, 'The continuation token is invalid.', 400_013), headers);
+      return;
+    }
+    ({ day, offset } = position);
+  }
+  const { dataset } = ctx;
+  const { seed, quirks } = dataset.config;
+  const size = ctx.partnerCenterPageSize;
+  const end = Math.min(dataset.nonMfaWindowSize(), offset + size);
+  const link = (extraHeaders: { key: string; value: string }[]) => ({ uri: PRINCIPALS, method: 'GET', headers: extraHeaders });
+  await serveData(ex, ctx, Math.floor(offset / size), {
+    items: () => {
+      const items: JsonObject[] = [];
+      for (let position = offset; position < end; position++) {
+        const principal = dataset.nonMfaPrincipal(day, position);
+        const at = Date.parse(`${principal.lastNonMfaCompliantRequestDateTime}Z`);
+        items.push(wireNonMfaPrincipal(principal, usesLoginFieldName(seed, quirks, at)));
+      }
+      return items;
+    },
+    // totalCount is the number of items in this page, as the Partner Center SDK's ResourceCollection sets it.
+    render: (items) => ({
+      totalCount: items.length,
+      items,
+      links: {
+        self: link([]),
+        ...(end < dataset.nonMfaWindowSize()
+          ? { next: link([{ key: 'MS-ContinuationToken', value: ctx.pageTokens.encode({ collection: PRINCIPALS, day, offset: end }) }]) }
+          : {}),
+      },
+      attributes: { objectType: 'Collection' },
+    }),
+    headers,
+  });
+}

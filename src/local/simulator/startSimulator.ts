@@ -1,0 +1,231 @@
+import * as https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { simulatorCertificate } from '../tls';
+import { handleAcs } from './acsRoutes';
+import { normaliseAudience, SimulatorContext } from './context';
+import { handleControl } from './controlRoutes';
+import { createDataset } from './dataset';
+import { handleLogin, handleManagedIdentity } from './entraRoutes';
+import { Exchange } from './exchange';
+import { faultProblem, FaultBook, isRequestFault } from './faultBook';
+import { handleGraph } from './graphRoutes';
+import { Mailroom } from './mailroom';
+import { PageTokens } from './pageToken';
+import { handlePartnerCenter } from './partnerCenterRoutes';
+import { guid, hash32 } from './random';
+import { SimClock } from './simClock';
+import { TokenStore } from './tokenStore';
+import type { RequestLogEntry, SimulatedService, Simulator, SimulatorOptions } from './types';
+
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/** Oldest entries are dropped beyond this, so a long demo session stays small. */
+const REQUEST_LOG_LIMIT = 20_000;
+const REDACTED_HEADERS = new Set(['authorization', 'x-identity-header', 'cookie', 'proxy-authorization']);
+
+type Resolved = Required<SimulatorOptions>;
+
+const DEFAULTS: Resolved = {
+  port: 0, seed: 1, customers: 50, nonMfaSignInsPerDay: 5, graphPageSize: 100, partnerCenterPageSize: 500,
+  pageLatencyMs: 0, dayLengthMs: 0, startDate: '2026-01-01', tokenLifetimeSeconds: 3600, quirks: true,
+};
+
+function resolveOptions(options: SimulatorOptions): Resolved {
+  const resolved: Resolved = { ...DEFAULTS };
+  for (const [name, value] of Object.entries(options) as [keyof Resolved, unknown][]) if (value !== undefined) (resolved as Record<string, unknown>)[name] = value;
+  const problems: string[] = [];
+  const minimum: Partial<Record<keyof Resolved, number>> = { graphPageSize: 1, partnerCenterPageSize: 1, tokenLifetimeSeconds: 1 };
+  for (const name of ['port', 'seed', 'customers', 'nonMfaSignInsPerDay', 'graphPageSize', 'partnerCenterPageSize', 'pageLatencyMs', 'dayLengthMs', 'tokenLifetimeSeconds'] as const) {
+    const value = resolved[name];
+    if (!Number.isInteger(value) || value < (minimum[name] ?? 0)) problems.push(`${name} must be an integer >= ${minimum[name] ?? 0} (got ${String(value)})`);
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(resolved.startDate) || Number.isNaN(Date.parse(resolved.startDate))) problems.push(`startDate must be YYYY-MM-DD (got ${resolved.startDate})`);
+  if (problems.length > 0) throw new Error(`Invalid simulator options: ${problems.join('; ')}`);
+  return resolved;
+}
+
+/** Deterministic per seed, so `npm run sim` prints the same credentials every time. */
+function secretFrom(seed: number, salt: number, words: number): Buffer {
+  const buffer = Buffer.alloc(words * 4);
+  for (let i = 0; i < words; i++) buffer.writeUInt32BE(hash32(seed, salt, i), i * 4);
+  return buffer;
+}
+
+function serviceOf(pathname: string): SimulatedService {
+  if (pathname.startsWith('/login/')) return 'login';
+  if (pathname.startsWith('/msi/')) return 'msi';
+  if (pathname.startsWith('/graph/')) return 'graph';
+  if (pathname.startsWith('/partnercenter/')) return 'partnerCenter';
+  if (pathname.startsWith('/_sim/')) return 'control';
+  return 'acs';
+}
+
+function loggedHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    // Keep the scheme (Bearer, HMAC-SHA256) so tests can see how a request authenticated.
+    out[name] = REDACTED_HEADERS.has(name) ? `${text.split(' ')[0] ?? ''} [redacted]`.trim() : text;
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size <= MAX_BODY_BYTES ? Buffer.concat(chunks) : undefined));
+    req.on('error', reject);
+  });
+}
+
+/** Starts the simulated Microsoft cloud on 127.0.0.1 (HTTPS, self-signed certificate from tls.ts). */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const resolved = resolveOptions(options);
+  const { cert, key } = simulatorCertificate();
+  const server = https.createServer({ cert, key });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(resolved.port, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `https://127.0.0.1:${port}`;
+  const { seed } = resolved;
+
+  const dataset = createDataset({
+    seed, customers: resolved.customers, nonMfaSignInsPerDay: resolved.nonMfaSignInsPerDay, startDate: resolved.startDate, quirks: resolved.quirks,
+  });
+  const tokens = new TokenStore(resolved.tokenLifetimeSeconds);
+  const ctx: SimulatorContext = {
+    url,
+    graphBaseUrl: `${url}/graph`,
+    partnerCenterBaseUrl: `${url}/partnercenter`,
+    authorityHost: `${url}/login`,
+    tenantId: dataset.partnerTenantId,
+    clientId: guid(seed, 400),
+    clientSecret: `sim~${secretFrom(seed, 401, 8).toString('base64url')}`,
+    managedIdentityHeader: secretFrom(seed, 402, 4).toString('hex'),
+    managedIdentityClientId: guid(seed, 403),
+    acsAccessKey: secretFrom(seed, 404, 16).toString('base64'),
+    audiences: {
+      graph: [normaliseAudience(`${url}/graph`)],
+      partnerCenter: [normaliseAudience(`${url}/partnercenter`)],
+      // The ACS SDK asks for https://communication.azure.com//.default whatever its endpoint.
+      acs: [normaliseAudience(url), 'https://communication.azure.com'],
+    },
+    graphPageSize: resolved.graphPageSize,
+    partnerCenterPageSize: resolved.partnerCenterPageSize,
+    pageLatencyMs: resolved.pageLatencyMs,
+    dataset,
+    clock: new SimClock(resolved.dayLengthMs),
+    faults: new FaultBook(),
+    tokens,
+    pageTokens: new PageTokens(),
+    mailroom: new Mailroom(),
+  };
+
+  let log: RequestLogEntry[] = [];
+  const record = (entry: RequestLogEntry) => {
+    log.push(entry);
+    if (log.length > REQUEST_LOG_LIMIT) log = log.slice(-REQUEST_LOG_LIMIT);
+  };
+
+  const simulator: Simulator = {
+    url,
+    graphBaseUrl: ctx.graphBaseUrl,
+    partnerCenterBaseUrl: ctx.partnerCenterBaseUrl,
+    authorityHost: ctx.authorityHost,
+    tenantId: ctx.tenantId,
+    clientId: ctx.clientId,
+    clientSecret: ctx.clientSecret,
+    refreshToken: tokens.issueRefreshToken(),
+    managedIdentity: { endpoint: `${url}/msi/token`, header: ctx.managedIdentityHeader },
+    acsEndpoint: `${url}/`,
+    acsAccessKey: ctx.acsAccessKey,
+    acsConnectionString: `endpoint=${url}/;accesskey=${ctx.acsAccessKey}`,
+    get day() {
+      return ctx.clock.day;
+    },
+    advanceDays: (n = 1) => ctx.clock.advance(n),
+    setDay: (n) => ctx.clock.set(n),
+    date: () => dataset.isoDate(ctx.clock.day),
+    injectFault(fault) {
+      const problem = faultProblem(fault);
+      if (problem) throw new Error(`Invalid fault ${JSON.stringify(fault)}: ${problem}`);
+      if (fault.kind === 'expireTokens') tokens.setLifetimeOverride(fault.lifetimeSeconds);
+      else if (fault.kind === 'revokeTokens') tokens.revokeAccessTokens();
+      else if (isRequestFault(fault)) ctx.faults.add(fault);
+    },
+    clearFaults() {
+      ctx.faults.clear();
+      tokens.setLifetimeOverride(undefined);
+    },
+    inbox: () => ctx.mailroom.inbox(),
+    requestLog: () => log.map((entry) => ({ ...entry, headers: { ...entry.headers } })),
+    clearRequestLog: () => {
+      log = [];
+    },
+    expected: (day = ctx.clock.day) => dataset.expected(day),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        ctx.mailroom.close();
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Hung requests and idle keep-alive sockets would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+
+  const control = {
+    state: () => ({
+      day: ctx.clock.day,
+      date: simulator.date(),
+      seed,
+      customers: resolved.customers,
+      urls: { graph: ctx.graphBaseUrl, partnerCenter: ctx.partnerCenterBaseUrl, authorityHost: ctx.authorityHost, acs: simulator.acsEndpoint },
+      faults: ctx.faults.list(),
+      inbox: ctx.mailroom.inbox().length,
+    }),
+  };
+
+  server.on('request', (req, res) => {
+    const requestUrl = new URL(req.url ?? '/', url);
+    const service = serviceOf(requestUrl.pathname);
+    const entry = (status: number): RequestLogEntry => ({
+      method: req.method ?? 'GET', path: requestUrl.pathname + requestUrl.search, status, service, headers: loggedHeaders(req.headers),
+    });
+    let answered = false;
+    res.on('close', () => {
+      if (!answered) record(entry(0));
+    });
+    void (async () => {
+      const body = await readBody(req);
+      const ex = new Exchange(req, res, requestUrl, service, body ?? Buffer.alloc(0), (status) => {
+        answered = true;
+        record(entry(status));
+      });
+      if (body === undefined) return ex.send(413, { error: 'request body too large' });
+      switch (service) {
+        case 'login': return handleLogin(ex, ctx);
+        case 'msi': return handleManagedIdentity(ex, ctx);
+        case 'graph': return handleGraph(ex, ctx);
+        case 'partnerCenter': return handlePartnerCenter(ex, ctx);
+        case 'control': return handleControl(ex, simulator, control);
+        case 'acs': return handleAcs(ex, ctx);
+      }
+    })().catch((error: unknown) => {
+      console.error('simulator: request failed', error);
+      if (!res.headersSent) {
+        answered = true;
+        record(entry(500));
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'InternalServerError', message: 'simulator error' } }));
+      }
+    });
+  });
+
+  return simulator;
+}

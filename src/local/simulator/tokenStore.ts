@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+
+export type TokenCheck = 'valid' | 'unknown' | 'expired' | 'wrongAudience';
+
+interface IssuedToken {
+  audience: string;
+  expiresAt: number;
+}
+
+const opaque = () => randomBytes(32).toString('base64url');
+
+/**
+ * Access tokens (opaque random strings, remembered with audience and expiry) and
+ * Secure Application Model refresh tokens (single use: redeeming one rotates it).
+ */
+export class TokenStore {
+  private readonly accessTokens = new Map<string, IssuedToken>();
+  private readonly refreshTokens = new Set<string>();
+  private lifetimeOverrideSeconds: number | undefined;
+
+  constructor(private readonly defaultLifetimeSeconds: number) {}
+
+  /** Tokens issued from now on live this long (expireTokens fault); undefined restores the default. */
+  setLifetimeOverride(seconds: number | undefined): void {
+    this.lifetimeOverrideSeconds = seconds;
+  }
+
+  issueAccessToken(audience: string): { token: string; expiresInSeconds: number; expiresAt: number } {
+    this.pruneExpired();
+    const expiresInSeconds = this.lifetimeOverrideSeconds ?? this.defaultLifetimeSeconds;
+    const token = opaque();
+    const expiresAt = Date.now() + expiresInSeconds * 1000;
+    this.accessTokens.set(token, { audience, expiresAt });
+    return { token, expiresInSeconds, expiresAt };
+  }
+
+  check(token: string, audiences: readonly string[]): TokenCheck {
+    const issued = this.accessTokens.get(token);
+    if (!issued) return 'unknown';
+    if (issued.expiresAt <= Date.now()) return 'expired';
+    return audiences.includes(issued.audience) ? 'valid' : 'wrongAudience';
+  }
+
+  revokeAccessTokens(): void {
+    this.accessTokens.clear();
+  }
+
+  issueRefreshToken(): string {
+    const token = opaque();
+    this.refreshTokens.add(token);
+    return token;
+  }
+
+  /** Consumes a refresh token: true when it was outstanding. */
+  redeemRefreshToken(token: string): boolean {
+    return this.refreshTokens.delete(token);
+  }
+
+  /** Expired tokens are forgotten at issue time so a long run does not accumulate them. */
+  private pruneExpired(): void {
+    const now = Date.now();
+    for (const [token, issued] of this.accessTokens) if (issued.expiresAt <= now) this.accessTokens.delete(token);
+  }
+}

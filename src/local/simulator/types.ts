@@ -1,0 +1,261 @@
+/** Public types of the simulated Microsoft cloud (see index.ts). */
+
+export interface SimulatorOptions {
+  /** Listening port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Everything served is a pure function of the seed and the simulated day. Default 1. */
+  seed?: number;
+  /** Number of customer tenants. Default 50. */
+  customers?: number;
+  /** New non-MFA partner sign-ins (Partner Center records) per simulated day. Default 5. */
+  nonMfaSignInsPerDay?: number;
+  /** Page size of Graph collections (requirements, customerInsights, history). Default 100. */
+  graphPageSize?: number;
+  /** Page size of Partner Center collections. Default 500. */
+  partnerCenterPageSize?: number;
+  /** Latency added to every Graph and Partner Center data response. Default 0. */
+  pageLatencyMs?: number;
+  /** Real milliseconds per simulated day; 0 (default) = the day moves only by advanceDays/setDay. */
+  dayLengthMs?: number;
+  /** ISO date of day 0. Default '2026-01-01'. */
+  startDate?: string;
+  /** Lifetime of issued access tokens. Default 3600. */
+  tokenLifetimeSeconds?: number;
+  /** Serve the documented quirk variants (see quirks.ts). Default true. */
+  quirks?: boolean;
+}
+
+export type SimulatedService = 'login' | 'msi' | 'graph' | 'partnerCenter' | 'acs' | 'control';
+
+/** Which requests a fault applies to. */
+export interface FaultTarget {
+  /** Required for request faults; ignored by the token faults. */
+  service?: SimulatedService;
+  /** Substring of the request path (query included) that must match. */
+  path?: string;
+  /** 0-based page index of a paged collection; unpaged responses are page 0. */
+  page?: number;
+  /** How many matching requests it affects; default: until cleared. */
+  times?: number;
+}
+
+export type FaultStatus = 400 | 401 | 403 | 404 | 410 | 429 | 500 | 502 | 503 | 504;
+
+export type DriftMode = 'extraFields' | 'unknownFutureValue' | 'missingField';
+
+export type Fault = FaultTarget &
+  (
+    | { kind: 'status'; status: FaultStatus; retryAfter?: number | string }
+    | { kind: 'delay'; ms: number }
+    | { kind: 'hang' }
+    | { kind: 'malformed' }
+    | { kind: 'emptyCollection' }
+    | { kind: 'drift'; mode: DriftMode; field?: string }
+    | { kind: 'expireTokens'; lifetimeSeconds: number }
+    | { kind: 'revokeTokens' }
+  );
+
+export interface SentEmail {
+  operationId: string;
+  from: string;
+  to: string[];
+  subject: string;
+  html: string;
+  plainText: string;
+  /** ISO timestamp (real time). */
+  deliveredAt: string;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** Path and query; secrets never appear in it. */
+  path: string;
+  /** 0 when the simulator never answered (hang fault). */
+  status: number;
+  service: SimulatedService;
+  /** Request headers, lower-cased, with credentials redacted. */
+  headers: Record<string, string>;
+}
+
+export type PolicyStatus = 'enabled' | 'disabled';
+
+/** As served: `noncomplaint` (sic) is the real enum value; `nonCompliant` is a documented variant. */
+export type ComplianceStatus = 'compliant' | 'noncomplaint' | 'nonCompliant';
+
+export interface ExpectedSecurityScore {
+  id: string;
+  currentScore: number;
+  maxScore: number;
+  lastRefreshDateTime: string;
+  updatedDateTime: string;
+}
+
+interface RequirementBase {
+  id: string;
+  complianceStatus: ComplianceStatus;
+  state: 'active' | 'preview';
+  maxScore: number;
+  actionUrl: string;
+  helpUrl: string;
+  updatedDateTime: string;
+}
+
+export interface CustomersMfaRequirement extends RequirementBase {
+  '@odata.type': '#microsoft.graph.partner.security.customersMfaEnforcedSecurityRequirement';
+  requirementType: 'mfaEnforcedForAdminsOfCustomers';
+  score: number;
+  totalTenantCount: number;
+  compliantTenantCount: number;
+}
+
+export interface AdminsMfaRequirement extends RequirementBase {
+  '@odata.type': '#microsoft.graph.partner.security.adminsMfaEnforcedSecurityRequirement';
+  requirementType: 'mfaEnforcedForAdmins';
+  score: number;
+  totalAdminsCount: number;
+  adminsRequiredNotUsingMfaCount: number;
+  mfaEnabledAdminsCount: number;
+  totalUsersCount: number;
+  usersRequiredNotUsingMfaCount: number;
+  mfaEnabledUsersCount: number;
+  securityDefaultsStatus: PolicyStatus;
+  mfaConditionalAccessPolicyStatus: PolicyStatus;
+  legacyPerUserMfaStatus: PolicyStatus;
+}
+
+export interface SpendingBudgetRequirement extends RequirementBase {
+  '@odata.type': '#microsoft.graph.partner.security.customersSpendingBudgetSecurityRequirement';
+  requirementType: 'spendingBudgetSetForCustomerAzureSubscriptions';
+  score: number;
+  totalCustomersCount: number;
+  customersWithSpendBudgetCount: number;
+}
+
+export interface ResponseTimeRequirement extends RequirementBase {
+  '@odata.type': '#microsoft.graph.partner.security.responseTimeSecurityRequirement';
+  requirementType: 'securityAlertsPromptlyResolved';
+  score: number;
+  averageResponseTimeInHours: number;
+}
+
+export interface SecurityContactRequirement extends RequirementBase {
+  '@odata.type': '#microsoft.graph.partner.security.securityRequirement';
+  requirementType: 'securityContactProvided';
+  score: number;
+}
+
+/** The older shape of seed 002: no `requirementType`, `currentScore` instead of `score`. */
+export interface LegacyMfaRequirement extends RequirementBase {
+  '@odata.type': '#microsoft.graph.partner.security.mfaEnforcedSecurityRequirement';
+  securityRequirementType: 'mfaEnforcedForAuthenticationOfAdminUsers' | 'mfaEnforcedForAuthenticationOfAllUsers';
+  currentScore: number;
+  totalUsersCount: number;
+  compliantUsersCount: number;
+  incompleteRegistrationUsersCount: number;
+  securityDefaultsStatus: PolicyStatus;
+  mfaConditionalAccessPolicyStatus: PolicyStatus;
+  perUserMfaStatus: PolicyStatus;
+}
+
+export type CurrentRequirement =
+  | CustomersMfaRequirement
+  | AdminsMfaRequirement
+  | SpendingBudgetRequirement
+  | ResponseTimeRequirement
+  | SecurityContactRequirement;
+
+export type ExpectedRequirement = CurrentRequirement | LegacyMfaRequirement;
+
+export interface CustomerMfaInsight {
+  compliantAdminsCount: number;
+  compliantNonAdminsCount: number;
+  totalUsersCount: number;
+  securityDefaultsStatus: PolicyStatus;
+  mfaConditionalAccessPolicyStatus: PolicyStatus;
+  legacyPerUserMfaStatus: PolicyStatus;
+}
+
+export interface ExpectedCustomerInsight {
+  tenantId: string;
+  mfa: CustomerMfaInsight;
+}
+
+export interface ExpectedScoreHistoryEntry {
+  id: string;
+  createdDateTime: string;
+  score: number;
+  compliantRequirementsCount: number;
+  totalRequirementsCount: number;
+}
+
+export interface ExpectedNonMfaPrincipal {
+  objectId: string;
+  tenantId: string;
+  upn: string;
+  /** UTC without offset, as served; some items carry it as `lastNonMfaCompliantLoginDateTime` (quirk). */
+  lastNonMfaCompliantRequestDateTime: string;
+}
+
+export type RegistrationStatus = 'registered' | 'enabled' | 'capable' | 'mfaRegistered';
+export type RegistrationFeature = 'ssprRegistered' | 'ssprEnabled' | 'ssprCapable' | 'passwordlessCapable' | 'mfaCapable';
+
+export interface ExpectedRegistrationCounts {
+  /** value[0] of the legacy beta report. */
+  credentialUserRegistrationCount: {
+    id: string;
+    totalUserCount: number;
+    userRegistrationCounts: { registrationStatus: RegistrationStatus; registrationCount: number }[];
+  };
+  /** The v1.0 usersRegisteredByFeature report, for includedUserRoles 'all' and 'admin'. */
+  usersRegisteredByFeature: Record<'all' | 'admin', {
+    totalUserCount: number;
+    userRegistrationFeatureCounts: { feature: RegistrationFeature; userCount: number }[];
+  }>;
+}
+
+/** What the data endpoints serve for one day, in canonical form (numbers as numbers, no drift faults). */
+export interface ExpectedState {
+  day: number;
+  /** ISO date of the day. */
+  date: string;
+  score: ExpectedSecurityScore;
+  /** Served order; the legacy items only with quirks on. */
+  requirements: ExpectedRequirement[];
+  customerInsights: ExpectedCustomerInsight[];
+  /** Most recent first. */
+  scoreHistory: ExpectedScoreHistoryEntry[];
+  /** Most recent first, at most 10,000. */
+  nonMfaPrincipals: ExpectedNonMfaPrincipal[];
+  registrationCounts: ExpectedRegistrationCounts;
+  /** Not served by any endpoint: the hidden truth behind the aggregates. */
+  customers: { tenantId: string; name: string; totalAdminsCount: number; mfaCompliant: boolean; spendingBudgetSet: boolean }[];
+}
+
+export interface Simulator {
+  /** https://127.0.0.1:PORT */
+  url: string;
+  graphBaseUrl: string;
+  partnerCenterBaseUrl: string;
+  authorityHost: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** A Secure Application Model refresh token (partner admin, App+User), as after consent; rotated on use. */
+  refreshToken: string;
+  managedIdentity: { endpoint: string; header: string };
+  acsEndpoint: string;
+  acsAccessKey: string;
+  acsConnectionString: string;
+  readonly day: number;
+  advanceDays(n?: number): void;
+  setDay(n: number): void;
+  /** ISO date of the current day. */
+  date(): string;
+  injectFault(fault: Fault): void;
+  clearFaults(): void;
+  inbox(): SentEmail[];
+  requestLog(): RequestLogEntry[];
+  clearRequestLog(): void;
+  expected(day?: number): ExpectedState;
+  close(): Promise<void>;
+}
