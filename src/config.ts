@@ -33,6 +33,15 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'SCHEDULE_PARTNER_SECURITY', usedBy: 'collectPartnerSecurity', default: '0 15 5 * * *', description: 'NCRONTAB (6 fields, UTC) of collectPartnerSecurity. Read by the Functions host.' },
   { name: 'SCHEDULE_NON_MFA_PRINCIPALS', usedBy: 'collectNonMfaPrincipals', default: '0 0 */6 * * *', description: 'NCRONTAB of collectNonMfaPrincipals; at least daily, since Partner Center keeps only 7 days.' },
   { name: 'SCHEDULE_REGISTRATION_COUNTS', usedBy: 'collectRegistrationCounts', default: '0 30 5 * * *', description: 'NCRONTAB of collectRegistrationCounts.' },
+  { name: 'SCHEDULE_DETECT_REGRESSIONS', usedBy: 'detectRegressions', default: '0 45 * * * *', description: 'NCRONTAB of detectRegressions (hourly by default, after the collectors).' },
+  { name: 'ACS_CONNECTION_STRING', usedBy: 'detectRegressions', description: 'Azure Communication Services connection string (local development). One of this or ACS_ENDPOINT is required.' },
+  { name: 'ACS_ENDPOINT', usedBy: 'detectRegressions', description: 'Communication Services endpoint, e.g. https://NAME.communication.azure.com, reached with the managed identity (Azure).' },
+  { name: 'ALERT_FROM', usedBy: 'detectRegressions', description: 'Sender address of alerts: a MailFrom address of the linked (Azure-managed or custom) email domain.' },
+  { name: 'ALERT_TO', usedBy: 'detectRegressions', description: 'Comma-separated recipient addresses of alerts.' },
+  { name: 'PUBLIC_BASE_URL', usedBy: 'detectRegressions', description: 'Base URL of this function app, for links in alerts (e.g. https://APP.azurewebsites.net). Without it, alerts carry no links.' },
+  { name: 'ALERT_REMINDER_DAYS', usedBy: 'detectRegressions', default: '7', description: 'Days after which still-open findings are listed again in a reminder (0 = never).' },
+  { name: 'NON_ADMIN_SHARE_DROP_POINTS', usedBy: 'detectRegressions', default: '5', description: "Percentage points by which a customer's share of MFA-compliant non-admin users may fall before it is a regression." },
+  { name: 'SOURCE_FAILURES_BEFORE_ALERT', usedBy: 'detectRegressions', default: '3', description: 'Consecutive failed runs of one source before a "monitor cannot see" alert (1-100).' },
   { name: 'PORT', usedBy: 'local host', default: '7071', description: 'Port of the local host (`npm start`) for HTTP functions.' },
 ];
 
@@ -65,7 +74,23 @@ export interface ApiConfig {
   scope: string;
 }
 
+export interface EmailConfig {
+  connectionString: string | null;
+  endpoint: string | null;
+  from: string;
+  to: string[];
+  publicBaseUrl: string | null;
+}
+
+export interface DetectionConfig {
+  reminderDays: number;
+  nonAdminShareDropPoints: number;
+  sourceFailuresBeforeAlert: number;
+}
+
 export interface Config {
+  email: EmailConfig;
+  detection: DetectionConfig;
   storage: StorageConfig;
   identity: IdentityConfig;
   http: HttpConfig;
@@ -84,6 +109,12 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
     http: () => readHttp(reader),
     graph: () => readApi(reader, 'GRAPH_BASE_URL'),
     partnerCenter: () => readApi(reader, 'PARTNER_CENTER_BASE_URL'),
+    email: () => readEmail(reader),
+    detection: () => ({
+      reminderDays: reader.integer('ALERT_REMINDER_DAYS', 0, 365),
+      nonAdminShareDropPoints: reader.integer('NON_ADMIN_SHARE_DROP_POINTS', 0, 100),
+      sourceFailuresBeforeAlert: reader.integer('SOURCE_FAILURES_BEFORE_ALERT', 1, 100),
+    }),
   };
   const config = {} as Pick<Config, P>;
   for (const part of parts) (config as Record<string, unknown>)[part] = readers[part]();
@@ -131,6 +162,28 @@ function readHttp(reader: SettingsReader): HttpConfig {
     maxConcurrency: reader.integer('HTTP_MAX_CONCURRENCY', 1, 32),
     maxRetryAfterMs: reader.integer('HTTP_MAX_RETRY_AFTER_SECONDS', 0, 3600) * 1000,
   };
+}
+
+const emailAddress = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
+
+function readEmail(reader: SettingsReader): EmailConfig {
+  const connectionString = reader.optional('ACS_CONNECTION_STRING');
+  const endpoint = reader.optionalUrl('ACS_ENDPOINT', { https: true });
+  if (connectionString === null && endpoint === null) reader.problem('ACS_CONNECTION_STRING or ACS_ENDPOINT is required (neither is set)');
+  if (connectionString !== null && !/(^|;)\s*endpoint\s*=.+;\s*accesskey\s*=/i.test(`${connectionString};`)) {
+    reader.problem('ACS_CONNECTION_STRING must look like endpoint=https://...;accesskey=...');
+  }
+  const from = reader.optional('ALERT_FROM');
+  if (from === null) reader.problem('ALERT_FROM is required');
+  else if (!emailAddress.test(from)) reader.problem('ALERT_FROM is not an email address');
+  const to = (reader.optional('ALERT_TO') ?? '').split(',').map((address) => address.trim()).filter((address) => address !== '');
+  if (to.length === 0) reader.problem('ALERT_TO is required (comma-separated email addresses)');
+  to.forEach((address, index) => {
+    // The position, not the address: configuration errors end up in logs.
+    if (!emailAddress.test(address)) reader.problem(`ALERT_TO entry ${index + 1} of ${to.length} is not an email address`);
+  });
+  const publicBaseUrl = reader.optionalUrl('PUBLIC_BASE_URL', { https: false })?.replace(/\/+$/, '') ?? null;
+  return { connectionString, endpoint, from: from ?? '', to, publicBaseUrl };
 }
 
 function readApi(reader: SettingsReader, name: string): ApiConfig {

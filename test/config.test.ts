@@ -43,3 +43,21 @@ describe('readConfig', () => {
     expect(() => readConfig({ TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true', GRAPH_BASE_URL: 'nope' }, ['storage'])).not.toThrow();
   });
 });
+
+describe('readConfig: email and detection', () => {
+  const valid = { ACS_CONNECTION_STRING: 'endpoint=https://acs.example/;accesskey=a2V5', ALERT_FROM: 'DoNotReply@monitor.example', ALERT_TO: 'a@partner.example, b@partner.example' };
+
+  it('when the email settings are valid, then recipients are split and trimmed and thresholds default', () => {
+    const config = readConfig(valid, ['email', 'detection']);
+    expect(config.email.to).toEqual(['a@partner.example', 'b@partner.example']);
+    expect(config.detection).toEqual({ reminderDays: 7, nonAdminShareDropPoints: 5, sourceFailuresBeforeAlert: 3 });
+  });
+
+  it('when an ALERT_TO address is invalid, then it is a configuration error naming its position, not a silent drop', () => {
+    expect(() => readConfig({ ...valid, ALERT_TO: 'a@partner.example,not-an-address' }, ['email'])).toThrow('ALERT_TO entry 2 of 2 is not an email address');
+  });
+
+  it('when no ACS setting, sender or recipient is set, then every one is named', () => {
+    expect(() => readConfig({}, ['email'])).toThrow(/ACS_CONNECTION_STRING or ACS_ENDPOINT is required[\s\S]*ALERT_FROM is required[\s\S]*ALERT_TO is required/);
+  });
+});
