@@ -2,7 +2,7 @@ import { settingDocs } from '../config';
 import { startAzurite } from './azurite';
 import type { RegisteredFunction } from './functionsCore';
 import type { HostLog } from './invokeFunction';
-import type { Simulator, SimulatorOptions } from './simulator/types';
+import type { Simulator, SimulatorOptions } from './simulator';
 
 export type StartSimulator = (options: SimulatorOptions) => Promise<Simulator>;
 
@@ -114,8 +114,5 @@ function isSet(value: string | undefined): value is string {
 
 /** Loaded on demand: the simulator is only for local runs without real endpoints. */
 async function loadSimulator(): Promise<StartSimulator> {
-  // A path variable keeps the type checker from requiring src/local/simulator/index.ts before it exists.
-  const simulatorModule = './simulator';
-  const { startSimulator } = (await import(simulatorModule)) as { startSimulator: StartSimulator };
-  return startSimulator;
+  return (await import('./simulator')).startSimulator;
 }
