@@ -39,7 +39,7 @@ describe('local host timers', () => {
   test('when a timer runs every second, then it fires within two seconds with a Timer and a logging context', async () => {
     await startHost({ scheduleTimers: true, env: { FIXTURE_TIMER_SCHEDULE: '*/1 * * * * *' } });
 
-    await waitFor(() => logged(/\[fixtureTimer\] Executed \(Succeeded/).length > 0, 2000);
+    await waitFor(() => logged(/\[fixtureTimer\] Executed \(Succeeded/).length > 0, 2200);
     expect(logged(/^\d{4}-\d\d-\d\dT[\d:.]+Z \[fixtureTimer\] tick isPastDue=false runId=-$/)).not.toHaveLength(0);
     expect(logged(/fixtureTimer: timerTrigger %FIXTURE_TIMER_SCHEDULE% = \*\/1 \* \* \* \* \* \(UTC\)/)).toHaveLength(1);
   });
@@ -60,6 +60,17 @@ describe('local host timers', () => {
 
     expect(logged(/\[fixtureTimer\] Not scheduled: '%FIXTURE_TIMER_SCHEDULE%' does not resolve/)).toHaveLength(1);
     expect((await fetch(`${host.url}/api/ping`)).status).toBe(200);
+  });
+
+  test('when a timer asks to run on startup, then it runs once as the host starts', async () => {
+    const runs: string[] = [];
+    await startHost({
+      scheduleTimers: true,
+      functions: [{ name: 'warmUp', trigger: { type: 'timer', schedule: '0 0 5 1 1 *', runOnStartup: true }, handler: () => void runs.push('ran') }],
+    });
+
+    await waitFor(() => runs.length > 0, 1000);
+    expect(logged(/\[warmUp\] Executing \(Reason='Timer fired at startup \(runOnStartup\)'/)).toHaveLength(1);
   });
 
   test('when invoked, then the timer runs once with the given trigger metadata and resolves to its result', async () => {
