@@ -27,6 +27,8 @@ enum Salt {
 }
 
 const DAY_MS = 86_400_000;
+/** Bound once: global lookups are slow inside jest's VM context (see random.ts). */
+const { floor, round, min, max, pow } = Math;
 
 export interface CustomerDay {
   totalUsersCount: number;
@@ -52,14 +54,14 @@ function profileOf(seed: number, index: number): PolicyProfile {
 
 /** Share of customers that switch their MFA policy off in an epoch starting on `day`. */
 function switchOffRate(seed: number, day: number): number {
-  return unit(seed, Salt.Regime, Math.floor(day / 6)) < 0.5 ? 0.05 : 0.35;
+  return unit(seed, Salt.Regime, floor(day / 6)) < 0.5 ? 0.05 : 0.35;
 }
 
 export function customerOnDay(seed: number, index: number, day: number): CustomerDay {
-  const baseUsers = Math.round(3 * Math.pow(700, unit(seed, Salt.Users, index)));
-  const drift = 1 + 0.1 * (unit(seed, Salt.UsersDrift, index, Math.floor(day / 7)) - 0.5);
-  const totalAdminsCount = between(1, Math.max(1, Math.min(6, Math.floor(baseUsers / 3))), seed, Salt.Admins, index);
-  const totalUsersCount = Math.max(totalAdminsCount + 1, Math.round(baseUsers * drift));
+  const baseUsers = round(3 * pow(700, unit(seed, Salt.Users, index)));
+  const drift = 1 + 0.1 * (unit(seed, Salt.UsersDrift, index, floor(day / 7)) - 0.5);
+  const totalAdminsCount = between(1, max(1, min(6, floor(baseUsers / 3))), seed, Salt.Admins, index);
+  const totalUsersCount = max(totalAdminsCount + 1, round(baseUsers * drift));
 
   const policyPeriod = between(4, 21, seed, Salt.PolicyPeriod, index);
   const policyPhase = hash32(seed, Salt.PolicyPeriod, index, 1) % policyPeriod;
@@ -89,7 +91,7 @@ export function customerOnDay(seed: number, index: number, day: number): Custome
   const nonAdmins = totalUsersCount - totalAdminsCount;
   const base = anyPolicy ? 0.8 + 0.2 * unit(seed, Salt.NonAdminBase, index) : 0.15 + 0.45 * unit(seed, Salt.NonAdminBase, index);
   const ratio = base + 0.08 * (unit(seed, Salt.NonAdminDrift, index, day) - 0.5);
-  const compliantNonAdminsCount = Math.min(nonAdmins, Math.max(0, Math.round(nonAdmins * ratio)));
+  const compliantNonAdminsCount = min(nonAdmins, max(0, round(nonAdmins * ratio)));
 
   const budgetPhase = hash32(seed, Salt.BudgetPhase, index) % 30;
   const spendingBudgetSet = unit(seed, Salt.Budget, index, epochOf(day, 30, budgetPhase)) < 0.62;
@@ -126,9 +128,9 @@ export function customerName(seed: number, index: number): string {
   // 7919 is prime and does not divide NAME_COMBINATIONS, so the walk visits every combination once.
   const k = (index * 7919 + hash32(seed, Salt.Name)) % NAME_COMBINATIONS;
   const brand = BRANDS[k % BRANDS.length];
-  const region = REGIONS[Math.floor(k / BRANDS.length) % REGIONS.length];
-  const suffix = SUFFIXES[Math.floor(k / (BRANDS.length * REGIONS.length))];
-  const round = Math.floor(index / NAME_COMBINATIONS);
+  const region = REGIONS[floor(k / BRANDS.length) % REGIONS.length];
+  const suffix = SUFFIXES[floor(k / (BRANDS.length * REGIONS.length))];
+  const round = floor(index / NAME_COMBINATIONS);
   return `${brand} ${region} ${suffix}${round > 0 ? ` ${round + 1}` : ''}`;
 }
 
@@ -178,7 +180,7 @@ export function partnerDomain(seed: number): string {
 }
 
 export function partnerOnDay(seed: number, day: number): PartnerDay {
-  const week = Math.floor(day / 7);
+  const week = floor(day / 7);
   const totalAdminsCount = between(2, 6, seed, Salt.PartnerAdmins);
   const totalUsersCount = between(20, 220, seed, Salt.PartnerUsers) + between(0, 6, seed, Salt.PartnerUsers, week);
   const policyOn = unit(seed, Salt.PartnerPolicy, epochOf(day, 9, 0)) >= 0.15;
@@ -202,10 +204,10 @@ export function partnerOnDay(seed: number, day: number): PartnerDay {
     perUserMfa: false,
     ssprEnabled,
     ssprRegistered,
-    ssprCapable: Math.min(ssprEnabled, ssprRegistered) - between(0, 2, seed, Salt.PartnerSspr, day, 1),
+    ssprCapable: min(ssprEnabled, ssprRegistered) - between(0, 2, seed, Salt.PartnerSspr, day, 1),
     mfaRegistered,
-    passwordlessCapable: Math.floor(mfaRegistered * (0.2 + 0.1 * unit(seed, Salt.PartnerRegistration, week, 2))),
-    averageResponseTimeInHours: Math.round((0.5 + 35 * unit(seed, Salt.ResponseTime, epochOf(day, 3, 1))) * 10) / 10,
+    passwordlessCapable: floor(mfaRegistered * (0.2 + 0.1 * unit(seed, Salt.PartnerRegistration, week, 2))),
+    averageResponseTimeInHours: round((0.5 + 35 * unit(seed, Salt.ResponseTime, epochOf(day, 3, 1))) * 10) / 10,
     securityContactProvided: unit(seed, Salt.SecurityContact, epochOf(day, 10, 4)) < 0.85,
   };
 }
@@ -222,7 +224,7 @@ export const NON_MFA_WINDOW_DAYS = 7;
 export const NON_MFA_MAX_RECORDS = 10_000;
 
 export function nonMfaWindowSize(signInsPerDay: number): number {
-  return Math.min(NON_MFA_MAX_RECORDS, NON_MFA_WINDOW_DAYS * signInsPerDay);
+  return min(NON_MFA_MAX_RECORDS, NON_MFA_WINDOW_DAYS * signInsPerDay);
 }
 
 export function dayStartMs(startDate: string, day: number): number {
@@ -236,10 +238,10 @@ export function dayStartMs(startDate: string, day: number): number {
  * partner's users) can appear many times.
  */
 export function nonMfaSignInAt(seed: number, startDate: string, signInsPerDay: number, day: number, position: number): NonMfaSignIn {
-  const recordDay = day - Math.floor(position / signInsPerDay);
+  const recordDay = day - floor(position / signInsPerDay);
   const k = signInsPerDay - 1 - (position % signInsPerDay);
   const slot = DAY_MS / signInsPerDay;
-  const at = dayStartMs(startDate, recordDay) + Math.floor((k + unit(seed, Salt.NonMfaTime, recordDay, k)) * slot);
+  const at = dayStartMs(startDate, recordDay) + floor((k + unit(seed, Salt.NonMfaTime, recordDay, k)) * slot);
   const users = partnerOnDay(seed, recordDay).totalUsersCount;
   const user = hash32(seed, Salt.NonMfaUser, recordDay, k) % users;
   return { objectId: guid(seed, Salt.PartnerUser, user), upn: `user${user + 1}@${partnerDomain(seed)}`, at };

@@ -65,8 +65,9 @@ function loggedHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, 
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const text = Array.isArray(value) ? value.join(', ') : value;
-    // Keep the scheme (Bearer, HMAC-SHA256) so tests can see how a request authenticated.
-    out[name] = REDACTED_HEADERS.has(name) ? `${text.split(' ')[0] ?? ''} [redacted]`.trim() : text;
+    // Keep an Authorization scheme (Bearer, HMAC-SHA256) so tests can see how a request authenticated.
+    const scheme = name === 'authorization' && text.includes(' ') ? `${text.slice(0, text.indexOf(' '))} ` : '';
+    out[name] = REDACTED_HEADERS.has(name) ? `${scheme}[redacted]` : text;
   }
   return out;
 }
