@@ -4,6 +4,7 @@ import type { CollectorDependencies } from './collectors/runSnapshot';
 import type { Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './core/ports';
 import type { ApiClient } from './adapters/apiClient';
 import type { Tables, TableSnapshotReader } from './adapters/tableSnapshotStore';
+import type { DetectorDependencies } from './detector/runDetector';
 
 /**
  * The composition root. Nothing is built at module load (an exception there would block every
@@ -74,6 +75,30 @@ export async function registrationCountCollector(log: Logger, env: Env = process
   const { GraphRegistrationCountSource } = await import('./adapters/graphRegistrationCountSource');
   const graph = await apiClient(env, 'Graph', (config) => config.graph);
   return { ...(await collectorDependencies(env, log)), registrationCounts: new GraphRegistrationCountSource(graph) };
+}
+
+export async function regressionDetector(log: Logger, env: Env = process.env): Promise<DetectorDependencies> {
+  const config = configFor(env, ['storage', 'identity', 'email', 'detection']);
+  const [{ TableSnapshotReader }, { TableDetectorStore }, { AcsEmailSender }] = await Promise.all([
+    import('./adapters/tableSnapshotStore'),
+    import('./adapters/tableDetectorStore'),
+    import('./adapters/acsEmailSender'),
+  ]);
+  const tableSet = await tables(env);
+  const tokenCredential = config.email.connectionString === null ? await credential(config) : null;
+  const sender = memo(`acs:${JSON.stringify(config.email)}`, () => new AcsEmailSender(config.email, () => tokenCredential as TokenCredential));
+  return {
+    snapshots: new TableSnapshotReader(tableSet),
+    store: new TableDetectorStore(tableSet),
+    sender,
+    clock: { now: () => new Date() },
+    log,
+    settings: {
+      thresholds: { nonAdminShareDropPoints: config.detection.nonAdminShareDropPoints, sourceFailuresBeforeAlert: config.detection.sourceFailuresBeforeAlert },
+      reminderDays: config.detection.reminderDays,
+      publicBaseUrl: config.email.publicBaseUrl,
+    },
+  };
 }
 
 export async function snapshotReader(env: Env = process.env): Promise<TableSnapshotReader> {

@@ -19,6 +19,9 @@ export const tableNames = {
   customerHistory: 'CustomerHistory',
   principals: 'Principals',
   registrations: 'Registrations',
+  findings: 'Findings',
+  outbox: 'Outbox',
+  detector: 'Detector',
 } as const;
 
 export type TableName = keyof typeof tableNames;
@@ -28,6 +31,9 @@ export const fixedPartitions = {
   requirements: 'requirement',
   scoreHistory: 'scoreHistory',
   registrations: 'registrationCounts',
+  findings: 'finding',
+  outbox: 'outbox',
+  detector: 'detector',
 } as const;
 
 const historyBuckets = 16;

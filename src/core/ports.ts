@@ -7,6 +7,7 @@ import type {
   SecurityRequirement,
   SnapshotSource,
 } from './model';
+import type { Finding, FindingTransition } from './findings';
 import type { SnapshotRun, SnapshotRunCounts } from './snapshotRun';
 
 /** Ports: the small interfaces the use cases talk to. Adapters implement them. */
@@ -63,4 +64,75 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+}
+
+/** Reads complete snapshots back (the detector's and the query API's view of the store). */
+export interface SnapshotReader {
+  listRuns(source: SnapshotSource, options?: { top?: number }): Promise<SnapshotRun[]>;
+  latestCompleteRun(source: SnapshotSource): Promise<SnapshotRun | null>;
+  scoreOfRun(runId: string): Promise<PartnerSecurityScore | null>;
+  requirementsOfRun(runId: string): Promise<SecurityRequirement[]>;
+  customersOfRun(runId: string): Promise<CustomerMfaInsight[]>;
+  principalsOfRun(runId: string): Promise<NonMfaPrincipal[]>;
+  registrationCountsOfRun(runId: string): Promise<RegistrationCounts | null>;
+}
+
+/** A finding as stored: its lifecycle plus what has (not yet) been announced. */
+export interface StoredFinding extends Finding {
+  /** A transition decided but not yet put in an email. */
+  pendingChange: FindingTransition['change'] | null;
+  /** The outbox message that announces (or announced) the last transition, and which one. */
+  announcedIn: string | null;
+  announcedChange: FindingTransition['change'] | null;
+}
+
+export interface DetectorState {
+  /** The run id of each source the detector last compared. */
+  lastSeen: Partial<Record<SnapshotSource, string>>;
+  /** When the last email (alert or reminder) was composed. */
+  lastEmailAt: string | null;
+}
+
+export type OutboxStatus = 'composing' | 'ready' | 'sending' | 'sent' | 'abandoned';
+
+export interface OutboxMessage {
+  messageId: string;
+  operationId: string;
+  status: OutboxStatus;
+  createdAt: string;
+  reminder: boolean;
+  /** The subject as composed; bodies are rendered from the findings the message announces. */
+  subject: string;
+  attempts: number;
+  /** Times ACS took the message and reported it Failed; transient errors do not count. */
+  refusals: number;
+  firstAttemptAt: string | null;
+  lastError: string | null;
+  sentAt: string | null;
+  /** Concurrency token of the stored row; an update with a stale one fails. */
+  etag: string;
+}
+
+export interface DetectorStore {
+  /** Takes the detector lease until `until`, or answers false when another run holds it. */
+  acquireLease(owner: string, now: Date, until: Date): Promise<boolean>;
+  releaseLease(owner: string): Promise<void>;
+  readState(): Promise<DetectorState>;
+  writeState(state: DetectorState): Promise<void>;
+  readFindings(): Promise<StoredFinding[]>;
+  writeFindings(findings: readonly StoredFinding[]): Promise<void>;
+  /** Messages not yet sent or abandoned, oldest first. */
+  unsentMessages(): Promise<OutboxMessage[]>;
+  createMessage(message: Omit<OutboxMessage, 'etag'>): Promise<OutboxMessage>;
+  /** Optimistic update: null when the row changed since it was read (someone else has it). */
+  updateMessage(message: OutboxMessage): Promise<OutboxMessage | null>;
+}
+
+export type EmailOperationStatus = 'NotFound' | 'Running' | 'Succeeded' | 'Failed' | 'Canceled';
+
+export interface EmailSender {
+  /** Sends under the caller's operation id and waits until ACS reports the outcome. */
+  send(email: { subject: string; plainText: string; html: string }, operationId: string, firstAttemptAt: Date): Promise<EmailOperationStatus>;
+  /** What ACS knows of an operation id (NotFound when it never received it). */
+  status(operationId: string): Promise<EmailOperationStatus>;
 }

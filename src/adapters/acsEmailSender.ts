@@ -1,0 +1,86 @@
+import type { KeyCredential, TokenCredential } from '@azure/core-auth';
+import { EmailClient } from '@azure/communication-email';
+import { createCommunicationAuthPolicy, parseConnectionString } from '@azure/communication-common';
+import { createEmptyPipeline, createHttpHeaders, createPipelineRequest, createDefaultHttpClient, type Pipeline } from '@azure/core-rest-pipeline';
+import type { EmailConfig } from '../config';
+import { MonitorError } from '../core/errors';
+import type { EmailOperationStatus, EmailSender } from '../core/ports';
+
+/** The api-version @azure/communication-email 1.1 speaks; status look-ups use the same. */
+const apiVersion = '2025-09-01';
+const knownStatuses = new Set<EmailOperationStatus>(['Running', 'Succeeded', 'Failed', 'Canceled']);
+
+/**
+ * Azure Communication Services Email through the official EmailClient, plus the one call it
+ * does not expose: looking an operation id up, so a retried send first asks whether ACS
+ * already has it. Sends carry the caller's operation id and OASIS repeatability headers
+ * (first-sent time kept across retries), so a repeat inside ACS's window is not executed twice.
+ */
+export class AcsEmailSender implements EmailSender {
+  private readonly client: EmailClient;
+  private readonly endpoint: string;
+  private readonly statusPipeline: Pipeline;
+  private readonly httpClient = createDefaultHttpClient();
+
+  constructor(
+    private readonly config: EmailConfig,
+    credential: () => TokenCredential,
+    private readonly timeoutMs = 120_000,
+  ) {
+    let auth: KeyCredential | TokenCredential;
+    if (config.connectionString !== null) {
+      const parsed = parseConnectionString(config.connectionString);
+      this.endpoint = parsed.endpoint.replace(/\/+$/, '');
+      auth = parsed.credential;
+      this.client = new EmailClient(config.connectionString);
+    } else {
+      this.endpoint = (config.endpoint ?? '').replace(/\/+$/, '');
+      auth = credential();
+      this.client = new EmailClient(this.endpoint, auth);
+    }
+    this.statusPipeline = createEmptyPipeline();
+    this.statusPipeline.addPolicy(createCommunicationAuthPolicy(auth));
+  }
+
+  async send(email: { subject: string; plainText: string; html: string }, operationId: string, firstAttemptAt: Date): Promise<EmailOperationStatus> {
+    const abortSignal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const poller = await this.client.beginSend(
+        {
+          senderAddress: this.config.from,
+          recipients: { to: this.config.to.map((address) => ({ address })) },
+          content: { subject: email.subject, plainText: email.plainText, html: email.html },
+        },
+        {
+          operationId,
+          updateIntervalInMs: 1000,
+          abortSignal,
+          requestOptions: { customHeaders: { 'Repeatability-Request-Id': operationId, 'Repeatability-First-Sent': firstAttemptAt.toUTCString() } },
+        },
+      );
+      const result = await poller.pollUntilDone({ abortSignal });
+      return knownStatuses.has(result.status as EmailOperationStatus) ? (result.status as EmailOperationStatus) : 'Running';
+    } catch (error) {
+      if ((error as { name?: string }).name === 'AbortError' || abortSignal.aborted) {
+        throw new MonitorError('EmailTimeout', `ACS did not confirm the email within ${this.timeoutMs / 1000} s`, { cause: error });
+      }
+      const status = (error as { statusCode?: number }).statusCode;
+      const code = (error as { code?: string }).code;
+      throw new MonitorError('EmailSendFailed', `ACS refused or failed the email${status ? ` (status ${status}${code ? `, ${code}` : ''})` : code ? ` (${code})` : ''}`, { cause: error });
+    }
+  }
+
+  async status(operationId: string): Promise<EmailOperationStatus> {
+    const request = createPipelineRequest({
+      url: `${this.endpoint}/emails/operations/${encodeURIComponent(operationId)}?api-version=${apiVersion}`,
+      method: 'GET',
+      headers: createHttpHeaders({ Accept: 'application/json' }),
+      timeout: 30_000,
+    });
+    const response = await this.statusPipeline.sendRequest(this.httpClient, request);
+    if (response.status === 404) return 'NotFound';
+    if (response.status !== 200) throw new MonitorError('EmailStatusUnavailable', `ACS answered ${response.status} to an operation status look-up`);
+    const status = (JSON.parse(response.bodyAsText ?? '{}') as { status?: string }).status;
+    return knownStatuses.has(status as EmailOperationStatus) ? (status as EmailOperationStatus) : 'Running';
+  }
+}

@@ -1,0 +1,187 @@
+import { odata, type TableEntityResult } from '@azure/data-tables';
+import type { Finding, MeasureValue } from '../core/findings';
+import type { DetectorState, DetectorStore, OutboxMessage, StoredFinding } from '../core/ports';
+import { fromTableKey, toTableKey } from '../core/tableKey';
+import { BatchWriter } from './batchWriter';
+import { fixedPartitions } from './tableLayout';
+import type { Tables } from './tableSnapshotStore';
+
+type Row = Record<string, unknown>;
+
+const statusOf = (error: unknown): number | undefined => (error as { statusCode?: number }).statusCode;
+
+/**
+ * The detector's own state in Table Storage: findings (one partition, key = finding key),
+ * the email outbox (one partition, oldest message first) and a state row plus a lease row.
+ * Outbox updates are ETag-conditional, so two runs can never both claim one message.
+ */
+export class TableDetectorStore implements DetectorStore {
+  constructor(private readonly tables: Tables) {}
+
+  async acquireLease(owner: string, now: Date, until: Date): Promise<boolean> {
+    const table = await this.tables.client('detector');
+    const lease = { partitionKey: fixedPartitions.detector, rowKey: 'lease', owner, expiresAt: until.toISOString() };
+    try {
+      const current = await table.getEntity<Row>(fixedPartitions.detector, 'lease');
+      if (current.owner !== '' && Date.parse(String(current.expiresAt)) > now.getTime()) return false;
+      await table.updateEntity(lease, 'Replace', { etag: current.etag });
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) {
+        try {
+          await table.createEntity(lease);
+          return true;
+        } catch (createError) {
+          if (statusOf(createError) === 409) return false;
+          throw createError;
+        }
+      }
+      if (statusOf(error) === 412) return false;
+      throw error;
+    }
+  }
+
+  async releaseLease(owner: string): Promise<void> {
+    const table = await this.tables.client('detector');
+    const current = await table.getEntity<Row>(fixedPartitions.detector, 'lease');
+    if (current.owner !== owner) return;
+    try {
+      await table.updateEntity({ partitionKey: fixedPartitions.detector, rowKey: 'lease', owner: '', expiresAt: new Date(0).toISOString() }, 'Replace', { etag: current.etag });
+    } catch (error) {
+      if (statusOf(error) !== 412) throw error;
+    }
+  }
+
+  async readState(): Promise<DetectorState> {
+    const table = await this.tables.client('detector');
+    try {
+      const row = await table.getEntity<Row>(fixedPartitions.detector, 'state');
+      return { lastSeen: JSON.parse(String(row.lastSeen ?? '{}')) as DetectorState['lastSeen'], lastEmailAt: typeof row.lastEmailAt === 'string' ? row.lastEmailAt : null };
+    } catch (error) {
+      if (statusOf(error) === 404) return { lastSeen: {}, lastEmailAt: null };
+      throw error;
+    }
+  }
+
+  async writeState(state: DetectorState): Promise<void> {
+    const table = await this.tables.client('detector');
+    await table.upsertEntity(
+      { partitionKey: fixedPartitions.detector, rowKey: 'state', lastSeen: JSON.stringify(state.lastSeen), ...(state.lastEmailAt ? { lastEmailAt: state.lastEmailAt } : {}) },
+      'Replace',
+    );
+  }
+
+  async readFindings(): Promise<StoredFinding[]> {
+    const table = await this.tables.client('findings');
+    const findings: StoredFinding[] = [];
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${fixedPartitions.findings}` } })) findings.push(toFinding(row));
+    return findings;
+  }
+
+  async writeFindings(findings: readonly StoredFinding[]): Promise<void> {
+    const table = await this.tables.client('findings');
+    const writer = new BatchWriter(4);
+    for (const finding of findings) await writer.upsert(table, toRow(finding));
+    await writer.flush();
+  }
+
+  async unsentMessages(): Promise<OutboxMessage[]> {
+    const table = await this.tables.client('outbox');
+    const filter = odata`PartitionKey eq ${fixedPartitions.outbox} and status ne ${'sent'} and status ne ${'abandoned'}`;
+    const messages: OutboxMessage[] = [];
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) messages.push(toMessage(row));
+    return messages;
+  }
+
+  async createMessage(message: Omit<OutboxMessage, 'etag'>): Promise<OutboxMessage> {
+    const table = await this.tables.client('outbox');
+    const response = await table.createEntity(messageRow(message));
+    return { ...message, etag: response.etag ?? '' };
+  }
+
+  async updateMessage(message: OutboxMessage): Promise<OutboxMessage | null> {
+    const table = await this.tables.client('outbox');
+    try {
+      const response = await table.updateEntity(messageRow(message), 'Replace', { etag: message.etag });
+      return { ...message, etag: response.etag ?? '' };
+    } catch (error) {
+      if (statusOf(error) === 412) return null;
+      throw error;
+    }
+  }
+}
+
+function nonNull(values: Row): Row {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null && value !== undefined));
+}
+
+function messageRow(message: Omit<OutboxMessage, 'etag'>) {
+  return {
+    partitionKey: fixedPartitions.outbox,
+    rowKey: message.messageId,
+    ...nonNull({ ...message, subject: message.subject.slice(0, 1000), etag: undefined }),
+  };
+}
+
+function toMessage(row: TableEntityResult<Row>): OutboxMessage {
+  const text = (field: string): string | null => (typeof row[field] === 'string' ? (row[field] as string) : null);
+  return {
+    messageId: String(row.messageId),
+    operationId: String(row.operationId),
+    status: row.status as OutboxMessage['status'],
+    createdAt: String(row.createdAt),
+    reminder: row.reminder === true,
+    subject: text('subject') ?? '',
+    attempts: typeof row.attempts === 'number' ? row.attempts : 0,
+    refusals: typeof row.refusals === 'number' ? row.refusals : 0,
+    firstAttemptAt: text('firstAttemptAt'),
+    lastError: text('lastError'),
+    sentAt: text('sentAt'),
+    etag: row.etag,
+  };
+}
+
+function toRow(finding: StoredFinding) {
+  return {
+    partitionKey: fixedPartitions.findings,
+    rowKey: toTableKey(finding.key),
+    ...nonNull({
+      kind: finding.kind,
+      severity: finding.severity,
+      subjectType: finding.subject.type,
+      subjectId: finding.subject.id,
+      subjectName: finding.subject.name,
+      measure: finding.measure,
+      state: finding.state,
+      // JSON keeps the type: a status string and a count must not read back alike.
+      baseline: JSON.stringify(finding.baseline),
+      current: JSON.stringify(finding.current),
+      openedAt: finding.openedAt,
+      resolvedAt: finding.resolvedAt,
+      event: finding.event,
+      pendingChange: finding.pendingChange,
+      announcedIn: finding.announcedIn,
+      announcedChange: finding.announcedChange,
+    }),
+  };
+}
+
+function toFinding(row: Row): StoredFinding {
+  const text = (field: string): string | null => (typeof row[field] === 'string' ? (row[field] as string) : null);
+  return {
+    key: fromTableKey(String(row.rowKey)),
+    kind: row.kind as Finding['kind'],
+    severity: row.severity as Finding['severity'],
+    subject: { type: row.subjectType as Finding['subject']['type'], id: String(row.subjectId), ...(text('subjectName') ? { name: text('subjectName') } : {}) },
+    measure: String(row.measure),
+    state: row.state as Finding['state'],
+    baseline: JSON.parse(String(row.baseline ?? 'null')) as MeasureValue,
+    current: JSON.parse(String(row.current ?? 'null')) as MeasureValue,
+    openedAt: String(row.openedAt),
+    resolvedAt: text('resolvedAt'),
+    event: row.event === true,
+    pendingChange: text('pendingChange') as StoredFinding['pendingChange'],
+    announcedIn: text('announcedIn'),
+    announcedChange: text('announcedChange') as StoredFinding['announcedChange'],
+  };
+}
