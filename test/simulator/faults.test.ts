@@ -1,0 +1,132 @@
+import { startSimulator, Simulator } from '../../src/local/simulator';
+import { get, tokenFor } from './simulatorClient';
+
+let sim: Simulator;
+let graphToken: string;
+let pcToken: string;
+beforeAll(async () => {
+  sim = await startSimulator({ customers: 120, graphPageSize: 50, partnerCenterPageSize: 10 });
+  graphToken = await tokenFor(sim, sim.graphBaseUrl);
+  pcToken = await tokenFor(sim, sim.partnerCenterBaseUrl);
+});
+afterAll(() => sim.close());
+afterEach(() => sim.clearFaults());
+
+const insights = () => `${sim.graphBaseUrl}/beta/security/partner/securityScore/customerInsights`;
+const requirements = () => `${sim.graphBaseUrl}/beta/security/partner/securityScore/requirements`;
+const principals = () => `${sim.partnerCenterBaseUrl}/v1/nonMfaCompliantPartnerPrincipals`;
+
+describe('status faults', () => {
+  it('when Graph is throttled, then 429 with Retry-After in seconds and a Graph error body, until the fault runs out', async () => {
+    sim.injectFault({ kind: 'status', status: 429, retryAfter: 2, service: 'graph', path: '/customerInsights', times: 2 });
+    for (let i = 0; i < 2; i++) {
+      const throttled = await get(insights(), graphToken);
+      expect(throttled.status).toBe(429);
+      expect(throttled.headers.get('retry-after')).toBe('2');
+      expect(throttled.json.error).toMatchObject({ code: 'TooManyRequests', message: expect.any(String) });
+    }
+    expect((await get(requirements(), graphToken)).status).toBe(200);
+    expect((await get(insights(), graphToken)).status).toBe(200);
+  });
+
+  it('when Partner Center fails with an HTTP-date Retry-After, then its own error style is used', async () => {
+    const date = new Date(Date.now() + 3000).toUTCString();
+    sim.injectFault({ kind: 'status', status: 503, retryAfter: date, service: 'partnerCenter' });
+    const failed = await get(principals(), pcToken);
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get('retry-after')).toBe(date);
+    expect(failed.json).toMatchObject({ code: expect.any(Number), description: expect.any(String) });
+  });
+
+  it('when only page 1 fails once, then page 0 works, page 1 fails, and its retry with the same link works', async () => {
+    sim.injectFault({ kind: 'status', status: 500, service: 'graph', path: '/customerInsights', page: 1, times: 1 });
+    const first = await get(insights(), graphToken);
+    expect(first.status).toBe(200);
+    const next = first.json['@odata.nextLink'] as string;
+    expect((await get(next, graphToken)).status).toBe(500);
+    const retried = await get(next, graphToken);
+    expect(retried.status).toBe(200);
+    expect(retried.json.value).toHaveLength(50);
+  });
+
+  it('when the Partner Center page 2 fails, then the continuation token of page 1 still gets it afterwards', async () => {
+    sim.injectFault({ kind: 'status', status: 502, service: 'partnerCenter', page: 2, times: 1 });
+    const page0 = await get(principals(), pcToken);
+    const page1 = await get(principals(), pcToken, { 'MS-ContinuationToken': page0.json.links.next.headers[0].value });
+    const continuation = { 'MS-ContinuationToken': page1.json.links.next.headers[0].value };
+    expect((await get(principals(), pcToken, continuation)).status).toBe(502);
+    expect((await get(principals(), pcToken, continuation)).status).toBe(200);
+  });
+});
+
+describe('timing faults', () => {
+  it('when a delay is injected, then the answer comes that much later', async () => {
+    sim.injectFault({ kind: 'delay', ms: 300, service: 'graph', path: '/requirements', times: 1 });
+    const started = Date.now();
+    expect((await get(requirements(), graphToken)).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('when a request hangs, then the client times out, the log shows no answer, and close() still finishes', async () => {
+    const own = await startSimulator({ customers: 3 });
+    const ownToken = await tokenFor(own, own.graphBaseUrl);
+    own.injectFault({ kind: 'hang', service: 'graph' });
+    await expect(
+      fetch(`${own.graphBaseUrl}/beta/security/partner/securityScore`, { headers: { authorization: `Bearer ${ownToken}` }, signal: AbortSignal.timeout(300) }),
+    ).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(own.requestLog().filter((entry) => entry.service === 'graph')).toEqual([expect.objectContaining({ status: 0 })]);
+    // A second hung request still open at close time.
+    void fetch(`${own.graphBaseUrl}/beta/security/partner/securityScore`, { headers: { authorization: `Bearer ${ownToken}` } }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = Date.now();
+    await own.close();
+    expect(Date.now() - closing).toBeLessThan(1000);
+  });
+});
+
+describe('body faults', () => {
+  it('when malformed, then a 200 whose body is not valid JSON', async () => {
+    sim.injectFault({ kind: 'malformed', service: 'partnerCenter', times: 1 });
+    const response = await get(principals(), pcToken);
+    expect(response.status).toBe(200);
+    expect(() => JSON.parse(response.text)).toThrow();
+    expect(response.text.startsWith('{"totalCount"')).toBe(true);
+  });
+
+  it('when drift adds fields, then items carry unknown properties, nested ones too', async () => {
+    sim.injectFault({ kind: 'drift', mode: 'extraFields', service: 'graph', path: '/customerInsights', times: 1 });
+    const item = (await get(insights(), graphToken)).json.value[0];
+    expect(item.futureFlag).toBe(true);
+    expect(item.mfa.futureDetails).toEqual(expect.any(Object));
+    expect(item.tenantId).toBe(sim.expected().customerInsights[0]!.tenantId);
+  });
+
+  it('when drift brings unknown enum values, then enum fields hold unknownFutureValue or a brand new member and an unknown subtype appears', async () => {
+    sim.injectFault({ kind: 'drift', mode: 'unknownFutureValue', service: 'graph', path: '/requirements', times: 1 });
+    const served = (await get(requirements(), graphToken)).json.value as Record<string, unknown>[];
+    expect(new Set(served.map((r) => r.complianceStatus))).toEqual(new Set(['unknownFutureValue', 'partiallyEnforced']));
+    expect(served.at(-1)!['@odata.type']).toBe('#microsoft.graph.partner.security.passwordlessEnforcedSecurityRequirement');
+    sim.injectFault({ kind: 'drift', mode: 'unknownFutureValue', field: 'securityDefaultsStatus', service: 'graph', path: '/customerInsights', times: 1 });
+    const insight = (await get(insights(), graphToken)).json.value[0];
+    expect(insight.mfa.securityDefaultsStatus).toBe('unknownFutureValue');
+    expect(['enabled', 'disabled']).toContain(insight.mfa.mfaConditionalAccessPolicyStatus);
+  });
+
+  it('when drift removes a field, then that field is gone from every item', async () => {
+    sim.injectFault({ kind: 'drift', mode: 'missingField', field: 'upn', service: 'partnerCenter', times: 1 });
+    const items = (await get(principals(), pcToken)).json.items as Record<string, unknown>[];
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.every((item) => !('upn' in item) && typeof item.objectId === 'string')).toBe(true);
+    sim.injectFault({ kind: 'drift', mode: 'missingField', service: 'graph', path: '/requirements', times: 1 });
+    const requirementItems = (await get(requirements(), graphToken)).json.value as Record<string, unknown>[];
+    expect(requirementItems.every((r) => !('complianceStatus' in r))).toBe(true);
+  });
+});
+
+describe('fault validation', () => {
+  it('when a fault is malformed, then injectFault throws and names the problem', () => {
+    expect(() => sim.injectFault({ kind: 'status', status: 418 as 400, service: 'graph' })).toThrow(/status/);
+    expect(() => sim.injectFault({ kind: 'delay', ms: 5 })).toThrow(/service/);
+  });
+});
