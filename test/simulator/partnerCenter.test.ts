@@ -48,7 +48,7 @@ describe('Partner Center non-MFA principals', () => {
     sim.advanceDays(1);
     const { items } = await readPartnerCenterCollection(sim, token);
     expect(items.slice(40).map((item) => item.objectId)).toEqual(today.slice(0, 240).map((p) => p.objectId));
-    expect(timestampOf(items[0]!) > today[0]!.lastNonMfaCompliantRequestDateTime).toBe(true);
+    expect(timestampOf(items[0]!)! > today[0]!.lastNonMfaCompliantRequestDateTime).toBe(true);
   });
 
   it('when the continuation token is altered, then 400 in Partner Center style', async () => {
