@@ -25,9 +25,13 @@ function configFor<P extends ConfigPart>(env: Env, parts: readonly P[]): Pick<Co
   return readConfig(env, parts);
 }
 
+function credentialKey(config: Pick<Config, 'identity'>): string {
+  return `credential:${JSON.stringify(config.identity)}`;
+}
+
 async function credential(config: Pick<Config, 'identity'>): Promise<TokenCredential> {
   const { createCredential } = await import('./adapters/credential');
-  return memo(`credential:${JSON.stringify(config.identity)}`, () => createCredential(config.identity));
+  return memo(credentialKey(config), () => createCredential(config.identity));
 }
 
 async function tables(env: Env): Promise<Tables> {
@@ -42,7 +46,14 @@ async function apiClient(env: Env, service: 'Graph' | 'Partner Center', api: (co
   const { ApiClient } = await import('./adapters/apiClient');
   const { baseUrl, scope } = api(config as Config);
   const tokenCredential = await credential(config);
-  return memo(`api:${service}:${baseUrl}:${JSON.stringify(config.http)}:${JSON.stringify(config.identity)}`, () => new ApiClient({ service, baseUrl, scope, credential: tokenCredential, http: config.http }));
+  const key = `api:${service}:${baseUrl}:${JSON.stringify(config.http)}:${JSON.stringify(config.identity)}`;
+  // A token the service refuses (revoked, or its app's consent withdrawn) is cached by the
+  // credential until it expires: forget both, so the next invocation asks Entra afresh.
+  const forget = (): void => {
+    built.delete(key);
+    built.delete(credentialKey(config));
+  };
+  return memo(key, () => new ApiClient({ service, baseUrl, scope, credential: tokenCredential, http: config.http, onUnauthorized: forget }));
 }
 
 async function collectorDependencies(env: Env, log: Logger): Promise<CollectorDependencies> {

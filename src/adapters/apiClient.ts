@@ -37,6 +37,8 @@ export interface ApiClientOptions {
   http: HttpConfig;
   /** Replaces the Node HTTP client (tests); defaults to the SDK's. */
   httpClient?: HttpClient;
+  /** Called on a 401, so the owner can drop a cached credential whose token the service no longer accepts. */
+  onUnauthorized?: () => void;
 }
 
 export interface JsonResponse {
@@ -61,6 +63,7 @@ export class ApiError extends MonitorError {
 const retriedStatuses = new Set([429, 500, 502, 503, 504]);
 const retriedErrorCodes = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 const attemptTimedOut = 'ETIMEDOUT';
+const credentialErrors = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AuthenticationRequiredError', 'AggregateAuthenticationError']);
 
 export class ApiClient {
   private readonly pipeline: Pipeline;
@@ -108,6 +111,7 @@ export class ApiClient {
     }
     const headers = response.headers.toJSON();
     if (response.status < 200 || response.status >= 300) {
+      if (response.status === 401) this.options.onUnauthorized?.();
       throw new ApiError(statusCode(response.status), `${where} answered ${response.status}${serviceErrorSuffix(response)}`, this.options.service, response.status);
     }
     try {
@@ -131,7 +135,7 @@ export class ApiClient {
     const name = (thrown as { name?: unknown } | null)?.name;
     if (name === 'AbortError') return new ApiError('Aborted', `${where} was cancelled`, this.options.service, null);
     // Credential failures come from @azure/identity: keep its message (it names the tenant/app, never the secret).
-    if (name === 'CredentialUnavailableError' || name === 'AuthenticationError') {
+    if (typeof name === 'string' && credentialErrors.has(name)) {
       return new ApiError('AuthenticationFailed', `${where}: could not get a token: ${(thrown as Error).message.split('\n')[0]}`, this.options.service, null, { cause: thrown });
     }
     return new ApiError('NetworkError', `${where} failed: ${(thrown as Error)?.message ?? 'unknown error'}`, this.options.service, null, { cause: thrown });

@@ -62,16 +62,16 @@ function describeCounts(counts: SnapshotRunCounts): string {
   return Object.entries(counts).map(([name, value]) => `${name}=${value}`).join(', ');
 }
 
-/** Awaits every task; if one fails, cancels the others, waits for them, then rethrows the first failure. */
+/** Awaits every task; on the first failure cancels the others, waits for them, then rethrows that first failure (not the cancellations it caused). */
 export async function allOrAbort(abort: AbortController, tasks: Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(
+  let first: { error: unknown } | null = null;
+  await Promise.all(
     tasks.map((task) =>
       task.catch((error: unknown) => {
+        first ??= { error };
         abort.abort();
-        throw error;
       }),
     ),
   );
-  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed) throw failed.reason;
+  if (first !== null) throw (first as { error: unknown }).error;
 }
