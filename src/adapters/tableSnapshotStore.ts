@@ -16,11 +16,14 @@ import { isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '.
 import { toTableKey } from '../core/tableKey';
 import { BatchWriter, describeStorageError } from './batchWriter';
 import {
+  bucketOf,
+  buckets,
   customerHistoryPartition,
   customerHistoryRowKey,
   fixedPartitions,
   principalRowKey,
   requirementRowKey,
+  runPartition,
   tableNames,
   type TableName,
 } from './tableLayout';
@@ -129,7 +132,7 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
     const [customers, history] = await Promise.all([this.tables.client('customers'), this.tables.client('customerHistory')]);
     for (const insight of insights) {
       const fields = defined(customerFields(insight));
-      await this.writer.upsert(customers, { partitionKey: this.runId, rowKey: toTableKey(insight.tenantId), ...fields });
+      await this.writer.upsert(customers, { partitionKey: runPartition(this.runId, bucketOf(insight.tenantId)), rowKey: toTableKey(insight.tenantId), ...fields });
       await this.writer.upsert(history, {
         partitionKey: customerHistoryPartition(insight.tenantId),
         rowKey: customerHistoryRowKey(insight.tenantId, this.runId),
@@ -172,7 +175,7 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
     const table = await this.tables.client('principals');
     for (const principal of principals) {
       await this.writer.upsert(table, {
-        partitionKey: this.runId,
+        partitionKey: runPartition(this.runId, bucketOf(principal.objectId)),
         rowKey: principalRowKey(principal.objectId, principal.lastNonMfaRequestDateTime),
         ...defined({ ...principal }),
       });
@@ -247,7 +250,7 @@ export class TableSnapshotReader {
   }
 
   async customersOfRun(runId: string): Promise<CustomerMfaInsight[]> {
-    return (await this.partition('customers', runId)).map(toCustomer);
+    return (await this.runPartitions('customers', runId)).map(toCustomer);
   }
 
   /** One customer's insight in every complete run between from and to, newest first. */
@@ -284,7 +287,7 @@ export class TableSnapshotReader {
   }
 
   async principalsOfRun(runId: string): Promise<NonMfaPrincipal[]> {
-    return (await this.partition('principals', runId)).map(
+    return (await this.runPartitions('principals', runId)).map(
       (row) => pick(row, ['objectId', 'tenantId', 'upn', 'lastNonMfaRequestDateTime']) as unknown as NonMfaPrincipal,
     );
   }
@@ -306,6 +309,11 @@ export class TableSnapshotReader {
     const rows: TableEntityResult<Row>[] = [];
     for await (const entity of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) rows.push(entity);
     return rows;
+  }
+
+  /** Every bucket of one run, read in parallel, in bucket order. */
+  private async runPartitions(name: TableName, runId: string): Promise<TableEntityResult<Row>[]> {
+    return (await Promise.all(buckets.map((bucket) => this.partition(name, runPartition(runId, bucket))))).flat();
   }
 
   private async point(name: TableName, partitionKey: string, rowKey: string): Promise<TableEntityResult<Row> | null> {

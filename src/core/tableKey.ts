@@ -3,6 +3,7 @@
  * Forbidden characters (and `%`, so the encoding is reversible) become `%XX`; GUIDs and
  * run ids pass through unchanged, so keys stay readable in Storage Explorer.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const forbidden = /[/\\#?%\u0000-\u001f\u007f-\u009f]/g;
 
 export function toTableKey(value: string): string {

@@ -57,12 +57,12 @@ describe('collectNonMfaPrincipals against the simulator and Azurite', () => {
   });
 
   it('when Partner Center throttles with Retry-After as an HTTP date, then the collector waits and completes', async () => {
-    cloud.sim.injectFault({ kind: 'status', status: 429, retryAfter: new Date(Date.now() + 1000).toUTCString(), service: 'partnerCenter', page: 0, times: 1 });
+    cloud.sim.injectFault({ kind: 'status', status: 429, retryAfter: new Date(Date.now() + 2000).toUTCString(), service: 'partnerCenter', page: 0, times: 1 });
     const started = Date.now();
     const { error, runs } = await runAndRead(cloud.settings());
     expect(error).toBeNull();
     expect(runs[0]?.status).toBe('complete');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
   });
 
   it('when Partner Center asks to wait longer than the configured cap, then the run fails as throttled instead of sleeping', async () => {
