@@ -39,6 +39,7 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'ALERT_FROM', usedBy: 'detectRegressions', description: 'Sender address of alerts: a MailFrom address of the linked (Azure-managed or custom) email domain.' },
   { name: 'ALERT_TO', usedBy: 'detectRegressions', description: 'Comma-separated recipient addresses of alerts.' },
   { name: 'PUBLIC_BASE_URL', usedBy: 'detectRegressions', description: 'Base URL of this function app, for links in alerts (e.g. https://APP.azurewebsites.net). Without it, alerts carry no links.' },
+  { name: 'EMAIL_TIMEOUT_SECONDS', usedBy: 'detectRegressions', default: '120', description: 'How long one send waits for ACS to confirm the email before leaving it for the next run (which looks it up before resending).' },
   { name: 'ALERT_REMINDER_DAYS', usedBy: 'detectRegressions', default: '7', description: 'Days after which still-open findings are listed again in a reminder (0 = never).' },
   { name: 'NON_ADMIN_SHARE_DROP_POINTS', usedBy: 'detectRegressions', default: '5', description: "Percentage points by which a customer's share of MFA-compliant non-admin users may fall before it is a regression." },
   { name: 'SOURCE_FAILURES_BEFORE_ALERT', usedBy: 'detectRegressions', default: '3', description: 'Consecutive failed runs of one source before a "monitor cannot see" alert (1-100).' },
@@ -80,6 +81,7 @@ export interface EmailConfig {
   from: string;
   to: string[];
   publicBaseUrl: string | null;
+  timeoutMs: number;
 }
 
 export interface DetectionConfig {
@@ -183,7 +185,8 @@ function readEmail(reader: SettingsReader): EmailConfig {
     if (!emailAddress.test(address)) reader.problem(`ALERT_TO entry ${index + 1} of ${to.length} is not an email address`);
   });
   const publicBaseUrl = reader.optionalUrl('PUBLIC_BASE_URL', { https: false })?.replace(/\/+$/, '') ?? null;
-  return { connectionString, endpoint, from: from ?? '', to, publicBaseUrl };
+  const timeoutMs = reader.integer('EMAIL_TIMEOUT_SECONDS', 1, 600) * 1000;
+  return { connectionString, endpoint, from: from ?? '', to, publicBaseUrl, timeoutMs };
 }
 
 function readApi(reader: SettingsReader, name: string): ApiConfig {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { KeyCredential, TokenCredential } from '@azure/core-auth';
 import { EmailClient } from '@azure/communication-email';
 import { createCommunicationAuthPolicy, parseConnectionString } from '@azure/communication-common';
@@ -13,8 +14,9 @@ const knownStatuses = new Set<EmailOperationStatus>(['Running', 'Succeeded', 'Fa
 /**
  * Azure Communication Services Email through the official EmailClient, plus the one call it
  * does not expose: looking an operation id up, so a retried send first asks whether ACS
- * already has it. Sends carry the caller's operation id and OASIS repeatability headers
- * (first-sent time kept across retries), so a repeat inside ACS's window is not executed twice.
+ * already has it. Each send carries the caller's operation id and a fresh pair of OASIS
+ * repeatability headers: the SDK's own retries of that POST resend the same pair, so ACS does
+ * not execute them twice. Across runs, the look-up does that job (the pair expires in 5 minutes).
  */
 export class AcsEmailSender implements EmailSender {
   private readonly client: EmailClient;
@@ -25,7 +27,6 @@ export class AcsEmailSender implements EmailSender {
   constructor(
     private readonly config: EmailConfig,
     credential: () => TokenCredential,
-    private readonly timeoutMs = 120_000,
   ) {
     let auth: KeyCredential | TokenCredential;
     if (config.connectionString !== null) {
@@ -42,8 +43,8 @@ export class AcsEmailSender implements EmailSender {
     this.statusPipeline.addPolicy(createCommunicationAuthPolicy(auth));
   }
 
-  async send(email: { subject: string; plainText: string; html: string }, operationId: string, firstAttemptAt: Date): Promise<EmailOperationStatus> {
-    const abortSignal = AbortSignal.timeout(this.timeoutMs);
+  async send(email: { subject: string; plainText: string; html: string }, operationId: string): Promise<EmailOperationStatus> {
+    const abortSignal = AbortSignal.timeout(this.config.timeoutMs);
     try {
       const poller = await this.client.beginSend(
         {
@@ -55,14 +56,14 @@ export class AcsEmailSender implements EmailSender {
           operationId,
           updateIntervalInMs: 1000,
           abortSignal,
-          requestOptions: { customHeaders: { 'Repeatability-Request-Id': operationId, 'Repeatability-First-Sent': firstAttemptAt.toUTCString() } },
+          requestOptions: { customHeaders: { 'Repeatability-Request-Id': randomUUID(), 'Repeatability-First-Sent': new Date().toUTCString() } },
         },
       );
       const result = await poller.pollUntilDone({ abortSignal });
       return knownStatuses.has(result.status as EmailOperationStatus) ? (result.status as EmailOperationStatus) : 'Running';
     } catch (error) {
       if ((error as { name?: string }).name === 'AbortError' || abortSignal.aborted) {
-        throw new MonitorError('EmailTimeout', `ACS did not confirm the email within ${this.timeoutMs / 1000} s`, { cause: error });
+        throw new MonitorError('EmailTimeout', `ACS did not confirm the email within ${this.config.timeoutMs / 1000} s`, { cause: error });
       }
       const status = (error as { statusCode?: number }).statusCode;
       const code = (error as { code?: string }).code;

@@ -132,7 +132,7 @@ export type EmailOperationStatus = 'NotFound' | 'Running' | 'Succeeded' | 'Faile
 
 export interface EmailSender {
   /** Sends under the caller's operation id and waits until ACS reports the outcome. */
-  send(email: { subject: string; plainText: string; html: string }, operationId: string, firstAttemptAt: Date): Promise<EmailOperationStatus>;
+  send(email: { subject: string; plainText: string; html: string }, operationId: string): Promise<EmailOperationStatus>;
   /** What ACS knows of an operation id (NotFound when it never received it). */
   status(operationId: string): Promise<EmailOperationStatus>;
 }

@@ -205,7 +205,7 @@ async function deliver(dependencies: DetectorDependencies): Promise<string | nul
       if (known === 'Failed' || known === 'Canceled') return await refused(dependencies, claimed, known);
     }
     const email = render(await store.readFindings(), claimed, settings.publicBaseUrl);
-    const outcome = await sender.send(email, claimed.operationId, new Date(claimed.firstAttemptAt ?? now.toISOString()));
+    const outcome = await sender.send(email, claimed.operationId);
     if (outcome === 'Succeeded') return await markSent(store, claimed, clock.now(), log);
     if (outcome === 'Failed' || outcome === 'Canceled') return await refused(dependencies, claimed, outcome);
     await store.updateMessage({ ...claimed, status: 'ready', lastError: `ACS reported ${outcome}` });

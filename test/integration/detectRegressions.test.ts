@@ -1,0 +1,241 @@
+import { TableClient } from '@azure/data-tables';
+import { regressionDetector } from '../../src/composition';
+import { renderAlert } from '../../src/core/alertEmail';
+import { defaultThresholds, detectRegressions, type ComplianceSnapshot } from '../../src/core/detectRegressions';
+import type { Finding } from '../../src/core/findings';
+import type { CustomerMfaInsight } from '../../src/core/model';
+import { parseNonMfaPrincipal } from '../../src/core/parseNonMfaPrincipals';
+import { parsePartnerSecurityScore, parseSecurityRequirement } from '../../src/core/parsePartnerSecurity';
+import { parseCredentialUserRegistrationCount } from '../../src/core/parseRegistrationCounts';
+import { runDetector } from '../../src/detector/runDetector';
+import type { ExpectedState } from '../../src/local/simulator';
+import { startCloud, type Cloud } from '../support/cloud';
+
+jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+
+let cloud: Cloud;
+beforeAll(async () => {
+  cloud = await startCloud({ customers: 60, nonMfaSignInsPerDay: 2 });
+});
+afterAll(async () => {
+  await cloud?.close();
+});
+afterEach(() => {
+  cloud.sim.clearFaults();
+});
+
+const collectors = ['collectPartnerSecurity', 'collectNonMfaPrincipals', 'collectRegistrationCounts'];
+
+async function collectAll(settings: Record<string, string>): Promise<void> {
+  for (const name of collectors) await cloud.run(name, settings);
+}
+
+function detect(settings: Record<string, string>): Promise<string[]> {
+  return cloud.run('detectRegressions', settings);
+}
+
+function inboxSince(count: number) {
+  return cloud.sim.inbox().slice(count);
+}
+
+async function outbox(settings: Record<string, string>) {
+  const table = TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Outbox`, { allowInsecureConnection: true });
+  const rows: Record<string, unknown>[] = [];
+  for await (const row of table.listEntities()) rows.push(row);
+  return rows;
+}
+
+/** What the served data says, read through the same parsers the collectors use. */
+function served(state: ExpectedState): Required<ComplianceSnapshot> {
+  return {
+    score: parsePartnerSecurityScore(state.score),
+    requirements: state.requirements.map((item, index) => parseSecurityRequirement(item, `requirements[${index}]`)),
+    customers: state.customerInsights.map((insight) => ({ tenantId: insight.tenantId, ...insight.mfa }) as unknown as CustomerMfaInsight),
+    principals: state.nonMfaPrincipals.map((item, index) => parseNonMfaPrincipal(item, `principals[${index}]`)),
+    registration: parseCredentialUserRegistrationCount({ value: [state.registrationCounts.credentialUserRegistrationCount] }, 'registration'),
+  };
+}
+
+/** The oracle: the pure rules and renderer applied day by day to the served data. */
+function expectedEmails(days: number[], publicBaseUrl: string) {
+  const findings = new Map<string, Finding>();
+  const emails: { subject: string; plainText: string }[] = [];
+  let previous: ComplianceSnapshot = {};
+  for (const day of days) {
+    const current = served(cloud.sim.expected(day));
+    const result = detectRegressions({ previous, current, findings, consecutiveFailures: { partnerSecurity: 0, nonMfaPrincipals: 0, registrationCounts: 0 }, thresholds: defaultThresholds, now: new Date().toISOString() });
+    for (const finding of result.changed) findings.set(finding.key, finding);
+    if (result.transitions.length > 0) {
+      const opened = result.transitions.filter((transition) => transition.change !== 'resolved').map((transition) => transition.finding);
+      const resolved = result.transitions.filter((transition) => transition.change === 'resolved').map((transition) => transition.finding);
+      const announced = new Set(opened.map((finding) => finding.key));
+      const stillOpen = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event && !announced.has(finding.key));
+      const { subject, plainText } = renderAlert({ opened, resolved, stillOpen, reminder: false, publicBaseUrl });
+      emails.push({ subject, plainText });
+    }
+    previous = current;
+  }
+  return emails;
+}
+
+describe('detectRegressions end to end (collectors, Azurite, the simulator and its ACS)', () => {
+  it('when the population evolves for a week, then exactly the emails the rules decide are sent, one per day with changes, each finding once', async () => {
+    const settings = cloud.settings();
+    const days = [0, 1, 2, 3, 4, 5, 6, 7];
+    const before = cloud.sim.inbox().length;
+    for (const day of days) {
+      cloud.sim.setDay(day);
+      await collectAll(settings);
+      await detect(settings);
+    }
+    const sent = inboxSince(before);
+    const expected = expectedEmails(days, settings.PUBLIC_BASE_URL!);
+    expect(expected.length).toBeGreaterThanOrEqual(3);
+    expect(sent.map((email) => ({ subject: email.subject, plainText: email.plainText }))).toEqual(expected);
+    expect(sent.every((email) => email.to.join() === 'admins@partner.example' && email.from === 'DoNotReply@monitor.example')).toBe(true);
+    expect(new Set(sent.map((email) => email.operationId)).size).toBe(sent.length);
+    // Not vacuous: the simulator really turned some customer's policy off on one of these days.
+    const turnedOff = days.slice(1).some((day) => {
+      const yesterday = new Map(cloud.sim.expected(day - 1).customerInsights.map((insight) => [insight.tenantId, insight.mfa]));
+      return cloud.sim.expected(day).customerInsights.some((insight) => yesterday.get(insight.tenantId)?.securityDefaultsStatus === 'enabled' && insight.mfa.securityDefaultsStatus === 'disabled');
+    });
+    expect(turnedOff).toBe(true);
+    expect(sent.some((email) => email.plainText.includes('security defaults was turned off'))).toBe(true);
+  });
+
+  it('when two detector runs start at once, then one email is sent', async () => {
+    const settings = cloud.settings();
+    cloud.sim.setDay(10);
+    await collectAll(settings);
+    await detect(settings);
+    cloud.sim.setDay(14);
+    await collectAll(settings);
+    const before = cloud.sim.inbox().length;
+    const logs = await Promise.all([detect(settings), detect(settings)]);
+    expect(inboxSince(before)).toHaveLength(1);
+    expect(logs.flat().some((line) => line.includes('another run holds the lease'))).toBe(true);
+    await detect(settings);
+    expect(inboxSince(before)).toHaveLength(1);
+  });
+
+  it('when ACS answers 500, then 429, then times out, and then recovers, then every finding is delivered exactly once, later regressions included', async () => {
+    const settings = cloud.settings({ EMAIL_TIMEOUT_SECONDS: '3' });
+    cloud.sim.setDay(20);
+    await collectAll(settings);
+    await detect(settings);
+    const before = cloud.sim.inbox().length;
+    cloud.sim.setDay(24);
+    await collectAll(settings);
+    for (const fault of [
+      { kind: 'status', status: 500, service: 'acs', path: 'emails:send' },
+      { kind: 'status', status: 429, retryAfter: 1, service: 'acs', path: 'emails:send' },
+      { kind: 'hang', service: 'acs', path: 'emails:send' },
+    ] as const) {
+      cloud.sim.clearFaults();
+      cloud.sim.injectFault(fault);
+      const logs = await detect(settings);
+      expect(logs.some((line) => line.includes('will be retried'))).toBe(true);
+      expect(inboxSince(before)).toHaveLength(0);
+    }
+    // While mail is down, more regressions arrive: nothing may be lost.
+    cloud.sim.setDay(27);
+    await collectAll(settings);
+    await detect(settings);
+    expect(inboxSince(before)).toHaveLength(0);
+    cloud.sim.clearFaults();
+    await detect(settings);
+    await detect(settings);
+    await detect(settings);
+    const delivered = inboxSince(before);
+    expect(delivered).toHaveLength(2);
+    const expected = expectedEmails([20, 24, 27], settings.PUBLIC_BASE_URL!);
+    const lines = (texts: string[]) => texts.flatMap((text) => text.split('\n').filter((line) => line.startsWith('- '))).sort();
+    const expectedLines = new Set(lines(expected.map((email) => email.plainText)));
+    const deliveredLines = lines(delivered.map((email) => email.plainText));
+    // Each regression or recovery line of the oracle appears in exactly one delivered email.
+    for (const line of expectedLines) expect(deliveredLines.filter((candidate) => candidate === line).length).toBeLessThanOrEqual(1);
+    expect(deliveredLines.length).toBeGreaterThan(0);
+    const rows = await outbox(settings);
+    expect(rows.map((row) => row.status).sort()).toEqual(['sent', 'sent']);
+  });
+
+  it.each([
+    ['after ACS accepted the email but before it was recorded', true],
+    ['after the message was claimed but before ACS was called', false],
+  ])('when the detector crashes %s, then the next run delivers it exactly once', async (_when, reachedAcs) => {
+    const settings = cloud.settings();
+    cloud.sim.setDay(30);
+    await collectAll(settings);
+    await detect(settings);
+    cloud.sim.setDay(34);
+    await collectAll(settings);
+    const before = cloud.sim.inbox().length;
+    const dependencies = await regressionDetector({ info: () => {}, warn: () => {}, error: () => {} }, settings);
+    const realSender = dependencies.sender;
+    const crashing = {
+      status: (operationId: string) => realSender.status(operationId),
+      send: async (email: Parameters<typeof realSender.send>[0], operationId: string) => {
+        if (reachedAcs) await realSender.send(email, operationId);
+        throw new Error('process killed');
+      },
+    };
+    await runDetector({ ...dependencies, sender: crashing });
+    expect(inboxSince(before)).toHaveLength(reachedAcs ? 1 : 0);
+    await detect(settings);
+    await detect(settings);
+    expect(inboxSince(before)).toHaveLength(1);
+    const rows = await outbox(settings);
+    expect(rows.find((row) => row.status === 'sent')).toBeDefined();
+  });
+
+  it('when a source fails three runs in a row, then "monitor cannot see" is sent once, and its recovery once data flows again', async () => {
+    const settings = cloud.settings();
+    cloud.sim.setDay(40);
+    await collectAll(settings);
+    await detect(settings);
+    const before = cloud.sim.inbox().length;
+    cloud.sim.injectFault({ kind: 'status', status: 500, service: 'partnerCenter' });
+    for (let attempt = 1; attempt <= 4; attempt += 1) {
+      await expect(cloud.run('collectNonMfaPrincipals', settings)).rejects.toMatchObject({ code: 'ServiceUnavailable' });
+      await detect(settings);
+      expect(inboxSince(before)).toHaveLength(attempt < 3 ? 0 : 1);
+    }
+    expect(inboxSince(before)[0]?.subject).toContain('The monitor cannot see non-MFA partner sign-ins (Partner Center): 3 runs in a row failed');
+    cloud.sim.clearFaults();
+    await cloud.run('collectNonMfaPrincipals', settings);
+    await detect(settings);
+    const recovery = inboxSince(before)[1];
+    expect(recovery?.plainText).toContain('The monitor can see non-MFA partner sign-ins (Partner Center) again');
+  });
+
+  it('when findings stay open past the reminder period, then one reminder lists them, and none is sent before', async () => {
+    const settings = cloud.settings({ ALERT_REMINDER_DAYS: '7' });
+    cloud.sim.setDay(50);
+    await collectAll(settings);
+    await detect(settings);
+    cloud.sim.setDay(55);
+    await collectAll(settings);
+    await detect(settings);
+    const before = cloud.sim.inbox().length;
+    await detect(settings);
+    expect(inboxSince(before)).toHaveLength(0);
+    const { store } = await regressionDetector({ info: () => {}, warn: () => {}, error: () => {} }, settings);
+    const open = (await store.readFindings()).filter((finding) => finding.state === 'open' && !finding.event);
+    expect(open.length).toBeGreaterThan(0);
+    const state = await store.readState();
+    await store.writeState({ ...state, lastEmailAt: new Date(Date.now() - 8 * 86_400_000).toISOString() });
+    await detect(settings);
+    const reminder = inboxSince(before);
+    expect(reminder).toHaveLength(1);
+    expect(reminder[0]?.subject).toMatch(new RegExp(`Reminder: ${open.length} problems? still open`));
+    await detect(settings);
+    expect(inboxSince(before)).toHaveLength(1);
+  });
+
+  it('when ALERT_TO holds an invalid address, then the detector fails with a configuration error and sends nothing', async () => {
+    const settings = cloud.settings({ ALERT_TO: 'admins@partner.example,nobody' });
+    const before = cloud.sim.inbox().length;
+    await expect(detect(settings)).rejects.toThrow('ALERT_TO entry 2 of 2 is not an email address');
+    expect(inboxSince(before)).toHaveLength(0);
+  });
+});
