@@ -5,7 +5,7 @@ import { settingDocs } from '../src/config';
 const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
-export function settingsTableRow(doc: (typeof settingDocs)[number]): string {
+function settingsTableRow(doc: (typeof settingDocs)[number]): string {
   return `| \`${doc.name}\` | ${doc.usedBy} | ${doc.default === undefined ? '—' : `\`${doc.default}\``} | ${doc.description} |`;
 }
 
