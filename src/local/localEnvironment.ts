@@ -67,15 +67,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     const startSimulator = options.startSimulator ?? (await loadSimulator());
     const simulator = await startSimulator(DEMO_SIMULATOR);
     closers.push(() => simulator.close());
-    Object.assign(env, {
-      GRAPH_BASE_URL: simulator.graphBaseUrl,
-      PARTNER_CENTER_BASE_URL: simulator.partnerCenterBaseUrl,
-      AZURE_AUTHORITY_HOST: simulator.authorityHost,
-      AZURE_TENANT_ID: simulator.tenantId,
-      AZURE_CLIENT_ID: simulator.clientId,
-      AZURE_CLIENT_SECRET: simulator.clientSecret,
-      ACS_CONNECTION_STRING: simulator.acsConnectionString,
-    });
+    Object.assign(env, (await import('./simulator/appSettings')).appSettingsFor(simulator));
     env.ALERT_FROM = isSet(env.ALERT_FROM) ? env.ALERT_FROM : DEMO_ALERT_FROM;
     env.ALERT_TO = isSet(env.ALERT_TO) ? env.ALERT_TO : DEMO_ALERT_TO;
     log(`Microsoft cloud: simulator at ${simulator.url} (${DEMO_SIMULATOR.customers} customers, a day every ${(DEMO_SIMULATOR.dayLengthMs ?? 0) / 1000} s)`);

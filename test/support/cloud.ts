@@ -3,7 +3,7 @@ import { format } from 'node:util';
 import { InvocationContext, type LogLevel } from '@azure/functions';
 import { startAzurite, type Azurite } from '../../src/local/azurite';
 import { loadRegisteredFunctions, type RegisteredFunction } from '../../src/local/functionsCore';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/local/simulator';
+import { appSettingsFor, startSimulator, type Simulator, type SimulatorOptions } from '../../src/local/simulator';
 
 /**
  * A local Microsoft cloud for integration tests: Azurite for Table Storage and the simulator
@@ -32,15 +32,9 @@ export async function startCloud(options: SimulatorOptions = {}): Promise<Cloud>
     settings: (overrides = {}) => ({
       TABLES_CONNECTION_STRING: azurite.tablesConnectionString,
       TABLE_PREFIX: `it${randomBytes(4).toString('hex')}`,
-      GRAPH_BASE_URL: sim.graphBaseUrl,
-      PARTNER_CENTER_BASE_URL: sim.partnerCenterBaseUrl,
-      AZURE_AUTHORITY_HOST: sim.authorityHost,
-      AZURE_TENANT_ID: sim.tenantId,
-      AZURE_CLIENT_ID: sim.clientId,
-      AZURE_CLIENT_SECRET: sim.clientSecret,
+      ...appSettingsFor(sim),
       HTTP_TIMEOUT_SECONDS: '2',
       HTTP_MAX_RETRIES: '3',
-      ACS_CONNECTION_STRING: sim.acsConnectionString,
       ALERT_FROM: 'DoNotReply@monitor.example',
       ALERT_TO: 'admins@partner.example',
       PUBLIC_BASE_URL: 'https://monitor.example',

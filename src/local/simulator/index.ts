@@ -4,6 +4,7 @@
  * principals and ACS Email, on one loopback HTTPS server.
  */
 export { startSimulator } from './startSimulator';
+export { appSettingsFor } from './appSettings';
 export type {
   ExpectedState, ExpectedRequirement, ExpectedCustomerInsight, ExpectedNonMfaPrincipal, ExpectedRegistrationCounts,
   ExpectedScoreHistoryEntry, ExpectedSecurityScore, Fault, FaultStatus, DriftMode, RequestLogEntry, SentEmail,

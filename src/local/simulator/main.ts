@@ -8,6 +8,7 @@
  * SIM_QUIRKS (arguments win).
  */
 import { simulatorCertificate } from '../tls';
+import { appSettingsFor } from './appSettings';
 import { startSimulator } from './startSimulator';
 import type { SimulatorOptions } from './types';
 
@@ -58,13 +59,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   const sim = await startSimulator(options);
   const settings: Record<string, string> = {
-    GRAPH_BASE_URL: sim.graphBaseUrl,
-    PARTNER_CENTER_BASE_URL: sim.partnerCenterBaseUrl,
-    AZURE_AUTHORITY_HOST: sim.authorityHost,
-    AZURE_TENANT_ID: sim.tenantId,
-    AZURE_CLIENT_ID: sim.clientId,
-    AZURE_CLIENT_SECRET: sim.clientSecret,
-    ACS_CONNECTION_STRING: sim.acsConnectionString,
+    ...appSettingsFor(sim),
     PARTNER_CENTER_REFRESH_TOKEN: sim.refreshToken,
     IDENTITY_ENDPOINT: sim.managedIdentity.endpoint,
     IDENTITY_HEADER: sim.managedIdentity.header,

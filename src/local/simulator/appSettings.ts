@@ -1,0 +1,14 @@
+import type { Simulator } from './types';
+
+/** The app settings that point the monitor at a simulator: one mapping for the local host, `npm run sim`, tests and the benchmark. */
+export function appSettingsFor(sim: Simulator): Record<string, string> {
+  return {
+    GRAPH_BASE_URL: sim.graphBaseUrl,
+    PARTNER_CENTER_BASE_URL: sim.partnerCenterBaseUrl,
+    AZURE_AUTHORITY_HOST: sim.authorityHost,
+    AZURE_TENANT_ID: sim.tenantId,
+    AZURE_CLIENT_ID: sim.clientId,
+    AZURE_CLIENT_SECRET: sim.clientSecret,
+    ACS_CONNECTION_STRING: sim.acsConnectionString,
+  };
+}
