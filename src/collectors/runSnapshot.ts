@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { errorCode, toError } from '../core/errors';
+import { errorCode, MonitorError, toError } from '../core/errors';
 import type { SnapshotSource } from '../core/model';
 import type { Clock, Logger, SnapshotRunWriter, SnapshotStore } from '../core/ports';
 import { isRunId, newRunId, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
-import { MonitorError } from '../core/errors';
 
 export interface CollectorDependencies {
   store: SnapshotStore;
