@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { loadRegisteredFunctions } from '../../src/local/functionsCore';
+
+jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+
+const root = join(__dirname, '../..');
+
+describe('function registrations', () => {
+  it('when the host loads src/functions, then every timer is registered under its file name with its schedule setting', () => {
+    const timers = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' })
+      .filter((fn) => fn.trigger.type === 'timer')
+      .map((fn) => ({ name: fn.name, trigger: fn.trigger }));
+    expect(timers).toEqual(
+      expect.arrayContaining([
+        { name: 'collectPartnerSecurity', trigger: { type: 'timer', schedule: '%SCHEDULE_PARTNER_SECURITY%', runOnStartup: false } },
+        { name: 'collectNonMfaPrincipals', trigger: { type: 'timer', schedule: '%SCHEDULE_NON_MFA_PRINCIPALS%', runOnStartup: false } },
+        { name: 'collectRegistrationCounts', trigger: { type: 'timer', schedule: '%SCHEDULE_REGISTRATION_COUNTS%', runOnStartup: false } },
+        { name: 'detectRegressions', trigger: { type: 'timer', schedule: '%SCHEDULE_DETECT_REGRESSIONS%', runOnStartup: false } },
+      ]),
+    );
+  });
+
+  it('when the compiled entry module loads every function file, then it loads with no settings at all and no Azure client library is loaded', () => {
+    // A fresh process over dist/ (what Azure loads): an exception or client built at load would block every function.
+    const script = `
+      const { readdirSync } = require('node:fs');
+      const dir = ${JSON.stringify(join(root, 'dist/src/functions'))};
+      for (const file of readdirSync(dir).filter((name) => name.endsWith('.js'))) require(dir + '/' + file);
+      const loaded = Object.keys(require.cache).filter((path) => /@azure[\\\\/](data-tables|identity|communication-email|keyvault-secrets)[\\\\/]/.test(path));
+      process.stdout.write(JSON.stringify(loaded));`;
+    const loaded = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: {}, encoding: 'utf8' })) as string[];
+    expect(loaded).toEqual([]);
+  });
+});
