@@ -358,7 +358,7 @@ const customerFieldNames: (keyof CustomerMfaInsight)[] = [
   'legacyPerUserMfaStatus',
 ];
 
-function toCustomer(row: Row): CustomerMfaInsight {
+export function toCustomer(row: Row): CustomerMfaInsight {
   return pick(row, customerFieldNames) as unknown as CustomerMfaInsight;
 }
 
@@ -370,6 +370,6 @@ const requirementFieldNames: (keyof SecurityRequirement)[] = [
   'securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'perUserMfaStatus',
 ];
 
-function toRequirement(row: Row): SecurityRequirement {
+export function toRequirement(row: Row): SecurityRequirement {
   return pick(row, requirementFieldNames) as unknown as SecurityRequirement;
 }
