@@ -5,6 +5,7 @@ import type { Logger, NonMfaPrincipalSource, PartnerSecuritySource, Registration
 import type { ApiClient } from './adapters/apiClient';
 import type { Tables, TableSnapshotReader } from './adapters/tableSnapshotStore';
 import type { DetectorDependencies } from './detector/runDetector';
+import type { QueryDependencies } from './api/queries';
 
 /**
  * The composition root. Nothing is built at module load (an exception there would block every
@@ -116,4 +117,13 @@ export async function snapshotReader(env: Env = process.env): Promise<TableSnaps
   validate(env, ['storage']);
   const { TableSnapshotReader } = await import('./adapters/tableSnapshotStore');
   return new TableSnapshotReader(await tables(env));
+}
+
+/** The query API's reader and token codec; the token key stays the same for the life of the process. */
+export async function queryApi(env: Env = process.env): Promise<QueryDependencies> {
+  const config = configFor(env, ['storage', 'queryApi']);
+  const [{ TableQueryReader }, { continuationTokens }] = await Promise.all([import('./adapters/tableQueryReader'), import('./core/continuationToken')]);
+  const tableSet = await tables(env);
+  const tokens = memo(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
+  return { reader: new TableQueryReader(tableSet), tokens, clock: { now: () => new Date() } };
 }

@@ -43,6 +43,7 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'ALERT_REMINDER_DAYS', usedBy: 'detectRegressions', default: '7', description: 'Days after which still-open findings are listed again in a reminder (0 = never).' },
   { name: 'NON_ADMIN_SHARE_DROP_POINTS', usedBy: 'detectRegressions', default: '5', description: "Percentage points by which a customer's share of MFA-compliant non-admin users may fall before it is a regression." },
   { name: 'SOURCE_FAILURES_BEFORE_ALERT', usedBy: 'detectRegressions', default: '3', description: 'Consecutive failed runs of one source before a "monitor cannot see" alert (1-100).' },
+  { name: 'API_TOKEN_SECRET', usedBy: 'query API (apiCustomers, apiPrincipals)', description: 'Key that signs continuation tokens (any long random string, e.g. a Key Vault reference). Without it each instance signs with a random key, so a token fails (400) on another instance or after a restart.' },
   { name: 'PORT', usedBy: 'local host', default: '7071', description: 'Port of the local host (`npm start`) for HTTP functions.' },
   { name: 'LOCAL_FUNCTION_KEY', usedBy: 'local host', description: 'Function key the local host demands (`x-functions-key` header or `?code=`); a random one is generated and printed when unset.' },
   { name: 'AZURITE_LOCATION', usedBy: 'local host', description: 'Folder where the local host keeps Azurite data between runs; in memory when unset. Ignored when TABLES_* is set.' },
@@ -92,7 +93,12 @@ export interface DetectionConfig {
   sourceFailuresBeforeAlert: number;
 }
 
+export interface QueryApiConfig {
+  tokenSecret: string | null;
+}
+
 export interface Config {
+  queryApi: QueryApiConfig;
   email: EmailConfig;
   detection: DetectionConfig;
   storage: StorageConfig;
@@ -114,6 +120,7 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
     graph: () => readApi(reader, 'GRAPH_BASE_URL'),
     partnerCenter: () => readApi(reader, 'PARTNER_CENTER_BASE_URL'),
     email: () => readEmail(reader),
+    queryApi: () => ({ tokenSecret: reader.optional('API_TOKEN_SECRET') }),
     detection: () => ({
       reminderDays: reader.integer('ALERT_REMINDER_DAYS', 0, 365),
       nonAdminShareDropPoints: reader.integer('NON_ADMIN_SHARE_DROP_POINTS', 0, 100),
