@@ -1,0 +1,146 @@
+import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from '../api/queryReader';
+import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
+import type { StoredFinding } from '../core/ports';
+import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
+import { TableDetectorStore } from './tableDetectorStore';
+import { buckets, customerHistoryPartition, customerHistoryRowKey, fixedPartitions, runPartition, type TableName } from './tableLayout';
+import { TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
+
+type Row = Record<string, unknown>;
+
+/** Rows a filtered page reads per request when most rows may not match. */
+const filteredPageSize = 1000;
+
+/**
+ * The query API's reads, each a partition or key-range query: no table is ever scanned. Every
+ * value from a request reaches a filter through `odata`, which quotes and escapes it.
+ */
+export class TableQueryReader implements QueryReader {
+  private readonly snapshots: TableSnapshotReader;
+  private readonly detector: TableDetectorStore;
+
+  constructor(private readonly tables: Tables) {
+    this.snapshots = new TableSnapshotReader(tables);
+    this.detector = new TableDetectorStore(tables);
+  }
+
+  listRuns(source: SnapshotSource, options: RunRange & { top?: number; status?: SnapshotRun['status'] }): Promise<SnapshotRun[]> {
+    return this.snapshots.listRuns(source, options);
+  }
+
+  async scores(range: RunRange): Promise<RunRow<PartnerSecurityScore>[]> {
+    const rows = await this.runSeries('scores', fixedPartitions.scores, range);
+    return rows.map((row) => ({
+      runId: String(row.runId),
+      value: { id: text(row.id), currentScore: number(row.currentScore), maxScore: number(row.maxScore), lastRefreshDateTime: text(row.lastRefreshDateTime), updatedDateTime: text(row.updatedDateTime) },
+    }));
+  }
+
+  async requirements(range: RunRange, requirementType?: string): Promise<RunRow<SecurityRequirement>[]> {
+    const rows = await this.runSeries('requirements', fixedPartitions.requirements, range, requirementType);
+    return rows.map((row) => ({ runId: String(row.runId), value: toRequirement(row) }));
+  }
+
+  async registrations(range: RunRange): Promise<RunRow<RegistrationCounts & { fallbackReason: string | null }>[]> {
+    const rows = await this.runSeries('registrations', fixedPartitions.registrations, range);
+    return rows.map((row) => ({
+      runId: String(row.runId),
+      value: {
+        report: row.report as RegistrationCounts['report'],
+        totalUserCount: number(row.totalUserCount),
+        mfaRegisteredUserCount: number(row.mfaRegisteredUserCount),
+        countsByStatus: JSON.parse(String(row.countsByStatus ?? '{}')) as Record<string, number>,
+        fallbackReason: text(row.fallbackReason),
+      },
+    }));
+  }
+
+  customersPage(runId: string, start: BucketPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<BucketPage<CustomerMfaInsight>> {
+    return this.bucketPage('customers', runId, start, top, toCustomer, include);
+  }
+
+  principalsPage(runId: string, start: BucketPosition | null, top: number, include?: (principal: NonMfaPrincipal) => boolean): Promise<BucketPage<NonMfaPrincipal>> {
+    const toPrincipal = (row: Row): NonMfaPrincipal => ({
+      objectId: String(row.objectId),
+      tenantId: text(row.tenantId),
+      upn: text(row.upn),
+      lastNonMfaRequestDateTime: String(row.lastNonMfaRequestDateTime),
+    });
+    return this.bucketPage('principals', runId, start, top, toPrincipal, include);
+  }
+
+  async customerHistory(tenantId: string, range: RunRange): Promise<RunRow<CustomerMfaInsight>[]> {
+    const rows = await this.snapshots.customerHistory(tenantId, range);
+    return rows.map(({ runId, ...customer }) => ({ runId, value: customer }));
+  }
+
+  async customerKnown(tenantId: string): Promise<boolean> {
+    const table = await this.tables.client('customerHistory');
+    const key = tenantId.toLowerCase();
+    const filter = odata`PartitionKey eq ${customerHistoryPartition(key)} and RowKey gt ${customerHistoryRowKey(key, '')} and RowKey lt ${customerHistoryRowKey(key, '~')}`;
+    for await (const page of table.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) {
+      if (page.length > 0) return true;
+    }
+    return false;
+  }
+
+  findings(): Promise<StoredFinding[]> {
+    return this.detector.readFindings();
+  }
+
+  /** Rows of one fixed partition whose row keys start with a run id in the range, newest first. */
+  private async runSeries(name: TableName, partitionKey: string, range: RunRange, requirementType?: string): Promise<TableEntityResult<Row>[]> {
+    const table = await this.tables.client(name);
+    const { lowest, highest } = runIdRange(range.from, range.to);
+    const filter =
+      requirementType === undefined
+        ? odata`PartitionKey eq ${partitionKey} and RowKey ge ${lowest} and RowKey le ${highest}`
+        : odata`PartitionKey eq ${partitionKey} and RowKey ge ${lowest} and RowKey le ${highest} and requirementType eq ${requirementType}`;
+    const rows: TableEntityResult<Row>[] = [];
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) rows.push(row);
+    return rows;
+  }
+
+  /**
+   * Up to `top` matching rows of a run's bucket partitions, in bucket then row-key order,
+   * resuming after a position. Keyset paging (`RowKey gt last`) instead of the service's
+   * continuation tokens keeps positions small, stable and ours to validate.
+   */
+  private async bucketPage<T>(name: TableName, runId: string, start: BucketPosition | null, top: number, convert: (row: Row) => T, include?: (item: T) => boolean): Promise<BucketPage<T>> {
+    const table = await this.tables.client(name);
+    const items: T[] = [];
+    for (let bucket = start?.bucket ?? 0; bucket < buckets.length; bucket += 1) {
+      const partitionKey = runPartition(runId, buckets[bucket] ?? '');
+      const after = bucket === start?.bucket ? start.afterRowKey : '';
+      const filter = after === '' ? odata`PartitionKey eq ${partitionKey}` : odata`PartitionKey eq ${partitionKey} and RowKey gt ${after}`;
+      // Unfiltered, a first page of exactly what is wanted is one request; filtered, read more per request.
+      const pageSize = include === undefined ? top - items.length : filteredPageSize;
+      const stopAt = await readUntil(table, filter, pageSize, (row) => {
+        const item = convert(row);
+        if (include === undefined || include(item)) items.push(item);
+        return items.length >= top;
+      });
+      if (stopAt !== null) return { items, next: { bucket, afterRowKey: stopAt } };
+    }
+    return { items, next: null };
+  }
+}
+
+/** Reads rows in key order until `visit` says stop; returns the row key it stopped at, or null at the end. */
+async function readUntil(table: TableClient, filter: string, maxPageSize: number, visit: (row: TableEntityResult<Row>) => boolean): Promise<string | null> {
+  for await (const page of table.listEntities<Row>({ queryOptions: { filter } }).byPage({ maxPageSize })) {
+    for (const row of page) {
+      if (visit(row)) return row.rowKey ?? '';
+    }
+  }
+  return null;
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function number(value: unknown): number | null {
+  return typeof value === 'number' ? value : null;
+}

@@ -1,0 +1,186 @@
+import { customerStatuses } from '../core/customerStatus';
+import { snapshotSources } from '../core/model';
+import { parseChoice, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, type QueryParameters } from '../core/queryParameters';
+import {
+  customerHistory, customerPage, findingList, monitorStatus, principalPage, registrationSeries, requirementSeries, runLedger, scoreSeries,
+  type QueryDependencies, type QueryResult,
+} from './queries';
+import type { JsonSchema } from './schemas';
+
+export interface ApiRequest {
+  query: QueryParameters;
+  params: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ParameterDoc {
+  name: string;
+  in: 'query' | 'path';
+  description: string;
+  schema: JsonSchema;
+  required?: boolean;
+}
+
+/**
+ * One JSON endpoint of the query API: its route, its documented parameters, the schema of its
+ * body and of its CSV rows, how it reads a request (throwing 400 problems) and what it runs.
+ * The function files, the OpenAPI document and the tests all start from this list.
+ */
+export interface Endpoint {
+  /** The function's registered name (and its file name under src/functions). */
+  name: string;
+  route: string;
+  summary: string;
+  parameters: readonly ParameterDoc[];
+  responseSchema: string;
+  /** Schema of one CSV row; every endpoint here is a list. */
+  csvRowSchema: string;
+  /** Answers 404 for an unknown route parameter. */
+  notFound?: boolean;
+  handle(request: ApiRequest): (dependencies: QueryDependencies) => Promise<QueryResult>;
+}
+
+const dateSchema: JsonSchema = { type: 'string', description: 'ISO 8601 date (2026-01-31) or date-time with a zone (2026-01-31T08:00:00Z).' };
+const from: ParameterDoc = { name: 'from', in: 'query', description: 'Runs started at or after this time.', schema: dateSchema };
+const to: ParameterDoc = { name: 'to', in: 'query', description: 'Runs started at or before this time (a bare date means the end of that day, UTC); not before `from`.', schema: dateSchema };
+const top = (fallback: number): ParameterDoc => ({ name: 'top', in: 'query', description: `Items per page (default ${fallback}).`, schema: { type: 'integer', minimum: 1, maximum: 1000, default: fallback } });
+const continuationToken: ParameterDoc = {
+  name: 'continuationToken',
+  in: 'query',
+  description: 'The `continuationToken` of the previous page, unchanged, with the same filters. Signed: an altered one is a 400.',
+  schema: { type: 'string' },
+};
+
+export const endpoints: readonly Endpoint[] = [
+  {
+    name: 'apiStatus',
+    route: 'status',
+    summary: "The monitor's health: per source, the last run and its status, the last complete run, and open findings.",
+    parameters: [],
+    responseSchema: 'Status',
+    csvRowSchema: 'SourceStatus',
+    handle: () => (dependencies) => monitorStatus(dependencies),
+  },
+  {
+    name: 'apiScore',
+    route: 'score',
+    summary: 'The partner security score of every complete snapshot in the range, oldest first.',
+    parameters: [from, to],
+    responseSchema: 'ScoreSeries',
+    csvRowSchema: 'ScorePoint',
+    handle: ({ query }) => {
+      const range = parseTimeRange(query);
+      return (dependencies) => scoreSeries(dependencies, range);
+    },
+  },
+  {
+    name: 'apiRequirements',
+    route: 'requirements',
+    summary: 'Security requirement snapshots in the range, oldest first, optionally of one requirement type.',
+    parameters: [from, to, { name: 'type', in: 'query', description: 'A requirement type, e.g. `mfaEnforcedForAdminsOfCustomers`.', schema: { type: 'string', maxLength: 200 } }],
+    responseSchema: 'RequirementSeries',
+    csvRowSchema: 'RequirementPoint',
+    handle: ({ query }) => {
+      const range = parseTimeRange(query);
+      const type = parseText(query, 'type');
+      return (dependencies) => requirementSeries(dependencies, range, type);
+    },
+  },
+  {
+    name: 'apiCustomers',
+    route: 'customers',
+    summary: 'Every customer of the latest complete snapshot, paged (bucket order, stable within a snapshot).',
+    parameters: [
+      {
+        name: 'status',
+        in: 'query',
+        description:
+          '`all` (default); `noMfaPolicy`: no MFA policy known to be enabled; `adminsNotCompliant`: no MFA-compliant admin (Graph does not report the admin total); `nonCompliant`: either.',
+        schema: { type: 'string', enum: [...customerStatuses], default: 'all' },
+      },
+      top(100),
+      continuationToken,
+    ],
+    responseSchema: 'CustomerPage',
+    csvRowSchema: 'Customer',
+    handle: ({ query }) => {
+      const status = parseChoice(query, 'status', customerStatuses, 'all');
+      const size = parseTop(query, 100);
+      const token = parseText(query, 'continuationToken', 2048);
+      return (dependencies) => customerPage(dependencies, status, size, token);
+    },
+  },
+  {
+    name: 'apiCustomerHistory',
+    route: 'customers/{tenantId}/history',
+    summary: "One customer's MFA insight in every complete snapshot in the range, oldest first.",
+    parameters: [{ name: 'tenantId', in: 'path', required: true, description: 'The customer tenant id (a GUID).', schema: { type: 'string', format: 'uuid' } }, from, to],
+    responseSchema: 'CustomerHistory',
+    csvRowSchema: 'CustomerHistoryPoint',
+    notFound: true,
+    handle: ({ query, params }) => {
+      const tenantId = parseTenantId(params.tenantId);
+      const range = parseTimeRange(query);
+      return (dependencies) => customerHistory(dependencies, tenantId, range);
+    },
+  },
+  {
+    name: 'apiPrincipals',
+    route: 'principals',
+    summary: 'Partner principals signed in without MFA, from the latest complete snapshot, paged.',
+    parameters: [{ name: 'since', in: 'query', description: 'Only sign-ins without MFA at or after this time.', schema: dateSchema }, top(100), continuationToken],
+    responseSchema: 'PrincipalPage',
+    csvRowSchema: 'Principal',
+    handle: ({ query }) => {
+      const since = parseDate(query, 'since', 'start');
+      const size = parseTop(query, 100);
+      const token = parseText(query, 'continuationToken', 2048);
+      return (dependencies) => principalPage(dependencies, since, size, token);
+    },
+  },
+  {
+    name: 'apiRegistrations',
+    route: 'registrations',
+    summary: 'MFA registration counts of every complete snapshot in the range, oldest first.',
+    parameters: [from, to],
+    responseSchema: 'RegistrationSeries',
+    csvRowSchema: 'RegistrationPoint',
+    handle: ({ query }) => {
+      const range = parseTimeRange(query);
+      return (dependencies) => registrationSeries(dependencies, range);
+    },
+  },
+  {
+    name: 'apiFindings',
+    route: 'findings',
+    summary: "The regression detector's findings, critical first.",
+    parameters: [{ name: 'state', in: 'query', description: 'Which findings (default `open`).', schema: { type: 'string', enum: ['open', 'resolved', 'all'], default: 'open' } }],
+    responseSchema: 'FindingList',
+    csvRowSchema: 'Finding',
+    handle: ({ query }) => {
+      const state = parseChoice(query, 'state', ['open', 'resolved', 'all'] as const, 'open');
+      return (dependencies) => findingList(dependencies, state);
+    },
+  },
+  {
+    name: 'apiRuns',
+    route: 'runs',
+    summary: 'The snapshot-run ledger, newest first.',
+    parameters: [
+      { name: 'source', in: 'query', description: 'One source; every source when absent.', schema: { type: 'string', enum: [...snapshotSources] } },
+      top(50),
+    ],
+    responseSchema: 'RunList',
+    csvRowSchema: 'Run',
+    handle: ({ query }) => {
+      const source = parseChoice(query, 'source', snapshotSources);
+      const size = parseTop(query, 50);
+      return (dependencies) => runLedger(dependencies, source, size);
+    },
+  },
+];
+
+export function endpointNamed(name: string): Endpoint {
+  const found = endpoints.find((endpoint) => endpoint.name === name);
+  if (found === undefined) throw new Error(`No query API endpoint is named ${name}`);
+  return found;
+}

@@ -1,0 +1,171 @@
+import { invalidParameter, notFound } from '../core/problem';
+import type { ContinuationTokens, PagePosition } from '../core/continuationToken';
+import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy, matchesCustomerStatus, type CustomerStatus } from '../core/customerStatus';
+import { compareFindings, type FindingState } from '../core/findings';
+import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
+import type { Clock, StoredFinding } from '../core/ports';
+import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
+import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from './queryReader';
+
+/**
+ * The query API's use cases. Each returns a JSON body (shaped as `schemas.ts` describes) and
+ * the rows a CSV answer lists. Series are oldest first, ready to chart; only complete runs count.
+ */
+export interface QueryDependencies {
+  reader: QueryReader;
+  tokens: ContinuationTokens;
+  clock: Clock;
+}
+
+export interface QueryResult {
+  body: Record<string, unknown>;
+  rows: readonly object[];
+}
+
+const collectedAt = (runId: string): string => runStartedAt(runId).toISOString();
+
+function runSummary(run: SnapshotRun | undefined) {
+  return run === undefined ? null : { runId: run.runId, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt, errorCode: run.errorCode };
+}
+
+/** The source whose snapshots a finding is about. */
+function sourceOfFinding(finding: StoredFinding): SnapshotSource {
+  switch (finding.subject.type) {
+    case 'principal':
+      return 'nonMfaPrincipals';
+    case 'registration':
+      return 'registrationCounts';
+    case 'source':
+      return (snapshotSources as readonly string[]).includes(finding.subject.id) ? (finding.subject.id as SnapshotSource) : 'partnerSecurity';
+    default:
+      return 'partnerSecurity';
+  }
+}
+
+export async function monitorStatus({ reader, clock }: QueryDependencies): Promise<QueryResult> {
+  const [findings, ...perSource] = await Promise.all([
+    reader.findings(),
+    ...snapshotSources.map(async (source) => {
+      const [[lastRun], [lastCompleteRun]] = await Promise.all([reader.listRuns(source, { top: 1 }), reader.listRuns(source, { status: 'complete', top: 1 })]);
+      return { source, lastRun, lastCompleteRun };
+    }),
+  ]);
+  const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
+  const sources = (perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun }[]).map(({ source, lastRun, lastCompleteRun }) => ({
+    source,
+    lastRun: runSummary(lastRun),
+    lastCompleteRun: runSummary(lastCompleteRun),
+    openFindings: open.filter((finding) => sourceOfFinding(finding) === source).length,
+  }));
+  const healthy = sources.every((source) => source.lastCompleteRun !== null && source.lastRun?.status !== 'failed');
+  return { body: { checkedAt: clock.now().toISOString(), healthy, openFindings: open.length, sources }, rows: sources };
+}
+
+/** Rows of complete runs only, oldest first. */
+async function completeSeries<T>(reader: QueryReader, source: SnapshotSource, range: RunRange, rows: Promise<RunRow<T>[]>): Promise<RunRow<T>[]> {
+  const [complete, found] = await Promise.all([reader.listRuns(source, { status: 'complete', ...range }), rows]);
+  const completeIds = new Set(complete.map((run) => run.runId));
+  return found.filter((row) => completeIds.has(row.runId)).reverse();
+}
+
+export async function scoreSeries({ reader }: QueryDependencies, range: RunRange): Promise<QueryResult> {
+  const rows = await completeSeries(reader, 'partnerSecurity', range, reader.scores(range));
+  const items = rows.map(({ runId, value }) => ({ runId, collectedAt: collectedAt(runId), currentScore: value.currentScore, maxScore: value.maxScore }));
+  return { body: { items }, rows: items };
+}
+
+export async function requirementSeries({ reader }: QueryDependencies, range: RunRange, requirementType: string | undefined): Promise<QueryResult> {
+  const rows = await completeSeries(reader, 'partnerSecurity', range, reader.requirements(range, requirementType));
+  const items = rows.map(({ runId, value }) => ({ runId, collectedAt: collectedAt(runId), ...value }));
+  return { body: { items }, rows: items };
+}
+
+export async function registrationSeries({ reader }: QueryDependencies, range: RunRange): Promise<QueryResult> {
+  const rows = await completeSeries(reader, 'registrationCounts', range, reader.registrations(range));
+  const items = rows.map(({ runId, value }) => ({
+    runId,
+    collectedAt: collectedAt(runId),
+    report: value.report,
+    totalUserCount: value.totalUserCount,
+    mfaRegisteredUserCount: value.mfaRegisteredUserCount,
+    fallbackReason: value.fallbackReason,
+    countsByStatus: value.countsByStatus,
+  }));
+  return { body: { items }, rows: items };
+}
+
+function describeCustomer(customer: CustomerMfaInsight) {
+  return { ...customer, noMfaPolicy: hasNoEnabledMfaPolicy(customer), adminsNotCompliant: hasNoCompliantAdmins(customer) };
+}
+
+/**
+ * One page of a paged listing over the latest complete run of `source`. A continuation token
+ * pins the run it started on, so pages never mix two snapshots.
+ */
+async function runPage<T>(
+  { reader, tokens }: QueryDependencies,
+  source: SnapshotSource,
+  query: string,
+  continuationToken: string | undefined,
+  read: (runId: string, start: BucketPosition | null) => Promise<BucketPage<T>>,
+): Promise<{ runId: string | null; page: BucketPage<T>; continuationToken: string | null }> {
+  let position: PagePosition | null = null;
+  if (continuationToken !== undefined) {
+    position = tokens.decode(continuationToken);
+    if (position === null) throw invalidParameter('continuationToken', 'is not a token this API issued (altered, truncated, or from an earlier deployment key): start again without it');
+    if (position.query !== query) throw invalidParameter('continuationToken', 'belongs to a listing with other filters: pass the same filters as on the first page');
+  }
+  const runId = position?.runId ?? (await reader.listRuns(source, { status: 'complete', top: 1 }))[0]?.runId ?? null;
+  if (runId === null) return { runId, page: { items: [], next: null }, continuationToken: null };
+  const page = await read(runId, position);
+  const next = page.next === null ? null : tokens.encode({ query, runId, ...page.next });
+  return { runId, page, continuationToken: next };
+}
+
+export async function customerPage(dependencies: QueryDependencies, status: CustomerStatus, top: number, continuationToken: string | undefined): Promise<QueryResult> {
+  const include = status === 'all' ? undefined : matchesCustomerStatus(status);
+  const { runId, page, continuationToken: next } = await runPage(dependencies, 'partnerSecurity', `customers:${status}`, continuationToken, (run, start) =>
+    dependencies.reader.customersPage(run, start, top, include),
+  );
+  const items = page.items.map(describeCustomer);
+  return { body: { runId, collectedAt: runId === null ? null : collectedAt(runId), status, items, continuationToken: next }, rows: items };
+}
+
+export async function customerHistory({ reader }: QueryDependencies, tenantId: string, range: RunRange): Promise<QueryResult> {
+  const rows = await reader.customerHistory(tenantId, range);
+  if (rows.length === 0 && !(await reader.customerKnown(tenantId))) throw notFound(`No snapshot has listed tenant ${tenantId}.`);
+  const items = rows.reverse().map(({ runId, value }) => ({ runId, collectedAt: collectedAt(runId), ...describeCustomer(value) }));
+  return { body: { tenantId, items }, rows: items };
+}
+
+export async function principalPage(dependencies: QueryDependencies, since: Date | undefined, top: number, continuationToken: string | undefined): Promise<QueryResult> {
+  const include = since === undefined ? undefined : (principal: NonMfaPrincipal) => Date.parse(principal.lastNonMfaRequestDateTime) >= since.getTime();
+  const { runId, page, continuationToken: next } = await runPage(dependencies, 'nonMfaPrincipals', `principals:${since?.toISOString() ?? ''}`, continuationToken, (run, start) =>
+    dependencies.reader.principalsPage(run, start, top, include),
+  );
+  return { body: { runId, collectedAt: runId === null ? null : collectedAt(runId), items: page.items, continuationToken: next }, rows: page.items };
+}
+
+export async function findingList({ reader }: QueryDependencies, state: FindingState | 'all'): Promise<QueryResult> {
+  const findings = (await reader.findings()).filter((finding) => state === 'all' || finding.state === state).sort(compareFindings);
+  const items = findings.map((finding) => ({
+    key: finding.key,
+    kind: finding.kind,
+    severity: finding.severity,
+    subject: { type: finding.subject.type, id: finding.subject.id, name: finding.subject.name ?? null },
+    measure: finding.measure,
+    state: finding.state,
+    baseline: finding.baseline,
+    current: finding.current,
+    openedAt: finding.openedAt,
+    resolvedAt: finding.resolvedAt,
+  }));
+  return { body: { items }, rows: items };
+}
+
+export async function runLedger({ reader }: QueryDependencies, source: SnapshotSource | undefined, top: number): Promise<QueryResult> {
+  const perSource = await Promise.all((source === undefined ? snapshotSources : [source]).map((one) => reader.listRuns(one, { top })));
+  // Run ids sort newest first whatever the source.
+  const items = perSource.flat().sort((left, right) => left.runId.localeCompare(right.runId)).slice(0, top);
+  return { body: { items }, rows: items };
+}

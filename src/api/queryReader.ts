@@ -1,0 +1,46 @@
+import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
+import type { StoredFinding } from '../core/ports';
+import type { SnapshotRun } from '../core/snapshotRun';
+
+/** A range of run start times; either end may be open. */
+export interface RunRange {
+  from?: Date;
+  to?: Date;
+}
+
+/** Where a page of a run's bucket partitions starts: bucket index, then row keys after `afterRowKey`. */
+export interface BucketPosition {
+  bucket: number;
+  afterRowKey: string;
+}
+
+export interface BucketPage<T> {
+  items: T[];
+  /** Where the next page starts, or null after the last bucket. */
+  next: BucketPosition | null;
+}
+
+export interface RunRow<T> {
+  runId: string;
+  value: T;
+}
+
+/**
+ * What the query API reads, in the store's key design: run-ledger partitions, fixed partitions
+ * by run-id range, a run's 16 bucket partitions in key order, one customer's history range.
+ * Series come newest first, as run ids sort; rows of runs that never completed may be included
+ * (the use cases keep those of complete runs).
+ */
+export interface QueryReader {
+  listRuns(source: SnapshotSource, options: RunRange & { top?: number; status?: SnapshotRun['status'] }): Promise<SnapshotRun[]>;
+  scores(range: RunRange): Promise<RunRow<PartnerSecurityScore>[]>;
+  requirements(range: RunRange, requirementType?: string): Promise<RunRow<SecurityRequirement>[]>;
+  registrations(range: RunRange): Promise<RunRow<RegistrationCounts & { fallbackReason: string | null }>[]>;
+  customersPage(runId: string, start: BucketPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<BucketPage<CustomerMfaInsight>>;
+  principalsPage(runId: string, start: BucketPosition | null, top: number, include?: (principal: NonMfaPrincipal) => boolean): Promise<BucketPage<NonMfaPrincipal>>;
+  /** One customer's rows in the range, newest first (complete runs only). */
+  customerHistory(tenantId: string, range: RunRange): Promise<RunRow<CustomerMfaInsight>[]>;
+  /** Whether any snapshot ever listed the tenant. */
+  customerKnown(tenantId: string): Promise<boolean>;
+  findings(): Promise<StoredFinding[]>;
+}

@@ -1,0 +1,155 @@
+/**
+ * JSON Schemas (2020-12, as OpenAPI 3.1 uses) of every body the query API returns. The OpenAPI
+ * document publishes them, CSV columns are derived from them, and tests validate real answers
+ * against them, so the description cannot drift from what handlers return.
+ */
+export type JsonSchema = Record<string, unknown>;
+
+const nullableString: JsonSchema = { type: ['string', 'null'] };
+const nullableNumber: JsonSchema = { type: ['number', 'null'] };
+const dateTime: JsonSchema = { type: 'string', format: 'date-time' };
+const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const nullableRef = (name: string): JsonSchema => ({ anyOf: [ref(name), { type: 'null' }] });
+const list = (name: string): JsonSchema => ({ type: 'array', items: ref(name) });
+
+function object(properties: Record<string, JsonSchema>, description?: string): JsonSchema {
+  return { type: 'object', ...(description ? { description } : {}), properties, required: Object.keys(properties), additionalProperties: false };
+}
+
+const runPoint = {
+  runId: { type: 'string', description: 'The snapshot run the values come from.' },
+  collectedAt: { ...dateTime, description: 'When that run started.' },
+};
+
+const customerFields: Record<string, JsonSchema> = {
+  tenantId: { type: 'string', format: 'uuid' },
+  compliantAdminsCount: nullableNumber,
+  compliantNonAdminsCount: nullableNumber,
+  totalUsersCount: nullableNumber,
+  securityDefaultsStatus: nullableString,
+  mfaConditionalAccessPolicyStatus: nullableString,
+  legacyPerUserMfaStatus: nullableString,
+  noMfaPolicy: { type: 'boolean', description: 'No MFA policy is known to be enabled.' },
+  adminsNotCompliant: { type: 'boolean', description: 'No admin is MFA-compliant (compliantAdminsCount is 0).' },
+};
+
+const requirementFields: Record<string, JsonSchema> = {
+  requirementType: { type: 'string' },
+  kind: { type: 'string' },
+  odataType: nullableString,
+  id: nullableString,
+  complianceStatus: nullableString,
+  state: nullableString,
+  score: nullableNumber,
+  maxScore: nullableNumber,
+  actionUrl: nullableString,
+  helpUrl: nullableString,
+  updatedDateTime: nullableString,
+  ...Object.fromEntries(
+    [
+      'totalTenantCount', 'compliantTenantCount', 'totalAdminsCount', 'adminsRequiredNotUsingMfaCount', 'mfaEnabledAdminsCount',
+      'totalUsersCount', 'usersRequiredNotUsingMfaCount', 'mfaEnabledUsersCount', 'compliantUsersCount', 'incompleteRegistrationUsersCount',
+      'totalCustomersCount', 'customersWithSpendBudgetCount', 'averageResponseTimeInHours',
+    ].map((name) => [name, nullableNumber]),
+  ),
+  securityDefaultsStatus: nullableString,
+  mfaConditionalAccessPolicyStatus: nullableString,
+  perUserMfaStatus: nullableString,
+};
+
+const measureValue: JsonSchema = { type: ['number', 'string', 'null'] };
+const continuationToken: JsonSchema = { type: ['string', 'null'], description: 'Pass as `continuationToken` for the next page; null on the last page.' };
+const runStatus: JsonSchema = { type: 'string', enum: ['running', 'complete', 'failed'] };
+const source: JsonSchema = { type: 'string', enum: ['partnerSecurity', 'nonMfaPrincipals', 'registrationCounts'] };
+
+export const schemas: Record<string, JsonSchema> = {
+  Problem: {
+    type: 'object',
+    description: 'RFC 9457 problem details.',
+    properties: {
+      type: { type: 'string' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      detail: { type: 'string' },
+      'invalid-params': { type: 'array', items: object({ name: { type: 'string' }, reason: { type: 'string' } }) },
+      correlationId: { type: 'string' },
+    },
+    required: ['type', 'title', 'status', 'detail'],
+    additionalProperties: false,
+  },
+  RunSummary: object({ runId: { type: 'string' }, status: runStatus, startedAt: dateTime, finishedAt: { type: ['string', 'null'] }, errorCode: nullableString }),
+  SourceStatus: object({ source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), openFindings: { type: 'integer' } }),
+  Status: object({
+    checkedAt: dateTime,
+    healthy: { type: 'boolean', description: 'Every source has a complete run and its last run did not fail.' },
+    openFindings: { type: 'integer' },
+    sources: list('SourceStatus'),
+  }),
+  ScorePoint: object({ ...runPoint, currentScore: nullableNumber, maxScore: nullableNumber }),
+  ScoreSeries: object({ items: list('ScorePoint') }),
+  RequirementPoint: object({ ...runPoint, ...requirementFields }),
+  RequirementSeries: object({ items: list('RequirementPoint') }),
+  Customer: object(customerFields),
+  CustomerPage: object({
+    runId: { ...nullableString, description: 'The complete snapshot listed; null when there is none yet.' },
+    collectedAt: { type: ['string', 'null'] },
+    status: { type: 'string' },
+    items: list('Customer'),
+    continuationToken,
+  }),
+  CustomerHistoryPoint: object({ ...runPoint, ...customerFields }),
+  CustomerHistory: object({ tenantId: { type: 'string' }, items: list('CustomerHistoryPoint') }),
+  Principal: object({ objectId: { type: 'string' }, tenantId: nullableString, upn: nullableString, lastNonMfaRequestDateTime: { type: 'string' } }),
+  PrincipalPage: object({ runId: nullableString, collectedAt: { type: ['string', 'null'] }, items: list('Principal'), continuationToken }),
+  RegistrationPoint: object({
+    ...runPoint,
+    report: { type: 'string' },
+    totalUserCount: nullableNumber,
+    mfaRegisteredUserCount: nullableNumber,
+    fallbackReason: nullableString,
+    countsByStatus: { type: 'object', additionalProperties: { type: 'number' } },
+  }),
+  RegistrationSeries: object({ items: list('RegistrationPoint') }),
+  Finding: object({
+    key: { type: 'string' },
+    kind: { type: 'string' },
+    severity: { type: 'string', enum: ['critical', 'warning'] },
+    subject: object({ type: { type: 'string' }, id: { type: 'string' }, name: nullableString }),
+    measure: { type: 'string' },
+    state: { type: 'string', enum: ['open', 'resolved'] },
+    baseline: measureValue,
+    current: measureValue,
+    openedAt: { type: 'string' },
+    resolvedAt: nullableString,
+  }),
+  FindingList: object({ items: list('Finding') }),
+  Run: object({
+    source,
+    runId: { type: 'string' },
+    status: runStatus,
+    startedAt: dateTime,
+    finishedAt: { type: ['string', 'null'] },
+    counts: { type: 'object', additionalProperties: { type: 'number' } },
+    errorCode: nullableString,
+    errorMessage: nullableString,
+  }),
+  RunList: object({ items: list('Run') }),
+};
+
+function resolve(schema: JsonSchema): JsonSchema {
+  const target = typeof schema.$ref === 'string' ? schemas[schema.$ref.split('/').pop() ?? ''] : undefined;
+  if (target) return target;
+  const anyOf = schema.anyOf as JsonSchema[] | undefined;
+  const first = anyOf?.find((option) => option.type !== 'null');
+  return first ? resolve(first) : schema;
+}
+
+/** CSV columns of a schema: its properties, and `parent.child` for objects with declared properties. */
+export function csvColumns(schemaName: string): string[] {
+  const columnsOf = (schema: JsonSchema, prefix: string): string[] =>
+    Object.entries((resolve(schema).properties ?? {}) as Record<string, JsonSchema>).flatMap(([name, property]) => {
+      const resolved = resolve(property);
+      return resolved.properties ? columnsOf(resolved, `${prefix}${name}.`) : [`${prefix}${name}`];
+    });
+  return columnsOf(ref(schemaName), '');
+}

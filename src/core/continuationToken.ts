@@ -1,0 +1,65 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isRunId } from './snapshotRun';
+
+/**
+ * Where the next page of a run's 16 bucket partitions starts: the run (so paging stays on the
+ * snapshot it began with even when a newer one completes), the bucket, and the last row key
+ * returned. `query` fingerprints the filters, so a token cannot be replayed under others.
+ */
+export interface PagePosition {
+  query: string;
+  runId: string;
+  bucket: number;
+  afterRowKey: string;
+}
+
+export interface ContinuationTokens {
+  encode(position: PagePosition): string;
+  /** The position, or null when the token is malformed, altered or signed with another key. */
+  decode(token: string): PagePosition | null;
+}
+
+const maxTokenLength = 2048;
+const bucketLimit = 16;
+
+/**
+ * Tokens are `base64url(JSON).base64url(HMAC-SHA256)`. A checksum would only catch accidents;
+ * the HMAC makes every altered or invented token a 400, so a client can only hand back
+ * positions this API produced. (Values from a token are also validated and reach Table filters
+ * through the SDK's `odata` escaping, so even a leaked key could not inject a filter.)
+ * The key comes from a setting shared by every instance; without one, a random key per process
+ * is used, and tokens then end with a restart or on another instance (a 400: start again).
+ */
+export function continuationTokens(secret: string | null): ContinuationTokens {
+  const key = createHash('sha256').update('mfa-monitor continuation token v1\0').update(secret ?? randomBytes(32)).digest();
+  const sign = (payload: string): Buffer => createHmac('sha256', key).update(payload).digest();
+  return {
+    encode(position) {
+      const payload = Buffer.from(JSON.stringify({ q: position.query, r: position.runId, b: position.bucket, k: position.afterRowKey })).toString('base64url');
+      return `${payload}.${sign(payload).toString('base64url')}`;
+    },
+    decode(token) {
+      if (token.length > maxTokenLength) return null;
+      const match = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/.exec(token);
+      if (match === null) return null;
+      const [, payload = '', signature = ''] = match;
+      const given = Buffer.from(signature, 'base64url');
+      const expected = sign(payload);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      return toPosition(payload);
+    },
+  };
+}
+
+function toPosition(payload: string): PagePosition | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  const { q, r, b, k } = (parsed ?? {}) as Record<string, unknown>;
+  if (typeof q !== 'string' || typeof r !== 'string' || !isRunId(r) || typeof k !== 'string' || k.length > 1024) return null;
+  if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b >= bucketLimit) return null;
+  return { query: q, runId: r, bucket: b, afterRowKey: k };
+}

@@ -1,0 +1,33 @@
+/**
+ * RFC 4180 CSV for spreadsheets: a header row, CRLF line ends, fields quoted when they hold a
+ * comma, quote or line break. Nested objects appear as `parent.child` columns when the column
+ * list names them, and as JSON text otherwise. Text that a spreadsheet would run as a formula
+ * (`=`, `+`, `-`, `@`, tab, CR first) gets a leading apostrophe: API data comes from tenants
+ * the partner does not control.
+ */
+export function toCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
+  const lines = [columns.map(csvField).join(',')];
+  for (const row of rows) lines.push(columns.map((column) => csvField(cellText(valueAt(row, column)))).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+function valueAt(row: Record<string, unknown>, column: string): unknown {
+  if (column in row) return row[column];
+  let value: unknown = row;
+  for (const part of column.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+function csvField(text: string): string {
+  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
