@@ -34,7 +34,17 @@ export function openApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: '/api' }],
     security: [{ functionKeyHeader: [] }, { functionKeyQuery: [] }],
-    paths: Object.fromEntries(endpoints.map((endpoint) => [`/${endpoint.route}`, { get: operation(endpoint) }])),
+    paths: {
+      ...Object.fromEntries(endpoints.map((endpoint) => [`/${endpoint.route}`, { get: operation(endpoint) }])),
+      '/openapi.json': { get: { operationId: 'apiOpenApi', summary: 'This document.', responses: { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+      '/dashboard': {
+        get: {
+          operationId: 'dashboard',
+          summary: 'An HTML dashboard of the above; open it as `/api/dashboard?code=KEY` and it reads the API with that key.',
+          responses: { '200': { description: 'OK', content: { 'text/html': { schema: { type: 'string' } } } } },
+        },
+      },
+    },
     components: {
       securitySchemes: {
         functionKeyHeader: { type: 'apiKey', in: 'header', name: 'x-functions-key' },

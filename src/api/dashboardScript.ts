@@ -1,0 +1,147 @@
+/**
+ * The dashboard's script, plain ES2017 for any current browser: fetch the JSON endpoints, draw
+ * SVG line charts (every point a circle carrying its value in `data-value`), fill the tables.
+ */
+export const dashboardScript = String.raw`
+'use strict';
+(function () {
+  var key = new URLSearchParams(location.search).get('code') || '';
+  var svgNs = 'http://www.w3.org/2000/svg';
+  var colours = ['#0f62fe', '#da1e28', '#24a148', '#8a3ffc'];
+
+  function api(path) {
+    return fetch(path, { headers: { 'x-functions-key': key, accept: 'application/json' } }).then(function (response) {
+      if (!response.ok) return response.text().then(function (text) { throw new Error(path + ': HTTP ' + response.status + ' ' + text.slice(0, 200)); });
+      return response.json();
+    });
+  }
+
+  function element(name, attributes, text) {
+    var node = name.indexOf('svg:') === 0 ? document.createElementNS(svgNs, name.slice(4)) : document.createElement(name);
+    Object.keys(attributes || {}).forEach(function (attribute) { node.setAttribute(attribute, String(attributes[attribute])); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  /** series: [{ name, points: [{ at: ISO time, value: number|null }] }] */
+  function lineChart(container, series) {
+    var width = 520, height = 220, left = 44, right = 12, top = 12, bottom = 30;
+    var points = [].concat.apply([], series.map(function (one) { return one.points; })).filter(function (point) { return point.value !== null; });
+    container.textContent = '';
+    if (points.length === 0) { container.appendChild(element('p', { class: 'empty' }, 'No complete snapshot yet.')); return; }
+    var times = points.map(function (point) { return Date.parse(point.at); });
+    var values = points.map(function (point) { return point.value; });
+    var minTime = Math.min.apply(null, times), maxTime = Math.max.apply(null, times);
+    var minValue = Math.min(0, Math.min.apply(null, values)), maxValue = Math.max.apply(null, values);
+    if (maxValue === minValue) maxValue = minValue + 1;
+    var x = function (time) { return maxTime === minTime ? (left + width - right) / 2 : left + ((time - minTime) / (maxTime - minTime)) * (width - left - right); };
+    var y = function (value) { return height - bottom - ((value - minValue) / (maxValue - minValue)) * (height - top - bottom); };
+    var svg = element('svg:svg', { viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': series.map(function (one) { return one.name; }).join(', ') });
+    for (var tick = 0; tick <= 4; tick += 1) {
+      var value = minValue + ((maxValue - minValue) * tick) / 4;
+      svg.appendChild(element('svg:line', { class: 'grid', x1: left, x2: width - right, y1: y(value), y2: y(value) }));
+      svg.appendChild(element('svg:text', { class: 'label', x: left - 4, y: y(value) + 3, 'text-anchor': 'end' }, String(Math.round(value * 10) / 10)));
+    }
+    svg.appendChild(element('svg:line', { class: 'axis', x1: left, x2: width - right, y1: height - bottom, y2: height - bottom }));
+    svg.appendChild(element('svg:text', { class: 'label', x: left, y: height - 10 }, new Date(minTime).toISOString().slice(0, 16).replace('T', ' ')));
+    svg.appendChild(element('svg:text', { class: 'label', x: width - right, y: height - 10, 'text-anchor': 'end' }, new Date(maxTime).toISOString().slice(0, 16).replace('T', ' ')));
+    var legend = element('div', { class: 'legend' });
+    series.forEach(function (one, index) {
+      var colour = colours[index % colours.length];
+      var known = one.points.filter(function (point) { return point.value !== null; });
+      svg.appendChild(element('svg:polyline', { fill: 'none', stroke: colour, 'stroke-width': 2, 'data-series': one.name, points: known.map(function (point) { return x(Date.parse(point.at)) + ',' + y(point.value); }).join(' ') }));
+      known.forEach(function (point) {
+        var dot = element('svg:circle', { class: 'point', cx: x(Date.parse(point.at)), cy: y(point.value), r: 3, fill: colour, 'data-series': one.name, 'data-at': point.at, 'data-value': point.value });
+        dot.appendChild(element('svg:title', {}, one.name + ' ' + point.value + ' at ' + point.at));
+        svg.appendChild(dot);
+      });
+      var entry = element('span', {}, '\u25CF ' + one.name);
+      entry.style.color = colour;
+      legend.appendChild(entry);
+    });
+    container.appendChild(svg);
+    container.appendChild(legend);
+  }
+
+  function byRun(items) {
+    var runs = {};
+    items.forEach(function (item) { (runs[item.runId] = runs[item.runId] || { at: item.collectedAt, items: [] }).items.push(item); });
+    return Object.keys(runs).map(function (runId) { return runs[runId]; }).sort(function (a, b) { return Date.parse(a.at) - Date.parse(b.at); });
+  }
+
+  function row(cells, classes) {
+    var tr = element('tr');
+    cells.forEach(function (cell, index) { tr.appendChild(element('td', classes && classes[index] ? { class: classes[index] } : {}, cell === null || cell === undefined ? '—' : String(cell))); });
+    return tr;
+  }
+
+  function showScore(score) {
+    lineChart(document.getElementById('score-chart'), [
+      { name: 'score', points: score.items.map(function (item) { return { at: item.collectedAt, value: item.currentScore }; }) },
+      { name: 'max score', points: score.items.map(function (item) { return { at: item.collectedAt, value: item.maxScore }; }) },
+    ]);
+  }
+
+  function showRequirements(requirements) {
+    var runs = byRun(requirements.items);
+    lineChart(document.getElementById('requirements-chart'), [
+      { name: 'compliant', points: runs.map(function (run) { return { at: run.at, value: run.items.filter(function (item) { return item.complianceStatus === 'compliant'; }).length }; }) },
+      { name: 'total', points: runs.map(function (run) { return { at: run.at, value: run.items.length }; }) },
+    ]);
+    var tenants = requirements.items.filter(function (item) { return item.kind === 'customersMfaEnforcedSecurityRequirement'; });
+    lineChart(document.getElementById('tenants-chart'), [
+      { name: 'compliant tenants', points: tenants.map(function (item) { return { at: item.collectedAt, value: item.compliantTenantCount }; }) },
+      { name: 'tenants', points: tenants.map(function (item) { return { at: item.collectedAt, value: item.totalTenantCount }; }) },
+    ]);
+  }
+
+  function showStatus(status) {
+    var health = document.getElementById('health');
+    health.textContent = (status.healthy ? 'Healthy' : 'Needs attention') + ' · ' + status.openFindings + ' open finding(s) · checked ' + status.checkedAt;
+    var body = document.querySelector('#sources tbody');
+    status.sources.forEach(function (source) {
+      var last = source.lastRun, complete = source.lastCompleteRun;
+      body.appendChild(row([source.source, last && last.startedAt, last && last.status, complete && complete.startedAt, source.openFindings], [null, null, last && last.status === 'failed' ? 'bad' : null]));
+    });
+  }
+
+  function showCustomers(page) {
+    document.getElementById('customers-run').textContent = page.runId ? 'snapshot of ' + page.collectedAt : 'no complete snapshot yet';
+    var body = document.querySelector('#customers tbody');
+    page.items.forEach(function (customer) {
+      var tr = row([customer.tenantId, customer.noMfaPolicy ? 'yes' : 'no', customer.adminsNotCompliant ? 'yes' : 'no', customer.compliantAdminsCount, customer.compliantNonAdminsCount,
+        customer.totalUsersCount, customer.securityDefaultsStatus, customer.mfaConditionalAccessPolicyStatus, customer.legacyPerUserMfaStatus],
+        [null, customer.noMfaPolicy ? 'bad' : null, customer.adminsNotCompliant ? 'bad' : null]);
+      tr.setAttribute('data-tenant-id', customer.tenantId);
+      body.appendChild(tr);
+    });
+    var more = document.getElementById('customers-more');
+    more.hidden = !page.continuationToken;
+    more.onclick = function () {
+      more.hidden = true;
+      api('customers?status=nonCompliant&top=100&continuationToken=' + encodeURIComponent(page.continuationToken)).then(showCustomers, fail);
+    };
+  }
+
+  function showFindings(findings) {
+    var body = document.querySelector('#findings tbody');
+    if (findings.items.length === 0) body.appendChild(row(['No open finding.']));
+    findings.items.forEach(function (finding) {
+      body.appendChild(row([finding.severity, finding.kind, finding.subject.type + ' ' + (finding.subject.name || finding.subject.id), finding.measure, finding.baseline, finding.current, finding.openedAt],
+        [finding.severity === 'critical' ? 'bad' : null]));
+    });
+  }
+
+  function fail(error) {
+    document.getElementById('error').textContent = String(error && error.message || error);
+  }
+
+  Promise.all([
+    api('status').then(showStatus),
+    api('score').then(showScore),
+    api('requirements').then(showRequirements),
+    api('customers?status=nonCompliant&top=100').then(showCustomers),
+    api('findings?state=open').then(showFindings),
+  ]).then(function () { document.body.setAttribute('data-loaded', 'true'); }, function (error) { fail(error); document.body.setAttribute('data-loaded', 'error'); });
+})();
+`;

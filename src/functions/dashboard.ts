@@ -1,0 +1,20 @@
+import { randomBytes } from 'node:crypto';
+import { app, type HttpResponseInit } from '@azure/functions';
+import { dashboardHtml } from '../api/dashboardPage';
+
+export async function getDashboard(): Promise<HttpResponseInit> {
+  const nonce = randomBytes(16).toString('base64');
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+    },
+    body: dashboardHtml(nonce),
+  };
+}
+
+app.http('dashboard', { route: 'dashboard', methods: ['GET'], authLevel: 'function', handler: getDashboard });
