@@ -40,7 +40,7 @@ describe('Entra token endpoint', () => {
   it('when the scope is not <audience>/.default of a known resource, then Entra refuses it', async () => {
     const form = { grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret };
     expect(await postToken({ ...form, scope: `${sim.graphBaseUrl}/User.Read` })).toMatchObject({ status: 400, json: { error: 'invalid_scope' } });
-    expect(await postToken({ ...form, scope: 'https://vault.azure.net/.default' })).toMatchObject({ status: 400, json: { error: 'invalid_resource' } });
+    expect(await postToken({ ...form, scope: 'https://management.azure.com/.default' })).toMatchObject({ status: 400, json: { error: 'invalid_resource' } });
   });
 
   it('when a Graph token is used on Partner Center, then 401 with WWW-Authenticate: Bearer', async () => {

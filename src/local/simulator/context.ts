@@ -2,10 +2,11 @@ import type { Dataset } from './dataset';
 import type { FaultBook } from './faultBook';
 import type { Mailroom } from './mailroom';
 import type { PageTokens } from './pageToken';
+import type { SecretVault } from './secretVault';
 import type { SimClock } from './simClock';
 import type { TokenStore } from './tokenStore';
 
-export type Resource = 'graph' | 'partnerCenter' | 'acs';
+export type Resource = 'graph' | 'partnerCenter' | 'acs' | 'keyVault';
 
 /** Everything the routes share: configuration, credentials and the simulated state. */
 export interface SimulatorContext {
@@ -30,6 +31,7 @@ export interface SimulatorContext {
   tokens: TokenStore;
   pageTokens: PageTokens;
   mailroom: Mailroom;
+  secrets: SecretVault;
 }
 
 /** Audience spelling tolerated by Entra: trailing slashes and localhost for 127.0.0.1. */

@@ -59,6 +59,7 @@ export function faultErrorBody(ex: Exchange, service: SimulatedService, status: 
     case 'partnerCenter':
       return partnerCenterError(status);
     case 'acs':
+    case 'keyVault':
       return acsError(status);
     case 'login':
       return entraError(status >= 500 ? 'temporarily_unavailable' : 'invalid_request', status >= 500 ? 50001 : 90014, REASONS[status] ?? 'Error');

@@ -1,11 +1,11 @@
 import type { Fault, SimulatedService } from './types';
 
 /** Faults that act on matching requests (the token faults act on the token store instead). */
-export type RequestFault = Exclude<Fault, { kind: 'expireTokens' } | { kind: 'revokeTokens' }>;
+export type RequestFault = Exclude<Fault, { kind: 'expireTokens' } | { kind: 'revokeTokens' } | { kind: 'revokeRefreshTokens' }>;
 
 const REQUEST_FAULT_KINDS = new Set<Fault['kind']>(['status', 'delay', 'hang', 'malformed', 'emptyCollection', 'drift']);
 const STATUSES = new Set([400, 401, 403, 404, 410, 429, 500, 502, 503, 504]);
-const SERVICES = new Set<SimulatedService>(['login', 'msi', 'graph', 'partnerCenter', 'acs', 'control']);
+const SERVICES = new Set<SimulatedService>(['login', 'msi', 'graph', 'partnerCenter', 'acs', 'keyVault', 'control']);
 const DRIFT_MODES = new Set(['extraFields', 'unknownFutureValue', 'missingField']);
 
 export function isRequestFault(fault: Fault): fault is RequestFault {
@@ -18,7 +18,7 @@ export function faultProblem(fault: unknown): string | undefined {
   const f = fault as Record<string, unknown>;
   const kind = f.kind as Fault['kind'];
   if (kind === 'expireTokens') return typeof f.lifetimeSeconds === 'number' && f.lifetimeSeconds >= 0 ? undefined : 'lifetimeSeconds: a number >= 0';
-  if (kind === 'revokeTokens') return undefined;
+  if (kind === 'revokeTokens' || kind === 'revokeRefreshTokens') return undefined;
   if (!REQUEST_FAULT_KINDS.has(kind)) return `unknown kind ${JSON.stringify(f.kind)}`;
   if (!SERVICES.has(f.service as SimulatedService)) return `service must be one of ${[...SERVICES].join(', ')}`;
   if (f.path !== undefined && typeof f.path !== 'string') return 'path: a string';

@@ -10,10 +10,12 @@ import { handleLogin, handleManagedIdentity } from './entraRoutes';
 import { Exchange } from './exchange';
 import { faultProblem, FaultBook, isRequestFault } from './faultBook';
 import { handleGraph } from './graphRoutes';
+import { handleKeyVault } from './keyVaultRoutes';
 import { Mailroom } from './mailroom';
 import { PageTokens } from './pageToken';
 import { handlePartnerCenter } from './partnerCenterRoutes';
 import { guid, hash32 } from './random';
+import { SecretVault } from './secretVault';
 import { SimClock } from './simClock';
 import { TokenStore } from './tokenStore';
 import type { RequestLogEntry, SimulatedService, Simulator, SimulatorOptions } from './types';
@@ -57,6 +59,7 @@ function serviceOf(pathname: string): SimulatedService {
   if (pathname.startsWith('/graph/')) return 'graph';
   if (pathname.startsWith('/partnercenter/')) return 'partnerCenter';
   if (pathname.startsWith('/_sim/')) return 'control';
+  if (pathname.startsWith('/secrets/')) return 'keyVault';
   return 'acs';
 }
 
@@ -118,6 +121,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       partnerCenter: [normaliseAudience(`${url}/partnercenter`)],
       // The ACS SDK asks for https://communication.azure.com//.default whatever its endpoint.
       acs: [normaliseAudience(url), 'https://communication.azure.com'],
+      // Key Vault's challenge names the public resource; the SDK asks for it whatever the vault's host.
+      keyVault: ['https://vault.azure.net'],
     },
     graphPageSize: resolved.graphPageSize,
     partnerCenterPageSize: resolved.partnerCenterPageSize,
@@ -128,6 +133,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     tokens,
     pageTokens: new PageTokens(),
     mailroom: new Mailroom(),
+    secrets: new SecretVault(),
   };
 
   let log: RequestLogEntry[] = [];
@@ -149,6 +155,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     acsEndpoint: `${url}/`,
     acsAccessKey: ctx.acsAccessKey,
     acsConnectionString: `endpoint=${url}/;accesskey=${ctx.acsAccessKey}`,
+    keyVaultUrl: url,
+    secrets: {
+      set: (name, value) => ({ version: ctx.secrets.set(name, value).version }),
+      get: (name, version) => ctx.secrets.get(name, version),
+      versions: (name) => ctx.secrets.versions(name),
+    },
     get day() {
       return ctx.clock.day;
     },
@@ -160,6 +172,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (problem) throw new Error(`Invalid fault ${JSON.stringify(fault)}: ${problem}`);
       if (fault.kind === 'expireTokens') tokens.setLifetimeOverride(fault.lifetimeSeconds);
       else if (fault.kind === 'revokeTokens') tokens.revokeAccessTokens();
+      else if (fault.kind === 'revokeRefreshTokens') tokens.revokeRefreshTokens();
       else if (isRequestFault(fault)) ctx.faults.add(fault);
     },
     clearFaults() {
@@ -217,6 +230,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         case 'partnerCenter': return handlePartnerCenter(ex, ctx);
         case 'control': return handleControl(ex, simulator, control);
         case 'acs': return handleAcs(ex, ctx);
+        case 'keyVault': return handleKeyVault(ex, ctx);
       }
     })().catch((error: unknown) => {
       console.error('simulator: request failed', error);

@@ -51,6 +51,10 @@ export class TokenStore {
     return token;
   }
 
+  revokeRefreshTokens(): void {
+    this.refreshTokens.clear();
+  }
+
   /** Consumes a refresh token: true when it was outstanding. */
   redeemRefreshToken(token: string): boolean {
     return this.refreshTokens.delete(token);

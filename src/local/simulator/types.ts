@@ -25,7 +25,7 @@ export interface SimulatorOptions {
   quirks?: boolean;
 }
 
-export type SimulatedService = 'login' | 'msi' | 'graph' | 'partnerCenter' | 'acs' | 'control';
+export type SimulatedService = 'login' | 'msi' | 'graph' | 'partnerCenter' | 'acs' | 'keyVault' | 'control';
 
 /** Which requests a fault applies to. */
 export interface FaultTarget {
@@ -53,6 +53,8 @@ export type Fault = FaultTarget &
     | { kind: 'drift'; mode: DriftMode; field?: string }
     | { kind: 'expireTokens'; lifetimeSeconds: number }
     | { kind: 'revokeTokens' }
+    /** Every outstanding Secure Application Model refresh token stops redeeming (consent withdrawn, password reset). */
+    | { kind: 'revokeRefreshTokens' }
   );
 
 export interface SentEmail {
@@ -246,6 +248,15 @@ export interface Simulator {
   acsEndpoint: string;
   acsAccessKey: string;
   acsConnectionString: string;
+  /** Key Vault (secrets) at the simulator's root; tokens for https://vault.azure.net. */
+  keyVaultUrl: string;
+  /** The vault's secrets, to seed and inspect them without a client. */
+  secrets: {
+    set(name: string, value: string): { version: string };
+    get(name: string, version?: string): { value: string; version: string } | undefined;
+    /** Oldest first. */
+    versions(name: string): { value: string; version: string }[];
+  };
   readonly day: number;
   advanceDays(n?: number): void;
   setDay(n: number): void;

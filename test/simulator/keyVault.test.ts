@@ -1,0 +1,52 @@
+import { SecretClient } from '@azure/keyvault-secrets';
+import { startSimulator, type Simulator } from '../../src/local/simulator';
+import { credentialFor, get, tokenFor } from './simulatorClient';
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(() => sim.close());
+afterEach(() => sim.clearFaults());
+
+const client = () => new SecretClient(sim.keyVaultUrl, credentialFor(sim), { disableChallengeResourceVerification: true });
+
+describe('Key Vault secrets', () => {
+  it('when the real SecretClient writes twice and reads, then it gets the newest version, and each version by id', async () => {
+    sim.clearRequestLog();
+    const vault = client();
+    const first = await vault.setSecret('rotating', 'one');
+    const second = await vault.setSecret('rotating', 'two');
+    expect(first.properties.version).not.toBe(second.properties.version);
+    const latest = await vault.getSecret('rotating');
+    expect(latest).toMatchObject({ value: 'two', properties: { version: second.properties.version, name: 'rotating' } });
+    expect((await vault.getSecret('rotating', { version: first.properties.version })).value).toBe('one');
+    expect(sim.secrets.versions('rotating').map((version) => version.value)).toEqual(['one', 'two']);
+    const requests = sim.requestLog().filter((entry) => entry.service === 'keyVault');
+    // The SDK's challenge: the first request goes out without a token and is answered 401.
+    expect(requests[0]).toMatchObject({ status: 401 });
+    expect(requests.slice(1).every((entry) => entry.headers.authorization === 'Bearer [redacted]')).toBe(true);
+  });
+
+  it('when a secret is missing, then the SDK sees 404 SecretNotFound', async () => {
+    await expect(client().getSecret('never-written')).rejects.toMatchObject({ statusCode: 404, code: 'SecretNotFound' });
+  });
+
+  it('when a request has no token or a token for another resource, then it is refused with the Key Vault challenge', async () => {
+    const anonymous = await get(`${sim.keyVaultUrl}/secrets/rotating?api-version=7.5`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe(`Bearer authorization="https://login.microsoftonline.com/${sim.tenantId}", resource="https://vault.azure.net"`);
+    const graphToken = await tokenFor(sim, sim.graphBaseUrl);
+    expect((await get(`${sim.keyVaultUrl}/secrets/rotating?api-version=7.5`, graphToken)).status).toBe(401);
+  });
+
+  it('when seeded through the simulator handle, then the SDK reads the same secret', async () => {
+    const { version } = sim.secrets.set('seeded', 'value-1');
+    expect((await client().getSecret('seeded')).properties.version).toBe(version);
+  });
+
+  it('when a status fault targets the vault, then the SDK sees it', async () => {
+    sim.injectFault({ kind: 'status', status: 403, service: 'keyVault', times: 3 });
+    await expect(client().getSecret('seeded')).rejects.toMatchObject({ statusCode: 403 });
+  });
+});
