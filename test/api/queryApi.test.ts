@@ -1,0 +1,275 @@
+import type { CustomerMfaInsight } from '../../src/core/model';
+import { compareFindings } from '../../src/core/findings';
+import { runStartedAt, type SnapshotRun } from '../../src/core/snapshotRun';
+import { endpoints } from '../../src/api/endpoints';
+import { startApiFixture, type ApiFixture } from './apiFixture';
+import { validate } from './jsonSchema';
+
+jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+
+let api: ApiFixture;
+let completeRuns: SnapshotRun[];
+let openApi: { paths: Record<string, { get: { parameters?: { name?: string; in?: string; $ref?: string }[] } }>; components: { schemas: Record<string, Record<string, unknown>> } };
+
+beforeAll(async () => {
+  api = await startApiFixture();
+  completeRuns = await api.reader.listRuns('partnerSecurity', { status: 'complete' });
+  openApi = (await (await api.get('openapi.json')).json()) as typeof openApi;
+}, 120_000);
+afterAll(async () => {
+  await api?.close();
+});
+
+type Json = Record<string, unknown> & { items: Record<string, unknown>[] };
+
+/** GET as JSON, checking the answer against the OpenAPI schema of its endpoint. */
+async function getJson(path: string): Promise<Json> {
+  const response = await api.get(path);
+  const body = (await response.json()) as Json;
+  expect({ path, status: response.status, body }).toMatchObject({ status: 200 });
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  const route = path.split('?')[0]!.replace(/^customers\/[^/]+\/history$/, 'customers/{tenantId}/history');
+  const endpoint = endpoints.find((candidate) => candidate.route === route)!;
+  expect(validate(body, { $ref: `#/components/schemas/${endpoint.responseSchema}` }, openApi.components.schemas)).toEqual([]);
+  return body;
+}
+
+async function problem(path: string, status = 400): Promise<Record<string, unknown> & { 'invalid-params'?: { name: string }[] }> {
+  const response = await api.get(path);
+  const body = (await response.json()) as Record<string, unknown> & { 'invalid-params'?: { name: string }[] };
+  expect({ path, status: response.status }).toEqual({ path, status });
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(validate(body, { $ref: '#/components/schemas/Problem' }, openApi.components.schemas)).toEqual([]);
+  return body;
+}
+
+async function allPages(path: string, top: number): Promise<{ items: Record<string, unknown>[]; pages: number }> {
+  const items: Record<string, unknown>[] = [];
+  let token: string | null = null;
+  let pages = 0;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const page: Json = await getJson(`${path}${separator}top=${top}${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`);
+    expect(page.items.length).toBeLessThanOrEqual(top);
+    items.push(...page.items);
+    token = page.continuationToken as string | null;
+    pages += 1;
+  } while (token !== null && pages < 100);
+  return { items, pages };
+}
+
+describe('query API endpoints, through the local host, on data the real collectors stored', () => {
+  it('when the status is asked, then each source shows its last run, last complete run and open findings', async () => {
+    const status = await getJson('status');
+    const findings = await api.detector.readFindings();
+    expect(status.openFindings).toBe(findings.filter((finding) => finding.state === 'open').length);
+    const sources = status.sources as { source: string; lastRun: { runId: string; status: string }; lastCompleteRun: { runId: string }; openFindings: number }[];
+    expect(sources.map((source) => source.source)).toEqual(['partnerSecurity', 'nonMfaPrincipals', 'registrationCounts']);
+    const partnerSecurity = sources[0]!;
+    expect(partnerSecurity.lastRun.status).toBe('failed');
+    expect(partnerSecurity.lastCompleteRun.runId).toBe(completeRuns[0]!.runId);
+    expect(status.healthy).toBe(false);
+    expect(sources.reduce((sum, source) => sum + source.openFindings, 0)).toBe(status.openFindings);
+  });
+
+  it('when the score is asked for a range, then every complete run in it is a point, oldest first, as stored', async () => {
+    const all = await getJson('score');
+    expect(all.items.map((item) => item.runId)).toEqual(completeRuns.map((run) => run.runId).reverse());
+    for (const item of all.items) {
+      const stored = await api.reader.scoreOfRun(String(item.runId));
+      expect(item).toMatchObject({ currentScore: stored!.currentScore, maxScore: stored!.maxScore, collectedAt: runStartedAt(String(item.runId)).toISOString() });
+    }
+    const second = all.items[1]!;
+    const narrowed = await getJson(`score?from=${second.collectedAt}&to=${second.collectedAt}`);
+    expect(narrowed.items.map((item) => item.runId)).toEqual([second.runId]);
+    expect((await getJson('score?to=2020-01-01')).items).toEqual([]);
+  });
+
+  it('when requirements are asked, then each complete run lists its stored requirements, and type narrows them', async () => {
+    const all = await getJson('requirements');
+    const perRun = await api.reader.requirementsOfRun(completeRuns[0]!.runId);
+    expect(all.items).toHaveLength(perRun.length * completeRuns.length);
+    const typed = await getJson('requirements?type=mfaEnforcedForAdminsOfCustomers');
+    expect(typed.items).toHaveLength(completeRuns.length);
+    const latestStored = perRun.find((requirement) => requirement.requirementType === 'mfaEnforcedForAdminsOfCustomers');
+    expect(typed.items.at(-1)).toMatchObject({ runId: completeRuns[0]!.runId, compliantTenantCount: latestStored!.compliantTenantCount, totalTenantCount: 60 });
+  });
+
+  it('when customers are paged, then every customer of the latest complete run comes exactly once, across buckets', async () => {
+    const stored = await api.reader.customersOfRun(completeRuns[0]!.runId);
+    const { items, pages } = await allPages('customers', 7);
+    expect(pages).toBeGreaterThanOrEqual(9);
+    expect(items.map((item) => item.tenantId).sort()).toEqual(stored.map((customer) => customer.tenantId).sort());
+    const first = await getJson('customers?top=5');
+    expect(first).toMatchObject({ runId: completeRuns[0]!.runId, status: 'all' });
+  });
+
+  it.each(['noMfaPolicy', 'adminsNotCompliant', 'nonCompliant'] as const)('when customers are filtered by status=%s, then exactly the matching customers are listed', async (status) => {
+    const stored = await api.reader.customersOfRun(completeRuns[0]!.runId);
+    const noPolicy = (customer: CustomerMfaInsight) => ![customer.securityDefaultsStatus, customer.mfaConditionalAccessPolicyStatus, customer.legacyPerUserMfaStatus].includes('enabled');
+    const noAdmin = (customer: CustomerMfaInsight) => customer.compliantAdminsCount === 0;
+    const oracle = { noMfaPolicy: noPolicy, adminsNotCompliant: noAdmin, nonCompliant: (customer: CustomerMfaInsight) => noPolicy(customer) || noAdmin(customer) }[status];
+    const expected = stored.filter(oracle).map((customer) => customer.tenantId).sort();
+    const { items } = await allPages(`customers?status=${status}`, 3);
+    expect(items.map((item) => item.tenantId).sort()).toEqual(expected);
+    if (status !== 'adminsNotCompliant') expect(expected.length).toBeGreaterThan(0);
+  });
+
+  it("when one customer's history is asked, then each complete run's row is listed oldest first; an unknown tenant is a 404", async () => {
+    const [customer] = await api.reader.customersOfRun(completeRuns[0]!.runId);
+    const history = await getJson(`customers/${customer!.tenantId.toUpperCase()}/history`);
+    expect(history.items.map((item) => item.runId)).toEqual(completeRuns.map((run) => run.runId).reverse());
+    expect(history.items.at(-1)).toMatchObject({ ...customer });
+    const oldest = completeRuns.at(-1)!;
+    expect((await getJson(`customers/${customer!.tenantId}/history?to=${oldest.startedAt}`)).items).toHaveLength(1);
+    expect((await getJson(`customers/${customer!.tenantId}/history?to=2020-01-01`)).items).toEqual([]);
+    expect(await problem('customers/00000000-0000-0000-0000-000000000000/history', 404)).toMatchObject({ status: 404 });
+  });
+
+  it('when principals are paged, then every principal of the latest run comes once, and since filters by sign-in time', async () => {
+    const [run] = await api.reader.listRuns('nonMfaPrincipals', { status: 'complete', top: 1 });
+    const stored = await api.reader.principalsOfRun(run!.runId);
+    expect(stored.length).toBeGreaterThan(3);
+    const { items } = await allPages('principals', 2);
+    expect(items.map((item) => `${item.objectId}@${item.lastNonMfaRequestDateTime}`).sort()).toEqual(stored.map((item) => `${item.objectId}@${item.lastNonMfaRequestDateTime}`).sort());
+    const times = stored.map((item) => item.lastNonMfaRequestDateTime).sort();
+    const since = times[Math.floor(times.length / 2)]!;
+    const recent = await allPages(`principals?since=${since}`, 100);
+    expect(recent.items).toHaveLength(times.filter((time) => time >= since).length);
+  });
+
+  it('when registrations are asked, then each complete registration run is a point with its counts', async () => {
+    const runs = await api.reader.listRuns('registrationCounts', { status: 'complete' });
+    const series = await getJson('registrations');
+    expect(series.items.map((item) => item.runId)).toEqual(runs.map((run) => run.runId).reverse());
+    const stored = await api.reader.registrationCountsOfRun(runs[0]!.runId);
+    expect(series.items.at(-1)).toMatchObject({ totalUserCount: stored!.totalUserCount, mfaRegisteredUserCount: stored!.mfaRegisteredUserCount, countsByStatus: stored!.countsByStatus });
+  });
+
+  it.each(['open', 'resolved', 'all'] as const)('when findings are asked with state=%s, then the stored findings in that state are listed, critical first', async (state) => {
+    const stored = (await api.detector.readFindings()).filter((finding) => state === 'all' || finding.state === state).sort(compareFindings);
+    const list = await getJson(`findings?state=${state}`);
+    expect(list.items.map((item) => item.key)).toEqual(stored.map((finding) => finding.key));
+    if (state !== 'resolved') expect(list.items.length).toBeGreaterThan(0);
+  });
+
+  it('when the run ledger is asked, then runs come newest first, failed ones included, per source or all', async () => {
+    const ledger = await getJson('runs?source=partnerSecurity');
+    expect(ledger.items.map((item) => item.status)).toEqual(['failed', 'complete', 'complete', 'complete']);
+    const all = await getJson('runs?top=5');
+    expect(all.items).toHaveLength(5);
+    const ids = all.items.map((item) => String(item.runId));
+    expect(ids).toEqual([...ids].sort());
+  });
+
+  it('when CSV is asked by format=csv or Accept: text/csv, then every list answers CSV with one row per item', async () => {
+    for (const endpoint of endpoints) {
+      const path = endpoint.route.replace('{tenantId}', String((await api.reader.customersOfRun(completeRuns[0]!.runId))[0]!.tenantId));
+      const json = await getJson(path);
+      const items = (json.items ?? json.sources) as unknown[];
+      for (const response of [await api.get(`${path}?format=csv`), await api.get(path, { accept: 'text/csv' })]) {
+        expect({ path, status: response.status, type: response.headers.get('content-type') }).toEqual({ path, status: 200, type: 'text/csv; charset=utf-8' });
+        const lines = (await response.text()).split('\r\n').filter((line) => line !== '');
+        expect(lines.length).toBe(items.length + 1);
+      }
+    }
+    const csv = await (await api.get('findings?state=all&format=csv')).text();
+    expect(csv.split('\r\n')[0]).toBe('key,kind,severity,subject.type,subject.id,subject.name,measure,state,baseline,current,openedAt,resolvedAt');
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    ['score?from=2026-13-01', 'from'],
+    ['score?from=2026-02-30', 'from'],
+    ['requirements?to=yesterday', 'to'],
+    ['registrations?from=2026-01-05&to=2026-01-04', 'from'],
+    ['score?from=2026-01-01T10:00:00', 'from'],
+    ['customers?status=sleepy', 'status'],
+    ['customers?top=0', 'top'],
+    ['customers?top=1001', 'top'],
+    ['principals?top=1.5', 'top'],
+    ['runs?top=-1', 'top'],
+    ['customers/not-a-guid/history', 'tenantId'],
+    ['customers?continuationToken=abc', 'continuationToken'],
+    ['principals?since=2026-01-01T25:00:00Z', 'since'],
+    ['findings?state=closed', 'state'],
+    ['runs?source=everything', 'source'],
+    ['customers?stauts=all', 'stauts'],
+    ['score?format=xml', 'format'],
+  ])('when GET %s, then a 400 problem names "%s"', async (path, parameter) => {
+    const body = await problem(path);
+    expect(body['invalid-params']?.map((entry) => entry.name)).toEqual([parameter]);
+    expect(body.detail).toContain(`"${parameter}"`);
+  });
+
+  it('when a continuation token is altered, re-signed by guesswork, or used with other filters, then it is a 400', async () => {
+    const page = await getJson('customers?top=5');
+    const token = String(page.continuationToken);
+    const [payload, signature] = token.split('.') as [string, string];
+    const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const forged = Buffer.from(JSON.stringify({ ...decoded, b: 15 })).toString('base64url');
+    for (const attempt of [`${forged}.${signature}`, `${payload}.${signature.slice(0, -2)}AA`, `${payload}x.${signature}`, payload]) {
+      expect((await problem(`customers?continuationToken=${encodeURIComponent(attempt)}`))['invalid-params']).toEqual([{ name: 'continuationToken', reason: expect.any(String) }]);
+    }
+    await problem(`customers?status=noMfaPolicy&continuationToken=${encodeURIComponent(token)}`);
+    expect((await getJson(`customers?top=5&continuationToken=${encodeURIComponent(token)}`)).items).toHaveLength(5);
+  });
+
+  it('when every parameter carries a quote, then nothing is injected: each answers a 400 or an empty/unchanged 200, never a 500', async () => {
+    const quote = "x' or 'a' eq 'a";
+    const tenantId = (await api.reader.customersOfRun(completeRuns[0]!.runId))[0]!.tenantId;
+    const allRequirements = (await getJson('requirements')).items.length;
+    for (const endpoint of endpoints) {
+      const route = endpoint.route.replace('{tenantId}', tenantId);
+      for (const parameter of [...endpoint.parameters, { name: 'format', in: 'query' }]) {
+        const path = parameter.in === 'path' ? endpoint.route.replace('{tenantId}', encodeURIComponent(quote)) : `${route}?${parameter.name}=${encodeURIComponent(quote)}`;
+        const response = await api.get(path);
+        expect({ path, status: response.status }).toEqual({ path, status: parameter.name === 'type' ? 200 : 400 });
+        if (parameter.name === 'type') expect(((await response.json()) as Json).items).toEqual([]);
+      }
+    }
+    expect((await getJson(`requirements?type=${encodeURIComponent("mfaEnforcedForAdminsOfCustomers' or RowKey ne '")}`)).items).toEqual([]);
+    expect((await getJson('requirements')).items).toHaveLength(allRequirements);
+  });
+
+  it('when storage settings are broken, then the answer is a 500 with a correlation id and no internals', async () => {
+    const saved = process.env.TABLE_PREFIX;
+    process.env.TABLE_PREFIX = 'not valid!';
+    try {
+      const body = await problem('score', 500);
+      expect(body).toMatchObject({ status: 500, correlationId: expect.stringMatching(/\S+/) });
+      expect(JSON.stringify(body)).not.toMatch(/TABLE_PREFIX|configuration|stack|at /i);
+    } finally {
+      process.env.TABLE_PREFIX = saved;
+    }
+  });
+
+  it('when no function key or a wrong one is given, then every endpoint is a 401', async () => {
+    for (const route of ['status', 'customers', 'openapi.json', 'dashboard']) {
+      expect((await fetch(`${api.host.url}/api/${route}`)).status).toBe(401);
+      expect((await fetch(`${api.host.url}/api/${route}?code=wrong`)).status).toBe(401);
+    }
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('describes every registered HTTP function under its route, and nothing else', () => {
+    const routes = api.host.functions.flatMap((fn) => (fn.trigger.type === 'http' ? [`/${fn.trigger.route}`] : [])).sort();
+    expect(Object.keys(openApi.paths).sort()).toEqual(routes);
+    expect(openApi).toMatchObject({ openapi: '3.1.0' });
+  });
+
+  it('lists exactly the parameters each handler accepts: documented ones answer 200, any other is a 400 naming it', async () => {
+    const tenantId = (await api.reader.customersOfRun(completeRuns[0]!.runId))[0]!.tenantId;
+    const samples: Record<string, string> = { from: '2020-01-01', to: '2099-12-31', type: 'mfaEnforcedForAdmins', status: 'nonCompliant', top: '3', since: '2020-01-01', state: 'all', source: 'nonMfaPrincipals', format: 'json' };
+    for (const endpoint of endpoints) {
+      const documented = openApi.paths[`/${endpoint.route}`]!.get.parameters!.flatMap((parameter) => (parameter.in === 'query' ? [parameter.name!] : parameter.$ref ? ['format'] : []));
+      const route = endpoint.route.replace('{tenantId}', tenantId);
+      for (const name of documented.filter((candidate) => candidate !== 'continuationToken')) {
+        await getJson(`${route}?${name}=${samples[name]}`);
+      }
+      expect((await problem(`${route}?undocumented=1`))['invalid-params']).toEqual([{ name: 'undocumented', reason: expect.any(String) }]);
+    }
+  });
+});
