@@ -1,0 +1,66 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startApiFixture, type ApiFixture } from './apiFixture';
+
+jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+
+const chromiumPath = '/usr/bin/chromium';
+const outputDir = resolve(__dirname, '../../test-output');
+
+let api: ApiFixture;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: .ci/run installs Debian's chromium (apt-get install -y chromium)`);
+  // Playwright gives the browser a fresh profile of its own (it refuses --user-data-dir with launch()).
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  api = await startApiFixture();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+});
+
+type Items = { items: Record<string, unknown>[] };
+
+describe('dashboard in a real browser', () => {
+  it('when opened from the local host with the key, then the charts show the stored points and the non-compliant customers and open findings are listed', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    const failures: string[] = [];
+    page.on('pageerror', (error) => failures.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') failures.push(message.text());
+    });
+    const response = await page.goto(`${api.host.url}/api/dashboard?code=${encodeURIComponent(api.host.functionKey)}`);
+    expect(response?.status()).toBe(200);
+    await page.waitForSelector('body[data-loaded]', { timeout: 15_000 });
+    mkdirSync(outputDir, { recursive: true });
+    await page.screenshot({ path: join(outputDir, 'dashboard.png'), fullPage: true });
+    expect({ loaded: await page.getAttribute('body', 'data-loaded'), failures, error: await page.textContent('#error') }).toEqual({ loaded: 'true', failures: [], error: '' });
+
+    const score = (await (await api.get('score')).json()) as Items;
+    expect(score.items.length).toBe(3);
+    const plotted = await page.$$eval('#score-chart circle[data-series="score"]', (dots) => dots.map((dot) => [dot.getAttribute('data-at'), Number(dot.getAttribute('data-value'))]));
+    expect(plotted).toEqual(score.items.map((item) => [item.collectedAt, item.currentScore]));
+
+    const requirements = (await (await api.get('requirements?type=mfaEnforcedForAdminsOfCustomers')).json()) as Items;
+    const tenants = await page.$$eval('#tenants-chart circle[data-series="compliant tenants"]', (dots) => dots.map((dot) => Number(dot.getAttribute('data-value'))));
+    expect(tenants).toEqual(requirements.items.map((item) => item.compliantTenantCount));
+    const compliantRequirements = await page.$$eval('#requirements-chart circle[data-series="compliant"]', (dots) => dots.length);
+    expect(compliantRequirements).toBe(3);
+
+    const nonCompliant = (await (await api.get('customers?status=nonCompliant&top=100')).json()) as Items;
+    expect(nonCompliant.items.length).toBeGreaterThan(0);
+    const listed = await page.$$eval('#customers tbody tr', (rows) => rows.map((row) => row.getAttribute('data-tenant-id')));
+    expect(listed).toEqual(nonCompliant.items.map((item) => item.tenantId));
+
+    const findings = (await (await api.get('findings?state=open')).json()) as Items;
+    expect(findings.items.length).toBeGreaterThan(0);
+    expect(await page.$$eval('#findings tbody tr', (rows) => rows.length)).toBe(findings.items.length);
+    await page.close();
+  });
+});
