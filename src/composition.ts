@@ -35,24 +35,50 @@ async function credential(config: Pick<Config, 'identity'>): Promise<TokenCreden
   return memo(credentialKey(config), () => createCredential(config.identity));
 }
 
+/** Table Storage, ACS and Key Vault: the user-assigned managed identity where one is named, else the app's credential. */
+async function resourceCredential(config: Pick<Config, 'identity'>): Promise<TokenCredential> {
+  const clientId = config.identity.managedIdentityClientId;
+  if (clientId === null) return credential(config);
+  const { ManagedIdentityCredential } = await import('@azure/identity');
+  return memo(`managedIdentity:${clientId}`, () => new ManagedIdentityCredential({ clientId }));
+}
+
+/** Partner Center's App+User token: the Secure Application Model, its refresh token in Key Vault. */
+async function secureApplicationModelCredential(config: Pick<Config, 'identity' | 'partnerCenterAuth'>): Promise<TokenCredential> {
+  const [{ SecureApplicationModelCredential }, { KeyVaultRefreshTokenStore }] = await Promise.all([
+    import('./adapters/secureApplicationModelCredential'),
+    import('./adapters/keyVaultRefreshTokenStore'),
+  ]);
+  const vaultCredential = await resourceCredential(config);
+  const auth = config.partnerCenterAuth;
+  return memo(`sam:${JSON.stringify(auth)}`, () => {
+    const store = new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, vaultCredential);
+    return new SecureApplicationModelCredential({ tenantId: auth.tenantId, clientId: auth.clientId, authorityHost: auth.authorityHost, store });
+  });
+}
+
 async function tables(env: Env): Promise<Tables> {
   const config = configFor(env, ['storage', 'identity']);
   const { Tables } = await import('./adapters/tableSnapshotStore');
-  const tokenCredential = config.storage.endpoint !== null && config.storage.connectionString === null ? await credential(config) : null;
+  const tokenCredential = config.storage.endpoint !== null && config.storage.connectionString === null ? await resourceCredential(config) : null;
   return memo(`tables:${JSON.stringify(config.storage)}`, () => new Tables(config.storage, () => tokenCredential as TokenCredential));
 }
 
 async function apiClient(env: Env, service: 'Graph' | 'Partner Center', api: (config: Config) => ApiConfig): Promise<ApiClient> {
-  const config = configFor(env, ['identity', 'http', 'graph', 'partnerCenter']);
+  // Partner Center's auth settings only for Partner Center: a mistake there must not stop Graph.
+  const config = configFor(env, service === 'Partner Center' ? ['identity', 'http', 'graph', 'partnerCenter', 'partnerCenterAuth'] : ['identity', 'http', 'graph', 'partnerCenter']);
   const { ApiClient } = await import('./adapters/apiClient');
   const { baseUrl, scope } = api(config as Config);
-  const tokenCredential = await credential(config);
-  const key = `api:${service}:${baseUrl}:${JSON.stringify(config.http)}:${JSON.stringify(config.identity)}`;
+  const appUser = service === 'Partner Center' && (config as Config).partnerCenterAuth.mode === 'appUser';
+  const samKey = appUser ? `sam:${JSON.stringify((config as Config).partnerCenterAuth)}` : null;
+  const tokenCredential = appUser ? await secureApplicationModelCredential(config as Config) : await credential(config);
+  const key = `api:${service}:${baseUrl}:${JSON.stringify(config.http)}:${JSON.stringify(config.identity)}:${samKey ?? 'app'}`;
   // A token the service refuses (revoked, or its app's consent withdrawn) is cached by the
   // credential until it expires: forget both, so the next invocation asks Entra afresh.
   const forget = (): void => {
     built.delete(key);
     built.delete(credentialKey(config));
+    if (samKey !== null) built.delete(samKey);
   };
   return memo(key, () => new ApiClient({ service, baseUrl, scope, credential: tokenCredential, http: config.http, onUnauthorized: forget }));
 }
@@ -76,7 +102,7 @@ export async function partnerSecurityCollector(log: Logger, env: Env = process.e
 }
 
 export async function nonMfaPrincipalCollector(log: Logger, env: Env = process.env): Promise<CollectorDependencies & { nonMfaPrincipals: NonMfaPrincipalSource }> {
-  validate(env, ['storage', 'identity', 'http', 'partnerCenter']);
+  validate(env, ['storage', 'identity', 'http', 'partnerCenter', 'partnerCenterAuth']);
   const { PartnerCenterPrincipalSource } = await import('./adapters/partnerCenterPrincipalSource');
   const partnerCenter = await apiClient(env, 'Partner Center', (config) => config.partnerCenter);
   return { ...(await collectorDependencies(env, log)), nonMfaPrincipals: new PartnerCenterPrincipalSource(partnerCenter) };
@@ -97,7 +123,7 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
     import('./adapters/acsEmailSender'),
   ]);
   const tableSet = await tables(env);
-  const tokenCredential = config.email.connectionString === null ? await credential(config) : null;
+  const tokenCredential = config.email.connectionString === null ? await resourceCredential(config) : null;
   const sender = memo(`acs:${JSON.stringify(config.email)}`, () => new AcsEmailSender(config.email, () => tokenCredential as TokenCredential));
   return {
     snapshots: new TableSnapshotReader(tableSet),

@@ -25,6 +25,11 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'AZURE_CLIENT_SECRET', usedBy: 'collectors', description: 'App registration client secret (outside Azure). Without it and without a certificate, the managed identity is used.' },
   { name: 'AZURE_CLIENT_CERTIFICATE_PATH', usedBy: 'collectors', description: 'PEM certificate with private key for the app registration, instead of a secret.' },
   { name: 'AZURE_CLIENT_CERTIFICATE_PASSWORD', usedBy: 'collectors', description: 'Password of AZURE_CLIENT_CERTIFICATE_PATH, if it has one.' },
+  { name: 'MANAGED_IDENTITY_CLIENT_ID', usedBy: 'storage, ACS, Key Vault', description: 'Client id of the user-assigned managed identity that reaches Table Storage, ACS and Key Vault (Azure). Without it those use the AZURE_* credential too.' },
+  { name: 'PARTNER_CENTER_AUTH', usedBy: 'collectNonMfaPrincipals', default: 'app', description: '`app`: app-only tokens (the AZURE_* credential); `appUser`: the Secure Application Model, an App+User token from the partner admin\'s refresh token in Key Vault (what Partner Center documents).' },
+  { name: 'PARTNER_CENTER_APP_CLIENT_ID', usedBy: 'collectNonMfaPrincipals (appUser)', description: 'Client id of the app registration the admin consented to with `npm run consent` (a public client). Defaults to AZURE_CLIENT_ID.' },
+  { name: 'KEY_VAULT_URL', usedBy: 'collectNonMfaPrincipals (appUser)', description: 'Key Vault holding the refresh token, e.g. https://NAME.vault.azure.net. Required with PARTNER_CENTER_AUTH=appUser.' },
+  { name: 'PARTNER_CENTER_REFRESH_TOKEN_SECRET', usedBy: 'collectNonMfaPrincipals (appUser)', default: 'partner-center-refresh-token', description: 'Name of the Key Vault secret holding the refresh token; each rotation adds a version.' },
   { name: 'AZURE_AUTHORITY_HOST', usedBy: 'collectors', default: 'https://login.microsoftonline.com', description: 'Entra authority host (sovereign clouds, or the local simulator).' },
   { name: 'HTTP_TIMEOUT_SECONDS', usedBy: 'collectors', default: '30', description: 'Timeout of one HTTP attempt to Graph or Partner Center.' },
   { name: 'HTTP_MAX_RETRIES', usedBy: 'collectors', default: '5', description: 'Retries of one request after 429/500/502/503/504 or a timeout (0-10).' },
@@ -33,6 +38,8 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'SCHEDULE_PARTNER_SECURITY', usedBy: 'collectPartnerSecurity', default: '0 15 5 * * *', description: 'NCRONTAB (6 fields, UTC) of collectPartnerSecurity. Read by the Functions host.' },
   { name: 'SCHEDULE_NON_MFA_PRINCIPALS', usedBy: 'collectNonMfaPrincipals', default: '0 0 */6 * * *', description: 'NCRONTAB of collectNonMfaPrincipals; at least daily, since Partner Center keeps only 7 days.' },
   { name: 'SCHEDULE_REGISTRATION_COUNTS', usedBy: 'collectRegistrationCounts', default: '0 30 5 * * *', description: 'NCRONTAB of collectRegistrationCounts.' },
+  { name: 'SCHEDULE_PRUNE_SNAPSHOTS', usedBy: 'pruneSnapshots', default: '0 30 3 * * *', description: 'NCRONTAB of pruneSnapshots (daily by default).' },
+  { name: 'RETENTION_DAYS', usedBy: 'pruneSnapshots', default: '400', description: 'Snapshot runs older than this many days are deleted (1-3650); the newest complete run of each source is always kept.' },
   { name: 'SCHEDULE_DETECT_REGRESSIONS', usedBy: 'detectRegressions', default: '0 45 * * * *', description: 'NCRONTAB of detectRegressions (hourly by default, after the collectors).' },
   { name: 'ACS_CONNECTION_STRING', usedBy: 'detectRegressions', description: 'Azure Communication Services connection string (local development). One of this or ACS_ENDPOINT is required.' },
   { name: 'ACS_ENDPOINT', usedBy: 'detectRegressions', description: 'Communication Services endpoint, e.g. https://NAME.communication.azure.com, reached with the managed identity (Azure).' },
@@ -64,6 +71,21 @@ export interface IdentityConfig {
   certificatePath: string | null;
   certificatePassword: string | null;
   authorityHost: string | null;
+  managedIdentityClientId: string | null;
+}
+
+export interface PartnerCenterAuthConfig {
+  mode: 'app' | 'appUser';
+  /** The rest is set only in appUser mode. */
+  tenantId: string;
+  clientId: string;
+  authorityHost: string;
+  keyVaultUrl: string;
+  refreshTokenSecret: string;
+}
+
+export interface RetentionConfig {
+  retentionDays: number;
 }
 
 export interface HttpConfig {
@@ -98,6 +120,8 @@ export interface QueryApiConfig {
 }
 
 export interface Config {
+  partnerCenterAuth: PartnerCenterAuthConfig;
+  retention: RetentionConfig;
   queryApi: QueryApiConfig;
   email: EmailConfig;
   detection: DetectionConfig;
@@ -120,6 +144,8 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
     graph: () => readApi(reader, 'GRAPH_BASE_URL'),
     partnerCenter: () => readApi(reader, 'PARTNER_CENTER_BASE_URL'),
     email: () => readEmail(reader),
+    partnerCenterAuth: () => readPartnerCenterAuth(reader),
+    retention: () => ({ retentionDays: reader.integer('RETENTION_DAYS', 1, 3650) }),
     queryApi: () => ({ tokenSecret: reader.optional('API_TOKEN_SECRET') }),
     detection: () => ({
       reminderDays: reader.integer('ALERT_REMINDER_DAYS', 0, 365),
@@ -157,6 +183,7 @@ function readIdentity(reader: SettingsReader): IdentityConfig {
     certificatePath: reader.optional('AZURE_CLIENT_CERTIFICATE_PATH'),
     certificatePassword: reader.optional('AZURE_CLIENT_CERTIFICATE_PASSWORD'),
     authorityHost: reader.optionalUrl('AZURE_AUTHORITY_HOST', { https: true }),
+    managedIdentityClientId: reader.optional('MANAGED_IDENTITY_CLIENT_ID'),
   };
   if (identity.clientSecret !== null || identity.certificatePath !== null) {
     const credentialName = identity.clientSecret !== null ? 'AZURE_CLIENT_SECRET' : 'AZURE_CLIENT_CERTIFICATE_PATH';
@@ -164,6 +191,33 @@ function readIdentity(reader: SettingsReader): IdentityConfig {
     if (identity.clientId === null) reader.problem(`AZURE_CLIENT_ID is required with ${credentialName}`);
   }
   return identity;
+}
+
+function readPartnerCenterAuth(reader: SettingsReader): PartnerCenterAuthConfig {
+  const mode = reader.withDefault('PARTNER_CENTER_AUTH');
+  const none = { tenantId: '', clientId: '', authorityHost: '', keyVaultUrl: '', refreshTokenSecret: '' };
+  if (mode === 'app') return { mode, ...none };
+  if (mode !== 'appUser') {
+    reader.problem('PARTNER_CENTER_AUTH must be app or appUser');
+    return { mode: 'app', ...none };
+  }
+  const tenantId = reader.optional('AZURE_TENANT_ID');
+  if (tenantId === null) reader.problem('AZURE_TENANT_ID (the partner tenant) is required with PARTNER_CENTER_AUTH=appUser');
+  const clientId = reader.optional('PARTNER_CENTER_APP_CLIENT_ID') ?? reader.optional('AZURE_CLIENT_ID');
+  if (clientId === null) reader.problem('PARTNER_CENTER_APP_CLIENT_ID (or AZURE_CLIENT_ID) is required with PARTNER_CENTER_AUTH=appUser');
+  const keyVaultUrl = reader.optionalUrl('KEY_VAULT_URL', { https: true });
+  if (keyVaultUrl === null && reader.optional('KEY_VAULT_URL') === null) reader.problem('KEY_VAULT_URL is required with PARTNER_CENTER_AUTH=appUser');
+  const refreshTokenSecret = reader.withDefault('PARTNER_CENTER_REFRESH_TOKEN_SECRET');
+  if (!/^[0-9A-Za-z-]{1,127}$/.test(refreshTokenSecret)) reader.problem('PARTNER_CENTER_REFRESH_TOKEN_SECRET must be 1-127 letters, digits or dashes (a Key Vault secret name)');
+  return {
+    mode,
+    tenantId: tenantId ?? '',
+    clientId: clientId ?? '',
+    // Validated with the identity part, which every function reading this one also reads.
+    authorityHost: reader.withDefault('AZURE_AUTHORITY_HOST').replace(/\/+$/, ''),
+    keyVaultUrl: keyVaultUrl?.replace(/\/+$/, '') ?? '',
+    refreshTokenSecret,
+  };
 }
 
 function readHttp(reader: SettingsReader): HttpConfig {

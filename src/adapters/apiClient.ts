@@ -123,6 +123,8 @@ export class ApiClient {
 
   private failure(thrown: unknown, where: string): ApiError {
     if (thrown instanceof ApiError) return thrown;
+    // A credential of ours (the Secure Application Model) already says what went wrong and what to do.
+    if (thrown instanceof MonitorError) return new ApiError(thrown.code, `${where}: ${thrown.message}`, this.options.service, null, { cause: thrown });
     if (isRestError(thrown)) {
       if (thrown.code === attemptTimedOut) {
         return new ApiError('Timeout', `${where} timed out after ${this.options.http.timeoutMs} ms on every attempt`, this.options.service, null);

@@ -1,0 +1,47 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { SecretClient } from '@azure/keyvault-secrets';
+import type { RefreshTokenStore, StoredRefreshToken } from './secureApplicationModelCredential';
+
+/**
+ * The Secure Application Model refresh token as one Key Vault secret: each rotation adds a
+ * version (Key Vault keeps them all, soft-deleted and purge-protected), and the newest
+ * version's id is what concurrent rotations compare.
+ */
+export class KeyVaultRefreshTokenStore implements RefreshTokenStore {
+  private readonly client: SecretClient;
+  readonly description: string;
+
+  constructor(
+    vaultUrl: string,
+    private readonly secretName: string,
+    credential: TokenCredential,
+  ) {
+    const host = new URL(vaultUrl).hostname;
+    this.client = new SecretClient(vaultUrl, credential, {
+      // The challenge names https://vault.azure.net (or a sovereign cloud's vault domain); a vault
+      // elsewhere (the local simulator) would fail the SDK's check that the two match.
+      disableChallengeResourceVerification: !/\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)$/.test(host),
+      retryOptions: { maxRetries: 3 },
+    });
+    this.description = `Key Vault secret '${secretName}' of ${host}`;
+  }
+
+  async latest(): Promise<StoredRefreshToken | null> {
+    try {
+      const secret = await this.client.getSecret(this.secretName);
+      if (secret.value === undefined || secret.properties.version === undefined) return null;
+      return { value: secret.value, version: secret.properties.version };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw error;
+    }
+  }
+
+  async write(value: string): Promise<string> {
+    const secret = await this.client.setSecret(this.secretName, value, {
+      contentType: 'application/vnd.partner-center.refresh-token',
+      tags: { rotatedBy: 'partner-mfa-monitor' },
+    });
+    return secret.properties.version ?? '';
+  }
+}

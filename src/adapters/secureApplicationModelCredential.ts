@@ -1,0 +1,233 @@
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import {
+  createDefaultHttpClient,
+  createEmptyPipeline,
+  createHttpHeaders,
+  createPipelineRequest,
+  exponentialRetryPolicy,
+  throttlingRetryPolicy,
+  type HttpClient,
+  type Pipeline,
+} from '@azure/core-rest-pipeline';
+import { MonitorError } from '../core/errors';
+
+/** The refresh token as stored: its value and the id of the version it came from. */
+export interface StoredRefreshToken {
+  value: string;
+  version: string;
+}
+
+/** Where the partner admin's refresh token lives (Key Vault in Azure). Versions are append-only. */
+export interface RefreshTokenStore {
+  /** Names the store in messages, e.g. "Key Vault secret 'partner-center-refresh-token'". */
+  readonly description: string;
+  /** The newest version, or null when nothing was ever stored. */
+  latest(): Promise<StoredRefreshToken | null>;
+  /** Stores a new version; resolves to its id. */
+  write(value: string): Promise<string>;
+}
+
+export interface SecureApplicationModelOptions {
+  /** The partner tenant: refresh tokens are redeemed at its own token endpoint. */
+  tenantId: string;
+  /** The app registration the admin consented to (a public client: no secret is sent). */
+  clientId: string;
+  /** https://login.microsoftonline.com, or a sovereign or local authority. */
+  authorityHost: string;
+  store: RefreshTokenStore;
+  /** How long a refused redemption waits for a concurrent rotation to land before it reads as revoked. Default 10 s. */
+  raceWaitMs?: number;
+  /** The command that obtains a first refresh token, named in errors. */
+  consentCommand?: string;
+  /** Replaces the Node HTTP client (tests). */
+  httpClient?: HttpClient;
+}
+
+interface TokenAnswer {
+  ok: true;
+  accessToken: string;
+  expiresInSeconds: number;
+  refreshToken: string | null;
+}
+
+interface TokenRefusal {
+  ok: false;
+  error: string;
+  detail: string;
+}
+
+/** Renewed this long before it expires, so a request never leaves with a token about to lapse. */
+const renewBeforeExpiryMs = 5 * 60_000;
+
+/**
+ * The Partner Center Secure Application Model as a TokenCredential: an App+User token from the
+ * partner admin's refresh token, redeemed at the partner tenant's token endpoint; the rotated
+ * refresh token Entra returns is written back, so the grant never ages out while the monitor
+ * runs.
+ *
+ * Concurrent invocations (other instances, overlapping schedules) are made safe by the store's
+ * versions, without a lock:
+ * - a credential writes the rotated token only if the newest version is still the one it
+ *   redeemed; otherwise a concurrent rotation already stored a newer token, and this one's is
+ *   dropped (it stays valid; the chain simply continues from the winner's);
+ * - a redemption refused with invalid_grant re-reads the store: a newer version means another
+ *   instance rotated first, so it redeems that one; the same version means the winner has not
+ *   written yet, so it waits briefly and reads again. Only when the newest version stays
+ *   refused for `raceWaitMs` is the grant revoked, and the error names the consent command.
+ * Every written token therefore came from redeeming the newest version, and the newest version
+ * is never replaced by an older one's successor.
+ * Within one process, concurrent requests share one redemption. Tokens never appear in errors.
+ */
+export class SecureApplicationModelCredential implements TokenCredential {
+  private readonly cached = new Map<string, AccessToken>();
+  private readonly inFlight = new Map<string, Promise<AccessToken>>();
+  private readonly pipeline: Pipeline;
+  private readonly httpClient: HttpClient;
+  private readonly tokenEndpoint: string;
+  private readonly raceWaitMs: number;
+  private readonly consentCommand: string;
+
+  constructor(private readonly options: SecureApplicationModelOptions) {
+    this.tokenEndpoint = `${options.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(options.tenantId)}/oauth2/v2.0/token`;
+    this.raceWaitMs = options.raceWaitMs ?? 10_000;
+    this.consentCommand = options.consentCommand ?? 'npm run consent';
+    this.httpClient = options.httpClient ?? createDefaultHttpClient();
+    this.pipeline = createEmptyPipeline();
+    // Entra's own throttling (429 + Retry-After) and transient 5xx or network faults; never a 400.
+    this.pipeline.addPolicy(throttlingRetryPolicy({ maxRetries: 3 }));
+    this.pipeline.addPolicy(exponentialRetryPolicy({ maxRetries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 8000 }));
+  }
+
+  async getToken(scopes: string | string[], _options?: GetTokenOptions): Promise<AccessToken> {
+    const scope = (Array.isArray(scopes) ? scopes : [scopes]).join(' ');
+    const cached = this.cached.get(scope);
+    if (cached && cached.expiresOnTimestamp - renewBeforeExpiryMs > Date.now()) return cached;
+    let pending = this.inFlight.get(scope);
+    if (!pending) {
+      pending = this.redeem(scope).finally(() => this.inFlight.delete(scope));
+      this.inFlight.set(scope, pending);
+    }
+    return pending;
+  }
+
+  private async redeem(scope: string): Promise<AccessToken> {
+    const deadline = Date.now() + this.raceWaitMs;
+    let refusedVersion: string | null = null;
+    let refusal: TokenRefusal | null = null;
+    let pause = 200;
+    for (;;) {
+      const stored = await this.readStore();
+      if (stored === null) {
+        throw new MonitorError('ConsentRequired', `Partner Center App+User sign-in has no refresh token yet (${this.options.store.description} is empty): a partner admin must run \`${this.consentCommand}\`.`);
+      }
+      if (stored.version === refusedVersion) {
+        // Refused, and nobody has stored a newer one yet: a concurrent rotation may be about to.
+        if (Date.now() >= deadline) throw this.consentRequired(refusal);
+        await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
+        pause = Math.min(pause * 2, 2000);
+        continue;
+      }
+      const answer = await this.post(stored.value, scope);
+      if (answer.ok) {
+        await this.keep(stored.version, answer.refreshToken);
+        const token: AccessToken = { token: answer.accessToken, expiresOnTimestamp: Date.now() + answer.expiresInSeconds * 1000, tokenType: 'Bearer' };
+        this.cached.set(scope, token);
+        return token;
+      }
+      if (answer.error !== 'invalid_grant') {
+        throw new MonitorError('AuthenticationFailed', `Entra refused the Partner Center refresh token redemption for tenant ${this.options.tenantId} and app ${this.options.clientId} (${answer.error}${answer.detail})`);
+      }
+      refusedVersion = stored.version;
+      refusal = answer;
+    }
+  }
+
+  /** Writes the rotated token only over the version it came from (see the class comment). */
+  private async keep(redeemedVersion: string, refreshToken: string | null): Promise<void> {
+    if (refreshToken === null) return;
+    const latest = await this.readStore();
+    if (latest !== null && latest.version !== redeemedVersion) return;
+    try {
+      await this.options.store.write(refreshToken);
+    } catch (error) {
+      throw new MonitorError(
+        'RefreshTokenNotStored',
+        `Could not store the rotated Partner Center refresh token in ${this.options.store.description} (${describe(error)}): the app's identity needs Key Vault Secrets Officer on that secret.`,
+        { cause: error },
+      );
+    }
+  }
+
+  private async readStore(): Promise<StoredRefreshToken | null> {
+    try {
+      return await this.options.store.latest();
+    } catch (error) {
+      throw new MonitorError('KeyVaultUnavailable', `Could not read the Partner Center refresh token from ${this.options.store.description} (${describe(error)}): the app's identity needs Key Vault Secrets User on the vault.`, { cause: error });
+    }
+  }
+
+  private consentRequired(refusal: TokenRefusal | null): MonitorError {
+    return new MonitorError(
+      'ConsentRequired',
+      `Partner Center App+User sign-in is no longer valid: Entra refused the refresh token in ${this.options.store.description} (${refusal?.error ?? 'invalid_grant'}${refusal?.detail ?? ''}). ` +
+        `It was revoked, expired or its consent withdrawn: a partner admin must run \`${this.consentCommand}\` again.`,
+    );
+  }
+
+  private async post(refreshToken: string, scope: string): Promise<TokenAnswer | TokenRefusal> {
+    const scopes = new Set(scope.split(' ').filter(Boolean));
+    scopes.add('offline_access');
+    const request = createPipelineRequest({
+      url: this.tokenEndpoint,
+      method: 'POST',
+      headers: createHttpHeaders({ 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }),
+      body: new URLSearchParams({ client_id: this.options.clientId, grant_type: 'refresh_token', refresh_token: refreshToken, scope: [...scopes].join(' ') }).toString(),
+      timeout: 30_000,
+    });
+    let status: number;
+    let text: string;
+    try {
+      const response = await this.pipeline.sendRequest(this.httpClient, request);
+      status = response.status;
+      text = response.bodyAsText ?? '';
+    } catch (error) {
+      throw new MonitorError('AuthenticationFailed', `Could not reach the Entra token endpoint of tenant ${this.options.tenantId} (${describe(error)})`, { cause: error });
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return { ok: false, error: `http_${status}`, detail: '' };
+    }
+    if (status === 200 && typeof body.access_token === 'string') {
+      return {
+        ok: true,
+        accessToken: body.access_token,
+        expiresInSeconds: Number(body.expires_in) > 0 ? Number(body.expires_in) : 3600,
+        refreshToken: typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : null,
+      };
+    }
+    return { ok: false, error: typeof body.error === 'string' ? body.error : `http_${status}`, detail: entraDetail(body) };
+  }
+}
+
+/** ", AADSTS70000, correlation id ..." from Entra's error body: codes and ids, never the request. */
+function entraDetail(body: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const codes = Array.isArray(body.error_codes) ? body.error_codes.filter((code) => typeof code === 'number') : [];
+  if (codes.length > 0) parts.push(codes.map((code) => `AADSTS${code}`).join('/'));
+  if (typeof body.correlation_id === 'string') parts.push(`correlation id ${body.correlation_id.slice(0, 64)}`);
+  return parts.length > 0 ? `, ${parts.join(', ')}` : '';
+}
+
+function describe(error: unknown): string {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  const code = (error as { code?: unknown } | null)?.code;
+  const parts = [typeof status === 'number' ? String(status) : null, typeof code === 'string' ? code : null].filter((part) => part !== null);
+  if (parts.length > 0) return parts.join(' ');
+  return error instanceof Error ? error.message.split('\n')[0]!.slice(0, 200) : 'unknown error';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
