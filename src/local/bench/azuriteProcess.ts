@@ -1,0 +1,77 @@
+/*
+ * Azurite's Table service in its own process (its CLI, in memory, no telemetry, no access log),
+ * so the storage under measurement never shares an event loop with the code being measured.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface AzuriteProcess {
+  tablesConnectionString: string;
+  close(): Promise<void>;
+}
+
+/** Azurite's fixed development account: public and documented. */
+const ACCOUNT_NAME = 'devstoreaccount1';
+const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const HOST = '127.0.0.1';
+const STARTUP_TIMEOUT_MS = 20_000;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function startAzuriteProcess(): Promise<AzuriteProcess> {
+  const port = await freePort();
+  // The CLI checks that its working directory is writable even in memory: keep it out of the repository.
+  const location = mkdtempSync(join(tmpdir(), 'bench-azurite-'));
+  const main = require.resolve('azurite/dist/src/table/main.js');
+  const child = spawn(
+    process.execPath,
+    [main, '--inMemoryPersistence', '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--tableHost', HOST, '--tablePort', String(port)],
+    { cwd: location, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Azurite did not start within ${STARTUP_TIMEOUT_MS} ms: ${output}`)), STARTUP_TIMEOUT_MS);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes('successfully started')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Azurite exited with ${code}: ${output}`));
+    });
+  });
+  child.stdout.resume();
+  child.stderr.resume();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const endpoint = `http://${HOST}:${port}/${ACCOUNT_NAME}`;
+  return {
+    tablesConnectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT_NAME};AccountKey=${ACCOUNT_KEY};TableEndpoint=${endpoint};`,
+    close: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGINT');
+        // SIGINT closes the server but leaves the process to exit once its sockets drain.
+        const forced = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(forced);
+      }
+      rmSync(location, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,139 @@
+/*
+ * Issue 2: the collectors at scale, against the simulator (50 ms per page) and Azurite.
+ * Method: each run is a fresh child process (collectorProcess) with its own table prefix, so
+ * every run starts from empty tables; the simulator's request log counts the pages served.
+ * At 10,000 customers and 10,000 principals each collector runs three times: wall time and
+ * peak RSS are the medians (the range is printed below the table). The floor is the one
+ * sequential nextLink chain: its pages x 50 ms. RSS growth runs once at 50,000 customers on a
+ * fresh simulator and Azurite, and is compared with the 10,000-customer median.
+ */
+import type { BenchRow } from './benchRow';
+import { startBenchCloud, type BenchCloud } from './benchCloud';
+import { count, MB, median, megabytes, perSecond, seconds } from './benchFormat';
+import type { CollectorMeasurement } from './collectorProcess';
+import { runChild } from './runChild';
+
+export const pageLatencyMs = 50;
+const wallTarget = 1.3;
+const rssTargetBytes = 256 * MB;
+const growthTarget = 5;
+const runsPerCollector = 3;
+
+export type CollectorName = 'collectPartnerSecurity' | 'collectNonMfaPrincipals';
+
+export interface CollectorRun extends CollectorMeasurement {
+  tablePrefix: string;
+  /** Data requests the simulator answered during the run (Graph or Partner Center). */
+  requests: number;
+  /** Of those, pages of the long sequential chain (customerInsights or principals). */
+  chainPages: number;
+}
+
+export interface BenchSection {
+  rows: BenchRow[];
+  notes: string[];
+}
+
+let prefixes = 0;
+
+export async function measureCollector(cloud: BenchCloud, collector: CollectorName, tablePrefix = `bench${collector === 'collectPartnerSecurity' ? 'ps' : 'nm'}${++prefixes}`): Promise<CollectorRun> {
+  cloud.sim.clearRequestLog();
+  const measurement = await runChild<CollectorMeasurement>('collectorProcess', [collector], { env: cloud.settings(tablePrefix) });
+  const service = collector === 'collectPartnerSecurity' ? 'graph' : 'partnerCenter';
+  const chain = collector === 'collectPartnerSecurity' ? 'customerInsights' : 'nonMfaCompliantPartnerPrincipals';
+  const served = cloud.sim.requestLog().filter((entry) => entry.service === service && entry.status === 200);
+  return { ...measurement, tablePrefix, requests: served.length, chainPages: served.filter((entry) => entry.path.includes(chain)).length };
+}
+
+function describeRange(runs: readonly CollectorRun[], pick: (run: CollectorRun) => number, format: (value: number) => string): string {
+  const values = runs.map(pick);
+  return `${format(Math.min(...values))} - ${format(Math.max(...values))}`;
+}
+
+function collectorRows(label: string, runs: readonly CollectorRun[], expectedPages: number, notes: string[]): BenchRow[] {
+  const wallMs = median(runs.map((run) => run.wallMs));
+  const rss = median(runs.map((run) => run.maxRssBytes));
+  const pages = median(runs.map((run) => run.chainPages));
+  const requests = median(runs.map((run) => run.requests));
+  const entities = median(runs.map((run) => run.counts.entitiesWritten ?? 0));
+  const floorMs = pages * pageLatencyMs;
+  const limitMs = floorMs * wallTarget;
+  const name = runs[0]?.collector ?? '';
+  for (const run of runs) {
+    notes.push(
+      `${name} ${run.tablePrefix}: wall ${seconds(run.wallMs)}, first page at ${seconds(run.firstPageMs)}, last page at ${seconds(run.lastPageMs)}, ` +
+        `storage after the last page ${seconds(run.wallMs - run.lastPageMs)}, ${count(run.counts.entitiesWritten ?? 0)} entities, peak RSS ${megabytes(run.maxRssBytes)}`,
+    );
+  }
+  notes.push(`${name}: wall ${describeRange(runs, (run) => run.wallMs, seconds)}, peak RSS ${describeRange(runs, (run) => run.maxRssBytes, megabytes)} over ${runs.length} runs`);
+  return [
+    {
+      measure: `${name} wall time (${label}, median of ${runs.length})`,
+      value: `${seconds(wallMs)} (${(wallMs / floorMs).toFixed(2)}x floor)`,
+      target: `<= ${wallTarget}x floor = ${seconds(limitMs)} (${pages} pages x ${pageLatencyMs} ms)`,
+      met: wallMs <= limitMs,
+    },
+    {
+      measure: `${name} pages fetched (${label})`,
+      value: `${pages} chain pages, ${requests} requests in all`,
+      target: `${expectedPages} chain pages, none fetched twice`,
+      met: runs.every((run) => run.chainPages === expectedPages && run.pages === expectedPages),
+    },
+    {
+      measure: `${name} entities written per second (${label})`,
+      value: `${count(perSecond(entities, wallMs))}/s (${count(entities)} entities)`,
+      target: `>= ${count(perSecond(entities, limitMs))}/s (entities / ${wallTarget}x floor)`,
+      met: perSecond(entities, wallMs) >= perSecond(entities, limitMs),
+    },
+    {
+      measure: `${name} peak RSS (${label}, median of ${runs.length})`,
+      value: megabytes(rss),
+      target: `< ${megabytes(rssTargetBytes)}`,
+      met: rss < rssTargetBytes,
+    },
+  ];
+}
+
+/** Runs each collector three times at 10,000; returns the rows and the first partnerSecurity run (the detector's baseline). */
+export async function benchCollectorsAt10k(cloud: BenchCloud, customers: number, graphPageSize: number, partnerCenterPageSize: number): Promise<BenchSection & { partnerSecurity: CollectorRun[] }> {
+  const notes: string[] = [];
+  const partnerSecurity: CollectorRun[] = [];
+  const principals: CollectorRun[] = [];
+  for (let run = 0; run < runsPerCollector; run += 1) partnerSecurity.push(await measureCollector(cloud, 'collectPartnerSecurity'));
+  for (let run = 0; run < runsPerCollector; run += 1) principals.push(await measureCollector(cloud, 'collectNonMfaPrincipals'));
+  const principalCount = cloud.sim.expected().nonMfaPrincipals.length;
+  const rows = [
+    ...collectorRows(`${count(customers)} customers`, partnerSecurity, Math.ceil(customers / graphPageSize), notes),
+    ...collectorRows(`${count(principalCount)} principals`, principals, Math.ceil(principalCount / partnerCenterPageSize), notes),
+  ];
+  return { rows, notes, partnerSecurity };
+}
+
+/** One collectPartnerSecurity run at `customers`, on its own simulator and Azurite, against the 10,000-customer median RSS. */
+export async function benchCollectorGrowth(baseline: readonly CollectorRun[], baselineCustomers: number, customers: number, graphPageSize: number): Promise<BenchSection> {
+  const cloud = await startBenchCloud({ customers, graphPageSize, pageLatencyMs });
+  try {
+    const run = await measureCollector(cloud, 'collectPartnerSecurity');
+    const baselineRss = median(baseline.map((entry) => entry.maxRssBytes));
+    const ratio = run.maxRssBytes / baselineRss;
+    const floorMs = run.chainPages * pageLatencyMs;
+    const notes = [
+      `collectPartnerSecurity at ${count(customers)} customers: wall ${seconds(run.wallMs)} (${(run.wallMs / floorMs).toFixed(2)}x its floor of ${seconds(floorMs)}), ` +
+        `${run.chainPages} pages, ${count(run.counts.entitiesWritten ?? 0)} entities (${count(perSecond(run.counts.entitiesWritten ?? 0, run.wallMs))}/s), ` +
+        `storage after the last page ${seconds(run.wallMs - run.lastPageMs)}, peak RSS ${megabytes(run.maxRssBytes)}`,
+    ];
+    return {
+      notes,
+      rows: [
+        {
+          measure: `collectPartnerSecurity peak RSS growth ${count(baselineCustomers)} -> ${count(customers)} customers`,
+          value: `${megabytes(run.maxRssBytes)} / ${megabytes(baselineRss)} = ${ratio.toFixed(2)}x`,
+          target: `< ${growthTarget}x (less than linear)`,
+          met: ratio < growthTarget,
+        },
+      ],
+    };
+  } finally {
+    await cloud.close();
+  }
+}

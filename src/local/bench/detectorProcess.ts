@@ -1,0 +1,86 @@
+/*
+ * Child process of `npm run bench`: the regression detector, alone in its process, with the
+ * real adapters from the composition root (Table Storage on Azurite, ACS on the simulator).
+ * Usage: node detectorProcess.js run|compare, with the app settings in the environment.
+ * - run: times runDetector end to end (lease, read both snapshots, compare, store findings,
+ *   compose and send the email, release); peak RSS from process.resourceUsage().maxRSS.
+ * - compare: reads what the detector would compare next (the latest complete partnerSecurity
+ *   run and the one it last saw, with the stored findings), then times detectRegressions
+ *   alone: its first call in this fresh process (what a detector run pays), then the median
+ *   of five more. Stores nothing, so a following `run` sees the same input.
+ */
+import { regressionDetector } from '../../composition';
+import { detectRegressions, type ComplianceSnapshot } from '../../core/detectRegressions';
+import type { Logger, SnapshotReader } from '../../core/ports';
+import { runDetector, type DetectorOutcome } from '../../detector/runDetector';
+
+export interface DetectorRunMeasurement {
+  wallMs: number;
+  outcome: DetectorOutcome;
+  maxRssBytes: number;
+}
+
+export interface ComparisonMeasurement {
+  firstCallMs: number;
+  medianOfFiveMs: number;
+  customersBefore: number;
+  customersAfter: number;
+  transitions: number;
+}
+
+async function load(snapshots: SnapshotReader, runId: string): Promise<ComplianceSnapshot> {
+  const [score, requirements, customers] = await Promise.all([snapshots.scoreOfRun(runId), snapshots.requirementsOfRun(runId), snapshots.customersOfRun(runId)]);
+  return { score, requirements, customers };
+}
+
+async function compare(log: Logger): Promise<ComparisonMeasurement> {
+  const { snapshots, store, settings } = await regressionDetector(log, process.env);
+  const state = await store.readState();
+  const latest = await snapshots.latestCompleteRun('partnerSecurity');
+  const seen = state.lastSeen.partnerSecurity;
+  if (latest === null || seen === undefined || latest.runId === seen) throw new Error('compare needs a new partnerSecurity run after one the detector has seen');
+  const [current, previous] = await Promise.all([load(snapshots, latest.runId), load(snapshots, seen)]);
+  const findings = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
+  const input = { previous, current, findings, consecutiveFailures: {}, thresholds: settings.thresholds, now: new Date().toISOString() };
+  let started = performance.now();
+  const result = detectRegressions(input);
+  const firstCallMs = performance.now() - started;
+  const repeats: number[] = [];
+  for (let repeat = 0; repeat < 5; repeat += 1) {
+    started = performance.now();
+    detectRegressions(input);
+    repeats.push(performance.now() - started);
+  }
+  repeats.sort((left, right) => left - right);
+  return {
+    firstCallMs,
+    medianOfFiveMs: repeats[2] ?? NaN,
+    customersBefore: previous.customers?.length ?? 0,
+    customersAfter: current.customers?.length ?? 0,
+    transitions: result.transitions.length,
+  };
+}
+
+async function run(log: Logger): Promise<DetectorRunMeasurement> {
+  const dependencies = await regressionDetector(log, process.env);
+  const started = performance.now();
+  const outcome = await runDetector(dependencies);
+  const wallMs = performance.now() - started;
+  return { wallMs, outcome, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
+async function main(mode: string | undefined): Promise<void> {
+  const problems: string[] = [];
+  const log: Logger = { info: () => undefined, warn: (message) => problems.push(message), error: (message) => problems.push(message) };
+  let measurement: DetectorRunMeasurement | ComparisonMeasurement;
+  if (mode === 'run') measurement = await run(log);
+  else if (mode === 'compare') measurement = await compare(log);
+  else throw new Error(`usage: detectorProcess run|compare (got ${mode})`);
+  if (problems.length > 0) console.error(problems.join('\n'));
+  console.log(JSON.stringify(measurement));
+}
+
+main(process.argv[2]).catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+/*
+ * Runs one measurement in a fresh Node process (a bench module under dist/src/local/bench) and
+ * returns the JSON it prints on its last stdout line, so each figure is the measured process's
+ * own: its own heap, its own peak RSS, an event loop nothing else shares.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface ChildOptions {
+  /** App settings and other variables, added to this process's environment (NODE_EXTRA_CA_CERTS included). */
+  env?: Record<string, string>;
+  /** Replaces the environment entirely (a process that must see no settings at all). */
+  bareEnv?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export async function runChild<T>(moduleName: string, args: readonly string[], options: ChildOptions = {}): Promise<T> {
+  const script = join(__dirname, `${moduleName}.js`);
+  const env = options.bareEnv ?? { ...process.env, ...options.env };
+  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timeoutMs = options.timeoutMs ?? 180_000;
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${moduleName} ${args.join(' ')} did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  });
+  const last = stdout.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !last.startsWith('{')) {
+    throw new Error(`${moduleName} ${args.join(' ')} exited with ${code}: ${stderr.trim() || stdout.trim()}`.slice(0, 4000));
+  }
+  return JSON.parse(last) as T;
+}
