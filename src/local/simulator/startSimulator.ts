@@ -181,6 +181,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     inbox: () => ctx.mailroom.inbox(),
     requestLog: () => log.map((entry) => ({ ...entry, headers: { ...entry.headers } })),
+    issuedTokens: () => tokens.issued(),
     clearRequestLog: () => {
       log = [];
     },

@@ -17,6 +17,8 @@ export class TokenStore {
   private readonly accessTokens = new Map<string, IssuedToken>();
   private readonly refreshTokens = new Set<string>();
   private lifetimeOverrideSeconds: number | undefined;
+  /** Every token handed out, newest last (bounded), so tests can search logs for them. */
+  private readonly everIssued: string[] = [];
 
   constructor(private readonly defaultLifetimeSeconds: number) {}
 
@@ -31,6 +33,7 @@ export class TokenStore {
     const token = opaque();
     const expiresAt = Date.now() + expiresInSeconds * 1000;
     this.accessTokens.set(token, { audience, expiresAt });
+    this.remember(token);
     return { token, expiresInSeconds, expiresAt };
   }
 
@@ -48,7 +51,18 @@ export class TokenStore {
   issueRefreshToken(): string {
     const token = opaque();
     this.refreshTokens.add(token);
+    this.remember(token);
     return token;
+  }
+
+  /** Access and refresh tokens issued so far (the latest 10,000). */
+  issued(): string[] {
+    return [...this.everIssued];
+  }
+
+  private remember(token: string): void {
+    this.everIssued.push(token);
+    if (this.everIssued.length > 10_000) this.everIssued.shift();
   }
 
   revokeRefreshTokens(): void {

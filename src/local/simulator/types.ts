@@ -266,6 +266,8 @@ export interface Simulator {
   clearFaults(): void;
   inbox(): SentEmail[];
   requestLog(): RequestLogEntry[];
+  /** Every access and refresh token issued so far (the latest 10,000): what must never appear in a log. */
+  issuedTokens(): string[];
   clearRequestLog(): void;
   expected(day?: number): ExpectedState;
   close(): Promise<void>;
