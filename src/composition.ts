@@ -5,6 +5,7 @@ import type { Logger, NonMfaPrincipalSource, PartnerSecuritySource, Registration
 import type { ApiClient } from './adapters/apiClient';
 import type { Tables, TableSnapshotReader } from './adapters/tableSnapshotStore';
 import type { DetectorDependencies } from './detector/runDetector';
+import type { PruneDependencies } from './retention/pruneSnapshots';
 import type { QueryDependencies } from './api/queries';
 
 /**
@@ -152,4 +153,11 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
   const tableSet = await tables(env);
   const tokens = memo(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
   return { reader: new TableQueryReader(tableSet), tokens, clock: { now: () => new Date() } };
+}
+
+/** Retention: the store's pruner and the retention setting. */
+export async function snapshotPruner(log: Logger, env: Env = process.env): Promise<PruneDependencies> {
+  const config = configFor(env, ['storage', 'identity', 'retention']);
+  const { TableSnapshotPruner } = await import('./adapters/tableSnapshotPruner');
+  return { pruner: new TableSnapshotPruner(await tables(env)), clock: { now: () => new Date() }, log, settings: { retentionDays: config.retention.retentionDays } };
 }
