@@ -45,6 +45,8 @@ export function continuationTokens(secret: string | null): ContinuationTokens {
       const [, payload = '', signature = ''] = match;
       const given = Buffer.from(signature, 'base64url');
       const expected = sign(payload);
+      // Only the canonical spelling: base64url's last character has spare bits a forger could flip.
+      if (given.toString('base64url') !== signature) return null;
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
       return toPosition(payload);
     },

@@ -1,0 +1,83 @@
+import { continuationTokens } from '../../src/core/continuationToken';
+import { toCsv } from '../../src/core/csv';
+import { ProblemError } from '../../src/core/problem';
+import { parseDate, parseTenantId, parseTimeRange, parseTop } from '../../src/core/queryParameters';
+import { csvColumns } from '../../src/api/schemas';
+
+const query = (search: string) => new URLSearchParams(search);
+
+function problemOf(action: () => unknown): ProblemError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ProblemError) return error;
+    throw error;
+  }
+  throw new Error('no problem thrown');
+}
+
+describe('query parameters', () => {
+  it('when a bare date is an upper bound, then it means the end of that day; as a lower bound, its start', () => {
+    expect(parseTimeRange(query('from=2026-01-31&to=2026-01-31'))).toEqual({ from: new Date('2026-01-31T00:00:00.000Z'), to: new Date('2026-01-31T23:59:59.999Z') });
+    expect(parseDate(query('since=2026-01-31T08:00:00%2B02:00'), 'since', 'start')).toEqual(new Date('2026-01-31T06:00:00Z'));
+  });
+
+  it.each(['2026-1-31', '2026-02-29', '2026-01-31T24:00:00Z', '2026-01-31 08:00Z', '20260131', ''])('when a date is "%s", then it is a 400 naming the parameter', (value) => {
+    expect(problemOf(() => parseDate(query(`from=${encodeURIComponent(value)}`), 'from', 'start')).problem).toMatchObject({ status: 400, 'invalid-params': [{ name: 'from' }] });
+  });
+
+  it('when top is at its bounds it passes, and just past them it is a 400', () => {
+    expect(parseTop(query('top=1'), 5)).toBe(1);
+    expect(parseTop(query('top=1000'), 5)).toBe(1000);
+    expect(parseTop(query(''), 5)).toBe(5);
+    for (const value of ['0', '1001', '01e2', ' 5', 'x']) expect(problemOf(() => parseTop(query(`top=${encodeURIComponent(value)}`), 5)).problem.status).toBe(400);
+  });
+
+  it('when a tenant id is a GUID in any case it is lower-cased, otherwise a 400', () => {
+    expect(parseTenantId('AAAAAAAA-bbbb-4ccc-8ddd-EEEEEEEEEEEE')).toBe('aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee');
+    expect(problemOf(() => parseTenantId("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeee'")).problem['invalid-params']).toEqual([{ name: 'tenantId', reason: expect.any(String) }]);
+  });
+});
+
+describe('continuation tokens', () => {
+  const position = { query: 'customers:all', runId: '8230000000000-abcdef12', bucket: 3, afterRowKey: "tenant'with_quote" };
+
+  it('when a token round-trips under the same key, then the position comes back; under another key it is refused', () => {
+    const tokens = continuationTokens('key one');
+    expect(tokens.decode(tokens.encode(position))).toEqual(position);
+    expect(continuationTokens('key two').decode(tokens.encode(position))).toBeNull();
+    expect(continuationTokens(null).decode(tokens.encode(position))).toBeNull();
+  });
+
+  it('when any character of a token changes, then it is refused', () => {
+    const tokens = continuationTokens('key');
+    const token = tokens.encode(position);
+    for (let index = 0; index < token.length; index += 5) {
+      const altered = token.slice(0, index) + (token[index] === 'A' ? 'B' : 'A') + token.slice(index + 1);
+      expect(tokens.decode(altered)).toBeNull();
+    }
+  });
+
+  it('when a signed payload holds an impossible position, then it is refused all the same', () => {
+    const tokens = continuationTokens('key');
+    expect(tokens.decode(tokens.encode({ ...position, bucket: 16 }))).toBeNull();
+    expect(tokens.decode(tokens.encode({ ...position, runId: "x' or 'a' eq 'a" }))).toBeNull();
+  });
+});
+
+describe('CSV', () => {
+  it('when fields hold commas, quotes, line breaks or formulas, then they are quoted and defused', () => {
+    const csv = toCsv(['name', 'count', 'subject.id', 'counts'], [
+      { name: 'a,b "c"\nd', count: 3, subject: { id: '=HYPERLINK("x")' }, counts: { a: 1 } },
+      { name: null, count: -2, subject: null },
+    ]);
+    expect(csv).toBe('name,count,subject.id,counts\r\n"a,b ""c""\nd",3,"\'=HYPERLINK(""x"")","{""a"":1}"\r\n,-2,,\r\n');
+  });
+
+  it('when columns come from a schema, then nested objects become parent.child columns', () => {
+    expect(csvColumns('SourceStatus')).toEqual([
+      'source', 'lastRun.runId', 'lastRun.status', 'lastRun.startedAt', 'lastRun.finishedAt', 'lastRun.errorCode',
+      'lastCompleteRun.runId', 'lastCompleteRun.status', 'lastCompleteRun.startedAt', 'lastCompleteRun.finishedAt', 'lastCompleteRun.errorCode', 'openFindings',
+    ]);
+  });
+});
