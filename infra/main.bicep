@@ -1,0 +1,195 @@
+// partner-mfa-monitor on Azure: `azd up` deploys this (see infra/README.md).
+// Names come from the environment name and a token unique to subscription + environment, with
+// the prefixes in abbreviations.json. Every identity-based access is a role assignment on
+// the single resource it concerns, named with guid() so re-deployments are idempotent.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names the resource group and every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Region of the resource group and the regional resources (Flex Consumption regions only).')
+param location string
+
+@description('Client id of the app registration: Graph application permissions PartnerSecurity.Read.All and Reports.Read.All, and the Partner Center delegated permission the admin consents to.')
+param appClientId string
+
+@description('Partner tenant id (the app registration\'s home tenant); empty = the subscription\'s tenant.')
+param partnerTenantId string = ''
+
+@allowed(['app', 'appUser'])
+@description('Partner Center tokens: app-only, or App+User through the Secure Application Model (run `npm run consent` first).')
+param partnerCenterAuth string = 'app'
+
+@description('Comma-separated recipients of alerts.')
+param alertTo string
+
+@description('Sender of alerts; empty = DoNotReply@ the Azure-managed domain.')
+param alertFrom string = ''
+
+@description('Where Communication Services keeps data at rest.')
+param communicationDataLocation string = 'Europe'
+
+@description('Object id of the person deploying (azd fills it in); they get Key Vault Secrets Officer on the vault to run `npm run consent`.')
+param principalId string = ''
+
+@description('Days of snapshots kept (the newest complete run of each source is always kept).')
+@minValue(1)
+@maxValue(3650)
+param retentionDays int = 400
+
+param schedulePartnerSecurity string = '0 15 5 * * *'
+param scheduleNonMfaPrincipals string = '0 0 */6 * * *'
+param scheduleRegistrationCounts string = '0 30 5 * * *'
+param scheduleDetectRegressions string = '0 45 * * * *'
+param schedulePruneSnapshots string = '0 30 3 * * *'
+
+@description('Prefix of the app\'s table names.')
+param tablePrefix string = 'mfa'
+
+@secure()
+@description('Signs the query API\'s continuation tokens; generated on each deployment.')
+param apiTokenSecret string = newGuid()
+
+var abbreviations = loadJsonContent('abbreviations.json')
+var token = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var refreshTokenSecretName = 'partner-center-refresh-token'
+var tenantId = empty(partnerTenantId) ? subscription().tenantId : partnerTenantId
+// The tables src/adapters/tableLayout.ts names (a test keeps the two in step).
+var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Customers', 'CustomerHistory', 'Principals', 'Registrations', 'Findings', 'Outbox', 'Detector']
+var functionAppName = '${abbreviations.functionApp}${environmentName}-${token}'
+var deploymentContainerName = 'app-package-${take(token, 7)}'
+
+resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbreviations.resourceGroup}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: group
+  params: {
+    name: '${abbreviations.managedIdentity}${environmentName}-${token}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: group
+  params: {
+    logAnalyticsName: '${abbreviations.logAnalytics}${environmentName}-${token}'
+    appInsightsName: '${abbreviations.appInsights}${environmentName}-${token}'
+    location: location
+    tags: tags
+    principalId: identity.outputs.principalId
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: group
+  params: {
+    name: take('${abbreviations.storageAccount}${token}', 24)
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    tableNames: [for tableName in tableNames: '${tablePrefix}${tableName}']
+    principalId: identity.outputs.principalId
+  }
+}
+
+module communication 'modules/communication.bicep' = {
+  name: 'communication'
+  scope: group
+  params: {
+    communicationServicesName: '${abbreviations.communicationServices}${environmentName}-${token}'
+    emailServicesName: '${abbreviations.emailServices}${environmentName}-${token}'
+    dataLocation: communicationDataLocation
+    tags: tags
+    principalId: identity.outputs.principalId
+  }
+}
+
+module keyVault 'modules/keyVault.bicep' = {
+  name: 'keyVault'
+  scope: group
+  params: {
+    name: take('${abbreviations.keyVault}${token}', 24)
+    location: location
+    tags: tags
+    principalId: identity.outputs.principalId
+    adminPrincipalId: principalId
+    apiTokenSecret: apiTokenSecret
+  }
+}
+
+// Only once `npm run consent` has created the secret (see the module).
+module refreshTokenAccess 'modules/refreshTokenAccess.bicep' = if (partnerCenterAuth == 'appUser') {
+  name: 'refreshTokenAccess'
+  scope: group
+  params: {
+    vaultName: keyVault.outputs.name
+    secretName: refreshTokenSecretName
+    principalId: identity.outputs.principalId
+  }
+}
+
+var sender = empty(alertFrom) ? 'DoNotReply@${communication.outputs.senderDomain}' : alertFrom
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'functionApp'
+  scope: group
+  params: {
+    name: functionAppName
+    planName: '${abbreviations.functionPlan}${environmentName}-${token}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageTableEndpoint: storage.outputs.tableEndpoint
+    storageQueueEndpoint: storage.outputs.queueEndpoint
+    deploymentContainerName: deploymentContainerName
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    keyVaultName: keyVault.outputs.name
+    keyVaultUri: keyVault.outputs.uri
+    acsEndpoint: communication.outputs.endpoint
+    alertFrom: sender
+    alertTo: alertTo
+    tablePrefix: tablePrefix
+    partnerTenantId: tenantId
+    appClientId: appClientId
+    partnerCenterAuth: partnerCenterAuth
+    refreshTokenSecretName: refreshTokenSecretName
+    retentionDays: retentionDays
+    schedules: {
+      partnerSecurity: schedulePartnerSecurity
+      nonMfaPrincipals: scheduleNonMfaPrincipals
+      registrationCounts: scheduleRegistrationCounts
+      detectRegressions: scheduleDetectRegressions
+      pruneSnapshots: schedulePruneSnapshots
+    }
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenantId
+output AZURE_RESOURCE_GROUP string = group.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
+output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output KEY_VAULT_NAME string = keyVault.outputs.name
+output KEY_VAULT_URL string = keyVault.outputs.uri
+output PARTNER_CENTER_REFRESH_TOKEN_SECRET string = refreshTokenSecretName
+output PARTNER_CENTER_APP_CLIENT_ID string = appClientId
+output TABLES_ENDPOINT string = storage.outputs.tableEndpoint
+output ACS_ENDPOINT string = communication.outputs.endpoint
+output ALERT_FROM string = sender
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.name

@@ -1,0 +1,154 @@
+// The monitor: a Function App on the Flex Consumption plan (FC1), Node 22, running as the
+// user-assigned identity. Every setting src/config.ts reads in Azure is set here (a test
+// keeps the two in step); only local-development alternatives (connection strings, a
+// certificate file, the local host's own settings) are left out.
+param name string
+param planName string
+param location string
+param tags object
+param identityId string
+param identityClientId string
+param storageAccountName string
+param storageBlobEndpoint string
+param storageTableEndpoint string
+param storageQueueEndpoint string
+param deploymentContainerName string
+param appInsightsConnectionString string
+param keyVaultName string
+param keyVaultUri string
+param acsEndpoint string
+param alertFrom string
+param alertTo string
+param tablePrefix string
+@description('Partner tenant id: Graph app-only tokens and the refresh-token redemption both use it.')
+param partnerTenantId string
+@description('Client id of the app registration (Graph application permissions; Partner Center consent).')
+param appClientId string
+@allowed(['app', 'appUser'])
+param partnerCenterAuth string
+param refreshTokenSecretName string
+param retentionDays int
+param schedules object
+param maximumInstanceCount int = 40
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+// Key Vault references resolve with the app identity (keyVaultReferenceIdentity): the secret
+// values never appear in the template, the deployment or the portal's settings blade.
+var graphClientSecretReference = '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=graph-client-secret)'
+var apiTokenSecretReference = '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=api-token-secret)'
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': 'monitor' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: 2048
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+  }
+
+  resource appSettings 'config' = {
+    name: 'appsettings'
+    properties: {
+      // The host's own storage, through the identity (no AzureWebJobsStorage connection string).
+      AzureWebJobsStorage__accountName: storageAccountName
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identityClientId
+      AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
+      AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
+      AzureWebJobsStorage__tableServiceUri: storageTableEndpoint
+      APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+
+      // Storage and ACS through the managed identity.
+      TABLES_ENDPOINT: storageTableEndpoint
+      TABLE_PREFIX: tablePrefix
+      MANAGED_IDENTITY_CLIENT_ID: identityClientId
+      ACS_ENDPOINT: acsEndpoint
+
+      // Graph (application permissions) and Partner Center.
+      AZURE_TENANT_ID: partnerTenantId
+      AZURE_CLIENT_ID: appClientId
+      AZURE_CLIENT_SECRET: graphClientSecretReference
+      AZURE_AUTHORITY_HOST: environment().authentication.loginEndpoint
+      GRAPH_BASE_URL: 'https://graph.microsoft.com'
+      PARTNER_CENTER_BASE_URL: 'https://api.partnercenter.microsoft.com'
+      PARTNER_CENTER_AUTH: partnerCenterAuth
+      PARTNER_CENTER_APP_CLIENT_ID: appClientId
+      KEY_VAULT_URL: keyVaultUri
+      PARTNER_CENTER_REFRESH_TOKEN_SECRET: refreshTokenSecretName
+      HTTP_TIMEOUT_SECONDS: '30'
+      HTTP_MAX_RETRIES: '5'
+      HTTP_MAX_CONCURRENCY: '4'
+      HTTP_MAX_RETRY_AFTER_SECONDS: '120'
+
+      // Schedules (NCRONTAB, UTC) and retention.
+      SCHEDULE_PARTNER_SECURITY: schedules.partnerSecurity
+      SCHEDULE_NON_MFA_PRINCIPALS: schedules.nonMfaPrincipals
+      SCHEDULE_REGISTRATION_COUNTS: schedules.registrationCounts
+      SCHEDULE_DETECT_REGRESSIONS: schedules.detectRegressions
+      SCHEDULE_PRUNE_SNAPSHOTS: schedules.pruneSnapshots
+      RETENTION_DAYS: string(retentionDays)
+
+      // Alerts.
+      ALERT_FROM: alertFrom
+      ALERT_TO: alertTo
+      PUBLIC_BASE_URL: 'https://${functionApp.properties.defaultHostName}'
+      EMAIL_TIMEOUT_SECONDS: '120'
+      ALERT_REMINDER_DAYS: '7'
+      NON_ADMIN_SHARE_DROP_POINTS: '5'
+      SOURCE_FAILURES_BEFORE_ALERT: '3'
+
+      // Query API.
+      API_TOKEN_SECRET: apiTokenSecretReference
+    }
+  }
+}
+
+output name string = functionApp.name
+output defaultHostName string = functionApp.properties.defaultHostName

@@ -1,0 +1,64 @@
+// Key Vault in RBAC mode, soft delete and purge protection on: it holds the partner admin's
+// refresh token (every rotation a new version), the app registration's client secret and the
+// query API's token key.
+param name string
+param location string
+param tags object
+@description('Principal id of the app identity (reads secrets).')
+param principalId string
+@description('Object id of the person deploying (azd sets it), so they can run `npm run consent`; empty to skip.')
+param adminPrincipalId string = ''
+@secure()
+@description('Key that signs the query API\'s continuation tokens. A new one each deployment only invalidates paging links in flight.')
+param apiTokenSecret string
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: true
+    publicNetworkAccess: 'Enabled'
+  }
+
+  resource apiToken 'secrets' = {
+    name: 'api-token-secret'
+    properties: {
+      value: apiTokenSecret
+      contentType: 'text/plain'
+    }
+  }
+}
+
+var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
+var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+
+// Read access to the vault's secrets: Key Vault references in app settings and the refresh token.
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, principalId, keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The person deploying stores the first refresh token and the app's client secret.
+resource adminSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(adminPrincipalId)) {
+  name: guid(vault.id, adminPrincipalId, keyVaultSecretsOfficer)
+  scope: vault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficer)
+    principalId: adminPrincipalId
+    principalType: 'User'
+  }
+}
+
+output name string = vault.name
+output uri string = vault.properties.vaultUri
