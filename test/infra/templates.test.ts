@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tableNames } from '../../src/adapters/tableLayout';
+import { settingDocs } from '../../src/config';
+import { bicepFiles, parseBicep, type BicepFile, type BicepResource, type BicepValue } from './bicep';
+
+const root = join(__dirname, '../..');
+let files: BicepFile[];
+
+beforeAll(async () => {
+  files = [];
+  for (const path of bicepFiles(join(root, 'infra'))) files.push(await parseBicep(path, root));
+});
+
+const resources = (type: string): BicepResource[] => files.flatMap((file) => file.resources).filter((resource) => resource.type === type && !resource.existing);
+const single = (type: string): BicepResource => {
+  const found = resources(type);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
+const get = (value: BicepValue | undefined, path: string): BicepValue | undefined =>
+  path.split('.').reduce<BicepValue | undefined>((at, key) => (at !== null && typeof at === 'object' && !Array.isArray(at) ? at[key] : undefined), value);
+
+/** Settings the template leaves out on purpose, each with why. */
+const notInAzure: Record<string, string> = {
+  TABLES_CONNECTION_STRING: 'local development: Azure uses TABLES_ENDPOINT with the managed identity',
+  ACS_CONNECTION_STRING: 'local development: Azure uses ACS_ENDPOINT with the managed identity',
+  AZURE_CLIENT_CERTIFICATE_PATH: 'an alternative to the client secret, for hosts with a certificate file',
+  AZURE_CLIENT_CERTIFICATE_PASSWORD: 'goes with AZURE_CLIENT_CERTIFICATE_PATH',
+  PORT: 'the local host only',
+  LOCAL_FUNCTION_KEY: 'the local host only',
+  AZURITE_LOCATION: 'the local host only',
+};
+
+/** Long runs of base64 or hex with letters and digits: what keys, secrets and tokens look like (not GUIDs, not resource types). */
+function looksLikeSecret(text: string): boolean {
+  if (/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/.test(text) || /^[A-Za-z.]+\/[A-Za-z/]+@\d{4}-\d\d-\d\d(-preview)?$/.test(text)) return false;
+  return /[A-Za-z0-9+/=~]{24,}/.test(text) && /\d/.test(text) && /[A-Za-z]/.test(text);
+}
+
+describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
+  it('when every template is parsed, then none has a syntax error', () => {
+    expect(files.map((file) => file.path)).toEqual(expect.arrayContaining(['infra/main.bicep', 'infra/modules/functionApp.bicep', 'infra/modules/storage.bicep']));
+    expect(files.flatMap((file) => file.syntaxErrors)).toEqual([]);
+  });
+
+  it('when a template is broken, then the parser reports it (the check can fail)', async () => {
+    const broken = await parseBicep(join(root, 'infra/broken.bicep'), root, "resource sa 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: 'x'\n  properties: {\n}\n");
+    expect(broken.syntaxErrors.length).toBeGreaterThan(0);
+  });
+
+  it('when main.bicep references a module, then the file exists and main.parameters.json names only parameters main.bicep declares', () => {
+    const main = files.find((file) => file.path === 'infra/main.bicep')!;
+    const modulePaths = [...main.source.matchAll(/^module \w+ '([^']+)'/gm)].map((match) => `infra/${match[1]}`);
+    expect(modulePaths.length).toBeGreaterThanOrEqual(6);
+    for (const path of modulePaths) expect(files.map((file) => file.path)).toContain(path);
+    const parameters = JSON.parse(readFileSync(join(root, 'infra/main.parameters.json'), 'utf8')) as { parameters: Record<string, unknown> };
+    const declared = main.parameters.map((parameter) => parameter.name);
+    for (const name of Object.keys(parameters.parameters)) expect(declared).toContain(name);
+    const required = main.parameters.filter((parameter) => parameter.defaultValue === null).map((parameter) => parameter.name);
+    for (const name of required) expect(Object.keys(parameters.parameters)).toContain(name);
+  });
+
+  it('when the storage account is declared, then shared-key access is off, HTTPS only, TLS 1.2 minimum, no public blobs, and the app\'s tables exist', () => {
+    const storage = single('Microsoft.Storage/storageAccounts');
+    expect(get(storage.body, 'properties.allowSharedKeyAccess')).toBe(false);
+    expect(get(storage.body, 'properties.supportsHttpsTrafficOnly')).toBe(true);
+    expect(get(storage.body, 'properties.minimumTlsVersion')).toBe('TLS1_2');
+    expect(get(storage.body, 'properties.allowBlobPublicAccess')).toBe(false);
+    expect(resources('Microsoft.Storage/storageAccounts/tableServices/tables')).toHaveLength(1);
+    const main = files.find((file) => file.path === 'infra/main.bicep')!;
+    const declared = /var tableNames = \[([^\]]*)\]/.exec(main.source)?.[1]?.match(/'([^']+)'/g)?.map((name) => name.slice(1, -1)) ?? [];
+    expect(declared.sort()).toEqual(Object.values(tableNames).sort());
+  });
+
+  it('when the function app is declared, then it runs Node 22 on Flex Consumption as the user-assigned identity, HTTPS only', () => {
+    const plan = single('Microsoft.Web/serverfarms');
+    expect(get(plan.body, 'sku.name')).toBe('FC1');
+    expect(get(plan.body, 'sku.tier')).toBe('FlexConsumption');
+    const site = single('Microsoft.Web/sites');
+    expect(get(site.body, 'properties.functionAppConfig.runtime')).toEqual({ name: 'node', version: '22' });
+    expect(get(site.body, 'properties.httpsOnly')).toBe(true);
+    expect(get(site.body, 'properties.siteConfig.minTlsVersion')).toBe('1.2');
+    expect(get(site.body, 'identity.type')).toBe('UserAssigned');
+    expect(get(site.body, 'properties.functionAppConfig.deployment.storage.authentication.type')).toBe('UserAssignedIdentity');
+    expect(get(site.body, 'properties.keyVaultReferenceIdentity')).toBe('identityId');
+  });
+
+  it('when the app settings are declared, then every setting the config module reads in Azure is set, and the host reaches storage with the identity', () => {
+    const settings = get(single('Microsoft.Web/sites/config').body, 'properties') as Record<string, BicepValue>;
+    const expected = settingDocs.map((doc) => doc.name).filter((name) => !(name in notInAzure));
+    expect(expected.filter((name) => !(name in settings))).toEqual([]);
+    for (const name of Object.keys(notInAzure)) expect(settingDocs.map((doc) => doc.name)).toContain(name);
+    expect(settings).toMatchObject({
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: 'identityClientId',
+      MANAGED_IDENTITY_CLIENT_ID: 'identityClientId',
+      ALERT_FROM: 'alertFrom',
+      ALERT_TO: 'alertTo',
+    });
+    expect(Object.keys(settings).filter((name) => /^AzureWebJobsStorage$|CONNECTION_STRING$/.test(name))).toEqual(['APPLICATIONINSIGHTS_CONNECTION_STRING']);
+    const main = files.find((file) => file.path === 'infra/main.bicep')!;
+    for (const schedule of ['schedulePartnerSecurity', 'scheduleNonMfaPrincipals', 'scheduleRegistrationCounts', 'scheduleDetectRegressions', 'schedulePruneSnapshots']) {
+      const name = `SCHEDULE_${schedule.slice('schedule'.length).replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
+      const documented = settingDocs.find((doc) => doc.name === name)?.default;
+      expect({ name, default: main.parameters.find((parameter) => parameter.name === schedule)?.defaultValue }).toEqual({ name, default: `'${documented}'` });
+    }
+  });
+
+  it('when Key Vault is declared, then it is in RBAC mode with soft delete and purge protection', () => {
+    const vault = single('Microsoft.KeyVault/vaults');
+    expect(get(vault.body, 'properties.enableRbacAuthorization')).toBe(true);
+    expect(get(vault.body, 'properties.enableSoftDelete')).toBe(true);
+    expect(get(vault.body, 'properties.enablePurgeProtection')).toBe(true);
+  });
+
+  it('when Application Insights and ACS are declared, then telemetry uses Entra auth on a workspace and email has a linked Azure-managed domain', () => {
+    const insights = single('Microsoft.Insights/components');
+    expect(get(insights.body, 'properties.DisableLocalAuth')).toBe(true);
+    expect(get(insights.body, 'properties.WorkspaceResourceId')).toBe('workspace.id');
+    expect(get(single('Microsoft.Communication/emailServices/domains').body, 'properties.domainManagement')).toBe('AzureManaged');
+    expect(get(single('Microsoft.Communication/communicationServices').body, 'properties.linkedDomains')).toEqual(['emailService::managedDomain.id']);
+  });
+
+  it('when a role is assigned, then it is named with guid() and scoped to one resource of the same file, and each chosen role is there', () => {
+    const assignments = resources('Microsoft.Authorization/roleAssignments');
+    for (const assignment of assignments) {
+      const file = files.find((candidate) => candidate.path === assignment.file)!;
+      const symbols = file.resources.map((resource) => resource.symbol).concat(file.resources.map((resource) => resource.symbol).flatMap((parent) => file.resources.map((child) => `${parent}::${child.symbol}`)));
+      expect({ symbol: assignment.symbol, name: String(assignment.body.name) }).toEqual({ symbol: assignment.symbol, name: expect.stringMatching(/^guid\(/) });
+      expect({ symbol: assignment.symbol, scope: symbols.includes(String(assignment.body.scope)) }).toEqual({ symbol: assignment.symbol, scope: true });
+    }
+    const roles = assignments.map((assignment) => `${assignment.file} ${String(get(assignment.body, 'properties.roleDefinitionId'))}`).join('\n');
+    const allSource = files.map((file) => file.source).join('\n');
+    for (const [role, id] of Object.entries({
+      'Storage Table Data Contributor': '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+      'Storage Blob Data Owner': 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+      'Communication and Email Service Owner': '09976791-48a7-449e-bb21-39d1a415f350',
+      'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
+      'Key Vault Secrets Officer': 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+      'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
+    })) {
+      expect({ role, declared: allSource.includes(id) }).toEqual({ role, declared: true });
+    }
+    expect(roles).not.toMatch(/b24988ac-6180-42a0-ab88-20f7382dd24c|8e3af657-a8ff-443c-a75c-2fe8c4bcb635/); // Contributor, Owner
+    // The app's write access to a secret is on the rotating secret alone.
+    const rotator = assignments.find((assignment) => assignment.file === 'infra/modules/refreshTokenAccess.bicep');
+    expect(rotator?.body.scope).toBe('vault::refreshToken');
+  });
+
+  it('when the templates are searched, then no secret, key or connection string is written in them', () => {
+    for (const file of files) {
+      expect({ file: file.path, listKeys: /listKeys\(|listConnectionStrings\(|AccountKey=|accesskey=|SharedAccessSignature|primaryKey/i.test(file.source) }).toEqual({ file: file.path, listKeys: false });
+      expect({ file: file.path, suspicious: file.strings.filter(looksLikeSecret) }).toEqual({ file: file.path, suspicious: [] });
+    }
+    expect(looksLikeSecret('Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==')).toBe(true);
+    expect(looksLikeSecret('sim~Qk3xv0a8Jd2PZl1Tq9YwE4rGmH7cNbVs')).toBe(true);
+    const main = files.find((file) => file.path === 'infra/main.bicep')!;
+    expect(main.source).toMatch(/@secure\(\)[^\n]*\n(@description[^\n]*\n)?param apiTokenSecret string = newGuid\(\)/);
+  });
+
+  it('when a resource names its API version, then it is a dated one, and main.bicep\'s outputs are UPPER_SNAKE for azd', () => {
+    for (const resource of files.flatMap((file) => file.resources).filter((candidate) => candidate.apiVersion !== null)) {
+      expect(`${resource.type}@${resource.apiVersion}`).toMatch(/@20\d\d-\d\d-\d\d(-preview)?$/);
+    }
+    const main = files.find((file) => file.path === 'infra/main.bicep')!;
+    expect(main.outputs.length).toBeGreaterThan(5);
+    for (const output of main.outputs) expect(output).toMatch(/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/);
+    expect(main.outputs).toEqual(expect.arrayContaining(['KEY_VAULT_URL', 'TABLES_ENDPOINT', 'ACS_ENDPOINT', 'AZURE_FUNCTION_APP_NAME']));
+  });
+
+  it('when azd reads azure.yaml, then it deploys this folder as a function app from infra/', () => {
+    const azure = readFileSync(join(root, 'azure.yaml'), 'utf8');
+    expect(azure).toMatch(/^services:\n {2}monitor:\n {4}project: \.\n {4}language: ts\n {4}host: function$/m);
+    expect(files.find((file) => file.path === 'infra/modules/functionApp.bicep')?.source).toContain("'azd-service-name': 'monitor'");
+  });
+});
