@@ -1,0 +1,206 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Tables, TableSnapshotStore } from '../../adapters/tableSnapshotStore';
+import { readConfig } from '../../config';
+import type { CustomerMfaInsight } from '../../core/model';
+import { newRunId } from '../../core/snapshotRun';
+import { loadRegisteredFunctions } from '../functionsCore';
+import { createLocalHost } from '../localHost';
+import type { BenchRow } from './benchRow';
+
+/**
+ * `GET /api/customers` (first page of 100) and `GET /api/customers/{id}/history` through the
+ * local host, on 30 daily snapshots of 10,000 customers written by the real store into Azurite
+ * running in its own process (so the storage and the code measured do not share a CPU queue).
+ */
+const CUSTOMERS = 10_000;
+const SNAPSHOTS = 30;
+const REQUESTS = 200;
+const CONCURRENCY = 8;
+const targets = { customersPageP95Ms: 150, historyP95Ms: 50 };
+
+export async function benchQueryApi(): Promise<BenchRow[]> {
+  const azurite = await startAzuriteCli();
+  const saved = { ...process.env };
+  try {
+    const settings = { TABLES_CONNECTION_STRING: azurite.connectionString, TABLE_PREFIX: 'bench', API_TOKEN_SECRET: 'bench' };
+    Object.assign(process.env, settings);
+    const seedStarted = Date.now();
+    const tenants = await seed(settings);
+    console.log(`queryApi bench: seeded ${SNAPSHOTS} snapshots of ${CUSTOMERS.toLocaleString('en-US')} customers in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
+
+    const host = await createLocalHost({ functions: loadRegisteredFunctions(), port: 0, scheduleTimers: false, env: process.env, log: () => undefined });
+    try {
+      const get = async (path: string): Promise<unknown> => {
+        const response = await fetch(`${host.url}/api/${path}`, { headers: { 'x-functions-key': host.functionKey } });
+        if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}: ${await response.text()}`);
+        return response.json();
+      };
+      const page = (await get('customers?top=100')) as { items: unknown[] };
+      const history = (await get(`customers/${tenants[0]}/history`)) as { items: unknown[] };
+      if (page.items.length !== 100 || history.items.length !== SNAPSHOTS) throw new Error(`Unexpected answers: ${page.items.length} customers, ${history.items.length} history points`);
+
+      const pageTimes = await measure(() => get('customers?top=100'));
+      let next = 0;
+      const historyTimes = await measure(() => get(`customers/${tenants[(next += 7919) % tenants.length]}/history`));
+      return [
+        ...rows('GET /api/customers first page of 100', pageTimes, targets.customersPageP95Ms),
+        ...rows("GET /api/customers/{id}/history (30 points)", historyTimes, targets.historyP95Ms),
+      ];
+    } finally {
+      await host.close();
+    }
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+    await azurite.close();
+  }
+}
+
+function rows(measure: string, times: number[], p95TargetMs: number): BenchRow[] {
+  const p50 = percentile(times, 50);
+  const p95 = percentile(times, 95);
+  const detail = `(${REQUESTS} requests, ${CONCURRENCY} at once, 10,000 customers x 30 snapshots)`;
+  return [
+    { measure: `${measure} p50 ${detail}`, value: `${p50.toFixed(1)} ms`, target: '(for reference)', met: true },
+    { measure: `${measure} p95 ${detail}`, value: `${p95.toFixed(1)} ms`, target: `< ${p95TargetMs} ms`, met: p95 < p95TargetMs },
+  ];
+}
+
+/** Latency of each of REQUESTS calls, CONCURRENCY in flight at a time, after a short warm-up. */
+async function measure(request: () => Promise<unknown>): Promise<number[]> {
+  for (let warm = 0; warm < CONCURRENCY; warm += 1) await request();
+  const times: number[] = [];
+  let issued = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (issued < REQUESTS) {
+        issued += 1;
+        const started = performance.now();
+        await request();
+        times.push(performance.now() - started);
+      }
+    }),
+  );
+  return times;
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+function tenantId(index: number): string {
+  const hex = (index * 2654435761 + 0x9e3779b9).toString(16).padStart(12, '0').slice(-12);
+  return `0000${index.toString(16).padStart(4, '0')}-b0b0-4000-8000-${hex}`;
+}
+
+function insight(index: number, day: number): CustomerMfaInsight {
+  const enabled = (index + day) % 9 !== 0;
+  return {
+    tenantId: tenantId(index),
+    compliantAdminsCount: (index * 7 + day) % 11 === 0 ? 0 : 1 + (index % 5),
+    compliantNonAdminsCount: 10 + ((index * 13 + day) % 90),
+    totalUsersCount: 120 + (index % 400),
+    securityDefaultsStatus: enabled && index % 2 === 0 ? 'enabled' : 'disabled',
+    mfaConditionalAccessPolicyStatus: enabled && index % 2 === 1 ? 'enabled' : 'disabled',
+    legacyPerUserMfaStatus: 'disabled',
+  };
+}
+
+/** 30 daily runs through the real store, a few at a time; returns the tenant ids. */
+async function seed(settings: Record<string, string>): Promise<string[]> {
+  const tables = new Tables(readConfig(settings, ['storage']).storage, () => {
+    throw new Error('The bench uses a connection string');
+  });
+  const store = new TableSnapshotStore(tables, { maxTransactionsInFlight: 16 });
+  const today = Date.UTC(2026, 0, 31, 5, 15);
+  const days = Array.from({ length: SNAPSHOTS }, (_, day) => day);
+  const runsAtOnce = 5;
+  const started = Date.now();
+  for (let first = 0; first < days.length; first += runsAtOnce) {
+    if (first > 0) console.log(`queryApi bench: ${first}/${SNAPSHOTS} snapshots seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await Promise.all(
+      days.slice(first, first + runsAtOnce).map(async (day) => {
+        const startedAt = new Date(today - (SNAPSHOTS - 1 - day) * 86_400_000);
+        const writer = await store.openRun('partnerSecurity', newRunId(startedAt, `bench${day.toString().padStart(2, '0')}`), startedAt);
+        for (let start = 0; start < CUSTOMERS; start += 500) {
+          await writer.addCustomerInsights(Array.from({ length: Math.min(500, CUSTOMERS - start) }, (_, offset) => insight(start + offset, day)));
+        }
+        await writer.complete({ customers: CUSTOMERS });
+      }),
+    );
+  }
+  return Array.from({ length: CUSTOMERS }, (_, index) => tenantId(index));
+}
+
+interface AzuriteCli {
+  connectionString: string;
+  close(): Promise<void>;
+}
+
+/** Azurite's own CLI in a child process, in memory, on a free port. */
+async function startAzuriteCli(): Promise<AzuriteCli> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+  const workDir = mkdtempSync(join(tmpdir(), 'query-bench-azurite-'));
+  const child = spawn(
+    process.execPath,
+    [require.resolve('azurite/dist/src/table/main.js'), '--inMemoryPersistence', '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--tableHost', '127.0.0.1', '--tablePort', String(port)],
+    { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Azurite did not start: ${output}`)), 20_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes('successfully started')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`Azurite exited: ${output}`));
+    });
+  });
+  child.stdout.resume();
+  child.stderr.resume();
+  const endpoint = `http://127.0.0.1:${port}/devstoreaccount1`;
+  return {
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=${endpoint};`,
+    close: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGINT');
+        const forced = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(forced);
+      }
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+if (require.main === module) {
+  benchQueryApi().then(
+    (benchRows) => {
+      for (const row of benchRows) console.log(`${row.measure}: ${row.value} (target ${row.target}) ${row.met ? 'met' : 'NOT MET'}`);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}
