@@ -80,7 +80,8 @@ describe('fillMissingSchedules', () => {
 
   test('when real endpoints are used, then only documented defaults are filled in', () => {
     const env: NodeJS.ProcessEnv = {};
-    expect(fillMissingSchedules(functions, env, false)).toEqual({ SCHEDULE_PARTNER_SECURITY: '0 15 5 * * *' });
-    expect(env.SCHEDULE_PRUNE_SNAPSHOTS).toBeUndefined();
+    const undocumented = [timer('collectPartnerSecurity', '%SCHEDULE_PARTNER_SECURITY%'), timer('other', '%SCHEDULE_UNDOCUMENTED%'), timer('fixed', '0 0 1 * * *')];
+    expect(fillMissingSchedules(undocumented, env, false)).toEqual({ SCHEDULE_PARTNER_SECURITY: '0 15 5 * * *' });
+    expect(env.SCHEDULE_UNDOCUMENTED).toBeUndefined();
   });
 });
