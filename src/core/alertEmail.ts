@@ -91,7 +91,7 @@ export function describeRegression(finding: Finding): string {
     case 'nonMfaSignIn':
       return `Partner user ${finding.subject.id} made a request without MFA at ${finding.key.split('/').pop()} UTC`;
     case 'sourceUnavailable':
-      return `The monitor cannot see ${sourceNames[finding.subject.id] ?? finding.subject.id}: ${to} runs in a row failed`;
+      return `The monitor cannot see ${sourceNames[finding.subject.id] ?? finding.subject.id}: ${to} runs in a row failed${finding.detail ? ` (last error: ${finding.detail})` : ''}`;
     case 'scoreFell':
       return `Partner security score fell from ${from} to ${to}`;
     default:

@@ -34,6 +34,8 @@ export interface DetectionInput {
   findings: ReadonlyMap<string, Finding>;
   /** Failed runs since the last complete one, per source. */
   consecutiveFailures: Partial<Record<SnapshotSource, number>>;
+  /** The newest failed run's error of each source, for the "cannot see" alert (codes and messages carry no secrets). */
+  lastErrors?: Partial<Record<SnapshotSource, string>>;
   thresholds: Thresholds;
   now: string;
 }
@@ -59,6 +61,7 @@ interface Observation {
   after: MeasureValue;
   rule: Rule;
   event?: boolean;
+  detail?: string | null;
 }
 
 function whenNumbers(test: (before: number, after: number) => boolean): (before: MeasureValue, after: MeasureValue) => boolean {
@@ -247,6 +250,7 @@ function sourceObservations(input: DetectionInput): Observation[] {
     before: 0,
     after: failures >= input.thresholds.sourceFailuresBeforeAlert ? failures : failures === 0 ? 0 : null,
     rule: presentWhileTrue,
+    detail: input.lastErrors?.[source as SnapshotSource] ?? null,
   }));
 }
 
@@ -316,6 +320,7 @@ function evaluate(observation: Observation, existing: Finding | undefined, now: 
     openedAt: now,
     resolvedAt: null,
     event: observation.event ?? false,
+    ...(observation.detail ? { detail: observation.detail } : {}),
   };
   return { finding, transition: existing ? 'reopened' : 'opened' };
 }

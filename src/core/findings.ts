@@ -46,6 +46,8 @@ export interface Finding {
   resolvedAt: string | null;
   /** Sightings (one-off events) close quietly when they leave the API's window; nothing is announced then. */
   event: boolean;
+  /** What the service said, where it helps an admin act (the last error of a source that cannot be read). */
+  detail?: string | null;
 }
 
 export interface FindingTransition {

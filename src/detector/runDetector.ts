@@ -75,10 +75,13 @@ async function detect(dependencies: DetectorDependencies): Promise<FindingTransi
   const previous: ComplianceSnapshot = {};
   const current: ComplianceSnapshot = {};
   const consecutiveFailures: Partial<Record<SnapshotSource, number>> = {};
+  const lastErrors: Partial<Record<SnapshotSource, string>> = {};
   const lastSeen = { ...state.lastSeen };
   for (const source of snapshotSources) {
     const recent = await snapshots.listRuns(source, { top: settings.thresholds.sourceFailuresBeforeAlert + 1 });
     consecutiveFailures[source] = countFailures(recent, now);
+    const failed = recent.find((run) => run.status === 'failed');
+    if (failed?.errorCode) lastErrors[source] = `${failed.errorCode}: ${failed.errorMessage ?? ''}`.slice(0, 300);
     const latest = recent.find((run) => run.status === 'complete') ?? (await snapshots.latestCompleteRun(source));
     if (!latest || latest.runId === state.lastSeen[source]) continue;
     await load(snapshots, source, latest.runId, current);
@@ -87,7 +90,7 @@ async function detect(dependencies: DetectorDependencies): Promise<FindingTransi
     lastSeen[source] = latest.runId;
   }
   const stored = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
-  const result = detectRegressions({ previous, current, findings: stored, consecutiveFailures, thresholds: settings.thresholds, now: now.toISOString() });
+  const result = detectRegressions({ previous, current, findings: stored, consecutiveFailures, lastErrors, thresholds: settings.thresholds, now: now.toISOString() });
   const transitionsByKey = new Map(result.transitions.map((transition) => [transition.finding.key, transition.change]));
   const changed: StoredFinding[] = result.changed.map((finding) => {
     const before = stored.get(finding.key);

@@ -205,4 +205,9 @@ describe('detectRegressions: principals, registrations, sources', () => {
     expect(detect({}, {}, blind.changed, { consecutiveFailures: { nonMfaPrincipals: 4 } }).transitions).toEqual([]);
     expect(resolved(detect({}, {}, blind.changed, { consecutiveFailures: { nonMfaPrincipals: 0 } }))).toEqual(['source/nonMfaPrincipals/unavailable']);
   });
+
+  it('when the failing source has a last error, then the finding carries it so the alert can say what to do', () => {
+    const blind = detect({}, {}, [], { consecutiveFailures: { nonMfaPrincipals: 3 }, lastErrors: { nonMfaPrincipals: 'ConsentRequired: run npm run consent' } });
+    expect(blind.transitions[0]?.finding.detail).toBe('ConsentRequired: run npm run consent');
+  });
 });

@@ -17,6 +17,7 @@ describe('function registrations', () => {
         { name: 'collectNonMfaPrincipals', trigger: { type: 'timer', schedule: '%SCHEDULE_NON_MFA_PRINCIPALS%', runOnStartup: false } },
         { name: 'collectRegistrationCounts', trigger: { type: 'timer', schedule: '%SCHEDULE_REGISTRATION_COUNTS%', runOnStartup: false } },
         { name: 'detectRegressions', trigger: { type: 'timer', schedule: '%SCHEDULE_DETECT_REGRESSIONS%', runOnStartup: false } },
+        { name: 'pruneSnapshots', trigger: { type: 'timer', schedule: '%SCHEDULE_PRUNE_SNAPSHOTS%', runOnStartup: false } },
       ]),
     );
   });

@@ -200,7 +200,8 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
       await detect(settings);
       expect(inboxSince(before)).toHaveLength(attempt < 3 ? 0 : 1);
     }
-    expect(inboxSince(before)[0]?.subject).toContain('The monitor cannot see non-MFA partner sign-ins (Partner Center): 3 runs in a row failed');
+    expect(inboxSince(before)[0]?.subject).toContain('The monitor cannot see non-MFA partner sign-ins (Partner Center): 3 runs in a row failed (last error: ServiceUnavailable: Partner Center GET /partnercenter/v1/nonMfaCompliantPartnerPrincipals answered 500');
+    expect(inboxSince(before)[0]?.plainText).toContain('answered 500');
     cloud.sim.clearFaults();
     await cloud.run('collectNonMfaPrincipals', settings);
     await detect(settings);
