@@ -59,30 +59,31 @@ async function main(): Promise<void> {
   console.error(`bench: collectPartnerSecurity at ${grownCustomers} customers...`);
   const growth = await benchCollectorGrowth(growthBaseline, customers, grownCustomers, graphPageSize);
   issue2.push(...growth.rows, ...entryRows);
-  notes.push(...growth.notes);
+  notes.push(...growth.notes, `machine at end: ${machine()}`, `time: ${seconds(performance.now() - started)}`);
 
-  console.error('bench: query API...');
-  let queryApiRows: BenchRow[] = [];
-  try {
-    const queryApi = await optionalQueryApiRows();
-    queryApiRows = queryApi.rows;
-    notes.push(queryApi.note);
-  } catch (error) {
-    notes.push(`query API: its bench failed, no rows: ${toError(error).message}`);
-  }
-
-  notes.push(`machine at end: ${machine()}`, `total bench time ${seconds(performance.now() - started)}`);
   console.log(`\nIssue 2: collectors (simulator: ${customers.toLocaleString('en-US')} customers, ${pageLatencyMs} ms per page), storage, peak memory, entry load`);
   printBenchTable(issue2);
   console.log(`\nIssue 3: regression detection`);
   printBenchTable(issue3);
-  if (queryApiRows.length > 0) {
-    console.log('\nQuery API');
-    printBenchTable(queryApiRows);
-  }
   console.log('\nNotes');
   for (const note of notes) console.log(`- ${note}`);
+
+  // Printed last and on its own, so the figures above stand whatever happens to it.
+  console.error('bench: query API...');
+  const queryApiStarted = performance.now();
+  try {
+    const queryApi = await optionalQueryApiRows();
+    if (queryApi.rows.length > 0) {
+      console.log('\nQuery API');
+      printBenchTable(queryApi.rows);
+    }
+    console.log(`- ${queryApi.note} (${seconds(performance.now() - queryApiStarted)})`);
+  } catch (error) {
+    console.log(`- query API: its bench failed, no rows: ${toError(error).message}`);
+  }
 }
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 main().catch((error: unknown) => {
   console.error(error);

@@ -3,13 +3,15 @@
  * so the storage under measurement never shares an event loop with the code being measured.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface AzuriteProcess {
   tablesConnectionString: string;
+  /** CPU time Azurite has used so far (Linux /proc), or null where that cannot be read. */
+  cpuMs(): number | null;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,17 @@ async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** utime + stime of a process, in clock ticks of 10 ms (USER_HZ is 100 on Linux). */
+function processCpuMs(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function startAzuriteProcess(): Promise<AzuriteProcess> {
@@ -59,9 +72,13 @@ export async function startAzuriteProcess(): Promise<AzuriteProcess> {
   });
   child.stdout.resume();
   child.stderr.resume();
+  // Never outlive the bench, even when it is interrupted.
+  const orphaned = (): void => void child.kill('SIGKILL');
+  process.once('exit', orphaned);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const endpoint = `http://${HOST}:${port}/${ACCOUNT_NAME}`;
   return {
+    cpuMs: () => processCpuMs(child.pid),
     tablesConnectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT_NAME};AccountKey=${ACCOUNT_KEY};TableEndpoint=${endpoint};`,
     close: async () => {
       if (child.exitCode === null && child.signalCode === null) {
@@ -71,6 +88,7 @@ export async function startAzuriteProcess(): Promise<AzuriteProcess> {
         await exited;
         clearTimeout(forced);
       }
+      process.off('exit', orphaned);
       rmSync(location, { recursive: true, force: true });
     },
   };

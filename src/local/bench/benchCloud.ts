@@ -10,6 +10,8 @@ export interface BenchCloud {
   sim: Simulator;
   /** App settings pointing at this cloud, with the given table prefix. */
   settings(tablePrefix: string): Record<string, string>;
+  /** CPU time used so far by Azurite (null where unreadable) and by this process, where the simulator serves. */
+  cpuMs(): { azurite: number | null; simulator: number };
   close(): Promise<void>;
 }
 
@@ -24,6 +26,10 @@ export async function startBenchCloud(options: SimulatorOptions): Promise<BenchC
       ALERT_FROM: 'DoNotReply@monitor.example',
       ALERT_TO: 'admins@partner.example',
     }),
+    cpuMs: () => {
+      const own = process.cpuUsage();
+      return { azurite: azurite.cpuMs(), simulator: (own.user + own.system) / 1000 };
+    },
     close: async () => {
       await Promise.all([sim.close(), azurite.close()]);
     },

@@ -4,7 +4,8 @@
  * every run starts from empty tables; the simulator's request log counts the pages served.
  * At 10,000 customers and 10,000 principals each collector runs three times: wall time and
  * peak RSS are the medians (the range is printed below the table). The floor is the one
- * sequential nextLink chain: its pages x 50 ms. RSS growth runs once at 50,000 customers on a
+ * sequential nextLink chain: its pages x 50 ms. Diagnostics below the table: the chain read alone
+ * (storing nothing), and the CPU each process used during each run. RSS growth runs once at 50,000 customers on a
  * fresh simulator and Azurite, and is compared with the 10,000-customer median.
  */
 import type { BenchRow } from './benchRow';
@@ -27,6 +28,9 @@ export interface CollectorRun extends CollectorMeasurement {
   requests: number;
   /** Of those, pages of the long sequential chain (customerInsights or principals). */
   chainPages: number;
+  /** CPU used during the run by Azurite (null where unreadable) and by the simulator's process. */
+  azuriteCpuMs: number | null;
+  simulatorCpuMs: number;
 }
 
 export interface BenchSection {
@@ -36,13 +40,39 @@ export interface BenchSection {
 
 let prefixes = 0;
 
-export async function measureCollector(cloud: BenchCloud, collector: CollectorName, tablePrefix = `bench${collector === 'collectPartnerSecurity' ? 'ps' : 'nm'}${++prefixes}`): Promise<CollectorRun> {
+export async function measureCollector(
+  cloud: BenchCloud,
+  collector: CollectorName,
+  options: { tablePrefix?: string; pagesOnly?: boolean } = {},
+): Promise<CollectorRun> {
+  const tablePrefix = options.tablePrefix ?? `bench${collector === 'collectPartnerSecurity' ? 'ps' : 'nm'}${++prefixes}`;
   cloud.sim.clearRequestLog();
-  const measurement = await runChild<CollectorMeasurement>('collectorProcess', [collector], { env: cloud.settings(tablePrefix) });
+  const before = cloud.cpuMs();
+  const measurement = await runChild<CollectorMeasurement>('collectorProcess', options.pagesOnly === true ? [collector, '--pages-only'] : [collector], { env: cloud.settings(tablePrefix) });
+  const after = cloud.cpuMs();
   const service = collector === 'collectPartnerSecurity' ? 'graph' : 'partnerCenter';
   const chain = collector === 'collectPartnerSecurity' ? 'customerInsights' : 'nonMfaCompliantPartnerPrincipals';
   const served = cloud.sim.requestLog().filter((entry) => entry.service === service && entry.status === 200);
-  return { ...measurement, tablePrefix, requests: served.length, chainPages: served.filter((entry) => entry.path.includes(chain)).length };
+  return {
+    ...measurement,
+    tablePrefix,
+    requests: served.length,
+    chainPages: served.filter((entry) => entry.path.includes(chain)).length,
+    azuriteCpuMs: after.azurite === null || before.azurite === null ? null : after.azurite - before.azurite,
+    simulatorCpuMs: after.simulator - before.simulator,
+  };
+}
+
+function describeCpu(run: CollectorRun): string {
+  const azurite = run.azuriteCpuMs === null ? 'unknown' : seconds(run.azuriteCpuMs);
+  return `CPU: collector ${seconds(run.cpuMs)} (event loop busy ${(run.eventLoopUtilization * 100).toFixed(0)}%), Azurite ${azurite}, simulator ${seconds(run.simulatorCpuMs)}`;
+}
+
+/** The long page chain alone, through the same source, storing nothing: what fetching costs without storage. */
+async function pagesOnlyNote(cloud: BenchCloud, collector: CollectorName): Promise<string> {
+  const run = await measureCollector(cloud, collector, { pagesOnly: true });
+  const floorMs = run.chainPages * pageLatencyMs;
+  return `${collector} page chain alone (no storage): ${seconds(run.wallMs)} = ${(run.wallMs / floorMs).toFixed(2)}x its floor of ${seconds(floorMs)}; ${describeCpu(run)}`;
 }
 
 function describeRange(runs: readonly CollectorRun[], pick: (run: CollectorRun) => number, format: (value: number) => string): string {
@@ -62,7 +92,7 @@ function collectorRows(label: string, runs: readonly CollectorRun[], expectedPag
   for (const run of runs) {
     notes.push(
       `${name} ${run.tablePrefix}: wall ${seconds(run.wallMs)}, first page at ${seconds(run.firstPageMs)}, last page at ${seconds(run.lastPageMs)}, ` +
-        `storage after the last page ${seconds(run.wallMs - run.lastPageMs)}, ${count(run.counts.entitiesWritten ?? 0)} entities, peak RSS ${megabytes(run.maxRssBytes)}`,
+        `storage after the last page ${seconds(run.wallMs - run.lastPageMs)}, ${count(run.counts.entitiesWritten ?? 0)} entities, peak RSS ${megabytes(run.maxRssBytes)}; ${describeCpu(run)}`,
     );
   }
   notes.push(`${name}: wall ${describeRange(runs, (run) => run.wallMs, seconds)}, peak RSS ${describeRange(runs, (run) => run.maxRssBytes, megabytes)} over ${runs.length} runs`);
@@ -101,6 +131,7 @@ export async function benchCollectorsAt10k(cloud: BenchCloud, customers: number,
   const principals: CollectorRun[] = [];
   for (let run = 0; run < runsPerCollector; run += 1) partnerSecurity.push(await measureCollector(cloud, 'collectPartnerSecurity'));
   for (let run = 0; run < runsPerCollector; run += 1) principals.push(await measureCollector(cloud, 'collectNonMfaPrincipals'));
+  notes.push(await pagesOnlyNote(cloud, 'collectPartnerSecurity'), await pagesOnlyNote(cloud, 'collectNonMfaPrincipals'));
   const principalCount = cloud.sim.expected().nonMfaPrincipals.length;
   const rows = [
     ...collectorRows(`${count(customers)} customers`, partnerSecurity, Math.ceil(customers / graphPageSize), notes),
@@ -120,7 +151,7 @@ export async function benchCollectorGrowth(baseline: readonly CollectorRun[], ba
     const notes = [
       `collectPartnerSecurity at ${count(customers)} customers: wall ${seconds(run.wallMs)} (${(run.wallMs / floorMs).toFixed(2)}x its floor of ${seconds(floorMs)}), ` +
         `${run.chainPages} pages, ${count(run.counts.entitiesWritten ?? 0)} entities (${count(perSecond(run.counts.entitiesWritten ?? 0, run.wallMs))}/s), ` +
-        `storage after the last page ${seconds(run.wallMs - run.lastPageMs)}, peak RSS ${megabytes(run.maxRssBytes)}`,
+        `storage after the last page ${seconds(run.wallMs - run.lastPageMs)}, peak RSS ${megabytes(run.maxRssBytes)}; ${describeCpu(run)}`,
     ];
     return {
       notes,

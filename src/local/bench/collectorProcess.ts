@@ -1,10 +1,11 @@
 /*
  * Child process of `npm run bench`: one collector run, alone in its process.
- * Usage: node collectorProcess.js collectPartnerSecurity|collectNonMfaPrincipals, with the app
- * settings in the environment. Builds the real adapters through the composition root, then
+ * Usage: node collectorProcess.js collectPartnerSecurity|collectNonMfaPrincipals [--pages-only],
+ * with the app settings in the environment. Builds the real adapters through the composition root, then
  * times the collector call itself (token, table creation, every page, every write, the ledger).
  * The source is wrapped only to timestamp each page as it reaches the collector, which tells
- * how long storage ran on after the last page. Prints one JSON line; the peak RSS is this
+ * how long storage ran on after the last page. --pages-only reads the long page chain through
+ * the same source and stores nothing: what the chain costs without storage. Prints one JSON line; the peak RSS is this
  * process's own, read from process.resourceUsage().maxRSS at the end.
  */
 import { collectNonMfaPrincipals } from '../../collectors/collectNonMfaPrincipals';
@@ -21,6 +22,9 @@ export interface CollectorMeasurement {
   lastPageMs: number;
   pages: number;
   counts: SnapshotRunCounts;
+  /** CPU time of this process during the run, and the share of the run its event loop was busy. */
+  cpuMs: number;
+  eventLoopUtilization: number;
   maxRssBytes: number;
 }
 
@@ -35,13 +39,26 @@ function timed<T>(pages: AsyncIterable<T>, arrivals: number[], start: () => numb
   };
 }
 
-async function main(collector: string | undefined): Promise<void> {
+async function drain<T extends readonly unknown[]>(pages: AsyncIterable<T>): Promise<SnapshotRunCounts> {
+  let items = 0;
+  for await (const page of pages) items += page.length;
+  return { items };
+}
+
+async function main(collector: string | undefined, pagesOnly: boolean): Promise<void> {
   const errors: string[] = [];
   const log: Logger = { info: () => undefined, warn: (message) => errors.push(message), error: (message) => errors.push(message) };
   const arrivals: number[] = [];
   let startedAt = 0;
   const since = (): number => startedAt;
   let counts: SnapshotRunCounts;
+  let cpuAtStart = process.cpuUsage();
+  let loopAtStart = performance.eventLoopUtilization();
+  const start = (): void => {
+    cpuAtStart = process.cpuUsage();
+    loopAtStart = performance.eventLoopUtilization();
+    startedAt = performance.now();
+  };
   if (collector === 'collectPartnerSecurity') {
     const dependencies = await partnerSecurityCollector(log, process.env);
     const source = dependencies.partnerSecurity;
@@ -51,18 +68,20 @@ async function main(collector: string | undefined): Promise<void> {
       scoreHistory: source.scoreHistory.bind(source),
       customerInsights: (options?: Parameters<typeof source.customerInsights>[0]) => timed(source.customerInsights(options), arrivals, since),
     };
-    startedAt = performance.now();
-    counts = (await collectPartnerSecurity({ ...dependencies, partnerSecurity })).counts;
+    start();
+    counts = pagesOnly ? await drain(partnerSecurity.customerInsights()) : (await collectPartnerSecurity({ ...dependencies, partnerSecurity })).counts;
   } else if (collector === 'collectNonMfaPrincipals') {
     const dependencies = await nonMfaPrincipalCollector(log, process.env);
     const source = dependencies.nonMfaPrincipals;
     const nonMfaPrincipals = { principals: (options?: Parameters<typeof source.principals>[0]) => timed(source.principals(options), arrivals, since) };
-    startedAt = performance.now();
-    counts = (await collectNonMfaPrincipals({ ...dependencies, nonMfaPrincipals })).counts;
+    start();
+    counts = pagesOnly ? await drain(nonMfaPrincipals.principals()) : (await collectNonMfaPrincipals({ ...dependencies, nonMfaPrincipals })).counts;
   } else {
     throw new Error(`usage: collectorProcess collectPartnerSecurity|collectNonMfaPrincipals (got ${collector})`);
   }
   const wallMs = performance.now() - startedAt;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const loop = performance.eventLoopUtilization(loopAtStart);
   const measurement: CollectorMeasurement = {
     collector,
     wallMs,
@@ -70,13 +89,15 @@ async function main(collector: string | undefined): Promise<void> {
     lastPageMs: arrivals[arrivals.length - 1] ?? NaN,
     pages: arrivals.length,
     counts,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    eventLoopUtilization: loop.utilization,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
   };
   if (errors.length > 0) console.error(errors.join('\n'));
   console.log(JSON.stringify(measurement));
 }
 
-main(process.argv[2]).catch((error: unknown) => {
+main(process.argv[2], process.argv[3] === '--pages-only').catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

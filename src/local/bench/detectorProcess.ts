@@ -3,7 +3,8 @@
  * real adapters from the composition root (Table Storage on Azurite, ACS on the simulator).
  * Usage: node detectorProcess.js run|compare, with the app settings in the environment.
  * - run: times runDetector end to end (lease, read both snapshots, compare, store findings,
- *   compose and send the email, release); peak RSS from process.resourceUsage().maxRSS.
+ *   compose and send the email, release); peak RSS from process.resourceUsage().maxRSS. The
+ *   adapters are wrapped only to add up the time spent in each of their methods.
  * - compare: reads what the detector would compare next (the latest complete partnerSecurity
  *   run and the one it last saw, with the stored findings), then times detectRegressions
  *   alone: its first call in this fresh process (what a detector run pays), then the median
@@ -17,6 +18,8 @@ import { runDetector, type DetectorOutcome } from '../../detector/runDetector';
 export interface DetectorRunMeasurement {
   wallMs: number;
   outcome: DetectorOutcome;
+  /** Milliseconds spent awaiting each adapter method, e.g. `snapshots.customersOfRun` (concurrent calls add up). */
+  adapterMs: Record<string, number>;
   maxRssBytes: number;
 }
 
@@ -61,12 +64,37 @@ async function compare(log: Logger): Promise<ComparisonMeasurement> {
   };
 }
 
+function timedAdapter<T extends object>(name: string, adapter: T, adapterMs: Record<string, number>): T {
+  return new Proxy(adapter, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const started = performance.now();
+        try {
+          return await (value as (...parameters: unknown[]) => Promise<unknown>).apply(target, args);
+        } finally {
+          const key = `${name}.${String(property)}`;
+          adapterMs[key] = (adapterMs[key] ?? 0) + performance.now() - started;
+        }
+      };
+    },
+  });
+}
+
 async function run(log: Logger): Promise<DetectorRunMeasurement> {
   const dependencies = await regressionDetector(log, process.env);
+  const adapterMs: Record<string, number> = {};
+  const timed = {
+    ...dependencies,
+    snapshots: timedAdapter('snapshots', dependencies.snapshots, adapterMs),
+    store: timedAdapter('store', dependencies.store, adapterMs),
+    sender: timedAdapter('sender', dependencies.sender, adapterMs),
+  };
   const started = performance.now();
-  const outcome = await runDetector(dependencies);
+  const outcome = await runDetector(timed);
   const wallMs = performance.now() - started;
-  return { wallMs, outcome, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+  return { wallMs, outcome, adapterMs, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
 }
 
 async function main(mode: string | undefined): Promise<void> {

@@ -12,12 +12,16 @@ export interface ChildOptions {
   /** Replaces the environment entirely (a process that must see no settings at all). */
   bareEnv?: Record<string, string>;
   timeoutMs?: number;
+  /** Node options of the child, e.g. ['--cpu-prof'] to profile one measurement. */
+  execArgv?: readonly string[];
 }
 
 export async function runChild<T>(moduleName: string, args: readonly string[], options: ChildOptions = {}): Promise<T> {
   const script = join(__dirname, `${moduleName}.js`);
   const env = options.bareEnv ?? { ...process.env, ...options.env };
-  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const orphaned = (): void => void child.kill('SIGKILL');
+  process.once('exit', orphaned);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -31,6 +35,7 @@ export async function runChild<T>(moduleName: string, args: readonly string[], o
     child.once('error', reject);
     child.once('close', (exitCode) => {
       clearTimeout(timer);
+      process.off('exit', orphaned);
       resolve(exitCode);
     });
   });
