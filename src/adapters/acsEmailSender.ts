@@ -54,7 +54,7 @@ export class AcsEmailSender implements EmailSender {
         },
         {
           operationId,
-          updateIntervalInMs: 1000,
+          updateIntervalInMs: 250,
           abortSignal,
           requestOptions: { customHeaders: { 'Repeatability-Request-Id': randomUUID(), 'Repeatability-First-Sent': new Date().toUTCString() } },
         },

@@ -151,9 +151,8 @@ function customerObservations(before: readonly CustomerMfaInsight[] | undefined,
   for (const customer of after) {
     const old = previous.get(customer.tenantId);
     const subject: FindingSubject = { type: 'customer', id: customer.tenantId };
-    const base = { subject };
     observations.push({
-      ...base,
+      subject,
       key: `customer/${customer.tenantId}/compliantAdminsCount`,
       kind: 'customerCompliantAdminsFell',
       severity: 'warning',
@@ -165,7 +164,7 @@ function customerObservations(before: readonly CustomerMfaInsight[] | undefined,
     const noneLeft = enabledPolicyCount(customer) === 0;
     for (const policy of customerPolicies) {
       observations.push({
-        ...base,
+        subject,
         key: `customer/${customer.tenantId}/${policy}`,
         kind: 'customerPolicyDisabled',
         severity: noneLeft ? 'critical' : 'warning',
@@ -176,7 +175,7 @@ function customerObservations(before: readonly CustomerMfaInsight[] | undefined,
       });
     }
     observations.push({
-      ...base,
+      subject,
       key: `customer/${customer.tenantId}/compliantNonAdminShare`,
       kind: 'customerNonAdminShareFell',
       severity: 'warning',
@@ -188,7 +187,7 @@ function customerObservations(before: readonly CustomerMfaInsight[] | undefined,
     // A customer first seen now, with every MFA policy known to be off. On the detector's very
     // first look every customer is "new": that run only sets the baseline.
     observations.push({
-      ...base,
+      subject,
       key: `customer/${customer.tenantId}/newWithoutMfa`,
       kind: 'newCustomerWithoutMfa',
       severity: 'critical',

@@ -57,10 +57,14 @@ export async function runDetector(dependencies: DetectorDependencies): Promise<D
     return { skipped: true, transitions: 0, composedMessageId: null, sentMessageId: null, openFindings: 0 };
   }
   try {
-    const transitions = await detect(dependencies);
-    const composedMessageId = await compose(dependencies);
-    const sentMessageId = await deliver(dependencies);
-    const openFindings = (await store.readFindings()).filter((finding) => finding.state === 'open' && !finding.event).length;
+    // Findings are read once and kept current in memory: under the lease no one else writes them.
+    const findings = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
+    for (const message of await store.unsentMessages()) {
+      if (message.status === 'composing') await finishComposing(dependencies, message, findings);
+    }
+    const { transitions, composedMessageId } = await detectAndCompose(dependencies, findings);
+    const sentMessageId = await deliver(dependencies, findings);
+    const openFindings = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event).length;
     log.info(`detectRegressions: ${transitions.length} new transitions, ${openFindings} open findings${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
     return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings };
   } finally {
@@ -68,7 +72,12 @@ export async function runDetector(dependencies: DetectorDependencies): Promise<D
   }
 }
 
-async function detect(dependencies: DetectorDependencies): Promise<FindingTransition[]> {
+/**
+ * Detects, and when no earlier email is waiting (or a reminder is due) composes the next one
+ * in the same pass: its findings are written once, already claimed by the message. While an
+ * email waits, transitions are stored as pending and go into the next message.
+ */
+async function detectAndCompose(dependencies: DetectorDependencies, findings: Map<string, StoredFinding>): Promise<{ transitions: FindingTransition[]; composedMessageId: string | null }> {
   const { snapshots, store, clock, settings } = dependencies;
   const now = clock.now();
   const state = await store.readState();
@@ -77,23 +86,23 @@ async function detect(dependencies: DetectorDependencies): Promise<FindingTransi
   const consecutiveFailures: Partial<Record<SnapshotSource, number>> = {};
   const lastErrors: Partial<Record<SnapshotSource, string>> = {};
   const lastSeen = { ...state.lastSeen };
-  for (const source of snapshotSources) {
-    const recent = await snapshots.listRuns(source, { top: settings.thresholds.sourceFailuresBeforeAlert + 1 });
-    consecutiveFailures[source] = countFailures(recent, now);
-    const failed = recent.find((run) => run.status === 'failed');
-    if (failed?.errorCode) lastErrors[source] = `${failed.errorCode}: ${failed.errorMessage ?? ''}`.slice(0, 300);
-    const latest = recent.find((run) => run.status === 'complete') ?? (await snapshots.latestCompleteRun(source));
-    if (!latest || latest.runId === state.lastSeen[source]) continue;
-    await load(snapshots, source, latest.runId, current);
-    const seen = state.lastSeen[source];
-    if (seen !== undefined) await load(snapshots, source, seen, previous);
-    lastSeen[source] = latest.runId;
-  }
-  const stored = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
-  const result = detectRegressions({ previous, current, findings: stored, consecutiveFailures, lastErrors, thresholds: settings.thresholds, now: now.toISOString() });
+  await Promise.all(
+    snapshotSources.map(async (source) => {
+      const recent = await snapshots.listRuns(source, { top: settings.thresholds.sourceFailuresBeforeAlert + 1 });
+      consecutiveFailures[source] = countFailures(recent, now);
+      const failed = recent.find((run) => run.status === 'failed');
+      if (failed?.errorCode) lastErrors[source] = `${failed.errorCode}: ${failed.errorMessage ?? ''}`.slice(0, 300);
+      const latest = recent.find((run) => run.status === 'complete') ?? (await snapshots.latestCompleteRun(source));
+      if (!latest || latest.runId === state.lastSeen[source]) return;
+      const seen = state.lastSeen[source];
+      await Promise.all([load(snapshots, source, latest.runId, current), seen === undefined ? null : load(snapshots, source, seen, previous)]);
+      lastSeen[source] = latest.runId;
+    }),
+  );
+  const result = detectRegressions({ previous, current, findings, consecutiveFailures, lastErrors, thresholds: settings.thresholds, now: now.toISOString() });
   const transitionsByKey = new Map(result.transitions.map((transition) => [transition.finding.key, transition.change]));
-  const changed: StoredFinding[] = result.changed.map((finding) => {
-    const before = stored.get(finding.key);
+  const updated: StoredFinding[] = result.changed.map((finding) => {
+    const before = findings.get(finding.key);
     return {
       ...finding,
       // The latest transition is the one to announce; quiet closes keep what was pending.
@@ -102,11 +111,48 @@ async function detect(dependencies: DetectorDependencies): Promise<FindingTransi
       announcedChange: before?.announcedChange ?? null,
     };
   });
+  for (const finding of updated) findings.set(finding.key, finding);
+
+  const waiting = (await store.unsentMessages()).length > 0;
+  const pending = [...findings.values()].filter((finding) => finding.pendingChange !== null);
+  const message = waiting ? null : await newMessage(dependencies, state.lastEmailAt, pending.length === 0, findings);
+  const toWrite = new Map(updated.map((finding) => [finding.key, finding]));
+  if (message) for (const finding of pending) toWrite.set(finding.key, claim(finding, message));
   // Findings first, then the pointer: a crash in between re-detects against the same
   // snapshots, and findings already moved produce no second transition.
-  await store.writeFindings(changed);
-  await store.writeState({ ...state, lastSeen });
-  return result.transitions;
+  await store.writeFindings([...toWrite.values()]);
+  for (const finding of toWrite.values()) findings.set(finding.key, finding);
+  await store.writeState({ lastSeen, lastEmailAt: message ? now.toISOString() : state.lastEmailAt });
+  if (message) await markReady(dependencies, message, findings);
+  return { transitions: result.transitions, composedMessageId: message?.messageId ?? null };
+}
+
+function claim(finding: StoredFinding, message: OutboxMessage): StoredFinding {
+  return { ...finding, announcedIn: message.messageId, announcedChange: finding.pendingChange, pendingChange: null };
+}
+
+/** A new message when there is something to say: pending transitions, or a due reminder. */
+async function newMessage(dependencies: DetectorDependencies, lastEmailAt: string | null, reminder: boolean, findings: Map<string, StoredFinding>): Promise<OutboxMessage | null> {
+  const { store, clock, settings } = dependencies;
+  const now = clock.now();
+  if (reminder) {
+    const open = [...findings.values()].some((finding) => finding.state === 'open' && !finding.event);
+    const due = settings.reminderDays > 0 && open && (lastEmailAt === null || now.getTime() - Date.parse(lastEmailAt) >= settings.reminderDays * 86_400_000);
+    if (!due) return null;
+  }
+  return store.createMessage({
+    messageId: messageId(now),
+    operationId: randomUUID(),
+    status: 'composing',
+    createdAt: now.toISOString(),
+    reminder,
+    subject: '',
+    attempts: 0,
+    refusals: 0,
+    firstAttemptAt: null,
+    lastError: null,
+    sentAt: null,
+  });
 }
 
 function countFailures(recentNewestFirst: SnapshotRun[], now: Date): number {
@@ -134,62 +180,37 @@ function messageId(now: Date): string {
   return `${String(now.getTime()).padStart(15, '0')}-${randomBytes(4).toString('hex')}`;
 }
 
-async function compose(dependencies: DetectorDependencies): Promise<string | null> {
-  const { store, clock, settings } = dependencies;
-  const unsent = await store.unsentMessages();
-  const unfinished = unsent.find((message) => message.status === 'composing');
-  if (unfinished) return finishComposing(dependencies, unfinished);
-  if (unsent.length > 0) return null;
-  const findings = await store.readFindings();
-  const pending = findings.filter((finding) => finding.pendingChange !== null);
-  const now = clock.now();
-  const state = await store.readState();
-  const openCount = findings.filter((finding) => finding.state === 'open' && !finding.event).length;
-  const reminderDue =
-    settings.reminderDays > 0 && openCount > 0 && (state.lastEmailAt === null || now.getTime() - Date.parse(state.lastEmailAt) >= settings.reminderDays * 86_400_000);
-  if (pending.length === 0 && !reminderDue) return null;
-  const message = await store.createMessage({
-    messageId: messageId(now),
-    operationId: randomUUID(),
-    status: 'composing',
-    createdAt: now.toISOString(),
-    reminder: pending.length === 0,
-    subject: '',
-    attempts: 0,
-    refusals: 0,
-    firstAttemptAt: null,
-    lastError: null,
-    sentAt: null,
-  });
-  return finishComposing(dependencies, message);
-}
-
-/** Claims every pending transition for the message, then makes it sendable. Safe to repeat. */
-async function finishComposing(dependencies: DetectorDependencies, message: OutboxMessage): Promise<string> {
-  const { store, clock, settings } = dependencies;
-  const findings = await store.readFindings();
-  const claimed = findings
-    .filter((finding) => finding.pendingChange !== null)
-    .map((finding) => ({ ...finding, announcedIn: message.messageId, announcedChange: finding.pendingChange, pendingChange: null }));
+/** Completes a message a crashed run left `composing`: claims what is pending, then makes it sendable. Safe to repeat. */
+async function finishComposing(dependencies: DetectorDependencies, message: OutboxMessage, findings: Map<string, StoredFinding>): Promise<void> {
+  const { store, clock } = dependencies;
+  const claimed = [...findings.values()].filter((finding) => finding.pendingChange !== null).map((finding) => claim(finding, message));
   await store.writeFindings(claimed);
-  const email = render(findings.map((finding) => claimed.find((claim) => claim.key === finding.key) ?? finding), message, settings.publicBaseUrl);
-  const ready = await store.updateMessage({ ...message, status: 'ready', subject: email.subject });
-  if (ready === null) throw new Error(`Outbox message ${message.messageId} changed while it was being composed`);
+  for (const finding of claimed) findings.set(finding.key, finding);
   const state = await store.readState();
   await store.writeState({ ...state, lastEmailAt: clock.now().toISOString() });
-  return message.messageId;
+  await markReady(dependencies, message, findings);
 }
 
-function render(findings: readonly StoredFinding[], message: OutboxMessage, publicBaseUrl: string | null) {
-  const announced = findings.filter((finding) => finding.announcedIn === message.messageId);
+async function markReady(dependencies: DetectorDependencies, message: OutboxMessage, findings: Map<string, StoredFinding>): Promise<void> {
+  const email = render(findings, message, dependencies.settings.publicBaseUrl);
+  const announced = [...findings.values()].some((finding) => finding.announcedIn === message.messageId);
+  // A message whose run crashed before it claimed anything has nothing to say.
+  const status = announced || message.reminder ? 'ready' : 'abandoned';
+  const ready = await dependencies.store.updateMessage({ ...message, status, subject: email.subject, lastError: status === 'abandoned' ? 'nothing to announce' : null });
+  if (ready === null) throw new Error(`Outbox message ${message.messageId} changed while it was being composed`);
+}
+
+function render(findings: Map<string, StoredFinding>, message: OutboxMessage, publicBaseUrl: string | null) {
+  const all = [...findings.values()];
+  const announced = all.filter((finding) => finding.announcedIn === message.messageId);
   const opened = announced.filter((finding) => finding.announcedChange === 'opened' || finding.announcedChange === 'reopened');
   const resolved = announced.filter((finding) => finding.announcedChange === 'resolved');
   const inThisEmail = new Set(opened.map((finding) => finding.key));
-  const stillOpen = findings.filter((finding) => finding.state === 'open' && !finding.event && !inThisEmail.has(finding.key));
+  const stillOpen = all.filter((finding) => finding.state === 'open' && !finding.event && !inThisEmail.has(finding.key));
   return renderAlert({ opened, resolved, stillOpen, reminder: message.reminder, publicBaseUrl });
 }
 
-async function deliver(dependencies: DetectorDependencies): Promise<string | null> {
+async function deliver(dependencies: DetectorDependencies, findings: Map<string, StoredFinding>): Promise<string | null> {
   const { store, sender, clock, log, settings } = dependencies;
   const next = (await store.unsentMessages()).find((message) => message.status === 'ready' || message.status === 'sending');
   if (!next) return null;
@@ -207,7 +228,7 @@ async function deliver(dependencies: DetectorDependencies): Promise<string | nul
       }
       if (known === 'Failed' || known === 'Canceled') return await refused(dependencies, claimed, known);
     }
-    const email = render(await store.readFindings(), claimed, settings.publicBaseUrl);
+    const email = render(findings, claimed, settings.publicBaseUrl);
     const outcome = await sender.send(email, claimed.operationId);
     if (outcome === 'Succeeded') return await markSent(store, claimed, clock.now(), log);
     if (outcome === 'Failed' || outcome === 'Canceled') return await refused(dependencies, claimed, outcome);
