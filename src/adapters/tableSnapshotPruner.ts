@@ -60,7 +60,7 @@ export class TableSnapshotPruner implements SnapshotPruner {
     return deleted;
   }
 
-  /** The keys (and the named fields) of every row in a run's 16 bucket partitions. */
+  /** The keys (and the named fields) of every row in a run's bucket partitions. */
   private async runRows(name: TableName, runId: string, fields: string[]): Promise<(Key & Record<string, unknown>)[]> {
     const perBucket = await Promise.all(buckets.map((bucket) => this.rows(name, odata`PartitionKey eq ${runPartition(runId, bucket)}`, fields)));
     return perBucket.flat();

@@ -27,7 +27,7 @@ export interface RunRow<T> {
 
 /**
  * What the query API reads, in the store's key design: run-ledger partitions, fixed partitions
- * by run-id range, a run's 16 bucket partitions in key order, one customer's history range.
+ * by run-id range, a run's bucket partitions in key order, one customer's history range.
  * Series come newest first, as run ids sort; rows of runs that never completed may be included
  * (the use cases keep those of complete runs).
  */

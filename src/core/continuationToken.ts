@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { isRunId } from './snapshotRun';
 
 /**
- * Where the next page of a run's 16 bucket partitions starts: the run (so paging stays on the
+ * Where the next page of a run's bucket partitions starts: the run (so paging stays on the
  * snapshot it began with even when a newer one completes), the bucket, and the last row key
  * returned. `query` fingerprints the filters, so a token cannot be replayed under others.
  */
@@ -20,7 +20,8 @@ export interface ContinuationTokens {
 }
 
 const maxTokenLength = 2048;
-const bucketLimit = 16;
+/** Above any bucket count the store uses (64 today); the reader stops at its own last bucket. */
+const bucketLimit = 256;
 
 /**
  * Tokens are `base64url(JSON).base64url(HMAC-SHA256)`. A checksum would only catch accidents;

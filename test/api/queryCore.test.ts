@@ -60,7 +60,7 @@ describe('continuation tokens', () => {
 
   it('when a signed payload holds an impossible position, then it is refused all the same', () => {
     const tokens = continuationTokens('key');
-    expect(tokens.decode(tokens.encode({ ...position, bucket: 16 }))).toBeNull();
+    expect(tokens.decode(tokens.encode({ ...position, bucket: 256 }))).toBeNull();
     expect(tokens.decode(tokens.encode({ ...position, runId: "x' or 'a' eq 'a" }))).toBeNull();
   });
 });

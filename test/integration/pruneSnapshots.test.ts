@@ -127,9 +127,9 @@ describe('pruneSnapshots against Azurite', () => {
 
   it('when a run has more than 100 rows in one partition, then they are deleted in several transactions', async () => {
     const { store, reader, settings, tablePrefix } = fresh();
-    const big = await seed(store, 'nonMfaPrincipals', daysAgo(500), { principals: 2500 });
+    const big = await seed(store, 'nonMfaPrincipals', daysAgo(500), { principals: 12_000 });
     await seed(store, 'nonMfaPrincipals', daysAgo(2));
-    expect(await rowCount(tablePrefix, 'Principals', odata`PartitionKey eq ${`${big}-0`}`)).toBeGreaterThan(100);
+    expect(await rowCount(tablePrefix, 'Principals', odata`PartitionKey eq ${`${big}-00`}`)).toBeGreaterThan(100);
     await runFunction('pruneSnapshots', settings);
     expect(await reader.principalsOfRun(big)).toEqual([]);
     expect(await rowCount(tablePrefix, 'Principals')).toBe(30);
