@@ -23,10 +23,6 @@ function memo<T>(key: string, build: () => T): T {
   return built.get(key) as T;
 }
 
-function configFor<P extends ConfigPart>(env: Env, parts: readonly P[]): Pick<Config, P> {
-  return readConfig(env, parts);
-}
-
 function credentialKey(config: Pick<Config, 'identity'>): string {
   return `credential:${JSON.stringify(config.identity)}`;
 }
@@ -59,7 +55,7 @@ async function secureApplicationModelCredential(config: Pick<Config, 'identity' 
 }
 
 async function tables(env: Env): Promise<Tables> {
-  const config = configFor(env, ['storage', 'identity']);
+  const config = readConfig(env, ['storage', 'identity']);
   const { Tables } = await import('./adapters/tableSnapshotStore');
   const tokenCredential = config.storage.endpoint !== null && config.storage.connectionString === null ? await resourceCredential(config) : null;
   return memo(`tables:${JSON.stringify(config.storage)}`, () => new Tables(config.storage, () => tokenCredential as TokenCredential));
@@ -67,7 +63,7 @@ async function tables(env: Env): Promise<Tables> {
 
 async function apiClient(env: Env, service: 'Graph' | 'Partner Center', api: (config: Config) => ApiConfig): Promise<ApiClient> {
   // Partner Center's auth settings only for Partner Center: a mistake there must not stop Graph.
-  const config = configFor(env, service === 'Partner Center' ? ['identity', 'http', 'graph', 'partnerCenter', 'partnerCenterAuth'] : ['identity', 'http', 'graph', 'partnerCenter']);
+  const config = readConfig(env, service === 'Partner Center' ? ['identity', 'http', 'graph', 'partnerCenter', 'partnerCenterAuth'] : ['identity', 'http', 'graph', 'partnerCenter']);
   const { ApiClient } = await import('./adapters/apiClient');
   const { baseUrl, scope } = api(config as Config);
   const appUser = service === 'Partner Center' && (config as Config).partnerCenterAuth.mode === 'appUser';
@@ -92,7 +88,7 @@ async function collectorDependencies(env: Env, log: Logger): Promise<CollectorDe
 
 /** Reads every part first, so one error lists every problem of the function's settings. */
 function validate(env: Env, parts: readonly ConfigPart[]): void {
-  configFor(env, parts);
+  readConfig(env, parts);
 }
 
 export async function partnerSecurityCollector(log: Logger, env: Env = process.env): Promise<CollectorDependencies & { partnerSecurity: PartnerSecuritySource }> {
@@ -117,7 +113,7 @@ export async function registrationCountCollector(log: Logger, env: Env = process
 }
 
 export async function regressionDetector(log: Logger, env: Env = process.env): Promise<DetectorDependencies> {
-  const config = configFor(env, ['storage', 'identity', 'email', 'detection']);
+  const config = readConfig(env, ['storage', 'identity', 'email', 'detection']);
   const [{ TableSnapshotReader }, { TableDetectorStore }, { AcsEmailSender }] = await Promise.all([
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableDetectorStore'),
@@ -148,7 +144,7 @@ export async function snapshotReader(env: Env = process.env): Promise<TableSnaps
 
 /** The query API's reader and token codec; the token key stays the same for the life of the process. */
 export async function queryApi(env: Env = process.env): Promise<QueryDependencies> {
-  const config = configFor(env, ['storage', 'queryApi']);
+  const config = readConfig(env, ['storage', 'queryApi']);
   const [{ TableQueryReader }, { continuationTokens }] = await Promise.all([import('./adapters/tableQueryReader'), import('./core/continuationToken')]);
   const tableSet = await tables(env);
   const tokens = memo(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
@@ -157,7 +153,7 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
 
 /** Retention: the store's pruner and the retention setting. */
 export async function snapshotPruner(log: Logger, env: Env = process.env): Promise<PruneDependencies> {
-  const config = configFor(env, ['storage', 'identity', 'retention']);
+  const config = readConfig(env, ['storage', 'identity', 'retention']);
   const { TableSnapshotPruner } = await import('./adapters/tableSnapshotPruner');
   return { pruner: new TableSnapshotPruner(await tables(env)), clock: { now: () => new Date() }, log, settings: { retentionDays: config.retention.retentionDays } };
 }
