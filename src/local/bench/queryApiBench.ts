@@ -1,14 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Tables, TableSnapshotStore } from '../../adapters/tableSnapshotStore';
 import { readConfig } from '../../config';
 import type { CustomerMfaInsight } from '../../core/model';
 import { newRunId } from '../../core/snapshotRun';
 import { loadRegisteredFunctions } from '../functionsCore';
 import { createLocalHost } from '../localHost';
+import { startAzuriteProcess } from './azuriteProcess';
 import type { BenchRow } from './benchRow';
 
 /**
@@ -29,10 +25,10 @@ const CONCURRENCY = 8;
 const targets = { customersPageP95Ms: 150, historyP95Ms: 50 };
 
 export async function benchQueryApi(): Promise<BenchRow[]> {
-  const azurite = await startAzuriteCli();
+  const azurite = await startAzuriteProcess();
   const saved = { ...process.env };
   try {
-    const settings = { TABLES_CONNECTION_STRING: azurite.connectionString, TABLE_PREFIX: 'bench', API_TOKEN_SECRET: 'bench' };
+    const settings = { TABLES_CONNECTION_STRING: azurite.tablesConnectionString, TABLE_PREFIX: 'bench', API_TOKEN_SECRET: 'bench' };
     Object.assign(process.env, settings);
     const seedStarted = Date.now();
     const tenants = await seed(settings);
@@ -147,62 +143,6 @@ async function seed(settings: Record<string, string>): Promise<string[]> {
     );
   }
   return Array.from({ length: CUSTOMERS }, (_, index) => tenantId(index));
-}
-
-interface AzuriteCli {
-  connectionString: string;
-  close(): Promise<void>;
-}
-
-/** Azurite's own CLI in a child process, in memory, on a free port. */
-async function startAzuriteCli(): Promise<AzuriteCli> {
-  const port = await new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-  const workDir = mkdtempSync(join(tmpdir(), 'query-bench-azurite-'));
-  const child = spawn(
-    process.execPath,
-    [require.resolve('azurite/dist/src/table/main.js'), '--inMemoryPersistence', '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--tableHost', '127.0.0.1', '--tablePort', String(port)],
-    { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Azurite did not start: ${output}`)), 20_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes('successfully started')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`Azurite exited: ${output}`));
-    });
-  });
-  child.stdout.resume();
-  child.stderr.resume();
-  const endpoint = `http://127.0.0.1:${port}/devstoreaccount1`;
-  return {
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=${endpoint};`,
-    close: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGINT');
-        const forced = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(forced);
-      }
-      rmSync(workDir, { recursive: true, force: true });
-    },
-  };
 }
 
 if (require.main === module) {
