@@ -193,7 +193,7 @@ function retryStrategy(http: HttpConfig): RetryStrategy {
   };
 }
 
-export function retryAfter(response: PipelineResponse): number | undefined {
+function retryAfter(response: PipelineResponse): number | undefined {
   const value = response.headers.get('retry-after')?.trim();
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);

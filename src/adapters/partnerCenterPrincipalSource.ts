@@ -6,7 +6,7 @@ import type { NonMfaPrincipalSource, Signal } from '../core/ports';
 import { ApiError, type ApiClient } from './apiClient';
 
 /** Partner Center keeps at most this many records (the most recent of the last 7 days). */
-export const partnerCenterRecordCap = 10_000;
+const partnerCenterRecordCap = 10_000;
 const maxPages = 1_000;
 
 /** Partner Center `nonMfaCompliantPartnerPrincipals`, paged with `links.next` and its headers. */

@@ -21,7 +21,7 @@ export function runStartedAt(runId: string): Date {
 }
 
 /** The 13-digit prefix shared by every run id started at `time`. */
-export function invertedTime(time: Date): string {
+function invertedTime(time: Date): string {
   return String(maxTime - time.getTime()).padStart(13, '0');
 }
 
