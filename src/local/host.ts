@@ -34,6 +34,8 @@ async function main(): Promise<void> {
   }
   env.PUBLIC_BASE_URL ??= host.url;
   log(`Function key: ${host.functionKey} (x-functions-key header or ?code=; set LOCAL_FUNCTION_KEY to fix it)`);
+  const dashboard = functions.find((fn) => fn.trigger.type === 'http' && fn.trigger.route === 'dashboard');
+  if (dashboard) log(`Dashboard: ${host.url}/api/dashboard?code=${encodeURIComponent(host.functionKey)}`);
   log(`Host running at ${host.url}. Ctrl+C stops it.`);
 
   let stopping = false;
