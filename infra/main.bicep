@@ -58,8 +58,9 @@ var token = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var refreshTokenSecretName = 'partner-center-refresh-token'
 var tenantId = empty(partnerTenantId) ? subscription().tenantId : partnerTenantId
-// The tables src/adapters/tableLayout.ts names (a test keeps the two in step).
-var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Customers', 'CustomerHistory', 'Principals', 'Registrations', 'Findings', 'Outbox', 'Detector']
+// The fixed tables src/adapters/tableLayout.ts names (a test keeps the two in step). The app
+// creates the 64 bucket tables of customers, customer history and principals on first write.
+var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Registrations', 'Findings', 'Outbox', 'Detector']
 var functionAppName = '${abbreviations.functionApp}${environmentName}-${token}'
 var deploymentContainerName = 'app-package-${take(token, 7)}'
 

@@ -6,7 +6,7 @@ param location string
 param tags object
 @description('Container of the Flex Consumption deployment package.')
 param deploymentContainerName string
-@description('Full table names the app uses (prefix + name); the app also creates them on first use.')
+@description('Full names of the fixed tables (prefix + name); the app creates these and its bucket tables on first use too.')
 param tableNames array
 @description('Principal id of the app identity.')
 param principalId string

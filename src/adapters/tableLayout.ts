@@ -2,16 +2,20 @@ import { toTableKey } from '../core/tableKey';
 
 /**
  * Where each kind of row lives. Keys serve the two reads that matter without a table scan:
- * - "latest complete snapshot of every customer": the customers table is partitioned by run
- *   id and one of 64 tenant buckets, so one run is 64 known partitions, read in parallel;
- * - "history of one customer / requirement over time": customer history is partitioned into
- *   64 buckets by tenant, row key `tenantId_runId`, so one customer's history is one key range
- *   of one partition (newest first, as run ids sort newest first); time series of the score,
- *   requirements and registrations each live in one partition keyed by run id.
- * Every partition is also a unit of batch transactions (up to 100 rows). Large snapshots are
- * spread over 64 buckets because one partition takes about 2,000 entities a second in Azure,
- * and Azurite's cost per entity grows with the partition (20,000 rows: 15 s over 4 buckets,
- * 5 s over 16, 3-4 s over 64 or 256).
+ * - "latest complete snapshot of every customer": a run's customers are spread over 64 tenant
+ *   buckets, one partition (the run id) in each bucket's table, read side by side;
+ * - "history of one customer over time": the customer's bucket table holds it in one
+ *   partition under row keys `tenantId_runId`, so it is one key range, newest first (run ids
+ *   sort newest first). The score, requirements and registrations are one partition each,
+ *   keyed by run id.
+ *
+ * The three large kinds (customers, their history, principals) are split into one table per
+ * bucket rather than one partition per bucket. In Azure the two are alike: 64 partitions
+ * either way, each a unit of batch transactions (up to 100 rows) and of throughput (about
+ * 2,000 entities a second). Azurite, which the local host, tests and bench run on, evaluates a
+ * query against every row of its table and its cost per write grows with the table, so 30 days
+ * of 10,000 customers in one table (300,000 rows) would make every read scan them all; split,
+ * a read scans a sixty-fourth.
  */
 export const tableNames = {
   runs: 'Runs',
@@ -28,6 +32,11 @@ export const tableNames = {
 } as const;
 
 export type TableName = keyof typeof tableNames;
+
+/** Kinds stored as one table per bucket: the table name is the kind's name and the bucket. */
+export const bucketedTables = ['customers', 'customerHistory', 'principals'] as const satisfies readonly TableName[];
+export type BucketedTableName = (typeof bucketedTables)[number];
+export type FixedTableName = Exclude<TableName, BucketedTableName>;
 
 export const fixedPartitions = {
   scores: 'partnerSecurityScore',
@@ -52,15 +61,13 @@ export function bucketOf(id: string): string {
   return ((hash >>> 0) % bucketCount).toString(16).padStart(2, '0');
 }
 
-/** One customer's history lives in one partition, so reading it is one key-range query. */
-export function customerHistoryPartition(tenantId: string): string {
-  return `bucket${bucketOf(tenantId)}`;
+/** The table of a bucketed kind for one bucket, without the deployment's prefix. */
+export function bucketTableName(name: BucketedTableName, bucket: string): string {
+  return `${tableNames[name]}${bucket}`;
 }
 
-/** The partition of one run's rows (customers, principals) for one bucket. */
-export function runPartition(runId: string, bucket: string): string {
-  return `${runId}-${bucket}`;
-}
+/** A bucket table's history partition: one per table, so a run's history rows batch together. */
+export const historyPartition = 'history';
 
 export function customerHistoryRowKey(tenantId: string, runId: string): string {
   return `${toTableKey(tenantId)}_${runId}`;

@@ -4,7 +4,7 @@ import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, Registr
 import type { StoredFinding } from '../core/ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { TableDetectorStore } from './tableDetectorStore';
-import { buckets, customerHistoryPartition, customerHistoryRowKey, fixedPartitions, runPartition, type TableName } from './tableLayout';
+import { bucketOf, buckets, customerHistoryRowKey, fixedPartitions, historyPartition, type BucketedTableName, type FixedTableName } from './tableLayout';
 import { TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
 
 type Row = Record<string, unknown>;
@@ -19,7 +19,6 @@ const filteredPageSize = 1000;
 export class TableQueryReader implements QueryReader {
   private readonly snapshots: TableSnapshotReader;
   private readonly detector: TableDetectorStore;
-
   constructor(private readonly tables: Tables) {
     this.snapshots = new TableSnapshotReader(tables);
     this.detector = new TableDetectorStore(tables);
@@ -76,9 +75,9 @@ export class TableQueryReader implements QueryReader {
   }
 
   async customerKnown(tenantId: string): Promise<boolean> {
-    const table = await this.tables.client('customerHistory');
     const key = tenantId.toLowerCase();
-    const filter = odata`PartitionKey eq ${customerHistoryPartition(key)} and RowKey gt ${customerHistoryRowKey(key, '')} and RowKey lt ${customerHistoryRowKey(key, '~')}`;
+    const table = await this.tables.bucketClient('customerHistory', bucketOf(key));
+    const filter = odata`PartitionKey eq ${historyPartition} and RowKey gt ${customerHistoryRowKey(key, '')} and RowKey lt ${customerHistoryRowKey(key, '~')}`;
     for await (const page of table.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) {
       if (page.length > 0) return true;
     }
@@ -90,7 +89,7 @@ export class TableQueryReader implements QueryReader {
   }
 
   /** Rows of one fixed partition whose row keys start with a run id in the range, newest first. */
-  private async runSeries(name: TableName, partitionKey: string, range: RunRange, requirementType?: string): Promise<TableEntityResult<Row>[]> {
+  private async runSeries(name: FixedTableName, partitionKey: string, range: RunRange, requirementType?: string): Promise<TableEntityResult<Row>[]> {
     const table = await this.tables.client(name);
     const { lowest, highest } = runIdRange(range.from, range.to);
     const filter =
@@ -103,17 +102,16 @@ export class TableQueryReader implements QueryReader {
   }
 
   /**
-   * Up to `top` matching rows of a run's bucket partitions, in bucket then row-key order,
+   * Up to `top` matching rows of a run's bucket tables, in bucket then row-key order,
    * resuming after a position. Keyset paging (`RowKey gt last`) instead of the service's
    * continuation tokens keeps positions small, stable and ours to validate.
    */
-  private async bucketPage<T>(name: TableName, runId: string, start: BucketPosition | null, top: number, convert: (row: Row) => T, include?: (item: T) => boolean): Promise<BucketPage<T>> {
-    const table = await this.tables.client(name);
+  private async bucketPage<T>(name: BucketedTableName, runId: string, start: BucketPosition | null, top: number, convert: (row: Row) => T, include?: (item: T) => boolean): Promise<BucketPage<T>> {
     const items: T[] = [];
     for (let bucket = start?.bucket ?? 0; bucket < buckets.length; bucket += 1) {
-      const partitionKey = runPartition(runId, buckets[bucket] ?? '');
+      const table = await this.tables.bucketClient(name, buckets[bucket] ?? '');
       const after = bucket === start?.bucket ? start.afterRowKey : '';
-      const filter = after === '' ? odata`PartitionKey eq ${partitionKey}` : odata`PartitionKey eq ${partitionKey} and RowKey gt ${after}`;
+      const filter = after === '' ? odata`PartitionKey eq ${runId}` : odata`PartitionKey eq ${runId} and RowKey gt ${after}`;
       // Unfiltered, a first page of exactly what is wanted is one request; filtered, read more per request.
       const pageSize = include === undefined ? top - items.length : filteredPageSize;
       const stopAt = await readUntil(table, filter, pageSize, (row) => {

@@ -5,16 +5,17 @@ import type { SnapshotSource } from '../core/model';
 import type { SnapshotRun } from '../core/snapshotRun';
 import type { SnapshotPruner } from '../retention/pruneSnapshots';
 import { describeStorageError, maxBatchSize } from './batchWriter';
-import { buckets, customerHistoryPartition, customerHistoryRowKey, fixedPartitions, runPartition, type TableName } from './tableLayout';
+import { bucketOf, buckets, customerHistoryRowKey, fixedPartitions, historyPartition, type BucketedTableName } from './tableLayout';
 import { TableSnapshotReader, type Tables } from './tableSnapshotStore';
 
 type Key = { partitionKey: string; rowKey: string };
 
 /**
  * Deletes whole snapshot runs through the store's key design, never a table scan: a run's
- * customers and principals are 16 known partitions, its requirements one key range, its
- * score and registration counts one row each, and each customer's history row is found from
- * that run's customer rows. Deletes go in transactions of up to 100 rows per partition.
+ * customers and principals are one partition in each bucket table, its requirements one key
+ * range, its score and registration counts one row each, and each customer's history row is
+ * found from that run's customer row in the same bucket. Deletes go in transactions of up to
+ * 100 rows per partition.
  */
 export class TableSnapshotPruner implements SnapshotPruner {
   private readonly reader: TableSnapshotReader;
@@ -40,34 +41,41 @@ export class TableSnapshotPruner implements SnapshotPruner {
     const { runId } = run;
     let deleted = 0;
     if (run.source === 'partnerSecurity') {
-      // History rows first: they are found through the customer rows deleted next.
-      const customers = await this.runRows('customers', runId, ['tenantId']);
-      const history = customers
-        .map((row) => String(row.tenantId ?? ''))
-        .filter((tenantId) => tenantId !== '')
-        .map((tenantId) => ({ partitionKey: customerHistoryPartition(tenantId), rowKey: customerHistoryRowKey(tenantId, runId) }));
-      deleted += await this.deleteKeys('customerHistory', history);
-      deleted += await this.deleteKeys('customers', customers);
-      deleted += await this.deleteKeys('requirements', await this.rows('requirements', odata`PartitionKey eq ${fixedPartitions.requirements} and RowKey gt ${`${runId}_`} and RowKey lt ${`${runId}_~`}`));
-      deleted += await this.deleteKeys('scores', [{ partitionKey: fixedPartitions.scores, rowKey: runId }]);
+      const perBucket = await Promise.all(
+        buckets.map(async (bucket) => {
+          // History rows first: they are found through the customer rows deleted next.
+          const customers = await this.runRows('customers', bucket, runId, ['tenantId']);
+          const history = customers
+            .map((row) => String(row.tenantId ?? ''))
+            .filter((tenantId) => tenantId !== '' && bucketOf(tenantId) === bucket)
+            .map((tenantId) => ({ partitionKey: historyPartition, rowKey: customerHistoryRowKey(tenantId, runId) }));
+          const historyDeleted = await this.deleteKeys(await this.tables.bucketClient('customerHistory', bucket), history);
+          return historyDeleted + (await this.deleteKeys(await this.tables.bucketClient('customers', bucket), customers));
+        }),
+      );
+      deleted += sum(perBucket);
+      const requirements = await this.tables.client('requirements');
+      deleted += await this.deleteKeys(requirements, await this.rows(requirements, odata`PartitionKey eq ${fixedPartitions.requirements} and RowKey gt ${`${runId}_`} and RowKey lt ${`${runId}_~`}`));
+      deleted += await this.deleteKeys(await this.tables.client('scores'), [{ partitionKey: fixedPartitions.scores, rowKey: runId }]);
     } else if (run.source === 'nonMfaPrincipals') {
-      deleted += await this.deleteKeys('principals', await this.runRows('principals', runId, []));
+      const perBucket = await Promise.all(
+        buckets.map(async (bucket) => this.deleteKeys(await this.tables.bucketClient('principals', bucket), await this.runRows('principals', bucket, runId, []))),
+      );
+      deleted += sum(perBucket);
     } else {
-      deleted += await this.deleteKeys('registrations', [{ partitionKey: fixedPartitions.registrations, rowKey: runId }]);
+      deleted += await this.deleteKeys(await this.tables.client('registrations'), [{ partitionKey: fixedPartitions.registrations, rowKey: runId }]);
     }
     // The ledger row last: until it goes, the run is listed and the next prune finishes it.
-    deleted += await this.deleteKeys('runs', [{ partitionKey: run.source, rowKey: runId }]);
+    deleted += await this.deleteKeys(await this.tables.client('runs'), [{ partitionKey: run.source, rowKey: runId }]);
     return deleted;
   }
 
-  /** The keys (and the named fields) of every row in a run's bucket partitions. */
-  private async runRows(name: TableName, runId: string, fields: string[]): Promise<(Key & Record<string, unknown>)[]> {
-    const perBucket = await Promise.all(buckets.map((bucket) => this.rows(name, odata`PartitionKey eq ${runPartition(runId, bucket)}`, fields)));
-    return perBucket.flat();
+  /** The keys (and the named fields) of a run's rows in one bucket table. */
+  private async runRows(name: BucketedTableName, bucket: string, runId: string, fields: string[]): Promise<(Key & Record<string, unknown>)[]> {
+    return this.rows(await this.tables.bucketClient(name, bucket), odata`PartitionKey eq ${runId}`, fields);
   }
 
-  private async rows(name: TableName, filter: string, fields: string[] = []): Promise<(Key & Record<string, unknown>)[]> {
-    const client = await this.tables.client(name);
+  private async rows(client: TableClient, filter: string, fields: string[] = []): Promise<(Key & Record<string, unknown>)[]> {
     const found: (Key & Record<string, unknown>)[] = [];
     const select = ['PartitionKey', 'RowKey', ...fields];
     for await (const entity of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })) {
@@ -77,18 +85,20 @@ export class TableSnapshotPruner implements SnapshotPruner {
   }
 
   /** Deletes rows in transactions of up to 100 per partition; rows already gone are fine. */
-  private async deleteKeys(name: TableName, keys: readonly Key[]): Promise<number> {
+  private async deleteKeys(client: TableClient, keys: readonly Key[]): Promise<number> {
     if (keys.length === 0) return 0;
-    const client = await this.tables.client(name);
     const byPartition = new Map<string, string[]>();
-    for (const { partitionKey, rowKey } of keys) byPartition.set(partitionKey, [...(byPartition.get(partitionKey) ?? []), rowKey]);
+    for (const { partitionKey, rowKey } of keys) {
+      const rowKeys = byPartition.get(partitionKey);
+      if (rowKeys === undefined) byPartition.set(partitionKey, [rowKey]);
+      else rowKeys.push(rowKey);
+    }
     const batches: { partitionKey: string; rowKeys: string[] }[] = [];
     for (const [partitionKey, rowKeys] of byPartition) {
       const unique = [...new Set(rowKeys)];
       for (let start = 0; start < unique.length; start += maxBatchSize) batches.push({ partitionKey, rowKeys: unique.slice(start, start + maxBatchSize) });
     }
-    const counts = await Promise.all(batches.map((batch) => this.limit.run(() => this.deleteBatch(client, batch.partitionKey, batch.rowKeys))));
-    return counts.reduce((sum, count) => sum + count, 0);
+    return sum(await Promise.all(batches.map((batch) => this.limit.run(() => this.deleteBatch(client, batch.partitionKey, batch.rowKeys)))));
   }
 
   private async deleteBatch(client: TableClient, partitionKey: string, rowKeys: string[]): Promise<number> {
@@ -117,6 +127,10 @@ export class TableSnapshotPruner implements SnapshotPruner {
   private failure(client: TableClient, rows: number, error: unknown): MonitorError {
     return new MonitorError('StorageWriteFailed', `Deleting ${rows} rows from table ${client.tableName} failed (${describeStorageError(error)})`, { cause: error });
   }
+}
+
+function sum(counts: readonly number[]): number {
+  return counts.reduce((total, count) => total + count, 0);
 }
 
 function statusOf(error: unknown): number | undefined {

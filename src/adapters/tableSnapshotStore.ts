@@ -18,32 +18,42 @@ import { BatchWriter, describeStorageError } from './batchWriter';
 import {
   bucketOf,
   buckets,
-  customerHistoryPartition,
+  bucketTableName,
   customerHistoryRowKey,
   fixedPartitions,
+  historyPartition,
   principalRowKey,
   requirementRowKey,
-  runPartition,
   tableNames,
-  type TableName,
+  type BucketedTableName,
+  type FixedTableName,
 } from './tableLayout';
 
 type Row = Record<string, unknown>;
 
 /** Creates the table clients for a prefix, and each table once per process on first use. */
 export class Tables {
-  private readonly clients = new Map<TableName, TableClient>();
-  private readonly created = new Map<TableName, Promise<void>>();
+  private readonly clients = new Map<string, TableClient>();
+  private readonly created = new Map<string, Promise<void>>();
 
   constructor(
     private readonly config: StorageConfig,
     private readonly credential: () => TokenCredential,
   ) {}
 
-  async client(name: TableName): Promise<TableClient> {
+  client(name: FixedTableName): Promise<TableClient> {
+    return this.open(tableNames[name]);
+  }
+
+  /** The table of one bucket of a bucketed kind (see tableLayout). */
+  bucketClient(name: BucketedTableName, bucket: string): Promise<TableClient> {
+    return this.open(bucketTableName(name, bucket));
+  }
+
+  protected async open(name: string): Promise<TableClient> {
     let client = this.clients.get(name);
     if (!client) {
-      const tableName = `${this.config.tablePrefix}${tableNames[name]}`;
+      const tableName = `${this.config.tablePrefix}${name}`;
       client =
         this.config.connectionString !== null
           ? TableClient.fromConnectionString(this.config.connectionString, tableName, {
@@ -129,12 +139,13 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
   }
 
   async addCustomerInsights(insights: readonly CustomerMfaInsight[]): Promise<void> {
-    const [customers, history] = await Promise.all([this.tables.client('customers'), this.tables.client('customerHistory')]);
     for (const insight of insights) {
+      const bucket = bucketOf(insight.tenantId);
+      const [customers, history] = await Promise.all([this.tables.bucketClient('customers', bucket), this.tables.bucketClient('customerHistory', bucket)]);
       const fields = defined(customerFields(insight));
-      await this.writer.upsert(customers, { partitionKey: runPartition(this.runId, bucketOf(insight.tenantId)), rowKey: toTableKey(insight.tenantId), ...fields });
+      await this.writer.upsert(customers, { partitionKey: this.runId, rowKey: toTableKey(insight.tenantId), ...fields });
       await this.writer.upsert(history, {
-        partitionKey: customerHistoryPartition(insight.tenantId),
+        partitionKey: historyPartition,
         rowKey: customerHistoryRowKey(insight.tenantId, this.runId),
         runId: this.runId,
         ...fields,
@@ -172,10 +183,10 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
   }
 
   async addNonMfaPrincipals(principals: readonly NonMfaPrincipal[]): Promise<void> {
-    const table = await this.tables.client('principals');
     for (const principal of principals) {
+      const table = await this.tables.bucketClient('principals', bucketOf(principal.objectId));
       await this.writer.upsert(table, {
-        partitionKey: runPartition(this.runId, bucketOf(principal.objectId)),
+        partitionKey: this.runId,
         rowKey: principalRowKey(principal.objectId, principal.lastNonMfaRequestDateTime),
         ...defined({ ...principal }),
       });
@@ -215,11 +226,22 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
   }
 }
 
-const bucketsPerRange = 16;
+/**
+ * How long a run id seen complete in the ledger is trusted without asking again. A complete run
+ * stays complete unless re-run under the same id by hand, so this only bounds how long such a
+ * re-run could go unnoticed, and spares a ledger query on most history reads.
+ */
+const completeRunMemoryMs = 5 * 60_000;
 
 /** Reads snapshots back, using only partition and key-range queries. */
 export class TableSnapshotReader {
-  constructor(private readonly tables: Tables) {}
+  /** Run id -> when the ledger last showed it complete. */
+  private readonly seenComplete = new Map<string, number>();
+
+  constructor(
+    private readonly tables: Tables,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async getRun(source: SnapshotSource, runId: string): Promise<SnapshotRun | null> {
     const runs = await this.tables.client('runs');
@@ -258,15 +280,21 @@ export class TableSnapshotReader {
   /** One customer's insight in every complete run between from and to, newest first. */
   async customerHistory(tenantId: string, options: { from?: Date; to?: Date } = {}): Promise<(CustomerMfaInsight & { runId: string })[]> {
     const key = tenantId.toLowerCase();
-    const history = await this.tables.client('customerHistory');
+    const history = await this.tables.bucketClient('customerHistory', bucketOf(key));
     const range = runIdRange(options.from, options.to);
-    const filter = odata`PartitionKey eq ${customerHistoryPartition(key)} and RowKey ge ${customerHistoryRowKey(key, range.lowest)} and RowKey le ${customerHistoryRowKey(key, range.highest)}`;
-    const complete = new Set((await this.listRuns('partnerSecurity', { status: 'complete', ...options })).map((run) => run.runId));
+    const filter = odata`PartitionKey eq ${historyPartition} and RowKey ge ${customerHistoryRowKey(key, range.lowest)} and RowKey le ${customerHistoryRowKey(key, range.highest)}`;
     const rows: (CustomerMfaInsight & { runId: string })[] = [];
-    for await (const entity of history.listEntities<Row>({ queryOptions: { filter } })) {
-      if (complete.has(String(entity.runId))) rows.push({ ...toCustomer(entity), runId: String(entity.runId) });
+    for await (const entity of history.listEntities<Row>({ queryOptions: { filter } })) rows.push({ ...toCustomer(entity), runId: String(entity.runId) });
+    // A run writes its rows before the ledger says how it ended: keep those of complete runs.
+    if (rows.some((row) => !this.knownComplete(row.runId))) {
+      const seenAt = this.now();
+      for (const run of await this.listRuns('partnerSecurity', { status: 'complete', ...options })) this.seenComplete.set(run.runId, seenAt);
     }
-    return rows;
+    return rows.filter((row) => this.knownComplete(row.runId));
+  }
+
+  private knownComplete(runId: string): boolean {
+    return (this.seenComplete.get(runId) ?? -Infinity) > this.now() - completeRunMemoryMs;
   }
 
   async requirementsOfRun(runId: string): Promise<SecurityRequirement[]> {
@@ -306,34 +334,27 @@ export class TableSnapshotReader {
     };
   }
 
-  private async partition(name: TableName, partitionKey: string): Promise<TableEntityResult<Row>[]> {
+  private async partition(name: FixedTableName, partitionKey: string): Promise<TableEntityResult<Row>[]> {
     const table = await this.tables.client(name);
     const rows: TableEntityResult<Row>[] = [];
     for await (const entity of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) rows.push(entity);
     return rows;
   }
 
-  /**
-   * Every bucket of one run, in bucket order: four key-range queries of 16 partitions each, in
-   * parallel. Fewer, wider ranges than one query per partition, because each query costs a pass
-   * over the table in Azurite (0.6 s against 1.4 s for two runs of 10,000 customers); in Azure
-   * each range walks its partitions in order and the four run side by side.
-   */
-  private async runPartitions(name: TableName, runId: string): Promise<TableEntityResult<Row>[]> {
-    const table = await this.tables.client(name);
-    const ranges = Array.from({ length: Math.ceil(buckets.length / bucketsPerRange) }, (_, index) => buckets.slice(index * bucketsPerRange, (index + 1) * bucketsPerRange));
-    const perRange = await Promise.all(
-      ranges.map(async (range) => {
-        const filter = odata`PartitionKey ge ${runPartition(runId, range[0] ?? '')} and PartitionKey le ${runPartition(runId, range[range.length - 1] ?? '')}`;
+  /** Every bucket of one run, in bucket order: one partition query per bucket table, side by side. */
+  private async runPartitions(name: BucketedTableName, runId: string): Promise<TableEntityResult<Row>[]> {
+    const perBucket = await Promise.all(
+      buckets.map(async (bucket) => {
+        const table = await this.tables.bucketClient(name, bucket);
         const rows: TableEntityResult<Row>[] = [];
-        for await (const entity of table.listEntities<Row>({ queryOptions: { filter } })) rows.push(entity);
+        for await (const entity of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${runId}` } })) rows.push(entity);
         return rows;
       }),
     );
-    return perRange.flat();
+    return perBucket.flat();
   }
 
-  private async point(name: TableName, partitionKey: string, rowKey: string): Promise<TableEntityResult<Row> | null> {
+  private async point(name: FixedTableName, partitionKey: string, rowKey: string): Promise<TableEntityResult<Row> | null> {
     const table = await this.tables.client(name);
     try {
       return await table.getEntity<Row>(partitionKey, rowKey);

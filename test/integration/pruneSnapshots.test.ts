@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { odata, TableClient } from '@azure/data-tables';
+import { bucketOf, bucketTableName, buckets, type BucketedTableName } from '../../src/adapters/tableLayout';
 import { Tables, TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
 import type { CustomerMfaInsight, SecurityRequirement, SnapshotSource } from '../../src/core/model';
 import { newRunId } from '../../src/core/snapshotRun';
@@ -70,10 +71,21 @@ async function seed(store: TableSnapshotStore, source: SnapshotSource, startedAt
   return runId;
 }
 
-async function rowCount(tablePrefix: string, table: string, filter?: string): Promise<number> {
-  const client = TableClient.fromConnectionString(azurite.tablesConnectionString, `${tablePrefix}${table}`, { allowInsecureConnection: true });
+function bucketTable(tablePrefix: string, kind: BucketedTableName, bucket: string): TableClient {
+  return TableClient.fromConnectionString(azurite.tablesConnectionString, `${tablePrefix}${bucketTableName(kind, bucket)}`, { allowInsecureConnection: true });
+}
+
+/** Rows of one kind across its 64 bucket tables (a test may look at everything; the app never does). */
+async function rowCount(tablePrefix: string, kind: BucketedTableName, filter?: string): Promise<number> {
   let count = 0;
-  for await (const _ of client.listEntities({ queryOptions: filter === undefined ? {} : { filter } })) count += 1;
+  for (const bucket of buckets) {
+    try {
+      for await (const _ of bucketTable(tablePrefix, kind, bucket).listEntities({ queryOptions: filter === undefined ? {} : { filter } })) count += 1;
+    } catch (error) {
+      // A bucket no row has fallen into has no table.
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
+  }
   return count;
 }
 
@@ -90,12 +102,12 @@ describe('pruneSnapshots against Azurite', () => {
       expect(await reader.customersOfRun(runId)).toEqual([]);
       expect(await reader.requirementsOfRun(runId)).toEqual([]);
       expect(await reader.scoreOfRun(runId)).toBeNull();
-      expect(await rowCount(tablePrefix, 'CustomerHistory', odata`runId eq ${runId}`)).toBe(0);
+      expect(await rowCount(tablePrefix, 'customerHistory', odata`runId eq ${runId}`)).toBe(0);
     }
     expect(await reader.customersOfRun(recent)).toHaveLength(40);
     expect(await reader.requirementsOfRun(recent)).toHaveLength(2);
     expect(await reader.scoreOfRun(recent)).not.toBeNull();
-    expect(await rowCount(tablePrefix, 'CustomerHistory')).toBe(80);
+    expect(await rowCount(tablePrefix, 'customerHistory')).toBe(80);
     expect(await reader.customerHistory(insight(3).tenantId)).toHaveLength(2);
     expect(logs.join('\n')).toContain('deleted 2 runs');
   });
@@ -129,10 +141,12 @@ describe('pruneSnapshots against Azurite', () => {
     const { store, reader, settings, tablePrefix } = fresh();
     const big = await seed(store, 'nonMfaPrincipals', daysAgo(500), { principals: 12_000 });
     await seed(store, 'nonMfaPrincipals', daysAgo(2));
-    expect(await rowCount(tablePrefix, 'Principals', odata`PartitionKey eq ${`${big}-00`}`)).toBeGreaterThan(100);
+    let largest = 0;
+    for await (const _ of bucketTable(tablePrefix, 'principals', '00').listEntities({ queryOptions: { filter: odata`PartitionKey eq ${big}` } })) largest += 1;
+    expect(largest).toBeGreaterThan(100);
     await runFunction('pruneSnapshots', settings);
     expect(await reader.principalsOfRun(big)).toEqual([]);
-    expect(await rowCount(tablePrefix, 'Principals')).toBe(30);
+    expect(await rowCount(tablePrefix, 'principals')).toBe(30);
   });
 
   it('when an earlier prune stopped half-way, then the next one finishes the run', async () => {
@@ -140,15 +154,18 @@ describe('pruneSnapshots against Azurite', () => {
     const old = await seed(store, 'partnerSecurity', daysAgo(500));
     await seed(store, 'partnerSecurity', daysAgo(1));
     // Half-way: some history rows already gone, the customers and the ledger row still there.
-    const history = TableClient.fromConnectionString(azurite.tablesConnectionString, `${tablePrefix}CustomerHistory`, { allowInsecureConnection: true });
-    let removed = 0;
-    for await (const row of history.listEntities<{ runId: string }>({ queryOptions: { filter: odata`runId eq ${old}` } })) {
-      if (removed++ % 2 === 0) await history.deleteEntity(String(row.partitionKey), String(row.rowKey));
+    let seen = 0;
+    for (const bucket of new Set(Array.from({ length: 40 }, (_, index) => bucketOf(insight(index).tenantId)))) {
+      const history = bucketTable(tablePrefix, 'customerHistory', bucket);
+      for await (const row of history.listEntities({ queryOptions: { filter: odata`runId eq ${old}` } })) {
+        if (seen++ % 2 === 0) await history.deleteEntity(String(row.partitionKey), String(row.rowKey));
+      }
     }
+    expect(seen).toBe(40);
     await runFunction('pruneSnapshots', settings);
     expect(await reader.getRun('partnerSecurity', old)).toBeNull();
     expect(await reader.customersOfRun(old)).toEqual([]);
-    expect(await rowCount(tablePrefix, 'CustomerHistory', odata`runId eq ${old}`)).toBe(0);
+    expect(await rowCount(tablePrefix, 'customerHistory', odata`runId eq ${old}`)).toBe(0);
   });
 
   it('when RETENTION_DAYS is not a number in range, then the function fails naming it', async () => {

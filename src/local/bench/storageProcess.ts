@@ -16,7 +16,7 @@ import { readConfig } from '../../config';
 import type { CustomerMfaInsight } from '../../core/model';
 import { newRunId } from '../../core/snapshotRun';
 import { TableSnapshotStore, Tables } from '../../adapters/tableSnapshotStore';
-import type { TableName } from '../../adapters/tableLayout';
+import { buckets } from '../../adapters/tableLayout';
 
 export interface StorageMeasurement {
   batched: { entities: number; ms: number };
@@ -30,8 +30,8 @@ class RecordingTables extends Tables {
   readonly recorded: { tableName: string; entity: TableEntity }[] = [];
   private readonly wrapped = new Set<TableClient>();
 
-  override async client(name: TableName): Promise<TableClient> {
-    const client = await super.client(name);
+  protected override async open(name: string): Promise<TableClient> {
+    const client = await super.open(name);
     if (!this.wrapped.has(client)) {
       this.wrapped.add(client);
       const submit = client.submitTransaction.bind(client);
@@ -54,7 +54,7 @@ async function main(insightsPath: string | undefined): Promise<void> {
 
   const tables = new RecordingTables({ ...storage, tablePrefix: 'benchbatched' }, noCredential);
   // Tables exist before the clock starts, for both sides alike.
-  await Promise.all((['runs', 'customers', 'customerHistory'] as const).map((name) => tables.client(name)));
+  await Promise.all([tables.client('runs'), ...buckets.flatMap((bucket) => [tables.bucketClient('customers', bucket), tables.bucketClient('customerHistory', bucket)])]);
   const store = new TableSnapshotStore(tables);
   const batchedStart = performance.now();
   const writer = await store.openRun('partnerSecurity', newRunId(new Date(), 'benchrun'), new Date());
