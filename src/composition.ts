@@ -142,13 +142,17 @@ export async function snapshotReader(env: Env = process.env): Promise<TableSnaps
   return new TableSnapshotReader(await tables(env));
 }
 
-/** The query API's reader and token codec; the token key stays the same for the life of the process. */
+/**
+ * The query API's reader and token codec, one of each for the life of the process: the token key
+ * stays the same, and the reader remembers which runs it has seen complete.
+ */
 export async function queryApi(env: Env = process.env): Promise<QueryDependencies> {
   const config = readConfig(env, ['storage', 'queryApi']);
   const [{ TableQueryReader }, { continuationTokens }] = await Promise.all([import('./adapters/tableQueryReader'), import('./core/continuationToken')]);
   const tableSet = await tables(env);
   const tokens = memo(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
-  return { reader: new TableQueryReader(tableSet), tokens, clock: { now: () => new Date() } };
+  const reader = memo(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
+  return { reader, tokens, clock: { now: () => new Date() } };
 }
 
 /** Retention: the store's pruner and the retention setting. */

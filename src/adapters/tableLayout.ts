@@ -4,18 +4,19 @@ import { toTableKey } from '../core/tableKey';
  * Where each kind of row lives. Keys serve the two reads that matter without a table scan:
  * - "latest complete snapshot of every customer": a run's customers are spread over 64 tenant
  *   buckets, one partition (the run id) in each bucket's table, read side by side;
- * - "history of one customer over time": the customer's bucket table holds it in one
+ * - "history of one customer over time": the customer's history bucket table holds it in one
  *   partition under row keys `tenantId_runId`, so it is one key range, newest first (run ids
  *   sort newest first). The score, requirements and registrations are one partition each,
  *   keyed by run id.
  *
  * The three large kinds (customers, their history, principals) are split into one table per
- * bucket rather than one partition per bucket. In Azure the two are alike: 64 partitions
- * either way, each a unit of batch transactions (up to 100 rows) and of throughput (about
- * 2,000 entities a second). Azurite, which the local host, tests and bench run on, evaluates a
- * query against every row of its table and its cost per write grows with the table, so 30 days
- * of 10,000 customers in one table (300,000 rows) would make every read scan them all; split,
- * a read scans a sixty-fourth.
+ * bucket rather than one partition per bucket. In Azure the two are alike: a partition is the
+ * unit of batch transactions (up to 100 rows) and of throughput (about 2,000 entities a
+ * second), and tables cost nothing. Azurite, which the local host, tests and bench run on,
+ * evaluates a query against every row of its table, so 30 days of 10,000 customers in one
+ * table (300,000 history rows) would make every read walk them all. History, which keeps
+ * every run, has 256 buckets (about 1,200 rows a table at 30 days); a run's customers and
+ * principals have 64, so reading a whole run stays 64 queries.
  */
 export const tableNames = {
   runs: 'Runs',
@@ -49,16 +50,37 @@ export const fixedPartitions = {
 } as const;
 
 export const bucketCount = 64;
-export const buckets: readonly string[] = Array.from({ length: bucketCount }, (_, index) => index.toString(16).padStart(2, '0'));
+export const buckets: readonly string[] = bucketNames(bucketCount);
+export const historyBucketCount = 256;
+export const historyBuckets: readonly string[] = bucketNames(historyBucketCount);
 
-/** A stable bucket (two hex digits) from an id, by FNV-1a. */
-export function bucketOf(id: string): string {
+function bucketNames(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => index.toString(16).padStart(2, '0'));
+}
+
+/** FNV-1a: stable across processes and versions, unlike anything keyed on memory. */
+function hashOf(id: string): number {
   let hash = 0x811c9dc5;
   for (let index = 0; index < id.length; index += 1) {
     hash ^= id.charCodeAt(index);
     hash = Math.imul(hash, 0x01000193);
   }
-  return ((hash >>> 0) % bucketCount).toString(16).padStart(2, '0');
+  return hash >>> 0;
+}
+
+/** The bucket (two hex digits) of a customer's or principal's rows in a run. */
+export function bucketOf(id: string): string {
+  return (hashOf(id) % bucketCount).toString(16).padStart(2, '0');
+}
+
+/** The history bucket (two hex digits) of a customer. */
+export function historyBucketOf(tenantId: string): string {
+  return (hashOf(tenantId) % historyBucketCount).toString(16).padStart(2, '0');
+}
+
+/** Every bucket of a bucketed kind. */
+export function bucketsOf(name: BucketedTableName): readonly string[] {
+  return name === 'customerHistory' ? historyBuckets : buckets;
 }
 
 /** The table of a bucketed kind for one bucket, without the deployment's prefix. */

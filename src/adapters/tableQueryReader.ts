@@ -4,7 +4,7 @@ import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, Registr
 import type { StoredFinding } from '../core/ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { TableDetectorStore } from './tableDetectorStore';
-import { bucketOf, buckets, customerHistoryRowKey, fixedPartitions, historyPartition, type BucketedTableName, type FixedTableName } from './tableLayout';
+import { buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName, type FixedTableName } from './tableLayout';
 import { TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
 
 type Row = Record<string, unknown>;
@@ -76,7 +76,7 @@ export class TableQueryReader implements QueryReader {
 
   async customerKnown(tenantId: string): Promise<boolean> {
     const key = tenantId.toLowerCase();
-    const table = await this.tables.bucketClient('customerHistory', bucketOf(key));
+    const table = await this.tables.bucketClient('customerHistory', historyBucketOf(key));
     const filter = odata`PartitionKey eq ${historyPartition} and RowKey gt ${customerHistoryRowKey(key, '')} and RowKey lt ${customerHistoryRowKey(key, '~')}`;
     for await (const page of table.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) {
       if (page.length > 0) return true;

@@ -5,7 +5,7 @@ import type { SnapshotSource } from '../core/model';
 import type { SnapshotRun } from '../core/snapshotRun';
 import type { SnapshotPruner } from '../retention/pruneSnapshots';
 import { describeStorageError, maxBatchSize } from './batchWriter';
-import { bucketOf, buckets, customerHistoryRowKey, fixedPartitions, historyPartition, type BucketedTableName } from './tableLayout';
+import { buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName } from './tableLayout';
 import { TableSnapshotReader, type Tables } from './tableSnapshotStore';
 
 type Key = { partitionKey: string; rowKey: string };
@@ -14,8 +14,8 @@ type Key = { partitionKey: string; rowKey: string };
  * Deletes whole snapshot runs through the store's key design, never a table scan: a run's
  * customers and principals are one partition in each bucket table, its requirements one key
  * range, its score and registration counts one row each, and each customer's history row is
- * found from that run's customer row in the same bucket. Deletes go in transactions of up to
- * 100 rows per partition.
+ * found from that run's customer row. Deletes go in transactions of up to 100 rows per
+ * partition.
  */
 export class TableSnapshotPruner implements SnapshotPruner {
   private readonly reader: TableSnapshotReader;
@@ -45,12 +45,17 @@ export class TableSnapshotPruner implements SnapshotPruner {
         buckets.map(async (bucket) => {
           // History rows first: they are found through the customer rows deleted next.
           const customers = await this.runRows('customers', bucket, runId, ['tenantId']);
-          const history = customers
-            .map((row) => String(row.tenantId ?? ''))
-            .filter((tenantId) => tenantId !== '' && bucketOf(tenantId) === bucket)
-            .map((tenantId) => ({ partitionKey: historyPartition, rowKey: customerHistoryRowKey(tenantId, runId) }));
-          const historyDeleted = await this.deleteKeys(await this.tables.bucketClient('customerHistory', bucket), history);
-          return historyDeleted + (await this.deleteKeys(await this.tables.bucketClient('customers', bucket), customers));
+          const historyByBucket = new Map<string, Key[]>();
+          for (const tenantId of customers.map((row) => String(row.tenantId ?? '')).filter((id) => id !== '')) {
+            const historyBucket = historyBucketOf(tenantId);
+            const keys = historyByBucket.get(historyBucket) ?? [];
+            keys.push({ partitionKey: historyPartition, rowKey: customerHistoryRowKey(tenantId, runId) });
+            historyByBucket.set(historyBucket, keys);
+          }
+          const historyDeleted = await Promise.all(
+            [...historyByBucket].map(async ([historyBucket, keys]) => this.deleteKeys(await this.tables.bucketClient('customerHistory', historyBucket), keys)),
+          );
+          return sum(historyDeleted) + (await this.deleteKeys(await this.tables.bucketClient('customers', bucket), customers));
         }),
       );
       deleted += sum(perBucket);

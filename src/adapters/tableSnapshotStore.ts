@@ -21,6 +21,7 @@ import {
   bucketTableName,
   customerHistoryRowKey,
   fixedPartitions,
+  historyBucketOf,
   historyPartition,
   principalRowKey,
   requirementRowKey,
@@ -140,8 +141,10 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
 
   async addCustomerInsights(insights: readonly CustomerMfaInsight[]): Promise<void> {
     for (const insight of insights) {
-      const bucket = bucketOf(insight.tenantId);
-      const [customers, history] = await Promise.all([this.tables.bucketClient('customers', bucket), this.tables.bucketClient('customerHistory', bucket)]);
+      const [customers, history] = await Promise.all([
+        this.tables.bucketClient('customers', bucketOf(insight.tenantId)),
+        this.tables.bucketClient('customerHistory', historyBucketOf(insight.tenantId)),
+      ]);
       const fields = defined(customerFields(insight));
       await this.writer.upsert(customers, { partitionKey: this.runId, rowKey: toTableKey(insight.tenantId), ...fields });
       await this.writer.upsert(history, {
@@ -262,9 +265,12 @@ export class TableSnapshotReader {
         ? odata`PartitionKey eq ${source} and RowKey ge ${range.lowest} and RowKey le ${range.highest}`
         : odata`PartitionKey eq ${source} and RowKey ge ${range.lowest} and RowKey le ${range.highest} and status eq ${options.status}`;
     const found: SnapshotRun[] = [];
-    for await (const entity of runs.listEntities<Row>({ queryOptions: { filter } })) {
-      found.push(toRun(entity));
-      if (options.top !== undefined && found.length >= options.top) break;
+    // Ask for no more than wanted: the ledger keeps every run of the retention period.
+    for await (const page of runs.listEntities<Row>({ queryOptions: { filter } }).byPage({ maxPageSize: Math.min(options.top ?? 1000, 1000) })) {
+      for (const entity of page) {
+        found.push(toRun(entity));
+        if (options.top !== undefined && found.length >= options.top) return found;
+      }
     }
     return found;
   }
@@ -280,7 +286,7 @@ export class TableSnapshotReader {
   /** One customer's insight in every complete run between from and to, newest first. */
   async customerHistory(tenantId: string, options: { from?: Date; to?: Date } = {}): Promise<(CustomerMfaInsight & { runId: string })[]> {
     const key = tenantId.toLowerCase();
-    const history = await this.tables.bucketClient('customerHistory', bucketOf(key));
+    const history = await this.tables.bucketClient('customerHistory', historyBucketOf(key));
     const range = runIdRange(options.from, options.to);
     const filter = odata`PartitionKey eq ${historyPartition} and RowKey ge ${customerHistoryRowKey(key, range.lowest)} and RowKey le ${customerHistoryRowKey(key, range.highest)}`;
     const rows: (CustomerMfaInsight & { runId: string })[] = [];

@@ -16,7 +16,7 @@ import { readConfig } from '../../config';
 import type { CustomerMfaInsight } from '../../core/model';
 import { newRunId } from '../../core/snapshotRun';
 import { TableSnapshotStore, Tables } from '../../adapters/tableSnapshotStore';
-import { buckets } from '../../adapters/tableLayout';
+import { buckets, historyBuckets } from '../../adapters/tableLayout';
 
 export interface StorageMeasurement {
   batched: { entities: number; ms: number };
@@ -54,7 +54,11 @@ async function main(insightsPath: string | undefined): Promise<void> {
 
   const tables = new RecordingTables({ ...storage, tablePrefix: 'benchbatched' }, noCredential);
   // Tables exist before the clock starts, for both sides alike.
-  await Promise.all([tables.client('runs'), ...buckets.flatMap((bucket) => [tables.bucketClient('customers', bucket), tables.bucketClient('customerHistory', bucket)])]);
+  await Promise.all([
+    tables.client('runs'),
+    ...buckets.map((bucket) => tables.bucketClient('customers', bucket)),
+    ...historyBuckets.map((bucket) => tables.bucketClient('customerHistory', bucket)),
+  ]);
   const store = new TableSnapshotStore(tables);
   const batchedStart = performance.now();
   const writer = await store.openRun('partnerSecurity', newRunId(new Date(), 'benchrun'), new Date());
