@@ -1,11 +1,11 @@
-import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from '../api/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
 import type { StoredFinding } from '../core/ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { TableDetectorStore } from './tableDetectorStore';
 import { buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName, type FixedTableName } from './tableLayout';
-import { TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
+import { customerFieldNames, TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
 
 type Row = Record<string, unknown>;
 
@@ -56,7 +56,7 @@ export class TableQueryReader implements QueryReader {
   }
 
   customersPage(runId: string, start: BucketPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<BucketPage<CustomerMfaInsight>> {
-    return this.bucketPage('customers', runId, start, top, toCustomer, include);
+    return this.bucketPage('customers', runId, start, top, customerFieldNames, toCustomer, include);
   }
 
   principalsPage(runId: string, start: BucketPosition | null, top: number, include?: (principal: NonMfaPrincipal) => boolean): Promise<BucketPage<NonMfaPrincipal>> {
@@ -66,7 +66,7 @@ export class TableQueryReader implements QueryReader {
       upn: text(row.upn),
       lastNonMfaRequestDateTime: String(row.lastNonMfaRequestDateTime),
     });
-    return this.bucketPage('principals', runId, start, top, toPrincipal, include);
+    return this.bucketPage('principals', runId, start, top, ['objectId', 'tenantId', 'upn', 'lastNonMfaRequestDateTime'], toPrincipal, include);
   }
 
   async customerHistory(tenantId: string, range: RunRange): Promise<RunRow<CustomerMfaInsight>[]> {
@@ -106,7 +106,16 @@ export class TableQueryReader implements QueryReader {
    * resuming after a position. Keyset paging (`RowKey gt last`) instead of the service's
    * continuation tokens keeps positions small, stable and ours to validate.
    */
-  private async bucketPage<T>(name: BucketedTableName, runId: string, start: BucketPosition | null, top: number, convert: (row: Row) => T, include?: (item: T) => boolean): Promise<BucketPage<T>> {
+  private async bucketPage<T>(
+    name: BucketedTableName,
+    runId: string,
+    start: BucketPosition | null,
+    top: number,
+    fields: readonly string[],
+    convert: (row: Row) => T,
+    include?: (item: T) => boolean,
+  ): Promise<BucketPage<T>> {
+    const select = ['RowKey', ...fields];
     const items: T[] = [];
     for (let bucket = start?.bucket ?? 0; bucket < buckets.length; bucket += 1) {
       const table = await this.tables.bucketClient(name, buckets[bucket] ?? '');
@@ -114,7 +123,7 @@ export class TableQueryReader implements QueryReader {
       const filter = after === '' ? odata`PartitionKey eq ${runId}` : odata`PartitionKey eq ${runId} and RowKey gt ${after}`;
       // Unfiltered, a first page of exactly what is wanted is one request; filtered, read more per request.
       const pageSize = include === undefined ? top - items.length : filteredPageSize;
-      const stopAt = await readUntil(table, filter, pageSize, (row) => {
+      const stopAt = await readUntil(table, { filter, select }, pageSize, (row) => {
         const item = convert(row);
         if (include === undefined || include(item)) items.push(item);
         return items.length >= top;
@@ -126,8 +135,8 @@ export class TableQueryReader implements QueryReader {
 }
 
 /** Reads rows in key order until `visit` says stop; returns the row key it stopped at, or null at the end. */
-async function readUntil(table: TableClient, filter: string, maxPageSize: number, visit: (row: TableEntityResult<Row>) => boolean): Promise<string | null> {
-  for await (const page of table.listEntities<Row>({ queryOptions: { filter } }).byPage({ maxPageSize })) {
+async function readUntil(table: TableClient, queryOptions: TableEntityQueryOptions, maxPageSize: number, visit: (row: TableEntityResult<Row>) => boolean): Promise<string | null> {
+  for await (const page of table.listEntities<Row>({ queryOptions }).byPage({ maxPageSize })) {
     for (const row of page) {
       if (visit(row)) return row.rowKey ?? '';
     }

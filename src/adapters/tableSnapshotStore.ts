@@ -290,7 +290,7 @@ export class TableSnapshotReader {
     const range = runIdRange(options.from, options.to);
     const filter = odata`PartitionKey eq ${historyPartition} and RowKey ge ${customerHistoryRowKey(key, range.lowest)} and RowKey le ${customerHistoryRowKey(key, range.highest)}`;
     const rows: (CustomerMfaInsight & { runId: string })[] = [];
-    for await (const entity of history.listEntities<Row>({ queryOptions: { filter } })) rows.push({ ...toCustomer(entity), runId: String(entity.runId) });
+    for await (const entity of history.listEntities<Row>({ queryOptions: { filter, select: [...customerFieldNames, 'runId'] } })) rows.push({ ...toCustomer(entity), runId: String(entity.runId) });
     // A run writes its rows before the ledger says how it ended: keep those of complete runs.
     if (rows.some((row) => !this.knownComplete(row.runId))) {
       const seenAt = this.now();
@@ -392,7 +392,8 @@ function toRun(row: Row): SnapshotRun {
   };
 }
 
-const customerFieldNames: (keyof CustomerMfaInsight)[] = [
+/** The stored fields of a customer insight, also the `$select` of reads that want nothing else. */
+export const customerFieldNames: (keyof CustomerMfaInsight)[] = [
   'tenantId',
   'compliantAdminsCount',
   'compliantNonAdminsCount',

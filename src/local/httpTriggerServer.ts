@@ -87,7 +87,33 @@ async function serve(routes: readonly HttpRoute[], options: HttpTriggerServerOpt
     response.writeHead(500).end();
     return;
   }
-  await writeResponse(response, result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit));
+  if (!writePlainResponse(response, result)) {
+    await writeResponse(response, result instanceof HttpResponse ? result : new HttpResponse((result ?? {}) as HttpResponseInit));
+  }
+}
+
+/**
+ * Writes the common shape, `{ status, headers, body: string }`, straight to the socket; anything
+ * else (streams, jsonBody, cookies, HttpResponse) goes through HttpResponse, whose Fetch body
+ * costs about a third of a millisecond a request. Returns whether it wrote.
+ */
+function writePlainResponse(response: ServerResponse, result: unknown): boolean {
+  if (typeof result !== 'object' || result === null || Object.getPrototypeOf(result) !== Object.prototype) return false;
+  const { status, headers, body, ...rest } = result as HttpResponseInit;
+  if (Object.keys(rest).length > 0 || (body !== undefined && typeof body !== 'string')) return false;
+  if (headers !== undefined && (typeof headers !== 'object' || Object.getPrototypeOf(headers) !== Object.prototype)) return false;
+  const plainHeaders = (headers ?? {}) as Record<string, string>;
+  if (Object.values(plainHeaders).some((value) => typeof value !== 'string')) return false;
+  const bytes = body === undefined ? undefined : Buffer.from(body);
+  const names = new Set(Object.keys(plainHeaders).map((name) => name.toLowerCase()));
+  response.writeHead(status ?? 200, {
+    // As a Fetch Response would: a text body without a declared type is text/plain.
+    ...(bytes !== undefined && !names.has('content-type') ? { 'content-type': 'text/plain;charset=UTF-8' } : {}),
+    ...(bytes !== undefined && bytes.length > 0 && !names.has('content-length') ? { 'content-length': String(bytes.length) } : {}),
+    ...plainHeaders,
+  });
+  response.end(bytes);
+  return true;
 }
 
 function findRoute(routes: readonly HttpRoute[], method: string, path: string): { route: HttpRoute; params: Record<string, string> } | undefined {
@@ -128,5 +154,6 @@ async function writeResponse(response: ServerResponse, httpResponse: HttpRespons
   }
   const cookies = httpResponse.headers.getSetCookie();
   if (cookies.length > 0) response.setHeader('set-cookie', cookies);
+  if (body.length > 0 && !response.hasHeader('content-length')) response.setHeader('content-length', body.length);
   response.writeHead(httpResponse.status).end(body);
 }

@@ -14,6 +14,7 @@ describe('loadRegisteredFunctions', () => {
     expect(functions.map(({ name, trigger }) => ({ name, trigger }))).toEqual([
       { name: 'customerHistory', trigger: { type: 'http', route: 'customers/{tenantId}/history', methods: ['GET', 'POST'], authLevel: 'function' } },
       { name: 'ping', trigger: { type: 'http', route: 'ping', methods: ['GET'], authLevel: 'anonymous' } },
+      { name: 'shapes', trigger: { type: 'http', route: 'shapes', methods: ['GET'], authLevel: 'anonymous' } },
       { name: 'broken', trigger: { type: 'http', route: 'broken', methods: ['GET'], authLevel: 'anonymous' } },
       { name: 'fixtureTimer', trigger: { type: 'timer', schedule: '%FIXTURE_TIMER_SCHEDULE%', runOnStartup: false } },
     ]);
@@ -30,7 +31,7 @@ describe('loadRegisteredFunctions', () => {
 
   test('when the glob lists files in braces, then they load in that order', () => {
     const functions = loadRegisteredFunctions({ root: fixtures, mainGlob: 'functions/{fixtureTimer.ts,fixtureHttp.ts}' });
-    expect(functions.map((fn) => fn.name)).toEqual(['fixtureTimer', 'customerHistory', 'ping', 'broken']);
+    expect(functions.map((fn) => fn.name)).toEqual(['fixtureTimer', 'customerHistory', 'ping', 'shapes', 'broken']);
   });
 
   test('when no file matches, then it throws naming the glob', () => {
@@ -50,6 +51,7 @@ describe('loadRegisteredFunctions', () => {
     expect(JSON.parse(output)).toEqual([
       ['customerHistory', 'http', 'function'],
       ['ping', 'http', 'function'],
+      ['shapes', 'http', 'function'],
       ['broken', 'http', 'function'],
       ['fixtureTimer', 'timer', 'function'],
     ]);

@@ -130,6 +130,19 @@ describe('local host HTTP functions', () => {
     expect(await response.text()).toBe('pong');
   });
 
+  test('when a handler answers with a plain object or with HttpResponse, then the client sees the same status, headers and body', async () => {
+    const host = await startHost();
+    const seen = async (query: string) => {
+      const response = await fetch(`${host.url}/api/shapes?${query}`);
+      return { status: response.status, type: response.headers.get('content-type'), shape: response.headers.get('x-shape'), length: response.headers.get('content-length'), body: await response.text() };
+    };
+
+    expect(await seen('')).toEqual({ status: 200, type: 'text/plain;charset=UTF-8', shape: null, length: '4', body: 'pong' });
+    expect(await seen('class')).toEqual(await seen(''));
+    expect(await seen('typed')).toEqual({ status: 202, type: 'text/csv; charset=utf-8', shape: 'typed', length: '7', body: 'a,b\n1,2' });
+    expect(await seen('typed&class')).toEqual(await seen('typed'));
+  });
+
   test('when no function has the route or the method, then it answers 404', async () => {
     const host = await startHost();
 
