@@ -5,7 +5,7 @@ import type { StoredFinding } from '../core/ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { TableDetectorStore } from './tableDetectorStore';
 import { buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName, type FixedTableName } from './tableLayout';
-import { customerFieldNames, TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
+import { customerFieldNames, isTableNotFound, TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
 
 type Row = Record<string, unknown>;
 
@@ -76,10 +76,14 @@ export class TableQueryReader implements QueryReader {
 
   async customerKnown(tenantId: string): Promise<boolean> {
     const key = tenantId.toLowerCase();
-    const table = await this.tables.bucketClient('customerHistory', historyBucketOf(key));
+    const table = this.tables.bucketReader('customerHistory', historyBucketOf(key));
     const filter = odata`PartitionKey eq ${historyPartition} and RowKey gt ${customerHistoryRowKey(key, '')} and RowKey lt ${customerHistoryRowKey(key, '~')}`;
-    for await (const page of table.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) {
-      if (page.length > 0) return true;
+    try {
+      for await (const page of table.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) {
+        if (page.length > 0) return true;
+      }
+    } catch (error) {
+      if (!isTableNotFound(error)) throw error;
     }
     return false;
   }
@@ -118,7 +122,7 @@ export class TableQueryReader implements QueryReader {
     const select = ['RowKey', ...fields];
     const items: T[] = [];
     for (let bucket = start?.bucket ?? 0; bucket < buckets.length; bucket += 1) {
-      const table = await this.tables.bucketClient(name, buckets[bucket] ?? '');
+      const table = this.tables.bucketReader(name, buckets[bucket] ?? '');
       const after = bucket === start?.bucket ? start.afterRowKey : '';
       const filter = after === '' ? odata`PartitionKey eq ${runId}` : odata`PartitionKey eq ${runId} and RowKey gt ${after}`;
       // Unfiltered, a first page of exactly what is wanted is one request; filtered, read more per request.
@@ -136,10 +140,14 @@ export class TableQueryReader implements QueryReader {
 
 /** Reads rows in key order until `visit` says stop; returns the row key it stopped at, or null at the end. */
 async function readUntil(table: TableClient, queryOptions: TableEntityQueryOptions, maxPageSize: number, visit: (row: TableEntityResult<Row>) => boolean): Promise<string | null> {
-  for await (const page of table.listEntities<Row>({ queryOptions }).byPage({ maxPageSize })) {
-    for (const row of page) {
-      if (visit(row)) return row.rowKey ?? '';
+  try {
+    for await (const page of table.listEntities<Row>({ queryOptions }).byPage({ maxPageSize })) {
+      for (const row of page) {
+        if (visit(row)) return row.rowKey ?? '';
+      }
     }
+  } catch (error) {
+    if (!isTableNotFound(error)) throw error;
   }
   return null;
 }

@@ -6,7 +6,7 @@ import type { SnapshotRun } from '../core/snapshotRun';
 import type { SnapshotPruner } from '../retention/pruneSnapshots';
 import { describeStorageError, maxBatchSize } from './batchWriter';
 import { buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName } from './tableLayout';
-import { TableSnapshotReader, type Tables } from './tableSnapshotStore';
+import { isTableNotFound, TableSnapshotReader, type Tables } from './tableSnapshotStore';
 
 type Key = { partitionKey: string; rowKey: string };
 
@@ -53,9 +53,9 @@ export class TableSnapshotPruner implements SnapshotPruner {
             historyByBucket.set(historyBucket, keys);
           }
           const historyDeleted = await Promise.all(
-            [...historyByBucket].map(async ([historyBucket, keys]) => this.deleteKeys(await this.tables.bucketClient('customerHistory', historyBucket), keys)),
+            [...historyByBucket].map(async ([historyBucket, keys]) => this.deleteKeys(this.tables.bucketReader('customerHistory', historyBucket), keys)),
           );
-          return sum(historyDeleted) + (await this.deleteKeys(await this.tables.bucketClient('customers', bucket), customers));
+          return sum(historyDeleted) + (await this.deleteKeys(this.tables.bucketReader('customers', bucket), customers));
         }),
       );
       deleted += sum(perBucket);
@@ -64,7 +64,7 @@ export class TableSnapshotPruner implements SnapshotPruner {
       deleted += await this.deleteKeys(await this.tables.client('scores'), [{ partitionKey: fixedPartitions.scores, rowKey: runId }]);
     } else if (run.source === 'nonMfaPrincipals') {
       const perBucket = await Promise.all(
-        buckets.map(async (bucket) => this.deleteKeys(await this.tables.bucketClient('principals', bucket), await this.runRows('principals', bucket, runId, []))),
+        buckets.map(async (bucket) => this.deleteKeys(this.tables.bucketReader('principals', bucket), await this.runRows('principals', bucket, runId, []))),
       );
       deleted += sum(perBucket);
     } else {
@@ -77,14 +77,18 @@ export class TableSnapshotPruner implements SnapshotPruner {
 
   /** The keys (and the named fields) of a run's rows in one bucket table. */
   private async runRows(name: BucketedTableName, bucket: string, runId: string, fields: string[]): Promise<(Key & Record<string, unknown>)[]> {
-    return this.rows(await this.tables.bucketClient(name, bucket), odata`PartitionKey eq ${runId}`, fields);
+    return this.rows(this.tables.bucketReader(name, bucket), odata`PartitionKey eq ${runId}`, fields);
   }
 
   private async rows(client: TableClient, filter: string, fields: string[] = []): Promise<(Key & Record<string, unknown>)[]> {
     const found: (Key & Record<string, unknown>)[] = [];
     const select = ['PartitionKey', 'RowKey', ...fields];
-    for await (const entity of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })) {
-      found.push({ ...entity, partitionKey: entity.partitionKey ?? '', rowKey: entity.rowKey ?? '' });
+    try {
+      for await (const entity of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })) {
+        found.push({ ...entity, partitionKey: entity.partitionKey ?? '', rowKey: entity.rowKey ?? '' });
+      }
+    } catch (error) {
+      if (!isTableNotFound(error)) throw error;
     }
     return found;
   }

@@ -1,4 +1,4 @@
-import { TableClient } from '@azure/data-tables';
+import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { bucketOf, bucketTableName } from '../../src/adapters/tableLayout';
 import { Tables, TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
 import type { CustomerMfaInsight, SecurityRequirement } from '../../src/core/model';
@@ -61,6 +61,16 @@ describe('TableSnapshotStore against Azurite', () => {
     const requirements = await reader.requirementsOfRun(runId);
     expect(requirements.map((found) => found.requirementType).sort()).toEqual(['a/b#c?', 'mfaEnforcedForAdmins']);
     expect((await reader.latestCompleteRun('partnerSecurity'))?.runId).toBe(runId);
+  });
+
+  it('when nothing was written, then reads find nothing and leave no bucket tables behind', async () => {
+    const { reader, prefix: tablePrefix } = storeWithFreshTables();
+    expect(await reader.customerHistory(insight(1).tenantId)).toEqual([]);
+    expect(await reader.customersOfRun(newRunId(new Date('2026-01-05T00:00:00Z'), 'absent'))).toEqual([]);
+    const service = TableServiceClient.fromConnectionString(azurite.tablesConnectionString, { allowInsecureConnection: true });
+    const names: string[] = [];
+    for await (const table of service.listTables()) if (table.name?.startsWith(tablePrefix) === true) names.push(table.name.slice(tablePrefix.length));
+    expect(names.filter((name) => /^(Customers|CustomerHistory|Principals)/.test(name))).toEqual([]);
   });
 
   it('when the same run id is written twice, then rows are replaced, not duplicated', async () => {
