@@ -436,8 +436,17 @@ export const customerFieldNames: (keyof CustomerMfaInsight)[] = [
   'legacyPerUserMfaStatus',
 ];
 
+/** A stored row (or history point) as an insight: one object literal, as it is built for every row read. */
 export function toCustomer(row: Row): CustomerMfaInsight {
-  return pick(row, customerFieldNames) as unknown as CustomerMfaInsight;
+  return {
+    tenantId: String(row.tenantId),
+    compliantAdminsCount: (row.compliantAdminsCount ?? null) as CustomerMfaInsight['compliantAdminsCount'],
+    compliantNonAdminsCount: (row.compliantNonAdminsCount ?? null) as CustomerMfaInsight['compliantNonAdminsCount'],
+    totalUsersCount: (row.totalUsersCount ?? null) as CustomerMfaInsight['totalUsersCount'],
+    securityDefaultsStatus: (row.securityDefaultsStatus ?? null) as CustomerMfaInsight['securityDefaultsStatus'],
+    mfaConditionalAccessPolicyStatus: (row.mfaConditionalAccessPolicyStatus ?? null) as CustomerMfaInsight['mfaConditionalAccessPolicyStatus'],
+    legacyPerUserMfaStatus: (row.legacyPerUserMfaStatus ?? null) as CustomerMfaInsight['legacyPerUserMfaStatus'],
+  };
 }
 
 const requirementFieldNames: (keyof SecurityRequirement)[] = [
