@@ -104,15 +104,15 @@ function writePlainResponse(response: ServerResponse, result: unknown): boolean 
   if (headers !== undefined && (typeof headers !== 'object' || Object.getPrototypeOf(headers) !== Object.prototype)) return false;
   const plainHeaders = (headers ?? {}) as Record<string, string>;
   if (Object.values(plainHeaders).some((value) => typeof value !== 'string')) return false;
-  const bytes = body === undefined ? undefined : Buffer.from(body);
+  const length = body === undefined ? 0 : Buffer.byteLength(body);
   const names = new Set(Object.keys(plainHeaders).map((name) => name.toLowerCase()));
   response.writeHead(status ?? 200, {
     // As a Fetch Response would: a text body without a declared type is text/plain.
-    ...(bytes !== undefined && !names.has('content-type') ? { 'content-type': 'text/plain;charset=UTF-8' } : {}),
-    ...(bytes !== undefined && bytes.length > 0 && !names.has('content-length') ? { 'content-length': String(bytes.length) } : {}),
+    ...(body !== undefined && !names.has('content-type') ? { 'content-type': 'text/plain;charset=UTF-8' } : {}),
+    ...(length > 0 && !names.has('content-length') ? { 'content-length': String(length) } : {}),
     ...plainHeaders,
   });
-  response.end(bytes);
+  response.end(body);
   return true;
 }
 
