@@ -1,5 +1,5 @@
 /*
- * Issue 2: the collectors at scale, against the simulator (50 ms per page) and Azurite.
+ * The collectors at scale, against the simulator (50 ms per page) and Azurite.
  * Method: each run is a fresh child process (collectorProcess) with its own table prefix, so
  * every run starts from empty tables; the simulator's request log counts the pages served.
  * At 10,000 customers and 10,000 principals each collector runs three times: wall time and

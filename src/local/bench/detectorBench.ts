@@ -1,5 +1,5 @@
 /*
- * Issue 3: detecting regressions across 10,000 customers between two snapshots.
+ * Detecting regressions across 10,000 customers between two snapshots.
  * Method: on the tables of a 10,000-customer collectPartnerSecurity run, a first detector run
  * (child process, not measured) takes that snapshot as its baseline; the simulator moves on
  * one day (the collector's daily cadence) and collectPartnerSecurity runs again. Then, each in a fresh child process

@@ -1,5 +1,5 @@
 /*
- * Issue 2, target 4: loading the app's entry (every file package.json `main` matches).
+ * Loading the app's entry (every file package.json `main` matches).
  * Method: seven fresh `node` processes (entryLoadProcess) with an empty environment, each
  * timing require('@azure/functions') plus every dist/src/functions/*.js; the figure is the
  * median. Each process also reports which Azure client libraries ended up in require.cache.

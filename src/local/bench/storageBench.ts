@@ -1,5 +1,5 @@
 /*
- * Issue 2, target 2: batched storage writes vs one upsert per entity.
+ * Batched storage writes vs one upsert per entity.
  * Method: a fresh out-of-process Azurite and one child process (storageProcess) that writes
  * the 10,000 customer insights the simulator serves, first through the real
  * TableSnapshotStore (customers + customer history rows, batches of up to 100 per partition,
