@@ -5,7 +5,7 @@ import type { StoredFinding } from '../core/ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { TableDetectorStore } from './tableDetectorStore';
 import { buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName, type FixedTableName } from './tableLayout';
-import { customerFieldNames, isTableNotFound, TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
+import { customerFieldNames, readBucketTable, TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
 
 type Row = Record<string, unknown>;
 
@@ -19,6 +19,7 @@ const filteredPageSize = 1000;
 export class TableQueryReader implements QueryReader {
   private readonly snapshots: TableSnapshotReader;
   private readonly detector: TableDetectorStore;
+
   constructor(private readonly tables: Tables) {
     this.snapshots = new TableSnapshotReader(tables);
     this.detector = new TableDetectorStore(tables);
@@ -78,14 +79,14 @@ export class TableQueryReader implements QueryReader {
     const key = tenantId.toLowerCase();
     const table = this.tables.bucketReader('customerHistory', historyBucketOf(key));
     const filter = odata`PartitionKey eq ${historyPartition} and RowKey gt ${customerHistoryRowKey(key, '')} and RowKey lt ${customerHistoryRowKey(key, '~')}`;
-    try {
+    let known = false;
+    await readBucketTable(async () => {
       for await (const page of table.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) {
-        if (page.length > 0) return true;
+        known = page.length > 0;
+        if (known) return;
       }
-    } catch (error) {
-      if (!isTableNotFound(error)) throw error;
-    }
-    return false;
+    });
+    return known;
   }
 
   findings(): Promise<StoredFinding[]> {
@@ -140,16 +141,18 @@ export class TableQueryReader implements QueryReader {
 
 /** Reads rows in key order until `visit` says stop; returns the row key it stopped at, or null at the end. */
 async function readUntil(table: TableClient, queryOptions: TableEntityQueryOptions, maxPageSize: number, visit: (row: TableEntityResult<Row>) => boolean): Promise<string | null> {
-  try {
+  let stoppedAt: string | null = null;
+  await readBucketTable(async () => {
     for await (const page of table.listEntities<Row>({ queryOptions }).byPage({ maxPageSize })) {
       for (const row of page) {
-        if (visit(row)) return row.rowKey ?? '';
+        if (visit(row)) {
+          stoppedAt = row.rowKey ?? '';
+          return;
+        }
       }
     }
-  } catch (error) {
-    if (!isTableNotFound(error)) throw error;
-  }
-  return null;
+  });
+  return stoppedAt;
 }
 
 function text(value: unknown): string | null {

@@ -6,7 +6,7 @@ import type { SnapshotRun } from '../core/snapshotRun';
 import type { SnapshotPruner } from '../retention/pruneSnapshots';
 import { describeStorageError, maxBatchSize } from './batchWriter';
 import { buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName } from './tableLayout';
-import { isTableNotFound, TableSnapshotReader, type Tables } from './tableSnapshotStore';
+import { readBucketTable, TableSnapshotReader, type Tables } from './tableSnapshotStore';
 
 type Key = { partitionKey: string; rowKey: string };
 
@@ -83,13 +83,11 @@ export class TableSnapshotPruner implements SnapshotPruner {
   private async rows(client: TableClient, filter: string, fields: string[] = []): Promise<(Key & Record<string, unknown>)[]> {
     const found: (Key & Record<string, unknown>)[] = [];
     const select = ['PartitionKey', 'RowKey', ...fields];
-    try {
+    await readBucketTable(async () => {
       for await (const entity of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })) {
         found.push({ ...entity, partitionKey: entity.partitionKey ?? '', rowKey: entity.rowKey ?? '' });
       }
-    } catch (error) {
-      if (!isTableNotFound(error)) throw error;
-    }
+    });
     return found;
   }
 

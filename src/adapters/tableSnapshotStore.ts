@@ -36,7 +36,7 @@ type Row = Record<string, unknown>;
  * The table clients for a prefix. Fixed tables, and bucket tables about to be written, are
  * created once per process on first use; bucket tables only read are never created, so a read
  * costs one request and leaves no empty tables behind (a table not written yet reads as empty,
- * see isTableNotFound).
+ * see readBucketTable).
  */
 export class Tables {
   private readonly clients = new Map<string, TableClient>();
@@ -92,10 +92,14 @@ export class Tables {
   }
 }
 
-/** Whether storage answered that the table does not exist: for a bucket table, nothing written there yet. */
-export function isTableNotFound(error: unknown): boolean {
-  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
-  return statusCode === 404 && (code === undefined || code === 'TableNotFound');
+/** Runs a read of a bucket table: a table that does not exist has had nothing written to it, and reads as empty. */
+export async function readBucketTable(read: () => Promise<void>): Promise<void> {
+  try {
+    await read();
+  } catch (error) {
+    const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
+    if (!(statusCode === 404 && (code === undefined || code === 'TableNotFound'))) throw error;
+  }
 }
 
 /** Removes unknown (null) values: an absent property reads back as unknown. */
@@ -313,13 +317,11 @@ export class TableSnapshotReader {
     const range = runIdRange(options.from, options.to);
     const filter = odata`PartitionKey eq ${historyPartition} and RowKey ge ${customerHistoryRowKey(key, range.lowest)} and RowKey le ${customerHistoryRowKey(key, range.highest)}`;
     const rows: (CustomerMfaInsight & { runId: string })[] = [];
-    try {
+    await readBucketTable(async () => {
       for await (const entity of history.listEntities<Row>({ queryOptions: { filter, select: ['runId', 'point'] } })) {
         rows.push({ ...toCustomer(JSON.parse(String(entity.point)) as Row), runId: String(entity.runId) });
       }
-    } catch (error) {
-      if (!isTableNotFound(error)) throw error;
-    }
+    });
     // A run writes its rows before the ledger says how it ended: keep those of complete runs.
     if (rows.some((row) => !this.knownComplete(row.runId))) {
       const seenAt = this.now();
@@ -382,11 +384,9 @@ export class TableSnapshotReader {
       buckets.map(async (bucket) => {
         const table = this.tables.bucketReader(name, bucket);
         const rows: TableEntityResult<Row>[] = [];
-        try {
+        await readBucketTable(async () => {
           for await (const entity of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${runId}` } })) rows.push(entity);
-        } catch (error) {
-          if (!isTableNotFound(error)) throw error;
-        }
+        });
         return rows;
       }),
     );
