@@ -104,6 +104,37 @@ describe('TableSnapshotStore against Azurite', () => {
     expect(history.map((entry) => entry.runId)).toEqual([good]);
   });
 
+  it('when a run completes after the reader has remembered earlier ones, then its history row shows up at once, and not before', async () => {
+    const { store, reader } = storeWithFreshTables();
+    const first = newRunId(new Date('2026-01-05T00:00:00Z'), 'first1');
+    const second = newRunId(new Date('2026-01-06T00:00:00Z'), 'second');
+    const writerOne = await store.openRun('partnerSecurity', first, new Date('2026-01-05T00:00:00Z'));
+    await writerOne.addCustomerInsights([insight(1)]);
+    await writerOne.complete({});
+    expect((await reader.customerHistory(insight(1).tenantId)).map((entry) => entry.runId)).toEqual([first]);
+    const writerTwo = await store.openRun('partnerSecurity', second, new Date('2026-01-06T00:00:00Z'));
+    await writerTwo.addCustomerInsights([insight(1, { compliantAdminsCount: 0 })]);
+    await writerTwo.complete({});
+    const seen = await reader.customerHistory(insight(1).tenantId);
+    expect(seen.map((entry) => entry.runId)).toEqual([second, first]);
+    expect(seen[0]?.compliantAdminsCount).toBe(0);
+  });
+
+  it('when a run has written its rows but not finished, then the same reader keeps them out of history', async () => {
+    const { store, reader } = storeWithFreshTables();
+    const done = newRunId(new Date('2026-01-05T00:00:00Z'), 'done01');
+    const running = newRunId(new Date('2026-01-06T00:00:00Z'), 'busy01');
+    const writerOne = await store.openRun('partnerSecurity', done, new Date('2026-01-05T00:00:00Z'));
+    await writerOne.addCustomerInsights([insight(1)]);
+    await writerOne.complete({});
+    expect(await reader.customerHistory(insight(1).tenantId)).toHaveLength(1);
+    const writerTwo = await store.openRun('partnerSecurity', running, new Date('2026-01-06T00:00:00Z'));
+    await writerTwo.addCustomerInsights([insight(1)]);
+    // The rows reach storage, as a run that crashed after writing leaves them; the ledger still says running.
+    await (writerTwo as unknown as { writer: { flush(): Promise<void> } }).writer.flush();
+    expect((await reader.customerHistory(insight(1).tenantId)).map((entry) => entry.runId)).toEqual([done]);
+  });
+
   it('when history is asked for a time range, then only complete runs started inside it come back, newest first', async () => {
     const { store, reader } = storeWithFreshTables();
     const days = ['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04'];
