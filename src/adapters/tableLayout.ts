@@ -2,7 +2,7 @@ import { toTableKey } from '../core/tableKey';
 
 /**
  * Where each kind of row lives. Keys serve the two reads that matter without a table scan:
- * - "latest complete snapshot of every customer": a run's customers are spread over 64 tenant
+ * - "latest complete snapshot of every customer": a run's customers are spread over 32 tenant
  *   buckets, one partition (the run id) in each bucket's table, read side by side;
  * - "history of one customer over time": the customer's history bucket table holds it in one
  *   partition under row keys `tenantId_runId`, so it is one key range, newest first (run ids
@@ -16,7 +16,8 @@ import { toTableKey } from '../core/tableKey';
  * evaluates a query against every row of its table, so 30 days of 10,000 customers in one
  * table (300,000 history rows) would make every read walk them all. History, which keeps
  * every run, has 256 buckets (about 1,200 rows a table at 30 days); a run's customers and
- * principals have 64, so reading a whole run stays 64 queries.
+ * principals have 32, so reading a whole run is 32 queries and a run's partitions fill
+ * transactions of 100 while it is still being collected (about 300 rows each at 10,000).
  */
 export const tableNames = {
   runs: 'Runs',
@@ -49,7 +50,7 @@ export const fixedPartitions = {
   detector: 'detector',
 } as const;
 
-export const bucketCount = 64;
+export const bucketCount = 32;
 export const buckets: readonly string[] = bucketNames(bucketCount);
 export const historyBucketCount = 256;
 export const historyBuckets: readonly string[] = bucketNames(historyBucketCount);

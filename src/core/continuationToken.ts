@@ -20,7 +20,7 @@ export interface ContinuationTokens {
 }
 
 const maxTokenLength = 2048;
-/** Above any bucket count the store uses (64 today); the reader stops at its own last bucket. */
+/** Above any bucket count the store uses (32 today); the reader stops at its own last bucket. */
 const bucketLimit = 256;
 
 /**
