@@ -52,8 +52,8 @@ export const fixedPartitions = {
 
 export const bucketCount = 32;
 export const buckets: readonly string[] = bucketNames(bucketCount);
-export const historyBucketCount = 256;
-export const historyBuckets: readonly string[] = bucketNames(historyBucketCount);
+const historyBucketCount = 256;
+const historyBuckets: readonly string[] = bucketNames(historyBucketCount);
 
 function bucketNames(count: number): string[] {
   return Array.from({ length: count }, (_, index) => index.toString(16).padStart(2, '0'));

@@ -44,6 +44,16 @@ const requirement = (type: string, status: string): SecurityRequirement => ({
   customersWithSpendBudgetCount: null, averageResponseTimeInHours: null, securityDefaultsStatus: null, mfaConditionalAccessPolicyStatus: null, perUserMfaStatus: null,
 });
 
+/** A run of the given customers, started on `day`, completed. */
+async function completeRun(store: TableSnapshotStore, day: string, suffix: string, customers: CustomerMfaInsight[]): Promise<string> {
+  const startedAt = new Date(`${day}T00:00:00Z`);
+  const runId = newRunId(startedAt, suffix);
+  const writer = await store.openRun('partnerSecurity', runId, startedAt);
+  await writer.addCustomerInsights(customers);
+  await writer.complete({});
+  return runId;
+}
+
 describe('TableSnapshotStore against Azurite', () => {
   it('when a run of 250 customers completes, then every customer reads back from the run and the ledger says complete', async () => {
     const { store, reader } = storeWithFreshTables();
@@ -106,15 +116,9 @@ describe('TableSnapshotStore against Azurite', () => {
 
   it('when a run completes after the reader has remembered earlier ones, then its history row shows up at once, and not before', async () => {
     const { store, reader } = storeWithFreshTables();
-    const first = newRunId(new Date('2026-01-05T00:00:00Z'), 'first1');
-    const second = newRunId(new Date('2026-01-06T00:00:00Z'), 'second');
-    const writerOne = await store.openRun('partnerSecurity', first, new Date('2026-01-05T00:00:00Z'));
-    await writerOne.addCustomerInsights([insight(1)]);
-    await writerOne.complete({});
+    const first = await completeRun(store, '2026-01-05', 'first1', [insight(1)]);
     expect((await reader.customerHistory(insight(1).tenantId)).map((entry) => entry.runId)).toEqual([first]);
-    const writerTwo = await store.openRun('partnerSecurity', second, new Date('2026-01-06T00:00:00Z'));
-    await writerTwo.addCustomerInsights([insight(1, { compliantAdminsCount: 0 })]);
-    await writerTwo.complete({});
+    const second = await completeRun(store, '2026-01-06', 'second', [insight(1, { compliantAdminsCount: 0 })]);
     const seen = await reader.customerHistory(insight(1).tenantId);
     expect(seen.map((entry) => entry.runId)).toEqual([second, first]);
     expect(seen[0]?.compliantAdminsCount).toBe(0);
@@ -122,11 +126,8 @@ describe('TableSnapshotStore against Azurite', () => {
 
   it('when a run has written its rows but not finished, then the same reader keeps them out of history', async () => {
     const { store, reader } = storeWithFreshTables();
-    const done = newRunId(new Date('2026-01-05T00:00:00Z'), 'done01');
+    const done = await completeRun(store, '2026-01-05', 'done01', [insight(1)]);
     const running = newRunId(new Date('2026-01-06T00:00:00Z'), 'busy01');
-    const writerOne = await store.openRun('partnerSecurity', done, new Date('2026-01-05T00:00:00Z'));
-    await writerOne.addCustomerInsights([insight(1)]);
-    await writerOne.complete({});
     expect(await reader.customerHistory(insight(1).tenantId)).toHaveLength(1);
     const writerTwo = await store.openRun('partnerSecurity', running, new Date('2026-01-06T00:00:00Z'));
     await writerTwo.addCustomerInsights([insight(1)]);

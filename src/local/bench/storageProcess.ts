@@ -16,7 +16,7 @@ import { readConfig } from '../../config';
 import type { CustomerMfaInsight } from '../../core/model';
 import { newRunId } from '../../core/snapshotRun';
 import { TableSnapshotStore, Tables } from '../../adapters/tableSnapshotStore';
-import { buckets, historyBuckets } from '../../adapters/tableLayout';
+import { bucketsOf } from '../../adapters/tableLayout';
 
 export interface StorageMeasurement {
   batched: { entities: number; ms: number };
@@ -56,8 +56,8 @@ async function main(insightsPath: string | undefined): Promise<void> {
   // Tables exist before the clock starts, for both sides alike.
   await Promise.all([
     tables.client('runs'),
-    ...buckets.map((bucket) => tables.bucketClient('customers', bucket)),
-    ...historyBuckets.map((bucket) => tables.bucketClient('customerHistory', bucket)),
+    ...bucketsOf('customers').map((bucket) => tables.bucketClient('customers', bucket)),
+    ...bucketsOf('customerHistory').map((bucket) => tables.bucketClient('customerHistory', bucket)),
   ]);
   const store = new TableSnapshotStore(tables);
   const batchedStart = performance.now();
