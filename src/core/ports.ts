@@ -35,6 +35,15 @@ export interface RegistrationCountSource {
 }
 
 /**
+ * Display names of customer tenants as last resolved (GDAP relationships, then Partner Center).
+ * A name is for people to read: it is never part of a finding's key, so a rename is never a regression.
+ */
+export interface CustomerDirectory {
+  /** tenantId -> display name, for every customer whose name is known; empty when none is. */
+  customerNames(): Promise<ReadonlyMap<string, string>>;
+}
+
+/**
  * Writes one snapshot run. Rows may be written as they arrive; they only become data when
  * `complete` succeeds, which happens after every row is durably written.
  */
