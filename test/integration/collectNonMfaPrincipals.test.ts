@@ -1,4 +1,5 @@
 import { snapshotReader } from '../../src/composition';
+import { appSettingsFor, startSimulator } from '../../src/local/simulator';
 import { startCloud, type Cloud } from '../support/cloud';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
@@ -118,6 +119,22 @@ describe('collectNonMfaPrincipals against the simulator and Azurite', () => {
       expect(await reader.principalsOfRun(run!.runId)).toHaveLength(10_000);
     } finally {
       await busy.close();
+    }
+  });
+
+  it.each(['versionless', 'versioned', 'absolute'] as const)('when Partner Center writes links.next %s, then every page is read under the version root and every record stored', async (form) => {
+    const sim = await startSimulator({ customers: 40, nonMfaSignInsPerDay: 9, partnerCenterPageSize: 25, partnerCenterNextLink: form });
+    try {
+      const settings = { ...cloud.settings(), ...appSettingsFor(sim) };
+      const { error, reader, runs } = await runAndRead(settings);
+      expect(error).toBeNull();
+      const expected = sim.expected().nonMfaPrincipals;
+      expect(runs[0]).toMatchObject({ status: 'complete', counts: { principals: expected.length, pages: Math.ceil(expected.length / 25) } });
+      expect((await reader.principalsOfRun(runs[0]!.runId)).map((principal) => principal.objectId).sort()).toEqual(expected.map((principal) => principal.objectId).sort());
+      const paths = sim.requestLog().filter((entry) => entry.service === 'partnerCenter').map((entry) => [entry.path, entry.status]);
+      expect(paths).toEqual([['/partnercenter/v1/nonMfaCompliantPartnerPrincipals', 200], ...paths.slice(1).map(() => ['/partnercenter/v1/nonMfaCompliantPartnerPrincipals?seekOperation=Next', 200])]);
+    } finally {
+      await sim.close();
     }
   });
 });

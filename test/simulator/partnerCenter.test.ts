@@ -1,5 +1,5 @@
 import { startSimulator, Simulator } from '../../src/local/simulator';
-import { get, readPartnerCenterCollection, tokenFor } from './simulatorClient';
+import { get, partnerCenterLinkUrl, readPartnerCenterCollection, tokenFor } from './simulatorClient';
 
 let sim: Simulator;
 let token: string;
@@ -25,14 +25,39 @@ describe('Partner Center non-MFA principals', () => {
     expect(timestampOf(items[0]!)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/);
   });
 
-  it('when a page has more after it, then links.next has a relative uri and an MS-ContinuationToken header', async () => {
+  it('when a page has more after it, then links.next has a uri relative to the version root (as the invoice samples) and an MS-ContinuationToken header', async () => {
     const first = await get(url(), token);
     expect(first.json).toMatchObject({ totalCount: 100, attributes: { objectType: 'Collection' } });
     expect(first.json.links.next).toEqual({
-      uri: '/v1/nonMfaCompliantPartnerPrincipals',
+      uri: '/nonMfaCompliantPartnerPrincipals?seekOperation=Next',
       method: 'GET',
       headers: [{ key: 'MS-ContinuationToken', value: expect.any(String) }],
     });
+  });
+
+  it('when the last page is served, then it has no links, as the documented example', async () => {
+    const { pages } = await readPartnerCenterCollection(sim, token);
+    const last = await get(url(), token);
+    expect(pages).toBe(3);
+    let page = last;
+    for (let index = 1; index < pages; index++) {
+      page = await get(partnerCenterLinkUrl(sim, page.json.links.next.uri as string), token, { 'MS-ContinuationToken': page.json.links.next.headers[0].value as string });
+    }
+    expect(Object.keys(page.json)).toEqual(['totalCount', 'items', 'attributes']);
+    expect(page.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  it.each([
+    ['versioned', '/v1/nonMfaCompliantPartnerPrincipals?seekOperation=Next'],
+    ['absolute', 'BASE/v1/nonMfaCompliantPartnerPrincipals?seekOperation=Next'],
+  ] as const)('when started with partnerCenterNextLink %s, then links.next.uri is %s', async (form, uri) => {
+    const other = await startSimulator({ nonMfaSignInsPerDay: 40, partnerCenterPageSize: 100, partnerCenterNextLink: form });
+    try {
+      const first = await get(`${other.partnerCenterBaseUrl}/v1/nonMfaCompliantPartnerPrincipals`, await tokenFor(other, other.partnerCenterBaseUrl));
+      expect(first.json.links.next.uri).toBe(uri.replace('BASE', other.partnerCenterBaseUrl));
+    } finally {
+      await other.close();
+    }
   });
 
   it('when quirks are on, then some items name the timestamp lastNonMfaCompliantLoginDateTime', async () => {

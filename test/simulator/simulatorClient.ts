@@ -48,20 +48,28 @@ export async function readGraphCollection(url: string, token: string): Promise<{
   return { items, pages };
 }
 
-/** Follows Partner Center `links.next` (relative uri, MS-ContinuationToken header) to the end. */
+/**
+ * Follows Partner Center `links.next` (MS-ContinuationToken header) to the end. A relative uri
+ * is rooted at the version root (`/nonMfaCompliantPartnerPrincipals?...` means `/v1/...`).
+ */
 export async function readPartnerCenterCollection(sim: Simulator, token: string): Promise<{ items: Record<string, string>[]; pages: number }> {
   const items: Record<string, string>[] = [];
   let pages = 0;
-  let uri: string | undefined = '/v1/nonMfaCompliantPartnerPrincipals';
+  let url: string | undefined = `${sim.partnerCenterBaseUrl}/v1/nonMfaCompliantPartnerPrincipals`;
   let headers: Record<string, string> = {};
-  while (uri) {
-    const page = await get(`${sim.partnerCenterBaseUrl}${uri}`, token, headers);
-    if (page.status !== 200) throw new Error(`${uri}: ${page.status} ${page.text}`);
+  while (url) {
+    const page = await get(url, token, headers);
+    if (page.status !== 200) throw new Error(`${url}: ${page.status} ${page.text}`);
     items.push(...page.json.items);
     pages++;
     const next = page.json.links?.next as { uri: string; headers: { key: string; value: string }[] } | undefined;
-    uri = next?.uri;
+    url = next === undefined ? undefined : partnerCenterLinkUrl(sim, next.uri);
     headers = Object.fromEntries((next?.headers ?? []).map((header) => [header.key, header.value]));
   }
   return { items, pages };
+}
+
+export function partnerCenterLinkUrl(sim: Simulator, uri: string): string {
+  if (/^https:/.test(uri)) return uri;
+  return `${sim.partnerCenterBaseUrl}${uri.startsWith('/v1/') ? '' : '/v1'}${uri}`;
 }

@@ -5,6 +5,7 @@ import type { PageTokens } from './pageToken';
 import type { SecretVault } from './secretVault';
 import type { SimClock } from './simClock';
 import type { TokenStore } from './tokenStore';
+import type { PartnerCenterNextLink } from './types';
 
 export type Resource = 'graph' | 'partnerCenter' | 'acs' | 'keyVault';
 
@@ -24,6 +25,7 @@ export interface SimulatorContext {
   audiences: Record<Resource, readonly string[]>;
   graphPageSize: number;
   partnerCenterPageSize: number;
+  partnerCenterNextLink: PartnerCenterNextLink;
   pageLatencyMs: number;
   dataset: Dataset;
   clock: SimClock;

@@ -8,5 +8,5 @@ export { appSettingsFor } from './appSettings';
 export type {
   ExpectedState, ExpectedRequirement, ExpectedCustomerInsight, ExpectedNonMfaPrincipal, ExpectedRegistrationCounts,
   ExpectedScoreHistoryEntry, ExpectedSecurityScore, Fault, FaultStatus, DriftMode, RequestLogEntry, SentEmail,
-  SimulatedService, Simulator, SimulatorOptions,
+  PartnerCenterNextLink, SimulatedService, Simulator, SimulatorOptions,
 } from './types';

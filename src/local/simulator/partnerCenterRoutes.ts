@@ -1,5 +1,6 @@
 /*
- * Partner Center: non-MFA-compliant partner principals (seed 003), under partnerCenterBaseUrl.
+ * Partner Center: non-MFA-compliant partner principals (seed 003), under partnerCenterBaseUrl,
+ * in the documented ResourceCollection shape.
  */
 import { randomUUID } from 'node:crypto';
 import { authorize } from './bearerAuth';
@@ -39,7 +40,9 @@ export async function handlePartnerCenter(ex: Exchange, ctx: SimulatorContext): 
   const { seed, quirks } = dataset.config;
   const size = ctx.partnerCenterPageSize;
   const end = Math.min(dataset.nonMfaWindowSize(), offset + size);
-  const link = (extraHeaders: { key: string; value: string }[]) => ({ uri: PRINCIPALS, method: 'GET', headers: extraHeaders });
+  // Documented: a `next` link that seeks forward; `self` is the page as asked for.
+  const link = (uri: string, extraHeaders: { key: string; value: string }[]) => ({ uri, method: 'GET', headers: extraHeaders });
+  const more = end < dataset.nonMfaWindowSize();
   await serveData(ex, ctx, Math.floor(offset / size), {
     items: () => {
       const items: JsonObject[] = [];
@@ -51,17 +54,34 @@ export async function handlePartnerCenter(ex: Exchange, ctx: SimulatorContext): 
       return items;
     },
     // totalCount is the number of items in this page, as the Partner Center SDK's ResourceCollection sets it.
+    // The documented example of this endpoint has no `links` at all: a page with nothing after it carries none.
     render: (items) => ({
       totalCount: items.length,
       items,
-      links: {
-        self: link([]),
-        ...(end < dataset.nonMfaWindowSize()
-          ? { next: link([{ key: 'MS-ContinuationToken', value: ctx.pageTokens.encode({ collection: PRINCIPALS, day, offset: end }) }]) }
-          : {}),
-      },
+      ...(more
+        ? {
+          links: {
+            self: link(linkUri(ctx, ''), []),
+            next: link(linkUri(ctx, '?seekOperation=Next'), [{ key: 'MS-ContinuationToken', value: ctx.pageTokens.encode({ collection: PRINCIPALS, day, offset: end }) }]),
+          },
+        }
+        : {}),
       attributes: { objectType: 'Collection' },
     }),
     headers,
   });
+}
+
+/**
+ * A link's uri in the configured form. Partner Center roots relative links at the version
+ * root: the invoice samples answer `/v1/invoices/...` with `/invoices/...` (the default here),
+ * the customers sample shows `/v1/customers?size=40`.
+ */
+function linkUri(ctx: SimulatorContext, query: string): string {
+  const versionless = `${PRINCIPALS.slice('/v1'.length)}${query}`;
+  switch (ctx.partnerCenterNextLink) {
+    case 'versionless': return versionless;
+    case 'versioned': return `${PRINCIPALS}${query}`;
+    case 'absolute': return `${ctx.partnerCenterBaseUrl}${PRINCIPALS}${query}`;
+  }
 }

@@ -30,6 +30,7 @@ type Resolved = Required<SimulatorOptions>;
 const DEFAULTS: Resolved = {
   port: 0, seed: 1, customers: 50, nonMfaSignInsPerDay: 5, graphPageSize: 100, partnerCenterPageSize: 500,
   pageLatencyMs: 0, dayLengthMs: 0, startDate: '2026-01-01', tokenLifetimeSeconds: 3600, quirks: true,
+  partnerCenterNextLink: 'versionless',
 };
 
 function resolveOptions(options: SimulatorOptions): Resolved {
@@ -42,6 +43,7 @@ function resolveOptions(options: SimulatorOptions): Resolved {
     if (!Number.isInteger(value) || value < (minimum[name] ?? 0)) problems.push(`${name} must be an integer >= ${minimum[name] ?? 0} (got ${String(value)})`);
   }
   if (!/^\d{4}-\d{2}-\d{2}$/.test(resolved.startDate) || Number.isNaN(Date.parse(resolved.startDate))) problems.push(`startDate must be YYYY-MM-DD (got ${resolved.startDate})`);
+  if (!['versionless', 'versioned', 'absolute'].includes(resolved.partnerCenterNextLink)) problems.push(`partnerCenterNextLink must be versionless, versioned or absolute (got ${String(resolved.partnerCenterNextLink)})`);
   if (problems.length > 0) throw new Error(`Invalid simulator options: ${problems.join('; ')}`);
   return resolved;
 }
@@ -126,6 +128,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     graphPageSize: resolved.graphPageSize,
     partnerCenterPageSize: resolved.partnerCenterPageSize,
+    partnerCenterNextLink: resolved.partnerCenterNextLink,
     pageLatencyMs: resolved.pageLatencyMs,
     dataset,
     clock: new SimClock(resolved.dayLengthMs),

@@ -23,7 +23,15 @@ export interface SimulatorOptions {
   tokenLifetimeSeconds?: number;
   /** Serve the documented quirk variants (see quirks.ts). Default true. */
   quirks?: boolean;
+  /**
+   * How Partner Center's `links.next.uri` is written: `versionless` (default) relative to the
+   * version root, as the documented invoice samples (`/nonMfaCompliantPartnerPrincipals?...`);
+   * `versioned` as the documented customers sample (`/v1/...`); `absolute` a full URL.
+   */
+  partnerCenterNextLink?: PartnerCenterNextLink;
 }
+
+export type PartnerCenterNextLink = 'versionless' | 'versioned' | 'absolute';
 
 export type SimulatedService = 'login' | 'msi' | 'graph' | 'partnerCenter' | 'acs' | 'keyVault' | 'control';
 
