@@ -3,7 +3,11 @@ import type { Fault, SimulatedService } from './types';
 /** Faults that act on matching requests (the token faults act on the token store instead). */
 export type RequestFault = Exclude<Fault, { kind: 'expireTokens' } | { kind: 'revokeTokens' } | { kind: 'revokeRefreshTokens' }>;
 
-const REQUEST_FAULT_KINDS = new Set<Fault['kind']>(['status', 'delay', 'hang', 'malformed', 'emptyCollection', 'drift']);
+const REQUEST_FAULT_KINDS = new Set<Fault['kind']>(['status', 'delay', 'hang', 'malformed', 'emptyCollection', 'drift', 'verbatim']);
+/** The data services, whose routes answer verbatim faults. */
+const VERBATIM_SERVICES = new Set<SimulatedService>(['graph', 'partnerCenter']);
+
+export type VerbatimFault = Extract<Fault, { kind: 'verbatim' }>;
 const STATUSES = new Set([400, 401, 403, 404, 410, 429, 500, 502, 503, 504]);
 const SERVICES = new Set<SimulatedService>(['login', 'msi', 'graph', 'partnerCenter', 'acs', 'keyVault', 'control']);
 const DRIFT_MODES = new Set(['extraFields', 'unknownFutureValue', 'missingField']);
@@ -28,6 +32,13 @@ export function faultProblem(fault: unknown): string | undefined {
   if (kind === 'status' && f.retryAfter !== undefined && !['number', 'string'].includes(typeof f.retryAfter)) return 'retryAfter: seconds or an HTTP date';
   if (kind === 'delay' && !(typeof f.ms === 'number' && f.ms >= 0)) return 'ms: a number >= 0';
   if (kind === 'drift' && !DRIFT_MODES.has(f.mode as string)) return `mode: one of ${[...DRIFT_MODES].join(', ')}`;
+  if (kind === 'verbatim') {
+    if (!VERBATIM_SERVICES.has(f.service as SimulatedService)) return `service: one of ${[...VERBATIM_SERVICES].join(', ')} for a verbatim answer`;
+    if (f.page !== undefined) return 'page: a verbatim answer matches on path only (inject one per page, in order)';
+    if (!(Number.isInteger(f.status) && (f.status as number) >= 200 && (f.status as number) <= 599)) return 'status: an integer from 200 to 599';
+    if (typeof f.body !== 'string') return 'body: the exact text to answer with';
+    if (f.contentType !== undefined && typeof f.contentType !== 'string') return 'contentType: a string';
+  }
   return undefined;
 }
 
@@ -47,12 +58,12 @@ export class FaultBook {
     return this.faults.map((entry) => entry.fault);
   }
 
-  /** The faults that apply to this request, each counted as used once. */
+  /** The faults that apply to this request, each counted as used once; verbatim answers are taken by takeVerbatim. */
   take(service: SimulatedService, pathAndQuery: string, page: number): RequestFault[] {
     const matched: RequestFault[] = [];
     for (const entry of this.faults) {
       const { fault } = entry;
-      if (fault.service !== service) continue;
+      if (fault.service !== service || fault.kind === 'verbatim') continue;
       if (fault.path !== undefined && !pathAndQuery.includes(fault.path)) continue;
       if (fault.page !== undefined && fault.page !== page) continue;
       matched.push(fault);
@@ -60,5 +71,14 @@ export class FaultBook {
     }
     this.faults = this.faults.filter((entry) => entry.remaining > 0);
     return matched;
+  }
+
+  /** The earliest injected verbatim answer for this request, counted as used once. */
+  takeVerbatim(service: SimulatedService, pathAndQuery: string): VerbatimFault | undefined {
+    const entry = this.faults.find(({ fault }) => fault.kind === 'verbatim' && fault.service === service && (fault.path === undefined || pathAndQuery.includes(fault.path)));
+    if (entry === undefined) return undefined;
+    entry.remaining--;
+    this.faults = this.faults.filter((candidate) => candidate.remaining > 0);
+    return entry.fault as VerbatimFault;
   }
 }

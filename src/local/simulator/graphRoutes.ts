@@ -8,6 +8,7 @@ import type { SimulatorContext } from './context';
 import { serveData } from './dataResponse';
 import { graphError } from './errorBodies';
 import type { Exchange } from './exchange';
+import { answerVerbatim } from './requestFaults';
 import { quirksOfDay } from './quirks';
 import {
   JsonObject, wireCredentialRegistrationCount, wireCustomerInsight, wireRequirement, wireScoreHistoryEntry, wireSecurityScore,
@@ -62,6 +63,7 @@ export async function handleGraph(ex: Exchange, ctx: SimulatorContext): Promise<
   if (!authorize(ex, ctx, 'graph')) return;
   const path = decodeURIComponent(ex.url.pathname.slice('/graph'.length));
   const headers = { ...ODATA_JSON, 'request-id': randomUUID(), 'client-request-id': ex.header('client-request-id') ?? randomUUID() };
+  if (answerVerbatim(ex, ctx.faults, headers)) return;
   if (ex.method !== 'GET') {
     ex.send(405, graphError(ex, 405, `The HTTP method '${ex.method}' is not allowed for this resource.`, 'Request_BadRequest'));
     return;

@@ -9,6 +9,7 @@ import { serveData } from './dataResponse';
 import { partnerCenterError } from './errorBodies';
 import type { Exchange } from './exchange';
 import { usesLoginFieldName } from './quirks';
+import { answerVerbatim } from './requestFaults';
 import { JsonObject, wireNonMfaPrincipal } from './wireFormat';
 
 const PRINCIPALS = '/v1/nonMfaCompliantPartnerPrincipals';
@@ -21,6 +22,7 @@ export async function handlePartnerCenter(ex: Exchange, ctx: SimulatorContext): 
     'ms-cv': ex.header('ms-cv') ?? randomUUID(),
   };
   if (!authorize(ex, ctx, 'partnerCenter')) return;
+  if (answerVerbatim(ex, ctx.faults, headers)) return;
   if (path !== PRINCIPALS || ex.method !== 'GET') {
     ex.send(404, partnerCenterError(404, `No resource at ${ex.method} ${path}.`), headers);
     return;

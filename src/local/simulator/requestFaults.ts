@@ -40,3 +40,15 @@ export async function applyRequestFaults(ex: Exchange, faults: FaultBook, page: 
 export function truncated(json: string): string {
   return json.slice(0, Math.max(1, Math.floor(json.length / 2)));
 }
+
+/**
+ * Answers with an injected verbatim body when one matches (true), after authentication and
+ * before the route reads any paging header: a documented example's continuation token means
+ * nothing to the simulator.
+ */
+export function answerVerbatim(ex: Exchange, faults: FaultBook, headers: Record<string, string>): boolean {
+  const verbatim = faults.takeVerbatim(ex.service, ex.pathAndQuery);
+  if (verbatim === undefined) return false;
+  ex.sendRaw(verbatim.status, verbatim.body, { 'content-type': 'application/json; charset=utf-8', ...headers, ...(verbatim.contentType === undefined ? {} : { 'content-type': verbatim.contentType }) });
+  return true;
+}

@@ -59,6 +59,12 @@ export type Fault = FaultTarget &
     | { kind: 'malformed' }
     | { kind: 'emptyCollection' }
     | { kind: 'drift'; mode: DriftMode; field?: string }
+    /**
+     * Answers a matching Graph or Partner Center request with exactly this body (a documented
+     * example, byte for byte) instead of the simulated data. Matched on `path` before paging is
+     * known, so `page` is not used; of several matching, the earliest injected answers first.
+     */
+    | { kind: 'verbatim'; status: number; body: string; contentType?: string }
     | { kind: 'expireTokens'; lifetimeSeconds: number }
     | { kind: 'revokeTokens' }
     /** Every outstanding Secure Application Model refresh token stops redeeming (consent withdrawn, password reset). */
