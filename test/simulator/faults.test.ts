@@ -127,7 +127,7 @@ describe('body faults', () => {
 describe('verbatim answers', () => {
   it('when a verbatim answer is injected, then the matching request gets exactly those bytes, and later requests the simulated data again', async () => {
     const body = '{"totalCount":1,"items":[],\n  "attributes":{"objectType":"Collection"} }';
-    sim.injectFault({ kind: 'verbatim', status: 200, body, service: 'partnerCenter', path: '/nonMfaCompliantPartnerPrincipals', times: 1 });
+    sim.injectFault({ kind: 'verbatim', status: 200, body, service: 'partnerCenter', path: '/v1/nonMfaCompliantPartnerPrincipals', times: 1 });
     const served = await get(principals(), pcToken);
     expect(served.text).toBe(body);
     expect(served.headers.get('content-type')).toBe('application/json; charset=utf-8');
@@ -135,9 +135,15 @@ describe('verbatim answers', () => {
     expect((await get(principals(), pcToken)).json.items).toHaveLength(10);
   });
 
+  it('when a verbatim answer is for a path, then a longer path under it is not answered with it', async () => {
+    sim.injectFault({ kind: 'verbatim', status: 200, body: '{"value":{}}', service: 'graph', path: '/beta/security/partner/securityScore', times: 1 });
+    expect((await get(requirements(), graphToken)).json.value.length).toBeGreaterThan(0);
+    expect((await get(`${sim.graphBaseUrl}/beta/security/partner/securityScore`, graphToken)).text).toBe('{"value":{}}');
+  });
+
   it('when several match, then the earliest injected answers first (one per page), whatever paging headers the request carries', async () => {
-    sim.injectFault({ kind: 'verbatim', status: 200, body: '{"value":[1]}', service: 'graph', path: '/requirements', times: 1 });
-    sim.injectFault({ kind: 'verbatim', status: 200, body: '{"value":[2]}', service: 'graph', path: '/requirements', times: 1 });
+    sim.injectFault({ kind: 'verbatim', status: 200, body: '{"value":[1]}', service: 'graph', path: '/beta/security/partner/securityScore/requirements', times: 1 });
+    sim.injectFault({ kind: 'verbatim', status: 200, body: '{"value":[2]}', service: 'graph', path: '/beta/security/partner/securityScore/requirements', times: 1 });
     expect((await get(requirements(), graphToken)).text).toBe('{"value":[1]}');
     const second = await get(`${requirements()}?$skiptoken=not-one-of-ours`, graphToken);
     expect(second.text).toBe('{"value":[2]}');
@@ -145,14 +151,14 @@ describe('verbatim answers', () => {
   });
 
   it('when a verbatim answer names a status and content type, then both are served, and only to an authenticated caller', async () => {
-    sim.injectFault({ kind: 'verbatim', status: 404, body: 'gone', contentType: 'text/plain', service: 'graph', path: '/customerInsights' });
+    sim.injectFault({ kind: 'verbatim', status: 404, body: 'gone', contentType: 'text/plain', service: 'graph', path: '/beta/security/partner/securityScore/customerInsights' });
     expect((await get(insights())).status).toBe(401);
     const served = await get(insights(), graphToken);
     expect([served.status, served.text, served.headers.get('content-type')]).toEqual([404, 'gone', 'text/plain']);
   });
 
   it('when posted through the control API, then it is served the same', async () => {
-    const posted = await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ kind: 'verbatim', status: 200, body: '{"value":[]}', service: 'graph', path: '/history', times: 1 }) });
+    const posted = await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ kind: 'verbatim', status: 200, body: '{"value":[]}', service: 'graph', path: '/beta/security/partner/securityScore/history', times: 1 }) });
     expect(posted.status).toBe(201);
     expect((await get(`${sim.graphBaseUrl}/beta/security/partner/securityScore/history`, graphToken)).text).toBe('{"value":[]}');
   });
@@ -160,10 +166,12 @@ describe('verbatim answers', () => {
 
 describe('fault validation', () => {
   it('when a verbatim answer is malformed, then injectFault names the problem', () => {
-    expect(() => sim.injectFault({ kind: 'verbatim', status: 200, body: '{}', service: 'acs' })).toThrow(/service/);
-    expect(() => sim.injectFault({ kind: 'verbatim', status: 200, body: '{}', service: 'graph', page: 1 })).toThrow(/page/);
-    expect(() => sim.injectFault({ kind: 'verbatim', status: 200, body: {} as string, service: 'graph' })).toThrow(/body/);
-    expect(() => sim.injectFault({ kind: 'verbatim', status: 99, body: '{}', service: 'graph' })).toThrow(/status/);
+    const path = '/beta/security/partner/securityScore';
+    expect(() => sim.injectFault({ kind: 'verbatim', status: 200, body: '{}', service: 'acs', path })).toThrow(/service/);
+    expect(() => sim.injectFault({ kind: 'verbatim', status: 200, body: '{}', service: 'graph' })).toThrow(/path/);
+    expect(() => sim.injectFault({ kind: 'verbatim', status: 200, body: '{}', service: 'graph', path, page: 1 })).toThrow(/page/);
+    expect(() => sim.injectFault({ kind: 'verbatim', status: 200, body: {} as string, service: 'graph', path })).toThrow(/body/);
+    expect(() => sim.injectFault({ kind: 'verbatim', status: 99, body: '{}', service: 'graph', path })).toThrow(/status/);
   });
 
   it('when a fault is malformed, then injectFault throws and names the problem', () => {

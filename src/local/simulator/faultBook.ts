@@ -34,6 +34,7 @@ export function faultProblem(fault: unknown): string | undefined {
   if (kind === 'drift' && !DRIFT_MODES.has(f.mode as string)) return `mode: one of ${[...DRIFT_MODES].join(', ')}`;
   if (kind === 'verbatim') {
     if (!VERBATIM_SERVICES.has(f.service as SimulatedService)) return `service: one of ${[...VERBATIM_SERVICES].join(', ')} for a verbatim answer`;
+    if (typeof f.path !== 'string' || !f.path.startsWith('/')) return 'path: the path under the service base URL, e.g. /v1/nonMfaCompliantPartnerPrincipals';
     if (f.page !== undefined) return 'page: a verbatim answer matches on path only (inject one per page, in order)';
     if (!(Number.isInteger(f.status) && (f.status as number) >= 200 && (f.status as number) <= 599)) return 'status: an integer from 200 to 599';
     if (typeof f.body !== 'string') return 'body: the exact text to answer with';
@@ -73,9 +74,9 @@ export class FaultBook {
     return matched;
   }
 
-  /** The earliest injected verbatim answer for this request, counted as used once. */
-  takeVerbatim(service: SimulatedService, pathAndQuery: string): VerbatimFault | undefined {
-    const entry = this.faults.find(({ fault }) => fault.kind === 'verbatim' && fault.service === service && (fault.path === undefined || pathAndQuery.includes(fault.path)));
+  /** The earliest injected verbatim answer for this path (under the service base URL, query aside), counted as used once. */
+  takeVerbatim(service: SimulatedService, servicePath: string): VerbatimFault | undefined {
+    const entry = this.faults.find(({ fault }) => fault.kind === 'verbatim' && fault.service === service && fault.path === servicePath);
     if (entry === undefined) return undefined;
     entry.remaining--;
     this.faults = this.faults.filter((candidate) => candidate.remaining > 0);

@@ -63,7 +63,7 @@ export async function handleGraph(ex: Exchange, ctx: SimulatorContext): Promise<
   if (!authorize(ex, ctx, 'graph')) return;
   const path = decodeURIComponent(ex.url.pathname.slice('/graph'.length));
   const headers = { ...ODATA_JSON, 'request-id': randomUUID(), 'client-request-id': ex.header('client-request-id') ?? randomUUID() };
-  if (answerVerbatim(ex, ctx.faults, headers)) return;
+  if (answerVerbatim(ex, ctx.faults, path, headers)) return;
   if (ex.method !== 'GET') {
     ex.send(405, graphError(ex, 405, `The HTTP method '${ex.method}' is not allowed for this resource.`, 'Request_BadRequest'));
     return;

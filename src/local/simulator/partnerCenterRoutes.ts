@@ -22,7 +22,7 @@ export async function handlePartnerCenter(ex: Exchange, ctx: SimulatorContext): 
     'ms-cv': ex.header('ms-cv') ?? randomUUID(),
   };
   if (!authorize(ex, ctx, 'partnerCenter')) return;
-  if (answerVerbatim(ex, ctx.faults, headers)) return;
+  if (answerVerbatim(ex, ctx.faults, path, headers)) return;
   if (path !== PRINCIPALS || ex.method !== 'GET') {
     ex.send(404, partnerCenterError(404, `No resource at ${ex.method} ${path}.`), headers);
     return;

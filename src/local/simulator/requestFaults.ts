@@ -46,8 +46,8 @@ export function truncated(json: string): string {
  * before the route reads any paging header: a documented example's continuation token means
  * nothing to the simulator.
  */
-export function answerVerbatim(ex: Exchange, faults: FaultBook, headers: Record<string, string>): boolean {
-  const verbatim = faults.takeVerbatim(ex.service, ex.pathAndQuery);
+export function answerVerbatim(ex: Exchange, faults: FaultBook, servicePath: string, headers: Record<string, string>): boolean {
+  const verbatim = faults.takeVerbatim(ex.service, servicePath);
   if (verbatim === undefined) return false;
   ex.sendRaw(verbatim.status, verbatim.body, { 'content-type': 'application/json; charset=utf-8', ...headers, ...(verbatim.contentType === undefined ? {} : { 'content-type': verbatim.contentType }) });
   return true;

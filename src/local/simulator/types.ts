@@ -60,9 +60,11 @@ export type Fault = FaultTarget &
     | { kind: 'emptyCollection' }
     | { kind: 'drift'; mode: DriftMode; field?: string }
     /**
-     * Answers a matching Graph or Partner Center request with exactly this body (a documented
-     * example, byte for byte) instead of the simulated data. Matched on `path` before paging is
-     * known, so `page` is not used; of several matching, the earliest injected answers first.
+     * Answers a Graph or Partner Center request with exactly this body (a documented example,
+     * byte for byte) instead of the simulated data. Here `path` is required and is the whole
+     * path under the service's base URL, query aside (`/v1/nonMfaCompliantPartnerPrincipals`,
+     * `/beta/security/partner/securityScore`); `page` is not used: of several matching, the
+     * earliest injected answers first, so a paged example is one fault per page, in order.
      */
     | { kind: 'verbatim'; status: number; body: string; contentType?: string }
     | { kind: 'expireTokens'; lifetimeSeconds: number }
