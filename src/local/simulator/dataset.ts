@@ -183,8 +183,6 @@ export function createDataset(config: DatasetConfig): Dataset {
       '@odata.type': '#microsoft.graph.partner.security.mfaEnforcedSecurityRequirement' as const,
       maxScore: 20,
       state: 'active' as const,
-      actionUrl: 'https://aka.ms/partner-center-security-admin-mfa',
-      helpUrl: 'https://aka.ms/partner-center-security-dashboard-require-mfa',
       updatedDateTime: stamp(day, 5),
       securityDefaultsStatus: policy(partner.securityDefaults),
       mfaConditionalAccessPolicyStatus: policy(partner.conditionalAccess),

@@ -88,7 +88,7 @@ export async function handleGraph(ex: Exchange, ctx: SimulatorContext): Promise<
   if (path === '/beta/reports/getCredentialUserRegistrationCount' || path === '/beta/reports/getCredentialUserRegistrationCount()') {
     await serveData(ex, ctx, 0, {
       items: () => [wireCredentialRegistrationCount(ctx.dataset.registrationCounts(day).credentialUserRegistrationCount, quirks)],
-      render: (items) => ({ '@odata.context': `${ctx.graphBaseUrl}/beta/$metadata#Collection(microsoft.graph.credentialUserRegistrationCount)`, value: items }),
+      render: (items) => ({ '@odata.context': `${ctx.graphBaseUrl}/beta/reports/$metadata#Collection(microsoft.graph.credentialUserRegistrationCount)`, value: items }),
       headers,
     });
     return;

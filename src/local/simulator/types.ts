@@ -113,12 +113,16 @@ interface RequirementBase {
   complianceStatus: ComplianceStatus;
   state: 'active' | 'preview';
   maxScore: number;
-  actionUrl: string;
-  helpUrl: string;
   updatedDateTime: string;
 }
 
-export interface CustomersMfaRequirement extends RequirementBase {
+/** The current subtypes inherit the links of the base type (seed 001); the legacy shape (seed 002) has none. */
+interface CurrentRequirementBase extends RequirementBase {
+  actionUrl: string;
+  helpUrl: string;
+}
+
+export interface CustomersMfaRequirement extends CurrentRequirementBase {
   '@odata.type': '#microsoft.graph.partner.security.customersMfaEnforcedSecurityRequirement';
   requirementType: 'mfaEnforcedForAdminsOfCustomers';
   score: number;
@@ -126,7 +130,7 @@ export interface CustomersMfaRequirement extends RequirementBase {
   compliantTenantCount: number;
 }
 
-export interface AdminsMfaRequirement extends RequirementBase {
+export interface AdminsMfaRequirement extends CurrentRequirementBase {
   '@odata.type': '#microsoft.graph.partner.security.adminsMfaEnforcedSecurityRequirement';
   requirementType: 'mfaEnforcedForAdmins';
   score: number;
@@ -141,7 +145,7 @@ export interface AdminsMfaRequirement extends RequirementBase {
   legacyPerUserMfaStatus: PolicyStatus;
 }
 
-export interface SpendingBudgetRequirement extends RequirementBase {
+export interface SpendingBudgetRequirement extends CurrentRequirementBase {
   '@odata.type': '#microsoft.graph.partner.security.customersSpendingBudgetSecurityRequirement';
   requirementType: 'spendingBudgetSetForCustomerAzureSubscriptions';
   score: number;
@@ -149,20 +153,20 @@ export interface SpendingBudgetRequirement extends RequirementBase {
   customersWithSpendBudgetCount: number;
 }
 
-export interface ResponseTimeRequirement extends RequirementBase {
+export interface ResponseTimeRequirement extends CurrentRequirementBase {
   '@odata.type': '#microsoft.graph.partner.security.responseTimeSecurityRequirement';
   requirementType: 'securityAlertsPromptlyResolved';
   score: number;
   averageResponseTimeInHours: number;
 }
 
-export interface SecurityContactRequirement extends RequirementBase {
+export interface SecurityContactRequirement extends CurrentRequirementBase {
   '@odata.type': '#microsoft.graph.partner.security.securityRequirement';
   requirementType: 'securityContactProvided';
   score: number;
 }
 
-/** The older shape of seed 002: no `requirementType`, `currentScore` instead of `score`. */
+/** The older shape of seed 002: no `requirementType`, `currentScore` instead of `score`, no actionUrl/helpUrl. */
 export interface LegacyMfaRequirement extends RequirementBase {
   '@odata.type': '#microsoft.graph.partner.security.mfaEnforcedSecurityRequirement';
   securityRequirementType: 'mfaEnforcedForAuthenticationOfAdminUsers' | 'mfaEnforcedForAuthenticationOfAllUsers';
