@@ -23,7 +23,7 @@ export interface PartnerCenterPage {
   next: PartnerCenterLink | null;
 }
 
-/** A Partner Center ResourceCollection: `items`, `links.next` with a relative uri and headers to send back. */
+/** A Partner Center ResourceCollection: `items`, and `links.next` (absent on the last page) with a uri and headers to send back. */
 export function parsePartnerCenterPage(body: unknown, path: string): PartnerCenterPage {
   const reader = PayloadReader.of(body, path);
   const links = reader.child('links');

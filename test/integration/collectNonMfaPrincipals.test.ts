@@ -137,4 +137,14 @@ describe('collectNonMfaPrincipals against the simulator and Azurite', () => {
       await sim.close();
     }
   });
+
+  it('when links.next points to another host, then the run fails as UnexpectedLink without following it', async () => {
+    const page = { totalCount: 0, items: [], links: { next: { uri: 'https://partner.example/v1/nonMfaCompliantPartnerPrincipals?seekOperation=Next', method: 'GET', headers: [{ key: 'MS-ContinuationToken', value: 't' }] } }, attributes: { objectType: 'Collection' } };
+    cloud.sim.injectFault({ kind: 'verbatim', status: 200, body: JSON.stringify(page), service: 'partnerCenter', path: '/v1/nonMfaCompliantPartnerPrincipals', times: 1 });
+    cloud.sim.clearRequestLog();
+    const { error, runs } = await runAndRead(cloud.settings());
+    expect(error).toMatchObject({ code: 'UnexpectedLink', message: expect.stringContaining('https://partner.example') });
+    expect(runs[0]?.status).toBe('failed');
+    expect(cloud.sim.requestLog().filter((entry) => entry.service === 'partnerCenter')).toHaveLength(1);
+  });
 });

@@ -55,4 +55,10 @@ describe('npm run sim options', () => {
     expect(() => parseOptions(['--customers', 'many'], {})).toThrow(/whole number/);
     expect(() => parseOptions(['--colour', 'blue'], {})).toThrow(/--colour/);
   });
+
+  it('when the Partner Center link form is given, then it is passed on, and a form the simulator does not know is refused at start', async () => {
+    expect(parseOptions(['--partner-center-next-link', 'absolute'], {})).toMatchObject({ partnerCenterNextLink: 'absolute' });
+    expect(parseOptions([], { SIM_PARTNER_CENTER_NEXT_LINK: 'versioned' })).toMatchObject({ partnerCenterNextLink: 'versioned' });
+    await expect(startSimulator({ partnerCenterNextLink: 'relative' as 'versioned' })).rejects.toThrow(/partnerCenterNextLink must be versionless, versioned or absolute/);
+  });
 });

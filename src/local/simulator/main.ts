@@ -2,10 +2,11 @@
  * `npm run sim`: the simulator on its own, for pointing a locally run app (or curl) at it.
  * Options: --port 7443 --seed 1 --customers 50 --non-mfa-per-day 5 --graph-page-size 100
  * --partner-center-page-size 500 --page-latency-ms 0 --day-length-ms 0 --start-date 2026-01-01
- * --token-lifetime-seconds 3600 --quirks true|false, or the env SIM_PORT, SIM_SEED,
+ * --token-lifetime-seconds 3600 --quirks true|false
+ * --partner-center-next-link versionless|versioned|absolute, or the env SIM_PORT, SIM_SEED,
  * SIM_CUSTOMERS, SIM_NON_MFA_PER_DAY, SIM_GRAPH_PAGE_SIZE, SIM_PARTNER_CENTER_PAGE_SIZE,
  * SIM_PAGE_LATENCY_MS, SIM_DAY_LENGTH_MS, SIM_START_DATE, SIM_TOKEN_LIFETIME_SECONDS,
- * SIM_QUIRKS (arguments win).
+ * SIM_QUIRKS, SIM_PARTNER_CENTER_NEXT_LINK (arguments win).
  */
 import { simulatorCertificate } from '../tls';
 import { appSettingsFor } from './appSettings';
@@ -24,6 +25,7 @@ const OPTIONS: [keyof SimulatorOptions, string, 'number' | 'string' | 'boolean']
   ['startDate', 'start-date', 'string'],
   ['tokenLifetimeSeconds', 'token-lifetime-seconds', 'number'],
   ['quirks', 'quirks', 'boolean'],
+  ['partnerCenterNextLink', 'partner-center-next-link', 'string'],
 ];
 
 /** A fixed default port, so the printed settings stay valid from one run to the next. */
