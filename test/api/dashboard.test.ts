@@ -1,23 +1,19 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
 import { startApiFixture, type ApiFixture } from './apiFixture';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
 
-const chromiumPath = '/usr/bin/chromium';
 const outputDir = resolve(__dirname, '../../test-output');
 
 let api: ApiFixture;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: .ci/run installs Debian's chromium (apt-get install -y chromium)`);
   // Playwright gives the browser a fresh profile of its own (it refuses --user-data-dir with launch()).
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  ({ browser } = await launchBrowser());
   api = await startApiFixture();
 }, 120_000);
 afterAll(async () => {

@@ -65,7 +65,8 @@ async function main(): Promise<void> {
     PARTNER_CENTER_REFRESH_TOKEN: sim.refreshToken,
     IDENTITY_ENDPOINT: sim.managedIdentity.endpoint,
     IDENTITY_HEADER: sim.managedIdentity.header,
-    NODE_EXTRA_CA_CERTS: simulatorCertificate().certPath,
+    // The bundle `npm run sim` runs under: the caller's own CAs plus the simulator's certificate.
+    NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? simulatorCertificate().certPath,
   };
   console.log(`Simulated Microsoft cloud at ${sim.url} (day ${sim.day}, ${sim.date()})`);
   console.log('Settings for the app (IDENTITY_* only to use the managed identity instead of the secret):');
