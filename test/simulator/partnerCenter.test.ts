@@ -36,11 +36,9 @@ describe('Partner Center non-MFA principals', () => {
   });
 
   it('when the last page is served, then it has no links, as the documented example', async () => {
-    const { pages } = await readPartnerCenterCollection(sim, token);
-    const last = await get(url(), token);
-    expect(pages).toBe(3);
-    let page = last;
-    for (let index = 1; index < pages; index++) {
+    let page = await get(url(), token);
+    for (let index = 1; index < 3; index++) {
+      expect(page.json.links.next).toBeDefined();
       page = await get(partnerCenterLinkUrl(sim, page.json.links.next.uri as string), token, { 'MS-ContinuationToken': page.json.links.next.headers[0].value as string });
     }
     expect(Object.keys(page.json)).toEqual(['totalCount', 'items', 'attributes']);
