@@ -19,14 +19,15 @@ export type CheckName = (typeof checkNames)[number];
 
 /** Whether a step happened: a token issued, a read done; `n/a` when the check needs none (an access key), `skipped` when an earlier step failed. */
 export type Step = 'yes' | 'no' | 'n/a' | 'skipped';
-export type Verdict = 'ok' | 'warn' | 'FAIL';
+/** `skip`: the check does not apply to these settings (Key Vault without App+User); `warn`: passed, with something to know. */
+export type Verdict = 'ok' | 'warn' | 'skip' | 'FAIL';
 
 export interface CheckRow {
   check: CheckName;
   token: Step;
   read: Step;
   verdict: Verdict;
-  /** What was read (ok), why it is only a warning (warn), or the fix (FAIL): one line. */
+  /** What was read (ok), what to know (warn), why it does not apply (skip), or the fix (FAIL): one line. */
   detail: string;
 }
 
@@ -82,7 +83,7 @@ export function factsOf(thrown: unknown): FailureFacts {
   const seen = new Set<unknown>();
   for (let current: unknown = thrown; current !== null && typeof current === 'object' && !seen.has(current); current = (current as { cause?: unknown }).cause) {
     seen.add(current);
-    const error = current as { code?: unknown; status?: unknown; statusCode?: unknown; name?: unknown; message?: unknown; details?: unknown; errorCode?: unknown };
+    const error = current as { code?: unknown; status?: unknown; statusCode?: unknown; name?: unknown; message?: unknown; details?: unknown; errorCode?: unknown; response?: unknown };
     if (facts.code === null && typeof error.code === 'string') facts.code = error.code;
     const status = typeof error.status === 'number' ? error.status : typeof error.statusCode === 'number' ? error.statusCode : null;
     if (facts.status === null && status !== null) facts.status = status;
@@ -95,13 +96,24 @@ export function factsOf(thrown: unknown): FailureFacts {
     const oauth = /^([a-z]+(?:_[a-z]+)+):/.exec(message);
     if (oauth) addOnce(facts.serviceCodes, oauth[1]!);
     if (typeof error.errorCode === 'string') addOnce(facts.serviceCodes, error.errorCode);
-    for (const code of serviceCodesOfBody((error as { details?: unknown }).details)) addOnce(facts.serviceCodes, code);
+    for (const code of [...serviceCodesOfBody(error.details), ...serviceCodesOfBody(parsedBody(error))]) addOnce(facts.serviceCodes, code);
     // Partner Center and Graph codes ApiError puts into its message: "(code Authorization_RequestDenied, ...)".
     const answered = /\(code ([A-Za-z0-9_.]+)/.exec(message);
     if (answered) addOnce(facts.serviceCodes, answered[1]!);
     if (typeof error.code === 'string' && current !== thrown) addOnce(facts.serviceCodes, error.code);
   }
   return facts;
+}
+
+/** The JSON body of the response an SDK error carries (RestError.response), if any. */
+function parsedBody(error: { response?: unknown }): unknown {
+  const text = (error.response as { bodyAsText?: unknown } | undefined)?.bodyAsText;
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Codes in a parsed error body: `{ error: { code, innererror: { code } } }`. */

@@ -64,7 +64,7 @@ function serviceOf(pathname: string): SimulatedService {
   if (pathname.startsWith('/graph/')) return 'graph';
   if (pathname.startsWith('/partnercenter/')) return 'partnerCenter';
   if (pathname.startsWith('/_sim/')) return 'control';
-  if (pathname.startsWith('/secrets/')) return 'keyVault';
+  if (pathname === '/secrets' || pathname.startsWith('/secrets/')) return 'keyVault';
   return 'acs';
 }
 
