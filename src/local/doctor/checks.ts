@@ -55,7 +55,7 @@ export async function runChecks(env: Env, options: DoctorOptions): Promise<Check
     await checks.api('Graph GDAP customers', graph, async (client) => {
       const page = parseGraphPage((await client.getJson('v1.0/tenantRelationships/delegatedAdminCustomers?$top=1')).body, 'delegatedAdminCustomers');
       return page.items.length > 0
-        ? ok('customers with a GDAP relationship are listed (their names name customers in alerts)')
+        ? ok('customers with a GDAP relationship are listed: alerts name them')
         : warn('no customer has an active GDAP relationship: customers are named from Partner Center, else by tenant id');
     }),
     await checks.api('Partner Center principals', partnerCenter, async (client) => {
@@ -64,7 +64,7 @@ export async function runChecks(env: Env, options: DoctorOptions): Promise<Check
     }),
     await checks.api('Partner Center customers', partnerCenter, async (client) => {
       const page = parsePartnerCenterPage((await client.getJson('v1/customers?size=1', { headers: partnerCenterHeaders() })).body, 'customers');
-      return page.items.length > 0 ? ok('the customer list is readable (names customers missing from GDAP)') : warn('the customer list is empty');
+      return page.items.length > 0 ? ok('the CSP customer list is readable: it names customers without GDAP') : warn('the customer list is empty');
     }),
     await checks.tableStorage(),
     await checks.email(options),
