@@ -263,7 +263,7 @@ export function doctorContext(env: Env): DoctorContext {
       managedIdentity !== null
         ? `managed identity ${managedIdentity}`
         : appCredential === 'managedIdentity'
-          ? `the managed identity${identity?.clientId ? ` ${identity.clientId}` : ''}`
+          ? `managed identity ${identity?.clientId ?? '(system-assigned)'}`
           : `app ${identity?.clientId ?? '(AZURE_CLIENT_ID)'}`,
     partnerCenterAuth: auth?.mode ?? 'app',
     partnerCenterClientId: auth?.clientId || null,

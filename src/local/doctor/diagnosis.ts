@@ -168,8 +168,10 @@ export function fixFor(check: CheckName, stage: Stage, facts: FailureFacts, cont
   if (has(facts, 'RefreshTokenNotStored')) return `The rotated Partner Center refresh token could not be stored: give ${context.resourceIdentity} Key Vault Secrets Officer on secret ${context.refreshTokenSecret} (\`azd provision\` does).`;
 
   if (stage === 'token') {
-    if (context.appCredential === 'managedIdentity' && !partnerCenter(check)) {
-      return `The managed identity gave no token (${describe(facts)}): run this where it is assigned (the function app), or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET.`;
+    const resource = check === 'Table Storage' || check === 'ACS Email' || check === 'Key Vault';
+    const managedIdentity = resource ? context.resourceIdentity.startsWith('managed identity') : context.appCredential === 'managedIdentity' && !partnerCenter(check);
+    if (managedIdentity) {
+      return `The managed identity gave no token (${describe(facts)}): it answers only where it is assigned (the function app); elsewhere unset MANAGED_IDENTITY_CLIENT_ID and set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.`;
     }
     return `Entra issued no token (${describe(facts)}): check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or the certificate) and AZURE_AUTHORITY_HOST.`;
   }

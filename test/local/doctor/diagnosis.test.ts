@@ -92,6 +92,12 @@ describe('fixFor', () => {
     expect(fixFor('ACS Email', 'read', facts({ status: 401 }), { ...context, email: 'connectionString' })).toContain('ACS_CONNECTION_STRING');
   });
 
+  it('when the managed identity gives no token away from Azure, then the fix says where it answers and which settings to use instead', () => {
+    const fix = fixFor('Table Storage', 'token', facts({ code: 'CredentialUnavailableError' }), context);
+    expect(fix).toMatch(/^The managed identity gave no token .*unset MANAGED_IDENTITY_CLIENT_ID and set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET\.$/);
+    expect(fixFor('Table Storage', 'token', facts({ code: 'CredentialUnavailableError' }), { ...context, resourceIdentity: 'app x' })).toMatch(/^Entra issued no token/);
+  });
+
   it('when a send fails with DomainNotLinked, then the fix names the domain of ALERT_FROM and where to link it', () => {
     expect(fixFor('ACS Email', 'send', facts({ code: 'EmailSendFailed', status: 404, serviceCodes: ['DomainNotLinked'] }), context)).toBe(
       'The domain of ALERT_FROM (contoso.azurecomm.net) is not linked to the Communication Services resource (DomainNotLinked): connect it under Communication Services > Email > Domains, or send from the linked Azure-managed domain.',
