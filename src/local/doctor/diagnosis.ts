@@ -85,6 +85,8 @@ export function factsOf(thrown: unknown): FailureFacts {
     seen.add(current);
     const error = current as { code?: unknown; status?: unknown; statusCode?: unknown; name?: unknown; message?: unknown; details?: unknown; errorCode?: unknown; response?: unknown };
     if (facts.code === null && typeof error.code === 'string') facts.code = error.code;
+    // @azure/identity's errors have a name and no code: "CredentialUnavailableError" says which kind of refusal.
+    if (facts.code === null && typeof error.name === 'string' && /^(CredentialUnavailable|Authentication\w*|AggregateAuthentication)Error$/.test(error.name)) facts.code = error.name;
     const status = typeof error.status === 'number' ? error.status : typeof error.statusCode === 'number' ? error.statusCode : null;
     if (facts.status === null && status !== null) facts.status = status;
     if (facts.ownMessage === null && (error.name === 'MonitorError' || error.name === 'ApiError' || error.name === 'PayloadError') && typeof error.message === 'string') {

@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startCloud, type Cloud } from '../../support/cloud';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
@@ -231,6 +232,18 @@ describe('npm run doctor against the simulated cloud', () => {
     const run = await doctor(cloud.settings(), ['--send-email']);
     expect(run.exitCode).toBe(2);
     expect(run.output).toContain('Usage: npm run doctor [-- --send-test-email]');
+  });
+
+  it('when the real entry point runs with settings that cannot work, then it prints every row as failed, never the secret, and the process exits 1', () => {
+    const secret = 'doctor-test-secret-value-0123456789';
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS, AZURE_CLIENT_SECRET: secret };
+    const entry = resolve(__dirname, '../../../src/local/doctor/main.ts');
+    const result = spawnSync(process.execPath, ['-r', resolve(__dirname, '../fixtures/registerTs.js'), entry], { cwd: emptyRoot, env, encoding: 'utf8' });
+    printed.push(result.stdout, result.stderr);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('Graph partner security     skipped  skipped  FAIL    Settings: AZURE_TENANT_ID is required with AZURE_CLIENT_SECRET; AZURE_CLIENT_ID is required with AZURE_CLIENT_SECRET.');
+    expect(result.stdout).toContain('7 checks failed');
+    expect(result.stdout + result.stderr).not.toContain(secret);
   });
 
   it('after every run of this file, then no secret or token ever appeared in what the doctor printed', () => {
