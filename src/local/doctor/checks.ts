@@ -32,9 +32,9 @@ const keyVaultScope = 'https://vault.azure.net/.default';
 /**
  * Runs every check of `npm run doctor` against the settings in `env`, through the clients the
  * functions themselves use (composition.ts), one after the other, and never throws: each
- * failure becomes a row with its fix. Reads only: the one write is the test email, when asked,
- * and, with PARTNER_CENTER_AUTH=appUser, the rotated refresh token a Partner Center token brings
- * (as every run of collectNonMfaPrincipals stores one).
+ * failure becomes a row with its fix. It reads, and writes only what a function run would too:
+ * the runs ledger table when it does not exist yet, and, with PARTNER_CENTER_AUTH=appUser, the
+ * rotated refresh token a Partner Center token brings; the test email goes out only when asked.
  */
 export async function runChecks(env: Env, options: DoctorOptions): Promise<CheckRow[]> {
   const context = doctorContext(env);
@@ -66,9 +66,9 @@ export async function runChecks(env: Env, options: DoctorOptions): Promise<Check
       const page = parsePartnerCenterPage((await client.getJson('v1/customers?size=1', { headers: partnerCenterHeaders() })).body, 'customers');
       return page.items.length > 0 ? ok('the CSP customer list is readable: it names customers without GDAP') : warn('the customer list is empty');
     }),
-    await checks.tableStorage(),
-    await checks.email(options),
-    await checks.keyVault(),
+    await checks.guarded('Table Storage', () => checks.tableStorage()),
+    await checks.guarded('ACS Email', () => checks.email(options)),
+    await checks.guarded('Key Vault', () => checks.keyVault()),
   ];
 }
 
@@ -84,8 +84,8 @@ function partnerCenterHeaders(): Record<string, string> {
   return { 'MS-RequestId': randomUUID(), 'MS-CorrelationId': randomUUID() };
 }
 
-/** A connection, or why there is none: its settings are wrong. */
-type Connection = { connection: ApiConnection } | { settingsProblem: string };
+/** A connection, or why there is none: its settings are wrong, or building its credential failed. */
+type Connection = { connection: ApiConnection } | { settingsProblem: string } | { failure: unknown };
 
 class Checks {
   constructor(
@@ -96,12 +96,17 @@ class Checks {
   async connection(parts: readonly ConfigPart[], connect: () => Promise<ApiConnection>): Promise<Connection> {
     const problem = this.settingsProblem(parts);
     if (problem !== null) return { settingsProblem: problem };
-    return { connection: await connect() };
+    try {
+      return { connection: await connect() };
+    } catch (failure) {
+      return { failure };
+    }
   }
 
   /** A Graph or Partner Center check: a token for the API's scope, then one read. */
   async api(check: CheckName, connection: Connection, read: (client: ApiConnection['client']) => Promise<Outcome>): Promise<CheckRow> {
     if ('settingsProblem' in connection) return settingsRow(check, connection.settingsProblem);
+    if ('failure' in connection) return this.unexpected(check, connection.failure);
     const { client, credential, scope } = connection.connection;
     const token = await this.token(check, credential, scope);
     if (token !== null) return token;
@@ -179,6 +184,19 @@ class Checks {
       }
       return ok(`${secret} is readable (value not read), updated ${properties.updatedOn?.toISOString() ?? 'at an unknown time'}`);
     });
+  }
+
+  /** A check that fails outside its token and read steps (building a client from odd settings) still gives its row. */
+  async guarded(check: CheckName, run: () => Promise<CheckRow>): Promise<CheckRow> {
+    try {
+      return await run();
+    } catch (error) {
+      return this.unexpected(check, error);
+    }
+  }
+
+  private unexpected(check: CheckName, error: unknown): CheckRow {
+    return { check, token: 'skipped', read: 'skipped', verdict: 'FAIL', detail: this.fix(check, 'token', factsOf(error)) };
   }
 
   /** Null when the credential issued a token; otherwise the failed row. The token itself is dropped at once. */

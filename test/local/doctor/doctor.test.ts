@@ -112,6 +112,19 @@ describe('npm run doctor against the simulated cloud', () => {
     expect(run.row('Graph reports').detail).toContain(consentUrl());
   });
 
+  it('when only the legacy registration report is refused, then the reports row passes and says which report answered', async () => {
+    cloud.sim.injectFault({ kind: 'status', status: 403, service: 'graph', path: '/beta/reports/' });
+    const run = await doctor(cloud.settings());
+    expect(run.row('Graph reports')).toMatchObject({ verdict: 'ok', detail: expect.stringContaining('(usersRegisteredByFeature; legacy report answered 403)') });
+  });
+
+  it('when no customer has a GDAP relationship, then the GDAP row is a warning that says where names come from, and it exits 0', async () => {
+    cloud.sim.injectFault({ kind: 'emptyCollection', service: 'graph', path: '/tenantRelationships/delegatedAdminCustomers' });
+    const run = await doctor(cloud.settings());
+    expect(run.row('Graph GDAP customers')).toMatchObject({ token: 'yes', read: 'yes', verdict: 'warn', detail: expect.stringContaining('named from Partner Center') });
+    expect(run.exitCode).toBe(0);
+  });
+
   it('when DelegatedAdminRelationship.Read.All is not consented, then the GDAP row names it with the consent step, and the other Graph rows pass', async () => {
     cloud.sim.withholdPermission('DelegatedAdminRelationship.Read.All');
     const run = await doctor(cloud.settings());
