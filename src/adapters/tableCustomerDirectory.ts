@@ -13,10 +13,25 @@ import type { Tables } from './tableSnapshotStore';
  * in its own partition. Implements CustomerDirectory for the detector and the query API.
  */
 export class TableCustomerDirectory implements CustomerDirectoryStore {
-  constructor(private readonly tables: Tables) {}
+  private cached: { names: Promise<ReadonlyMap<string, string>>; readAt: number } | null = null;
 
-  async customerNames(): Promise<ReadonlyMap<string, string>> {
-    return new Map((await this.entries()).map((entry) => [entry.tenantId, entry.name]));
+  /** `namesMaxAgeMs`: how long names read once are answered again without a query (the query API; names change daily at most). */
+  constructor(
+    private readonly tables: Tables,
+    private readonly options: { namesMaxAgeMs: number } = { namesMaxAgeMs: 0 },
+  ) {}
+
+  customerNames(): Promise<ReadonlyMap<string, string>> {
+    const now = Date.now();
+    if (this.cached === null || now - this.cached.readAt >= this.options.namesMaxAgeMs) {
+      const names = this.entries().then((entries) => new Map(entries.map((entry) => [entry.tenantId, entry.name])));
+      // A failed read is not remembered.
+      names.catch(() => {
+        this.cached = null;
+      });
+      this.cached = { names, readAt: now };
+    }
+    return this.cached.names;
   }
 
   /** Every stored name with where it came from and when it was last listed. */
@@ -79,6 +94,7 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
       });
     }
     await writer.flush();
+    this.cached = null;
   }
 
   private table(): Promise<TableClient> {
