@@ -1,4 +1,5 @@
-import { customerDirectory, snapshotReader } from '../../src/composition';
+import { monitorStatus } from '../../src/api/queries';
+import { customerDirectory, queryApi, snapshotReader } from '../../src/composition';
 import { TableCustomerDirectory } from '../../src/adapters/tableCustomerDirectory';
 import { Tables } from '../../src/adapters/tableSnapshotStore';
 import { readConfig } from '../../src/config';
@@ -113,6 +114,10 @@ describe('customer names: refreshed by collectPartnerSecurity into the CustomerN
       expect(entries.map((entry) => entry.tenantId).sort()).toEqual(customers.filter((c) => c.listedIn.partnerCenterCustomers).map((c) => c.tenantId).sort());
       expect(entries.every((entry) => entry.source === 'partnerCenterCustomers')).toBe(true);
       expect(await directoryOf(settings).readState()).toMatchObject({ lastError: { code: 'Forbidden' }, sources: ['partnerCenterCustomers'] });
+      const status = (await monitorStatus(await queryApi(settings))).body as { customerNames: { status: string; warning: string }; sources: { source: string; lastRun: { status: string; warnings: string[] } }[] };
+      expect(status.customerNames.status).toBe('warning');
+      expect(status.customerNames.warning).toContain('DelegatedAdminRelationship.Read.All');
+      expect(status.sources[0]!.lastRun).toMatchObject({ status: 'complete', warnings: run.warnings });
     } finally {
       await sim.close();
     }
