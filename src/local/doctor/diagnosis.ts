@@ -183,7 +183,10 @@ export function fixFor(check: CheckName, stage: Stage, facts: FailureFacts, cont
   if (facts.code === 'UnexpectedPayload' || facts.code === 'MalformedResponse') return `${serviceOf(check)} answered in an undocumented shape: ${facts.ownMessage ?? facts.code}.`;
 
   const permission = graphPermissionOf[check];
-  if (permission !== undefined && (facts.status === 403 || facts.status === 401)) {
+  if (permission !== undefined && facts.status === 401) {
+    return `Microsoft Graph refused the token (401${facts.serviceCodes.length > 0 ? ` ${facts.serviceCodes[0]}` : ''}): GRAPH_BASE_URL must be the Graph of the cloud AZURE_AUTHORITY_HOST signs in to; run \`npm run doctor\` again, as a token may have expired in between.`;
+  }
+  if (permission !== undefined && facts.status === 403) {
     if (context.appCredential === 'managedIdentity') {
       return `The managed identity lacks the Microsoft Graph application permission ${permission} (${facts.status}): assign that app role to its service principal (New-MgServicePrincipalAppRoleAssignment).`;
     }

@@ -57,6 +57,12 @@ describe('fixFor', () => {
     expect(fixFor('Graph GDAP customers', 'read', facts({ status: 403 }), context)).toContain('DelegatedAdminRelationship.Read.All');
   });
 
+  it('when Graph refuses the token itself (401), then the fix is about the token, not a permission', () => {
+    const fix = fixFor('Graph partner security', 'read', facts({ status: 401, serviceCodes: ['InvalidAuthenticationToken'] }), context);
+    expect(fix).toMatch(/^Microsoft Graph refused the token \(401 InvalidAuthenticationToken\): GRAPH_BASE_URL/);
+    expect(fix).not.toContain('PartnerSecurity.Read.All');
+  });
+
   it('when Graph is reached with a managed identity, then the fix assigns the app role instead of a consent URL', () => {
     const fix = fixFor('Graph partner security', 'read', facts({ status: 403 }), { ...context, appCredential: 'managedIdentity' });
     expect(fix).toContain('PartnerSecurity.Read.All');

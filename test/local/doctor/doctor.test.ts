@@ -201,6 +201,12 @@ describe('npm run doctor against the simulated cloud', () => {
     expect(run.output).not.toContain(wrongKey);
   });
 
+  it('when ACS is reached by its endpoint with an Entra token, then the row shows the token issued and the credential accepted', async () => {
+    const { ACS_CONNECTION_STRING: _key, ...settings } = cloud.settings({ ACS_ENDPOINT: cloud.sim.acsEndpoint });
+    const run = await doctor(settings);
+    expect(run.row('ACS Email')).toMatchObject({ token: 'yes', read: 'yes', verdict: 'warn', detail: expect.stringContaining('ACS accepted the credential') });
+  });
+
   it('when the sender domain is not linked, then only --send-test-email finds it (DomainNotLinked), and the fix says where to link it', async () => {
     cloud.sim.injectFault({ kind: 'unlinkEmailDomain' });
     expect((await doctor(cloud.settings())).row('ACS Email').verdict).toBe('warn');
