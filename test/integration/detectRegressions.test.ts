@@ -249,6 +249,24 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
     expect(inboxSince(before)).toHaveLength(1);
   });
 
+  it('when customer names cannot be read, then the email still goes out, naming customers by tenant id, and the log says why without a name', async () => {
+    const settings = cloud.settings();
+    cloud.sim.setDay(90);
+    await collectAll(settings);
+    await detect(settings);
+    cloud.sim.setDay(94);
+    await collectAll(settings);
+    const before = cloud.sim.inbox().length;
+    const warnings: string[] = [];
+    const dependencies = await regressionDetector({ info: () => {}, warn: (line) => warnings.push(line), error: () => {} }, settings);
+    const unreadable = { customerNames: () => Promise.reject(Object.assign(new Error('table unavailable'), { code: 'StorageUnavailable' })) };
+    await runDetector({ ...dependencies, directory: unreadable });
+    const [email] = inboxSince(before);
+    expect(email?.plainText).toContain('Customer tenant ');
+    expect(email?.plainText).not.toMatch(/ \(tenant [0-9a-f-]{36}\)/);
+    expect(warnings).toEqual(['detectRegressions: customer names unavailable (StorageUnavailable); emails show tenant ids']);
+  });
+
   it('when findings are stored in the older two-finding shape (count and share apart), then an open pair becomes one open finding without an email, and its recovery is announced once', async () => {
     const settings = cloud.settings();
     const tenantsOf = (day: number) => {
