@@ -1,15 +1,17 @@
 /**
  * Deep links into the Microsoft Entra admin center, pinned to one tenant.
  *
- * `https://entra.microsoft.com/#@<tenant>/blade/<extension>/<blade>/<section>` is the admin
- * center's (and the Azure portal's) directory-pinned form: the `#@<tenant>` segment opens the
- * blade in that directory, which is what a partner admin with GDAP access to many tenants
- * needs. The blade names are the ones Microsoft's own pages link to:
- * - `Microsoft_AAD_IAM/SignInEventsV3Blade`: the sign-in logs (linked as
- *   `https://portal.azure.com/#blade/Microsoft_AAD_IAM/SignInEventsV3Blade` from Entra's
- *   sign-in error pages);
+ * `https://entra.microsoft.com/#@<tenant>/blade/<extension>/<blade>/<section>`: the `#@<tenant>`
+ * segment is the directory selector the Entra admin center shares with the Azure portal (it is
+ * what the address bar shows after switching directory), so the link opens the blade in that
+ * tenant — what a partner admin with GDAP access to many tenants needs. No Microsoft Learn page
+ * found states the form; admin tooling links customer tenants this way (for instance
+ * `https://entra.microsoft.com/#@<tenantId>/blade/Microsoft_AAD_UsersAndTenants/...`). The blade
+ * names are the ones Microsoft's own pages link to:
+ * - `Microsoft_AAD_IAM/SignInEventsV3Blade`: the sign-in logs (Entra's sign-in error pages link
+ *   `https://portal.azure.com/#blade/Microsoft_AAD_IAM/SignInEventsV3Blade`);
  * - `Microsoft_AAD_IAM/ActiveDirectoryMenuBlade/Properties`: the tenant's properties, where
- *   security defaults are turned on ("Manage security defaults");
+ *   "Manage security defaults" is;
  * - `Microsoft_AAD_ConditionalAccess/ConditionalAccessBlade/Policies`: Conditional Access policies.
  */
 const adminCenter = 'https://entra.microsoft.com';
