@@ -46,6 +46,8 @@ export function dashboardHtml(nonce: string): string {
     <form id="customer-filter"><label>Name contains <input id="customer-name" type="search" maxlength="100"></label> <button type="submit">Filter</button></form>
     <table id="customers"><thead><tr><th>Customer (name · tenant id)</th><th>No MFA policy</th><th>No compliant admin</th><th>Compliant admins</th><th>Compliant non-admins</th><th>Users</th><th>Security defaults</th><th>Conditional access</th><th>Per-user MFA</th></tr></thead><tbody></tbody></table>
     <button id="customers-more" hidden>More</button></section>
+  <section class="wide"><h2>Partner users who signed in without MFA <span id="principals-run" class="label"></span></h2>
+    <table id="principals"><thead><tr><th>User (UPN · object id)</th><th>Request without MFA</th></tr></thead><tbody></tbody></table></section>
   <section class="wide"><h2>Open findings</h2>
     <table id="findings"><thead><tr><th>Severity</th><th>Kind</th><th>Subject</th><th>Measure</th><th>Baseline</th><th>Current</th><th>Opened</th></tr></thead><tbody></tbody></table></section>
 </main>

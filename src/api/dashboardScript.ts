@@ -147,6 +147,17 @@ export const dashboardScript = String.raw`
     return finding.subject.type + ' ' + (finding.subject.name || finding.subject.id);
   }
 
+  function showPrincipals(page) {
+    document.getElementById('principals-run').textContent = page.runId ? 'snapshot of ' + page.collectedAt : 'no complete snapshot yet';
+    var body = document.querySelector('#principals tbody');
+    if (page.items.length === 0) body.appendChild(row(['None in the last 7 days.']));
+    page.items.forEach(function (principal) {
+      var tr = row([named(principal.upn, principal.objectId), principal.lastNonMfaRequestDateTime]);
+      tr.setAttribute('data-object-id', principal.objectId);
+      body.appendChild(tr);
+    });
+  }
+
   function showFindings(findings) {
     var body = document.querySelector('#findings tbody');
     if (findings.items.length === 0) body.appendChild(row(['No open finding.']));
@@ -166,6 +177,7 @@ export const dashboardScript = String.raw`
     api('requirements').then(showRequirements),
     api(customersPath()).then(showCustomers),
     api('findings?state=open').then(showFindings),
+    api('principals?top=100').then(showPrincipals),
   ]).then(function () { document.body.setAttribute('data-loaded', 'true'); }, function (error) { fail(error); document.body.setAttribute('data-loaded', 'error'); });
 })();
 `;

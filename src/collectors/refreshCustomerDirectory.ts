@@ -52,7 +52,7 @@ export async function refreshCustomerDirectory(
     }
   }
 
-  const names = resolveCustomerNames(read, now);
+  const names = resolveCustomerNames(read, now, failures.length > 0 ? await directory.entries() : []);
   await directory.writeNames(names);
   const sources = Object.keys(read) as CustomerNameSourceName[];
   const firstFailure = failures[0];

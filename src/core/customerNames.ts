@@ -70,17 +70,28 @@ export function parsePartnerCenterCustomer(item: unknown, path: string): { tenan
 
 /**
  * The names a refresh writes: each tenant a source listed takes the name of the first source, in
- * `customerNameSources` order, that lists it. Stored names of tenants no source listed this time
- * (missing from a later read, or their source failed) are left as they are: a name is kept.
+ * `customerNameSources` order, that lists it. A source not read this time (it failed) still
+ * outranks the ones after it for the tenants it named before: their stored name is kept rather
+ * than replaced by a lesser source's. Stored names of tenants no source listed this time are left
+ * as they are: a name is kept.
  */
-export function resolveCustomerNames(read: Partial<Record<CustomerNameSourceName, ReadonlyMap<string, string>>>, now: Date): CustomerName[] {
-  const resolved = new Map<string, CustomerName>();
+export function resolveCustomerNames(
+  read: Partial<Record<CustomerNameSourceName, ReadonlyMap<string, string>>>,
+  now: Date,
+  stored: readonly CustomerName[] = [],
+): CustomerName[] {
+  const resolved = new Map<string, CustomerName | 'kept'>();
   for (const source of customerNameSources) {
-    for (const [tenantId, name] of read[source] ?? []) {
+    const names = read[source];
+    if (names === undefined) {
+      for (const entry of stored) if (entry.source === source && !resolved.has(entry.tenantId)) resolved.set(entry.tenantId, 'kept');
+      continue;
+    }
+    for (const [tenantId, name] of names) {
       if (!resolved.has(tenantId)) resolved.set(tenantId, { tenantId, name, source, seenAt: now.toISOString() });
     }
   }
-  return [...resolved.values()];
+  return [...resolved.values()].filter((entry): entry is CustomerName => entry !== 'kept');
 }
 
 /** Case-insensitive substring match of a name filter, in the same folding for every script (`İ`, `ß`). */

@@ -53,6 +53,8 @@ export interface CustomerNameSource {
 
 /** The stored customer directory: one row per named customer, and how its last refresh went. */
 export interface CustomerDirectoryStore extends CustomerDirectory {
+  /** Every stored name with its source and when it was last listed. */
+  entries(): Promise<CustomerName[]>;
   readState(): Promise<CustomerDirectoryState>;
   writeState(state: CustomerDirectoryState): Promise<void>;
   /** Upserts these names; names not given are left as stored. */

@@ -39,6 +39,13 @@ describe('customer names (pure)', () => {
     ]);
   });
 
+  it('when GDAP fails this time, then a tenant GDAP named before keeps that name rather than take Partner Center\'s; others take Partner Center\'s', () => {
+    const before = new Date('2026-02-28T05:15:00Z').toISOString();
+    const stored = [{ tenantId: tenant, name: 'Contoso (Entra)', source: 'delegatedAdminCustomers' as const, seenAt: before }];
+    const resolved = resolveCustomerNames({ partnerCenterCustomers: new Map([[tenant, 'Contoso Ltd'], [other, 'Fabrikam']]) }, now, stored);
+    expect(resolved).toEqual([{ tenantId: other, name: 'Fabrikam', source: 'partnerCenterCustomers', seenAt: now.toISOString() }]);
+  });
+
   it('when nothing was refreshed yet, or the last attempt is a day old, then a refresh is due; not within the day, even after a failure', () => {
     expect(isRefreshDue(emptyDirectoryState, now)).toBe(true);
     const attempted = (hoursAgo: number) => ({ ...emptyDirectoryState, attemptedAt: new Date(now.getTime() - hoursAgo * 3_600_000).toISOString(), lastError: { code: 'Forbidden', message: 'x' } });

@@ -87,6 +87,18 @@ describe('customer names: refreshed by collectPartnerSecurity into the CustomerN
     expect(later.state).toMatchObject({ sources: first.state.sources, refreshedAt: first.state.refreshedAt, lastError: { code: 'ServiceUnavailable' } });
   });
 
+  it('when only GDAP fails on a later refresh, then GDAP names stay from GDAP rather than be replaced by Partner Center names', async () => {
+    const settings = cloud.settings({ HTTP_MAX_RETRIES: '0' });
+    const first = await collect(settings);
+    await dayPasses(settings);
+    cloud.sim.injectFault({ kind: 'status', status: 503, service: 'graph', path: 'delegatedAdminCustomers' });
+    const later = await collect(settings);
+    expect(later.run.warnings).toEqual([expect.stringContaining('delegatedAdminCustomers failed (ServiceUnavailable)')]);
+    const sources = (entries: typeof first.entries) => new Map(entries.map((entry) => [entry.tenantId, `${entry.source}:${entry.name}`]));
+    expect(sources(later.entries)).toEqual(sources(first.entries));
+    expect(later.state).toMatchObject({ sources: ['partnerCenterCustomers'], lastError: { code: 'ServiceUnavailable' } });
+  });
+
   it('when a customer is missing from a later read, then its stored name is kept', async () => {
     const settings = cloud.settings();
     const first = await collect(settings);
