@@ -85,10 +85,10 @@ function countOfWhole(count: MeasureValue, whole: ShareOfWhole | null | undefine
 type Names = ReadonlyMap<string, string>;
 
 /** A customer by name first and id after ("Contoso Ltd (tenant …)"), or by id alone. */
-export function customerLabel(tenantId: string, names: Names): string {
+function customerLabel(tenantId: string, names: Names, unnamed = 'Customer tenant'): string {
   // The directory keys names by lower-case tenant id; insights carry ids as served.
   const name = names.get(tenantId.toLowerCase()) ?? names.get(tenantId);
-  return name ? `${oneLine(name, maxNameLength)} (tenant ${tenantId})` : `Customer tenant ${tenantId}`;
+  return name ? `${oneLine(name, maxNameLength)} (tenant ${tenantId})` : `${unnamed} ${tenantId}`;
 }
 
 function subjectName(finding: Finding, names: Names): string {
@@ -123,7 +123,7 @@ export function describeRegression(finding: Finding, names: Names = new Map()): 
     case 'mfaRegisteredUsersFell':
       return `${measureName(finding)}: ${countOfWhole(finding.baseline, finding.baselineOfWhole)} -> ${countOfWhole(finding.current, finding.currentOfWhole)}`;
     case 'newCustomerWithoutMfa':
-      return `New customer ${subjectName(finding, names)} has no MFA policy enabled`;
+      return `New customer ${customerLabel(finding.subject.id, names, 'tenant')} has no MFA policy enabled`;
     case 'nonMfaSignIn':
       return `${subjectName(finding, names)} made a request without MFA at ${finding.key.split('/').pop()} UTC`;
     case 'sourceUnavailable':

@@ -110,6 +110,12 @@ describe('renderAlert', () => {
     expect(text).toContain('  Next: Grant the app registration the API permission the error names, then grant admin consent in the partner tenant\n  https://monitor.example/api/runs?source=partnerSecurity');
   });
 
+  it('when a new customer has no MFA policy, then it is named like any customer', () => {
+    const fresh = finding({ key: `customer/${tenant}/newWithoutMfa`, kind: 'newCustomerWithoutMfa', severity: 'critical', subject: { type: 'customer', id: tenant }, measure: 'mfaPoliciesEnabled', baseline: 0, current: 1 });
+    expect(render({ opened: [fresh], customerNames: names }).plainText).toContain(`- CRITICAL: New customer Contoso <Ltd> (tenant ${tenant}) has no MFA policy enabled`);
+    expect(render({ opened: [fresh] }).plainText).toContain(`- CRITICAL: New customer tenant ${tenant} has no MFA policy enabled`);
+  });
+
   it('when a share and a policy are described, then values read as people expect', () => {
     const share = finding({ kind: 'customerNonAdminShareFell', measure: 'compliantNonAdminShare', subject: { type: 'customer', id: tenant }, baseline: 80, current: 74.5 });
     expect(render({ opened: [share] }).plainText).toContain(`Customer tenant ${tenant}: share of MFA-compliant non-admin users went from 80% to 74.5%`);
