@@ -155,19 +155,26 @@ export async function registrationCountCollector(log: Logger, env: Env = process
 
 export async function regressionDetector(log: Logger, env: Env = process.env): Promise<DetectorDependencies> {
   const config = readConfig(env, ['storage', 'identity', 'email', 'detection']);
-  const [{ TableSnapshotReader }, { TableDetectorStore }] = await Promise.all([import('./adapters/tableSnapshotStore'), import('./adapters/tableDetectorStore')]);
+  const [{ TableSnapshotReader }, { TableDetectorStore }, { TableCustomerDirectory }] = await Promise.all([
+    import('./adapters/tableSnapshotStore'),
+    import('./adapters/tableDetectorStore'),
+    import('./adapters/tableCustomerDirectory'),
+  ]);
   const tableSet = await tables(env);
   const sender = await acsSender(config);
   return {
     snapshots: new TableSnapshotReader(tableSet),
     store: new TableDetectorStore(tableSet),
     sender,
+    // Read afresh each run: a detector run reads names at most once, and only when it renders an email.
+    directory: new TableCustomerDirectory(tableSet),
     clock: { now: () => new Date() },
     log,
     settings: {
       thresholds: { nonAdminShareDropPoints: config.detection.nonAdminShareDropPoints, sourceFailuresBeforeAlert: config.detection.sourceFailuresBeforeAlert },
       reminderDays: config.detection.reminderDays,
       publicBaseUrl: config.email.publicBaseUrl,
+      alertMaxLines: config.detection.alertMaxLines,
     },
   };
 }
