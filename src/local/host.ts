@@ -33,10 +33,16 @@ async function main(): Promise<void> {
     throw error;
   }
   env.PUBLIC_BASE_URL ??= host.url;
-  log(`Function key: ${host.functionKey} (x-functions-key header or ?code=; set LOCAL_FUNCTION_KEY to fix it)`);
+  // A key someone chose is theirs to know and stays out of the output; a generated one exists
+  // only in this process, so it is shown once, on its own, never inside a URL.
+  log(
+    host.functionKeyConfigured
+      ? 'Function key: LOCAL_FUNCTION_KEY (x-functions-key header or ?code=)'
+      : `Function key: ${host.functionKey} (generated for this run; x-functions-key header or ?code=; set LOCAL_FUNCTION_KEY to fix it)`,
+  );
   const dashboard = functions.find((fn) => fn.trigger.type === 'http' && fn.trigger.route === 'dashboard');
-  if (dashboard) log(`Dashboard: ${host.url}/api/dashboard?code=${encodeURIComponent(host.functionKey)}`);
-  log(`Host running at ${host.url}. Ctrl+C stops it.`);
+  if (dashboard) log(`Dashboard: ${host.url}/api/dashboard?code=<function key>`);
+  log(`Host running at ${host.url}${env.HOST ? '' : ' (this machine only; set HOST to listen elsewhere)'}. Ctrl+C stops it.`);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -8,6 +8,8 @@ import { invokeFunction, type HostLog } from './invokeFunction';
 
 export interface HttpTriggerServerOptions {
   port: number;
+  /** Address to listen on, e.g. 127.0.0.1 for this machine only. */
+  hostname: string;
   /** Key that `authLevel: 'function'` (and 'admin') functions demand, as `x-functions-key` or `?code=`. */
   functionKey: string;
   log: HostLog;
@@ -31,7 +33,9 @@ interface HttpRoute {
 /**
  * Serves HTTP-triggered functions at `/api/<route>` the way the Functions host does: route
  * parameters in `request.params`, function keys enforced (401 without), 404 for anything no
- * function answers, and 500 without details when a handler throws.
+ * function answers, and 500 without details when a handler throws. A request whose target or
+ * Host header cannot be read gets 400 before routing or the key check. Nothing it logs carries
+ * the query string, where `?code=` puts the key.
  */
 export async function startHttpTriggerServer(functions: readonly RegisteredFunction[], options: HttpTriggerServerOptions): Promise<HttpTriggerServer> {
   const routes: HttpRoute[] = functions.flatMap((fn) =>
@@ -39,14 +43,14 @@ export async function startHttpTriggerServer(functions: readonly RegisteredFunct
   );
   const server = createServer((request, response) => {
     serve(routes, options, request, response).catch((error: unknown) => {
-      options.log(`${new Date().toISOString()} [http] ${request.method} ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`);
+      options.log(`${new Date().toISOString()} [http] ${request.method} ${pathOnly(request.url)} failed: ${error instanceof Error ? error.message : String(error)}`);
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, () => resolve());
+    server.listen(options.port, options.hostname, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
@@ -59,7 +63,11 @@ export async function startHttpTriggerServer(functions: readonly RegisteredFunct
 }
 
 async function serve(routes: readonly HttpRoute[], options: HttpTriggerServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+  const url = requestUrl(request);
+  if (url === undefined) {
+    response.writeHead(400).end();
+    return;
+  }
   const method = (request.method ?? 'GET').toUpperCase();
   const found = url.pathname.startsWith(ROUTE_PREFIX) ? findRoute(routes, method, url.pathname.slice(ROUTE_PREFIX.length)) : undefined;
   if (found === undefined) {
@@ -125,12 +133,34 @@ function findRoute(routes: readonly HttpRoute[], method: string, path: string): 
   return undefined;
 }
 
+/**
+ * The request's URL, or undefined when its target is not a path or its Host header is not a
+ * host[:port]: the WHATWG parser would otherwise throw (a 500) or silently resolve odd forms.
+ */
+function requestUrl(request: IncomingMessage): URL | undefined {
+  const target = request.url ?? '';
+  const host = request.headers.host ?? 'localhost';
+  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
+  if (!/^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(host)) return undefined;
+  try {
+    return new URL(target, `http://${host}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The path of a request target without its query string, which may hold `?code=`. */
+function pathOnly(target: string | undefined): string {
+  return (target ?? '').split('?', 1)[0] ?? '';
+}
+
 function hasFunctionKey(request: IncomingMessage, url: URL, functionKey: string): boolean {
   const header = request.headers['x-functions-key'];
   const given = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('code') ?? '';
   const expected = Buffer.from(functionKey);
   const actual = Buffer.from(given);
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  // Two empty buffers compare equal: an empty key must never open a function.
+  return expected.length > 0 && actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 function toHeaderRecord(request: IncomingMessage): Record<string, string> {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { isIPv6 } from 'node:net';
+import { MonitorError } from '../core/errors';
 import { loadRegisteredFunctions, type LoadRegisteredFunctionsOptions, type RegisteredFunction } from './functionsCore';
 import { startHttpTriggerServer, type HttpTriggerServer } from './httpTriggerServer';
 import type { HostLog } from './invokeFunction';
@@ -9,6 +11,8 @@ export interface LocalHostOptions extends LoadRegisteredFunctionsOptions {
   functions?: RegisteredFunction[];
   /** Port of the HTTP functions; 0 (the default) picks a free one. */
   port?: number;
+  /** Address the HTTP functions listen on; HOST from `env`, else 127.0.0.1 (this machine only). */
+  hostname?: string;
   /** Key for `authLevel: 'function'`; LOCAL_FUNCTION_KEY from `env`, else a random one. */
   functionKey?: string;
   /** App settings for `%NAME%` schedules; process.env by default. */
@@ -20,9 +24,11 @@ export interface LocalHostOptions extends LoadRegisteredFunctionsOptions {
 
 export interface LocalHost {
   port: number;
-  /** `http://localhost:PORT`; HTTP functions are under `/api/`. */
+  /** `http://ADDRESS:PORT`; HTTP functions are under `/api/`. */
   url: string;
   functionKey: string;
+  /** Whether the key came from the caller or LOCAL_FUNCTION_KEY rather than being generated. */
+  functionKeyConfigured: boolean;
   functions: readonly RegisteredFunction[];
   /** Runs a timer function now with a real InvocationContext; `triggerMetadata` reaches `context.triggerMetadata`. */
   invoke(name: string, triggerMetadata?: Record<string, unknown>): Promise<unknown>;
@@ -38,17 +44,20 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(line));
   const functions = options.functions ?? loadRegisteredFunctions({ mainGlob: options.mainGlob, root: options.root });
-  const functionKey = options.functionKey ?? env.LOCAL_FUNCTION_KEY ?? randomBytes(24).toString('base64url');
+  const configuredKey = options.functionKey ?? env.LOCAL_FUNCTION_KEY;
+  if (configuredKey !== undefined) assertStrongFunctionKey(configuredKey);
+  const functionKey = configuredKey ?? randomBytes(24).toString('base64url');
+  const hostname = options.hostname ?? (env.HOST || DEFAULT_HOSTNAME);
 
   const timers = startTimerScheduler(functions, { env, log, schedule: options.scheduleTimers ?? true });
   let http: HttpTriggerServer;
   try {
-    http = await startHttpTriggerServer(functions, { port: options.port ?? 0, functionKey, log });
+    http = await startHttpTriggerServer(functions, { port: options.port ?? 0, hostname, functionKey, log });
   } catch (error) {
     await timers.close();
     throw error;
   }
-  const url = `http://localhost:${http.port}`;
+  const url = `http://${urlHost(hostname)}:${http.port}`;
 
   log('Functions:');
   for (const fn of functions) {
@@ -67,6 +76,7 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
     port: http.port,
     url,
     functionKey,
+    functionKeyConfigured: configuredKey !== undefined,
     functions,
     invoke: (name, triggerMetadata) => {
       const fn = functions.find((candidate) => candidate.name === name);
@@ -75,4 +85,29 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
     },
     close: () => (closing ??= Promise.all([timers.close(), http.close()]).then(() => undefined)),
   };
+}
+
+/** Only this machine can call the functions unless HOST opens them wider on purpose. */
+const DEFAULT_HOSTNAME = '127.0.0.1';
+
+/** As long as a generated key is in characters of entropy that matter; shorter keys are guessable. */
+export const MIN_FUNCTION_KEY_LENGTH = 16;
+
+/**
+ * An empty key would compare equal to a missing one and open every function; a short one is
+ * guessed quickly. Either is refused before anything listens.
+ */
+function assertStrongFunctionKey(key: string): void {
+  if (key.length < MIN_FUNCTION_KEY_LENGTH) {
+    throw new MonitorError(
+      'WeakFunctionKey',
+      `LOCAL_FUNCTION_KEY must be at least ${MIN_FUNCTION_KEY_LENGTH} characters (it has ${key.length}); unset it to have a random key generated`,
+    );
+  }
+}
+
+/** The address to put in URLs: a wildcard is reached as localhost, an IPv6 literal in brackets. */
+function urlHost(hostname: string): string {
+  if (hostname === '0.0.0.0' || hostname === '::') return 'localhost';
+  return isIPv6(hostname) ? `[${hostname}]` : hostname;
 }

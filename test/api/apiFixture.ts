@@ -44,7 +44,7 @@ export async function startApiFixture(): Promise<ApiFixture> {
     cloud.sim.injectFault({ kind: 'status', status: 500, service: 'graph', path: 'customerInsights', page: 0 });
     await cloud.run('collectPartnerSecurity', settings).catch(() => undefined);
     cloud.sim.clearFaults();
-    host = await createLocalHost({ functions: loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }), port: 0, functionKey: 'api-test-key', scheduleTimers: false, env: settings, log: () => undefined });
+    host = await createLocalHost({ functions: loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }), port: 0, functionKey: 'api-test-key-0123456789', scheduleTimers: false, env: settings, log: () => undefined });
   } catch (error) {
     await cloud.close();
     throw error;

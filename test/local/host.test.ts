@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
 const fixtures = resolve(__dirname, 'fixtures');
+const functionKey = 'host-test-key-0123456789';
 
 /** `npm start` minus the build: the real entry point in a plain Node process, on the fixture app. */
 function startHostProcess(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
@@ -28,15 +29,16 @@ async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs: n
 
 describe('npm start (src/local/host.ts)', () => {
   test('when started against real endpoints, then it hosts Azurite, the timers and the HTTP functions, and stops cleanly on SIGINT', async () => {
-    const host = startHostProcess({ GRAPH_BASE_URL: 'https://graph.microsoft.com', PORT: '0', LOCAL_FUNCTION_KEY: 'k1', FIXTURE_TIMER_SCHEDULE: '*/1 * * * * *' });
+    const host = startHostProcess({ GRAPH_BASE_URL: 'https://graph.microsoft.com', PORT: '0', LOCAL_FUNCTION_KEY: functionKey, FIXTURE_TIMER_SCHEDULE: '*/1 * * * * *' });
     try {
-      const [, url] = await waitForOutput(host.output, /Host running at (http:\/\/localhost:\d+)\./, 10_000);
+      const [, url] = await waitForOutput(host.output, /Host running at (http:\/\/127\.0\.0\.1:\d+) \(this machine only; set HOST to listen elsewhere\)\./, 10_000);
       expect(host.output()).toMatch(/Tables: Azurite in this process at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1, in memory/);
-      expect(host.output()).toContain('Function key: k1');
+      expect(host.output()).toContain('Function key: LOCAL_FUNCTION_KEY (x-functions-key header or ?code=)');
+      expect(host.output()).not.toContain(functionKey);
       expect(host.output()).toContain(`customerHistory: [GET,POST] ${url}/api/customers/{tenantId}/history (function key)`);
 
       expect((await fetch(`${url}/api/customers/t1/history`)).status).toBe(401);
-      expect((await fetch(`${url}/api/customers/t1/history?code=k1`)).status).toBe(200);
+      expect((await fetch(`${url}/api/customers/t1/history?code=${functionKey}`)).status).toBe(200);
       await waitForOutput(host.output, /\[fixtureTimer\] Executed \(Succeeded/, 2500);
 
       host.child.kill('SIGINT');
@@ -44,6 +46,16 @@ describe('npm start (src/local/host.ts)', () => {
       expect(host.output()).toContain('SIGINT: waiting for running functions, then stopping');
     } finally {
       host.child.kill('SIGKILL');
+    }
+  });
+
+  test('when LOCAL_FUNCTION_KEY is empty or short, then it says so without the key and exits 1 before listening', async () => {
+    for (const key of ['', 'short-key']) {
+      const host = startHostProcess({ GRAPH_BASE_URL: 'https://graph.microsoft.com', PORT: '0', LOCAL_FUNCTION_KEY: key });
+      expect(await host.exited).toBe(1);
+      expect(host.output()).toContain(`Host failed to start: LOCAL_FUNCTION_KEY must be at least 16 characters (it has ${key.length})`);
+      expect(host.output()).not.toMatch(/Host running at/);
+      if (key !== '') expect(host.output()).not.toContain(key);
     }
   });
 

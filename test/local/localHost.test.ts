@@ -1,10 +1,11 @@
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { createLocalHost, type LocalHost, type LocalHostOptions } from '../../src/local/localHost';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
 
 const root = resolve(__dirname, 'fixtures');
-const functionKey = 'test-key';
+const functionKey = 'test-key-0123456789';
 let hosts: LocalHost[] = [];
 let lines: string[] = [];
 
@@ -168,4 +169,63 @@ describe('local host HTTP functions', () => {
     expect((await fetch(`${host.url}/api/customers/t1/history`)).status).toBe(401);
     expect((await fetch(`${host.url}/api/customers/t1/history`, { headers: { 'x-functions-key': host.functionKey } })).status).toBe(200);
   });
+
+  test('when HOST is unset, then only the loopback address it binds answers', async () => {
+    const host = await startHost();
+    const open = await startHost({ hostname: '0.0.0.0' });
+
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}`);
+    // 127.0.0.2 is this machine too, but not the address bound: a wildcard bind answers it.
+    await expect(fetch(`http://127.0.0.2:${host.port}/api/ping`)).rejects.toThrow();
+    expect((await fetch(`http://127.0.0.2:${open.port}/api/ping`)).status).toBe(200);
+  });
+
+  test('when HOST is set in the settings, then the host listens there', async () => {
+    const host = await startHost({ env: { HOST: '127.0.0.2' } });
+
+    expect(host.url).toBe(`http://127.0.0.2:${host.port}`);
+    expect((await fetch(`${host.url}/api/ping`)).status).toBe(200);
+  });
+
+  test('when the function key is empty or shorter than 16 characters, then the host refuses to start and names the setting', async () => {
+    await expect(startHost({ functionKey: '' })).rejects.toMatchObject({ code: 'WeakFunctionKey', message: expect.stringContaining('LOCAL_FUNCTION_KEY must be at least 16 characters (it has 0)') });
+    await expect(startHost({ functionKey: undefined, env: { LOCAL_FUNCTION_KEY: '' } })).rejects.toMatchObject({ code: 'WeakFunctionKey' });
+    await expect(startHost({ functionKey: undefined, env: { LOCAL_FUNCTION_KEY: '123456789012345' } })).rejects.toMatchObject({ code: 'WeakFunctionKey' });
+    expect(hosts).toHaveLength(0);
+  });
+
+  test('when the Host header or the request target cannot be read, then it answers 400 before the key check', async () => {
+    const host = await startHost();
+
+    for (const head of ['GET /api/customers/t1/history HTTP/1.1\r\nHost: [bad', 'GET /api/customers/t1/history HTTP/1.1\r\nHost: a b@c', 'GET http://elsewhere/api/ping HTTP/1.1\r\nHost: localhost', 'GET //elsewhere/api/ping HTTP/1.1\r\nHost: localhost']) {
+      expect(await rawStatus(host.port, `${head}\r\nConnection: close\r\n\r\n`)).toBe(400);
+    }
+    expect(await rawStatus(host.port, 'GET /api/customers/t1/history HTTP/1.1\r\nHost: 127.0.0.1:80\r\nConnection: close\r\n\r\n')).toBe(401);
+  });
+
+  test('when a request with ?code= fails in the host or in the handler, then no log line carries the key', async () => {
+    const host = await startHost();
+
+    expect((await fetch(`${host.url}/api/broken?code=${functionKey}`)).status).toBe(500);
+    // A client that goes away mid-body fails the host's own read of the request.
+    const socket = connect(host.port, '127.0.0.1');
+    await new Promise((resolveConnect) => socket.once('connect', resolveConnect));
+    socket.write(`POST /api/customers/t2/history?code=${functionKey} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{"x":`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+    socket.destroy();
+
+    await waitFor(() => logged(/\[http\] POST \/api\/customers\/t2\/history failed/).length > 0, 2000);
+    expect(logged(/\[broken\] Executed \(Failed/)).toHaveLength(1);
+    expect(lines.filter((line) => line.includes(functionKey) || line.includes('code='))).toEqual([]);
+  });
 });
+
+/** The status line's code of a hand-written request, for what fetch refuses to send. */
+async function rawStatus(port: number, request: string): Promise<number> {
+  const socket = connect(port, '127.0.0.1');
+  let answer = '';
+  socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+  socket.write(request);
+  await new Promise((resolveClose) => socket.once('close', resolveClose));
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
+}
