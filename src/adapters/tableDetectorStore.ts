@@ -5,6 +5,7 @@ import { fromTableKey, toTableKey } from '../core/tableKey';
 import { BatchWriter } from './batchWriter';
 import { fixedPartitions } from './tableLayout';
 import type { Tables } from './tableSnapshotStore';
+import { jsonField, readRow, requiredText, UnreadableRowError, type UnreadableRowHandler } from './unreadableRows';
 
 type Row = Record<string, unknown>;
 
@@ -71,10 +72,14 @@ export class TableDetectorStore implements DetectorStore {
     );
   }
 
-  async readFindings(): Promise<StoredFinding[]> {
+  /** Every finding; a row that cannot be read fails the read, unless `onUnreadable` takes it (then it is skipped). */
+  async readFindings(onUnreadable?: UnreadableRowHandler): Promise<StoredFinding[]> {
     const table = await this.tables.client('findings');
     const findings: StoredFinding[] = [];
-    for await (const row of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${fixedPartitions.findings}` } })) findings.push(toFinding(row));
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${fixedPartitions.findings}` } })) {
+      const finding = readRow('findings', row, toFinding, onUnreadable);
+      if (finding !== undefined) findings.push(finding);
+    }
     return findings;
   }
 
@@ -182,20 +187,26 @@ function toRow(finding: StoredFinding) {
   };
 }
 
+const findingStates: readonly string[] = ['open', 'resolved'];
+
 function toFinding(row: Row): StoredFinding {
   const text = (field: string): string | null => (typeof row[field] === 'string' ? (row[field] as string) : null);
+  const required = (field: string): string => requiredText('findings', row, field);
+  const json = <T>(field: string): T => jsonField<T | null>('findings', row, field, null) as T;
+  const state = required('state');
+  if (!findingStates.includes(state)) throw new UnreadableRowError('findings', 'field "state" is neither open nor resolved');
   return {
-    key: fromTableKey(String(row.rowKey)),
-    kind: row.kind as Finding['kind'],
-    severity: row.severity as Finding['severity'],
-    subject: { type: row.subjectType as Finding['subject']['type'], id: String(row.subjectId), ...(text('subjectName') ? { name: text('subjectName') } : {}) },
-    measure: String(row.measure),
-    state: row.state as Finding['state'],
-    baseline: JSON.parse(String(row.baseline ?? 'null')) as MeasureValue,
-    current: JSON.parse(String(row.current ?? 'null')) as MeasureValue,
-    ...(text('baselineOfWhole') ? { baselineOfWhole: JSON.parse(text('baselineOfWhole') as string) as ShareOfWhole } : {}),
-    ...(text('currentOfWhole') ? { currentOfWhole: JSON.parse(text('currentOfWhole') as string) as ShareOfWhole } : {}),
-    openedAt: String(row.openedAt),
+    key: fromTableKey(required('rowKey')),
+    kind: required('kind') as Finding['kind'],
+    severity: required('severity') as Finding['severity'],
+    subject: { type: required('subjectType') as Finding['subject']['type'], id: required('subjectId'), ...(text('subjectName') ? { name: text('subjectName') } : {}) },
+    measure: required('measure'),
+    state: state as Finding['state'],
+    baseline: json<MeasureValue>('baseline'),
+    current: json<MeasureValue>('current'),
+    ...(text('baselineOfWhole') ? { baselineOfWhole: json<ShareOfWhole>('baselineOfWhole') } : {}),
+    ...(text('currentOfWhole') ? { currentOfWhole: json<ShareOfWhole>('currentOfWhole') } : {}),
+    openedAt: required('openedAt'),
     resolvedAt: text('resolvedAt'),
     event: row.event === true,
     detail: text('detail'),

@@ -1,5 +1,5 @@
 import { odata, type TableClient, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
-import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from '../api/queryReader';
+import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow, UnreadableRowSink } from '../api/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
 import type { StoredFinding } from '../core/ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
@@ -7,6 +7,7 @@ import { TableDetectorStore } from './tableDetectorStore';
 import { toTableKey } from '../core/tableKey';
 import { bucketOf, buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName, type FixedTableName } from './tableLayout';
 import { customerFieldNames, readBucketTable, TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
+import { jsonField, readRow } from './unreadableRows';
 
 type Row = Record<string, unknown>;
 
@@ -21,13 +22,22 @@ export class TableQueryReader implements QueryReader {
   private readonly snapshots: TableSnapshotReader;
   private readonly detector: TableDetectorStore;
 
-  constructor(private readonly tables: Tables) {
-    this.snapshots = new TableSnapshotReader(tables);
+  constructor(
+    private readonly tables: Tables,
+    private readonly onUnreadable?: UnreadableRowSink,
+    snapshots?: TableSnapshotReader,
+  ) {
+    // The snapshot reader is shared so its memory of complete runs outlives one request.
+    this.snapshots = snapshots ?? new TableSnapshotReader(tables);
     this.detector = new TableDetectorStore(tables);
   }
 
+  skippingUnreadable(sink: UnreadableRowSink): QueryReader {
+    return new TableQueryReader(this.tables, sink, this.snapshots);
+  }
+
   listRuns(source: SnapshotSource, options: RunRange & { top?: number; status?: SnapshotRun['status'] }): Promise<SnapshotRun[]> {
-    return this.snapshots.listRuns(source, options);
+    return this.snapshots.listRuns(source, { ...options, onUnreadable: this.onUnreadable });
   }
 
   async scores(range: RunRange): Promise<RunRow<PartnerSecurityScore>[]> {
@@ -45,16 +55,19 @@ export class TableQueryReader implements QueryReader {
 
   async registrations(range: RunRange): Promise<RunRow<RegistrationCounts & { fallbackReason: string | null }>[]> {
     const rows = await this.runSeries('registrations', fixedPartitions.registrations, range);
-    return rows.map((row) => ({
-      runId: String(row.runId),
-      value: {
-        report: row.report as RegistrationCounts['report'],
-        totalUserCount: number(row.totalUserCount),
-        mfaRegisteredUserCount: number(row.mfaRegisteredUserCount),
-        countsByStatus: JSON.parse(String(row.countsByStatus ?? '{}')) as Record<string, number>,
-        fallbackReason: text(row.fallbackReason),
-      },
-    }));
+    return rows.flatMap((row) => {
+      const point = readRow('registrations', row, () => ({
+        runId: String(row.runId),
+        value: {
+          report: row.report as RegistrationCounts['report'],
+          totalUserCount: number(row.totalUserCount),
+          mfaRegisteredUserCount: number(row.mfaRegisteredUserCount),
+          countsByStatus: jsonField<Record<string, number>>('registrations', row, 'countsByStatus', {}),
+          fallbackReason: text(row.fallbackReason),
+        },
+      }), this.onUnreadable);
+      return point === undefined ? [] : [point];
+    });
   }
 
   customersPage(runId: string, start: BucketPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<BucketPage<CustomerMfaInsight>> {
@@ -72,7 +85,7 @@ export class TableQueryReader implements QueryReader {
   }
 
   async customerHistory(tenantId: string, range: RunRange): Promise<RunRow<CustomerMfaInsight>[]> {
-    const rows = await this.snapshots.customerHistory(tenantId, range);
+    const rows = await this.snapshots.customerHistory(tenantId, { ...range, onUnreadable: this.onUnreadable });
     return rows.map(({ runId, ...customer }) => ({ runId, value: customer }));
   }
 
@@ -91,7 +104,7 @@ export class TableQueryReader implements QueryReader {
   }
 
   findings(): Promise<StoredFinding[]> {
-    return this.detector.readFindings();
+    return this.detector.readFindings(this.onUnreadable);
   }
 
   /** One key-range read per principal (its rows start with its object id), a few at a time. */

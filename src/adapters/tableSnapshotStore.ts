@@ -15,6 +15,7 @@ import type { SnapshotRunWriter, SnapshotStore } from '../core/ports';
 import { isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { toTableKey } from '../core/tableKey';
 import { BatchWriter, describeStorageError } from './batchWriter';
+import { jsonField, readRow, requiredText, type UnreadableRowHandler } from './unreadableRows';
 import {
   bucketOf,
   buckets,
@@ -285,8 +286,11 @@ export class TableSnapshotReader {
     }
   }
 
-  /** Newest first. */
-  async listRuns(source: SnapshotSource, options: { top?: number; status?: SnapshotRun['status']; from?: Date; to?: Date } = {}): Promise<SnapshotRun[]> {
+  /** Newest first. A ledger row that cannot be read fails the read, unless `onUnreadable` takes it. */
+  async listRuns(
+    source: SnapshotSource,
+    options: { top?: number; status?: SnapshotRun['status']; from?: Date; to?: Date; onUnreadable?: UnreadableRowHandler } = {},
+  ): Promise<SnapshotRun[]> {
     const runs = await this.tables.client('runs');
     const range = runIdRange(options.from, options.to);
     const filter =
@@ -297,7 +301,8 @@ export class TableSnapshotReader {
     // Ask for no more than wanted: the ledger keeps every run of the retention period.
     for await (const page of runs.listEntities<Row>({ queryOptions: { filter } }).byPage({ maxPageSize: Math.min(options.top ?? 1000, 1000) })) {
       for (const entity of page) {
-        found.push(toRun(entity));
+        const run = readRow('runs', entity, toRun, options.onUnreadable);
+        if (run !== undefined) found.push(run);
         if (options.top !== undefined && found.length >= options.top) return found;
       }
     }
@@ -313,7 +318,7 @@ export class TableSnapshotReader {
   }
 
   /** One customer's insight in every complete run between from and to, newest first. */
-  async customerHistory(tenantId: string, options: { from?: Date; to?: Date } = {}): Promise<(CustomerMfaInsight & { runId: string })[]> {
+  async customerHistory(tenantId: string, options: { from?: Date; to?: Date; onUnreadable?: UnreadableRowHandler } = {}): Promise<(CustomerMfaInsight & { runId: string })[]> {
     const key = tenantId.toLowerCase();
     const history = this.tables.bucketReader('customerHistory', historyBucketOf(key));
     const range = runIdRange(options.from, options.to);
@@ -321,13 +326,14 @@ export class TableSnapshotReader {
     const rows: (CustomerMfaInsight & { runId: string })[] = [];
     await readBucketTable(async () => {
       for await (const entity of history.listEntities<Row>({ queryOptions: { filter, select: ['runId', 'point'] } })) {
-        rows.push({ ...toCustomer(JSON.parse(String(entity.point)) as Row), runId: String(entity.runId) });
+        const point = readRow('customerHistory', entity, (row) => ({ ...toCustomer(jsonField<Row>('customerHistory', row, 'point', {})), runId: requiredText('customerHistory', row, 'runId') }), options.onUnreadable);
+        if (point !== undefined) rows.push(point);
       }
     });
     // A run writes its rows before the ledger says how it ended: keep those of complete runs.
     if (rows.some((row) => !this.knownComplete(row.runId))) {
       const seenAt = this.now();
-      for (const run of await this.listRuns('partnerSecurity', { status: 'complete', ...options })) this.seenComplete.set(run.runId, seenAt);
+      for (const run of await this.listRuns('partnerSecurity', { status: 'complete', from: options.from, to: options.to, onUnreadable: options.onUnreadable })) this.seenComplete.set(run.runId, seenAt);
     }
     return rows.filter((row) => this.knownComplete(row.runId));
   }
@@ -417,14 +423,14 @@ function pick(row: Row, fields: string[]): Row {
 function toRun(row: Row): SnapshotRun {
   return {
     source: row.source as SnapshotSource,
-    runId: String(row.runId),
-    status: row.status as SnapshotRun['status'],
-    startedAt: String(row.startedAt),
+    runId: requiredText('runs', row, 'runId'),
+    status: requiredText('runs', row, 'status') as SnapshotRun['status'],
+    startedAt: requiredText('runs', row, 'startedAt'),
     finishedAt: typeof row.finishedAt === 'string' ? row.finishedAt : null,
-    counts: JSON.parse(String(row.counts ?? '{}')) as SnapshotRunCounts,
+    counts: jsonField<SnapshotRunCounts>('runs', row, 'counts', {}),
     errorCode: typeof row.errorCode === 'string' ? row.errorCode : null,
     errorMessage: typeof row.errorMessage === 'string' ? row.errorMessage : null,
-    warnings: typeof row.warnings === 'string' ? (JSON.parse(row.warnings) as string[]) : [],
+    warnings: jsonField<string[]>('runs', row, 'warnings', []),
   };
 }
 

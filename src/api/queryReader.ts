@@ -25,6 +25,9 @@ export interface RunRow<T> {
   value: T;
 }
 
+/** Told of each stored row a read skipped because it could not be read: its table, why, and which row (its keys). */
+export type UnreadableRowSink = (table: string, reason: string, rowKeys: string) => void;
+
 /**
  * What the query API reads, in the store's key design: run-ledger partitions, fixed partitions
  * by run-id range, a run's bucket partitions in key order, one customer's history range.
@@ -32,6 +35,8 @@ export interface RunRow<T> {
  * (the use cases keep those of complete runs).
  */
 export interface QueryReader {
+  /** The same reads, skipping rows that cannot be read and telling `sink` of each, instead of failing. */
+  skippingUnreadable(sink: UnreadableRowSink): QueryReader;
   listRuns(source: SnapshotSource, options: RunRange & { top?: number; status?: SnapshotRun['status'] }): Promise<SnapshotRun[]>;
   scores(range: RunRange): Promise<RunRow<PartnerSecurityScore>[]>;
   requirements(range: RunRange, requirementType?: string): Promise<RunRow<SecurityRequirement>[]>;

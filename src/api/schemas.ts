@@ -66,7 +66,23 @@ const runStatus: JsonSchema = { type: 'string', enum: ['running', 'complete', 'f
 const warnings: JsonSchema = { type: 'array', items: { type: 'string' }, description: 'What a complete run could not do without failing (e.g. why customer names are missing).' };
 const source: JsonSchema = { type: 'string', enum: ['partnerSecurity', 'nonMfaPrincipals', 'registrationCounts'] };
 
+/**
+ * An answer body: its own fields, plus `skippedRows` only when stored rows that cannot be read
+ * (damaged or edited by hand) were left out of it.
+ */
+function answer(properties: Record<string, JsonSchema>): JsonSchema {
+  const body = object(properties);
+  return { ...body, properties: { ...(body.properties as Record<string, JsonSchema>), skippedRows: ref('SkippedRows') } };
+}
+
 export const schemas: Record<string, JsonSchema> = {
+  SkippedRows: object(
+    {
+      count: { type: 'integer', minimum: 1 },
+      tables: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Rows left out per table (`findings`, `runs`, `registrations`, `customerHistory`).' },
+    },
+    'Stored rows left out of this answer because they cannot be read; the logs say why. Absent when none was.',
+  ),
   Problem: {
     type: 'object',
     description: 'RFC 9457 problem details.',
@@ -93,7 +109,7 @@ export const schemas: Record<string, JsonSchema> = {
     'Customer display names: a warning here never makes the monitor unhealthy.',
   ),
   SourceStatus: object({ source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), openFindings: { type: 'integer' } }),
-  Status: object({
+  Status: answer({
     checkedAt: dateTime,
     healthy: { type: 'boolean', description: 'Every source has a complete run and its last run did not fail.' },
     openFindings: { type: 'integer' },
@@ -101,11 +117,11 @@ export const schemas: Record<string, JsonSchema> = {
     sources: list('SourceStatus'),
   }),
   ScorePoint: object({ ...runPoint, currentScore: nullableNumber, maxScore: nullableNumber }),
-  ScoreSeries: object({ items: list('ScorePoint') }),
+  ScoreSeries: answer({ items: list('ScorePoint') }),
   RequirementPoint: object({ ...runPoint, ...requirementFields }),
-  RequirementSeries: object({ items: list('RequirementPoint') }),
+  RequirementSeries: answer({ items: list('RequirementPoint') }),
   Customer: object(customerFields),
-  CustomerPage: object({
+  CustomerPage: answer({
     runId: { ...nullableString, description: 'The complete snapshot listed; null when there is none yet.' },
     collectedAt: { type: ['string', 'null'] },
     status: { type: 'string' },
@@ -114,9 +130,9 @@ export const schemas: Record<string, JsonSchema> = {
     continuationToken,
   }),
   CustomerHistoryPoint: object({ ...runPoint, ...customerFields }),
-  CustomerHistory: object({ tenantId: { type: 'string' }, customerName, items: list('CustomerHistoryPoint') }),
+  CustomerHistory: answer({ tenantId: { type: 'string' }, customerName, items: list('CustomerHistoryPoint') }),
   Principal: object({ objectId: { type: 'string' }, tenantId: nullableString, upn: nullableString, lastNonMfaRequestDateTime: { type: 'string' } }),
-  PrincipalPage: object({ runId: nullableString, collectedAt: { type: ['string', 'null'] }, items: list('Principal'), continuationToken }),
+  PrincipalPage: answer({ runId: nullableString, collectedAt: { type: ['string', 'null'] }, items: list('Principal'), continuationToken }),
   RegistrationPoint: object({
     ...runPoint,
     report: { type: 'string' },
@@ -125,7 +141,7 @@ export const schemas: Record<string, JsonSchema> = {
     fallbackReason: nullableString,
     countsByStatus: { type: 'object', additionalProperties: { type: 'number' } },
   }),
-  RegistrationSeries: object({ items: list('RegistrationPoint') }),
+  RegistrationSeries: answer({ items: list('RegistrationPoint') }),
   Finding: object({
     key: { type: 'string' },
     kind: { type: 'string' },
@@ -140,7 +156,7 @@ export const schemas: Record<string, JsonSchema> = {
     openedAt: { type: 'string' },
     resolvedAt: nullableString,
   }),
-  FindingList: object({ items: list('Finding') }),
+  FindingList: answer({ items: list('Finding') }),
   Run: object({
     source,
     runId: { type: 'string' },
@@ -152,7 +168,7 @@ export const schemas: Record<string, JsonSchema> = {
     errorMessage: nullableString,
     warnings,
   }),
-  RunList: object({ items: list('Run') }),
+  RunList: answer({ items: list('Run') }),
 };
 
 function resolve(schema: JsonSchema): JsonSchema {

@@ -7,10 +7,21 @@ import type { Endpoint } from './endpoints';
 import type { QueryDependencies } from './queries';
 import { csvColumns } from './schemas';
 
+/** Headers of every answer: nothing here may be sniffed into another type, or kept by a cache. */
+const commonHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
+
+/** Rows an answer left out because they could not be read, by table. */
+export interface SkippedRows {
+  count: number;
+  tables: Record<string, number>;
+}
+
 /**
  * An endpoint behind HTTP: the request is checked before any dependency is built (bad input is
  * a 400 even when storage is down), known problems keep their status, and anything else is a
- * 500 that names only the invocation id, under which the error itself is logged.
+ * 500 that names only the invocation id, under which the error itself is logged. A stored row
+ * that cannot be read is left out, counted in `skippedRows` (JSON) or `x-skipped-rows` (both
+ * formats) and logged, so one damaged row never takes a whole endpoint down.
  */
 export async function serveEndpoint(
   endpoint: Endpoint,
@@ -22,15 +33,32 @@ export async function serveEndpoint(
     rejectUnknownParameters(request.query, endpoint.parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name));
     const format = parseFormat(request.query, request.headers.get('accept'), true);
     const run = endpoint.handle({ query: request.query, params: request.params });
-    const result = await run(await dependencies());
+    const shared = await dependencies();
+    const skipped: SkippedRows = { count: 0, tables: {} };
+    const reasons = new Set<string>();
+    const seen = new Set<string>();
+    const reader = shared.reader.skippingUnreadable((table, reason, rowKeys) => {
+      // One answer may read a row twice (the status reads the ledger twice): count rows, not reads.
+      if (seen.has(`${table}/${rowKeys}`)) return;
+      seen.add(`${table}/${rowKeys}`);
+      skipped.count += 1;
+      skipped.tables[table] = (skipped.tables[table] ?? 0) + 1;
+      reasons.add(`${table}: ${reason}`);
+    });
+    const result = await run({ ...shared, reader });
+    const skippedHeader: Record<string, string> = skipped.count > 0 ? { 'x-skipped-rows': String(skipped.count) } : {};
+    if (skipped.count > 0) {
+      context.warn(`Skipped ${skipped.count} stored row(s) that cannot be read (${[...reasons].join('; ')}); the answer lists the rest and says so in skippedRows`);
+    }
     if (format === 'csv') {
       return {
         status: 200,
-        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${endpoint.route.replace(/\W+/g, '-')}.csv"`, 'cache-control': 'no-store' },
+        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${endpoint.route.replace(/\W+/g, '-')}.csv"`, ...commonHeaders, ...skippedHeader },
         body: toCsv(csvColumns(endpoint.csvRowSchema), result.rows as Record<string, unknown>[]),
       };
     }
-    return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(result.body) };
+    const body = skipped.count > 0 ? { ...result.body, skippedRows: skipped } : result.body;
+    return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', ...commonHeaders, ...skippedHeader }, body: JSON.stringify(body) };
   } catch (thrown) {
     return problemResponse(thrown, context);
   }
@@ -44,5 +72,5 @@ export function problemResponse(thrown: unknown, context: InvocationContext): Ht
     problem = unexpectedProblem(context.invocationId);
     context.error(`Request failed (${errorCode(thrown)}), correlation id ${context.invocationId}: ${toError(thrown).message}`);
   }
-  return { status: problem.status, headers: { 'content-type': 'application/problem+json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(problem) };
+  return { status: problem.status, headers: { 'content-type': 'application/problem+json; charset=utf-8', ...commonHeaders }, body: JSON.stringify(problem) };
 }

@@ -1,4 +1,5 @@
 import { invalidParameter } from './problem';
+import { runTimeRange } from './snapshotRun';
 
 /**
  * Parsing of the query API's parameters. Each function throws a 400 problem naming the
@@ -52,11 +53,19 @@ export interface TimeRange {
   to?: Date;
 }
 
+/** `from` and `to` select runs by their ids, which can only hold times in `runTimeRange`. */
 export function parseTimeRange(query: QueryParameters): TimeRange {
-  const from = parseDate(query, 'from', 'start');
-  const to = parseDate(query, 'to', 'end');
+  const from = withinRunTimes(parseDate(query, 'from', 'start'), 'from');
+  const to = withinRunTimes(parseDate(query, 'to', 'end'), 'to');
   if (from !== undefined && to !== undefined && from.getTime() > to.getTime()) throw invalidParameter('from', 'is after "to"');
   return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
+}
+
+function withinRunTimes(time: Date | undefined, name: string): Date | undefined {
+  if (time !== undefined && (time < runTimeRange.earliest || time > runTimeRange.latest)) {
+    throw invalidParameter(name, `must be from ${runTimeRange.earliest.toISOString()} to ${runTimeRange.latest.toISOString()}, the times a run can have started`);
+  }
+  return time;
 }
 
 export const topLimits = { min: 1, max: 1000 } as const;

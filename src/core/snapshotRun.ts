@@ -8,6 +8,12 @@ import type { SnapshotSource } from './model';
 const maxTime = 9_999_999_999_999;
 const runIdPattern = /^\d{13}-[0-9a-z]{6,16}$/;
 
+/**
+ * The start times a run id can hold: 13 inverted digits reach from the Unix epoch to
+ * 2286-11-20T17:46:39.999Z. A time outside would not sort with the others.
+ */
+export const runTimeRange = { earliest: new Date(0), latest: new Date(maxTime) } as const;
+
 export function newRunId(startedAt: Date, suffix: string): string {
   return `${invertedTime(startedAt)}-${suffix}`;
 }

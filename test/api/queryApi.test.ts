@@ -1,8 +1,14 @@
 import type { CustomerMfaInsight } from '../../src/core/model';
 import { compareFindings } from '../../src/core/findings';
 import { runStartedAt, type SnapshotRun } from '../../src/core/snapshotRun';
-import { endpoints } from '../../src/api/endpoints';
-import { customerDirectory } from '../../src/composition';
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import type { TableClient } from '@azure/data-tables';
+import { Tables } from '../../src/adapters/tableSnapshotStore';
+import { customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition } from '../../src/adapters/tableLayout';
+import { endpointNamed, endpoints } from '../../src/api/endpoints';
+import { serveEndpoint } from '../../src/api/serveEndpoint';
+import { readConfig } from '../../src/config';
+import { customerDirectory, queryApi } from '../../src/composition';
 import { startApiFixture, type ApiFixture } from './apiFixture';
 import { validate } from './jsonSchema';
 
@@ -29,6 +35,7 @@ async function getJson(path: string): Promise<Json> {
   const body = (await response.json()) as Json;
   expect({ path, status: response.status, body }).toMatchObject({ status: 200 });
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   const route = path.split('?')[0]!.replace(/^customers\/[^/]+\/history$/, 'customers/{tenantId}/history');
   const endpoint = endpoints.find((candidate) => candidate.route === route)!;
   expect(validate(body, { $ref: `#/components/schemas/${endpoint.responseSchema}` }, openApi.components.schemas)).toEqual([]);
@@ -40,6 +47,7 @@ async function problem(path: string, status = 400): Promise<Record<string, unkno
   const body = (await response.json()) as Record<string, unknown> & { 'invalid-params'?: { name: string }[] };
   expect({ path, status: response.status }).toEqual({ path, status });
   expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   expect(validate(body, { $ref: '#/components/schemas/Problem' }, openApi.components.schemas)).toEqual([]);
   return body;
 }
@@ -259,10 +267,19 @@ describe('bad input', () => {
     ['customers?name=', 'name'],
     [`customers?name=${'x'.repeat(101)}`, 'name'],
     ['score?format=xml', 'format'],
+    ['score?from=1969-12-31', 'from'],
+    ['requirements?to=2286-11-21', 'to'],
+    ['registrations?from=0001-01-01T00:00:00Z', 'from'],
   ])('when GET %s, then a 400 problem names "%s"', async (path, parameter) => {
     const body = await problem(path);
     expect(body['invalid-params']?.map((entry) => entry.name)).toEqual([parameter]);
     expect(body.detail).toContain(`"${parameter}"`);
+  });
+
+  it('when from or to lies outside the times a run id can hold, then the 400 names that range', async () => {
+    const body = await problem('score?from=1969-12-31T23:59:59Z');
+    expect(body.detail).toContain('must be from 1970-01-01T00:00:00.000Z to 2286-11-20T17:46:39.999Z');
+    await getJson('score?from=1970-01-01&to=2286-11-20T17:46:39.999Z');
   });
 
   it('when a continuation token is altered, re-signed by guesswork, or used with other filters, then it is a 400', async () => {
@@ -317,6 +334,12 @@ describe('bad input', () => {
 });
 
 describe('OpenAPI document', () => {
+  it('when the document is fetched, then it is JSON that must not be sniffed and that a browser may keep for an hour', async () => {
+    const response = await api.get('openapi.json');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('cache-control')).toBe('private, max-age=3600');
+  });
+
   it('describes every registered HTTP function under its route, and nothing else', () => {
     const routes = api.host.functions.flatMap((fn) => (fn.trigger.type === 'http' ? [`/${fn.trigger.route}`] : [])).sort();
     expect(Object.keys(openApi.paths).sort()).toEqual(routes);
@@ -334,5 +357,75 @@ describe('OpenAPI document', () => {
       }
       expect((await problem(`${route}?undocumented=1`))['invalid-params']).toEqual([{ name: 'undocumented', reason: expect.any(String) }]);
     }
+  });
+});
+
+describe('stored rows that cannot be read', () => {
+  const damage = 'not json {"upn":"someone@contoso.example"';
+  let tables: Tables;
+  const planted: { table: () => Promise<TableClient>; partitionKey: string; rowKey: string }[] = [];
+
+  beforeAll(async () => {
+    tables = new Tables(readConfig(api.settings, ['storage']).storage, () => {
+      throw new Error('no token credential in tests');
+    });
+    const tenantId = (await api.reader.customersOfRun(completeRuns[0]!.runId))[0]!.tenantId;
+    const historyBucket = (): Promise<TableClient> => Promise.resolve(tables.bucketReader('customerHistory', historyBucketOf(tenantId)));
+    const rows = [
+      { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'damaged%2Ffinding', kind: 'customerRegression', severity: 'critical', subjectType: 'customer', subjectId: tenantId, measure: 'm', state: 'open', baseline: damage, current: '1', openedAt: '2026-01-01T00:00:00Z' } },
+      { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'stateless', kind: 'sourceFailing', severity: 'critical', subjectType: 'source', subjectId: 'x', measure: 'm', baseline: '1', current: '1', openedAt: '2026-01-01T00:00:00Z' } },
+      { table: () => tables.client('runs'), entity: { partitionKey: 'registrationCounts', rowKey: '0000000000003-damaged', source: 'registrationCounts', runId: '0000000000003-damaged', status: 'complete', startedAt: '2286-11-20T17:46:39.996Z', counts: damage } },
+      { table: () => tables.client('registrations'), entity: { partitionKey: fixedPartitions.registrations, rowKey: '0000000000002-damaged', runId: '0000000000002-damaged', report: 'x', countsByStatus: damage } },
+      { table: historyBucket, entity: { partitionKey: historyPartition, rowKey: customerHistoryRowKey(tenantId, '0000000000001-damaged'), runId: '0000000000001-damaged', point: damage } },
+    ];
+    for (const { table, entity } of rows) {
+      await (await table()).createEntity(entity);
+      planted.push({ table, partitionKey: entity.partitionKey, rowKey: entity.rowKey });
+    }
+    plantedTenant = tenantId;
+  });
+  let plantedTenant = '';
+
+  afterAll(async () => {
+    for (const { table, partitionKey, rowKey } of planted) await (await table()).deleteEntity(partitionKey, rowKey);
+  });
+
+  it('when findings hold rows that cannot be read, then status and findings answer 200 without them and count them in skippedRows and x-skipped-rows', async () => {
+    const readable = await api.detector.readFindings(() => undefined);
+    const status = await getJson('status');
+    expect(status.skippedRows).toEqual({ count: 3, tables: { findings: 2, runs: 1 } });
+    expect(status.openFindings).toBe(readable.filter((finding) => finding.state === 'open').length);
+    const findings = await getJson('findings?state=all');
+    expect(findings.items.map((item) => item.key)).toEqual(expect.not.arrayContaining(['damaged/finding', 'stateless']));
+    expect(findings.items).toHaveLength(readable.length);
+    expect(findings.skippedRows).toEqual({ count: 2, tables: { findings: 2 } });
+    const csv = await api.get('findings?state=all&format=csv');
+    expect({ status: csv.status, skipped: csv.headers.get('x-skipped-rows') }).toEqual({ status: 200, skipped: '2' });
+  });
+
+  it('when the detector reads findings without a handler, then a row that cannot be read fails the read with UnreadableRow, never silently', async () => {
+    await expect(api.detector.readFindings()).rejects.toMatchObject({ code: 'UnreadableRow', message: expect.stringMatching(/findings table cannot be read: field "(baseline" is not JSON|state" is missing or not text)/) });
+  });
+
+  it('when the ledger, the registrations and a customer history hold rows that cannot be read, then each answer skips and counts them', async () => {
+    const runs = await getJson('runs?source=registrationCounts');
+    expect(runs.skippedRows).toEqual({ count: 1, tables: { runs: 1 } });
+    expect(runs.items.map((item) => item.runId)).not.toContain('0000000000003-damaged');
+    expect((await getJson('registrations')).skippedRows).toEqual({ count: 2, tables: { runs: 1, registrations: 1 } });
+    const history = await getJson(`customers/${plantedTenant}/history`);
+    expect(history.skippedRows).toMatchObject({ tables: { customerHistory: 1 } });
+    expect(history.items.length).toBeGreaterThan(0);
+    expect((await getJson('score')).skippedRows).toBeUndefined();
+  });
+
+  it('when rows are skipped, then the log names each table and why, without the stored text', async () => {
+    const lines: string[] = [];
+    const context = new InvocationContext({ invocationId: 'skip-test', functionName: 'apiFindings', logHandler: (level, ...args) => lines.push(`${level} ${args.join(' ')}`) });
+    const request = new HttpRequest({ method: 'GET', url: 'http://localhost/api/findings?state=all' });
+    const response = await serveEndpoint(endpointNamed('apiFindings'), request, context, () => queryApi(api.settings));
+
+    expect(response.status).toBe(200);
+    expect(lines).toEqual([expect.stringMatching(/^warning Skipped 2 stored row\(s\) that cannot be read \(findings: field "baseline" is not JSON; findings: field "state" is missing or not text\)/)]);
+    expect(lines.join()).not.toMatch(/contoso|upn|not json/);
   });
 });

@@ -26,6 +26,16 @@ describe('query parameters', () => {
     expect(problemOf(() => parseDate(query(`from=${encodeURIComponent(value)}`), 'from', 'start')).problem).toMatchObject({ status: 400, 'invalid-params': [{ name: 'from' }] });
   });
 
+  it('when from or to is just outside the times a run id holds, then it is a 400 naming the range; at the edges it passes', () => {
+    expect(parseTimeRange(query('from=1970-01-01&to=2286-11-20T17:46:39.999Z'))).toEqual({ from: new Date(0), to: new Date(9_999_999_999_999) });
+    for (const [search, name] of [['from=1969-12-31T23:59:59.999Z', 'from'], ['to=2286-11-20T17:46:40Z', 'to'], ['to=2286-11-20', 'to']] as const) {
+      expect(problemOf(() => parseTimeRange(query(search))).problem).toMatchObject({
+        status: 400,
+        'invalid-params': [{ name, reason: 'must be from 1970-01-01T00:00:00.000Z to 2286-11-20T17:46:39.999Z, the times a run can have started' }],
+      });
+    }
+  });
+
   it('when top is at its bounds it passes, and just past them it is a 400', () => {
     expect(parseTop(query('top=1'), 5)).toBe(1);
     expect(parseTop(query('top=1000'), 5)).toBe(1000);

@@ -1,0 +1,52 @@
+import { MonitorError, toError } from '../core/errors';
+
+type Row = Record<string, unknown>;
+
+/**
+ * Told of each stored row a read skipped: the table, why, and the row's keys (to tell one row
+ * read twice from two rows; not for logs, since keys hold tenant and object ids), never its content.
+ */
+export type UnreadableRowHandler = (table: string, reason: string, rowKeys: string) => void;
+
+/** A stored row that does not have the shape the monitor writes (edited by hand, or damaged). */
+export class UnreadableRowError extends MonitorError {
+  constructor(table: string, reason: string, options?: { cause?: unknown }) {
+    super('UnreadableRow', `A row of the ${table} table cannot be read: ${reason}`, options);
+    this.name = 'UnreadableRowError';
+  }
+}
+
+/**
+ * Converts one stored row. Without a handler an unreadable row fails the read with
+ * `UnreadableRow` (a writer must not act on what it cannot see); with one, the row is
+ * skipped and reported, so one bad row cannot take a whole listing down.
+ */
+export function readRow<T>(table: string, row: Row, convert: (row: Row) => T, onUnreadable?: UnreadableRowHandler): T | undefined {
+  try {
+    return convert(row);
+  } catch (thrown) {
+    // Only our own reasons are passed on: a parser's message would quote the stored text.
+    const reason = thrown instanceof UnreadableRowError ? thrown.message.replace(/^.*cannot be read: /, '') : `a field has an unexpected value (${toError(thrown).name})`;
+    if (onUnreadable === undefined) throw new UnreadableRowError(table, reason, { cause: thrown });
+    onUnreadable(table, reason, `${String(row.partitionKey)}/${String(row.rowKey)}`);
+    return undefined;
+  }
+}
+
+/** A field stored as JSON; `fallback` when absent. */
+export function jsonField<T>(table: string, row: Row, field: string, fallback: T): T {
+  const value = row[field];
+  if (value === undefined || value === null) return fallback;
+  try {
+    return JSON.parse(String(value)) as T;
+  } catch {
+    throw new UnreadableRowError(table, `field "${field}" is not JSON`);
+  }
+}
+
+/** A text field the monitor always writes. */
+export function requiredText(table: string, row: Row, field: string): string {
+  const value = row[field];
+  if (typeof value !== 'string' || value === '') throw new UnreadableRowError(table, `field "${field}" is missing or not text`);
+  return value;
+}
