@@ -44,7 +44,7 @@ async function resourceCredential(config: Pick<Config, 'identity'>): Promise<Tok
 }
 
 /** Partner Center's App+User token: the Secure Application Model, its refresh token in Key Vault. */
-async function secureApplicationModelCredential(config: Pick<Config, 'identity' | 'partnerCenterAuth'>): Promise<TokenCredential> {
+async function secureApplicationModelCredential(config: Pick<Config, 'identity' | 'partnerCenterAuth' | 'limits'>): Promise<TokenCredential> {
   const [{ SecureApplicationModelCredential }, { KeyVaultRefreshTokenStore }] = await Promise.all([
     import('./adapters/secureApplicationModelCredential'),
     import('./adapters/keyVaultRefreshTokenStore'),
@@ -52,22 +52,23 @@ async function secureApplicationModelCredential(config: Pick<Config, 'identity' 
   const vaultCredential = await resourceCredential(config);
   const auth = config.partnerCenterAuth;
   return memo(`sam:${JSON.stringify(auth)}`, () => {
-    const store = new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, vaultCredential);
+    const store = new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, vaultCredential, config.limits.azureRequestTimeoutMs);
     return new SecureApplicationModelCredential({ tenantId: auth.tenantId, clientId: auth.clientId, authorityHost: auth.authorityHost, store });
   });
 }
 
-async function acsSender(config: Pick<Config, 'identity' | 'email'>): Promise<AcsEmailSender> {
+async function acsSender(config: Pick<Config, 'identity' | 'email' | 'limits'>): Promise<AcsEmailSender> {
   const { AcsEmailSender } = await import('./adapters/acsEmailSender');
   const tokenCredential = config.email.connectionString === null ? await resourceCredential(config) : null;
-  return memo(`acs:${JSON.stringify(config.email)}`, () => new AcsEmailSender(config.email, () => tokenCredential as TokenCredential));
+  return memo(`acs:${JSON.stringify(config.email)}:${config.limits.azureRequestTimeoutMs}`, () => new AcsEmailSender(config.email, () => tokenCredential as TokenCredential, config.limits.azureRequestTimeoutMs));
 }
 
 async function tables(env: Env): Promise<Tables> {
-  const config = readConfig(env, ['storage', 'identity']);
+  const config = readConfig(env, ['storage', 'identity', 'limits']);
   const { Tables } = await import('./adapters/tableSnapshotStore');
   const tokenCredential = config.storage.endpoint !== null && config.storage.connectionString === null ? await resourceCredential(config) : null;
-  return memo(`tables:${JSON.stringify(config.storage)}`, () => new Tables(config.storage, () => tokenCredential as TokenCredential));
+  const timeoutMs = config.limits.azureRequestTimeoutMs;
+  return memo(`tables:${JSON.stringify(config.storage)}:${timeoutMs}`, () => new Tables(config.storage, () => tokenCredential as TokenCredential, timeoutMs));
 }
 
 /** One Microsoft API as the collectors reach it: the client, and the credential and scope its tokens come from. */
@@ -79,7 +80,7 @@ export interface ApiConnection {
 
 async function apiConnection(env: Env, service: 'Graph' | 'Partner Center', api: (config: Config) => ApiConfig): Promise<ApiConnection> {
   // Partner Center's auth settings only for Partner Center: a mistake there must not stop Graph.
-  const config = readConfig(env, service === 'Partner Center' ? ['identity', 'http', 'graph', 'partnerCenter', 'partnerCenterAuth'] : ['identity', 'http', 'graph', 'partnerCenter']);
+  const config = readConfig(env, service === 'Partner Center' ? ['identity', 'http', 'graph', 'partnerCenter', 'partnerCenterAuth', 'limits'] : ['identity', 'http', 'graph', 'partnerCenter']);
   const { ApiClient } = await import('./adapters/apiClient');
   const { baseUrl, scope } = api(config as Config);
   const appUser = service === 'Partner Center' && (config as Config).partnerCenterAuth.mode === 'appUser';
@@ -154,7 +155,7 @@ export async function registrationCountCollector(log: Logger, env: Env = process
 }
 
 export async function regressionDetector(log: Logger, env: Env = process.env): Promise<DetectorDependencies> {
-  const config = readConfig(env, ['storage', 'identity', 'email', 'detection']);
+  const config = readConfig(env, ['storage', 'identity', 'email', 'detection', 'limits']);
   const [{ TableSnapshotReader }, { TableDetectorStore }, { TableCustomerDirectory }] = await Promise.all([
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableDetectorStore'),
@@ -211,6 +212,17 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
   return { reader, tokens, clock: { now: () => new Date() }, directory };
 }
 
+/**
+ * When this invocation must stop (see core/invocationDeadline): INVOCATION_DEADLINE_SECONDS
+ * from now, else host.json's functionTimeout less the margin that records the failure.
+ */
+export async function invocationDeadline(env: Env = process.env): Promise<Date> {
+  const startedAt = Date.now();
+  const config = readConfig(env, ['limits']);
+  const [{ hostFunctionTimeout }, { invocationBudgetMs, parseFunctionTimeout }] = await Promise.all([import('./adapters/hostJson'), import('./core/invocationDeadline')]);
+  return new Date(startedAt + invocationBudgetMs(parseFunctionTimeout(hostFunctionTimeout()), config.limits.invocationDeadlineSeconds));
+}
+
 /** Retention: the store's pruner and the retention setting. */
 export async function snapshotPruner(log: Logger, env: Env = process.env): Promise<PruneDependencies> {
   const config = readConfig(env, ['storage', 'identity', 'retention']);
@@ -240,13 +252,13 @@ export async function resourceTokenCredential(env: Env = process.env): Promise<T
 
 /** The detector's email sender. */
 export async function emailSender(env: Env = process.env): Promise<AcsEmailSender> {
-  return acsSender(readConfig(env, ['identity', 'email']));
+  return acsSender(readConfig(env, ['identity', 'email', 'limits']));
 }
 
 /** The Key Vault secret that holds the Partner Center refresh token (PARTNER_CENTER_AUTH=appUser). */
 export async function refreshTokenStore(env: Env = process.env): Promise<KeyVaultRefreshTokenStore> {
-  const config = readConfig(env, ['identity', 'partnerCenterAuth']);
+  const config = readConfig(env, ['identity', 'partnerCenterAuth', 'limits']);
   const { KeyVaultRefreshTokenStore } = await import('./adapters/keyVaultRefreshTokenStore');
   const auth = config.partnerCenterAuth;
-  return new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, await resourceCredential(config));
+  return new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, await resourceCredential(config), config.limits.azureRequestTimeoutMs);
 }

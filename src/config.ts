@@ -35,6 +35,8 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'HTTP_MAX_RETRIES', usedBy: 'collectors', default: '5', description: 'Retries of one request after 429/500/502/503/504 or a timeout (0-10).' },
   { name: 'HTTP_MAX_CONCURRENCY', usedBy: 'collectors', default: '4', description: 'Requests in flight at once per API (1-32).' },
   { name: 'HTTP_MAX_RETRY_AFTER_SECONDS', usedBy: 'collectors', default: '120', description: 'Longest Retry-After the monitor waits; a longer one fails the run instead of outliving the function timeout.' },
+  { name: 'AZURE_REQUEST_TIMEOUT_SECONDS', usedBy: 'all functions', default: '20', description: 'Timeout of one attempt of a Table Storage, ACS or Key Vault request (1-300); a timed-out attempt is retried by the SDK like a dropped connection.' },
+  { name: 'INVOCATION_DEADLINE_SECONDS', usedBy: 'collectors', description: "How long one collector invocation may work (5-86400) before it is cancelled and its run recorded `failed` (DeadlineExceeded). Unset: host.json's `functionTimeout` less a margin (10 %, at least 60 s) to record the failure; 540 s with the 10-minute timeout. Must leave that margin." },
   { name: 'SCHEDULE_PARTNER_SECURITY', usedBy: 'collectPartnerSecurity', default: '0 15 5 * * *', description: 'NCRONTAB (6 fields, UTC) of collectPartnerSecurity. Read by the Functions host.' },
   { name: 'SCHEDULE_NON_MFA_PRINCIPALS', usedBy: 'collectNonMfaPrincipals', default: '0 0 */6 * * *', description: 'NCRONTAB of collectNonMfaPrincipals; at least daily, since Partner Center keeps only 7 days.' },
   { name: 'SCHEDULE_REGISTRATION_COUNTS', usedBy: 'collectRegistrationCounts', default: '0 30 5 * * *', description: 'NCRONTAB of collectRegistrationCounts.' },
@@ -97,6 +99,13 @@ export interface HttpConfig {
   maxRetryAfterMs: number;
 }
 
+export interface LimitsConfig {
+  /** Per attempt, of Table Storage, ACS and Key Vault calls. */
+  azureRequestTimeoutMs: number;
+  /** INVOCATION_DEADLINE_SECONDS, or null to derive the deadline from host.json. */
+  invocationDeadlineSeconds: number | null;
+}
+
 export interface ApiConfig {
   baseUrl: string;
   scope: string;
@@ -123,6 +132,7 @@ export interface QueryApiConfig {
 }
 
 export interface Config {
+  limits: LimitsConfig;
   partnerCenterAuth: PartnerCenterAuthConfig;
   retention: RetentionConfig;
   queryApi: QueryApiConfig;
@@ -149,6 +159,10 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
     email: () => readEmail(reader),
     partnerCenterAuth: () => readPartnerCenterAuth(reader),
     retention: () => ({ retentionDays: reader.integer('RETENTION_DAYS', 1, 3650) }),
+    limits: () => ({
+      azureRequestTimeoutMs: reader.integer('AZURE_REQUEST_TIMEOUT_SECONDS', 1, 300) * 1000,
+      invocationDeadlineSeconds: reader.optionalInteger('INVOCATION_DEADLINE_SECONDS', 5, 86_400),
+    }),
     queryApi: () => ({ tokenSecret: reader.optional('API_TOKEN_SECRET') }),
     detection: () => ({
       reminderDays: reader.integer('ALERT_REMINDER_DAYS', 0, 365),
@@ -302,8 +316,11 @@ class SettingsReader {
     return value;
   }
 
-  integer(name: string, min: number, max: number): number {
-    const raw = this.withDefault(name);
+  optionalInteger(name: string, min: number, max: number): number | null {
+    return this.optional(name) === null ? null : this.integer(name, min, max, this.optional(name) ?? '');
+  }
+
+  integer(name: string, min: number, max: number, raw: string = this.withDefault(name)): number {
     const value = Number(raw);
     if (!/^\d+$/.test(raw) || value < min || value > max) {
       this.problem(`${name} must be a whole number from ${min} to ${max}`);

@@ -6,6 +6,7 @@ import { createEmptyPipeline, createHttpHeaders, createPipelineRequest, createDe
 import type { EmailConfig } from '../config';
 import { MonitorError } from '../core/errors';
 import type { EmailOperationStatus, EmailSender } from '../core/ports';
+import { attemptTimeoutOptions, attemptTimeoutPolicy, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 
 /** The api-version @azure/communication-email 1.1 speaks; status look-ups use the same. */
 const apiVersion = '2025-09-01';
@@ -27,19 +28,21 @@ export class AcsEmailSender implements EmailSender {
   constructor(
     private readonly config: EmailConfig,
     credential: () => TokenCredential,
+    requestTimeoutMs: number = defaultAzureRequestTimeoutMs,
   ) {
     let auth: KeyCredential | TokenCredential;
     if (config.connectionString !== null) {
       const parsed = parseConnectionString(config.connectionString);
       this.endpoint = parsed.endpoint.replace(/\/+$/, '');
       auth = parsed.credential;
-      this.client = new EmailClient(config.connectionString);
+      this.client = new EmailClient(config.connectionString, attemptTimeoutOptions(requestTimeoutMs));
     } else {
       this.endpoint = (config.endpoint ?? '').replace(/\/+$/, '');
       auth = credential();
-      this.client = new EmailClient(this.endpoint, auth);
+      this.client = new EmailClient(this.endpoint, auth, attemptTimeoutOptions(requestTimeoutMs));
     }
     this.statusPipeline = createEmptyPipeline();
+    this.statusPipeline.addPolicy(attemptTimeoutPolicy(requestTimeoutMs));
     this.statusPipeline.addPolicy(createCommunicationAuthPolicy(auth));
   }
 

@@ -8,7 +8,6 @@ import {
   decompressResponsePolicy,
   isRestError,
   retryPolicy,
-  RestError,
   userAgentPolicy,
   type HttpClient,
   type Pipeline,
@@ -20,13 +19,14 @@ import { calculateRetryDelay } from '@azure/core-util';
 import type { HttpConfig } from '../config';
 import { ConcurrencyLimit } from '../core/concurrencyLimit';
 import { MonitorError } from '../core/errors';
+import { attemptTimedOut, attemptTimeoutPolicy, tokenObtainedPolicy } from './attemptTimeout';
 
 /**
  * A JSON client for one Microsoft API, built on the Azure SDK's own HTTP pipeline
  * (@azure/core-rest-pipeline): its retry loop, jittered exponential delays, bearer-token
  * policy (token caching and refresh through any @azure/identity credential) and gzip
  * handling. What is ours is only the policy the monitor needs on top: exactly which
- * answers are retried, a timeout per attempt, a cap on in-flight requests, and errors
+ * answers are retried, a timeout per attempt (token included), a cap on in-flight requests, and errors
  * that name the service and path without leaking tokens or query strings.
  */
 export interface ApiClientOptions {
@@ -62,7 +62,6 @@ export class ApiError extends MonitorError {
 
 const retriedStatuses = new Set([429, 500, 502, 503, 504]);
 const retriedErrorCodes = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-const attemptTimedOut = 'ETIMEDOUT';
 const credentialErrors = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AuthenticationRequiredError', 'AggregateAuthenticationError']);
 
 export class ApiClient {
@@ -77,9 +76,13 @@ export class ApiClient {
     this.pipeline.addPolicy(userAgentPolicy({ userAgentPrefix: 'partner-mfa-monitor' }));
     this.pipeline.addPolicy(concurrencyPolicy(new ConcurrencyLimit(options.http.maxConcurrency)));
     this.pipeline.addPolicy(retryPolicy([retryStrategy(options.http)], { maxRetries: options.http.maxRetries }));
+    // Before the token: an attempt's time limit covers asking Entra (or the managed identity
+    // endpoint, or the Secure Application Model's refresh) too, and a hung token request is
+    // retried like a hung answer.
+    this.pipeline.addPolicy(attemptTimeoutPolicy(options.http.timeoutMs));
     // Inside the retry loop: every attempt asks for a token, so an expired one is replaced.
     this.pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: options.scope }));
-    this.pipeline.addPolicy(attemptTimeoutPolicy(options.http.timeoutMs));
+    this.pipeline.addPolicy(tokenObtainedPolicy());
     this.pipeline.addPolicy(decompressResponsePolicy());
   }
 
@@ -127,7 +130,8 @@ export class ApiClient {
     if (thrown instanceof MonitorError) return new ApiError(thrown.code, `${where}: ${thrown.message}`, this.options.service, null, { cause: thrown });
     if (isRestError(thrown)) {
       if (thrown.code === attemptTimedOut) {
-        return new ApiError('Timeout', `${where} timed out after ${this.options.http.timeoutMs} ms on every attempt`, this.options.service, null);
+        const waitingFor = thrown.message.endsWith('waiting for a token') ? ' (the last one waiting for a token)' : '';
+        return new ApiError('Timeout', `${where} timed out after ${this.options.http.timeoutMs} ms on every attempt${waitingFor}`, this.options.service, null);
       }
       if (thrown.response) {
         return new ApiError(statusCode(thrown.response.status), `${where} answered ${thrown.response.status}`, this.options.service, thrown.response.status);
@@ -135,7 +139,10 @@ export class ApiClient {
       return new ApiError('NetworkError', `${where} failed: ${thrown.code ?? 'network error'}`, this.options.service, null);
     }
     const name = (thrown as { name?: unknown } | null)?.name;
-    if (name === 'AbortError') return new ApiError('Aborted', `${where} was cancelled`, this.options.service, null);
+    if (name === 'AbortError') {
+      const waitingFor = /while waiting for (a token|the answer)$/.exec((thrown as Error).message)?.[1];
+      return new ApiError('Aborted', `${where} was cancelled${waitingFor === undefined ? '' : ` while waiting for ${waitingFor}`}`, this.options.service, null);
+    }
     // Credential failures come from @azure/identity: keep its message (it names the tenant/app, never the secret).
     if (typeof name === 'string' && credentialErrors.has(name)) {
       return new ApiError('AuthenticationFailed', `${where}: could not get a token: ${(thrown as Error).message.split('\n')[0]}`, this.options.service, null, { cause: thrown });
@@ -203,37 +210,4 @@ function retryAfter(response: PipelineResponse): number | undefined {
 
 function concurrencyPolicy(limit: ConcurrencyLimit): PipelinePolicy {
   return { name: 'concurrencyPolicy', sendRequest: (request, next) => limit.run(() => next(request)) };
-}
-
-/**
- * The SDK's own `timeout` surfaces as an AbortError, which its retry loop never retries; this
- * policy times each attempt itself and reports a retriable ETIMEDOUT instead. A cancellation
- * from the caller still ends everything at once.
- */
-function attemptTimeoutPolicy(timeoutMs: number): PipelinePolicy {
-  return {
-    name: 'attemptTimeoutPolicy',
-    async sendRequest(request, next) {
-      const callerSignal = request.abortSignal;
-      const controller = new AbortController();
-      const onCallerAbort = (): void => controller.abort();
-      callerSignal?.addEventListener('abort', onCallerAbort);
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, timeoutMs);
-      request.abortSignal = controller.signal;
-      try {
-        return await next(request);
-      } catch (thrown) {
-        if (timedOut) throw new RestError(`attempt timed out after ${timeoutMs} ms`, { code: attemptTimedOut, request });
-        throw thrown;
-      } finally {
-        clearTimeout(timer);
-        callerSignal?.removeEventListener('abort', onCallerAbort);
-        request.abortSignal = callerSignal;
-      }
-    },
-  };
 }

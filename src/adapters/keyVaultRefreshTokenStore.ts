@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { SecretClient } from '@azure/keyvault-secrets';
+import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 import type { RefreshTokenStore, StoredRefreshToken } from './secureApplicationModelCredential';
 
 /**
@@ -15,6 +16,7 @@ export class KeyVaultRefreshTokenStore implements RefreshTokenStore {
     vaultUrl: string,
     private readonly secretName: string,
     credential: TokenCredential,
+    requestTimeoutMs: number = defaultAzureRequestTimeoutMs,
   ) {
     const host = new URL(vaultUrl).hostname;
     this.client = new SecretClient(vaultUrl, credential, {
@@ -22,6 +24,7 @@ export class KeyVaultRefreshTokenStore implements RefreshTokenStore {
       // elsewhere (the local simulator) would fail the SDK's check that the two match.
       disableChallengeResourceVerification: !/\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)$/.test(host),
       retryOptions: { maxRetries: 3 },
+      ...attemptTimeoutOptions(requestTimeoutMs),
     });
     this.description = `Key Vault secret '${secretName}' of ${host}`;
   }

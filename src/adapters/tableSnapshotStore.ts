@@ -14,6 +14,7 @@ import type {
 import type { SnapshotRunWriter, SnapshotStore } from '../core/ports';
 import { isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { toTableKey } from '../core/tableKey';
+import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 import { BatchWriter, describeStorageError } from './batchWriter';
 import { jsonField, readRow, requiredText, type UnreadableRowHandler } from './unreadableRows';
 import {
@@ -46,6 +47,7 @@ export class Tables {
   constructor(
     private readonly config: StorageConfig,
     private readonly credential: () => TokenCredential,
+    private readonly requestTimeoutMs: number = defaultAzureRequestTimeoutMs,
   ) {}
 
   client(name: FixedTableName): Promise<TableClient> {
@@ -85,8 +87,9 @@ export class Tables {
         this.config.connectionString !== null
           ? TableClient.fromConnectionString(this.config.connectionString, tableName, {
               allowInsecureConnection: /TableEndpoint\s*=\s*http:/i.test(this.config.connectionString),
+              ...attemptTimeoutOptions(this.requestTimeoutMs),
             })
-          : new TableClient(this.config.endpoint ?? '', tableName, this.credential());
+          : new TableClient(this.config.endpoint ?? '', tableName, this.credential(), attemptTimeoutOptions(this.requestTimeoutMs));
       this.clients.set(name, client);
     }
     return client;

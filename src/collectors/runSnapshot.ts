@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { errorCode, MonitorError, toError } from '../core/errors';
+import { DeadlineExceededError } from '../core/invocationDeadline';
 import type { SnapshotSource } from '../core/model';
 import type { Clock, Logger, SnapshotRunWriter, SnapshotStore } from '../core/ports';
 import { isRunId, newRunId, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
@@ -13,13 +14,23 @@ export interface CollectorDependencies {
 export interface CollectOptions {
   /** Re-running an existing run id rewrites the same rows instead of adding new ones. */
   runId?: string;
+  /** When the invocation must stop: the work is cancelled and the run recorded `failed` (DeadlineExceeded). */
+  deadline?: Date;
 }
+
+/** How long cancelled work may take to say what it was waiting for, before the run is failed without it. */
+const cancellationGraceMs = 2_000;
+
+/** How long recording a failure may take: past it the row stays `running`, and the next run marks it abandoned. */
+const failureRecordingLimitMs = 30_000;
 
 /**
  * The life of one snapshot run, shared by every collector: a `running` ledger row first,
  * the collector's work, then `complete` only after every row is durably written — or
  * `failed` with the error, so an outage never reads as "nothing to report".
  * Throws after recording a failure, so the Functions host sees the invocation fail too.
+ * At the deadline the work is cancelled and the run fails as DeadlineExceeded, naming what was
+ * being waited for, whatever the work was doing (a call that ignores cancellation included).
  */
 export async function runSnapshot(
   dependencies: CollectorDependencies,
@@ -39,8 +50,11 @@ export async function runSnapshot(
   const abort = new AbortController();
   const warnings: string[] = [];
   try {
-    await collect(writer, counts, abort.signal, warnings);
-    const run = await writer.complete(counts, warnings);
+    const work = (async () => {
+      await collect(writer, counts, abort.signal, warnings);
+      return writer.complete(counts, warnings);
+    })();
+    const run = options.deadline === undefined ? await work : await beforeDeadline(work, options.deadline.getTime() - startedAt.getTime(), abort);
     for (const warning of warnings) log.warn(`${source} run ${runId}: ${warning}`);
     log.info(`${source} run ${runId} complete in ${clock.now().getTime() - startedAt.getTime()} ms: ${describeCounts(run.counts)}`);
     return run;
@@ -50,12 +64,61 @@ export async function runSnapshot(
     const code = errorCode(thrown);
     log.error(`${source} run ${runId} failed (${code}): ${error.message}`);
     try {
-      await writer.fail({ code, message: error.message }, counts);
+      await withinLimit(writer.fail({ code, message: error.message }, counts), failureRecordingLimitMs);
     } catch (ledgerError) {
       // The ledger row stays `running`, which readers never take for data either.
       log.error(`${source} run ${runId}: could not record the failure in the ledger (${errorCode(ledgerError)})`);
     }
     throw new MonitorError(code, `${source} run ${runId} failed: ${error.message}`, { cause: thrown });
+  }
+}
+
+/**
+ * The work's result, or at the deadline a DeadlineExceededError: the work is cancelled and given
+ * a moment to fail with its own account of what it was waiting for (e.g. "Graph GET /v1.0/...
+ * was cancelled while waiting for a token").
+ */
+async function beforeDeadline<T>(work: Promise<T>, budgetMs: number, abort: AbortController): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), Math.max(0, budgetMs));
+  });
+  work.catch(() => undefined);
+  try {
+    const first = await Promise.race([work, deadline]);
+    if (first !== 'deadline') return first;
+  } finally {
+    clearTimeout(timer);
+  }
+  abort.abort();
+  const outcome = await Promise.race([
+    work.then(
+      (result) => ({ result }),
+      (thrown: unknown) => ({ waitingFor: `while waiting for: ${toError(thrown).message}` }),
+    ),
+    new Promise<{ waitingFor: string }>((resolve) =>
+      setTimeout(() => resolve({ waitingFor: 'while waiting for a call that did not stop when cancelled (Table Storage or a token)' }), cancellationGraceMs).unref(),
+    ),
+  ]);
+  // Work that finished as it was cancelled is complete: its ledger row already says so.
+  if ('result' in outcome) return outcome.result;
+  const cancelled = outcome.waitingFor;
+  throw new DeadlineExceededError(budgetMs, cancelled);
+}
+
+/** The promise's outcome, or a timeout error once `limitMs` has passed. */
+async function withinLimit<T>(promise: Promise<T>, limitMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  promise.catch(() => undefined);
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new MonitorError('Timeout', `no answer within ${limitMs} ms`)), limitMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
