@@ -156,6 +156,29 @@ export class TableSnapshotStore implements SnapshotStore {
     await runs.upsertEntity(runEntity(run), 'Replace');
     return new TableSnapshotRunWriter(this.tables, runs, run, new BatchWriter(this.options.maxTransactionsInFlight));
   }
+
+  async markAbandonedRuns(source: SnapshotSource, startedBefore: Date, reason: string, markedAt: Date): Promise<SnapshotRun[]> {
+    const runs = await this.tables.client('runs');
+    // Older runs have larger keys: from the cut-off on is every run started before it.
+    const { lowest } = runIdRange(undefined, startedBefore);
+    const filter = odata`PartitionKey eq ${source} and RowKey ge ${lowest} and status eq ${'running'}`;
+    const marked: SnapshotRun[] = [];
+    for await (const entity of runs.listEntities<Row>({ queryOptions: { filter } })) {
+      const run = readRow('runs', entity, toRun, () => undefined);
+      // A run re-run under an old id keeps that id's key but starts anew: its start time decides.
+      if (run === undefined || !(Date.parse(run.startedAt) < startedBefore.getTime())) continue;
+      const abandoned: SnapshotRun = { ...run, status: 'failed', finishedAt: markedAt.toISOString(), errorCode: 'Abandoned', errorMessage: reason };
+      try {
+        // Conditional: a run that records its own end meanwhile keeps it.
+        await runs.updateEntity(runEntity(abandoned), 'Replace', { etag: entity.etag });
+        marked.push(abandoned);
+      } catch (error) {
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status !== 412 && status !== 404) throw error;
+      }
+    }
+    return marked;
+  }
 }
 
 class TableSnapshotRunWriter implements SnapshotRunWriter {

@@ -108,7 +108,9 @@ export const dashboardScript = String.raw`
     var body = document.querySelector('#sources tbody');
     status.sources.forEach(function (source) {
       var last = source.lastRun, complete = source.lastCompleteRun;
-      body.appendChild(row([source.source, last && last.startedAt, last && last.status, complete && complete.startedAt, source.openFindings], [null, null, last && last.status === 'failed' ? 'bad' : null]));
+      // A failed run shows why in a word (Abandoned, DeadlineExceeded, Timeout...).
+      var lastStatus = last && (last.status + (last.errorCode ? ' (' + last.errorCode + ')' : ''));
+      body.appendChild(row([source.source, last && last.startedAt, lastStatus, complete && complete.startedAt, source.openFindings], [null, null, last && last.status === 'failed' ? 'bad' : null]));
     });
   }
 

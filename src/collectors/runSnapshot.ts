@@ -25,6 +25,13 @@ const cancellationGraceMs = 2_000;
 const failureRecordingLimitMs = 30_000;
 
 /**
+ * Past its deadline and this much more, a run still `running` has certainly stopped (its own
+ * deadline, the failure recording and the host's function timeout all lie within), so it is
+ * one that was killed, recycled or timed out by the host before it could say so.
+ */
+export const abandonedRunMarginMs = 5 * 60_000;
+
+/**
  * The life of one snapshot run, shared by every collector: a `running` ledger row first,
  * the collector's work, then `complete` only after every row is durably written — or
  * `failed` with the error, so an outage never reads as "nothing to report".
@@ -46,6 +53,7 @@ export async function runSnapshot(
   const runId = options.runId ?? newRunId(startedAt, randomBytes(4).toString('hex'));
   const writer = await store.openRun(source, runId, startedAt);
   log.info(`${source} run ${runId} started`);
+  if (options.deadline !== undefined) await markAbandonedRuns(dependencies, source, runId, options.deadline.getTime() - startedAt.getTime());
   const counts: SnapshotRunCounts = {};
   const abort = new AbortController();
   const warnings: string[] = [];
@@ -70,6 +78,25 @@ export async function runSnapshot(
       log.error(`${source} run ${runId}: could not record the failure in the ledger (${errorCode(ledgerError)})`);
     }
     throw new MonitorError(code, `${source} run ${runId} failed: ${error.message}`, { cause: thrown });
+  }
+}
+
+/**
+ * Runs of this source left `running` by an invocation that was stopped from outside are marked
+ * failed (Abandoned) so they count as failures and say why. Trouble marking them is only
+ * logged: the next run tries again, and this one's own work matters more.
+ */
+async function markAbandonedRuns(dependencies: CollectorDependencies, source: SnapshotSource, runId: string, budgetMs: number): Promise<void> {
+  const { store, clock, log } = dependencies;
+  const now = clock.now();
+  const limitMs = budgetMs + abandonedRunMarginMs;
+  const reason = `no end was recorded within ${Math.round(limitMs / 1000)} s of its start: the invocation was stopped (process killed, host recycled or the function timeout reached) before it could record one; marked by run ${runId}`;
+  try {
+    for (const run of await store.markAbandonedRuns(source, new Date(now.getTime() - limitMs), reason, now)) {
+      log.warn(`${source} run ${run.runId} (started ${run.startedAt}) was still running with no end recorded: marked failed as Abandoned`);
+    }
+  } catch (thrown) {
+    log.warn(`${source}: could not mark abandoned runs (${errorCode(thrown)}): ${toError(thrown).message}`);
   }
 }
 

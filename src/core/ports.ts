@@ -81,6 +81,11 @@ export interface SnapshotRunWriter {
 
 export interface SnapshotStore {
   openRun(source: SnapshotSource, runId: string, startedAt: Date): Promise<SnapshotRunWriter>;
+  /**
+   * Records as `failed` (code `Abandoned`, with `reason`) every run of `source` still `running`
+   * that started before `startedBefore`, unless its row changed meanwhile; returns those marked.
+   */
+  markAbandonedRuns(source: SnapshotSource, startedBefore: Date, reason: string, markedAt: Date): Promise<SnapshotRun[]>;
 }
 
 export interface Clock {
