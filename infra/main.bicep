@@ -261,6 +261,11 @@ output AZURE_RESOURCE_GROUP string = group.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
 output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+// What the app registration's federated identity credential names (see infra/README.md):
+// the managed identity's object id, issued by the subscription's tenant.
+output MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output MANAGED_IDENTITY_ISSUER string = '${environment().authentication.loginEndpoint}${subscription().tenantId}/v2.0'
+output APP_CREDENTIAL string = appCredential
 output KEY_VAULT_NAME string = keyVault.outputs.name
 output KEY_VAULT_URL string = keyVault.outputs.uri
 output PARTNER_CENTER_REFRESH_TOKEN_SECRET string = refreshTokenSecretName

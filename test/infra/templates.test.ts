@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bucketedTables, tableNames, type TableName } from '../../src/adapters/tableLayout';
 import { settingDocs } from '../../src/config';
@@ -306,5 +308,24 @@ describe('infra/main.bicep refuses what cannot work', () => {
     for (const shell of ['posix', 'windows']) expect(preprovision).toMatch(new RegExp(`^ {4}${shell}:`, 'm'));
     expect(preprovision.match(/az keyvault list-deleted --subscription \S+ --resource-type vault --query "\[\?name=='\$\S*KEY_VAULT_NAME\S*'\]\.name" -o tsv/g)).toHaveLength(2);
     expect(preprovision.match(/azd env set KEY_VAULT_CREATE_MODE \S*mode/g)).toHaveLength(2);
+  });
+
+  it('when the posix preprovision hook runs, then it chooses recover only for a vault the environment had that is now soft-deleted', () => {
+    const azure = readFileSync(join(root, 'azure.yaml'), 'utf8');
+    const script = /^ {2}preprovision:\n {4}posix:\n {6}shell: sh\n {6}run: \|\n((?: {8}.*\n)+)/m.exec(azure)?.[1]?.replace(/^ {8}/gm, '');
+    expect(script).toBeDefined();
+    // Stand-ins for the Azure CLI (one vault, kv-gone, is soft-deleted) and azd (prints what it is told to set).
+    const bin = mkdtempSync(join(tmpdir(), 'hook-bin-'));
+    try {
+      writeFileSync(join(bin, 'az'), `#!/bin/sh\ncase "$*" in *"name=='kv-gone'"*) echo kv-gone;; esac\n`, { mode: 0o755 });
+      writeFileSync(join(bin, 'azd'), '#!/bin/sh\necho "azd $*"\n', { mode: 0o755 });
+      const run = (vault: string): string =>
+        execFileSync('sh', ['-c', script!], { env: { PATH: `${bin}:/usr/bin:/bin`, KEY_VAULT_NAME: vault, AZURE_SUBSCRIPTION_ID: 'sub' }, encoding: 'utf8' });
+      expect(run('')).toBe('azd env set KEY_VAULT_CREATE_MODE default\n');
+      expect(run('kv-live')).toBe('azd env set KEY_VAULT_CREATE_MODE default\n');
+      expect(run('kv-gone')).toMatch(/kv-gone is soft-deleted[^\n]*\nazd env set KEY_VAULT_CREATE_MODE recover\n$/);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
