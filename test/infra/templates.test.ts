@@ -307,23 +307,25 @@ describe('infra/main.bicep refuses what cannot work', () => {
     const preprovision = /^ {2}preprovision:\n((?: {4}.*\n)+)/m.exec(azure)?.[1] ?? '';
     for (const shell of ['posix', 'windows']) expect(preprovision).toMatch(new RegExp(`^ {4}${shell}:`, 'm'));
     expect(preprovision.match(/az keyvault list-deleted --subscription \S+ --resource-type vault --query "\[\?name=='\$\S*KEY_VAULT_NAME\S*'\]\.name" -o tsv/g)).toHaveLength(2);
+    expect(preprovision.match(/exit 0/g)).toHaveLength(2);
     expect(preprovision.match(/azd env set KEY_VAULT_CREATE_MODE \S*mode/g)).toHaveLength(2);
   });
 
-  it('when the posix preprovision hook runs, then it chooses recover only for a vault the environment had that is now soft-deleted', () => {
+  it('when the posix preprovision hook runs, then it chooses recover only for a vault the environment had that is now soft-deleted, and changes nothing when it cannot look', () => {
     const azure = readFileSync(join(root, 'azure.yaml'), 'utf8');
     const script = /^ {2}preprovision:\n {4}posix:\n {6}shell: sh\n {6}run: \|\n((?: {8}.*\n)+)/m.exec(azure)?.[1]?.replace(/^ {8}/gm, '');
     expect(script).toBeDefined();
-    // Stand-ins for the Azure CLI (one vault, kv-gone, is soft-deleted) and azd (prints what it is told to set).
+    // Stand-ins for the Azure CLI (one vault, kv-gone, is soft-deleted; it is signed out for kv-unknown) and azd (prints what it is told to set).
     const bin = mkdtempSync(join(tmpdir(), 'hook-bin-'));
     try {
-      writeFileSync(join(bin, 'az'), `#!/bin/sh\ncase "$*" in *"name=='kv-gone'"*) echo kv-gone;; esac\n`, { mode: 0o755 });
+      writeFileSync(join(bin, 'az'), `#!/bin/sh\ncase "$*" in *"name=='kv-gone'"*) echo kv-gone;; *"name=='kv-unknown'"*) exit 1;; esac\n`, { mode: 0o755 });
       writeFileSync(join(bin, 'azd'), '#!/bin/sh\necho "azd $*"\n', { mode: 0o755 });
       const run = (vault: string): string =>
         execFileSync('sh', ['-c', script!], { env: { PATH: `${bin}:/usr/bin:/bin`, KEY_VAULT_NAME: vault, AZURE_SUBSCRIPTION_ID: 'sub' }, encoding: 'utf8' });
       expect(run('')).toBe('azd env set KEY_VAULT_CREATE_MODE default\n');
       expect(run('kv-live')).toBe('azd env set KEY_VAULT_CREATE_MODE default\n');
       expect(run('kv-gone')).toMatch(/kv-gone is soft-deleted[^\n]*\nazd env set KEY_VAULT_CREATE_MODE recover\n$/);
+      expect(run('kv-unknown')).toMatch(/^Could not look for a soft-deleted Key Vault kv-unknown [^\n]*stays default\.\n$/);
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
