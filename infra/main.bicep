@@ -54,7 +54,7 @@ param environmentName string
 })
 param location string
 
-@description('Client id of the app registration: Graph application permissions PartnerSecurity.Read.All and Reports.Read.All, and the Partner Center delegated permission the admin consents to.')
+@description('Client id of the app registration: Graph application permissions PartnerSecurity.Read.All, Reports.Read.All and DelegatedAdminRelationship.Read.All, and the Partner Center delegated permission the admin consents to.')
 param appClientId string
 
 @description('Partner tenant id (the app registration\'s home tenant); empty = the subscription\'s tenant.')
@@ -133,7 +133,7 @@ var refreshTokenSecretName = 'partner-center-refresh-token'
 var tenantId = empty(partnerTenantId) ? subscription().tenantId : partnerTenantId
 // The fixed tables src/adapters/tableLayout.ts names (a test keeps the two in step). The app
 // creates the bucket tables of customers, customer history and principals on first write.
-var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Registrations', 'Findings', 'Outbox', 'Detector']
+var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames']
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: names.resourceGroup

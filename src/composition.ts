@@ -1,7 +1,8 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { readConfig, type ApiConfig, type Config, type ConfigPart } from './config';
 import type { CollectorDependencies } from './collectors/runSnapshot';
-import type { Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './core/ports';
+import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './core/ports';
+import type { CustomerDirectoryDependencies } from './collectors/refreshCustomerDirectory';
 import type { ApiClient } from './adapters/apiClient';
 import type { Tables, TableSnapshotReader } from './adapters/tableSnapshotStore';
 import type { DetectorDependencies } from './detector/runDetector';
@@ -91,11 +92,31 @@ function validate(env: Env, parts: readonly ConfigPart[]): void {
   readConfig(env, parts);
 }
 
-export async function partnerSecurityCollector(log: Logger, env: Env = process.env): Promise<CollectorDependencies & { partnerSecurity: PartnerSecuritySource }> {
+export async function partnerSecurityCollector(
+  log: Logger,
+  env: Env = process.env,
+): Promise<CollectorDependencies & { partnerSecurity: PartnerSecuritySource; customerDirectory: CustomerDirectoryDependencies }> {
   validate(env, ['storage', 'identity', 'http', 'graph']);
-  const { GraphPartnerSecuritySource } = await import('./adapters/graphPartnerSecuritySource');
+  const [{ GraphPartnerSecuritySource }, { GraphDelegatedAdminCustomerSource, PartnerCenterCustomerSource }, { TableCustomerDirectory }] = await Promise.all([
+    import('./adapters/graphPartnerSecuritySource'),
+    import('./adapters/customerNameSources'),
+    import('./adapters/tableCustomerDirectory'),
+  ]);
   const graph = await apiClient(env, 'Graph', (config) => config.graph);
-  return { ...(await collectorDependencies(env, log)), partnerSecurity: new GraphPartnerSecuritySource(graph) };
+  const dependencies = await collectorDependencies(env, log);
+  return {
+    ...dependencies,
+    partnerSecurity: new GraphPartnerSecuritySource(graph),
+    customerDirectory: {
+      directory: new TableCustomerDirectory(await tables(env)),
+      nameSources: [
+        new GraphDelegatedAdminCustomerSource(() => Promise.resolve(graph)),
+        // Partner Center's settings are read only when GDAP leaves customers unnamed: a mistake there costs names, never the insights.
+        new PartnerCenterCustomerSource(() => apiClient(env, 'Partner Center', (config) => config.partnerCenter)),
+      ],
+      clock: dependencies.clock,
+    },
+  };
 }
 
 export async function nonMfaPrincipalCollector(log: Logger, env: Env = process.env): Promise<CollectorDependencies & { nonMfaPrincipals: NonMfaPrincipalSource }> {
@@ -136,6 +157,13 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
   };
 }
 
+/** Customer display names as last refreshed (the detector names customers with it). */
+export async function customerDirectory(env: Env = process.env): Promise<CustomerDirectory> {
+  validate(env, ['storage']);
+  const { TableCustomerDirectory } = await import('./adapters/tableCustomerDirectory');
+  return new TableCustomerDirectory(await tables(env));
+}
+
 export async function snapshotReader(env: Env = process.env): Promise<TableSnapshotReader> {
   validate(env, ['storage']);
   const { TableSnapshotReader } = await import('./adapters/tableSnapshotStore');
@@ -148,11 +176,17 @@ export async function snapshotReader(env: Env = process.env): Promise<TableSnaps
  */
 export async function queryApi(env: Env = process.env): Promise<QueryDependencies> {
   const config = readConfig(env, ['storage', 'queryApi']);
-  const [{ TableQueryReader }, { continuationTokens }] = await Promise.all([import('./adapters/tableQueryReader'), import('./core/continuationToken')]);
+  const [{ TableQueryReader }, { continuationTokens }, { TableCustomerDirectory }] = await Promise.all([
+    import('./adapters/tableQueryReader'),
+    import('./core/continuationToken'),
+    import('./adapters/tableCustomerDirectory'),
+  ]);
   const tableSet = await tables(env);
   const tokens = memo(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
   const reader = memo(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
-  return { reader, tokens, clock: { now: () => new Date() } };
+  // Names change at most daily: one read serves a minute of API calls.
+  const directory = memo(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
+  return { reader, tokens, clock: { now: () => new Date() }, directory };
 }
 
 /** Retention: the store's pruner and the retention setting. */

@@ -31,6 +31,7 @@ export const tableNames = {
   findings: 'Findings',
   outbox: 'Outbox',
   detector: 'Detector',
+  customerNames: 'CustomerNames',
 } as const;
 
 export type TableName = keyof typeof tableNames;
@@ -48,7 +49,11 @@ export const fixedPartitions = {
   findings: 'finding',
   outbox: 'outbox',
   detector: 'detector',
+  customerNames: 'customer',
 } as const;
+
+/** The customer directory's own row (in the customerNames table): when it was refreshed, from where, the last error. */
+export const customerDirectoryStateKey = { partitionKey: 'directory', rowKey: 'state' } as const;
 
 export const bucketCount = 32;
 export const buckets: readonly string[] = bucketNames(bucketCount);

@@ -4,7 +4,8 @@ import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, Registr
 import type { StoredFinding } from '../core/ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { TableDetectorStore } from './tableDetectorStore';
-import { buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName, type FixedTableName } from './tableLayout';
+import { toTableKey } from '../core/tableKey';
+import { bucketOf, buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName, type FixedTableName } from './tableLayout';
 import { customerFieldNames, readBucketTable, TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
 
 type Row = Record<string, unknown>;
@@ -91,6 +92,26 @@ export class TableQueryReader implements QueryReader {
 
   findings(): Promise<StoredFinding[]> {
     return this.detector.readFindings();
+  }
+
+  /** One key-range read per principal (its rows start with its object id), a few at a time. */
+  async principalUpns(runId: string, objectIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    const upns = new Map<string, string>();
+    const pending = [...new Set(objectIds)];
+    const readOne = async (objectId: string): Promise<void> => {
+      const table = this.tables.bucketReader('principals', bucketOf(objectId));
+      const prefix = `${toTableKey(objectId)}_`;
+      const filter = odata`PartitionKey eq ${runId} and RowKey gt ${prefix} and RowKey lt ${`${prefix}~`}`;
+      await readUntil(table, { filter, select: ['RowKey', 'upn'] }, 1, (row) => {
+        if (typeof row.upn === 'string' && row.upn !== '') upns.set(objectId, row.upn);
+        return true;
+      });
+    };
+    const workers = Array.from({ length: Math.min(8, pending.length) }, async () => {
+      for (let objectId = pending.pop(); objectId !== undefined; objectId = pending.pop()) await readOne(objectId);
+    });
+    await Promise.all(workers);
+    return upns;
   }
 
   /** Rows of one fixed partition whose row keys start with a run id in the range, newest first. */

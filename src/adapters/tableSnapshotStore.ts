@@ -120,6 +120,7 @@ function runEntity(run: SnapshotRun): TableEntity {
       counts: JSON.stringify(run.counts),
       errorCode: run.errorCode,
       errorMessage: run.errorMessage?.slice(0, 2000),
+      warnings: run.warnings.length > 0 ? JSON.stringify(run.warnings.map((warning) => warning.slice(0, 1000))) : null,
     }),
   };
 }
@@ -146,6 +147,7 @@ export class TableSnapshotStore implements SnapshotStore {
       counts: {},
       errorCode: null,
       errorMessage: null,
+      warnings: [],
     };
     await runs.upsertEntity(runEntity(run), 'Replace');
     return new TableSnapshotRunWriter(this.tables, runs, run, new BatchWriter(this.options.maxTransactionsInFlight));
@@ -239,9 +241,9 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
     });
   }
 
-  async complete(counts: SnapshotRunCounts): Promise<SnapshotRun> {
+  async complete(counts: SnapshotRunCounts, warnings: readonly string[] = []): Promise<SnapshotRun> {
     await this.writer.flush();
-    return this.finish({ status: 'complete', counts: { ...counts, entitiesWritten: this.writer.entitiesWritten } });
+    return this.finish({ status: 'complete', counts: { ...counts, entitiesWritten: this.writer.entitiesWritten }, warnings: [...warnings] });
   }
 
   async fail(error: { code: string; message: string }, counts: SnapshotRunCounts): Promise<SnapshotRun> {
@@ -422,6 +424,7 @@ function toRun(row: Row): SnapshotRun {
     counts: JSON.parse(String(row.counts ?? '{}')) as SnapshotRunCounts,
     errorCode: typeof row.errorCode === 'string' ? row.errorCode : null,
     errorMessage: typeof row.errorMessage === 'string' ? row.errorMessage : null,
+    warnings: typeof row.warnings === 'string' ? (JSON.parse(row.warnings) as string[]) : [],
   };
 }
 

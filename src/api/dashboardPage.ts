@@ -31,19 +31,23 @@ export function dashboardHtml(nonce: string): string {
   .bad { color: #b00020; font-weight: 600; }
   .empty { color: #777; font-style: italic; }
   #error { color: #b00020; }
+  .warning { color: #ffd479; }
   button { margin-top: 8px; }
 </style>
 </head>
 <body>
-<header><h1>Partner MFA monitor</h1><span id="health">Loading…</span><span id="error" role="alert"></span></header>
+<header><h1>Partner MFA monitor</h1><span id="health">Loading…</span><span id="names-warning" class="warning"></span><span id="error" role="alert"></span></header>
 <main>
   <section><h2>Partner security score</h2><div id="score-chart" class="chart" data-chart="score"></div></section>
   <section><h2>Requirements compliant</h2><div id="requirements-chart" class="chart" data-chart="requirements"></div></section>
   <section><h2>Customer tenants with MFA enforced for admins</h2><div id="tenants-chart" class="chart" data-chart="tenants"></div></section>
   <section><h2>Sources</h2><table id="sources"><thead><tr><th>Source</th><th>Last run</th><th>Status</th><th>Last complete</th><th>Open findings</th></tr></thead><tbody></tbody></table></section>
   <section class="wide"><h2>Customers not compliant <span id="customers-run" class="label"></span></h2>
-    <table id="customers"><thead><tr><th>Tenant</th><th>No MFA policy</th><th>No compliant admin</th><th>Compliant admins</th><th>Compliant non-admins</th><th>Users</th><th>Security defaults</th><th>Conditional access</th><th>Per-user MFA</th></tr></thead><tbody></tbody></table>
+    <form id="customer-filter"><label>Name contains <input id="customer-name" type="search" maxlength="100"></label> <button type="submit">Filter</button></form>
+    <table id="customers"><thead><tr><th>Customer (name · tenant id)</th><th>No MFA policy</th><th>No compliant admin</th><th>Compliant admins</th><th>Compliant non-admins</th><th>Users</th><th>Security defaults</th><th>Conditional access</th><th>Per-user MFA</th></tr></thead><tbody></tbody></table>
     <button id="customers-more" hidden>More</button></section>
+  <section class="wide"><h2>Partner users who signed in without MFA <span id="principals-run" class="label"></span></h2>
+    <table id="principals"><thead><tr><th>User (UPN · object id)</th><th>Request without MFA</th></tr></thead><tbody></tbody></table></section>
   <section class="wide"><h2>Open findings</h2>
     <table id="findings"><thead><tr><th>Severity</th><th>Kind</th><th>Subject</th><th>Measure</th><th>Baseline</th><th>Current</th><th>Opened</th></tr></thead><tbody></tbody></table></section>
 </main>

@@ -95,9 +95,16 @@ export const dashboardScript = String.raw`
     ]);
   }
 
+  /** Name first, id after: people recognise the name, the id is what Microsoft's portals search by. */
+  function named(name, id) {
+    return name ? name + ' · ' + id : id;
+  }
+
   function showStatus(status) {
     var health = document.getElementById('health');
     health.textContent = (status.healthy ? 'Healthy' : 'Needs attention') + ' · ' + status.openFindings + ' open finding(s) · checked ' + status.checkedAt;
+    // Missing names are a warning beside the health, never part of it.
+    document.getElementById('names-warning').textContent = status.customerNames.status === 'warning' ? 'Customer names: ' + status.customerNames.warning : '';
     var body = document.querySelector('#sources tbody');
     status.sources.forEach(function (source) {
       var last = source.lastRun, complete = source.lastCompleteRun;
@@ -105,11 +112,16 @@ export const dashboardScript = String.raw`
     });
   }
 
+  function customersPath() {
+    var name = document.getElementById('customer-name').value.trim();
+    return 'customers?status=nonCompliant&top=100' + (name ? '&name=' + encodeURIComponent(name) : '');
+  }
+
   function showCustomers(page) {
     document.getElementById('customers-run').textContent = page.runId ? 'snapshot of ' + page.collectedAt : 'no complete snapshot yet';
     var body = document.querySelector('#customers tbody');
     page.items.forEach(function (customer) {
-      var tr = row([customer.tenantId, customer.noMfaPolicy ? 'yes' : 'no', customer.adminsNotCompliant ? 'yes' : 'no', customer.compliantAdminsCount, customer.compliantNonAdminsCount,
+      var tr = row([named(customer.customerName, customer.tenantId), customer.noMfaPolicy ? 'yes' : 'no', customer.adminsNotCompliant ? 'yes' : 'no', customer.compliantAdminsCount, customer.compliantNonAdminsCount,
         customer.totalUsersCount, customer.securityDefaultsStatus, customer.mfaConditionalAccessPolicyStatus, customer.legacyPerUserMfaStatus],
         [null, customer.noMfaPolicy ? 'bad' : null, customer.adminsNotCompliant ? 'bad' : null]);
       tr.setAttribute('data-tenant-id', customer.tenantId);
@@ -119,15 +131,38 @@ export const dashboardScript = String.raw`
     more.hidden = !page.continuationToken;
     more.onclick = function () {
       more.hidden = true;
-      api('customers?status=nonCompliant&top=100&continuationToken=' + encodeURIComponent(page.continuationToken)).then(showCustomers, fail);
+      api(customersPath() + '&continuationToken=' + encodeURIComponent(page.continuationToken)).then(showCustomers, fail);
     };
+  }
+
+  document.getElementById('customer-filter').addEventListener('submit', function (event) {
+    event.preventDefault();
+    document.querySelector('#customers tbody').textContent = '';
+    api(customersPath()).then(showCustomers, fail);
+  });
+
+  function subjectOf(finding) {
+    if (finding.subject.type === 'customer') return 'customer ' + named(finding.customerName, finding.subject.id);
+    if (finding.subject.type === 'principal') return 'partner user ' + named(finding.upn, finding.subject.id);
+    return finding.subject.type + ' ' + (finding.subject.name || finding.subject.id);
+  }
+
+  function showPrincipals(page) {
+    document.getElementById('principals-run').textContent = page.runId ? 'snapshot of ' + page.collectedAt : 'no complete snapshot yet';
+    var body = document.querySelector('#principals tbody');
+    if (page.items.length === 0) body.appendChild(row(['None in the last 7 days.']));
+    page.items.forEach(function (principal) {
+      var tr = row([named(principal.upn, principal.objectId), principal.lastNonMfaRequestDateTime]);
+      tr.setAttribute('data-object-id', principal.objectId);
+      body.appendChild(tr);
+    });
   }
 
   function showFindings(findings) {
     var body = document.querySelector('#findings tbody');
     if (findings.items.length === 0) body.appendChild(row(['No open finding.']));
     findings.items.forEach(function (finding) {
-      body.appendChild(row([finding.severity, finding.kind, finding.subject.type + ' ' + (finding.subject.name || finding.subject.id), finding.measure, finding.baseline, finding.current, finding.openedAt],
+      body.appendChild(row([finding.severity, finding.kind, subjectOf(finding), finding.measure, finding.baseline, finding.current, finding.openedAt],
         [finding.severity === 'critical' ? 'bad' : null]));
     });
   }
@@ -140,8 +175,9 @@ export const dashboardScript = String.raw`
     api('status').then(showStatus),
     api('score').then(showScore),
     api('requirements').then(showRequirements),
-    api('customers?status=nonCompliant&top=100').then(showCustomers),
+    api(customersPath()).then(showCustomers),
     api('findings?state=open').then(showFindings),
+    api('principals?top=100').then(showPrincipals),
   ]).then(function () { document.body.setAttribute('data-loaded', 'true'); }, function (error) { fail(error); document.body.setAttribute('data-loaded', 'error'); });
 })();
 `;

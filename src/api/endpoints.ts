@@ -97,6 +97,12 @@ export const endpoints: readonly Endpoint[] = [
           '`all` (default); `noMfaPolicy`: no MFA policy known to be enabled; `adminsNotCompliant`: no MFA-compliant admin (Graph does not report the admin total); `nonCompliant`: either.',
         schema: { type: 'string', enum: [...customerStatuses], default: 'all' },
       },
+      {
+        name: 'name',
+        in: 'query',
+        description: 'Only customers whose display name contains this text, in any case (customers without a known name never match).',
+        schema: { type: 'string', minLength: 1, maxLength: 100 },
+      },
       top(100),
       continuationToken,
     ],
@@ -104,9 +110,10 @@ export const endpoints: readonly Endpoint[] = [
     csvRowSchema: 'Customer',
     handle: ({ query }) => {
       const status = parseChoice(query, 'status', customerStatuses, 'all');
+      const name = parseText(query, 'name', 100);
       const size = parseTop(query, 100);
       const token = parseText(query, 'continuationToken', 2048);
-      return (dependencies) => customerPage(dependencies, status, size, token);
+      return (dependencies) => customerPage(dependencies, status, name, size, token);
     },
   },
   {

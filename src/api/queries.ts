@@ -1,6 +1,7 @@
 import { invalidParameter, notFound } from '../core/problem';
 import type { ContinuationTokens, PagePosition } from '../core/continuationToken';
 import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy, matchesCustomerStatus, type CustomerStatus } from '../core/customerStatus';
+import { nameMatches, type CustomerDirectoryState } from '../core/customerNames';
 import { compareFindings, type FindingState } from '../core/findings';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
 import type { Clock, StoredFinding } from '../core/ports';
@@ -15,6 +16,8 @@ export interface QueryDependencies {
   reader: QueryReader;
   tokens: ContinuationTokens;
   clock: Clock;
+  /** Customer display names as last refreshed, and how that refresh went. */
+  directory: { customerNames(): Promise<ReadonlyMap<string, string>>; readState(): Promise<CustomerDirectoryState> };
 }
 
 export interface QueryResult {
@@ -25,7 +28,28 @@ export interface QueryResult {
 const collectedAt = (runId: string): string => runStartedAt(runId).toISOString();
 
 function runSummary(run: SnapshotRun | undefined) {
-  return run === undefined ? null : { runId: run.runId, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt, errorCode: run.errorCode };
+  return run === undefined
+    ? null
+    : { runId: run.runId, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt, errorCode: run.errorCode, warnings: run.warnings };
+}
+
+/** A customer's display name, or null when no source has named it (people then see the tenant id). */
+function nameOf(names: ReadonlyMap<string, string>, tenantId: string): string | null {
+  return names.get(tenantId.toLowerCase()) ?? null;
+}
+
+/**
+ * Whether customer names are known: a refresh that could not read a source is a warning (the
+ * monitor works by tenant id), never a failure of the monitor.
+ */
+function customerNameStatus(state: CustomerDirectoryState) {
+  return {
+    status: state.attemptedAt === null ? 'notRefreshed' : state.lastError === null ? 'ok' : 'warning',
+    refreshedAt: state.refreshedAt,
+    attemptedAt: state.attemptedAt,
+    sources: state.sources,
+    warning: state.lastError === null ? null : `${state.lastError.message} (names read earlier are kept; other customers are shown by tenant id)`,
+  };
 }
 
 /** The source whose snapshots a finding is about. */
@@ -42,9 +66,10 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
   }
 }
 
-export async function monitorStatus({ reader, clock }: QueryDependencies): Promise<QueryResult> {
-  const [findings, ...perSource] = await Promise.all([
+export async function monitorStatus({ reader, clock, directory }: QueryDependencies): Promise<QueryResult> {
+  const [findings, directoryState, ...perSource] = await Promise.all([
     reader.findings(),
+    directory.readState(),
     ...snapshotSources.map(async (source) => {
       const [[lastRun], [lastCompleteRun]] = await Promise.all([reader.listRuns(source, { top: 1 }), reader.listRuns(source, { status: 'complete', top: 1 })]);
       return { source, lastRun, lastCompleteRun };
@@ -57,8 +82,10 @@ export async function monitorStatus({ reader, clock }: QueryDependencies): Promi
     lastCompleteRun: runSummary(lastCompleteRun),
     openFindings: open.filter((finding) => sourceOfFinding(finding) === source).length,
   }));
+  // Missing names are a warning beside the sources: they never make the monitor unhealthy.
   const healthy = sources.every((source) => source.lastCompleteRun !== null && source.lastRun?.status !== 'failed');
-  return { body: { checkedAt: clock.now().toISOString(), healthy, openFindings: open.length, sources }, rows: sources };
+  const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
+  return { body: { checkedAt: clock.now().toISOString(), healthy, openFindings: open.length, customerNames, sources }, rows: sources };
 }
 
 /** Rows of complete runs only, oldest first. */
@@ -94,8 +121,8 @@ export async function registrationSeries({ reader }: QueryDependencies, range: R
   return { body: { items }, rows: items };
 }
 
-function describeCustomer(customer: CustomerMfaInsight) {
-  return { ...customer, noMfaPolicy: hasNoEnabledMfaPolicy(customer), adminsNotCompliant: hasNoCompliantAdmins(customer) };
+function describeCustomer({ tenantId, ...insight }: CustomerMfaInsight, customerName: string | null) {
+  return { tenantId, customerName, ...insight, noMfaPolicy: hasNoEnabledMfaPolicy({ tenantId, ...insight }), adminsNotCompliant: hasNoCompliantAdmins({ tenantId, ...insight }) };
 }
 
 /**
@@ -122,20 +149,36 @@ async function runPage<T>(
   return { runId, page, continuationToken: next };
 }
 
-export async function customerPage(dependencies: QueryDependencies, status: CustomerStatus, top: number, continuationToken: string | undefined): Promise<QueryResult> {
-  const include = status === 'all' ? undefined : matchesCustomerStatus(status);
-  const { runId, page, continuationToken: next } = await runPage(dependencies, 'partnerSecurity', `customers:${status}`, continuationToken, (run, start) =>
+/**
+ * Customers of the latest complete snapshot, optionally those whose name contains `name` (any
+ * case). Table Storage compares text exactly, so the name filter is matched here, against the
+ * directory read once per page: it selects tenant ids, which then filter the run's rows.
+ */
+export async function customerPage(
+  dependencies: QueryDependencies,
+  status: CustomerStatus,
+  name: string | undefined,
+  top: number,
+  continuationToken: string | undefined,
+): Promise<QueryResult> {
+  const names = await dependencies.directory.customerNames();
+  const byStatus = status === 'all' ? undefined : matchesCustomerStatus(status);
+  const byName = name === undefined ? undefined : (customer: CustomerMfaInsight) => nameMatches(nameOf(names, customer.tenantId), name);
+  const include = byStatus === undefined && byName === undefined ? undefined : (customer: CustomerMfaInsight) => (byStatus?.(customer) ?? true) && (byName?.(customer) ?? true);
+  const query = JSON.stringify(['customers', status, name ?? null]);
+  const { runId, page, continuationToken: next } = await runPage(dependencies, 'partnerSecurity', query, continuationToken, (run, start) =>
     dependencies.reader.customersPage(run, start, top, include),
   );
-  const items = page.items.map(describeCustomer);
-  return { body: { runId, collectedAt: runId === null ? null : collectedAt(runId), status, items, continuationToken: next }, rows: items };
+  const items = page.items.map((customer) => describeCustomer(customer, nameOf(names, customer.tenantId)));
+  return { body: { runId, collectedAt: runId === null ? null : collectedAt(runId), status, name: name ?? null, items, continuationToken: next }, rows: items };
 }
 
-export async function customerHistory({ reader }: QueryDependencies, tenantId: string, range: RunRange): Promise<QueryResult> {
-  const rows = await reader.customerHistory(tenantId, range);
+export async function customerHistory({ reader, directory }: QueryDependencies, tenantId: string, range: RunRange): Promise<QueryResult> {
+  const [rows, names] = await Promise.all([reader.customerHistory(tenantId, range), directory.customerNames()]);
   if (rows.length === 0 && !(await reader.customerKnown(tenantId))) throw notFound(`No snapshot has listed tenant ${tenantId}.`);
-  const items = rows.reverse().map(({ runId, value }) => ({ runId, collectedAt: collectedAt(runId), ...describeCustomer(value) }));
-  return { body: { tenantId, items }, rows: items };
+  const customerName = nameOf(names, tenantId);
+  const items = rows.reverse().map(({ runId, value }) => ({ runId, collectedAt: collectedAt(runId), ...describeCustomer(value, customerName) }));
+  return { body: { tenantId, customerName, items }, rows: items };
 }
 
 export async function principalPage(dependencies: QueryDependencies, since: Date | undefined, top: number, continuationToken: string | undefined): Promise<QueryResult> {
@@ -146,13 +189,24 @@ export async function principalPage(dependencies: QueryDependencies, since: Date
   return { body: { runId, collectedAt: runId === null ? null : collectedAt(runId), items: page.items, continuationToken: next }, rows: page.items };
 }
 
-export async function findingList({ reader }: QueryDependencies, state: FindingState | 'all'): Promise<QueryResult> {
+/**
+ * The findings, each customer finding with the customer's current name and each principal finding
+ * with the UPN its principal has in the latest snapshot (a finding's key holds neither).
+ */
+export async function findingList({ reader, directory }: QueryDependencies, state: FindingState | 'all'): Promise<QueryResult> {
   const findings = (await reader.findings()).filter((finding) => state === 'all' || finding.state === state).sort(compareFindings);
+  const principalIds = findings.filter((finding) => finding.subject.type === 'principal').map((finding) => finding.subject.id);
+  const [names, upns] = await Promise.all([
+    findings.some((finding) => finding.subject.type === 'customer') ? directory.customerNames() : new Map<string, string>(),
+    principalUpns(reader, principalIds),
+  ]);
   const items = findings.map((finding) => ({
     key: finding.key,
     kind: finding.kind,
     severity: finding.severity,
     subject: { type: finding.subject.type, id: finding.subject.id, name: finding.subject.name ?? null },
+    customerName: finding.subject.type === 'customer' ? nameOf(names, finding.subject.id) : null,
+    upn: finding.subject.type === 'principal' ? (upns.get(finding.subject.id) ?? null) : null,
     measure: finding.measure,
     state: finding.state,
     baseline: finding.baseline,
@@ -161,6 +215,12 @@ export async function findingList({ reader }: QueryDependencies, state: FindingS
     resolvedAt: finding.resolvedAt,
   }));
   return { body: { items }, rows: items };
+}
+
+async function principalUpns(reader: QueryReader, objectIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+  if (objectIds.length === 0) return new Map();
+  const [latest] = await reader.listRuns('nonMfaPrincipals', { status: 'complete', top: 1 });
+  return latest === undefined ? new Map() : reader.principalUpns(latest.runId, objectIds);
 }
 
 export async function runLedger({ reader }: QueryDependencies, source: SnapshotSource | undefined, top: number): Promise<QueryResult> {

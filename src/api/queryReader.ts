@@ -43,4 +43,6 @@ export interface QueryReader {
   /** Whether any snapshot ever listed the tenant. */
   customerKnown(tenantId: string): Promise<boolean>;
   findings(): Promise<StoredFinding[]>;
+  /** The UPN each principal carries in a run (object id -> upn), for those that have one. */
+  principalUpns(runId: string, objectIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }

@@ -21,8 +21,11 @@ const runPoint = {
   collectedAt: { ...dateTime, description: 'When that run started.' },
 };
 
+const customerName: JsonSchema = { type: ['string', 'null'], description: 'The customer\'s display name (GDAP, else Partner Center); null when no source names it.' };
+
 const customerFields: Record<string, JsonSchema> = {
   tenantId: { type: 'string', format: 'uuid' },
+  customerName,
   compliantAdminsCount: nullableNumber,
   compliantNonAdminsCount: nullableNumber,
   totalUsersCount: nullableNumber,
@@ -60,6 +63,7 @@ const requirementFields: Record<string, JsonSchema> = {
 const measureValue: JsonSchema = { type: ['number', 'string', 'null'] };
 const continuationToken: JsonSchema = { type: ['string', 'null'], description: 'Pass as `continuationToken` for the next page; null on the last page.' };
 const runStatus: JsonSchema = { type: 'string', enum: ['running', 'complete', 'failed'] };
+const warnings: JsonSchema = { type: 'array', items: { type: 'string' }, description: 'What a complete run could not do without failing (e.g. why customer names are missing).' };
 const source: JsonSchema = { type: 'string', enum: ['partnerSecurity', 'nonMfaPrincipals', 'registrationCounts'] };
 
 export const schemas: Record<string, JsonSchema> = {
@@ -77,12 +81,23 @@ export const schemas: Record<string, JsonSchema> = {
     required: ['type', 'title', 'status', 'detail'],
     additionalProperties: false,
   },
-  RunSummary: object({ runId: { type: 'string' }, status: runStatus, startedAt: dateTime, finishedAt: { type: ['string', 'null'] }, errorCode: nullableString }),
+  RunSummary: object({ runId: { type: 'string' }, status: runStatus, startedAt: dateTime, finishedAt: { type: ['string', 'null'] }, errorCode: nullableString, warnings }),
+  CustomerNameStatus: object(
+    {
+      status: { type: 'string', enum: ['ok', 'warning', 'notRefreshed'], description: '`warning`: the last refresh could not read a source; the monitor works on by tenant id.' },
+      refreshedAt: { ...nullableString, description: 'When a refresh last read names.' },
+      attemptedAt: { ...nullableString, description: 'When a refresh last ran (at most daily, after the partner security collection).' },
+      sources: { type: 'array', items: { type: 'string', enum: ['delegatedAdminCustomers', 'partnerCenterCustomers'] } },
+      warning: { ...nullableString, description: 'Why names are missing, with the fix (e.g. the permission to grant).' },
+    },
+    'Customer display names: a warning here never makes the monitor unhealthy.',
+  ),
   SourceStatus: object({ source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), openFindings: { type: 'integer' } }),
   Status: object({
     checkedAt: dateTime,
     healthy: { type: 'boolean', description: 'Every source has a complete run and its last run did not fail.' },
     openFindings: { type: 'integer' },
+    customerNames: ref('CustomerNameStatus'),
     sources: list('SourceStatus'),
   }),
   ScorePoint: object({ ...runPoint, currentScore: nullableNumber, maxScore: nullableNumber }),
@@ -94,11 +109,12 @@ export const schemas: Record<string, JsonSchema> = {
     runId: { ...nullableString, description: 'The complete snapshot listed; null when there is none yet.' },
     collectedAt: { type: ['string', 'null'] },
     status: { type: 'string' },
+    name: { ...nullableString, description: 'The name filter, as given.' },
     items: list('Customer'),
     continuationToken,
   }),
   CustomerHistoryPoint: object({ ...runPoint, ...customerFields }),
-  CustomerHistory: object({ tenantId: { type: 'string' }, items: list('CustomerHistoryPoint') }),
+  CustomerHistory: object({ tenantId: { type: 'string' }, customerName, items: list('CustomerHistoryPoint') }),
   Principal: object({ objectId: { type: 'string' }, tenantId: nullableString, upn: nullableString, lastNonMfaRequestDateTime: { type: 'string' } }),
   PrincipalPage: object({ runId: nullableString, collectedAt: { type: ['string', 'null'] }, items: list('Principal'), continuationToken }),
   RegistrationPoint: object({
@@ -115,6 +131,8 @@ export const schemas: Record<string, JsonSchema> = {
     kind: { type: 'string' },
     severity: { type: 'string', enum: ['critical', 'warning'] },
     subject: object({ type: { type: 'string' }, id: { type: 'string' }, name: nullableString }),
+    customerName: { ...customerName, description: 'For a customer finding, the customer\'s current display name; null otherwise or when unknown.' },
+    upn: { ...nullableString, description: 'For a partner-user finding, the user\'s UPN in the latest snapshot; null otherwise or when unknown.' },
     measure: { type: 'string' },
     state: { type: 'string', enum: ['open', 'resolved'] },
     baseline: measureValue,
@@ -132,6 +150,7 @@ export const schemas: Record<string, JsonSchema> = {
     counts: { type: 'object', additionalProperties: { type: 'number' } },
     errorCode: nullableString,
     errorMessage: nullableString,
+    warnings,
   }),
   RunList: object({ items: list('Run') }),
 };

@@ -1,21 +1,26 @@
+import { errorCode, toError } from '../core/errors';
 import type { PartnerSecuritySource } from '../core/ports';
 import type { SnapshotRun } from '../core/snapshotRun';
+import { refreshCustomerDirectory, type CustomerDirectoryDependencies } from './refreshCustomerDirectory';
 import { allOrAbort, runSnapshot, type CollectOptions, type CollectorDependencies } from './runSnapshot';
 
 /**
  * Snapshots the partner security score, its requirements, its history and every customer's
  * MFA insight. The customer pages (the long sequential chain) are written while the next page
- * is fetched; the three small reads run beside them.
+ * is fetched; the three small reads run beside them. Then, at most daily, the customers' display
+ * names are refreshed (see refreshCustomerDirectory): names are for people, so whatever goes
+ * wrong there is a warning on the run and never fails it.
  */
 export async function collectPartnerSecurity(
-  dependencies: CollectorDependencies & { partnerSecurity: PartnerSecuritySource },
+  dependencies: CollectorDependencies & { partnerSecurity: PartnerSecuritySource; customerDirectory?: CustomerDirectoryDependencies },
   options: CollectOptions = {},
 ): Promise<SnapshotRun> {
   const source = dependencies.partnerSecurity;
-  return runSnapshot(dependencies, 'partnerSecurity', options, async (writer, counts, runSignal) => {
+  return runSnapshot(dependencies, 'partnerSecurity', options, async (writer, counts, runSignal, warnings) => {
     const abort = new AbortController();
     runSignal.addEventListener('abort', () => abort.abort());
     const signal = { abortSignal: abort.signal };
+    const tenantIds = new Set<string>();
     await allOrAbort(abort, [
       (async () => {
         let customers = 0;
@@ -23,6 +28,7 @@ export async function collectPartnerSecurity(
         for await (const page of source.customerInsights(signal)) {
           counts.customerPages = ++customerPages;
           counts.customers = customers += page.length;
+          for (const insight of page) tenantIds.add(insight.tenantId);
           await writer.addCustomerInsights(page);
         }
         counts.customers = customers;
@@ -42,5 +48,14 @@ export async function collectPartnerSecurity(
         await writer.addScoreHistory(history);
       })(),
     ]);
+    if (dependencies.customerDirectory !== undefined) {
+      try {
+        const refresh = await refreshCustomerDirectory(dependencies.customerDirectory, tenantIds, signal);
+        if (refresh.attempted) counts.customerNames = refresh.named;
+        if (refresh.warning !== null) warnings.push(refresh.warning);
+      } catch (thrown) {
+        warnings.push(`customer names: the directory could not be updated (${errorCode(thrown)}): ${toError(thrown).message}`);
+      }
+    }
   });
 }

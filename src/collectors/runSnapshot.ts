@@ -25,7 +25,7 @@ export async function runSnapshot(
   dependencies: CollectorDependencies,
   source: SnapshotSource,
   options: CollectOptions,
-  collect: (writer: SnapshotRunWriter, counts: SnapshotRunCounts, abortSignal: AbortSignal) => Promise<void>,
+  collect: (writer: SnapshotRunWriter, counts: SnapshotRunCounts, abortSignal: AbortSignal, warnings: string[]) => Promise<void>,
 ): Promise<SnapshotRun> {
   const { store, clock, log } = dependencies;
   const startedAt = clock.now();
@@ -37,9 +37,11 @@ export async function runSnapshot(
   log.info(`${source} run ${runId} started`);
   const counts: SnapshotRunCounts = {};
   const abort = new AbortController();
+  const warnings: string[] = [];
   try {
-    await collect(writer, counts, abort.signal);
-    const run = await writer.complete(counts);
+    await collect(writer, counts, abort.signal, warnings);
+    const run = await writer.complete(counts, warnings);
+    for (const warning of warnings) log.warn(`${source} run ${runId}: ${warning}`);
     log.info(`${source} run ${runId} complete in ${clock.now().getTime() - startedAt.getTime()} ms: ${describeCounts(run.counts)}`);
     return run;
   } catch (thrown) {

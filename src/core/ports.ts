@@ -7,6 +7,7 @@ import type {
   SecurityRequirement,
   SnapshotSource,
 } from './model';
+import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } from './customerNames';
 import type { Finding, FindingTransition } from './findings';
 import type { SnapshotRun, SnapshotRunCounts } from './snapshotRun';
 
@@ -43,6 +44,23 @@ export interface CustomerDirectory {
   customerNames(): Promise<ReadonlyMap<string, string>>;
 }
 
+/** One place customer display names are read from (GDAP customers, Partner Center customers). */
+export interface CustomerNameSource {
+  readonly source: CustomerNameSourceName;
+  /** Lower-case tenant id -> display name of every customer the source lists (all pages). */
+  listNames(options?: Signal): Promise<ReadonlyMap<string, string>>;
+}
+
+/** The stored customer directory: one row per named customer, and how its last refresh went. */
+export interface CustomerDirectoryStore extends CustomerDirectory {
+  /** Every stored name with its source and when it was last listed. */
+  entries(): Promise<CustomerName[]>;
+  readState(): Promise<CustomerDirectoryState>;
+  writeState(state: CustomerDirectoryState): Promise<void>;
+  /** Upserts these names; names not given are left as stored. */
+  writeNames(names: readonly CustomerName[]): Promise<void>;
+}
+
 /**
  * Writes one snapshot run. Rows may be written as they arrive; they only become data when
  * `complete` succeeds, which happens after every row is durably written.
@@ -55,8 +73,8 @@ export interface SnapshotRunWriter {
   addScoreHistory(entries: readonly ScoreHistoryEntry[]): Promise<void>;
   addNonMfaPrincipals(principals: readonly NonMfaPrincipal[]): Promise<void>;
   putRegistrationCounts(counts: RegistrationCounts, fallbackReason: string | null): Promise<void>;
-  /** Flushes every pending write, then marks the run complete. */
-  complete(counts: SnapshotRunCounts): Promise<SnapshotRun>;
+  /** Flushes every pending write, then marks the run complete; `warnings` say what it could not do without failing (missing names). */
+  complete(counts: SnapshotRunCounts, warnings?: readonly string[]): Promise<SnapshotRun>;
   /** Marks the run failed; pending writes are abandoned (a failed run is never read as data). */
   fail(error: { code: string; message: string }, counts: SnapshotRunCounts): Promise<SnapshotRun>;
 }

@@ -52,4 +52,6 @@ export interface SnapshotRun {
   counts: SnapshotRunCounts;
   errorCode: string | null;
   errorMessage: string | null;
+  /** What a complete run could not do without failing, e.g. why customer names are missing. */
+  warnings: string[];
 }

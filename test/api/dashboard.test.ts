@@ -53,6 +53,15 @@ describe('dashboard in a real browser', () => {
     expect(nonCompliant.items.length).toBeGreaterThan(0);
     const listed = await page.$$eval('#customers tbody tr', (rows) => rows.map((row) => row.getAttribute('data-tenant-id')));
     expect(listed).toEqual(nonCompliant.items.map((item) => item.tenantId));
+    // People act on names: the customer's name comes first in its cell, its tenant id after.
+    const firstCells = await page.$$eval('#customers tbody tr td:first-child', (cells) => cells.map((cell) => cell.textContent ?? ''));
+    expect(nonCompliant.items.some((item) => typeof item.customerName === 'string')).toBe(true);
+    expect(firstCells).toEqual(nonCompliant.items.map((item) => (typeof item.customerName === 'string' ? `${item.customerName} · ${String(item.tenantId)}` : String(item.tenantId))));
+
+    const principals = (await (await api.get('principals?top=100')).json()) as Items;
+    expect(principals.items.length).toBeGreaterThan(0);
+    const people = await page.$$eval('#principals tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-object-id'), row.querySelector('td')?.textContent ?? '']));
+    expect(people).toEqual(principals.items.map((item) => [item.objectId, `${String(item.upn)} · ${String(item.objectId)}`]));
 
     const findings = (await (await api.get('findings?state=open')).json()) as Items;
     expect(findings.items.length).toBeGreaterThan(0);

@@ -2,6 +2,7 @@ import type { CustomerMfaInsight } from '../../src/core/model';
 import { compareFindings } from '../../src/core/findings';
 import { runStartedAt, type SnapshotRun } from '../../src/core/snapshotRun';
 import { endpoints } from '../../src/api/endpoints';
+import { customerDirectory } from '../../src/composition';
 import { startApiFixture, type ApiFixture } from './apiFixture';
 import { validate } from './jsonSchema';
 
@@ -115,9 +116,45 @@ describe('query API endpoints, through the local host, on data the real collecto
     if (status !== 'adminsNotCompliant') expect(expected.length).toBeGreaterThan(0);
   });
 
+  it('when customers are listed, then each carries its display name from the directory, null for a customer no source names', async () => {
+    const { items } = await allPages('customers', 25);
+    const expected = new Map(api.cloud.sim.expected().customers.map((customer) => [customer.tenantId, customer]));
+    for (const item of items) {
+      const customer = expected.get(String(item.tenantId))!;
+      const named = customer.listedIn.delegatedAdminCustomers || customer.listedIn.partnerCenterCustomers;
+      expect({ tenantId: item.tenantId, customerName: item.customerName }).toEqual({ tenantId: customer.tenantId, customerName: named ? customer.name : null });
+    }
+    expect(items.some((item) => item.customerName === null)).toBe(true);
+  });
+
+  it('when customers are filtered by name=, then exactly those whose name contains it in any case are listed, across pages, with the filter echoed', async () => {
+    const { items: all } = await allPages('customers', 100);
+    const word = String(all.find((item) => item.customerName !== null)!.customerName).split(' ')[0]!;
+    const filter = word.toUpperCase().slice(1);
+    const expected = all.filter((item) => typeof item.customerName === 'string' && item.customerName.toLowerCase().includes(filter.toLowerCase())).map((item) => item.tenantId).sort();
+    expect(expected.length).toBeGreaterThan(0);
+    const { items } = await allPages(`customers?name=${encodeURIComponent(filter)}`, 2);
+    expect(items.map((item) => item.tenantId).sort()).toEqual(expected);
+    expect((await getJson(`customers?name=${encodeURIComponent(filter)}&top=1`)).name).toBe(filter);
+    expect((await getJson('customers?name=no%20such%20customer%20name')).items).toEqual([]);
+    const both = await allPages(`customers?status=nonCompliant&name=${encodeURIComponent(filter)}`, 3);
+    expect(both.items.every((item) => item.noMfaPolicy === true || item.adminsNotCompliant === true)).toBe(true);
+  });
+
+  it('when customers are asked as CSV, then the customerName column follows the tenant id', async () => {
+    const page = await getJson('customers?top=50');
+    const named = page.items.find((item) => item.customerName !== null)!;
+    const csv = (await (await api.get('customers?top=50&format=csv')).text()).split('\r\n');
+    expect(csv[0]!.split(',').slice(0, 2)).toEqual(['tenantId', 'customerName']);
+    expect(csv.find((line) => line.startsWith(`${String(named.tenantId)},`))!.split(',')[1]).toBe(String(named.customerName).includes(',') ? `"${String(named.customerName)}"` : named.customerName);
+  });
+
   it("when one customer's history is asked, then each complete run's row is listed oldest first; an unknown tenant is a 404", async () => {
     const [customer] = await api.reader.customersOfRun(completeRuns[0]!.runId);
     const history = await getJson(`customers/${customer!.tenantId.toUpperCase()}/history`);
+    const names = await (await customerDirectory(api.settings)).customerNames();
+    expect(history.customerName).toBe(names.get(customer!.tenantId) ?? null);
+    expect(history.items.every((item) => item.customerName === history.customerName)).toBe(true);
     expect(history.items.map((item) => item.runId)).toEqual(completeRuns.map((run) => run.runId).reverse());
     expect(history.items.at(-1)).toMatchObject({ ...customer });
     const oldest = completeRuns.at(-1)!;
@@ -153,6 +190,29 @@ describe('query API endpoints, through the local host, on data the real collecto
     if (state !== 'resolved') expect(list.items.length).toBeGreaterThan(0);
   });
 
+  it('when findings are listed, then a customer finding carries the customer\'s name and a partner-user finding the UPN of the latest snapshot, and no other finding carries either', async () => {
+    const list = await getJson('findings?state=all');
+    const names = await (await customerDirectory(api.settings)).customerNames();
+    const [run] = await api.reader.listRuns('nonMfaPrincipals', { status: 'complete', top: 1 });
+    const upns = new Map((await api.reader.principalsOfRun(run!.runId)).map((principal) => [principal.objectId, principal.upn]));
+    const subject = (item: Record<string, unknown>) => item.subject as { type: string; id: string };
+    const customers = list.items.filter((item) => subject(item).type === 'customer');
+    const principals = list.items.filter((item) => subject(item).type === 'principal');
+    expect(customers.length).toBeGreaterThan(0);
+    expect(principals.length).toBeGreaterThan(0);
+    for (const item of customers) expect(item.customerName).toBe(names.get(subject(item).id) ?? null);
+    expect(customers.some((item) => item.customerName !== null)).toBe(true);
+    for (const item of principals) expect(item.upn).toBe(upns.get(subject(item).id) ?? null);
+    expect(principals.some((item) => typeof item.upn === 'string' && item.upn.includes('@'))).toBe(true);
+    for (const item of list.items.filter((one) => !['customer', 'principal'].includes(subject(one).type))) expect([item.customerName, item.upn]).toEqual([null, null]);
+  });
+
+  it('when the status is asked after names were read, then customerNames says ok with both sources, and complete runs carry no warning', async () => {
+    const status = await getJson('status');
+    expect(status.customerNames).toMatchObject({ status: 'ok', warning: null, sources: ['delegatedAdminCustomers', 'partnerCenterCustomers'] });
+    expect((await getJson('runs?source=partnerSecurity')).items.filter((item) => item.status === 'complete').every((item) => (item.warnings as string[]).length === 0)).toBe(true);
+  });
+
   it('when the run ledger is asked, then runs come newest first, failed ones included, per source or all', async () => {
     const ledger = await getJson('runs?source=partnerSecurity');
     expect(ledger.items.map((item) => item.status)).toEqual(['failed', 'complete', 'complete', 'complete']);
@@ -174,7 +234,7 @@ describe('query API endpoints, through the local host, on data the real collecto
       }
     }
     const csv = await (await api.get('findings?state=all&format=csv')).text();
-    expect(csv.split('\r\n')[0]).toBe('key,kind,severity,subject.type,subject.id,subject.name,measure,state,baseline,current,openedAt,resolvedAt');
+    expect(csv.split('\r\n')[0]).toBe('key,kind,severity,subject.type,subject.id,subject.name,customerName,upn,measure,state,baseline,current,openedAt,resolvedAt');
   });
 });
 
@@ -196,6 +256,8 @@ describe('bad input', () => {
     ['findings?state=closed', 'state'],
     ['runs?source=everything', 'source'],
     ['customers?stauts=all', 'stauts'],
+    ['customers?name=', 'name'],
+    [`customers?name=${'x'.repeat(101)}`, 'name'],
     ['score?format=xml', 'format'],
   ])('when GET %s, then a 400 problem names "%s"', async (path, parameter) => {
     const body = await problem(path);
@@ -225,8 +287,9 @@ describe('bad input', () => {
       for (const parameter of [...endpoint.parameters, { name: 'format', in: 'query' }]) {
         const path = parameter.in === 'path' ? endpoint.route.replace('{tenantId}', encodeURIComponent(quote)) : `${route}?${parameter.name}=${encodeURIComponent(quote)}`;
         const response = await api.get(path);
-        expect({ path, status: response.status }).toEqual({ path, status: parameter.name === 'type' ? 200 : 400 });
-        if (parameter.name === 'type') expect(((await response.json()) as Json).items).toEqual([]);
+        const freeText = parameter.name === 'type' || parameter.name === 'name';
+        expect({ path, status: response.status }).toEqual({ path, status: freeText ? 200 : 400 });
+        if (freeText) expect(((await response.json()) as Json).items).toEqual([]);
       }
     }
     expect((await getJson(`requirements?type=${encodeURIComponent("mfaEnforcedForAdminsOfCustomers' or RowKey ne '")}`)).items).toEqual([]);

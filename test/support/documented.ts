@@ -23,10 +23,12 @@ export const graphPaths = {
   customerInsights: '/beta/security/partner/securityScore/customerInsights',
   history: '/beta/security/partner/securityScore/history',
   credentialUserRegistrationCount: '/beta/reports/getCredentialUserRegistrationCount',
+  delegatedAdminCustomers: '/v1.0/tenantRelationships/delegatedAdminCustomers',
 } as const;
 
 export const partnerCenterPaths = {
   nonMfaCompliantPartnerPrincipals: '/v1/nonMfaCompliantPartnerPrincipals',
+  customers: '/v1/customers',
 } as const;
 
 /** A Graph collection around documented items, keeping each item's bytes as documented. */

@@ -23,6 +23,8 @@ export interface SimulatorContext {
   acsAccessKey: string;
   /** Token audiences each resource accepts (normalised: no trailing slash). */
   audiences: Record<Resource, readonly string[]>;
+  /** Graph application permissions consented to the app: the `roles` of Graph tokens issued from now on. */
+  graphPermissions: Set<string>;
   graphPageSize: number;
   partnerCenterPageSize: number;
   partnerCenterNextLink: PartnerCenterNextLink;

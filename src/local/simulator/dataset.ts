@@ -16,7 +16,7 @@
  * - History: one entry per day for the 30 days up to the current one, most recent first.
  */
 import {
-  customerAggregate, customerName, customerOnDay, customerTenantId, CustomerAggregate, dayStartMs,
+  customerAggregate, customerListing, customerName, customerOnDay, customerTenantId, CustomerAggregate, dayStartMs,
   nonMfaSignInAt, nonMfaWindowSize, partnerOnDay, partnerTenantId,
 } from './population';
 import { quirksOfDay } from './quirks';
@@ -320,6 +320,7 @@ export function createDataset(config: DatasetConfig): Dataset {
           totalAdminsCount: customer.totalAdminsCount,
           mfaCompliant: customer.mfaCompliant,
           spendingBudgetSet: customer.spendingBudgetSet,
+          listedIn: customerListing(seed, index),
         };
       }),
     }),

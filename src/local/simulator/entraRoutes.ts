@@ -116,7 +116,7 @@ function token(ex: Exchange, ctx: SimulatorContext, form: URLSearchParams): void
     ex.send(400, entraError('invalid_grant', 70_000, "The provided value for the input parameter 'refresh_token' or 'assertion' is not valid."));
     return;
   }
-  const issued = ctx.tokens.issueAccessToken(audience);
+  const issued = ctx.tokens.issueAccessToken(audience, rolesFor(ctx, audience));
   ex.send(200, {
     token_type: 'Bearer',
     scope: grantType === 'refresh_token' ? `${scope} ${scopes.includes('offline_access') ? 'offline_access' : ''}`.trim() : undefined,
@@ -125,6 +125,11 @@ function token(ex: Exchange, ctx: SimulatorContext, form: URLSearchParams): void
     access_token: issued.token,
     refresh_token: grantType === 'refresh_token' ? ctx.tokens.issueRefreshToken() : undefined,
   }, { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' });
+}
+
+/** Graph tokens carry the application permissions consented to the app (its `roles` claim); other audiences none here. */
+function rolesFor(ctx: SimulatorContext, audience: string): readonly string[] {
+  return resourceOf(ctx, audience) === 'graph' ? [...ctx.graphPermissions] : [];
 }
 
 /** `/msi/token`: the App Service managed identity endpoint (IDENTITY_ENDPOINT, api-version 2019-08-01). */
@@ -155,7 +160,7 @@ export async function handleManagedIdentity(ex: Exchange, ctx: SimulatorContext)
     ex.send(400, { statusCode: 400, message: `AADSTS500011: The resource principal named ${resource} was not found in the tenant.` });
     return;
   }
-  const issued = ctx.tokens.issueAccessToken(audience);
+  const issued = ctx.tokens.issueAccessToken(audience, rolesFor(ctx, audience));
   ex.send(200, {
     access_token: issued.token,
     expires_on: String(Math.floor(issued.expiresAt / 1000)),

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { authorize } from './bearerAuth';
 import type { SimulatorContext } from './context';
+import { DELEGATED_ADMIN_CUSTOMERS, handleDelegatedAdminCustomers } from './customerDirectoryRoutes';
 import { serveData } from './dataResponse';
 import { graphError } from './errorBodies';
 import type { Exchange } from './exchange';
@@ -68,6 +69,7 @@ export async function handleGraph(ex: Exchange, ctx: SimulatorContext): Promise<
     ex.send(405, graphError(ex, 405, `The HTTP method '${ex.method}' is not allowed for this resource.`, 'Request_BadRequest'));
     return;
   }
+  if (path === DELEGATED_ADMIN_CUSTOMERS) return handleDelegatedAdminCustomers(ex, ctx, headers);
   const collection = collections(ctx)[path];
   if (collection) return serveCollection(ex, ctx, path, collection, headers);
 

@@ -1,7 +1,7 @@
 /**
  * The simulated Microsoft cloud: Entra ID (client credentials, refresh tokens, managed
- * identity), Microsoft Graph partner security and reports, Partner Center non-MFA
- * principals and ACS Email, on one loopback HTTPS server.
+ * identity), Microsoft Graph partner security, reports and GDAP customers, Partner Center
+ * non-MFA principals and customers, and ACS Email, on one loopback HTTPS server.
  */
 export { startSimulator } from './startSimulator';
 export { appSettingsFor } from './appSettings';

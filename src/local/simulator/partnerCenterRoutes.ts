@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { authorize } from './bearerAuth';
 import type { SimulatorContext } from './context';
+import { handlePartnerCenterCustomers, PARTNER_CENTER_CUSTOMERS } from './customerDirectoryRoutes';
 import { serveData } from './dataResponse';
 import { partnerCenterError } from './errorBodies';
 import type { Exchange } from './exchange';
@@ -23,6 +24,7 @@ export async function handlePartnerCenter(ex: Exchange, ctx: SimulatorContext): 
   };
   if (!authorize(ex, ctx, 'partnerCenter')) return;
   if (answerVerbatim(ex, ctx.faults, path, headers)) return;
+  if (path === PARTNER_CENTER_CUSTOMERS && ex.method === 'GET') return handlePartnerCenterCustomers(ex, ctx, headers);
   if (path !== PRINCIPALS || ex.method !== 'GET') {
     ex.send(404, partnerCenterError(404, `No resource at ${ex.method} ${path}.`), headers);
     return;

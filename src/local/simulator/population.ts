@@ -20,7 +20,7 @@ import { between, epochOf, guid, hash32, unit } from './random';
 /** Salts that keep each attribute's random stream independent of the others. */
 enum Salt {
   Tenant = 1, Name, Users, UsersDrift, Admins, Profile, PolicyPeriod, Policy, AdminPeriod, AdminMfa,
-  AdminMfaCount, NonAdminBase, NonAdminDrift, Budget, BudgetPhase, Regime,
+  AdminMfaCount, NonAdminBase, NonAdminDrift, Budget, BudgetPhase, Regime, Listing,
   PartnerTenant = 100, PartnerUsers, PartnerAdmins, PartnerProfile, PartnerPolicy, PartnerAdminMfa,
   PartnerUsersMfa, PartnerRegistration, PartnerSspr, ResponseTime, SecurityContact, PartnerUser,
   NonMfaTime, NonMfaUser,
@@ -132,6 +132,22 @@ export function customerName(seed: number, index: number): string {
   const suffix = SUFFIXES[floor(k / (BRANDS.length * REGIONS.length))];
   const round = floor(index / NAME_COMBINATIONS);
   return `${brand} ${region} ${suffix}${round > 0 ? ` ${round + 1}` : ''}`;
+}
+
+/**
+ * Where a customer's name can be read: most have a GDAP relationship and a reseller
+ * relationship (both lists); some are only in Partner Center (no GDAP relationship yet),
+ * some only in GDAP (no CSP reseller relationship), and a few in neither (a relationship
+ * ended, the insight lingers), so every fallback of the name lookup is exercised.
+ */
+export function customerListing(seed: number, index: number): { delegatedAdminCustomers: boolean; partnerCenterCustomers: boolean } {
+  const u = unit(seed, Salt.Listing, index);
+  return { delegatedAdminCustomers: u < 0.75 || (u >= 0.88 && u < 0.94), partnerCenterCustomers: u < 0.88 };
+}
+
+/** A customer's initial domain, as Partner Center's company profile shows it. */
+export function customerDomain(seed: number, index: number): string {
+  return `${customerName(seed, index).toLowerCase().replace(/[^a-z0-9]/g, '')}.onmicrosoft.com`;
 }
 
 export interface CustomerAggregate {

@@ -27,6 +27,9 @@ const REDACTED_HEADERS = new Set(['authorization', 'x-identity-header', 'cookie'
 
 type Resolved = Required<SimulatorOptions>;
 
+/** The Microsoft Graph application permissions the monitor's app registration is consented, as in the deployment guide. */
+const GRAPH_APP_PERMISSIONS = ['PartnerSecurity.Read.All', 'Reports.Read.All', 'DelegatedAdminRelationship.Read.All'];
+
 const DEFAULTS: Resolved = {
   port: 0, seed: 1, customers: 50, nonMfaSignInsPerDay: 5, graphPageSize: 100, partnerCenterPageSize: 500,
   pageLatencyMs: 0, dayLengthMs: 0, startDate: '2026-01-01', tokenLifetimeSeconds: 3600, quirks: true,
@@ -126,6 +129,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       // Key Vault's challenge names the public resource; the SDK asks for it whatever the vault's host.
       keyVault: ['https://vault.azure.net'],
     },
+    graphPermissions: new Set(GRAPH_APP_PERMISSIONS),
     graphPageSize: resolved.graphPageSize,
     partnerCenterPageSize: resolved.partnerCenterPageSize,
     partnerCenterNextLink: resolved.partnerCenterNextLink,
@@ -177,6 +181,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       else if (fault.kind === 'revokeTokens') tokens.revokeAccessTokens();
       else if (fault.kind === 'revokeRefreshTokens') tokens.revokeRefreshTokens();
       else if (isRequestFault(fault)) ctx.faults.add(fault);
+    },
+    withholdPermission(permission) {
+      ctx.graphPermissions.delete(permission);
+    },
+    grantPermission(permission) {
+      ctx.graphPermissions.add(permission);
     },
     clearFaults() {
       ctx.faults.clear();

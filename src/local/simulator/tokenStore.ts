@@ -5,6 +5,8 @@ export type TokenCheck = 'valid' | 'unknown' | 'expired' | 'wrongAudience';
 interface IssuedToken {
   audience: string;
   expiresAt: number;
+  /** The application permissions (app roles) consented when the token was issued: its `roles` claim. */
+  roles: ReadonlySet<string>;
 }
 
 const opaque = () => randomBytes(32).toString('base64url');
@@ -27,12 +29,12 @@ export class TokenStore {
     this.lifetimeOverrideSeconds = seconds;
   }
 
-  issueAccessToken(audience: string): { token: string; expiresInSeconds: number; expiresAt: number } {
+  issueAccessToken(audience: string, roles: readonly string[] = []): { token: string; expiresInSeconds: number; expiresAt: number } {
     this.pruneExpired();
     const expiresInSeconds = this.lifetimeOverrideSeconds ?? this.defaultLifetimeSeconds;
     const token = opaque();
     const expiresAt = Date.now() + expiresInSeconds * 1000;
-    this.accessTokens.set(token, { audience, expiresAt });
+    this.accessTokens.set(token, { audience, expiresAt, roles: new Set(roles) });
     this.remember(token);
     return { token, expiresInSeconds, expiresAt };
   }
@@ -42,6 +44,11 @@ export class TokenStore {
     if (!issued) return 'unknown';
     if (issued.expiresAt <= Date.now()) return 'expired';
     return audiences.includes(issued.audience) ? 'valid' : 'wrongAudience';
+  }
+
+  /** Whether a (valid) token carries an app role, as its `roles` claim would. */
+  hasRole(token: string, role: string): boolean {
+    return this.accessTokens.get(token)?.roles.has(role) ?? false;
   }
 
   revokeAccessTokens(): void {

@@ -250,7 +250,11 @@ export interface ExpectedState {
   nonMfaPrincipals: ExpectedNonMfaPrincipal[];
   registrationCounts: ExpectedRegistrationCounts;
   /** Not served by any endpoint: the hidden truth behind the aggregates. */
-  customers: { tenantId: string; name: string; totalAdminsCount: number; mfaCompliant: boolean; spendingBudgetSet: boolean }[];
+  customers: {
+    tenantId: string; name: string; totalAdminsCount: number; mfaCompliant: boolean; spendingBudgetSet: boolean;
+    /** Whether Graph's delegatedAdminCustomers (a GDAP relationship) and Partner Center's customers list it. */
+    listedIn: { delegatedAdminCustomers: boolean; partnerCenterCustomers: boolean };
+  }[];
 }
 
 export interface Simulator {
@@ -283,6 +287,14 @@ export interface Simulator {
   /** ISO date of the current day. */
   date(): string;
   injectFault(fault: Fault): void;
+  /**
+   * Withdraws a Microsoft Graph application permission (e.g. `DelegatedAdminRelationship.Read.All`)
+   * from the app's consent: Graph tokens issued from now on lack that role, and the routes that
+   * need it answer 403 Authorization_RequestDenied. A token already issued keeps its roles until it expires.
+   */
+  withholdPermission(permission: string): void;
+  /** Consents a Graph application permission again (for tokens issued from now on). */
+  grantPermission(permission: string): void;
   clearFaults(): void;
   inbox(): SentEmail[];
   requestLog(): RequestLogEntry[];

@@ -1,0 +1,107 @@
+import { odata, type TableClient } from '@azure/data-tables';
+import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } from '../core/customerNames';
+import { emptyDirectoryState } from '../core/customerNames';
+import type { CustomerDirectoryStore } from '../core/ports';
+import { toTableKey } from '../core/tableKey';
+import { BatchWriter } from './batchWriter';
+import { customerDirectoryStateKey, fixedPartitions } from './tableLayout';
+import type { Tables } from './tableSnapshotStore';
+
+/**
+ * The customer directory in Table Storage (`<prefix>CustomerNames`): one row per named customer
+ * in one partition, read whole in one query (about 10,000 small rows at most), and one state row
+ * in its own partition. Implements CustomerDirectory for the detector and the query API.
+ */
+export class TableCustomerDirectory implements CustomerDirectoryStore {
+  private cached: { names: Promise<ReadonlyMap<string, string>>; readAt: number } | null = null;
+
+  /** `namesMaxAgeMs`: how long names read once are answered again without a query (the query API; names change daily at most). */
+  constructor(
+    private readonly tables: Tables,
+    private readonly options: { namesMaxAgeMs: number } = { namesMaxAgeMs: 0 },
+  ) {}
+
+  customerNames(): Promise<ReadonlyMap<string, string>> {
+    const now = Date.now();
+    if (this.cached === null || now - this.cached.readAt >= this.options.namesMaxAgeMs) {
+      const names = this.entries().then((entries) => new Map(entries.map((entry) => [entry.tenantId, entry.name])));
+      // A failed read is not remembered.
+      names.catch(() => {
+        this.cached = null;
+      });
+      this.cached = { names, readAt: now };
+    }
+    return this.cached.names;
+  }
+
+  /** Every stored name with where it came from and when it was last listed. */
+  async entries(): Promise<CustomerName[]> {
+    const table = await this.table();
+    const entries: CustomerName[] = [];
+    const rows = table.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`PartitionKey eq ${fixedPartitions.customerNames}`, select: ['tenantId', 'name', 'source', 'seenAt'] },
+    });
+    for await (const row of rows) {
+      if (typeof row.tenantId === 'string' && typeof row.name === 'string') {
+        entries.push({ tenantId: row.tenantId, name: row.name, source: row.source as CustomerNameSourceName, seenAt: String(row.seenAt ?? '') });
+      }
+    }
+    return entries;
+  }
+
+  async readState(): Promise<CustomerDirectoryState> {
+    const table = await this.table();
+    try {
+      const row = await table.getEntity<Record<string, unknown>>(customerDirectoryStateKey.partitionKey, customerDirectoryStateKey.rowKey);
+      const errorCode = text(row.lastErrorCode);
+      const sources = text(row.sources);
+      return {
+        attemptedAt: text(row.attemptedAt),
+        refreshedAt: text(row.refreshedAt),
+        sources: sources === null ? [] : (sources.split(',') as CustomerNameSourceName[]),
+        lastError: errorCode === null ? null : { code: errorCode, message: text(row.lastErrorMessage) ?? '' },
+      };
+    } catch (error) {
+      if ((error as { statusCode?: unknown }).statusCode === 404) return emptyDirectoryState;
+      throw error;
+    }
+  }
+
+  async writeState(state: CustomerDirectoryState): Promise<void> {
+    const table = await this.table();
+    // Replace drops a property left out: an absent one reads back as null.
+    const values = {
+      attemptedAt: state.attemptedAt,
+      refreshedAt: state.refreshedAt,
+      sources: state.sources.length > 0 ? state.sources.join(',') : null,
+      lastErrorCode: state.lastError?.code ?? null,
+      lastErrorMessage: state.lastError?.message.slice(0, 2000) ?? null,
+    };
+    await table.upsertEntity({ ...customerDirectoryStateKey, ...Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null)) }, 'Replace');
+  }
+
+  async writeNames(names: readonly CustomerName[]): Promise<void> {
+    const table = await this.table();
+    const writer = new BatchWriter(4);
+    for (const entry of names) {
+      await writer.upsert(table, {
+        partitionKey: fixedPartitions.customerNames,
+        rowKey: toTableKey(entry.tenantId),
+        tenantId: entry.tenantId,
+        name: entry.name,
+        source: entry.source,
+        seenAt: entry.seenAt,
+      });
+    }
+    await writer.flush();
+    this.cached = null;
+  }
+
+  private table(): Promise<TableClient> {
+    return this.tables.client('customerNames');
+  }
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
