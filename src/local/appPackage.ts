@@ -5,9 +5,10 @@ import ignore, { type Ignore } from 'ignore';
 
 /**
  * The deployment package: the folder `azd deploy` zips and uploads as it is (azure.yaml
- * `dist: .deploy`, `remoteBuild: false`). It holds the files `.funcignore` lets through and
- * a production-only `npm ci` from the package's own lock file: the compiled app and its
- * production dependencies, nothing else (see infra/README.md for why not a remote build).
+ * `dist: .deploy`, `remoteBuild: false`). It holds the files `.funcignore` lets through, with
+ * node_modules installed afresh by a production-only `npm ci` from the package's own lock file
+ * rather than copied: the compiled app and its production dependencies, nothing else (see
+ * infra/README.md for why not a remote build).
  */
 export const PACKAGE_FOLDER = '.deploy';
 export const IGNORE_FILE = '.funcignore';
@@ -17,16 +18,24 @@ export interface PackageSize {
   bytes: number;
 }
 
-/** Files of the project that `.funcignore` lets into the package ('/'-separated, relative to root). */
+/** The folder the package's dependencies go to: installed by `npm ci --omit=dev`, never copied. */
+const DEPENDENCIES = 'node_modules';
+
+/** Files of the project that `.funcignore` lets into the package ('/'-separated, relative to root), node_modules aside. */
 export function appFiles(root: string): string[] {
-  const rules = ignore().add(readFileSync(join(root, IGNORE_FILE), 'utf8'));
-  return walk(root, '', rules);
+  return walk(root, '', packageRules(root));
+}
+
+/** `.funcignore` read with gitignore rules, as azd reads it. */
+export function packageRules(root: string): Ignore {
+  return ignore().add(readFileSync(join(root, IGNORE_FILE), 'utf8'));
 }
 
 function walk(root: string, prefix: string, rules: Ignore): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(join(root, prefix), { withFileTypes: true })) {
     const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (path === DEPENDENCIES) continue;
     // Through symbolic links, as azd's zip does.
     const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && statSync(join(root, path)).isDirectory());
     if (isDirectory) {
@@ -45,6 +54,7 @@ function walk(root: string, prefix: string, rules: Ignore): string[] {
  */
 export function stageAppPackage(root: string, target: string): PackageSize {
   rmSync(target, { recursive: true, force: true });
+  if (packageRules(root).ignores(`${DEPENDENCIES}/`)) throw new Error(`${IGNORE_FILE} leaves ${DEPENDENCIES} out: the package would have no dependencies, and azd refuses remoteBuild: false`);
   const files = appFiles(root);
   for (const required of ['host.json', 'package.json', 'package-lock.json']) {
     if (!files.includes(required)) throw new Error(`${IGNORE_FILE} leaves ${required} out of the package`);

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { appFiles, IGNORE_FILE, PACKAGE_FOLDER, stageAppPackage } from '../../src/local/appPackage';
+import { appFiles, IGNORE_FILE, PACKAGE_FOLDER, packageRules, stageAppPackage } from '../../src/local/appPackage';
 
 /*
  * The deployment package, built as `azd deploy` builds it and loaded as Azure loads it: the
@@ -114,6 +114,8 @@ afterAll(() => {
 describe('the deployment package', () => {
   it('when azd packages the service, then it uploads the staged folder as it is, built by the prepackage hook', () => {
     expect(monitorService()).toEqual({ dist: PACKAGE_FOLDER, remoteBuild: 'false' });
+    // azd's resolveFunctionAppRemoteBuild reads the project's .funcignore: with remoteBuild: false, node_modules must not be excluded there.
+    expect(packageRules(root).ignores('node_modules/')).toBe(false);
     expect(readFileSync(join(root, 'azure.yaml'), 'utf8')).toMatch(/^ {4}hooks:\n {6}prepackage:\n {8}run: npm run package:azure$/m);
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(manifest.scripts['package:azure']).toMatch(/^npm run build --silent && node dist\/src\/local\/packageForAzure\.js$/);
