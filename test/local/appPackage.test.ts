@@ -141,6 +141,8 @@ describe('the deployment package', () => {
     const installed = [...new Set(appEntries.filter((entry) => entry.startsWith('node_modules/') && !/^node_modules\/(\.bin\/|\.package-lock\.json$)/.test(entry)).map((entry) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(entry)?.[1] ?? entry))];
     expect(installed.length).toBeGreaterThan(20);
     expect(installed.filter((path) => lock.packages[path] === undefined || lock.packages[path]?.dev === true)).toEqual([]);
+    // No native addon: a package built on any machine runs on Azure's Linux workers.
+    expect(appEntries.filter((entry) => entry.endsWith('.node'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
     expect(Object.keys(manifest.devDependencies).filter((name) => existsSync(join(app, 'node_modules', name)))).toEqual([]);
     const own = appEntries.filter((entry) => !entry.startsWith('node_modules/'));
