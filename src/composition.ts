@@ -3,7 +3,9 @@ import { readConfig, type ApiConfig, type Config, type ConfigPart } from './conf
 import type { CollectorDependencies } from './collectors/runSnapshot';
 import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './core/ports';
 import type { CustomerDirectoryDependencies } from './collectors/refreshCustomerDirectory';
+import type { AcsEmailSender } from './adapters/acsEmailSender';
 import type { ApiClient } from './adapters/apiClient';
+import type { KeyVaultRefreshTokenStore } from './adapters/keyVaultRefreshTokenStore';
 import type { Tables, TableSnapshotReader } from './adapters/tableSnapshotStore';
 import type { DetectorDependencies } from './detector/runDetector';
 import type { PruneDependencies } from './retention/pruneSnapshots';
@@ -55,6 +57,12 @@ async function secureApplicationModelCredential(config: Pick<Config, 'identity' 
   });
 }
 
+async function acsSender(config: Pick<Config, 'identity' | 'email'>): Promise<AcsEmailSender> {
+  const { AcsEmailSender } = await import('./adapters/acsEmailSender');
+  const tokenCredential = config.email.connectionString === null ? await resourceCredential(config) : null;
+  return memo(`acs:${JSON.stringify(config.email)}`, () => new AcsEmailSender(config.email, () => tokenCredential as TokenCredential));
+}
+
 async function tables(env: Env): Promise<Tables> {
   const config = readConfig(env, ['storage', 'identity']);
   const { Tables } = await import('./adapters/tableSnapshotStore');
@@ -62,7 +70,14 @@ async function tables(env: Env): Promise<Tables> {
   return memo(`tables:${JSON.stringify(config.storage)}`, () => new Tables(config.storage, () => tokenCredential as TokenCredential));
 }
 
-async function apiClient(env: Env, service: 'Graph' | 'Partner Center', api: (config: Config) => ApiConfig): Promise<ApiClient> {
+/** One Microsoft API as the collectors reach it: the client, and the credential and scope its tokens come from. */
+export interface ApiConnection {
+  client: ApiClient;
+  credential: TokenCredential;
+  scope: string;
+}
+
+async function apiConnection(env: Env, service: 'Graph' | 'Partner Center', api: (config: Config) => ApiConfig): Promise<ApiConnection> {
   // Partner Center's auth settings only for Partner Center: a mistake there must not stop Graph.
   const config = readConfig(env, service === 'Partner Center' ? ['identity', 'http', 'graph', 'partnerCenter', 'partnerCenterAuth'] : ['identity', 'http', 'graph', 'partnerCenter']);
   const { ApiClient } = await import('./adapters/apiClient');
@@ -78,7 +93,12 @@ async function apiClient(env: Env, service: 'Graph' | 'Partner Center', api: (co
     built.delete(credentialKey(config));
     if (samKey !== null) built.delete(samKey);
   };
-  return memo(key, () => new ApiClient({ service, baseUrl, scope, credential: tokenCredential, http: config.http, onUnauthorized: forget }));
+  const client = memo(key, () => new ApiClient({ service, baseUrl, scope, credential: tokenCredential, http: config.http, onUnauthorized: forget }));
+  return { client, credential: tokenCredential, scope };
+}
+
+async function apiClient(env: Env, service: 'Graph' | 'Partner Center', api: (config: Config) => ApiConfig): Promise<ApiClient> {
+  return (await apiConnection(env, service, api)).client;
 }
 
 async function collectorDependencies(env: Env, log: Logger): Promise<CollectorDependencies> {
@@ -135,24 +155,26 @@ export async function registrationCountCollector(log: Logger, env: Env = process
 
 export async function regressionDetector(log: Logger, env: Env = process.env): Promise<DetectorDependencies> {
   const config = readConfig(env, ['storage', 'identity', 'email', 'detection']);
-  const [{ TableSnapshotReader }, { TableDetectorStore }, { AcsEmailSender }] = await Promise.all([
+  const [{ TableSnapshotReader }, { TableDetectorStore }, { TableCustomerDirectory }] = await Promise.all([
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableDetectorStore'),
-    import('./adapters/acsEmailSender'),
+    import('./adapters/tableCustomerDirectory'),
   ]);
   const tableSet = await tables(env);
-  const tokenCredential = config.email.connectionString === null ? await resourceCredential(config) : null;
-  const sender = memo(`acs:${JSON.stringify(config.email)}`, () => new AcsEmailSender(config.email, () => tokenCredential as TokenCredential));
+  const sender = await acsSender(config);
   return {
     snapshots: new TableSnapshotReader(tableSet),
     store: new TableDetectorStore(tableSet),
     sender,
+    // Read afresh each run: a detector run reads names at most once, and only when it renders an email.
+    directory: new TableCustomerDirectory(tableSet),
     clock: { now: () => new Date() },
     log,
     settings: {
       thresholds: { nonAdminShareDropPoints: config.detection.nonAdminShareDropPoints, sourceFailuresBeforeAlert: config.detection.sourceFailuresBeforeAlert },
       reminderDays: config.detection.reminderDays,
       publicBaseUrl: config.email.publicBaseUrl,
+      alertMaxLines: config.detection.alertMaxLines,
     },
   };
 }
@@ -194,4 +216,37 @@ export async function snapshotPruner(log: Logger, env: Env = process.env): Promi
   const config = readConfig(env, ['storage', 'identity', 'retention']);
   const { TableSnapshotPruner } = await import('./adapters/tableSnapshotPruner');
   return { pruner: new TableSnapshotPruner(await tables(env)), clock: { now: () => new Date() }, log, settings: { retentionDays: config.retention.retentionDays } };
+}
+
+/*
+ * What `npm run doctor` checks: the very clients and credentials the functions above use, so a
+ * check that passes means the function's call would pass too.
+ */
+
+/** Microsoft Graph as the Graph collectors reach it. */
+export async function graphConnection(env: Env = process.env): Promise<ApiConnection> {
+  return apiConnection(env, 'Graph', (config) => config.graph);
+}
+
+/** Partner Center as collectNonMfaPrincipals reaches it (app-only, or App+User through Key Vault). */
+export async function partnerCenterConnection(env: Env = process.env): Promise<ApiConnection> {
+  return apiConnection(env, 'Partner Center', (config) => config.partnerCenter);
+}
+
+/** The credential that reaches Table Storage, ACS and Key Vault. */
+export async function resourceTokenCredential(env: Env = process.env): Promise<TokenCredential> {
+  return resourceCredential(readConfig(env, ['identity']));
+}
+
+/** The detector's email sender. */
+export async function emailSender(env: Env = process.env): Promise<AcsEmailSender> {
+  return acsSender(readConfig(env, ['identity', 'email']));
+}
+
+/** The Key Vault secret that holds the Partner Center refresh token (PARTNER_CENTER_AUTH=appUser). */
+export async function refreshTokenStore(env: Env = process.env): Promise<KeyVaultRefreshTokenStore> {
+  const config = readConfig(env, ['identity', 'partnerCenterAuth']);
+  const { KeyVaultRefreshTokenStore } = await import('./adapters/keyVaultRefreshTokenStore');
+  const auth = config.partnerCenterAuth;
+  return new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, await resourceCredential(config));
 }

@@ -49,6 +49,7 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'PUBLIC_BASE_URL', usedBy: 'detectRegressions', description: 'Base URL of this function app, for links in alerts (e.g. https://APP.azurewebsites.net). Without it, alerts carry no links.' },
   { name: 'EMAIL_TIMEOUT_SECONDS', usedBy: 'detectRegressions', default: '120', description: 'How long one send waits for ACS to confirm the email before leaving it for the next run (which looks it up before resending).' },
   { name: 'ALERT_REMINDER_DAYS', usedBy: 'detectRegressions', default: '7', description: 'Days after which still-open findings are listed again in a reminder (0 = never).' },
+  { name: 'ALERT_MAX_LINES', usedBy: 'detectRegressions', default: '50', description: 'Most lines an alert lists per section (new regressions, resolved, still open), 1-1000; the rest are counted ("and N more") and linked to the query API.' },
   { name: 'NON_ADMIN_SHARE_DROP_POINTS', usedBy: 'detectRegressions', default: '5', description: "Percentage points by which a customer's share of MFA-compliant non-admin users may fall before it is a regression." },
   { name: 'SOURCE_FAILURES_BEFORE_ALERT', usedBy: 'detectRegressions', default: '3', description: 'Consecutive failed runs of one source before a "monitor cannot see" alert (1-100).' },
   { name: 'API_TOKEN_SECRET', usedBy: 'query API (apiCustomers, apiPrincipals)', description: 'Key that signs continuation tokens (any long random string, e.g. a Key Vault reference). Without it each instance signs with a random key, so a token fails (400) on another instance or after a restart.' },
@@ -114,6 +115,7 @@ export interface EmailConfig {
 
 export interface DetectionConfig {
   reminderDays: number;
+  alertMaxLines: number;
   nonAdminShareDropPoints: number;
   sourceFailuresBeforeAlert: number;
 }
@@ -152,6 +154,7 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
     queryApi: () => ({ tokenSecret: reader.optional('API_TOKEN_SECRET') }),
     detection: () => ({
       reminderDays: reader.integer('ALERT_REMINDER_DAYS', 0, 365),
+      alertMaxLines: reader.integer('ALERT_MAX_LINES', 1, 1000),
       nonAdminShareDropPoints: reader.integer('NON_ADMIN_SHARE_DROP_POINTS', 0, 100),
       sourceFailuresBeforeAlert: reader.integer('SOURCE_FAILURES_BEFORE_ALERT', 1, 100),
     }),

@@ -50,7 +50,11 @@ describe('readConfig: email and detection', () => {
   it('when the email settings are valid, then recipients are split and trimmed and thresholds default', () => {
     const config = readConfig(valid, ['email', 'detection']);
     expect(config.email.to).toEqual(['a@partner.example', 'b@partner.example']);
-    expect(config.detection).toEqual({ reminderDays: 7, nonAdminShareDropPoints: 5, sourceFailuresBeforeAlert: 3 });
+    expect(config.detection).toEqual({ reminderDays: 7, alertMaxLines: 50, nonAdminShareDropPoints: 5, sourceFailuresBeforeAlert: 3 });
+  });
+
+  it.each(['0', '1001', 'ten'])('when ALERT_MAX_LINES is %s, then it is a configuration error naming the range', (lines) => {
+    expect(() => readConfig({ ...valid, ALERT_MAX_LINES: lines }, ['detection'])).toThrow('ALERT_MAX_LINES must be a whole number from 1 to 1000');
   });
 
   it('when an ALERT_TO address is invalid, then it is a configuration error naming its position, not a silent drop', () => {

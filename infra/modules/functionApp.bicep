@@ -159,6 +159,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       PUBLIC_BASE_URL: 'https://${functionApp.properties.defaultHostName}'
       EMAIL_TIMEOUT_SECONDS: '120'
       ALERT_REMINDER_DAYS: '7'
+      ALERT_MAX_LINES: '50'
       NON_ADMIN_SHARE_DROP_POINTS: '5'
       SOURCE_FAILURES_BEFORE_ALERT: '3'
 

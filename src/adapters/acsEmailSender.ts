@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyCredential, TokenCredential } from '@azure/core-auth';
 import { EmailClient } from '@azure/communication-email';
 import { createCommunicationAuthPolicy, parseConnectionString } from '@azure/communication-common';
-import { createEmptyPipeline, createHttpHeaders, createPipelineRequest, createDefaultHttpClient, type Pipeline } from '@azure/core-rest-pipeline';
+import { createEmptyPipeline, createHttpHeaders, createPipelineRequest, createDefaultHttpClient, RestError, type Pipeline } from '@azure/core-rest-pipeline';
 import type { EmailConfig } from '../config';
 import { MonitorError } from '../core/errors';
 import type { EmailOperationStatus, EmailSender } from '../core/ports';
@@ -80,8 +80,22 @@ export class AcsEmailSender implements EmailSender {
     });
     const response = await this.statusPipeline.sendRequest(this.httpClient, request);
     if (response.status === 404) return 'NotFound';
-    if (response.status !== 200) throw new MonitorError('EmailStatusUnavailable', `ACS answered ${response.status} to an operation status look-up`);
+    if (response.status !== 200) {
+      const message = `ACS answered ${response.status} to an operation status look-up`;
+      // The answer as the SDK would report it (status and ACS's own error code), for callers that tell a refused key from an outage.
+      throw new MonitorError('EmailStatusUnavailable', message, { cause: new RestError(message, { statusCode: response.status, response, code: acsErrorCode(response.bodyAsText) }) });
+    }
     const status = (JSON.parse(response.bodyAsText ?? '{}') as { status?: string }).status;
     return knownStatuses.has(status as EmailOperationStatus) ? (status as EmailOperationStatus) : 'Running';
+  }
+}
+
+/** ACS's `error.code` from an error body, if it has one. */
+function acsErrorCode(body: string | null | undefined): string | undefined {
+  try {
+    const code = (JSON.parse(body ?? '') as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -37,6 +37,18 @@ export class KeyVaultRefreshTokenStore implements RefreshTokenStore {
     }
   }
 
+  /**
+   * The secret's properties (enabled, last update, expiry) without its value, or null when it
+   * was never stored: what a check may read (the vault's listing never carries values).
+   */
+  async properties(): Promise<{ enabled: boolean; updatedOn: Date | null; expiresOn: Date | null } | null> {
+    for await (const secret of this.client.listPropertiesOfSecrets()) {
+      if (secret.name.toLowerCase() !== this.secretName.toLowerCase()) continue;
+      return { enabled: secret.enabled !== false, updatedOn: secret.updatedOn ?? null, expiresOn: secret.expiresOn ?? null };
+    }
+    return null;
+  }
+
   async write(value: string): Promise<string> {
     const secret = await this.client.setSecret(this.secretName, value, {
       contentType: 'application/vnd.partner-center.refresh-token',

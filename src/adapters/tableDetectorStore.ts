@@ -1,5 +1,5 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
-import type { Finding, MeasureValue } from '../core/findings';
+import type { Finding, MeasureValue, ShareOfWhole } from '../core/findings';
 import type { DetectorState, DetectorStore, OutboxMessage, StoredFinding } from '../core/ports';
 import { fromTableKey, toTableKey } from '../core/tableKey';
 import { BatchWriter } from './batchWriter';
@@ -85,6 +85,17 @@ export class TableDetectorStore implements DetectorStore {
     await writer.flush();
   }
 
+  async deleteFindings(keys: readonly string[]): Promise<void> {
+    const table = await this.tables.client('findings');
+    for (const key of keys) {
+      try {
+        await table.deleteEntity(fixedPartitions.findings, toTableKey(key));
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+      }
+    }
+  }
+
   async unsentMessages(): Promise<OutboxMessage[]> {
     const table = await this.tables.client('outbox');
     const filter = odata`PartitionKey eq ${fixedPartitions.outbox} and status ne ${'sent'} and status ne ${'abandoned'}`;
@@ -156,10 +167,14 @@ function toRow(finding: StoredFinding) {
       // JSON keeps the type: a status string and a count must not read back alike.
       baseline: JSON.stringify(finding.baseline),
       current: JSON.stringify(finding.current),
+      baselineOfWhole: finding.baselineOfWhole ? JSON.stringify(finding.baselineOfWhole) : null,
+      currentOfWhole: finding.currentOfWhole ? JSON.stringify(finding.currentOfWhole) : null,
       openedAt: finding.openedAt,
       resolvedAt: finding.resolvedAt,
       event: finding.event,
       detail: finding.detail,
+      actionUrl: finding.actionUrl,
+      helpUrl: finding.helpUrl,
       pendingChange: finding.pendingChange,
       announcedIn: finding.announcedIn,
       announcedChange: finding.announcedChange,
@@ -178,10 +193,14 @@ function toFinding(row: Row): StoredFinding {
     state: row.state as Finding['state'],
     baseline: JSON.parse(String(row.baseline ?? 'null')) as MeasureValue,
     current: JSON.parse(String(row.current ?? 'null')) as MeasureValue,
+    ...(text('baselineOfWhole') ? { baselineOfWhole: JSON.parse(text('baselineOfWhole') as string) as ShareOfWhole } : {}),
+    ...(text('currentOfWhole') ? { currentOfWhole: JSON.parse(text('currentOfWhole') as string) as ShareOfWhole } : {}),
     openedAt: String(row.openedAt),
     resolvedAt: text('resolvedAt'),
     event: row.event === true,
     detail: text('detail'),
+    ...(text('actionUrl') ? { actionUrl: text('actionUrl') } : {}),
+    ...(text('helpUrl') ? { helpUrl: text('helpUrl') } : {}),
     pendingChange: text('pendingChange') as StoredFinding['pendingChange'],
     announcedIn: text('announcedIn'),
     announcedChange: text('announcedChange') as StoredFinding['announcedChange'],

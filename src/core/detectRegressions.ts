@@ -1,4 +1,5 @@
-import type { Finding, FindingKind, FindingSubject, FindingTransition, MeasureValue, Severity } from './findings';
+import { partnerSignInLogsUrl } from './entraLinks';
+import type { Finding, FindingKind, FindingSubject, FindingTransition, MeasureValue, Severity, ShareOfWhole } from './findings';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from './model';
 import { isCompliant } from './model';
 
@@ -46,9 +47,15 @@ export interface DetectionResult {
   changed: Finding[];
 }
 
+/** A measure's value, and for a count read with its share, the whole and the share. */
+interface Reading {
+  value: MeasureValue;
+  ofWhole?: ShareOfWhole | null;
+}
+
 interface Rule {
-  regressed(before: MeasureValue, after: MeasureValue): boolean;
-  recovered(baseline: MeasureValue, after: MeasureValue): boolean;
+  regressed(before: Reading, after: Reading): boolean;
+  recovered(baseline: Reading, after: Reading): boolean;
 }
 
 interface Observation {
@@ -59,48 +66,91 @@ interface Observation {
   measure: string;
   before: MeasureValue;
   after: MeasureValue;
+  beforeOfWhole?: ShareOfWhole;
+  afterOfWhole?: ShareOfWhole;
   rule: Rule;
   event?: boolean;
   detail?: string | null;
+  actionUrl?: string | null;
+  helpUrl?: string | null;
+}
+
+/** A rule on the value alone. */
+function onValue(regressed: (before: MeasureValue, after: MeasureValue) => boolean, recovered: (baseline: MeasureValue, after: MeasureValue) => boolean): Rule {
+  return { regressed: (before, after) => regressed(before.value, after.value), recovered: (baseline, after) => recovered(baseline.value, after.value) };
 }
 
 function whenNumbers(test: (before: number, after: number) => boolean): (before: MeasureValue, after: MeasureValue) => boolean {
   return (before, after) => typeof before === 'number' && typeof after === 'number' && test(before, after);
 }
 
-const falls: Rule = { regressed: whenNumbers((before, after) => after < before), recovered: whenNumbers((baseline, after) => after >= baseline) };
+const falls: Rule = onValue(
+  whenNumbers((before, after) => after < before),
+  whenNumbers((baseline, after) => after >= baseline),
+);
 
-const rises: Rule = { regressed: whenNumbers((before, after) => after > before), recovered: whenNumbers((baseline, after) => after <= baseline) };
+const rises: Rule = onValue(
+  whenNumbers((before, after) => after > before),
+  whenNumbers((baseline, after) => after <= baseline),
+);
 
 /** A share in percentage points; tiny float noise is not a change. */
 function fallsByMoreThan(points: number): Rule {
-  return {
-    regressed: whenNumbers((before, after) => before - after > points + 1e-9),
-    recovered: whenNumbers((baseline, after) => baseline - after <= points + 1e-9),
-  };
+  return onValue(
+    whenNumbers((before, after) => before - after > points + 1e-9),
+    whenNumbers((baseline, after) => baseline - after <= points + 1e-9),
+  );
 }
 
-/** Anything other than `compliant` is not compliant, new enum values included. */
-const complianceLost: Rule = {
-  regressed: (before, after) => before === 'compliant' && typeof after === 'string' && !isCompliant(after),
-  recovered: (_baseline, after) => after === 'compliant',
+const lower = whenNumbers((before, after) => after < before);
+
+/**
+ * A count and its share of a whole, read as one measure: "compliant customer tenants: 20 of 79
+ * (25.3%) -> 18 of 79 (22.8%)" is one event and one line. It regresses when the count falls
+ * (compliant tenants or registered users lost, whatever the total did) or when the share falls
+ * (the total grew and the count did not keep up: new customers or users without MFA). Each was a
+ * regression of its own before the two became one finding, and still is: nothing that used to
+ * alert goes quiet. It resolves only when both are back at their baseline, because "back where it
+ * was" is the pair: a count regained while the share stays down (or the reverse) is not fixed. A
+ * side unknown at the baseline is not waited for (a finding carried over from the two-finding form
+ * may lack one); a side unknown now is never a recovery.
+ */
+const countOrShareFalls: Rule = {
+  regressed: (before, after) => lower(before.value, after.value) || lower(before.ofWhole?.share ?? null, after.ofWhole?.share ?? null),
+  recovered: (baseline, after) => {
+    const countBack = typeof baseline.value !== 'number' || (typeof after.value === 'number' && after.value >= baseline.value);
+    const baselineShare = baseline.ofWhole?.share ?? null;
+    const afterShare = after.ofWhole?.share ?? null;
+    const shareBack = baselineShare === null || (afterShare !== null && afterShare >= baselineShare);
+    return after.value !== null && countBack && shareBack;
+  },
 };
+
+/** Anything other than `compliant` is not compliant, new enum values included. */
+const complianceLost: Rule = onValue(
+  (before, after) => before === 'compliant' && typeof after === 'string' && !isCompliant(after),
+  (_baseline, after) => after === 'compliant',
+);
 
 /** Only `enabled` -> `disabled` counts: `unknownFutureValue` says nothing either way. */
-const policyDisabled: Rule = {
-  regressed: (before, after) => before === 'enabled' && after === 'disabled',
-  recovered: (_baseline, after) => after === 'enabled',
-};
+const policyDisabled: Rule = onValue(
+  (before, after) => before === 'enabled' && after === 'disabled',
+  (_baseline, after) => after === 'enabled',
+);
 
 /** A condition the observation tests itself (a sighting, a new customer, failed runs): 0 = absent, >= 1 = present. */
-const presentWhileTrue: Rule = {
-  regressed: whenNumbers((before, after) => before === 0 && after >= 1),
-  recovered: (_baseline, after) => after === 0,
-};
+const presentWhileTrue: Rule = onValue(
+  whenNumbers((before, after) => before === 0 && after >= 1),
+  (_baseline, after) => after === 0,
+);
 
 function share(part: number | null, whole: number | null): number | null {
   if (part === null || whole === null || whole <= 0) return null;
   return Math.round((part / whole) * 10_000) / 100;
+}
+
+function ofWhole(part: number | null, total: number | null): ShareOfWhole {
+  return { total, share: share(part, total) };
 }
 
 const customerPolicies = ['securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'legacyPerUserMfaStatus'] as const;
@@ -120,13 +170,26 @@ function requirementObservations(before: readonly SecurityRequirement[] | undefi
   for (const requirement of after) {
     const old = previous.get(requirement.requirementType);
     const subject: FindingSubject = { type: 'requirement', id: requirement.requirementType };
+    // The requirement's own links, as the API gives them, go with every finding about it.
+    const links = { actionUrl: requirement.actionUrl, helpUrl: requirement.helpUrl };
     const observe = (kind: FindingKind, severity: Severity, measure: string, rule: Rule, pick: (r: SecurityRequirement) => MeasureValue): void => {
-      observations.push({ key: `requirement/${requirement.requirementType}/${measure}`, kind, severity, subject, measure, before: old ? pick(old) : null, after: pick(requirement), rule });
+      observations.push({ key: `requirement/${requirement.requirementType}/${measure}`, kind, severity, subject, measure, before: old ? pick(old) : null, after: pick(requirement), rule, ...links });
     };
     observe('requirementNotCompliant', 'critical', 'complianceStatus', complianceLost, (r) => r.complianceStatus);
     if (requirement.kind === 'customersMfaEnforcedSecurityRequirement') {
-      observe('compliantTenantCountFell', 'warning', 'compliantTenantCount', falls, (r) => r.compliantTenantCount);
-      observe('compliantTenantShareFell', 'warning', 'compliantTenantShare', falls, (r) => share(r.compliantTenantCount, r.totalTenantCount));
+      observations.push({
+        key: `requirement/${requirement.requirementType}/compliantTenants`,
+        kind: 'compliantTenantsFell',
+        severity: 'warning',
+        subject,
+        measure: 'compliantTenantCount',
+        before: old ? old.compliantTenantCount : null,
+        after: requirement.compliantTenantCount,
+        ...(old ? { beforeOfWhole: ofWhole(old.compliantTenantCount, old.totalTenantCount) } : {}),
+        afterOfWhole: ofWhole(requirement.compliantTenantCount, requirement.totalTenantCount),
+        rule: countOrShareFalls,
+        ...links,
+      });
     }
     if (requirement.kind === 'adminsMfaEnforcedSecurityRequirement' || requirement.kind === 'mfaEnforcedSecurityRequirement') {
       observe('requirementCountWorse', 'warning', 'adminsRequiredNotUsingMfaCount', rises, (r) => r.adminsRequiredNotUsingMfaCount);
@@ -211,12 +274,14 @@ function principalObservations(before: readonly NonMfaPrincipal[] | undefined, a
     key: principalKey(principal),
     kind: 'nonMfaSignIn' as const,
     severity: 'critical' as const,
-    subject: { type: 'principal' as const, id: principal.objectId },
+    // The UPN names the partner's own staff member to the partner's own admins; the key stays the object id.
+    subject: { type: 'principal' as const, id: principal.objectId, ...(principal.upn ? { name: principal.upn } : {}) },
     measure: 'lastNonMfaRequestDateTime',
     before: 0,
     after: seen.has(principalKey(principal)) ? null : 1,
     rule: presentWhileTrue,
     event: true,
+    actionUrl: partnerSignInLogsUrl(principal.tenantId),
   }));
 }
 
@@ -225,16 +290,17 @@ function registrationObservations(before: RegistrationCounts | null | undefined,
   const comparable = before && before.report === after.report ? before : null;
   const subject: FindingSubject = { type: 'registration', id: after.report };
   return [
-    { key: 'registration/mfaRegisteredUserCount', kind: 'mfaRegisteredUsersFell', severity: 'warning', subject, measure: 'mfaRegisteredUserCount', before: comparable?.mfaRegisteredUserCount ?? null, after: after.mfaRegisteredUserCount, rule: falls },
     {
-      key: 'registration/mfaRegisteredShare',
-      kind: 'mfaRegisteredShareFell',
+      key: 'registration/mfaRegisteredUsers',
+      kind: 'mfaRegisteredUsersFell',
       severity: 'warning',
       subject,
-      measure: 'mfaRegisteredShare',
-      before: comparable ? share(comparable.mfaRegisteredUserCount, comparable.totalUserCount) : null,
-      after: share(after.mfaRegisteredUserCount, after.totalUserCount),
-      rule: falls,
+      measure: 'mfaRegisteredUserCount',
+      before: comparable?.mfaRegisteredUserCount ?? null,
+      after: after.mfaRegisteredUserCount,
+      ...(comparable ? { beforeOfWhole: ofWhole(comparable.mfaRegisteredUserCount, comparable.totalUserCount) } : {}),
+      afterOfWhole: ofWhole(after.mfaRegisteredUserCount, after.totalUserCount),
+      rule: countOrShareFalls,
     },
   ];
 }
@@ -297,16 +363,26 @@ export function detectRegressions(input: DetectionInput): DetectionResult {
 
 function evaluate(observation: Observation, existing: Finding | undefined, now: string): { finding: Finding; transition: FindingTransition['change'] | null } | null {
   const { rule, before, after } = observation;
+  const afterReading: Reading = { value: after, ofWhole: observation.afterOfWhole ?? null };
+  const wholeNow = observation.afterOfWhole ? { currentOfWhole: observation.afterOfWhole } : {};
+  const links = observation.actionUrl || observation.helpUrl ? { actionUrl: observation.actionUrl ?? null, helpUrl: observation.helpUrl ?? null } : {};
   if (existing?.state === 'open') {
     if (after === null) return null;
-    if (rule.recovered(existing.baseline, after)) {
+    if (rule.recovered({ value: existing.baseline, ofWhole: existing.baselineOfWhole ?? null }, afterReading)) {
       // Sightings leave quietly: the sign-in happened, and "it aged out" is not a recovery.
-      return { finding: { ...existing, state: 'resolved', current: after, resolvedAt: now }, transition: existing.event ? null : 'resolved' };
+      return { finding: { ...existing, ...links, state: 'resolved', current: after, ...wholeNow, resolvedAt: now }, transition: existing.event ? null : 'resolved' };
     }
-    if (after === existing.current && observation.severity === existing.severity) return null;
-    return { finding: { ...existing, current: after, severity: observation.severity }, transition: null };
+    const unchanged =
+      after === existing.current &&
+      observation.severity === existing.severity &&
+      sameWhole(observation.afterOfWhole, existing.currentOfWhole) &&
+      (observation.actionUrl ?? null) === (existing.actionUrl ?? null) &&
+      (observation.helpUrl ?? null) === (existing.helpUrl ?? null);
+    if (unchanged) return null;
+    return { finding: { ...existing, ...links, current: after, ...wholeNow, severity: observation.severity }, transition: null };
   }
-  if (before === null || after === null || !rule.regressed(before, after)) return null;
+  const beforeReading: Reading = { value: before, ofWhole: observation.beforeOfWhole ?? null };
+  if (before === null || after === null || !rule.regressed(beforeReading, afterReading)) return null;
   const finding: Finding = {
     key: observation.key,
     kind: observation.kind,
@@ -316,10 +392,17 @@ function evaluate(observation: Observation, existing: Finding | undefined, now: 
     state: 'open',
     baseline: before,
     current: after,
+    ...(observation.beforeOfWhole ? { baselineOfWhole: observation.beforeOfWhole } : {}),
+    ...wholeNow,
     openedAt: now,
     resolvedAt: null,
     event: observation.event ?? false,
     ...(observation.detail ? { detail: observation.detail } : {}),
+    ...links,
   };
   return { finding, transition: existing ? 'reopened' : 'opened' };
+}
+
+function sameWhole(left: ShareOfWhole | null | undefined, right: ShareOfWhole | null | undefined): boolean {
+  return (left?.total ?? null) === (right?.total ?? null) && (left?.share ?? null) === (right?.share ?? null);
 }

@@ -9,8 +9,7 @@ export type FindingState = 'open' | 'resolved';
 
 export type FindingKind =
   | 'requirementNotCompliant'
-  | 'compliantTenantCountFell'
-  | 'compliantTenantShareFell'
+  | 'compliantTenantsFell'
   | 'requirementCountWorse'
   | 'requirementPolicyDisabled'
   | 'scoreFell'
@@ -20,7 +19,6 @@ export type FindingKind =
   | 'newCustomerWithoutMfa'
   | 'nonMfaSignIn'
   | 'mfaRegisteredUsersFell'
-  | 'mfaRegisteredShareFell'
   | 'sourceUnavailable';
 
 export type MeasureValue = number | string | null;
@@ -28,8 +26,22 @@ export type MeasureValue = number | string | null;
 export interface FindingSubject {
   type: 'requirement' | 'score' | 'customer' | 'principal' | 'registration' | 'source';
   id: string;
-  /** A display name where one is known (customer name, UPN is never used: it is personal data in mail). */
+  /**
+   * A partner user's UPN, shown to the partner's own admins beside the object id. Customer
+   * names are not stored here: the renderer takes them from the customer directory, current.
+   * Never part of a key.
+   */
   name?: string | null;
+}
+
+/**
+ * The whole a counted measure is part of, for findings about a count and its share together
+ * ("20 of 79 (25.3%)"). `share` is in percent, rounded to 0.01; it is stored rather than derived
+ * because a finding carried over from the older two-finding form may know the share and not the total.
+ */
+export interface ShareOfWhole {
+  total: number | null;
+  share: number | null;
 }
 
 export interface Finding {
@@ -42,12 +54,18 @@ export interface Finding {
   state: FindingState;
   baseline: MeasureValue;
   current: MeasureValue;
+  /** For a count read with its share: the whole and the share at the baseline and now. */
+  baselineOfWhole?: ShareOfWhole | null;
+  currentOfWhole?: ShareOfWhole | null;
   openedAt: string;
   resolvedAt: string | null;
   /** Sightings (one-off events) close quietly when they leave the API's window; nothing is announced then. */
   event: boolean;
   /** What the service said, where it helps an admin act (the last error of a source that cannot be read). */
   detail?: string | null;
+  /** Where to act on it and where it is explained, as the API gave them (a requirement's `actionUrl` and `helpUrl`). */
+  actionUrl?: string | null;
+  helpUrl?: string | null;
 }
 
 export interface FindingTransition {

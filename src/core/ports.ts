@@ -148,6 +148,8 @@ export interface DetectorStore {
   writeState(state: DetectorState): Promise<void>;
   readFindings(): Promise<StoredFinding[]>;
   writeFindings(findings: readonly StoredFinding[]): Promise<void>;
+  /** Deletes findings by key (rows an upgrade replaced); a key already gone is fine. */
+  deleteFindings(keys: readonly string[]): Promise<void>;
   /** Messages not yet sent or abandoned, oldest first. */
   unsentMessages(): Promise<OutboxMessage[]>;
   createMessage(message: Omit<OutboxMessage, 'etag'>): Promise<OutboxMessage>;

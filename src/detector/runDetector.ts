@@ -4,22 +4,33 @@ import { detectRegressions, type ComplianceSnapshot, type Thresholds } from '../
 import { errorCode, toError } from '../core/errors';
 import type { FindingTransition } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
-import type { Clock, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, StoredFinding } from '../core/ports';
+import type { Clock, CustomerDirectory, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, StoredFinding } from '../core/ports';
 import type { SnapshotRun } from '../core/snapshotRun';
+import { upgradeFindings } from '../core/upgradeFindings';
 
 export interface DetectorSettings {
   thresholds: Thresholds;
   reminderDays: number;
   publicBaseUrl: string | null;
+  /** Most lines an email lists per section. */
+  alertMaxLines: number;
 }
 
 export interface DetectorDependencies {
   snapshots: SnapshotReader;
   store: DetectorStore;
   sender: EmailSender;
+  /** Customer names for emails; never read for detection, so a rename is never a regression. */
+  directory: CustomerDirectory;
   clock: Clock;
   log: Logger;
   settings: DetectorSettings;
+}
+
+/** What one run renders emails with: the findings, kept current in memory, and customer names read at most once. */
+interface RunContext {
+  findings: Map<string, StoredFinding>;
+  customerNames(): Promise<ReadonlyMap<string, string>>;
 }
 
 export interface DetectorOutcome {
@@ -58,12 +69,13 @@ export async function runDetector(dependencies: DetectorDependencies): Promise<D
   }
   try {
     // Findings are read once and kept current in memory: under the lease no one else writes them.
-    const findings = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
+    const findings = await readUpgradedFindings(store);
+    const run: RunContext = { findings, customerNames: once(() => customerNames(dependencies)) };
     for (const message of await store.unsentMessages()) {
-      if (message.status === 'composing') await finishComposing(dependencies, message, findings);
+      if (message.status === 'composing') await finishComposing(dependencies, message, run);
     }
-    const { transitions, composedMessageId } = await detectAndCompose(dependencies, findings);
-    const sentMessageId = await deliver(dependencies, findings);
+    const { transitions, composedMessageId } = await detectAndCompose(dependencies, run);
+    const sentMessageId = await deliver(dependencies, run);
     const openFindings = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event).length;
     log.info(`detectRegressions: ${transitions.length} new transitions, ${openFindings} open findings${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
     return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings };
@@ -73,12 +85,44 @@ export async function runDetector(dependencies: DetectorDependencies): Promise<D
 }
 
 /**
+ * Reads the findings, bringing any stored in an older shape to the current one first: the
+ * merged findings are written before the rows they replace are deleted, so a crash in between
+ * leaves both, and the next run only deletes (the upgrade is idempotent).
+ */
+async function readUpgradedFindings(store: DetectorStore): Promise<Map<string, StoredFinding>> {
+  const findings = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
+  const { upgraded, retired } = upgradeFindings(findings);
+  if (retired.length === 0) return findings;
+  await store.writeFindings(upgraded);
+  await store.deleteFindings(retired);
+  for (const key of retired) findings.delete(key);
+  for (const finding of upgraded) findings.set(finding.key, finding);
+  return findings;
+}
+
+/** Names make emails readable but are never needed: without them, customers show by tenant id. */
+async function customerNames({ directory, log }: DetectorDependencies): Promise<ReadonlyMap<string, string>> {
+  try {
+    return await directory.customerNames();
+  } catch (thrown) {
+    log.warn(`detectRegressions: customer names unavailable (${errorCode(thrown)}); emails show tenant ids`);
+    return new Map();
+  }
+}
+
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= read());
+}
+
+/**
  * Detects, and when no earlier email is waiting (or a reminder is due) composes the next one
  * in the same pass: its findings are written once, already claimed by the message. While an
  * email waits, transitions are stored as pending and go into the next message.
  */
-async function detectAndCompose(dependencies: DetectorDependencies, findings: Map<string, StoredFinding>): Promise<{ transitions: FindingTransition[]; composedMessageId: string | null }> {
+async function detectAndCompose(dependencies: DetectorDependencies, run: RunContext): Promise<{ transitions: FindingTransition[]; composedMessageId: string | null }> {
   const { snapshots, store, clock, settings } = dependencies;
+  const { findings } = run;
   const now = clock.now();
   const state = await store.readState();
   const previous: ComplianceSnapshot = {};
@@ -123,7 +167,7 @@ async function detectAndCompose(dependencies: DetectorDependencies, findings: Ma
   await store.writeFindings([...toWrite.values()]);
   for (const finding of toWrite.values()) findings.set(finding.key, finding);
   await store.writeState({ lastSeen, lastEmailAt: message ? now.toISOString() : state.lastEmailAt });
-  if (message) await markReady(dependencies, message, findings);
+  if (message) await markReady(dependencies, message, run);
   return { transitions: result.transitions, composedMessageId: message?.messageId ?? null };
 }
 
@@ -181,36 +225,50 @@ function messageId(now: Date): string {
 }
 
 /** Completes a message a crashed run left `composing`: claims what is pending, then makes it sendable. Safe to repeat. */
-async function finishComposing(dependencies: DetectorDependencies, message: OutboxMessage, findings: Map<string, StoredFinding>): Promise<void> {
+async function finishComposing(dependencies: DetectorDependencies, message: OutboxMessage, run: RunContext): Promise<void> {
   const { store, clock } = dependencies;
+  const { findings } = run;
   const claimed = [...findings.values()].filter((finding) => finding.pendingChange !== null).map((finding) => claim(finding, message));
   await store.writeFindings(claimed);
   for (const finding of claimed) findings.set(finding.key, finding);
   const state = await store.readState();
   await store.writeState({ ...state, lastEmailAt: clock.now().toISOString() });
-  await markReady(dependencies, message, findings);
+  await markReady(dependencies, message, run);
 }
 
-async function markReady(dependencies: DetectorDependencies, message: OutboxMessage, findings: Map<string, StoredFinding>): Promise<void> {
-  const email = render(findings, message, dependencies.settings.publicBaseUrl);
-  const announced = [...findings.values()].some((finding) => finding.announcedIn === message.messageId);
+async function markReady(dependencies: DetectorDependencies, message: OutboxMessage, run: RunContext): Promise<void> {
+  const email = await render(run, message, dependencies.settings);
+  const announced = [...run.findings.values()].some((finding) => finding.announcedIn === message.messageId);
   // A message whose run crashed before it claimed anything has nothing to say.
   const status = announced || message.reminder ? 'ready' : 'abandoned';
   const ready = await dependencies.store.updateMessage({ ...message, status, subject: email.subject, lastError: status === 'abandoned' ? 'nothing to announce' : null });
   if (ready === null) throw new Error(`Outbox message ${message.messageId} changed while it was being composed`);
 }
 
-function render(findings: Map<string, StoredFinding>, message: OutboxMessage, publicBaseUrl: string | null) {
-  const all = [...findings.values()];
+/**
+ * Renders a message from the findings it claimed. Customer names are the directory's current
+ * ones: a message claimed before a rename, and rendered (or re-rendered for a retry) after it,
+ * shows the new name — the name is for reading, the tenant id beside it identifies.
+ */
+async function render(run: RunContext, message: OutboxMessage, settings: DetectorSettings) {
+  const all = [...run.findings.values()];
   const announced = all.filter((finding) => finding.announcedIn === message.messageId);
   const opened = announced.filter((finding) => finding.announcedChange === 'opened' || finding.announcedChange === 'reopened');
   const resolved = announced.filter((finding) => finding.announcedChange === 'resolved');
   const inThisEmail = new Set(opened.map((finding) => finding.key));
   const stillOpen = all.filter((finding) => finding.state === 'open' && !finding.event && !inThisEmail.has(finding.key));
-  return renderAlert({ opened, resolved, stillOpen, reminder: message.reminder, publicBaseUrl });
+  return renderAlert({
+    opened,
+    resolved,
+    stillOpen,
+    reminder: message.reminder,
+    publicBaseUrl: settings.publicBaseUrl,
+    customerNames: await run.customerNames(),
+    maxLinesPerSection: settings.alertMaxLines,
+  });
 }
 
-async function deliver(dependencies: DetectorDependencies, findings: Map<string, StoredFinding>): Promise<string | null> {
+async function deliver(dependencies: DetectorDependencies, run: RunContext): Promise<string | null> {
   const { store, sender, clock, log, settings } = dependencies;
   const next = (await store.unsentMessages()).find((message) => message.status === 'ready' || message.status === 'sending');
   if (!next) return null;
@@ -228,7 +286,7 @@ async function deliver(dependencies: DetectorDependencies, findings: Map<string,
       }
       if (known === 'Failed' || known === 'Canceled') return await refused(dependencies, claimed, known);
     }
-    const email = render(findings, claimed, settings.publicBaseUrl);
+    const email = await render(run, claimed, settings);
     const outcome = await sender.send(email, claimed.operationId);
     if (outcome === 'Succeeded') return await markSent(store, claimed, clock.now(), log);
     if (outcome === 'Failed' || outcome === 'Canceled') return await refused(dependencies, claimed, outcome);
@@ -245,7 +303,8 @@ async function deliver(dependencies: DetectorDependencies, findings: Map<string,
 
 async function markSent(store: DetectorStore, message: OutboxMessage, now: Date, log: Logger): Promise<string> {
   await store.updateMessage({ ...message, status: 'sent', sentAt: now.toISOString(), lastError: null });
-  log.info(`detectRegressions: email ${message.messageId} delivered to ACS: ${message.subject}`);
+  // Not the subject: it names customers and partner users, and logs carry no names.
+  log.info(`detectRegressions: email ${message.messageId} delivered to ACS`);
   return message.messageId;
 }
 

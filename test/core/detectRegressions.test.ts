@@ -42,20 +42,52 @@ describe('detectRegressions: requirements', () => {
     expect(second.changed).toEqual([]);
   });
 
-  it('when compliantTenantCount falls, then the count and (here) the share findings open; when both are back, both resolve', () => {
-    const base = { kind: 'customersMfaEnforcedSecurityRequirement' as const, requirementType: 'mfaEnforcedForAdminsOfCustomers' };
-    const before = requirement({ ...base, totalTenantCount: 80, compliantTenantCount: 40 });
-    const worse = requirement({ ...base, totalTenantCount: 80, compliantTenantCount: 38 });
-    const first = detect({ requirements: [before] }, { requirements: [worse] });
-    expect(opened(first)).toEqual(['requirement/mfaEnforcedForAdminsOfCustomers/compliantTenantCount', 'requirement/mfaEnforcedForAdminsOfCustomers/compliantTenantShare']);
-    const back = detect({ requirements: [worse] }, { requirements: [before] }, first.changed);
-    expect(resolved(back)).toEqual(opened(first));
-  });
+  describe('compliant customer tenants: the count and its share are one finding', () => {
+    const base = { kind: 'customersMfaEnforcedSecurityRequirement' as const, requirementType: 'mfaEnforcedForAdminsOfCustomers', actionUrl: 'https://aka.ms/partner-center-security-customer-mfa', helpUrl: 'https://aka.ms/partner-center-security-dashboard-require-mfa' };
+    const tenants = (compliantTenantCount: number | null, totalTenantCount: number | null) => requirement({ ...base, compliantTenantCount, totalTenantCount });
+    const key = 'requirement/mfaEnforcedForAdminsOfCustomers/compliantTenants';
 
-  it('when only the share of compliant tenants falls (more tenants, same count), then only the share finding opens', () => {
-    const base = { kind: 'customersMfaEnforcedSecurityRequirement' as const, requirementType: 'mfaEnforcedForAdminsOfCustomers' };
-    const result = detect({ requirements: [requirement({ ...base, totalTenantCount: 80, compliantTenantCount: 40 })] }, { requirements: [requirement({ ...base, totalTenantCount: 100, compliantTenantCount: 40 })] });
-    expect(opened(result)).toEqual(['requirement/mfaEnforcedForAdminsOfCustomers/compliantTenantShare']);
+    it('when the count falls with the total unchanged, then one finding opens with count, total and share on both sides, and the requirement links', () => {
+      const result = detect({ requirements: [tenants(20, 79)] }, { requirements: [tenants(18, 79)] });
+      expect(result.transitions).toEqual([
+        expect.objectContaining({
+          change: 'opened',
+          finding: expect.objectContaining({
+            key,
+            kind: 'compliantTenantsFell',
+            baseline: 20,
+            current: 18,
+            baselineOfWhole: { total: 79, share: 25.32 },
+            currentOfWhole: { total: 79, share: 22.78 },
+            actionUrl: base.actionUrl,
+            helpUrl: base.helpUrl,
+          }),
+        }),
+      ]);
+    });
+
+    it.each([
+      ['only the share falls (more tenants, same count)', [20, 79], [20, 100]],
+      ['only the count falls (compliant tenants left, share up)', [20, 79], [19, 70]],
+    ])('when %s, then the one finding opens', (_case, [beforeCount, beforeTotal], [afterCount, afterTotal]) => {
+      expect(opened(detect({ requirements: [tenants(beforeCount!, beforeTotal!)] }, { requirements: [tenants(afterCount!, afterTotal!)] }))).toEqual([key]);
+    });
+
+    it('when the count is back but the share is not, then the finding stays open; when both are back, it resolves once', () => {
+      const first = detect({ requirements: [tenants(20, 79)] }, { requirements: [tenants(18, 79)] });
+      const countBack = detect({ requirements: [tenants(18, 79)] }, { requirements: [tenants(20, 100)] }, first.changed);
+      expect(countBack.transitions).toEqual([]);
+      expect(countBack.changed).toEqual([expect.objectContaining({ state: 'open', current: 20, currentOfWhole: { total: 100, share: 20 } })]);
+      const back = detect({ requirements: [tenants(20, 100)] }, { requirements: [tenants(26, 100)] }, countBack.changed);
+      expect(resolved(back)).toEqual([key]);
+      expect(back.transitions[0]?.finding).toMatchObject({ state: 'resolved', current: 26, currentOfWhole: { total: 100, share: 26 } });
+    });
+
+    it('when the count or the total is unknown now, then nothing opens and an open finding neither resolves nor changes', () => {
+      expect(detect({ requirements: [tenants(20, 79)] }, { requirements: [tenants(null, 79)] }).transitions).toEqual([]);
+      const first = detect({ requirements: [tenants(20, 79)] }, { requirements: [tenants(18, 79)] });
+      expect(detect({ requirements: [tenants(18, 79)] }, { requirements: [tenants(null, null)] }, first.changed)).toEqual({ transitions: [], changed: [] });
+    });
   });
 
   it('when admin MFA counts get worse in every direction (current and legacy shapes), then one finding per measure opens', () => {
@@ -179,6 +211,13 @@ describe('detectRegressions: principals, registrations, sources', () => {
     expect(detect({ principals: [seen, fresh] }, { principals: [seen, fresh] }, first.changed).transitions).toEqual([]);
   });
 
+  it("when a principal sighting opens, then it names the user by UPN beside the object id (never in the key) and links the partner tenant's sign-in logs", () => {
+    const fresh = { ...principal('a', '2026-01-02T00:00:00.000Z'), tenantId: '6e6aef4a-4ca9-40a8-b5bf-b53a1923c540' };
+    const finding = detect({ principals: [] }, { principals: [fresh] }).transitions[0]?.finding;
+    expect(finding).toMatchObject({ key: 'principal/a/2026-01-02T00:00:00.000Z', subject: { type: 'principal', id: 'a', name: 'a@partner.example' } });
+    expect(finding?.actionUrl).toBe('https://entra.microsoft.com/#@6e6aef4a-4ca9-40a8-b5bf-b53a1923c540/blade/Microsoft_AAD_IAM/SignInEventsV3Blade');
+  });
+
   it('when a sighting leaves the 7-day window, then its finding closes without an announcement', () => {
     const fresh = principal('a', '2026-01-02T00:00:00.000Z');
     const first = detect({ principals: [] }, { principals: [fresh] });
@@ -189,9 +228,12 @@ describe('detectRegressions: principals, registrations, sources', () => {
 
   const counts = (mfa: number | null, total: number, report: RegistrationCounts['report'] = 'credentialUserRegistrationCount'): RegistrationCounts => ({ report, totalUserCount: total, mfaRegisteredUserCount: mfa, countsByStatus: {} });
 
-  it('when MFA-registered users fall, then the count and share findings open; when only the share falls, only it opens', () => {
-    expect(opened(detect({ registration: counts(50, 100) }, { registration: counts(45, 100) }))).toEqual(['registration/mfaRegisteredShare', 'registration/mfaRegisteredUserCount']);
-    expect(opened(detect({ registration: counts(50, 100) }, { registration: counts(50, 120) }))).toEqual(['registration/mfaRegisteredShare']);
+  it('when MFA-registered users fall, or only their share does, then one finding opens, carrying the count and the share', () => {
+    const fell = detect({ registration: counts(50, 100) }, { registration: counts(45, 100) });
+    expect(fell.transitions).toEqual([
+      expect.objectContaining({ finding: expect.objectContaining({ key: 'registration/mfaRegisteredUsers', kind: 'mfaRegisteredUsersFell', baseline: 50, current: 45, baselineOfWhole: { total: 100, share: 50 }, currentOfWhole: { total: 100, share: 45 } }) }),
+    ]);
+    expect(opened(detect({ registration: counts(50, 100) }, { registration: counts(50, 120) }))).toEqual(['registration/mfaRegisteredUsers']);
   });
 
   it('when the report changes between legacy and replacement, then counts are not compared', () => {

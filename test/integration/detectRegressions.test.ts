@@ -1,5 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import { regressionDetector } from '../../src/composition';
+import { toTableKey } from '../../src/core/tableKey';
 import { renderAlert } from '../../src/core/alertEmail';
 import { defaultThresholds, detectRegressions, type ComplianceSnapshot } from '../../src/core/detectRegressions';
 import type { Finding } from '../../src/core/findings';
@@ -56,6 +57,12 @@ function served(state: ExpectedState): Required<ComplianceSnapshot> {
   };
 }
 
+/** The names the simulator's GDAP and Partner Center lists give (a customer in neither has none). */
+function servedNames(day: number): Map<string, string> {
+  const customers = cloud.sim.expected(day).customers.filter((customer) => customer.listedIn.delegatedAdminCustomers || customer.listedIn.partnerCenterCustomers);
+  return new Map(customers.map((customer) => [customer.tenantId.toLowerCase(), customer.name]));
+}
+
 /** The oracle: the pure rules and renderer applied day by day to the served data. */
 function expectedEmails(days: number[], publicBaseUrl: string) {
   const findings = new Map<string, Finding>();
@@ -70,7 +77,7 @@ function expectedEmails(days: number[], publicBaseUrl: string) {
       const resolved = result.transitions.filter((transition) => transition.change === 'resolved').map((transition) => transition.finding);
       const announced = new Set(opened.map((finding) => finding.key));
       const stillOpen = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event && !announced.has(finding.key));
-      const { subject, plainText } = renderAlert({ opened, resolved, stillOpen, reminder: false, publicBaseUrl });
+      const { subject, plainText } = renderAlert({ opened, resolved, stillOpen, reminder: false, publicBaseUrl, customerNames: servedNames(day), maxLinesPerSection: 50 });
       emails.push({ subject, plainText });
     }
     previous = current;
@@ -83,10 +90,11 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
     const settings = cloud.settings();
     const days = [0, 1, 2, 3, 4, 5, 6, 7];
     const before = cloud.sim.inbox().length;
+    const detectorLogs: string[] = [];
     for (const day of days) {
       cloud.sim.setDay(day);
       await collectAll(settings);
-      await detect(settings);
+      detectorLogs.push(...(await detect(settings)));
     }
     const sent = inboxSince(before);
     const expected = expectedEmails(days, settings.PUBLIC_BASE_URL!);
@@ -101,6 +109,14 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
     });
     expect(turnedOff).toBe(true);
     expect(sent.some((email) => email.plainText.includes('security defaults was turned off'))).toBe(true);
+    // Customers by name first, id after; partner users by UPN; and none of it in the logs.
+    const named = [...servedNames(7)].filter(([tenantId, name]) => sent.some((email) => email.plainText.includes(`${name} (tenant ${tenantId})`)));
+    expect(named.length).toBeGreaterThan(0);
+    const upns = days.flatMap((day) => cloud.sim.expected(day).nonMfaPrincipals.map((principal) => principal.upn));
+    expect(sent.some((email) => upns.some((upn) => email.plainText.includes(`${upn} (object id `)))).toBe(true);
+    const logText = detectorLogs.join('\n');
+    expect(logText.length).toBeGreaterThan(0);
+    expect([...servedNames(7).values(), ...upns].filter((personal) => logText.includes(personal))).toEqual([]);
   });
 
   it('when two detector runs start at once, then one email is sent', async () => {
@@ -231,6 +247,80 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
     expect(reminder[0]?.subject).toMatch(new RegExp(`Reminder: ${open.length} problems? still open`));
     await detect(settings);
     expect(inboxSince(before)).toHaveLength(1);
+  });
+
+  it('when customer names cannot be read, then the email still goes out, naming customers by tenant id, and the log says why without a name', async () => {
+    const settings = cloud.settings();
+    cloud.sim.setDay(90);
+    await collectAll(settings);
+    await detect(settings);
+    cloud.sim.setDay(94);
+    await collectAll(settings);
+    const before = cloud.sim.inbox().length;
+    const warnings: string[] = [];
+    const dependencies = await regressionDetector({ info: () => {}, warn: (line) => warnings.push(line), error: () => {} }, settings);
+    const unreadable = { customerNames: () => Promise.reject(Object.assign(new Error('table unavailable'), { code: 'StorageUnavailable' })) };
+    await runDetector({ ...dependencies, directory: unreadable });
+    const [email] = inboxSince(before);
+    expect(email?.plainText).toContain('Customer tenant ');
+    expect(email?.plainText).not.toMatch(/ \(tenant [0-9a-f-]{36}\)/);
+    expect(warnings).toEqual(['detectRegressions: customer names unavailable (StorageUnavailable); emails show tenant ids']);
+  });
+
+  it('when findings are stored in the older two-finding shape (count and share apart), then an open pair becomes one open finding without an email, and its recovery is announced once', async () => {
+    const settings = cloud.settings();
+    const tenantsOf = (day: number) => {
+      const requirement = served(cloud.sim.expected(day)).requirements.find((item) => item.kind === 'customersMfaEnforcedSecurityRequirement');
+      const count = requirement?.compliantTenantCount ?? null;
+      const total = requirement?.totalTenantCount ?? null;
+      return { count, share: count === null || !total ? null : Math.round((count / total) * 10_000) / 100 };
+    };
+    // Two days on which compliant tenants rise in count and share: an old pair with the later day as its baseline recovers then.
+    const days = Array.from({ length: 60 }, (_, index) => 60 + index);
+    const day = days.find((candidate) => {
+      const [today, tomorrow] = [tenantsOf(candidate), tenantsOf(candidate + 1)];
+      return today.count !== null && tomorrow.count !== null && today.share !== null && tomorrow.share !== null && tomorrow.count > today.count && tomorrow.share > today.share;
+    });
+    expect(day).toBeDefined();
+    const [today, tomorrow] = [tenantsOf(day!), tenantsOf(day! + 1)];
+    cloud.sim.setDay(day!);
+    await collectAll(settings);
+    await detect(settings);
+    // What the older detector stored for a pair it opened and announced, row for row.
+    const findingsTable = TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Findings`, { allowInsecureConnection: true });
+    const oldRow = (measure: string, kind: string, baseline: number, current: number) => ({
+      partitionKey: 'finding',
+      rowKey: toTableKey(`requirement/mfaEnforcedForAdminsOfCustomers/${measure}`),
+      kind, severity: 'warning', subjectType: 'requirement', subjectId: 'mfaEnforcedForAdminsOfCustomers', measure, state: 'open',
+      baseline: JSON.stringify(baseline), current: JSON.stringify(current), openedAt: new Date(Date.now() - 86_400_000).toISOString(), event: false,
+      announcedIn: '000001700000000000-0a0b0c0d', announcedChange: 'opened',
+    });
+    await findingsTable.upsertEntity(oldRow('compliantTenantCount', 'compliantTenantCountFell', tomorrow.count!, today.count!), 'Replace');
+    await findingsTable.upsertEntity(oldRow('compliantTenantShare', 'compliantTenantShareFell', tomorrow.share!, today.share!), 'Replace');
+    const { store } = await regressionDetector({ info: () => {}, warn: () => {}, error: () => {} }, settings);
+    // The pair was announced by an email of its own: no reminder is due.
+    await store.writeState({ ...(await store.readState()), lastEmailAt: new Date().toISOString() });
+
+    const before = cloud.sim.inbox().length;
+    await detect(settings);
+    expect(inboxSince(before)).toHaveLength(0);
+    const upgraded = (await store.readFindings()).filter((finding) => finding.subject.id === 'mfaEnforcedForAdminsOfCustomers');
+    expect(upgraded).toEqual([
+      expect.objectContaining({ key: 'requirement/mfaEnforcedForAdminsOfCustomers/compliantTenants', kind: 'compliantTenantsFell', state: 'open', baseline: tomorrow.count, pendingChange: null }),
+    ]);
+    const rowKeys: string[] = [];
+    for await (const row of findingsTable.listEntities()) rowKeys.push(String(row.rowKey));
+    expect(rowKeys.filter((key) => key.includes('compliantTenant'))).toEqual([toTableKey('requirement/mfaEnforcedForAdminsOfCustomers/compliantTenants')]);
+
+    cloud.sim.setDay(day! + 1);
+    await collectAll(settings);
+    await detect(settings);
+    await detect(settings);
+    const after = inboxSince(before);
+    expect(after).toHaveLength(1);
+    const recoveries = after.flatMap((email) => email.plainText.split('\n')).filter((line) => line.startsWith('- compliant customer tenants'));
+    expect(recoveries).toEqual([expect.stringMatching(/^- compliant customer tenants: back to \d+ of \d+ \(\d+\.\d%\) \(was \d+ of \d+ \(\d+\.\d%\) before the regression\)$/)]);
+    expect((await store.readFindings()).find((finding) => finding.key === 'requirement/mfaEnforcedForAdminsOfCustomers/compliantTenants')).toMatchObject({ state: 'resolved', pendingChange: null });
   });
 
   it('when ALERT_TO holds an invalid address, then the detector fails with a configuration error and sends nothing', async () => {

@@ -111,4 +111,12 @@ describe('Partner Center through the Secure Application Model, end to end', () =
     const leaked = secrets.filter((secret) => text.includes(secret));
     expect(leaked).toEqual([]);
   });
+
+  it("when every run of this file is over, then no partner user's UPN and no customer name appears in anything logged", () => {
+    const text = captured.join('\n');
+    const expected = cloud.sim.expected();
+    const personal = [...expected.nonMfaPrincipals.map((principal) => principal.upn), ...expected.customers.map((customer) => customer.name)];
+    expect(expected.nonMfaPrincipals.length).toBeGreaterThan(0);
+    expect(personal.filter((value) => text.includes(value))).toEqual([]);
+  });
 });

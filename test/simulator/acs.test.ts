@@ -104,6 +104,16 @@ describe('ACS Email', () => {
     await expect(poller.pollUntilDone()).rejects.toThrow();
   });
 
+  it('when the sender domain is not linked, then a send answers 404 DomainNotLinked and nothing is delivered, while status look-ups still answer', async () => {
+    sim.injectFault({ kind: 'unlinkEmailDomain' });
+    const inbox = sim.inbox().length;
+    const refused = await signedSend(message('Not linked'));
+    expect(refused).toMatchObject({ status: 404, json: { error: { code: 'DomainNotLinked', message: 'The specified sender domain has not been linked.' } } });
+    await expect(new EmailClient(sim.acsConnectionString).beginSend(message('Not linked either'))).rejects.toMatchObject({ statusCode: 404, code: 'DomainNotLinked' });
+    expect(sim.inbox()).toHaveLength(inbox);
+    expect((await signedGet(`/emails/operations/${randomUUID()}?api-version=2025-09-01`)).status).toBe(404);
+  });
+
   it('when ACS throttles once with retry-after, then the real client retries and the email still goes out', async () => {
     sim.injectFault({ kind: 'status', status: 429, retryAfter: 1, service: 'acs', path: '/emails:send', times: 1 });
     const client = new EmailClient(sim.acsConnectionString);

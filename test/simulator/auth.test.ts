@@ -37,6 +37,15 @@ describe('Entra token endpoint', () => {
     expect(wrongTenant).toMatchObject({ status: 400, json: { error_codes: [90002] } });
   });
 
+  it('when the client secret has expired, then the right secret is refused with AADSTS7000222 until the fault is cleared', async () => {
+    sim.injectFault({ kind: 'expireClientSecret' });
+    await expect(credentialFor(sim).getToken(`${sim.graphBaseUrl}/.default`)).rejects.toThrow(/AADSTS7000222/);
+    const raw = await postToken({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret, scope: `${sim.graphBaseUrl}/.default` });
+    expect(raw).toMatchObject({ status: 401, json: { error: 'invalid_client', error_codes: [7000222] } });
+    sim.clearFaults();
+    expect((await postToken({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret, scope: `${sim.graphBaseUrl}/.default` })).status).toBe(200);
+  });
+
   it('when the scope is not <audience>/.default of a known resource, then Entra refuses it', async () => {
     const form = { grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret };
     expect(await postToken({ ...form, scope: `${sim.graphBaseUrl}/User.Read` })).toMatchObject({ status: 400, json: { error: 'invalid_scope' } });

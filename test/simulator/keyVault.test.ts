@@ -45,8 +45,25 @@ describe('Key Vault secrets', () => {
     expect((await client().getSecret('seeded')).properties.version).toBe(version);
   });
 
-  it('when a status fault targets the vault, then the SDK sees it', async () => {
+  it('when a 403 fault targets the vault, then the SDK sees it, with the body of a vault whose caller has no RBAC role (ForbiddenByRbac)', async () => {
     sim.injectFault({ kind: 'status', status: 403, service: 'keyVault', times: 3 });
     await expect(client().getSecret('seeded')).rejects.toMatchObject({ statusCode: 403 });
+    const token = (await credentialFor(sim).getToken('https://vault.azure.net/.default')).token;
+    const refused = await get(`${sim.keyVaultUrl}/secrets/seeded?api-version=7.5`, token);
+    expect(refused).toMatchObject({ status: 403, json: { error: { code: 'Forbidden', innererror: { code: 'ForbiddenByRbac' } } } });
+  });
+
+  it('when the real SecretClient lists secrets, then it gets the properties of each newest version and never a value', async () => {
+    sim.secrets.set('listed', 'old-value');
+    const { version } = sim.secrets.set('listed', 'new-value');
+    const listed: { name: string }[] = [];
+    for await (const properties of client().listPropertiesOfSecrets()) listed.push(properties);
+    expect(listed.find((properties) => properties.name === 'listed')).toMatchObject({ enabled: true, updatedOn: expect.any(Date) });
+    const token = (await credentialFor(sim).getToken('https://vault.azure.net/.default')).token;
+    const raw = await get(`${sim.keyVaultUrl}/secrets?api-version=7.5`, token);
+    expect(raw.status).toBe(200);
+    expect(raw.json.value.every((item: Record<string, unknown>) => !('value' in item))).toBe(true);
+    expect(raw.text).not.toContain('new-value');
+    expect(raw.text).not.toContain(version);
   });
 });

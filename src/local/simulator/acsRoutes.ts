@@ -131,6 +131,10 @@ function send(ex: Exchange, ctx: SimulatorContext, apiVersion: string): void {
     ex.send(400, acsError(400, 'Operation-Id must be a UUID.', 'InvalidRequest'));
     return;
   }
+  if (ctx.emailDomainUnlinked) {
+    ex.send(404, acsError(404, 'The specified sender domain has not been linked.', 'DomainNotLinked'));
+    return;
+  }
   const operationId = given ?? randomUUID();
   const everyone = [...to!, ...cc!, ...bcc!];
   // Addresses on the reserved `.invalid` TLD fail delivery, so callers can exercise the Failed status.

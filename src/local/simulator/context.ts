@@ -36,6 +36,10 @@ export interface SimulatorContext {
   pageTokens: PageTokens;
   mailroom: Mailroom;
   secrets: SecretVault;
+  /** The expireClientSecret fault: Entra refuses the app's (right) secret as expired. */
+  clientSecretExpired: boolean;
+  /** The unlinkEmailDomain fault: ACS refuses sends because the sender's domain is not linked. */
+  emailDomainUnlinked: boolean;
 }
 
 /** Audience spelling tolerated by Entra: trailing slashes and localhost for 127.0.0.1. */

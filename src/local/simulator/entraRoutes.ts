@@ -98,6 +98,10 @@ function token(ex: Exchange, ctx: SimulatorContext, form: URLSearchParams): void
     ex.send(401, entraError('invalid_client', 7_000_215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${ctx.clientId}'.`));
     return;
   }
+  if (secret !== null && ctx.clientSecretExpired) {
+    ex.send(401, entraError('invalid_client', 7_000_222, `The provided client secret keys for app '${ctx.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`));
+    return;
+  }
 
   const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
   const resourceScopes = scopes.filter((scope) => !['openid', 'profile', 'offline_access', 'email'].includes(scope));

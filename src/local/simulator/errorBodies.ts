@@ -35,6 +35,21 @@ export function acsError(status: number, message = REASONS[status] ?? 'Error', c
   return { error: { code, message } };
 }
 
+/**
+ * Key Vault's error; a 403 is what a vault with Azure RBAC answers a caller without a data role
+ * (Key Vault Secrets User): code Forbidden, inner code ForbiddenByRbac.
+ */
+export function keyVaultFaultError(status: number) {
+  if (status !== 403) return acsError(status);
+  return {
+    error: {
+      code: 'Forbidden',
+      message: "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\nAction: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'\r\nAssignment: (not found)\r\n",
+      innererror: { code: 'ForbiddenByRbac' },
+    },
+  };
+}
+
 /** Entra's OAuth error: an `error` code plus an AADSTS-numbered description. */
 export function entraError(error: string, aadsts: number, description: string) {
   const traceId = randomUUID();
@@ -59,8 +74,9 @@ export function faultErrorBody(ex: Exchange, service: SimulatedService, status: 
     case 'partnerCenter':
       return partnerCenterError(status);
     case 'acs':
-    case 'keyVault':
       return acsError(status);
+    case 'keyVault':
+      return keyVaultFaultError(status);
     case 'login':
       return entraError(status >= 500 ? 'temporarily_unavailable' : 'invalid_request', status >= 500 ? 50001 : 90014, REASONS[status] ?? 'Error');
     case 'msi':

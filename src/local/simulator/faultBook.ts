@@ -1,7 +1,7 @@
 import type { Fault, SimulatedService } from './types';
 
 /** Faults that act on matching requests (the token faults act on the token store instead). */
-export type RequestFault = Exclude<Fault, { kind: 'expireTokens' } | { kind: 'revokeTokens' } | { kind: 'revokeRefreshTokens' }>;
+export type RequestFault = Exclude<Fault, { kind: 'expireTokens' } | { kind: 'revokeTokens' } | { kind: 'revokeRefreshTokens' } | { kind: 'expireClientSecret' } | { kind: 'unlinkEmailDomain' }>;
 
 const REQUEST_FAULT_KINDS = new Set<Fault['kind']>(['status', 'delay', 'hang', 'malformed', 'emptyCollection', 'drift', 'verbatim']);
 /** The data services, whose routes answer verbatim faults. */
@@ -22,7 +22,7 @@ export function faultProblem(fault: unknown): string | undefined {
   const f = fault as Record<string, unknown>;
   const kind = f.kind as Fault['kind'];
   if (kind === 'expireTokens') return typeof f.lifetimeSeconds === 'number' && f.lifetimeSeconds >= 0 ? undefined : 'lifetimeSeconds: a number >= 0';
-  if (kind === 'revokeTokens' || kind === 'revokeRefreshTokens') return undefined;
+  if (kind === 'revokeTokens' || kind === 'revokeRefreshTokens' || kind === 'expireClientSecret' || kind === 'unlinkEmailDomain') return undefined;
   if (!REQUEST_FAULT_KINDS.has(kind)) return `unknown kind ${JSON.stringify(f.kind)}`;
   if (!SERVICES.has(f.service as SimulatedService)) return `service must be one of ${[...SERVICES].join(', ')}`;
   if (f.path !== undefined && typeof f.path !== 'string') return 'path: a string';

@@ -1,6 +1,7 @@
 /*
  * Azure Key Vault secrets as @azure/keyvault-secrets uses them: `GET /secrets/{name}[/{version}]`,
- * `PUT /secrets/{name}` and `GET /secrets/{name}/versions`, api-version 7.x or dated (2025-07-01), bearer tokens for
+ * `PUT /secrets/{name}`, `GET /secrets/{name}/versions` and `GET /secrets` (properties only, no
+ * values), api-version 7.x or dated (2025-07-01), bearer tokens for
  * https://vault.azure.net obtained through Key Vault's challenge (a first request without a
  * token answered 401 with `WWW-Authenticate: Bearer authorization=..., resource=...`).
  * The vault lives at the simulator's root URL, since the SDK parses secret ids as
@@ -41,6 +42,19 @@ export async function handleKeyVault(ex: Exchange, ctx: SimulatorContext): Promi
     ex.send(401, token === undefined ? undefined : keyVaultError('Unauthorized', `AKV10000: Request is missing a valid Bearer token (${check}).`), {
       // As the real vault answers: the SDK takes only the tenant (the path) from it; the host is its credential's.
       'www-authenticate': `Bearer authorization="https://login.microsoftonline.com/${ctx.tenantId}", resource="https://vault.azure.net"`,
+    });
+    return;
+  }
+  if (ex.url.pathname === '/secrets' && ex.method === 'GET') {
+    // The newest version of every secret, properties only (Key Vault never lists values).
+    ex.send(200, {
+      value: ctx.secrets.names().flatMap((name) => {
+        const newest = ctx.secrets.get(name);
+        if (newest === undefined) return [];
+        const { value: _value, ...properties } = bundle(ctx, newest);
+        return [{ ...properties, id: `${ctx.url}/secrets/${newest.name}` }];
+      }),
+      nextLink: null,
     });
     return;
   }

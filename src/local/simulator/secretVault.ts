@@ -39,6 +39,11 @@ export class SecretVault {
     return found && { ...found };
   }
 
+  /** Every secret that has a version, by its name as first written. */
+  names(): string[] {
+    return [...this.secrets.values()].map((versions) => versions[0]!.name);
+  }
+
   /** Oldest first. */
   versions(name: string): SecretVersion[] {
     return (this.secrets.get(name.toLowerCase()) ?? []).map((version) => ({ ...version }));

@@ -64,7 +64,7 @@ function serviceOf(pathname: string): SimulatedService {
   if (pathname.startsWith('/graph/')) return 'graph';
   if (pathname.startsWith('/partnercenter/')) return 'partnerCenter';
   if (pathname.startsWith('/_sim/')) return 'control';
-  if (pathname.startsWith('/secrets/')) return 'keyVault';
+  if (pathname === '/secrets' || pathname.startsWith('/secrets/')) return 'keyVault';
   return 'acs';
 }
 
@@ -141,6 +141,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     pageTokens: new PageTokens(),
     mailroom: new Mailroom(),
     secrets: new SecretVault(),
+    clientSecretExpired: false,
+    emailDomainUnlinked: false,
   };
 
   let log: RequestLogEntry[] = [];
@@ -180,6 +182,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (fault.kind === 'expireTokens') tokens.setLifetimeOverride(fault.lifetimeSeconds);
       else if (fault.kind === 'revokeTokens') tokens.revokeAccessTokens();
       else if (fault.kind === 'revokeRefreshTokens') tokens.revokeRefreshTokens();
+      else if (fault.kind === 'expireClientSecret') ctx.clientSecretExpired = true;
+      else if (fault.kind === 'unlinkEmailDomain') ctx.emailDomainUnlinked = true;
       else if (isRequestFault(fault)) ctx.faults.add(fault);
     },
     withholdPermission(permission) {
@@ -191,6 +195,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clearFaults() {
       ctx.faults.clear();
       tokens.setLifetimeOverride(undefined);
+      ctx.clientSecretExpired = false;
+      ctx.emailDomainUnlinked = false;
     },
     inbox: () => ctx.mailroom.inbox(),
     requestLog: () => log.map((entry) => ({ ...entry, headers: { ...entry.headers } })),

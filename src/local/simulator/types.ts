@@ -71,6 +71,10 @@ export type Fault = FaultTarget &
     | { kind: 'revokeTokens' }
     /** Every outstanding Secure Application Model refresh token stops redeeming (consent withdrawn, password reset). */
     | { kind: 'revokeRefreshTokens' }
+    /** The app's client secret is past its end date: Entra refuses it with AADSTS7000222 (until cleared). */
+    | { kind: 'expireClientSecret' }
+    /** The sender's email domain is not linked to the Communication Services resource: sends answer 404 DomainNotLinked (until cleared). */
+    | { kind: 'unlinkEmailDomain' }
   );
 
 export interface SentEmail {

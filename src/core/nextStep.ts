@@ -1,0 +1,60 @@
+import { entraUrl } from './entraLinks';
+import type { Finding } from './findings';
+
+/** What an admin does about a finding, in a sentence, and where: every alert line carries one. */
+export interface NextStep {
+  text: string;
+  url: string | null;
+}
+
+const customerSteps: Record<string, { text: string; blade: Parameters<typeof entraUrl>[1] }> = {
+  securityDefaultsStatus: { text: 'Turn security defaults back on in this tenant, or cover every user with a Conditional Access MFA policy', blade: 'properties' },
+  mfaConditionalAccessPolicyStatus: { text: 'Turn the Conditional Access MFA policy back on in this tenant', blade: 'conditionalAccess' },
+  legacyPerUserMfaStatus: { text: 'Turn per-user MFA back on in this tenant, or move it to security defaults or a Conditional Access MFA policy', blade: 'properties' },
+  compliantAdminsCount: { text: "Have this tenant's admins register for MFA and sign in with it; check which admin roles lost MFA in its sign-in logs", blade: 'signInLogs' },
+  compliantNonAdminShare: { text: 'Require MFA for every user of this tenant (security defaults or a Conditional Access MFA policy)', blade: 'conditionalAccess' },
+  mfaPoliciesEnabled: { text: 'Turn on security defaults or a Conditional Access MFA policy in this tenant', blade: 'properties' },
+};
+
+/** The fix a failing source's error names, by its stable code. */
+const sourceFixes: Record<string, string> = {
+  Forbidden: 'Grant the app registration the API permission the error names, then grant admin consent in the partner tenant',
+  Unauthorized: "Check the app registration's credential: its client secret or certificate may have expired",
+  AuthenticationFailed: "Check the app registration's credential and tenant id: Entra refused to issue a token",
+  ConsentRequired: 'A partner admin signs in once with `npm run consent` to store the Partner Center refresh token',
+  NoRefreshToken: 'A partner admin signs in once with `npm run consent` to store the Partner Center refresh token',
+  KeyVaultUnavailable: "Give the function app's identity the Key Vault Secrets User role on the vault",
+  UnexpectedPayload: 'The API answered in a shape the monitor does not know: update the monitor',
+  ServiceUnavailable: "Microsoft's service is failing: nothing to change here unless it lasts; check the Microsoft 365 service health",
+  Throttled: 'The API is throttling the monitor: run the collector less often',
+};
+
+function requirementStep(finding: Finding): string {
+  if (finding.kind === 'compliantTenantsFell') return "Find the customers whose admins lost MFA (the customers list, status nonCompliant) and turn MFA back on in their tenants";
+  if (finding.kind === 'requirementPolicyDisabled') return 'Turn the policy back on in the partner tenant, or make sure another MFA policy covers every user';
+  if (finding.kind === 'requirementCountWorse') return "Require MFA for every admin and user of the partner tenant (security defaults or a Conditional Access MFA policy)";
+  return "Open the requirement in Partner Center and follow its steps";
+}
+
+export function nextStep(finding: Finding, queryApiBase: string | null): NextStep {
+  const { subject } = finding;
+  const api = (path: string): string | null => (queryApiBase === null ? null : `${queryApiBase.replace(/\/+$/, '')}/api/${path}`);
+  switch (subject.type) {
+    case 'requirement':
+      return { text: requirementStep(finding), url: finding.actionUrl ?? finding.helpUrl ?? null };
+    case 'customer': {
+      const step = customerSteps[finding.measure] ?? { text: 'Check MFA in this tenant', blade: 'overview' as const };
+      return { text: step.text, url: entraUrl(subject.id, step.blade) };
+    }
+    case 'principal':
+      return { text: "Check this user's sign-ins in the partner tenant's sign-in logs and require MFA for them", url: finding.actionUrl ?? entraUrl(null, 'signInLogs') };
+    case 'registration':
+      return { text: 'Have the users who dropped out register for MFA again; registration campaigns in Entra can prompt them', url: entraUrl(null, 'overview') };
+    case 'score':
+      return { text: 'See which requirement lost points, and act on its line', url: api('requirements') };
+    case 'source': {
+      const code = finding.detail?.split(':')[0]?.trim() ?? '';
+      return { text: sourceFixes[code] ?? 'Fix what the last error names, then run the collector again', url: api(`runs?source=${encodeURIComponent(subject.id)}`) };
+    }
+  }
+}
