@@ -39,11 +39,11 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
     const table = await this.table();
     const entries: CustomerName[] = [];
     const rows = table.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: odata`PartitionKey eq ${fixedPartitions.customerNames}`, select: ['tenantId', 'name', 'source', 'seenAt'] },
+      queryOptions: { filter: odata`PartitionKey eq ${fixedPartitions.customerNames}`, select: ['tenantId', 'name', 'source', 'namedAt'] },
     });
     for await (const row of rows) {
       if (typeof row.tenantId === 'string' && typeof row.name === 'string') {
-        entries.push({ tenantId: row.tenantId, name: row.name, source: row.source as CustomerNameSourceName, seenAt: String(row.seenAt ?? '') });
+        entries.push({ tenantId: row.tenantId, name: row.name, source: row.source as CustomerNameSourceName, namedAt: String(row.namedAt ?? '') });
       }
     }
     return entries;
@@ -90,7 +90,7 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
         tenantId: entry.tenantId,
         name: entry.name,
         source: entry.source,
-        seenAt: entry.seenAt,
+        namedAt: entry.namedAt,
       });
     }
     await writer.flush();
