@@ -1,6 +1,6 @@
 // partner-mfa-monitor on Azure: `azd up` deploys this (see infra/README.md).
 // Names come from the environment name and a token unique to subscription + environment, with
-// the prefixes in abbreviations.json. Every identity-based access is a role assignment on
+// the prefixes in abbreviations.json, shaped to every resource's rules (see `names`). Every identity-based access is a role assignment on
 // the single resource it concerns, named with guid() so re-deployments are idempotent.
 targetScope = 'subscription'
 
@@ -9,8 +9,49 @@ targetScope = 'subscription'
 @description('azd environment name; names the resource group and every resource.')
 param environmentName string
 
+// The regions that offer Flex Consumption (FC1), as Microsoft's Flex Consumption samples list
+// them; `az functionapp list-flexconsumption-locations` gives today's list. azd offers only
+// these when it asks for a region, and a deployment elsewhere is refused before anything is made.
 @minLength(1)
 @description('Region of the resource group and the regional resources (Flex Consumption regions only).')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
 param location string
 
 @description('Client id of the app registration: Graph application permissions PartnerSecurity.Read.All, Reports.Read.All and DelegatedAdminRelationship.Read.All, and the Partner Center delegated permission the admin consents to.')
@@ -35,6 +76,18 @@ param communicationDataLocation string = 'Europe'
 @description('Object id of the person deploying (azd fills it in); they get Key Vault Secrets Officer on the vault to run `npm run consent`.')
 param principalId string = ''
 
+@allowed(['User', 'ServicePrincipal', 'Group'])
+@description('What principalId is (azd fills it in from AZURE_PRINCIPAL_TYPE): a person, or a service principal when azd runs in a pipeline.')
+param principalType string = 'User'
+
+@allowed(['managedIdentityFederation', 'clientSecret'])
+@description('How the app proves it is the app registration: `managedIdentityFederation` (the registration trusts the app\'s managed identity: no secret exists) or `clientSecret` (stored in Key Vault as graph-client-secret before `azd provision`; the deployment fails while it is missing).')
+param appCredential string = 'managedIdentityFederation'
+
+@allowed(['default', 'recover'])
+@description('`recover` brings back the soft-deleted vault of an earlier deployment of this environment (its name is kept for 90 days after `azd down`); the preprovision hook chooses it.')
+param keyVaultCreateMode string = 'default'
+
 @description('Days of snapshots kept (the newest complete run of each source is always kept).')
 @minValue(1)
 @maxValue(3650)
@@ -55,17 +108,35 @@ param apiTokenSecret string = newGuid()
 
 var abbreviations = loadJsonContent('abbreviations.json')
 var token = toLower(uniqueString(subscription().id, environmentName, location))
+// azd accepts environment names of up to 64 letters, digits and - _ . ( ); most resources take
+// only lowercase letters, digits and hyphens, and fewer characters. The stem keeps the name
+// readable and the token keeps it unique. 13 characters keep the function app's name within
+// 32, the part of it the Functions host makes its host id from, so the id holds the token.
+var nameStem = take(replace(replace(replace(replace(toLower(environmentName), '_', '-'), '.', '-'), '(', '-'), ')', '-'), 13)
+// Every resource's name, each within its rules for any environment name azd accepts (a test
+// evaluates them). A resource group name may not end with a period.
+var names = {
+  resourceGroup: '${abbreviations.resourceGroup}${environmentName}${endsWith(environmentName, '.') ? '-' : ''}'
+  managedIdentity: '${abbreviations.managedIdentity}${nameStem}-${token}'
+  logAnalytics: '${abbreviations.logAnalytics}${nameStem}-${token}'
+  appInsights: '${abbreviations.appInsights}${nameStem}-${token}'
+  storageAccount: take('${abbreviations.storageAccount}${token}', 24)
+  deploymentContainer: 'app-package-${take(token, 7)}'
+  communicationServices: '${abbreviations.communicationServices}${nameStem}-${token}'
+  emailServices: '${abbreviations.emailServices}${nameStem}-${token}'
+  keyVault: take('${abbreviations.keyVault}${token}', 24)
+  functionApp: '${abbreviations.functionApp}${nameStem}-${token}'
+  functionPlan: '${abbreviations.functionPlan}${nameStem}-${token}'
+}
 var tags = { 'azd-env-name': environmentName }
 var refreshTokenSecretName = 'partner-center-refresh-token'
 var tenantId = empty(partnerTenantId) ? subscription().tenantId : partnerTenantId
 // The fixed tables src/adapters/tableLayout.ts names (a test keeps the two in step). The app
 // creates the bucket tables of customers, customer history and principals on first write.
 var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames']
-var functionAppName = '${abbreviations.functionApp}${environmentName}-${token}'
-var deploymentContainerName = 'app-package-${take(token, 7)}'
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
-  name: '${abbreviations.resourceGroup}${environmentName}'
+  name: names.resourceGroup
   location: location
   tags: tags
 }
@@ -74,7 +145,7 @@ module identity 'modules/identity.bicep' = {
   name: 'identity'
   scope: group
   params: {
-    name: '${abbreviations.managedIdentity}${environmentName}-${token}'
+    name: names.managedIdentity
     location: location
     tags: tags
   }
@@ -84,8 +155,8 @@ module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   scope: group
   params: {
-    logAnalyticsName: '${abbreviations.logAnalytics}${environmentName}-${token}'
-    appInsightsName: '${abbreviations.appInsights}${environmentName}-${token}'
+    logAnalyticsName: names.logAnalytics
+    appInsightsName: names.appInsights
     location: location
     tags: tags
     principalId: identity.outputs.principalId
@@ -96,10 +167,10 @@ module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: group
   params: {
-    name: take('${abbreviations.storageAccount}${token}', 24)
+    name: names.storageAccount
     location: location
     tags: tags
-    deploymentContainerName: deploymentContainerName
+    deploymentContainerName: names.deploymentContainer
     tableNames: [for tableName in tableNames: '${tablePrefix}${tableName}']
     principalId: identity.outputs.principalId
   }
@@ -109,8 +180,8 @@ module communication 'modules/communication.bicep' = {
   name: 'communication'
   scope: group
   params: {
-    communicationServicesName: '${abbreviations.communicationServices}${environmentName}-${token}'
-    emailServicesName: '${abbreviations.emailServices}${environmentName}-${token}'
+    communicationServicesName: names.communicationServices
+    emailServicesName: names.emailServices
     dataLocation: communicationDataLocation
     tags: tags
     principalId: identity.outputs.principalId
@@ -121,11 +192,13 @@ module keyVault 'modules/keyVault.bicep' = {
   name: 'keyVault'
   scope: group
   params: {
-    name: take('${abbreviations.keyVault}${token}', 24)
+    name: names.keyVault
     location: location
     tags: tags
+    createMode: keyVaultCreateMode
     principalId: identity.outputs.principalId
     adminPrincipalId: principalId
+    adminPrincipalType: principalType
     apiTokenSecret: apiTokenSecret
   }
 }
@@ -147,8 +220,8 @@ module functionApp 'modules/functionApp.bicep' = {
   name: 'functionApp'
   scope: group
   params: {
-    name: functionAppName
-    planName: '${abbreviations.functionPlan}${environmentName}-${token}'
+    name: names.functionApp
+    planName: names.functionPlan
     location: location
     tags: tags
     identityId: identity.outputs.id
@@ -157,10 +230,12 @@ module functionApp 'modules/functionApp.bicep' = {
     storageBlobEndpoint: storage.outputs.blobEndpoint
     storageTableEndpoint: storage.outputs.tableEndpoint
     storageQueueEndpoint: storage.outputs.queueEndpoint
-    deploymentContainerName: deploymentContainerName
+    deploymentContainerName: names.deploymentContainer
     appInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultName: keyVault.outputs.name
     keyVaultUri: keyVault.outputs.uri
+    apiTokenSecretUri: keyVault.outputs.apiTokenSecretUri
+    appCredential: appCredential
     acsEndpoint: communication.outputs.endpoint
     alertFrom: sender
     alertTo: alertTo
@@ -186,6 +261,11 @@ output AZURE_RESOURCE_GROUP string = group.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
 output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+// What the app registration's federated identity credential names (see infra/README.md):
+// the managed identity's object id, issued by the subscription's tenant.
+output MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output MANAGED_IDENTITY_ISSUER string = '${environment().authentication.loginEndpoint}${subscription().tenantId}/v2.0'
+output APP_CREDENTIAL string = appCredential
 output KEY_VAULT_NAME string = keyVault.outputs.name
 output KEY_VAULT_URL string = keyVault.outputs.uri
 output PARTNER_CENTER_REFRESH_TOKEN_SECRET string = refreshTokenSecretName

@@ -22,6 +22,7 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'PARTNER_CENTER_BASE_URL', usedBy: 'collectNonMfaPrincipals', default: 'https://api.partnercenter.microsoft.com', description: 'Partner Center API root (https). Tokens are requested for `<PARTNER_CENTER_BASE_URL>/.default`. collectPartnerSecurity reads customer names there too, where a problem is only a warning.' },
   { name: 'AZURE_TENANT_ID', usedBy: 'collectors', description: 'Partner tenant id. Required with a client secret or certificate.' },
   { name: 'AZURE_CLIENT_ID', usedBy: 'collectors, storage', description: 'App registration client id (with a secret or certificate), or the user-assigned managed identity client id.' },
+  { name: 'APP_CREDENTIAL', usedBy: 'collectors', default: 'auto', description: "How the app signs in as its app registration (AZURE_TENANT_ID, AZURE_CLIENT_ID): `auto`, with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH, else as the managed identity itself; `managedIdentityFederation`, with a token of the managed identity (MANAGED_IDENTITY_CLIENT_ID) that the registration trusts through a federated credential, so no secret exists (Azure)." },
   { name: 'AZURE_CLIENT_SECRET', usedBy: 'collectors', description: 'App registration client secret (outside Azure). Without it and without a certificate, the managed identity is used.' },
   { name: 'AZURE_CLIENT_CERTIFICATE_PATH', usedBy: 'collectors', description: 'PEM certificate with private key for the app registration, instead of a secret.' },
   { name: 'AZURE_CLIENT_CERTIFICATE_PASSWORD', usedBy: 'collectors', description: 'Password of AZURE_CLIENT_CERTIFICATE_PATH, if it has one.' },
@@ -69,6 +70,8 @@ export interface StorageConfig {
 }
 
 export interface IdentityConfig {
+  /** `managedIdentityFederation`: the app registration, proven by a managed identity token instead of a secret. */
+  credential: 'auto' | 'managedIdentityFederation';
   tenantId: string | null;
   clientId: string | null;
   clientSecret: string | null;
@@ -194,7 +197,12 @@ function readStorage(reader: SettingsReader): StorageConfig {
 }
 
 function readIdentity(reader: SettingsReader): IdentityConfig {
+  const credential = reader.withDefault('APP_CREDENTIAL');
+  if (credential !== 'auto' && credential !== 'managedIdentityFederation') {
+    reader.problem(`APP_CREDENTIAL must be auto or managedIdentityFederation (got "${credential}")`);
+  }
   const identity: IdentityConfig = {
+    credential: credential === 'managedIdentityFederation' ? credential : 'auto',
     tenantId: reader.optional('AZURE_TENANT_ID'),
     clientId: reader.optional('AZURE_CLIENT_ID'),
     clientSecret: reader.optional('AZURE_CLIENT_SECRET'),
@@ -203,7 +211,13 @@ function readIdentity(reader: SettingsReader): IdentityConfig {
     authorityHost: reader.optionalUrl('AZURE_AUTHORITY_HOST', { https: true }),
     managedIdentityClientId: reader.optional('MANAGED_IDENTITY_CLIENT_ID'),
   };
-  if (identity.clientSecret !== null || identity.certificatePath !== null) {
+  if (identity.credential === 'managedIdentityFederation') {
+    if (identity.tenantId === null) reader.problem('AZURE_TENANT_ID is required with APP_CREDENTIAL=managedIdentityFederation');
+    if (identity.clientId === null) reader.problem('AZURE_CLIENT_ID (the app registration) is required with APP_CREDENTIAL=managedIdentityFederation');
+    // Two ways to sign in at once would leave it unclear which one is in use.
+    if (identity.clientSecret !== null) reader.problem('AZURE_CLIENT_SECRET is set, but APP_CREDENTIAL=managedIdentityFederation uses no secret: remove one of the two');
+    if (identity.certificatePath !== null) reader.problem('AZURE_CLIENT_CERTIFICATE_PATH is set, but APP_CREDENTIAL=managedIdentityFederation uses no certificate: remove one of the two');
+  } else if (identity.clientSecret !== null || identity.certificatePath !== null) {
     const credentialName = identity.clientSecret !== null ? 'AZURE_CLIENT_SECRET' : 'AZURE_CLIENT_CERTIFICATE_PATH';
     if (identity.tenantId === null) reader.problem(`AZURE_TENANT_ID is required with ${credentialName}`);
     if (identity.clientId === null) reader.problem(`AZURE_CLIENT_ID is required with ${credentialName}`);

@@ -16,6 +16,11 @@ param deploymentContainerName string
 param appInsightsConnectionString string
 param keyVaultName string
 param keyVaultUri string
+@description('Versionless URI of the query API\'s token key in Key Vault (created with the vault).')
+param apiTokenSecretUri string
+@allowed(['managedIdentityFederation', 'clientSecret'])
+@description('How the app proves it is the app registration: a token of its managed identity that the registration trusts (federated credential), or the registration\'s client secret stored in Key Vault as graph-client-secret.')
+param appCredential string
 param acsEndpoint string
 param alertFrom string
 param alertTo string
@@ -46,9 +51,21 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 }
 
 // Key Vault references resolve with the app identity (keyVaultReferenceIdentity): the secret
-// values never appear in the template, the deployment or the portal's settings blade.
-var graphClientSecretReference = '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=graph-client-secret)'
-var apiTokenSecretReference = '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=api-token-secret)'
+// values never appear in the template, the deployment or the portal's settings blade. Each
+// reference is built from the secret resource itself, so it can never name a secret that does
+// not exist: a reference to a missing secret would stay its literal text in the app (every
+// Graph call failing) until the platform refreshed it, up to a day later. The client secret is
+// read only with appCredential 'clientSecret', and then a missing secret fails the deployment.
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keyVaultName
+
+  resource graphClientSecret 'secrets' existing = {
+    name: 'graph-client-secret'
+  }
+}
+
+var graphClientSecretReference = appCredential == 'clientSecret' ? '@Microsoft.KeyVault(SecretUri=${vault::graphClientSecret.properties.secretUri})' : ''
+var apiTokenSecretReference = '@Microsoft.KeyVault(SecretUri=${apiTokenSecretUri})'
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   name: name
@@ -114,6 +131,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       // Graph (application permissions) and Partner Center.
       AZURE_TENANT_ID: partnerTenantId
       AZURE_CLIENT_ID: appClientId
+      APP_CREDENTIAL: appCredential == 'managedIdentityFederation' ? 'managedIdentityFederation' : 'auto'
       AZURE_CLIENT_SECRET: graphClientSecretReference
       AZURE_AUTHORITY_HOST: environment().authentication.loginEndpoint
       GRAPH_BASE_URL: 'https://graph.microsoft.com'

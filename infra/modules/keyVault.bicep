@@ -1,13 +1,19 @@
 // Key Vault in RBAC mode, soft delete and purge protection on: it holds the partner admin's
-// refresh token (every rotation a new version), the app registration's client secret and the
-// query API's token key.
+// refresh token (every rotation a new version), the query API's token key and, only where the
+// app registration uses one, its client secret. After `azd down` the vault stays soft-deleted
+// for 90 days and keeps its name; `createMode: 'recover'` brings it back, secrets included.
 param name string
 param location string
 param tags object
+@allowed(['default', 'recover'])
+param createMode string = 'default'
 @description('Principal id of the app identity (reads secrets).')
 param principalId string
 @description('Object id of the person deploying (azd sets it), so they can run `npm run consent`; empty to skip.')
 param adminPrincipalId string = ''
+@allowed(['User', 'ServicePrincipal', 'Group'])
+@description('What adminPrincipalId is: a person, or azd\'s service principal in a pipeline.')
+param adminPrincipalType string = 'User'
 @secure()
 @description('Key that signs the query API\'s continuation tokens. A new one each deployment only invalidates paging links in flight.')
 param apiTokenSecret string
@@ -17,6 +23,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   location: location
   tags: tags
   properties: {
+    createMode: createMode
     tenantId: subscription().tenantId
     sku: { family: 'A', name: 'standard' }
     enableRbacAuthorization: true
@@ -56,9 +63,11 @@ resource adminSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficer)
     principalId: adminPrincipalId
-    principalType: 'User'
+    principalType: adminPrincipalType
   }
 }
 
 output name string = vault.name
 output uri string = vault.properties.vaultUri
+// Through this output the app setting's Key Vault reference depends on the secret it names.
+output apiTokenSecretUri string = vault::apiToken.properties.secretUri

@@ -4,13 +4,13 @@ import { emptyDirectoryState } from '../core/customerNames';
 import type { CustomerDirectoryStore } from '../core/ports';
 import { toTableKey } from '../core/tableKey';
 import { BatchWriter } from './batchWriter';
-import { customerDirectoryStateKey, fixedPartitions } from './tableLayout';
+import { customerDirectoryStateKey, customerNamePartition, customerNamePartitionRange } from './tableLayout';
 import type { Tables } from './tableSnapshotStore';
 
 /**
- * The customer directory in Table Storage (`<prefix>CustomerNames`): one row per named customer
- * in one partition, read whole in one query (about 10,000 small rows at most), and one state row
- * in its own partition. Implements CustomerDirectory for the detector and the query API.
+ * The customer directory in Table Storage (`<prefix>CustomerNames`): one row per named customer,
+ * spread over 16 partitions by tenant id (see customerNamePartition) and read whole as one key
+ * range, and one state row in its own partition. Implements CustomerDirectory for the detector and the query API.
  */
 export class TableCustomerDirectory implements CustomerDirectoryStore {
   private cached: { names: Promise<ReadonlyMap<string, string>>; readAt: number } | null = null;
@@ -39,11 +39,11 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
     const table = await this.table();
     const entries: CustomerName[] = [];
     const rows = table.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: odata`PartitionKey eq ${fixedPartitions.customerNames}`, select: ['tenantId', 'name', 'source', 'seenAt'] },
+      queryOptions: { filter: odata`PartitionKey ge ${customerNamePartitionRange.from} and PartitionKey lt ${customerNamePartitionRange.to}`, select: ['tenantId', 'name', 'source', 'namedAt'] },
     });
     for await (const row of rows) {
       if (typeof row.tenantId === 'string' && typeof row.name === 'string') {
-        entries.push({ tenantId: row.tenantId, name: row.name, source: row.source as CustomerNameSourceName, seenAt: String(row.seenAt ?? '') });
+        entries.push({ tenantId: row.tenantId, name: row.name, source: row.source as CustomerNameSourceName, namedAt: String(row.namedAt ?? '') });
       }
     }
     return entries;
@@ -85,12 +85,12 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
     const writer = new BatchWriter(4);
     for (const entry of names) {
       await writer.upsert(table, {
-        partitionKey: fixedPartitions.customerNames,
+        partitionKey: customerNamePartition(entry.tenantId),
         rowKey: toTableKey(entry.tenantId),
         tenantId: entry.tenantId,
         name: entry.name,
         source: entry.source,
-        seenAt: entry.seenAt,
+        namedAt: entry.namedAt,
       });
     }
     await writer.flush();

@@ -49,7 +49,7 @@ export function dashboardHtml(nonce: string): string {
   <section class="wide"><h2>Partner users who signed in without MFA <span id="principals-run" class="label"></span></h2>
     <table id="principals"><thead><tr><th>User (UPN · object id)</th><th>Request without MFA</th></tr></thead><tbody></tbody></table></section>
   <section class="wide"><h2>Open findings</h2>
-    <table id="findings"><thead><tr><th>Severity</th><th>Kind</th><th>Subject</th><th>Measure</th><th>Baseline</th><th>Current</th><th>Opened</th></tr></thead><tbody></tbody></table></section>
+    <table id="findings"><thead><tr><th>Severity</th><th>Finding</th><th>Next step</th><th>Opened</th></tr></thead><tbody></tbody></table></section>
 </main>
 <script nonce="${nonce}">
 ${dashboardScript}

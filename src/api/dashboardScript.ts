@@ -143,12 +143,6 @@ export const dashboardScript = String.raw`
     api(customersPath()).then(showCustomers, fail);
   });
 
-  function subjectOf(finding) {
-    if (finding.subject.type === 'customer') return 'customer ' + named(finding.customerName, finding.subject.id);
-    if (finding.subject.type === 'principal') return 'partner user ' + named(finding.upn, finding.subject.id);
-    return finding.subject.type + ' ' + (finding.subject.name || finding.subject.id);
-  }
-
   function showPrincipals(page) {
     document.getElementById('principals-run').textContent = page.runId ? 'snapshot of ' + page.collectedAt : 'no complete snapshot yet';
     var body = document.querySelector('#principals tbody');
@@ -164,8 +158,14 @@ export const dashboardScript = String.raw`
     var body = document.querySelector('#findings tbody');
     if (findings.items.length === 0) body.appendChild(row(['No open finding.']));
     findings.items.forEach(function (finding) {
-      body.appendChild(row([finding.severity, finding.kind, subjectOf(finding), finding.measure, finding.baseline, finding.current, finding.openedAt],
-        [finding.severity === 'critical' ? 'bad' : null]));
+      // What happened, in the alert's own words, and what to do about it, with where to do it.
+      var tr = row([finding.severity, finding.description, finding.nextStep, finding.openedAt], [finding.severity === 'critical' ? 'bad' : null]);
+      if (finding.nextStepUrl) {
+        tr.children[2].appendChild(document.createTextNode(' '));
+        tr.children[2].appendChild(element('a', { href: finding.nextStepUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Open'));
+      }
+      tr.setAttribute('data-key', finding.key);
+      body.appendChild(tr);
     });
   }
 

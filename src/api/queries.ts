@@ -2,7 +2,9 @@ import { invalidParameter, notFound } from '../core/problem';
 import type { ContinuationTokens, PagePosition } from '../core/continuationToken';
 import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy, matchesCustomerStatus, type CustomerStatus } from '../core/customerStatus';
 import { nameMatches, type CustomerDirectoryState } from '../core/customerNames';
+import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState } from '../core/findings';
+import { nextStep } from '../core/nextStep';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
 import type { Clock, StoredFinding } from '../core/ports';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
@@ -200,20 +202,28 @@ export async function findingList({ reader, directory }: QueryDependencies, stat
     findings.some((finding) => finding.subject.type === 'customer') ? directory.customerNames() : new Map<string, string>(),
     principalUpns(reader, principalIds),
   ]);
-  const items = findings.map((finding) => ({
-    key: finding.key,
-    kind: finding.kind,
-    severity: finding.severity,
-    subject: { type: finding.subject.type, id: finding.subject.id, name: finding.subject.name ?? null },
-    customerName: finding.subject.type === 'customer' ? nameOf(names, finding.subject.id) : null,
-    upn: finding.subject.type === 'principal' ? (upns.get(finding.subject.id) ?? null) : null,
-    measure: finding.measure,
-    state: finding.state,
-    baseline: finding.baseline,
-    current: finding.current,
-    openedAt: finding.openedAt,
-    resolvedAt: finding.resolvedAt,
-  }));
+  const items = findings.map((finding) => {
+    // Links into this API stay relative: the API does not know the address it is reached by.
+    const step = nextStep(finding, '');
+    return {
+      key: finding.key,
+      kind: finding.kind,
+      severity: finding.severity,
+      subject: { type: finding.subject.type, id: finding.subject.id, name: finding.subject.name ?? null },
+      customerName: finding.subject.type === 'customer' ? nameOf(names, finding.subject.id) : null,
+      upn: finding.subject.type === 'principal' ? (upns.get(finding.subject.id) ?? null) : null,
+      measure: finding.measure,
+      state: finding.state,
+      baseline: finding.baseline,
+      current: finding.current,
+      openedAt: finding.openedAt,
+      resolvedAt: finding.resolvedAt,
+      // The line an alert shows, and what to do about it: the same words as the email.
+      description: finding.state === 'open' ? describeRegression(finding, names) : describeRecovery(finding, names),
+      nextStep: step.text,
+      nextStepUrl: step.url,
+    };
+  });
   return { body: { items }, rows: items };
 }
 

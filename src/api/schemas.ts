@@ -155,6 +155,9 @@ export const schemas: Record<string, JsonSchema> = {
     current: measureValue,
     openedAt: { type: 'string' },
     resolvedAt: nullableString,
+    description: { type: 'string', description: 'The finding in one line, as the alert email says it (names first, ids after).' },
+    nextStep: { type: 'string', description: 'What an admin does about it.' },
+    nextStepUrl: { ...nullableString, description: "Where to do it: the requirement's own actionUrl, the customer tenant's Entra admin center, the partner's sign-in logs, or a path of this API." },
   }),
   FindingList: answer({ items: list('Finding') }),
   Run: object({

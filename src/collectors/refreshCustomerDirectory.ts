@@ -1,4 +1,4 @@
-import { isRefreshDue, resolveCustomerNames, type CustomerNameSourceName } from '../core/customerNames';
+import { changedNames, isRefreshDue, resolveCustomerNames, type CustomerNameSourceName } from '../core/customerNames';
 import { errorCode, toError } from '../core/errors';
 import type { Clock, CustomerDirectoryStore, CustomerNameSource, Signal } from '../core/ports';
 
@@ -12,7 +12,7 @@ export interface CustomerDirectoryDependencies {
 export interface DirectoryRefresh {
   /** False when the directory was refreshed less than a day ago and was left alone. */
   attempted: boolean;
-  /** Names written by this refresh. */
+  /** Names written by this refresh: new ones and changed ones. */
   named: number;
   /** Why names are missing, for the run's warnings; null when every source asked answered. */
   warning: string | null;
@@ -52,7 +52,8 @@ export async function refreshCustomerDirectory(
     }
   }
 
-  const names = resolveCustomerNames(read, now, failures.length > 0 ? await directory.entries() : []);
+  const stored = await directory.entries();
+  const names = changedNames(resolveCustomerNames(read, now, stored), stored);
   await directory.writeNames(names);
   const sources = Object.keys(read) as CustomerNameSourceName[];
   const firstFailure = failures[0];

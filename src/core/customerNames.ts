@@ -14,8 +14,8 @@ export interface CustomerName {
   tenantId: string;
   name: string;
   source: CustomerNameSourceName;
-  /** When a refresh last saw this name listed. */
-  seenAt: string;
+  /** When the directory took this name: first listed, or renamed, or moved to another source. */
+  namedAt: string;
 }
 
 /** How the stored directory stands: what the last refresh did and what went wrong. */
@@ -88,7 +88,7 @@ export function resolveCustomerNames(
       continue;
     }
     for (const [tenantId, name] of names) {
-      if (!resolved.has(tenantId)) resolved.set(tenantId, { tenantId, name, source, seenAt: now.toISOString() });
+      if (!resolved.has(tenantId)) resolved.set(tenantId, { tenantId, name, source, namedAt: now.toISOString() });
     }
   }
   return [...resolved.values()].filter((entry): entry is CustomerName => entry !== 'kept');
@@ -101,4 +101,16 @@ export function nameMatches(name: string | null | undefined, filter: string): bo
 
 function fold(text: string): string {
   return text.normalize('NFKC').toLocaleLowerCase('en-US');
+}
+
+/**
+ * What a refresh must write: the resolved names that are new or differ (name or source) from the
+ * stored ones. Most days nothing changes, so a daily refresh of a large directory writes nothing.
+ */
+export function changedNames(resolved: readonly CustomerName[], stored: readonly CustomerName[]): CustomerName[] {
+  const before = new Map(stored.map((entry) => [entry.tenantId, entry]));
+  return resolved.filter((entry) => {
+    const old = before.get(entry.tenantId);
+    return old === undefined || old.name !== entry.name || old.source !== entry.source;
+  });
 }

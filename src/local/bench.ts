@@ -13,6 +13,7 @@ import { printBenchTable, type BenchRow } from './bench/benchRow';
 import { benchCollectorGrowth, benchCollectorsAt10k, pageLatencyMs, type CollectorRun } from './bench/collectorBench';
 import { benchDetector } from './bench/detectorBench';
 import { benchEntryLoad } from './bench/entryLoadBench';
+import { benchPackageSize } from './bench/packageSizeBench';
 import { benchQueryApi } from './bench/queryApiBench';
 import { benchStorage, customerInsightsOf } from './bench/storageBench';
 
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
 
   console.error('bench: loading the entry module...');
   const entryRows = await benchEntryLoad();
+  console.error('bench: building the deployment package...');
+  const packageRows = benchPackageSize();
 
   const cloud = await startBenchCloud({ customers, nonMfaSignInsPerDay, graphPageSize, partnerCenterPageSize, pageLatencyMs });
   let growthBaseline: CollectorRun[] = [];
@@ -57,14 +60,14 @@ async function main(): Promise<void> {
 
   console.error(`bench: collectPartnerSecurity at ${grownCustomers} customers...`);
   const growth = await benchCollectorGrowth(growthBaseline, customers, grownCustomers, graphPageSize);
-  collection.push(...growth.rows, ...entryRows);
+  collection.push(...growth.rows, ...entryRows, ...packageRows);
   console.error('bench: query API...');
   const queryStarted = performance.now();
   const query = await benchQueryApi();
   notes.push(`${query.note} (${seconds(performance.now() - queryStarted)})`);
   notes.push(...growth.notes, `machine at end: ${machine()}`, `time: ${seconds(performance.now() - started)}`);
 
-  console.log(`\nCollectors (simulator: ${customers.toLocaleString('en-US')} customers, ${pageLatencyMs} ms per page), storage, peak memory, entry load`);
+  console.log(`\nCollectors (simulator: ${customers.toLocaleString('en-US')} customers, ${pageLatencyMs} ms per page), storage, peak memory, entry load, package`);
   printBenchTable(collection);
   console.log(`\nRegression detection`);
   printBenchTable(detection);

@@ -65,7 +65,13 @@ describe('dashboard in a real browser', () => {
 
     const findings = (await (await api.get('findings?state=open')).json()) as Items;
     expect(findings.items.length).toBeGreaterThan(0);
-    expect(await page.$$eval('#findings tbody tr', (rows) => rows.length)).toBe(findings.items.length);
+    // Each finding reads as its one line and its next step, with a link where there is one.
+    const shown = await page.$$eval('#findings tbody tr', (rows) => rows.map((row) => ({
+      key: row.getAttribute('data-key'),
+      finding: row.children[1]?.textContent,
+      link: row.children[2]?.querySelector('a')?.getAttribute('href') ?? null,
+    })));
+    expect(shown).toEqual(findings.items.map((item) => ({ key: item.key, finding: item.description, link: item.nextStepUrl })));
     await page.close();
   });
 });

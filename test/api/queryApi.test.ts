@@ -215,6 +215,27 @@ describe('query API endpoints, through the local host, on data the real collecto
     for (const item of list.items.filter((one) => !['customer', 'principal'].includes(subject(one).type))) expect([item.customerName, item.upn]).toEqual([null, null]);
   });
 
+  it('when findings are listed, then each says in one line what happened, names first, and what to do next', async () => {
+    const list = await getJson('findings?state=all');
+    const subject = (item: Record<string, unknown>) => item.subject as { type: string; id: string };
+    for (const item of list.items) {
+      expect(typeof item.description).toBe('string');
+      expect(item.description).not.toContain('\n');
+      expect((item.nextStep as string).length).toBeGreaterThan(10);
+    }
+    const named = list.items.find((item) => subject(item).type === 'customer' && typeof item.customerName === 'string');
+    expect(named).toBeDefined();
+    const description = named!.description as string;
+    // The customer's name comes before its tenant id, and its next step opens that tenant's Entra admin center.
+    expect(description.indexOf(named!.customerName as string)).toBeGreaterThanOrEqual(0);
+    expect(description.indexOf(named!.customerName as string)).toBeLessThan(description.indexOf(subject(named!).id));
+    expect(named!.nextStepUrl).toEqual(expect.stringContaining(subject(named!).id));
+    const person = list.items.find((item) => subject(item).type === 'principal' && typeof item.upn === 'string');
+    expect(person?.description).toEqual(expect.stringContaining(person!.upn as string));
+    const source = list.items.find((item) => subject(item).type === 'source');
+    if (source) expect(source.nextStepUrl).toMatch(/^\/api\/runs\?source=/);
+  });
+
   it('when the status is asked after names were read, then customerNames says ok with both sources, and complete runs carry no warning', async () => {
     const status = await getJson('status');
     expect(status.customerNames).toMatchObject({ status: 'ok', warning: null, sources: ['delegatedAdminCustomers', 'partnerCenterCustomers'] });
@@ -242,7 +263,7 @@ describe('query API endpoints, through the local host, on data the real collecto
       }
     }
     const csv = await (await api.get('findings?state=all&format=csv')).text();
-    expect(csv.split('\r\n')[0]).toBe('key,kind,severity,subject.type,subject.id,subject.name,customerName,upn,measure,state,baseline,current,openedAt,resolvedAt');
+    expect(csv.split('\r\n')[0]).toBe('key,kind,severity,subject.type,subject.id,subject.name,customerName,upn,measure,state,baseline,current,openedAt,resolvedAt,description,nextStep,nextStepUrl');
   });
 });
 

@@ -1,5 +1,5 @@
 import {
-  isRefreshDue, nameMatches, normaliseTenantId, parseDelegatedAdminCustomer, parsePartnerCenterCustomer, resolveCustomerNames, emptyDirectoryState,
+  changedNames, isRefreshDue, nameMatches, normaliseTenantId, parseDelegatedAdminCustomer, parsePartnerCenterCustomer, resolveCustomerNames, emptyDirectoryState,
 } from '../../src/core/customerNames';
 
 const tenant = 'A0000000-0000-4000-8000-000000000001';
@@ -34,16 +34,37 @@ describe('customer names (pure)', () => {
       now,
     );
     expect(resolved).toEqual([
-      { tenantId: tenant, name: 'Contoso (Entra)', source: 'delegatedAdminCustomers', seenAt: now.toISOString() },
-      { tenantId: other, name: 'Fabrikam', source: 'partnerCenterCustomers', seenAt: now.toISOString() },
+      { tenantId: tenant, name: 'Contoso (Entra)', source: 'delegatedAdminCustomers', namedAt: now.toISOString() },
+      { tenantId: other, name: 'Fabrikam', source: 'partnerCenterCustomers', namedAt: now.toISOString() },
     ]);
   });
 
   it('when GDAP fails this time, then a tenant GDAP named before keeps that name rather than take Partner Center\'s; others take Partner Center\'s', () => {
     const before = new Date('2026-02-28T05:15:00Z').toISOString();
-    const stored = [{ tenantId: tenant, name: 'Contoso (Entra)', source: 'delegatedAdminCustomers' as const, seenAt: before }];
+    const stored = [{ tenantId: tenant, name: 'Contoso (Entra)', source: 'delegatedAdminCustomers' as const, namedAt: before }];
     const resolved = resolveCustomerNames({ partnerCenterCustomers: new Map([[tenant, 'Contoso Ltd'], [other, 'Fabrikam']]) }, now, stored);
-    expect(resolved).toEqual([{ tenantId: other, name: 'Fabrikam', source: 'partnerCenterCustomers', seenAt: now.toISOString() }]);
+    expect(resolved).toEqual([{ tenantId: other, name: 'Fabrikam', source: 'partnerCenterCustomers', namedAt: now.toISOString() }]);
+  });
+
+  it('when a refresh reads the same names again, then it writes nothing; a rename, a new tenant or a change of source is written', () => {
+    const before = new Date('2026-02-28T05:15:00Z').toISOString();
+    const stored = [
+      { tenantId: tenant, name: 'Contoso', source: 'delegatedAdminCustomers' as const, namedAt: before },
+      { tenantId: other, name: 'Fabrikam', source: 'partnerCenterCustomers' as const, namedAt: before },
+    ];
+    const same = resolveCustomerNames({ delegatedAdminCustomers: new Map([[tenant, 'Contoso']]), partnerCenterCustomers: new Map([[other, 'Fabrikam']]) }, now, stored);
+    expect(changedNames(same, stored)).toEqual([]);
+    const third = '3c1f6c1e-7f8a-4c77-9a5e-1b2c3d4e5f60';
+    const changed = resolveCustomerNames(
+      { delegatedAdminCustomers: new Map([[tenant, 'Contoso Group'], [other, 'Fabrikam']]), partnerCenterCustomers: new Map([[third, 'Northwind']]) },
+      now,
+      stored,
+    );
+    expect(changedNames(changed, stored).map((entry) => [entry.tenantId, entry.name, entry.source])).toEqual([
+      [tenant, 'Contoso Group', 'delegatedAdminCustomers'],
+      [other, 'Fabrikam', 'delegatedAdminCustomers'],
+      [third, 'Northwind', 'partnerCenterCustomers'],
+    ]);
   });
 
   it('when nothing was refreshed yet, or the last attempt is a day old, then a refresh is due; not within the day, even after a failure', () => {

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bucketedTables, tableNames, type TableName } from '../../src/adapters/tableLayout';
 import { settingDocs } from '../../src/config';
-import { bicepFiles, parseBicep, type BicepFile, type BicepResource, type BicepValue } from './bicep';
+import { bicepFiles, evaluateExpression, parseBicep, type BicepFile, type BicepResource, type BicepValue } from './bicep';
 
 const root = join(__dirname, '../..');
 let files: BicepFile[];
@@ -31,6 +33,41 @@ const notInAzure: Record<string, string> = {
   LOCAL_FUNCTION_KEY: 'the local host only',
   AZURITE_LOCATION: 'the local host only',
 };
+
+/** App settings the Functions host and its Application Insights integration read themselves, not src/config.ts. */
+const hostSettings = [
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__credential',
+  'AzureWebJobsStorage__clientId',
+  'AzureWebJobsStorage__blobServiceUri',
+  'AzureWebJobsStorage__queueServiceUri',
+  'AzureWebJobsStorage__tableServiceUri',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+];
+
+/**
+ * Each resource's naming rules (Microsoft's "Naming rules and restrictions for Azure resources"):
+ * length, allowed characters, first and last character.
+ */
+const namingRules: Record<string, { min: number; max: number; pattern: RegExp }> = {
+  resourceGroup: { min: 1, max: 90, pattern: /^[-\w.()]*[-\w()]$/ },
+  managedIdentity: { min: 3, max: 128, pattern: /^[A-Za-z0-9][A-Za-z0-9_-]*$/ },
+  logAnalytics: { min: 4, max: 63, pattern: /^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$/ },
+  // Application Insights refuses %&\?/ and control characters, and a trailing period or space (here: no whitespace at all).
+  appInsights: { min: 1, max: 260, pattern: /^[^%&\\?/\s]*[^%&\\?/\s.]$/ },
+  storageAccount: { min: 3, max: 24, pattern: /^[a-z0-9]+$/ },
+  deploymentContainer: { min: 3, max: 63, pattern: /^[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$/ },
+  communicationServices: { min: 1, max: 63, pattern: /^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$/ },
+  emailServices: { min: 1, max: 63, pattern: /^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$/ },
+  keyVault: { min: 3, max: 24, pattern: /^[A-Za-z](?!.*--)[A-Za-z0-9-]*[A-Za-z0-9]$/ },
+  // Sites allow 60; 32 keeps the whole name, token included, in the host id the Functions host derives from it.
+  functionApp: { min: 2, max: 32, pattern: /^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$/ },
+  functionPlan: { min: 1, max: 60, pattern: /^[A-Za-z0-9-]+$/ },
+};
+
+/** Environment names azd accepts (`^[a-zA-Z0-9-\(\)_\.]{1,64}$`), the awkward ones included. */
+const environmentNames = ['a', 'mfa-prod', 'Partner_MFA.(prod)-2026', 'x.', '-', '(((', 'A'.repeat(64), '.'.repeat(64), '_'.repeat(64), 'a-'.repeat(32), 'ab'.repeat(32)];
 
 /** Long runs of base64 or hex with letters and digits: what keys, secrets and tokens look like (not GUIDs, not resource types). */
 function looksLikeSecret(text: string): boolean {
@@ -100,6 +137,11 @@ describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
       ALERT_TO: 'alertTo',
     });
     expect(Object.keys(settings).filter((name) => /^AzureWebJobsStorage$|CONNECTION_STRING$/.test(name))).toEqual(['APPLICATIONINSIGHTS_CONNECTION_STRING']);
+    // The other way round: nothing the template sets is unknown to the app or the host (a typo would be silently ignored).
+    const known = new Set([...settingDocs.map((doc) => doc.name), ...hostSettings]);
+    expect(Object.keys(settings).filter((name) => !known.has(name))).toEqual([]);
+    expect(hostSettings.filter((name) => !(name in settings))).toEqual([]);
+    for (const name of Object.keys(notInAzure)) expect({ name, setInAzure: name in settings }).toEqual({ name, setInAzure: false });
     const main = files.find((file) => file.path === 'infra/main.bicep')!;
     for (const schedule of ['schedulePartnerSecurity', 'scheduleNonMfaPrincipals', 'scheduleRegistrationCounts', 'scheduleDetectRegressions', 'schedulePruneSnapshots']) {
       const name = `SCHEDULE_${schedule.slice('schedule'.length).replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
@@ -174,5 +216,118 @@ describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
     const azure = readFileSync(join(root, 'azure.yaml'), 'utf8');
     expect(azure).toMatch(/^services:\n {2}monitor:\n {4}project: \.\n {4}language: ts\n {4}host: function$/m);
     expect(files.find((file) => file.path === 'infra/modules/functionApp.bicep')?.source).toContain("'azd-service-name': 'monitor'");
+  });
+});
+
+describe('infra/main.bicep refuses what cannot work', () => {
+  const main = (): BicepFile => files.find((file) => file.path === 'infra/main.bicep')!;
+  const parametersJson = (): Record<string, { value: string }> =>
+    (JSON.parse(readFileSync(join(root, 'infra/main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: string }> }).parameters;
+
+  it('when azd asks for a region, then it offers only regions with Flex Consumption, through its location metadata', () => {
+    const location = main().parameters.find((parameter) => parameter.name === 'location')!;
+    expect(location.decorators.metadata).toEqual({ azd: { type: 'location' } });
+    const allowed = location.decorators.allowed as string[];
+    expect(allowed.length).toBeGreaterThanOrEqual(20);
+    for (const region of allowed) expect(region).toMatch(/^[a-z]+[0-9]?$/);
+    expect(allowed).toEqual(expect.arrayContaining(['eastus', 'westeurope', 'northeurope', 'australiaeast', 'uksouth']));
+    expect(allowed.filter((region) => region.includes('euap'))).toEqual([]);
+    expect(new Set(allowed).size).toBe(allowed.length);
+    expect(parametersJson().location).toEqual({ value: '${AZURE_LOCATION}' });
+  });
+
+  it('when azd deploys as a person or as a service principal, then the deployer\'s role assignment says which, from AZURE_PRINCIPAL_TYPE', () => {
+    expect(parametersJson().principalType).toEqual({ value: '${AZURE_PRINCIPAL_TYPE=User}' });
+    expect(main().parameters.find((parameter) => parameter.name === 'principalType')?.decorators.allowed).toEqual(['User', 'ServicePrincipal', 'Group']);
+    expect(main().source).toMatch(/adminPrincipalType: principalType/);
+    const deployerRole = resources('Microsoft.Authorization/roleAssignments').find((assignment) => get(assignment.body, 'properties.principalId') === 'adminPrincipalId');
+    expect(get(deployerRole?.body, 'properties.principalType')).toBe('adminPrincipalType');
+    // The app's own identity is always a service principal; nothing else is written as a literal.
+    for (const assignment of resources('Microsoft.Authorization/roleAssignments')) {
+      expect([assignment.symbol, get(assignment.body, 'properties.principalType')]).toEqual([assignment.symbol, get(assignment.body, 'properties.principalId') === 'adminPrincipalId' ? 'adminPrincipalType' : 'ServicePrincipal']);
+    }
+  });
+
+  it('when any environment name azd accepts is used, then every resource name keeps its length and character rules', () => {
+    const file = main();
+    const abbreviations = JSON.parse(readFileSync(join(root, 'infra/abbreviations.json'), 'utf8')) as Record<string, string>;
+    const namesNode = file.variables.names;
+    expect(namesNode?.type).toBe('object');
+    const expressions = Object.fromEntries(
+      namesNode!.namedChildren.filter((child) => child?.type === 'object_property').map((property) => [property!.namedChildren[0]!.text, property!.namedChildren[1]!]),
+    );
+    expect(Object.keys(expressions).sort()).toEqual(Object.keys(namingRules).sort());
+    for (const environmentName of environmentNames) {
+      expect(environmentName).toMatch(/^[a-zA-Z0-9\-()_.]{1,64}$/);
+      // uniqueString gives 13 lowercase letters or digits, and may begin with a digit.
+      const scope: Record<string, BicepValue> = { environmentName, location: 'westeurope', abbreviations };
+      const context = { scope, uniqueString: '0k3v5x7z9b1d3' };
+      for (const name of ['token', 'nameStem']) scope[name] = evaluateExpression(file.variables[name]!, context);
+      for (const [resource, expression] of Object.entries(expressions)) {
+        const name = String(evaluateExpression(expression, context));
+        const rule = namingRules[resource]!;
+        expect({ environmentName, resource, name, fits: name.length >= rule.min && name.length <= rule.max && rule.pattern.test(name) }).toEqual({ environmentName, resource, name, fits: true });
+      }
+    }
+    // Every resource takes its name from `names`: nothing else builds one from the environment name.
+    const withoutNames = file.source.replace(/^var names = \{[\s\S]*?^\}$/m, '');
+    expect(withoutNames.match(/\$\{abbreviations\.[^}]*\}/g) ?? []).toEqual([]);
+    expect(withoutNames.match(/^\s*(name|\w+Name): '.*\$\{environmentName\}.*$/gm) ?? []).toEqual([]);
+  });
+
+  it('when app settings name a Key Vault secret, then each reference is built from a secret resource, and the client secret only once it is chosen and stored', () => {
+    const settings = get(single('Microsoft.Web/sites/config').body, 'properties') as Record<string, BicepValue>;
+    const app = files.find((file) => file.path === 'infra/modules/functionApp.bicep')!;
+    // By name, a reference can point at a secret that does not exist yet: the setting then holds the reference's text.
+    expect(files.filter((file) => /SecretName=/.test(file.source)).map((file) => file.path)).toEqual([]);
+    expect(settings.API_TOKEN_SECRET).toBe('apiTokenSecretReference');
+    expect(app.source).toMatch(/^var apiTokenSecretReference = '@Microsoft\.KeyVault\(SecretUri=\$\{apiTokenSecretUri\}\)'$/m);
+    expect(main().source).toMatch(/apiTokenSecretUri: keyVault\.outputs\.apiTokenSecretUri/);
+    expect(files.find((file) => file.path === 'infra/modules/keyVault.bicep')?.source).toMatch(/^output apiTokenSecretUri string = vault::apiToken\.properties\.secretUri$/m);
+    expect(settings.AZURE_CLIENT_SECRET).toBe('graphClientSecretReference');
+    expect(app.source).toMatch(/^var graphClientSecretReference = appCredential == 'clientSecret' \? '@Microsoft\.KeyVault\(SecretUri=\$\{vault::graphClientSecret\.properties\.secretUri\}\)' : ''$/m);
+    const graphSecret = app.resources.find((resource) => resource.symbol === 'graphClientSecret');
+    expect({ existing: graphSecret?.existing, name: graphSecret?.body.name }).toEqual({ existing: true, name: 'graph-client-secret' });
+    expect(main().parameters.find((parameter) => parameter.name === 'appCredential')).toMatchObject({
+      defaultValue: "'managedIdentityFederation'",
+      decorators: { allowed: ['managedIdentityFederation', 'clientSecret'] },
+    });
+    expect(parametersJson().appCredential).toEqual({ value: '${APP_CREDENTIAL=managedIdentityFederation}' });
+    expect(settings.APP_CREDENTIAL).toBe("appCredential == 'managedIdentityFederation' ? 'managedIdentityFederation' : 'auto'");
+  });
+
+  it('when the environment was taken down, then the next deployment recovers its soft-deleted vault instead of failing on the name', () => {
+    const vault = single('Microsoft.KeyVault/vaults');
+    expect(get(vault.body, 'properties.createMode')).toBe('createMode');
+    expect(files.find((file) => file.path === 'infra/modules/keyVault.bicep')?.parameters.find((parameter) => parameter.name === 'createMode')?.decorators.allowed).toEqual(['default', 'recover']);
+    expect(main().source).toMatch(/createMode: keyVaultCreateMode/);
+    expect(parametersJson().keyVaultCreateMode).toEqual({ value: '${KEY_VAULT_CREATE_MODE=default}' });
+    // The preprovision hook decides, on every platform azd runs on, from the vault the environment last had.
+    const azure = readFileSync(join(root, 'azure.yaml'), 'utf8');
+    const preprovision = /^ {2}preprovision:\n((?: {4}.*\n)+)/m.exec(azure)?.[1] ?? '';
+    for (const shell of ['posix', 'windows']) expect(preprovision).toMatch(new RegExp(`^ {4}${shell}:`, 'm'));
+    expect(preprovision.match(/az keyvault list-deleted --subscription \S+ --resource-type vault --query "\[\?name=='\$\S*KEY_VAULT_NAME\S*'\]\.name" -o tsv/g)).toHaveLength(2);
+    expect(preprovision.match(/exit 0/g)).toHaveLength(2);
+    expect(preprovision.match(/azd env set KEY_VAULT_CREATE_MODE \S*mode/g)).toHaveLength(2);
+  });
+
+  it('when the posix preprovision hook runs, then it chooses recover only for a vault the environment had that is now soft-deleted, and changes nothing when it cannot look', () => {
+    const azure = readFileSync(join(root, 'azure.yaml'), 'utf8');
+    const script = /^ {2}preprovision:\n {4}posix:\n {6}shell: sh\n {6}run: \|\n((?: {8}.*\n)+)/m.exec(azure)?.[1]?.replace(/^ {8}/gm, '');
+    expect(script).toBeDefined();
+    // Stand-ins for the Azure CLI (one vault, kv-gone, is soft-deleted; it is signed out for kv-unknown) and azd (prints what it is told to set).
+    const bin = mkdtempSync(join(tmpdir(), 'hook-bin-'));
+    try {
+      writeFileSync(join(bin, 'az'), `#!/bin/sh\ncase "$*" in *"name=='kv-gone'"*) echo kv-gone;; *"name=='kv-unknown'"*) exit 1;; esac\n`, { mode: 0o755 });
+      writeFileSync(join(bin, 'azd'), '#!/bin/sh\necho "azd $*"\n', { mode: 0o755 });
+      const run = (vault: string): string =>
+        execFileSync('sh', ['-c', script!], { env: { PATH: `${bin}:/usr/bin:/bin`, KEY_VAULT_NAME: vault, AZURE_SUBSCRIPTION_ID: 'sub' }, encoding: 'utf8' });
+      expect(run('')).toBe('azd env set KEY_VAULT_CREATE_MODE default\n');
+      expect(run('kv-live')).toBe('azd env set KEY_VAULT_CREATE_MODE default\n');
+      expect(run('kv-gone')).toMatch(/kv-gone is soft-deleted[^\n]*\nazd env set KEY_VAULT_CREATE_MODE recover\n$/);
+      expect(run('kv-unknown')).toMatch(/^Could not look for a soft-deleted Key Vault kv-unknown [^\n]*stays default\.\n$/);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });

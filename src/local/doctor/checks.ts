@@ -271,7 +271,8 @@ export function doctorContext(env: Env): DoctorContext {
   const storage = part('storage');
   const email = part('email');
   const managedIdentity = identity?.managedIdentityClientId ?? null;
-  const appCredential = identity?.clientSecret != null ? 'secret' : identity?.certificatePath != null ? 'certificate' : 'managedIdentity';
+  const appCredential =
+    identity?.credential === 'managedIdentityFederation' ? 'managedIdentityFederation' : identity?.clientSecret != null ? 'secret' : identity?.certificatePath != null ? 'certificate' : 'managedIdentity';
   return {
     tenantId: identity?.tenantId ?? null,
     clientId: identity?.clientId ?? null,

@@ -52,8 +52,8 @@ export interface DoctorContext {
   tenantId: string | null;
   clientId: string | null;
   authorityHost: string;
-  /** How Graph and Partner Center (app mode) tokens are obtained. */
-  appCredential: 'secret' | 'certificate' | 'managedIdentity';
+  /** How Graph and Partner Center (app mode) tokens are obtained; `managedIdentityFederation`: as the app, with a managed identity token it trusts. */
+  appCredential: 'secret' | 'certificate' | 'managedIdentity' | 'managedIdentityFederation';
   /** Who reaches Table Storage, ACS and Key Vault, in words: "managed identity <id>" or "app <id>". */
   resourceIdentity: string;
   partnerCenterAuth: 'app' | 'appUser';
@@ -154,6 +154,9 @@ export function fixFor(check: CheckName, stage: Stage, facts: FailureFacts, cont
 
   // Entra's answers, whichever check asked for the token.
   if (aadsts(7000222)) return `The client secret of app ${app} has expired (AADSTS7000222): add a new secret in Entra admin center > App registrations > ${app} > Certificates & secrets and put its value in AZURE_CLIENT_SECRET.`;
+  if (aadsts(70021)) {
+    return `App ${app} does not trust the managed identity's token (AADSTS70021): add a federated credential to it for the managed identity (issuer and subject as \`azd up\` prints them, audience api://AzureADTokenExchange; see infra/README.md).`;
+  }
   if (aadsts(7000215)) return `AZURE_CLIENT_SECRET is not a secret of app ${app} (AADSTS7000215): use the secret's Value, not its Secret ID, or add a new one.`;
   if (aadsts(90002) || has(facts, 'invalid_tenant') || has(facts, 'endpoints_resolution_error')) {
     return `Entra does not know tenant ${tenant} at ${context.authorityHost} (AADSTS90002): set AZURE_TENANT_ID to the partner tenant's id (Entra admin center > Overview > Tenant ID).`;
@@ -172,6 +175,9 @@ export function fixFor(check: CheckName, stage: Stage, facts: FailureFacts, cont
   if (stage === 'token') {
     const resource = check === 'Table Storage' || check === 'ACS Email' || check === 'Key Vault';
     const managedIdentity = resource ? context.resourceIdentity.startsWith('managed identity') : context.appCredential === 'managedIdentity' && !partnerCenter(check);
+    if (!resource && context.appCredential === 'managedIdentityFederation' && !(partnerCenter(check) && context.partnerCenterAuth === 'appUser')) {
+      return `No token for app ${app} through the managed identity (${describe(facts)}): APP_CREDENTIAL=managedIdentityFederation works only where the managed identity is assigned (the function app); elsewhere set APP_CREDENTIAL=auto and AZURE_CLIENT_SECRET.`;
+    }
     if (managedIdentity) {
       return `The managed identity gave no token (${describe(facts)}): it answers only where it is assigned (the function app); elsewhere unset MANAGED_IDENTITY_CLIENT_ID and set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.`;
     }

@@ -1,13 +1,21 @@
 /*
  * Microsoft Entra ID as @azure/identity's credentials use it: OpenID discovery, the v2.0
- * token endpoint (client credentials, and refresh tokens for the Partner Center Secure
- * Application Model), and the App Service managed identity endpoint.
+ * token endpoint (client credentials with a secret or with a federated assertion, and refresh
+ * tokens for the Partner Center Secure Application Model), and the App Service managed
+ * identity endpoint.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { normaliseAudience, resourceOf, SimulatorContext } from './context';
 import { entraError } from './errorBodies';
 import type { Exchange } from './exchange';
 import { applyRequestFaults } from './requestFaults';
+
+/**
+ * The app registration trusts the managed identity through a federated identity credential:
+ * a managed identity token for this audience, sent as `client_assertion`, stands in for the secret.
+ */
+const tokenExchangeAudience = 'api://AzureADTokenExchange';
+const jwtBearerAssertion = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 const sameSecret = (given: string, expected: string) => {
   const a = Buffer.from(given);
@@ -76,7 +84,13 @@ function token(ex: Exchange, ctx: SimulatorContext, form: URLSearchParams): void
     return;
   }
   const secret = form.get('client_secret');
-  if (grantType === 'client_credentials' && secret === null) {
+  const assertion = form.get('client_assertion');
+  if (assertion !== null) {
+    if (form.get('client_assertion_type') !== jwtBearerAssertion || ctx.tokens.check(assertion, [tokenExchangeAudience]) !== 'valid') {
+      ex.send(401, entraError('invalid_client', 70_021, `No matching federated identity record found for presented assertion of app '${ctx.clientId}'.`));
+      return;
+    }
+  } else if (grantType === 'client_credentials' && secret === null) {
     ex.send(401, entraError('invalid_client', 7_000_218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."));
     return;
   }
@@ -146,7 +160,7 @@ export async function handleManagedIdentity(ex: Exchange, ctx: SimulatorContext)
   }
   const resource = query.get('resource') ?? '';
   const audience = normaliseAudience(resource);
-  if (!resourceOf(ctx, audience)) {
+  if (audience !== tokenExchangeAudience && !resourceOf(ctx, audience)) {
     ex.send(400, { statusCode: 400, message: `AADSTS500011: The resource principal named ${resource} was not found in the tenant.` });
     return;
   }

@@ -76,6 +76,9 @@ describe('fixFor', () => {
     expect(fixFor('Graph reports', 'token', facts({ serviceCodes: ['endpoints_resolution_error'] }), context)).toContain('AADSTS90002');
     expect(fixFor('Graph reports', 'token', facts({ aadsts: [700016] }), context)).toContain('No app cccccccc-0000-4000-8000-000000000002 is registered in tenant');
     expect(fixFor('Graph reports', 'token', facts({ aadsts: [65001] }), context)).toContain(adminConsentUrl(context));
+    const federation: DoctorContext = { ...context, appCredential: 'managedIdentityFederation' };
+    expect(fixFor('Graph reports', 'token', facts({ serviceCodes: ['invalid_client'], aadsts: [70021] }), federation)).toMatch(/^App cccccccc-0000-4000-8000-000000000002 does not trust the managed identity's token \(AADSTS70021\): add a federated credential/);
+    expect(fixFor('Graph reports', 'token', facts({ code: 'CredentialUnavailableError' }), federation)).toMatch(/^No token for app .* through the managed identity .*elsewhere set APP_CREDENTIAL=auto and AZURE_CLIENT_SECRET\.$/);
   });
 
   it('when the Partner Center App+User sign-in is missing or revoked, then the fix is npm run consent', () => {
