@@ -209,7 +209,7 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
   const reader = memo(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = memo(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock: { now: () => new Date() }, directory };
+  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs };
 }
 
 /**

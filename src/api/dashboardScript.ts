@@ -11,7 +11,8 @@ export const dashboardScript = String.raw`
 
   function api(path) {
     return fetch(path, { headers: { 'x-functions-key': key, accept: 'application/json' } }).then(function (response) {
-      if (!response.ok) return response.text().then(function (text) { throw new Error(path + ': HTTP ' + response.status + ' ' + text.slice(0, 200)); });
+      // The status answers 503 when unhealthy, with the same body: that is something to show.
+      if (!response.ok && !(response.status === 503 && path === 'status')) return response.text().then(function (text) { throw new Error(path + ': HTTP ' + response.status + ' ' + text.slice(0, 200)); });
       return response.json();
     });
   }
@@ -102,7 +103,7 @@ export const dashboardScript = String.raw`
 
   function showStatus(status) {
     var health = document.getElementById('health');
-    health.textContent = (status.healthy ? 'Healthy' : 'Needs attention') + ' · ' + status.openFindings + ' open finding(s) · checked ' + status.checkedAt;
+    health.textContent = (status.healthy ? 'Healthy' : 'Needs attention: ' + status.problems.join('; ')) + ' · ' + status.openFindings + ' open finding(s) · checked ' + status.checkedAt;
     // Missing names are a warning beside the health, never part of it.
     document.getElementById('names-warning').textContent = status.customerNames.status === 'warning' ? 'Customer names: ' + status.customerNames.warning : '';
     var body = document.querySelector('#sources tbody');

@@ -6,7 +6,7 @@ import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, StoredFinding } from '../core/ports';
+import type { Clock, OutboxMessage, StoredFinding } from '../core/ports';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from './queryReader';
 
@@ -20,11 +20,15 @@ export interface QueryDependencies {
   clock: Clock;
   /** Customer display names as last refreshed, and how that refresh went. */
   directory: { customerNames(): Promise<ReadonlyMap<string, string>>; readState(): Promise<CustomerDirectoryState> };
+  /** How long an alert may wait undelivered before the monitor is unhealthy. */
+  undeliveredAlertLimitMs: number;
 }
 
 export interface QueryResult {
   body: Record<string, unknown>;
   rows: readonly object[];
+  /** The HTTP status when not 200 (the status endpoint answers 503 when unhealthy). */
+  httpStatus?: number;
 }
 
 const collectedAt = (runId: string): string => runStartedAt(runId).toISOString();
@@ -68,26 +72,61 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
   }
 }
 
-export async function monitorStatus({ reader, clock, directory }: QueryDependencies): Promise<QueryResult> {
-  const [findings, directoryState, ...perSource] = await Promise.all([
+/**
+ * The monitor's health, with every reason it is not healthy: a source without a complete run,
+ * a source whose last run failed, a run that was abandoned since the last complete one, an alert
+ * waiting undelivered longer than the limit. Unhealthy answers 503, so Azure's health check and
+ * any uptime monitor alert on it. Missing customer names stay a warning beside it.
+ */
+export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs }: QueryDependencies): Promise<QueryResult> {
+  const now = clock.now();
+  const [findings, directoryState, undelivered, ...perSource] = await Promise.all([
     reader.findings(),
     directory.readState(),
+    reader.undeliveredAlerts(),
     ...snapshotSources.map(async (source) => {
-      const [[lastRun], [lastCompleteRun]] = await Promise.all([reader.listRuns(source, { top: 1 }), reader.listRuns(source, { status: 'complete', top: 1 })]);
-      return { source, lastRun, lastCompleteRun };
+      const [[lastRun], [lastCompleteRun], [lastFailedRun]] = await Promise.all([
+        reader.listRuns(source, { top: 1 }),
+        reader.listRuns(source, { status: 'complete', top: 1 }),
+        reader.listRuns(source, { status: 'failed', top: 1 }),
+      ]);
+      return { source, lastRun, lastCompleteRun, lastFailedRun };
     }),
   ]);
   const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
-  const sources = (perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun }[]).map(({ source, lastRun, lastCompleteRun }) => ({
-    source,
-    lastRun: runSummary(lastRun),
-    lastCompleteRun: runSummary(lastCompleteRun),
-    openFindings: open.filter((finding) => sourceOfFinding(finding) === source).length,
-  }));
-  // Missing names are a warning beside the sources: they never make the monitor unhealthy.
-  const healthy = sources.every((source) => source.lastCompleteRun !== null && source.lastRun?.status !== 'failed');
+  const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun }[];
+  const problems: string[] = [];
+  const sources = runs.map(({ source, lastRun, lastCompleteRun, lastFailedRun }) => {
+    if (lastCompleteRun === undefined) problems.push(`${source}: no complete run yet`);
+    if (lastRun?.status === 'failed') problems.push(`${source}: the last run failed (${lastRun.errorCode ?? 'no code'})`);
+    // Run ids sort newest first: an abandoned run newer than the last complete one is unanswered.
+    const abandoned = lastFailedRun?.errorCode === 'Abandoned' && (lastCompleteRun === undefined || lastFailedRun.runId < lastCompleteRun.runId);
+    if (abandoned && lastFailedRun.runId !== lastRun?.runId) problems.push(`${source}: run ${lastFailedRun.runId} was abandoned (stopped without recording an end) and no run has completed since`);
+    return {
+      source,
+      lastRun: runSummary(lastRun),
+      lastCompleteRun: runSummary(lastCompleteRun),
+      openFindings: open.filter((finding) => sourceOfFinding(finding) === source).length,
+    };
+  });
+  const alerts = undeliveredAlertState(undelivered as OutboxMessage[]);
+  if (alerts.oldestCreatedAt !== null && now.getTime() - Date.parse(alerts.oldestCreatedAt) > undeliveredAlertLimitMs) {
+    problems.push(`an alert has waited undelivered since ${alerts.oldestCreatedAt}, longer than ${undeliveredAlertLimitMs / 3_600_000} h${alerts.lastError === null ? '' : ` (last error: ${alerts.lastError})`}`);
+  }
+  const healthy = problems.length === 0;
   const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
-  return { body: { checkedAt: clock.now().toISOString(), healthy, openFindings: open.length, customerNames, sources }, rows: sources };
+  return {
+    body: { checkedAt: now.toISOString(), healthy, problems, openFindings: open.length, undeliveredAlerts: alerts, customerNames, sources },
+    rows: sources,
+    ...(healthy ? {} : { httpStatus: 503 }),
+  };
+}
+
+/** The outbox as people need it: how many alerts wait, since when, and why the last attempt failed. */
+function undeliveredAlertState(messages: readonly OutboxMessage[]) {
+  const oldest = messages[0];
+  const lastTried = [...messages].filter((message) => message.lastError !== null).pop();
+  return { count: messages.length, oldestCreatedAt: oldest?.createdAt ?? null, lastError: lastTried?.lastError ?? null };
 }
 
 /** Rows of complete runs only, oldest first. */

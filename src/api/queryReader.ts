@@ -1,5 +1,5 @@
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { StoredFinding } from '../core/ports';
+import type { OutboxMessage, StoredFinding } from '../core/ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 
 /** A range of run start times; either end may be open. */
@@ -48,6 +48,8 @@ export interface QueryReader {
   /** Whether any snapshot ever listed the tenant. */
   customerKnown(tenantId: string): Promise<boolean>;
   findings(): Promise<StoredFinding[]>;
+  /** Alerts composed and not yet delivered (nor given up on), oldest first. */
+  undeliveredAlerts(): Promise<OutboxMessage[]>;
   /** The UPN each principal carries in a run (object id -> upn), for those that have one. */
   principalUpns(runId: string, objectIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }

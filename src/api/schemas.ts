@@ -108,11 +108,25 @@ export const schemas: Record<string, JsonSchema> = {
     },
     'Customer display names: a warning here never makes the monitor unhealthy.',
   ),
+  UndeliveredAlerts: object(
+    {
+      count: { type: 'integer', description: 'Alerts composed and not yet delivered.' },
+      oldestCreatedAt: { ...nullableString, description: 'When the oldest of them was composed.' },
+      lastError: { ...nullableString, description: 'Why the last attempt to send one failed.' },
+    },
+    'The email outbox: what waits to be delivered.',
+  ),
   SourceStatus: object({ source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), openFindings: { type: 'integer' } }),
   Status: answer({
     checkedAt: dateTime,
-    healthy: { type: 'boolean', description: 'Every source has a complete run and its last run did not fail.' },
+    healthy: { type: 'boolean', description: 'No problem below; the answer is a 503 when false.' },
+    problems: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, an alert undelivered longer than ALERT_UNDELIVERED_HOURS.',
+    },
     openFindings: { type: 'integer' },
+    undeliveredAlerts: ref('UndeliveredAlerts'),
     customerNames: ref('CustomerNameStatus'),
     sources: list('SourceStatus'),
   }),

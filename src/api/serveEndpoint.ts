@@ -52,13 +52,13 @@ export async function serveEndpoint(
     }
     if (format === 'csv') {
       return {
-        status: 200,
+        status: result.httpStatus ?? 200,
         headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${endpoint.route.replace(/\W+/g, '-')}.csv"`, ...commonHeaders, ...skippedHeader },
         body: toCsv(csvColumns(endpoint.csvRowSchema), result.rows as Record<string, unknown>[]),
       };
     }
     const body = skipped.count > 0 ? { ...result.body, skippedRows: skipped } : result.body;
-    return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', ...commonHeaders, ...skippedHeader }, body: JSON.stringify(body) };
+    return { status: result.httpStatus ?? 200, headers: { 'content-type': 'application/json; charset=utf-8', ...commonHeaders, ...skippedHeader }, body: JSON.stringify(body) };
   } catch (thrown) {
     return problemResponse(thrown, context);
   }

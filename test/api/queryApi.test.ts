@@ -1,9 +1,9 @@
 import type { CustomerMfaInsight } from '../../src/core/model';
 import { compareFindings } from '../../src/core/findings';
-import { runStartedAt, type SnapshotRun } from '../../src/core/snapshotRun';
+import { newRunId, runStartedAt, type SnapshotRun } from '../../src/core/snapshotRun';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import type { TableClient } from '@azure/data-tables';
-import { Tables } from '../../src/adapters/tableSnapshotStore';
+import { TableSnapshotStore, Tables } from '../../src/adapters/tableSnapshotStore';
 import { customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition } from '../../src/adapters/tableLayout';
 import { endpointNamed, endpoints } from '../../src/api/endpoints';
 import { serveEndpoint } from '../../src/api/serveEndpoint';
@@ -33,7 +33,8 @@ type Json = Record<string, unknown> & { items: Record<string, unknown>[] };
 async function getJson(path: string): Promise<Json> {
   const response = await api.get(path);
   const body = (await response.json()) as Json;
-  expect({ path, status: response.status, body }).toMatchObject({ status: 200 });
+  // The status alone answers 503, with the same body, when the monitor is unhealthy.
+  expect({ path, status: response.status, body }).toMatchObject({ status: path.split('?')[0] === 'status' && body.healthy === false ? 503 : 200 });
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   const route = path.split('?')[0]!.replace(/^customers\/[^/]+\/history$/, 'customers/{tenantId}/history');
@@ -78,6 +79,9 @@ describe('query API endpoints, through the local host, on data the real collecto
     expect(partnerSecurity.lastRun.status).toBe('failed');
     expect(partnerSecurity.lastCompleteRun.runId).toBe(completeRuns[0]!.runId);
     expect(status.healthy).toBe(false);
+    expect(status.problems).toEqual(['partnerSecurity: the last run failed (ServiceUnavailable)']);
+    expect(status.undeliveredAlerts).toEqual({ count: 0, oldestCreatedAt: null, lastError: null });
+    expect((await api.get('status')).status).toBe(503);
     expect(sources.reduce((sum, source) => sum + source.openFindings, 0)).toBe(status.openFindings);
   });
 
@@ -257,7 +261,8 @@ describe('query API endpoints, through the local host, on data the real collecto
       const json = await getJson(path);
       const items = (json.items ?? json.sources) as unknown[];
       for (const response of [await api.get(`${path}?format=csv`), await api.get(path, { accept: 'text/csv' })]) {
-        expect({ path, status: response.status, type: response.headers.get('content-type') }).toEqual({ path, status: 200, type: 'text/csv; charset=utf-8' });
+        const expected = path === 'status' && json.healthy === false ? 503 : 200;
+        expect({ path, status: response.status, type: response.headers.get('content-type') }).toEqual({ path, status: expected, type: 'text/csv; charset=utf-8' });
         const lines = (await response.text()).split('\r\n').filter((line) => line !== '');
         expect(lines.length).toBe(items.length + 1);
       }
@@ -448,5 +453,45 @@ describe('stored rows that cannot be read', () => {
     expect(response.status).toBe(200);
     expect(lines).toEqual([expect.stringMatching(/^warning Skipped 2 stored row\(s\) that cannot be read \(findings: field "baseline" is not JSON; findings: field "state" is missing or not text\)/)]);
     expect(lines.join()).not.toMatch(/contoso|upn|not json/);
+  });
+});
+
+describe('health', () => {
+  it('when an alert has waited undelivered longer than ALERT_UNDELIVERED_HOURS, then the status is a 503 naming it, with the outbox state', async () => {
+    const createdAt = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    const message = await api.detector.createMessage({
+      messageId: `m${Date.now()}`, operationId: '00000000-0000-4000-8000-000000000001', status: 'sending', createdAt, reminder: false, subject: 'MFA regressions',
+      attempts: 4, refusals: 0, firstAttemptAt: createdAt, lastError: 'ACS answered 401 (Denied)', sentAt: null,
+    });
+    try {
+      const status = await getJson('status');
+      expect(status.undeliveredAlerts).toEqual({ count: 1, oldestCreatedAt: createdAt, lastError: 'ACS answered 401 (Denied)' });
+      expect(status.problems).toContain(`an alert has waited undelivered since ${createdAt}, longer than 2 h (last error: ACS answered 401 (Denied))`);
+    } finally {
+      await api.detector.updateMessage({ ...message, status: 'sent', sentAt: new Date().toISOString() });
+    }
+    expect((await getJson('status')).undeliveredAlerts).toMatchObject({ count: 0 });
+  });
+
+  it('when the last run of a source was abandoned, then the status is unhealthy and says which run and why', async () => {
+    const store = new TableSnapshotStore(new Tables(readConfig(api.settings, ['storage']).storage, () => {
+      throw new Error('connection string only');
+    }));
+    // Started after every run of the fixture, so it is the source's last run.
+    const startedAt = new Date();
+    const runId = newRunId(startedAt, 'abandon1');
+    await store.openRun('registrationCounts', runId, startedAt);
+    await store.markAbandonedRuns('registrationCounts', new Date(startedAt.getTime() + 1), 'stopped in a test', new Date());
+    try {
+      const status = await getJson('status');
+      expect(status.healthy).toBe(false);
+      expect(status.problems).toContain('registrationCounts: the last run failed (Abandoned)');
+      const ledger = await getJson('runs?source=registrationCounts&top=1');
+      expect(ledger.items[0]).toMatchObject({ runId, status: 'failed', errorCode: 'Abandoned', errorMessage: 'stopped in a test' });
+    } finally {
+      await (await new Tables(readConfig(api.settings, ['storage']).storage, () => {
+        throw new Error('connection string only');
+      }).client('runs')).deleteEntity('registrationCounts', runId);
+    }
   });
 });
