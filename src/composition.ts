@@ -176,6 +176,7 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
       reminderDays: config.detection.reminderDays,
       publicBaseUrl: config.email.publicBaseUrl,
       alertMaxLines: config.detection.alertMaxLines,
+      undeliveredAlertLimitMs: config.detection.undeliveredAlertLimitMs,
     },
   };
 }

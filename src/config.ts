@@ -55,7 +55,7 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'NON_ADMIN_SHARE_DROP_POINTS', usedBy: 'detectRegressions', default: '5', description: "Percentage points by which a customer's share of MFA-compliant non-admin users may fall before it is a regression." },
   { name: 'SOURCE_FAILURES_BEFORE_ALERT', usedBy: 'detectRegressions', default: '3', description: 'Consecutive failed runs of one source before a "monitor cannot see" alert (1-100).' },
   { name: 'API_TOKEN_SECRET', usedBy: 'query API (apiCustomers, apiPrincipals)', description: 'Key that signs continuation tokens (any long random string, e.g. a Key Vault reference). Without it each instance signs with a random key, so a token fails (400) on another instance or after a restart.' },
-  { name: 'ALERT_UNDELIVERED_HOURS', usedBy: 'query API (apiStatus)', default: '2', description: 'Hours an alert may wait undelivered in the outbox (ACS down, a wrong key, a missing role) before `/api/status` reports the monitor unhealthy (1-168).' },
+  { name: 'ALERT_UNDELIVERED_HOURS', usedBy: 'detectRegressions, query API (apiStatus)', default: '2', description: 'Hours an alert may wait undelivered in the outbox while ACS fails transiently before each detectRegressions invocation fails and `/api/status` reports the monitor unhealthy (1-168). ACS refusing the credentials (401/403) fails the invocation at once.' },
   { name: 'PORT', usedBy: 'local host', default: '7071', description: 'Port of the local host (`npm start`) for HTTP functions.' },
   { name: 'HOST', usedBy: 'local host', default: '127.0.0.1', description: 'Address the local host listens on; the default lets only this machine in. `0.0.0.0` opens it to the network (the function key still applies).' },
   { name: 'LOCAL_FUNCTION_KEY', usedBy: 'local host', description: 'Function key the local host demands (`x-functions-key` header or `?code=`), at least 16 characters: an empty or shorter one stops the host at start-up. When unset, a random one is generated and printed once (never inside a URL).' },
@@ -125,6 +125,8 @@ export interface EmailConfig {
 }
 
 export interface DetectionConfig {
+  /** How long an alert may wait undelivered before the detector's invocations fail. */
+  undeliveredAlertLimitMs: number;
   reminderDays: number;
   alertMaxLines: number;
   nonAdminShareDropPoints: number;
@@ -175,6 +177,7 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
       alertMaxLines: reader.integer('ALERT_MAX_LINES', 1, 1000),
       nonAdminShareDropPoints: reader.integer('NON_ADMIN_SHARE_DROP_POINTS', 0, 100),
       sourceFailuresBeforeAlert: reader.integer('SOURCE_FAILURES_BEFORE_ALERT', 1, 100),
+      undeliveredAlertLimitMs: reader.integer('ALERT_UNDELIVERED_HOURS', 1, 168) * 3_600_000,
     }),
   };
   const config = {} as Pick<Config, P>;

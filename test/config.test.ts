@@ -50,7 +50,7 @@ describe('readConfig: email and detection', () => {
   it('when the email settings are valid, then recipients are split and trimmed and thresholds default', () => {
     const config = readConfig(valid, ['email', 'detection']);
     expect(config.email.to).toEqual(['a@partner.example', 'b@partner.example']);
-    expect(config.detection).toEqual({ reminderDays: 7, alertMaxLines: 50, nonAdminShareDropPoints: 5, sourceFailuresBeforeAlert: 3 });
+    expect(config.detection).toEqual({ reminderDays: 7, alertMaxLines: 50, nonAdminShareDropPoints: 5, sourceFailuresBeforeAlert: 3, undeliveredAlertLimitMs: 7_200_000 });
   });
 
   it.each(['0', '1001', 'ten'])('when ALERT_MAX_LINES is %s, then it is a configuration error naming the range', (lines) => {
@@ -63,5 +63,22 @@ describe('readConfig: email and detection', () => {
 
   it('when no ACS setting, sender or recipient is set, then every one is named', () => {
     expect(() => readConfig({}, ['email'])).toThrow(/ACS_CONNECTION_STRING or ACS_ENDPOINT is required[\s\S]*ALERT_FROM is required[\s\S]*ALERT_TO is required/);
+  });
+});
+
+describe('readConfig: limits', () => {
+  it('when nothing is set, then Azure requests time out after 20 s and the deadline comes from host.json', () => {
+    expect(readConfig({}, ['limits']).limits).toEqual({ azureRequestTimeoutMs: 20_000, invocationDeadlineSeconds: null });
+  });
+
+  it('when the limits are set, then they are read; out of range, then each is named with its range', () => {
+    expect(readConfig({ AZURE_REQUEST_TIMEOUT_SECONDS: '5', INVOCATION_DEADLINE_SECONDS: '300' }, ['limits']).limits).toEqual({ azureRequestTimeoutMs: 5_000, invocationDeadlineSeconds: 300 });
+    expect(() => readConfig({ AZURE_REQUEST_TIMEOUT_SECONDS: '0', INVOCATION_DEADLINE_SECONDS: '4' }, ['limits'])).toThrow(
+      /AZURE_REQUEST_TIMEOUT_SECONDS must be a whole number from 1 to 300[\s\S]*INVOCATION_DEADLINE_SECONDS must be a whole number from 5 to 86400/,
+    );
+  });
+
+  it('when ALERT_UNDELIVERED_HOURS is outside 1-168, then the query API and the detector both refuse it', () => {
+    for (const part of ['queryApi', 'detection'] as const) expect(() => readConfig({ ALERT_UNDELIVERED_HOURS: '0' }, [part])).toThrow('ALERT_UNDELIVERED_HOURS must be a whole number from 1 to 168');
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { renderAlert } from '../core/alertEmail';
 import { detectRegressions, type ComplianceSnapshot, type Thresholds } from '../core/detectRegressions';
-import { errorCode, toError } from '../core/errors';
+import { errorCode, MonitorError, toError } from '../core/errors';
 import type { FindingTransition } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
 import type { Clock, CustomerDirectory, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, StoredFinding } from '../core/ports';
@@ -14,6 +14,8 @@ export interface DetectorSettings {
   publicBaseUrl: string | null;
   /** Most lines an email lists per section. */
   alertMaxLines: number;
+  /** How long an alert may wait undelivered through transient failures before invocations fail. */
+  undeliveredAlertLimitMs: number;
 }
 
 export interface DetectorDependencies {
@@ -293,12 +295,47 @@ async function deliver(dependencies: DetectorDependencies, run: RunContext): Pro
     await store.updateMessage({ ...claimed, status: 'ready', lastError: `ACS reported ${outcome}` });
     return null;
   } catch (thrown) {
-    // Left `sending`: the next run looks the operation up before trying again.
+    // Left `sending`: the next run looks the operation up before trying again, so whatever
+    // happens below, the email goes out exactly once when ACS takes it.
     const error = toError(thrown);
-    log.warn(`detectRegressions: email ${claimed.messageId} not confirmed (${errorCode(thrown)}): ${error.message}; it will be retried`);
     await store.updateMessage({ ...claimed, lastError: error.message.slice(0, 500) });
+    throwIfUndeliverable(thrown, claimed, clock.now(), settings.undeliveredAlertLimitMs);
+    log.warn(`detectRegressions: email ${claimed.messageId} not confirmed (${errorCode(thrown)}): ${error.message}; it will be retried`);
     return null;
   }
+}
+
+/**
+ * An email that cannot go out must fail the invocation, the one signal Azure Monitor alerts on:
+ * at once when ACS refuses the credentials (a wrong key, a missing role: retrying changes
+ * nothing until someone fixes it), and after the limit for failures that may pass by themselves.
+ */
+function throwIfUndeliverable(thrown: unknown, message: OutboxMessage, now: Date, limitMs: number): void {
+  const refusal = refusedStatus(thrown);
+  if (refusal !== null) {
+    throw new MonitorError(
+      'AlertUndeliverable',
+      `ACS refused the monitor's credentials (${refusal}) for email ${message.messageId}: check the key in ACS_CONNECTION_STRING, or the managed identity's role on the Communication Services resource; the email stays in the outbox and goes out once this is fixed`,
+      { cause: thrown },
+    );
+  }
+  const waitedMs = now.getTime() - Date.parse(message.createdAt);
+  if (waitedMs > limitMs) {
+    throw new MonitorError(
+      'AlertUndelivered',
+      `email ${message.messageId} has waited undelivered for ${Math.floor(waitedMs / 60_000)} min, longer than ALERT_UNDELIVERED_HOURS (${limitMs / 3_600_000} h): ${toError(thrown).message}; it stays in the outbox and is retried`,
+      { cause: thrown },
+    );
+  }
+}
+
+/** `status 401` or `status 403` when ACS (or an error it caused) answered so, else null. */
+function refusedStatus(thrown: unknown): string | null {
+  for (let error = thrown, depth = 0; error !== undefined && error !== null && depth < 5; error = (error as { cause?: unknown }).cause, depth += 1) {
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (status === 401 || status === 403) return `status ${status}`;
+  }
+  return null;
 }
 
 async function markSent(store: DetectorStore, message: OutboxMessage, now: Date, log: Logger): Promise<string> {
