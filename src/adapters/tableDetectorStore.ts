@@ -1,6 +1,6 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import type { Finding, MeasureValue, ShareOfWhole } from '../core/findings';
-import type { DetectorState, DetectorStore, OutboxMessage, StoredFinding } from '../core/ports';
+import type { DetectorSkip, DetectorState, DetectorStore, OutboxMessage, StoredFinding } from '../core/ports';
 import { fromTableKey, toTableKey } from '../core/tableKey';
 import { BatchWriter } from './batchWriter';
 import { fixedPartitions } from './tableLayout';
@@ -38,6 +38,39 @@ export class TableDetectorStore implements DetectorStore {
         }
       }
       if (statusOf(error) === 412) return false;
+      throw error;
+    }
+  }
+
+  async renewLease(owner: string, until: Date): Promise<boolean> {
+    const table = await this.tables.client('detector');
+    try {
+      const current = await table.getEntity<Row>(fixedPartitions.detector, 'lease');
+      if (current.owner !== owner) return false;
+      await table.updateEntity({ partitionKey: fixedPartitions.detector, rowKey: 'lease', owner, expiresAt: until.toISOString() }, 'Replace', { etag: current.etag });
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404 || statusOf(error) === 412) return false;
+      throw error;
+    }
+  }
+
+  async recordSkippedRun(at: Date): Promise<void> {
+    const table = await this.tables.client('detector');
+    const lease = await table.getEntity<Row>(fixedPartitions.detector, 'lease');
+    await table.upsertEntity(
+      { partitionKey: fixedPartitions.detector, rowKey: 'skipped', at: at.toISOString(), heldBy: String(lease.owner), heldUntil: String(lease.expiresAt) },
+      'Replace',
+    );
+  }
+
+  async lastSkippedRun(): Promise<DetectorSkip | null> {
+    const table = await this.tables.client('detector');
+    try {
+      const row = await table.getEntity<Row>(fixedPartitions.detector, 'skipped');
+      return { at: String(row.at), heldBy: String(row.heldBy), heldUntil: String(row.heldUntil) };
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
       throw error;
     }
   }

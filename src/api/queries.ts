@@ -80,10 +80,11 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  */
 export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, directoryState, undelivered, ...perSource] = await Promise.all([
+  const [findings, directoryState, undelivered, lastSkippedRun, ...perSource] = await Promise.all([
     reader.findings(),
     directory.readState(),
     reader.undeliveredAlerts(),
+    reader.lastSkippedDetectorRun(),
     ...snapshotSources.map(async (source) => {
       const [[lastRun], [lastCompleteRun], [lastFailedRun]] = await Promise.all([
         reader.listRuns(source, { top: 1 }),
@@ -116,7 +117,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   const healthy = problems.length === 0;
   const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
   return {
-    body: { checkedAt: now.toISOString(), healthy, problems, openFindings: open.length, undeliveredAlerts: alerts, customerNames, sources },
+    body: { checkedAt: now.toISOString(), healthy, problems, openFindings: open.length, undeliveredAlerts: alerts, detector: { lastSkippedRun }, customerNames, sources },
     rows: sources,
     ...(healthy ? {} : { httpStatus: 503 }),
   };

@@ -108,6 +108,14 @@ export const schemas: Record<string, JsonSchema> = {
     },
     'Customer display names: a warning here never makes the monitor unhealthy.',
   ),
+  DetectorSkip: object(
+    {
+      at: dateTime,
+      heldBy: { type: 'string', description: 'The run holding the lease (a random id per run).' },
+      heldUntil: { type: 'string', description: 'Until when it held it; renewed every 30 s while it works, 2 minutes at most after a crash.' },
+    },
+    'A detector run that did nothing because another run held the lease.',
+  ),
   UndeliveredAlerts: object(
     {
       count: { type: 'integer', description: 'Alerts composed and not yet delivered.' },
@@ -127,6 +135,7 @@ export const schemas: Record<string, JsonSchema> = {
     },
     openFindings: { type: 'integer' },
     undeliveredAlerts: ref('UndeliveredAlerts'),
+    detector: object({ lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
     customerNames: ref('CustomerNameStatus'),
     sources: list('SourceStatus'),
   }),

@@ -145,10 +145,24 @@ export interface OutboxMessage {
   etag: string;
 }
 
+/** A detector run that did nothing because another run held the lease. */
+export interface DetectorSkip {
+  at: string;
+  /** The run that held the lease (a random id per run) and until when. */
+  heldBy: string;
+  heldUntil: string;
+}
+
 export interface DetectorStore {
   /** Takes the detector lease until `until`, or answers false when another run holds it. */
   acquireLease(owner: string, now: Date, until: Date): Promise<boolean>;
+  /** Extends the lease to `until` if `owner` still holds it; false when it was lost (expired and taken). */
+  renewLease(owner: string, until: Date): Promise<boolean>;
   releaseLease(owner: string): Promise<void>;
+  /** Records that a run did nothing at `at` because another held the lease, with that holder (shown by the status). */
+  recordSkippedRun(at: Date): Promise<void>;
+  /** The last run skipped for the lease, if any. */
+  lastSkippedRun(): Promise<DetectorSkip | null>;
   readState(): Promise<DetectorState>;
   writeState(state: DetectorState): Promise<void>;
   readFindings(): Promise<StoredFinding[]>;

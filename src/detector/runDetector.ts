@@ -44,7 +44,12 @@ export interface DetectorOutcome {
   openFindings: number;
 }
 
-const leaseMs = 10 * 60_000;
+/**
+ * Short, and renewed while the run works: a crashed run blocks the next for at most this long,
+ * and a run that can no longer renew it stops before sending.
+ */
+const leaseMs = 2 * 60_000;
+const leaseRenewalMs = 30_000;
 /** A run still `running` after this long crashed: it counts as a failure. */
 const abandonedRunMs = 2 * 60 * 60_000;
 /** ACS reporting the same message Failed this often ends retries: it will not change its mind. */
@@ -67,8 +72,10 @@ export async function runDetector(dependencies: DetectorDependencies): Promise<D
   const startedAt = clock.now();
   if (!(await store.acquireLease(owner, startedAt, new Date(startedAt.getTime() + leaseMs)))) {
     log.warn('detectRegressions: another run holds the lease; this one does nothing');
+    await store.recordSkippedRun(startedAt).catch((thrown: unknown) => log.warn(`detectRegressions: could not record the skipped run (${errorCode(thrown)})`));
     return { skipped: true, transitions: 0, composedMessageId: null, sentMessageId: null, openFindings: 0 };
   }
+  const lease = holdLease(dependencies, owner);
   try {
     // Findings are read once and kept current in memory: under the lease no one else writes them.
     const findings = await readUpgradedFindings(store);
@@ -77,13 +84,35 @@ export async function runDetector(dependencies: DetectorDependencies): Promise<D
       if (message.status === 'composing') await finishComposing(dependencies, message, run);
     }
     const { transitions, composedMessageId } = await detectAndCompose(dependencies, run);
+    await lease.confirm();
     const sentMessageId = await deliver(dependencies, run);
     const openFindings = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event).length;
     log.info(`detectRegressions: ${transitions.length} new transitions, ${openFindings} open findings${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
     return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings };
   } finally {
+    lease.stop();
     await store.releaseLease(owner);
   }
+}
+
+/**
+ * Renews the lease while the run works. `confirm` renews it at once and throws LeaseLost when
+ * the lease is gone (it expired while the run stalled and another run took it): sending then
+ * would race that run.
+ */
+function holdLease({ store, clock, log }: DetectorDependencies, owner: string): { confirm(): Promise<void>; stop(): void } {
+  let lost = false;
+  const renew = async (): Promise<boolean> => (lost ||= !(await store.renewLease(owner, new Date(clock.now().getTime() + leaseMs))));
+  const timer = setInterval(() => {
+    renew().catch((thrown: unknown) => log.warn(`detectRegressions: could not renew the lease (${errorCode(thrown)}); trying again`));
+  }, leaseRenewalMs);
+  timer.unref();
+  return {
+    async confirm() {
+      if (await renew()) throw new MonitorError('LeaseLost', 'detectRegressions lost its lease to another run while working; it stopped before sending, and that run sends instead');
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 /**
