@@ -177,6 +177,7 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
       publicBaseUrl: config.email.publicBaseUrl,
       alertMaxLines: config.detection.alertMaxLines,
       undeliveredAlertLimitMs: config.detection.undeliveredAlertLimitMs,
+      emailTimeoutMs: config.email.timeoutMs,
     },
   };
 }

@@ -6,6 +6,7 @@ import type { FindingTransition } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
 import type { Clock, CustomerDirectory, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, StoredFinding } from '../core/ports';
 import type { SnapshotRun } from '../core/snapshotRun';
+import { DeadlineExceededError } from '../core/invocationDeadline';
 import { upgradeFindings } from '../core/upgradeFindings';
 
 export interface DetectorSettings {
@@ -16,6 +17,13 @@ export interface DetectorSettings {
   alertMaxLines: number;
   /** How long an alert may wait undelivered through transient failures before invocations fail. */
   undeliveredAlertLimitMs: number;
+  /** How long one send may wait for ACS: a send is only started when it can end before the deadline. */
+  emailTimeoutMs: number;
+}
+
+export interface DetectorOptions {
+  /** When the invocation must stop; a send that could outlast it is not started. */
+  deadline?: Date;
 }
 
 export interface DetectorDependencies {
@@ -66,7 +74,7 @@ const maxRefusals = 5;
  * One email per run at most: while a message waits (ACS down), transitions accumulate on their
  * findings and go out together in the next one.
  */
-export async function runDetector(dependencies: DetectorDependencies): Promise<DetectorOutcome> {
+export async function runDetector(dependencies: DetectorDependencies, options: DetectorOptions = {}): Promise<DetectorOutcome> {
   const { store, clock, log } = dependencies;
   const owner = randomUUID();
   const startedAt = clock.now();
@@ -84,6 +92,13 @@ export async function runDetector(dependencies: DetectorDependencies): Promise<D
       if (message.status === 'composing') await finishComposing(dependencies, message, run);
     }
     const { transitions, composedMessageId } = await detectAndCompose(dependencies, run);
+    // Every step before is a bounded storage call; a send waits up to the email timeout.
+    if (options.deadline !== undefined && clock.now().getTime() + dependencies.settings.emailTimeoutMs > options.deadline.getTime()) {
+      throw new DeadlineExceededError(
+        options.deadline.getTime() - startedAt.getTime(),
+        `before sending: a send may wait ${dependencies.settings.emailTimeoutMs / 1000} s for ACS and would end after it; the email waits in the outbox for the next run`,
+      );
+    }
     await lease.confirm();
     const sentMessageId = await deliver(dependencies, run);
     const openFindings = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event).length;

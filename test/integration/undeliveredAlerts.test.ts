@@ -84,4 +84,17 @@ describe('alerts that cannot be delivered are loud', () => {
     expect((await detect(settings)).code).toBe('Succeeded');
     expect(cloud.sim.inbox().length - before).toBe(1);
   });
+
+  it('when a send could end after the invocation deadline, then the detector does not start it and fails as DeadlineExceeded; the next run with time sends it once', async () => {
+    const settings = cloud.settings();
+    const before = await regressionsWaiting(settings, 60);
+
+    const failure = await detect({ ...settings, INVOCATION_DEADLINE_SECONDS: '5', EMAIL_TIMEOUT_SECONDS: '120' });
+
+    expect(failure).toMatchObject({ code: 'DeadlineExceeded', message: expect.stringContaining('before sending: a send may wait 120 s for ACS') });
+    expect(cloud.sim.inbox()).toHaveLength(before);
+    expect((await outbox(settings)).filter((row) => row.status !== 'sent')).toHaveLength(1);
+    expect((await detect(settings)).code).toBe('Succeeded');
+    expect(cloud.sim.inbox().length - before).toBe(1);
+  });
 });
