@@ -156,7 +156,7 @@ export async function registrationCountCollector(log: Logger, env: Env = process
 
 export async function regressionDetector(log: Logger, env: Env = process.env): Promise<DetectorDependencies> {
   const config = readConfig(env, ['storage', 'identity', 'email', 'detection', 'limits']);
-  const [{ TableSnapshotReader }, { TableDetectorStore }, { TableCustomerDirectory }] = await Promise.all([
+  const [{ TableSnapshotReader, TableSnapshotStore }, { TableDetectorStore }, { TableCustomerDirectory }] = await Promise.all([
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableDetectorStore'),
     import('./adapters/tableCustomerDirectory'),
@@ -165,6 +165,7 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
   const sender = await acsSender(config);
   return {
     snapshots: new TableSnapshotReader(tableSet),
+    runs: new TableSnapshotStore(tableSet),
     store: new TableDetectorStore(tableSet),
     sender,
     // Read afresh each run: a detector run reads names at most once, and only when it renders an email.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { errorCode, MonitorError, toError } from '../core/errors';
-import { DeadlineExceededError } from '../core/invocationDeadline';
+import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import type { SnapshotSource } from '../core/model';
 import type { Clock, Logger, SnapshotRunWriter, SnapshotStore } from '../core/ports';
 import { isRunId, newRunId, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
@@ -24,12 +24,6 @@ const cancellationGraceMs = 2_000;
 /** How long recording a failure may take: past it the row stays `running`, and the next run marks it abandoned. */
 const failureRecordingLimitMs = 30_000;
 
-/**
- * Past its deadline and this much more, a run still `running` has certainly stopped (its own
- * deadline, the failure recording and the host's function timeout all lie within), so it is
- * one that was killed, recycled or timed out by the host before it could say so.
- */
-export const abandonedRunMarginMs = 5 * 60_000;
 
 /**
  * The life of one snapshot run, shared by every collector: a `running` ledger row first,

@@ -50,6 +50,13 @@ export function invocationBudgetMs(functionTimeoutMs: number | null | undefined,
   return limit === null ? unboundedBudgetMs : limit - deadlineMarginMs(limit);
 }
 
+/**
+ * Past its deadline and this much more, a run still `running` has certainly stopped (its own
+ * deadline, the failure recording and the host's function timeout all lie within), so it is
+ * one that was killed, recycled or timed out by the host before it could say so.
+ */
+export const abandonedRunMarginMs = 5 * 60_000;
+
 /** The invocation's own deadline passed: the work was cancelled and the run recorded as failed. */
 export class DeadlineExceededError extends MonitorError {
   constructor(budgetMs: number, waitingFor: string) {

@@ -4,9 +4,9 @@ import { detectRegressions, type ComplianceSnapshot, type Thresholds } from '../
 import { errorCode, MonitorError, toError } from '../core/errors';
 import type { FindingTransition } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
-import type { Clock, CustomerDirectory, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, StoredFinding } from '../core/ports';
+import type { Clock, CustomerDirectory, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, StoredFinding } from '../core/ports';
 import type { SnapshotRun } from '../core/snapshotRun';
-import { DeadlineExceededError } from '../core/invocationDeadline';
+import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import { upgradeFindings } from '../core/upgradeFindings';
 
 export interface DetectorSettings {
@@ -28,6 +28,8 @@ export interface DetectorOptions {
 
 export interface DetectorDependencies {
   snapshots: SnapshotReader;
+  /** The run ledger, where runs left `running` by a stopped invocation are marked abandoned. */
+  runs: Pick<SnapshotStore, 'markAbandonedRuns'>;
   store: DetectorStore;
   sender: EmailSender;
   /** Customer names for emails; never read for detection, so a rename is never a regression. */
@@ -91,6 +93,7 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
     for (const message of await store.unsentMessages()) {
       if (message.status === 'composing') await finishComposing(dependencies, message, run);
     }
+    await markAbandonedRuns(dependencies, options.deadline === undefined ? abandonedRunMs : options.deadline.getTime() - startedAt.getTime() + abandonedRunMarginMs);
     const { transitions, composedMessageId } = await detectAndCompose(dependencies, run);
     // Every step before is a bounded storage call; a send waits up to the email timeout.
     if (options.deadline !== undefined && clock.now().getTime() + dependencies.settings.emailTimeoutMs > options.deadline.getTime()) {
@@ -107,6 +110,25 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
   } finally {
     lease.stop();
     await store.releaseLease(owner);
+  }
+}
+
+/**
+ * Marks runs left `running` longer than an invocation can last (this one's budget, the same
+ * host.json for every function, plus a margin) as failed (Abandoned), whichever of the detector
+ * and the source's next run comes first. Trouble doing so is only logged: they count as failures anyway.
+ */
+async function markAbandonedRuns({ runs, clock, log }: DetectorDependencies, limitMs: number): Promise<void> {
+  const now = clock.now();
+  const reason = `no end was recorded within ${Math.round(limitMs / 1000)} s of its start: the invocation was stopped (process killed, host recycled or the function timeout reached) before it could record one; marked by detectRegressions`;
+  for (const source of snapshotSources) {
+    try {
+      for (const run of await runs.markAbandonedRuns(source, new Date(now.getTime() - limitMs), reason, now)) {
+        log.warn(`detectRegressions: ${source} run ${run.runId} (started ${run.startedAt}) was still running with no end recorded: marked failed as Abandoned`);
+      }
+    } catch (thrown) {
+      log.warn(`detectRegressions: could not mark abandoned ${source} runs (${errorCode(thrown)})`);
+    }
   }
 }
 

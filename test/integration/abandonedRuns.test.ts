@@ -64,4 +64,15 @@ describe('abandoned runs', () => {
     const listed = (await reader.listRuns('registrationCounts', { status: 'failed' })).map((run) => [run.runId, run.errorCode]);
     expect(listed).toEqual([[killed, 'Abandoned']]);
   });
+
+  it('when the detector runs before the source runs again, then the detector marks the abandoned run, naming itself', async () => {
+    const settings = cloud.settings();
+    const killed = await leaveRunning(settings, 'partnerSecurity', 30);
+
+    const logs = await cloud.run('detectRegressions', settings);
+
+    const run = (await (await snapshotReader(settings)).listRuns('partnerSecurity')).find((candidate) => candidate.runId === killed);
+    expect(run).toMatchObject({ status: 'failed', errorCode: 'Abandoned', errorMessage: expect.stringMatching(/^no end was recorded within 840 s of its start: .* marked by detectRegressions$/) });
+    expect(logs.filter((line) => line.includes(`partnerSecurity run ${killed}`) && line.includes('marked failed as Abandoned'))).toHaveLength(1);
+  });
 });
