@@ -144,6 +144,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       HTTP_MAX_RETRIES: '5'
       HTTP_MAX_CONCURRENCY: '4'
       HTTP_MAX_RETRY_AFTER_SECONDS: '120'
+      AZURE_REQUEST_TIMEOUT_SECONDS: '20'
 
       // Schedules (NCRONTAB, UTC) and retention.
       SCHEDULE_PARTNER_SECURITY: schedules.partnerSecurity
@@ -162,6 +163,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       ALERT_MAX_LINES: '50'
       NON_ADMIN_SHARE_DROP_POINTS: '5'
       SOURCE_FAILURES_BEFORE_ALERT: '3'
+      ALERT_UNDELIVERED_HOURS: '2'
 
       // Query API.
       API_TOKEN_SECRET: apiTokenSecretReference

@@ -32,6 +32,8 @@ const notInAzure: Record<string, string> = {
   PORT: 'the local host only',
   LOCAL_FUNCTION_KEY: 'the local host only',
   AZURITE_LOCATION: 'the local host only',
+  HOST: 'the local host only',
+  INVOCATION_DEADLINE_SECONDS: "derived from host.json's functionTimeout unless overridden",
 };
 
 /** App settings the Functions host and its Application Insights integration read themselves, not src/config.ts. */
