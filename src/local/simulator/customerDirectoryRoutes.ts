@@ -8,6 +8,7 @@ import type { SimulatorContext } from './context';
 import { serveData } from './dataResponse';
 import { graphError, partnerCenterError } from './errorBodies';
 import type { Exchange } from './exchange';
+import { partnerCenterPosition } from './partnerCenterPosition';
 import { customerDomain, customerListing, customerName, customerTenantId } from './population';
 import type { JsonObject } from './wireFormat';
 
@@ -87,17 +88,9 @@ export async function handlePartnerCenterCustomers(ex: Exchange, ctx: SimulatorC
     ex.send(400, partnerCenterError(400, `size is required: the number of customers per page, 1 to ${PARTNER_CENTER_MAX_SIZE}.`, 400_010), headers);
     return;
   }
-  let day = ctx.clock.day;
-  let offset = 0;
-  const continuation = ex.header('ms-continuationtoken');
-  if (continuation !== undefined) {
-    const position = ctx.pageTokens.decode(continuation);
-    if (!position || position.collection !== PARTNER_CENTER_CUSTOMERS) {
-      ex.send(400, partnerCenterError(400, 'The continuation token is invalid.', 400_013), headers);
-      return;
-    }
-    ({ day, offset } = position);
-  }
+  const position = partnerCenterPosition(ex, ctx, PARTNER_CENTER_CUSTOMERS, headers);
+  if (position === null) return;
+  const { day, offset } = position;
   const { seed } = ctx.dataset.config;
   const size = Math.min(requested, ctx.partnerCenterPageSize);
   const indices = listed(ctx, 'partnerCenterCustomers');

@@ -9,6 +9,7 @@ import { handlePartnerCenterCustomers, PARTNER_CENTER_CUSTOMERS } from './custom
 import { serveData } from './dataResponse';
 import { partnerCenterError } from './errorBodies';
 import type { Exchange } from './exchange';
+import { partnerCenterPosition } from './partnerCenterPosition';
 import { usesLoginFieldName } from './quirks';
 import { answerVerbatim } from './requestFaults';
 import { JsonObject, wireNonMfaPrincipal } from './wireFormat';
@@ -29,17 +30,9 @@ export async function handlePartnerCenter(ex: Exchange, ctx: SimulatorContext): 
     ex.send(404, partnerCenterError(404, `No resource at ${ex.method} ${path}.`), headers);
     return;
   }
-  let day = ctx.clock.day;
-  let offset = 0;
-  const continuation = ex.header('ms-continuationtoken');
-  if (continuation !== undefined) {
-    const position = ctx.pageTokens.decode(continuation);
-    if (!position || position.collection !== PRINCIPALS) {
-      ex.send(400, partnerCenterError(400, 'The continuation token is invalid.', 400_013), headers);
-      return;
-    }
-    ({ day, offset } = position);
-  }
+  const position = partnerCenterPosition(ex, ctx, PRINCIPALS, headers);
+  if (position === null) return;
+  const { day, offset } = position;
   const { dataset } = ctx;
   const { seed, quirks } = dataset.config;
   const size = ctx.partnerCenterPageSize;
