@@ -13,6 +13,13 @@ export default tseslint.config(
     },
   },
   {
+    // The app is deployed alone: the local tooling imports it, never the other way round.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/tools', '**/tools/**'], message: 'src/ is the deployed app; tools/ is local tooling and must not be imported by it.' }] }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

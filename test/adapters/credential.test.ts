@@ -1,6 +1,6 @@
 import { createCredential } from '../../src/adapters/credential';
 import { readConfig } from '../../src/config';
-import { startSimulator, type Simulator } from '../../src/local/simulator';
+import { startSimulator, type Simulator } from '../../tools/simulator';
 
 /*
  * The app registration signed in to without a secret: the real ClientAssertionCredential, fed

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { ClientSecretCredential } from '@azure/identity';
 import { KeyVaultRefreshTokenStore } from '../../src/adapters/keyVaultRefreshTokenStore';
 import { SecureApplicationModelCredential, type RefreshTokenStore } from '../../src/adapters/secureApplicationModelCredential';
-import { startSimulator, type Simulator } from '../../src/local/simulator';
+import { startSimulator, type Simulator } from '../../tools/simulator';
 
 if (!process.env.NODE_EXTRA_CA_CERTS) {
-  throw new Error('Run through the trust wrapper: node dist/src/local/withSimulatorTrust.js npx jest test/adapters');
+  throw new Error('Run through the trust wrapper: node dist/tools/withSimulatorTrust.js npx jest test/adapters');
 }
 
 let sim: Simulator;

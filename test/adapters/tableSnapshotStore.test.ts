@@ -3,7 +3,7 @@ import { bucketOf, bucketTableName } from '../../src/adapters/tableLayout';
 import { Tables, TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
 import type { CustomerMfaInsight, SecurityRequirement } from '../../src/core/model';
 import { newRunId } from '../../src/core/snapshotRun';
-import { startAzurite, type Azurite } from '../../src/local/azurite';
+import { startAzurite, type Azurite } from '../../tools/azurite';
 
 let azurite: Azurite;
 let prefix = 0;

@@ -2,8 +2,8 @@ import { snapshotReader } from '../../src/composition';
 import { TableDetectorStore } from '../../src/adapters/tableDetectorStore';
 import { Tables } from '../../src/adapters/tableSnapshotStore';
 import { readConfig } from '../../src/config';
-import { loadRegisteredFunctions } from '../../src/local/functionsCore';
-import { createLocalHost, type LocalHost } from '../../src/local/localHost';
+import { loadRegisteredFunctions } from '../../tools/functionsCore';
+import { createLocalHost, type LocalHost } from '../../tools/localHost';
 import { startCloud, type Cloud } from '../support/cloud';
 
 /**

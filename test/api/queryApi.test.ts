@@ -12,7 +12,7 @@ import { customerDirectory, queryApi } from '../../src/composition';
 import { startApiFixture, type ApiFixture } from './apiFixture';
 import { validate } from './jsonSchema';
 
-jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 let api: ApiFixture;
 let completeRuns: SnapshotRun[];

@@ -5,7 +5,7 @@ import { readConfig } from '../../src/config';
 import { newRunId } from '../../src/core/snapshotRun';
 import { startCloud, type Cloud } from '../support/cloud';
 
-jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 let cloud: Cloud;
 beforeAll(async () => {

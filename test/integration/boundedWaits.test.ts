@@ -4,7 +4,7 @@ import { snapshotReader } from '../../src/composition';
 import type { SnapshotRun } from '../../src/core/snapshotRun';
 import { startCloud, type Cloud } from '../support/cloud';
 
-jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 /*
  * Every wait has an end. The first two tests need a credential that holds no token yet: this

@@ -1,8 +1,8 @@
 import { snapshotReader } from '../../src/composition';
-import { appSettingsFor, startSimulator } from '../../src/local/simulator';
+import { appSettingsFor, startSimulator } from '../../tools/simulator';
 import { startCloud, type Cloud } from '../support/cloud';
 
-jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 let cloud: Cloud;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { snapshotReader } from '../../src/composition';
 import { startCloud, type Cloud } from '../support/cloud';
 
-jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 let cloud: Cloud;
 beforeAll(async () => {

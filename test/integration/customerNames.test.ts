@@ -3,11 +3,11 @@ import { customerDirectory, queryApi, snapshotReader } from '../../src/compositi
 import { TableCustomerDirectory } from '../../src/adapters/tableCustomerDirectory';
 import { Tables } from '../../src/adapters/tableSnapshotStore';
 import { readConfig } from '../../src/config';
-import { appSettingsFor, startSimulator } from '../../src/local/simulator';
+import { appSettingsFor, startSimulator } from '../../tools/simulator';
 import { documentedExample, graphPaths, partnerCenterPaths, verbatim } from '../support/documented';
 import { startCloud, type Cloud } from '../support/cloud';
 
-jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 let cloud: Cloud;
 beforeAll(async () => {

@@ -9,10 +9,10 @@ import { parseNonMfaPrincipal } from '../../src/core/parseNonMfaPrincipals';
 import { parsePartnerSecurityScore, parseSecurityRequirement } from '../../src/core/parsePartnerSecurity';
 import { parseCredentialUserRegistrationCount } from '../../src/core/parseRegistrationCounts';
 import { runDetector } from '../../src/detector/runDetector';
-import type { ExpectedState } from '../../src/local/simulator';
+import type { ExpectedState } from '../../tools/simulator';
 import { startCloud, type Cloud } from '../support/cloud';
 
-jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 let cloud: Cloud;
 beforeAll(async () => {

@@ -2,11 +2,11 @@ import { snapshotReader } from '../../src/composition';
 import type { TableSnapshotReader } from '../../src/adapters/tableSnapshotStore';
 import { isCompliant, type SnapshotSource } from '../../src/core/model';
 import type { SnapshotRun } from '../../src/core/snapshotRun';
-import type { Fault, RequestLogEntry } from '../../src/local/simulator';
+import type { Fault, RequestLogEntry } from '../../tools/simulator';
 import { documentedExample, graphCollection, graphPaths, partnerCenterPaths, verbatim } from '../support/documented';
 import { startCloud, type Cloud } from '../support/cloud';
 
-jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 /**
  * Every documented example payload, served byte for byte by the simulator in place of its own

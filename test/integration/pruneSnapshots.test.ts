@@ -4,10 +4,10 @@ import { bucketsOf, bucketTableName, historyBucketOf, type BucketedTableName } f
 import { Tables, TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
 import type { CustomerMfaInsight, SecurityRequirement, SnapshotSource } from '../../src/core/model';
 import { newRunId } from '../../src/core/snapshotRun';
-import { startAzurite, type Azurite } from '../../src/local/azurite';
+import { startAzurite, type Azurite } from '../../tools/azurite';
 import { runFunction } from '../support/cloud';
 
-jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 let azurite: Azurite;
 beforeAll(async () => {

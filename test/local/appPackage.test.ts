@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { appFiles, IGNORE_FILE, PACKAGE_FOLDER, packageRules, stageAppPackage } from '../../src/local/appPackage';
+import { appFiles, IGNORE_FILE, PACKAGE_FOLDER, packageRules, stageAppPackage } from '../../tools/appPackage';
 
 /*
  * The deployment package, built as `azd deploy` builds it and loaded as Azure loads it: the
@@ -13,7 +13,7 @@ import { appFiles, IGNORE_FILE, PACKAGE_FOLDER, packageRules, stageAppPackage } 
  * does. Needs `npm run build` first (npm test does it) and the npm registry (or its cache).
  */
 const root = join(__dirname, '../..');
-const functionsCore = join(root, 'dist/src/local/functionsCore.js');
+const functionsCore = join(root, 'dist/tools/functionsCore.js');
 
 interface LoadReport {
   registered: string[];
@@ -118,7 +118,7 @@ describe('the deployment package', () => {
     expect(packageRules(root).ignores('node_modules/')).toBe(false);
     expect(readFileSync(join(root, 'azure.yaml'), 'utf8')).toMatch(/^ {4}hooks:\n {6}prepackage:\n {8}run: npm run package:azure$/m);
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(manifest.scripts['package:azure']).toMatch(/^npm run build --silent && node dist\/src\/local\/packageForAzure\.js$/);
+    expect(manifest.scripts['package:azure']).toMatch(/^npm run build --silent && node dist\/tools\/packageForAzure\.js$/);
     expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toContain(`${PACKAGE_FOLDER}/`);
   });
 
@@ -132,7 +132,7 @@ describe('the deployment package', () => {
     expect(report.unresolvedDependencies).toEqual([]);
     expect(report.unresolvedInstalls).toEqual([]);
     // Only the recording worker core (the test's own, not the app's) comes from elsewhere.
-    expect(report.loadedFromElsewhere.sort()).toEqual([join(root, 'dist/src/local/expandGlob.js'), functionsCore].sort());
+    expect(report.loadedFromElsewhere.sort()).toEqual([join(root, 'dist/tools/expandGlob.js'), functionsCore].sort());
   });
 
   it('when the package is listed, then it holds no dev dependency, no source, map, test, simulator, bench or local tooling file', () => {
@@ -147,7 +147,7 @@ describe('the deployment package', () => {
     expect(Object.keys(manifest.devDependencies).filter((name) => existsSync(join(app, 'node_modules', name)))).toEqual([]);
     const own = appEntries.filter((entry) => !entry.startsWith('node_modules/'));
     expect(own.filter((entry) => !/^(host\.json|package\.json|package-lock\.json|dist\/src\/.+\.js)$/.test(entry))).toEqual([]);
-    expect(own.filter((entry) => /(^|\/)(local|test|simulator|bench)(\/|$)/.test(entry))).toEqual([]);
+    expect(own.filter((entry) => /(^|\/)(local|tools|test|simulator|bench)(\/|$)/.test(entry))).toEqual([]);
     expect(own).toEqual(expect.arrayContaining(['host.json', 'package.json', 'package-lock.json', 'dist/src/functions/collectPartnerSecurity.js']));
   });
 

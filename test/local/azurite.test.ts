@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TableClient, TableServiceClient } from '@azure/data-tables';
-import { startAzurite } from '../../src/local/azurite';
+import { startAzurite } from '../../tools/azurite';
 
 function tableClient(connectionString: string, table: string): TableClient {
   return TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true });

@@ -1,5 +1,5 @@
-import { obtainRefreshToken, type FormPoster } from '../../src/local/consent/deviceCodeConsent';
-import { consentSettings } from '../../src/local/consent/main';
+import { obtainRefreshToken, type FormPoster } from '../../tools/consent/deviceCodeConsent';
+import { consentSettings } from '../../tools/consent/main';
 import type { RefreshTokenStore } from '../../src/adapters/secureApplicationModelCredential';
 
 function memoryStore(): RefreshTokenStore & { values: string[] } {

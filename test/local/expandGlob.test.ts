@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandGlob } from '../../src/local/expandGlob';
+import { expandGlob } from '../../tools/expandGlob';
 
 let root: string;
 

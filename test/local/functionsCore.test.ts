@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { loadRegisteredFunctions } from '../../src/local/functionsCore';
+import { loadRegisteredFunctions } from '../../tools/functionsCore';
 
-jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 const fixtures = resolve(__dirname, 'fixtures');
 const registerTs = join(fixtures, 'registerTs.js');
@@ -44,7 +44,7 @@ describe('loadRegisteredFunctions', () => {
 
   test('when run by plain Node (as npm start and npm run invoke are), then the worker core module is provided without any mock', () => {
     const script = `
-      const { loadRegisteredFunctions } = require(${JSON.stringify(resolve(__dirname, '../../src/local/functionsCore.ts'))});
+      const { loadRegisteredFunctions } = require(${JSON.stringify(resolve(__dirname, '../../tools/functionsCore.ts'))});
       const functions = loadRegisteredFunctions({ root: ${JSON.stringify(fixtures)} });
       process.stdout.write(JSON.stringify(functions.map((fn) => [fn.name, fn.trigger.type, typeof fn.handler])));`;
     const output = execFileSync(process.execPath, ['-r', registerTs, '-e', script], { encoding: 'utf8' });

@@ -6,7 +6,7 @@ const functionKey = 'host-test-key-0123456789';
 
 /** `npm start` minus the build: the real entry point in a plain Node process, on the fixture app. */
 function startHostProcess(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['-r', join(fixtures, 'registerTs.js'), resolve(__dirname, '../../src/local/host.ts')], {
+  const child = spawn(process.execPath, ['-r', join(fixtures, 'registerTs.js'), resolve(__dirname, '../../tools/host.ts')], {
     cwd: fixtures,
     env: { ...process.env, PUBLIC_BASE_URL: undefined, TABLES_CONNECTION_STRING: undefined, TABLES_ENDPOINT: undefined, ...env },
   });
@@ -27,7 +27,7 @@ async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs: n
   }
 }
 
-describe('npm start (src/local/host.ts)', () => {
+describe('npm start (tools/host.ts)', () => {
   test('when started against real endpoints, then it hosts Azurite, the timers and the HTTP functions, and stops cleanly on SIGINT', async () => {
     const host = startHostProcess({ GRAPH_BASE_URL: 'https://graph.microsoft.com', PORT: '0', LOCAL_FUNCTION_KEY: functionKey, FIXTURE_TIMER_SCHEDULE: '*/1 * * * * *' });
     try {

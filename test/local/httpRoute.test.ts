@@ -1,4 +1,4 @@
-import { compileRoute } from '../../src/local/httpRoute';
+import { compileRoute } from '../../tools/httpRoute';
 
 describe('compileRoute', () => {
   test('when the path fits the template, then parameters are decoded and literals ignore case', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
 const fixtures = resolve(__dirname, 'fixtures');
-const invokeEntry = resolve(__dirname, '../../src/local/invoke.ts');
+const invokeEntry = resolve(__dirname, '../../tools/invoke.ts');
 const registerTs = join(fixtures, 'registerTs.js');
 
 /** `npm run invoke -- ...` minus the build: the real entry point in a plain Node process. */

@@ -1,7 +1,7 @@
 import { TableServiceClient } from '@azure/data-tables';
-import type { RegisteredFunction } from '../../src/local/functionsCore';
-import { fillMissingSchedules, startLocalEnvironment } from '../../src/local/localEnvironment';
-import type { Simulator, SimulatorOptions } from '../../src/local/simulator';
+import type { RegisteredFunction } from '../../tools/functionsCore';
+import { fillMissingSchedules, startLocalEnvironment } from '../../tools/localEnvironment';
+import type { Simulator, SimulatorOptions } from '../../tools/simulator';
 
 const timer = (name: string, schedule: string): RegisteredFunction => ({ name, trigger: { type: 'timer', schedule, runOnStartup: false }, handler: () => undefined });
 

@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { createLocalHost, type LocalHost, type LocalHostOptions } from '../../src/local/localHost';
+import { createLocalHost, type LocalHost, type LocalHostOptions } from '../../tools/localHost';
 
-jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 const root = resolve(__dirname, 'fixtures');
 const functionKey = 'test-key-0123456789';

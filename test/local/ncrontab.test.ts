@@ -1,4 +1,4 @@
-import { nextOccurrence } from '../../src/local/ncrontab';
+import { nextOccurrence } from '../../tools/ncrontab';
 
 describe('nextOccurrence', () => {
   test('when the schedule has six fields, then seconds come first and the time is UTC', () => {

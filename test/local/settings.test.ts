@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadLocalSettings } from '../../src/local/settings';
+import { loadLocalSettings } from '../../tools/settings';
 
 let root: string;
 

@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generate } from 'selfsigned';
-import { simulatorInUse } from '../../src/local/simulatorTrust';
-import { startSimulator, type Simulator } from '../../src/local/simulator';
+import { simulatorInUse } from '../../tools/simulatorTrust';
+import { startSimulator, type Simulator } from '../../tools/simulator';
 
 const registerTs = resolve(__dirname, 'fixtures/registerTs.js');
-const wrapper = resolve(__dirname, '../../src/local/withSimulatorTrust.ts');
+const wrapper = resolve(__dirname, '../../tools/withSimulatorTrust.ts');
 
 /** The wrapper run as the npm scripts run it, in a fresh Node process whose environment we choose. */
 function runWrapped(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -1,6 +1,6 @@
 import { EmailClient, EmailMessage } from '@azure/communication-email';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { startSimulator, Simulator } from '../../src/local/simulator';
+import { startSimulator, Simulator } from '../../tools/simulator';
 import { credentialFor } from './simulatorClient';
 
 let sim: Simulator;

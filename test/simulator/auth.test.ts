@@ -1,5 +1,5 @@
 import { ManagedIdentityCredential } from '@azure/identity';
-import { startSimulator, Simulator } from '../../src/local/simulator';
+import { startSimulator, Simulator } from '../../tools/simulator';
 import { credentialFor, get, tokenFor } from './simulatorClient';
 
 let sim: Simulator;

@@ -1,6 +1,6 @@
 import { EmailClient } from '@azure/communication-email';
-import { startSimulator, Simulator } from '../../src/local/simulator';
-import { parseOptions } from '../../src/local/simulator/main';
+import { startSimulator, Simulator } from '../../tools/simulator';
+import { parseOptions } from '../../tools/simulator/main';
 import { get, tokenFor } from './simulatorClient';
 
 let sim: Simulator;

@@ -1,4 +1,4 @@
-import { startSimulator, Simulator } from '../../src/local/simulator';
+import { startSimulator, Simulator } from '../../tools/simulator';
 import { documentedExample } from '../support/documented';
 import { get, partnerCenterLinkUrl, readGraphCollection, tokenFor } from './simulatorClient';
 

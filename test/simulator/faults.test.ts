@@ -1,4 +1,4 @@
-import { startSimulator, Simulator } from '../../src/local/simulator';
+import { startSimulator, Simulator } from '../../tools/simulator';
 import { get, tokenFor } from './simulatorClient';
 
 let sim: Simulator;

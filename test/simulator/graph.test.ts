@@ -1,5 +1,5 @@
-import { startSimulator, Simulator } from '../../src/local/simulator';
-import { quirksOfDay } from '../../src/local/simulator/quirks';
+import { startSimulator, Simulator } from '../../tools/simulator';
+import { quirksOfDay } from '../../tools/simulator/quirks';
 import { get, readGraphCollection, tokenFor } from './simulatorClient';
 
 let sim: Simulator;

@@ -1,5 +1,5 @@
 import { SecretClient } from '@azure/keyvault-secrets';
-import { startSimulator, type Simulator } from '../../src/local/simulator';
+import { startSimulator, type Simulator } from '../../tools/simulator';
 import { credentialFor, get, tokenFor } from './simulatorClient';
 
 let sim: Simulator;

@@ -1,6 +1,6 @@
-import { createDataset } from '../../src/local/simulator/dataset';
-import { customerAggregate, customerName, customerOnDay } from '../../src/local/simulator/population';
-import { quirksOfDay } from '../../src/local/simulator/quirks';
+import { createDataset } from '../../tools/simulator/dataset';
+import { customerAggregate, customerName, customerOnDay } from '../../tools/simulator/population';
+import { quirksOfDay } from '../../tools/simulator/quirks';
 
 const config = { seed: 7, customers: 200, nonMfaSignInsPerDay: 5, startDate: '2026-01-01', quirks: true };
 

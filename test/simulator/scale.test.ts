@@ -1,4 +1,4 @@
-import { startSimulator } from '../../src/local/simulator';
+import { startSimulator } from '../../tools/simulator';
 import { readGraphCollection, tokenFor } from './simulatorClient';
 
 describe('scale', () => {

@@ -1,8 +1,8 @@
 import { ClientSecretCredential } from '@azure/identity';
-import type { Simulator } from '../../src/local/simulator';
+import type { Simulator } from '../../tools/simulator';
 
 if (!process.env.NODE_EXTRA_CA_CERTS) {
-  throw new Error('Run the simulator tests through the trust wrapper: node dist/src/local/withSimulatorTrust.js npx jest test/simulator');
+  throw new Error('Run the simulator tests through the trust wrapper: node dist/tools/withSimulatorTrust.js npx jest test/simulator');
 }
 
 export function credentialFor(sim: Simulator, secret = sim.clientSecret, tenantId = sim.tenantId, clientId = sim.clientId) {

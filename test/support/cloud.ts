@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { format } from 'node:util';
 import { InvocationContext, type LogLevel } from '@azure/functions';
-import { startAzurite, type Azurite } from '../../src/local/azurite';
-import { loadRegisteredFunctions, type RegisteredFunction } from '../../src/local/functionsCore';
-import { appSettingsFor, startSimulator, type Simulator, type SimulatorOptions } from '../../src/local/simulator';
+import { startAzurite, type Azurite } from '../../tools/azurite';
+import { loadRegisteredFunctions, type RegisteredFunction } from '../../tools/functionsCore';
+import { appSettingsFor, startSimulator, type Simulator, type SimulatorOptions } from '../../tools/simulator';
 
 /**
  * A local Microsoft cloud for integration tests: Azurite for Table Storage and the simulator
  * for Entra, Graph, Partner Center and ACS. Functions run through the same registrations the
  * Functions host would load, with settings in process.env as in Azure.
  * Test files that use it must first declare:
- *   jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+ *   jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
  */
 export interface Cloud {
   sim: Simulator;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Fault } from '../../src/local/simulator';
+import type { Fault } from '../../tools/simulator';
 
 const folder = join(__dirname, '..', 'fixtures', 'documented');
 

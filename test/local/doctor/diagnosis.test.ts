@@ -1,7 +1,7 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { ApiError } from '../../../src/adapters/apiClient';
 import { MonitorError, PayloadError } from '../../../src/core/errors';
-import { adminConsentUrl, exitCodeOf, factsOf, fixFor, renderReport, type CheckRow, type DoctorContext, type FailureFacts } from '../../../src/local/doctor/diagnosis';
+import { adminConsentUrl, exitCodeOf, factsOf, fixFor, renderReport, type CheckRow, type DoctorContext, type FailureFacts } from '../../../tools/doctor/diagnosis';
 
 const context: DoctorContext = {
   tenantId: 'aaaaaaaa-0000-4000-8000-000000000001',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startCloud, type Cloud } from '../../support/cloud';
 
-jest.mock('@azure/functions-core', () => jest.requireActual('../../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+jest.mock('@azure/functions-core', () => jest.requireActual('../../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 let cloud: Cloud;
 let emptyRoot: string;
@@ -42,7 +42,7 @@ async function doctor(settings: Record<string, string>, args: string[] = [], roo
   let exitCode = -1;
   const lines: string[] = [];
   await jest.isolateModulesAsync(async () => {
-    const { runDoctorCommand } = await import('../../../src/local/doctor/doctorCommand');
+    const { runDoctorCommand } = await import('../../../tools/doctor/doctorCommand');
     exitCode = await runDoctorCommand(args, { root, env: { ...settings }, out: (text) => lines.push(text), err: (text) => lines.push(text) });
   });
   const output = lines.join('\n');
@@ -256,7 +256,7 @@ describe('npm run doctor against the simulated cloud', () => {
   it('when the real entry point runs with settings that cannot work, then it prints every row as failed, never the secret, and the process exits 1', () => {
     const secret = 'doctor-test-secret-value-0123456789';
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS, AZURE_CLIENT_SECRET: secret };
-    const entry = resolve(__dirname, '../../../src/local/doctor/main.ts');
+    const entry = resolve(__dirname, '../../../tools/doctor/main.ts');
     const result = spawnSync(process.execPath, ['-r', resolve(__dirname, '../fixtures/registerTs.js'), entry], { cwd: emptyRoot, env, encoding: 'utf8' });
     printed.push(result.stdout, result.stderr);
     expect(result.status).toBe(1);

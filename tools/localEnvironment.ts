@@ -1,4 +1,4 @@
-import { settingDocs } from '../config';
+import { settingDocs } from '../src/config';
 import { startAzurite } from './azurite';
 import type { RegisteredFunction } from './functionsCore';
 import type { HostLog } from './invokeFunction';
@@ -10,7 +10,7 @@ export interface LocalEnvironmentOptions {
   /** App settings to complete; the functions read the same object (process.env in the host). */
   env: NodeJS.ProcessEnv;
   log: HostLog;
-  /** The simulated Microsoft cloud; src/local/simulator by default. */
+  /** The simulated Microsoft cloud; tools/simulator by default. */
   startSimulator?: StartSimulator;
 }
 

@@ -12,11 +12,11 @@
 import { readFileSync } from 'node:fs';
 import { TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
-import { readConfig } from '../../config';
-import type { CustomerMfaInsight } from '../../core/model';
-import { newRunId } from '../../core/snapshotRun';
-import { TableSnapshotStore, Tables } from '../../adapters/tableSnapshotStore';
-import { bucketsOf } from '../../adapters/tableLayout';
+import { readConfig } from '../../src/config';
+import type { CustomerMfaInsight } from '../../src/core/model';
+import { newRunId } from '../../src/core/snapshotRun';
+import { TableSnapshotStore, Tables } from '../../src/adapters/tableSnapshotStore';
+import { bucketsOf } from '../../src/adapters/tableLayout';
 
 export interface StorageMeasurement {
   batched: { entities: number; ms: number };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import { MonitorError } from '../core/errors';
+import { MonitorError } from '../src/core/errors';
 import { loadRegisteredFunctions, type LoadRegisteredFunctionsOptions, type RegisteredFunction } from './functionsCore';
 import { startHttpTriggerServer, type HttpTriggerServer } from './httpTriggerServer';
 import type { HostLog } from './invokeFunction';

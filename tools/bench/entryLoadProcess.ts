@@ -19,7 +19,7 @@ export interface EntryLoadMeasurement {
 const clientLibraries = /@azure[\\/](data-tables|identity|communication-email)[\\/]/;
 
 function main(): void {
-  const functionsDir = join(__dirname, '..', '..', 'functions');
+  const functionsDir = join(__dirname, '..', '..', 'src', 'functions');
   const files = readdirSync(functionsDir).filter((name) => name.endsWith('.js'));
   const load = createRequire(__filename);
   const started = performance.now();

@@ -1,5 +1,5 @@
 /*
- * Usage: node dist/src/local/withSimulatorTrust.js [--when=always|host|settings] <command> [args...]
+ * Usage: node dist/tools/withSimulatorTrust.js [--when=always|host|settings] <command> [args...]
  *
  * Runs a command that trusts the simulator's self-signed certificate through
  * NODE_EXTRA_CA_CERTS, so Azure SDK clients (whose bearer-token policy refuses plain

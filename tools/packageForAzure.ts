@@ -5,6 +5,6 @@
 import { join } from 'node:path';
 import { PACKAGE_FOLDER, stageAppPackage } from './appPackage';
 
-const root = join(__dirname, '..', '..', '..');
+const root = join(__dirname, '..', '..');
 const size = stageAppPackage(root, join(root, PACKAGE_FOLDER));
 console.log(`${PACKAGE_FOLDER}: ${size.files} files, ${(size.bytes / 1024 / 1024).toFixed(1)} MB`);

@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { DefaultAzureCredential } from '@azure/identity';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
-import { KeyVaultRefreshTokenStore } from '../../adapters/keyVaultRefreshTokenStore';
+import { KeyVaultRefreshTokenStore } from '../../src/adapters/keyVaultRefreshTokenStore';
 import { obtainRefreshToken, type FormPoster } from './deviceCodeConsent';
 
 const FLAGS: Record<string, string[]> = {

@@ -8,11 +8,11 @@
  * the same source and stores nothing: what the chain costs without storage. Prints one JSON line; the peak RSS is this
  * process's own, read from process.resourceUsage().maxRSS at the end.
  */
-import { collectNonMfaPrincipals } from '../../collectors/collectNonMfaPrincipals';
-import { collectPartnerSecurity } from '../../collectors/collectPartnerSecurity';
-import { nonMfaPrincipalCollector, partnerSecurityCollector } from '../../composition';
-import type { Logger } from '../../core/ports';
-import type { SnapshotRunCounts } from '../../core/snapshotRun';
+import { collectNonMfaPrincipals } from '../../src/collectors/collectNonMfaPrincipals';
+import { collectPartnerSecurity } from '../../src/collectors/collectPartnerSecurity';
+import { nonMfaPrincipalCollector, partnerSecurityCollector } from '../../src/composition';
+import type { Logger } from '../../src/core/ports';
+import type { SnapshotRunCounts } from '../../src/core/snapshotRun';
 
 export interface CollectorMeasurement {
   collector: string;

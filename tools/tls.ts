@@ -10,7 +10,7 @@ export interface SimulatorCertificate {
   key: string;
 }
 
-/** The repository root: the nearest package.json above this module (`src/local` or `dist/src/local`). */
+/** The repository root: the nearest package.json above this module (`tools` or `dist/tools`). */
 export function repoRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) {

@@ -10,10 +10,10 @@
  *   alone: its first call in this fresh process (what a detector run pays), then the median
  *   of five more. Stores nothing, so a following `run` sees the same input.
  */
-import { regressionDetector } from '../../composition';
-import { detectRegressions, type ComplianceSnapshot } from '../../core/detectRegressions';
-import type { Logger, SnapshotReader } from '../../core/ports';
-import { runDetector, type DetectorOutcome } from '../../detector/runDetector';
+import { regressionDetector } from '../../src/composition';
+import { detectRegressions, type ComplianceSnapshot } from '../../src/core/detectRegressions';
+import type { Logger, SnapshotReader } from '../../src/core/ports';
+import { runDetector, type DetectorOutcome } from '../../src/detector/runDetector';
 
 export interface DetectorRunMeasurement {
   wallMs: number;

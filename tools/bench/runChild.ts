@@ -1,5 +1,5 @@
 /*
- * Runs one measurement in a fresh Node process (a bench module under dist/src/local/bench) and
+ * Runs one measurement in a fresh Node process (a bench module under dist/tools/bench) and
  * returns the JSON it prints on its last stdout line, so each figure is the measured process's
  * own: its own heap, its own peak RSS, an event loop nothing else shares.
  */

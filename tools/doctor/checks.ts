@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TokenCredential } from '@azure/core-auth';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
-import { GraphPartnerSecuritySource } from '../../adapters/graphPartnerSecuritySource';
-import { GraphRegistrationCountSource } from '../../adapters/graphRegistrationCountSource';
+import { GraphPartnerSecuritySource } from '../../src/adapters/graphPartnerSecuritySource';
+import { GraphRegistrationCountSource } from '../../src/adapters/graphRegistrationCountSource';
 import {
   emailSender,
   graphConnection,
@@ -11,10 +11,10 @@ import {
   resourceTokenCredential,
   snapshotReader,
   type ApiConnection,
-} from '../../composition';
-import { readConfig, type Config, type ConfigPart } from '../../config';
-import { ConfigurationError } from '../../core/errors';
-import { parseGraphPage, parsePartnerCenterPage } from '../../core/parseCollectionPage';
+} from '../../src/composition';
+import { readConfig, type Config, type ConfigPart } from '../../src/config';
+import { ConfigurationError } from '../../src/core/errors';
+import { parseGraphPage, parsePartnerCenterPage } from '../../src/core/parseCollectionPage';
 import { factsOf, fixFor, type CheckName, type CheckRow, type DoctorContext, type FailureFacts, type Stage, type Step, type Verdict } from './diagnosis';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,7 +1,7 @@
-import { Tables, TableSnapshotStore } from '../../adapters/tableSnapshotStore';
-import { readConfig } from '../../config';
-import type { CustomerMfaInsight } from '../../core/model';
-import { newRunId } from '../../core/snapshotRun';
+import { Tables, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { readConfig } from '../../src/config';
+import type { CustomerMfaInsight } from '../../src/core/model';
+import { newRunId } from '../../src/core/snapshotRun';
 import { loadRegisteredFunctions } from '../functionsCore';
 import { createLocalHost } from '../localHost';
 import { startAzuriteProcess } from './azuriteProcess';

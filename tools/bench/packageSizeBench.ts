@@ -16,7 +16,7 @@ const sizeTargetMb = 60;
 export function benchPackageSize(): BenchRow[] {
   const scratch = mkdtempSync(join(tmpdir(), 'bench-package-'));
   try {
-    const size = stageAppPackage(join(__dirname, '..', '..', '..', '..'), join(scratch, 'package'));
+    const size = stageAppPackage(join(__dirname, '..', '..', '..'), join(scratch, 'package'));
     return [
       {
         measure: 'deployment package (compiled app + production dependencies)',

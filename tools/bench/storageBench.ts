@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CustomerMfaInsight } from '../../core/model';
+import type { CustomerMfaInsight } from '../../src/core/model';
 import type { Simulator } from '../simulator';
 import { startAzuriteProcess } from './azuriteProcess';
 import { count, perSecond, seconds } from './benchFormat';

@@ -97,7 +97,7 @@ function coreState(): CoreState {
  * The recording core API. Node gets it through loadRegisteredFunctions; under jest, whose module
  * registry bypasses Node's loader, a test file provides it as a virtual module before loading:
  *
- *     jest.mock('@azure/functions-core', () => jest.requireActual('../../src/local/functionsCore').functionsCoreApi(), { virtual: true });
+ *     jest.mock('@azure/functions-core', () => jest.requireActual('./functionsCore').functionsCoreApi(), { virtual: true });
  */
 export function functionsCoreApi(): FunctionsCoreApi {
   return coreState().api;

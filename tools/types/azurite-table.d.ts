@@ -1,5 +1,5 @@
 // Azurite's package `main` is its VS Code extension, so the Table service is reached through
-// deep imports that ship without type declarations; only what src/local/azurite.ts uses is typed.
+// deep imports that ship without type declarations; only what tools/azurite.ts uses is typed.
 
 declare module 'azurite/dist/src/table/TableConfiguration' {
   export default class TableConfiguration {
