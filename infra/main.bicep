@@ -133,7 +133,7 @@ var refreshTokenSecretName = 'partner-center-refresh-token'
 var tenantId = empty(partnerTenantId) ? subscription().tenantId : partnerTenantId
 // The fixed tables src/adapters/tableLayout.ts names (a test keeps the two in step). The app
 // creates the bucket tables of customers, customer history and principals on first write.
-var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames']
+var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames', 'Waivers']
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: names.resourceGroup

@@ -156,10 +156,11 @@ export async function registrationCountCollector(log: Logger, env: Env = process
 
 export async function regressionDetector(log: Logger, env: Env = process.env): Promise<DetectorDependencies> {
   const config = readConfig(env, ['storage', 'identity', 'email', 'detection', 'limits']);
-  const [{ TableSnapshotReader, TableSnapshotStore }, { TableDetectorStore }, { TableCustomerDirectory }] = await Promise.all([
+  const [{ TableSnapshotReader, TableSnapshotStore }, { TableDetectorStore }, { TableCustomerDirectory }, { TableWaiverStore }] = await Promise.all([
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableDetectorStore'),
     import('./adapters/tableCustomerDirectory'),
+    import('./adapters/tableWaiverStore'),
   ]);
   const tableSet = await tables(env);
   const sender = await acsSender(config);
@@ -170,6 +171,7 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
     sender,
     // Read afresh each run: a detector run reads names at most once, and only when it renders an email.
     directory: new TableCustomerDirectory(tableSet),
+    waivers: new TableWaiverStore(tableSet),
     clock: { now: () => new Date() },
     log,
     settings: {

@@ -216,6 +216,7 @@ function toRow(finding: StoredFinding) {
       pendingChange: finding.pendingChange,
       announcedIn: finding.announcedIn,
       announcedChange: finding.announcedChange,
+      silencedChange: finding.silencedChange,
     }),
   };
 }
@@ -248,5 +249,6 @@ function toFinding(row: Row): StoredFinding {
     pendingChange: text('pendingChange') as StoredFinding['pendingChange'],
     announcedIn: text('announcedIn'),
     announcedChange: text('announcedChange') as StoredFinding['announcedChange'],
+    silencedChange: text('silencedChange') as StoredFinding['silencedChange'],
   };
 }

@@ -32,6 +32,7 @@ export const tableNames = {
   outbox: 'Outbox',
   detector: 'Detector',
   customerNames: 'CustomerNames',
+  waivers: 'Waivers',
 } as const;
 
 export type TableName = keyof typeof tableNames;
@@ -49,6 +50,7 @@ export const fixedPartitions = {
   findings: 'finding',
   outbox: 'outbox',
   detector: 'detector',
+  waivers: 'waivers',
 } as const;
 
 /**
@@ -118,3 +120,18 @@ export function requirementRowKey(runId: string, requirementType: string): strin
 export function principalRowKey(objectId: string, lastNonMfaRequestDateTime: string): string {
   return `${toTableKey(objectId)}_${toTableKey(lastNonMfaRequestDateTime)}`;
 }
+
+/** Audit row keys count down from here, so the newest sorts first until the year 2286. */
+const maxAuditTime = 9_999_999_999_999;
+
+/**
+ * Waivers and their audit trail share one partition of the waivers table, so a change and its
+ * audit row are one entity group transaction: both are stored or neither. Each is one key range:
+ * `waiver_<id>`, and `audit_<inverted time>_<suffix>`, newest first (the log tail pattern).
+ */
+export const waiverRowKeys = {
+  waiver: (id: string): string => `waiver_${toTableKey(id)}`,
+  waiverRange: { from: 'waiver_', to: 'waiver`' },
+  audit: (at: Date, suffix: string): string => `audit_${String(maxAuditTime - at.getTime()).padStart(13, '0')}_${suffix}`,
+  auditRange: { from: 'audit_', to: 'audit`' },
+} as const;

@@ -2,12 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { renderAlert } from '../core/alertEmail';
 import { detectRegressions, type ComplianceSnapshot, type Thresholds } from '../core/detectRegressions';
 import { errorCode, MonitorError, toError } from '../core/errors';
-import type { FindingTransition } from '../core/findings';
+import type { Finding, FindingTransition } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
-import type { Clock, CustomerDirectory, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, StoredFinding } from '../core/ports';
+import type { Clock, CustomerDirectory, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, StoredFinding, WaiverStore } from '../core/ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import { upgradeFindings } from '../core/upgradeFindings';
+import { decideAnnouncement, waiverFor } from '../core/waivers';
 
 export interface DetectorSettings {
   thresholds: Thresholds;
@@ -34,6 +35,8 @@ export interface DetectorDependencies {
   sender: EmailSender;
   /** Customer names for emails; never read for detection, so a rename is never a regression. */
   directory: CustomerDirectory;
+  /** Waivers admins set: read once per run, they decide which transitions are announced. */
+  waivers: Pick<WaiverStore, 'listWaivers'>;
   clock: Clock;
   log: Logger;
   settings: DetectorSettings;
@@ -43,6 +46,8 @@ export interface DetectorDependencies {
 interface RunContext {
   findings: Map<string, StoredFinding>;
   customerNames(): Promise<ReadonlyMap<string, string>>;
+  /** Whether an active waiver covers the finding at the start of this run. */
+  waived(finding: StoredFinding): boolean;
 }
 
 export interface DetectorOutcome {
@@ -89,7 +94,8 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
   try {
     // Findings are read once and kept current in memory: under the lease no one else writes them.
     const findings = await readUpgradedFindings(store);
-    const run: RunContext = { findings, customerNames: once(() => customerNames(dependencies)) };
+    const waivers = await dependencies.waivers.listWaivers();
+    const run: RunContext = { findings, customerNames: once(() => customerNames(dependencies)), waived: (finding) => waiverFor(finding, waivers, startedAt) !== null };
     for (const message of await store.unsentMessages()) {
       if (message.status === 'composing') await finishComposing(dependencies, message, run);
     }
@@ -104,8 +110,10 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
     }
     await lease.confirm();
     const sentMessageId = await deliver(dependencies, run);
-    const openFindings = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event).length;
-    log.info(`detectRegressions: ${transitions.length} new transitions, ${openFindings} open findings${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
+    const open = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event);
+    const openFindings = open.length;
+    const waivedFindings = open.filter(run.waived).length;
+    log.info(`detectRegressions: ${transitions.length} new transitions, ${openFindings} open findings (${waivedFindings} waived)${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
     return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings };
   } finally {
     lease.stop();
@@ -212,22 +220,12 @@ async function detectAndCompose(dependencies: DetectorDependencies, run: RunCont
     }),
   );
   const result = detectRegressions({ previous, current, findings, consecutiveFailures, lastErrors, thresholds: settings.thresholds, now: now.toISOString() });
-  const transitionsByKey = new Map(result.transitions.map((transition) => [transition.finding.key, transition.change]));
-  const updated: StoredFinding[] = result.changed.map((finding) => {
-    const before = findings.get(finding.key);
-    return {
-      ...finding,
-      // The latest transition is the one to announce; quiet closes keep what was pending.
-      pendingChange: transitionsByKey.get(finding.key) ?? before?.pendingChange ?? null,
-      announcedIn: before?.announcedIn ?? null,
-      announcedChange: before?.announcedChange ?? null,
-    };
-  });
+  const updated = decideAnnouncements(findings, result.changed, result.transitions, run.waived);
   for (const finding of updated) findings.set(finding.key, finding);
 
   const waiting = (await store.unsentMessages()).length > 0;
   const pending = [...findings.values()].filter((finding) => finding.pendingChange !== null);
-  const message = waiting ? null : await newMessage(dependencies, state.lastEmailAt, pending.length === 0, findings);
+  const message = waiting ? null : await newMessage(dependencies, state.lastEmailAt, pending.length === 0, findings, run.waived);
   const toWrite = new Map(updated.map((finding) => [finding.key, finding]));
   if (message) for (const finding of pending) toWrite.set(finding.key, claim(finding, message));
   // Findings first, then the pointer: a crash in between re-detects against the same
@@ -239,16 +237,50 @@ async function detectAndCompose(dependencies: DetectorDependencies, run: RunCont
   return { transitions: result.transitions, composedMessageId: message?.messageId ?? null };
 }
 
+/**
+ * What every finding now has to announce: the latest transition, unless a waiver covers the
+ * finding; an opening a waiver kept quiet once no waiver does (see decideAnnouncement). Returns
+ * the findings whose stored state changes: those detection changed, and those a waiver created,
+ * ended or deleted since the last run silences or wakes.
+ */
+function decideAnnouncements(
+  findings: ReadonlyMap<string, StoredFinding>,
+  changed: readonly Finding[],
+  transitions: readonly FindingTransition[],
+  waived: (finding: StoredFinding) => boolean,
+): StoredFinding[] {
+  const transitionsByKey = new Map(transitions.map((transition) => [transition.finding.key, transition.change]));
+  const changedByKey = new Map(changed.map((finding) => [finding.key, finding]));
+  const updated: StoredFinding[] = [];
+  for (const key of new Set([...findings.keys(), ...changedByKey.keys()])) {
+    const before = findings.get(key);
+    const pendingChange = before?.pendingChange ?? null;
+    const silencedChange = before?.silencedChange ?? null;
+    const current: StoredFinding = { ...(before ?? { announcedIn: null, announcedChange: null }), ...(changedByKey.get(key) as Finding), pendingChange, silencedChange };
+    const decided = decideAnnouncement({ state: current.state, transition: transitionsByKey.get(key) ?? null, waived: waived(current), pendingChange, silencedChange });
+    if (!changedByKey.has(key) && decided.pendingChange === pendingChange && decided.silencedChange === silencedChange) continue;
+    updated.push({ ...current, ...decided });
+  }
+  return updated;
+}
+
 function claim(finding: StoredFinding, message: OutboxMessage): StoredFinding {
   return { ...finding, announcedIn: message.messageId, announcedChange: finding.pendingChange, pendingChange: null };
 }
 
 /** A new message when there is something to say: pending transitions, or a due reminder. */
-async function newMessage(dependencies: DetectorDependencies, lastEmailAt: string | null, reminder: boolean, findings: Map<string, StoredFinding>): Promise<OutboxMessage | null> {
+async function newMessage(
+  dependencies: DetectorDependencies,
+  lastEmailAt: string | null,
+  reminder: boolean,
+  findings: Map<string, StoredFinding>,
+  waived: (finding: StoredFinding) => boolean,
+): Promise<OutboxMessage | null> {
   const { store, clock, settings } = dependencies;
   const now = clock.now();
   if (reminder) {
-    const open = [...findings.values()].some((finding) => finding.state === 'open' && !finding.event);
+    // Waived findings are not reminded of: that is what the waiver is for.
+    const open = [...findings.values()].some((finding) => finding.state === 'open' && !finding.event && !waived(finding));
     const due = settings.reminderDays > 0 && open && (lastEmailAt === null || now.getTime() - Date.parse(lastEmailAt) >= settings.reminderDays * 86_400_000);
     if (!due) return null;
   }
@@ -324,7 +356,7 @@ async function render(run: RunContext, message: OutboxMessage, settings: Detecto
   const opened = announced.filter((finding) => finding.announcedChange === 'opened' || finding.announcedChange === 'reopened');
   const resolved = announced.filter((finding) => finding.announcedChange === 'resolved');
   const inThisEmail = new Set(opened.map((finding) => finding.key));
-  const stillOpen = all.filter((finding) => finding.state === 'open' && !finding.event && !inThisEmail.has(finding.key));
+  const stillOpen = all.filter((finding) => finding.state === 'open' && !finding.event && !inThisEmail.has(finding.key) && !run.waived(finding));
   return renderAlert({
     opened,
     resolved,
