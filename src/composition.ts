@@ -10,6 +10,7 @@ import type { Tables, TableSnapshotReader } from './adapters/tableSnapshotStore'
 import type { DetectorDependencies } from './detector/runDetector';
 import type { PruneDependencies } from './retention/pruneSnapshots';
 import type { QueryDependencies } from './api/queries';
+import type { WaiverAdministration } from './api/waiverWrites';
 
 /**
  * The composition root. Nothing is built at module load (an exception there would block every
@@ -204,17 +205,25 @@ export async function snapshotReader(env: Env = process.env): Promise<TableSnaps
  */
 export async function queryApi(env: Env = process.env): Promise<QueryDependencies> {
   const config = readConfig(env, ['storage', 'queryApi']);
-  const [{ TableQueryReader }, { continuationTokens }, { TableCustomerDirectory }] = await Promise.all([
+  const [{ TableQueryReader }, { continuationTokens }, { TableCustomerDirectory }, { TableWaiverStore }] = await Promise.all([
     import('./adapters/tableQueryReader'),
     import('./core/continuationToken'),
     import('./adapters/tableCustomerDirectory'),
+    import('./adapters/tableWaiverStore'),
   ]);
   const tableSet = await tables(env);
   const tokens = memo(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
   const reader = memo(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = memo(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs };
+  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, waivers: new TableWaiverStore(tableSet) };
+}
+
+/** What the admin-level waiver writes need: the store, the clock and the waiver settings. */
+export async function waiverAdministration(env: Env = process.env): Promise<WaiverAdministration> {
+  const config = readConfig(env, ['storage', 'waivers']);
+  const { TableWaiverStore } = await import('./adapters/tableWaiverStore');
+  return { waivers: new TableWaiverStore(await tables(env)), clock: { now: () => new Date() }, settings: config.waivers };
 }
 
 /**

@@ -56,9 +56,12 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'SOURCE_FAILURES_BEFORE_ALERT', usedBy: 'detectRegressions', default: '3', description: 'Consecutive failed runs of one source before a "monitor cannot see" alert (1-100).' },
   { name: 'API_TOKEN_SECRET', usedBy: 'query API (apiCustomers, apiPrincipals)', description: 'Key that signs continuation tokens (any long random string, e.g. a Key Vault reference). Without it each instance signs with a random key, so a token fails (400) on another instance or after a restart.' },
   { name: 'ALERT_UNDELIVERED_HOURS', usedBy: 'detectRegressions, query API (apiStatus)', default: '2', description: 'Hours an alert may wait undelivered in the outbox while ACS fails transiently before each detectRegressions invocation fails and `/api/status` reports the monitor unhealthy (1-168). ACS refusing the credentials (401/403) fails the invocation at once.' },
+  { name: 'WAIVER_MAX_DAYS', usedBy: 'query API (apiWaiverCreate, apiWaiverUpdate)', default: '180', description: 'Longest a waiver may last, in days from when it is created or changed (1-3650); an expiry is required, so every waiver is renewed on purpose.' },
+  { name: 'EASY_AUTH_IDENTITY', usedBy: 'query API (apiWaiverCreate, apiWaiverUpdate, apiWaiverDelete)', default: 'false', description: '`true` only when App Service Authentication (Easy Auth) is enabled on the function app: the audit then records who changed a waiver from the X-MS-CLIENT-PRINCIPAL-NAME (or X-MS-CLIENT-PRINCIPAL) header it injects. Without Easy Auth anyone can send those headers, so they are ignored and the actor is recorded as `admin key`.' },
   { name: 'PORT', usedBy: 'local host', default: '7071', description: 'Port of the local host (`npm start`) for HTTP functions.' },
   { name: 'HOST', usedBy: 'local host', default: '127.0.0.1', description: 'Address the local host listens on; the default lets only this machine in. `0.0.0.0` opens it to the network (the function key still applies).' },
   { name: 'LOCAL_FUNCTION_KEY', usedBy: 'local host', description: 'Function key the local host demands (`x-functions-key` header or `?code=`), at least 16 characters: an empty or shorter one stops the host at start-up. When unset, a random one is generated and printed once (never inside a URL).' },
+  { name: 'LOCAL_ADMIN_KEY', usedBy: 'local host', description: 'Admin key the local host demands for admin-level functions (the waiver writes), as Azure demands the master key; at least 16 characters and not the function key, else the host stops at start-up. The function key gets 401 there. When unset, a random one is generated and printed once.' },
   { name: 'AZURITE_LOCATION', usedBy: 'local host', description: 'Folder where the local host keeps Azurite data between runs; in memory when unset. Ignored when TABLES_* is set.' },
 ];
 
@@ -139,7 +142,15 @@ export interface QueryApiConfig {
   undeliveredAlertLimitMs: number;
 }
 
+export interface WaiverConfig {
+  /** Longest a waiver may last from when it is created or changed. */
+  maxDays: number;
+  /** Whether App Service Authentication's identity headers are there to be trusted (only behind Easy Auth). */
+  easyAuthIdentity: boolean;
+}
+
 export interface Config {
+  waivers: WaiverConfig;
   limits: LimitsConfig;
   partnerCenterAuth: PartnerCenterAuthConfig;
   retention: RetentionConfig;
@@ -167,6 +178,7 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
     email: () => readEmail(reader),
     partnerCenterAuth: () => readPartnerCenterAuth(reader),
     retention: () => ({ retentionDays: reader.integer('RETENTION_DAYS', 1, 3650) }),
+    waivers: () => ({ maxDays: reader.integer('WAIVER_MAX_DAYS', 1, 3650), easyAuthIdentity: reader.boolean('EASY_AUTH_IDENTITY') }),
     limits: () => ({
       azureRequestTimeoutMs: reader.integer('AZURE_REQUEST_TIMEOUT_SECONDS', 1, 300) * 1000,
       invocationDeadlineSeconds: reader.optionalInteger('INVOCATION_DEADLINE_SECONDS', 5, 86_400),
@@ -334,6 +346,12 @@ class SettingsReader {
       return null;
     }
     return value;
+  }
+
+  boolean(name: string): boolean {
+    const raw = this.withDefault(name).toLowerCase();
+    if (raw !== 'true' && raw !== 'false') this.problem(`${name} must be true or false`);
+    return raw === 'true';
   }
 
   optionalInteger(name: string, min: number, max: number): number | null {

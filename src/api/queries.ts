@@ -6,7 +6,9 @@ import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Clock, OutboxMessage, StoredFinding, StoredWaiver, WaiverStore } from '../core/ports';
+import { isActive, waiverFor } from '../core/waivers';
+import { findingWaiver } from './waiverQueries';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from './queryReader';
 
@@ -22,6 +24,8 @@ export interface QueryDependencies {
   directory: { customerNames(): Promise<ReadonlyMap<string, string>>; readState(): Promise<CustomerDirectoryState> };
   /** How long an alert may wait undelivered before the monitor is unhealthy. */
   undeliveredAlertLimitMs: number;
+  /** Waivers and their audit trail. */
+  waivers: WaiverStore;
 }
 
 export interface QueryResult {
@@ -78,10 +82,11 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  * waiting undelivered longer than the limit. Unhealthy answers 503, so Azure's health check and
  * any uptime monitor alert on it. Missing customer names stay a warning beside it.
  */
-export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs }: QueryDependencies): Promise<QueryResult> {
+export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, waivers }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, directoryState, undelivered, lastSkippedRun, ...perSource] = await Promise.all([
+  const [findings, stored, directoryState, undelivered, lastSkippedRun, ...perSource] = await Promise.all([
     reader.findings(),
+    waivers.listWaivers(),
     directory.readState(),
     reader.undeliveredAlerts(),
     reader.lastSkippedDetectorRun(),
@@ -117,7 +122,13 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   const healthy = problems.length === 0;
   const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
   return {
-    body: { checkedAt: now.toISOString(), healthy, problems, openFindings: open.length, undeliveredAlerts: alerts, detector: { lastSkippedRun }, customerNames, sources },
+    body: {
+      checkedAt: now.toISOString(),
+      healthy,
+      problems,
+      openFindings: open.length,
+      activeWaivers: (stored as StoredWaiver[]).filter((waiver) => isActive(waiver, now)).length,
+      undeliveredAlerts: alerts, detector: { lastSkippedRun }, customerNames, sources },
     rows: sources,
     ...(healthy ? {} : { httpStatus: 503 }),
   };
@@ -235,8 +246,10 @@ export async function principalPage(dependencies: QueryDependencies, since: Date
  * The findings, each customer finding with the customer's current name and each principal finding
  * with the UPN its principal has in the latest snapshot (a finding's key holds neither).
  */
-export async function findingList({ reader, directory }: QueryDependencies, state: FindingState | 'all'): Promise<QueryResult> {
-  const findings = (await reader.findings()).filter((finding) => state === 'all' || finding.state === state).sort(compareFindings);
+export async function findingList({ reader, directory, waivers, clock }: QueryDependencies, state: FindingState | 'all'): Promise<QueryResult> {
+  const now = clock.now();
+  const [all, stored] = await Promise.all([reader.findings(), waivers.listWaivers()]);
+  const findings = all.filter((finding) => state === 'all' || finding.state === state).sort(compareFindings);
   const principalIds = findings.filter((finding) => finding.subject.type === 'principal').map((finding) => finding.subject.id);
   const [names, upns] = await Promise.all([
     findings.some((finding) => finding.subject.type === 'customer') ? directory.customerNames() : new Map<string, string>(),
@@ -262,6 +275,8 @@ export async function findingList({ reader, directory }: QueryDependencies, stat
       description: finding.state === 'open' ? describeRegression(finding, names) : describeRecovery(finding, names),
       nextStep: step.text,
       nextStepUrl: step.url,
+      // Still detected and listed, only not alerted: which waiver silences it, why, and until when.
+      waiver: findingWaiver(waiverFor(finding, stored, now)),
     };
   });
   return { body: { items }, rows: items };

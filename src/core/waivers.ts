@@ -157,7 +157,7 @@ function targetProblem(scope: WaiverScope, target: string): string | null {
       // `*@*` would silence every partner user: a waiver must name someone.
       return /[A-Za-z0-9]/.test(target) ? null : 'must name at least part of a user or domain, not only *';
     case 'finding':
-      return /[\u0000-\u001f\u007f]/.test(target) ? 'must be a finding key without control characters' : null;
+      return [...target].some((character) => character.charCodeAt(0) < 32 || character.charCodeAt(0) === 127) ? 'must be a finding key without control characters' : null;
   }
 }
 
