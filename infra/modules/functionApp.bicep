@@ -167,6 +167,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
       // Query API.
       API_TOKEN_SECRET: apiTokenSecretReference
+
+      // Waivers. Set EASY_AUTH_IDENTITY to 'true' only after enabling App Service Authentication on the app:
+      // its identity headers can be believed only behind it.
+      WAIVER_MAX_DAYS: '180'
+      EASY_AUTH_IDENTITY: 'false'
     }
   }
 }

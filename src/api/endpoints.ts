@@ -211,6 +211,7 @@ export const endpoints: readonly Endpoint[] = [
     csvRowSchema: 'WaiverAuditEntry',
     handle: ({ query }) => {
       const waiverId = parseText(query, 'waiverId', 12);
+      if (waiverId !== undefined && !/^[0-9a-f]{12}$/.test(waiverId)) throw invalidParameter('waiverId', 'must be a waiver id (12 lower-case hex digits)');
       const size = parseTop(query, 100);
       return (dependencies) => waiverAudit(dependencies, waiverId, size);
     },
