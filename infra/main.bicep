@@ -64,6 +64,10 @@ param partnerTenantId string = ''
 @description('Partner Center tokens: app-only, or App+User through the Secure Application Model (run `npm run consent` first).')
 param partnerCenterAuth string = 'app'
 
+@description('True only once App Service Authentication is enabled on the function app: the waiver audit then names the signed-in user from its headers.')
+@allowed(['true', 'false'])
+param easyAuthIdentity string = 'false'
+
 @description('Comma-separated recipients of alerts.')
 param alertTo string
 
@@ -243,6 +247,7 @@ module functionApp 'modules/functionApp.bicep' = {
     partnerTenantId: tenantId
     appClientId: appClientId
     partnerCenterAuth: partnerCenterAuth
+    easyAuthIdentity: easyAuthIdentity
     refreshTokenSecretName: refreshTokenSecretName
     retentionDays: retentionDays
     schedules: {
