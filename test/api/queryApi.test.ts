@@ -369,7 +369,7 @@ describe('OpenAPI document', () => {
   });
 
   it('describes every registered HTTP function under its route, and nothing else', () => {
-    const operations = api.host.functions.flatMap((fn) => (fn.trigger.type === 'http' ? fn.trigger.methods.map((method) => `${method.toLowerCase()} /${fn.trigger.route}`) : [])).sort();
+    const operations = api.host.functions.flatMap(({ trigger }) => (trigger.type === 'http' ? trigger.methods.map((method) => `${method.toLowerCase()} /${trigger.route}`) : [])).sort();
     const documented = Object.entries(openApi.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`)).sort();
     expect(documented).toEqual(operations);
     expect(openApi).toMatchObject({ openapi: '3.1.0' });
