@@ -7,7 +7,7 @@ import { compareFindings, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
 import type { Clock, OutboxMessage, StoredFinding, StoredWaiver, WaiverStore } from '../core/ports';
-import { isActive, waiverFor } from '../core/waivers';
+import { isActive, waiverIndex } from '../core/waivers';
 import { findingWaiver } from './waiverQueries';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from './queryReader';
@@ -250,6 +250,7 @@ export async function findingList({ reader, directory, waivers, clock }: QueryDe
   const now = clock.now();
   const [all, stored] = await Promise.all([reader.findings(), waivers.listWaivers()]);
   const findings = all.filter((finding) => state === 'all' || finding.state === state).sort(compareFindings);
+  const silencer = waiverIndex(stored, now);
   const principalIds = findings.filter((finding) => finding.subject.type === 'principal').map((finding) => finding.subject.id);
   const [names, upns] = await Promise.all([
     findings.some((finding) => finding.subject.type === 'customer') ? directory.customerNames() : new Map<string, string>(),
@@ -276,7 +277,7 @@ export async function findingList({ reader, directory, waivers, clock }: QueryDe
       nextStep: step.text,
       nextStepUrl: step.url,
       // Still detected and listed, only not alerted: which waiver silences it, why, and until when.
-      waiver: findingWaiver(waiverFor(finding, stored, now)),
+      waiver: findingWaiver(silencer(finding)),
     };
   });
   return { body: { items }, rows: items };

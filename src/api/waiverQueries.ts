@@ -1,5 +1,5 @@
 import type { StoredFinding, StoredWaiver } from '../core/ports';
-import { describeWaiverTarget, isActive, waiverCovers, waiversExpiringWithin, type Waiver, type WaiverAuditEntry } from '../core/waivers';
+import { describeWaiverTarget, isActive, waiverIndex, waiversExpiringWithin, type Waiver, type WaiverAuditEntry } from '../core/waivers';
 import type { QueryDependencies, QueryResult } from './queries';
 
 /**
@@ -11,8 +11,9 @@ export function entityTag(storedEtag: string): string {
 }
 
 /** A waiver as admins read it: what it silences in words first, then who, why and until when. */
-export function describeWaiver(waiver: StoredWaiver, now: Date, customerNames: ReadonlyMap<string, string>, openFindings: readonly StoredFinding[]) {
+function describeWaiver(waiver: StoredWaiver, now: Date, customerNames: ReadonlyMap<string, string>, openFindings: readonly StoredFinding[]) {
   const active = isActive(waiver, now);
+  const silencedBy = waiverIndex([waiver], now);
   return {
     id: waiver.id,
     description: describeWaiverTarget(waiver, customerNames),
@@ -22,7 +23,7 @@ export function describeWaiver(waiver: StoredWaiver, now: Date, customerNames: R
     owner: waiver.owner,
     expiresAt: waiver.expiresAt,
     active,
-    waivedFindings: active ? openFindings.filter((finding) => waiverCovers(waiver, finding)).length : 0,
+    waivedFindings: active ? openFindings.filter((finding) => silencedBy(finding) !== null).length : 0,
     createdAt: waiver.createdAt,
     createdBy: waiver.createdBy,
     updatedAt: waiver.updatedAt,
@@ -31,7 +32,7 @@ export function describeWaiver(waiver: StoredWaiver, now: Date, customerNames: R
   };
 }
 
-export type WaiverState = 'active' | 'expired' | 'all';
+type WaiverState = 'active' | 'expired' | 'all';
 
 /**
  * Waivers, soonest to expire first: active ones by default, or those ending within a number of

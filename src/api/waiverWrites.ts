@@ -16,7 +16,7 @@ export interface WaiverAdministration {
 }
 
 /** The actor recorded when no trustworthy identity comes with the request. */
-export const adminKeyActor = 'admin key';
+const adminKeyActor = 'admin key';
 
 const headers = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
 /** A waiver is a few hundred characters: anything much larger is not one. */
@@ -39,7 +39,7 @@ function preconditionProblem(status: 412 | 428, detail: string): ProblemError {
  * when it is enabled (EASY_AUTH_IDENTITY=true); otherwise anyone could send them, and the change
  * is recorded as made with the admin key.
  */
-export function actorOf(request: Pick<HttpRequest, 'headers'>, easyAuthIdentity: boolean): string {
+function actorOf(request: Pick<HttpRequest, 'headers'>, easyAuthIdentity: boolean): string {
   if (!easyAuthIdentity) return adminKeyActor;
   const name = request.headers.get('x-ms-client-principal-name')?.trim();
   if (name) return name.slice(0, 200);

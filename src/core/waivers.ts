@@ -48,41 +48,55 @@ export interface WaiverAuditEntry {
  * is literal, and case is ignored, as Entra ignores it in UPNs. The pattern covers the whole UPN:
  * `breakglass*@partner.example` matches `BreakGlass01@partner.example`, not `x.breakglass@partner.example`.
  */
-export function upnPatternMatches(pattern: string, upn: string): boolean {
+function upnPattern(pattern: string): RegExp {
   const expression = pattern
     .split('*')
     .map((literal) => literal.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*');
-  return new RegExp(`^${expression}$`, 'is').test(upn);
+  return new RegExp(`^${expression}$`, 'is');
 }
 
 export function isActive(waiver: Waiver, now: Date): boolean {
   return Date.parse(waiver.expiresAt) > now.getTime();
 }
 
-/** Whether the waiver names this finding (active or not). */
-export function waiverCovers(waiver: Waiver, finding: Pick<Finding, 'key' | 'subject'>): boolean {
-  switch (waiver.scope) {
-    case 'finding':
-      return finding.key === waiver.target;
-    case 'customer':
-      return finding.subject.type === 'customer' && finding.subject.id.toLowerCase() === waiver.target;
-    case 'requirement':
-      return finding.subject.type === 'requirement' && finding.subject.id.toLowerCase() === waiver.target.toLowerCase();
-    case 'partnerUsers':
-      // A partner-user finding names its user by UPN; one whose UPN is unknown cannot be matched.
-      return finding.subject.type === 'principal' && typeof finding.subject.name === 'string' && upnPatternMatches(waiver.target, finding.subject.name);
-  }
-}
-
 /** The active waiver that silences a finding, or null; of several, the one that lasts longest. */
 export function waiverFor(finding: Pick<Finding, 'key' | 'subject'>, waivers: readonly Waiver[], now: Date): Waiver | null {
-  let found: Waiver | null = null;
+  return waiverIndex(waivers, now)(finding);
+}
+
+/**
+ * Which waiver silences a finding, for many findings at once: the waivers active at `now` are indexed by what they name, and patterns compiled once, so a detector run over
+ * tens of thousands of findings costs a map look-up each. Of several, the one that lasts longest.
+ */
+export function waiverIndex(waivers: readonly Waiver[], now: Date): (finding: Pick<Finding, 'key' | 'subject'>) => Waiver | null {
+  const byName = new Map<string, Waiver[]>();
+  const patterns: { waiver: Waiver; pattern: RegExp }[] = [];
   for (const waiver of waivers) {
-    if (!isActive(waiver, now) || !waiverCovers(waiver, finding)) continue;
-    if (found === null || Date.parse(waiver.expiresAt) > Date.parse(found.expiresAt)) found = waiver;
+    if (!isActive(waiver, now)) continue;
+    if (waiver.scope === 'partnerUsers') {
+      patterns.push({ waiver, pattern: upnPattern(waiver.target) });
+      continue;
+    }
+    const name = indexName(waiver.scope, waiver.target);
+    byName.set(name, [...(byName.get(name) ?? []), waiver]);
   }
-  return found;
+  const longest = (found: readonly Waiver[]): Waiver | null =>
+    found.reduce<Waiver | null>((best, waiver) => (best === null || Date.parse(waiver.expiresAt) > Date.parse(best.expiresAt) ? waiver : best), null);
+  return (finding) => {
+    const found = [...(byName.get(indexName('finding', finding.key)) ?? [])];
+    if (finding.subject.type === 'customer') found.push(...(byName.get(indexName('customer', finding.subject.id)) ?? []));
+    if (finding.subject.type === 'requirement') found.push(...(byName.get(indexName('requirement', finding.subject.id)) ?? []));
+    // A partner-user finding names its user by UPN; one whose UPN is unknown cannot be matched.
+    const upn = finding.subject.type === 'principal' ? finding.subject.name : null;
+    if (typeof upn === 'string') found.push(...patterns.filter(({ pattern }) => pattern.test(upn)).map(({ waiver }) => waiver));
+    return longest(found);
+  };
+}
+
+/** Tenant ids and requirement types are matched in any case; finding keys exactly. */
+function indexName(scope: Exclude<WaiverScope, 'partnerUsers'>, target: string): string {
+  return `${scope}:${scope === 'finding' ? target : target.toLowerCase()}`;
 }
 
 /** Active waivers that end within `days` of now, soonest first: what the weekly digest lists. */
@@ -141,7 +155,7 @@ function invalidFields(fields: readonly InvalidField[]): ProblemError {
   });
 }
 
-export const waiverLimits = { reason: 500, owner: 200, target: 400 } as const;
+const waiverLimits = { reason: 500, owner: 200, target: 400 } as const;
 
 const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isoDateTime = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;

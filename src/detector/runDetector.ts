@@ -8,7 +8,7 @@ import type { Clock, CustomerDirectory, DetectorStore, EmailSender, Logger, Outb
 import type { SnapshotRun } from '../core/snapshotRun';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import { upgradeFindings } from '../core/upgradeFindings';
-import { decideAnnouncement, waiverFor } from '../core/waivers';
+import { decideAnnouncement, waiverIndex } from '../core/waivers';
 
 export interface DetectorSettings {
   thresholds: Thresholds;
@@ -47,7 +47,7 @@ interface RunContext {
   findings: Map<string, StoredFinding>;
   customerNames(): Promise<ReadonlyMap<string, string>>;
   /** Whether an active waiver covers the finding at the start of this run. */
-  waived(finding: StoredFinding): boolean;
+  waived(finding: Pick<Finding, 'key' | 'subject'>): boolean;
 }
 
 export interface DetectorOutcome {
@@ -94,8 +94,8 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
   try {
     // Findings are read once and kept current in memory: under the lease no one else writes them.
     const findings = await readUpgradedFindings(store);
-    const waivers = await dependencies.waivers.listWaivers();
-    const run: RunContext = { findings, customerNames: once(() => customerNames(dependencies)), waived: (finding) => waiverFor(finding, waivers, startedAt) !== null };
+    const silencer = waiverIndex(await dependencies.waivers.listWaivers(), startedAt);
+    const run: RunContext = { findings, customerNames: once(() => customerNames(dependencies)), waived: (finding) => silencer(finding) !== null };
     for (const message of await store.unsentMessages()) {
       if (message.status === 'composing') await finishComposing(dependencies, message, run);
     }
@@ -247,19 +247,22 @@ function decideAnnouncements(
   findings: ReadonlyMap<string, StoredFinding>,
   changed: readonly Finding[],
   transitions: readonly FindingTransition[],
-  waived: (finding: StoredFinding) => boolean,
+  waived: (finding: Pick<Finding, 'key' | 'subject'>) => boolean,
 ): StoredFinding[] {
   const transitionsByKey = new Map(transitions.map((transition) => [transition.finding.key, transition.change]));
   const changedByKey = new Map(changed.map((finding) => [finding.key, finding]));
   const updated: StoredFinding[] = [];
   for (const key of new Set([...findings.keys(), ...changedByKey.keys()])) {
     const before = findings.get(key);
+    const detected = changedByKey.get(key);
+    const finding = (detected ?? before) as Finding;
     const pendingChange = before?.pendingChange ?? null;
     const silencedChange = before?.silencedChange ?? null;
-    const current: StoredFinding = { ...(before ?? { announcedIn: null, announcedChange: null }), ...(changedByKey.get(key) as Finding), pendingChange, silencedChange };
-    const decided = decideAnnouncement({ state: current.state, transition: transitionsByKey.get(key) ?? null, waived: waived(current), pendingChange, silencedChange });
-    if (!changedByKey.has(key) && decided.pendingChange === pendingChange && decided.silencedChange === silencedChange) continue;
-    updated.push({ ...current, ...decided });
+    const decided = decideAnnouncement({ state: finding.state, transition: transitionsByKey.get(key) ?? null, waived: waived(finding), pendingChange, silencedChange });
+    if (detected === undefined && decided.pendingChange === pendingChange && decided.silencedChange === silencedChange) continue;
+    // A detected finding replaces the stored one whole (a field it no longer has is gone); what was announced stays.
+    const stored = detected === undefined ? (before as StoredFinding) : { ...detected, announcedIn: before?.announcedIn ?? null, announcedChange: before?.announcedChange ?? null };
+    updated.push({ ...stored, ...decided });
   }
   return updated;
 }
@@ -274,7 +277,7 @@ async function newMessage(
   lastEmailAt: string | null,
   reminder: boolean,
   findings: Map<string, StoredFinding>,
-  waived: (finding: StoredFinding) => boolean,
+  waived: (finding: Pick<Finding, 'key' | 'subject'>) => boolean,
 ): Promise<OutboxMessage | null> {
   const { store, clock, settings } = dependencies;
   const now = clock.now();
