@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import type { UnreadableRowSink } from '../api/queryReader';
 import type { StoredWaiver, WaiverStore } from '../core/ports';
 import { waiverScopes, type Waiver, type WaiverAuditEntry } from '../core/waivers';
 import { fixedPartitions, waiverRowKeys } from './tableLayout';
@@ -18,7 +19,16 @@ const partitionKey = fixedPartitions.waivers;
  * refused (412) rather than overwriting another admin's. Audit rows are only ever inserted.
  */
 export class TableWaiverStore implements WaiverStore {
-  constructor(private readonly tables: Tables) {}
+  /** Without a sink a row that cannot be read fails the read (the detector must not act on what it cannot see). */
+  constructor(
+    private readonly tables: Tables,
+    private readonly onUnreadable?: UnreadableRowSink,
+  ) {}
+
+  /** The same reads, skipping rows that cannot be read and telling `sink` of each (the query API). */
+  skippingUnreadable(sink: UnreadableRowSink): TableWaiverStore {
+    return new TableWaiverStore(this.tables, sink);
+  }
 
   private table(): Promise<TableClient> {
     return this.tables.client('waivers');
@@ -30,7 +40,7 @@ export class TableWaiverStore implements WaiverStore {
     const waivers: StoredWaiver[] = [];
     for await (const row of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}` } })) {
       if (row.deletedAt !== undefined) continue;
-      const waiver = readRow('waivers', row, toWaiver);
+      const waiver = readRow('waivers', row, toWaiver, this.onUnreadable);
       if (waiver !== undefined) waivers.push({ ...waiver, etag: String(row.etag) });
     }
     return waivers;
@@ -93,7 +103,7 @@ export class TableWaiverStore implements WaiverStore {
     const filter = waiverId === undefined ? range : `${range} and ${odata`waiverId eq ${waiverId}`}`;
     const entries: WaiverAuditEntry[] = [];
     for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) {
-      const entry = readRow('waivers', row, toAuditEntry);
+      const entry = readRow('waivers', row, toAuditEntry, this.onUnreadable);
       if (entry !== undefined) entries.push(entry);
       if (entries.length >= top) break;
     }

@@ -10,7 +10,12 @@ import type { Clock, OutboxMessage, StoredFinding, StoredWaiver, WaiverStore } f
 import { isActive, waiverIndex } from '../core/waivers';
 import { findingWaiver } from './waiverQueries';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
-import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from './queryReader';
+import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow, UnreadableRowSink } from './queryReader';
+
+/** What the query API reads of waivers; like the reader, it can skip rows that cannot be read. */
+export interface WaiverReader extends Pick<WaiverStore, 'listWaivers' | 'auditTrail'> {
+  skippingUnreadable(sink: UnreadableRowSink): WaiverReader;
+}
 
 /**
  * The query API's use cases. Each returns a JSON body (shaped as `schemas.ts` describes) and
@@ -24,8 +29,8 @@ export interface QueryDependencies {
   directory: { customerNames(): Promise<ReadonlyMap<string, string>>; readState(): Promise<CustomerDirectoryState> };
   /** How long an alert may wait undelivered before the monitor is unhealthy. */
   undeliveredAlertLimitMs: number;
-  /** Waivers and their audit trail. */
-  waivers: WaiverStore;
+  /** Waivers and their audit trail, read only. */
+  waivers: WaiverReader;
 }
 
 export interface QueryResult {

@@ -106,7 +106,7 @@ export const schemas: Record<string, JsonSchema> = {
   SkippedRows: object(
     {
       count: { type: 'integer', minimum: 1 },
-      tables: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Rows left out per table (`findings`, `runs`, `registrations`, `customerHistory`).' },
+      tables: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Rows left out per table (`findings`, `runs`, `registrations`, `customerHistory`, `waivers`).' },
     },
     'Stored rows left out of this answer because they cannot be read; the logs say why. Absent when none was.',
   ),

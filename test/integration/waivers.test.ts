@@ -1,3 +1,4 @@
+import { TableClient } from '@azure/data-tables';
 import { regressionDetector } from '../../src/composition';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
 import { createLocalHost, type LocalHost } from '../../tools/localHost';
@@ -234,5 +235,28 @@ describe('waiver changes', () => {
     const ids = (listed.items as Json[]).map((item) => item.id);
     expect(ids.indexOf(sooner.id)).toBeLessThan(ids.indexOf(soon.id));
     expect((listed.items as Json[]).every((item) => item.active === true && Date.parse(String(item.expiresAt)) <= Date.now() + 3 * 86_400_000)).toBe(true);
+  });
+});
+
+describe('stored waiver rows that cannot be read', () => {
+  it('when a waiver row and an audit row are damaged, then the API leaves them out and counts them, and the detector refuses to run on what it cannot read', async () => {
+    const table = TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Waivers`, { allowInsecureConnection: true });
+    const damaged = [
+      { partitionKey: 'waivers', rowKey: 'waiver_00000000damaged', id: '00000000damaged', scope: 'everything', target: 'someone@partner.example' },
+      { partitionKey: 'waivers', rowKey: 'audit_0000000000000_damaged', at: '2026-01-01T00:00:00Z', actor: 'admin key', action: 'created', waiverId: 'x', before: 'null', after: '{"target":"someone@' },
+    ];
+    for (const row of damaged) await table.createEntity(row);
+    try {
+      const waivers = await call('GET', 'waivers?state=all');
+      expect(waivers.headers.get('x-skipped-rows')).toBe('1');
+      expect((await json(waivers, 200, 'WaiverList')).skippedRows).toEqual({ count: 1, tables: { waivers: 1 } });
+      const audit = await json(await call('GET', 'waiver-audit?top=1000'), 200, 'WaiverAudit');
+      expect(audit.skippedRows).toEqual({ count: 1, tables: { waivers: 1 } });
+      expect(JSON.stringify(audit)).not.toContain('someone@');
+      await expect(cloud.run('detectRegressions', settings)).rejects.toMatchObject({ code: 'UnreadableRow' });
+    } finally {
+      for (const row of damaged) await table.deleteEntity(row.partitionKey, row.rowKey);
+    }
+    await cloud.run('detectRegressions', settings);
   });
 });
