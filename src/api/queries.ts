@@ -133,7 +133,11 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       problems,
       openFindings: open.length,
       activeWaivers: (stored as StoredWaiver[]).filter((waiver) => isActive(waiver, now)).length,
-      undeliveredAlerts: alerts, detector: { lastSkippedRun }, customerNames, sources },
+      undeliveredAlerts: alerts,
+      detector: { lastSkippedRun },
+      customerNames,
+      sources,
+    },
     rows: sources,
     ...(healthy ? {} : { httpStatus: 503 }),
   };

@@ -106,7 +106,7 @@ function audit(action: WaiverAction, actor: string, at: string, waiverIdValue: s
 function written(status: number, waiver: StoredWaiver): HttpResponseInit {
   const etag = entityTag(waiver.etag);
   const { etag: _stored, ...record } = waiver;
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8', etag, location: `/api/waivers/${waiver.id}`, ...headers }, body: JSON.stringify({ ...record, etag }) };
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8', etag, ...headers }, body: JSON.stringify({ ...record, etag }) };
 }
 
 /** Logs say what happened to which waiver, never who (a UPN) nor what it silences (a UPN pattern). */

@@ -66,8 +66,9 @@ export function waiverFor(finding: Pick<Finding, 'key' | 'subject'>, waivers: re
 }
 
 /**
- * Which waiver silences a finding, for many findings at once: the waivers active at `now` are indexed by what they name, and patterns compiled once, so a detector run over
- * tens of thousands of findings costs a map look-up each. Of several, the one that lasts longest.
+ * Which waiver silences a finding, for many findings at once: the waivers active at `now` are
+ * indexed by what they name and their UPN patterns compiled once, so a detector run over tens of
+ * thousands of findings costs a map look-up each. Of several, the one that lasts longest.
  */
 export function waiverIndex(waivers: readonly Waiver[], now: Date): (finding: Pick<Finding, 'key' | 'subject'>) => Waiver | null {
   const byName = new Map<string, Waiver[]>();
