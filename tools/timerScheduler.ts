@@ -1,7 +1,7 @@
 import type { Timer } from '@azure/functions';
 import type { RegisteredFunction } from './functionsCore';
 import { invokeFunction, type HostLog } from './invokeFunction';
-import { nextOccurrence } from './ncrontab';
+import { readSchedule } from '../src/core/ncrontab';
 import { resolveAppSettings } from './resolveAppSettings';
 
 export interface TimerSchedulerOptions {
@@ -27,6 +27,16 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 const PAST_DUE_MS = 1000;
 /** The host's value for "never ran", `DateTime.MinValue`. */
 const NEVER = '0001-01-01T00:00:00.000Z';
+
+/**
+ * The first occurrence of a timer schedule strictly after `after`. Throws, as Azure refuses to
+ * index such a function, on anything but 6-field NCRONTAB and on a schedule that never fires.
+ */
+export function nextOccurrence(schedule: string, after: Date): Date {
+  const next = readSchedule('the schedule', schedule).nextAfter(after);
+  if (next === null) throw new Error(`The schedule "${schedule}" never fires after ${after.toISOString()}`);
+  return next;
+}
 
 /** The Timer a timer function receives; `next` is computed from the resolved schedule, if any. */
 export function timerInput(options: { isPastDue: boolean; lastRun?: string; schedule?: string; after: Date }): Timer {
