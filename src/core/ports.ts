@@ -153,6 +153,12 @@ export interface DetectorSkip {
   heldUntil: string;
 }
 
+/** The detector's last run that completed (its health is judged by it against its schedule). */
+export interface DetectorCompletion {
+  startedAt: string;
+  finishedAt: string;
+}
+
 export interface DetectorStore {
   /** Takes the detector lease until `until`, or answers false when another run holds it. */
   acquireLease(owner: string, now: Date, until: Date): Promise<boolean>;
@@ -163,6 +169,9 @@ export interface DetectorStore {
   recordSkippedRun(at: Date): Promise<void>;
   /** The last run skipped for the lease, if any. */
   lastSkippedRun(): Promise<DetectorSkip | null>;
+  /** Records a run that did all its work (detect, compose, deliver), replacing the previous record. */
+  recordCompletedRun(completion: DetectorCompletion): Promise<void>;
+  lastCompletedRun(): Promise<DetectorCompletion | null>;
   readState(): Promise<DetectorState>;
   writeState(state: DetectorState): Promise<void>;
   readFindings(): Promise<StoredFinding[]>;
