@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { readConfig, type ApiConfig, type Config, type ConfigPart, type ScheduleSetting } from './config';
+import { ConfigurationError } from './core/errors';
 import type { CollectorDependencies } from './collectors/runSnapshot';
 import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './core/ports';
 import type { SnapshotSource } from './core/model';
@@ -222,12 +223,7 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
  */
 async function monitorHealthSettings(env: Env): Promise<MonitorHealthSettings> {
   const config = readConfig(env, ['health', 'limits']);
-  const [{ readSchedule }, { healthGraceMs }, { ConfigurationError }, budgetMs] = await Promise.all([
-    import('./core/ncrontab'),
-    import('./core/scheduleHealth'),
-    import('./core/errors'),
-    invocationBudgetMs(config),
-  ]);
+  const [{ readSchedule }, { healthGraceMs }, budgetMs] = await Promise.all([import('./core/ncrontab'), import('./core/scheduleHealth'), invocationBudgetMs(config)]);
   const read = ({ setting, expression }: ScheduleSetting): MonitorHealthSettings['schedules'][SnapshotSource] => {
     try {
       return readSchedule(setting, expression);

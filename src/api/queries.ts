@@ -7,7 +7,7 @@ import { compareFindings, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
 import type { Clock, DetectorCompletion, OutboxMessage, StoredFinding } from '../core/ports';
-import { ConfigurationError } from '../core/errors';
+import { ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from './queryReader';
@@ -110,10 +110,10 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   ]);
   const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
   const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun }[];
-  const health = settings as MonitorHealthSettings | ConfigurationError;
-  const problems: string[] = health instanceof ConfigurationError ? [...health.problems] : [];
+  const health = settings as MonitorHealthSettings | { problems: readonly string[] };
+  const problems: string[] = 'problems' in health ? [...health.problems] : [];
   const judge = (name: SnapshotSource | 'detectRegressions', lastCompleteStartedAt: string | undefined): ReturnType<typeof scheduleSummary> | null => {
-    if (health instanceof ConfigurationError) return null;
+    if ('problems' in health) return null;
     const verdict = judgeSchedule({ name, schedule: health.schedules[name], lastCompleteStartedAt: lastCompleteStartedAt === undefined ? null : new Date(lastCompleteStartedAt) }, now, health.graceMs);
     if (verdict.problem !== null) problems.push(verdict.problem);
     return scheduleSummary(verdict);
@@ -157,12 +157,13 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   };
 }
 
-/** The health settings, or the configuration error that keeps schedules from being judged (itself a reason). */
-async function healthSettings(health: QueryDependencies['health']): Promise<MonitorHealthSettings | ConfigurationError> {
+/** The health settings, or the configuration problems that keep schedules from being judged (themselves reasons). */
+async function healthSettings(health: QueryDependencies['health']): Promise<MonitorHealthSettings | { problems: readonly string[] }> {
   try {
     return await health();
   } catch (thrown) {
-    if (thrown instanceof ConfigurationError) return thrown;
+    if (thrown instanceof ConfigurationError) return { problems: thrown.problems };
+    if (errorCode(thrown) === 'InvalidConfiguration') return { problems: [toError(thrown).message] };
     throw thrown;
   }
 }

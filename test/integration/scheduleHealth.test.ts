@@ -1,3 +1,4 @@
+import { InvocationContext } from '@azure/functions';
 import { TableDetectorStore } from '../../src/adapters/tableDetectorStore';
 import { Tables } from '../../src/adapters/tableSnapshotStore';
 import { monitorStatus } from '../../src/api/queries';
@@ -91,6 +92,12 @@ describe('health from each schedule', () => {
     expect(body.sources.every((source) => source.schedule === null)).toBe(true);
   });
 
+  it('when INVOCATION_DEADLINE_SECONDS leaves no margin before the function timeout, then the status names it as its reason instead of failing', async () => {
+    const { body, httpStatus } = await statusAt(new Date(), { INVOCATION_DEADLINE_SECONDS: '590' });
+    expect(httpStatus).toBe(503);
+    expect(body.problems).toEqual([expect.stringContaining('INVOCATION_DEADLINE_SECONDS (590) must leave at least 60 s before the function timeout (600 s)')]);
+  });
+
   it('when a schedule setting is not NCRONTAB, then the status names the setting as a reason and still judges the others', async () => {
     const { body, httpStatus } = await statusAt(new Date(), { SCHEDULE_REGISTRATION_COUNTS: '0 30 5 * *' });
     expect(httpStatus).toBe(503);
@@ -99,6 +106,20 @@ describe('health from each schedule', () => {
     ]);
     expect(body.sources.find((source) => source.source === 'registrationCounts')!.schedule).toEqual({ setting: 'SCHEDULE_REGISTRATION_COUNTS', expression: null, expectedBy: null });
     expect(body.sources.find((source) => source.source === 'partnerSecurity')!.schedule.expectedBy).not.toBeNull();
+  });
+
+  it('when the monitor cannot even read its own settings, then /api/health answers 503 and the log says why under a correlation id', async () => {
+    const logs: string[] = [];
+    const context = new InvocationContext({ invocationId: 'health-check-1', functionName: 'apiHealth', logHandler: (level, ...args) => logs.push(`${level}: ${args.join(' ')}`) });
+    const table = process.env.TABLES_CONNECTION_STRING;
+    delete process.env.TABLES_CONNECTION_STRING;
+    try {
+      const health = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }).find((fn) => fn.name === 'apiHealth')!;
+      expect(await health.handler(undefined, context)).toEqual({ status: 503, headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
+    } finally {
+      process.env.TABLES_CONNECTION_STRING = table;
+    }
+    expect(logs).toEqual([expect.stringMatching(/^error: Health check failed \(InvalidConfiguration\), correlation id health-check-1: .*TABLES_CONNECTION_STRING or TABLES_ENDPOINT is required/s)]);
   });
 
   it('when a detector run fails, then it is not recorded as completed, and the last completed run stays the one the status judges by', async () => {
