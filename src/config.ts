@@ -140,7 +140,7 @@ export interface QueryApiConfig {
   undeliveredAlertLimitMs: number;
 }
 
-export interface HealthConfig {
+interface HealthConfig {
   /** The NCRONTAB each scheduled function runs on, by the setting it is read from, unparsed. */
   schedules: {
     partnerSecurity: ScheduleSetting;

@@ -26,7 +26,7 @@ export interface PruneDependencies {
   };
 }
 
-export interface PruneOptions {
+interface PruneOptions {
   /** When the invocation must stop: no run's deletion is started that could end after it, and one under way stops there. */
   deadline?: Date;
 }
