@@ -173,6 +173,8 @@ export interface AlertSection {
   lines: AlertLine[];
   /** Lines left out, and where the query API lists them all. */
   more: { count: number; href: string | null } | null;
+  /** Where the query API lists every finding of the section (null without PUBLIC_BASE_URL): a channel that shows fewer lines links there. */
+  listHref: string | null;
 }
 
 /**
@@ -197,6 +199,7 @@ export function composeAlert(content: AlertContent): AlertMessage {
   const section = (title: string, findings: Finding[], describe: (finding: Finding, names: Names) => string, recovery: boolean, state: 'open' | 'resolved'): AlertSection => {
     const shown = findings.slice(0, content.maxLinesPerSection);
     const left = findings.length - shown.length;
+    const listHref = root === null ? null : `${root}/api/findings?state=${state}`;
     return {
       title: `${title} (${findings.length})`,
       lines: shown.map((finding) => ({
@@ -205,7 +208,8 @@ export function composeAlert(content: AlertContent): AlertMessage {
         step: recovery ? null : nextStep(finding, root),
         critical: finding.severity === 'critical' && !recovery,
       })),
-      more: left > 0 ? { count: left, href: root === null ? null : `${root}/api/findings?state=${state}` } : null,
+      more: left > 0 ? { count: left, href: listHref } : null,
+      listHref,
     };
   };
   const sections: AlertSection[] = [];

@@ -73,9 +73,9 @@ export function defaultRoutes(context: RouteContext): AlertRoute[] {
 export function parseRoutes(text: string, context: RouteContext): ParsedRoutes {
   const problems: string[] = [];
   const routes: AlertRoute[] = [];
-  const parts = text.split(/[;\n]/).map((part) => part.trim());
+  // Routes are numbered as written, blank ones (a trailing `;`, an empty line) aside.
+  const parts = text.split(/[;\n]/).map((part) => part.trim()).filter((part) => part !== '');
   parts.forEach((part, index) => {
-    if (part === '' && index === parts.length - 1 && index > 0) return;
     const position = index + 1;
     const arrow = part.indexOf('->');
     const selectorText = (arrow < 0 ? part : part.slice(0, arrow)).trim();

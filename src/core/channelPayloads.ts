@@ -39,22 +39,28 @@ function lineElements(line: AlertLine): CardElement[] {
   return elements;
 }
 
-/** Keeps lines while `fits` allows, counting the rest into the section's "and N more". */
+/** Keeps lines while `fits` allows, counting the rest into the section's "and N more" (which must fit too). */
 function fitSections(sections: readonly AlertSection[], fits: (sections: AlertSection[]) => boolean): AlertSection[] {
-  const kept: AlertSection[] = sections.map((section) => ({ ...section, lines: [] }));
+  const kept: AlertSection[] = sections.map((section) => ({ ...section, lines: [], more: left(section, 0) }));
   sections.forEach((section, index) => {
     const target = kept[index] as AlertSection;
     for (const line of section.lines) {
       target.lines.push(line);
+      target.more = left(section, target.lines.length);
       if (!fits(kept)) {
         target.lines.pop();
+        target.more = left(section, target.lines.length);
         break;
       }
     }
-    const left = section.lines.length - target.lines.length + (section.more?.count ?? 0);
-    target.more = left > 0 ? { count: left, href: section.more?.href ?? null } : null;
   });
   return kept;
+}
+
+/** The section's "and N more" when only its first `shown` lines are kept. */
+function left(section: AlertSection, shown: number): AlertSection['more'] {
+  const count = section.lines.length - shown + (section.more?.count ?? 0);
+  return count > 0 ? { count, href: section.listHref } : null;
 }
 
 function teamsCard(message: AlertMessage, sections: readonly AlertSection[]) {
