@@ -220,6 +220,7 @@ function toDelivery(row: TableEntityResult<Row>): Delivery {
     refusals: typeof row.refusals === 'number' ? row.refusals : 0,
     firstAttemptAt: text('firstAttemptAt'),
     lastError: text('lastError'),
+    lastErrorCode: text('lastErrorCode'),
     sentAt: text('sentAt'),
     etag: row.etag,
   };

@@ -182,6 +182,12 @@ export function isRoutedTo(routes: readonly AlertRoute[], finding: Pick<Finding,
 
 /** A target's name for people and logs: the channel, and for other recipients how many. */
 export function targetLabel(target: DeliveryTarget): string {
-  if (target.recipients === null) return target.channel === 'email' ? 'email' : target.channel === 'webhook' ? 'signed webhook' : target.channel === 'teams' ? 'Teams' : 'Slack';
+  if (target.recipients === null) return deliveryTargetLabel(target.id);
   return `email to ${target.recipients.length} routed recipient${target.recipients.length === 1 ? '' : 's'}`;
+}
+
+/** A stored delivery's target, named from its id alone (the status has no routes to look it up in). */
+export function deliveryTargetLabel(targetId: string): string {
+  const labels: Record<string, string> = { email: 'email', teams: 'Teams', slack: 'Slack', webhook: 'signed webhook' };
+  return labels[targetId] ?? (targetId.startsWith('email-') ? 'email to routed recipients' : targetId);
 }

@@ -173,6 +173,8 @@ export interface Delivery {
   refusals: number;
   firstAttemptAt: string | null;
   lastError: string | null;
+  /** The stable code of the last failure; `AlertUndeliverable` when the channel refuses the monitor. */
+  lastErrorCode: string | null;
   sentAt: string | null;
   etag: string;
 }

@@ -361,6 +361,7 @@ async function createDeliveries({ store, settings }: DetectorDependencies, messa
         refusals: inherits ? message.refusals : 0,
         firstAttemptAt: inherits ? message.firstAttemptAt : null,
         lastError: null,
+        lastErrorCode: null,
         sentAt: null,
       };
     }),
@@ -472,7 +473,7 @@ async function deliverTo(
     if (target === null) {
       // ALERT_ROUTES no longer names this target: nothing can deliver it any more.
       log.warn(`detectRegressions: ${delivery.target} delivery of ${delivery.messageId} is no longer routed (ALERT_ROUTES changed); giving up on it`);
-      await store.updateDelivery({ ...delivery, status: 'abandoned', lastError: 'no longer routed: ALERT_ROUTES changed' });
+      await store.updateDelivery({ ...delivery, status: 'abandoned', lastError: 'no longer routed: ALERT_ROUTES changed', lastErrorCode: 'NotRouted' });
       continue;
     }
     const timeoutMs = target.channel === 'email' ? settings.emailTimeoutMs : settings.channelTimeoutMs;
@@ -516,7 +517,7 @@ async function attempt(
         const known = await sender.status(claimed.operationId);
         if (known === 'Succeeded') return await markSent(dependencies, claimed, label);
         if (known === 'Running') {
-          await store.updateDelivery({ ...claimed, status: 'ready', lastError: 'ACS still processing the previous attempt' });
+          await store.updateDelivery({ ...claimed, status: 'ready', lastError: 'ACS still processing the previous attempt', lastErrorCode: 'Running' });
           return 'waiting';
         }
         if (known === 'Failed' || known === 'Canceled') return await refused(dependencies, claimed, label, `ACS reported ${known}`, true);
@@ -524,7 +525,7 @@ async function attempt(
       const outcome = await sender.send(renderEmail(alert), claimed.operationId, target.recipients ?? undefined);
       if (outcome === 'Succeeded') return await markSent(dependencies, claimed, label);
       if (outcome === 'Failed' || outcome === 'Canceled') return await refused(dependencies, claimed, label, `ACS reported ${outcome}`, true);
-      await store.updateDelivery({ ...claimed, status: 'ready', lastError: `ACS reported ${outcome}` });
+      await store.updateDelivery({ ...claimed, status: 'ready', lastError: `ACS reported ${outcome}`, lastErrorCode: 'Running' });
       return 'waiting';
     }
     const channel = target.channel;
@@ -535,8 +536,8 @@ async function attempt(
     // Left `sending`: email is looked up before it is tried again, and a webhook is posted
     // again under the same webhook-id, so whatever happened, it arrives once when the channel takes it.
     const error = toError(thrown);
-    await store.updateDelivery({ ...claimed, lastError: error.message.slice(0, 500) });
     const undeliverable = undeliverableError(thrown, target, claimed, clock.now(), settings.undeliveredAlertLimitMs);
+    await store.updateDelivery({ ...claimed, lastError: error.message.slice(0, 500), lastErrorCode: undeliverable?.code ?? errorCode(thrown) });
     if (undeliverable !== null) return undeliverable;
     log.warn(`detectRegressions: ${label} delivery of ${claimed.messageId} not confirmed (${errorCode(thrown)}): ${error.message}; it will be retried`);
     return 'waiting';
@@ -588,7 +589,7 @@ function refusedStatus(thrown: unknown, statuses: readonly number[]): string | n
 }
 
 async function markSent({ store, clock, log }: DetectorDependencies, delivery: Delivery, label: string): Promise<'sent'> {
-  await store.updateDelivery({ ...delivery, status: 'sent', sentAt: clock.now().toISOString(), lastError: null });
+  await store.updateDelivery({ ...delivery, status: 'sent', sentAt: clock.now().toISOString(), lastError: null, lastErrorCode: null });
   // Neither the subject nor the URL: the one names customers and partner users, the other is a secret.
   log.info(`detectRegressions: ${label === 'email' ? 'email' : `${label} message`} ${delivery.messageId} delivered`);
   return 'sent';
@@ -609,6 +610,7 @@ async function refused(dependencies: DetectorDependencies, delivery: Delivery, l
     firstAttemptAt: null,
     refusals,
     lastError: reason.slice(0, 500),
+    lastErrorCode: 'Refused',
   });
   return 'waiting';
 }
