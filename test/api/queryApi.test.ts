@@ -487,7 +487,7 @@ describe('health', () => {
     ]);
     try {
       const status = await getJson('status');
-      expect(status.undeliveredAlerts.channels).toEqual([
+      expect((status.undeliveredAlerts as Json).channels).toEqual([
         { channel: 'Teams', target: 'teams', waiting: 1, oldestCreatedAt: createdAt, attempts: 2, lastError: 'Teams refused the alert (status 401): check TEAMS_WEBHOOK_URL', refused: true },
       ]);
       expect(status.healthy).toBe(false);
