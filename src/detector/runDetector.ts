@@ -569,7 +569,7 @@ function undeliverableError(thrown: unknown, target: DeliveryTarget, delivery: D
   }
   const waitedMs = now.getTime() - Date.parse(delivery.createdAt);
   if (waitedMs > limitMs) {
-    const what = target.channel === 'email' ? 'email' : `${label} message`;
+    const what = target.channel === 'email' && target.recipients === null ? 'email' : `${label} message`;
     return new MonitorError(
       'AlertUndelivered',
       `${what} ${delivery.messageId} has waited undelivered for ${Math.floor(waitedMs / 60_000)} min, longer than ALERT_UNDELIVERED_HOURS (${limitMs / 3_600_000} h): ${toError(thrown).message}; it stays in the outbox and is retried`,
@@ -591,7 +591,7 @@ function refusedStatus(thrown: unknown, statuses: readonly number[]): string | n
 async function markSent({ store, clock, log }: DetectorDependencies, delivery: Delivery, label: string): Promise<'sent'> {
   await store.updateDelivery({ ...delivery, status: 'sent', sentAt: clock.now().toISOString(), lastError: null, lastErrorCode: null });
   // Neither the subject nor the URL: the one names customers and partner users, the other is a secret.
-  log.info(`detectRegressions: ${label === 'email' ? 'email' : `${label} message`} ${delivery.messageId} delivered`);
+  log.info(`detectRegressions: message ${delivery.messageId} delivered to ${label}`);
   return 'sent';
 }
 
