@@ -439,13 +439,15 @@ async function deliver(dependencies: DetectorDependencies, run: RunContext, dead
   return rounds.map((round) => round.sentMessageId).reduce<string | null>((newest, id) => (id !== null && (newest === null || id > newest) ? id : newest), null);
 }
 
-/** Messages whose every delivery is done are sent; the status and the next compose go by messages. */
+/** A message whose every delivery is done is sent (abandoned when every channel gave up on it): the status counts messages. */
 async function completeMessages({ store, clock }: DetectorDependencies, messages: ReadonlyMap<string, OutboxMessage>): Promise<void> {
   const open = new Set((await store.unsentDeliveries()).map((delivery) => delivery.messageId));
   for (const message of messages.values()) {
-    if ((message.status === 'ready' || message.status === 'sending') && !open.has(message.messageId)) {
-      await store.updateMessage({ ...message, status: 'sent', sentAt: clock.now().toISOString(), lastError: null });
-    }
+    if ((message.status !== 'ready' && message.status !== 'sending') || open.has(message.messageId)) continue;
+    const delivered = (await store.deliveriesOf(message.messageId)).some((delivery) => delivery.status === 'sent');
+    await store.updateMessage(
+      delivered ? { ...message, status: 'sent', sentAt: clock.now().toISOString(), lastError: null } : { ...message, status: 'abandoned', lastError: 'every channel gave up on it' },
+    );
   }
 }
 

@@ -222,6 +222,21 @@ describe('alerts in Teams, Slack and a signed webhook', () => {
     expect(regressions.filter((text) => !text.startsWith('CRITICAL: '))).toEqual([]);
   });
 
+  it('when ALERT_ROUTES sends partner sign-ins without MFA to other recipients, then they get an email of those lines alone, and ALERT_TO the rest, each once', async () => {
+    const settings = cloud.settings({ ALERT_ROUTES: 'nonMfaSignIn -> email(secops@partner.example); * -> email' });
+    const before = await regressionsWaiting(settings, 310);
+    await detect(settings);
+    await detect(settings);
+    const emails = cloud.sim.inbox().slice(before.email);
+    expect(emails.map((email) => email.to.join()).sort()).toEqual(['admins@partner.example', 'secops@partner.example']);
+    const secops = emailLines(emails.find((email) => email.to.join() === 'secops@partner.example')!.plainText);
+    const admins = emailLines(emails.find((email) => email.to.join() === 'admins@partner.example')!.plainText);
+    expect(secops.length).toBeGreaterThan(0);
+    expect(secops.every((line) => line.includes('made a request without MFA'))).toBe(true);
+    expect(admins.some((line) => line.includes('made a request without MFA'))).toBe(false);
+    expect(new Set(emails.map((email) => email.operationId)).size).toBe(2);
+  });
+
   it('when ALERT_ROUTES names a channel that is not configured, then the first run fails naming the route', async () => {
     const settings = cloud.settings({ ALERT_ROUTES: 'critical -> email, teams; * -> email' });
     await expect(detect(settings)).rejects.toThrow('ALERT_ROUTES route 1 (critical): teams is routed to, but TEAMS_WEBHOOK_URL is not set');
