@@ -531,20 +531,29 @@ async function attempt(
       return 'waiting';
     }
     const channel = target.channel;
-    await poster.post(channel, channelBody(channel, alert, message, run, target, settings.routes), claimed.operationId, timeoutMs);
+    // Still `sending` from an earlier attempt: its post may have arrived. The signed webhook's
+    // receiver drops the repeat by its webhook-id; Teams and Slack cannot, so the repeat says so.
+    const unconfirmed = delivery.status === 'sending' && channel !== 'webhook';
+    const shown = unconfirmed ? { ...alert, footer: [repeatNote, alert.footer].filter((text) => text !== null).join(' ') } : alert;
+    await poster.post(channel, channelBody(channel, shown, message, run, target, settings.routes), claimed.operationId, timeoutMs);
     return await markSent(dependencies, claimed, label);
   } catch (thrown) {
     if (errorCode(thrown) === 'ChannelRejected') return refused(dependencies, claimed, label, toError(thrown).message, false);
-    // Left `sending`: email is looked up before it is tried again, and a webhook is posted
-    // again under the same webhook-id, so whatever happened, it arrives once when the channel takes it.
+    // An email is left `sending` whatever happened: it is looked up before it is tried again.
+    // A post the channel answered (401, 429, 5xx) did not arrive; one that got no answer (a
+    // timeout, a dropped connection, a crash) may have: it stays `sending`.
     const error = toError(thrown);
+    const answered = target.channel !== 'email' && typeof (thrown as { statusCode?: unknown }).statusCode === 'number';
     const undeliverable = undeliverableError(thrown, target, claimed, clock.now(), settings.undeliveredAlertLimitMs);
-    await store.updateDelivery({ ...claimed, lastError: error.message.slice(0, 500), lastErrorCode: undeliverable?.code ?? errorCode(thrown) });
+    await store.updateDelivery({ ...claimed, status: answered ? 'ready' : 'sending', lastError: error.message.slice(0, 500), lastErrorCode: undeliverable?.code ?? errorCode(thrown) });
     if (undeliverable !== null) return undeliverable;
     log.warn(`detectRegressions: ${label} delivery of ${claimed.messageId} not confirmed (${errorCode(thrown)}): ${error.message}; it will be retried`);
     return 'waiting';
   }
 }
+
+/** Said by a Teams or Slack post made again after one whose answer never came: the channel may show both. */
+const repeatNote = 'Posted again: an earlier post of this message could not be confirmed and may already be in this channel.';
 
 const credentialHints: Record<ChannelName, string> = {
   email: "check the key in ACS_CONNECTION_STRING, or the managed identity's role on the Communication Services resource",
