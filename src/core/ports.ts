@@ -217,7 +217,7 @@ export interface ChannelPoster {
   /**
    * Posts one message body to a channel, retrying 429 and 5xx (after `Retry-After`) until it
    * answers 2xx or `budgetMs` is spent; `deliveryId` is stable across retries and runs (the
-   * signed webhook's `webhook-id`). Throws a MonitorError: ChannelRefused (401/403/404: the
+   * signed webhook's `webhook-id`). Throws a MonitorError: ChannelRefused (401/403/404/410: the
    * URL or its secret is wrong), ChannelRejected (another 4xx: the payload), ChannelUnavailable
    * or ChannelTimeout (worth retrying later).
    */
