@@ -1,7 +1,7 @@
 import { odata, type TableClient, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow, UnreadableRowSink } from '../api/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { DetectorCompletion, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Delivery, DetectorCompletion, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { TableDetectorStore } from './tableDetectorStore';
 import { toTableKey } from '../core/tableKey';
@@ -109,6 +109,10 @@ export class TableQueryReader implements QueryReader {
 
   async undeliveredAlerts(): Promise<OutboxMessage[]> {
     return (await this.detector.unsentMessages()).sort((left, right) => left.createdAt.localeCompare(right.createdAt));
+  }
+
+  async undeliveredDeliveries(): Promise<Delivery[]> {
+    return (await this.detector.unsentDeliveries()).sort((left, right) => left.messageId.localeCompare(right.messageId));
   }
 
   lastSkippedDetectorRun(): Promise<DetectorSkip | null> {
