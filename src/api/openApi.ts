@@ -42,6 +42,14 @@ export function openApiDocument(): Record<string, unknown> {
       '/waivers': { ...paths['/waivers'], ...writes['/waivers'] },
       '/waivers/{id}': writes['/waivers/{id}'],
       '/openapi.json': { get: { operationId: 'apiOpenApi', summary: 'This document.', responses: { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+      '/health': {
+        get: {
+          operationId: 'apiHealth',
+          summary: "The health check, without a key (Azure's health check calls it): 200 when `/status` would say healthy, 503 otherwise, with no body. The reasons are in `/status`.",
+          security: [],
+          responses: { '200': { description: 'Healthy' }, '503': { description: 'Unhealthy, or the monitor cannot read its own state' } },
+        },
+      },
       '/dashboard': {
         get: {
           operationId: 'dashboard',
