@@ -4,7 +4,7 @@ import { newRunId, runStartedAt, type SnapshotRun } from '../../src/core/snapsho
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import type { TableClient } from '@azure/data-tables';
 import { TableSnapshotStore, Tables } from '../../src/adapters/tableSnapshotStore';
-import { customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition } from '../../src/adapters/tableLayout';
+import { customerHistoryKey, fixedPartitions } from '../../src/adapters/tableLayout';
 import { endpointNamed, endpoints } from '../../src/api/endpoints';
 import { serveEndpoint } from '../../src/api/serveEndpoint';
 import { readConfig } from '../../src/config';
@@ -108,7 +108,7 @@ describe('query API endpoints, through the local host, on data the real collecto
     expect(typed.items.at(-1)).toMatchObject({ runId: completeRuns[0]!.runId, compliantTenantCount: latestStored!.compliantTenantCount, totalTenantCount: 60 });
   });
 
-  it('when customers are paged, then every customer of the latest complete run comes exactly once, across buckets', async () => {
+  it('when customers are paged, then every customer of the latest complete run comes exactly once, across partitions', async () => {
     const stored = await api.reader.customersOfRun(completeRuns[0]!.runId);
     const { items, pages } = await allPages('customers', 7);
     expect(pages).toBeGreaterThanOrEqual(9);
@@ -161,17 +161,24 @@ describe('query API endpoints, through the local host, on data the real collecto
     expect(csv.find((line) => line.startsWith(`${String(named.tenantId)},`))!.split(',')[1]).toBe(String(named.customerName).includes(',') ? `"${String(named.customerName)}"` : named.customerName);
   });
 
-  it("when one customer's history is asked, then each complete run's row is listed oldest first; an unknown tenant is a 404", async () => {
-    const [customer] = await api.reader.customersOfRun(completeRuns[0]!.runId);
-    const history = await getJson(`customers/${customer!.tenantId.toUpperCase()}/history`);
-    const names = await (await customerDirectory(api.settings)).customerNames();
-    expect(history.customerName).toBe(names.get(customer!.tenantId) ?? null);
-    expect(history.items.every((item) => item.customerName === history.customerName)).toBe(true);
-    expect(history.items.map((item) => item.runId)).toEqual(completeRuns.map((run) => run.runId).reverse());
-    expect(history.items.at(-1)).toMatchObject({ ...customer });
+  it("when one customer's history is asked, then its change points are listed oldest first, each with the run that first saw it, up to asOf; an unknown tenant is a 404", async () => {
+    const latest = await api.reader.customersOfRun(completeRuns[0]!.runId);
     const oldest = completeRuns.at(-1)!;
-    expect((await getJson(`customers/${customer!.tenantId}/history?to=${oldest.startedAt}`)).items).toHaveLength(1);
-    expect((await getJson(`customers/${customer!.tenantId}/history?to=2020-01-01`)).items).toEqual([]);
+    const atOldest = new Map((await api.reader.customersOfRun(oldest.runId)).map((customer) => [customer.tenantId, customer]));
+    // A customer that changed between the first and the latest run: two change points at least.
+    const customer = latest.find((candidate) => JSON.stringify(candidate) !== JSON.stringify(atOldest.get(candidate.tenantId)))!;
+    const history = await getJson(`customers/${customer.tenantId.toUpperCase()}/history`);
+    const names = await (await customerDirectory(api.settings)).customerNames();
+    expect(history.customerName).toBe(names.get(customer.tenantId) ?? null);
+    expect(history.asOf).toMatchObject({ runId: completeRuns[0]!.runId });
+    expect(history.items.every((item) => item.customerName === history.customerName && item.gone === false)).toBe(true);
+    expect(history.items[0]).toMatchObject({ runId: oldest.runId, ...atOldest.get(customer.tenantId) });
+    expect(history.items.at(-1)).toMatchObject({ ...customer });
+    const runIds = history.items.map((item) => String(item.runId));
+    expect(runIds).toEqual([...runIds].sort().reverse());
+    expect(runIds.every((runId) => completeRuns.some((run) => run.runId === runId))).toBe(true);
+    expect((await getJson(`customers/${customer.tenantId}/history?to=${oldest.startedAt}`)).items).toHaveLength(1);
+    expect((await getJson(`customers/${customer.tenantId}/history?to=2020-01-01`)).items).toEqual([]);
     expect(await problem('customers/00000000-0000-0000-0000-000000000000/history', 404)).toMatchObject({ status: 404 });
   });
 
@@ -396,13 +403,13 @@ describe('stored rows that cannot be read', () => {
       throw new Error('no token credential in tests');
     });
     const tenantId = (await api.reader.customersOfRun(completeRuns[0]!.runId))[0]!.tenantId;
-    const historyBucket = (): Promise<TableClient> => Promise.resolve(tables.bucketReader('customerHistory', historyBucketOf(tenantId)));
+    const damagedPoint = customerHistoryKey(tenantId, '0000000000001-damaged');
     const rows = [
       { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'damaged%2Ffinding', kind: 'customerRegression', severity: 'critical', subjectType: 'customer', subjectId: tenantId, measure: 'm', state: 'open', baseline: damage, current: '1', openedAt: '2026-01-01T00:00:00Z' } },
       { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'stateless', kind: 'sourceFailing', severity: 'critical', subjectType: 'source', subjectId: 'x', measure: 'm', baseline: '1', current: '1', openedAt: '2026-01-01T00:00:00Z' } },
       { table: () => tables.client('runs'), entity: { partitionKey: 'registrationCounts', rowKey: '0000000000003-damaged', source: 'registrationCounts', runId: '0000000000003-damaged', status: 'complete', startedAt: '2286-11-20T17:46:39.996Z', counts: damage } },
       { table: () => tables.client('registrations'), entity: { partitionKey: fixedPartitions.registrations, rowKey: '0000000000002-damaged', runId: '0000000000002-damaged', report: 'x', countsByStatus: damage } },
-      { table: historyBucket, entity: { partitionKey: historyPartition, rowKey: customerHistoryRowKey(tenantId, '0000000000001-damaged'), runId: '0000000000001-damaged', point: damage } },
+      { table: () => tables.client('customerHistory'), entity: { ...damagedPoint, tenantId, runId: '0000000000001-damaged', point: damage } },
     ];
     for (const { table, entity } of rows) {
       await (await table()).createEntity(entity);

@@ -57,7 +57,7 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     expect((await reader.scoreHistory()).map((entry) => entry.score).sort()).toEqual(expected.scoreHistory.map((entry) => entry.score).sort());
   });
 
-  it('when the day changes, then the next run stores the evolved population and history keeps both', async () => {
+  it('when the day changes, then the next run stores only the customers that changed, as change points, and each run still reads as it saw them', async () => {
     const settings = cloud.settings();
     const first = await collect(settings);
     cloud.sim.advanceDays(3);
@@ -68,8 +68,12 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     const after = await second.reader.customersOfRun(second.run!.runId);
     const changed = after.filter((customer, index) => JSON.stringify(customer) !== JSON.stringify(before.find((old) => old.tenantId === customer.tenantId) ?? before[index]));
     expect(changed.length).toBeGreaterThan(0);
-    const history = await second.reader.customerHistory(changed[0]!.tenantId);
-    expect(history.map((entry) => entry.runId)).toEqual([second.run!.runId, first.run!.runId]);
+    expect(second.run!.counts).toMatchObject({ customers: 250, customerChanges: changed.length, customersGone: 0 });
+    expect(changed.length).toBeLessThan(250);
+    const { queryApi } = await import('../../src/composition');
+    const history = await (await queryApi(settings)).reader.customerHistory(changed[0]!.tenantId, {});
+    expect(history.points.map((entry) => entry.runId)).toEqual([second.run!.runId, first.run!.runId]);
+    expect(await second.reader.customersOfRun(first.run!.runId)).toEqual(expect.arrayContaining(before));
   });
 
   it('when Graph answers 429 with Retry-After and then 503 on a page, then the run retries and completes with every customer', async () => {
