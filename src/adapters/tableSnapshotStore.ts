@@ -17,7 +17,7 @@ import type { SnapshotRunWriter, SnapshotStore } from '../core/ports';
 import { isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 import { BatchWriter } from './batchWriter';
-import { isConflict, isNotFound, isTableNotFound, missingTable } from './storageErrors';
+import { describeStorageError, isConflict, isNotFound, isTableNotFound, missingTable, storageStatus } from './storageErrors';
 import { toTableKey } from './tableKey';
 import { jsonField, readRow, requiredText, type UnreadableRowHandler } from './unreadableRows';
 import {
@@ -37,19 +37,22 @@ import {
 type Row = Record<string, unknown>;
 
 /**
- * Turns the service's 404 TableNotFound into `missingTable`, for every call of a client (a
- * batch's failure is translated where it is submitted, see BatchWriter).
+ * Names the table in what a call can fail with, after the SDK's retries (it sits outside them):
+ * the service's 404 TableNotFound becomes `missingTable`, and no answer at all (every attempt
+ * timed out or the connection failed) StorageUnavailable. Answers the adapters act on (404 of a
+ * row, 409, 412) pass as they are. A batch's failure is translated where it is submitted.
  */
-function missingTablePolicy(tableName: string): PipelinePolicy {
+function tableErrorPolicy(tableName: string): PipelinePolicy {
   return {
-    name: 'missingTablePolicy',
+    name: 'tableErrorPolicy',
     async sendRequest(request, next) {
       try {
-        const response = await next(request);
-        if (response.status === 404 && /TableNotFound/.test(response.bodyAsText ?? '')) throw missingTable(tableName);
-        return response;
+        return await next(request);
       } catch (error) {
         if (isTableNotFound(error)) throw missingTable(tableName, error);
+        if (storageStatus(error) === undefined && !(error instanceof MonitorError) && !(error instanceof Error && error.name === 'AbortError')) {
+          throw new MonitorError('StorageUnavailable', `Table Storage did not answer a request to table ${tableName}: ${describeStorageError(error)} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+        }
         throw error;
       }
     },
@@ -80,7 +83,7 @@ export class Tables {
     if (!client) {
       const tableName = `${this.config.tablePrefix}${tableNames[name]}`;
       const timeout = attemptTimeoutOptions(this.requestTimeoutMs);
-      const options = { ...timeout, additionalPolicies: [...timeout.additionalPolicies, { policy: missingTablePolicy(tableName), position: 'perCall' as const }] };
+      const options = { ...timeout, additionalPolicies: [...timeout.additionalPolicies, { policy: tableErrorPolicy(tableName), position: 'perCall' as const }] };
       client =
         this.config.connectionString !== null
           ? TableClient.fromConnectionString(this.config.connectionString, tableName, {
@@ -118,7 +121,7 @@ function runEntity(run: SnapshotRun): TableEntity {
 }
 
 /** A customer as the Customers table holds it: its state (null: gone) and the run that first saw that state. */
-interface CurrentCustomer {
+export interface CurrentCustomer {
   tenantId: string;
   state: CustomerMfaInsight | null;
   sinceRunId: string;
@@ -175,6 +178,19 @@ export class CustomerStateTables {
     const between = (await completeRuns()).filter((run) => run.runId >= lower && (upper === null || run.runId <= upper));
     const runs: RunChanges[] = await Promise.all(between.map(async (run) => ({ runId: run.runId, changes: await this.changesOf(run.runId) })));
     return customersDiffering(appliedRunId, runId, runs);
+  }
+
+  /** Records one change point of a run in its change records (applied once the run is complete). */
+  async recordChange(runId: string, change: CustomerChange, writer: BatchWriter): Promise<void> {
+    await writer.upsert(this.tables.clientFor('customerChanges'), {
+      ...customerChangeKey(runId, change.tenantId),
+      tenantId: change.tenantId,
+      ...defined({
+        before: change.before === null ? null : JSON.stringify(withoutTenant(change.before)),
+        beforeRunId: change.beforeRunId,
+        after: change.after === null ? null : JSON.stringify(withoutTenant(change.after)),
+      }),
+    });
   }
 
   /**
@@ -328,15 +344,7 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
 
   private async recordChange(change: CustomerChange): Promise<void> {
     this.changed += 1;
-    await this.writer.upsert(this.tables.clientFor('customerChanges'), {
-      ...customerChangeKey(this.runId, change.tenantId),
-      tenantId: change.tenantId,
-      ...defined({
-        before: change.before === null ? null : JSON.stringify(withoutTenant(change.before)),
-        beforeRunId: change.beforeRunId,
-        after: change.after === null ? null : JSON.stringify(withoutTenant(change.after)),
-      }),
-    });
+    await this.customerState.recordChange(this.runId, change, this.writer);
   }
 
   async addRequirements(requirements: readonly SecurityRequirement[]): Promise<void> {
