@@ -198,8 +198,9 @@ export class CustomerStateTables {
    * table, then records the run as applied. Safe to repeat; runs are applied oldest first, so a
    * newer state is never overwritten by an older one.
    */
-  async apply(runId: string, writer: BatchWriter): Promise<number> {
-    const changes = await this.changesOf(runId);
+  async apply(runId: string, writer: BatchWriter, recorded?: readonly CustomerChange[]): Promise<number> {
+    // The run that recorded them passes its changes; a run finished later reads them back.
+    const changes = recorded ?? (await this.changesOf(runId));
     const history = this.tables.clientFor('customerHistory');
     const customers = this.tables.clientFor('customers');
     for (const change of changes) {
@@ -309,7 +310,8 @@ export class TableSnapshotStore implements SnapshotStore {
 class TableSnapshotRunWriter implements SnapshotRunWriter {
   /** Tenants this run has listed, to record those it no longer lists as gone. */
   private readonly seen = new Set<string>();
-  private changed = 0;
+  /** This run's change points, applied from memory once it is complete. */
+  private readonly changes: CustomerChange[] = [];
 
   constructor(
     private readonly tables: Tables,
@@ -333,7 +335,8 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
       this.seen.add(tenantId);
       const before = baseline.get(tenantId);
       if (!insightChanged(before?.state ?? null, insight)) continue;
-      await this.recordChange({ tenantId, before: before?.state ?? null, beforeRunId: before?.sinceRunId ?? null, after: insight });
+      // Tenant ids are kept in lower case, as every key and lookup holds them.
+      await this.recordChange({ tenantId, before: before?.state ?? null, beforeRunId: before?.sinceRunId ?? null, after: { ...insight, tenantId } });
     }
   }
 
@@ -343,7 +346,7 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
   }
 
   private async recordChange(change: CustomerChange): Promise<void> {
-    this.changed += 1;
+    this.changes.push(change);
     await this.customerState.recordChange(this.runId, change, this.writer);
   }
 
@@ -414,11 +417,11 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
       }
     }
     await this.writer.flush();
-    const changes: SnapshotRunCounts = this.baseline === null ? {} : { customerChanges: this.changed - gone, customersGone: gone };
+    const changes: SnapshotRunCounts = this.baseline === null ? {} : { customerChanges: this.changes.length - gone, customersGone: gone };
     const run = await this.finish({ status: 'complete', counts: { ...counts, ...changes, entitiesWritten: this.writer.entitiesWritten }, warnings: [...warnings] });
     if (this.baseline !== null) {
       const applying = new BatchWriter(this.maxTransactionsInFlight);
-      await this.customerState.apply(this.runId, applying);
+      await this.customerState.apply(this.runId, applying, this.changes);
       return { ...run, counts: { ...run.counts, entitiesWritten: this.writer.entitiesWritten + applying.entitiesWritten } };
     }
     return run;
