@@ -139,6 +139,26 @@ describe('TableSnapshotStore against Azurite', () => {
     expect(await new CustomerStateTables(tables).appliedRunId()).toBe(third);
   });
 
+  it('when a newer run is applied while a client pages the customers, then the later pages still list the run the first page began with', async () => {
+    const { store, query } = await storeWithFreshTables();
+    const customers = population.slice(0, 40);
+    const first = await completeRun(store, '2026-01-05', 'first1', customers);
+    const firstPage = await query.customersPage(first, null, 15, undefined);
+    // The next day: one customer gone, one new, ten changed.
+    const next = [...customers.slice(1).map((customer, index) => (index < 10 ? { ...customer, compliantAdminsCount: 7 } : customer)), insight(998)];
+    const second = await completeRun(store, '2026-01-06', 'second', next);
+    expect(await query.customersRunId()).toBe(second);
+    const listed = [...firstPage.items];
+    for (let position = firstPage.next; position !== null; ) {
+      const page = await query.customersPage(first, position, 15, undefined);
+      listed.push(...page.items);
+      position = page.next;
+    }
+    expect(byTenant(listed)).toEqual(byTenant(customers));
+    const latest = await query.customersPage(second, null, 100, undefined);
+    expect(byTenant(latest.items)).toEqual(byTenant(next));
+  });
+
   it('when history is asked for a time range, then the change points of runs inside it come back with the one in force when it begins, newest first', async () => {
     const { store, query } = await storeWithFreshTables();
     const days = ['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04', '2026-01-05'];
