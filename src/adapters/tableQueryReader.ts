@@ -1,7 +1,7 @@
 import { odata, type TableClient, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
 import type { CustomerChangePoints, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../api/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Delivery, DetectorCompletion, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { isNotFound } from './storageErrors';
 import { TableDetectorStore } from './tableDetectorStore';
@@ -148,8 +148,16 @@ export class TableQueryReader implements QueryReader {
     return (await this.detector.unsentMessages()).sort((left, right) => left.createdAt.localeCompare(right.createdAt));
   }
 
+  async undeliveredDeliveries(): Promise<Delivery[]> {
+    return (await this.detector.unsentDeliveries()).sort((left, right) => left.messageId.localeCompare(right.messageId));
+  }
+
   lastSkippedDetectorRun(): Promise<DetectorSkip | null> {
     return this.detector.lastSkippedRun();
+  }
+
+  lastCompletedDetectorRun(): Promise<DetectorCompletion | null> {
+    return this.detector.lastCompletedRun();
   }
 
   /** One key-range read per principal (its rows in a run start with its object id), a few at a time. */

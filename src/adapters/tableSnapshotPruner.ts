@@ -38,7 +38,7 @@ export class TableSnapshotPruner implements SnapshotPruner {
     return this.reader.latestCompleteRun(source);
   }
 
-  async deleteRun(run: SnapshotRun): Promise<number> {
+  async deleteRun(run: SnapshotRun, signal?: AbortSignal): Promise<number> {
     const { runId } = run;
     let deleted = 0;
     if (run.source === 'partnerSecurity') {
@@ -47,29 +47,30 @@ export class TableSnapshotPruner implements SnapshotPruner {
       if (run.status === 'complete') {
         const superseded = changes.flatMap((change) => (change.beforeRunId === null ? [] : [customerHistoryKey(change.tenantId, change.beforeRunId)]));
         const goneBeforeCutoff = changes.filter((change) => change.after === null);
-        deleted += await this.deleteKeys('customerHistory', [...superseded, ...goneBeforeCutoff.map((change) => customerHistoryKey(change.tenantId, runId))]);
-        deleted += await this.deleteTombstones(goneBeforeCutoff.map((change) => change.tenantId), runId);
+        deleted += await this.deleteKeys('customerHistory', [...superseded, ...goneBeforeCutoff.map((change) => customerHistoryKey(change.tenantId, runId))], signal);
+        deleted += await this.deleteTombstones(goneBeforeCutoff.map((change) => change.tenantId), runId, signal);
       }
-      deleted += await this.deleteKeys('customerChanges', changes.map((change) => customerChangeKey(runId, change.tenantId)));
+      deleted += await this.deleteKeys('customerChanges', changes.map((change) => customerChangeKey(runId, change.tenantId)), signal);
       const requirements = await this.tables.client('requirements');
-      deleted += await this.deleteKeys('requirements', await this.keys(requirements, odata`PartitionKey eq ${fixedPartitions.requirements} and RowKey gt ${`${runId}_`} and RowKey lt ${`${runId}_~`}`));
-      deleted += await this.deleteKeys('scores', [{ partitionKey: fixedPartitions.scores, rowKey: runId }]);
+      deleted += await this.deleteKeys('requirements', await this.keys(requirements, odata`PartitionKey eq ${fixedPartitions.requirements} and RowKey gt ${`${runId}_`} and RowKey lt ${`${runId}_~`}`), signal);
+      deleted += await this.deleteKeys('scores', [{ partitionKey: fixedPartitions.scores, rowKey: runId }], signal);
     } else if (run.source === 'nonMfaPrincipals') {
       const { from, to } = runPartitionRange(runId);
-      deleted += await this.deleteKeys('principals', await this.keys(await this.tables.client('principals'), odata`PartitionKey ge ${from} and PartitionKey le ${to}`));
+      deleted += await this.deleteKeys('principals', await this.keys(await this.tables.client('principals'), odata`PartitionKey ge ${from} and PartitionKey le ${to}`), signal);
     } else {
-      deleted += await this.deleteKeys('registrations', [{ partitionKey: fixedPartitions.registrations, rowKey: runId }]);
+      deleted += await this.deleteKeys('registrations', [{ partitionKey: fixedPartitions.registrations, rowKey: runId }], signal);
     }
     // The ledger row last: until it goes, the run is listed and the next prune finishes it.
-    deleted += await this.deleteKeys('runs', [{ partitionKey: run.source, rowKey: runId }]);
+    deleted += await this.deleteKeys('runs', [{ partitionKey: run.source, rowKey: runId }], signal);
     return deleted;
   }
 
   /** The Customers table's rows of customers gone since this run, unless they came back since. */
-  private async deleteTombstones(tenantIds: readonly string[], runId: string): Promise<number> {
+  private async deleteTombstones(tenantIds: readonly string[], runId: string, signal: AbortSignal | undefined): Promise<number> {
     const customers = await this.tables.client('customers');
     let deleted = 0;
     for (const tenantId of tenantIds) {
+      signal?.throwIfAborted();
       const { partitionKey, rowKey } = customerKey(tenantId);
       try {
         const row = await customers.getEntity<Record<string, unknown>>(partitionKey, rowKey);
@@ -92,8 +93,8 @@ export class TableSnapshotPruner implements SnapshotPruner {
     return found;
   }
 
-  /** Deletes rows in transactions of up to 100 per partition; rows already gone are fine. */
-  private async deleteKeys(name: TableName, keys: readonly Key[]): Promise<number> {
+  /** Deletes rows in transactions of up to 100 per partition; rows already gone are fine. None is started once `signal` aborts. */
+  private async deleteKeys(name: TableName, keys: readonly Key[], signal: AbortSignal | undefined): Promise<number> {
     if (keys.length === 0) return 0;
     const client = await this.tables.client(name);
     const byPartition = new Map<string, Set<string>>();
@@ -103,7 +104,16 @@ export class TableSnapshotPruner implements SnapshotPruner {
       const unique = [...rowKeys];
       for (let start = 0; start < unique.length; start += maxBatchSize) batches.push({ partitionKey, rowKeys: unique.slice(start, start + maxBatchSize) });
     }
-    return sum(await Promise.all(batches.map((batch) => this.limit.run(() => this.deleteBatch(client, batch.partitionKey, batch.rowKeys)))));
+    return sum(
+      await Promise.all(
+        batches.map((batch) =>
+          this.limit.run(() => {
+            signal?.throwIfAborted();
+            return this.deleteBatch(client, batch.partitionKey, batch.rowKeys);
+          }),
+        ),
+      ),
+    );
   }
 
   private async deleteBatch(client: TableClient, partitionKey: string, rowKeys: string[]): Promise<number> {
