@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import type { CustomerMfaInsight } from '../../src/core/model';
 import { compareFindings } from '../../src/core/findings';
 import { newRunId, runStartedAt, type SnapshotRun } from '../../src/core/snapshotRun';
@@ -323,12 +324,21 @@ describe('bad input', () => {
     const token = String(page.continuationToken);
     const [payload, signature] = token.split('.') as [string, string];
     const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
-    const forged = Buffer.from(JSON.stringify({ ...decoded, b: 15 })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...decoded, p: 'f' })).toString('base64url');
     for (const attempt of [`${forged}.${signature}`, `${payload}.${signature.slice(0, -2)}AA`, `${payload}x.${signature}`, payload]) {
       expect((await problem(`customers?continuationToken=${encodeURIComponent(attempt)}`))['invalid-params']).toEqual([{ name: 'continuationToken', reason: expect.any(String) }]);
     }
     await problem(`customers?status=noMfaPolicy&continuationToken=${encodeURIComponent(token)}`);
     expect((await getJson(`customers?top=5&continuationToken=${encodeURIComponent(token)}`)).items).toHaveLength(5);
+  });
+
+  it('when a token of the earlier bucket layout comes back, then it is a 400 saying the positions no longer apply and to start again', async () => {
+    // Signed as the earlier version signed its tokens, with this deployment's key.
+    const key = createHash('sha256').update('mfa-monitor continuation token v1\0').update('test-token-secret').digest();
+    const payload = Buffer.from(JSON.stringify({ q: JSON.stringify(['customers', 'all', null]), r: completeRuns[0]!.runId, b: 3, k: 'tenant' })).toString('base64url');
+    const earlier = `${payload}.${createHmac('sha256', key).update(payload).digest('base64url')}`;
+    const answer = await problem(`customers?continuationToken=${encodeURIComponent(earlier)}`);
+    expect(answer['invalid-params']).toEqual([{ name: 'continuationToken', reason: expect.stringContaining('earlier version of this API') }]);
   });
 
   it('when every parameter carries a quote, then nothing is injected: each answers a 400 or an empty/unchanged 200, never a 500', async () => {
