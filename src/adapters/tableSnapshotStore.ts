@@ -16,7 +16,7 @@ import type {
 import type { SnapshotRunWriter, SnapshotStore } from '../core/ports';
 import { isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
-import { BatchWriter } from './batchWriter';
+import { BatchWriter, maxBatchSize } from './batchWriter';
 import { describeStorageError, isConflict, isNotFound, isTableNotFound, missingTable, storageStatus } from './storageErrors';
 import { toTableKey } from './tableKey';
 import { jsonField, readRow, requiredText, type UnreadableRowHandler } from './unreadableRows';
@@ -78,6 +78,7 @@ export class Tables {
     return Promise.resolve(this.clientFor(name));
   }
 
+  /** The client of one of the monitor's tables, built once per process. */
   clientFor(name: TableName): TableClient {
     let client = this.clients.get(name);
     if (!client) {
@@ -180,6 +181,21 @@ export class CustomerStateTables {
     return customersDiffering(appliedRunId, runId, runs);
   }
 
+  /** Deletes a run's change records: a run collected again under its id (after it failed or was abandoned) records its own. */
+  async clearChanges(runId: string): Promise<void> {
+    const table = this.tables.clientFor('customerChanges');
+    const { from, to } = runPartitionRange(runId);
+    const byPartition = new Map<string, string[]>();
+    for await (const row of table.listEntities({ queryOptions: { filter: odata`PartitionKey ge ${from} and PartitionKey le ${to}`, select: ['PartitionKey', 'RowKey'] } })) {
+      byPartition.set(row.partitionKey ?? '', [...(byPartition.get(row.partitionKey ?? '') ?? []), row.rowKey ?? '']);
+    }
+    for (const [partitionKey, rowKeys] of byPartition) {
+      for (let start = 0; start < rowKeys.length; start += maxBatchSize) {
+        await table.submitTransaction(rowKeys.slice(start, start + maxBatchSize).map((rowKey) => ['delete', { partitionKey, rowKey }]));
+      }
+    }
+  }
+
   /** Records one change point of a run in its change records (applied once the run is complete). */
   async recordChange(runId: string, change: CustomerChange, writer: BatchWriter): Promise<void> {
     await writer.upsert(this.tables.clientFor('customerChanges'), {
@@ -259,6 +275,7 @@ export class TableSnapshotStore implements SnapshotStore {
   async openRun(source: SnapshotSource, runId: string, startedAt: Date): Promise<SnapshotRunWriter> {
     if (!isRunId(runId)) throw new MonitorError('InvalidRunId', 'A run id must be 13 digits, a dash and 6-16 lowercase letters or digits');
     const runs = await this.tables.client('runs');
+    if (source === 'partnerSecurity') await this.startAfresh(runId);
     const run: SnapshotRun = {
       source,
       runId,
@@ -282,6 +299,25 @@ export class TableSnapshotStore implements SnapshotStore {
       baseline.catch(() => undefined);
     }
     return new TableSnapshotRunWriter(this.tables, this.customerState, runs, run, new BatchWriter(this.options.maxTransactionsInFlight), baseline, this.options.maxTransactionsInFlight);
+  }
+
+  /**
+   * A run id collected again: a complete run is what it saw and stays so (its change points are
+   * history, and later runs were compared with it), so it is refused; a run that failed or was
+   * abandoned leaves change records that the new attempt must not inherit.
+   */
+  private async startAfresh(runId: string): Promise<void> {
+    let existing: SnapshotRun | null = null;
+    try {
+      existing = toRun(await this.tables.clientFor('runs').getEntity<Row>('partnerSecurity', runId));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    if (existing === null) return;
+    if (existing.status === 'complete') {
+      throw new MonitorError('RunAlreadyComplete', `partnerSecurity run ${runId} is already complete: what it saw is kept as it was; collect a new run instead (without --run-id)`);
+    }
+    await this.customerState.clearChanges(runId);
   }
 
   async markAbandonedRuns(source: SnapshotSource, startedBefore: Date, reason: string, markedAt: Date): Promise<SnapshotRun[]> {

@@ -159,6 +159,23 @@ describe('TableSnapshotStore against Azurite', () => {
     expect(byTenant(latest.items)).toEqual(byTenant(next));
   });
 
+  it("when a failed run's id is collected again, then the new attempt does not inherit the failed attempt's change records", async () => {
+    const { store, reader, prefix: tablePrefix } = await storeWithFreshTables();
+    const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
+    const startedAt = new Date('2026-01-06T00:00:00Z');
+    const retried = newRunId(startedAt, 'retry1');
+    const attempt = await store.openRun('partnerSecurity', retried, startedAt);
+    await attempt.addCustomerInsights([insight(1, { compliantAdminsCount: 5 }), insight(2, { compliantAdminsCount: 5 })]);
+    await (attempt as unknown as { writer: { flush(): Promise<void> } }).writer.flush();
+    await attempt.fail({ code: 'ServiceUnavailable', message: 'Graph answered 503' }, {});
+    const again = await store.openRun('partnerSecurity', retried, startedAt);
+    await again.addCustomerInsights([insight(1), insight(2, { compliantAdminsCount: 6 })]);
+    await again.complete({ customers: 2 });
+    expect(byTenant(await reader.customersOfRun(retried))).toEqual(byTenant([insight(1), insight(2, { compliantAdminsCount: 6 })]));
+    expect((await rowsOf(tablePrefix, 'CustomerChanges')).filter((row) => String(row.partitionKey).startsWith(retried)).map((row) => row.tenantId)).toEqual([insight(2).tenantId]);
+    await expect(store.openRun('partnerSecurity', first, new Date('2026-01-05T00:00:00Z'))).rejects.toMatchObject({ code: 'RunAlreadyComplete' });
+  });
+
   it('when history is asked for a time range, then the change points of runs inside it come back with the one in force when it begins, newest first', async () => {
     const { store, query } = await storeWithFreshTables();
     const days = ['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04', '2026-01-05'];

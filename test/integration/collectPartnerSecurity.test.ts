@@ -181,14 +181,22 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     expect(JSON.stringify(runs)).not.toContain('wrong-secret-value-123');
   });
 
-  it('when the same run id is collected twice, then rows are replaced and not duplicated', async () => {
+  it("when a complete run id is collected again, then it is refused and what it saw stays; a failed run id collected again completes without the failed attempt's records", async () => {
     const settings = cloud.settings();
     const runId = '8000000000000-rerun1';
     await cloud.run('collectPartnerSecurity', settings, { runId });
-    await cloud.run('collectPartnerSecurity', settings, { runId });
+    await expect(cloud.run('collectPartnerSecurity', settings, { runId })).rejects.toMatchObject({ code: 'RunAlreadyComplete', message: expect.stringContaining('collect a new run instead') });
     const reader = await snapshotReader(settings);
     expect(await reader.listRuns('partnerSecurity')).toHaveLength(1);
     expect(await reader.customersOfRun(runId)).toHaveLength(250);
+
+    const failing = '7999999999999-rerun2';
+    cloud.sim.injectFault({ kind: 'status', status: 400, service: 'graph', path: 'customerInsights', page: 3 });
+    await expect(cloud.run('collectPartnerSecurity', settings, { runId: failing })).rejects.toBeDefined();
+    cloud.sim.clearFaults();
+    await cloud.run('collectPartnerSecurity', settings, { runId: failing });
+    expect((await reader.getRun('partnerSecurity', failing))?.status).toBe('complete');
+    expect(await reader.customersOfRun(failing)).toHaveLength(250);
   });
 
   it('when settings are missing or malformed, then the function fails with one message naming each, before calling anything', async () => {
