@@ -73,7 +73,7 @@ export class Tables {
     private readonly requestTimeoutMs: number = defaultAzureRequestTimeoutMs,
   ) {}
 
-  /** Resolves at once: kept a promise so callers stay the same whether or not a client needs preparing. */
+  /** The client of one of the monitor's tables, as a promise for the callers that await it (nothing is created or checked first). */
   client(name: TableName): Promise<TableClient> {
     return Promise.resolve(this.clientFor(name));
   }
