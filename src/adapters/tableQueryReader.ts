@@ -70,8 +70,9 @@ export class TableQueryReader implements QueryReader {
     });
   }
 
+  /** The newest applied run, after applying any complete run left unapplied (see TableSnapshotReader.finishApplying). */
   customersRunId(): Promise<string | null> {
-    return this.snapshots.customerState.appliedRunId();
+    return this.snapshots.finishApplying();
   }
 
   /**

@@ -14,7 +14,7 @@ import type {
   SnapshotSource,
 } from '../core/model';
 import type { SnapshotRunWriter, SnapshotStore } from '../core/ports';
-import { isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
+import { CompleteRunFollowUpError, isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 import { BatchWriter, maxBatchSize } from './batchWriter';
 import { describeStorageError, isConflict, isNotFound, isTableNotFound, missingTable, storageStatus } from './storageErrors';
@@ -457,7 +457,14 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
     const run = await this.finish({ status: 'complete', counts: { ...counts, ...changes, entitiesWritten: this.writer.entitiesWritten }, warnings: [...warnings] });
     if (this.baseline !== null) {
       const applying = new BatchWriter(this.maxTransactionsInFlight);
-      await this.customerState.apply(this.runId, applying, this.changes);
+      try {
+        await this.customerState.apply(this.runId, applying, this.changes);
+      } catch (error) {
+        throw new CompleteRunFollowUpError(
+          `the run is complete, but applying its ${this.changes.length} change points to the customers' current state failed (${error instanceof MonitorError ? error.message : describeStorageError(error)}): the next run or read of the customers finishes it`,
+          { cause: error },
+        );
+      }
       return { ...run, counts: { ...run.counts, entitiesWritten: this.writer.entitiesWritten + applying.entitiesWritten } };
     }
     return run;
@@ -536,10 +543,25 @@ export class TableSnapshotReader {
   }
 
   /**
+   * Applies what a complete run left unapplied (its invocation stopped, or storage failed, after
+   * it completed), so the Customers table is the newest complete run's before it is read. Only
+   * a run that could not finish leaves anything: usually this is two reads and no write.
+   */
+  async finishApplying(): Promise<string | null> {
+    const applied = await this.customerState.applyPending((after) => this.listRunsNewerThan(after), 8);
+    return applied.at(-1) ?? (await this.customerState.appliedRunId());
+  }
+
+  private listRunsNewerThan(after: string | null): Promise<SnapshotRun[]> {
+    return listRunsOf(this.tables, 'partnerSecurity', { status: 'complete', ...(after === null ? {} : { newerThan: after }) });
+  }
+
+  /**
    * Every customer as run `runId` saw it: the Customers table, with the change points of the
    * complete runs between the run it holds and `runId` laid over it (none for the newest run).
    */
   async customersOfRun(runId: string): Promise<CustomerMfaInsight[]> {
+    await this.finishApplying();
     const [applied, current] = await Promise.all([this.customerState.appliedRunId(), this.customerState.current()]);
     const differing = await this.customerState.differingAt(applied, runId, () => this.listRuns('partnerSecurity', { status: 'complete' }));
     const customers: CustomerMfaInsight[] = [];

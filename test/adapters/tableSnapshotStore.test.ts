@@ -119,7 +119,7 @@ describe('TableSnapshotStore against Azurite', () => {
     expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([good]);
   });
 
-  it('when a run completed but applying its change points was cut short, then readers already see it whole and the next run finishes applying it first', async () => {
+  it('when a run completed but applying its change points was cut short, then the next read finishes applying it, and the next run finds nothing left', async () => {
     const { tables, store, reader, query } = await storeWithFreshTables();
     const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
     // The second run's change points and ledger row are written; it stops before applying them.
@@ -130,13 +130,31 @@ describe('TableSnapshotStore against Azurite', () => {
     await (writer as unknown as { writer: { flush(): Promise<void> } }).writer.flush();
     const ledger = await tables.client('runs');
     await ledger.updateEntity({ partitionKey: 'partnerSecurity', rowKey: second, status: 'complete', finishedAt: startedAt.toISOString() }, 'Merge');
-    expect(await query.customersRunId()).toBe(first);
+    expect(await new CustomerStateTables(tables).appliedRunId()).toBe(first);
     expect(byTenant(await reader.customersOfRun(second))).toEqual(byTenant([insight(1, { compliantAdminsCount: 7 }), insight(2)]));
+    expect(await new CustomerStateTables(tables).appliedRunId()).toBe(second);
+    expect(await query.customersRunId()).toBe(second);
+    expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([second, first]);
     const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { compliantAdminsCount: 7 }), insight(2)]);
     expect((await reader.getRun('partnerSecurity', third))?.counts).toMatchObject({ customerChanges: 0, customersGone: 0 });
     expect(await query.customersRunId()).toBe(third);
-    expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([second, first]);
-    expect(await new CustomerStateTables(tables).appliedRunId()).toBe(third);
+  });
+
+  it('when applying a complete run fails, then the run stays complete, complete() fails with CustomerStateNotApplied, and the first read once storage is back applies it', async () => {
+    const { tables, store, reader, query, prefix: tablePrefix } = await storeWithFreshTables();
+    const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
+    const startedAt = new Date('2026-01-06T00:00:00Z');
+    const second = newRunId(startedAt, 'noapply');
+    const writer = await store.openRun('partnerSecurity', second, startedAt);
+    await writer.addCustomerInsights([insight(1, { compliantAdminsCount: 4 }), insight(2)]);
+    // The history table goes missing between the run's writes and applying them.
+    await table(tablePrefix, 'CustomerHistory').deleteTable();
+    await expect(writer.complete({ customers: 2 })).rejects.toMatchObject({ code: 'CustomerStateNotApplied', message: expect.stringContaining(`${tablePrefix}CustomerHistory`) });
+    expect((await reader.getRun('partnerSecurity', second))?.status).toBe('complete');
+    expect(await new CustomerStateTables(tables).appliedRunId()).toBe(first);
+    await createTables(azurite.tablesConnectionString, tablePrefix);
+    expect(await query.customersRunId()).toBe(second);
+    expect((await query.customersPage(second, null, 10)).items.find((customer) => customer.tenantId === insight(1).tenantId)?.compliantAdminsCount).toBe(4);
   });
 
   it('when a newer run is applied while a client pages the customers, then the later pages still list the run the first page began with', async () => {
