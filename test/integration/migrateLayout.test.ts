@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { TableClient, TableServiceClient, odata } from '@azure/data-tables';
 import { readConfig } from '../../src/config';
 import { customerHistory, customerPage, principalPage, runLedger } from '../../src/api/queries';
-import { queryApi } from '../../src/composition';
+import { queryApi, snapshotReader } from '../../src/composition';
 import { runStartedAt } from '../../src/core/snapshotRun';
 import { startAzurite, type Azurite } from '../../tools/azurite';
 import { createTables } from '../../tools/createTables';
@@ -86,6 +86,19 @@ describe('npm run migrate against data written by the earlier layout', () => {
     expect(outcome).toMatchObject({ earlierTables: Object.keys(earlier).filter((name) => /^(Customers|CustomerHistory|Principals)[0-9a-f]{2}$/.test(name)).length, customerRunsMigrated: 0, principalRunsCopied: 0 });
     const rows = await newLayoutRows(settings);
     expect([rows.Customers, rows.CustomerHistory, rows.CustomerChanges, rows.Principals].map((table) => table!.length)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('when the current version read the customers before the migration ran, then the migration rebuilds their state and history from the earlier runs all the same', async () => {
+    const expected = await deploymentWithEarlierData();
+    await migrate(expected);
+    const settings = await deploymentWithEarlierData();
+    // A read of the current version (the detector's, or the customers page) takes the newest complete run as applied.
+    expect(await (await snapshotReader(settings)).finishApplying()).toBe(completeOf('partnerSecurity')[0]);
+    expect(await migrate(settings)).toMatchObject({ mismatches: [] });
+    const rebuilt = await answers(settings);
+    const reference = await answers(expected);
+    expect(rebuilt.histories).toEqual(reference.histories);
+    expect(rebuilt.customers.items).toEqual(reference.customers.items);
   });
 
   it('when migrated after being stopped half-way, then the query API answers the customers, history, principals and runs the earlier tables hold; a second run changes nothing; --drop-old then removes only the earlier tables', async () => {

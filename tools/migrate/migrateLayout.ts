@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { TableClient, TableServiceClient, odata } from '@azure/data-tables';
 import { BatchWriter } from '../../src/adapters/batchWriter';
-import { principalKey } from '../../src/adapters/tableLayout';
+import { appliedRunKey, principalKey, runPartitionRange } from '../../src/adapters/tableLayout';
 import { Tables, TableSnapshotReader, toCustomer, type CurrentCustomer } from '../../src/adapters/tableSnapshotStore';
 import type { StorageConfig } from '../../src/config';
 import { insightChanged } from '../../src/core/customerChanges';
@@ -62,13 +62,27 @@ export async function migrateLayout(options: MigrationOptions): Promise<Migratio
   const oldRows = (kind: 'Customers' | 'Principals', runId: string) => readEarlierRun(earlier, storage, options.credential, kind, runId);
 
   // Customers: every complete run the current state does not hold yet, oldest first.
-  const applied = await reader.customerState.appliedRunId();
-  const customerRuns = (await reader.listRuns('partnerSecurity', { status: 'complete' })).filter((run) => applied === null || run.runId < applied).reverse();
+  let applied = await reader.customerState.appliedRunId();
+  const completeRuns = (await reader.listRuns('partnerSecurity', { status: 'complete' })).reverse();
+  const oldest = completeRuns[0];
+  if (applied !== null && oldest !== undefined && oldest.runId >= applied && (await oldRows('Customers', oldest.runId)).length > 0 && !(await hasChangeRecords(tables, oldest.runId))) {
+    // The current version read or collected before the migration: it holds a state without the earlier runs' history.
+    log(`the current version took run ${applied} as its customers' state before the earlier runs were migrated: the current state and history are rebuilt from the earlier runs, then the current version's runs are applied again${options.dryRun ? ' (dry run: nothing is written)' : ''}`);
+    if (!options.dryRun) await clearCustomerState(tables);
+    applied = null;
+  }
+  const customerRuns = completeRuns.filter((run) => applied === null || run.runId < applied);
   log(`customers: ${customerRuns.length} complete runs to migrate${applied === null ? '' : ` (runs up to ${applied} are done)`}${options.dryRun ? ' (dry run: nothing is written)' : ''}`);
   const baseline = new Map<string, CurrentCustomer>();
   if (!options.dryRun) for (const customer of await reader.customerState.current()) baseline.set(customer.tenantId, customer);
   for (const [index, run] of customerRuns.entries()) {
     const insights = (await oldRows('Customers', run.runId)).map((row) => toCustomer(row));
+    if (insights.length === 0 && (await hasChangeRecords(tables, run.runId))) {
+      // A run of the current version, and every one after it: they apply their own change records.
+      log(`  run ${run.runId} and later ones were collected by the current version: applying their own change records`);
+      if (!options.dryRun) await reader.finishApplying();
+      break;
+    }
     if (options.dryRun) {
       log(`  would migrate run ${run.runId} (${index + 1} of ${customerRuns.length}): ${insights.length} customers`);
       continue;
@@ -151,6 +165,25 @@ async function migrateCustomerRun(reader: TableSnapshotReader, runId: string, in
   await writer.flush();
   await reader.customerState.apply(runId, new BatchWriter(maxTransactionsInFlight));
   return changes;
+}
+
+async function hasChangeRecords(tables: Tables, runId: string): Promise<boolean> {
+  const { from, to } = runPartitionRange(runId);
+  const page = await (await tables.client('customerChanges')).listEntities({ queryOptions: { filter: odata`PartitionKey ge ${from} and PartitionKey le ${to}`, select: ['RowKey'] } }).byPage({ maxPageSize: 1 }).next();
+  return (page.value?.length ?? 0) > 0;
+}
+
+/** Deletes the customers' current state, their history and the `applied` row (the change records stay: they are each run's own). */
+async function clearCustomerState(tables: Tables): Promise<void> {
+  for (const name of ['customers', 'customerHistory'] as const) {
+    const table = await tables.client(name);
+    const byPartition = new Map<string, string[]>();
+    for await (const row of table.listEntities({ queryOptions: { select: ['PartitionKey', 'RowKey'] } })) byPartition.set(row.partitionKey ?? '', [...(byPartition.get(row.partitionKey ?? '') ?? []), row.rowKey ?? '']);
+    for (const [partitionKey, rowKeys] of byPartition) {
+      for (let start = 0; start < rowKeys.length; start += 100) await table.submitTransaction(rowKeys.slice(start, start + 100).map((rowKey) => ['delete', { partitionKey, rowKey }]));
+    }
+  }
+  await (await tables.client('runs')).deleteEntity(appliedRunKey.partitionKey, appliedRunKey.rowKey);
 }
 
 function serviceClient(storage: StorageConfig, credential: () => TokenCredential): TableServiceClient {
