@@ -3,13 +3,14 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import type { UnreadableRowSink } from '../api/queryReader';
 import type { StoredWaiver, WaiverStore } from '../core/ports';
 import { waiverScopes, type Waiver, type WaiverAuditEntry } from '../core/waivers';
+import { storageStatus } from './storageErrors';
 import { fixedPartitions, waiverRowKeys } from './tableLayout';
 import type { Tables } from './tableSnapshotStore';
 import { jsonField, readRow, requiredText, UnreadableRowError } from './unreadableRows';
 
 type Row = Record<string, unknown>;
 
-const statusOf = (error: unknown): number | undefined => (error as { statusCode?: number }).statusCode;
+const statusOf = storageStatus;
 const partitionKey = fixedPartitions.waivers;
 
 /**
