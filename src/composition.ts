@@ -8,6 +8,7 @@ import type { ApiClient } from './adapters/apiClient';
 import type { KeyVaultRefreshTokenStore } from './adapters/keyVaultRefreshTokenStore';
 import type { Tables, TableSnapshotReader } from './adapters/tableSnapshotStore';
 import type { DetectorDependencies } from './detector/runDetector';
+import type { DigestDependencies } from './digest/sendWeeklyDigest';
 import type { PruneDependencies } from './retention/pruneSnapshots';
 import type { QueryDependencies } from './api/queries';
 
@@ -180,6 +181,29 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
       undeliveredAlertLimitMs: config.detection.undeliveredAlertLimitMs,
       emailTimeoutMs: config.email.timeoutMs,
     },
+  };
+}
+
+/** The weekly digest: the query API's reads, the detector's table for its ledger, and the alerts' email sender. */
+export async function weeklyDigest(log: Logger, env: Env = process.env): Promise<DigestDependencies> {
+  const config = readConfig(env, ['storage', 'identity', 'email', 'detection', 'limits']);
+  const [{ TableSnapshotReader }, { TableQueryReader }, { TableDigestLedger }, { TableCustomerDirectory }] = await Promise.all([
+    import('./adapters/tableSnapshotStore'),
+    import('./adapters/tableQueryReader'),
+    import('./adapters/tableDigestLedger'),
+    import('./adapters/tableCustomerDirectory'),
+  ]);
+  const tableSet = await tables(env);
+  return {
+    reader: new TableQueryReader(tableSet),
+    snapshots: new TableSnapshotReader(tableSet),
+    directory: new TableCustomerDirectory(tableSet),
+    ledger: new TableDigestLedger(tableSet),
+    sender: await acsSender(config),
+    clock: { now: () => new Date() },
+    log,
+    // A claim outlives any invocation (host.json allows 10 minutes): older, its run has stopped.
+    settings: { publicBaseUrl: config.email.publicBaseUrl, maxNamed: config.detection.alertMaxLines, claimMs: 15 * 60_000 },
   };
 }
 
