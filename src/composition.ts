@@ -226,17 +226,18 @@ export async function snapshotReader(env: Env = process.env): Promise<TableSnaps
  */
 export async function queryApi(env: Env = process.env): Promise<QueryDependencies> {
   const config = readConfig(env, ['storage', 'queryApi']);
-  const [{ TableQueryReader }, { continuationTokens }, { TableCustomerDirectory }] = await Promise.all([
+  const [{ TableQueryReader }, { continuationTokens }, { TableCustomerDirectory }, { TableDigestLedger }] = await Promise.all([
     import('./adapters/tableQueryReader'),
     import('./core/continuationToken'),
     import('./adapters/tableCustomerDirectory'),
+    import('./adapters/tableDigestLedger'),
   ]);
   const tableSet = await tables(env);
   const tokens = memo(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
   const reader = memo(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = memo(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs };
+  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, digests: new TableDigestLedger(tableSet) };
 }
 
 /**

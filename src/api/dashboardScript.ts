@@ -106,6 +106,9 @@ export const dashboardScript = String.raw`
     health.textContent = (status.healthy ? 'Healthy' : 'Needs attention: ' + status.problems.join('; ')) + ' · ' + status.openFindings + ' open finding(s) · checked ' + status.checkedAt;
     // Missing names are a warning beside the health, never part of it.
     document.getElementById('names-warning').textContent = status.customerNames.status === 'warning' ? 'Customer names: ' + status.customerNames.warning : '';
+    var digest = status.digest;
+    document.getElementById('digest').textContent = digest === null ? 'Weekly digest: none sent yet'
+      : 'Weekly digest ' + digest.week + ': ' + (digest.status === 'sent' ? 'sent ' + digest.sentAt : 'not delivered yet' + (digest.lastError ? ' (' + digest.lastError + ')' : ''));
     var body = document.querySelector('#sources tbody');
     status.sources.forEach(function (source) {
       var last = source.lastRun, complete = source.lastCompleteRun;

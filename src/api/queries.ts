@@ -6,7 +6,7 @@ import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Clock, DigestLedger, DigestRecord, OutboxMessage, StoredFinding } from '../core/ports';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from './queryReader';
 
@@ -22,6 +22,8 @@ export interface QueryDependencies {
   directory: { customerNames(): Promise<ReadonlyMap<string, string>>; readState(): Promise<CustomerDirectoryState> };
   /** How long an alert may wait undelivered before the monitor is unhealthy. */
   undeliveredAlertLimitMs: number;
+  /** The weekly digest's ledger: the newest week's digest and how its delivery went. */
+  digests: Pick<DigestLedger, 'latest'>;
 }
 
 export interface QueryResult {
@@ -78,13 +80,14 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  * waiting undelivered longer than the limit. Unhealthy answers 503, so Azure's health check and
  * any uptime monitor alert on it. Missing customer names stay a warning beside it.
  */
-export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs }: QueryDependencies): Promise<QueryResult> {
+export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, digests }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, directoryState, undelivered, lastSkippedRun, ...perSource] = await Promise.all([
+  const [findings, directoryState, undelivered, lastSkippedRun, lastDigest, ...perSource] = await Promise.all([
     reader.findings(),
     directory.readState(),
     reader.undeliveredAlerts(),
     reader.lastSkippedDetectorRun(),
+    digests.latest(),
     ...snapshotSources.map(async (source) => {
       const [[lastRun], [lastCompleteRun], [lastFailedRun]] = await Promise.all([
         reader.listRuns(source, { top: 1 }),
@@ -114,13 +117,19 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   if (alerts.oldestCreatedAt !== null && now.getTime() - Date.parse(alerts.oldestCreatedAt) > undeliveredAlertLimitMs) {
     problems.push(`an alert has waited undelivered since ${alerts.oldestCreatedAt}, longer than ${undeliveredAlertLimitMs / 3_600_000} h${alerts.lastError === null ? '' : ` (last error: ${alerts.lastError})`}`);
   }
+  const digest = lastDigest as DigestRecord | null;
+  if (digest?.status === 'sending' && digest.lastError !== null) problems.push(`the weekly digest of ${digest.week} is undelivered (last error: ${digest.lastError})`);
   const healthy = problems.length === 0;
   const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
   return {
-    body: { checkedAt: now.toISOString(), healthy, problems, openFindings: open.length, undeliveredAlerts: alerts, detector: { lastSkippedRun }, customerNames, sources },
+    body: { checkedAt: now.toISOString(), healthy, problems, openFindings: open.length, undeliveredAlerts: alerts, detector: { lastSkippedRun }, digest: digestSummary(digest), customerNames, sources },
     rows: sources,
     ...(healthy ? {} : { httpStatus: 503 }),
   };
+}
+
+function digestSummary(digest: DigestRecord | null) {
+  return digest === null ? null : { week: digest.week, status: digest.status, sentAt: digest.sentAt, attempts: digest.attempts, lastError: digest.lastError };
 }
 
 /** The outbox as people need it: how many alerts wait, since when, and why the last attempt failed. */

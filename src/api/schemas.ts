@@ -124,6 +124,16 @@ export const schemas: Record<string, JsonSchema> = {
     },
     'The email outbox: what waits to be delivered.',
   ),
+  DigestStatus: object(
+    {
+      week: { type: 'string', description: 'The ISO week of the newest digest, e.g. 2026-W49.' },
+      status: { type: 'string', enum: ['sending', 'sent'], description: '`sending` while a run delivers it, or after a failed attempt (see lastError).' },
+      sentAt: nullableString,
+      attempts: { type: 'integer' },
+      lastError: { ...nullableString, description: 'Why the last attempt failed; the digest is retried.' },
+    },
+    'The weekly digest: one per ISO week.',
+  ),
   SourceStatus: object({ source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), openFindings: { type: 'integer' } }),
   Status: answer({
     checkedAt: dateTime,
@@ -131,11 +141,12 @@ export const schemas: Record<string, JsonSchema> = {
     problems: {
       type: 'array',
       items: { type: 'string' },
-      description: 'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, an alert undelivered longer than ALERT_UNDELIVERED_HOURS.',
+      description: 'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, an alert undelivered longer than ALERT_UNDELIVERED_HOURS, a weekly digest that could not be delivered.',
     },
     openFindings: { type: 'integer' },
     undeliveredAlerts: ref('UndeliveredAlerts'),
     detector: object({ lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
+    digest: nullableRef('DigestStatus'),
     customerNames: ref('CustomerNameStatus'),
     sources: list('SourceStatus'),
   }),
