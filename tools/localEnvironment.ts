@@ -1,5 +1,7 @@
 import { settingDocs } from '../src/config';
 import { startAzurite } from './azurite';
+import { createTables } from './createTables';
+import { readConfig } from '../src/config';
 import type { RegisteredFunction } from './functionsCore';
 import type { HostLog } from './invokeFunction';
 import type { Simulator, SimulatorOptions } from './simulator';
@@ -54,11 +56,16 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
   try {
     if (isSet(env.TABLES_CONNECTION_STRING) || isSet(env.TABLES_ENDPOINT)) {
       log(`Tables: ${isSet(env.TABLES_ENDPOINT) ? env.TABLES_ENDPOINT : 'TABLES_CONNECTION_STRING'} (from settings)`);
+      // An Azurite of one's own gets the tables the deployment would create; a storage account in Azure has them from `azd provision`.
+      if (isSet(env.TABLES_CONNECTION_STRING) && /TableEndpoint\s*=\s*http:\/\/(127\.0\.0\.1|localhost)[:/]/i.test(env.TABLES_CONNECTION_STRING)) {
+        await createTables(env.TABLES_CONNECTION_STRING, tablePrefixOf(env));
+      }
     } else {
       const location = isSet(env.AZURITE_LOCATION) ? env.AZURITE_LOCATION : undefined;
       const azurite = await startAzurite({ location });
       closers.push(azurite.close);
       env.TABLES_CONNECTION_STRING = azurite.tablesConnectionString;
+      await createTables(azurite.tablesConnectionString, tablePrefixOf(env));
       log(`Tables: Azurite in this process at ${azurite.tablesEndpoint}, ${location === undefined ? 'in memory (set AZURITE_LOCATION to keep data)' : `kept in ${location}`}`);
     }
 
@@ -69,12 +76,19 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     const startSimulator = options.startSimulator ?? (await loadSimulator());
     const simulator = await startSimulator(DEMO_SIMULATOR);
     closers.push(() => simulator.close());
-    Object.assign(env, (await import('./simulator/appSettings')).appSettingsFor(simulator));
+    const { appSettingsFor, channelSettingsFor } = await import('./simulator/appSettings');
+    Object.assign(env, appSettingsFor(simulator));
+    // Every channel is configured, so a regression arrives in the inbox, Teams, Slack and the webhook receiver alike; settings given win.
+    const channels = channelSettingsFor(simulator);
+    // The receiver's secret goes with the receiver: a webhook URL of your own keeps your own secret.
+    if (isSet(env.ALERT_WEBHOOK_URL)) delete channels.ALERT_WEBHOOK_SECRET;
+    for (const [name, value] of Object.entries(channels)) if (!isSet(env[name])) env[name] = value;
     env.ALERT_FROM = isSet(env.ALERT_FROM) ? env.ALERT_FROM : DEMO_ALERT_FROM;
     env.ALERT_TO = isSet(env.ALERT_TO) ? env.ALERT_TO : DEMO_ALERT_TO;
     log(`Microsoft cloud: simulator at ${simulator.url} (${DEMO_SIMULATOR.customers} customers, a day every ${(DEMO_SIMULATOR.dayLengthMs ?? 0) / 1000} s)`);
     log(`  Graph ${simulator.graphBaseUrl}, Partner Center ${simulator.partnerCenterBaseUrl}, Entra ${simulator.authorityHost}`);
     log(`  Alert e-mails from ${env.ALERT_FROM} to ${env.ALERT_TO}: ${simulator.url}/_sim/inbox`);
+    log(`  Alerts in Teams ${simulator.url}/_sim/teams, Slack ${simulator.url}/_sim/slack and the signed webhook receiver ${simulator.url}/_sim/webhook`);
     return { simulated: true, close };
   } catch (error) {
     await close();
@@ -109,4 +123,9 @@ function isSet(value: string | undefined): value is string {
 /** Loaded on demand: the simulator is only for local runs without real endpoints. */
 async function loadSimulator(): Promise<StartSimulator> {
   return (await import('./simulator')).startSimulator;
+}
+
+/** The prefix the app will read its tables under, as its settings module reads it. */
+function tablePrefixOf(env: NodeJS.ProcessEnv): string {
+  return readConfig(env, ['storage']).storage.tablePrefix;
 }

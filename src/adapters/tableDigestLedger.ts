@@ -1,6 +1,6 @@
-import { isRestError } from '@azure/core-rest-pipeline';
 import { odata } from '@azure/data-tables';
 import type { DigestLedger, DigestRecord } from '../core/ports';
+import { isNotFound, storageStatus } from './storageErrors';
 import type { Tables } from './tableSnapshotStore';
 
 type Row = Record<string, unknown>;
@@ -16,10 +16,6 @@ function rowKeyOf(week: string): string {
   const [, year, number] = /^(\d{4})-W(\d{2})$/.exec(week) ?? [];
   if (year === undefined || number === undefined) throw new Error(`not an ISO week: ${week}`);
   return `${String(9999 - Number(year)).padStart(4, '0')}-${String(99 - Number(number)).padStart(2, '0')}`;
-}
-
-function status(error: unknown): number | undefined {
-  return isRestError(error) ? error.statusCode : undefined;
 }
 
 function toRow(record: Omit<DigestRecord, 'etag'>): Row & { partitionKey: string; rowKey: string } {
@@ -61,7 +57,7 @@ export class TableDigestLedger implements DigestLedger {
     try {
       return fromRow(await table.getEntity<Row>(partition, rowKeyOf(week)));
     } catch (error) {
-      if (status(error) === 404) return null;
+      if (isNotFound(error)) return null;
       throw error;
     }
   }
@@ -72,7 +68,7 @@ export class TableDigestLedger implements DigestLedger {
       const response = await table.createEntity(toRow(record));
       return { ...record, etag: response.etag ?? '' };
     } catch (error) {
-      if (status(error) === 409) return null;
+      if (storageStatus(error) === 409) return null;
       throw error;
     }
   }
@@ -83,7 +79,7 @@ export class TableDigestLedger implements DigestLedger {
       const response = await table.updateEntity(toRow(record), 'Replace', { etag: record.etag });
       return { ...record, etag: response.etag ?? '' };
     } catch (error) {
-      if (status(error) === 412) return null;
+      if (storageStatus(error) === 412) return null;
       throw error;
     }
   }

@@ -6,9 +6,12 @@ import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, DigestLedger, DigestRecord, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Clock, Delivery, DetectorCompletion, DigestLedger, DigestRecord, OutboxMessage, StoredFinding } from '../core/ports';
+import { ConfigurationError, errorCode, toError } from '../core/errors';
+import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
+import { deliveryTargetLabel } from '../core/alertRoutes';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
-import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from './queryReader';
+import type { Page, QueryReader, RowPosition, RunRange, RunRow } from './queryReader';
 
 /**
  * The query API's use cases. Each returns a JSON body (shaped as `schemas.ts` describes) and
@@ -24,6 +27,14 @@ export interface QueryDependencies {
   undeliveredAlertLimitMs: number;
   /** The weekly digest's ledger: the newest week's digest and how its delivery went. */
   digests: Pick<DigestLedger, 'latest'>;
+  /** The schedules runs are expected on, and the grace; read only by the status, so a bad schedule setting touches no other endpoint. */
+  health(): Promise<MonitorHealthSettings>;
+}
+
+/** What the status judges runs against: each scheduled function's schedule (or why it cannot be read) and the grace. */
+export interface MonitorHealthSettings {
+  schedules: Record<SnapshotSource | 'detectRegressions', ScheduledWork['schedule']>;
+  graceMs: number;
 }
 
 export interface QueryResult {
@@ -76,17 +87,22 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
 
 /**
  * The monitor's health, with every reason it is not healthy: a source without a complete run,
- * a source whose last run failed, a run that was abandoned since the last complete one, an alert
- * waiting undelivered longer than the limit. Unhealthy answers 503, so Azure's health check and
- * any uptime monitor alert on it. Missing customer names stay a warning beside it.
+ * a source whose last run failed, a run that was abandoned since the last complete one, a source
+ * or the detector without a complete run by the time its schedule says (or whose schedule cannot
+ * be read), an alert waiting undelivered longer than the limit. Unhealthy answers 503, so
+ * Azure's health check and any uptime monitor alert on it. Missing customer names stay a
+ * warning beside it.
  */
-export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, digests }: QueryDependencies): Promise<QueryResult> {
+export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, digests }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, directoryState, undelivered, lastSkippedRun, lastDigest, ...perSource] = await Promise.all([
+  const [findings, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastCompletedRun, settings, lastDigest, ...perSource] = await Promise.all([
     reader.findings(),
     directory.readState(),
     reader.undeliveredAlerts(),
+    reader.undeliveredDeliveries(),
     reader.lastSkippedDetectorRun(),
+    reader.lastCompletedDetectorRun(),
+    healthSettings(readHealth),
     digests.latest(),
     ...snapshotSources.map(async (source) => {
       const [[lastRun], [lastCompleteRun], [lastFailedRun]] = await Promise.all([
@@ -99,7 +115,14 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   ]);
   const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
   const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun }[];
-  const problems: string[] = [];
+  const health = settings as MonitorHealthSettings | { problems: readonly string[] };
+  const problems: string[] = 'problems' in health ? [...health.problems] : [];
+  const judge = (name: SnapshotSource | 'detectRegressions', lastCompleteStartedAt: string | undefined): ReturnType<typeof scheduleSummary> | null => {
+    if ('problems' in health) return null;
+    const verdict = judgeSchedule({ name, schedule: health.schedules[name], lastCompleteStartedAt: lastCompleteStartedAt === undefined ? null : new Date(lastCompleteStartedAt) }, now, health.graceMs);
+    if (verdict.problem !== null) problems.push(verdict.problem);
+    return scheduleSummary(verdict);
+  };
   const sources = runs.map(({ source, lastRun, lastCompleteRun, lastFailedRun }) => {
     if (lastCompleteRun === undefined) problems.push(`${source}: no complete run yet`);
     if (lastRun?.status === 'failed') problems.push(`${source}: the last run failed (${lastRun.errorCode ?? 'no code'})`);
@@ -110,19 +133,36 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       source,
       lastRun: runSummary(lastRun),
       lastCompleteRun: runSummary(lastCompleteRun),
+      schedule: judge(source, lastCompleteRun?.startedAt),
       openFindings: open.filter((finding) => sourceOfFinding(finding) === source).length,
     };
   });
-  const alerts = undeliveredAlertState(undelivered as OutboxMessage[]);
+  const completed = lastCompletedRun as DetectorCompletion | null;
+  if (completed === null) problems.push('detectRegressions: no completed run recorded yet');
+  const detectorSchedule = judge('detectRegressions', completed?.startedAt);
+  const alerts = undeliveredAlertState(undelivered as OutboxMessage[], waitingDeliveries as Delivery[]);
   if (alerts.oldestCreatedAt !== null && now.getTime() - Date.parse(alerts.oldestCreatedAt) > undeliveredAlertLimitMs) {
     problems.push(`an alert has waited undelivered since ${alerts.oldestCreatedAt}, longer than ${undeliveredAlertLimitMs / 3_600_000} h${alerts.lastError === null ? '' : ` (last error: ${alerts.lastError})`}`);
   }
   const digest = lastDigest as DigestRecord | null;
   if (digest?.status === 'sending' && digest.lastError !== null) problems.push(`the weekly digest of ${digest.week} is undelivered (last error: ${digest.lastError})`);
+  for (const channel of alerts.channels) {
+    if (channel.refused) problems.push(`${channel.channel} refuses the monitor's alerts: ${channel.lastError ?? 'no detail'}`);
+  }
   const healthy = problems.length === 0;
   const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
   return {
-    body: { checkedAt: now.toISOString(), healthy, problems, openFindings: open.length, undeliveredAlerts: alerts, detector: { lastSkippedRun }, digest: digestSummary(digest), customerNames, sources },
+    body: {
+      checkedAt: now.toISOString(),
+      healthy,
+      problems,
+      openFindings: open.length,
+      undeliveredAlerts: alerts,
+      detector: { lastCompletedRun: completed, schedule: detectorSchedule, lastSkippedRun },
+      digest: digestSummary(digest),
+      customerNames,
+      sources,
+    },
     rows: sources,
     ...(healthy ? {} : { httpStatus: 503 }),
   };
@@ -132,11 +172,45 @@ function digestSummary(digest: DigestRecord | null) {
   return digest === null ? null : { week: digest.week, status: digest.status, sentAt: digest.sentAt, attempts: digest.attempts, lastError: digest.lastError };
 }
 
-/** The outbox as people need it: how many alerts wait, since when, and why the last attempt failed. */
-function undeliveredAlertState(messages: readonly OutboxMessage[]) {
+/** The health settings, or the configuration problems that keep schedules from being judged (themselves reasons). */
+async function healthSettings(health: QueryDependencies['health']): Promise<MonitorHealthSettings | { problems: readonly string[] }> {
+  try {
+    return await health();
+  } catch (thrown) {
+    if (thrown instanceof ConfigurationError) return { problems: thrown.problems };
+    if (errorCode(thrown) === 'InvalidConfiguration') return { problems: [toError(thrown).message] };
+    throw thrown;
+  }
+}
+
+/** A schedule as the status shows it: which setting, what it says, and when the next complete run is due by. */
+function scheduleSummary({ setting, expression, expectedBy }: ScheduleVerdict) {
+  return { setting, expression, expectedBy };
+}
+
+/**
+ * The outbox as people need it: how many alerts wait, since when, and why the last attempt
+ * failed; and per channel, what waits for it and whether it refuses the monitor.
+ */
+function undeliveredAlertState(messages: readonly OutboxMessage[], deliveries: readonly Delivery[]) {
   const oldest = messages[0];
-  const lastTried = [...messages].filter((message) => message.lastError !== null).pop();
-  return { count: messages.length, oldestCreatedAt: oldest?.createdAt ?? null, lastError: lastTried?.lastError ?? null };
+  const lastTried = [...messages, ...deliveries].filter((row) => row.lastError !== null).pop();
+  const byTarget = new Map<string, Delivery[]>();
+  for (const delivery of deliveries) byTarget.set(delivery.target, [...(byTarget.get(delivery.target) ?? []), delivery]);
+  const channels = [...byTarget].map(([target, waiting]) => {
+    const first = waiting[0] as Delivery;
+    const failed = [...waiting].filter((delivery) => delivery.lastError !== null).pop();
+    return {
+      channel: deliveryTargetLabel(target),
+      target,
+      waiting: waiting.length,
+      oldestCreatedAt: first.createdAt,
+      attempts: first.attempts,
+      lastError: failed?.lastError ?? null,
+      refused: waiting.some((delivery) => delivery.lastErrorCode === 'AlertUndeliverable'),
+    };
+  });
+  return { count: messages.length, oldestCreatedAt: oldest?.createdAt ?? null, lastError: lastTried?.lastError ?? null, channels };
 }
 
 /** Rows of complete runs only, oldest first. */
@@ -177,25 +251,27 @@ function describeCustomer({ tenantId, ...insight }: CustomerMfaInsight, customer
 }
 
 /**
- * One page of a paged listing over the latest complete run of `source`. A continuation token
- * pins the run it started on, so pages never mix two snapshots.
+ * One page of a paged listing of a run (the latest one of `latestRunId` on a first page). A
+ * continuation token pins the run it started on, so pages never mix two snapshots.
  */
 async function runPage<T>(
-  { reader, tokens }: QueryDependencies,
-  source: SnapshotSource,
+  { tokens }: QueryDependencies,
+  latestRunId: () => Promise<string | null>,
   query: string,
   continuationToken: string | undefined,
-  read: (runId: string, start: BucketPosition | null) => Promise<BucketPage<T>>,
-): Promise<{ runId: string | null; page: BucketPage<T>; continuationToken: string | null }> {
+  read: (runId: string, start: RowPosition | null) => Promise<Page<T>>,
+): Promise<{ runId: string | null; page: Page<T>; continuationToken: string | null }> {
   let position: PagePosition | null = null;
   if (continuationToken !== undefined) {
-    position = tokens.decode(continuationToken);
-    if (position === null) throw invalidParameter('continuationToken', 'is not a token this API issued (altered, truncated, or from an earlier deployment key): start again without it');
-    if (position.query !== query) throw invalidParameter('continuationToken', 'belongs to a listing with other filters: pass the same filters as on the first page');
+    const decoded = tokens.decode(continuationToken);
+    if (decoded === 'otherVersion') throw invalidParameter('continuationToken', 'was issued by an earlier version of this API, whose positions no longer apply: start again without it');
+    if (decoded === null) throw invalidParameter('continuationToken', 'is not a token this API issued (altered, truncated, or from an earlier deployment key): start again without it');
+    if (decoded.query !== query) throw invalidParameter('continuationToken', 'belongs to a listing with other filters: pass the same filters as on the first page');
+    position = decoded;
   }
-  const runId = position?.runId ?? (await reader.listRuns(source, { status: 'complete', top: 1 }))[0]?.runId ?? null;
+  const runId = position?.runId ?? (await latestRunId());
   if (runId === null) return { runId, page: { items: [], next: null }, continuationToken: null };
-  const page = await read(runId, position);
+  const page = await read(runId, position === null ? null : { partitionKey: position.partitionKey, rowKey: position.rowKey });
   const next = page.next === null ? null : tokens.encode({ query, runId, ...page.next });
   return { runId, page, continuationToken: next };
 }
@@ -217,24 +293,45 @@ export async function customerPage(
   const byName = name === undefined ? undefined : (customer: CustomerMfaInsight) => nameMatches(nameOf(names, customer.tenantId), name);
   const include = byStatus === undefined && byName === undefined ? undefined : (customer: CustomerMfaInsight) => (byStatus?.(customer) ?? true) && (byName?.(customer) ?? true);
   const query = JSON.stringify(['customers', status, name ?? null]);
-  const { runId, page, continuationToken: next } = await runPage(dependencies, 'partnerSecurity', query, continuationToken, (run, start) =>
+  // The customers' current state is of the newest applied run: a first page lists it as it is.
+  const { runId, page, continuationToken: next } = await runPage(dependencies, () => dependencies.reader.customersRunId(), query, continuationToken, (run, start) =>
     dependencies.reader.customersPage(run, start, top, include),
   );
   const items = page.items.map((customer) => describeCustomer(customer, nameOf(names, customer.tenantId)));
   return { body: { runId, collectedAt: runId === null ? null : collectedAt(runId), status, name: name ?? null, items, continuationToken: next }, rows: items };
 }
 
+/**
+ * One customer over time, as change points: each state with the run that first saw it (a point
+ * with `gone` when the customer was no longer listed), oldest first, the first being the state in
+ * force when the range begins. The last point holds unchanged up to `asOfRunId`.
+ */
 export async function customerHistory({ reader, directory }: QueryDependencies, tenantId: string, range: RunRange): Promise<QueryResult> {
-  const [rows, names] = await Promise.all([reader.customerHistory(tenantId, range), directory.customerNames()]);
-  if (rows.length === 0 && !(await reader.customerKnown(tenantId))) throw notFound(`No snapshot has listed tenant ${tenantId}.`);
+  const [history, names] = await Promise.all([reader.customerHistory(tenantId, range), directory.customerNames()]);
+  if (history.points.length === 0 && !(await reader.customerKnown(tenantId))) throw notFound(`No snapshot has listed tenant ${tenantId}.`);
   const customerName = nameOf(names, tenantId);
-  const items = rows.reverse().map(({ runId, value }) => ({ runId, collectedAt: collectedAt(runId), ...describeCustomer(value, customerName) }));
-  return { body: { tenantId, customerName, items }, rows: items };
+  const items = [...history.points].reverse().map(({ runId, value }) => ({
+    runId,
+    collectedAt: collectedAt(runId),
+    gone: value === null,
+    ...(value === null ? goneCustomer(tenantId, customerName) : describeCustomer(value, customerName)),
+  }));
+  const asOf = history.asOfRunId === null ? null : { runId: history.asOfRunId, collectedAt: collectedAt(history.asOfRunId) };
+  return { body: { tenantId, customerName, asOf, items }, rows: items };
+}
+
+/** A history point of a customer no longer listed: every measure unknown. */
+function goneCustomer(tenantId: string, customerName: string | null) {
+  return {
+    tenantId, customerName, compliantAdminsCount: null, compliantNonAdminsCount: null, totalUsersCount: null,
+    securityDefaultsStatus: null, mfaConditionalAccessPolicyStatus: null, legacyPerUserMfaStatus: null, noMfaPolicy: null, adminsNotCompliant: null,
+  };
 }
 
 export async function principalPage(dependencies: QueryDependencies, since: Date | undefined, top: number, continuationToken: string | undefined): Promise<QueryResult> {
   const include = since === undefined ? undefined : (principal: NonMfaPrincipal) => Date.parse(principal.lastNonMfaRequestDateTime) >= since.getTime();
-  const { runId, page, continuationToken: next } = await runPage(dependencies, 'nonMfaPrincipals', `principals:${since?.toISOString() ?? ''}`, continuationToken, (run, start) =>
+  const latest = async (): Promise<string | null> => (await dependencies.reader.listRuns('nonMfaPrincipals', { status: 'complete', top: 1 }))[0]?.runId ?? null;
+  const { runId, page, continuationToken: next } = await runPage(dependencies, latest, `principals:${since?.toISOString() ?? ''}`, continuationToken, (run, start) =>
     dependencies.reader.principalsPage(run, start, top, include),
   );
   return { body: { runId, collectedAt: runId === null ? null : collectedAt(runId), items: page.items, continuationToken: next }, rows: page.items };

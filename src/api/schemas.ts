@@ -116,13 +116,38 @@ export const schemas: Record<string, JsonSchema> = {
     },
     'A detector run that did nothing because another run held the lease.',
   ),
+  DetectorCompletion: object({ startedAt: dateTime, finishedAt: dateTime }, 'The last detector run that did all its work (detect, compose, deliver).'),
+  ScheduleStatus: object(
+    {
+      setting: { type: 'string', description: 'The app setting the schedule is read from.' },
+      expression: { ...nullableString, description: 'Its NCRONTAB expression (6 fields, UTC); null when the setting cannot be read (a reason in problems says why).' },
+      expectedBy: {
+        ...nullableString,
+        description: "When the next complete run is due by: the schedule's first occurrence after the last complete run started, plus HEALTH_GRACE_MINUTES; past it, a reason in problems. Null when no run has completed yet.",
+      },
+    },
+    'The schedule runs are expected on.',
+  ),
   UndeliveredAlerts: object(
     {
       count: { type: 'integer', description: 'Alerts composed and not yet delivered.' },
       oldestCreatedAt: { ...nullableString, description: 'When the oldest of them was composed.' },
       lastError: { ...nullableString, description: 'Why the last attempt to send one failed.' },
+      channels: {
+        type: 'array',
+        description: 'Per channel (email, email to routed recipients, Teams, Slack, signed webhook), the deliveries that wait for it.',
+        items: object({
+          channel: { type: 'string', description: 'The channel, named for people: email, Teams, Slack, signed webhook.' },
+          target: { type: 'string', description: 'The delivery target id (email, email-<hash>, teams, slack, webhook).' },
+          waiting: { type: 'integer' },
+          oldestCreatedAt: dateTime,
+          attempts: { type: 'integer', description: 'Attempts at the oldest waiting delivery.' },
+          lastError: nullableString,
+          refused: { type: 'boolean', description: 'The channel refuses the monitor (401/403/404/410): a configuration error, shown as a problem.' },
+        }),
+      },
     },
-    'The email outbox: what waits to be delivered.',
+    'The outbox: what waits to be delivered, as a whole and per channel.',
   ),
   DigestStatus: object(
     {
@@ -134,18 +159,19 @@ export const schemas: Record<string, JsonSchema> = {
     },
     'The weekly digest: one per ISO week.',
   ),
-  SourceStatus: object({ source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), openFindings: { type: 'integer' } }),
+  SourceStatus: object({ source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), schedule: nullableRef('ScheduleStatus'), openFindings: { type: 'integer' } }),
   Status: answer({
     checkedAt: dateTime,
     healthy: { type: 'boolean', description: 'No problem below; the answer is a 503 when false.' },
     problems: {
       type: 'array',
       items: { type: 'string' },
-      description: 'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, an alert undelivered longer than ALERT_UNDELIVERED_HOURS, a weekly digest that could not be delivered.',
+      description:
+        'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a schedule setting that cannot be read, an alert undelivered longer than ALERT_UNDELIVERED_HOURS, a channel that refuses the monitor, a weekly digest that could not be delivered.',
     },
     openFindings: { type: 'integer' },
     undeliveredAlerts: ref('UndeliveredAlerts'),
-    detector: object({ lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
+    detector: object({ lastCompletedRun: nullableRef('DetectorCompletion'), schedule: nullableRef('ScheduleStatus'), lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
     digest: nullableRef('DigestStatus'),
     customerNames: ref('CustomerNameStatus'),
     sources: list('SourceStatus'),
@@ -163,8 +189,26 @@ export const schemas: Record<string, JsonSchema> = {
     items: list('Customer'),
     continuationToken,
   }),
-  CustomerHistoryPoint: object({ ...runPoint, ...customerFields }),
-  CustomerHistory: answer({ tenantId: { type: 'string' }, customerName, items: list('CustomerHistoryPoint') }),
+  CustomerHistoryPoint: object(
+    {
+      runId: { type: 'string', description: 'The complete snapshot run that first saw this state.' },
+      collectedAt: { ...dateTime, description: 'When that run started.' },
+      gone: { type: 'boolean', description: 'The customer was no longer listed from this run on (every measure null).' },
+      ...customerFields,
+      noMfaPolicy: { type: ['boolean', 'null'], description: 'No MFA policy is known to be enabled (null when gone).' },
+      adminsNotCompliant: { type: ['boolean', 'null'], description: 'No admin is MFA-compliant (null when gone).' },
+    },
+    'A change point: the state holds from this run until the next point (the last one up to `asOf`).',
+  ),
+  CustomerHistory: answer({
+    tenantId: { type: 'string' },
+    customerName,
+    asOf: {
+      anyOf: [object({ runId: { type: 'string' }, collectedAt: dateTime }), { type: 'null' }],
+      description: 'The newest complete snapshot the history is known up to: the last point holds unchanged since it was first seen up to this run.',
+    },
+    items: list('CustomerHistoryPoint'),
+  }),
   Principal: object({ objectId: { type: 'string' }, tenantId: nullableString, upn: nullableString, lastNonMfaRequestDateTime: { type: 'string' } }),
   PrincipalPage: answer({ runId: nullableString, collectedAt: { type: ['string', 'null'] }, items: list('Principal'), continuationToken }),
   RegistrationPoint: object({

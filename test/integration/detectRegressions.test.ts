@@ -1,6 +1,6 @@
-import { TableClient } from '@azure/data-tables';
+import { odata, TableClient } from '@azure/data-tables';
 import { regressionDetector } from '../../src/composition';
-import { toTableKey } from '../../src/core/tableKey';
+import { toTableKey } from '../../src/adapters/tableKey';
 import { renderAlert } from '../../src/core/alertEmail';
 import { defaultThresholds, detectRegressions, type ComplianceSnapshot } from '../../src/core/detectRegressions';
 import type { Finding } from '../../src/core/findings';
@@ -42,7 +42,7 @@ function inboxSince(count: number) {
 async function outbox(settings: Record<string, string>) {
   const table = TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Outbox`, { allowInsecureConnection: true });
   const rows: Record<string, unknown>[] = [];
-  for await (const row of table.listEntities()) rows.push(row);
+  for await (const row of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${'outbox'}` } })) rows.push(row);
   return rows;
 }
 
