@@ -102,6 +102,7 @@ param scheduleNonMfaPrincipals string = '0 0 */6 * * *'
 param scheduleRegistrationCounts string = '0 30 5 * * *'
 param scheduleDetectRegressions string = '0 45 * * * *'
 param schedulePruneSnapshots string = '0 30 3 * * *'
+param scheduleWeeklyDigest string = '0 0 7 * * 1'
 
 @description('Prefix of the app\'s table names.')
 param tablePrefix string = 'mfa'
@@ -290,6 +291,7 @@ module functionApp 'modules/functionApp.bicep' = {
       registrationCounts: scheduleRegistrationCounts
       detectRegressions: scheduleDetectRegressions
       pruneSnapshots: schedulePruneSnapshots
+      weeklyDigest: scheduleWeeklyDigest
     }
   }
 }
