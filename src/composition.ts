@@ -196,11 +196,12 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
 /** The weekly digest: the query API's reads, the detector's table for its ledger, and the alerts' email sender. */
 export async function weeklyDigest(log: Logger, env: Env = process.env): Promise<DigestDependencies> {
   const config = readConfig(env, ['storage', 'identity', 'email', 'detection', 'limits']);
-  const [{ TableSnapshotReader }, { TableQueryReader }, { TableDigestLedger }, { TableCustomerDirectory }] = await Promise.all([
+  const [{ TableSnapshotReader }, { TableQueryReader }, { TableDigestLedger }, { TableCustomerDirectory }, { TableWaiverStore }] = await Promise.all([
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableQueryReader'),
     import('./adapters/tableDigestLedger'),
     import('./adapters/tableCustomerDirectory'),
+    import('./adapters/tableWaiverStore'),
   ]);
   const tableSet = await tables(env);
   return {
@@ -208,6 +209,7 @@ export async function weeklyDigest(log: Logger, env: Env = process.env): Promise
     snapshots: new TableSnapshotReader(tableSet),
     directory: new TableCustomerDirectory(tableSet),
     ledger: new TableDigestLedger(tableSet),
+    waivers: new TableWaiverStore(tableSet),
     sender: await acsSender(config),
     clock: { now: () => new Date() },
     log,

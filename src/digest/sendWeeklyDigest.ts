@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { renderWeeklyDigest } from '../core/digestEmail';
 import { MonitorError, toError } from '../core/errors';
-import type { Clock, CustomerDirectory, DigestLedger, DigestRecord, EmailSender, Logger, SnapshotReader } from '../core/ports';
+import type { Clock, CustomerDirectory, DigestLedger, DigestRecord, EmailSender, Logger, SnapshotReader, WaiverStore } from '../core/ports';
 import { runStartedAt } from '../core/snapshotRun';
+import { describeWaiverTarget, waiverIndex, waiversExpiringWithin } from '../core/waivers';
 import { composeWeeklyDigest, digestQuarterMs, digestWeekMs, isoWeek, type WeeklyDigest } from '../core/weeklyDigest';
 import type { QueryReader } from '../api/queryReader';
 
@@ -19,6 +20,8 @@ export interface DigestDependencies {
   snapshots: Pick<SnapshotReader, 'customersOfRun' | 'principalsOfRun'>;
   directory: CustomerDirectory;
   ledger: DigestLedger;
+  /** Waivers: those ending within two weeks are listed, and the findings they silence are left out of the open problems. */
+  waivers: Pick<WaiverStore, 'listWaivers'>;
   sender: EmailSender;
   clock: Clock;
   log: Logger;
@@ -85,17 +88,21 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
   throw new MonitorError('DigestUndelivered', `ACS reported ${outcome} for the digest of ${week}; it is retried`);
 }
 
+/** A waiver ending within this many days is listed, so its owner renews it or lets it lapse on purpose. */
+const waiverNoticeDays = 14;
+
 async function gather(dependencies: DigestDependencies, now: Date, customerNames: ReadonlyMap<string, string>): Promise<WeeklyDigest> {
   const { reader, snapshots, settings } = dependencies;
   const quarter = { from: new Date(now.getTime() - digestQuarterMs), to: now };
   const weekAgo = new Date(now.getTime() - digestWeekMs);
-  const [securityRuns, [latestPrincipals], [olderRun], scores, requirements, findings] = await Promise.all([
+  const [securityRuns, [latestPrincipals], [olderRun], scores, requirements, findings, waivers] = await Promise.all([
     reader.listRuns('partnerSecurity', { ...quarter, status: 'complete' }),
     reader.listRuns('nonMfaPrincipals', { to: now, status: 'complete', top: 1 }),
     reader.listRuns('partnerSecurity', { to: weekAgo, status: 'complete', top: 1 }),
     reader.scores(quarter),
     reader.requirements(quarter),
     reader.findings(),
+    dependencies.waivers.listWaivers(),
   ]);
   // Rows of runs that never completed are not data.
   const complete = new Set(securityRuns.map((run) => run.runId));
@@ -105,6 +112,7 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
     olderRun === undefined ? null : snapshots.customersOfRun(olderRun.runId),
     latestPrincipals === undefined ? null : snapshots.principalsOfRun(latestPrincipals.runId),
   ]);
+  const silencer = waiverIndex(waivers, now);
   return composeWeeklyDigest({
     now,
     scores: scores.filter((row) => complete.has(row.runId)).map((row) => ({ at: runStartedAt(row.runId), score: row.value.currentScore, maxScore: row.value.maxScore })),
@@ -120,9 +128,14 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
     customersNow,
     customersWeekAgo,
     customerNames,
-    openFindings: findings,
+    // Waived findings were accepted on purpose: they are not open problems to chase.
+    openFindings: findings.filter((finding) => silencer(finding) === null),
     principals,
-    expiringWaivers: [],
+    expiringWaivers: waiversExpiringWithin(waivers, now, waiverNoticeDays).map((waiver) => ({
+      description: describeWaiverTarget(waiver, customerNames),
+      owner: waiver.owner,
+      expiresAt: new Date(waiver.expiresAt),
+    })),
     maxNamed: settings.maxNamed,
   });
 }

@@ -1,6 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TableClient } from '@azure/data-tables';
+import { TableWaiverStore } from '../../src/adapters/tableWaiverStore';
+import { Tables } from '../../src/adapters/tableSnapshotStore';
+import { readConfig } from '../../src/config';
+import type { Waiver } from '../../src/core/waivers';
 import { launchBrowser } from '../support/browser';
 import { startCloud, type Cloud } from '../support/cloud';
 
@@ -88,6 +92,27 @@ describe('the weekly digest', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('when a waiver ends within two weeks, then the digest lists it with its owner and expiry, and not one that ends later', async () => {
+    const settings = cloud.settings();
+    await collectDays(settings, [60, 64]);
+    const store = new TableWaiverStore(new Tables(readConfig(settings, ['storage']).storage, () => {
+      throw new Error('no token credential in tests');
+    }));
+    const at = new Date().toISOString();
+    const waiver = (id: string, scope: Waiver['scope'], target: string, days: number): Waiver => ({
+      id, scope, target, reason: 'accepted', owner: `owner of ${id}`, expiresAt: new Date(Date.now() + days * 86_400_000).toISOString(), createdAt: at, createdBy: 'admin key', updatedAt: at, updatedBy: 'admin key',
+    });
+    const soon = waiver('00000000000a', 'partnerUsers', 'breakglass*@partner.example', 3);
+    const later = waiver('00000000000b', 'requirement', 'mfaEnforcedForAdmins', 40);
+    for (const one of [soon, later]) await store.createWaiver(one, { at, actor: 'admin key', action: 'created', waiverId: one.id, before: null, after: one });
+    const before = digests().length;
+
+    expect((await digest(settings)).code).toBe('Succeeded');
+    const [email] = digests().slice(before);
+    expect(email?.plainText).toContain(`partner users matching breakglass*@partner.example, owned by owner of 00000000000a, expires ${soon.expiresAt.slice(0, 10)}`);
+    expect(email?.plainText).not.toContain('owner of 00000000000b');
   });
 
   it('when ACS refuses the credentials, then the invocation fails saying so, and once fixed the digest goes out exactly once', async () => {
