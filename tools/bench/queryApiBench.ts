@@ -4,7 +4,7 @@ import type { CustomerMfaInsight } from '../../src/core/model';
 import { newRunId } from '../../src/core/snapshotRun';
 import { loadRegisteredFunctions } from '../functionsCore';
 import { createLocalHost } from '../localHost';
-import { startAzuriteProcess } from './azuriteProcess';
+import { startAzuriteProcess } from '../azuriteProcess';
 import { printBenchTable, type BenchRow } from './benchRow';
 import type { QueryLoadMeasurement } from './queryLoadProcess';
 import { runChild } from './runChild';
