@@ -1,4 +1,5 @@
-import { invalidParameter, notFound } from '../core/problem';
+import { errorCode } from '../core/errors';
+import { invalidParameter, notFound, storageUnavailable } from '../core/problem';
 import type { ContinuationTokens, PagePosition } from '../core/continuationToken';
 import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy, matchesCustomerStatus, type CustomerStatus } from '../core/customerStatus';
 import { nameMatches, type CustomerDirectoryState } from '../core/customerNames';
@@ -76,7 +77,8 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  * The monitor's health, with every reason it is not healthy: a source without a complete run,
  * a source whose last run failed, a run that was abandoned since the last complete one, an alert
  * waiting undelivered longer than the limit. Unhealthy answers 503, so Azure's health check and
- * any uptime monitor alert on it. Missing customer names stay a warning beside it.
+ * any uptime monitor alert on it; so does storage that cannot be read, since the monitor then
+ * cannot vouch for anything. Missing customer names stay a warning beside it.
  */
 export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
@@ -93,7 +95,10 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       ]);
       return { source, lastRun, lastCompleteRun, lastFailedRun };
     }),
-  ]);
+  ]).catch((thrown: unknown) => {
+    // A storage service that fails (rather than code that does) has a stable code to name.
+    throw errorCode(thrown) === 'Unexpected' ? thrown : storageUnavailable(thrown);
+  });
   const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
   const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun }[];
   const problems: string[] = [];

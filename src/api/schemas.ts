@@ -93,6 +93,8 @@ export const schemas: Record<string, JsonSchema> = {
       detail: { type: 'string' },
       'invalid-params': { type: 'array', items: object({ name: { type: 'string' }, reason: { type: 'string' } }) },
       correlationId: { type: 'string' },
+      healthy: { type: 'boolean', enum: [false], description: 'Only from /api/status when storage cannot be read: the monitor cannot vouch for its health.' },
+      problems: { type: 'array', items: { type: 'string' }, description: 'With `healthy`: why, as in the Status answer.' },
     },
     required: ['type', 'title', 'status', 'detail'],
     additionalProperties: false,

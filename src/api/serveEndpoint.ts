@@ -68,6 +68,8 @@ export function problemResponse(thrown: unknown, context: InvocationContext): Ht
   let problem: ProblemDetails;
   if (thrown instanceof ProblemError) {
     problem = thrown.problem;
+    // A failure of the service (storage that cannot be read) is the operator's to see in the log.
+    if (problem.status >= 500) context.error(`Request failed (${thrown.code}): ${toError(thrown.cause ?? thrown).message}`);
   } else {
     problem = unexpectedProblem(context.invocationId);
     context.error(`Request failed (${errorCode(thrown)}), correlation id ${context.invocationId}: ${toError(thrown).message}`);
