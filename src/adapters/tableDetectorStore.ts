@@ -1,6 +1,6 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import type { Finding, MeasureValue, ShareOfWhole } from '../core/findings';
-import type { DetectorSkip, DetectorState, DetectorStore, OutboxMessage, StoredFinding } from '../core/ports';
+import type { DetectorRun, DetectorSkip, DetectorState, DetectorStore, OutboxMessage, StoredFinding } from '../core/ports';
 import { fromTableKey, toTableKey } from '../core/tableKey';
 import { BatchWriter } from './batchWriter';
 import { fixedPartitions } from './tableLayout';
@@ -13,7 +13,8 @@ const statusOf = (error: unknown): number | undefined => (error as { statusCode?
 
 /**
  * The detector's own state in Table Storage: findings (one partition, key = finding key),
- * the email outbox (one partition, oldest message first) and a state row plus a lease row.
+ * the email outbox (one partition, oldest message first) and a state row, a lease row, and the
+ * last run and last skipped run for the status.
  * Outbox updates are ETag-conditional, so two runs can never both claim one message.
  */
 export class TableDetectorStore implements DetectorStore {
@@ -69,6 +70,23 @@ export class TableDetectorStore implements DetectorStore {
     try {
       const row = await table.getEntity<Row>(fixedPartitions.detector, 'skipped');
       return { at: String(row.at), heldBy: String(row.heldBy), heldUntil: String(row.heldUntil) };
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  async recordRun(run: DetectorRun): Promise<void> {
+    const table = await this.tables.client('detector');
+    await table.upsertEntity({ partitionKey: fixedPartitions.detector, rowKey: 'lastRun', ...run }, 'Replace');
+  }
+
+  async lastRun(): Promise<DetectorRun | null> {
+    const table = await this.tables.client('detector');
+    try {
+      const row = await table.getEntity<Row>(fixedPartitions.detector, 'lastRun');
+      const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+      return { startedAt: String(row.startedAt), finishedAt: text(row.finishedAt), status: row.status as DetectorRun['status'], errorCode: text(row.errorCode) };
     } catch (error) {
       if (statusOf(error) === 404) return null;
       throw error;

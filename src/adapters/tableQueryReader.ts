@@ -1,7 +1,7 @@
 import { odata, type TableClient, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow, UnreadableRowSink } from '../api/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
+import type { DetectorRun, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { TableDetectorStore } from './tableDetectorStore';
 import { toTableKey } from '../core/tableKey';
@@ -113,6 +113,10 @@ export class TableQueryReader implements QueryReader {
 
   lastSkippedDetectorRun(): Promise<DetectorSkip | null> {
     return this.detector.lastSkippedRun();
+  }
+
+  lastDetectorRun(): Promise<DetectorRun | null> {
+    return this.detector.lastRun();
   }
 
   /** One key-range read per principal (its rows start with its object id), a few at a time. */

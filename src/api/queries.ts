@@ -7,7 +7,7 @@ import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Clock, DetectorRun, OutboxMessage, StoredFinding } from '../core/ports';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from './queryReader';
 
@@ -75,18 +75,19 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
 
 /**
  * The monitor's health, with every reason it is not healthy: a source without a complete run,
- * a source whose last run failed, a run that was abandoned since the last complete one, an alert
- * waiting undelivered longer than the limit. Unhealthy answers 503, so Azure's health check and
+ * a source whose last run failed, a run that was abandoned since the last complete one, a
+ * detector run that failed, an alert waiting undelivered longer than the limit. Unhealthy answers 503, so Azure's health check and
  * any uptime monitor alert on it; so does storage that cannot be read, since the monitor then
  * cannot vouch for anything. Missing customer names stay a warning beside it.
  */
 export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, directoryState, undelivered, lastSkippedRun, ...perSource] = await Promise.all([
+  const [findings, directoryState, undelivered, lastSkippedRun, lastDetectorRun, ...perSource] = await Promise.all([
     reader.findings(),
     directory.readState(),
     reader.undeliveredAlerts(),
     reader.lastSkippedDetectorRun(),
+    reader.lastDetectorRun(),
     ...snapshotSources.map(async (source) => {
       const [[lastRun], [lastCompleteRun], [lastFailedRun]] = await Promise.all([
         reader.listRuns(source, { top: 1 }),
@@ -115,6 +116,8 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       openFindings: open.filter((finding) => sourceOfFinding(finding) === source).length,
     };
   });
+  const lastRun = lastDetectorRun as DetectorRun | null;
+  if (lastRun?.status === 'failed') problems.push(`detectRegressions: the last run failed (${lastRun.errorCode ?? 'no code'})`);
   const alerts = undeliveredAlertState(undelivered as OutboxMessage[]);
   if (alerts.oldestCreatedAt !== null && now.getTime() - Date.parse(alerts.oldestCreatedAt) > undeliveredAlertLimitMs) {
     problems.push(`an alert has waited undelivered since ${alerts.oldestCreatedAt}, longer than ${undeliveredAlertLimitMs / 3_600_000} h${alerts.lastError === null ? '' : ` (last error: ${alerts.lastError})`}`);
@@ -122,7 +125,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   const healthy = problems.length === 0;
   const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
   return {
-    body: { checkedAt: now.toISOString(), healthy, problems, openFindings: open.length, undeliveredAlerts: alerts, detector: { lastSkippedRun }, customerNames, sources },
+    body: { checkedAt: now.toISOString(), healthy, problems, openFindings: open.length, undeliveredAlerts: alerts, detector: { lastRun, lastSkippedRun }, customerNames, sources },
     rows: sources,
     ...(healthy ? {} : { httpStatus: 503 }),
   };

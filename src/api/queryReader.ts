@@ -1,5 +1,5 @@
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
+import type { DetectorRun, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 
 /** A range of run start times; either end may be open. */
@@ -52,6 +52,8 @@ export interface QueryReader {
   undeliveredAlerts(): Promise<OutboxMessage[]>;
   /** The last detector run that did nothing because another held the lease. */
   lastSkippedDetectorRun(): Promise<DetectorSkip | null>;
+  /** The detector's last run that held the lease: started, and how it ended. */
+  lastDetectorRun(): Promise<DetectorRun | null>;
   /** The UPN each principal carries in a run (object id -> upn), for those that have one. */
   principalUpns(runId: string, objectIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }

@@ -110,6 +110,15 @@ export const schemas: Record<string, JsonSchema> = {
     },
     'Customer display names: a warning here never makes the monitor unhealthy.',
   ),
+  DetectorRun: object(
+    {
+      startedAt: dateTime,
+      finishedAt: { ...nullableString, description: 'Null while it works, or when it was stopped (process killed, host recycled) before it could record its end.' },
+      status: runStatus,
+      errorCode: { ...nullableString, description: 'Why it failed (DeadlineExceeded, AlertUndeliverable, StorageUnavailable...); a failed last run makes the monitor unhealthy.' },
+    },
+    'The last detector run that held the lease.',
+  ),
   DetectorSkip: object(
     {
       at: dateTime,
@@ -133,11 +142,11 @@ export const schemas: Record<string, JsonSchema> = {
     problems: {
       type: 'array',
       items: { type: 'string' },
-      description: 'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, an alert undelivered longer than ALERT_UNDELIVERED_HOURS.',
+      description: 'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a failed last detector run, an alert undelivered longer than ALERT_UNDELIVERED_HOURS.',
     },
     openFindings: { type: 'integer' },
     undeliveredAlerts: ref('UndeliveredAlerts'),
-    detector: object({ lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
+    detector: object({ lastRun: nullableRef('DetectorRun'), lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
     customerNames: ref('CustomerNameStatus'),
     sources: list('SourceStatus'),
   }),

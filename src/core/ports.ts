@@ -153,6 +153,14 @@ export interface DetectorSkip {
   heldUntil: string;
 }
 
+/** The detector's last run, for the status: a run still `running` has not ended, or was stopped before it could say. */
+export interface DetectorRun {
+  startedAt: string;
+  finishedAt: string | null;
+  status: 'running' | 'complete' | 'failed';
+  errorCode: string | null;
+}
+
 export interface DetectorStore {
   /** Takes the detector lease until `until`, or answers false when another run holds it. */
   acquireLease(owner: string, now: Date, until: Date): Promise<boolean>;
@@ -163,6 +171,9 @@ export interface DetectorStore {
   recordSkippedRun(at: Date): Promise<void>;
   /** The last run skipped for the lease, if any. */
   lastSkippedRun(): Promise<DetectorSkip | null>;
+  /** Records the start, then the end, of a run that holds the lease: the last run, as the status shows it. */
+  recordRun(run: DetectorRun): Promise<void>;
+  lastRun(): Promise<DetectorRun | null>;
   readState(): Promise<DetectorState>;
   writeState(state: DetectorState): Promise<void>;
   readFindings(): Promise<StoredFinding[]>;

@@ -4,7 +4,7 @@ import { detectRegressions, type ComplianceSnapshot, type Thresholds } from '../
 import { errorCode, MonitorError, toError } from '../core/errors';
 import type { FindingTransition } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
-import type { Clock, CustomerDirectory, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, StoredFinding } from '../core/ports';
+import type { Clock, CustomerDirectory, DetectorRun, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, StoredFinding } from '../core/ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import { upgradeFindings } from '../core/upgradeFindings';
@@ -86,7 +86,9 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
     return { skipped: true, transitions: 0, composedMessageId: null, sentMessageId: null, openFindings: 0 };
   }
   const lease = holdLease(dependencies, owner);
+  const thisRun: DetectorRun = { startedAt: startedAt.toISOString(), finishedAt: null, status: 'running', errorCode: null };
   try {
+    await store.recordRun(thisRun);
     // Findings are read once and kept current in memory: under the lease no one else writes them.
     const findings = await readUpgradedFindings(store);
     const run: RunContext = { findings, customerNames: once(() => customerNames(dependencies)) };
@@ -106,11 +108,24 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
     const sentMessageId = await deliver(dependencies, run);
     const openFindings = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event).length;
     log.info(`detectRegressions: ${transitions.length} new transitions, ${openFindings} open findings${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
+    await recordEnd(dependencies, { ...thisRun, finishedAt: clock.now().toISOString(), status: 'complete' });
     return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings };
+  } catch (thrown) {
+    await recordEnd(dependencies, { ...thisRun, finishedAt: clock.now().toISOString(), status: 'failed', errorCode: errorCode(thrown) });
+    throw thrown;
   } finally {
     lease.stop();
     await store.releaseLease(owner);
   }
+}
+
+/**
+ * The run's end, for the status: a failed run makes the monitor unhealthy until one completes.
+ * Trouble recording it is only logged (storage that failed the run may fail this too): the
+ * invocation's own result says how it ended either way.
+ */
+async function recordEnd({ store, log }: DetectorDependencies, run: DetectorRun): Promise<void> {
+  await store.recordRun(run).catch((thrown: unknown) => log.warn(`detectRegressions: could not record how the run ended (${errorCode(thrown)})`));
 }
 
 /**
