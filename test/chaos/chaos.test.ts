@@ -55,7 +55,7 @@ interface Fault {
   kind: FaultKind;
   /** The function the fault strikes. */
   target: FunctionName;
-  /** When, as a share of the target's fault-free duration (killings and storage faults). */
+  /** When, as a share of the target's fault-free duration from its start (killings and storage faults). */
   at: number;
   /** How long a storage fault lasts at least (it lasts until /api/status has answered under it). */
   forMs: number;
@@ -96,6 +96,8 @@ const limits = {
   ALERT_REMINDER_DAYS: '0',
   ALERT_MAX_LINES: '1000',
 };
+/** Small, slow pages: a run reads and writes in many steps, and a fault can strike between any two. */
+const pages = { graphPageSize: 8, partnerCenterPageSize: 3, pageLatencyMs: 60 };
 /** What moves the clock between a fault and recovery: a run started before is past its deadline and the abandon margin. */
 const timePassesMs = deadlineSeconds * 1000 + abandonedRunMarginMs + 5_000;
 /** No invocation may run longer than its deadline and its margins; past this the test kills it and fails. */
@@ -107,6 +109,8 @@ interface StatusAnswer {
   healthy: boolean | null;
   problems: string[];
   undelivered: number;
+  /** The detector's last run as the status shows it. */
+  detectorRun: { status: string; errorCode: string | null } | null;
   ms: number;
   /** The problem title of an answer that is not a status (a 500). */
   title: string | null;
@@ -150,7 +154,7 @@ const fastest = new Map<FunctionName, number>();
 const table: TableRow[] = [];
 
 beforeAll(async () => {
-  [azurite, sim] = await Promise.all([startAzuriteProcess({ persistent: true }), startSimulator({ customers: 40, nonMfaSignInsPerDay: 2, seed })]);
+  [azurite, sim] = await Promise.all([startAzuriteProcess({ persistent: true }), startSimulator({ customers: 40, nonMfaSignInsPerDay: 2, seed, ...pages })]);
   settings = {
     TABLES_CONNECTION_STRING: azurite.tablesConnectionString,
     TABLE_PREFIX: 'chaos',
@@ -182,7 +186,8 @@ function printTable(): void {
   const columns = Object.keys(header) as (keyof TableRow)[];
   const widths = columns.map((column) => Math.max(...rows.map((row) => String(column === 'round' && row === header ? 'round' : row[column]).length)));
   const line = (row: TableRow): string => columns.map((column, index) => String(column === 'round' && row === header ? 'round' : row[column]).padEnd(widths[index]!)).join(' | ');
-  console.log([`chaos rounds (CHAOS_SEED=${seed}):`, ...rows.map(line)].join('\n'));
+  const durations = [...fastest].map(([name, ms]) => `${name} ${Math.round(ms)} ms`).join(', ');
+  console.log([`chaos rounds (CHAOS_SEED=${seed}; fault-free, from start to exit: ${durations}):`, ...rows.map(line)].join('\n'));
 }
 
 async function get(path: string): Promise<{ httpStatus: number; body: Record<string, unknown>; ms: number }> {
@@ -199,6 +204,7 @@ async function status(): Promise<StatusAnswer> {
     healthy: typeof body.healthy === 'boolean' ? body.healthy : null,
     problems: (body.problems as string[] | undefined) ?? [],
     undelivered: undelivered?.count ?? 0,
+    detectorRun: (body.detector as { lastRun: StatusAnswer['detectorRun'] } | undefined)?.lastRun ?? null,
     ms,
     title: typeof body.title === 'string' ? body.title : null,
   };
@@ -241,6 +247,8 @@ async function faultPhase(fault: Fault): Promise<{ outcomes: Outcome[]; during: 
     if (name === fault.target) {
       const atMs = Math.round(fault.at * (fastest.get(name) ?? 0));
       strike = (async () => {
+        // A process that ends before it starts the function (it cannot) leaves the fault unstruck.
+        if ((await Promise.race([child.executing.then(() => true), done.then(() => false)])) === false) return;
         await sleep(atMs);
         if (fault.kind === 'killCollector' || fault.kind === 'killDetector') child.kill('SIGKILL');
         if (fault.kind === 'freezeStorage' || fault.kind === 'stopStorage') {
@@ -260,12 +268,13 @@ async function faultPhase(fault: Fault): Promise<{ outcomes: Outcome[]; during: 
   return { outcomes, during };
 }
 
-/** What /api/status must say after the fault phase: each collector whose run was recorded failed, with its code. */
-function expectedProblems(outcomes: Outcome[], ledger: RunRow[]): string[] {
-  return outcomes.flatMap(({ name, runId }) => {
+/** What /api/status must say after the fault phase: each run recorded failed (a collector's, the detector's), with its code. */
+function expectedProblems(outcomes: Outcome[], ledger: RunRow[], detectorRun: StatusAnswer['detectorRun']): string[] {
+  const collectorProblems = outcomes.flatMap(({ name, runId }) => {
     const run = ledger.find((row) => row.runId === runId && row.source === sourceOf[name]);
     return run?.status === 'failed' ? [`${run.source}: the last run failed (${run.errorCode ?? 'no code'})`] : [];
   });
+  return [...collectorProblems, ...(detectorRun?.status === 'failed' ? [`detectRegressions: the last run failed (${detectorRun.errorCode ?? 'no code'})`] : [])];
 }
 
 /** Runs every function once more with no fault; the detector again while an alert waits (at most twice). */
@@ -302,7 +311,7 @@ function describeFault(fault: Fault): { fault: string; moment: string } {
   switch (fault.kind) {
     case 'killCollector':
     case 'killDetector':
-      return { fault: `SIGKILL ${fault.target}`, moment: `${atMs} ms in` };
+      return { fault: `SIGKILL ${fault.target}`, moment: `${atMs} ms after its start` };
     case 'freezeStorage':
       return { fault: `SIGSTOP Azurite >=${fault.forMs / 1000} s`, moment: `${atMs} ms into ${fault.target}` };
     case 'stopStorage':
@@ -323,12 +332,12 @@ describe(`chaos (CHAOS_SEED=${seed})`, () => {
       for (const name of functions) {
         const { result } = await start(name).done;
         expect({ name, exitCode: result.exitCode, stderr: result.stderr }).toEqual({ name, exitCode: 0, stderr: '' });
-        fastest.set(name, Math.min(fastest.get(name) ?? Infinity, result.ms));
+        fastest.set(name, Math.min(fastest.get(name) ?? Infinity, result.ms ?? Infinity));
       }
     }
     expect(sim.inbox()).toEqual([]);
     const answer = await status();
-    expect(answer).toMatchObject({ httpStatus: 200, healthy: true, problems: [], undelivered: 0 });
+    expect(answer).toMatchObject({ httpStatus: 200, healthy: true, problems: [], undelivered: 0, detectorRun: { status: 'complete' } });
   }, 120_000);
 
   faults.forEach((fault, index) => {
@@ -375,7 +384,11 @@ describe(`chaos (CHAOS_SEED=${seed})`, () => {
       }
       // After the fault: every collector run recorded failed is a problem with its code, and nothing else is.
       const { outcomes } = phase;
-      expect(after!.problems.sort()).toEqual(expectedProblems(outcomes, ledgerAfterFault).sort());
+      expect(after!.problems.sort()).toEqual(expectedProblems(outcomes, ledgerAfterFault, after!.detectorRun).sort());
+      // The detector's result and its status agree; a failure goes unrecorded only when storage was what failed.
+      const detector = outcomes.find(({ name }) => name === 'detectRegressions')!.result;
+      if (detector.exitCode === 0) expect(after!.detectorRun).toMatchObject({ status: 'complete' });
+      if (detector.exitCode === 1 && fault.kind !== 'freezeStorage' && fault.kind !== 'stopStorage') expect(after!.detectorRun).toMatchObject({ status: 'failed' });
       expect(after).toMatchObject({ healthy: after!.problems.length === 0, httpStatus: after!.problems.length === 0 ? 200 : 503 });
       if (fault.kind === 'hangTokenEndpoint') expect(outcomes.find(({ name }) => name === fault.target)?.result.exitCode).toBe(1);
       if (fault.kind === 'hangAcs' && expected.opened.length + expected.resolved.length > 0) {
@@ -400,7 +413,7 @@ describe(`chaos (CHAOS_SEED=${seed})`, () => {
       for (const { name, result } of recovery) expect({ name, exitCode: result.exitCode, stderr: result.stderr }).toEqual({ name, exitCode: 0, stderr: '' });
       expect(ledger.filter((run) => run.status === 'running')).toEqual([]);
       for (const runId of leftRunning) expect(ledger.find((run) => run.runId === runId)).toMatchObject({ status: 'failed', errorCode: 'Abandoned' });
-      expect(healthy).toMatchObject({ httpStatus: 200, healthy: true, problems: [], undelivered: 0 });
+      expect(healthy).toMatchObject({ httpStatus: 200, healthy: true, problems: [], undelivered: 0, detectorRun: { status: 'complete' } });
 
       // Every change announced exactly once: the round's emails hold exactly the lines the rules decide.
       expect(linesOf(sent)).toEqual(expected);
