@@ -131,7 +131,7 @@ interface Outcome {
 }
 
 interface TableRow {
-  round: number;
+  round: string;
   fault: string;
   moment: string;
   outcome: string;
@@ -181,11 +181,11 @@ afterAll(async () => {
 });
 
 function printTable(): void {
-  const header: TableRow = { round: 0, fault: 'fault', moment: 'moment', outcome: 'how the invocations ended', during: 'status during', after: 'status after', recovered: 'after recovery', seconds: 's' };
+  const header: TableRow = { round: 'round', fault: 'fault', moment: 'moment', outcome: 'how the invocations ended', during: 'status during', after: 'status after', recovered: 'after recovery', seconds: 's' };
   const rows = [header, ...table];
   const columns = Object.keys(header) as (keyof TableRow)[];
-  const widths = columns.map((column) => Math.max(...rows.map((row) => String(column === 'round' && row === header ? 'round' : row[column]).length)));
-  const line = (row: TableRow): string => columns.map((column, index) => String(column === 'round' && row === header ? 'round' : row[column]).padEnd(widths[index]!)).join(' | ');
+  const widths = columns.map((column) => Math.max(...rows.map((row) => row[column].length)));
+  const line = (row: TableRow): string => columns.map((column, index) => row[column].padEnd(widths[index]!)).join(' | ');
   const durations = [...fastest].map(([name, ms]) => `${name} ${Math.round(ms)} ms`).join(', ');
   console.log([`chaos rounds (CHAOS_SEED=${seed}; fault-free, from start to exit: ${durations}):`, ...rows.map(line)].join('\n'));
 }
@@ -348,7 +348,7 @@ describe(`chaos (CHAOS_SEED=${seed})`, () => {
       sim.setDay(day);
       const expected = sortedLines(oracle.advance(day));
       const inboxBefore = sim.inbox().length;
-      const row: TableRow = { round, ...describeFault(fault), outcome: '', during: '-', after: '', recovered: '', seconds: '' };
+      const row: TableRow = { round: String(round), ...describeFault(fault), outcome: '', during: '-', after: '', recovered: '', seconds: '' };
       table.push(row);
 
       // The fault, and what /api/status says during it and after it; then, whatever happened,
