@@ -1,3 +1,4 @@
+import { defaultRoutes, parseRoutes, type AlertRoute, type ChannelName } from './core/alertRoutes';
 import { ConfigurationError } from './core/errors';
 
 /**
@@ -37,25 +38,32 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'HTTP_MAX_CONCURRENCY', usedBy: 'collectors', default: '4', description: 'Requests in flight at once per API (1-32).' },
   { name: 'HTTP_MAX_RETRY_AFTER_SECONDS', usedBy: 'collectors', default: '120', description: 'Longest Retry-After the monitor waits; a longer one fails the run instead of outliving the function timeout.' },
   { name: 'AZURE_REQUEST_TIMEOUT_SECONDS', usedBy: 'all functions', default: '20', description: 'Timeout of one attempt of a Table Storage, ACS or Key Vault request (1-300); a timed-out attempt is retried by the SDK like a dropped connection.' },
-  { name: 'INVOCATION_DEADLINE_SECONDS', usedBy: 'collectors, detectRegressions', description: "How long one invocation may work (5-86400): a collector's work is then cancelled and its run recorded `failed` (DeadlineExceeded); the detector starts no send that could end after it. Unset: host.json's `functionTimeout` less a margin (10 %, at least 60 s) to record the failure; 540 s with the 10-minute timeout. Must leave that margin." },
-  { name: 'SCHEDULE_PARTNER_SECURITY', usedBy: 'collectPartnerSecurity', default: '0 15 5 * * *', description: 'NCRONTAB (6 fields, UTC) of collectPartnerSecurity. Read by the Functions host.' },
+  { name: 'INVOCATION_DEADLINE_SECONDS', usedBy: 'collectors, detectRegressions, pruneSnapshots', description: "How long one invocation may work (5-86400): a collector's work is then cancelled and its run recorded `failed` (DeadlineExceeded); the detector starts no send, and pruneSnapshots no deletion, that could end after it. Unset: host.json's `functionTimeout` less a margin (10 %, at least 60 s) to record the failure; 540 s with the 10-minute timeout. Must leave that margin." },
+  { name: 'SCHEDULE_PARTNER_SECURITY', usedBy: 'collectPartnerSecurity', default: '0 15 5 * * *', description: 'NCRONTAB (6 fields, UTC) of collectPartnerSecurity. Read by the Functions host; `/api/status` expects a complete run after each occurrence (see HEALTH_GRACE_MINUTES).' },
   { name: 'SCHEDULE_NON_MFA_PRINCIPALS', usedBy: 'collectNonMfaPrincipals', default: '0 0 */6 * * *', description: 'NCRONTAB of collectNonMfaPrincipals; at least daily, since Partner Center keeps only 7 days.' },
   { name: 'SCHEDULE_REGISTRATION_COUNTS', usedBy: 'collectRegistrationCounts', default: '0 30 5 * * *', description: 'NCRONTAB of collectRegistrationCounts.' },
   { name: 'SCHEDULE_PRUNE_SNAPSHOTS', usedBy: 'pruneSnapshots', default: '0 30 3 * * *', description: 'NCRONTAB of pruneSnapshots (daily by default).' },
   { name: 'RETENTION_DAYS', usedBy: 'pruneSnapshots', default: '400', description: 'Snapshot runs older than this many days are deleted (1-3650); the newest complete run of each source is always kept.' },
-  { name: 'SCHEDULE_DETECT_REGRESSIONS', usedBy: 'detectRegressions', default: '0 45 * * * *', description: 'NCRONTAB of detectRegressions (hourly by default, after the collectors).' },
+  { name: 'SCHEDULE_DETECT_REGRESSIONS', usedBy: 'detectRegressions', default: '0 45 * * * *', description: 'NCRONTAB of detectRegressions (hourly by default, after the collectors); `/api/status` expects a completed run after each occurrence too.' },
   { name: 'ACS_CONNECTION_STRING', usedBy: 'detectRegressions', description: 'Azure Communication Services connection string (local development). One of this or ACS_ENDPOINT is required.' },
   { name: 'ACS_ENDPOINT', usedBy: 'detectRegressions', description: 'Communication Services endpoint, e.g. https://NAME.communication.azure.com, reached with the managed identity (Azure).' },
   { name: 'ALERT_FROM', usedBy: 'detectRegressions', description: 'Sender address of alerts: a MailFrom address of the linked (Azure-managed or custom) email domain.' },
   { name: 'ALERT_TO', usedBy: 'detectRegressions', description: 'Comma-separated recipient addresses of alerts.' },
   { name: 'PUBLIC_BASE_URL', usedBy: 'detectRegressions', description: 'Base URL of this function app, for links in alerts (e.g. https://APP.azurewebsites.net). Without it, alerts carry no links.' },
   { name: 'EMAIL_TIMEOUT_SECONDS', usedBy: 'detectRegressions', default: '120', description: 'How long one send waits for ACS to confirm the email before leaving it for the next run (which looks it up before resending).' },
+  { name: 'TEAMS_WEBHOOK_URL', usedBy: 'detectRegressions', description: 'URL of a Teams Workflows webhook ("Post to a channel when a webhook request is received"): alerts are posted there as Adaptive Cards. A secret (a Key Vault reference in Azure), never logged.' },
+  { name: 'SLACK_WEBHOOK_URL', usedBy: 'detectRegressions', description: 'URL of a Slack incoming webhook: alerts are posted there with Block Kit. A secret (a Key Vault reference in Azure), never logged.' },
+  { name: 'ALERT_WEBHOOK_URL', usedBy: 'detectRegressions', description: 'URL of your own receiver: alerts are posted there as JSON, signed as Standard Webhooks specifies (see [Signed webhooks](#signed-webhooks)). A secret (a Key Vault reference in Azure), never logged.' },
+  { name: 'ALERT_WEBHOOK_SECRET', usedBy: 'detectRegressions', description: 'Signing secret of ALERT_WEBHOOK_URL, required with it: `whsec_` and the base64 of 24 to 64 random bytes. A Key Vault reference in Azure.' },
+  { name: 'WEBHOOK_TIMEOUT_SECONDS', usedBy: 'detectRegressions', default: '30', description: 'How long one post to Teams, Slack or the signed webhook may take, retries after 429 and 5xx included (1-300), before it is left for the next run.' },
+  { name: 'ALERT_ROUTES', usedBy: 'detectRegressions', description: 'Which findings go to which channels: routes `<selector> -> <targets>` separated by `;`, the first matching route deciding, the last a catch-all `*` (see [Routing](#routing)). Unset: every finding to every configured channel (email alone unless a webhook URL is set).' },
   { name: 'ALERT_REMINDER_DAYS', usedBy: 'detectRegressions', default: '7', description: 'Days after which still-open findings are listed again in a reminder (0 = never).' },
   { name: 'ALERT_MAX_LINES', usedBy: 'detectRegressions', default: '50', description: 'Most lines an alert lists per section (new regressions, resolved, still open), 1-1000; the rest are counted ("and N more") and linked to the query API.' },
   { name: 'NON_ADMIN_SHARE_DROP_POINTS', usedBy: 'detectRegressions', default: '5', description: "Percentage points by which a customer's share of MFA-compliant non-admin users may fall before it is a regression." },
   { name: 'SOURCE_FAILURES_BEFORE_ALERT', usedBy: 'detectRegressions', default: '3', description: 'Consecutive failed runs of one source before a "monitor cannot see" alert (1-100).' },
   { name: 'API_TOKEN_SECRET', usedBy: 'query API (apiCustomers, apiPrincipals)', description: 'Key that signs continuation tokens (any long random string, e.g. a Key Vault reference). Without it each instance signs with a random key, so a token fails (400) on another instance or after a restart.' },
-  { name: 'ALERT_UNDELIVERED_HOURS', usedBy: 'detectRegressions, query API (apiStatus)', default: '2', description: 'Hours an alert may wait undelivered in the outbox while ACS fails transiently before each detectRegressions invocation fails and `/api/status` reports the monitor unhealthy (1-168). ACS refusing the credentials (401/403) fails the invocation at once.' },
+  { name: 'ALERT_UNDELIVERED_HOURS', usedBy: 'detectRegressions, query API (apiStatus)', default: '2', description: 'Hours an alert may wait undelivered in the outbox while a channel (ACS, Teams, Slack, the signed webhook) fails transiently before each detectRegressions invocation fails and `/api/status` reports the monitor unhealthy (1-168). A channel refusing the monitor (ACS 401/403, a webhook 401/403/404/410) fails the invocation at once.' },
+  { name: 'HEALTH_GRACE_MINUTES', usedBy: 'query API (apiStatus, apiHealth)', description: "Minutes after its scheduled time by which each collector's and the detector's run must have completed before `/api/status` reports it late (1-1440). Unset: the invocation's time limit (INVOCATION_DEADLINE_SECONDS or host.json) plus 5 minutes for a cold start and a late timer, 14 min with the 10-minute timeout. Shorter than that limit is refused." },
   { name: 'PORT', usedBy: 'local host', default: '7071', description: 'Port of the local host (`npm start`) for HTTP functions.' },
   { name: 'HOST', usedBy: 'local host', default: '127.0.0.1', description: 'Address the local host listens on; the default lets only this machine in. `0.0.0.0` opens it to the network (the function key still applies).' },
   { name: 'LOCAL_FUNCTION_KEY', usedBy: 'local host', description: 'Function key the local host demands (`x-functions-key` header or `?code=`), at least 16 characters: an empty or shorter one stops the host at start-up. When unset, a random one is generated and printed once (never inside a URL).' },
@@ -124,6 +132,17 @@ export interface EmailConfig {
   timeoutMs: number;
 }
 
+export interface ChannelsConfig {
+  teams: string | null;
+  slack: string | null;
+  webhook: string | null;
+  webhookSecret: string | null;
+  /** Budget of one post, retries included. */
+  timeoutMs: number;
+  /** ALERT_ROUTES, or the default: every finding to every configured channel. */
+  routes: AlertRoute[];
+}
+
 export interface DetectionConfig {
   /** How long an alert may wait undelivered before the detector's invocations fail. */
   undeliveredAlertLimitMs: number;
@@ -139,12 +158,31 @@ export interface QueryApiConfig {
   undeliveredAlertLimitMs: number;
 }
 
+interface HealthConfig {
+  /** The NCRONTAB each scheduled function runs on, by the setting it is read from, unparsed. */
+  schedules: {
+    partnerSecurity: ScheduleSetting;
+    nonMfaPrincipals: ScheduleSetting;
+    registrationCounts: ScheduleSetting;
+    detectRegressions: ScheduleSetting;
+  };
+  /** HEALTH_GRACE_MINUTES, or null to derive the grace from the invocation's time limit. */
+  graceMinutes: number | null;
+}
+
+export interface ScheduleSetting {
+  setting: string;
+  expression: string;
+}
+
 export interface Config {
+  health: HealthConfig;
   limits: LimitsConfig;
   partnerCenterAuth: PartnerCenterAuthConfig;
   retention: RetentionConfig;
   queryApi: QueryApiConfig;
   email: EmailConfig;
+  channels: ChannelsConfig;
   detection: DetectionConfig;
   storage: StorageConfig;
   identity: IdentityConfig;
@@ -165,11 +203,22 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
     graph: () => readApi(reader, 'GRAPH_BASE_URL'),
     partnerCenter: () => readApi(reader, 'PARTNER_CENTER_BASE_URL'),
     email: () => readEmail(reader),
+    channels: () => readChannels(reader),
     partnerCenterAuth: () => readPartnerCenterAuth(reader),
     retention: () => ({ retentionDays: reader.integer('RETENTION_DAYS', 1, 3650) }),
     limits: () => ({
       azureRequestTimeoutMs: reader.integer('AZURE_REQUEST_TIMEOUT_SECONDS', 1, 300) * 1000,
       invocationDeadlineSeconds: reader.optionalInteger('INVOCATION_DEADLINE_SECONDS', 5, 86_400),
+    }),
+    health: () => ({
+      // Read as NCRONTAB where health is judged, so that a schedule the host cannot run is a reason there, not a failed status call.
+      schedules: {
+        partnerSecurity: scheduleSetting(reader, 'SCHEDULE_PARTNER_SECURITY'),
+        nonMfaPrincipals: scheduleSetting(reader, 'SCHEDULE_NON_MFA_PRINCIPALS'),
+        registrationCounts: scheduleSetting(reader, 'SCHEDULE_REGISTRATION_COUNTS'),
+        detectRegressions: scheduleSetting(reader, 'SCHEDULE_DETECT_REGRESSIONS'),
+      },
+      graceMinutes: reader.optionalInteger('HEALTH_GRACE_MINUTES', 1, 1440),
     }),
     queryApi: () => ({ tokenSecret: reader.optional('API_TOKEN_SECRET'), undeliveredAlertLimitMs: reader.integer('ALERT_UNDELIVERED_HOURS', 1, 168) * 3_600_000 }),
     detection: () => ({
@@ -184,6 +233,10 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
   for (const part of parts) (config as Record<string, unknown>)[part] = readers[part]();
   reader.throwIfProblems();
   return config;
+}
+
+function scheduleSetting(reader: SettingsReader, setting: string): ScheduleSetting {
+  return { setting, expression: reader.withDefault(setting) };
 }
 
 function readStorage(reader: SettingsReader): StorageConfig {
@@ -288,6 +341,31 @@ function readEmail(reader: SettingsReader): EmailConfig {
   const publicBaseUrl = reader.optionalUrl('PUBLIC_BASE_URL', { https: false })?.replace(/\/+$/, '') ?? null;
   const timeoutMs = reader.integer('EMAIL_TIMEOUT_SECONDS', 1, 600) * 1000;
   return { connectionString, endpoint, from: from ?? '', to, publicBaseUrl, timeoutMs };
+}
+
+function readChannels(reader: SettingsReader): ChannelsConfig {
+  const teams = reader.optionalUrl('TEAMS_WEBHOOK_URL', { https: true });
+  const slack = reader.optionalUrl('SLACK_WEBHOOK_URL', { https: true });
+  const webhook = reader.optionalUrl('ALERT_WEBHOOK_URL', { https: true });
+  const webhookSecret = reader.optional('ALERT_WEBHOOK_SECRET');
+  if (webhook !== null && webhookSecret === null) reader.problem('ALERT_WEBHOOK_SECRET is required with ALERT_WEBHOOK_URL: receivers verify every alert with it');
+  if (webhookSecret !== null) {
+    const key = webhookSecret.startsWith('whsec_') ? webhookSecret.slice('whsec_'.length) : null;
+    const bytes = key !== null && /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? Buffer.from(key, 'base64').length : 0;
+    if (bytes < 24 || bytes > 64) reader.problem('ALERT_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes, e.g. whsec_$(openssl rand -base64 32)');
+  }
+  const configuredChannels = new Set<ChannelName>(['email']);
+  if (teams !== null) configuredChannels.add('teams');
+  if (slack !== null) configuredChannels.add('slack');
+  if (webhook !== null) configuredChannels.add('webhook');
+  const text = reader.optional('ALERT_ROUTES');
+  let routes = defaultRoutes({ configuredChannels });
+  if (text !== null) {
+    const parsed = parseRoutes(text, { configuredChannels });
+    if (parsed.routes === null) for (const problem of parsed.problems) reader.problem(problem);
+    else routes = parsed.routes;
+  }
+  return { teams, slack, webhook, webhookSecret, timeoutMs: reader.integer('WEBHOOK_TIMEOUT_SECONDS', 1, 300) * 1000, routes };
 }
 
 function readApi(reader: SettingsReader, name: string): ApiConfig {

@@ -1,7 +1,7 @@
 import { odata, type TableClient, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow, UnreadableRowSink } from '../api/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { DetectorRun, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { TableDetectorStore } from './tableDetectorStore';
 import { toTableKey } from '../core/tableKey';
@@ -111,12 +111,20 @@ export class TableQueryReader implements QueryReader {
     return (await this.detector.unsentMessages()).sort((left, right) => left.createdAt.localeCompare(right.createdAt));
   }
 
+  async undeliveredDeliveries(): Promise<Delivery[]> {
+    return (await this.detector.unsentDeliveries()).sort((left, right) => left.messageId.localeCompare(right.messageId));
+  }
+
   lastSkippedDetectorRun(): Promise<DetectorSkip | null> {
     return this.detector.lastSkippedRun();
   }
 
   lastDetectorRun(): Promise<DetectorRun | null> {
     return this.detector.lastRun();
+  }
+
+  lastCompletedDetectorRun(): Promise<DetectorCompletion | null> {
+    return this.detector.lastCompletedRun();
   }
 
   /** One key-range read per principal (its rows start with its object id), a few at a time. */

@@ -1,4 +1,3 @@
-import { errorCode } from '../core/errors';
 import { invalidParameter, notFound, storageUnavailable } from '../core/problem';
 import type { ContinuationTokens, PagePosition } from '../core/continuationToken';
 import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy, matchesCustomerStatus, type CustomerStatus } from '../core/customerStatus';
@@ -7,7 +6,10 @@ import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, DetectorRun, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Clock, Delivery, DetectorCompletion, DetectorRun, OutboxMessage, StoredFinding } from '../core/ports';
+import { ConfigurationError, errorCode, toError } from '../core/errors';
+import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
+import { deliveryTargetLabel } from '../core/alertRoutes';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from './queryReader';
 
@@ -23,6 +25,14 @@ export interface QueryDependencies {
   directory: { customerNames(): Promise<ReadonlyMap<string, string>>; readState(): Promise<CustomerDirectoryState> };
   /** How long an alert may wait undelivered before the monitor is unhealthy. */
   undeliveredAlertLimitMs: number;
+  /** The schedules runs are expected on, and the grace; read only by the status, so a bad schedule setting touches no other endpoint. */
+  health(): Promise<MonitorHealthSettings>;
+}
+
+/** What the status judges runs against: each scheduled function's schedule (or why it cannot be read) and the grace. */
+export interface MonitorHealthSettings {
+  schedules: Record<SnapshotSource | 'detectRegressions', ScheduledWork['schedule']>;
+  graceMs: number;
 }
 
 export interface QueryResult {
@@ -75,19 +85,24 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
 
 /**
  * The monitor's health, with every reason it is not healthy: a source without a complete run,
- * a source whose last run failed, a run that was abandoned since the last complete one, a
- * detector run that failed, an alert waiting undelivered longer than the limit. Unhealthy answers 503, so Azure's health check and
- * any uptime monitor alert on it; so does storage that cannot be read, since the monitor then
- * cannot vouch for anything. Missing customer names stay a warning beside it.
+ * a source whose last run failed, a run that was abandoned since the last complete one, a source
+ * or the detector without a complete run by the time its schedule says (or whose schedule cannot
+ * be read), a detector run that failed, an alert waiting undelivered longer than the limit.
+ * Unhealthy answers 503, so Azure's health check and any uptime monitor alert on it; so does
+ * storage that cannot be read, since the monitor then cannot vouch for anything. Missing
+ * customer names stay a warning beside it.
  */
-export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs }: QueryDependencies): Promise<QueryResult> {
+export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, directoryState, undelivered, lastSkippedRun, lastDetectorRun, ...perSource] = await Promise.all([
+  const [findings, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, lastCompletedRun, settings, ...perSource] = await Promise.all([
     reader.findings(),
     directory.readState(),
     reader.undeliveredAlerts(),
+    reader.undeliveredDeliveries(),
     reader.lastSkippedDetectorRun(),
     reader.lastDetectorRun(),
+    reader.lastCompletedDetectorRun(),
+    healthSettings(readHealth),
     ...snapshotSources.map(async (source) => {
       const [[lastRun], [lastCompleteRun], [lastFailedRun]] = await Promise.all([
         reader.listRuns(source, { top: 1 }),
@@ -97,12 +112,18 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       return { source, lastRun, lastCompleteRun, lastFailedRun };
     }),
   ]).catch((thrown: unknown) => {
-    // A storage service that fails (rather than code that does) has a stable code to name.
-    throw errorCode(thrown) === 'Unexpected' ? thrown : storageUnavailable(thrown);
+    throw isStorageFailure(thrown) ? storageUnavailable(thrown) : thrown;
   });
   const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
   const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun }[];
-  const problems: string[] = [];
+  const health = settings as MonitorHealthSettings | { problems: readonly string[] };
+  const problems: string[] = 'problems' in health ? [...health.problems] : [];
+  const judge = (name: SnapshotSource | 'detectRegressions', lastCompleteStartedAt: string | undefined): ReturnType<typeof scheduleSummary> | null => {
+    if ('problems' in health) return null;
+    const verdict = judgeSchedule({ name, schedule: health.schedules[name], lastCompleteStartedAt: lastCompleteStartedAt === undefined ? null : new Date(lastCompleteStartedAt) }, now, health.graceMs);
+    if (verdict.problem !== null) problems.push(verdict.problem);
+    return scheduleSummary(verdict);
+  };
   const sources = runs.map(({ source, lastRun, lastCompleteRun, lastFailedRun }) => {
     if (lastCompleteRun === undefined) problems.push(`${source}: no complete run yet`);
     if (lastRun?.status === 'failed') problems.push(`${source}: the last run failed (${lastRun.errorCode ?? 'no code'})`);
@@ -113,29 +134,87 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       source,
       lastRun: runSummary(lastRun),
       lastCompleteRun: runSummary(lastCompleteRun),
+      schedule: judge(source, lastCompleteRun?.startedAt),
       openFindings: open.filter((finding) => sourceOfFinding(finding) === source).length,
     };
   });
   const lastRun = lastDetectorRun as DetectorRun | null;
   if (lastRun?.status === 'failed') problems.push(`detectRegressions: the last run failed (${lastRun.errorCode ?? 'no code'})`);
-  const alerts = undeliveredAlertState(undelivered as OutboxMessage[]);
+  const completed = lastCompletedRun as DetectorCompletion | null;
+  if (completed === null) problems.push('detectRegressions: no completed run recorded yet');
+  const detectorSchedule = judge('detectRegressions', completed?.startedAt);
+  const alerts = undeliveredAlertState(undelivered as OutboxMessage[], waitingDeliveries as Delivery[]);
   if (alerts.oldestCreatedAt !== null && now.getTime() - Date.parse(alerts.oldestCreatedAt) > undeliveredAlertLimitMs) {
     problems.push(`an alert has waited undelivered since ${alerts.oldestCreatedAt}, longer than ${undeliveredAlertLimitMs / 3_600_000} h${alerts.lastError === null ? '' : ` (last error: ${alerts.lastError})`}`);
+  }
+  for (const channel of alerts.channels) {
+    if (channel.refused) problems.push(`${channel.channel} refuses the monitor's alerts: ${channel.lastError ?? 'no detail'}`);
   }
   const healthy = problems.length === 0;
   const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
   return {
-    body: { checkedAt: now.toISOString(), healthy, problems, openFindings: open.length, undeliveredAlerts: alerts, detector: { lastRun, lastSkippedRun }, customerNames, sources },
+    body: {
+      checkedAt: now.toISOString(),
+      healthy,
+      problems,
+      openFindings: open.length,
+      undeliveredAlerts: alerts,
+      detector: { lastRun, lastCompletedRun: completed, schedule: detectorSchedule, lastSkippedRun },
+      customerNames,
+      sources,
+    },
     rows: sources,
     ...(healthy ? {} : { httpStatus: 503 }),
   };
 }
 
-/** The outbox as people need it: how many alerts wait, since when, and why the last attempt failed. */
-function undeliveredAlertState(messages: readonly OutboxMessage[]) {
+/** The health settings, or the configuration problems that keep schedules from being judged (themselves reasons). */
+/** Table Storage failing (an SDK error, or a table that could not be opened), rather than code that did. */
+function isStorageFailure(thrown: unknown): boolean {
+  for (let error = thrown, depth = 0; error !== undefined && error !== null && depth < 5; error = (error as { cause?: unknown }).cause, depth += 1) {
+    if ((error as { name?: unknown }).name === 'RestError' || errorCode(error) === 'StorageUnavailable') return true;
+  }
+  return false;
+}
+
+async function healthSettings(health: QueryDependencies['health']): Promise<MonitorHealthSettings | { problems: readonly string[] }> {
+  try {
+    return await health();
+  } catch (thrown) {
+    if (thrown instanceof ConfigurationError) return { problems: thrown.problems };
+    if (errorCode(thrown) === 'InvalidConfiguration') return { problems: [toError(thrown).message] };
+    throw thrown;
+  }
+}
+
+/** A schedule as the status shows it: which setting, what it says, and when the next complete run is due by. */
+function scheduleSummary({ setting, expression, expectedBy }: ScheduleVerdict) {
+  return { setting, expression, expectedBy };
+}
+
+/**
+ * The outbox as people need it: how many alerts wait, since when, and why the last attempt
+ * failed; and per channel, what waits for it and whether it refuses the monitor.
+ */
+function undeliveredAlertState(messages: readonly OutboxMessage[], deliveries: readonly Delivery[]) {
   const oldest = messages[0];
-  const lastTried = [...messages].filter((message) => message.lastError !== null).pop();
-  return { count: messages.length, oldestCreatedAt: oldest?.createdAt ?? null, lastError: lastTried?.lastError ?? null };
+  const lastTried = [...messages, ...deliveries].filter((row) => row.lastError !== null).pop();
+  const byTarget = new Map<string, Delivery[]>();
+  for (const delivery of deliveries) byTarget.set(delivery.target, [...(byTarget.get(delivery.target) ?? []), delivery]);
+  const channels = [...byTarget].map(([target, waiting]) => {
+    const first = waiting[0] as Delivery;
+    const failed = [...waiting].filter((delivery) => delivery.lastError !== null).pop();
+    return {
+      channel: deliveryTargetLabel(target),
+      target,
+      waiting: waiting.length,
+      oldestCreatedAt: first.createdAt,
+      attempts: first.attempts,
+      lastError: failed?.lastError ?? null,
+      refused: waiting.some((delivery) => delivery.lastErrorCode === 'AlertUndeliverable'),
+    };
+  });
+  return { count: messages.length, oldestCreatedAt: oldest?.createdAt ?? null, lastError: lastTried?.lastError ?? null, channels };
 }
 
 /** Rows of complete runs only, oldest first. */

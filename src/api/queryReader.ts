@@ -1,5 +1,5 @@
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { DetectorRun, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 
 /** A range of run start times; either end may be open. */
@@ -50,10 +50,14 @@ export interface QueryReader {
   findings(): Promise<StoredFinding[]>;
   /** Alerts composed and not yet delivered (nor given up on), oldest first. */
   undeliveredAlerts(): Promise<OutboxMessage[]>;
+  /** Their deliveries not yet made (nor given up on), one per message and channel, oldest first. */
+  undeliveredDeliveries(): Promise<Delivery[]>;
   /** The last detector run that did nothing because another held the lease. */
   lastSkippedDetectorRun(): Promise<DetectorSkip | null>;
   /** The detector's last run that held the lease: started, and how it ended. */
   lastDetectorRun(): Promise<DetectorRun | null>;
+  /** The detector's last run that did all its work. */
+  lastCompletedDetectorRun(): Promise<DetectorCompletion | null>;
   /** The UPN each principal carries in a run (object id -> upn), for those that have one. */
   principalUpns(runId: string, objectIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }

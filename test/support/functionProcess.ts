@@ -21,13 +21,13 @@ export interface FunctionOutcome {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-  ms: number;
+  /** From the function's start (its "Executing" line, once Node has loaded the app) to the process's end; null if it never started. */
+  ms: number | null;
 }
 
 export interface FunctionProcess {
-  pid: number;
-  /** When it was started (performance.now()). */
-  startedAt: number;
+  /** Resolves when the function starts executing (Node and the app are loaded). */
+  executing: Promise<void>;
   kill(signal: NodeJS.Signals): void;
   /** Resolves when it has exited; a process still running after the time limit is killed and reported so. */
   outcome: Promise<FunctionOutcome>;
@@ -51,13 +51,21 @@ export function functionRunner(timeLimitMs: number): FunctionRunner {
     start: (name, settings, clockOffsetMs) => {
       const env = { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '', TEST_CLOCK_OFFSET_MS: String(clockOffsetMs), ...settings };
       const child = spawn(process.execPath, ['-r', shiftedClock, invokeEntry, name], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      const startedAt = performance.now();
       const orphaned = (): void => void child.kill('SIGKILL');
       running.add(orphaned);
       process.on('exit', orphaned);
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      let startedAt: number | null = null;
+      let started = (): void => undefined;
+      const executing = new Promise<void>((resolveExecuting) => (started = resolveExecuting));
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (startedAt === null && stdout.includes(`[${name}] Executing (`)) {
+          startedAt = performance.now();
+          started();
+        }
+      });
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const outcome = new Promise<FunctionOutcome>((resolveOutcome, reject) => {
         const timer = setTimeout(() => {
@@ -69,11 +77,11 @@ export function functionRunner(timeLimitMs: number): FunctionRunner {
           clearTimeout(timer);
           running.delete(orphaned);
           process.off('exit', orphaned);
-          resolveOutcome({ exitCode, signal, stdout, stderr, ms: performance.now() - startedAt });
+          resolveOutcome({ exitCode, signal, stdout, stderr, ms: startedAt === null ? null : performance.now() - startedAt });
         });
       });
       if (child.pid === undefined) throw new Error(`could not start ${name}`);
-      return { pid: child.pid, startedAt, kill: (signal) => void child.kill(signal), outcome };
+      return { executing, kill: (signal) => void child.kill(signal), outcome };
     },
     close: () => {
       for (const kill of running) kill();
