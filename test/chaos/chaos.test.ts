@@ -106,6 +106,8 @@ const functionKey = 'chaos-test-key-0123456789';
 
 interface StatusAnswer {
   httpStatus: number;
+  /** What the keyless health check Azure calls (/api/health) answered at the same time. */
+  healthCheck: number;
   healthy: boolean | null;
   problems: string[];
   undelivered: number;
@@ -197,10 +199,14 @@ async function get(path: string): Promise<{ httpStatus: number; body: Record<str
 }
 
 async function status(): Promise<StatusAnswer> {
-  const { httpStatus, body, ms } = await get('status');
+  const [{ httpStatus, body, ms }, healthCheck] = await Promise.all([
+    get('status'),
+    fetch(`${host.url}/api/health`, { signal: AbortSignal.timeout(60_000) }).then((response) => response.status),
+  ]);
   const undelivered = body.undeliveredAlerts as { count: number } | undefined;
   return {
     httpStatus,
+    healthCheck,
     healthy: typeof body.healthy === 'boolean' ? body.healthy : null,
     problems: (body.problems as string[] | undefined) ?? [],
     undelivered: undelivered?.count ?? 0,
@@ -337,7 +343,7 @@ describe(`chaos (CHAOS_SEED=${seed})`, () => {
     }
     expect(sim.inbox()).toEqual([]);
     const answer = await status();
-    expect(answer).toMatchObject({ httpStatus: 200, healthy: true, problems: [], undelivered: 0, detectorRun: { status: 'complete' } });
+    expect(answer).toMatchObject({ httpStatus: 200, healthCheck: 200, healthy: true, problems: [], undelivered: 0, detectorRun: { status: 'complete' } });
   }, 120_000);
 
   faults.forEach((fault, index) => {
@@ -379,7 +385,7 @@ describe(`chaos (CHAOS_SEED=${seed})`, () => {
 
       // During a storage fault: unhealthy, naming Table Storage, within the request timeouts.
       for (const answer of phase.during) {
-        expect(answer).toMatchObject({ httpStatus: 503, healthy: false, problems: [expect.stringMatching(/^Table Storage cannot be read/)] });
+        expect(answer).toMatchObject({ httpStatus: 503, healthCheck: 503, healthy: false, problems: [expect.stringMatching(/^Table Storage cannot be read/)] });
         expect(answer.ms).toBeLessThan(30_000);
       }
       // After the fault: every collector run recorded failed is a problem with its code, and nothing else is.
@@ -389,7 +395,7 @@ describe(`chaos (CHAOS_SEED=${seed})`, () => {
       const detector = outcomes.find(({ name }) => name === 'detectRegressions')!.result;
       if (detector.exitCode === 0) expect(after!.detectorRun).toMatchObject({ status: 'complete' });
       if (detector.exitCode === 1 && fault.kind !== 'freezeStorage' && fault.kind !== 'stopStorage') expect(after!.detectorRun).toMatchObject({ status: 'failed' });
-      expect(after).toMatchObject({ healthy: after!.problems.length === 0, httpStatus: after!.problems.length === 0 ? 200 : 503 });
+      expect(after).toMatchObject({ healthy: after!.problems.length === 0, httpStatus: after!.problems.length === 0 ? 200 : 503, healthCheck: after!.problems.length === 0 ? 200 : 503 });
       if (fault.kind === 'hangTokenEndpoint') expect(outcomes.find(({ name }) => name === fault.target)?.result.exitCode).toBe(1);
       if (fault.kind === 'hangAcs' && expected.opened.length + expected.resolved.length > 0) {
         // ACS took nothing: the email waits in the outbox, and status shows it.
@@ -413,7 +419,7 @@ describe(`chaos (CHAOS_SEED=${seed})`, () => {
       for (const { name, result } of recovery) expect({ name, exitCode: result.exitCode, stderr: result.stderr }).toEqual({ name, exitCode: 0, stderr: '' });
       expect(ledger.filter((run) => run.status === 'running')).toEqual([]);
       for (const runId of leftRunning) expect(ledger.find((run) => run.runId === runId)).toMatchObject({ status: 'failed', errorCode: 'Abandoned' });
-      expect(healthy).toMatchObject({ httpStatus: 200, healthy: true, problems: [], undelivered: 0, detectorRun: { status: 'complete' } });
+      expect(healthy).toMatchObject({ httpStatus: 200, healthCheck: 200, healthy: true, problems: [], undelivered: 0, detectorRun: { status: 'complete' } });
 
       // Every change announced exactly once: the round's emails hold exactly the lines the rules decide.
       expect(linesOf(sent)).toEqual(expected);
