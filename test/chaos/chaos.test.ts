@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { abandonedRunMarginMs } from '../../src/core/invocationDeadline';
 import { startAzuriteProcess, type AzuriteProcess } from '../../tools/azuriteProcess';
+import { createTables } from '../../tools/createTables';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
 import { createLocalHost, type LocalHost } from '../../tools/localHost';
 import { appSettingsFor, startSimulator, type Simulator } from '../../tools/simulator';
@@ -166,6 +167,8 @@ beforeAll(async () => {
     PUBLIC_BASE_URL: 'https://monitor.example',
     ...limits,
   };
+  // As the deployment does: the app opens its tables, it does not create them.
+  await createTables(azurite.tablesConnectionString, settings.TABLE_PREFIX!);
   // The HTTP functions read their settings from the environment, as in Azure.
   Object.assign(process.env, settings);
   host = await createLocalHost({ functions: loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }), port: 0, functionKey, scheduleTimers: false, env: settings, log: () => undefined });
