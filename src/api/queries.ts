@@ -6,7 +6,7 @@ import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, Delivery, DetectorCompletion, DetectorRun, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, StoredFinding } from '../core/ports';
 import { ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
@@ -25,6 +25,8 @@ export interface QueryDependencies {
   directory: { customerNames(): Promise<ReadonlyMap<string, string>>; readState(): Promise<CustomerDirectoryState> };
   /** How long an alert may wait undelivered before the monitor is unhealthy. */
   undeliveredAlertLimitMs: number;
+  /** The weekly digest's ledger: the newest week's digest and how its delivery went. */
+  digests: Pick<DigestLedger, 'latest'>;
   /** The schedules runs are expected on, and the grace; read only by the status, so a bad schedule setting touches no other endpoint. */
   health(): Promise<MonitorHealthSettings>;
 }
@@ -92,9 +94,9 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  * storage that cannot be read, since the monitor then cannot vouch for anything. Missing
  * customer names stay a warning beside it.
  */
-export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth }: QueryDependencies): Promise<QueryResult> {
+export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, digests }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, lastCompletedRun, settings, ...perSource] = await Promise.all([
+  const [findings, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, lastCompletedRun, settings, lastDigest, ...perSource] = await Promise.all([
     reader.findings(),
     directory.readState(),
     reader.undeliveredAlerts(),
@@ -103,6 +105,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     reader.lastDetectorRun(),
     reader.lastCompletedDetectorRun(),
     healthSettings(readHealth),
+    digests.latest(),
     ...snapshotSources.map(async (source) => {
       const [[lastRun], [lastCompleteRun], [lastFailedRun]] = await Promise.all([
         reader.listRuns(source, { top: 1 }),
@@ -147,6 +150,8 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   if (alerts.oldestCreatedAt !== null && now.getTime() - Date.parse(alerts.oldestCreatedAt) > undeliveredAlertLimitMs) {
     problems.push(`an alert has waited undelivered since ${alerts.oldestCreatedAt}, longer than ${undeliveredAlertLimitMs / 3_600_000} h${alerts.lastError === null ? '' : ` (last error: ${alerts.lastError})`}`);
   }
+  const digest = lastDigest as DigestRecord | null;
+  if (digest?.status === 'sending' && digest.lastError !== null) problems.push(`the weekly digest of ${digest.week} is undelivered (last error: ${digest.lastError})`);
   for (const channel of alerts.channels) {
     if (channel.refused) problems.push(`${channel.channel} refuses the monitor's alerts: ${channel.lastError ?? 'no detail'}`);
   }
@@ -160,12 +165,17 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       openFindings: open.length,
       undeliveredAlerts: alerts,
       detector: { lastRun, lastCompletedRun: completed, schedule: detectorSchedule, lastSkippedRun },
+      digest: digestSummary(digest),
       customerNames,
       sources,
     },
     rows: sources,
     ...(healthy ? {} : { httpStatus: 503 }),
   };
+}
+
+function digestSummary(digest: DigestRecord | null) {
+  return digest === null ? null : { week: digest.week, status: digest.status, sentAt: digest.sentAt, attempts: digest.attempts, lastError: digest.lastError };
 }
 
 /** The health settings, or the configuration problems that keep schedules from being judged (themselves reasons). */
