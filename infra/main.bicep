@@ -64,6 +64,10 @@ param partnerTenantId string = ''
 @description('Partner Center tokens: app-only, or App+User through the Secure Application Model (run `npm run consent` first).')
 param partnerCenterAuth string = 'app'
 
+@description('True only once App Service Authentication is enabled on the function app: the waiver audit then names the signed-in user from its headers.')
+@allowed(['true', 'false'])
+param easyAuthIdentity string = 'false'
+
 @description('Comma-separated recipients of alerts.')
 param alertTo string
 
@@ -156,7 +160,7 @@ var refreshTokenSecretName = 'partner-center-refresh-token'
 var tenantId = empty(partnerTenantId) ? subscription().tenantId : partnerTenantId
 // Every table src/adapters/tableLayout.ts names (a test keeps the two in step): the deployment
 // creates them and scopes the app's table role to them; the app never creates a table.
-var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Customers', 'CustomerHistory', 'CustomerChanges', 'Principals', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames']
+var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Customers', 'CustomerHistory', 'CustomerChanges', 'Principals', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames', 'Waivers']
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: names.resourceGroup
@@ -278,6 +282,7 @@ module functionApp 'modules/functionApp.bicep' = {
     partnerTenantId: tenantId
     appClientId: appClientId
     partnerCenterAuth: partnerCenterAuth
+    easyAuthIdentity: easyAuthIdentity
     refreshTokenSecretName: refreshTokenSecretName
     retentionDays: retentionDays
     schedules: {

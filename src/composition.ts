@@ -13,6 +13,7 @@ import type { DetectorDependencies } from './detector/runDetector';
 import type { DigestDependencies } from './digest/sendWeeklyDigest';
 import type { PruneDependencies } from './retention/pruneSnapshots';
 import type { MonitorHealthSettings, QueryDependencies } from './api/queries';
+import type { WaiverAdministration } from './api/waiverWrites';
 
 /**
  * The composition root. Nothing is built at module load (an exception there would block every
@@ -159,11 +160,12 @@ export async function registrationCountCollector(log: Logger, env: Env = process
 
 export async function regressionDetector(log: Logger, env: Env = process.env): Promise<DetectorDependencies> {
   const config = readConfig(env, ['storage', 'identity', 'email', 'channels', 'detection', 'limits']);
-  const [{ TableSnapshotReader, TableSnapshotStore }, { TableDetectorStore }, { TableCustomerDirectory }, { WebhookPoster }] = await Promise.all([
+  const [{ TableSnapshotReader, TableSnapshotStore }, { TableDetectorStore }, { TableCustomerDirectory }, { WebhookPoster }, { TableWaiverStore }] = await Promise.all([
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableDetectorStore'),
     import('./adapters/tableCustomerDirectory'),
     import('./adapters/webhookPoster'),
+    import('./adapters/tableWaiverStore'),
   ]);
   const tableSet = await tables(env);
   const sender = await acsSender(config);
@@ -175,6 +177,7 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
     poster: new WebhookPoster(config.channels),
     // Read afresh each run: a detector run reads names at most once, and only when it renders an email.
     directory: new TableCustomerDirectory(tableSet),
+    waivers: new TableWaiverStore(tableSet),
     clock: { now: () => new Date() },
     log,
     settings: {
@@ -232,18 +235,26 @@ export async function snapshotReader(env: Env = process.env): Promise<TableSnaps
  */
 export async function queryApi(env: Env = process.env): Promise<QueryDependencies> {
   const config = readConfig(env, ['storage', 'queryApi']);
-  const [{ TableQueryReader }, { continuationTokens }, { TableCustomerDirectory }, { TableDigestLedger }] = await Promise.all([
+  const [{ TableQueryReader }, { continuationTokens }, { TableCustomerDirectory }, { TableDigestLedger }, { TableWaiverStore }] = await Promise.all([
     import('./adapters/tableQueryReader'),
     import('./core/continuationToken'),
     import('./adapters/tableCustomerDirectory'),
     import('./adapters/tableDigestLedger'),
+    import('./adapters/tableWaiverStore'),
   ]);
   const tableSet = await tables(env);
   const tokens = memo(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
   const reader = memo(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = memo(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), digests: new TableDigestLedger(tableSet) };
+  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
+}
+
+/** What the admin-level waiver writes need: the store, the clock and the waiver settings. */
+export async function waiverAdministration(env: Env = process.env): Promise<WaiverAdministration> {
+  const config = readConfig(env, ['storage', 'waivers']);
+  const { TableWaiverStore } = await import('./adapters/tableWaiverStore');
+  return { waivers: new TableWaiverStore(await tables(env)), clock: { now: () => new Date() }, settings: config.waivers };
 }
 
 /**

@@ -65,9 +65,12 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'API_TOKEN_SECRET', usedBy: 'query API (apiCustomers, apiPrincipals)', description: 'Key that signs continuation tokens (any long random string, e.g. a Key Vault reference). Without it each instance signs with a random key, so a token fails (400) on another instance or after a restart.' },
   { name: 'ALERT_UNDELIVERED_HOURS', usedBy: 'detectRegressions, query API (apiStatus)', default: '2', description: 'Hours an alert may wait undelivered in the outbox while a channel (ACS, Teams, Slack, the signed webhook) fails transiently before each detectRegressions invocation fails and `/api/status` reports the monitor unhealthy (1-168). A channel refusing the monitor (ACS 401/403, a webhook 401/403/404/410) fails the invocation at once.' },
   { name: 'HEALTH_GRACE_MINUTES', usedBy: 'query API (apiStatus, apiHealth)', description: "Minutes after its scheduled time by which each collector's and the detector's run must have completed before `/api/status` reports it late (1-1440). Unset: the invocation's time limit (INVOCATION_DEADLINE_SECONDS or host.json) plus 5 minutes for a cold start and a late timer, 14 min with the 10-minute timeout. Shorter than that limit is refused." },
+  { name: 'WAIVER_MAX_DAYS', usedBy: 'query API (apiWaiverCreate, apiWaiverUpdate)', default: '180', description: 'Longest a waiver may last, in days from when it is created or changed (1-3650); an expiry is required, so every waiver is renewed on purpose.' },
+  { name: 'EASY_AUTH_IDENTITY', usedBy: 'query API (apiWaiverCreate, apiWaiverUpdate, apiWaiverDelete)', default: 'false', description: '`true` only when App Service Authentication (Easy Auth) is enabled on the function app: the audit then records who changed a waiver from the X-MS-CLIENT-PRINCIPAL-NAME (or X-MS-CLIENT-PRINCIPAL) header it injects. Without Easy Auth anyone can send those headers, so they are ignored and the actor is recorded as `admin key`.' },
   { name: 'PORT', usedBy: 'local host', default: '7071', description: 'Port of the local host (`npm start`) for HTTP functions.' },
   { name: 'HOST', usedBy: 'local host', default: '127.0.0.1', description: 'Address the local host listens on; the default lets only this machine in. `0.0.0.0` opens it to the network (the function key still applies).' },
   { name: 'LOCAL_FUNCTION_KEY', usedBy: 'local host', description: 'Function key the local host demands (`x-functions-key` header or `?code=`), at least 16 characters: an empty or shorter one stops the host at start-up. When unset, a random one is generated and printed once (never inside a URL).' },
+  { name: 'LOCAL_ADMIN_KEY', usedBy: 'local host', description: 'Admin key the local host demands for admin-level functions (the waiver writes), as Azure demands the master key; at least 16 characters and not the function key, else the host stops at start-up. The function key gets 401 there. When unset, a random one is generated and printed once.' },
   { name: 'AZURITE_LOCATION', usedBy: 'local host', description: 'Folder where the local host keeps Azurite data between runs; in memory when unset. Ignored when TABLES_* is set.' },
 ];
 
@@ -159,6 +162,13 @@ export interface QueryApiConfig {
   undeliveredAlertLimitMs: number;
 }
 
+export interface WaiverConfig {
+  /** Longest a waiver may last from when it is created or changed. */
+  maxDays: number;
+  /** Whether App Service Authentication's identity headers are there to be trusted (only behind Easy Auth). */
+  easyAuthIdentity: boolean;
+}
+
 interface HealthConfig {
   /** The NCRONTAB each scheduled function runs on, by the setting it is read from, unparsed. */
   schedules: {
@@ -178,6 +188,7 @@ export interface ScheduleSetting {
 
 export interface Config {
   health: HealthConfig;
+  waivers: WaiverConfig;
   limits: LimitsConfig;
   partnerCenterAuth: PartnerCenterAuthConfig;
   retention: RetentionConfig;
@@ -207,6 +218,7 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
     channels: () => readChannels(reader),
     partnerCenterAuth: () => readPartnerCenterAuth(reader),
     retention: () => ({ retentionDays: reader.integer('RETENTION_DAYS', 1, 3650) }),
+    waivers: () => ({ maxDays: reader.integer('WAIVER_MAX_DAYS', 1, 3650), easyAuthIdentity: reader.boolean('EASY_AUTH_IDENTITY') }),
     limits: () => ({
       azureRequestTimeoutMs: reader.integer('AZURE_REQUEST_TIMEOUT_SECONDS', 1, 300) * 1000,
       invocationDeadlineSeconds: reader.optionalInteger('INVOCATION_DEADLINE_SECONDS', 5, 86_400),
@@ -413,6 +425,12 @@ class SettingsReader {
       return null;
     }
     return value;
+  }
+
+  boolean(name: string): boolean {
+    const raw = this.withDefault(name).toLowerCase();
+    if (raw !== 'true' && raw !== 'false') this.problem(`${name} must be true or false`);
+    return raw === 'true';
   }
 
   optionalInteger(name: string, min: number, max: number): number | null {

@@ -40,6 +40,11 @@ async function main(): Promise<void> {
       ? 'Function key: LOCAL_FUNCTION_KEY (x-functions-key header or ?code=)'
       : `Function key: ${host.functionKey} (generated for this run; x-functions-key header or ?code=; set LOCAL_FUNCTION_KEY to fix it)`,
   );
+  log(
+    host.adminKeyConfigured
+      ? 'Admin key: LOCAL_ADMIN_KEY (x-functions-key header; the waiver writes take only this key)'
+      : `Admin key: ${host.adminKey} (generated for this run; the waiver writes take only this key; set LOCAL_ADMIN_KEY to fix it)`,
+  );
   const dashboard = functions.find((fn) => fn.trigger.type === 'http' && fn.trigger.route === 'dashboard');
   if (dashboard) log(`Dashboard: ${host.url}/api/dashboard?code=<function key>`);
   log(`Host running at ${host.url}${env.HOST ? '' : ' (this machine only; set HOST to listen elsewhere)'}. Ctrl+C stops it.`);

@@ -10,8 +10,10 @@ export interface HttpTriggerServerOptions {
   port: number;
   /** Address to listen on, e.g. 127.0.0.1 for this machine only. */
   hostname: string;
-  /** Key that `authLevel: 'function'` (and 'admin') functions demand, as `x-functions-key` or `?code=`. */
+  /** Key that `authLevel: 'function'` functions demand, as `x-functions-key` or `?code=`. */
   functionKey: string;
+  /** Key that `authLevel: 'admin'` functions demand (Azure's master key); it opens every other function too. */
+  adminKey: string;
   log: HostLog;
 }
 
@@ -75,7 +77,7 @@ async function serve(routes: readonly HttpRoute[], options: HttpTriggerServerOpt
     return;
   }
   const { route, params } = found;
-  if (route.authLevel !== 'anonymous' && !hasFunctionKey(request, url, options.functionKey)) {
+  if (!authorised(route.authLevel, request, url, options)) {
     response.writeHead(401).end();
     return;
   }
@@ -154,10 +156,20 @@ function pathOnly(target: string | undefined): string {
   return (target ?? '').split('?', 1)[0] ?? '';
 }
 
-function hasFunctionKey(request: IncomingMessage, url: URL, functionKey: string): boolean {
+/**
+ * As the Functions host decides: `anonymous` needs no key, `function` the function key or the
+ * admin key, `admin` the admin key only (any other level is refused).
+ */
+function authorised(authLevel: string, request: IncomingMessage, url: URL, keys: Pick<HttpTriggerServerOptions, 'functionKey' | 'adminKey'>): boolean {
+  if (authLevel === 'anonymous') return true;
+  if (hasKey(request, url, keys.adminKey)) return true;
+  return authLevel === 'function' && hasKey(request, url, keys.functionKey);
+}
+
+function hasKey(request: IncomingMessage, url: URL, key: string): boolean {
   const header = request.headers['x-functions-key'];
   const given = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('code') ?? '';
-  const expected = Buffer.from(functionKey);
+  const expected = Buffer.from(key);
   const actual = Buffer.from(given);
   // Two empty buffers compare equal: an empty key must never open a function.
   return expected.length > 0 && actual.length === expected.length && timingSafeEqual(actual, expected);

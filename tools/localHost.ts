@@ -15,6 +15,8 @@ export interface LocalHostOptions extends LoadRegisteredFunctionsOptions {
   hostname?: string;
   /** Key for `authLevel: 'function'`; LOCAL_FUNCTION_KEY from `env`, else a random one. */
   functionKey?: string;
+  /** Key for `authLevel: 'admin'` (Azure's master key); LOCAL_ADMIN_KEY from `env`, else a random one. */
+  adminKey?: string;
   /** App settings for `%NAME%` schedules; process.env by default. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Run timers on their schedules (the default); false leaves them to invoke(). */
@@ -29,6 +31,9 @@ export interface LocalHost {
   functionKey: string;
   /** Whether the key came from the caller or LOCAL_FUNCTION_KEY rather than being generated. */
   functionKeyConfigured: boolean;
+  /** The admin key: the only key admin-level functions take (every other function takes it too, as Azure's master key). */
+  adminKey: string;
+  adminKeyConfigured: boolean;
   functions: readonly RegisteredFunction[];
   /** Runs a timer function now with a real InvocationContext; `triggerMetadata` reaches `context.triggerMetadata`. */
   invoke(name: string, triggerMetadata?: Record<string, unknown>): Promise<unknown>;
@@ -45,14 +50,21 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
   const log = options.log ?? ((line: string) => console.log(line));
   const functions = options.functions ?? loadRegisteredFunctions({ mainGlob: options.mainGlob, root: options.root });
   const configuredKey = options.functionKey ?? env.LOCAL_FUNCTION_KEY;
-  if (configuredKey !== undefined) assertStrongFunctionKey(configuredKey);
+  if (configuredKey !== undefined) assertStrongKey('LOCAL_FUNCTION_KEY', configuredKey);
   const functionKey = configuredKey ?? randomBytes(24).toString('base64url');
+  const configuredAdminKey = options.adminKey ?? env.LOCAL_ADMIN_KEY;
+  if (configuredAdminKey !== undefined) {
+    assertStrongKey('LOCAL_ADMIN_KEY', configuredAdminKey);
+    // The same key for both would let every read-only caller write.
+    if (configuredAdminKey === functionKey) throw new MonitorError('WeakFunctionKey', 'LOCAL_ADMIN_KEY must differ from LOCAL_FUNCTION_KEY: read-only callers must not hold the admin key');
+  }
+  const adminKey = configuredAdminKey ?? randomBytes(24).toString('base64url');
   const hostname = options.hostname ?? (env.HOST || DEFAULT_HOSTNAME);
 
   const timers = startTimerScheduler(functions, { env, log, schedule: options.scheduleTimers ?? true });
   let http: HttpTriggerServer;
   try {
-    http = await startHttpTriggerServer(functions, { port: options.port ?? 0, hostname, functionKey, log });
+    http = await startHttpTriggerServer(functions, { port: options.port ?? 0, hostname, functionKey, adminKey, log });
   } catch (error) {
     await timers.close();
     throw error;
@@ -66,7 +78,7 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
       const shown = resolved === undefined || 'error' in resolved ? `not scheduled: ${resolved?.error}` : resolved.schedule;
       log(`  ${fn.name}: timerTrigger ${fn.trigger.schedule}${shown === fn.trigger.schedule ? '' : ` = ${shown}`} (UTC)`);
     } else {
-      const key = fn.trigger.authLevel === 'anonymous' ? '' : ' (function key)';
+      const key = { anonymous: '', function: ' (function key)', admin: ' (admin key)' }[fn.trigger.authLevel] ?? ` (${fn.trigger.authLevel})`;
       log(`  ${fn.name}: [${fn.trigger.methods.join(',')}] ${url}/api/${fn.trigger.route}${key}`);
     }
   }
@@ -77,6 +89,8 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
     url,
     functionKey,
     functionKeyConfigured: configuredKey !== undefined,
+    adminKey,
+    adminKeyConfigured: configuredAdminKey !== undefined,
     functions,
     invoke: (name, triggerMetadata) => {
       const fn = functions.find((candidate) => candidate.name === name);
@@ -97,11 +111,11 @@ export const MIN_FUNCTION_KEY_LENGTH = 16;
  * An empty key would compare equal to a missing one and open every function; a short one is
  * guessed quickly. Either is refused before anything listens.
  */
-function assertStrongFunctionKey(key: string): void {
+function assertStrongKey(setting: string, key: string): void {
   if (key.length < MIN_FUNCTION_KEY_LENGTH) {
     throw new MonitorError(
       'WeakFunctionKey',
-      `LOCAL_FUNCTION_KEY must be at least ${MIN_FUNCTION_KEY_LENGTH} characters (it has ${key.length}); unset it to have a random key generated`,
+      `${setting} must be at least ${MIN_FUNCTION_KEY_LENGTH} characters (it has ${key.length}); unset it to have a random key generated`,
     );
   }
 }

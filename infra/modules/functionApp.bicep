@@ -35,6 +35,9 @@ param appClientId string
 @allowed(['app', 'appUser'])
 param partnerCenterAuth string
 param refreshTokenSecretName string
+@description('Whether App Service Authentication is enabled, so its identity headers can be believed.')
+@allowed(['true', 'false'])
+param easyAuthIdentity string
 param retentionDays int
 param schedules object
 param maximumInstanceCount int = 40
@@ -181,6 +184,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
       // Query API.
       API_TOKEN_SECRET: apiTokenSecretReference
+
+      // Waivers. Set EASY_AUTH_IDENTITY to 'true' only after enabling App Service Authentication on the app:
+      // its identity headers can be believed only behind it.
+      WAIVER_MAX_DAYS: '180'
+      EASY_AUTH_IDENTITY: easyAuthIdentity
     }
   }
 }

@@ -317,6 +317,7 @@ function toRow(finding: StoredFinding) {
       pendingChange: finding.pendingChange,
       announcedIn: finding.announcedIn,
       announcedChange: finding.announcedChange,
+      silencedChange: finding.silencedChange,
     }),
   };
 }
@@ -349,5 +350,6 @@ function toFinding(row: Row): StoredFinding {
     pendingChange: text('pendingChange') as StoredFinding['pendingChange'],
     announcedIn: text('announcedIn'),
     announcedChange: text('announcedChange') as StoredFinding['announcedChange'],
+    silencedChange: text('silencedChange') as StoredFinding['silencedChange'],
   };
 }

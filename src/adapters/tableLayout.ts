@@ -23,6 +23,7 @@ export const tableNames = {
   outbox: 'Outbox',
   detector: 'Detector',
   customerNames: 'CustomerNames',
+  waivers: 'Waivers',
 } as const;
 
 export type TableName = keyof typeof tableNames;
@@ -37,6 +38,7 @@ export const fixedPartitions = {
   /** In the outbox table: one row per message and target, keyed `<messageId>~<target>`, so a message's deliveries are one key range. */
   deliveries: 'delivery',
   detector: 'detector',
+  waivers: 'waivers',
 } as const;
 
 /**
@@ -132,3 +134,18 @@ export function principalRange(runId: string, objectId: string): { partitionKey:
 export function requirementRowKey(runId: string, requirementType: string): string {
   return `${runId}_${toTableKey(requirementType)}`;
 }
+
+/** Audit row keys count down from here, so the newest sorts first until the year 2286. */
+const maxAuditTime = 9_999_999_999_999;
+
+/**
+ * Waivers and their audit trail share one partition of the waivers table, so a change and its
+ * audit row are one entity group transaction: both are stored or neither. Each is one key range:
+ * `waiver_<id>`, and `audit_<inverted time>_<suffix>`, newest first (the log tail pattern).
+ */
+export const waiverRowKeys = {
+  waiver: (id: string): string => `waiver_${toTableKey(id)}`,
+  waiverRange: { from: 'waiver_', to: 'waiver`' },
+  audit: (at: Date, suffix: string): string => `audit_${String(maxAuditTime - at.getTime()).padStart(13, '0')}_${suffix}`,
+  auditRange: { from: 'audit_', to: 'audit`' },
+} as const;

@@ -34,6 +34,7 @@ export function dashboardHtml(nonce: string): string {
   .warning { color: #ffd479; }
   #problems { flex-basis: 100%; margin: 0; padding-left: 20px; }
   #problems:empty { display: none; }
+  tr.waived td { color: #666; }
   button { margin-top: 8px; }
 </style>
 </head>
@@ -51,7 +52,14 @@ export function dashboardHtml(nonce: string): string {
   <section class="wide"><h2>Partner users who signed in without MFA <span id="principals-run" class="label"></span></h2>
     <table id="principals"><thead><tr><th>User (UPN · object id)</th><th>Request without MFA</th></tr></thead><tbody></tbody></table></section>
   <section class="wide"><h2>Open findings</h2>
-    <table id="findings"><thead><tr><th>Severity</th><th>Finding</th><th>Next step</th><th>Opened</th></tr></thead><tbody></tbody></table></section>
+    <table id="findings"><thead><tr><th>Severity</th><th>Finding</th><th>Next step</th><th>Opened</th><th>Waived</th></tr></thead><tbody></tbody></table></section>
+  <section class="wide"><h2>Waivers</h2>
+    <p class="label">Findings a waiver covers are listed but not alerted, until it expires or is deleted (admin key: POST, PATCH, DELETE /api/waivers).</p>
+    <table id="waivers"><thead><tr><th>Silences</th><th>Reason</th><th>Owner</th><th>Expires</th><th>Open findings silenced</th><th>Last changed</th></tr></thead><tbody></tbody></table>
+    <h2>Expiring within 14 days</h2>
+    <table id="waivers-expiring"><thead><tr><th>Silences</th><th>Expires</th><th>In</th><th>Owner</th></tr></thead><tbody></tbody></table>
+    <h2>Audit trail</h2>
+    <table id="waiver-audit"><thead><tr><th>When</th><th>Who</th><th>Change</th><th>Waiver</th><th>Reason</th><th>Expires</th></tr></thead><tbody></tbody></table></section>
 </main>
 <script nonce="${nonce}">
 ${dashboardScript}

@@ -103,7 +103,7 @@ export const dashboardScript = String.raw`
 
   function showStatus(status) {
     var health = document.getElementById('health');
-    health.textContent = (status.healthy ? 'Healthy' : 'Needs attention (' + status.problems.length + ')') + ' · ' + status.openFindings + ' open finding(s) · checked ' + status.checkedAt;
+    health.textContent = (status.healthy ? 'Healthy' : 'Needs attention (' + status.problems.length + ')') + ' · ' + status.openFindings + ' open finding(s) · ' + status.activeWaivers + ' active waiver(s) · checked ' + status.checkedAt;
     // One reason, one line: a reason is a sentence of its own, with the times and settings to check.
     var problems = document.getElementById('problems');
     status.problems.forEach(function (problem) { problems.appendChild(element('li', {}, problem)); });
@@ -171,7 +171,13 @@ export const dashboardScript = String.raw`
     if (findings.items.length === 0) body.appendChild(row(['No open finding.']));
     findings.items.forEach(function (finding) {
       // What happened, in the alert's own words, and what to do about it, with where to do it.
-      var tr = row([finding.severity, finding.description, finding.nextStep, finding.openedAt], [finding.severity === 'critical' ? 'bad' : null]);
+      // A waived finding is still listed, marked with the waiver that keeps it out of alerts.
+      var waived = finding.waiver ? 'waived until ' + finding.waiver.expiresAt + ': ' + finding.waiver.reason + ' (waiver ' + finding.waiver.id + ')' : null;
+      var tr = row([finding.severity, finding.description, finding.nextStep, finding.openedAt, waived], [finding.severity === 'critical' && !waived ? 'bad' : null]);
+      if (waived) {
+        tr.setAttribute('class', 'waived');
+        tr.setAttribute('data-waiver-id', finding.waiver.id);
+      }
       if (finding.nextStepUrl) {
         tr.children[2].appendChild(document.createTextNode(' '));
         tr.children[2].appendChild(element('a', { href: finding.nextStepUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Open'));
@@ -180,6 +186,37 @@ export const dashboardScript = String.raw`
       body.appendChild(tr);
     });
   }
+
+  function showWaivers(active, expiring) {
+    var body = document.querySelector('#waivers tbody');
+    if (active.items.length === 0) body.appendChild(row(['No active waiver: every finding is alerted.']));
+    active.items.forEach(function (waiver) {
+      var tr = row([waiver.description, waiver.reason, waiver.owner, waiver.expiresAt, waiver.waivedFindings, waiver.updatedBy + ' · ' + waiver.updatedAt]);
+      tr.setAttribute('data-waiver-id', waiver.id);
+      body.appendChild(tr);
+    });
+    var soon = document.querySelector('#waivers-expiring tbody');
+    if (expiring.items.length === 0) soon.appendChild(row(['None in the next ' + waiverSoonDays + ' days.']));
+    expiring.items.forEach(function (waiver) {
+      var days = Math.max(0, Math.ceil((Date.parse(waiver.expiresAt) - Date.now()) / 86400000));
+      var tr = row([waiver.description, waiver.expiresAt, days + ' day(s)', waiver.owner], [null, 'bad']);
+      tr.setAttribute('data-waiver-id', waiver.id);
+      soon.appendChild(tr);
+    });
+  }
+
+  function showWaiverAudit(audit) {
+    var body = document.querySelector('#waiver-audit tbody');
+    if (audit.items.length === 0) body.appendChild(row(['No waiver has been set.']));
+    audit.items.forEach(function (entry) {
+      var waiver = entry.after || entry.before;
+      var tr = row([entry.at, entry.actor, entry.action, entry.description, waiver.reason, waiver.expiresAt]);
+      tr.setAttribute('data-waiver-id', entry.waiverId);
+      body.appendChild(tr);
+    });
+  }
+
+  var waiverSoonDays = 14;
 
   function fail(error) {
     document.getElementById('error').textContent = String(error && error.message || error);
@@ -192,6 +229,8 @@ export const dashboardScript = String.raw`
     api(customersPath()).then(showCustomers),
     api('findings?state=open').then(showFindings),
     api('principals?top=100').then(showPrincipals),
+    Promise.all([api('waivers'), api('waivers?expiringWithinDays=' + waiverSoonDays)]).then(function (answers) { showWaivers(answers[0], answers[1]); }),
+    api('waiver-audit?top=50').then(showWaiverAudit),
   ]).then(function () { document.body.setAttribute('data-loaded', 'true'); }, function (error) { fail(error); document.body.setAttribute('data-loaded', 'error'); });
 })();
 `;

@@ -1,4 +1,5 @@
 import { customerStatuses } from '../core/customerStatus';
+import { invalidParameter } from '../core/problem';
 import { snapshotSources } from '../core/model';
 import { parseChoice, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, type QueryParameters } from '../core/queryParameters';
 import {
@@ -6,6 +7,7 @@ import {
   type QueryDependencies, type QueryResult,
 } from './queries';
 import type { JsonSchema } from './schemas';
+import { waiverAudit, waiverList } from './waiverQueries';
 
 export interface ApiRequest {
   query: QueryParameters;
@@ -184,7 +186,45 @@ export const endpoints: readonly Endpoint[] = [
       return (dependencies) => runLedger(dependencies, source, size);
     },
   },
+  {
+    name: 'apiWaivers',
+    route: 'waivers',
+    summary: 'Waivers, soonest to expire first, each with what it silences in words and the open findings it silences now. Created with POST, changed with PATCH and deleted with DELETE (admin key).',
+    parameters: [
+      { name: 'state', in: 'query', description: 'Which waivers (default `active`; an expired one stays until deleted).', schema: { type: 'string', enum: ['active', 'expired', 'all'], default: 'active' } },
+      { name: 'expiringWithinDays', in: 'query', description: 'Only active waivers that end within this many days (what the weekly digest lists).', schema: { type: 'integer', minimum: 1, maximum: 365 } },
+    ],
+    responseSchema: 'WaiverList',
+    csvRowSchema: 'Waiver',
+    handle: ({ query }) => {
+      const state = parseChoice(query, 'state', ['active', 'expired', 'all'] as const, 'active');
+      const within = parseDays(query, 'expiringWithinDays');
+      return (dependencies) => waiverList(dependencies, state, within);
+    },
+  },
+  {
+    name: 'apiWaiverAudit',
+    route: 'waiver-audit',
+    summary: 'Every change to waivers, newest first: who, when, what, and the waiver before and after. Never pruned.',
+    parameters: [{ name: 'waiverId', in: 'query', description: 'Only the changes of this waiver.', schema: { type: 'string', pattern: '^[0-9a-f]{12}$' } }, top(100)],
+    responseSchema: 'WaiverAudit',
+    csvRowSchema: 'WaiverAuditEntry',
+    handle: ({ query }) => {
+      const waiverId = parseText(query, 'waiverId', 12);
+      if (waiverId !== undefined && !/^[0-9a-f]{12}$/.test(waiverId)) throw invalidParameter('waiverId', 'must be a waiver id (12 lower-case hex digits)');
+      const size = parseTop(query, 100);
+      return (dependencies) => waiverAudit(dependencies, waiverId, size);
+    },
+  },
 ];
+
+/** A whole number of days, 1 to 365. */
+function parseDays(query: ApiRequest['query'], name: string): number | undefined {
+  const raw = query.get(name);
+  if (raw === null) return undefined;
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 365) throw invalidParameter(name, 'must be a whole number of days from 1 to 365');
+  return Number(raw);
+}
 
 export function endpointNamed(name: string): Endpoint {
   const found = endpoints.find((endpoint) => endpoint.name === name);

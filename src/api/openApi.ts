@@ -36,17 +36,22 @@ export function openApiDocument(): Record<string, unknown> {
       '500': problem('Unexpected failure; `correlationId` identifies it in the logs.'),
     },
   });
+  const paths: Record<string, Record<string, unknown>> = Object.fromEntries(endpoints.map((endpoint) => [`/${endpoint.route}`, { get: operation(endpoint) }]));
+  const writes = waiverWrites(problem);
   return {
     openapi: '3.1.0',
     info: {
       title: 'Partner MFA monitor query API',
       version: '1',
-      description: 'Read-only views of the snapshots the monitor collects from Microsoft Graph and Partner Center, and of its findings.',
+      description:
+        'Views of the snapshots the monitor collects from Microsoft Graph and Partner Center and of its findings (function key), and the waivers admins set, which only the admin key can change.',
     },
     servers: [{ url: '/api' }],
     security: [{ functionKeyHeader: [] }, { functionKeyQuery: [] }],
     paths: {
-      ...Object.fromEntries(endpoints.map((endpoint) => [`/${endpoint.route}`, { get: operation(endpoint) }])),
+      ...paths,
+      '/waivers': { ...paths['/waivers'], ...writes['/waivers'] },
+      '/waivers/{id}': writes['/waivers/{id}'],
       '/openapi.json': { get: { operationId: 'apiOpenApi', summary: 'This document.', responses: { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } } } },
       '/health': {
         get: {
@@ -68,11 +73,85 @@ export function openApiDocument(): Record<string, unknown> {
       securitySchemes: {
         functionKeyHeader: { type: 'apiKey', in: 'header', name: 'x-functions-key' },
         functionKeyQuery: { type: 'apiKey', in: 'query', name: 'code' },
+        adminKeyHeader: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-functions-key',
+          description: "The function app's master key (`_master`, admin level); function keys are refused. Locally, LOCAL_ADMIN_KEY.",
+        },
       },
       parameters: {
         format: { name: 'format', in: 'query', required: false, description: '`json` (default) or `csv`; `Accept: text/csv` also asks for CSV.', schema: { type: 'string', enum: ['json', 'csv'] } },
       },
       schemas,
+    },
+  };
+}
+
+/**
+ * The waiver writes: admin level (the host's master key, which read-only callers do not hold),
+ * optimistic concurrency through ETag and If-Match, problem+json for everything refused.
+ */
+function waiverWrites(problem: (description: string) => Record<string, unknown>): Record<'/waivers' | '/waivers/{id}', Record<string, unknown>> {
+  const security = [{ adminKeyHeader: [] }];
+  const json = (schema: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
+  const id = { name: 'id', in: 'path', required: true, description: 'The waiver id, as GET /api/waivers lists it.', schema: { type: 'string', pattern: '^[0-9a-f]{12}$' } };
+  const ifMatch = {
+    name: 'If-Match',
+    in: 'header',
+    required: true,
+    description: 'The `etag` of the waiver as last read (or `*` for whatever its state): a change made meanwhile by someone else is a 412, not overwritten.',
+    schema: { type: 'string' },
+  };
+  const refused = {
+    '401': { description: 'No admin key: function keys are refused here.' },
+    '500': problem('Unexpected failure; `correlationId` identifies it in the logs.'),
+  };
+  const etagHeader = { ETag: { description: 'The new concurrency token, for If-Match.', schema: { type: 'string' } } };
+  return {
+    '/waivers': {
+      post: {
+        operationId: 'apiWaiverCreate',
+        summary: 'Creates a waiver; the audit trail records it with who created it.',
+        security,
+        requestBody: { required: true, content: json('WaiverDraft') },
+        responses: {
+          '201': { description: 'Created.', headers: etagHeader, content: json('StoredWaiver') },
+          '400': problem('A field is missing or wrong (an expiry past or beyond WAIVER_MAX_DAYS, a malformed target); `invalid-params` names each.'),
+          ...refused,
+        },
+      },
+    },
+    '/waivers/{id}': {
+      patch: {
+        operationId: 'apiWaiverUpdate',
+        summary: 'Changes the reason, owner or expiry of a waiver; the audit trail keeps it before and after.',
+        security,
+        parameters: [id, ifMatch],
+        requestBody: { required: true, content: json('WaiverChanges') },
+        responses: {
+          '200': { description: 'Changed.', headers: etagHeader, content: json('StoredWaiver') },
+          '400': problem('A field is wrong, or names what cannot change; `invalid-params` names each.'),
+          '404': problem('No waiver has this id.'),
+          '412': problem('If-Match does not match: the waiver changed since it was read.'),
+          '428': problem('If-Match is missing.'),
+          ...refused,
+        },
+      },
+      delete: {
+        operationId: 'apiWaiverDelete',
+        summary: 'Deletes a waiver: what it silenced is alerted again on the next detector run if still open. The audit trail keeps it.',
+        security,
+        parameters: [id, ifMatch],
+        responses: {
+          '204': { description: 'Deleted.' },
+          '400': problem('The id is malformed.'),
+          '404': problem('No waiver has this id.'),
+          '412': problem('If-Match does not match: the waiver changed since it was read.'),
+          '428': problem('If-Match is missing.'),
+          ...refused,
+        },
+      },
     },
   };
 }

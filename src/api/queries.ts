@@ -6,12 +6,19 @@ import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, StoredFinding, StoredWaiver, WaiverStore } from '../core/ports';
 import { ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
+import { isActive, waiverIndex } from '../core/waivers';
+import { findingWaiver } from './waiverQueries';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
-import type { Page, QueryReader, RowPosition, RunRange, RunRow } from './queryReader';
+import type { Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from './queryReader';
+
+/** What the query API reads of waivers; like the reader, it can skip rows that cannot be read. */
+export interface WaiverReader extends Pick<WaiverStore, 'listWaivers' | 'auditTrail'> {
+  skippingUnreadable(sink: UnreadableRowSink): WaiverReader;
+}
 
 /**
  * The query API's use cases. Each returns a JSON body (shaped as `schemas.ts` describes) and
@@ -25,6 +32,8 @@ export interface QueryDependencies {
   directory: { customerNames(): Promise<ReadonlyMap<string, string>>; readState(): Promise<CustomerDirectoryState> };
   /** How long an alert may wait undelivered before the monitor is unhealthy. */
   undeliveredAlertLimitMs: number;
+  /** Waivers and their audit trail, read only. */
+  waivers: WaiverReader;
   /** The weekly digest's ledger: the newest week's digest and how its delivery went. */
   digests: Pick<DigestLedger, 'latest'>;
   /** The schedules runs are expected on, and the grace; read only by the status, so a bad schedule setting touches no other endpoint. */
@@ -94,10 +103,11 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  * storage that cannot be read, since the monitor then cannot vouch for anything. Missing
  * customer names stay a warning beside it.
  */
-export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, digests }: QueryDependencies): Promise<QueryResult> {
+export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, digests, waivers }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, lastCompletedRun, settings, lastDigest, ...perSource] = await Promise.all([
+  const [findings, stored, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, lastCompletedRun, settings, lastDigest, ...perSource] = await Promise.all([
     reader.findings(),
+    waivers.listWaivers(),
     directory.readState(),
     reader.undeliveredAlerts(),
     reader.undeliveredDeliveries(),
@@ -163,6 +173,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       healthy,
       problems,
       openFindings: open.length,
+      activeWaivers: (stored as StoredWaiver[]).filter((waiver) => isActive(waiver, now)).length,
       undeliveredAlerts: alerts,
       detector: { lastRun, lastCompletedRun: completed, schedule: detectorSchedule, lastSkippedRun },
       digest: digestSummary(digest),
@@ -178,7 +189,6 @@ function digestSummary(digest: DigestRecord | null) {
   return digest === null ? null : { week: digest.week, status: digest.status, sentAt: digest.sentAt, attempts: digest.attempts, lastError: digest.lastError };
 }
 
-/** The health settings, or the configuration problems that keep schedules from being judged (themselves reasons). */
 /** Table Storage failing (an SDK error, or a table that could not be opened), rather than code that did. */
 function isStorageFailure(thrown: unknown): boolean {
   for (let error = thrown, depth = 0; error !== undefined && error !== null && depth < 5; error = (error as { cause?: unknown }).cause, depth += 1) {
@@ -187,6 +197,7 @@ function isStorageFailure(thrown: unknown): boolean {
   return false;
 }
 
+/** The health settings, or the configuration problems that keep schedules from being judged (themselves reasons). */
 async function healthSettings(health: QueryDependencies['health']): Promise<MonitorHealthSettings | { problems: readonly string[] }> {
   try {
     return await health();
@@ -355,8 +366,11 @@ export async function principalPage(dependencies: QueryDependencies, since: Date
  * The findings, each customer finding with the customer's current name and each principal finding
  * with the UPN its principal has in the latest snapshot (a finding's key holds neither).
  */
-export async function findingList({ reader, directory }: QueryDependencies, state: FindingState | 'all'): Promise<QueryResult> {
-  const findings = (await reader.findings()).filter((finding) => state === 'all' || finding.state === state).sort(compareFindings);
+export async function findingList({ reader, directory, waivers, clock }: QueryDependencies, state: FindingState | 'all'): Promise<QueryResult> {
+  const now = clock.now();
+  const [all, stored] = await Promise.all([reader.findings(), waivers.listWaivers()]);
+  const findings = all.filter((finding) => state === 'all' || finding.state === state).sort(compareFindings);
+  const silencer = waiverIndex(stored, now);
   const principalIds = findings.filter((finding) => finding.subject.type === 'principal').map((finding) => finding.subject.id);
   const [names, upns] = await Promise.all([
     findings.some((finding) => finding.subject.type === 'customer') ? directory.customerNames() : new Map<string, string>(),
@@ -382,6 +396,8 @@ export async function findingList({ reader, directory }: QueryDependencies, stat
       description: finding.state === 'open' ? describeRegression(finding, names) : describeRecovery(finding, names),
       nextStep: step.text,
       nextStepUrl: step.url,
+      // Still detected and listed, only not alerted: which waiver silences it, why, and until when.
+      waiver: findingWaiver(silencer(finding)),
     };
   });
   return { body: { items }, rows: items };

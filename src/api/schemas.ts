@@ -66,6 +66,33 @@ const runStatus: JsonSchema = { type: 'string', enum: ['running', 'complete', 'f
 const warnings: JsonSchema = { type: 'array', items: { type: 'string' }, description: 'What a complete run could not do without failing (e.g. why customer names are missing).' };
 const source: JsonSchema = { type: 'string', enum: ['partnerSecurity', 'nonMfaPrincipals', 'registrationCounts'] };
 
+const waiverScope: JsonSchema = { type: 'string', enum: ['finding', 'customer', 'requirement', 'partnerUsers'], description: 'What kind of thing the waiver silences.' };
+const waiverTarget: JsonSchema = {
+  type: 'string',
+  maxLength: 400,
+  description:
+    'A finding key (scope finding); a customer tenant id (customer); a requirement type such as `mfaEnforcedForAdmins` (requirement); a UPN pattern (partnerUsers): `*` stands for any characters, the rest is literal, case is ignored, and the pattern covers the whole UPN, e.g. `breakglass*@partner.example`.',
+};
+const waiverReason: JsonSchema = { type: 'string', minLength: 1, maxLength: 500, description: 'Why the finding is accepted, for whoever reads the audit trail.' };
+const waiverOwner: JsonSchema = { type: 'string', minLength: 1, maxLength: 200, description: 'Who answers for the waiver (a person or team).' };
+const waiverExpiry: JsonSchema = {
+  type: 'string',
+  description: 'When the waiver ends: an ISO 8601 date (the end of that day, UTC) or date-time with a zone, in the future and at most WAIVER_MAX_DAYS (180) days away.',
+};
+const waiverActor: JsonSchema = { type: 'string', description: 'Who made the change: the signed-in user when App Service Authentication is enabled (EASY_AUTH_IDENTITY), else `admin key`.' };
+const waiverRecordFields: Record<string, JsonSchema> = {
+  id: { type: 'string' },
+  scope: waiverScope,
+  target: waiverTarget,
+  reason: { type: 'string' },
+  owner: { type: 'string' },
+  expiresAt: dateTime,
+  createdAt: dateTime,
+  createdBy: waiverActor,
+  updatedAt: dateTime,
+  updatedBy: waiverActor,
+};
+
 /**
  * An answer body: its own fields, plus `skippedRows` only when stored rows that cannot be read
  * (damaged or edited by hand) were left out of it.
@@ -79,7 +106,7 @@ export const schemas: Record<string, JsonSchema> = {
   SkippedRows: object(
     {
       count: { type: 'integer', minimum: 1 },
-      tables: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Rows left out per table (`findings`, `runs`, `registrations`, `customerHistory`).' },
+      tables: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Rows left out per table (`findings`, `runs`, `registrations`, `customerHistory`, `waivers`).' },
     },
     'Stored rows left out of this answer because they cannot be read; the logs say why. Absent when none was.',
   ),
@@ -181,6 +208,7 @@ export const schemas: Record<string, JsonSchema> = {
         'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a failed last detector run, a schedule setting that cannot be read, an alert undelivered longer than ALERT_UNDELIVERED_HOURS, a channel that refuses the monitor, a weekly digest that could not be delivered.',
     },
     openFindings: { type: 'integer' },
+    activeWaivers: { type: 'integer', description: 'Waivers not yet expired: findings they cover are listed but not alerted.' },
     undeliveredAlerts: ref('UndeliveredAlerts'),
     detector: object({ lastRun: nullableRef('DetectorRun'), lastCompletedRun: nullableRef('DetectorCompletion'), schedule: nullableRef('ScheduleStatus'), lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
     digest: nullableRef('DigestStatus'),
@@ -247,7 +275,55 @@ export const schemas: Record<string, JsonSchema> = {
     description: { type: 'string', description: 'The finding in one line, as the alert email says it (names first, ids after).' },
     nextStep: { type: 'string', description: 'What an admin does about it.' },
     nextStepUrl: { ...nullableString, description: "Where to do it: the requirement's own actionUrl, the customer tenant's Entra admin center, the partner's sign-in logs, or a path of this API." },
+    waiver: { ...nullableRef('FindingWaiver'), description: 'The active waiver that silences this finding (not alerted, still listed); null when none does.' },
   }),
+  FindingWaiver: object({ id: { type: 'string' }, reason: { type: 'string' }, owner: { type: 'string' }, expiresAt: dateTime }, 'The waiver that silences a finding.'),
+  WaiverRecord: object(waiverRecordFields, 'A waiver as stored, and as the audit trail keeps it before and after each change.'),
+  StoredWaiver: object(
+    { ...waiverRecordFields, etag: { type: 'string', description: 'Send as If-Match to change or delete this waiver; also in the ETag header.' } },
+    'The waiver as stored by this change.',
+  ),
+  Waiver: object({
+    id: { type: 'string' },
+    description: { type: 'string', description: 'What it silences, in words: a customer by name with its tenant id, a requirement, partner users matching a pattern, one finding.' },
+    scope: waiverScope,
+    target: waiverTarget,
+    reason: { type: 'string' },
+    owner: { type: 'string' },
+    expiresAt: dateTime,
+    active: { type: 'boolean', description: 'Not yet expired.' },
+    waivedFindings: { type: 'integer', description: 'Open findings it silences now.' },
+    createdAt: dateTime,
+    createdBy: waiverActor,
+    updatedAt: dateTime,
+    updatedBy: waiverActor,
+    etag: { type: 'string', description: 'Send as If-Match to change or delete this waiver.' },
+  }),
+  WaiverList: answer({ checkedAt: dateTime, items: list('Waiver') }),
+  WaiverAuditEntry: object({
+    at: dateTime,
+    actor: waiverActor,
+    action: { type: 'string', enum: ['created', 'changed', 'deleted'] },
+    waiverId: { type: 'string' },
+    description: { type: 'string', description: 'What the waiver silences, in words.' },
+    before: { ...nullableRef('WaiverRecord'), description: 'The waiver before the change; null when it was created.' },
+    after: { ...nullableRef('WaiverRecord'), description: 'The waiver after the change; null when it was deleted.' },
+  }),
+  WaiverAudit: answer({ items: list('WaiverAuditEntry') }),
+  WaiverDraft: {
+    type: 'object',
+    description: 'A new waiver. Every field is required.',
+    properties: { scope: waiverScope, target: waiverTarget, reason: waiverReason, owner: waiverOwner, expiresAt: waiverExpiry },
+    required: ['scope', 'target', 'reason', 'owner', 'expiresAt'],
+    additionalProperties: false,
+  },
+  WaiverChanges: {
+    type: 'object',
+    description: 'What to change on a waiver: at least one field. What it silences (scope, target) cannot change.',
+    properties: { reason: waiverReason, owner: waiverOwner, expiresAt: waiverExpiry },
+    minProperties: 1,
+    additionalProperties: false,
+  },
   FindingList: answer({ items: list('Finding') }),
   Run: object({
     source,

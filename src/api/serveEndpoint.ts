@@ -37,15 +37,17 @@ export async function serveEndpoint(
     const skipped: SkippedRows = { count: 0, tables: {} };
     const reasons = new Set<string>();
     const seen = new Set<string>();
-    const reader = shared.reader.skippingUnreadable((table, reason, rowKeys) => {
+    const onUnreadable = (table: string, reason: string, rowKeys: string): void => {
       // One answer may read a row twice (the status reads the ledger twice): count rows, not reads.
       if (seen.has(`${table}/${rowKeys}`)) return;
       seen.add(`${table}/${rowKeys}`);
       skipped.count += 1;
       skipped.tables[table] = (skipped.tables[table] ?? 0) + 1;
       reasons.add(`${table}: ${reason}`);
-    });
-    const result = await run({ ...shared, reader });
+    };
+    const reader = shared.reader.skippingUnreadable(onUnreadable);
+    const waivers = shared.waivers.skippingUnreadable(onUnreadable);
+    const result = await run({ ...shared, reader, waivers });
     const skippedHeader: Record<string, string> = skipped.count > 0 ? { 'x-skipped-rows': String(skipped.count) } : {};
     if (skipped.count > 0) {
       context.warn(`Skipped ${skipped.count} stored row(s) that cannot be read (${[...reasons].join('; ')}); the answer lists the rest and says so in skippedRows`);

@@ -10,6 +10,7 @@ import type {
 import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } from './customerNames';
 import type { Finding, FindingTransition } from './findings';
 import type { SnapshotRun, SnapshotRunCounts } from './snapshotRun';
+import type { Waiver, WaiverAuditEntry } from './waivers';
 
 /** Ports: the small interfaces the use cases talk to. Adapters implement them. */
 
@@ -116,6 +117,8 @@ export interface StoredFinding extends Finding {
   /** The outbox message that announces (or announced) the last transition, and which one. */
   announcedIn: string | null;
   announcedChange: FindingTransition['change'] | null;
+  /** An opening a waiver kept quiet, announced when no waiver covers the finding any more (absent: none). */
+  silencedChange?: 'opened' | 'reopened' | null;
 }
 
 export interface DetectorState {
@@ -251,6 +254,28 @@ export interface EmailSender {
   send(email: { subject: string; plainText: string; html: string }, operationId: string, to?: readonly string[]): Promise<EmailOperationStatus>;
   /** What ACS knows of an operation id (NotFound when it never received it). */
   status(operationId: string): Promise<EmailOperationStatus>;
+}
+
+/** A waiver as stored, with the concurrency token an admin's change must match. */
+export interface StoredWaiver extends Waiver {
+  etag: string;
+}
+
+/**
+ * Waivers and their audit trail. Every change is stored together with its audit entry, or not at
+ * all; a change or deletion with a stale `etag` is refused (null), so two admins never overwrite
+ * each other. Audit entries are never deleted.
+ */
+export interface WaiverStore {
+  listWaivers(): Promise<StoredWaiver[]>;
+  readWaiver(id: string): Promise<StoredWaiver | null>;
+  createWaiver(waiver: Waiver, audit: WaiverAuditEntry): Promise<StoredWaiver>;
+  /** Null when the waiver changed or went since `etag` was read (`*` matches any). */
+  updateWaiver(waiver: Waiver, etag: string, audit: WaiverAuditEntry): Promise<StoredWaiver | null>;
+  /** False when the waiver changed or went since `etag` was read. */
+  deleteWaiver(id: string, etag: string, audit: WaiverAuditEntry): Promise<boolean>;
+  /** Audit entries newest first, at most `top`, of one waiver or of all. */
+  auditTrail(options: { top: number; waiverId?: string }): Promise<WaiverAuditEntry[]>;
 }
 
 /** One week's digest as delivered (or being delivered): claimed by one run, sent once. */

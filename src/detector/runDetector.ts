@@ -4,12 +4,15 @@ import { isRoutedTo, routedTargets, targetLabel, type AlertRoute, type ChannelNa
 import { slackPayload, teamsPayload, webhookPayload } from '../core/channelPayloads';
 import { detectRegressions, type ComplianceSnapshot, type Thresholds } from '../core/detectRegressions';
 import { errorCode, MonitorError, toError } from '../core/errors';
-import type { FindingTransition } from '../core/findings';
+import type { Finding, FindingTransition } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
-import type { ChannelPoster, Clock, CustomerDirectory, Delivery, DetectorRun, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, StoredFinding, WebhookChannelName } from '../core/ports';
+import type {
+  ChannelPoster, Clock, CustomerDirectory, Delivery, DetectorRun, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, StoredFinding, WaiverStore, WebhookChannelName,
+} from '../core/ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import { upgradeFindings } from '../core/upgradeFindings';
+import { decideAnnouncement, waiverIndex } from '../core/waivers';
 
 export interface DetectorSettings {
   thresholds: Thresholds;
@@ -42,6 +45,8 @@ export interface DetectorDependencies {
   poster: ChannelPoster;
   /** Customer names for emails; never read for detection, so a rename is never a regression. */
   directory: CustomerDirectory;
+  /** Waivers admins set: read once per run, they decide which transitions are announced. */
+  waivers: Pick<WaiverStore, 'listWaivers'>;
   clock: Clock;
   log: Logger;
   settings: DetectorSettings;
@@ -51,6 +56,8 @@ export interface DetectorDependencies {
 interface RunContext {
   findings: Map<string, StoredFinding>;
   customerNames(): Promise<ReadonlyMap<string, string>>;
+  /** Whether an active waiver covers the finding at the start of this run. */
+  waived(finding: Pick<Finding, 'key' | 'subject'>): boolean;
 }
 
 export interface DetectorOutcome {
@@ -101,7 +108,8 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
     await store.recordRun(thisRun);
     // Findings are read once and kept current in memory: under the lease no one else writes them.
     const findings = await readUpgradedFindings(store);
-    const run: RunContext = { findings, customerNames: once(() => customerNames(dependencies)) };
+    const silencer = waiverIndex(await dependencies.waivers.listWaivers(), startedAt);
+    const run: RunContext = { findings, customerNames: once(() => customerNames(dependencies)), waived: (finding) => silencer(finding) !== null };
     for (const message of await store.unsentMessages()) {
       if (message.status === 'composing') await finishComposing(dependencies, message, run);
     }
@@ -119,8 +127,10 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
     const sentMessageId = await deliver(dependencies, run, options.deadline);
     // Only a run that got this far counts for the detector's health: /api/status expects one per scheduled occurrence.
     await store.recordCompletedRun({ startedAt: startedAt.toISOString(), finishedAt: clock.now().toISOString() });
-    const openFindings = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event).length;
-    log.info(`detectRegressions: ${transitions.length} new transitions, ${openFindings} open findings${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
+    const open = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event);
+    const openFindings = open.length;
+    const waivedFindings = open.filter(run.waived).length;
+    log.info(`detectRegressions: ${transitions.length} new transitions, ${openFindings} open findings (${waivedFindings} waived)${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
     await recordEnd(dependencies, { ...thisRun, finishedAt: clock.now().toISOString(), status: 'complete' });
     return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings };
   } catch (thrown) {
@@ -250,21 +260,11 @@ async function detectAndCompose(dependencies: DetectorDependencies, run: RunCont
     }),
   );
   const result = detectRegressions({ previous, current, findings, consecutiveFailures, lastErrors, thresholds: settings.thresholds, now: now.toISOString() });
-  const transitionsByKey = new Map(result.transitions.map((transition) => [transition.finding.key, transition.change]));
-  const updated: StoredFinding[] = result.changed.map((finding) => {
-    const before = findings.get(finding.key);
-    return {
-      ...finding,
-      // The latest transition is the one to announce; quiet closes keep what was pending.
-      pendingChange: transitionsByKey.get(finding.key) ?? before?.pendingChange ?? null,
-      announcedIn: before?.announcedIn ?? null,
-      announcedChange: before?.announcedChange ?? null,
-    };
-  });
+  const updated = decideAnnouncements(findings, result.changed, result.transitions, run.waived);
   for (const finding of updated) findings.set(finding.key, finding);
 
   const pending = [...findings.values()].filter((finding) => finding.pendingChange !== null);
-  const message = await newMessage(dependencies, state.lastEmailAt, pending.length === 0, findings);
+  const message = await newMessage(dependencies, state.lastEmailAt, pending.length === 0, findings, run.waived);
   const toWrite = new Map(updated.map((finding) => [finding.key, finding]));
   if (message) for (const finding of pending) toWrite.set(finding.key, claim(finding, message));
   // Findings first, then the pointer: a crash in between re-detects against the same
@@ -276,16 +276,53 @@ async function detectAndCompose(dependencies: DetectorDependencies, run: RunCont
   return { transitions: result.transitions, composedMessageId: message?.messageId ?? null };
 }
 
+/**
+ * What every finding now has to announce: the latest transition, unless a waiver covers the
+ * finding; an opening a waiver kept quiet once no waiver does (see decideAnnouncement). Returns
+ * the findings whose stored state changes: those detection changed, and those a waiver created,
+ * ended or deleted since the last run silences or wakes.
+ */
+function decideAnnouncements(
+  findings: ReadonlyMap<string, StoredFinding>,
+  changed: readonly Finding[],
+  transitions: readonly FindingTransition[],
+  waived: (finding: Pick<Finding, 'key' | 'subject'>) => boolean,
+): StoredFinding[] {
+  const transitionsByKey = new Map(transitions.map((transition) => [transition.finding.key, transition.change]));
+  const changedByKey = new Map(changed.map((finding) => [finding.key, finding]));
+  const updated: StoredFinding[] = [];
+  for (const key of new Set([...findings.keys(), ...changedByKey.keys()])) {
+    const before = findings.get(key);
+    const detected = changedByKey.get(key);
+    const finding = (detected ?? before) as Finding;
+    const pendingChange = before?.pendingChange ?? null;
+    const silencedChange = before?.silencedChange ?? null;
+    const decided = decideAnnouncement({ state: finding.state, transition: transitionsByKey.get(key) ?? null, waived: waived(finding), pendingChange, silencedChange });
+    if (detected === undefined && decided.pendingChange === pendingChange && decided.silencedChange === silencedChange) continue;
+    // A detected finding replaces the stored one whole (a field it no longer has is gone); what was announced stays.
+    const stored = detected === undefined ? (before as StoredFinding) : { ...detected, announcedIn: before?.announcedIn ?? null, announcedChange: before?.announcedChange ?? null };
+    updated.push({ ...stored, ...decided });
+  }
+  return updated;
+}
+
 function claim(finding: StoredFinding, message: OutboxMessage): StoredFinding {
   return { ...finding, announcedIn: message.messageId, announcedChange: finding.pendingChange, pendingChange: null };
 }
 
 /** A new message when there is something to say: pending transitions, or a due reminder. */
-async function newMessage(dependencies: DetectorDependencies, lastEmailAt: string | null, reminder: boolean, findings: Map<string, StoredFinding>): Promise<OutboxMessage | null> {
+async function newMessage(
+  dependencies: DetectorDependencies,
+  lastEmailAt: string | null,
+  reminder: boolean,
+  findings: Map<string, StoredFinding>,
+  waived: (finding: Pick<Finding, 'key' | 'subject'>) => boolean,
+): Promise<OutboxMessage | null> {
   const { store, clock, settings } = dependencies;
   const now = clock.now();
   if (reminder) {
-    const open = [...findings.values()].some((finding) => finding.state === 'open' && !finding.event);
+    // Waived findings are not reminded of: that is what the waiver is for.
+    const open = [...findings.values()].some((finding) => finding.state === 'open' && !finding.event && !waived(finding));
     const due = settings.reminderDays > 0 && open && (lastEmailAt === null || now.getTime() - Date.parse(lastEmailAt) >= settings.reminderDays * 86_400_000);
     if (!due) return null;
   }
@@ -390,7 +427,8 @@ function findingsOf(run: RunContext, message: OutboxMessage): { announced: Store
   const all = [...run.findings.values()];
   const announced = all.filter((finding) => finding.announcedIn === message.messageId);
   const inThisMessage = new Set(announced.filter((finding) => finding.announcedChange !== 'resolved').map((finding) => finding.key));
-  const stillOpen = all.filter((finding) => finding.state === 'open' && !finding.event && !inThisMessage.has(finding.key));
+  // Waived findings are not listed as still open: that is what the waiver is for.
+  const stillOpen = all.filter((finding) => finding.state === 'open' && !finding.event && !inThisMessage.has(finding.key) && !run.waived(finding));
   return { announced, stillOpen };
 }
 

@@ -82,6 +82,49 @@ describe('dashboard in a real browser', () => {
       link: row.children[2]?.querySelector('a')?.getAttribute('href') ?? null,
     })));
     expect(shown).toEqual(findings.items.map((item) => ({ key: item.key, finding: item.description, link: item.nextStepUrl })));
+    // Left open: the packaged Chromium runs as one process, which exits with its last page.
+  });
+
+  it('when waivers are set, then the waivers panel lists the active ones, those expiring soon and the audit trail, and the findings they cover show as waived', async () => {
+    const open = (await (await api.get('findings?state=open')).json()) as Items;
+    const customerFinding = open.items.find((item) => (item.subject as { type: string }).type === 'customer')!;
+    const tenantId = (customerFinding.subject as { id: string }).id;
+    const create = async (body: Record<string, unknown>) => {
+      const response = await fetch(`${api.host.url}/api/waivers`, { method: 'POST', headers: { 'x-functions-key': api.host.adminKey, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(response.status).toBe(201);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    const offboarding = await create({ scope: 'customer', target: tenantId, reason: 'customer being off-boarded', owner: 'Service desk', expiresAt: new Date(Date.now() + 60 * 86_400_000).toISOString() });
+    const breakGlass = await create({ scope: 'partnerUsers', target: 'breakglass*@partner.example', reason: 'break-glass accounts', owner: 'Security team', expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString() });
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1800 } });
+    const failures: string[] = [];
+    page.on('pageerror', (error) => failures.push(error.message));
+    await page.goto(`${api.host.url}/api/dashboard?code=${encodeURIComponent(api.host.functionKey)}`);
+    await page.waitForSelector('body[data-loaded]', { timeout: 15_000 });
+    mkdirSync(outputDir, { recursive: true });
+    await page.screenshot({ path: join(outputDir, 'dashboard-waivers.png'), fullPage: true });
+    expect({ loaded: await page.getAttribute('body', 'data-loaded'), failures, error: await page.textContent('#error') }).toEqual({ loaded: 'true', failures: [], error: '' });
+    expect(await page.textContent('#health')).toContain('2 active waiver(s)');
+
+    const waivers = (await (await api.get('waivers')).json()) as Items;
+    const active = await page.$$eval('#waivers tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-waiver-id'), row.children[0]?.textContent, row.children[1]?.textContent, row.children[4]?.textContent]));
+    expect(active).toEqual(waivers.items.map((item) => [item.id, item.description, item.reason, String(item.waivedFindings)]));
+    expect(active.map(([id]) => id)).toEqual([breakGlass.id, offboarding.id]);
+    // People read the customer by name, the tenant id after.
+    expect(String(waivers.items[1]!.description)).toMatch(new RegExp(`\\(tenant ${tenantId}\\)$`));
+    expect(Number(waivers.items[1]!.waivedFindings)).toBeGreaterThan(0);
+
+    const expiring = await page.$$eval('#waivers-expiring tbody tr', (rows) => rows.map((row) => row.getAttribute('data-waiver-id')));
+    expect(expiring).toEqual([breakGlass.id]);
+    const audit = await page.$$eval('#waiver-audit tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-waiver-id'), row.children[1]?.textContent, row.children[2]?.textContent]));
+    expect(audit).toEqual([[breakGlass.id, 'admin key', 'created'], [offboarding.id, 'admin key', 'created']]);
+
+    const findings = (await (await api.get('findings?state=open')).json()) as Items;
+    const waived = findings.items.filter((item) => item.waiver !== null);
+    expect(waived.length).toBe(Number(waivers.items[1]!.waivedFindings));
+    const marked = await page.$$eval('#findings tbody tr.waived', (rows) => rows.map((row) => [row.getAttribute('data-key'), row.getAttribute('data-waiver-id'), row.children[4]?.textContent]));
+    expect(marked).toEqual(waived.map((item) => [item.key, offboarding.id, `waived until ${String(offboarding.expiresAt)}: customer being off-boarded (waiver ${String(offboarding.id)})`]));
     await page.close();
   });
 });

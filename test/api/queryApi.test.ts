@@ -279,7 +279,9 @@ describe('query API endpoints, through the local host, on data the real collecto
       }
     }
     const csv = await (await api.get('findings?state=all&format=csv')).text();
-    expect(csv.split('\r\n')[0]).toBe('key,kind,severity,subject.type,subject.id,subject.name,customerName,upn,measure,state,baseline,current,openedAt,resolvedAt,description,nextStep,nextStepUrl');
+    expect(csv.split('\r\n')[0]).toBe(
+      'key,kind,severity,subject.type,subject.id,subject.name,customerName,upn,measure,state,baseline,current,openedAt,resolvedAt,description,nextStep,nextStepUrl,waiver.id,waiver.reason,waiver.owner,waiver.expiresAt',
+    );
   });
 });
 
@@ -387,14 +389,15 @@ describe('OpenAPI document', () => {
   });
 
   it('describes every registered HTTP function under its route, and nothing else', () => {
-    const routes = api.host.functions.flatMap((fn) => (fn.trigger.type === 'http' ? [`/${fn.trigger.route}`] : [])).sort();
-    expect(Object.keys(openApi.paths).sort()).toEqual(routes);
+    const operations = api.host.functions.flatMap(({ trigger }) => (trigger.type === 'http' ? trigger.methods.map((method) => `${method.toLowerCase()} /${trigger.route}`) : [])).sort();
+    const documented = Object.entries(openApi.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`)).sort();
+    expect(documented).toEqual(operations);
     expect(openApi).toMatchObject({ openapi: '3.1.0' });
   });
 
   it('lists exactly the parameters each handler accepts: documented ones answer 200, any other is a 400 naming it', async () => {
     const tenantId = (await api.reader.customersOfRun(completeRuns[0]!.runId))[0]!.tenantId;
-    const samples: Record<string, string> = { from: '2020-01-01', to: '2099-12-31', type: 'mfaEnforcedForAdmins', status: 'nonCompliant', top: '3', since: '2020-01-01', state: 'all', source: 'nonMfaPrincipals', format: 'json' };
+    const samples: Record<string, string> = { from: '2020-01-01', to: '2099-12-31', type: 'mfaEnforcedForAdmins', status: 'nonCompliant', top: '3', since: '2020-01-01', state: 'all', source: 'nonMfaPrincipals', format: 'json', expiringWithinDays: '14', waiverId: '0123456789ab' };
     for (const endpoint of endpoints) {
       const documented = openApi.paths[`/${endpoint.route}`]!.get.parameters!.flatMap((parameter) => (parameter.in === 'query' ? [parameter.name!] : parameter.$ref ? ['format'] : []));
       const route = endpoint.route.replace('{tenantId}', tenantId);

@@ -34,6 +34,7 @@ const notInAzure: Record<string, string> = {
   AZURE_CLIENT_CERTIFICATE_PASSWORD: 'goes with AZURE_CLIENT_CERTIFICATE_PATH',
   PORT: 'the local host only',
   LOCAL_FUNCTION_KEY: 'the local host only',
+  LOCAL_ADMIN_KEY: 'the local host only: Azure has the master key',
   AZURITE_LOCATION: 'the local host only',
   HOST: 'the local host only',
   INVOCATION_DEADLINE_SECONDS: "derived from host.json's functionTimeout unless overridden",

@@ -201,6 +201,33 @@ describe('local host HTTP functions', () => {
     expect(hosts).toHaveLength(0);
   });
 
+  test('when the admin key is empty, short or the function key itself, then the host refuses to start and names the setting', async () => {
+    await expect(startHost({ env: { LOCAL_ADMIN_KEY: '' } })).rejects.toMatchObject({ code: 'WeakFunctionKey', message: expect.stringContaining('LOCAL_ADMIN_KEY must be at least 16 characters (it has 0)') });
+    await expect(startHost({ adminKey: '123456789012345' })).rejects.toMatchObject({ code: 'WeakFunctionKey', message: expect.stringContaining('LOCAL_ADMIN_KEY') });
+    await expect(startHost({ adminKey: functionKey })).rejects.toMatchObject({ code: 'WeakFunctionKey', message: expect.stringContaining('must differ from LOCAL_FUNCTION_KEY') });
+    expect(hosts).toHaveLength(0);
+  });
+
+  test('when a function is admin level, then only the admin key opens it, and the admin key opens function-level ones too', async () => {
+    const adminKey = 'admin-key-0123456789';
+    const host = await startHost({
+      adminKey,
+      functions: [
+        { name: 'write', trigger: { type: 'http', route: 'write', methods: ['POST'], authLevel: 'admin' }, handler: () => ({ status: 204 }) },
+        { name: 'read', trigger: { type: 'http', route: 'read', methods: ['GET'], authLevel: 'function' }, handler: () => ({ status: 200, body: 'ok' }) },
+      ],
+    });
+    const send = (path: string, method: string, key: string) => fetch(`${host.url}/api/${path}`, { method, headers: { 'x-functions-key': key } });
+
+    expect((await send('write', 'POST', functionKey)).status).toBe(401);
+    expect((await send('write', 'POST', '')).status).toBe(401);
+    expect((await send('write', 'POST', adminKey)).status).toBe(204);
+    expect((await send('read', 'GET', functionKey)).status).toBe(200);
+    expect((await send('read', 'GET', adminKey)).status).toBe(200);
+    expect(host).toMatchObject({ adminKey, adminKeyConfigured: true });
+    expect(logged(/write: \[POST\] .*\/api\/write \(admin key\)/)).toHaveLength(1);
+  });
+
   test('when the Host header or the request target cannot be read, then it answers 400 before the key check', async () => {
     const host = await startHost();
 

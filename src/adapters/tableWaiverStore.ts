@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import type { UnreadableRowSink } from '../api/queryReader';
+import type { StoredWaiver, WaiverStore } from '../core/ports';
+import { waiverScopes, type Waiver, type WaiverAuditEntry } from '../core/waivers';
+import { storageStatus } from './storageErrors';
+import { fixedPartitions, waiverRowKeys } from './tableLayout';
+import type { Tables } from './tableSnapshotStore';
+import { jsonField, readRow, requiredText, UnreadableRowError } from './unreadableRows';
+
+type Row = Record<string, unknown>;
+
+const statusOf = storageStatus;
+const partitionKey = fixedPartitions.waivers;
+
+/**
+ * Waivers and their audit trail in one partition of the waivers table (see tableLayout): each
+ * change is one entity group transaction of the waiver's row and its audit row, conditional on
+ * the waiver's ETag, so a change is never stored without its audit entry, and a stale change is
+ * refused (412) rather than overwriting another admin's. Audit rows are only ever inserted.
+ */
+export class TableWaiverStore implements WaiverStore {
+  /** Without a sink a row that cannot be read fails the read (the detector must not act on what it cannot see). */
+  constructor(
+    private readonly tables: Tables,
+    private readonly onUnreadable?: UnreadableRowSink,
+  ) {}
+
+  /** The same reads, skipping rows that cannot be read and telling `sink` of each (the query API). */
+  skippingUnreadable(sink: UnreadableRowSink): TableWaiverStore {
+    return new TableWaiverStore(this.tables, sink);
+  }
+
+  private table(): Promise<TableClient> {
+    return this.tables.client('waivers');
+  }
+
+  async listWaivers(): Promise<StoredWaiver[]> {
+    const table = await this.table();
+    const { from, to } = waiverRowKeys.waiverRange;
+    const waivers: StoredWaiver[] = [];
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}` } })) {
+      if (row.deletedAt !== undefined) continue;
+      const waiver = readRow('waivers', row, toWaiver, this.onUnreadable);
+      if (waiver !== undefined) waivers.push({ ...waiver, etag: String(row.etag) });
+    }
+    return waivers;
+  }
+
+  async readWaiver(id: string): Promise<StoredWaiver | null> {
+    const table = await this.table();
+    try {
+      const row = await table.getEntity<Row>(partitionKey, waiverRowKeys.waiver(id));
+      if (row.deletedAt !== undefined) return null;
+      return { ...(readRow('waivers', row, toWaiver) as Waiver), etag: String(row.etag) };
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  async createWaiver(waiver: Waiver, audit: WaiverAuditEntry): Promise<StoredWaiver> {
+    const etag = await this.submit([['create', waiverRow(waiver)], ['create', auditRow(audit)]], waiver.id);
+    return { ...waiver, etag };
+  }
+
+  async updateWaiver(waiver: Waiver, etag: string, audit: WaiverAuditEntry): Promise<StoredWaiver | null> {
+    try {
+      const updated = await this.submit([['update', waiverRow(waiver), 'Replace', { etag }], ['create', auditRow(audit)]], waiver.id);
+      return { ...waiver, etag: updated };
+    } catch (error) {
+      if (statusOf(error) === 412 || statusOf(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * A transaction cannot delete conditionally (the SDK sends `If-Match: *` for a delete in a
+   * batch), so the ETag-checked step is a Replace that marks the row deleted, with its audit row;
+   * the marked row is then removed. A crash in between leaves a marked row, which reads as gone.
+   */
+  async deleteWaiver(id: string, etag: string, audit: WaiverAuditEntry): Promise<boolean> {
+    const rowKey = waiverRowKeys.waiver(id);
+    let marked: string;
+    try {
+      marked = await this.submit([['update', { partitionKey, rowKey, deletedAt: audit.at }, 'Replace', { etag }], ['create', auditRow(audit)]], id);
+    } catch (error) {
+      if (statusOf(error) === 412 || statusOf(error) === 404) return false;
+      throw error;
+    }
+    const table = await this.table();
+    try {
+      await table.deleteEntity(partitionKey, rowKey, { etag: marked });
+    } catch (error) {
+      if (statusOf(error) !== 404 && statusOf(error) !== 412) throw error;
+    }
+    return true;
+  }
+
+  async auditTrail({ top, waiverId }: { top: number; waiverId?: string }): Promise<WaiverAuditEntry[]> {
+    const table = await this.table();
+    const { from, to } = waiverRowKeys.auditRange;
+    const range = odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}`;
+    const filter = waiverId === undefined ? range : `${range} and ${odata`waiverId eq ${waiverId}`}`;
+    const entries: WaiverAuditEntry[] = [];
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) {
+      const entry = readRow('waivers', row, toAuditEntry, this.onUnreadable);
+      if (entry !== undefined) entries.push(entry);
+      if (entries.length >= top) break;
+    }
+    return entries;
+  }
+
+  /** Runs the change as one transaction; answers the waiver row's new ETag (its action comes first). */
+  private async submit(actions: TransactionAction[], waiverId: string): Promise<string> {
+    const table = await this.table();
+    const response = await table.submitTransaction(actions);
+    const etag = response.subResponses[0]?.etag?.trim();
+    if (etag !== undefined && etag !== '') return etag;
+    // The service did not echo the ETag: read it back (the row is as this change left it, or newer).
+    const row = await table.getEntity<Row>(partitionKey, waiverRowKeys.waiver(waiverId));
+    return String(row.etag);
+  }
+}
+
+function waiverRow(waiver: Waiver) {
+  return { partitionKey, rowKey: waiverRowKeys.waiver(waiver.id), ...waiver };
+}
+
+function auditRow(entry: WaiverAuditEntry) {
+  return {
+    partitionKey,
+    rowKey: waiverRowKeys.audit(new Date(entry.at), randomBytes(4).toString('hex')),
+    at: entry.at,
+    actor: entry.actor,
+    action: entry.action,
+    waiverId: entry.waiverId,
+    // The whole waiver before and after, as JSON: what changed is read from the pair.
+    before: JSON.stringify(entry.before),
+    after: JSON.stringify(entry.after),
+  };
+}
+
+function toWaiver(row: Row): Waiver {
+  const text = (field: string): string => requiredText('waivers', row, field);
+  const scope = text('scope');
+  if (!(waiverScopes as readonly string[]).includes(scope)) throw new UnreadableRowError('waivers', 'field "scope" is not a waiver scope');
+  return {
+    id: text('id'),
+    scope: scope as Waiver['scope'],
+    target: text('target'),
+    reason: text('reason'),
+    owner: text('owner'),
+    expiresAt: text('expiresAt'),
+    createdAt: text('createdAt'),
+    createdBy: text('createdBy'),
+    updatedAt: text('updatedAt'),
+    updatedBy: text('updatedBy'),
+  };
+}
+
+function toAuditEntry(row: Row): WaiverAuditEntry {
+  const text = (field: string): string => requiredText('waivers', row, field);
+  const action = text('action');
+  if (!['created', 'changed', 'deleted'].includes(action)) throw new UnreadableRowError('waivers', 'field "action" is not created, changed or deleted');
+  return {
+    at: text('at'),
+    actor: text('actor'),
+    action: action as WaiverAuditEntry['action'],
+    waiverId: text('waiverId'),
+    before: jsonField<Waiver | null>('waivers', row, 'before', null),
+    after: jsonField<Waiver | null>('waivers', row, 'after', null),
+  };
+}

@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { WaiverConfig } from '../config';
+import type { Clock, StoredWaiver, WaiverStore } from '../core/ports';
+import { invalidParameter, notFound, ProblemError } from '../core/problem';
+import { rejectUnknownParameters } from '../core/queryParameters';
+import { parseWaiverChanges, parseWaiverDraft, type Waiver, type WaiverAction, type WaiverAuditEntry } from '../core/waivers';
+import { problemResponse } from './serveEndpoint';
+import { entityTag } from './waiverQueries';
+
+/** What the admin-level waiver writes need. */
+export interface WaiverAdministration {
+  waivers: WaiverStore;
+  clock: Clock;
+  settings: WaiverConfig;
+}
+
+/** The actor recorded when no trustworthy identity comes with the request. */
+const adminKeyActor = 'admin key';
+
+const headers = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
+/** A waiver is a few hundred characters: anything much larger is not one. */
+const maxBodyBytes = 16_384;
+const waiverIdPattern = /^[0-9a-f]{12}$/;
+
+function preconditionProblem(status: 412 | 428, detail: string): ProblemError {
+  return new ProblemError(status === 412 ? 'PreconditionFailed' : 'PreconditionRequired', {
+    type: status === 412 ? 'urn:mfa-monitor:problem:precondition-failed' : 'urn:mfa-monitor:problem:precondition-required',
+    title: status === 412 ? 'Precondition Failed' : 'Precondition Required',
+    status,
+    detail,
+    'invalid-params': [{ name: 'If-Match', reason: detail }],
+  });
+}
+
+/**
+ * Who made a change. App Service Authentication (Easy Auth) injects X-MS-CLIENT-PRINCIPAL-NAME
+ * and X-MS-CLIENT-PRINCIPAL and strips them from incoming requests, so they can be believed only
+ * when it is enabled (EASY_AUTH_IDENTITY=true); otherwise anyone could send them, and the change
+ * is recorded as made with the admin key.
+ */
+function actorOf(request: Pick<HttpRequest, 'headers'>, easyAuthIdentity: boolean): string {
+  if (!easyAuthIdentity) return adminKeyActor;
+  const name = request.headers.get('x-ms-client-principal-name')?.trim();
+  if (name) return name.slice(0, 200);
+  const encoded = request.headers.get('x-ms-client-principal');
+  if (encoded) {
+    try {
+      const principal = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as { claims?: { typ?: unknown; val?: unknown }[]; name_typ?: unknown };
+      const wanted = [principal.name_typ, 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', 'name'];
+      for (const type of wanted) {
+        const claim = principal.claims?.find((candidate) => candidate.typ === type && typeof candidate.val === 'string' && candidate.val !== '');
+        if (claim) return String(claim.val).slice(0, 200);
+      }
+    } catch {
+      // An unreadable principal names no one: the admin key stands for the change.
+    }
+  }
+  return adminKeyActor;
+}
+
+async function jsonBody(request: HttpRequest): Promise<unknown> {
+  const text = await request.text();
+  if (Buffer.byteLength(text) > maxBodyBytes) throw invalidParameter('body', `must be at most ${maxBodyBytes} bytes`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw invalidParameter('body', 'must be a JSON object (Content-Type: application/json)');
+  }
+}
+
+function waiverId(request: HttpRequest): string {
+  const id = request.params.id ?? '';
+  if (!waiverIdPattern.test(id)) throw invalidParameter('id', 'must be a waiver id (12 lower-case hex digits, as GET /api/waivers lists them)');
+  return id;
+}
+
+/**
+ * The stored ETag an If-Match names: `*` (any), or one of the entity tags this API issued. A
+ * change without If-Match is refused (428): two admins editing at once must not silently
+ * overwrite each other.
+ */
+function ifMatch(request: HttpRequest): { any: true } | { any: false; etags: string[] } {
+  const header = request.headers.get('if-match');
+  if (header === null || header.trim() === '') throw preconditionProblem(428, 'is required: send the etag of the waiver as GET /api/waivers lists it (or * to change it whatever its state)');
+  if (header.trim() === '*') return { any: true };
+  const etags = header.split(',').flatMap((tag) => {
+    const match = /^\s*"([A-Za-z0-9_-]+)"\s*$/.exec(tag);
+    return match ? [Buffer.from(match[1] ?? '', 'base64url').toString('utf8')] : [];
+  });
+  return { any: false, etags };
+}
+
+function matches(condition: ReturnType<typeof ifMatch>, waiver: StoredWaiver): boolean {
+  return condition.any || condition.etags.includes(waiver.etag);
+}
+
+function stale(): ProblemError {
+  return preconditionProblem(412, 'does not match: the waiver changed since it was read (another admin may have changed it); read it again and decide on its current state');
+}
+
+function audit(action: WaiverAction, actor: string, at: string, waiverIdValue: string, before: Waiver | null, after: Waiver | null): WaiverAuditEntry {
+  return { at, actor, action, waiverId: waiverIdValue, before, after };
+}
+
+function written(status: number, waiver: StoredWaiver): HttpResponseInit {
+  const etag = entityTag(waiver.etag);
+  const { etag: _stored, ...record } = waiver;
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8', etag, ...headers }, body: JSON.stringify({ ...record, etag }) };
+}
+
+/** Logs say what happened to which waiver, never who (a UPN) nor what it silences (a UPN pattern). */
+function logChange(context: InvocationContext, action: WaiverAction, waiver: Pick<Waiver, 'id' | 'scope'>, actor: string): void {
+  context.info(`Waiver ${waiver.id} (${waiver.scope}) ${action} with ${actor === adminKeyActor ? 'the admin key, no signed-in user' : 'the admin key by a signed-in user (see the audit trail)'}`);
+}
+
+export async function createWaiver(request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>): Promise<HttpResponseInit> {
+  try {
+    rejectUnknownParameters(request.query, []);
+    const { waivers, clock, settings } = await dependencies();
+    const now = clock.now();
+    const draft = parseWaiverDraft(await jsonBody(request), now, settings.maxDays);
+    const actor = actorOf(request, settings.easyAuthIdentity);
+    const at = now.toISOString();
+    const waiver: Waiver = { id: randomBytes(6).toString('hex'), ...draft, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };
+    const stored = await waivers.createWaiver(waiver, audit('created', actor, at, waiver.id, null, waiver));
+    logChange(context, 'created', waiver, actor);
+    return written(201, stored);
+  } catch (thrown) {
+    return problemResponse(thrown, context);
+  }
+}
+
+export async function updateWaiver(request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>): Promise<HttpResponseInit> {
+  try {
+    rejectUnknownParameters(request.query, []);
+    const id = waiverId(request);
+    const { waivers, clock, settings } = await dependencies();
+    const now = clock.now();
+    const changes = parseWaiverChanges(await jsonBody(request), now, settings.maxDays);
+    const condition = ifMatch(request);
+    const current = await waivers.readWaiver(id);
+    if (current === null) throw notFound('No waiver has this id (it may have been deleted).');
+    if (!matches(condition, current)) throw stale();
+    const actor = actorOf(request, settings.easyAuthIdentity);
+    const { etag, ...before } = current;
+    const after: Waiver = { ...before, ...changes, updatedAt: now.toISOString(), updatedBy: actor };
+    const stored = await waivers.updateWaiver(after, etag, audit('changed', actor, after.updatedAt, id, before, after));
+    if (stored === null) throw stale();
+    logChange(context, 'changed', after, actor);
+    return written(200, stored);
+  } catch (thrown) {
+    return problemResponse(thrown, context);
+  }
+}
+
+export async function deleteWaiver(request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>): Promise<HttpResponseInit> {
+  try {
+    rejectUnknownParameters(request.query, []);
+    const id = waiverId(request);
+    const condition = ifMatch(request);
+    const { waivers, clock, settings } = await dependencies();
+    const current = await waivers.readWaiver(id);
+    if (current === null) throw notFound('No waiver has this id (it may have been deleted already).');
+    if (!matches(condition, current)) throw stale();
+    const actor = actorOf(request, settings.easyAuthIdentity);
+    const { etag, ...before } = current;
+    if (!(await waivers.deleteWaiver(id, etag, audit('deleted', actor, clock.now().toISOString(), id, before, null)))) throw stale();
+    logChange(context, 'deleted', before, actor);
+    return { status: 204, headers };
+  } catch (thrown) {
+    return problemResponse(thrown, context);
+  }
+}

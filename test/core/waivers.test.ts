@@ -1,0 +1,173 @@
+import type { Finding } from '../../src/core/findings';
+import { ProblemError } from '../../src/core/problem';
+import {
+  decideAnnouncement, describeWaiverTarget, parseWaiverChanges, parseWaiverDraft, waiverFor, waiversExpiringWithin, type Waiver,
+} from '../../src/core/waivers';
+
+const now = new Date('2026-06-01T12:00:00Z');
+const tenant = 'a0000000-0000-4000-8000-000000000001';
+
+function waiver(overrides: Partial<Waiver> = {}): Waiver {
+  return {
+    id: 'w1',
+    scope: 'customer',
+    target: tenant,
+    reason: 'being off-boarded',
+    owner: 'MSP security team',
+    expiresAt: '2026-07-01T00:00:00.000Z',
+    createdAt: '2026-05-01T00:00:00.000Z',
+    createdBy: 'admin key',
+    updatedAt: '2026-05-01T00:00:00.000Z',
+    updatedBy: 'admin key',
+    ...overrides,
+  };
+}
+
+/** Whether an active waiver silences the finding. */
+const covers = (active: Waiver, finding: Pick<Finding, 'key' | 'subject'>): boolean => waiverFor(finding, [active], now) !== null;
+
+const customerFinding: Pick<Finding, 'key' | 'subject'> = { key: `customer/${tenant}/securityDefaultsStatus`, subject: { type: 'customer', id: tenant } };
+const principalFinding = (upn: string | null): Pick<Finding, 'key' | 'subject'> => ({ key: 'principal/o1/2026-05-31T10:00:00Z', subject: { type: 'principal', id: 'o1', ...(upn === null ? {} : { name: upn }) } });
+
+function problemOf(action: () => unknown): { name: string; reason: string }[] {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ProblemError);
+    const problem = (error as ProblemError).problem;
+    expect(problem.status).toBe(400);
+    return problem['invalid-params'] ?? [];
+  }
+  throw new Error('expected a 400 problem');
+}
+
+describe('UPN patterns', () => {
+  it.each([
+    ['breakglass*@partner.example', 'BreakGlass01@Partner.example', true],
+    ['breakglass*@partner.example', 'breakglass@partner.example', true],
+    ['breakglass*@partner.example', 'x.breakglass01@partner.example', false],
+    ['breakglass*@partner.example', 'breakglass01@partner.example.evil', false],
+    ['*@partner.example', 'anyone@partner.example', true],
+    ['emergency.admin@partner.example', 'emergencyXadmin@partner.example', false],
+    ['a+b@partner.example', 'a+b@partner.example', true],
+  ])('when %s is matched against %s, then it is %s (whole UPN, any case, * for any characters, the rest literal)', (pattern, upn, expected) => {
+    expect(covers(waiver({ scope: 'partnerUsers', target: pattern }), principalFinding(upn))).toBe(expected);
+  });
+});
+
+describe('what a waiver covers', () => {
+  it('when a waiver names a customer, then it covers that customer\'s findings and no other', () => {
+    expect(covers(waiver(), customerFinding)).toBe(true);
+    expect(covers(waiver({ target: 'b0000000-0000-4000-8000-000000000002' }), customerFinding)).toBe(false);
+    expect(covers(waiver(), { key: 'score/currentScore', subject: { type: 'score', id: 'partnerSecurityScore' } })).toBe(false);
+  });
+
+  it('when a waiver names a finding key or a requirement, then it covers exactly that key or that requirement\'s findings', () => {
+    expect(covers(waiver({ scope: 'finding', target: customerFinding.key }), customerFinding)).toBe(true);
+    expect(covers(waiver({ scope: 'finding', target: `${customerFinding.key}x` }), customerFinding)).toBe(false);
+    const requirement = { key: 'requirement/mfaEnforcedForAdmins/complianceStatus', subject: { type: 'requirement' as const, id: 'mfaEnforcedForAdmins' } };
+    expect(covers(waiver({ scope: 'requirement', target: 'mfaEnforcedForAdmins' }), requirement)).toBe(true);
+    expect(covers(waiver({ scope: 'requirement', target: 'mfaEnforcedForAdminsOfCustomers' }), requirement)).toBe(false);
+  });
+
+  it('when a waiver names partner users by pattern, then it covers sign-ins of matching UPNs, and not a sign-in whose UPN is unknown', () => {
+    const breakGlass = waiver({ scope: 'partnerUsers', target: 'breakglass*@partner.example' });
+    expect(covers(breakGlass, principalFinding('breakglass1@partner.example'))).toBe(true);
+    expect(covers(breakGlass, principalFinding('alice@partner.example'))).toBe(false);
+    expect(covers(breakGlass, principalFinding(null))).toBe(false);
+  });
+
+  it('when a waiver has expired, then it silences nothing; of two active ones, the one that lasts longest is the one shown', () => {
+    expect(waiverFor(customerFinding, [waiver({ expiresAt: '2026-06-01T12:00:00.000Z' })], now)).toBeNull();
+    const longer = waiver({ id: 'w2', expiresAt: '2026-08-01T00:00:00.000Z' });
+    expect(waiverFor(customerFinding, [waiver(), longer], now)?.id).toBe('w2');
+  });
+
+  it('when the digest asks for waivers expiring within 7 days, then it gets the active ones ending by then, soonest first', () => {
+    const soon = waiver({ id: 'soon', expiresAt: '2026-06-03T00:00:00.000Z' });
+    const sooner = waiver({ id: 'sooner', expiresAt: '2026-06-02T00:00:00.000Z' });
+    const later = waiver({ id: 'later', expiresAt: '2026-06-20T00:00:00.000Z' });
+    const expired = waiver({ id: 'expired', expiresAt: '2026-05-31T00:00:00.000Z' });
+    expect(waiversExpiringWithin([soon, later, expired, sooner], now, 7).map((item) => item.id)).toEqual(['sooner', 'soon']);
+  });
+
+  it('when a waiver is described, then a customer reads by name with the tenant id after, and a pattern as the users it matches', () => {
+    expect(describeWaiverTarget(waiver(), new Map([[tenant, 'Contoso Ltd']]))).toBe(`Contoso Ltd (tenant ${tenant})`);
+    expect(describeWaiverTarget(waiver(), new Map())).toBe(`customer tenant ${tenant}`);
+    expect(describeWaiverTarget(waiver({ scope: 'partnerUsers', target: 'breakglass*@partner.example' }), new Map())).toBe('partner users matching breakglass*@partner.example');
+  });
+});
+
+describe('whether a transition is announced', () => {
+  const quiet = { pendingChange: null, silencedChange: null } as const;
+
+  it('when no waiver covers a finding, then its latest transition is announced as before', () => {
+    expect(decideAnnouncement({ ...quiet, state: 'open', transition: 'opened', waived: false })).toEqual({ pendingChange: 'opened', silencedChange: null });
+    expect(decideAnnouncement({ pendingChange: 'opened', silencedChange: null, state: 'resolved', transition: 'resolved', waived: false })).toEqual({ pendingChange: 'resolved', silencedChange: null });
+  });
+
+  it('when a waived finding opens, then nothing is announced and the opening is remembered', () => {
+    expect(decideAnnouncement({ ...quiet, state: 'open', transition: 'opened', waived: true })).toEqual({ pendingChange: null, silencedChange: 'opened' });
+  });
+
+  it('when the waiver ends while the finding is still open, then the silenced opening is announced once', () => {
+    const woken = decideAnnouncement({ pendingChange: null, silencedChange: 'opened', state: 'open', transition: null, waived: false });
+    expect(woken).toEqual({ pendingChange: 'opened', silencedChange: null });
+    expect(decideAnnouncement({ ...woken, pendingChange: null, state: 'open', transition: null, waived: false })).toEqual(quiet);
+  });
+
+  it('when a waived finding resolves, then nothing is sent, now or when the waiver ends', () => {
+    const resolved = decideAnnouncement({ pendingChange: null, silencedChange: 'opened', state: 'resolved', transition: 'resolved', waived: true });
+    expect(resolved).toEqual(quiet);
+    expect(decideAnnouncement({ ...resolved, state: 'resolved', transition: null, waived: false })).toEqual(quiet);
+    // Announced open before the waiver, resolved under it: no recovery email either.
+    expect(decideAnnouncement({ ...quiet, state: 'resolved', transition: 'resolved', waived: true })).toEqual(quiet);
+  });
+
+  it('when the waiver is gone and a silenced finding resolves in the same run, then nothing is sent (admins never heard it open)', () => {
+    expect(decideAnnouncement({ pendingChange: null, silencedChange: 'opened', state: 'resolved', transition: 'resolved', waived: false })).toEqual(quiet);
+  });
+
+  it('when a waiver comes to cover a finding whose opening waits unsent, then it is withdrawn and kept for when the waiver ends', () => {
+    expect(decideAnnouncement({ pendingChange: 'reopened', silencedChange: null, state: 'open', transition: null, waived: true })).toEqual({ pendingChange: null, silencedChange: 'reopened' });
+    expect(decideAnnouncement({ pendingChange: 'resolved', silencedChange: null, state: 'resolved', transition: null, waived: true })).toEqual(quiet);
+  });
+
+  it('when a sighting silenced by a waiver leaves the window, then nothing is kept to announce', () => {
+    expect(decideAnnouncement({ pendingChange: null, silencedChange: 'opened', state: 'resolved', transition: null, waived: false })).toEqual(quiet);
+  });
+});
+
+describe('waiver input', () => {
+  const valid = { scope: 'partnerUsers', target: 'breakglass*@partner.example', reason: 'break-glass accounts sign in without MFA by design', owner: 'Security team', expiresAt: '2026-09-01' };
+
+  it('when a waiver is valid, then it is read with a bare date meaning the end of that day, and a tenant id in lower case', () => {
+    expect(parseWaiverDraft(valid, now, 180)).toEqual({ ...valid, expiresAt: '2026-09-01T23:59:59.999Z' });
+    expect(parseWaiverDraft({ ...valid, scope: 'customer', target: tenant.toUpperCase() }, now, 180).target).toBe(tenant);
+  });
+
+  it('when fields are missing or wrong, then one 400 names every one of them', () => {
+    expect(problemOf(() => parseWaiverDraft({ scope: 'everything' }, now, 180)).map((field) => field.name).sort()).toEqual(['expiresAt', 'owner', 'reason', 'scope', 'target']);
+    expect(problemOf(() => parseWaiverDraft({ ...valid, reason: '   ' }, now, 180))).toEqual([{ name: 'reason', reason: expect.stringContaining('1 to 500') }]);
+    expect(problemOf(() => parseWaiverDraft({ ...valid, scope: 'customer', target: 'contoso' }, now, 180))).toEqual([{ name: 'target', reason: expect.stringContaining('GUID') }]);
+    expect(problemOf(() => parseWaiverDraft({ ...valid, color: 'red' }, now, 180))).toEqual([{ name: 'color', reason: expect.any(String) }]);
+    expect(problemOf(() => parseWaiverDraft([valid], now, 180))).toEqual([{ name: 'body', reason: 'must be a JSON object' }]);
+  });
+
+  it('when a pattern would match every partner user, then it is refused', () => {
+    for (const target of ['*@*', '*@*.*', 'no-at-sign']) expect(problemOf(() => parseWaiverDraft({ ...valid, target }, now, 180)).map((field) => field.name)).toEqual(['target']);
+  });
+
+  it('when the expiry is past, malformed or beyond the maximum days, then the 400 names expiresAt and says why', () => {
+    expect(problemOf(() => parseWaiverDraft({ ...valid, expiresAt: '2026-05-01T00:00:00Z' }, now, 180))).toEqual([{ name: 'expiresAt', reason: 'must be in the future' }]);
+    expect(problemOf(() => parseWaiverDraft({ ...valid, expiresAt: 'next month' }, now, 180))[0]!.reason).toContain('ISO 8601');
+    expect(problemOf(() => parseWaiverDraft({ ...valid, expiresAt: '2026-11-28T12:00:01Z' }, now, 180))[0]!.reason).toContain('at most 180 days');
+    expect(parseWaiverDraft({ ...valid, expiresAt: '2026-11-28T12:00:00Z' }, now, 180).expiresAt).toBe('2026-11-28T12:00:00.000Z');
+  });
+
+  it('when a waiver is changed, then reason, owner and expiry may change, what it silences may not, and an empty change is a 400', () => {
+    expect(parseWaiverChanges({ expiresAt: '2026-07-01T00:00:00Z' }, now, 180)).toEqual({ expiresAt: '2026-07-01T00:00:00.000Z' });
+    expect(problemOf(() => parseWaiverChanges({ target: 'x@partner.example' }, now, 180))).toEqual([{ name: 'target', reason: expect.stringContaining('cannot change') }]);
+    expect(problemOf(() => parseWaiverChanges({}, now, 180))).toEqual([{ name: 'body', reason: expect.stringContaining('at least one') }]);
+  });
+});
