@@ -196,23 +196,25 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
 /** The weekly digest: the query API's reads, the detector's table for its ledger, and the alerts' email sender. */
 export async function weeklyDigest(log: Logger, env: Env = process.env): Promise<DigestDependencies> {
   const config = readConfig(env, ['storage', 'identity', 'email', 'detection', 'limits']);
-  const [{ TableSnapshotReader }, { TableQueryReader }, { TableDigestLedger }, { TableCustomerDirectory }] = await Promise.all([
+  const [{ TableSnapshotReader }, { TableQueryReader }, { TableDigestLedger }, { TableCustomerDirectory }, { TableWaiverStore }] = await Promise.all([
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableQueryReader'),
     import('./adapters/tableDigestLedger'),
     import('./adapters/tableCustomerDirectory'),
+    import('./adapters/tableWaiverStore'),
   ]);
   const tableSet = await tables(env);
   return {
     reader: new TableQueryReader(tableSet),
     snapshots: new TableSnapshotReader(tableSet),
     directory: new TableCustomerDirectory(tableSet),
+    waivers: new TableWaiverStore(tableSet),
     ledger: new TableDigestLedger(tableSet),
     sender: await acsSender(config),
     clock: { now: () => new Date() },
     log,
     // A claim outlives any invocation (host.json allows 10 minutes): older, its run has stopped.
-    settings: { publicBaseUrl: config.email.publicBaseUrl, maxNamed: config.detection.alertMaxLines, claimMs: 15 * 60_000 },
+    settings: { publicBaseUrl: config.email.publicBaseUrl, maxNamed: config.detection.alertMaxLines, claimMs: 15 * 60_000, waiverNoticeDays: 14 },
   };
 }
 

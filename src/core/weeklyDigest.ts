@@ -46,7 +46,9 @@ export interface DigestInput {
   customersNow: readonly CustomerMfaInsight[] | null;
   customersWeekAgo: readonly CustomerMfaInsight[] | null;
   customerNames: ReadonlyMap<string, string>;
+  /** Findings no waiver silences; the waived open ones are only counted. */
   openFindings: readonly Finding[];
+  waivedCount: number;
   /** Partner users who signed in without MFA in the newest complete run; null when the source was never collected. */
   principals: readonly NonMfaPrincipal[] | null;
   expiringWaivers: readonly ExpiringWaiver[];
@@ -106,6 +108,7 @@ export interface WeeklyDigest {
   findingsByAge: FindingAge[];
   oldestOpen: Finding[];
   openCount: number;
+  waivedCount: number;
   principals: { count: number; users: string[]; more: number } | null;
   expiringWaivers: ExpiringWaiver[];
 }
@@ -228,6 +231,7 @@ export function composeWeeklyDigest(input: DigestInput): WeeklyDigest {
     findingsByAge: findingsByAge(open, now),
     oldestOpen: oldestFirst.slice(0, input.maxNamed),
     openCount: open.length,
+    waivedCount: input.waivedCount,
     principals: principals === null ? null : { count: users.length, users: users.slice(0, input.maxNamed), more: Math.max(0, users.length - input.maxNamed) },
     expiringWaivers: [...input.expiringWaivers].sort((left, right) => left.expiresAt.getTime() - right.expiresAt.getTime()),
   };

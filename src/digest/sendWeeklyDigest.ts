@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { renderWeeklyDigest } from '../core/digestEmail';
 import { MonitorError, toError } from '../core/errors';
-import type { Clock, CustomerDirectory, DigestLedger, DigestRecord, EmailSender, Logger, SnapshotReader } from '../core/ports';
+import type { Clock, CustomerDirectory, DigestLedger, DigestRecord, EmailSender, Logger, SnapshotReader, WaiverStore } from '../core/ports';
+import { describeWaiverTarget, waiverIndex, waiversExpiringWithin } from '../core/waivers';
 import { runStartedAt } from '../core/snapshotRun';
 import { composeWeeklyDigest, digestQuarterMs, digestWeekMs, isoWeek, type WeeklyDigest } from '../core/weeklyDigest';
 import type { QueryReader } from '../api/queryReader';
@@ -12,12 +13,15 @@ export interface DigestSettings {
   maxNamed: number;
   /** A claim older than this belongs to a run that stopped: another may take the digest over. */
   claimMs: number;
+  /** Waivers ending within this many days are listed, so their owners renew or let them lapse. */
+  waiverNoticeDays: number;
 }
 
 export interface DigestDependencies {
   reader: Pick<QueryReader, 'listRuns' | 'scores' | 'requirements' | 'findings'>;
   snapshots: Pick<SnapshotReader, 'customersOfRun' | 'principalsOfRun'>;
   directory: CustomerDirectory;
+  waivers: Pick<WaiverStore, 'listWaivers'>;
   ledger: DigestLedger;
   sender: EmailSender;
   clock: Clock;
@@ -89,14 +93,16 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
   const { reader, snapshots, settings } = dependencies;
   const quarter = { from: new Date(now.getTime() - digestQuarterMs), to: now };
   const weekAgo = new Date(now.getTime() - digestWeekMs);
-  const [securityRuns, [latestPrincipals], [olderRun], scores, requirements, findings] = await Promise.all([
+  const [securityRuns, [latestPrincipals], [olderRun], scores, requirements, findings, waivers] = await Promise.all([
     reader.listRuns('partnerSecurity', { ...quarter, status: 'complete' }),
     reader.listRuns('nonMfaPrincipals', { to: now, status: 'complete', top: 1 }),
     reader.listRuns('partnerSecurity', { to: weekAgo, status: 'complete', top: 1 }),
     reader.scores(quarter),
     reader.requirements(quarter),
     reader.findings(),
+    dependencies.waivers.listWaivers(),
   ]);
+  const waived = waiverIndex(waivers, now);
   // Rows of runs that never completed are not data.
   const complete = new Set(securityRuns.map((run) => run.runId));
   const latestRun = securityRuns[0];
@@ -120,9 +126,15 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
     customersNow,
     customersWeekAgo,
     customerNames,
-    openFindings: findings,
+    // A waived problem is known and owned: the digest lists its waiver, not the problem again.
+    openFindings: findings.filter((finding) => waived(finding) === null),
+    waivedCount: findings.filter((finding) => finding.state === 'open' && !finding.event && waived(finding) !== null).length,
     principals,
-    expiringWaivers: [],
+    expiringWaivers: waiversExpiringWithin(waivers, now, settings.waiverNoticeDays).map((waiver) => ({
+      description: describeWaiverTarget(waiver, customerNames),
+      owner: waiver.owner,
+      expiresAt: new Date(waiver.expiresAt),
+    })),
     maxNamed: settings.maxNamed,
   });
 }

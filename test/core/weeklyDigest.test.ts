@@ -46,6 +46,7 @@ function input(overrides: Partial<DigestInput> = {}): DigestInput {
     customersWeekAgo: null,
     customerNames: new Map(),
     openFindings: [],
+    waivedCount: 0,
     principals: null,
     expiringWaivers: [],
     maxNamed: 10,
@@ -187,6 +188,7 @@ describe('renderWeeklyDigest', () => {
       customersNow: [customer('bbbbbbbb-0000-0000-0000-000000000002', noPolicy)],
       openFindings: [{ ...finding('f', 10, 'critical'), subject: { type: 'customer', id: 'bbbbbbbb-0000-0000-0000-000000000002' } }],
       principals: [],
+      waivedCount: 2,
       expiringWaivers: [{ description: 'Partner users matching breakglass*@partner.example', owner: 'ciso@partner.example', expiresAt: daysAgo(-5) }],
     }),
   );
@@ -206,6 +208,7 @@ describe('renderWeeklyDigest', () => {
     expect(rendered.plainText).toContain('Partner users matching breakglass*@partner.example, owned by ciso@partner.example, expires');
     expect(rendered.plainText).toContain('https://monitor.example/api/customers?status=nonCompliant');
     expect(rendered.plainText).toContain("No partner user signed in without MFA in Partner Center's last 7 days.");
+    expect(rendered.plainText).toContain('2 more open problems are waived (see the waivers on the dashboard).');
   });
 
   it('when rendered, then the charts are tables Outlook draws: no script, no SVG, no CSS it ignores for layout, bars with widths and colours in attributes', () => {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TableClient } from '@azure/data-tables';
+import { waiverAdministration } from '../../src/composition';
 import { launchBrowser } from '../support/browser';
 import { startCloud, type Cloud } from '../support/cloud';
 
@@ -52,6 +53,11 @@ describe('the weekly digest', () => {
     const settings = cloud.settings();
     await collectDays(settings, [10, 14]);
     const before = digests().length;
+    // A break-glass waiver ending in five days: the digest lists it for its owner to renew.
+    const now = new Date();
+    const waiver = { id: 'w1', scope: 'partnerUsers' as const, target: 'breakglass*@partner.example', reason: 'break-glass accounts', owner: 'Security team', expiresAt: new Date(now.getTime() + 5 * 86_400_000).toISOString(), createdAt: now.toISOString(), createdBy: 'admin key', updatedAt: now.toISOString(), updatedBy: 'admin key' };
+    const { waivers } = await waiverAdministration(settings);
+    await waivers.createWaiver(waiver, { at: now.toISOString(), actor: 'admin key', action: 'created', waiverId: 'w1', before: null, after: waiver });
 
     expect((await digest(settings)).code).toBe('Succeeded');
     expect((await digest(settings)).code).toBe('Succeeded');
@@ -63,6 +69,7 @@ describe('the weekly digest', () => {
     expect(email?.subject).toMatch(/^\[MFA monitor\] Weekly digest \d{4}-W\d{2}: score [\d.]+/);
     expect(email?.plainText).toContain('Partner security score');
     expect(email?.plainText).toMatch(/No MFA policy enabled: \d+ of 60/);
+    expect(email?.plainText).toMatch(/Waivers expiring soon\n- .*breakglass\*@partner\.example.*, owned by Security team, expires \d{4}-\d{2}-\d{2}/);
     // Customers are named as the directory knows them: every named customer the digest mentions comes with its name.
     const named = cloud.sim.expected().customers.filter((customer) => customer.listedIn.delegatedAdminCustomers || customer.listedIn.partnerCenterCustomers);
     const mentioned = named.filter((customer) => email?.plainText.includes(customer.tenantId));
