@@ -20,6 +20,16 @@ export default tseslint.config(
     },
   },
   {
+    // The core is the domain alone: no framework, no SDK, no Node API, nothing from the layers around it.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./)', message: 'src/core is the pure domain: it imports only other src/core modules (no @azure/*, no node:, no adapters or api).' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

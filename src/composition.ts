@@ -204,7 +204,7 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
   const config = readConfig(env, ['storage', 'queryApi']);
   const [{ TableQueryReader }, { continuationTokens }, { TableCustomerDirectory }] = await Promise.all([
     import('./adapters/tableQueryReader'),
-    import('./core/continuationToken'),
+    import('./api/continuationToken'),
     import('./adapters/tableCustomerDirectory'),
   ]);
   const tableSet = await tables(env);

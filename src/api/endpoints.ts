@@ -1,6 +1,6 @@
-import { customerStatuses } from '../core/customerStatus';
+import { customerStatuses } from './customerStatus';
 import { snapshotSources } from '../core/model';
-import { parseChoice, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, type QueryParameters } from '../core/queryParameters';
+import { parseChoice, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, type QueryParameters } from './queryParameters';
 import {
   customerHistory, customerPage, findingList, monitorStatus, principalPage, registrationSeries, requirementSeries, runLedger, scoreSeries,
   type QueryDependencies, type QueryResult,

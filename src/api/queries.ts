@@ -1,6 +1,6 @@
-import { invalidParameter, notFound } from '../core/problem';
-import type { ContinuationTokens, PagePosition } from '../core/continuationToken';
-import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy, matchesCustomerStatus, type CustomerStatus } from '../core/customerStatus';
+import { invalidParameter, notFound } from './problem';
+import type { ContinuationTokens, PagePosition } from './continuationToken';
+import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy, matchesCustomerStatus, type CustomerStatus } from './customerStatus';
 import { nameMatches, type CustomerDirectoryState } from '../core/customerNames';
 import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState } from '../core/findings';

@@ -1,5 +1,5 @@
-import { enabledPolicyCount } from './detectRegressions';
-import type { CustomerMfaInsight } from './model';
+import { enabledPolicyCount } from '../core/detectRegressions';
+import type { CustomerMfaInsight } from '../core/model';
 
 /**
  * Which customers `GET /api/customers?status=` selects. Graph's customer insight counts

@@ -1,4 +1,4 @@
-import { MonitorError } from './errors';
+import { MonitorError } from '../core/errors';
 
 /**
  * An RFC 9457 problem: what went wrong with a request, for humans (`title`, `detail`) and for

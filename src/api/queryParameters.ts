@@ -1,5 +1,5 @@
 import { invalidParameter } from './problem';
-import { runTimeRange } from './snapshotRun';
+import { runTimeRange } from '../core/snapshotRun';
 
 /**
  * Parsing of the query API's parameters. Each function throws a 400 problem naming the
