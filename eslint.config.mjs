@@ -30,6 +30,13 @@ export default tseslint.config(
     },
   },
   {
+    // Ports are interfaces over the domain's types: they import the core and each other, nothing else.
+    files: ['src/ports/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./|\\.\\./core/)', message: 'src/ports holds interfaces over the core: it imports only src/core and src/ports.' }] }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

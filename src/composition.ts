@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { readConfig, type ApiConfig, type Config, type ConfigPart } from './config';
 import type { CollectorDependencies } from './collectors/runSnapshot';
-import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './core/ports';
+import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './ports';
 import type { CustomerDirectoryDependencies } from './collectors/refreshCustomerDirectory';
 import type { AcsEmailSender } from './adapters/acsEmailSender';
 import type { ApiClient } from './adapters/apiClient';

@@ -3,7 +3,7 @@ import { ConcurrencyLimit } from '../core/concurrencyLimit';
 import { MonitorError } from '../core/errors';
 import type { SnapshotSource } from '../core/model';
 import type { SnapshotRun } from '../core/snapshotRun';
-import type { SnapshotPruner } from '../retention/pruneSnapshots';
+import type { SnapshotPruner } from '../ports';
 import { describeStorageError, maxBatchSize } from './batchWriter';
 import { buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName } from './tableLayout';
 import { readBucketTable, TableSnapshotReader, type Tables } from './tableSnapshotStore';

@@ -11,7 +11,7 @@ import type {
   SecurityRequirement,
   SnapshotSource,
 } from '../core/model';
-import type { SnapshotRunWriter, SnapshotStore } from '../core/ports';
+import type { SnapshotRunWriter, SnapshotStore } from '../ports';
 import { isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { toTableKey } from '../core/tableKey';
 import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';

@@ -3,12 +3,12 @@ import type { ContinuationTokens, PagePosition } from './continuationToken';
 import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy, matchesCustomerStatus, type CustomerStatus } from './customerStatus';
 import { nameMatches, type CustomerDirectoryState } from '../core/customerNames';
 import { describeRecovery, describeRegression } from '../core/alertEmail';
-import { compareFindings, type FindingState } from '../core/findings';
+import { compareFindings, type FindingState, type StoredFinding } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Clock, OutboxMessage } from '../ports';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
-import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from './queryReader';
+import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from '../ports/queryReader';
 
 /**
  * The query API's use cases. Each returns a JSON body (shaped as `schemas.ts` describes) and

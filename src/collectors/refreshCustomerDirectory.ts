@@ -1,6 +1,6 @@
 import { changedNames, isRefreshDue, resolveCustomerNames, type CustomerNameSourceName } from '../core/customerNames';
 import { errorCode, toError } from '../core/errors';
-import type { Clock, CustomerDirectoryStore, CustomerNameSource, Signal } from '../core/ports';
+import type { Clock, CustomerDirectoryStore, CustomerNameSource, Signal } from '../ports';
 
 export interface CustomerDirectoryDependencies {
   directory: CustomerDirectoryStore;

@@ -1,5 +1,4 @@
-import type { FindingTransition, MeasureValue, ShareOfWhole } from './findings';
-import type { StoredFinding } from './ports';
+import type { FindingTransition, MeasureValue, ShareOfWhole, StoredFinding } from './findings';
 
 /**
  * Brings findings stored in an older shape to the current one, keeping their lifecycle.

@@ -1,4 +1,4 @@
-import type { RefreshTokenStore } from '../../src/adapters/secureApplicationModelCredential';
+import type { RefreshTokenStore } from '../../src/ports';
 
 /** POSTs a form to Entra and hands back the status and JSON body. */
 export type FormPoster = (url: string, form: Record<string, string>) => Promise<{ status: number; body: Record<string, unknown> }>;
