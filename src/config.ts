@@ -82,9 +82,11 @@ export interface IdentityConfig {
   managedIdentityClientId: string | null;
 }
 
-export interface PartnerCenterAuthConfig {
-  mode: 'app' | 'appUser';
-  /** The rest is set only in appUser mode. */
+/** How Partner Center is reached: app-only tokens, or App+User through the Secure Application Model. */
+export type PartnerCenterAuthConfig = { mode: 'app' } | AppUserAuthConfig;
+
+export interface AppUserAuthConfig {
+  mode: 'appUser';
   tenantId: string;
   clientId: string;
   authorityHost: string;
@@ -233,11 +235,10 @@ function readIdentity(reader: SettingsReader): IdentityConfig {
 
 function readPartnerCenterAuth(reader: SettingsReader): PartnerCenterAuthConfig {
   const mode = reader.withDefault('PARTNER_CENTER_AUTH');
-  const none = { tenantId: '', clientId: '', authorityHost: '', keyVaultUrl: '', refreshTokenSecret: '' };
-  if (mode === 'app') return { mode, ...none };
+  if (mode === 'app') return { mode };
   if (mode !== 'appUser') {
     reader.problem('PARTNER_CENTER_AUTH must be app or appUser');
-    return { mode: 'app', ...none };
+    return { mode: 'app' };
   }
   const tenantId = reader.optional('AZURE_TENANT_ID');
   if (tenantId === null) reader.problem('AZURE_TENANT_ID (the partner tenant) is required with PARTNER_CENTER_AUTH=appUser');

@@ -267,7 +267,8 @@ export function doctorContext(env: Env): DoctorContext {
     }
   };
   const identity = part('identity');
-  const auth = part('partnerCenterAuth');
+  const partnerCenterAuth = part('partnerCenterAuth');
+  const auth = partnerCenterAuth?.mode === 'appUser' ? partnerCenterAuth : null;
   const storage = part('storage');
   const email = part('email');
   const managedIdentity = identity?.managedIdentityClientId ?? null;
@@ -284,7 +285,7 @@ export function doctorContext(env: Env): DoctorContext {
         : appCredential === 'managedIdentity'
           ? `managed identity ${identity?.clientId ?? '(system-assigned)'}`
           : `app ${identity?.clientId ?? '(AZURE_CLIENT_ID)'}`,
-    partnerCenterAuth: auth?.mode ?? 'app',
+    partnerCenterAuth: partnerCenterAuth?.mode ?? 'app',
     partnerCenterClientId: auth?.clientId || null,
     keyVaultHost: auth?.keyVaultUrl ? new URL(auth.keyVaultUrl).host : null,
     refreshTokenSecret: auth?.refreshTokenSecret || 'partner-center-refresh-token',
