@@ -94,7 +94,7 @@ export const endpoints: readonly Endpoint[] = [
         name: 'status',
         in: 'query',
         description:
-          '`all` (default); `noMfaPolicy`: no MFA policy known to be enabled; `adminsNotCompliant`: no MFA-compliant admin (Graph does not report the admin total); `nonCompliant`: either.',
+          '`all` (default); `noMfaPolicy`: every MFA policy known to be disabled (a policy of unknown status is not "none"); `adminsNotCompliant`: no MFA-compliant admin (Graph does not report the admin total); `nonCompliant`: either.',
         schema: { type: 'string', enum: [...customerStatuses], default: 'all' },
       },
       {

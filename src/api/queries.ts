@@ -1,11 +1,11 @@
 import { invalidParameter, notFound } from './problem';
 import type { ContinuationTokens, PagePosition } from './continuationToken';
-import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy, matchesCustomerStatus, type CustomerStatus } from './customerStatus';
+import { hasNoCompliantAdmins, matchesCustomerStatus, type CustomerStatus } from './customerStatus';
 import { nameMatches, type CustomerDirectoryState } from '../core/customerNames';
 import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState, type StoredFinding } from '../core/findings';
 import { nextStep } from '../core/nextStep';
-import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
+import { hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
 import type { Clock, OutboxMessage } from '../ports';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from '../ports/queryReader';
@@ -164,7 +164,7 @@ export async function registrationSeries({ reader }: QueryDependencies, range: R
 }
 
 function describeCustomer({ tenantId, ...insight }: CustomerMfaInsight, customerName: string | null) {
-  return { tenantId, customerName, ...insight, noMfaPolicy: hasNoEnabledMfaPolicy({ tenantId, ...insight }), adminsNotCompliant: hasNoCompliantAdmins({ tenantId, ...insight }) };
+  return { tenantId, customerName, ...insight, noMfaPolicy: hasNoMfaPolicy({ tenantId, ...insight }), adminsNotCompliant: hasNoCompliantAdmins({ tenantId, ...insight }) };
 }
 
 /**

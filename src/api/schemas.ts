@@ -32,7 +32,7 @@ const customerFields: Record<string, JsonSchema> = {
   securityDefaultsStatus: nullableString,
   mfaConditionalAccessPolicyStatus: nullableString,
   legacyPerUserMfaStatus: nullableString,
-  noMfaPolicy: { type: 'boolean', description: 'No MFA policy is known to be enabled.' },
+  noMfaPolicy: { type: ['boolean', 'null'], description: 'Every MFA policy is known to be disabled (true), one is enabled (false), or neither is known: a policy status missing or unknownFutureValue (null).' },
   adminsNotCompliant: { type: 'boolean', description: 'No admin is MFA-compliant (compliantAdminsCount is 0).' },
 };
 

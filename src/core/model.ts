@@ -88,6 +88,21 @@ export interface CustomerMfaInsight {
   legacyPerUserMfaStatus: PolicyStatus | null;
 }
 
+/** The MFA policies Graph reports for a customer tenant: security defaults, Conditional Access, per-user MFA. */
+export const customerMfaPolicies = ['securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'legacyPerUserMfaStatus'] as const;
+
+/**
+ * Whether a customer tenant has no MFA policy: `false` as soon as one policy is `enabled`, `true`
+ * only when every policy is known to be `disabled`, and `null` (unknown) otherwise. A missing
+ * status, `unknownFutureValue` or a value newer than this code may be a policy that protects the
+ * tenant: unknown is not "none", so it neither raises an alert nor lists the customer as without MFA.
+ */
+export function hasNoMfaPolicy(customer: CustomerMfaInsight): boolean | null {
+  const statuses = customerMfaPolicies.map((policy) => customer[policy]);
+  if (statuses.includes('enabled')) return false;
+  return statuses.every((status) => status === 'disabled') ? true : null;
+}
+
 export interface NonMfaPrincipal {
   objectId: string;
   tenantId: string | null;
