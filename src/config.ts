@@ -7,7 +7,7 @@ import { ConfigurationError } from './core/errors';
  * naming every problem, never the whole app at load.
  */
 
-export interface SettingDoc {
+interface SettingDoc {
   name: string;
   description: string;
   default?: string;
@@ -83,7 +83,7 @@ export interface IdentityConfig {
 }
 
 /** How Partner Center is reached: app-only tokens, or App+User through the Secure Application Model. */
-export type PartnerCenterAuthConfig = { mode: 'app' } | AppUserAuthConfig;
+type PartnerCenterAuthConfig = { mode: 'app' } | AppUserAuthConfig;
 
 export interface AppUserAuthConfig {
   mode: 'appUser';
@@ -94,7 +94,7 @@ export interface AppUserAuthConfig {
   refreshTokenSecret: string;
 }
 
-export interface RetentionConfig {
+interface RetentionConfig {
   retentionDays: number;
 }
 
@@ -105,14 +105,14 @@ export interface HttpConfig {
   maxRetryAfterMs: number;
 }
 
-export interface LimitsConfig {
+interface LimitsConfig {
   /** Per attempt, of Table Storage, ACS and Key Vault calls. */
   azureRequestTimeoutMs: number;
   /** INVOCATION_DEADLINE_SECONDS, or null to derive the deadline from host.json. */
   invocationDeadlineSeconds: number | null;
 }
 
-export interface ApiConfig {
+interface ApiConfig {
   baseUrl: string;
   scope: string;
 }
@@ -126,7 +126,7 @@ export interface EmailConfig {
   timeoutMs: number;
 }
 
-export interface DetectionConfig {
+interface DetectionConfig {
   /** How long an alert may wait undelivered before the detector's invocations fail. */
   undeliveredAlertLimitMs: number;
   reminderDays: number;
@@ -135,7 +135,7 @@ export interface DetectionConfig {
   sourceFailuresBeforeAlert: number;
 }
 
-export interface QueryApiConfig {
+interface QueryApiConfig {
   tokenSecret: string | null;
   /** How long an alert may wait undelivered before the monitor is unhealthy. */
   undeliveredAlertLimitMs: number;

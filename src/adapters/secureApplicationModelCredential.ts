@@ -12,7 +12,7 @@ import {
 import { MonitorError } from '../core/errors';
 import type { RefreshTokenStore, StoredRefreshToken } from '../ports';
 
-export interface SecureApplicationModelOptions {
+interface SecureApplicationModelOptions {
   /** The partner tenant: refresh tokens are redeemed at its own token endpoint. */
   tenantId: string;
   /** The app registration the admin consented to (a public client: no secret is sent). */

@@ -65,7 +65,7 @@ export const customerNamePartitionRange = { from: 'customer-', to: 'customer.' }
 /** The customer directory's own row (in the customerNames table): when it was refreshed, from where, the last error. */
 export const customerDirectoryStateKey = { partitionKey: 'directory', rowKey: 'state' } as const;
 
-export const bucketCount = 32;
+const bucketCount = 32;
 export const buckets: readonly string[] = bucketNames(bucketCount);
 const historyBucketCount = 256;
 const historyBuckets: readonly string[] = bucketNames(historyBucketCount);

@@ -7,12 +7,12 @@ import {
 } from './queries';
 import type { JsonSchema } from './schemas';
 
-export interface ApiRequest {
+interface ApiRequest {
   query: QueryParameters;
   params: Readonly<Record<string, string | undefined>>;
 }
 
-export interface ParameterDoc {
+interface ParameterDoc {
   name: string;
   in: 'query' | 'path';
   description: string;

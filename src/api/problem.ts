@@ -14,7 +14,7 @@ export interface ProblemDetails {
   correlationId?: string;
 }
 
-export const problemTypes = {
+const problemTypes = {
   invalidParameter: 'urn:mfa-monitor:problem:invalid-parameter',
   notFound: 'urn:mfa-monitor:problem:not-found',
   unexpected: 'about:blank',

@@ -11,7 +11,7 @@ import { csvColumns } from './schemas';
 const commonHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
 
 /** Rows an answer left out because they could not be read, by table. */
-export interface SkippedRows {
+interface SkippedRows {
   count: number;
   tables: Record<string, number>;
 }
@@ -64,7 +64,7 @@ export async function serveEndpoint(
   }
 }
 
-export function problemResponse(thrown: unknown, context: InvocationContext): HttpResponseInit {
+function problemResponse(thrown: unknown, context: InvocationContext): HttpResponseInit {
   let problem: ProblemDetails;
   if (thrown instanceof ProblemError) {
     problem = thrown.problem;

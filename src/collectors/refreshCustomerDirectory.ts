@@ -9,7 +9,7 @@ export interface CustomerDirectoryDependencies {
   clock: Clock;
 }
 
-export interface DirectoryRefresh {
+interface DirectoryRefresh {
   /** False when the directory was refreshed less than a day ago and was left alone. */
   attempted: boolean;
   /** Names written by this refresh: new ones and changed ones. */

@@ -41,7 +41,7 @@ export interface DetectionInput {
   now: string;
 }
 
-export interface DetectionResult {
+interface DetectionResult {
   transitions: FindingTransition[];
   /** Every finding whose stored state changed (transitions and updated current values). */
   changed: Finding[];

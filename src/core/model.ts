@@ -8,9 +8,9 @@ export type SnapshotSource = 'partnerSecurity' | 'nonMfaPrincipals' | 'registrat
 export const snapshotSources: readonly SnapshotSource[] = ['partnerSecurity', 'nonMfaPrincipals', 'registrationCounts'];
 
 /** `compliant`, `noncomplaint` (sic), `nonCompliant`, `unknownFutureValue` or anything newer. */
-export type ComplianceStatus = string;
+type ComplianceStatus = string;
 /** `enabled`, `disabled`, `unknownFutureValue` or anything newer. */
-export type PolicyStatus = string;
+type PolicyStatus = string;
 
 export function isCompliant(status: ComplianceStatus | null): boolean {
   return status === 'compliant';
@@ -42,7 +42,7 @@ export type RequirementKind =
   | 'securityRequirement';
 
 /** Numeric and policy fields of every subtype, flattened: a field a subtype lacks is null. */
-export interface RequirementMeasures {
+interface RequirementMeasures {
   totalTenantCount: number | null;
   compliantTenantCount: number | null;
   totalAdminsCount: number | null;
@@ -111,7 +111,7 @@ export interface NonMfaPrincipal {
   lastNonMfaRequestDateTime: string;
 }
 
-export type RegistrationReport = 'credentialUserRegistrationCount' | 'usersRegisteredByFeature';
+type RegistrationReport = 'credentialUserRegistrationCount' | 'usersRegisteredByFeature';
 
 export interface RegistrationCounts {
   /** Which report answered: the legacy beta one, or its v1.0 replacement. */

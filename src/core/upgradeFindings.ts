@@ -18,7 +18,7 @@ import type { FindingTransition, MeasureValue, ShareOfWhole, StoredFinding } fro
  * Pure and idempotent: when the merged finding already exists (a crash after it was written and
  * before the old rows were deleted), it stands and the old keys are only retired.
  */
-export interface FindingUpgrade {
+interface FindingUpgrade {
   /** Findings to write (merged ones). */
   upgraded: StoredFinding[];
   /** Keys of the rows the upgraded findings replace. */

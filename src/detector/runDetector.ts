@@ -9,7 +9,7 @@ import type { SnapshotRun } from '../core/snapshotRun';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import { upgradeFindings } from '../core/upgradeFindings';
 
-export interface DetectorSettings {
+interface DetectorSettings {
   thresholds: Thresholds;
   reminderDays: number;
   publicBaseUrl: string | null;
@@ -21,7 +21,7 @@ export interface DetectorSettings {
   emailTimeoutMs: number;
 }
 
-export interface DetectorOptions {
+interface DetectorOptions {
   /** When the invocation must stop; a send that could outlast it is not started. */
   deadline?: Date;
 }

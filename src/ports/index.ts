@@ -120,7 +120,7 @@ export interface DetectorState {
   lastEmailAt: string | null;
 }
 
-export type OutboxStatus = 'composing' | 'ready' | 'sending' | 'sent' | 'abandoned';
+type OutboxStatus = 'composing' | 'ready' | 'sending' | 'sent' | 'abandoned';
 
 export interface OutboxMessage {
   messageId: string;

@@ -12,7 +12,7 @@ export interface PruneDependencies {
   };
 }
 
-export interface PruneOutcome {
+interface PruneOutcome {
   runsDeleted: number;
   rowsDeleted: number;
   /** Old runs kept because each is its source's newest complete run. */

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface AzuriteProcess {
+interface AzuriteProcess {
   tablesConnectionString: string;
   /** CPU time Azurite has used so far (Linux /proc), or null where that cannot be read. */
   cpuMs(): number | null;

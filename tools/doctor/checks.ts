@@ -19,7 +19,7 @@ import { factsOf, fixFor, type CheckName, type CheckRow, type DoctorContext, typ
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export interface DoctorOptions {
+interface DoctorOptions {
   /** Sends one real email to ALERT_TO: the only proof that the sender's domain is linked. */
   sendTestEmail: boolean;
 }
@@ -258,7 +258,7 @@ function settingsRow(check: CheckName, problem: string): CheckRow {
 }
 
 /** What the fixes name, read through the one settings module; a part with problems leaves its fields empty (its rows say why). */
-export function doctorContext(env: Env): DoctorContext {
+function doctorContext(env: Env): DoctorContext {
   const part = <P extends ConfigPart>(name: P): Config[P] | null => {
     try {
       return readConfig(env, [name])[name];

@@ -24,7 +24,7 @@ iframe{width:100%;height:24rem;border:1px solid #ddd}h2{margin:0 0 .25rem}</styl
 <body><h1>Simulator inbox</h1><p>${emails.length} delivered email(s), newest first.</p>${rows || '<p>No email yet.</p>'}</body></html>`;
 }
 
-export interface ControlState {
+interface ControlState {
   state: () => Record<string, unknown>;
 }
 
