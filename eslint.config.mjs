@@ -20,12 +20,19 @@ export default tseslint.config(
     },
   },
   {
-    // The core is the domain alone: no framework, no SDK, no Node API, nothing from the layers around it.
+    // The core is the domain alone: no Azure SDK, no Node module (I/O), nothing from the layers around it.
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(?!\\./)', message: 'src/core is the pure domain: it imports only other src/core modules (no @azure/*, no node:, no adapters or api).' }] },
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./|@azure/|node:|(fs|path|crypto|http|https|net|os|child_process|url|zlib|stream|events|util|timers|worker_threads)(/|$))',
+              message: 'src/core is the pure domain: no @azure/*, no Node module, nothing outside src/core (adapters, api, ports).',
+            },
+          ],
+        },
       ],
     },
   },

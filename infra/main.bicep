@@ -127,6 +127,9 @@ var names = {
   keyVault: take('${abbreviations.keyVault}${token}', 24)
   functionApp: '${abbreviations.functionApp}${nameStem}-${token}'
   functionPlan: '${abbreviations.functionPlan}${nameStem}-${token}'
+  actionGroup: '${abbreviations.actionGroup}${nameStem}-${token}'
+  failedInvocationsAlert: '${abbreviations.alertRule}failed-invocations-${nameStem}-${token}'
+  unhealthyAlert: '${abbreviations.alertRule}unhealthy-${nameStem}-${token}'
 }
 var tags = { 'azd-env-name': environmentName }
 var refreshTokenSecretName = 'partner-center-refresh-token'
@@ -157,9 +160,13 @@ module monitoring 'modules/monitoring.bicep' = {
   params: {
     logAnalyticsName: names.logAnalytics
     appInsightsName: names.appInsights
+    actionGroupName: names.actionGroup
+    failedInvocationsAlertName: names.failedInvocationsAlert
+    unhealthyAlertName: names.unhealthyAlert
     location: location
     tags: tags
     principalId: identity.outputs.principalId
+    alertTo: alertTo
   }
 }
 

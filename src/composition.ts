@@ -1,8 +1,9 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { ConfigurationError } from './core/errors';
-import { readConfig, type AppUserAuthConfig, type Config, type ConfigPart } from './config';
+import { readConfig, type AppUserAuthConfig, type Config, type ConfigPart, type ScheduleSetting } from './config';
 import type { CollectorDependencies } from './collectors/runSnapshot';
 import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './ports';
+import type { SnapshotSource } from './core/model';
 import type { CustomerDirectoryDependencies } from './collectors/refreshCustomerDirectory';
 import type { AcsEmailSender } from './adapters/acsEmailSender';
 import type { ApiClient } from './adapters/apiClient';
@@ -13,7 +14,7 @@ import type { KeyVaultRefreshTokenStore } from './adapters/keyVaultRefreshTokenS
 import type { Tables, TableSnapshotReader } from './adapters/tableSnapshotStore';
 import type { DetectorDependencies } from './detector/runDetector';
 import type { PruneDependencies } from './retention/pruneSnapshots';
-import type { QueryDependencies } from './api/queries';
+import type { MonitorHealthSettings, QueryDependencies } from './api/queries';
 
 /**
  * The composition root. Nothing is built at module load (an exception there would block every
@@ -261,7 +262,40 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
   const reader = queryReaders.get(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = customerDirectories.get(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs };
+  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env) };
+}
+
+/**
+ * The schedules the status judges runs by, read as NCRONTAB here (the reader is loaded only when
+ * the status is asked), each one that cannot be read kept as a reason naming its setting; and the grace.
+ */
+async function monitorHealthSettings(env: Env): Promise<MonitorHealthSettings> {
+  const config = readConfig(env, ['health', 'limits']);
+  const [{ readSchedule }, { healthGraceMs }, budgetMs] = await Promise.all([import('./core/ncrontab'), import('./core/scheduleHealth'), invocationBudgetMs(config)]);
+  const read = ({ setting, expression }: ScheduleSetting): MonitorHealthSettings['schedules'][SnapshotSource] => {
+    try {
+      return readSchedule(setting, expression);
+    } catch (thrown) {
+      if (thrown instanceof ConfigurationError) return { setting, problem: `${thrown.problems.join('; ')}: Azure does not run the function until it is fixed` };
+      throw thrown;
+    }
+  };
+  const { schedules } = config.health;
+  return {
+    schedules: {
+      partnerSecurity: read(schedules.partnerSecurity),
+      nonMfaPrincipals: read(schedules.nonMfaPrincipals),
+      registrationCounts: read(schedules.registrationCounts),
+      detectRegressions: read(schedules.detectRegressions),
+    },
+    graceMs: healthGraceMs(budgetMs, config.health.graceMinutes),
+  };
+}
+
+/** How long one invocation may work: INVOCATION_DEADLINE_SECONDS, else host.json's functionTimeout less the margin that records a failure. */
+async function invocationBudgetMs(config: Pick<Config, 'limits'>): Promise<number> {
+  const [{ hostFunctionTimeout }, deadline] = await Promise.all([import('./adapters/hostJson'), import('./core/invocationDeadline')]);
+  return deadline.invocationBudgetMs(deadline.parseFunctionTimeout(hostFunctionTimeout()), config.limits.invocationDeadlineSeconds);
 }
 
 /**
@@ -270,9 +304,7 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
  */
 export async function invocationDeadline(env: Env = process.env): Promise<Date> {
   const startedAt = Date.now();
-  const config = readConfig(env, ['limits']);
-  const [{ hostFunctionTimeout }, { invocationBudgetMs, parseFunctionTimeout }] = await Promise.all([import('./adapters/hostJson'), import('./core/invocationDeadline')]);
-  return new Date(startedAt + invocationBudgetMs(parseFunctionTimeout(hostFunctionTimeout()), config.limits.invocationDeadlineSeconds));
+  return new Date(startedAt + (await invocationBudgetMs(readConfig(env, ['limits']))));
 }
 
 /** Retention: the store's pruner and the retention setting. */

@@ -37,13 +37,13 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'HTTP_MAX_CONCURRENCY', usedBy: 'collectors', default: '4', description: 'Requests in flight at once per API (1-32).' },
   { name: 'HTTP_MAX_RETRY_AFTER_SECONDS', usedBy: 'collectors', default: '120', description: 'Longest Retry-After the monitor waits; a longer one fails the run instead of outliving the function timeout.' },
   { name: 'AZURE_REQUEST_TIMEOUT_SECONDS', usedBy: 'all functions', default: '20', description: 'Timeout of one attempt of a Table Storage, ACS or Key Vault request (1-300); a timed-out attempt is retried by the SDK like a dropped connection.' },
-  { name: 'INVOCATION_DEADLINE_SECONDS', usedBy: 'collectors, detectRegressions', description: "How long one invocation may work (5-86400): a collector's work is then cancelled and its run recorded `failed` (DeadlineExceeded); the detector starts no send that could end after it. Unset: host.json's `functionTimeout` less a margin (10 %, at least 60 s) to record the failure; 540 s with the 10-minute timeout. Must leave that margin." },
-  { name: 'SCHEDULE_PARTNER_SECURITY', usedBy: 'collectPartnerSecurity', default: '0 15 5 * * *', description: 'NCRONTAB (6 fields, UTC) of collectPartnerSecurity. Read by the Functions host.' },
+  { name: 'INVOCATION_DEADLINE_SECONDS', usedBy: 'collectors, detectRegressions, pruneSnapshots', description: "How long one invocation may work (5-86400): a collector's work is then cancelled and its run recorded `failed` (DeadlineExceeded); the detector starts no send, and pruneSnapshots no deletion, that could end after it. Unset: host.json's `functionTimeout` less a margin (10 %, at least 60 s) to record the failure; 540 s with the 10-minute timeout. Must leave that margin." },
+  { name: 'SCHEDULE_PARTNER_SECURITY', usedBy: 'collectPartnerSecurity', default: '0 15 5 * * *', description: 'NCRONTAB (6 fields, UTC) of collectPartnerSecurity. Read by the Functions host; `/api/status` expects a complete run after each occurrence (see HEALTH_GRACE_MINUTES).' },
   { name: 'SCHEDULE_NON_MFA_PRINCIPALS', usedBy: 'collectNonMfaPrincipals', default: '0 0 */6 * * *', description: 'NCRONTAB of collectNonMfaPrincipals; at least daily, since Partner Center keeps only 7 days.' },
   { name: 'SCHEDULE_REGISTRATION_COUNTS', usedBy: 'collectRegistrationCounts', default: '0 30 5 * * *', description: 'NCRONTAB of collectRegistrationCounts.' },
   { name: 'SCHEDULE_PRUNE_SNAPSHOTS', usedBy: 'pruneSnapshots', default: '0 30 3 * * *', description: 'NCRONTAB of pruneSnapshots (daily by default).' },
   { name: 'RETENTION_DAYS', usedBy: 'pruneSnapshots', default: '400', description: 'Snapshot runs older than this many days are deleted (1-3650); the newest complete run of each source is always kept.' },
-  { name: 'SCHEDULE_DETECT_REGRESSIONS', usedBy: 'detectRegressions', default: '0 45 * * * *', description: 'NCRONTAB of detectRegressions (hourly by default, after the collectors).' },
+  { name: 'SCHEDULE_DETECT_REGRESSIONS', usedBy: 'detectRegressions', default: '0 45 * * * *', description: 'NCRONTAB of detectRegressions (hourly by default, after the collectors); `/api/status` expects a completed run after each occurrence too.' },
   { name: 'ACS_CONNECTION_STRING', usedBy: 'detectRegressions', description: 'Azure Communication Services connection string (local development). One of this or ACS_ENDPOINT is required.' },
   { name: 'ACS_ENDPOINT', usedBy: 'detectRegressions', description: 'Communication Services endpoint, e.g. https://NAME.communication.azure.com, reached with the managed identity (Azure).' },
   { name: 'ALERT_FROM', usedBy: 'detectRegressions', description: 'Sender address of alerts: a MailFrom address of the linked (Azure-managed or custom) email domain.' },
@@ -56,6 +56,7 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'SOURCE_FAILURES_BEFORE_ALERT', usedBy: 'detectRegressions', default: '3', description: 'Consecutive failed runs of one source before a "monitor cannot see" alert (1-100).' },
   { name: 'API_TOKEN_SECRET', usedBy: 'query API (apiCustomers, apiPrincipals)', description: 'Key that signs continuation tokens (any long random string, e.g. a Key Vault reference). Without it each instance signs with a random key, so a token fails (400) on another instance or after a restart.' },
   { name: 'ALERT_UNDELIVERED_HOURS', usedBy: 'detectRegressions, query API (apiStatus)', default: '2', description: 'Hours an alert may wait undelivered in the outbox while ACS fails transiently before each detectRegressions invocation fails and `/api/status` reports the monitor unhealthy (1-168). ACS refusing the credentials (401/403) fails the invocation at once.' },
+  { name: 'HEALTH_GRACE_MINUTES', usedBy: 'query API (apiStatus, apiHealth)', description: "Minutes after its scheduled time by which each collector's and the detector's run must have completed before `/api/status` reports it late (1-1440). Unset: the invocation's time limit (INVOCATION_DEADLINE_SECONDS or host.json) plus 5 minutes for a cold start and a late timer, 14 min with the 10-minute timeout. Shorter than that limit is refused." },
   { name: 'PORT', usedBy: 'local host', default: '7071', description: 'Port of the local host (`npm start`) for HTTP functions.' },
   { name: 'HOST', usedBy: 'local host', default: '127.0.0.1', description: 'Address the local host listens on; the default lets only this machine in. `0.0.0.0` opens it to the network (the function key still applies).' },
   { name: 'LOCAL_FUNCTION_KEY', usedBy: 'local host', description: 'Function key the local host demands (`x-functions-key` header or `?code=`), at least 16 characters: an empty or shorter one stops the host at start-up. When unset, a random one is generated and printed once (never inside a URL).' },
@@ -141,7 +142,25 @@ interface QueryApiConfig {
   undeliveredAlertLimitMs: number;
 }
 
+interface HealthConfig {
+  /** The NCRONTAB each scheduled function runs on, by the setting it is read from, unparsed. */
+  schedules: {
+    partnerSecurity: ScheduleSetting;
+    nonMfaPrincipals: ScheduleSetting;
+    registrationCounts: ScheduleSetting;
+    detectRegressions: ScheduleSetting;
+  };
+  /** HEALTH_GRACE_MINUTES, or null to derive the grace from the invocation's time limit. */
+  graceMinutes: number | null;
+}
+
+export interface ScheduleSetting {
+  setting: string;
+  expression: string;
+}
+
 export interface Config {
+  health: HealthConfig;
   limits: LimitsConfig;
   partnerCenterAuth: PartnerCenterAuthConfig;
   retention: RetentionConfig;
@@ -173,6 +192,16 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
       azureRequestTimeoutMs: reader.integer('AZURE_REQUEST_TIMEOUT_SECONDS', 1, 300) * 1000,
       invocationDeadlineSeconds: reader.optionalInteger('INVOCATION_DEADLINE_SECONDS', 5, 86_400),
     }),
+    health: () => ({
+      // Read as NCRONTAB where health is judged, so that a schedule the host cannot run is a reason there, not a failed status call.
+      schedules: {
+        partnerSecurity: scheduleSetting(reader, 'SCHEDULE_PARTNER_SECURITY'),
+        nonMfaPrincipals: scheduleSetting(reader, 'SCHEDULE_NON_MFA_PRINCIPALS'),
+        registrationCounts: scheduleSetting(reader, 'SCHEDULE_REGISTRATION_COUNTS'),
+        detectRegressions: scheduleSetting(reader, 'SCHEDULE_DETECT_REGRESSIONS'),
+      },
+      graceMinutes: reader.optionalInteger('HEALTH_GRACE_MINUTES', 1, 1440),
+    }),
     queryApi: () => ({ tokenSecret: reader.optional('API_TOKEN_SECRET'), undeliveredAlertLimitMs: reader.integer('ALERT_UNDELIVERED_HOURS', 1, 168) * 3_600_000 }),
     detection: () => ({
       reminderDays: reader.integer('ALERT_REMINDER_DAYS', 0, 365),
@@ -186,6 +215,10 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
   for (const part of parts) (config as Record<string, unknown>)[part] = readers[part]();
   reader.throwIfProblems();
   return config;
+}
+
+function scheduleSetting(reader: SettingsReader, setting: string): ScheduleSetting {
+  return { setting, expression: reader.withDefault(setting) };
 }
 
 function readStorage(reader: SettingsReader): StorageConfig {

@@ -1,7 +1,8 @@
 import type { Timer } from '@azure/functions';
 import type { RegisteredFunction } from './functionsCore';
 import { invokeFunction, type HostLog } from './invokeFunction';
-import { nextOccurrence } from './ncrontab';
+import { ConfigurationError } from '../src/core/errors';
+import { readSchedule, type Schedule } from '../src/core/ncrontab';
 import { resolveAppSettings } from './resolveAppSettings';
 
 interface TimerSchedulerOptions {
@@ -27,6 +28,23 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 const PAST_DUE_MS = 1000;
 /** The host's value for "never ran", `DateTime.MinValue`. */
 const NEVER = '0001-01-01T00:00:00.000Z';
+
+/**
+ * The first occurrence of a timer schedule strictly after `after`. Throws, as Azure refuses to
+ * index such a function, on anything but 6-field NCRONTAB and on a schedule that never fires.
+ */
+export function nextOccurrence(schedule: string, after: Date, setting = 'The schedule'): Date {
+  let read: Schedule;
+  try {
+    read = readSchedule(setting, schedule);
+  } catch (error) {
+    // One line for the host's log, as each of its events is.
+    throw error instanceof ConfigurationError ? new Error(error.problems.join('; '), { cause: error }) : error;
+  }
+  const next = read.nextAfter(after);
+  if (next === null) throw new Error(`The schedule "${schedule}" never fires after ${after.toISOString()}`);
+  return next;
+}
 
 /** The Timer a timer function receives; `next` is computed from the resolved schedule, if any. */
 export function timerInput(options: { isPastDue: boolean; lastRun?: string; schedule?: string; after: Date }): Timer {
@@ -103,7 +121,8 @@ export function startTimerScheduler(functions: readonly RegisteredFunction[], op
     timers.set(fn.name, state);
     try {
       state.schedule = resolveAppSettings(fn.trigger.schedule, options.env);
-      nextOccurrence(state.schedule, new Date());
+      // Named by its app setting (`%SCHEDULE_...%`), as the fix is made there.
+      nextOccurrence(state.schedule, new Date(), /^%(\w+)%$/.exec(fn.trigger.schedule)?.[1]);
       schedules.set(fn.name, { schedule: state.schedule });
     } catch (error) {
       // Azure indexes the other functions and reports this one as errored; so does the local host.

@@ -86,6 +86,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
+      // Anonymous, answering 200 or 503 and nothing else: App Service's health check sends no function key.
+      healthCheckPath: '/api/health'
     }
     functionAppConfig: {
       deployment: {

@@ -1,11 +1,18 @@
 // Application Insights on a Log Analytics workspace. Local (key-based) ingestion is off: the
-// app sends telemetry with its managed identity (Monitoring Metrics Publisher, below).
+// app sends telemetry with its managed identity (Monitoring Metrics Publisher, below). Two alert
+// rules email the admins through an action group: a failed function invocation, and the health
+// endpoint answering 503 (see infra/README.md, "Azure Monitor alerts").
 param logAnalyticsName string
 param appInsightsName string
+param actionGroupName string
+param failedInvocationsAlertName string
+param unhealthyAlertName string
 param location string
 param tags object
 @description('Principal id of the app identity that publishes telemetry.')
 param principalId string
+@description('Comma-separated addresses the alerts go to: the same admins as the monitor\'s own emails.')
+param alertTo string
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: logAnalyticsName
@@ -40,6 +47,96 @@ resource publisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
     principalId: principalId
     principalType: 'ServicePrincipal'
+  }
+}
+
+// The admins the monitor itself emails (ALERT_TO) hear from Azure Monitor too: when the monitor
+// cannot run, it cannot send its own email to say so.
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: actionGroupName
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: 'MFA monitor'
+    enabled: true
+    emailReceivers: [for (address, index) in filter(split(alertTo, ','), candidate => !empty(trim(candidate))): {
+      name: 'admin-${index + 1}'
+      emailAddress: trim(address)
+      useCommonAlertSchema: true
+    }]
+  }
+}
+
+// Every failed invocation of a function (timers included: a collector that failed, the detector
+// unable to deliver an alert, pruneSnapshots past its deadline) is a request with success false.
+// The status and health endpoints answering 503 are the health rule's, not failures of the app.
+resource failedInvocationsAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: failedInvocationsAlertName
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'MFA monitor: a function invocation failed'
+    description: 'A function of the MFA monitor failed; its log in Application Insights says why (the error code and what it waited for). /api/status lists what is wrong now.'
+    severity: 1
+    enabled: true
+    scopes: [appInsights.id]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: 'requests | where success == false | where not(name in ("apiHealth", "apiStatus") and resultCode == "503") | project timestamp, functionName = name, resultCode'
+          // One time series (one rule's price): the alert's query results name each failed function.
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: [actionGroup.id]
+    }
+  }
+}
+
+// The health check calls /api/health every minute; a 503 there means /api/status lists a reason
+// (a late or failed run, an abandoned run, an undelivered alert, a schedule setting Azure cannot
+// run). The alert resolves itself when the health is back.
+resource unhealthyAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
+  name: unhealthyAlertName
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'MFA monitor: unhealthy'
+    description: 'The MFA monitor reports itself unhealthy (GET /api/health answers 503): GET /api/status with the function key lists every reason.'
+    severity: 1
+    enabled: true
+    scopes: [appInsights.id]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: 'requests | where name == "apiHealth" and resultCode == "503"'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: [actionGroup.id]
+    }
   }
 }
 

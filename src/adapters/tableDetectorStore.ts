@@ -1,6 +1,6 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import type { Finding, MeasureValue, ShareOfWhole, StoredFinding } from '../core/findings';
-import type { DetectorSkip, DetectorState, DetectorStore, OutboxMessage } from '../ports';
+import type { DetectorCompletion, DetectorSkip, DetectorState, DetectorStore, OutboxMessage } from '../ports';
 import { fromTableKey, toTableKey } from '../core/tableKey';
 import { BatchWriter } from './batchWriter';
 import { fixedPartitions } from './tableLayout';
@@ -69,6 +69,22 @@ export class TableDetectorStore implements DetectorStore {
     try {
       const row = await table.getEntity<Row>(fixedPartitions.detector, 'skipped');
       return { at: String(row.at), heldBy: String(row.heldBy), heldUntil: String(row.heldUntil) };
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  async recordCompletedRun(completion: DetectorCompletion): Promise<void> {
+    const table = await this.tables.client('detector');
+    await table.upsertEntity({ partitionKey: fixedPartitions.detector, rowKey: 'completed', ...completion }, 'Replace');
+  }
+
+  async lastCompletedRun(): Promise<DetectorCompletion | null> {
+    const table = await this.tables.client('detector');
+    try {
+      const row = await table.getEntity<Row>(fixedPartitions.detector, 'completed');
+      return { startedAt: String(row.startedAt), finishedAt: String(row.finishedAt) };
     } catch (error) {
       if (statusOf(error) === 404) return null;
       throw error;

@@ -2,7 +2,7 @@ import type { StoredFinding } from '../core/findings';
 import { odata, type TableClient, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { DetectorSkip, OutboxMessage } from '../ports';
+import type { DetectorCompletion, DetectorSkip, OutboxMessage } from '../ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { TableDetectorStore } from './tableDetectorStore';
 import { toTableKey } from '../core/tableKey';
@@ -114,6 +114,10 @@ export class TableQueryReader implements QueryReader {
 
   lastSkippedDetectorRun(): Promise<DetectorSkip | null> {
     return this.detector.lastSkippedRun();
+  }
+
+  lastCompletedDetectorRun(): Promise<DetectorCompletion | null> {
+    return this.detector.lastCompletedRun();
   }
 
   /** One key-range read per principal (its rows start with its object id), a few at a time. */

@@ -37,7 +37,7 @@ export class TableSnapshotPruner implements SnapshotPruner {
     return this.reader.latestCompleteRun(source);
   }
 
-  async deleteRun(run: SnapshotRun): Promise<number> {
+  async deleteRun(run: SnapshotRun, signal?: AbortSignal): Promise<number> {
     const { runId } = run;
     let deleted = 0;
     if (run.source === 'partnerSecurity') {
@@ -53,25 +53,25 @@ export class TableSnapshotPruner implements SnapshotPruner {
             historyByBucket.set(historyBucket, keys);
           }
           const historyDeleted = await Promise.all(
-            [...historyByBucket].map(async ([historyBucket, keys]) => this.deleteKeys(this.tables.bucketReader('customerHistory', historyBucket), keys)),
+            [...historyByBucket].map(async ([historyBucket, keys]) => this.deleteKeys(this.tables.bucketReader('customerHistory', historyBucket), keys, signal)),
           );
-          return sum(historyDeleted) + (await this.deleteKeys(this.tables.bucketReader('customers', bucket), customers));
+          return sum(historyDeleted) + (await this.deleteKeys(this.tables.bucketReader('customers', bucket), customers, signal));
         }),
       );
       deleted += sum(perBucket);
       const requirements = await this.tables.client('requirements');
-      deleted += await this.deleteKeys(requirements, await this.rows(requirements, odata`PartitionKey eq ${fixedPartitions.requirements} and RowKey gt ${`${runId}_`} and RowKey lt ${`${runId}_~`}`));
-      deleted += await this.deleteKeys(await this.tables.client('scores'), [{ partitionKey: fixedPartitions.scores, rowKey: runId }]);
+      deleted += await this.deleteKeys(requirements, await this.rows(requirements, odata`PartitionKey eq ${fixedPartitions.requirements} and RowKey gt ${`${runId}_`} and RowKey lt ${`${runId}_~`}`), signal);
+      deleted += await this.deleteKeys(await this.tables.client('scores'), [{ partitionKey: fixedPartitions.scores, rowKey: runId }], signal);
     } else if (run.source === 'nonMfaPrincipals') {
       const perBucket = await Promise.all(
-        buckets.map(async (bucket) => this.deleteKeys(this.tables.bucketReader('principals', bucket), await this.runRows('principals', bucket, runId, []))),
+        buckets.map(async (bucket) => this.deleteKeys(this.tables.bucketReader('principals', bucket), await this.runRows('principals', bucket, runId, []), signal)),
       );
       deleted += sum(perBucket);
     } else {
-      deleted += await this.deleteKeys(await this.tables.client('registrations'), [{ partitionKey: fixedPartitions.registrations, rowKey: runId }]);
+      deleted += await this.deleteKeys(await this.tables.client('registrations'), [{ partitionKey: fixedPartitions.registrations, rowKey: runId }], signal);
     }
     // The ledger row last: until it goes, the run is listed and the next prune finishes it.
-    deleted += await this.deleteKeys(await this.tables.client('runs'), [{ partitionKey: run.source, rowKey: runId }]);
+    deleted += await this.deleteKeys(await this.tables.client('runs'), [{ partitionKey: run.source, rowKey: runId }], signal);
     return deleted;
   }
 
@@ -91,8 +91,8 @@ export class TableSnapshotPruner implements SnapshotPruner {
     return found;
   }
 
-  /** Deletes rows in transactions of up to 100 per partition; rows already gone are fine. */
-  private async deleteKeys(client: TableClient, keys: readonly Key[]): Promise<number> {
+  /** Deletes rows in transactions of up to 100 per partition; rows already gone are fine. None is started once `signal` aborts. */
+  private async deleteKeys(client: TableClient, keys: readonly Key[], signal: AbortSignal | undefined): Promise<number> {
     if (keys.length === 0) return 0;
     const byPartition = new Map<string, string[]>();
     for (const { partitionKey, rowKey } of keys) {
@@ -105,7 +105,16 @@ export class TableSnapshotPruner implements SnapshotPruner {
       const unique = [...new Set(rowKeys)];
       for (let start = 0; start < unique.length; start += maxBatchSize) batches.push({ partitionKey, rowKeys: unique.slice(start, start + maxBatchSize) });
     }
-    return sum(await Promise.all(batches.map((batch) => this.limit.run(() => this.deleteBatch(client, batch.partitionKey, batch.rowKeys)))));
+    return sum(
+      await Promise.all(
+        batches.map((batch) =>
+          this.limit.run(() => {
+            signal?.throwIfAborted();
+            return this.deleteBatch(client, batch.partitionKey, batch.rowKeys);
+          }),
+        ),
+      ),
+    );
   }
 
   private async deleteBatch(client: TableClient, partitionKey: string, rowKeys: string[]): Promise<number> {

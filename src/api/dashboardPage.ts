@@ -32,16 +32,18 @@ export function dashboardHtml(nonce: string): string {
   .empty { color: #777; font-style: italic; }
   #error { color: #b00020; }
   .warning { color: #ffd479; }
+  #problems { flex-basis: 100%; margin: 0; padding-left: 20px; }
+  #problems:empty { display: none; }
   button { margin-top: 8px; }
 </style>
 </head>
 <body>
-<header><h1>Partner MFA monitor</h1><span id="health">Loading…</span><span id="names-warning" class="warning"></span><span id="error" role="alert"></span></header>
+<header><h1>Partner MFA monitor</h1><span id="health">Loading…</span><span id="names-warning" class="warning"></span><span id="error" role="alert"></span><ul id="problems" class="warning"></ul></header>
 <main>
   <section><h2>Partner security score</h2><div id="score-chart" class="chart" data-chart="score"></div></section>
   <section><h2>Requirements compliant</h2><div id="requirements-chart" class="chart" data-chart="requirements"></div></section>
   <section><h2>Customer tenants with MFA enforced for admins</h2><div id="tenants-chart" class="chart" data-chart="tenants"></div></section>
-  <section><h2>Sources</h2><table id="sources"><thead><tr><th>Source</th><th>Last run</th><th>Status</th><th>Last complete</th><th>Open findings</th></tr></thead><tbody></tbody></table></section>
+  <section><h2>Sources</h2><table id="sources"><thead><tr><th>Source</th><th>Last run</th><th>Status</th><th>Last complete</th><th>Next complete run due by</th><th>Open findings</th></tr></thead><tbody></tbody></table></section>
   <section class="wide"><h2>Customers not compliant <span id="customers-run" class="label"></span></h2>
     <form id="customer-filter"><label>Name contains <input id="customer-name" type="search" maxlength="100"></label> <button type="submit">Filter</button></form>
     <table id="customers"><thead><tr><th>Customer (name · tenant id)</th><th>No MFA policy</th><th>No compliant admin</th><th>Compliant admins</th><th>Compliant non-admins</th><th>Users</th><th>Security defaults</th><th>Conditional access</th><th>Per-user MFA</th></tr></thead><tbody></tbody></table>

@@ -103,16 +103,24 @@ export const dashboardScript = String.raw`
 
   function showStatus(status) {
     var health = document.getElementById('health');
-    health.textContent = (status.healthy ? 'Healthy' : 'Needs attention: ' + status.problems.join('; ')) + ' · ' + status.openFindings + ' open finding(s) · checked ' + status.checkedAt;
+    health.textContent = (status.healthy ? 'Healthy' : 'Needs attention (' + status.problems.length + ')') + ' · ' + status.openFindings + ' open finding(s) · checked ' + status.checkedAt;
+    // One reason, one line: a reason is a sentence of its own, with the times and settings to check.
+    var problems = document.getElementById('problems');
+    status.problems.forEach(function (problem) { problems.appendChild(element('li', {}, problem)); });
     // Missing names are a warning beside the health, never part of it.
     document.getElementById('names-warning').textContent = status.customerNames.status === 'warning' ? 'Customer names: ' + status.customerNames.warning : '';
     var body = document.querySelector('#sources tbody');
+    var late = function (schedule) { return schedule && schedule.expectedBy !== null && schedule.expectedBy < status.checkedAt ? 'bad' : null; };
     status.sources.forEach(function (source) {
       var last = source.lastRun, complete = source.lastCompleteRun;
       // A failed run shows why in a word (Abandoned, DeadlineExceeded, Timeout...).
       var lastStatus = last && (last.status + (last.errorCode ? ' (' + last.errorCode + ')' : ''));
-      body.appendChild(row([source.source, last && last.startedAt, lastStatus, complete && complete.startedAt, source.openFindings], [null, null, last && last.status === 'failed' ? 'bad' : null]));
+      var due = source.schedule && source.schedule.expectedBy;
+      body.appendChild(row([source.source, last && last.startedAt, lastStatus, complete && complete.startedAt, due, source.openFindings], [null, null, last && last.status === 'failed' ? 'bad' : null, null, late(source.schedule)]));
     });
+    // The detector keeps no ledger of its own: its last run that did all its work stands for both.
+    var detector = status.detector, completed = detector.lastCompletedRun;
+    body.appendChild(row(['detectRegressions', completed && completed.startedAt, completed && 'complete', completed && completed.startedAt, detector.schedule && detector.schedule.expectedBy, null], [null, null, null, null, late(detector.schedule)]));
   }
 
   function customersPath() {

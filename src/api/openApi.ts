@@ -37,6 +37,14 @@ export function openApiDocument(): Record<string, unknown> {
     paths: {
       ...Object.fromEntries(endpoints.map((endpoint) => [`/${endpoint.route}`, { get: operation(endpoint) }])),
       '/openapi.json': { get: { operationId: 'apiOpenApi', summary: 'This document.', responses: { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+      '/health': {
+        get: {
+          operationId: 'apiHealth',
+          summary: "The health check, without a key (Azure's health check calls it): 200 when `/status` would say healthy, 503 otherwise, with no body. The reasons are in `/status`.",
+          security: [],
+          responses: { '200': { description: 'Healthy' }, '503': { description: 'Unhealthy, or the monitor cannot read its own state' } },
+        },
+      },
       '/dashboard': {
         get: {
           operationId: 'dashboard',

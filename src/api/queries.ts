@@ -6,7 +6,9 @@ import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState, type StoredFinding } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, OutboxMessage } from '../ports';
+import type { Clock, DetectorCompletion, OutboxMessage } from '../ports';
+import { ConfigurationError, errorCode, toError } from '../core/errors';
+import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from '../ports/queryReader';
 
@@ -22,6 +24,14 @@ export interface QueryDependencies {
   directory: { customerNames(): Promise<ReadonlyMap<string, string>>; readState(): Promise<CustomerDirectoryState> };
   /** How long an alert may wait undelivered before the monitor is unhealthy. */
   undeliveredAlertLimitMs: number;
+  /** The schedules runs are expected on, and the grace; read only by the status, so a bad schedule setting touches no other endpoint. */
+  health(): Promise<MonitorHealthSettings>;
+}
+
+/** What the status judges runs against: each scheduled function's schedule (or why it cannot be read) and the grace. */
+export interface MonitorHealthSettings {
+  schedules: Record<SnapshotSource | 'detectRegressions', ScheduledWork['schedule']>;
+  graceMs: number;
 }
 
 export interface QueryResult {
@@ -74,17 +84,21 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
 
 /**
  * The monitor's health, with every reason it is not healthy: a source without a complete run,
- * a source whose last run failed, a run that was abandoned since the last complete one, an alert
- * waiting undelivered longer than the limit. Unhealthy answers 503, so Azure's health check and
- * any uptime monitor alert on it. Missing customer names stay a warning beside it.
+ * a source whose last run failed, a run that was abandoned since the last complete one, a source
+ * or the detector without a complete run by the time its schedule says (or whose schedule cannot
+ * be read), an alert waiting undelivered longer than the limit. Unhealthy answers 503, so
+ * Azure's health check and any uptime monitor alert on it. Missing customer names stay a
+ * warning beside it.
  */
-export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs }: QueryDependencies): Promise<QueryResult> {
+export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, directoryState, undelivered, lastSkippedRun, ...perSource] = await Promise.all([
+  const [findings, directoryState, undelivered, lastSkippedRun, lastCompletedRun, settings, ...perSource] = await Promise.all([
     reader.findings(),
     directory.readState(),
     reader.undeliveredAlerts(),
     reader.lastSkippedDetectorRun(),
+    reader.lastCompletedDetectorRun(),
+    healthSettings(readHealth),
     ...snapshotSources.map(async (source) => {
       const [[lastRun], [lastCompleteRun], [lastFailedRun]] = await Promise.all([
         reader.listRuns(source, { top: 1 }),
@@ -96,7 +110,14 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   ]);
   const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
   const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun }[];
-  const problems: string[] = [];
+  const health = settings as MonitorHealthSettings | { problems: readonly string[] };
+  const problems: string[] = 'problems' in health ? [...health.problems] : [];
+  const judge = (name: SnapshotSource | 'detectRegressions', lastCompleteStartedAt: string | undefined): ReturnType<typeof scheduleSummary> | null => {
+    if ('problems' in health) return null;
+    const verdict = judgeSchedule({ name, schedule: health.schedules[name], lastCompleteStartedAt: lastCompleteStartedAt === undefined ? null : new Date(lastCompleteStartedAt) }, now, health.graceMs);
+    if (verdict.problem !== null) problems.push(verdict.problem);
+    return scheduleSummary(verdict);
+  };
   const sources = runs.map(({ source, lastRun, lastCompleteRun, lastFailedRun }) => {
     if (lastCompleteRun === undefined) problems.push(`${source}: no complete run yet`);
     if (lastRun?.status === 'failed') problems.push(`${source}: the last run failed (${lastRun.errorCode ?? 'no code'})`);
@@ -107,9 +128,13 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       source,
       lastRun: runSummary(lastRun),
       lastCompleteRun: runSummary(lastCompleteRun),
+      schedule: judge(source, lastCompleteRun?.startedAt),
       openFindings: open.filter((finding) => sourceOfFinding(finding) === source).length,
     };
   });
+  const completed = lastCompletedRun as DetectorCompletion | null;
+  if (completed === null) problems.push('detectRegressions: no completed run recorded yet');
+  const detectorSchedule = judge('detectRegressions', completed?.startedAt);
   const alerts = undeliveredAlertState(undelivered as OutboxMessage[]);
   if (alerts.oldestCreatedAt !== null && now.getTime() - Date.parse(alerts.oldestCreatedAt) > undeliveredAlertLimitMs) {
     problems.push(`an alert has waited undelivered since ${alerts.oldestCreatedAt}, longer than ${undeliveredAlertLimitMs / 3_600_000} h${alerts.lastError === null ? '' : ` (last error: ${alerts.lastError})`}`);
@@ -117,10 +142,35 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   const healthy = problems.length === 0;
   const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
   return {
-    body: { checkedAt: now.toISOString(), healthy, problems, openFindings: open.length, undeliveredAlerts: alerts, detector: { lastSkippedRun }, customerNames, sources },
+    body: {
+      checkedAt: now.toISOString(),
+      healthy,
+      problems,
+      openFindings: open.length,
+      undeliveredAlerts: alerts,
+      detector: { lastCompletedRun: completed, schedule: detectorSchedule, lastSkippedRun },
+      customerNames,
+      sources,
+    },
     rows: sources,
     ...(healthy ? {} : { httpStatus: 503 }),
   };
+}
+
+/** The health settings, or the configuration problems that keep schedules from being judged (themselves reasons). */
+async function healthSettings(health: QueryDependencies['health']): Promise<MonitorHealthSettings | { problems: readonly string[] }> {
+  try {
+    return await health();
+  } catch (thrown) {
+    if (thrown instanceof ConfigurationError) return { problems: thrown.problems };
+    if (errorCode(thrown) === 'InvalidConfiguration') return { problems: [toError(thrown).message] };
+    throw thrown;
+  }
+}
+
+/** A schedule as the status shows it: which setting, what it says, and when the next complete run is due by. */
+function scheduleSummary({ setting, expression, expectedBy }: ScheduleVerdict) {
+  return { setting, expression, expectedBy };
 }
 
 /** The outbox as people need it: how many alerts wait, since when, and why the last attempt failed. */

@@ -116,6 +116,18 @@ export const schemas: Record<string, JsonSchema> = {
     },
     'A detector run that did nothing because another run held the lease.',
   ),
+  DetectorCompletion: object({ startedAt: dateTime, finishedAt: dateTime }, 'The last detector run that did all its work (detect, compose, deliver).'),
+  ScheduleStatus: object(
+    {
+      setting: { type: 'string', description: 'The app setting the schedule is read from.' },
+      expression: { ...nullableString, description: 'Its NCRONTAB expression (6 fields, UTC); null when the setting cannot be read (a reason in problems says why).' },
+      expectedBy: {
+        ...nullableString,
+        description: "When the next complete run is due by: the schedule's first occurrence after the last complete run started, plus HEALTH_GRACE_MINUTES; past it, a reason in problems. Null when no run has completed yet.",
+      },
+    },
+    'The schedule runs are expected on.',
+  ),
   UndeliveredAlerts: object(
     {
       count: { type: 'integer', description: 'Alerts composed and not yet delivered.' },
@@ -124,18 +136,19 @@ export const schemas: Record<string, JsonSchema> = {
     },
     'The email outbox: what waits to be delivered.',
   ),
-  SourceStatus: object({ source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), openFindings: { type: 'integer' } }),
+  SourceStatus: object({ source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), schedule: nullableRef('ScheduleStatus'), openFindings: { type: 'integer' } }),
   Status: answer({
     checkedAt: dateTime,
     healthy: { type: 'boolean', description: 'No problem below; the answer is a 503 when false.' },
     problems: {
       type: 'array',
       items: { type: 'string' },
-      description: 'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, an alert undelivered longer than ALERT_UNDELIVERED_HOURS.',
+      description:
+        'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a schedule setting that cannot be read, an alert undelivered longer than ALERT_UNDELIVERED_HOURS.',
     },
     openFindings: { type: 'integer' },
     undeliveredAlerts: ref('UndeliveredAlerts'),
-    detector: object({ lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
+    detector: object({ lastCompletedRun: nullableRef('DetectorCompletion'), schedule: nullableRef('ScheduleStatus'), lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
     customerNames: ref('CustomerNameStatus'),
     sources: list('SourceStatus'),
   }),

@@ -104,6 +104,8 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
     }
     await lease.confirm();
     const sentMessageId = await deliver(dependencies, run);
+    // Only a run that got this far counts for the detector's health: /api/status expects one per scheduled occurrence.
+    await store.recordCompletedRun({ startedAt: startedAt.toISOString(), finishedAt: clock.now().toISOString() });
     const openFindings = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event).length;
     log.info(`detectRegressions: ${transitions.length} new transitions, ${openFindings} open findings${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
     return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings };

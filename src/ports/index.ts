@@ -148,6 +148,12 @@ export interface DetectorSkip {
   heldUntil: string;
 }
 
+/** The detector's last run that completed (its health is judged by it against its schedule). */
+export interface DetectorCompletion {
+  startedAt: string;
+  finishedAt: string;
+}
+
 export interface DetectorStore {
   /** Takes the detector lease until `until`, or answers false when another run holds it. */
   acquireLease(owner: string, now: Date, until: Date): Promise<boolean>;
@@ -158,6 +164,9 @@ export interface DetectorStore {
   recordSkippedRun(at: Date): Promise<void>;
   /** The last run skipped for the lease, if any. */
   lastSkippedRun(): Promise<DetectorSkip | null>;
+  /** Records a run that did all its work (detect, compose, deliver), replacing the previous record. */
+  recordCompletedRun(completion: DetectorCompletion): Promise<void>;
+  lastCompletedRun(): Promise<DetectorCompletion | null>;
   readState(): Promise<DetectorState>;
   writeState(state: DetectorState): Promise<void>;
   readFindings(): Promise<StoredFinding[]>;
@@ -185,8 +194,11 @@ export interface SnapshotPruner {
   /** Runs of a source started at or before `to`, newest first. */
   listRuns(source: SnapshotSource, options: { to: Date }): Promise<SnapshotRun[]>;
   latestCompleteRun(source: SnapshotSource): Promise<SnapshotRun | null>;
-  /** Deletes the run's rows, then its ledger row (so a crash leaves it listed, to finish next time); resolves to the rows deleted. */
-  deleteRun(run: SnapshotRun): Promise<number>;
+  /**
+   * Deletes the run's rows, then its ledger row (so a crash leaves it listed, to finish next time);
+   * resolves to the rows deleted. Once `signal` aborts it starts no more deletes and rejects.
+   */
+  deleteRun(run: SnapshotRun, signal?: AbortSignal): Promise<number>;
 }
 
 /** The refresh token as stored: its value and the id of the version it came from. */

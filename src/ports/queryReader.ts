@@ -1,6 +1,6 @@
 import type { StoredFinding } from '../core/findings';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { DetectorSkip, OutboxMessage } from './index';
+import type { DetectorCompletion, DetectorSkip, OutboxMessage } from './index';
 import type { SnapshotRun } from '../core/snapshotRun';
 
 /** A range of run start times; either end may be open. */
@@ -53,6 +53,8 @@ export interface QueryReader {
   undeliveredAlerts(): Promise<OutboxMessage[]>;
   /** The last detector run that did nothing because another held the lease. */
   lastSkippedDetectorRun(): Promise<DetectorSkip | null>;
+  /** The detector's last run that did all its work. */
+  lastCompletedDetectorRun(): Promise<DetectorCompletion | null>;
   /** The UPN each principal carries in a run (object id -> upn), for those that have one. */
   principalUpns(runId: string, objectIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }

@@ -1,3 +1,4 @@
+import { DeadlineExceededError } from '../core/invocationDeadline';
 import { snapshotSources } from '../core/model';
 import type { Clock, Logger, SnapshotPruner } from '../ports';
 
@@ -10,6 +11,11 @@ export interface PruneDependencies {
     /** Bounds one invocation well inside the function timeout; the rest waits for the next. */
     maxRunsPerInvocation?: number;
   };
+}
+
+interface PruneOptions {
+  /** When the invocation must stop: no run's deletion is started that could end after it, and one under way stops there. */
+  deadline?: Date;
 }
 
 interface PruneOutcome {
@@ -27,28 +33,53 @@ const dayMs = 86_400_000;
  * Retention: deletes snapshot runs started more than `retentionDays` ago, oldest first, with
  * all their rows. The newest complete run of each source is never deleted, however old: the
  * detector compares against it, and a source that stopped collecting must still be readable.
+ * Within a deadline, a run's deletion is started only when the slowest one so far would still end
+ * before it; at the deadline the deletion under way stops starting deletes, and the invocation
+ * fails with DeadlineExceeded naming the run. The run stays listed until its ledger row, deleted
+ * last, goes, so the next invocation carries on where this one stopped.
  */
-export async function pruneSnapshots(dependencies: PruneDependencies): Promise<PruneOutcome> {
+export async function pruneSnapshots(dependencies: PruneDependencies, options: PruneOptions = {}): Promise<PruneOutcome> {
   const { pruner, clock, log, settings } = dependencies;
-  const cutoff = new Date(clock.now().getTime() - settings.retentionDays * dayMs);
+  const startedAt = clock.now();
+  const cutoff = new Date(startedAt.getTime() - settings.retentionDays * dayMs);
   let budget = settings.maxRunsPerInvocation ?? 500;
   const outcome: PruneOutcome = { runsDeleted: 0, rowsDeleted: 0, keptAsNewestComplete: [], remaining: false };
-  for (const source of snapshotSources) {
-    const newestComplete = await pruner.latestCompleteRun(source);
-    const old = (await pruner.listRuns(source, { to: cutoff })).reverse();
-    for (const run of old) {
-      if (run.runId === newestComplete?.runId) {
-        outcome.keptAsNewestComplete.push(`${source}/${run.runId}`);
-        continue;
+  const deadline = options.deadline === undefined ? null : watchDeadline(options.deadline);
+  let slowestRunMs = 0;
+  try {
+    for (const source of snapshotSources) {
+      const newestComplete = await pruner.latestCompleteRun(source);
+      const old = (await pruner.listRuns(source, { to: cutoff })).reverse();
+      for (const run of old) {
+        if (run.runId === newestComplete?.runId) {
+          outcome.keptAsNewestComplete.push(`${source}/${run.runId}`);
+          continue;
+        }
+        if (budget === 0) {
+          outcome.remaining = true;
+          break;
+        }
+        const runStartedAt = clock.now();
+        if (deadline !== null && runStartedAt.getTime() + slowestRunMs > deadline.at.getTime()) {
+          const slowest = slowestRunMs === 0 ? '' : `: deleting a run has taken up to ${Math.ceil(slowestRunMs / 1000)} s here, so this one could end after it`;
+          throw deadline.exceeded(`before deleting ${source} run ${run.runId}${slowest}`, outcome);
+        }
+        try {
+          outcome.rowsDeleted += await pruner.deleteRun(run, deadline?.signal);
+        } catch (thrown) {
+          if (deadline?.signal.aborted) throw deadline.exceeded(`while deleting ${source} run ${run.runId}`, outcome);
+          throw thrown;
+        }
+        slowestRunMs = Math.max(slowestRunMs, clock.now().getTime() - runStartedAt.getTime());
+        outcome.runsDeleted += 1;
+        budget -= 1;
       }
-      if (budget === 0) {
-        outcome.remaining = true;
-        break;
-      }
-      outcome.rowsDeleted += await pruner.deleteRun(run);
-      outcome.runsDeleted += 1;
-      budget -= 1;
     }
+  } catch (thrown) {
+    if (thrown instanceof DeadlineExceededError) log.error(`pruneSnapshots: ${thrown.message}`);
+    throw thrown;
+  } finally {
+    deadline?.stop();
   }
   log.info(
     `pruneSnapshots: deleted ${outcome.runsDeleted} runs (${outcome.rowsDeleted} rows) started before ${cutoff.toISOString()}` +
@@ -56,4 +87,19 @@ export async function pruneSnapshots(dependencies: PruneDependencies): Promise<P
       `${outcome.remaining ? '; more remain for the next run' : ''}`,
   );
   return outcome;
+}
+
+/** An AbortSignal that fires at the deadline, and the failure that names what was cut short. */
+function watchDeadline(at: Date) {
+  const startedAt = Date.now();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), Math.max(0, at.getTime() - startedAt));
+  timer.unref();
+  return {
+    at,
+    signal: controller.signal,
+    stop: () => clearTimeout(timer),
+    exceeded: (waitingFor: string, outcome: PruneOutcome) =>
+      new DeadlineExceededError(at.getTime() - startedAt, `${waitingFor} (${outcome.runsDeleted} runs, ${outcome.rowsDeleted} rows deleted by then; the next run carries on)`),
+  };
 }

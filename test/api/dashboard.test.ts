@@ -38,8 +38,15 @@ describe('dashboard in a real browser', () => {
     mkdirSync(outputDir, { recursive: true });
     await page.screenshot({ path: join(outputDir, 'dashboard.png'), fullPage: true });
     expect({ loaded: await page.getAttribute('body', 'data-loaded'), failures, error: await page.textContent('#error') }).toEqual({ loaded: 'true', failures: [], error: '' });
-    expect(await page.textContent('#health')).toMatch(/^Needs attention: partnerSecurity: the last run failed \(ServiceUnavailable\) · /);
+    expect(await page.textContent('#health')).toMatch(/^Needs attention \(1\) · /);
+    expect(await page.$$eval('#problems li', (items) => items.map((item) => item.textContent))).toEqual(['partnerSecurity: the last run failed (ServiceUnavailable)']);
     expect(await page.textContent('#sources')).toContain('failed (ServiceUnavailable)');
+    const status = (await (await api.get('status')).json()) as { detector: { schedule: { expectedBy: string } }; sources: { source: string; schedule: { expectedBy: string } }[] };
+    const rows = await page.$$eval('#sources tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows.map((cells) => [cells[0], cells[4]])).toEqual([
+      ...status.sources.map((source) => [source.source, source.schedule.expectedBy]),
+      ['detectRegressions', status.detector.schedule.expectedBy],
+    ]);
 
     const score = (await (await api.get('score')).json()) as Items;
     expect(score.items.length).toBe(3);

@@ -82,6 +82,9 @@ describe('query API endpoints, through the local host, on data the real collecto
     expect(status.problems).toEqual(['partnerSecurity: the last run failed (ServiceUnavailable)']);
     expect(status.undeliveredAlerts).toEqual({ count: 0, oldestCreatedAt: null, lastError: null });
     expect((await api.get('status')).status).toBe(503);
+    // The same judgement without a key, and without a word about why.
+    const health = await fetch(`${api.host.url}/api/health`);
+    expect({ status: health.status, body: await health.text() }).toEqual({ status: 503, body: '' });
     expect(sources.reduce((sum, source) => sum + source.openFindings, 0)).toBe(status.openFindings);
   });
 

@@ -87,7 +87,8 @@ describe('CSV', () => {
   it('when columns come from a schema, then nested objects become parent.child columns', () => {
     expect(csvColumns('SourceStatus')).toEqual([
       'source', 'lastRun.runId', 'lastRun.status', 'lastRun.startedAt', 'lastRun.finishedAt', 'lastRun.errorCode', 'lastRun.warnings',
-      'lastCompleteRun.runId', 'lastCompleteRun.status', 'lastCompleteRun.startedAt', 'lastCompleteRun.finishedAt', 'lastCompleteRun.errorCode', 'lastCompleteRun.warnings', 'openFindings',
+      'lastCompleteRun.runId', 'lastCompleteRun.status', 'lastCompleteRun.startedAt', 'lastCompleteRun.finishedAt', 'lastCompleteRun.errorCode', 'lastCompleteRun.warnings',
+      'schedule.setting', 'schedule.expression', 'schedule.expectedBy', 'openFindings',
     ]);
   });
 });

@@ -22,13 +22,18 @@ describe('function registrations', () => {
     );
   });
 
-  it('when the compiled entry module loads every function file, then it loads with no settings at all and no Azure client library is loaded', () => {
+  it('when the host loads src/functions, then the health check is the one HTTP function without a key', () => {
+    const anonymous = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }).filter((fn) => fn.trigger.type === 'http' && fn.trigger.authLevel === 'anonymous');
+    expect(anonymous.map((fn) => ({ name: fn.name, route: fn.trigger.type === 'http' ? fn.trigger.route : null }))).toEqual([{ name: 'apiHealth', route: 'health' }]);
+  });
+
+  it('when the compiled entry module loads every function file, then it loads with no settings at all, and no Azure client library nor the schedule reader is loaded', () => {
     // A fresh process over dist/ (what Azure loads): an exception or client built at load would block every function.
     const script = `
       const { readdirSync } = require('node:fs');
       const dir = ${JSON.stringify(join(root, 'dist/src/functions'))};
       for (const file of readdirSync(dir).filter((name) => name.endsWith('.js'))) require(dir + '/' + file);
-      const loaded = Object.keys(require.cache).filter((path) => /@azure[\\\\/](data-tables|identity|communication-email|keyvault-secrets)[\\\\/]/.test(path));
+      const loaded = Object.keys(require.cache).filter((path) => /@azure[\\\\/](data-tables|identity|communication-email|keyvault-secrets)[\\\\/]|[\\\\/]croner[\\\\/]/.test(path));
       process.stdout.write(JSON.stringify(loaded));`;
     const loaded = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: {}, encoding: 'utf8' })) as string[];
     expect(loaded).toEqual([]);

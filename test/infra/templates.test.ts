@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bucketedTables, tableNames, type TableName } from '../../src/adapters/tableLayout';
 import { settingDocs } from '../../src/config';
+import { loadRegisteredFunctions } from '../../tools/functionsCore';
 import { bicepFiles, evaluateExpression, parseBicep, type BicepFile, type BicepResource, type BicepValue } from './bicep';
+
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
 const root = join(__dirname, '../..');
 let files: BicepFile[];
@@ -34,6 +37,7 @@ const notInAzure: Record<string, string> = {
   AZURITE_LOCATION: 'the local host only',
   HOST: 'the local host only',
   INVOCATION_DEADLINE_SECONDS: "derived from host.json's functionTimeout unless overridden",
+  HEALTH_GRACE_MINUTES: 'derived from the invocation deadline unless overridden',
 };
 
 /** App settings the Functions host and its Application Insights integration read themselves, not src/config.ts. */
@@ -66,6 +70,10 @@ const namingRules: Record<string, { min: number; max: number; pattern: RegExp }>
   // Sites allow 60; 32 keeps the whole name, token included, in the host id the Functions host derives from it.
   functionApp: { min: 2, max: 32, pattern: /^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$/ },
   functionPlan: { min: 1, max: 60, pattern: /^[A-Za-z0-9-]+$/ },
+  // Action groups refuse :<>+/&%\?| and control characters; alert rules *<>%{}&:\?/#|; neither may end with a space or period.
+  actionGroup: { min: 1, max: 260, pattern: /^[^:<>+/&%\\?|\s]*[^:<>+/&%\\?|\s.]$/ },
+  failedInvocationsAlert: { min: 1, max: 260, pattern: /^[^*<>%{}&:\\?/#|\s]*[^*<>%{}&:\\?/#|\s.]$/ },
+  unhealthyAlert: { min: 1, max: 260, pattern: /^[^*<>%{}&:\\?/#|\s]*[^*<>%{}&:\\?/#|\s.]$/ },
 };
 
 /** Environment names azd accepts (`^[a-zA-Z0-9-\(\)_\.]{1,64}$`), the awkward ones included. */
@@ -165,6 +173,46 @@ describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
     expect(get(insights.body, 'properties.WorkspaceResourceId')).toBe('workspace.id');
     expect(get(single('Microsoft.Communication/emailServices/domains').body, 'properties.domainManagement')).toBe('AzureManaged');
     expect(get(single('Microsoft.Communication/communicationServices').body, 'properties.linkedDomains')).toEqual(['emailService::managedDomain.id']);
+  });
+
+  it('when Azure Monitor is wired, then the health check calls the app\'s anonymous health function, and an action group emails the alert recipients', () => {
+    const site = single('Microsoft.Web/sites');
+    const anonymous = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }).flatMap((fn) => (fn.trigger.type === 'http' && fn.trigger.authLevel === 'anonymous' ? [`/api/${fn.trigger.route}`] : []));
+    expect(anonymous).toEqual(['/api/health']);
+    expect(get(site.body, 'properties.siteConfig.healthCheckPath')).toBe(anonymous[0]);
+
+    const actionGroup = single('Microsoft.Insights/actionGroups');
+    expect(get(actionGroup.body, 'properties.enabled')).toBe(true);
+    expect(String(get(actionGroup.body, 'properties.groupShortName')).length).toBeLessThanOrEqual(12);
+    expect(String(get(actionGroup.body, 'properties.emailReceivers'))).toMatch(/for \(address, index\) in filter\(split\(alertTo, ','\)[\s\S]*emailAddress: trim\(address\)/);
+    // The same recipients as the monitor's own emails (ALERT_TO).
+    const main = files.find((file) => file.path === 'infra/main.bicep')!;
+    expect(/module monitoring 'modules\/monitoring\.bicep' = \{[\s\S]*?\n\}/.exec(main.source)?.[0]).toContain('alertTo: alertTo');
+    expect(main.source).toMatch(/functionApp 'modules\/functionApp\.bicep'[\s\S]*?\n {4}alertTo: alertTo\n/);
+  });
+
+  it('when the alert rules are declared, then each is enabled, queries the app\'s Application Insights, emails through the action group, and one fires on failed invocations, the other on the health endpoint\'s 503s', () => {
+    const rules = resources('Microsoft.Insights/scheduledQueryRules');
+    expect(rules).toHaveLength(2);
+    const insights = single('Microsoft.Insights/components');
+    const actionGroup = single('Microsoft.Insights/actionGroups');
+    for (const rule of rules) {
+      expect({ rule: rule.symbol, file: rule.file }).toEqual({ rule: rule.symbol, file: insights.file });
+      expect(get(rule.body, 'properties.enabled')).toBe(true);
+      expect(get(rule.body, 'properties.scopes')).toEqual([`${insights.symbol}.id`]);
+      expect(get(rule.body, 'properties.actions.actionGroups')).toEqual([`${actionGroup.symbol}.id`]);
+      expect(get(rule.body, 'properties.autoMitigate')).toBe(true);
+      const [criterion] = get(rule.body, 'properties.criteria.allOf') as Record<string, BicepValue>[];
+      expect(criterion).toMatchObject({ timeAggregation: 'Count', operator: 'GreaterThan', threshold: 0 });
+    }
+    const queries = rules.map((rule) => String((get(rule.body, 'properties.criteria.allOf') as Record<string, BicepValue>[])[0]!.query));
+    const failed = queries.find((query) => query.includes('success == false'));
+    const unhealthy = queries.find((query) => query.includes('name == "apiHealth"'));
+    expect(failed).toMatch(/^requests \| where success == false \| where not\(name in \("apiHealth", "apiStatus"\) and resultCode == "503"\)/);
+    expect(unhealthy).toBe('requests | where name == "apiHealth" and resultCode == "503"');
+    // The names the queries match are the functions' own registered names.
+    const registered = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }).map((fn) => fn.name);
+    expect(registered).toEqual(expect.arrayContaining(['apiHealth', 'apiStatus']));
   });
 
   it('when a role is assigned, then it is named with guid() and scoped to one resource of the same file, and each chosen role is there', () => {

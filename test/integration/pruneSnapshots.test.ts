@@ -4,6 +4,8 @@ import { bucketsOf, bucketTableName, historyBucketOf, type BucketedTableName } f
 import { Tables, TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
 import type { CustomerMfaInsight, SecurityRequirement, SnapshotSource } from '../../src/core/model';
 import { newRunId } from '../../src/core/snapshotRun';
+import { snapshotPruner } from '../../src/composition';
+import { pruneSnapshots } from '../../src/retention/pruneSnapshots';
 import { startAzurite, type Azurite } from '../../tools/azurite';
 import { runFunction } from '../support/cloud';
 
@@ -171,5 +173,45 @@ describe('pruneSnapshots against Azurite', () => {
   it('when RETENTION_DAYS is not a number in range, then the function fails naming it', async () => {
     const { settings } = fresh();
     await expect(runFunction('pruneSnapshots', { ...settings, RETENTION_DAYS: '0' })).rejects.toThrow(/RETENTION_DAYS must be a whole number from 1 to 3650/);
+  });
+});
+
+describe('pruneSnapshots within an invocation deadline', () => {
+  const logs: string[] = [];
+  const log = { info: (line: string) => logs.push(line), warn: (line: string) => logs.push(line), error: (line: string) => logs.push(`error: ${line}`) };
+
+  it('when the deadline has passed before a run is deleted, then no deletion starts, the invocation fails with DeadlineExceeded naming the run, and the next run deletes it', async () => {
+    const { store, reader, settings } = fresh();
+    const old = await seed(store, 'registrationCounts', daysAgo(500));
+    await seed(store, 'registrationCounts', daysAgo(1));
+    const dependencies = await snapshotPruner(log, settings);
+    await expect(pruneSnapshots(dependencies, { deadline: new Date(Date.now() - 1000) })).rejects.toMatchObject({
+      code: 'DeadlineExceeded',
+      message: expect.stringContaining(`passed before deleting registrationCounts run ${old} (0 runs, 0 rows deleted by then; the next run carries on)`),
+    });
+    expect(logs.filter((line) => line.startsWith('error: pruneSnapshots:') && line.includes(old))).toHaveLength(1);
+    expect(await reader.registrationCountsOfRun(old)).not.toBeNull();
+
+    await expect(pruneSnapshots(await snapshotPruner(log, settings), { deadline: new Date(Date.now() + 60_000) })).resolves.toMatchObject({ runsDeleted: 1 });
+    expect(await reader.getRun('registrationCounts', old)).toBeNull();
+  });
+
+  it('when the deadline comes while a run is being deleted, then it starts no more deletes, fails naming that run, and leaves it listed for the next run to finish', async () => {
+    const { store, reader, settings, tablePrefix } = fresh();
+    const big = await seed(store, 'nonMfaPrincipals', daysAgo(500), { principals: 3000 });
+    await seed(store, 'nonMfaPrincipals', daysAgo(2));
+    const dependencies = await snapshotPruner(log, settings);
+    // A clock stopped at the start lets the run begin; the deadline then comes, in real time, while its rows are read and deleted.
+    const startedAt = new Date();
+    await expect(pruneSnapshots({ ...dependencies, clock: { now: () => startedAt } }, { deadline: new Date(Date.now() + 20) })).rejects.toMatchObject({
+      code: 'DeadlineExceeded',
+      message: expect.stringContaining(`passed while deleting nonMfaPrincipals run ${big}`),
+    });
+    expect((await reader.getRun('nonMfaPrincipals', big))?.runId).toBe(big);
+    expect(await rowCount(tablePrefix, 'principals', odata`PartitionKey eq ${big}`)).toBeGreaterThan(0);
+
+    await pruneSnapshots(await snapshotPruner(log, settings), { deadline: new Date(Date.now() + 120_000) });
+    expect(await reader.getRun('nonMfaPrincipals', big)).toBeNull();
+    expect(await rowCount(tablePrefix, 'principals')).toBe(30);
   });
 });

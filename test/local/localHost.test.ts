@@ -63,6 +63,13 @@ describe('local host timers', () => {
     expect((await fetch(`${host.url}/api/ping`)).status).toBe(200);
   });
 
+  test('when a schedule setting is not NCRONTAB, then that timer is reported as not scheduled, naming the setting, and the host still serves', async () => {
+    const host = await startHost({ scheduleTimers: true, env: { FIXTURE_TIMER_SCHEDULE: '0 15 5 * *' } });
+
+    expect(logged(/\[fixtureTimer\] Not scheduled: FIXTURE_TIMER_SCHEDULE \("0 15 5 \* \*"\) is not a 6-field NCRONTAB expression/)).toHaveLength(1);
+    expect((await fetch(`${host.url}/api/ping`)).status).toBe(200);
+  });
+
   test('when a timer asks to run on startup, then it runs once as the host starts', async () => {
     const runs: string[] = [];
     await startHost({
