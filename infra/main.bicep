@@ -106,6 +106,25 @@ param tablePrefix string = 'mfa'
 @description('Signs the query API\'s continuation tokens; generated on each deployment.')
 param apiTokenSecret string = newGuid()
 
+@secure()
+@description('Teams Workflows webhook URL for alerts; empty for none. Stored in Key Vault, referenced from the app setting.')
+param teamsWebhookUrl string = ''
+
+@secure()
+@description('Slack incoming webhook URL for alerts; empty for none. Stored in Key Vault.')
+param slackWebhookUrl string = ''
+
+@secure()
+@description('URL of your own signed-webhook receiver; empty for none. Stored in Key Vault.')
+param alertWebhookUrl string = ''
+
+@secure()
+@description('Signing secret of alertWebhookUrl (whsec_ and base64), required with it. Stored in Key Vault.')
+param alertWebhookSecret string = ''
+
+@description('ALERT_ROUTES: which findings go to which channels; empty for every finding to every configured channel.')
+param alertRoutes string = ''
+
 var abbreviations = loadJsonContent('abbreviations.json')
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 // azd accepts environment names of up to 64 letters, digits and - _ . ( ); most resources take
@@ -207,6 +226,12 @@ module keyVault 'modules/keyVault.bicep' = {
     adminPrincipalId: principalId
     adminPrincipalType: principalType
     apiTokenSecret: apiTokenSecret
+    channelSecrets: {
+      'teams-webhook-url': teamsWebhookUrl
+      'slack-webhook-url': slackWebhookUrl
+      'alert-webhook-url': alertWebhookUrl
+      'alert-webhook-secret': alertWebhookSecret
+    }
   }
 }
 
@@ -242,6 +267,8 @@ module functionApp 'modules/functionApp.bicep' = {
     keyVaultName: keyVault.outputs.name
     keyVaultUri: keyVault.outputs.uri
     apiTokenSecretUri: keyVault.outputs.apiTokenSecretUri
+    channelSecretUris: keyVault.outputs.channelSecretUris
+    alertRoutes: alertRoutes
     appCredential: appCredential
     acsEndpoint: communication.outputs.endpoint
     alertFrom: sender

@@ -205,11 +205,12 @@ export async function registrationCountCollector(log: Logger, env: Env = process
 }
 
 export async function regressionDetector(log: Logger, env: Env = process.env): Promise<DetectorDependencies> {
-  const config = readConfig(env, ['storage', 'identity', 'email', 'detection', 'limits']);
-  const [{ TableSnapshotReader, TableSnapshotStore }, { TableDetectorStore }, { TableCustomerDirectory }] = await Promise.all([
+  const config = readConfig(env, ['storage', 'identity', 'email', 'channels', 'detection', 'limits']);
+  const [{ TableSnapshotReader, TableSnapshotStore }, { TableDetectorStore }, { TableCustomerDirectory }, { WebhookPoster }] = await Promise.all([
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableDetectorStore'),
     import('./adapters/tableCustomerDirectory'),
+    import('./adapters/webhookPoster'),
   ]);
   const tableSet = await tables(env);
   const sender = await acsSender(config);
@@ -218,6 +219,7 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
     runs: new TableSnapshotStore(tableSet),
     store: new TableDetectorStore(tableSet),
     sender,
+    poster: new WebhookPoster(config.channels),
     // Read afresh each run: a detector run reads names at most once, and only when it renders an email.
     directory: new TableCustomerDirectory(tableSet),
     clock: { now: () => new Date() },
@@ -229,6 +231,8 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
       alertMaxLines: config.detection.alertMaxLines,
       undeliveredAlertLimitMs: config.detection.undeliveredAlertLimitMs,
       emailTimeoutMs: config.email.timeoutMs,
+      channelTimeoutMs: config.channels.timeoutMs,
+      routes: config.channels.routes,
     },
   };
 }

@@ -1,3 +1,4 @@
+import { defaultRoutes, parseRoutes, type AlertRoute, type ChannelName } from './core/alertRoutes';
 import { ConfigurationError } from './core/errors';
 
 /**
@@ -50,12 +51,18 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'ALERT_TO', usedBy: 'detectRegressions', description: 'Comma-separated recipient addresses of alerts.' },
   { name: 'PUBLIC_BASE_URL', usedBy: 'detectRegressions', description: 'Base URL of this function app, for links in alerts (e.g. https://APP.azurewebsites.net). Without it, alerts carry no links.' },
   { name: 'EMAIL_TIMEOUT_SECONDS', usedBy: 'detectRegressions', default: '120', description: 'How long one send waits for ACS to confirm the email before leaving it for the next run (which looks it up before resending).' },
+  { name: 'TEAMS_WEBHOOK_URL', usedBy: 'detectRegressions', description: 'URL of a Teams Workflows webhook ("Post to a channel when a webhook request is received"): alerts are posted there as Adaptive Cards. A secret (a Key Vault reference in Azure), never logged.' },
+  { name: 'SLACK_WEBHOOK_URL', usedBy: 'detectRegressions', description: 'URL of a Slack incoming webhook: alerts are posted there with Block Kit. A secret (a Key Vault reference in Azure), never logged.' },
+  { name: 'ALERT_WEBHOOK_URL', usedBy: 'detectRegressions', description: 'URL of your own receiver: alerts are posted there as JSON, signed as Standard Webhooks specifies (see [Signed webhooks](#signed-webhooks)). A secret (a Key Vault reference in Azure), never logged.' },
+  { name: 'ALERT_WEBHOOK_SECRET', usedBy: 'detectRegressions', description: 'Signing secret of ALERT_WEBHOOK_URL, required with it: `whsec_` and the base64 of 24 to 64 random bytes. A Key Vault reference in Azure.' },
+  { name: 'WEBHOOK_TIMEOUT_SECONDS', usedBy: 'detectRegressions', default: '30', description: 'How long one post to Teams, Slack or the signed webhook may take, retries after 429 and 5xx included (1-300), before it is left for the next run.' },
+  { name: 'ALERT_ROUTES', usedBy: 'detectRegressions', description: 'Which findings go to which channels: routes `<selector> -> <targets>` separated by `;`, the first matching route deciding, the last a catch-all `*` (see [Routing](#routing)). Unset: every finding to every configured channel (email alone unless a webhook URL is set).' },
   { name: 'ALERT_REMINDER_DAYS', usedBy: 'detectRegressions', default: '7', description: 'Days after which still-open findings are listed again in a reminder (0 = never).' },
   { name: 'ALERT_MAX_LINES', usedBy: 'detectRegressions', default: '50', description: 'Most lines an alert lists per section (new regressions, resolved, still open), 1-1000; the rest are counted ("and N more") and linked to the query API.' },
   { name: 'NON_ADMIN_SHARE_DROP_POINTS', usedBy: 'detectRegressions', default: '5', description: "Percentage points by which a customer's share of MFA-compliant non-admin users may fall before it is a regression." },
   { name: 'SOURCE_FAILURES_BEFORE_ALERT', usedBy: 'detectRegressions', default: '3', description: 'Consecutive failed runs of one source before a "monitor cannot see" alert (1-100).' },
   { name: 'API_TOKEN_SECRET', usedBy: 'query API (apiCustomers, apiPrincipals)', description: 'Key that signs continuation tokens (any long random string, e.g. a Key Vault reference). Without it each instance signs with a random key, so a token fails (400) on another instance or after a restart.' },
-  { name: 'ALERT_UNDELIVERED_HOURS', usedBy: 'detectRegressions, query API (apiStatus)', default: '2', description: 'Hours an alert may wait undelivered in the outbox while ACS fails transiently before each detectRegressions invocation fails and `/api/status` reports the monitor unhealthy (1-168). ACS refusing the credentials (401/403) fails the invocation at once.' },
+  { name: 'ALERT_UNDELIVERED_HOURS', usedBy: 'detectRegressions, query API (apiStatus)', default: '2', description: 'Hours an alert may wait undelivered in the outbox while a channel (ACS, Teams, Slack, the signed webhook) fails transiently before each detectRegressions invocation fails and `/api/status` reports the monitor unhealthy (1-168). A channel refusing the monitor (ACS 401/403, a webhook 401/403/404/410) fails the invocation at once.' },
   { name: 'HEALTH_GRACE_MINUTES', usedBy: 'query API (apiStatus, apiHealth)', description: "Minutes after its scheduled time by which each collector's and the detector's run must have completed before `/api/status` reports it late (1-1440). Unset: the invocation's time limit (INVOCATION_DEADLINE_SECONDS or host.json) plus 5 minutes for a cold start and a late timer, 14 min with the 10-minute timeout. Shorter than that limit is refused." },
   { name: 'PORT', usedBy: 'local host', default: '7071', description: 'Port of the local host (`npm start`) for HTTP functions.' },
   { name: 'HOST', usedBy: 'local host', default: '127.0.0.1', description: 'Address the local host listens on; the default lets only this machine in. `0.0.0.0` opens it to the network (the function key still applies).' },
@@ -127,6 +134,17 @@ export interface EmailConfig {
   timeoutMs: number;
 }
 
+export interface ChannelsConfig {
+  teams: string | null;
+  slack: string | null;
+  webhook: string | null;
+  webhookSecret: string | null;
+  /** Budget of one post, retries included. */
+  timeoutMs: number;
+  /** ALERT_ROUTES, or the default: every finding to every configured channel. */
+  routes: AlertRoute[];
+}
+
 interface DetectionConfig {
   /** How long an alert may wait undelivered before the detector's invocations fail. */
   undeliveredAlertLimitMs: number;
@@ -166,6 +184,7 @@ export interface Config {
   retention: RetentionConfig;
   queryApi: QueryApiConfig;
   email: EmailConfig;
+  channels: ChannelsConfig;
   detection: DetectionConfig;
   storage: StorageConfig;
   identity: IdentityConfig;
@@ -186,6 +205,7 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
     graph: () => readApi(reader, 'GRAPH_BASE_URL'),
     partnerCenter: () => readApi(reader, 'PARTNER_CENTER_BASE_URL'),
     email: () => readEmail(reader),
+    channels: () => readChannels(reader),
     partnerCenterAuth: () => readPartnerCenterAuth(reader),
     retention: () => ({ retentionDays: reader.integer('RETENTION_DAYS', 1, 3650) }),
     limits: () => ({
@@ -322,6 +342,31 @@ function readEmail(reader: SettingsReader): EmailConfig {
   const publicBaseUrl = reader.optionalUrl('PUBLIC_BASE_URL', { https: false })?.replace(/\/+$/, '') ?? null;
   const timeoutMs = reader.integer('EMAIL_TIMEOUT_SECONDS', 1, 600) * 1000;
   return { connectionString, endpoint, from: from ?? '', to, publicBaseUrl, timeoutMs };
+}
+
+function readChannels(reader: SettingsReader): ChannelsConfig {
+  const teams = reader.optionalUrl('TEAMS_WEBHOOK_URL', { https: true });
+  const slack = reader.optionalUrl('SLACK_WEBHOOK_URL', { https: true });
+  const webhook = reader.optionalUrl('ALERT_WEBHOOK_URL', { https: true });
+  const webhookSecret = reader.optional('ALERT_WEBHOOK_SECRET');
+  if (webhook !== null && webhookSecret === null) reader.problem('ALERT_WEBHOOK_SECRET is required with ALERT_WEBHOOK_URL: receivers verify every alert with it');
+  if (webhookSecret !== null) {
+    const key = webhookSecret.startsWith('whsec_') ? webhookSecret.slice('whsec_'.length) : null;
+    const bytes = key !== null && /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? Buffer.from(key, 'base64').length : 0;
+    if (bytes < 24 || bytes > 64) reader.problem('ALERT_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes, e.g. whsec_$(openssl rand -base64 32)');
+  }
+  const configuredChannels = new Set<ChannelName>(['email']);
+  if (teams !== null) configuredChannels.add('teams');
+  if (slack !== null) configuredChannels.add('slack');
+  if (webhook !== null) configuredChannels.add('webhook');
+  const text = reader.optional('ALERT_ROUTES');
+  let routes = defaultRoutes({ configuredChannels });
+  if (text !== null) {
+    const parsed = parseRoutes(text, { configuredChannels });
+    if (parsed.routes === null) for (const problem of parsed.problems) reader.problem(problem);
+    else routes = parsed.routes;
+  }
+  return { teams, slack, webhook, webhookSecret, timeoutMs: reader.integer('WEBHOOK_TIMEOUT_SECONDS', 1, 300) * 1000, routes };
 }
 
 function readApi(reader: SettingsReader, name: string): ApiConfig {

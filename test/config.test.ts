@@ -82,3 +82,33 @@ describe('readConfig: limits', () => {
     for (const part of ['queryApi', 'detection'] as const) expect(() => readConfig({ ALERT_UNDELIVERED_HOURS: '0' }, [part])).toThrow('ALERT_UNDELIVERED_HOURS must be a whole number from 1 to 168');
   });
 });
+
+describe('alert channel settings', () => {
+  const base = { ACS_CONNECTION_STRING: 'endpoint=https://acs.example/;accesskey=a2V5', ALERT_FROM: 'DoNotReply@monitor.example', ALERT_TO: 'admins@partner.example' };
+
+  it('when ALERT_WEBHOOK_URL is set without a secret, or with one that is not whsec_ and 24-64 bytes, then the detector settings fail saying so without echoing either', () => {
+    expect(() => readConfig({ ...base, ALERT_WEBHOOK_URL: 'https://hooks.partner.example/mfa?token=s3cret-url' }, ['channels'])).toThrow('ALERT_WEBHOOK_SECRET is required with ALERT_WEBHOOK_URL');
+    let caught: unknown;
+    try {
+      readConfig({ ...base, ALERT_WEBHOOK_URL: 'https://hooks.partner.example/mfa?token=s3cret-url', ALERT_WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }, ['channels']);
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).toContain('ALERT_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes');
+    expect((caught as Error).message).not.toMatch(/s3cret-url|c2hvcnQ/);
+  });
+
+  it('when a webhook URL is plain http, then it is refused like every other credential-bearing URL, without the URL', () => {
+    expect(() => readConfig({ ...base, TEAMS_WEBHOOK_URL: 'http://prod.logic.example/workflows/1?sig=abc' }, ['channels'])).toThrow('TEAMS_WEBHOOK_URL must be an https:// URL');
+  });
+
+  it('when Slack is configured and ALERT_ROUTES is unset, then every finding goes to email and Slack, and the post budget defaults to 30 s', () => {
+    const { channels } = readConfig({ ...base, SLACK_WEBHOOK_URL: 'https://hooks.slack.example/services/T1/B1/abc' }, ['channels']);
+    expect(channels.routes.flatMap((route) => route.targets.map((target) => target.id))).toEqual(['email', 'slack']);
+    expect(channels.timeoutMs).toBe(30_000);
+  });
+
+  it('when ALERT_ROUTES is invalid, then the error names the route among the other problems', () => {
+    expect(() => readConfig({ ...base, ALERT_ROUTES: 'critical -> pager; * -> email' }, ['channels'])).toThrow('ALERT_ROUTES route 1 (critical): unknown target "pager"');
+  });
+});

@@ -67,12 +67,19 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     const startSimulator = options.startSimulator ?? (await loadSimulator());
     const simulator = await startSimulator(DEMO_SIMULATOR);
     closers.push(() => simulator.close());
-    Object.assign(env, (await import('./simulator/appSettings')).appSettingsFor(simulator));
+    const { appSettingsFor, channelSettingsFor } = await import('./simulator/appSettings');
+    Object.assign(env, appSettingsFor(simulator));
+    // Every channel is configured, so a regression arrives in the inbox, Teams, Slack and the webhook receiver alike; settings given win.
+    const channels = channelSettingsFor(simulator);
+    // The receiver's secret goes with the receiver: a webhook URL of your own keeps your own secret.
+    if (isSet(env.ALERT_WEBHOOK_URL)) delete channels.ALERT_WEBHOOK_SECRET;
+    for (const [name, value] of Object.entries(channels)) if (!isSet(env[name])) env[name] = value;
     env.ALERT_FROM = isSet(env.ALERT_FROM) ? env.ALERT_FROM : DEMO_ALERT_FROM;
     env.ALERT_TO = isSet(env.ALERT_TO) ? env.ALERT_TO : DEMO_ALERT_TO;
     log(`Microsoft cloud: simulator at ${simulator.url} (${DEMO_SIMULATOR.customers} customers, a day every ${(DEMO_SIMULATOR.dayLengthMs ?? 0) / 1000} s)`);
     log(`  Graph ${simulator.graphBaseUrl}, Partner Center ${simulator.partnerCenterBaseUrl}, Entra ${simulator.authorityHost}`);
     log(`  Alert e-mails from ${env.ALERT_FROM} to ${env.ALERT_TO}: ${simulator.url}/_sim/inbox`);
+    log(`  Alerts in Teams ${simulator.url}/_sim/teams, Slack ${simulator.url}/_sim/slack and the signed webhook receiver ${simulator.url}/_sim/webhook`);
     return { simulated: true, close };
   } catch (error) {
     await close();

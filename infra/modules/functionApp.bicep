@@ -18,6 +18,9 @@ param keyVaultName string
 param keyVaultUri string
 @description('Versionless URI of the query API\'s token key in Key Vault (created with the vault).')
 param apiTokenSecretUri string
+@description('Each alert channel credential as { name, uri }: its Key Vault secret name and URI, \'\' for a channel not configured.')
+param channelSecretUris array
+param alertRoutes string
 @allowed(['managedIdentityFederation', 'clientSecret'])
 @description('How the app proves it is the app registration: a token of its managed identity that the registration trusts (federated credential), or the registration\'s client secret stored in Key Vault as graph-client-secret.')
 param appCredential string
@@ -66,6 +69,8 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
 
 var graphClientSecretReference = appCredential == 'clientSecret' ? '@Microsoft.KeyVault(SecretUri=${vault::graphClientSecret.properties.secretUri})' : ''
 var apiTokenSecretReference = '@Microsoft.KeyVault(SecretUri=${apiTokenSecretUri})'
+// A channel is on when its setting is set: one not given stays empty, never a reference to nothing.
+var channelReferences = toObject(channelSecretUris, secret => secret.name, secret => empty(secret.uri) ? '' : '@Microsoft.KeyVault(SecretUri=${secret.uri})')
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   name: name
@@ -166,6 +171,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       NON_ADMIN_SHARE_DROP_POINTS: '5'
       SOURCE_FAILURES_BEFORE_ALERT: '3'
       ALERT_UNDELIVERED_HOURS: '2'
+      TEAMS_WEBHOOK_URL: channelReferences['teams-webhook-url']
+      SLACK_WEBHOOK_URL: channelReferences['slack-webhook-url']
+      ALERT_WEBHOOK_URL: channelReferences['alert-webhook-url']
+      ALERT_WEBHOOK_SECRET: channelReferences['alert-webhook-secret']
+      WEBHOOK_TIMEOUT_SECONDS: '30'
+      ALERT_ROUTES: alertRoutes
 
       // Query API.
       API_TOKEN_SECRET: apiTokenSecretReference

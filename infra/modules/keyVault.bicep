@@ -17,6 +17,9 @@ param adminPrincipalType string = 'User'
 @secure()
 @description('Key that signs the query API\'s continuation tokens. A new one each deployment only invalidates paging links in flight.')
 param apiTokenSecret string
+@secure()
+@description('Alert channel credentials (Teams and Slack webhook URLs, the signed webhook\'s URL and secret), by secret name; a channel left empty gets no secret.')
+param channelSecrets object = {}
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -41,6 +44,16 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     }
   }
 }
+
+// Only the channels given: an empty secret would be a reference that turns a channel on with no URL.
+resource channelSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for secret in items(channelSecrets): if (!empty(secret.value)) {
+  parent: vault
+  name: secret.key
+  properties: {
+    value: secret.value
+    contentType: 'text/plain'
+  }
+}]
 
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
@@ -71,3 +84,8 @@ output name string = vault.name
 output uri string = vault.properties.vaultUri
 // Through this output the app setting's Key Vault reference depends on the secret it names.
 output apiTokenSecretUri string = vault::apiToken.properties.secretUri
+// Each channel secret by name with its URI ('' for one not given), the references built from the secrets themselves.
+output channelSecretUris array = [for (secret, index) in items(channelSecrets): {
+  name: secret.key
+  uri: empty(secret.value) ? '' : channelSecret[index].properties.secretUri
+}]

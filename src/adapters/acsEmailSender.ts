@@ -46,13 +46,13 @@ export class AcsEmailSender implements EmailSender {
     this.statusPipeline.addPolicy(createCommunicationAuthPolicy(auth));
   }
 
-  async send(email: { subject: string; plainText: string; html: string }, operationId: string): Promise<EmailOperationStatus> {
+  async send(email: { subject: string; plainText: string; html: string }, operationId: string, to: readonly string[] = this.config.to): Promise<EmailOperationStatus> {
     const abortSignal = AbortSignal.timeout(this.config.timeoutMs);
     try {
       const poller = await this.client.beginSend(
         {
           senderAddress: this.config.from,
-          recipients: { to: this.config.to.map((address) => ({ address })) },
+          recipients: { to: to.map((address) => ({ address })) },
           content: { subject: email.subject, plainText: email.plainText, html: email.html },
         },
         {

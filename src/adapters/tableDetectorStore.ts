@@ -1,6 +1,6 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import type { Finding, MeasureValue, ShareOfWhole, StoredFinding } from '../core/findings';
-import type { DetectorCompletion, DetectorSkip, DetectorState, DetectorStore, OutboxMessage } from '../ports';
+import type { Delivery, DetectorCompletion, DetectorSkip, DetectorState, DetectorStore, OutboxMessage } from '../ports';
 import { fromTableKey, toTableKey } from '../core/tableKey';
 import { BatchWriter } from './batchWriter';
 import { fixedPartitions } from './tableLayout';
@@ -13,8 +13,9 @@ const statusOf = (error: unknown): number | undefined => (error as { statusCode?
 
 /**
  * The detector's own state in Table Storage: findings (one partition, key = finding key),
- * the email outbox (one partition, oldest message first) and a state row plus a lease row.
- * Outbox updates are ETag-conditional, so two runs can never both claim one message.
+ * the outbox (one partition of messages, oldest first, and one of their deliveries per target)
+ * and a state row plus a lease row. Outbox updates are ETag-conditional, so two runs can never
+ * both claim one message or one delivery.
  */
 export class TableDetectorStore implements DetectorStore {
   constructor(private readonly tables: Tables) {}
@@ -174,6 +175,71 @@ export class TableDetectorStore implements DetectorStore {
       throw error;
     }
   }
+
+  async unsentDeliveries(): Promise<Delivery[]> {
+    const table = await this.tables.client('outbox');
+    const filter = odata`PartitionKey eq ${fixedPartitions.deliveries} and status ne ${'sent'} and status ne ${'abandoned'}`;
+    const deliveries: Delivery[] = [];
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) deliveries.push(toDelivery(row));
+    return deliveries;
+  }
+
+  async deliveriesOf(messageId: string): Promise<Delivery[]> {
+    const table = await this.tables.client('outbox');
+    // `~` sorts after every character of a target id: the message's rows are this key range.
+    const filter = odata`PartitionKey eq ${fixedPartitions.deliveries} and RowKey gt ${`${messageId}~`} and RowKey lt ${`${messageId}~~`}`;
+    const deliveries: Delivery[] = [];
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) deliveries.push(toDelivery(row));
+    return deliveries;
+  }
+
+  async createDeliveries(deliveries: readonly Omit<Delivery, 'etag'>[]): Promise<void> {
+    const table = await this.tables.client('outbox');
+    for (const delivery of deliveries) {
+      try {
+        await table.createEntity(deliveryRow(delivery));
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error;
+      }
+    }
+  }
+
+  async updateDelivery(delivery: Delivery): Promise<Delivery | null> {
+    const table = await this.tables.client('outbox');
+    try {
+      const response = await table.updateEntity(deliveryRow(delivery), 'Replace', { etag: delivery.etag });
+      return { ...delivery, etag: response.etag ?? '' };
+    } catch (error) {
+      if (statusOf(error) === 412) return null;
+      throw error;
+    }
+  }
+}
+
+function deliveryRow(delivery: Omit<Delivery, 'etag'>) {
+  return {
+    partitionKey: fixedPartitions.deliveries,
+    rowKey: `${delivery.messageId}~${delivery.target}`,
+    ...nonNull({ ...delivery, lastError: delivery.lastError?.slice(0, 1000) ?? null, etag: undefined }),
+  };
+}
+
+function toDelivery(row: TableEntityResult<Row>): Delivery {
+  const text = (field: string): string | null => (typeof row[field] === 'string' ? (row[field] as string) : null);
+  return {
+    messageId: String(row.messageId),
+    target: String(row.target),
+    status: row.status as Delivery['status'],
+    operationId: String(row.operationId),
+    createdAt: String(row.createdAt),
+    attempts: typeof row.attempts === 'number' ? row.attempts : 0,
+    refusals: typeof row.refusals === 'number' ? row.refusals : 0,
+    firstAttemptAt: text('firstAttemptAt'),
+    lastError: text('lastError'),
+    lastErrorCode: text('lastErrorCode'),
+    sentAt: text('sentAt'),
+    etag: row.etag,
+  };
 }
 
 function nonNull(values: Row): Row {

@@ -48,6 +48,8 @@ export const fixedPartitions = {
   registrations: 'registrationCounts',
   findings: 'finding',
   outbox: 'outbox',
+  /** In the outbox table: one row per message and target, keyed `<messageId>~<target>`, so a message's deliveries are one key range. */
+  deliveries: 'delivery',
   detector: 'detector',
 } as const;
 

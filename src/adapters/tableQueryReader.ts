@@ -2,7 +2,7 @@ import type { StoredFinding } from '../core/findings';
 import { odata, type TableClient, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { DetectorCompletion, DetectorSkip, OutboxMessage } from '../ports';
+import type { Delivery, DetectorCompletion, DetectorSkip, OutboxMessage } from '../ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { TableDetectorStore } from './tableDetectorStore';
 import { toTableKey } from '../core/tableKey';
@@ -110,6 +110,10 @@ export class TableQueryReader implements QueryReader {
 
   async undeliveredAlerts(): Promise<OutboxMessage[]> {
     return (await this.detector.unsentMessages()).sort((left, right) => left.createdAt.localeCompare(right.createdAt));
+  }
+
+  async undeliveredDeliveries(): Promise<Delivery[]> {
+    return (await this.detector.unsentDeliveries()).sort((left, right) => left.messageId.localeCompare(right.messageId));
   }
 
   lastSkippedDetectorRun(): Promise<DetectorSkip | null> {

@@ -6,9 +6,10 @@ import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState, type StoredFinding } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, DetectorCompletion, OutboxMessage } from '../ports';
+import type { Clock, Delivery, DetectorCompletion, OutboxMessage } from '../ports';
 import { ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
+import { deliveryTargetLabel } from '../core/alertRoutes';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from '../ports/queryReader';
 
@@ -92,10 +93,11 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  */
 export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, directoryState, undelivered, lastSkippedRun, lastCompletedRun, settings, ...perSource] = await Promise.all([
+  const [findings, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastCompletedRun, settings, ...perSource] = await Promise.all([
     reader.findings(),
     directory.readState(),
     reader.undeliveredAlerts(),
+    reader.undeliveredDeliveries(),
     reader.lastSkippedDetectorRun(),
     reader.lastCompletedDetectorRun(),
     healthSettings(readHealth),
@@ -135,9 +137,12 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   const completed = lastCompletedRun as DetectorCompletion | null;
   if (completed === null) problems.push('detectRegressions: no completed run recorded yet');
   const detectorSchedule = judge('detectRegressions', completed?.startedAt);
-  const alerts = undeliveredAlertState(undelivered as OutboxMessage[]);
+  const alerts = undeliveredAlertState(undelivered as OutboxMessage[], waitingDeliveries as Delivery[]);
   if (alerts.oldestCreatedAt !== null && now.getTime() - Date.parse(alerts.oldestCreatedAt) > undeliveredAlertLimitMs) {
     problems.push(`an alert has waited undelivered since ${alerts.oldestCreatedAt}, longer than ${undeliveredAlertLimitMs / 3_600_000} h${alerts.lastError === null ? '' : ` (last error: ${alerts.lastError})`}`);
+  }
+  for (const channel of alerts.channels) {
+    if (channel.refused) problems.push(`${channel.channel} refuses the monitor's alerts: ${channel.lastError ?? 'no detail'}`);
   }
   const healthy = problems.length === 0;
   const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
@@ -173,11 +178,29 @@ function scheduleSummary({ setting, expression, expectedBy }: ScheduleVerdict) {
   return { setting, expression, expectedBy };
 }
 
-/** The outbox as people need it: how many alerts wait, since when, and why the last attempt failed. */
-function undeliveredAlertState(messages: readonly OutboxMessage[]) {
+/**
+ * The outbox as people need it: how many alerts wait, since when, and why the last attempt
+ * failed; and per channel, what waits for it and whether it refuses the monitor.
+ */
+function undeliveredAlertState(messages: readonly OutboxMessage[], deliveries: readonly Delivery[]) {
   const oldest = messages[0];
-  const lastTried = [...messages].filter((message) => message.lastError !== null).pop();
-  return { count: messages.length, oldestCreatedAt: oldest?.createdAt ?? null, lastError: lastTried?.lastError ?? null };
+  const lastTried = [...messages, ...deliveries].filter((row) => row.lastError !== null).pop();
+  const byTarget = new Map<string, Delivery[]>();
+  for (const delivery of deliveries) byTarget.set(delivery.target, [...(byTarget.get(delivery.target) ?? []), delivery]);
+  const channels = [...byTarget].map(([target, waiting]) => {
+    const first = waiting[0] as Delivery;
+    const failed = [...waiting].filter((delivery) => delivery.lastError !== null).pop();
+    return {
+      channel: deliveryTargetLabel(target),
+      target,
+      waiting: waiting.length,
+      oldestCreatedAt: first.createdAt,
+      attempts: first.attempts,
+      lastError: failed?.lastError ?? null,
+      refused: waiting.some((delivery) => delivery.lastErrorCode === 'AlertUndeliverable'),
+    };
+  });
+  return { count: messages.length, oldestCreatedAt: oldest?.createdAt ?? null, lastError: lastTried?.lastError ?? null, channels };
 }
 
 /** Rows of complete runs only, oldest first. */

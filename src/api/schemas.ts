@@ -133,8 +133,21 @@ export const schemas: Record<string, JsonSchema> = {
       count: { type: 'integer', description: 'Alerts composed and not yet delivered.' },
       oldestCreatedAt: { ...nullableString, description: 'When the oldest of them was composed.' },
       lastError: { ...nullableString, description: 'Why the last attempt to send one failed.' },
+      channels: {
+        type: 'array',
+        description: 'Per channel (email, email to routed recipients, Teams, Slack, signed webhook), the deliveries that wait for it.',
+        items: object({
+          channel: { type: 'string', description: 'The channel, named for people: email, Teams, Slack, signed webhook.' },
+          target: { type: 'string', description: 'The delivery target id (email, email-<hash>, teams, slack, webhook).' },
+          waiting: { type: 'integer' },
+          oldestCreatedAt: dateTime,
+          attempts: { type: 'integer', description: 'Attempts at the oldest waiting delivery.' },
+          lastError: nullableString,
+          refused: { type: 'boolean', description: 'The channel refuses the monitor (401/403/404/410): a configuration error, shown as a problem.' },
+        }),
+      },
     },
-    'The email outbox: what waits to be delivered.',
+    'The outbox: what waits to be delivered, as a whole and per channel.',
   ),
   SourceStatus: object({ source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), schedule: nullableRef('ScheduleStatus'), openFindings: { type: 'integer' } }),
   Status: answer({
@@ -144,7 +157,7 @@ export const schemas: Record<string, JsonSchema> = {
       type: 'array',
       items: { type: 'string' },
       description:
-        'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a schedule setting that cannot be read, an alert undelivered longer than ALERT_UNDELIVERED_HOURS.',
+        'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a schedule setting that cannot be read, an alert undelivered longer than ALERT_UNDELIVERED_HOURS, a channel that refuses the monitor.',
     },
     openFindings: { type: 'integer' },
     undeliveredAlerts: ref('UndeliveredAlerts'),

@@ -161,28 +161,45 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-interface Line {
+/** One line of an alert: one event, with its next step. */
+export interface AlertLine {
   text: string;
   step: NextStep | null;
   critical: boolean;
 }
 
-interface Section {
+export interface AlertSection {
   title: string;
-  lines: Line[];
+  lines: AlertLine[];
   /** Lines left out, and where the query API lists them all. */
   more: { count: number; href: string | null } | null;
+  /** Where the query API lists every finding of the section (null without PUBLIC_BASE_URL): a channel that shows fewer lines links there. */
+  listHref: string | null;
 }
 
-export function renderAlert(content: AlertContent): RenderedEmail {
+/**
+ * What an alert says, whatever the channel: each channel renders this same model, so an email,
+ * a Teams card, a Slack message and a webhook carry the same lines.
+ */
+export interface AlertMessage {
+  subject: string;
+  sections: AlertSection[];
+  /** "N other problems still open.", when there are. */
+  footer: string | null;
+  /** The query API's open findings, when PUBLIC_BASE_URL is set. */
+  findingsLink: string | null;
+}
+
+export function composeAlert(content: AlertContent): AlertMessage {
   const names = content.customerNames;
   const root = content.publicBaseUrl === null ? null : content.publicBaseUrl.replace(/\/+$/, '');
   const opened = [...content.opened].sort(compareFindings);
   const resolved = [...content.resolved].sort(compareFindings);
   const stillOpen = [...content.stillOpen].sort(compareFindings);
-  const section = (title: string, findings: Finding[], describe: (finding: Finding, names: Names) => string, recovery: boolean, state: 'open' | 'resolved'): Section => {
+  const section = (title: string, findings: Finding[], describe: (finding: Finding, names: Names) => string, recovery: boolean, state: 'open' | 'resolved'): AlertSection => {
     const shown = findings.slice(0, content.maxLinesPerSection);
     const left = findings.length - shown.length;
+    const listHref = root === null ? null : `${root}/api/findings?state=${state}`;
     return {
       title: `${title} (${findings.length})`,
       lines: shown.map((finding) => ({
@@ -191,10 +208,11 @@ export function renderAlert(content: AlertContent): RenderedEmail {
         step: recovery ? null : nextStep(finding, root),
         critical: finding.severity === 'critical' && !recovery,
       })),
-      more: left > 0 ? { count: left, href: root === null ? null : `${root}/api/findings?state=${state}` } : null,
+      more: left > 0 ? { count: left, href: listHref } : null,
+      listHref,
     };
   };
-  const sections: Section[] = [];
+  const sections: AlertSection[] = [];
   if (opened.length > 0) sections.push(section('New regressions', opened, describeRegression, false, 'open'));
   if (resolved.length > 0) sections.push(section('Resolved', resolved, describeRecovery, true, 'resolved'));
   if (content.reminder && stillOpen.length > 0) sections.push(section('Still open', stillOpen, describeRegression, false, 'open'));
@@ -202,7 +220,19 @@ export function renderAlert(content: AlertContent): RenderedEmail {
   const subject = oneLine(subjectLine(opened, resolved, stillOpen, content.reminder, names), maxSubjectLength);
   const footer = !content.reminder && stillOpen.length > 0 ? `${plural(stillOpen.length, 'other problem')} still open.` : null;
   const findingsLink = root ? `${root}/api/findings?state=open` : null;
-  const moreText = (more: NonNullable<Section['more']>): string => `and ${more.count} more`;
+  return { subject, sections, footer, findingsLink };
+}
+
+/** "and N more": the lines a section leaves out. */
+export function moreText(more: NonNullable<AlertSection['more']>): string {
+  return `and ${more.count} more`;
+}
+
+export function renderAlert(content: AlertContent): RenderedEmail {
+  return renderEmail(composeAlert(content));
+}
+
+export function renderEmail({ subject, sections, footer, findingsLink }: AlertMessage): RenderedEmail {
 
   const plainText = [
     subject,
@@ -234,7 +264,7 @@ export function renderAlert(content: AlertContent): RenderedEmail {
   return { subject, plainText, html };
 }
 
-function htmlLine(line: Line): string {
+function htmlLine(line: AlertLine): string {
   const text = `<span${line.critical ? ' style="color:#a4262c;font-weight:600"' : ''}>${escapeHtml(line.text)}</span>`;
   if (!line.step) return `<li style="margin:0 0 8px">${text}</li>`;
   const step = line.step.url ? `<a href="${escapeHtml(line.step.url)}">${escapeHtml(line.step.text)}</a>` : escapeHtml(line.step.text);

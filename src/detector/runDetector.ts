@@ -1,10 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { renderAlert } from '../core/alertEmail';
+import { composeAlert, renderEmail, type AlertMessage } from '../core/alertEmail';
+import { isRoutedTo, routedTargets, targetLabel, type AlertRoute, type ChannelName, type DeliveryTarget } from '../core/alertRoutes';
+import { slackPayload, teamsPayload, webhookPayload } from '../core/channelPayloads';
 import { detectRegressions, type ComplianceSnapshot, type Thresholds } from '../core/detectRegressions';
 import { errorCode, MonitorError, toError } from '../core/errors';
 import type { FindingTransition, StoredFinding } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
-import type { Clock, CustomerDirectory, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore } from '../ports';
+import type { ChannelPoster, Clock, CustomerDirectory, Delivery, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, WebhookChannelName } from '../ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import { upgradeFindings } from '../core/upgradeFindings';
@@ -19,6 +21,10 @@ interface DetectorSettings {
   undeliveredAlertLimitMs: number;
   /** How long one send may wait for ACS: a send is only started when it can end before the deadline. */
   emailTimeoutMs: number;
+  /** How long one post to Teams, Slack or the signed webhook may take, retries included. */
+  channelTimeoutMs: number;
+  /** Which findings go to which targets (ALERT_ROUTES). */
+  routes: AlertRoute[];
 }
 
 interface DetectorOptions {
@@ -32,6 +38,8 @@ export interface DetectorDependencies {
   runs: Pick<SnapshotStore, 'markAbandonedRuns'>;
   store: DetectorStore;
   sender: EmailSender;
+  /** Teams, Slack and the signed webhook. */
+  poster: ChannelPoster;
   /** Customer names for emails; never read for detection, so a rename is never a regression. */
   directory: CustomerDirectory;
   clock: Clock;
@@ -62,7 +70,7 @@ const leaseMs = 2 * 60_000;
 const leaseRenewalMs = 30_000;
 /** A run still `running` after this long crashed: it counts as a failure. */
 const abandonedRunMs = 2 * 60 * 60_000;
-/** ACS reporting the same message Failed this often ends retries: it will not change its mind. */
+/** A channel refusing the same message this often (ACS reporting it Failed, a 4xx about the payload) ends retries. */
 const maxRefusals = 5;
 
 /**
@@ -72,9 +80,11 @@ const maxRefusals = 5;
  *   else happens loses nothing and a re-run finds nothing new to decide;
  * - a message claims its findings (`announcedIn`) before it becomes sendable, and is rendered
  *   from exactly those findings, so every transition is in exactly one message;
- * - a message that may have reached ACS is looked up by its operation id before any resend.
- * One email per run at most: while a message waits (ACS down), transitions accumulate on their
- * findings and go out together in the next one.
+ * - a message has one delivery per target its findings are routed to, each with its own
+ *   state, claimed with an ETag: a channel that is down never makes another resend;
+ * - a delivery that may have reached its channel is looked up (ACS, by operation id) or posted
+ *   again under the same `webhook-id` (the signed webhook's receivers drop repeats).
+ * One message per run at most; each channel takes waiting messages oldest first.
  */
 export async function runDetector(dependencies: DetectorDependencies, options: DetectorOptions = {}): Promise<DetectorOutcome> {
   const { store, clock, log } = dependencies;
@@ -95,15 +105,16 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
     }
     await markAbandonedRuns(dependencies, options.deadline === undefined ? abandonedRunMs : options.deadline.getTime() - startedAt.getTime() + abandonedRunMarginMs);
     const { transitions, composedMessageId } = await detectAndCompose(dependencies, run);
-    // Every step before is a bounded storage call; a send waits up to the email timeout.
-    if (options.deadline !== undefined && clock.now().getTime() + dependencies.settings.emailTimeoutMs > options.deadline.getTime()) {
+    // Every step before is a bounded storage call; a send waits up to its channel's timeout.
+    const longest = longestSend(dependencies.settings);
+    if (options.deadline !== undefined && clock.now().getTime() + longest.ms > options.deadline.getTime()) {
       throw new DeadlineExceededError(
         options.deadline.getTime() - startedAt.getTime(),
-        `before sending: a send may wait ${dependencies.settings.emailTimeoutMs / 1000} s for ACS and would end after it; the email waits in the outbox for the next run`,
+        `before sending: a send may wait ${longest.ms / 1000} s for ${longest.what} and would end after it; the alert waits in the outbox for the next run`,
       );
     }
     await lease.confirm();
-    const sentMessageId = await deliver(dependencies, run);
+    const sentMessageId = await deliver(dependencies, run, options.deadline);
     // Only a run that got this far counts for the detector's health: /api/status expects one per scheduled occurrence.
     await store.recordCompletedRun({ startedAt: startedAt.toISOString(), finishedAt: clock.now().toISOString() });
     const openFindings = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event).length;
@@ -113,6 +124,15 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
     lease.stop();
     await store.releaseLease(owner);
   }
+}
+
+/** The longest a send to a routed target may wait: what the run must have left before it sends. */
+function longestSend(settings: DetectorSettings): { ms: number; what: string } {
+  const channels = new Set(routedTargets(settings.routes).map((target) => target.channel));
+  const webhooks = [...channels].filter((channel) => channel !== 'email');
+  const email = channels.has('email') ? settings.emailTimeoutMs : 0;
+  const posts = webhooks.length > 0 ? settings.channelTimeoutMs : 0;
+  return email >= posts ? { ms: email, what: 'ACS' } : { ms: posts, what: webhooks.map((channel) => targetLabel({ id: channel, channel, recipients: null })).join(', ') };
 }
 
 /**
@@ -186,9 +206,10 @@ function once<T>(read: () => Promise<T>): () => Promise<T> {
 }
 
 /**
- * Detects, and when no earlier email is waiting (or a reminder is due) composes the next one
- * in the same pass: its findings are written once, already claimed by the message. While an
- * email waits, transitions are stored as pending and go into the next message.
+ * Detects, and when there is something to say (or a reminder is due) composes the next message
+ * in the same pass: its findings are written once, already claimed by the message. Messages
+ * waiting for a channel that is down do not hold this one back: each channel takes its
+ * messages in order once it is back, and the others are not kept waiting.
  */
 async function detectAndCompose(dependencies: DetectorDependencies, run: RunContext): Promise<{ transitions: FindingTransition[]; composedMessageId: string | null }> {
   const { snapshots, store, clock, settings } = dependencies;
@@ -227,9 +248,8 @@ async function detectAndCompose(dependencies: DetectorDependencies, run: RunCont
   });
   for (const finding of updated) findings.set(finding.key, finding);
 
-  const waiting = (await store.unsentMessages()).length > 0;
   const pending = [...findings.values()].filter((finding) => finding.pendingChange !== null);
-  const message = waiting ? null : await newMessage(dependencies, state.lastEmailAt, pending.length === 0, findings);
+  const message = await newMessage(dependencies, state.lastEmailAt, pending.length === 0, findings);
   const toWrite = new Map(updated.map((finding) => [finding.key, finding]));
   if (message) for (const finding of pending) toWrite.set(finding.key, claim(finding, message));
   // Findings first, then the pointer: a crash in between re-detects against the same
@@ -306,31 +326,73 @@ async function finishComposing(dependencies: DetectorDependencies, message: Outb
   await markReady(dependencies, message, run);
 }
 
+/**
+ * Makes a composed message sendable: one delivery per target that receives any of its lines
+ * (routes decide), created before the message turns `ready`, so a crash in between re-creates
+ * the missing ones only. A message nothing is routed to (digest only) has nothing to send now.
+ */
 async function markReady(dependencies: DetectorDependencies, message: OutboxMessage, run: RunContext): Promise<void> {
-  const email = await render(run, message, dependencies.settings);
+  const { subject } = await compose(run, message, dependencies.settings, null);
   const announced = [...run.findings.values()].some((finding) => finding.announcedIn === message.messageId);
   // A message whose run crashed before it claimed anything has nothing to say.
-  const status = announced || message.reminder ? 'ready' : 'abandoned';
-  const ready = await dependencies.store.updateMessage({ ...message, status, subject: email.subject, lastError: status === 'abandoned' ? 'nothing to announce' : null });
+  const deliveries = announced || message.reminder ? await createDeliveries(dependencies, message, run) : 0;
+  const status = deliveries > 0 ? 'ready' : 'abandoned';
+  const lastError = status === 'ready' ? null : announced || message.reminder ? 'routed to no channel (ALERT_ROUTES sends these findings to the digest only)' : 'nothing to announce';
+  const ready = await dependencies.store.updateMessage({ ...message, status, subject, lastError });
   if (ready === null) throw new Error(`Outbox message ${message.messageId} changed while it was being composed`);
 }
 
 /**
- * Renders a message from the findings it claimed. Customer names are the directory's current
+ * Creates a message's deliveries, one per target its findings are routed to; returns how many
+ * it has. ALERT_TO's email inherits the message's own send state: a message stored before
+ * deliveries existed, and perhaps already handed to ACS, is looked up under the same operation id.
+ */
+async function createDeliveries({ store, settings }: DetectorDependencies, message: OutboxMessage, run: RunContext): Promise<number> {
+  const { announced, stillOpen } = findingsOf(run, message);
+  const targets = routedTargets(settings.routes).filter((target) => [...announced, ...(message.reminder ? stillOpen : [])].some((finding) => isRoutedTo(settings.routes, finding, target.id)));
+  await store.createDeliveries(
+    targets.map((target) => {
+      const inherits = target.id === 'email';
+      return {
+        messageId: message.messageId,
+        target: target.id,
+        status: inherits && message.status === 'sending' ? 'sending' : 'ready',
+        operationId: inherits ? message.operationId : randomUUID(),
+        createdAt: message.createdAt,
+        attempts: inherits ? message.attempts : 0,
+        refusals: inherits ? message.refusals : 0,
+        firstAttemptAt: inherits ? message.firstAttemptAt : null,
+        lastError: null,
+        lastErrorCode: null,
+        sentAt: null,
+      };
+    }),
+  );
+  return targets.length;
+}
+
+function findingsOf(run: RunContext, message: OutboxMessage): { announced: StoredFinding[]; stillOpen: StoredFinding[] } {
+  const all = [...run.findings.values()];
+  const announced = all.filter((finding) => finding.announcedIn === message.messageId);
+  const inThisMessage = new Set(announced.filter((finding) => finding.announcedChange !== 'resolved').map((finding) => finding.key));
+  const stillOpen = all.filter((finding) => finding.state === 'open' && !finding.event && !inThisMessage.has(finding.key));
+  return { announced, stillOpen };
+}
+
+/**
+ * What a message says to one target (or, with none, to everyone: its subject): rendered from the
+ * findings it claimed that the routes send there. Customer names are the directory's current
  * ones: a message claimed before a rename, and rendered (or re-rendered for a retry) after it,
  * shows the new name — the name is for reading, the tenant id beside it identifies.
  */
-async function render(run: RunContext, message: OutboxMessage, settings: DetectorSettings) {
-  const all = [...run.findings.values()];
-  const announced = all.filter((finding) => finding.announcedIn === message.messageId);
-  const opened = announced.filter((finding) => finding.announcedChange === 'opened' || finding.announcedChange === 'reopened');
-  const resolved = announced.filter((finding) => finding.announcedChange === 'resolved');
-  const inThisEmail = new Set(opened.map((finding) => finding.key));
-  const stillOpen = all.filter((finding) => finding.state === 'open' && !finding.event && !inThisEmail.has(finding.key));
-  return renderAlert({
-    opened,
-    resolved,
-    stillOpen,
+async function compose(run: RunContext, message: OutboxMessage, settings: DetectorSettings, target: DeliveryTarget | null): Promise<AlertMessage> {
+  const routed = (finding: StoredFinding) => target === null || isRoutedTo(settings.routes, finding, target.id);
+  const { announced, stillOpen } = findingsOf(run, message);
+  const mine = announced.filter(routed);
+  return composeAlert({
+    opened: mine.filter((finding) => finding.announcedChange === 'opened' || finding.announcedChange === 'reopened'),
+    resolved: mine.filter((finding) => finding.announcedChange === 'resolved'),
+    stillOpen: stillOpen.filter(routed),
     reminder: message.reminder,
     publicBaseUrl: settings.publicBaseUrl,
     customerNames: await run.customerNames(),
@@ -338,93 +400,230 @@ async function render(run: RunContext, message: OutboxMessage, settings: Detecto
   });
 }
 
-async function deliver(dependencies: DetectorDependencies, run: RunContext): Promise<string | null> {
-  const { store, sender, clock, log, settings } = dependencies;
-  const next = (await store.unsentMessages()).find((message) => message.status === 'ready' || message.status === 'sending');
-  if (!next) return null;
-  const now = clock.now();
-  // The claim: a stale ETag means another run moved this message, and it is theirs.
-  const claimed = await store.updateMessage({ ...next, status: 'sending', attempts: next.attempts + 1, firstAttemptAt: next.firstAttemptAt ?? now.toISOString() });
-  if (claimed === null) return null;
-  try {
-    if (next.attempts > 0) {
-      const known = await sender.status(claimed.operationId);
-      if (known === 'Succeeded') return await markSent(store, claimed, clock.now(), log);
-      if (known === 'Running') {
-        await store.updateMessage({ ...claimed, status: 'ready', lastError: 'ACS still processing the previous attempt' });
-        return null;
-      }
-      if (known === 'Failed' || known === 'Canceled') return await refused(dependencies, claimed, known);
-    }
-    const email = await render(run, claimed, settings);
-    const outcome = await sender.send(email, claimed.operationId);
-    if (outcome === 'Succeeded') return await markSent(store, claimed, clock.now(), log);
-    if (outcome === 'Failed' || outcome === 'Canceled') return await refused(dependencies, claimed, outcome);
-    await store.updateMessage({ ...claimed, status: 'ready', lastError: `ACS reported ${outcome}` });
-    return null;
-  } catch (thrown) {
-    // Left `sending`: the next run looks the operation up before trying again, so whatever
-    // happens below, the email goes out exactly once when ACS takes it.
-    const error = toError(thrown);
-    await store.updateMessage({ ...claimed, lastError: error.message.slice(0, 500) });
-    throwIfUndeliverable(thrown, claimed, clock.now(), settings.undeliveredAlertLimitMs);
-    log.warn(`detectRegressions: email ${claimed.messageId} not confirmed (${errorCode(thrown)}): ${error.message}; it will be retried`);
-    return null;
-  }
+/** A delivery's body for a webhook channel: the same alert, in the channel's format. */
+function channelBody(channel: WebhookChannelName, alert: AlertMessage, message: OutboxMessage, run: RunContext, target: DeliveryTarget, routes: DetectorSettings['routes']): unknown {
+  if (channel === 'teams') return teamsPayload(alert);
+  if (channel === 'slack') return slackPayload(alert);
+  const findings = findingsOf(run, message)
+    .announced.filter((finding) => isRoutedTo(routes, finding, target.id))
+    .map((finding) => ({ key: finding.key, kind: finding.kind, severity: finding.severity, change: finding.announcedChange ?? 'opened' }));
+  return webhookPayload(alert, { messageId: message.messageId, composedAt: message.createdAt, reminder: message.reminder, findings });
+}
+
+/** What one run's deliveries came to. */
+interface DeliveryRound {
+  /** The newest message a delivery of which was sent in this run. */
+  sentMessageId: string | null;
+  /** Why deliveries could not go out, one per target, to fail the invocation with. */
+  failures: MonitorError[];
 }
 
 /**
- * An email that cannot go out must fail the invocation, the one signal Azure Monitor alerts on:
- * at once when ACS refuses the credentials (a wrong key, a missing role: retrying changes
- * nothing until someone fixes it), and after the limit for failures that may pass by themselves.
+ * Delivers what waits, each target on its own and at once: a target's deliveries go oldest first
+ * and stop at its first failure (order is kept per channel), and a target that is down holds back
+ * no other. A message is sent once every delivery of it is sent (or given up).
  */
-function throwIfUndeliverable(thrown: unknown, message: OutboxMessage, now: Date, limitMs: number): void {
-  const refusal = refusedStatus(thrown);
-  if (refusal !== null) {
-    throw new MonitorError(
-      'AlertUndeliverable',
-      `ACS refused the monitor's credentials (${refusal}) for email ${message.messageId}: check the key in ACS_CONNECTION_STRING, or the managed identity's role on the Communication Services resource; the email stays in the outbox and goes out once this is fixed`,
-      { cause: thrown },
-    );
+async function deliver(dependencies: DetectorDependencies, run: RunContext, deadline: Date | undefined): Promise<string | null> {
+  const { store, settings } = dependencies;
+  const messages = new Map((await store.unsentMessages()).map((message) => [message.messageId, message]));
+  for (const message of messages.values()) {
+    // Stored before deliveries existed: give it its deliveries now.
+    if ((message.status === 'ready' || message.status === 'sending') && (await store.deliveriesOf(message.messageId)).length === 0) await createDeliveries(dependencies, message, run);
   }
-  const waitedMs = now.getTime() - Date.parse(message.createdAt);
-  if (waitedMs > limitMs) {
-    throw new MonitorError(
-      'AlertUndelivered',
-      `email ${message.messageId} has waited undelivered for ${Math.floor(waitedMs / 60_000)} min, longer than ALERT_UNDELIVERED_HOURS (${limitMs / 3_600_000} h): ${toError(thrown).message}; it stays in the outbox and is retried`,
-      { cause: thrown },
+  const waiting = (await store.unsentDeliveries()).filter((delivery) => messages.get(delivery.messageId)?.status !== 'composing');
+  const byTarget = new Map<string, Delivery[]>();
+  for (const delivery of waiting.sort((left, right) => left.messageId.localeCompare(right.messageId))) byTarget.set(delivery.target, [...(byTarget.get(delivery.target) ?? []), delivery]);
+  const targets = new Map(routedTargets(settings.routes).map((target) => [target.id, target]));
+  const rounds = await Promise.all([...byTarget].map(([targetId, deliveries]) => deliverTo(dependencies, run, messages, targets.get(targetId) ?? null, deliveries, deadline)));
+  await completeMessages(dependencies, messages);
+  const failures = rounds.flatMap((round) => round.failures);
+  if (failures.length > 0) throw combined(failures);
+  return rounds.map((round) => round.sentMessageId).reduce<string | null>((newest, id) => (id !== null && (newest === null || id > newest) ? id : newest), null);
+}
+
+/** A message whose every delivery is done is sent (abandoned when every channel gave up on it): the status counts messages. */
+async function completeMessages({ store, clock }: DetectorDependencies, messages: ReadonlyMap<string, OutboxMessage>): Promise<void> {
+  const open = new Set((await store.unsentDeliveries()).map((delivery) => delivery.messageId));
+  for (const message of messages.values()) {
+    if ((message.status !== 'ready' && message.status !== 'sending') || open.has(message.messageId)) continue;
+    const delivered = (await store.deliveriesOf(message.messageId)).some((delivery) => delivery.status === 'sent');
+    await store.updateMessage(
+      delivered ? { ...message, status: 'sent', sentAt: clock.now().toISOString(), lastError: null } : { ...message, status: 'abandoned', lastError: 'every channel gave up on it' },
     );
   }
 }
 
-/** `status 401` or `status 403` when ACS (or an error it caused) answered so, else null. */
-function refusedStatus(thrown: unknown): string | null {
+/** The most urgent failure first: refused credentials, then an alert waiting too long, then the deadline. */
+function combined(failures: MonitorError[]): MonitorError {
+  const rank = (error: MonitorError) => ['AlertUndeliverable', 'AlertUndelivered', 'DeadlineExceeded'].indexOf(error.code);
+  const sorted = [...failures].sort((left, right) => rank(left) - rank(right));
+  const first = sorted[0] as MonitorError;
+  return sorted.length === 1 ? first : new MonitorError(first.code, sorted.map((error) => error.message).join('; also: '), { cause: first });
+}
+
+async function deliverTo(
+  dependencies: DetectorDependencies,
+  run: RunContext,
+  messages: ReadonlyMap<string, OutboxMessage>,
+  target: DeliveryTarget | null,
+  deliveries: Delivery[],
+  deadline: Date | undefined,
+): Promise<DeliveryRound> {
+  const { store, clock, log, settings } = dependencies;
+  const round: DeliveryRound = { sentMessageId: null, failures: [] };
+  for (const delivery of deliveries) {
+    const message = messages.get(delivery.messageId);
+    if (message === undefined) continue;
+    if (target === null) {
+      // ALERT_ROUTES no longer names this target: nothing can deliver it any more.
+      log.warn(`detectRegressions: ${delivery.target} delivery of ${delivery.messageId} is no longer routed (ALERT_ROUTES changed); giving up on it`);
+      await store.updateDelivery({ ...delivery, status: 'abandoned', lastError: 'no longer routed: ALERT_ROUTES changed', lastErrorCode: 'NotRouted' });
+      continue;
+    }
+    const timeoutMs = target.channel === 'email' ? settings.emailTimeoutMs : settings.channelTimeoutMs;
+    if (deadline !== undefined && clock.now().getTime() + timeoutMs > deadline.getTime()) {
+      log.warn(`detectRegressions: no time left before the deadline for ${targetLabel(target)}; ${deliveries.length - deliveries.indexOf(delivery)} deliveries wait for the next run`);
+      break;
+    }
+    const outcome = await attempt(dependencies, run, message, target, delivery, timeoutMs);
+    if (outcome instanceof MonitorError) {
+      round.failures.push(outcome);
+      break;
+    }
+    if (outcome !== 'sent') break;
+    round.sentMessageId = delivery.messageId;
+  }
+  return round;
+}
+
+/**
+ * One attempt at one delivery: claimed with its ETag (a stale one means another run moved it),
+ * and, for email, looked up by its operation id before any resend. Returns what became of it,
+ * or the error the invocation must fail with.
+ */
+async function attempt(
+  dependencies: DetectorDependencies,
+  run: RunContext,
+  message: OutboxMessage,
+  target: DeliveryTarget,
+  delivery: Delivery,
+  timeoutMs: number,
+): Promise<'sent' | 'waiting' | MonitorError> {
+  const { store, sender, poster, clock, log, settings } = dependencies;
+  const label = targetLabel(target);
+  const now = clock.now();
+  const claimed = await store.updateDelivery({ ...delivery, status: 'sending', attempts: delivery.attempts + 1, firstAttemptAt: delivery.firstAttemptAt ?? now.toISOString() });
+  if (claimed === null) return 'waiting';
+  try {
+    const alert = await compose(run, message, settings, target);
+    if (target.channel === 'email') {
+      if (delivery.attempts > 0) {
+        const known = await sender.status(claimed.operationId);
+        if (known === 'Succeeded') return await markSent(dependencies, claimed, label);
+        if (known === 'Running') {
+          await store.updateDelivery({ ...claimed, status: 'ready', lastError: 'ACS still processing the previous attempt', lastErrorCode: 'Running' });
+          return 'waiting';
+        }
+        if (known === 'Failed' || known === 'Canceled') return await refused(dependencies, claimed, label, `ACS reported ${known}`, true);
+      }
+      const outcome = await sender.send(renderEmail(alert), claimed.operationId, target.recipients ?? undefined);
+      if (outcome === 'Succeeded') return await markSent(dependencies, claimed, label);
+      if (outcome === 'Failed' || outcome === 'Canceled') return await refused(dependencies, claimed, label, `ACS reported ${outcome}`, true);
+      await store.updateDelivery({ ...claimed, status: 'ready', lastError: `ACS reported ${outcome}`, lastErrorCode: 'Running' });
+      return 'waiting';
+    }
+    const channel = target.channel;
+    // Still `sending` from an earlier attempt: its post may have arrived. The signed webhook's
+    // receiver drops the repeat by its webhook-id; Teams and Slack cannot, so the repeat says so.
+    const unconfirmed = delivery.status === 'sending' && channel !== 'webhook';
+    const shown = unconfirmed ? { ...alert, footer: [repeatNote, alert.footer].filter((text) => text !== null).join(' ') } : alert;
+    await poster.post(channel, channelBody(channel, shown, message, run, target, settings.routes), claimed.operationId, timeoutMs);
+    return await markSent(dependencies, claimed, label);
+  } catch (thrown) {
+    if (errorCode(thrown) === 'ChannelRejected') return refused(dependencies, claimed, label, toError(thrown).message, false);
+    // An email is left `sending` whatever happened: it is looked up before it is tried again.
+    // A post the channel answered (401, 429, 5xx) did not arrive; one that got no answer (a
+    // timeout, a dropped connection, a crash) may have: it stays `sending`.
+    const error = toError(thrown);
+    const answered = target.channel !== 'email' && typeof (thrown as { statusCode?: unknown }).statusCode === 'number';
+    const undeliverable = undeliverableError(thrown, target, claimed, clock.now(), settings.undeliveredAlertLimitMs);
+    await store.updateDelivery({ ...claimed, status: answered ? 'ready' : 'sending', lastError: error.message.slice(0, 500), lastErrorCode: undeliverable?.code ?? errorCode(thrown) });
+    if (undeliverable !== null) return undeliverable;
+    log.warn(`detectRegressions: ${label} delivery of ${claimed.messageId} not confirmed (${errorCode(thrown)}): ${error.message}; it will be retried`);
+    return 'waiting';
+  }
+}
+
+/** Said by a Teams or Slack post made again after one whose answer never came: the channel may show both. */
+const repeatNote = 'Posted again: an earlier post of this message could not be confirmed and may already be in this channel.';
+
+const credentialHints: Record<ChannelName, string> = {
+  email: "check the key in ACS_CONNECTION_STRING, or the managed identity's role on the Communication Services resource",
+  teams: 'check TEAMS_WEBHOOK_URL (the workflow may have been turned off or deleted)',
+  slack: 'check SLACK_WEBHOOK_URL (the app may have been removed from the channel)',
+  webhook: 'check ALERT_WEBHOOK_URL and ALERT_WEBHOOK_SECRET',
+};
+
+/**
+ * A delivery that cannot go out must fail the invocation, the one signal Azure Monitor alerts on:
+ * at once when the channel refuses the monitor (a wrong key or URL, a missing role: retrying
+ * changes nothing until someone fixes it), and after the limit for failures that may pass by themselves.
+ */
+function undeliverableError(thrown: unknown, target: DeliveryTarget, delivery: Delivery, now: Date, limitMs: number): MonitorError | null {
+  const refusal = refusedStatus(thrown, target.channel === 'email' ? [401, 403] : [401, 403, 404, 410]);
+  const label = targetLabel(target);
+  if (refusal !== null) {
+    const who = target.channel === 'email' ? "ACS refused the monitor's credentials" : `${label} refused the alert`;
+    return new MonitorError(
+      'AlertUndeliverable',
+      `${who} (${refusal}) for ${target.channel === 'email' ? 'email' : 'message'} ${delivery.messageId}: ${credentialHints[target.channel]}; the ${target.channel === 'email' ? 'email' : 'message'} stays in the outbox and goes out once this is fixed`,
+      { cause: thrown },
+    );
+  }
+  const waitedMs = now.getTime() - Date.parse(delivery.createdAt);
+  if (waitedMs > limitMs) {
+    const what = target.channel === 'email' && target.recipients === null ? 'email' : `${label} message`;
+    return new MonitorError(
+      'AlertUndelivered',
+      `${what} ${delivery.messageId} has waited undelivered for ${Math.floor(waitedMs / 60_000)} min, longer than ALERT_UNDELIVERED_HOURS (${limitMs / 3_600_000} h): ${toError(thrown).message}; it stays in the outbox and is retried`,
+      { cause: thrown },
+    );
+  }
+  return null;
+}
+
+/** `status 401` (or another of `statuses`) when the channel, or an error it caused, answered so; else null. */
+function refusedStatus(thrown: unknown, statuses: readonly number[]): string | null {
   for (let error = thrown, depth = 0; error !== undefined && error !== null && depth < 5; error = (error as { cause?: unknown }).cause, depth += 1) {
     const status = (error as { statusCode?: unknown }).statusCode;
-    if (status === 401 || status === 403) return `status ${status}`;
+    if (typeof status === 'number' && statuses.includes(status)) return `status ${status}`;
   }
   return null;
 }
 
-async function markSent(store: DetectorStore, message: OutboxMessage, now: Date, log: Logger): Promise<string> {
-  await store.updateMessage({ ...message, status: 'sent', sentAt: now.toISOString(), lastError: null });
-  // Not the subject: it names customers and partner users, and logs carry no names.
-  log.info(`detectRegressions: email ${message.messageId} delivered to ACS`);
-  return message.messageId;
+async function markSent({ store, clock, log }: DetectorDependencies, delivery: Delivery, label: string): Promise<'sent'> {
+  await store.updateDelivery({ ...delivery, status: 'sent', sentAt: clock.now().toISOString(), lastError: null, lastErrorCode: null });
+  // Neither the subject nor the URL: the one names customers and partner users, the other is a secret.
+  log.info(`detectRegressions: message ${delivery.messageId} delivered to ${label}`);
+  return 'sent';
 }
 
-/** ACS took the message and reported it failed: try again under a new operation id, a bounded number of times. */
-async function refused(dependencies: DetectorDependencies, message: OutboxMessage, status: string): Promise<null> {
-  const refusals = message.refusals + 1;
+/**
+ * The channel took the message and refused it (ACS reported it Failed; a webhook answered 4xx
+ * about the payload): try again, under a new ACS operation id, a bounded number of times.
+ */
+async function refused(dependencies: DetectorDependencies, delivery: Delivery, label: string, reason: string, newOperation: boolean): Promise<'waiting'> {
+  const refusals = delivery.refusals + 1;
   const give = refusals >= maxRefusals;
-  dependencies.log.error(`detectRegressions: ACS reported ${status} for email ${message.messageId}${give ? '; giving up on it' : '; it will be retried'}`);
-  await dependencies.store.updateMessage({
-    ...message,
+  dependencies.log.error(`detectRegressions: ${reason} for the ${label} delivery of ${delivery.messageId}${give ? '; giving up on it' : '; it will be retried'}`);
+  await dependencies.store.updateDelivery({
+    ...delivery,
     status: give ? 'abandoned' : 'ready',
-    operationId: give ? message.operationId : randomUUID(),
+    operationId: give || !newOperation ? delivery.operationId : randomUUID(),
     firstAttemptAt: null,
     refusals,
-    lastError: `ACS reported ${status}`,
+    lastError: reason.slice(0, 500),
+    lastErrorCode: 'Refused',
   });
-  return null;
+  return 'waiting';
 }

@@ -154,6 +154,32 @@ export interface DetectorCompletion {
   finishedAt: string;
 }
 
+/** Where a delivery stands; `sending` means an attempt may have reached the channel. */
+type DeliveryStatus = 'ready' | 'sending' | 'sent' | 'abandoned';
+
+/**
+ * One outbox message to one target (a channel, or email to a route's recipients), with its own
+ * state: a channel that is down keeps its delivery waiting without resending the others.
+ */
+export interface Delivery {
+  messageId: string;
+  /** The target's id (see DeliveryTarget): `email`, `email-<hash>`, `teams`, `slack` or `webhook`. */
+  target: string;
+  status: DeliveryStatus;
+  /** Stable across retries: the ACS operation id of an email, the `webhook-id` of a signed webhook. */
+  operationId: string;
+  createdAt: string;
+  attempts: number;
+  /** Times the channel took the message and refused it (ACS Failed, a 4xx about the payload). */
+  refusals: number;
+  firstAttemptAt: string | null;
+  lastError: string | null;
+  /** The stable code of the last failure; `AlertUndeliverable` when the channel refuses the monitor. */
+  lastErrorCode: string | null;
+  sentAt: string | null;
+  etag: string;
+}
+
 export interface DetectorStore {
   /** Takes the detector lease until `until`, or answers false when another run holds it. */
   acquireLease(owner: string, now: Date, until: Date): Promise<boolean>;
@@ -178,13 +204,35 @@ export interface DetectorStore {
   createMessage(message: Omit<OutboxMessage, 'etag'>): Promise<OutboxMessage>;
   /** Optimistic update: null when the row changed since it was read (someone else has it). */
   updateMessage(message: OutboxMessage): Promise<OutboxMessage | null>;
+  /** Deliveries not yet sent or abandoned, oldest message first. */
+  unsentDeliveries(): Promise<Delivery[]>;
+  /** Every delivery of one message, whatever its status. */
+  deliveriesOf(messageId: string): Promise<Delivery[]>;
+  /** Creates the deliveries a message does not have yet; one it already has is left as it is. */
+  createDeliveries(deliveries: readonly Omit<Delivery, 'etag'>[]): Promise<void>;
+  /** Optimistic update: null when the row changed since it was read. */
+  updateDelivery(delivery: Delivery): Promise<Delivery | null>;
+}
+
+/** The channels that take an HTTP POST of JSON. */
+export type WebhookChannelName = 'teams' | 'slack' | 'webhook';
+
+export interface ChannelPoster {
+  /**
+   * Posts one message body to a channel, retrying 429 and 5xx (after `Retry-After`) until it
+   * answers 2xx or `budgetMs` is spent; `deliveryId` is stable across retries and runs (the
+   * signed webhook's `webhook-id`). Throws a MonitorError: ChannelRefused (401/403/404/410: the
+   * URL or its secret is wrong), ChannelRejected (another 4xx: the payload), ChannelUnavailable
+   * or ChannelTimeout (worth retrying later).
+   */
+  post(channel: WebhookChannelName, body: unknown, deliveryId: string, budgetMs: number): Promise<void>;
 }
 
 export type EmailOperationStatus = 'NotFound' | 'Running' | 'Succeeded' | 'Failed' | 'Canceled';
 
 export interface EmailSender {
-  /** Sends under the caller's operation id and waits until ACS reports the outcome. */
-  send(email: { subject: string; plainText: string; html: string }, operationId: string): Promise<EmailOperationStatus>;
+  /** Sends under the caller's operation id and waits until ACS reports the outcome; `to` overrides ALERT_TO. */
+  send(email: { subject: string; plainText: string; html: string }, operationId: string, to?: readonly string[]): Promise<EmailOperationStatus>;
   /** What ACS knows of an operation id (NotFound when it never received it). */
   status(operationId: string): Promise<EmailOperationStatus>;
 }

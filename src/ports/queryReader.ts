@@ -1,6 +1,6 @@
 import type { StoredFinding } from '../core/findings';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { DetectorCompletion, DetectorSkip, OutboxMessage } from './index';
+import type { Delivery, DetectorCompletion, DetectorSkip, OutboxMessage } from './index';
 import type { SnapshotRun } from '../core/snapshotRun';
 
 /** A range of run start times; either end may be open. */
@@ -51,6 +51,8 @@ export interface QueryReader {
   findings(): Promise<StoredFinding[]>;
   /** Alerts composed and not yet delivered (nor given up on), oldest first. */
   undeliveredAlerts(): Promise<OutboxMessage[]>;
+  /** Their deliveries not yet made (nor given up on), one per message and channel, oldest first. */
+  undeliveredDeliveries(): Promise<Delivery[]>;
   /** The last detector run that did nothing because another held the lease. */
   lastSkippedDetectorRun(): Promise<DetectorSkip | null>;
   /** The detector's last run that did all its work. */

@@ -80,7 +80,7 @@ describe('query API endpoints, through the local host, on data the real collecto
     expect(partnerSecurity.lastCompleteRun.runId).toBe(completeRuns[0]!.runId);
     expect(status.healthy).toBe(false);
     expect(status.problems).toEqual(['partnerSecurity: the last run failed (ServiceUnavailable)']);
-    expect(status.undeliveredAlerts).toEqual({ count: 0, oldestCreatedAt: null, lastError: null });
+    expect(status.undeliveredAlerts).toEqual({ count: 0, oldestCreatedAt: null, lastError: null, channels: [] });
     expect((await api.get('status')).status).toBe(503);
     // The same judgement without a key, and without a word about why.
     const health = await fetch(`${api.host.url}/api/health`);
@@ -468,12 +468,39 @@ describe('health', () => {
     });
     try {
       const status = await getJson('status');
-      expect(status.undeliveredAlerts).toEqual({ count: 1, oldestCreatedAt: createdAt, lastError: 'ACS answered 401 (Denied)' });
+      expect(status.undeliveredAlerts).toEqual({ count: 1, oldestCreatedAt: createdAt, lastError: 'ACS answered 401 (Denied)', channels: [] });
       expect(status.problems).toContain(`an alert has waited undelivered since ${createdAt}, longer than 2 h (last error: ACS answered 401 (Denied))`);
     } finally {
       await api.detector.updateMessage({ ...message, status: 'sent', sentAt: new Date().toISOString() });
     }
     expect((await getJson('status')).undeliveredAlerts).toMatchObject({ count: 0 });
+  });
+
+  it('when Teams refuses the monitor while the email went out, then the status shows the deliveries per channel and names the refusal as a problem', async () => {
+    const createdAt = new Date().toISOString();
+    const messageId = `m${Date.now()}`;
+    const message = await api.detector.createMessage({
+      messageId, operationId: '00000000-0000-4000-8000-000000000002', status: 'ready', createdAt, reminder: false, subject: 'MFA regressions',
+      attempts: 0, refusals: 0, firstAttemptAt: null, lastError: null, sentAt: null,
+    });
+    const delivery = { messageId, operationId: '00000000-0000-4000-8000-000000000003', createdAt, refusals: 0, firstAttemptAt: createdAt, sentAt: null };
+    await api.detector.createDeliveries([
+      { ...delivery, target: 'email', status: 'sent', attempts: 1, lastError: null, lastErrorCode: null },
+      { ...delivery, target: 'teams', status: 'sending', attempts: 2, lastError: 'Teams refused the alert (status 401): check TEAMS_WEBHOOK_URL', lastErrorCode: 'AlertUndeliverable' },
+    ]);
+    try {
+      const status = await getJson('status');
+      expect((status.undeliveredAlerts as Json).channels).toEqual([
+        { channel: 'Teams', target: 'teams', waiting: 1, oldestCreatedAt: createdAt, attempts: 2, lastError: 'Teams refused the alert (status 401): check TEAMS_WEBHOOK_URL', refused: true },
+      ]);
+      expect(status.healthy).toBe(false);
+      expect(status.problems).toContain("Teams refuses the monitor's alerts: Teams refused the alert (status 401): check TEAMS_WEBHOOK_URL");
+    } finally {
+      const [teams] = (await api.detector.deliveriesOf(messageId)).filter((row) => row.target === 'teams');
+      await api.detector.updateDelivery({ ...teams!, status: 'sent' });
+      await api.detector.updateMessage({ ...message, status: 'sent', sentAt: new Date().toISOString() });
+    }
+    expect((await getJson('status')).undeliveredAlerts).toMatchObject({ count: 0, channels: [] });
   });
 
   it('when the last run of a source was abandoned, then the status is unhealthy and says which run and why', async () => {

@@ -346,6 +346,23 @@ describe('infra/main.bicep refuses what cannot work', () => {
     expect(settings.APP_CREDENTIAL).toBe("appCredential == 'managedIdentityFederation' ? 'managedIdentityFederation' : 'auto'");
   });
 
+  it('when alert channels are given, then their URLs and the signing secret are Key Vault secrets the app settings refer to, and a channel not given has neither', () => {
+    const settings = get(single('Microsoft.Web/sites/config').body, 'properties') as Record<string, BicepValue>;
+    const app = files.find((file) => file.path === 'infra/modules/functionApp.bicep')!;
+    const vault = files.find((file) => file.path === 'infra/modules/keyVault.bicep')!;
+    const secrets = { TEAMS_WEBHOOK_URL: 'teams-webhook-url', SLACK_WEBHOOK_URL: 'slack-webhook-url', ALERT_WEBHOOK_URL: 'alert-webhook-url', ALERT_WEBHOOK_SECRET: 'alert-webhook-secret' };
+    for (const [setting, secret] of Object.entries(secrets)) {
+      expect(settings[setting]).toBe(`channelReferences['${secret}']`);
+      expect(main().source).toContain(`'${secret}': ${setting.toLowerCase().replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase())}`);
+      expect(parametersJson()[setting.toLowerCase().replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase())]).toEqual({ value: `\${${setting}=}` });
+    }
+    expect(app.source).toMatch(/^var channelReferences = toObject\(channelSecretUris, secret => secret\.name, secret => empty\(secret\.uri\) \? '' : '@Microsoft\.KeyVault\(SecretUri=\$\{secret\.uri\}\)'\)$/m);
+    expect(vault.source).toMatch(/for secret in items\(channelSecrets\): if \(!empty\(secret\.value\)\)/);
+    expect(vault.source).toMatch(/@secure\(\)\n@description[^\n]*\nparam channelSecrets object/);
+    for (const name of ['teamsWebhookUrl', 'slackWebhookUrl', 'alertWebhookUrl', 'alertWebhookSecret']) expect(main().source).toMatch(new RegExp(`@secure\\(\\)\\n@description[^\\n]*\\nparam ${name} string = ''`));
+    expect(settings.ALERT_ROUTES).toBe('alertRoutes');
+  });
+
   it('when the environment was taken down, then the next deployment recovers its soft-deleted vault instead of failing on the name', () => {
     const vault = single('Microsoft.KeyVault/vaults');
     expect(get(vault.body, 'properties.createMode')).toBe('createMode');

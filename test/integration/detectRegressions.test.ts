@@ -1,4 +1,4 @@
-import { TableClient } from '@azure/data-tables';
+import { odata, TableClient } from '@azure/data-tables';
 import { regressionDetector } from '../../src/composition';
 import { toTableKey } from '../../src/core/tableKey';
 import { renderAlert } from '../../src/core/alertEmail';
@@ -42,7 +42,7 @@ function inboxSince(count: number) {
 async function outbox(settings: Record<string, string>) {
   const table = TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Outbox`, { allowInsecureConnection: true });
   const rows: Record<string, unknown>[] = [];
-  for await (const row of table.listEntities()) rows.push(row);
+  for await (const row of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${'outbox'}` } })) rows.push(row);
   return rows;
 }
 

@@ -1,4 +1,4 @@
-import { TableClient } from '@azure/data-tables';
+import { odata, TableClient } from '@azure/data-tables';
 import { startCloud, type Cloud } from '../support/cloud';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
@@ -31,9 +31,10 @@ function outboxTable(settings: Record<string, string>): TableClient {
   return TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Outbox`, { allowInsecureConnection: true });
 }
 
-async function outbox(settings: Record<string, string>): Promise<Record<string, unknown>[]> {
+/** The outbox's messages (`outbox`) or their deliveries, one per message and channel (`delivery`). */
+async function outbox(settings: Record<string, string>, partition: 'outbox' | 'delivery' = 'outbox'): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];
-  for await (const row of outboxTable(settings).listEntities()) rows.push(row);
+  for await (const row of outboxTable(settings).listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } })) rows.push(row);
   return rows;
 }
 
@@ -60,7 +61,7 @@ describe('alerts that cannot be delivered are loud', () => {
       expect(failure).toMatchObject({ code: 'AlertUndeliverable', message: expect.stringContaining('ACS refused the monitor\'s credentials (status 401)') });
     }
     expect(cloud.sim.inbox()).toHaveLength(before);
-    expect((await outbox(settings)).filter((row) => row.status !== 'sent')).toEqual([expect.objectContaining({ status: 'sending', lastError: expect.stringMatching(/401/) })]);
+    expect((await outbox(settings, 'delivery')).filter((row) => row.status !== 'sent')).toEqual([expect.objectContaining({ target: 'email', status: 'sending', lastError: expect.stringMatching(/401/) })]);
 
     cloud.sim.clearFaults();
     expect((await detect(settings)).code).toBe('Succeeded');
@@ -75,7 +76,7 @@ describe('alerts that cannot be delivered are loud', () => {
     cloud.sim.injectFault({ kind: 'status', status: 500, service: 'acs', path: 'emails:send' });
 
     expect((await detect(settings)).code).toBe('Succeeded');
-    const [waiting] = (await outbox(settings)).filter((row) => row.status !== 'sent');
+    const [waiting] = (await outbox(settings, 'delivery')).filter((row) => row.status !== 'sent');
     const createdAt = new Date(Date.now() - 3 * 3_600_000).toISOString();
     await outboxTable(settings).updateEntity({ partitionKey: String(waiting!.partitionKey), rowKey: String(waiting!.rowKey), createdAt }, 'Merge');
 

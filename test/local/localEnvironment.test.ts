@@ -21,7 +21,7 @@ describe('startLocalEnvironment', () => {
   });
 
   test('when nothing is configured, then the simulator starts with a demo population and the app settings point at it', async () => {
-    const env: NodeJS.ProcessEnv = { TABLES_ENDPOINT: 'https://account.table.core.windows.net', ALERT_TO: 'me@partner.example' };
+    const env: NodeJS.ProcessEnv = { TABLES_ENDPOINT: 'https://account.table.core.windows.net', ALERT_TO: 'me@partner.example', SLACK_WEBHOOK_URL: 'https://hooks.slack.example/mine' };
     const started: SimulatorOptions[] = [];
     let closed = false;
     const simulator = {
@@ -33,6 +33,7 @@ describe('startLocalEnvironment', () => {
       clientId: 'client',
       clientSecret: 'secret',
       acsConnectionString: 'endpoint=https://127.0.0.1:9443/acs/;accesskey=a2V5',
+      channelUrls: { teams: 'https://127.0.0.1:9443/teams/w', slack: 'https://127.0.0.1:9443/slack/s', webhook: 'https://127.0.0.1:9443/webhook/receive', webhookSecret: 'whsec_a2V5' },
       close: async () => {
         closed = true;
       },
@@ -55,8 +56,14 @@ describe('startLocalEnvironment', () => {
       ACS_CONNECTION_STRING: 'endpoint=https://127.0.0.1:9443/acs/;accesskey=a2V5',
       ALERT_FROM: 'DoNotReply@monitor.local',
       ALERT_TO: 'me@partner.example',
+      // Every channel goes to the simulator's receivers, except one the settings already name.
+      TEAMS_WEBHOOK_URL: 'https://127.0.0.1:9443/teams/w',
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.example/mine',
+      ALERT_WEBHOOK_URL: 'https://127.0.0.1:9443/webhook/receive',
+      ALERT_WEBHOOK_SECRET: 'whsec_a2V5',
     });
     expect(lines).toContain('  Alert e-mails from DoNotReply@monitor.local to me@partner.example: https://127.0.0.1:9443/_sim/inbox');
+    expect(lines).toContain('  Alerts in Teams https://127.0.0.1:9443/_sim/teams, Slack https://127.0.0.1:9443/_sim/slack and the signed webhook receiver https://127.0.0.1:9443/_sim/webhook');
     expect(closed).toBe(true);
   });
 

@@ -12,3 +12,13 @@ export function appSettingsFor(sim: Simulator): Record<string, string> {
     ACS_CONNECTION_STRING: sim.acsConnectionString,
   };
 }
+
+/** The settings that send alerts to the simulator's Teams, Slack and signed-webhook receivers too. */
+export function channelSettingsFor(sim: Simulator): Record<string, string> {
+  return {
+    TEAMS_WEBHOOK_URL: sim.channelUrls.teams,
+    SLACK_WEBHOOK_URL: sim.channelUrls.slack,
+    ALERT_WEBHOOK_URL: sim.channelUrls.webhook,
+    ALERT_WEBHOOK_SECRET: sim.channelUrls.webhookSecret,
+  };
+}

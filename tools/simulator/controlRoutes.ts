@@ -4,7 +4,7 @@
  */
 import type { Exchange } from './exchange';
 import { faultProblem } from './faultBook';
-import type { Fault, SentEmail, Simulator } from './types';
+import type { AlertChannel, Fault, ReceivedPost, SentEmail, Simulator } from './types';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -22,6 +22,30 @@ function inboxPage(emails: SentEmail[]): string {
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}article{border-top:1px solid #ccc;padding:1rem 0}
 iframe{width:100%;height:24rem;border:1px solid #ddd}h2{margin:0 0 .25rem}</style></head>
 <body><h1>Simulator inbox</h1><p>${emails.length} delivered email(s), newest first.</p>${rows || '<p>No email yet.</p>'}</body></html>`;
+}
+
+const channelTitles: Record<AlertChannel, string> = { teams: 'Teams channel', slack: 'Slack channel', webhook: 'Signed webhook receiver' };
+
+/** What a channel receiver accepted, newest first, as the JSON it got: enough to see each card and message. */
+function receivedPage(channel: AlertChannel, posts: ReceivedPost[]): string {
+  const rows = posts.slice().reverse().map((post) => `
+<article>
+  <p><b>Received</b> ${escapeHtml(post.receivedAt)}${post.headers['webhook-id'] ? ` &middot; <small>webhook-id ${escapeHtml(post.headers['webhook-id'])}</small>` : ''}</p>
+  <p>${escapeHtml(summary(channel, post.body))}</p>
+  <details><summary>JSON</summary><pre>${escapeHtml(JSON.stringify(post.body, null, 2))}</pre></details>
+</article>`).join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Simulator ${channelTitles[channel]} (${posts.length})</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}article{border-top:1px solid #ccc;padding:1rem 0}pre{white-space:pre-wrap}</style></head>
+<body><h1>Simulator ${channelTitles[channel]}</h1><p>${posts.length} message(s), newest first.</p>${rows || '<p>Nothing yet.</p>'}</body></html>`;
+}
+
+/** The line a person sees first: the card's heading, Slack's fallback text, the webhook's subject. */
+function summary(channel: AlertChannel, body: unknown): string {
+  const json = body as { text?: string; data?: { subject?: string }; attachments?: { content?: { body?: { text?: string }[] } }[] };
+  if (channel === 'teams') return json.attachments?.[0]?.content?.body?.[0]?.text ?? '';
+  if (channel === 'slack') return json.text ?? '';
+  return json.data?.subject ?? '';
 }
 
 interface ControlState {
@@ -70,6 +94,18 @@ export function handleControl(ex: Exchange, simulator: Simulator, control: Contr
       return;
     case 'GET /_sim/inbox.json':
       ex.send(200, simulator.inbox());
+      return;
+    case 'GET /_sim/teams':
+    case 'GET /_sim/slack':
+    case 'GET /_sim/webhook': {
+      const channel = ex.url.pathname.slice('/_sim/'.length) as AlertChannel;
+      ex.sendRaw(200, receivedPage(channel, simulator.received(channel)), { 'content-type': 'text/html; charset=utf-8' });
+      return;
+    }
+    case 'GET /_sim/teams.json':
+    case 'GET /_sim/slack.json':
+    case 'GET /_sim/webhook.json':
+      ex.send(200, simulator.received(ex.url.pathname.slice('/_sim/'.length, -'.json'.length) as AlertChannel));
       return;
     default:
       ex.send(404, { error: `no control route ${route}` });

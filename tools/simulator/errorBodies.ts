@@ -82,6 +82,12 @@ export function faultErrorBody(ex: Exchange, service: SimulatedService, status: 
     case 'msi':
       return { statusCode: status, message: REASONS[status] ?? 'Error' };
     case 'control':
+    case 'webhook':
       return { error: REASONS[status] ?? 'Error' };
+    case 'teams':
+      return { error: { code: status === 429 ? 'WorkflowTriggerIsThrottled' : status === 401 ? 'DirectApiAuthorizationRequired' : 'ServiceUnavailable', message: REASONS[status] ?? 'Error' } };
+    case 'slack':
+      // Slack answers in plain text.
+      return status === 429 ? 'rate_limited' : status === 404 ? 'no_service' : status === 403 ? 'invalid_token' : status >= 500 ? 'service_unavailable' : 'invalid_payload';
   }
 }

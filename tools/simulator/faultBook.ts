@@ -9,7 +9,7 @@ const VERBATIM_SERVICES = new Set<SimulatedService>(['graph', 'partnerCenter']);
 
 type VerbatimFault = Extract<Fault, { kind: 'verbatim' }>;
 const STATUSES = new Set([400, 401, 403, 404, 410, 429, 500, 502, 503, 504]);
-const SERVICES = new Set<SimulatedService>(['login', 'msi', 'graph', 'partnerCenter', 'acs', 'keyVault', 'control']);
+const SERVICES = new Set<SimulatedService>(['login', 'msi', 'graph', 'partnerCenter', 'acs', 'keyVault', 'control', 'teams', 'slack', 'webhook']);
 const DRIFT_MODES = new Set(['extraFields', 'unknownFutureValue', 'missingField']);
 
 export function isRequestFault(fault: Fault): fault is RequestFault {

@@ -1,12 +1,13 @@
 /**
  * The simulated Microsoft cloud: Entra ID (client credentials, refresh tokens, managed
  * identity), Microsoft Graph partner security, reports and GDAP customers, Partner Center
- * non-MFA principals and customers, and ACS Email, on one loopback HTTPS server.
+ * non-MFA principals and customers, ACS Email, and the Teams, Slack and signed-webhook
+ * receivers alerts go to, on one loopback HTTPS server.
  */
 export { startSimulator } from './startSimulator';
-export { appSettingsFor } from './appSettings';
+export { appSettingsFor, channelSettingsFor } from './appSettings';
 export type {
   ExpectedState, ExpectedRequirement, ExpectedCustomerInsight, ExpectedNonMfaPrincipal, ExpectedRegistrationCounts,
-  ExpectedScoreHistoryEntry, ExpectedSecurityScore, Fault, FaultStatus, DriftMode, RequestLogEntry, SentEmail,
+  ExpectedScoreHistoryEntry, ExpectedSecurityScore, AlertChannel, ReceivedPost, Fault, FaultStatus, DriftMode, RequestLogEntry, SentEmail,
   PartnerCenterNextLink, SimulatedService, Simulator, SimulatorOptions,
 } from './types';

@@ -9,7 +9,7 @@
  * SIM_QUIRKS, SIM_PARTNER_CENTER_NEXT_LINK (arguments win).
  */
 import { simulatorCertificate } from '../tls';
-import { appSettingsFor } from './appSettings';
+import { appSettingsFor, channelSettingsFor } from './appSettings';
 import { startSimulator } from './startSimulator';
 import type { SimulatorOptions } from './types';
 
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   const sim = await startSimulator(options);
   const settings: Record<string, string> = {
     ...appSettingsFor(sim),
+    ...channelSettingsFor(sim),
     PARTNER_CENTER_REFRESH_TOKEN: sim.refreshToken,
     IDENTITY_ENDPOINT: sim.managedIdentity.endpoint,
     IDENTITY_HEADER: sim.managedIdentity.header,
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   for (const [name, value] of Object.entries(settings)) console.log(`  ${name}=${value}`);
   console.log(`Control: GET ${sim.url}/_sim/state, POST ${sim.url}/_sim/advance?days=1, POST|DELETE ${sim.url}/_sim/faults`);
   console.log(`Inbox:   ${sim.url}/_sim/inbox`);
+  console.log(`Teams:   ${sim.url}/_sim/teams, Slack: ${sim.url}/_sim/slack, signed webhook: ${sim.url}/_sim/webhook`);
   const stop = () => {
     void sim.close().then(() => process.exit(0));
   };

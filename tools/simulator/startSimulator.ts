@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simulatorCertificate } from '../tls';
 import { handleAcs } from './acsRoutes';
+import { ChannelReceivers } from './channelReceivers';
 import { normaliseAudience, SimulatorContext } from './context';
 import { handleControl } from './controlRoutes';
 import { createDataset } from './dataset';
@@ -64,6 +65,9 @@ function serviceOf(pathname: string): SimulatedService {
   if (pathname.startsWith('/graph/')) return 'graph';
   if (pathname.startsWith('/partnercenter/')) return 'partnerCenter';
   if (pathname.startsWith('/_sim/')) return 'control';
+  if (pathname.startsWith('/teams/')) return 'teams';
+  if (pathname.startsWith('/slack/')) return 'slack';
+  if (pathname.startsWith('/webhook/')) return 'webhook';
   if (pathname === '/secrets' || pathname.startsWith('/secrets/')) return 'keyVault';
   return 'acs';
 }
@@ -78,6 +82,12 @@ function loggedHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, 
     out[name] = REDACTED_HEADERS.has(name) ? `${scheme}[redacted]` : text;
   }
   return out;
+}
+
+/** The path as logged: a Teams webhook's `sig` and a Slack webhook's last segment are their credentials. */
+function loggedPath(requestUrl: URL): string {
+  const path = requestUrl.pathname.replace(/^(\/slack\/services\/[^/]+\/[^/]+\/)[^/]+$/, '$1[redacted]');
+  return path + requestUrl.search.replace(/([?&]sig=)[^&]*/, '$1[redacted]');
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -145,6 +155,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     emailDomainUnlinked: false,
   };
 
+  const channelSecrets = {
+    teamsSig: secretFrom(seed, 405, 8).toString('base64url'),
+    slackSecret: secretFrom(seed, 406, 6).toString('hex'),
+    webhookSecret: `whsec_${secretFrom(seed, 407, 8).toString('base64')}`,
+  };
+  const receivers = new ChannelReceivers(channelSecrets);
+
   let log: RequestLogEntry[] = [];
   const record = (entry: RequestLogEntry) => {
     log.push(entry);
@@ -199,6 +216,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ctx.emailDomainUnlinked = false;
     },
     inbox: () => ctx.mailroom.inbox(),
+    channelUrls: {
+      teams: `${url}/teams/workflows/${secretFrom(seed, 408, 4).toString('hex')}/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${channelSecrets.teamsSig}`,
+      slack: `${url}/slack/services/T0SIMULATE/B0SIMULATE/${channelSecrets.slackSecret}`,
+      webhook: `${url}/webhook/receive`,
+      webhookSecret: channelSecrets.webhookSecret,
+    },
+    received: (channel) => receivers.list(channel),
     requestLog: () => log.map((entry) => ({ ...entry, headers: { ...entry.headers } })),
     issuedTokens: () => tokens.issued(),
     clearRequestLog: () => {
@@ -223,6 +247,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       urls: { graph: ctx.graphBaseUrl, partnerCenter: ctx.partnerCenterBaseUrl, authorityHost: ctx.authorityHost, acs: simulator.acsEndpoint },
       faults: ctx.faults.list(),
       inbox: ctx.mailroom.inbox().length,
+      received: { teams: receivers.list('teams').length, slack: receivers.list('slack').length, webhook: receivers.list('webhook').length },
     }),
   };
 
@@ -230,7 +255,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const requestUrl = new URL(req.url ?? '/', url);
     const service = serviceOf(requestUrl.pathname);
     const entry = (status: number): RequestLogEntry => ({
-      method: req.method ?? 'GET', path: requestUrl.pathname + requestUrl.search, status, service, headers: loggedHeaders(req.headers),
+      method: req.method ?? 'GET', path: loggedPath(requestUrl), status, service, headers: loggedHeaders(req.headers),
     });
     let answered = false;
     res.on('close', () => {
@@ -251,6 +276,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         case 'control': return handleControl(ex, simulator, control);
         case 'acs': return handleAcs(ex, ctx);
         case 'keyVault': return handleKeyVault(ex, ctx);
+        case 'teams':
+        case 'slack':
+        case 'webhook': return receivers.handle(ex, ctx.faults);
       }
     })().catch((error: unknown) => {
       console.error('simulator: request failed', error);

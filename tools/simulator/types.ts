@@ -33,7 +33,7 @@ export interface SimulatorOptions {
 
 export type PartnerCenterNextLink = 'versionless' | 'versioned' | 'absolute';
 
-export type SimulatedService = 'login' | 'msi' | 'graph' | 'partnerCenter' | 'acs' | 'keyVault' | 'control';
+export type SimulatedService = 'login' | 'msi' | 'graph' | 'partnerCenter' | 'acs' | 'keyVault' | 'control' | 'teams' | 'slack' | 'webhook';
 
 /** Which requests a fault applies to. */
 interface FaultTarget {
@@ -87,6 +87,16 @@ export interface SentEmail {
   /** ISO timestamp (real time). */
   deliveredAt: string;
 }
+
+/** A message a channel receiver accepted: its JSON body, and the signature headers for the webhook. */
+export interface ReceivedPost {
+  /** ISO timestamp (real time). */
+  receivedAt: string;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+export type AlertChannel = 'teams' | 'slack' | 'webhook';
 
 export interface RequestLogEntry {
   method: string;
@@ -301,6 +311,10 @@ export interface Simulator {
   grantPermission(permission: string): void;
   clearFaults(): void;
   inbox(): SentEmail[];
+  /** Teams Workflows webhook URL (its `sig` is the secret), Slack incoming webhook URL, signed webhook receiver and its secret. */
+  channelUrls: { teams: string; slack: string; webhook: string; webhookSecret: string };
+  /** What a channel receiver accepted, oldest first (the signed webhook keeps one per webhook-id). */
+  received(channel: AlertChannel): ReceivedPost[];
   requestLog(): RequestLogEntry[];
   /** Every access and refresh token issued so far (the latest 10,000): what must never appear in a log. */
   issuedTokens(): string[];

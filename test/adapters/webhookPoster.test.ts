@@ -1,0 +1,101 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { WebhookPoster } from '../../src/adapters/webhookPoster';
+
+type Verify = (secret: string, headers: Record<string, string | undefined>, body: string, now?: number) => boolean;
+
+/** The verification function exactly as the README shows it: the test runs what receivers copy. */
+function readmeVerifier(): Verify {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const section = readme.split('### Signed webhooks')[1] ?? '';
+  const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+  if (code === undefined) throw new Error('README: no js block under "Signed webhooks"');
+  return runInNewContext(`${code}\nverifyWebhook`, { require, Buffer }) as Verify;
+}
+
+const secret = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+let server: Server;
+let url: string;
+let received: Received[] = [];
+let answers: number[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const status = answers.shift() ?? 204;
+      res.writeHead(status, status === 503 ? { 'retry-after': '1' } : {}).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+});
+beforeEach(() => {
+  received = [];
+  answers = [];
+});
+
+function poster(): WebhookPoster {
+  return new WebhookPoster({ teams: null, slack: null, webhook: url, webhookSecret: secret, timeoutMs: 5000, routes: [] });
+}
+
+function headersOf(request: Received): Record<string, string | undefined> {
+  return { 'webhook-id': String(request.headers['webhook-id']), 'webhook-timestamp': String(request.headers['webhook-timestamp']), 'webhook-signature': String(request.headers['webhook-signature']) };
+}
+
+describe('the signed webhook', () => {
+  it('when the monitor posts an alert, then the README snippet verifies it, and refuses it once the body or the timestamp changes or it is replayed late', async () => {
+    const verify = readmeVerifier();
+    await poster().post('webhook', { type: 'mfaMonitor.alert', data: { subject: 'Contoso Ltd: security defaults was turned off' } }, 'delivery-1', 5000);
+
+    const [request] = received;
+    const headers = headersOf(request!);
+    expect(headers['webhook-id']).toBe('delivery-1');
+    expect(headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    expect(verify(secret, headers, request!.body)).toBe(true);
+    expect(verify(secret, headers, request!.body.replace('Contoso', 'Fabrikam'))).toBe(false);
+    expect(verify(secret, { ...headers, 'webhook-timestamp': String(Number(headers['webhook-timestamp']) - 1) }, request!.body)).toBe(false);
+    expect(verify(secret, headers, request!.body, Date.now() + 6 * 60_000)).toBe(false);
+    expect(verify(`whsec_${Buffer.from('another key of thirty-two bytes!').toString('base64')}`, headers, request!.body)).toBe(false);
+  });
+
+  it('when the receiver answers 503 with Retry-After and then takes it, then both attempts carry the same webhook-id, each signed for its own timestamp', async () => {
+    const verify = readmeVerifier();
+    answers = [503];
+
+    await poster().post('webhook', { type: 'mfaMonitor.alert' }, 'delivery-2', 5000);
+
+    expect(received).toHaveLength(2);
+    expect(received.map((request) => request.headers['webhook-id'])).toEqual(['delivery-2', 'delivery-2']);
+    for (const request of received) expect(verify(secret, headersOf(request), request.body)).toBe(true);
+  });
+
+  it('when the receiver answers 410 (deleted), then the post fails as ChannelRefused naming the settings, not the URL', async () => {
+    answers = [410];
+    const thrown = await poster().post('webhook', {}, 'delivery-3', 5000).catch((error: unknown) => error as Error & { code?: string });
+    expect(thrown).toMatchObject({ code: 'ChannelRefused', message: expect.stringContaining('check ALERT_WEBHOOK_URL and ALERT_WEBHOOK_SECRET') });
+    expect((thrown as Error).message).not.toContain(url);
+  });
+
+  it('when the receiver keeps answering 503 past the budget, then the post fails as ChannelUnavailable within it', async () => {
+    answers = [503, 503, 503, 503, 503];
+    const started = Date.now();
+    const thrown = await poster().post('webhook', {}, 'delivery-4', 1500).catch((error: unknown) => error as Error & { code?: string });
+    expect(thrown).toMatchObject({ code: 'ChannelUnavailable' });
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+});
