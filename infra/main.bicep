@@ -153,9 +153,9 @@ var names = {
 var tags = { 'azd-env-name': environmentName }
 var refreshTokenSecretName = 'partner-center-refresh-token'
 var tenantId = empty(partnerTenantId) ? subscription().tenantId : partnerTenantId
-// The fixed tables src/adapters/tableLayout.ts names (a test keeps the two in step). The app
-// creates the bucket tables of customers, customer history and principals on first write.
-var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames']
+// Every table src/adapters/tableLayout.ts names (a test keeps the two in step): the deployment
+// creates them and scopes the app's table role to them; the app never creates a table.
+var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Customers', 'CustomerHistory', 'CustomerChanges', 'Principals', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames']
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: names.resourceGroup

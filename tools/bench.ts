@@ -16,6 +16,7 @@ import { benchEntryLoad } from './bench/entryLoadBench';
 import { benchPackageSize } from './bench/packageSizeBench';
 import { benchQueryApi } from './bench/queryApiBench';
 import { benchStorage, customerInsightsOf } from './bench/storageBench';
+import { storageVolumeRows } from './bench/storageVolume';
 
 const customers = 10_000;
 const grownCustomers = 50_000;
@@ -46,8 +47,12 @@ async function main(): Promise<void> {
     console.error(`bench: collectors at ${customers} customers...`);
     const collectors = await benchCollectorsAt10k(cloud, customers, graphPageSize, partnerCenterPageSize);
     growthBaseline = collectors.partnerSecurity;
-    collection.push(...collectors.rows, ...storage.rows);
-    notes.push(...collectors.notes, ...storage.notes);
+    const volume = storageVolumeRows(
+      { first: collectors.partnerSecurity[0]!, following: collectors.following.partnerSecurity[0]! },
+      { first: collectors.principals[0]!, following: collectors.following.principals[0]! },
+    );
+    collection.push(...collectors.rows, ...storage.rows, ...volume.rows);
+    notes.push(...collectors.notes, ...storage.notes, ...volume.notes);
     console.error('bench: regression detection...');
     const baselineRun = collectors.partnerSecurity[0];
     if (baselineRun === undefined) throw new Error('no collectPartnerSecurity run to detect against');

@@ -1,5 +1,7 @@
 import { settingDocs } from '../src/config';
 import { startAzurite } from './azurite';
+import { createTables } from './createTables';
+import { readConfig } from '../src/config';
 import type { RegisteredFunction } from './functionsCore';
 import type { HostLog } from './invokeFunction';
 import type { Simulator, SimulatorOptions } from './simulator';
@@ -52,11 +54,16 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
   try {
     if (isSet(env.TABLES_CONNECTION_STRING) || isSet(env.TABLES_ENDPOINT)) {
       log(`Tables: ${isSet(env.TABLES_ENDPOINT) ? env.TABLES_ENDPOINT : 'TABLES_CONNECTION_STRING'} (from settings)`);
+      // An Azurite of one's own gets the tables the deployment would create; a storage account in Azure has them from `azd provision`.
+      if (isSet(env.TABLES_CONNECTION_STRING) && /TableEndpoint\s*=\s*http:\/\/(127\.0\.0\.1|localhost)[:/]/i.test(env.TABLES_CONNECTION_STRING)) {
+        await createTables(env.TABLES_CONNECTION_STRING, tablePrefixOf(env));
+      }
     } else {
       const location = isSet(env.AZURITE_LOCATION) ? env.AZURITE_LOCATION : undefined;
       const azurite = await startAzurite({ location });
       closers.push(azurite.close);
       env.TABLES_CONNECTION_STRING = azurite.tablesConnectionString;
+      await createTables(azurite.tablesConnectionString, tablePrefixOf(env));
       log(`Tables: Azurite in this process at ${azurite.tablesEndpoint}, ${location === undefined ? 'in memory (set AZURITE_LOCATION to keep data)' : `kept in ${location}`}`);
     }
 
@@ -114,4 +121,9 @@ function isSet(value: string | undefined): value is string {
 /** Loaded on demand: the simulator is only for local runs without real endpoints. */
 async function loadSimulator(): Promise<StartSimulator> {
   return (await import('./simulator')).startSimulator;
+}
+
+/** The prefix the app will read its tables under, as its settings module reads it. */
+function tablePrefixOf(env: NodeJS.ProcessEnv): string {
+  return readConfig(env, ['storage']).storage.tablePrefix;
 }

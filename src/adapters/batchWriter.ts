@@ -1,5 +1,6 @@
 import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
 import { MonitorError } from '../core/errors';
+import { describeStorageError, isTableNotFound, missingTable } from './storageErrors';
 
 /** Azure Table Storage accepts at most 100 actions per transaction, all in one partition. */
 export const maxBatchSize = 100;
@@ -61,7 +62,7 @@ export class BatchWriter {
         this.written += actions.length;
       },
       (error: unknown) => {
-        this.failure ??= new MonitorError('StorageWriteFailed', `Writing ${actions.length} rows to table ${client.tableName} failed (${describeStorageError(error)})`, { cause: error });
+        this.failure ??= storageWriteFailure(client.tableName, `Writing ${actions.length} rows to`, error);
       },
     );
     const tracked = submission.finally(() => this.inFlight.delete(tracked));
@@ -77,9 +78,12 @@ export class BatchWriter {
   }
 }
 
-/** Status and service code of a storage failure: enough to act on, nothing from the request. */
-export function describeStorageError(error: unknown): string {
-  const status = (error as { statusCode?: unknown }).statusCode;
-  const code = (error as { code?: unknown }).code;
-  return [typeof status === 'number' ? `status ${status}` : null, typeof code === 'string' ? code : null].filter(Boolean).join(', ') || 'no response';
+/**
+ * The error of a failed write: a missing table names itself and the fix, as a read's does (a
+ * transaction's answer bypasses the client's missing-table policy); anything else is StorageWriteFailed.
+ */
+export function storageWriteFailure(tableName: string, what: string, error: unknown): MonitorError {
+  if (isTableNotFound(error)) return missingTable(tableName, error);
+  if (error instanceof MonitorError && error.code === 'TableMissing') return error;
+  return new MonitorError('StorageWriteFailed', `${what} table ${tableName} failed (${describeStorageError(error)})`, { cause: error });
 }

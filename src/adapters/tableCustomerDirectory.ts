@@ -2,8 +2,9 @@ import { odata, type TableClient } from '@azure/data-tables';
 import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } from '../core/customerNames';
 import { emptyDirectoryState } from '../core/customerNames';
 import type { CustomerDirectoryStore } from '../ports';
-import { toTableKey } from '../core/tableKey';
+import { toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
+import { isNotFound } from './storageErrors';
 import { customerDirectoryStateKey, customerNamePartition, customerNamePartitionRange } from './tableLayout';
 import type { Tables } from './tableSnapshotStore';
 
@@ -62,7 +63,7 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
         lastError: errorCode === null ? null : { code: errorCode, message: text(row.lastErrorMessage) ?? '' },
       };
     } catch (error) {
-      if ((error as { statusCode?: unknown }).statusCode === 404) return emptyDirectoryState;
+      if (isNotFound(error)) return emptyDirectoryState;
       throw error;
     }
   }

@@ -1,15 +1,16 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import type { Finding, MeasureValue, ShareOfWhole, StoredFinding } from '../core/findings';
 import type { Delivery, DetectorCompletion, DetectorSkip, DetectorState, DetectorStore, OutboxMessage } from '../ports';
-import { fromTableKey, toTableKey } from '../core/tableKey';
+import { fromTableKey, toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
+import { storageStatus } from './storageErrors';
 import { fixedPartitions } from './tableLayout';
 import type { Tables } from './tableSnapshotStore';
 import { jsonField, readRow, requiredText, UnreadableRowError, type UnreadableRowHandler } from './unreadableRows';
 
 type Row = Record<string, unknown>;
 
-const statusOf = (error: unknown): number | undefined => (error as { statusCode?: number }).statusCode;
+const statusOf = storageStatus;
 
 /**
  * The detector's own state in Table Storage: findings (one partition, key = finding key),

@@ -1,23 +1,13 @@
-import { toTableKey } from '../core/tableKey';
+import { toTableKey } from './tableKey';
 
 /**
- * Where each kind of row lives. Keys serve the two reads that matter without a table scan:
- * - "latest complete snapshot of every customer": a run's customers are spread over 32 tenant
- *   buckets, one partition (the run id) in each bucket's table, read side by side;
- * - "history of one customer over time": the customer's history bucket table holds it in one
- *   partition under row keys `tenantId_runId`, so it is one key range, newest first (run ids
- *   sort newest first). The score, requirements and registrations are one partition each,
- *   keyed by run id.
+ * Every table the monitor uses, without the deployment's prefix: a fixed set, created by the
+ * deployment (infra/modules/storage.bicep declares each one) and, locally, by the tooling. The
+ * app never creates a table. Adding a kind of row is one line here and one in the Bicep module.
  *
- * The three large kinds (customers, their history, principals) are split into one table per
- * bucket rather than one partition per bucket. In Azure the two are alike: a partition is the
- * unit of batch transactions (up to 100 rows) and of throughput (about 2,000 entities a
- * second), and tables cost nothing. Azurite, which the local host, tests and bench run on,
- * evaluates a query against every row of its table, so 30 days of 10,000 customers in one
- * table (300,000 history rows) would make every read walk them all. History, which keeps
- * every run, has 256 buckets (about 1,200 rows a table at 30 days); a run's customers and
- * principals have 32, so reading a whole run is 32 queries and a run's partitions fill
- * transactions of 100 while it is still being collected (about 300 rows each at 10,000).
+ * Keys follow Azure Table Storage's model (see README "Table layout"): a partition takes about
+ * 2,000 entities a second and is the unit of a batch transaction (up to 100 rows), and a query
+ * on PartitionKey and a RowKey range reads only the rows it returns, however large the table.
  */
 export const tableNames = {
   runs: 'Runs',
@@ -26,6 +16,7 @@ export const tableNames = {
   scoreHistory: 'ScoreHistory',
   customers: 'Customers',
   customerHistory: 'CustomerHistory',
+  customerChanges: 'CustomerChanges',
   principals: 'Principals',
   registrations: 'Registrations',
   findings: 'Findings',
@@ -35,11 +26,6 @@ export const tableNames = {
 } as const;
 
 export type TableName = keyof typeof tableNames;
-
-/** Kinds stored as one table per bucket: the table name is the kind's name and the bucket. */
-export const bucketedTables = ['customers', 'customerHistory', 'principals'] as const satisfies readonly TableName[];
-export type BucketedTableName = (typeof bucketedTables)[number];
-export type FixedTableName = Exclude<TableName, BucketedTableName>;
 
 export const fixedPartitions = {
   scores: 'partnerSecurityScore',
@@ -54,69 +40,95 @@ export const fixedPartitions = {
 } as const;
 
 /**
- * Customer names spread over 16 partitions by the first hex digit of the tenant id. A partition
- * takes about 2,000 entities a second (Azure's scalability target), and a first refresh writes a
- * name for every customer at once: 16 partitions take their transactions in parallel. The whole
+ * The spread of a tenant's or principal's rows: the first hex digit of its id (ids are GUIDs), or
+ * for any other id a stable hash of it. Sixteen partitions take a first run's 10,000 rows in
+ * parallel transactions, where one partition would take them at about 2,000 a second.
+ */
+export function spreadOf(id: string): string {
+  const first = id.charAt(0).toLowerCase();
+  if (/^[0-9a-f]$/.test(first)) return first;
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < id.length; index += 1) hash = Math.imul(hash ^ id.charCodeAt(index), 0x01000193);
+  return ((hash >>> 0) % 16).toString(16);
+}
+/** The spreads in key order: every customer is in one partition of this range. */
+export const spreads: readonly string[] = Array.from({ length: 16 }, (_, index) => index.toString(16));
+
+/**
+ * Customer names spread over 16 partitions by the first hex digit of the tenant id. The whole
  * directory still reads as one key range (`customer-0` .. `customer-f`).
  */
 export function customerNamePartition(tenantId: string): string {
-  return `customer-${tenantId.charAt(0).toLowerCase()}`;
+  return `customer-${spreadOf(tenantId)}`;
 }
 export const customerNamePartitionRange = { from: 'customer-', to: 'customer.' } as const;
 
 /** The customer directory's own row (in the customerNames table): when it was refreshed, from where, the last error. */
 export const customerDirectoryStateKey = { partitionKey: 'directory', rowKey: 'state' } as const;
 
-const bucketCount = 32;
-export const buckets: readonly string[] = bucketNames(bucketCount);
-const historyBucketCount = 256;
-const historyBuckets: readonly string[] = bucketNames(historyBucketCount);
+/**
+ * The current state of every customer (the Customers table): one row per tenant, partitioned by
+ * its spread, row key the tenant id. Rows of customers that are gone stay as tombstones until
+ * retention, so a page of an earlier run can still list them.
+ */
+export function customerKey(tenantId: string): { partitionKey: string; rowKey: string } {
+  const key = toTableKey(tenantId.toLowerCase());
+  return { partitionKey: spreadOf(key), rowKey: key };
+}
+/** Every current customer lies between these partition keys. */
+export const customerPartitionRange = { from: '0', to: 'f' } as const;
 
-function bucketNames(count: number): string[] {
-  return Array.from({ length: count }, (_, index) => index.toString(16).padStart(2, '0'));
+/**
+ * Which run the Customers table holds (in the Runs table, beside the ledger's source partitions):
+ * the newest run whose change points have all been applied to it.
+ */
+export const appliedRunKey = { partitionKey: 'applied', rowKey: 'customers' } as const;
+
+/**
+ * A change point in a customer's history (the CustomerHistory table): partition by the tenant's
+ * spread, row key `tenantId_runId`, so one customer's history is one key range, newest first.
+ */
+export function customerHistoryKey(tenantId: string, runId: string): { partitionKey: string; rowKey: string } {
+  const key = toTableKey(tenantId.toLowerCase());
+  return { partitionKey: spreadOf(key), rowKey: `${key}_${runId}` };
 }
 
-/** FNV-1a: stable across processes and versions, unlike anything keyed on memory. */
-function hashOf(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < id.length; index += 1) {
-    hash ^= id.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
+/** The row-key range of one customer's history. */
+export function customerHistoryRange(tenantId: string): { partitionKey: string; from: string; to: string } {
+  const key = toTableKey(tenantId.toLowerCase());
+  return { partitionKey: spreadOf(key), from: `${key}_`, to: `${key}_~` };
 }
 
-/** The bucket (two hex digits) of a customer's or principal's rows in a run. */
-export function bucketOf(id: string): string {
-  return (hashOf(id) % bucketCount).toString(16).padStart(2, '0');
+/**
+ * A run's own record of what it changed (the CustomerChanges table): partition `runId_spread`,
+ * row key the tenant id. The run writes these while it collects; once it is complete they are
+ * applied to the current state and copied to the history. A run's changes are one key range
+ * (`runId_0` .. `runId_f`), which is how they are applied, undone for an earlier run and pruned.
+ */
+export function customerChangeKey(runId: string, tenantId: string): { partitionKey: string; rowKey: string } {
+  const key = toTableKey(tenantId.toLowerCase());
+  return { partitionKey: `${runId}_${spreadOf(key)}`, rowKey: key };
+}
+export function runPartitionRange(runId: string): { from: string; to: string } {
+  return { from: `${runId}_0`, to: `${runId}_f` };
 }
 
-/** The history bucket (two hex digits) of a customer. */
-export function historyBucketOf(tenantId: string): string {
-  return (hashOf(tenantId) % historyBucketCount).toString(16).padStart(2, '0');
+/**
+ * A run's non-MFA principals (the Principals table): partition `runId_spread` of the object id,
+ * row key `objectId_requestTime`. Every read is "of a run" (a page of it, or one principal's UPN
+ * in it), so the run is the partition key's prefix; the spread lets a run of 10,000 records write
+ * in parallel transactions.
+ */
+export function principalKey(runId: string, objectId: string, lastNonMfaRequestDateTime: string): { partitionKey: string; rowKey: string } {
+  const key = toTableKey(objectId);
+  return { partitionKey: `${runId}_${spreadOf(key)}`, rowKey: `${key}_${toTableKey(lastNonMfaRequestDateTime)}` };
 }
-
-/** Every bucket of a bucketed kind. */
-export function bucketsOf(name: BucketedTableName): readonly string[] {
-  return name === 'customerHistory' ? historyBuckets : buckets;
-}
-
-/** The table of a bucketed kind for one bucket, without the deployment's prefix. */
-export function bucketTableName(name: BucketedTableName, bucket: string): string {
-  return `${tableNames[name]}${bucket}`;
-}
-
-/** A bucket table's history partition: one per table, so a run's history rows batch together. */
-export const historyPartition = 'history';
-
-export function customerHistoryRowKey(tenantId: string, runId: string): string {
-  return `${toTableKey(tenantId)}_${runId}`;
+/** The rows of one principal in a run: one key range of one partition. */
+export function principalRange(runId: string, objectId: string): { partitionKey: string; from: string; to: string } {
+  const key = toTableKey(objectId);
+  return { partitionKey: `${runId}_${spreadOf(key)}`, from: `${key}_`, to: `${key}_~` };
 }
 
 export function requirementRowKey(runId: string, requirementType: string): string {
   return `${runId}_${toTableKey(requirementType)}`;
-}
-
-export function principalRowKey(objectId: string, lastNonMfaRequestDateTime: string): string {
-  return `${toTableKey(objectId)}_${toTableKey(lastNonMfaRequestDateTime)}`;
 }

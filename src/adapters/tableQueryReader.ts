@@ -1,14 +1,14 @@
 import type { StoredFinding } from '../core/findings';
 import { odata, type TableClient, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
-import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
+import type { CustomerChangePoints, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
 import type { Delivery, DetectorCompletion, DetectorSkip, OutboxMessage } from '../ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
+import { isNotFound } from './storageErrors';
 import { TableDetectorStore } from './tableDetectorStore';
-import { toTableKey } from '../core/tableKey';
-import { bucketOf, buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName, type FixedTableName } from './tableLayout';
-import { customerFieldNames, readBucketTable, TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
-import { jsonField, readRow } from './unreadableRows';
+import { customerHistoryRange, customerKey, customerPartitionRange, fixedPartitions, principalRange, runPartitionRange, type TableName } from './tableLayout';
+import { customerFieldNames, TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
+import { jsonField, readRow, requiredText } from './unreadableRows';
 
 type Row = Record<string, unknown>;
 
@@ -71,37 +71,75 @@ export class TableQueryReader implements QueryReader {
     });
   }
 
-  customersPage(runId: string, start: BucketPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<BucketPage<CustomerMfaInsight>> {
-    return this.bucketPage('customers', runId, start, top, customerFieldNames, toCustomer, include);
+  /** The newest applied run, after applying any complete run left unapplied (see TableSnapshotReader.finishApplying). */
+  customersRunId(): Promise<string | null> {
+    return this.snapshots.finishApplying();
   }
 
-  principalsPage(runId: string, start: BucketPosition | null, top: number, include?: (principal: NonMfaPrincipal) => boolean): Promise<BucketPage<NonMfaPrincipal>> {
+  /**
+   * Customers as run `runId` saw them, from the Customers table in key order. For the run it holds
+   * that is the table as it is; for an earlier run (a listing begun before a newer run was
+   * applied), the change points of the runs since are undone on the rows of the page.
+   */
+  async customersPage(runId: string, start: RowPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<Page<CustomerMfaInsight>> {
+    const state = this.snapshots.customerState;
+    const applied = await state.appliedRunId();
+    const differing = applied === runId ? new Map<string, CustomerMfaInsight | null>() : await state.differingAt(applied, runId, () => this.snapshots.listRuns('partnerSecurity', { status: 'complete' }));
+    const convert = (row: Row): CustomerMfaInsight | null => {
+      const tenantId = requiredText('customers', row, 'tenantId');
+      if (differing.has(tenantId)) return differing.get(tenantId) ?? null;
+      return row.gone === true ? null : toCustomer(row);
+    };
+    return this.keyRangePage('customers', customerPartitionRange, start, top, ['tenantId', 'gone', ...customerFieldNames], convert, include);
+  }
+
+  principalsPage(runId: string, start: RowPosition | null, top: number, include?: (principal: NonMfaPrincipal) => boolean): Promise<Page<NonMfaPrincipal>> {
     const toPrincipal = (row: Row): NonMfaPrincipal => ({
       objectId: String(row.objectId),
       tenantId: text(row.tenantId),
       upn: text(row.upn),
       lastNonMfaRequestDateTime: String(row.lastNonMfaRequestDateTime),
     });
-    return this.bucketPage('principals', runId, start, top, ['objectId', 'tenantId', 'upn', 'lastNonMfaRequestDateTime'], toPrincipal, include);
+    return this.keyRangePage('principals', runPartitionRange(runId), start, top, ['objectId', 'tenantId', 'upn', 'lastNonMfaRequestDateTime'], toPrincipal, include);
   }
 
-  async customerHistory(tenantId: string, range: RunRange): Promise<RunRow<CustomerMfaInsight>[]> {
-    const rows = await this.snapshots.customerHistory(tenantId, { ...range, onUnreadable: this.onUnreadable });
-    return rows.map(({ runId, ...customer }) => ({ runId, value: customer }));
+  /**
+   * One customer's change points: its whole history is one key range of one partition, read in
+   * one request (a customer changes a few times a year, and retention keeps one point before the
+   * cut-off); the range and the point in force at its start are picked here.
+   */
+  async customerHistory(tenantId: string, range: RunRange): Promise<CustomerChangePoints> {
+    const { partitionKey, from, to } = customerHistoryRange(tenantId);
+    const table = await this.tables.client('customerHistory');
+    const filter = odata`PartitionKey eq ${partitionKey} and RowKey gt ${from} and RowKey lt ${to}`;
+    const read = async (): Promise<RunRow<CustomerMfaInsight | null>[]> => {
+      const points: RunRow<CustomerMfaInsight | null>[] = [];
+      for await (const row of table.listEntities<Row>({ queryOptions: { filter, select: ['tenantId', 'runId', 'point', 'gone'] } })) {
+        const point = readRow('customerHistory', row, (stored) => ({
+          runId: requiredText('customerHistory', stored, 'runId'),
+          value: stored.gone === true ? null : toCustomer({ ...jsonField<Row>('customerHistory', stored, 'point', {}), tenantId: requiredText('customerHistory', stored, 'tenantId') }),
+        }), this.onUnreadable);
+        if (point !== undefined) points.push(point);
+      }
+      return points;
+    };
+    const [points, asOfRunId] = await Promise.all([read(), this.snapshots.customerState.appliedRunId()]);
+    const { lowest, highest } = runIdRange(range.from, range.to);
+    // Newest first: those in the range, then the first before it (the state when the range begins).
+    const inRange = points.filter((point) => point.runId >= lowest && point.runId <= highest);
+    const before = points.find((point) => point.runId > highest);
+    return { points: before === undefined ? inRange : [...inRange, before], asOfRunId };
   }
 
   async customerKnown(tenantId: string): Promise<boolean> {
-    const key = tenantId.toLowerCase();
-    const table = this.tables.bucketReader('customerHistory', historyBucketOf(key));
-    const filter = odata`PartitionKey eq ${historyPartition} and RowKey gt ${customerHistoryRowKey(key, '')} and RowKey lt ${customerHistoryRowKey(key, '~')}`;
-    let known = false;
-    await readBucketTable(async () => {
-      for await (const page of table.listEntities<Row>({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) {
-        known = page.length > 0;
-        if (known) return;
-      }
-    });
-    return known;
+    const { partitionKey, rowKey } = customerKey(tenantId);
+    try {
+      await (await this.tables.client('customers')).getEntity(partitionKey, rowKey, { queryOptions: { select: ['RowKey'] } });
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
   }
 
   findings(): Promise<StoredFinding[]> {
@@ -124,14 +162,14 @@ export class TableQueryReader implements QueryReader {
     return this.detector.lastCompletedRun();
   }
 
-  /** One key-range read per principal (its rows start with its object id), a few at a time. */
+  /** One key-range read per principal (its rows in a run start with its object id), a few at a time. */
   async principalUpns(runId: string, objectIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
     const upns = new Map<string, string>();
     const pending = [...new Set(objectIds)];
+    const table = await this.tables.client('principals');
     const readOne = async (objectId: string): Promise<void> => {
-      const table = this.tables.bucketReader('principals', bucketOf(objectId));
-      const prefix = `${toTableKey(objectId)}_`;
-      const filter = odata`PartitionKey eq ${runId} and RowKey gt ${prefix} and RowKey lt ${`${prefix}~`}`;
+      const { partitionKey, from, to } = principalRange(runId, objectId);
+      const filter = odata`PartitionKey eq ${partitionKey} and RowKey gt ${from} and RowKey lt ${to}`;
       await readUntil(table, { filter, select: ['RowKey', 'upn'] }, 1, (row) => {
         if (typeof row.upn === 'string' && row.upn !== '') upns.set(objectId, row.upn);
         return true;
@@ -145,7 +183,7 @@ export class TableQueryReader implements QueryReader {
   }
 
   /** Rows of one fixed partition whose row keys start with a run id in the range, newest first. */
-  private async runSeries(name: FixedTableName, partitionKey: string, range: RunRange, requirementType?: string): Promise<TableEntityResult<Row>[]> {
+  private async runSeries(name: TableName, partitionKey: string, range: RunRange, requirementType?: string): Promise<TableEntityResult<Row>[]> {
     const table = await this.tables.client(name);
     const { lowest, highest } = runIdRange(range.from, range.to);
     const filter =
@@ -158,52 +196,49 @@ export class TableQueryReader implements QueryReader {
   }
 
   /**
-   * Up to `top` matching rows of a run's bucket tables, in bucket then row-key order,
-   * resuming after a position. Keyset paging (`RowKey gt last`) instead of the service's
-   * continuation tokens keeps positions small, stable and ours to validate.
+   * Up to `top` matching rows of a partition-key range, in key order, resuming after a position.
+   * Keyset paging instead of the service's continuation tokens keeps positions small, stable and
+   * ours to validate. A position within a partition reads the rest of that partition, then the
+   * partitions after it: two key-range queries (an `or` of the two would be a scan).
    */
-  private async bucketPage<T>(
-    name: BucketedTableName,
-    runId: string,
-    start: BucketPosition | null,
+  private async keyRangePage<T>(
+    name: TableName,
+    partitions: { from: string; to: string },
+    start: RowPosition | null,
     top: number,
     fields: readonly string[],
-    convert: (row: Row) => T,
+    convert: (row: Row) => T | null,
     include?: (item: T) => boolean,
-  ): Promise<BucketPage<T>> {
-    const select = ['RowKey', ...fields];
+  ): Promise<Page<T>> {
+    const table = await this.tables.client(name);
+    const select = ['PartitionKey', 'RowKey', ...fields];
     const items: T[] = [];
-    for (let bucket = start?.bucket ?? 0; bucket < buckets.length; bucket += 1) {
-      const table = this.tables.bucketReader(name, buckets[bucket] ?? '');
-      const after = bucket === start?.bucket ? start.afterRowKey : '';
-      const filter = after === '' ? odata`PartitionKey eq ${runId}` : odata`PartitionKey eq ${runId} and RowKey gt ${after}`;
+    const filters =
+      start === null
+        ? [odata`PartitionKey ge ${partitions.from} and PartitionKey le ${partitions.to}`]
+        : [odata`PartitionKey eq ${start.partitionKey} and RowKey gt ${start.rowKey}`, odata`PartitionKey gt ${start.partitionKey} and PartitionKey le ${partitions.to}`];
+    for (const filter of filters) {
       // Unfiltered, a first page of exactly what is wanted is one request; filtered, read more per request.
-      const pageSize = include === undefined ? top - items.length : filteredPageSize;
-      const stopAt = await readUntil(table, { filter, select }, pageSize, (row) => {
-        const item = convert(row);
-        if (include === undefined || include(item)) items.push(item);
+      const pageSize = include === undefined ? Math.max(1, top - items.length) : filteredPageSize;
+      const stoppedAt = await readUntil(table, { filter, select }, pageSize, (row) => {
+        const item = readRow(name, row, convert, this.onUnreadable);
+        if (item !== undefined && item !== null && (include === undefined || include(item))) items.push(item);
         return items.length >= top;
       });
-      if (stopAt !== null) return { items, next: { bucket, afterRowKey: stopAt } };
+      if (stoppedAt !== null) return { items, next: stoppedAt };
     }
     return { items, next: null };
   }
 }
 
-/** Reads rows in key order until `visit` says stop; returns the row key it stopped at, or null at the end. */
-async function readUntil(table: TableClient, queryOptions: TableEntityQueryOptions, maxPageSize: number, visit: (row: TableEntityResult<Row>) => boolean): Promise<string | null> {
-  let stoppedAt: string | null = null;
-  await readBucketTable(async () => {
-    for await (const page of table.listEntities<Row>({ queryOptions }).byPage({ maxPageSize })) {
-      for (const row of page) {
-        if (visit(row)) {
-          stoppedAt = row.rowKey ?? '';
-          return;
-        }
-      }
+/** Reads rows in key order until `visit` says stop; returns the row it stopped at, or null at the end. */
+async function readUntil(table: TableClient, queryOptions: TableEntityQueryOptions, maxPageSize: number, visit: (row: TableEntityResult<Row>) => boolean): Promise<RowPosition | null> {
+  for await (const page of table.listEntities<Row>({ queryOptions }).byPage({ maxPageSize })) {
+    for (const row of page) {
+      if (visit(row)) return { partitionKey: row.partitionKey ?? '', rowKey: row.rowKey ?? '' };
     }
-  });
-  return stoppedAt;
+  }
+  return null;
 }
 
 function text(value: unknown): string | null {

@@ -1,21 +1,22 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { ConcurrencyLimit } from '../core/concurrencyLimit';
-import { MonitorError } from '../core/errors';
 import type { SnapshotSource } from '../core/model';
 import type { SnapshotRun } from '../core/snapshotRun';
 import type { SnapshotPruner } from '../ports';
-import { describeStorageError, maxBatchSize } from './batchWriter';
-import { buckets, customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition, type BucketedTableName } from './tableLayout';
-import { readBucketTable, TableSnapshotReader, type Tables } from './tableSnapshotStore';
+import { maxBatchSize, storageWriteFailure } from './batchWriter';
+import { isConflict, isNotFound } from './storageErrors';
+import { customerChangeKey, customerHistoryKey, customerKey, fixedPartitions, runPartitionRange, type TableName } from './tableLayout';
+import { TableSnapshotReader, type Tables } from './tableSnapshotStore';
 
 type Key = { partitionKey: string; rowKey: string };
 
 /**
- * Deletes whole snapshot runs through the store's key design, never a table scan: a run's
- * customers and principals are one partition in each bucket table, its requirements one key
- * range, its score and registration counts one row each, and each customer's history row is
- * found from that run's customer row. Deletes go in transactions of up to 100 rows per
- * partition.
+ * Deletes old snapshot runs through the store's key design, never a table scan, in transactions
+ * of up to 100 rows of one partition. A customer's history keeps its change points; what retention
+ * removes is what no read at or after the cut-off can need: for each change a pruned run made,
+ * the change point it superseded (the run's own point is the state at the cut-off, and stays); a
+ * customer gone before the cut-off leaves nothing. A run's own change points, requirements,
+ * score, principals and registration counts go with it, its ledger row last.
  */
 export class TableSnapshotPruner implements SnapshotPruner {
   private readonly reader: TableSnapshotReader;
@@ -41,68 +42,66 @@ export class TableSnapshotPruner implements SnapshotPruner {
     const { runId } = run;
     let deleted = 0;
     if (run.source === 'partnerSecurity') {
-      const perBucket = await Promise.all(
-        buckets.map(async (bucket) => {
-          // History rows first: they are found through the customer rows deleted next.
-          const customers = await this.runRows('customers', bucket, runId, ['tenantId']);
-          const historyByBucket = new Map<string, Key[]>();
-          for (const tenantId of customers.map((row) => String(row.tenantId ?? '')).filter((id) => id !== '')) {
-            const historyBucket = historyBucketOf(tenantId);
-            const keys = historyByBucket.get(historyBucket) ?? [];
-            keys.push({ partitionKey: historyPartition, rowKey: customerHistoryRowKey(tenantId, runId) });
-            historyByBucket.set(historyBucket, keys);
-          }
-          const historyDeleted = await Promise.all(
-            [...historyByBucket].map(async ([historyBucket, keys]) => this.deleteKeys(this.tables.bucketReader('customerHistory', historyBucket), keys, signal)),
-          );
-          return sum(historyDeleted) + (await this.deleteKeys(this.tables.bucketReader('customers', bucket), customers, signal));
-        }),
-      );
-      deleted += sum(perBucket);
+      const changes = await this.reader.customerState.changesOf(runId);
+      // Change points reach the history only once their run is complete.
+      if (run.status === 'complete') {
+        const superseded = changes.flatMap((change) => (change.beforeRunId === null ? [] : [customerHistoryKey(change.tenantId, change.beforeRunId)]));
+        const goneBeforeCutoff = changes.filter((change) => change.after === null);
+        deleted += await this.deleteKeys('customerHistory', [...superseded, ...goneBeforeCutoff.map((change) => customerHistoryKey(change.tenantId, runId))], signal);
+        deleted += await this.deleteTombstones(goneBeforeCutoff.map((change) => change.tenantId), runId, signal);
+      }
+      deleted += await this.deleteKeys('customerChanges', changes.map((change) => customerChangeKey(runId, change.tenantId)), signal);
       const requirements = await this.tables.client('requirements');
-      deleted += await this.deleteKeys(requirements, await this.rows(requirements, odata`PartitionKey eq ${fixedPartitions.requirements} and RowKey gt ${`${runId}_`} and RowKey lt ${`${runId}_~`}`), signal);
-      deleted += await this.deleteKeys(await this.tables.client('scores'), [{ partitionKey: fixedPartitions.scores, rowKey: runId }], signal);
+      deleted += await this.deleteKeys('requirements', await this.keys(requirements, odata`PartitionKey eq ${fixedPartitions.requirements} and RowKey gt ${`${runId}_`} and RowKey lt ${`${runId}_~`}`), signal);
+      deleted += await this.deleteKeys('scores', [{ partitionKey: fixedPartitions.scores, rowKey: runId }], signal);
     } else if (run.source === 'nonMfaPrincipals') {
-      const perBucket = await Promise.all(
-        buckets.map(async (bucket) => this.deleteKeys(this.tables.bucketReader('principals', bucket), await this.runRows('principals', bucket, runId, []), signal)),
-      );
-      deleted += sum(perBucket);
+      const { from, to } = runPartitionRange(runId);
+      deleted += await this.deleteKeys('principals', await this.keys(await this.tables.client('principals'), odata`PartitionKey ge ${from} and PartitionKey le ${to}`), signal);
     } else {
-      deleted += await this.deleteKeys(await this.tables.client('registrations'), [{ partitionKey: fixedPartitions.registrations, rowKey: runId }], signal);
+      deleted += await this.deleteKeys('registrations', [{ partitionKey: fixedPartitions.registrations, rowKey: runId }], signal);
     }
     // The ledger row last: until it goes, the run is listed and the next prune finishes it.
-    deleted += await this.deleteKeys(await this.tables.client('runs'), [{ partitionKey: run.source, rowKey: runId }], signal);
+    deleted += await this.deleteKeys('runs', [{ partitionKey: run.source, rowKey: runId }], signal);
     return deleted;
   }
 
-  /** The keys (and the named fields) of a run's rows in one bucket table. */
-  private async runRows(name: BucketedTableName, bucket: string, runId: string, fields: string[]): Promise<(Key & Record<string, unknown>)[]> {
-    return this.rows(this.tables.bucketReader(name, bucket), odata`PartitionKey eq ${runId}`, fields);
+  /** The Customers table's rows of customers gone since this run, unless they came back since. */
+  private async deleteTombstones(tenantIds: readonly string[], runId: string, signal: AbortSignal | undefined): Promise<number> {
+    const customers = await this.tables.client('customers');
+    let deleted = 0;
+    for (const tenantId of tenantIds) {
+      signal?.throwIfAborted();
+      const { partitionKey, rowKey } = customerKey(tenantId);
+      try {
+        const row = await customers.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+        if (row.gone !== true || row.runId !== runId) continue;
+        // Conditional: a run that lists the customer again meanwhile keeps its row.
+        await customers.deleteEntity(partitionKey, rowKey, { etag: row.etag });
+        deleted += 1;
+      } catch (error) {
+        if (!isNotFound(error) && !isConflict(error)) throw storageWriteFailure(customers.tableName, 'Deleting 1 row from', error);
+      }
+    }
+    return deleted;
   }
 
-  private async rows(client: TableClient, filter: string, fields: string[] = []): Promise<(Key & Record<string, unknown>)[]> {
-    const found: (Key & Record<string, unknown>)[] = [];
-    const select = ['PartitionKey', 'RowKey', ...fields];
-    await readBucketTable(async () => {
-      for await (const entity of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })) {
-        found.push({ ...entity, partitionKey: entity.partitionKey ?? '', rowKey: entity.rowKey ?? '' });
-      }
-    });
+  private async keys(client: TableClient, filter: string): Promise<Key[]> {
+    const found: Key[] = [];
+    for await (const entity of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+      found.push({ partitionKey: entity.partitionKey ?? '', rowKey: entity.rowKey ?? '' });
+    }
     return found;
   }
 
   /** Deletes rows in transactions of up to 100 per partition; rows already gone are fine. None is started once `signal` aborts. */
-  private async deleteKeys(client: TableClient, keys: readonly Key[], signal: AbortSignal | undefined): Promise<number> {
+  private async deleteKeys(name: TableName, keys: readonly Key[], signal: AbortSignal | undefined): Promise<number> {
     if (keys.length === 0) return 0;
-    const byPartition = new Map<string, string[]>();
-    for (const { partitionKey, rowKey } of keys) {
-      const rowKeys = byPartition.get(partitionKey);
-      if (rowKeys === undefined) byPartition.set(partitionKey, [rowKey]);
-      else rowKeys.push(rowKey);
-    }
+    const client = await this.tables.client(name);
+    const byPartition = new Map<string, Set<string>>();
+    for (const { partitionKey, rowKey } of keys) byPartition.set(partitionKey, (byPartition.get(partitionKey) ?? new Set()).add(rowKey));
     const batches: { partitionKey: string; rowKeys: string[] }[] = [];
     for (const [partitionKey, rowKeys] of byPartition) {
-      const unique = [...new Set(rowKeys)];
+      const unique = [...rowKeys];
       for (let start = 0; start < unique.length; start += maxBatchSize) batches.push({ partitionKey, rowKeys: unique.slice(start, start + maxBatchSize) });
     }
     return sum(
@@ -125,7 +124,7 @@ export class TableSnapshotPruner implements SnapshotPruner {
         return rowKeys.length;
       } catch (error) {
         // One row already gone (an earlier prune stopped half-way) fails the whole transaction: go row by row.
-        if (statusOf(error) !== 404) throw this.failure(client, rowKeys.length, error);
+        if (!isNotFound(error)) throw storageWriteFailure(client.tableName, `Deleting ${rowKeys.length} rows from`, error);
       }
     }
     let deleted = 0;
@@ -134,22 +133,13 @@ export class TableSnapshotPruner implements SnapshotPruner {
         await client.deleteEntity(partitionKey, rowKey);
         deleted += 1;
       } catch (error) {
-        if (statusOf(error) !== 404) throw this.failure(client, 1, error);
+        if (!isNotFound(error)) throw storageWriteFailure(client.tableName, 'Deleting 1 row from', error);
       }
     }
     return deleted;
-  }
-
-  private failure(client: TableClient, rows: number, error: unknown): MonitorError {
-    return new MonitorError('StorageWriteFailed', `Deleting ${rows} rows from table ${client.tableName} failed (${describeStorageError(error)})`, { cause: error });
   }
 }
 
 function sum(counts: readonly number[]): number {
   return counts.reduce((total, count) => total + count, 0);
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
 }

@@ -1,6 +1,8 @@
 import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { odata, TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
 import type { StorageConfig } from '../config';
+import { customersDiffering, insightChanged, type CustomerChange, type RunChanges } from '../core/customerChanges';
 import { MonitorError } from '../core/errors';
 import type {
   CustomerMfaInsight,
@@ -12,37 +14,58 @@ import type {
   SnapshotSource,
 } from '../core/model';
 import type { SnapshotRunWriter, SnapshotStore } from '../ports';
-import { isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
-import { toTableKey } from '../core/tableKey';
+import { CompleteRunFollowUpError, isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
-import { BatchWriter, describeStorageError } from './batchWriter';
+import { BatchWriter, maxBatchSize } from './batchWriter';
+import { describeStorageError, isConflict, isNotFound, isTableNotFound, missingTable, storageStatus } from './storageErrors';
+import { toTableKey } from './tableKey';
 import { jsonField, readRow, requiredText, type UnreadableRowHandler } from './unreadableRows';
 import {
-  bucketOf,
-  buckets,
-  bucketTableName,
-  customerHistoryRowKey,
+  appliedRunKey,
+  customerChangeKey,
+  customerHistoryKey,
+  customerKey,
+  customerPartitionRange,
   fixedPartitions,
-  historyBucketOf,
-  historyPartition,
-  principalRowKey,
+  principalKey,
   requirementRowKey,
+  runPartitionRange,
   tableNames,
-  type BucketedTableName,
-  type FixedTableName,
+  type TableName,
 } from './tableLayout';
 
 type Row = Record<string, unknown>;
 
 /**
- * The table clients for a prefix. Fixed tables, and bucket tables about to be written, are
- * created once per process on first use; bucket tables only read are never created, so a read
- * costs one request and leaves no empty tables behind (a table not written yet reads as empty,
- * see readBucketTable).
+ * Names the table in what a call can fail with, after the SDK's retries (it sits outside them):
+ * the service's 404 TableNotFound becomes `missingTable`, and no answer at all (every attempt
+ * timed out or the connection failed) StorageUnavailable. Answers the adapters act on (404 of a
+ * row, 409, 412) pass as they are. A batch's failure is translated where it is submitted.
+ */
+function tableErrorPolicy(tableName: string): PipelinePolicy {
+  return {
+    name: 'tableErrorPolicy',
+    async sendRequest(request, next) {
+      try {
+        return await next(request);
+      } catch (error) {
+        if (isTableNotFound(error)) throw missingTable(tableName, error);
+        if (storageStatus(error) === undefined && !(error instanceof MonitorError) && !(error instanceof Error && error.name === 'AbortError')) {
+          throw new MonitorError('StorageUnavailable', `Table Storage did not answer a request to table ${tableName}: ${describeStorageError(error)} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * The table clients for a prefix. The tables themselves are the deployment's: the app never
+ * creates one (its role is scoped to the tables, not the account), and a missing one fails the
+ * call with TableMissing naming it.
  */
 export class Tables {
   private readonly clients = new Map<string, TableClient>();
-  private readonly created = new Map<string, Promise<void>>();
 
   constructor(
     private readonly config: StorageConfig,
@@ -50,59 +73,28 @@ export class Tables {
     private readonly requestTimeoutMs: number = defaultAzureRequestTimeoutMs,
   ) {}
 
-  client(name: FixedTableName): Promise<TableClient> {
-    return this.open(tableNames[name]);
+  /** The client of one of the monitor's tables, as a promise for the callers that await it (nothing is created or checked first). */
+  client(name: TableName): Promise<TableClient> {
+    return Promise.resolve(this.clientFor(name));
   }
 
-  /** The table of one bucket of a bucketed kind (see tableLayout), to write to. */
-  bucketClient(name: BucketedTableName, bucket: string): Promise<TableClient> {
-    return this.open(bucketTableName(name, bucket));
-  }
-
-  /** The table of one bucket of a bucketed kind, to read or delete from: not created. */
-  bucketReader(name: BucketedTableName, bucket: string): TableClient {
-    return this.clientFor(bucketTableName(name, bucket));
-  }
-
-  protected async open(name: string): Promise<TableClient> {
-    const client = this.clientFor(name);
-    let created = this.created.get(name);
-    if (!created) {
-      const creating = client.createTable();
-      created = creating.catch((error: unknown) => {
-        this.created.delete(name);
-        throw new MonitorError('StorageUnavailable', `Could not create or open table ${client.tableName}: ${describeStorageError(error)}`, { cause: error });
-      });
-      this.created.set(name, created);
-    }
-    await created;
-    return client;
-  }
-
-  private clientFor(name: string): TableClient {
+  /** The client of one of the monitor's tables, built once per process. */
+  clientFor(name: TableName): TableClient {
     let client = this.clients.get(name);
     if (!client) {
-      const tableName = `${this.config.tablePrefix}${name}`;
+      const tableName = `${this.config.tablePrefix}${tableNames[name]}`;
+      const timeout = attemptTimeoutOptions(this.requestTimeoutMs);
+      const options = { ...timeout, additionalPolicies: [...timeout.additionalPolicies, { policy: tableErrorPolicy(tableName), position: 'perCall' as const }] };
       client =
         this.config.connectionString !== null
           ? TableClient.fromConnectionString(this.config.connectionString, tableName, {
               allowInsecureConnection: /TableEndpoint\s*=\s*http:/i.test(this.config.connectionString),
-              ...attemptTimeoutOptions(this.requestTimeoutMs),
+              ...options,
             })
-          : new TableClient(this.config.endpoint ?? '', tableName, this.credential(), attemptTimeoutOptions(this.requestTimeoutMs));
+          : new TableClient(this.config.endpoint ?? '', tableName, this.credential(), options);
       this.clients.set(name, client);
     }
     return client;
-  }
-}
-
-/** Runs a read of a bucket table: a table that does not exist has had nothing written to it, and reads as empty. */
-export async function readBucketTable(read: () => Promise<void>): Promise<void> {
-  try {
-    await read();
-  } catch (error) {
-    const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
-    if (!(statusCode === 404 && (code === undefined || code === 'TableNotFound'))) throw error;
   }
 }
 
@@ -129,19 +121,161 @@ function runEntity(run: SnapshotRun): TableEntity {
   };
 }
 
-function customerFields(insight: CustomerMfaInsight): Row {
-  return { ...insight };
+/** A customer as the Customers table holds it: its state (null: gone) and the run that first saw that state. */
+export interface CurrentCustomer {
+  tenantId: string;
+  state: CustomerMfaInsight | null;
+  sinceRunId: string;
+}
+
+/**
+ * The customers' current state and its change points: the Customers table (one row per tenant,
+ * the state of the newest applied run), the CustomerChanges table (each run's own change points,
+ * written while it collects) and the CustomerHistory table (each customer's change points of
+ * complete runs, one key range per customer).
+ */
+export class CustomerStateTables {
+  constructor(private readonly tables: Tables) {}
+
+  /** The run the Customers table holds, or null before the first run was applied. */
+  async appliedRunId(): Promise<string | null> {
+    try {
+      const row = await this.tables.clientFor('runs').getEntity<Row>(appliedRunKey.partitionKey, appliedRunKey.rowKey);
+      return typeof row.runId === 'string' ? row.runId : null;
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Every row of the Customers table, tombstones included. */
+  async current(onUnreadable?: UnreadableRowHandler): Promise<CurrentCustomer[]> {
+    const filter = odata`PartitionKey ge ${customerPartitionRange.from} and PartitionKey le ${customerPartitionRange.to}`;
+    const found: CurrentCustomer[] = [];
+    for await (const row of this.tables.clientFor('customers').listEntities<Row>({ queryOptions: { filter } })) {
+      const customer = readRow('customers', row, toCurrentCustomer, onUnreadable);
+      if (customer !== undefined) found.push(customer);
+    }
+    return found;
+  }
+
+  /** The change points one run recorded. */
+  async changesOf(runId: string): Promise<CustomerChange[]> {
+    const { from, to } = runPartitionRange(runId);
+    const filter = odata`PartitionKey ge ${from} and PartitionKey le ${to}`;
+    const changes: CustomerChange[] = [];
+    for await (const row of this.tables.clientFor('customerChanges').listEntities<Row>({ queryOptions: { filter } })) changes.push(toChange(row));
+    return changes;
+  }
+
+  /**
+   * The state at `runId` of every customer whose state there differs from the Customers table's
+   * (see customersDiffering), read from the change points of the complete runs between the two.
+   */
+  async differingAt(appliedRunId: string | null, runId: string, completeRuns: () => Promise<SnapshotRun[]>): Promise<Map<string, CustomerMfaInsight | null>> {
+    if (appliedRunId === runId) return new Map();
+    const lower = appliedRunId === null || runId < appliedRunId ? runId : appliedRunId;
+    const upper = appliedRunId === null || runId < appliedRunId ? appliedRunId : runId;
+    const between = (await completeRuns()).filter((run) => run.runId >= lower && (upper === null || run.runId <= upper));
+    const runs: RunChanges[] = await Promise.all(between.map(async (run) => ({ runId: run.runId, changes: await this.changesOf(run.runId) })));
+    return customersDiffering(appliedRunId, runId, runs);
+  }
+
+  /** Deletes a run's change records: a run collected again under its id (after it failed or was abandoned) records its own. */
+  async clearChanges(runId: string): Promise<void> {
+    const table = this.tables.clientFor('customerChanges');
+    const { from, to } = runPartitionRange(runId);
+    const byPartition = new Map<string, string[]>();
+    for await (const row of table.listEntities({ queryOptions: { filter: odata`PartitionKey ge ${from} and PartitionKey le ${to}`, select: ['PartitionKey', 'RowKey'] } })) {
+      byPartition.set(row.partitionKey ?? '', [...(byPartition.get(row.partitionKey ?? '') ?? []), row.rowKey ?? '']);
+    }
+    for (const [partitionKey, rowKeys] of byPartition) {
+      for (let start = 0; start < rowKeys.length; start += maxBatchSize) {
+        await table.submitTransaction(rowKeys.slice(start, start + maxBatchSize).map((rowKey) => ['delete', { partitionKey, rowKey }]));
+      }
+    }
+  }
+
+  /** Records one change point of a run in its change records (applied once the run is complete). */
+  async recordChange(runId: string, change: CustomerChange, writer: BatchWriter): Promise<void> {
+    await writer.upsert(this.tables.clientFor('customerChanges'), {
+      ...customerChangeKey(runId, change.tenantId),
+      tenantId: change.tenantId,
+      ...defined({
+        before: change.before === null ? null : JSON.stringify(withoutTenant(change.before)),
+        beforeRunId: change.beforeRunId,
+        after: change.after === null ? null : JSON.stringify(withoutTenant(change.after)),
+      }),
+    });
+  }
+
+  /**
+   * Applies one complete run's change points: each to its customer's history and to the Customers
+   * table, then records the run as applied. Safe to repeat; runs are applied oldest first, so a
+   * newer state is never overwritten by an older one.
+   */
+  async apply(runId: string, writer: BatchWriter, recorded?: readonly CustomerChange[]): Promise<number> {
+    // The run that recorded them passes its changes; a run finished later reads them back.
+    const changes = recorded ?? (await this.changesOf(runId));
+    const history = this.tables.clientFor('customerHistory');
+    const customers = this.tables.clientFor('customers');
+    for (const change of changes) {
+      const point = change.after === null ? { gone: true } : { point: JSON.stringify(change.after) };
+      await writer.upsert(history, { ...customerHistoryKey(change.tenantId, runId), tenantId: change.tenantId, runId, ...point });
+      await writer.upsert(customers, {
+        ...customerKey(change.tenantId),
+        runId,
+        ...(change.after === null ? { tenantId: change.tenantId, gone: true } : defined({ ...change.after })),
+      });
+    }
+    await writer.flush();
+    await this.tables.clientFor('runs').upsertEntity({ ...appliedRunKey, runId, appliedAt: new Date().toISOString() }, 'Replace');
+    return changes.length;
+  }
+
+  /**
+   * Applies every complete run newer than the one the Customers table holds, oldest first: what a
+   * run that completed but stopped before applying (killed, or its storage failing) left undone.
+   */
+  async applyPending(listComplete: (after: string | null) => Promise<SnapshotRun[]>, maxTransactionsInFlight: number): Promise<string[]> {
+    const applied = await this.appliedRunId();
+    const pending = (await listComplete(applied)).filter((run) => applied === null || run.runId < applied).reverse();
+    for (const run of pending) await this.apply(run.runId, new BatchWriter(maxTransactionsInFlight));
+    return pending.map((run) => run.runId);
+  }
+}
+
+function toCurrentCustomer(row: Row): CurrentCustomer {
+  const tenantId = requiredText('customers', row, 'tenantId');
+  return { tenantId, sinceRunId: requiredText('customers', row, 'runId'), state: row.gone === true ? null : toCustomer(row) };
+}
+
+function toChange(row: Row): CustomerChange {
+  const tenantId = requiredText('customerChanges', row, 'tenantId');
+  const before = jsonField<Row | null>('customerChanges', row, 'before', null);
+  const after = jsonField<Row | null>('customerChanges', row, 'after', null);
+  return {
+    tenantId,
+    before: before === null ? null : toCustomer({ ...before, tenantId }),
+    beforeRunId: typeof row.beforeRunId === 'string' ? row.beforeRunId : null,
+    after: after === null ? null : toCustomer({ ...after, tenantId }),
+  };
 }
 
 export class TableSnapshotStore implements SnapshotStore {
+  private readonly customerState: CustomerStateTables;
+
   constructor(
     private readonly tables: Tables,
     private readonly options: { maxTransactionsInFlight: number } = { maxTransactionsInFlight: 8 },
-  ) {}
+  ) {
+    this.customerState = new CustomerStateTables(tables);
+  }
 
   async openRun(source: SnapshotSource, runId: string, startedAt: Date): Promise<SnapshotRunWriter> {
     if (!isRunId(runId)) throw new MonitorError('InvalidRunId', 'A run id must be 13 digits, a dash and 6-16 lowercase letters or digits');
     const runs = await this.tables.client('runs');
+    if (source === 'partnerSecurity') await this.startAfresh(runId);
     const run: SnapshotRun = {
       source,
       runId,
@@ -154,7 +288,36 @@ export class TableSnapshotStore implements SnapshotStore {
       warnings: [],
     };
     await runs.upsertEntity(runEntity(run), 'Replace');
-    return new TableSnapshotRunWriter(this.tables, runs, run, new BatchWriter(this.options.maxTransactionsInFlight));
+    let baseline: Promise<Map<string, CurrentCustomer>> | null = null;
+    if (source === 'partnerSecurity') {
+      // A run compares with the state the newest complete run left: finish applying it first.
+      // Read beside the first page's fetch: the writer waits for it only when the first page arrives.
+      baseline = (async () => {
+        await this.customerState.applyPending((after) => listRunsOf(this.tables, 'partnerSecurity', { status: 'complete', ...(after === null ? {} : { newerThan: after }) }), this.options.maxTransactionsInFlight);
+        return new Map((await this.customerState.current()).map((customer) => [customer.tenantId, customer]));
+      })();
+      baseline.catch(() => undefined);
+    }
+    return new TableSnapshotRunWriter(this.tables, this.customerState, runs, run, new BatchWriter(this.options.maxTransactionsInFlight), baseline, this.options.maxTransactionsInFlight);
+  }
+
+  /**
+   * A run id collected again: a complete run is what it saw and stays so (its change points are
+   * history, and later runs were compared with it), so it is refused; a run that failed or was
+   * abandoned leaves change records that the new attempt must not inherit.
+   */
+  private async startAfresh(runId: string): Promise<void> {
+    let existing: SnapshotRun | null = null;
+    try {
+      existing = toRun(await this.tables.clientFor('runs').getEntity<Row>('partnerSecurity', runId));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    if (existing === null) return;
+    if (existing.status === 'complete') {
+      throw new MonitorError('RunAlreadyComplete', `partnerSecurity run ${runId} is already complete: what it saw is kept as it was; collect a new run instead (without --run-id)`);
+    }
+    await this.customerState.clearChanges(runId);
   }
 
   async markAbandonedRuns(source: SnapshotSource, startedBefore: Date, reason: string, markedAt: Date): Promise<SnapshotRun[]> {
@@ -173,8 +336,7 @@ export class TableSnapshotStore implements SnapshotStore {
         await runs.updateEntity(runEntity(abandoned), 'Replace', { etag: entity.etag });
         marked.push(abandoned);
       } catch (error) {
-        const status = (error as { statusCode?: number }).statusCode;
-        if (status !== 412 && status !== 404) throw error;
+        if (!isConflict(error) && !isNotFound(error)) throw error;
       }
     }
     return marked;
@@ -182,34 +344,46 @@ export class TableSnapshotStore implements SnapshotStore {
 }
 
 class TableSnapshotRunWriter implements SnapshotRunWriter {
+  /** Tenants this run has listed, to record those it no longer lists as gone. */
+  private readonly seen = new Set<string>();
+  /** This run's change points, applied from memory once it is complete. */
+  private readonly changes: CustomerChange[] = [];
+
   constructor(
     private readonly tables: Tables,
+    private readonly customerState: CustomerStateTables,
     private readonly runs: TableClient,
     private readonly run: SnapshotRun,
     private readonly writer: BatchWriter,
+    private readonly baseline: Promise<Map<string, CurrentCustomer>> | null,
+    private readonly maxTransactionsInFlight: number,
   ) {}
 
   get runId(): string {
     return this.run.runId;
   }
 
+  /** Records a change point for each customer whose insight differs from the state the last complete run left. */
   async addCustomerInsights(insights: readonly CustomerMfaInsight[]): Promise<void> {
+    const baseline = await this.currentState();
     for (const insight of insights) {
-      const [customers, history] = await Promise.all([
-        this.tables.bucketClient('customers', bucketOf(insight.tenantId)),
-        this.tables.bucketClient('customerHistory', historyBucketOf(insight.tenantId)),
-      ]);
-      const fields = defined(customerFields(insight));
-      await this.writer.upsert(customers, { partitionKey: this.runId, rowKey: toTableKey(insight.tenantId), ...fields });
-      // A history row is read whole and never filtered on a field: one JSON property costs less
-      // to store and to read back than seven.
-      await this.writer.upsert(history, {
-        partitionKey: historyPartition,
-        rowKey: customerHistoryRowKey(insight.tenantId, this.runId),
-        runId: this.runId,
-        point: JSON.stringify(insight),
-      });
+      const tenantId = insight.tenantId.toLowerCase();
+      this.seen.add(tenantId);
+      const before = baseline.get(tenantId);
+      if (!insightChanged(before?.state ?? null, insight)) continue;
+      // Tenant ids are kept in lower case, as every key and lookup holds them.
+      await this.recordChange({ tenantId, before: before?.state ?? null, beforeRunId: before?.sinceRunId ?? null, after: { ...insight, tenantId } });
     }
+  }
+
+  private async currentState(): Promise<Map<string, CurrentCustomer>> {
+    if (this.baseline === null) throw new MonitorError('InvalidRun', `a ${this.run.source} run does not collect customers`);
+    return this.baseline;
+  }
+
+  private async recordChange(change: CustomerChange): Promise<void> {
+    this.changes.push(change);
+    await this.customerState.recordChange(this.runId, change, this.writer);
   }
 
   async addRequirements(requirements: readonly SecurityRequirement[]): Promise<void> {
@@ -242,13 +416,9 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
   }
 
   async addNonMfaPrincipals(principals: readonly NonMfaPrincipal[]): Promise<void> {
+    const table = await this.tables.client('principals');
     for (const principal of principals) {
-      const table = await this.tables.bucketClient('principals', bucketOf(principal.objectId));
-      await this.writer.upsert(table, {
-        partitionKey: this.runId,
-        rowKey: principalRowKey(principal.objectId, principal.lastNonMfaRequestDateTime),
-        ...defined({ ...principal }),
-      });
+      await this.writer.upsert(table, { ...principalKey(this.runId, principal.objectId, principal.lastNonMfaRequestDateTime), ...defined({ ...principal }) });
     }
   }
 
@@ -268,9 +438,36 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
     });
   }
 
+  /**
+   * Records the customers this run no longer lists as gone, flushes every write, marks the run
+   * complete, then applies its change points (history and current state). A failure while
+   * applying leaves the run complete: the next run, or the next read, finishes it first.
+   */
   async complete(counts: SnapshotRunCounts, warnings: readonly string[] = []): Promise<SnapshotRun> {
+    let gone = 0;
+    if (this.baseline !== null && counts.customers !== undefined) {
+      for (const [tenantId, customer] of await this.baseline) {
+        if (customer.state === null || this.seen.has(tenantId)) continue;
+        gone += 1;
+        await this.recordChange({ tenantId, before: customer.state, beforeRunId: customer.sinceRunId, after: null });
+      }
+    }
     await this.writer.flush();
-    return this.finish({ status: 'complete', counts: { ...counts, entitiesWritten: this.writer.entitiesWritten }, warnings: [...warnings] });
+    const changes: SnapshotRunCounts = this.baseline === null ? {} : { customerChanges: this.changes.length - gone, customersGone: gone };
+    const run = await this.finish({ status: 'complete', counts: { ...counts, ...changes, entitiesWritten: this.writer.entitiesWritten }, warnings: [...warnings] });
+    if (this.baseline !== null) {
+      const applying = new BatchWriter(this.maxTransactionsInFlight);
+      try {
+        await this.customerState.apply(this.runId, applying, this.changes);
+      } catch (error) {
+        throw new CompleteRunFollowUpError(
+          `the run is complete, but applying its ${this.changes.length} change points to the customers' current state failed (${error instanceof MonitorError ? error.message : describeStorageError(error)}): the next run or read of the customers finishes it`,
+          { cause: error },
+        );
+      }
+      return { ...run, counts: { ...run.counts, entitiesWritten: this.writer.entitiesWritten + applying.entitiesWritten } };
+    }
+    return run;
   }
 
   async fail(error: { code: string; message: string }, counts: SnapshotRunCounts): Promise<SnapshotRun> {
@@ -285,87 +482,97 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
   }
 }
 
-/**
- * How long a run id seen complete in the ledger is trusted without asking again. A complete run
- * stays complete unless re-run under the same id by hand, so this only bounds how long such a
- * re-run could go unnoticed, and spares a ledger query on most history reads.
- */
-const completeRunMemoryMs = 5 * 60_000;
+function withoutTenant({ tenantId: _tenantId, ...insight }: CustomerMfaInsight): Row {
+  return defined(insight);
+}
 
-/** Reads snapshots back, using only partition and key-range queries. */
+/** Runs of a source, newest first; `newerThan` keeps those started after that run. */
+async function listRunsOf(
+  tables: Tables,
+  source: SnapshotSource,
+  options: { top?: number; status?: SnapshotRun['status']; from?: Date; to?: Date; newerThan?: string; onUnreadable?: UnreadableRowHandler },
+): Promise<SnapshotRun[]> {
+  const runs = await tables.client('runs');
+  const range = runIdRange(options.from, options.to);
+  const highest = options.newerThan !== undefined && options.newerThan < range.highest ? options.newerThan : range.highest;
+  const below = options.newerThan !== undefined && options.newerThan < range.highest;
+  const keys = below
+    ? odata`PartitionKey eq ${source} and RowKey ge ${range.lowest} and RowKey lt ${highest}`
+    : odata`PartitionKey eq ${source} and RowKey ge ${range.lowest} and RowKey le ${highest}`;
+  const filter = options.status === undefined ? keys : `${keys} and ${odata`status eq ${options.status}`}`;
+  const found: SnapshotRun[] = [];
+  // Ask for no more than wanted: the ledger keeps every run of the retention period.
+  for await (const page of runs.listEntities<Row>({ queryOptions: { filter } }).byPage({ maxPageSize: Math.min(options.top ?? 1000, 1000) })) {
+    for (const entity of page) {
+      const run = readRow('runs', entity, toRun, options.onUnreadable);
+      if (run !== undefined) found.push(run);
+      if (options.top !== undefined && found.length >= options.top) return found;
+    }
+  }
+  return found;
+}
+
+/** Reads snapshots back, using only point, partition and key-range queries. */
 export class TableSnapshotReader {
-  /** Run id -> when the ledger last showed it complete. */
-  private readonly seenComplete = new Map<string, number>();
+  readonly customerState: CustomerStateTables;
 
-  constructor(
-    private readonly tables: Tables,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly tables: Tables) {
+    this.customerState = new CustomerStateTables(tables);
+  }
 
   async getRun(source: SnapshotSource, runId: string): Promise<SnapshotRun | null> {
     const runs = await this.tables.client('runs');
     try {
       return toRun(await runs.getEntity<Row>(source, runId));
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      if (isNotFound(error)) return null;
       throw error;
     }
   }
 
   /** Newest first. A ledger row that cannot be read fails the read, unless `onUnreadable` takes it. */
-  async listRuns(
+  listRuns(
     source: SnapshotSource,
     options: { top?: number; status?: SnapshotRun['status']; from?: Date; to?: Date; onUnreadable?: UnreadableRowHandler } = {},
   ): Promise<SnapshotRun[]> {
-    const runs = await this.tables.client('runs');
-    const range = runIdRange(options.from, options.to);
-    const filter =
-      options.status === undefined
-        ? odata`PartitionKey eq ${source} and RowKey ge ${range.lowest} and RowKey le ${range.highest}`
-        : odata`PartitionKey eq ${source} and RowKey ge ${range.lowest} and RowKey le ${range.highest} and status eq ${options.status}`;
-    const found: SnapshotRun[] = [];
-    // Ask for no more than wanted: the ledger keeps every run of the retention period.
-    for await (const page of runs.listEntities<Row>({ queryOptions: { filter } }).byPage({ maxPageSize: Math.min(options.top ?? 1000, 1000) })) {
-      for (const entity of page) {
-        const run = readRow('runs', entity, toRun, options.onUnreadable);
-        if (run !== undefined) found.push(run);
-        if (options.top !== undefined && found.length >= options.top) return found;
-      }
-    }
-    return found;
+    return listRunsOf(this.tables, source, options);
   }
 
   async latestCompleteRun(source: SnapshotSource): Promise<SnapshotRun | null> {
     return (await this.listRuns(source, { status: 'complete', top: 1 }))[0] ?? null;
   }
 
+  /**
+   * Applies what a complete run left unapplied (its invocation stopped, or storage failed, after
+   * it completed), so the Customers table is the newest complete run's before it is read. Only
+   * a run that could not finish leaves anything: usually this is two reads and no write.
+   */
+  async finishApplying(): Promise<string | null> {
+    const applied = await this.customerState.applyPending((after) => this.listRunsNewerThan(after), 8);
+    return applied.at(-1) ?? (await this.customerState.appliedRunId());
+  }
+
+  private listRunsNewerThan(after: string | null): Promise<SnapshotRun[]> {
+    return listRunsOf(this.tables, 'partnerSecurity', { status: 'complete', ...(after === null ? {} : { newerThan: after }) });
+  }
+
+  /**
+   * Every customer as run `runId` saw it: the Customers table, with the change points of the
+   * complete runs between the run it holds and `runId` laid over it (none for the newest run).
+   */
   async customersOfRun(runId: string): Promise<CustomerMfaInsight[]> {
-    return (await this.runPartitions('customers', runId)).map(toCustomer);
-  }
-
-  /** One customer's insight in every complete run between from and to, newest first. */
-  async customerHistory(tenantId: string, options: { from?: Date; to?: Date; onUnreadable?: UnreadableRowHandler } = {}): Promise<(CustomerMfaInsight & { runId: string })[]> {
-    const key = tenantId.toLowerCase();
-    const history = this.tables.bucketReader('customerHistory', historyBucketOf(key));
-    const range = runIdRange(options.from, options.to);
-    const filter = odata`PartitionKey eq ${historyPartition} and RowKey ge ${customerHistoryRowKey(key, range.lowest)} and RowKey le ${customerHistoryRowKey(key, range.highest)}`;
-    const rows: (CustomerMfaInsight & { runId: string })[] = [];
-    await readBucketTable(async () => {
-      for await (const entity of history.listEntities<Row>({ queryOptions: { filter, select: ['runId', 'point'] } })) {
-        const point = readRow('customerHistory', entity, (row) => ({ ...toCustomer(jsonField<Row>('customerHistory', row, 'point', {})), runId: requiredText('customerHistory', row, 'runId') }), options.onUnreadable);
-        if (point !== undefined) rows.push(point);
-      }
-    });
-    // A run writes its rows before the ledger says how it ended: keep those of complete runs.
-    if (rows.some((row) => !this.knownComplete(row.runId))) {
-      const seenAt = this.now();
-      for (const run of await this.listRuns('partnerSecurity', { status: 'complete', from: options.from, to: options.to, onUnreadable: options.onUnreadable })) this.seenComplete.set(run.runId, seenAt);
+    await this.finishApplying();
+    const [applied, current] = await Promise.all([this.customerState.appliedRunId(), this.customerState.current()]);
+    const differing = await this.customerState.differingAt(applied, runId, () => this.listRuns('partnerSecurity', { status: 'complete' }));
+    const customers: CustomerMfaInsight[] = [];
+    for (const customer of current) {
+      const state = differing.has(customer.tenantId) ? differing.get(customer.tenantId) : customer.state;
+      differing.delete(customer.tenantId);
+      if (state) customers.push(state);
     }
-    return rows.filter((row) => this.knownComplete(row.runId));
-  }
-
-  private knownComplete(runId: string): boolean {
-    return (this.seenComplete.get(runId) ?? -Infinity) > this.now() - completeRunMemoryMs;
+    // Customers a newer run than the table's listed first (only while applying it is unfinished).
+    for (const state of differing.values()) if (state) customers.push(state);
+    return customers;
   }
 
   async requirementsOfRun(runId: string): Promise<SecurityRequirement[]> {
@@ -382,15 +589,22 @@ export class TableSnapshotReader {
   }
 
   async scoreHistory(): Promise<ScoreHistoryEntry[]> {
-    return (await this.partition('scoreHistory', fixedPartitions.scoreHistory)).map(
-      (row) => pick(row, ['id', 'createdDateTime', 'score', 'compliantRequirementsCount', 'totalRequirementsCount']) as unknown as ScoreHistoryEntry,
-    );
+    const table = await this.tables.client('scoreHistory');
+    const rows: ScoreHistoryEntry[] = [];
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${fixedPartitions.scoreHistory}` } })) {
+      rows.push(pick(row, ['id', 'createdDateTime', 'score', 'compliantRequirementsCount', 'totalRequirementsCount']) as unknown as ScoreHistoryEntry);
+    }
+    return rows;
   }
 
   async principalsOfRun(runId: string): Promise<NonMfaPrincipal[]> {
-    return (await this.runPartitions('principals', runId)).map(
-      (row) => pick(row, ['objectId', 'tenantId', 'upn', 'lastNonMfaRequestDateTime']) as unknown as NonMfaPrincipal,
-    );
+    const table = await this.tables.client('principals');
+    const { from, to } = runPartitionRange(runId);
+    const rows: NonMfaPrincipal[] = [];
+    for await (const row of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey ge ${from} and PartitionKey le ${to}` } })) {
+      rows.push(pick(row, ['objectId', 'tenantId', 'upn', 'lastNonMfaRequestDateTime']) as unknown as NonMfaPrincipal);
+    }
+    return rows;
   }
 
   async registrationCountsOfRun(runId: string): Promise<(RegistrationCounts & { fallbackReason: string | null }) | null> {
@@ -405,34 +619,12 @@ export class TableSnapshotReader {
     };
   }
 
-  private async partition(name: FixedTableName, partitionKey: string): Promise<TableEntityResult<Row>[]> {
-    const table = await this.tables.client(name);
-    const rows: TableEntityResult<Row>[] = [];
-    for await (const entity of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) rows.push(entity);
-    return rows;
-  }
-
-  /** Every bucket of one run, in bucket order: one partition query per bucket table, side by side. */
-  private async runPartitions(name: BucketedTableName, runId: string): Promise<TableEntityResult<Row>[]> {
-    const perBucket = await Promise.all(
-      buckets.map(async (bucket) => {
-        const table = this.tables.bucketReader(name, bucket);
-        const rows: TableEntityResult<Row>[] = [];
-        await readBucketTable(async () => {
-          for await (const entity of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${runId}` } })) rows.push(entity);
-        });
-        return rows;
-      }),
-    );
-    return perBucket.flat();
-  }
-
-  private async point(name: FixedTableName, partitionKey: string, rowKey: string): Promise<TableEntityResult<Row> | null> {
+  private async point(name: TableName, partitionKey: string, rowKey: string): Promise<TableEntityResult<Row> | null> {
     const table = await this.tables.client(name);
     try {
       return await table.getEntity<Row>(partitionKey, rowKey);
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      if (isNotFound(error)) return null;
       throw error;
     }
   }

@@ -2,26 +2,29 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { isRunId } from '../core/snapshotRun';
 
 /**
- * Where the next page of a run's bucket partitions starts: the run (so paging stays on the
- * snapshot it began with even when a newer one completes), the bucket, and the last row key
- * returned. `query` fingerprints the filters, so a token cannot be replayed under others.
+ * Where the next page of a listing starts: the run (so paging stays on the snapshot it began
+ * with even when a newer one completes) and the last row returned (its partition and row key).
+ * `query` fingerprints the filters, so a token cannot be replayed under others.
  */
 export interface PagePosition {
   query: string;
   runId: string;
-  bucket: number;
-  afterRowKey: string;
+  partitionKey: string;
+  rowKey: string;
 }
 
 export interface ContinuationTokens {
   encode(position: PagePosition): string;
-  /** The position, or null when the token is malformed, altered or signed with another key. */
-  decode(token: string): PagePosition | null;
+  /** The position; `otherVersion` for a genuine token of an earlier layout; null when malformed, altered or signed with another key. */
+  decode(token: string): PagePosition | 'otherVersion' | null;
 }
 
 const maxTokenLength = 2048;
-/** Above any bucket count the store uses (32 today); the reader stops at its own last bucket. */
-const bucketLimit = 256;
+/**
+ * The version of what a token holds, signed with it. Tokens of another version (an earlier
+ * deployment's) are refused as such, so the caller is told to start again, not that it erred.
+ */
+const tokenVersion = 2;
 
 /**
  * Tokens are `base64url(JSON).base64url(HMAC-SHA256)`. A checksum would only catch accidents;
@@ -36,7 +39,7 @@ export function continuationTokens(secret: string | null): ContinuationTokens {
   const sign = (payload: string): Buffer => createHmac('sha256', key).update(payload).digest();
   return {
     encode(position) {
-      const payload = Buffer.from(JSON.stringify({ q: position.query, r: position.runId, b: position.bucket, k: position.afterRowKey })).toString('base64url');
+      const payload = Buffer.from(JSON.stringify({ v: tokenVersion, q: position.query, r: position.runId, p: position.partitionKey, k: position.rowKey })).toString('base64url');
       return `${payload}.${sign(payload).toString('base64url')}`;
     },
     decode(token) {
@@ -54,15 +57,15 @@ export function continuationTokens(secret: string | null): ContinuationTokens {
   };
 }
 
-function toPosition(payload: string): PagePosition | null {
+function toPosition(payload: string): PagePosition | 'otherVersion' | null {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     return null;
   }
-  const { q, r, b, k } = (parsed ?? {}) as Record<string, unknown>;
-  if (typeof q !== 'string' || typeof r !== 'string' || !isRunId(r) || typeof k !== 'string' || k.length > 1024) return null;
-  if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b >= bucketLimit) return null;
-  return { query: q, runId: r, bucket: b, afterRowKey: k };
+  const { v, q, r, p, k } = (parsed ?? {}) as Record<string, unknown>;
+  if (v !== tokenVersion) return 'otherVersion';
+  if (typeof q !== 'string' || typeof r !== 'string' || !isRunId(r) || typeof k !== 'string' || k.length > 1024 || typeof p !== 'string' || p.length > 1024) return null;
+  return { query: q, runId: r, partitionKey: p, rowKey: k };
 }

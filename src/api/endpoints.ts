@@ -88,7 +88,7 @@ export const endpoints: readonly Endpoint[] = [
   {
     name: 'apiCustomers',
     route: 'customers',
-    summary: 'Every customer of the latest complete snapshot, paged (bucket order, stable within a snapshot).',
+    summary: 'Every customer of the latest complete snapshot, paged (tenant-id order, stable within a snapshot).',
     parameters: [
       {
         name: 'status',
@@ -119,7 +119,7 @@ export const endpoints: readonly Endpoint[] = [
   {
     name: 'apiCustomerHistory',
     route: 'customers/{tenantId}/history',
-    summary: "One customer's MFA insight in every complete snapshot in the range, oldest first.",
+    summary: "One customer's MFA insight as change points, oldest first: each state with the complete snapshot that first saw it, the first being the state in force when the range begins; the last holds up to `asOf`.",
     parameters: [{ name: 'tenantId', in: 'path', required: true, description: 'The customer tenant id (a GUID).', schema: { type: 'string', format: 'uuid' } }, from, to],
     responseSchema: 'CustomerHistory',
     csvRowSchema: 'CustomerHistoryPoint',

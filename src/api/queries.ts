@@ -11,7 +11,7 @@ import { ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
-import type { BucketPage, BucketPosition, QueryReader, RunRange, RunRow } from '../ports/queryReader';
+import type { Page, QueryReader, RowPosition, RunRange, RunRow } from '../ports/queryReader';
 
 /**
  * The query API's use cases. Each returns a JSON body (shaped as `schemas.ts` describes) and
@@ -241,25 +241,27 @@ function describeCustomer({ tenantId, ...insight }: CustomerMfaInsight, customer
 }
 
 /**
- * One page of a paged listing over the latest complete run of `source`. A continuation token
- * pins the run it started on, so pages never mix two snapshots.
+ * One page of a paged listing of a run (the latest one of `latestRunId` on a first page). A
+ * continuation token pins the run it started on, so pages never mix two snapshots.
  */
 async function runPage<T>(
-  { reader, tokens }: QueryDependencies,
-  source: SnapshotSource,
+  { tokens }: QueryDependencies,
+  latestRunId: () => Promise<string | null>,
   query: string,
   continuationToken: string | undefined,
-  read: (runId: string, start: BucketPosition | null) => Promise<BucketPage<T>>,
-): Promise<{ runId: string | null; page: BucketPage<T>; continuationToken: string | null }> {
+  read: (runId: string, start: RowPosition | null) => Promise<Page<T>>,
+): Promise<{ runId: string | null; page: Page<T>; continuationToken: string | null }> {
   let position: PagePosition | null = null;
   if (continuationToken !== undefined) {
-    position = tokens.decode(continuationToken);
-    if (position === null) throw invalidParameter('continuationToken', 'is not a token this API issued (altered, truncated, or from an earlier deployment key): start again without it');
-    if (position.query !== query) throw invalidParameter('continuationToken', 'belongs to a listing with other filters: pass the same filters as on the first page');
+    const decoded = tokens.decode(continuationToken);
+    if (decoded === 'otherVersion') throw invalidParameter('continuationToken', 'was issued by an earlier version of this API, whose positions no longer apply: start again without it');
+    if (decoded === null) throw invalidParameter('continuationToken', 'is not a token this API issued (altered, truncated, or from an earlier deployment key): start again without it');
+    if (decoded.query !== query) throw invalidParameter('continuationToken', 'belongs to a listing with other filters: pass the same filters as on the first page');
+    position = decoded;
   }
-  const runId = position?.runId ?? (await reader.listRuns(source, { status: 'complete', top: 1 }))[0]?.runId ?? null;
+  const runId = position?.runId ?? (await latestRunId());
   if (runId === null) return { runId, page: { items: [], next: null }, continuationToken: null };
-  const page = await read(runId, position);
+  const page = await read(runId, position === null ? null : { partitionKey: position.partitionKey, rowKey: position.rowKey });
   const next = page.next === null ? null : tokens.encode({ query, runId, ...page.next });
   return { runId, page, continuationToken: next };
 }
@@ -281,24 +283,45 @@ export async function customerPage(
   const byName = name === undefined ? undefined : (customer: CustomerMfaInsight) => nameMatches(nameOf(names, customer.tenantId), name);
   const include = byStatus === undefined && byName === undefined ? undefined : (customer: CustomerMfaInsight) => (byStatus?.(customer) ?? true) && (byName?.(customer) ?? true);
   const query = JSON.stringify(['customers', status, name ?? null]);
-  const { runId, page, continuationToken: next } = await runPage(dependencies, 'partnerSecurity', query, continuationToken, (run, start) =>
+  // The customers' current state is of the newest applied run: a first page lists it as it is.
+  const { runId, page, continuationToken: next } = await runPage(dependencies, () => dependencies.reader.customersRunId(), query, continuationToken, (run, start) =>
     dependencies.reader.customersPage(run, start, top, include),
   );
   const items = page.items.map((customer) => describeCustomer(customer, nameOf(names, customer.tenantId)));
   return { body: { runId, collectedAt: runId === null ? null : collectedAt(runId), status, name: name ?? null, items, continuationToken: next }, rows: items };
 }
 
+/**
+ * One customer over time, as change points: each state with the run that first saw it (a point
+ * with `gone` when the customer was no longer listed), oldest first, the first being the state in
+ * force when the range begins. The last point holds unchanged up to `asOfRunId`.
+ */
 export async function customerHistory({ reader, directory }: QueryDependencies, tenantId: string, range: RunRange): Promise<QueryResult> {
-  const [rows, names] = await Promise.all([reader.customerHistory(tenantId, range), directory.customerNames()]);
-  if (rows.length === 0 && !(await reader.customerKnown(tenantId))) throw notFound(`No snapshot has listed tenant ${tenantId}.`);
+  const [history, names] = await Promise.all([reader.customerHistory(tenantId, range), directory.customerNames()]);
+  if (history.points.length === 0 && !(await reader.customerKnown(tenantId))) throw notFound(`No snapshot has listed tenant ${tenantId}.`);
   const customerName = nameOf(names, tenantId);
-  const items = rows.reverse().map(({ runId, value }) => ({ runId, collectedAt: collectedAt(runId), ...describeCustomer(value, customerName) }));
-  return { body: { tenantId, customerName, items }, rows: items };
+  const items = [...history.points].reverse().map(({ runId, value }) => ({
+    runId,
+    collectedAt: collectedAt(runId),
+    gone: value === null,
+    ...(value === null ? goneCustomer(tenantId, customerName) : describeCustomer(value, customerName)),
+  }));
+  const asOf = history.asOfRunId === null ? null : { runId: history.asOfRunId, collectedAt: collectedAt(history.asOfRunId) };
+  return { body: { tenantId, customerName, asOf, items }, rows: items };
+}
+
+/** A history point of a customer no longer listed: every measure unknown. */
+function goneCustomer(tenantId: string, customerName: string | null) {
+  return {
+    tenantId, customerName, compliantAdminsCount: null, compliantNonAdminsCount: null, totalUsersCount: null,
+    securityDefaultsStatus: null, mfaConditionalAccessPolicyStatus: null, legacyPerUserMfaStatus: null, noMfaPolicy: null, adminsNotCompliant: null,
+  };
 }
 
 export async function principalPage(dependencies: QueryDependencies, since: Date | undefined, top: number, continuationToken: string | undefined): Promise<QueryResult> {
   const include = since === undefined ? undefined : (principal: NonMfaPrincipal) => Date.parse(principal.lastNonMfaRequestDateTime) >= since.getTime();
-  const { runId, page, continuationToken: next } = await runPage(dependencies, 'nonMfaPrincipals', `principals:${since?.toISOString() ?? ''}`, continuationToken, (run, start) =>
+  const latest = async (): Promise<string | null> => (await dependencies.reader.listRuns('nonMfaPrincipals', { status: 'complete', top: 1 }))[0]?.runId ?? null;
+  const { runId, page, continuationToken: next } = await runPage(dependencies, latest, `principals:${since?.toISOString() ?? ''}`, continuationToken, (run, start) =>
     dependencies.reader.principalsPage(run, start, top, include),
   );
   return { body: { runId, collectedAt: runId === null ? null : collectedAt(runId), items: page.items, continuationToken: next }, rows: page.items };

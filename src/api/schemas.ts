@@ -178,8 +178,26 @@ export const schemas: Record<string, JsonSchema> = {
     items: list('Customer'),
     continuationToken,
   }),
-  CustomerHistoryPoint: object({ ...runPoint, ...customerFields }),
-  CustomerHistory: answer({ tenantId: { type: 'string' }, customerName, items: list('CustomerHistoryPoint') }),
+  CustomerHistoryPoint: object(
+    {
+      runId: { type: 'string', description: 'The complete snapshot run that first saw this state.' },
+      collectedAt: { ...dateTime, description: 'When that run started.' },
+      gone: { type: 'boolean', description: 'The customer was no longer listed from this run on (every measure null).' },
+      ...customerFields,
+      noMfaPolicy: { type: ['boolean', 'null'], description: 'Every MFA policy is known to be disabled (true), one is enabled (false), or neither is known: a policy status missing or unknownFutureValue, or the customer gone (null).' },
+      adminsNotCompliant: { type: ['boolean', 'null'], description: 'No admin is MFA-compliant (null when gone).' },
+    },
+    'A change point: the state holds from this run until the next point (the last one up to `asOf`).',
+  ),
+  CustomerHistory: answer({
+    tenantId: { type: 'string' },
+    customerName,
+    asOf: {
+      anyOf: [object({ runId: { type: 'string' }, collectedAt: dateTime }), { type: 'null' }],
+      description: 'The newest complete snapshot the history is known up to: the last point holds unchanged since it was first seen up to this run.',
+    },
+    items: list('CustomerHistoryPoint'),
+  }),
   Principal: object({ objectId: { type: 'string' }, tenantId: nullableString, upn: nullableString, lastNonMfaRequestDateTime: { type: 'string' } }),
   PrincipalPage: answer({ runId: nullableString, collectedAt: { type: ['string', 'null'] }, items: list('Principal'), continuationToken }),
   RegistrationPoint: object({

@@ -3,7 +3,7 @@ import { errorCode, MonitorError, toError } from '../core/errors';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import type { SnapshotSource } from '../core/model';
 import type { Clock, Logger, SnapshotRunWriter, SnapshotStore } from '../ports';
-import { isRunId, newRunId, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
+import { CompleteRunFollowUpError, isRunId, newRunId, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 
 export interface CollectorDependencies {
   store: SnapshotStore;
@@ -64,6 +64,11 @@ export async function runSnapshot(
     abort.abort();
     const error = toError(thrown);
     const code = errorCode(thrown);
+    if (thrown instanceof CompleteRunFollowUpError) {
+      // The run's data is complete and stays so; what failed after it is finished by the next run or read.
+      log.error(`${source} run ${runId} complete, but ${code}: ${error.message}`);
+      throw new MonitorError(code, `${source} run ${runId}: ${error.message}`, { cause: thrown });
+    }
     log.error(`${source} run ${runId} failed (${code}): ${error.message}`);
     try {
       await withinLimit(writer.fail({ code, message: error.message }, counts), failureRecordingLimitMs);

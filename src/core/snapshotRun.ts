@@ -1,3 +1,4 @@
+import { MonitorError } from './errors';
 import type { SnapshotSource } from './model';
 
 /**
@@ -60,4 +61,16 @@ export interface SnapshotRun {
   errorMessage: string | null;
   /** What a complete run could not do without failing, e.g. why customer names are missing. */
   warnings: string[];
+}
+
+/**
+ * A run that is complete (its ledger row says so, and stays so) but whose completion could not
+ * finish what follows it, e.g. applying its change points to the customers' current state. The
+ * invocation fails with it; the next run, or the next read, finishes that work.
+ */
+export class CompleteRunFollowUpError extends MonitorError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CustomerStateNotApplied', message, options);
+    this.name = 'CompleteRunFollowUpError';
+  }
 }

@@ -9,16 +9,16 @@ export interface RunRange {
   to?: Date;
 }
 
-/** Where a page of a run's bucket partitions starts: bucket index, then row keys after `afterRowKey`. */
-export interface BucketPosition {
-  bucket: number;
-  afterRowKey: string;
+/** Where the next page starts: after this row of the table the listing reads (opaque to the API's callers). */
+export interface RowPosition {
+  partitionKey: string;
+  rowKey: string;
 }
 
-export interface BucketPage<T> {
+export interface Page<T> {
   items: T[];
-  /** Where the next page starts, or null after the last bucket. */
-  next: BucketPosition | null;
+  /** Where the next page starts, or null after the last row. */
+  next: RowPosition | null;
 }
 
 export interface RunRow<T> {
@@ -29,9 +29,18 @@ export interface RunRow<T> {
 /** Told of each stored row a read skipped because it could not be read: its table, why, and which row (its keys). */
 export type UnreadableRowSink = (table: string, reason: string, rowKeys: string) => void;
 
+/** One customer's change points, newest first, and the newest run they are known up to. */
+export interface CustomerChangePoints {
+  /** Each change point with the run that first saw it; a null value: the customer was gone. */
+  points: RunRow<CustomerMfaInsight | null>[];
+  /** The run the current state is of: the last point holds unchanged up to it. */
+  asOfRunId: string | null;
+}
+
 /**
  * What the query API reads, in the store's key design: run-ledger partitions, fixed partitions
- * by run-id range, a run's bucket partitions in key order, one customer's history range.
+ * by run-id range, the customers' current state in key order, a run's principals in key order,
+ * one customer's change points.
  * Series come newest first, as run ids sort; rows of runs that never completed may be included
  * (the use cases keep those of complete runs).
  */
@@ -42,11 +51,14 @@ export interface QueryReader {
   scores(range: RunRange): Promise<RunRow<PartnerSecurityScore>[]>;
   requirements(range: RunRange, requirementType?: string): Promise<RunRow<SecurityRequirement>[]>;
   registrations(range: RunRange): Promise<RunRow<RegistrationCounts & { fallbackReason: string | null }>[]>;
-  customersPage(runId: string, start: BucketPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<BucketPage<CustomerMfaInsight>>;
-  principalsPage(runId: string, start: BucketPosition | null, top: number, include?: (principal: NonMfaPrincipal) => boolean): Promise<BucketPage<NonMfaPrincipal>>;
-  /** One customer's rows in the range, newest first (complete runs only). */
-  customerHistory(tenantId: string, range: RunRange): Promise<RunRow<CustomerMfaInsight>[]>;
-  /** Whether any snapshot ever listed the tenant. */
+  /** The run the customers' current state is of (the newest applied complete run), or null before the first. */
+  customersRunId(): Promise<string | null>;
+  /** Customers as run `runId` saw them, in key order from `start`. */
+  customersPage(runId: string, start: RowPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<Page<CustomerMfaInsight>>;
+  principalsPage(runId: string, start: RowPosition | null, top: number, include?: (principal: NonMfaPrincipal) => boolean): Promise<Page<NonMfaPrincipal>>;
+  /** One customer's change points: those of runs in the range, and the one in force at its start. */
+  customerHistory(tenantId: string, range: RunRange): Promise<CustomerChangePoints>;
+  /** Whether any snapshot still kept listed the tenant. */
   customerKnown(tenantId: string): Promise<boolean>;
   findings(): Promise<StoredFinding[]>;
   /** Alerts composed and not yet delivered (nor given up on), oldest first. */

@@ -1,9 +1,10 @@
-import { TableClient, TableServiceClient } from '@azure/data-tables';
-import { bucketOf, bucketTableName } from '../../src/adapters/tableLayout';
-import { Tables, TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { TableClient } from '@azure/data-tables';
+import { CustomerStateTables, Tables, TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { TableQueryReader } from '../../src/adapters/tableQueryReader';
 import type { CustomerMfaInsight, SecurityRequirement } from '../../src/core/model';
 import { newRunId } from '../../src/core/snapshotRun';
 import { startAzurite, type Azurite } from '../../tools/azurite';
+import { createTables } from '../../tools/createTables';
 
 let azurite: Azurite;
 let prefix = 0;
@@ -15,17 +16,29 @@ afterAll(async () => {
   await azurite.close();
 });
 
-function storeWithFreshTables() {
+async function storeWithFreshTables(options: { create?: boolean } = {}) {
   prefix += 1;
-  const tables = new Tables({ connectionString: azurite.tablesConnectionString, endpoint: null, tablePrefix: `t${prefix}` }, () => {
+  const tablePrefix = `t${prefix}`;
+  if (options.create !== false) await createTables(azurite.tablesConnectionString, tablePrefix);
+  const tables = new Tables({ connectionString: azurite.tablesConnectionString, endpoint: null, tablePrefix }, () => {
     throw new Error('no credential with a connection string');
   });
-  return { store: new TableSnapshotStore(tables), reader: new TableSnapshotReader(tables), prefix: `t${prefix}` };
+  return { tables, store: new TableSnapshotStore(tables), reader: new TableSnapshotReader(tables), query: new TableQueryReader(tables), prefix: tablePrefix };
+}
+
+function table(tablePrefix: string, name: string): TableClient {
+  return TableClient.fromConnectionString(azurite.tablesConnectionString, `${tablePrefix}${name}`, { allowInsecureConnection: true });
+}
+
+async function rowsOf(tablePrefix: string, name: string): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for await (const row of table(tablePrefix, name).listEntities<Record<string, unknown>>()) rows.push(row);
+  return rows;
 }
 
 function insight(index: number, overrides: Partial<CustomerMfaInsight> = {}): CustomerMfaInsight {
   return {
-    tenantId: `00000000-0000-0000-0000-${String(index).padStart(12, '0')}`,
+    tenantId: `${(index % 16).toString(16)}0000000-0000-0000-0000-${String(index).padStart(12, '0')}`,
     compliantAdminsCount: index % 3,
     compliantNonAdminsCount: 10,
     totalUsersCount: 20,
@@ -50,116 +63,161 @@ async function completeRun(store: TableSnapshotStore, day: string, suffix: strin
   const runId = newRunId(startedAt, suffix);
   const writer = await store.openRun('partnerSecurity', runId, startedAt);
   await writer.addCustomerInsights(customers);
-  await writer.complete({});
+  await writer.complete({ customers: customers.length });
   return runId;
 }
 
+const byTenant = (customers: CustomerMfaInsight[]) => [...customers].sort((left, right) => left.tenantId.localeCompare(right.tenantId));
+const population = Array.from({ length: 250 }, (_, index) => insight(index));
+
 describe('TableSnapshotStore against Azurite', () => {
-  it('when a run of 250 customers completes, then every customer reads back from the run and the ledger says complete', async () => {
-    const { store, reader } = storeWithFreshTables();
+  it('when a first run of 250 customers completes, then each is one change point, the current state and its history hold it, and the ledger says complete', async () => {
+    const { store, reader, query, prefix: tablePrefix } = await storeWithFreshTables();
     const runId = newRunId(new Date('2026-01-05T00:00:00Z'), 'abcdef');
     const writer = await store.openRun('partnerSecurity', runId, new Date('2026-01-05T00:00:00Z'));
     expect((await reader.getRun('partnerSecurity', runId))?.status).toBe('running');
-    await writer.addCustomerInsights(Array.from({ length: 250 }, (_, index) => insight(index)));
+    await writer.addCustomerInsights(population);
     await writer.addRequirements([requirement('mfaEnforcedForAdmins', 'compliant'), requirement('a/b#c?', 'noncomplaint')]);
     const run = await writer.complete({ customers: 250 });
-    expect(run.status).toBe('complete');
-    expect(run.counts).toMatchObject({ customers: 250, entitiesWritten: 502 });
-    const customers = await reader.customersOfRun(runId);
-    expect(customers).toHaveLength(250);
-    expect(customers.find((customer) => customer.tenantId.endsWith('000000000007'))).toEqual(insight(7, { legacyPerUserMfaStatus: null }));
+    // 250 change points, 2 requirements, then 250 history points and 250 current rows.
+    expect(run).toMatchObject({ status: 'complete', counts: { customers: 250, customerChanges: 250, customersGone: 0, entitiesWritten: 752 } });
+    expect(byTenant(await reader.customersOfRun(runId))).toEqual(byTenant(population));
+    expect(await query.customersRunId()).toBe(runId);
+    expect((await rowsOf(tablePrefix, 'CustomerHistory')).length).toBe(250);
     const requirements = await reader.requirementsOfRun(runId);
     expect(requirements.map((found) => found.requirementType).sort()).toEqual(['a/b#c?', 'mfaEnforcedForAdmins']);
     expect((await reader.latestCompleteRun('partnerSecurity'))?.runId).toBe(runId);
   });
 
-  it('when nothing was written, then reads find nothing and leave no bucket tables behind', async () => {
-    const { reader, prefix: tablePrefix } = storeWithFreshTables();
-    expect(await reader.customerHistory(insight(1).tenantId)).toEqual([]);
-    expect(await reader.customersOfRun(newRunId(new Date('2026-01-05T00:00:00Z'), 'absent'))).toEqual([]);
-    const service = TableServiceClient.fromConnectionString(azurite.tablesConnectionString, { allowInsecureConnection: true });
-    const names: string[] = [];
-    for await (const table of service.listTables()) if (table.name?.startsWith(tablePrefix) === true) names.push(table.name.slice(tablePrefix.length));
-    expect(names.filter((name) => /^(Customers|CustomerHistory|Principals)/.test(name))).toEqual([]);
+  it('when a following run sees 3 customers changed, 1 new and 1 gone, then it writes only those 5 change points and every run still reads as it saw its customers', async () => {
+    const { store, reader, query, prefix: tablePrefix } = await storeWithFreshTables();
+    const first = await completeRun(store, '2026-01-05', 'first1', population);
+    const changed = population.slice(1).map((customer, index) => (index < 3 ? { ...customer, compliantAdminsCount: 9 } : customer));
+    const second = await completeRun(store, '2026-01-06', 'second', [...changed, insight(999)]);
+    expect((await reader.getRun('partnerSecurity', second))?.counts).toMatchObject({ customerChanges: 4, customersGone: 1 });
+    expect((await rowsOf(tablePrefix, 'CustomerChanges')).filter((row) => String(row.partitionKey).startsWith(second))).toHaveLength(5);
+    expect(byTenant(await reader.customersOfRun(second))).toEqual(byTenant([...changed, insight(999)]));
+    // The earlier run, provably: the current state with the later run's change points undone.
+    expect(byTenant(await reader.customersOfRun(first))).toEqual(byTenant(population));
+    const gone = await query.customerHistory(insight(0).tenantId, {});
+    expect(gone.points.map((point) => [point.runId, point.value === null])).toEqual([[second, true], [first, false]]);
+    expect(gone.asOfRunId).toBe(second);
+    expect((await query.customerHistory(insight(5).tenantId, {})).points.map((point) => point.runId)).toEqual([first]);
   });
 
-  it('when the same run id is written twice, then rows are replaced, not duplicated', async () => {
-    const { store, reader } = storeWithFreshTables();
-    const runId = newRunId(new Date('2026-01-05T00:00:00Z'), 'rerun1');
-    for (const admins of [1, 2]) {
-      const writer = await store.openRun('partnerSecurity', runId, new Date('2026-01-05T00:00:00Z'));
-      await writer.addCustomerInsights([insight(1, { compliantAdminsCount: admins }), insight(2)]);
-      await writer.complete({});
-    }
-    const customers = await reader.customersOfRun(runId);
-    expect(customers).toHaveLength(2);
-    expect(customers.find((customer) => customer.tenantId.endsWith('1'))?.compliantAdminsCount).toBe(2);
-    expect(await reader.customerHistory(insight(1).tenantId)).toHaveLength(1);
-    expect(await reader.listRuns('partnerSecurity')).toHaveLength(1);
-  });
-
-  it('when a run fails, then it is never the latest complete run and its rows never appear in history', async () => {
-    const { store, reader } = storeWithFreshTables();
-    const good = newRunId(new Date('2026-01-05T00:00:00Z'), 'good01');
+  it('when a run fails, then it is never data: the current state, the history and the latest complete run stay those of the run before', async () => {
+    const { store, reader, query } = await storeWithFreshTables();
+    const good = await completeRun(store, '2026-01-05', 'good01', [insight(1, { compliantAdminsCount: 1 })]);
     const bad = newRunId(new Date('2026-01-06T00:00:00Z'), 'bad001');
-    const first = await store.openRun('partnerSecurity', good, new Date('2026-01-05T00:00:00Z'));
-    await first.addCustomerInsights([insight(1, { compliantAdminsCount: 1 })]);
-    await first.complete({});
     const second = await store.openRun('partnerSecurity', bad, new Date('2026-01-06T00:00:00Z'));
     await second.addCustomerInsights([insight(1, { compliantAdminsCount: 0 })]);
     const failed = await second.fail({ code: 'ServiceUnavailable', message: 'Graph answered 503' }, { customers: 1 });
     expect(failed).toMatchObject({ status: 'failed', errorCode: 'ServiceUnavailable', errorMessage: 'Graph answered 503' });
     expect((await reader.latestCompleteRun('partnerSecurity'))?.runId).toBe(good);
-    const history = await reader.customerHistory(insight(1).tenantId);
-    expect(history.map((entry) => entry.runId)).toEqual([good]);
+    expect(await query.customersRunId()).toBe(good);
+    expect((await reader.customersOfRun(good))[0]?.compliantAdminsCount).toBe(1);
+    expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([good]);
   });
 
-  it('when a run completes after the reader has remembered earlier ones, then its history row shows up at once, and not before', async () => {
-    const { store, reader } = storeWithFreshTables();
-    const first = await completeRun(store, '2026-01-05', 'first1', [insight(1)]);
-    expect((await reader.customerHistory(insight(1).tenantId)).map((entry) => entry.runId)).toEqual([first]);
-    const second = await completeRun(store, '2026-01-06', 'second', [insight(1, { compliantAdminsCount: 0 })]);
-    const seen = await reader.customerHistory(insight(1).tenantId);
-    expect(seen.map((entry) => entry.runId)).toEqual([second, first]);
-    expect(seen[0]?.compliantAdminsCount).toBe(0);
+  it('when a run completed but applying its change points was cut short, then the next read finishes applying it, and the next run finds nothing left', async () => {
+    const { tables, store, reader, query } = await storeWithFreshTables();
+    const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
+    // The second run's change points and ledger row are written; it stops before applying them.
+    const startedAt = new Date('2026-01-06T00:00:00Z');
+    const second = newRunId(startedAt, 'cutoff');
+    const writer = await store.openRun('partnerSecurity', second, startedAt);
+    await writer.addCustomerInsights([insight(1, { compliantAdminsCount: 7 }), insight(2)]);
+    await (writer as unknown as { writer: { flush(): Promise<void> } }).writer.flush();
+    const ledger = await tables.client('runs');
+    await ledger.updateEntity({ partitionKey: 'partnerSecurity', rowKey: second, status: 'complete', finishedAt: startedAt.toISOString() }, 'Merge');
+    expect(await new CustomerStateTables(tables).appliedRunId()).toBe(first);
+    expect(byTenant(await reader.customersOfRun(second))).toEqual(byTenant([insight(1, { compliantAdminsCount: 7 }), insight(2)]));
+    expect(await new CustomerStateTables(tables).appliedRunId()).toBe(second);
+    expect(await query.customersRunId()).toBe(second);
+    expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([second, first]);
+    const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { compliantAdminsCount: 7 }), insight(2)]);
+    expect((await reader.getRun('partnerSecurity', third))?.counts).toMatchObject({ customerChanges: 0, customersGone: 0 });
+    expect(await query.customersRunId()).toBe(third);
   });
 
-  it('when a run has written its rows but not finished, then the same reader keeps them out of history', async () => {
-    const { store, reader } = storeWithFreshTables();
-    const done = await completeRun(store, '2026-01-05', 'done01', [insight(1)]);
-    const running = newRunId(new Date('2026-01-06T00:00:00Z'), 'busy01');
-    expect(await reader.customerHistory(insight(1).tenantId)).toHaveLength(1);
-    const writerTwo = await store.openRun('partnerSecurity', running, new Date('2026-01-06T00:00:00Z'));
-    await writerTwo.addCustomerInsights([insight(1)]);
-    // The rows reach storage, as a run that crashed after writing leaves them; the ledger still says running.
-    await (writerTwo as unknown as { writer: { flush(): Promise<void> } }).writer.flush();
-    expect((await reader.customerHistory(insight(1).tenantId)).map((entry) => entry.runId)).toEqual([done]);
+  it('when applying a complete run fails, then the run stays complete, complete() fails with CustomerStateNotApplied, and the first read once storage is back applies it', async () => {
+    const { tables, store, reader, query, prefix: tablePrefix } = await storeWithFreshTables();
+    const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
+    const startedAt = new Date('2026-01-06T00:00:00Z');
+    const second = newRunId(startedAt, 'noapply');
+    const writer = await store.openRun('partnerSecurity', second, startedAt);
+    await writer.addCustomerInsights([insight(1, { compliantAdminsCount: 4 }), insight(2)]);
+    // The history table goes missing between the run's writes and applying them.
+    await table(tablePrefix, 'CustomerHistory').deleteTable();
+    await expect(writer.complete({ customers: 2 })).rejects.toMatchObject({ code: 'CustomerStateNotApplied', message: expect.stringContaining(`${tablePrefix}CustomerHistory`) });
+    expect((await reader.getRun('partnerSecurity', second))?.status).toBe('complete');
+    expect(await new CustomerStateTables(tables).appliedRunId()).toBe(first);
+    await createTables(azurite.tablesConnectionString, tablePrefix);
+    expect(await query.customersRunId()).toBe(second);
+    expect((await query.customersPage(second, null, 10)).items.find((customer) => customer.tenantId === insight(1).tenantId)?.compliantAdminsCount).toBe(4);
   });
 
-  it('when history is asked for a time range, then only complete runs started inside it come back, newest first', async () => {
-    const { store, reader } = storeWithFreshTables();
-    const days = ['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04'];
-    for (const [index, day] of days.entries()) {
-      const started = new Date(`${day}T06:00:00Z`);
-      const writer = await store.openRun('partnerSecurity', newRunId(started, `day00${index}`), started);
-      await writer.addCustomerInsights([insight(1, { compliantAdminsCount: index }), insight(2)]);
-      await writer.complete({});
+  it('when a newer run is applied while a client pages the customers, then the later pages still list the run the first page began with', async () => {
+    const { store, query } = await storeWithFreshTables();
+    const customers = population.slice(0, 40);
+    const first = await completeRun(store, '2026-01-05', 'first1', customers);
+    const firstPage = await query.customersPage(first, null, 15, undefined);
+    // The next day: one customer gone, one new, ten changed.
+    const next = [...customers.slice(1).map((customer, index) => (index < 10 ? { ...customer, compliantAdminsCount: 7 } : customer)), insight(998)];
+    const second = await completeRun(store, '2026-01-06', 'second', next);
+    expect(await query.customersRunId()).toBe(second);
+    const listed = [...firstPage.items];
+    for (let position = firstPage.next; position !== null; ) {
+      const page = await query.customersPage(first, position, 15, undefined);
+      listed.push(...page.items);
+      position = page.next;
     }
-    const history = await reader.customerHistory(insight(1).tenantId, { from: new Date('2026-01-02T00:00:00Z'), to: new Date('2026-01-03T23:59:59Z') });
-    expect(history.map((entry) => entry.compliantAdminsCount)).toEqual([2, 1]);
+    expect(byTenant(listed)).toEqual(byTenant(customers));
+    const latest = await query.customersPage(second, null, 100, undefined);
+    expect(byTenant(latest.items)).toEqual(byTenant(next));
   });
 
-  it('when a transaction is refused by storage, then complete() throws and the run is not marked complete', async () => {
-    const { store, reader, prefix: tablePrefix } = storeWithFreshTables();
+  it("when a failed run's id is collected again, then the new attempt does not inherit the failed attempt's change records", async () => {
+    const { store, reader, prefix: tablePrefix } = await storeWithFreshTables();
+    const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
+    const startedAt = new Date('2026-01-06T00:00:00Z');
+    const retried = newRunId(startedAt, 'retry1');
+    const attempt = await store.openRun('partnerSecurity', retried, startedAt);
+    await attempt.addCustomerInsights([insight(1, { compliantAdminsCount: 5 }), insight(2, { compliantAdminsCount: 5 })]);
+    await (attempt as unknown as { writer: { flush(): Promise<void> } }).writer.flush();
+    await attempt.fail({ code: 'ServiceUnavailable', message: 'Graph answered 503' }, {});
+    const again = await store.openRun('partnerSecurity', retried, startedAt);
+    await again.addCustomerInsights([insight(1), insight(2, { compliantAdminsCount: 6 })]);
+    await again.complete({ customers: 2 });
+    expect(byTenant(await reader.customersOfRun(retried))).toEqual(byTenant([insight(1), insight(2, { compliantAdminsCount: 6 })]));
+    expect((await rowsOf(tablePrefix, 'CustomerChanges')).filter((row) => String(row.partitionKey).startsWith(retried)).map((row) => row.tenantId)).toEqual([insight(2).tenantId]);
+    await expect(store.openRun('partnerSecurity', first, new Date('2026-01-05T00:00:00Z'))).rejects.toMatchObject({ code: 'RunAlreadyComplete' });
+  });
+
+  it('when history is asked for a time range, then the change points of runs inside it come back with the one in force when it begins, newest first', async () => {
+    const { store, query } = await storeWithFreshTables();
+    const days = ['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04', '2026-01-05'];
+    for (const [index, day] of days.entries()) await completeRun(store, day, `day00${index}`, [insight(1, { compliantAdminsCount: Math.min(index, 3) }), insight(2)]);
+    const history = await query.customerHistory(insight(1).tenantId, { from: new Date('2026-01-02T12:00:00Z'), to: new Date('2026-01-05T23:59:59Z') });
+    // Day 3 and day 4 changed it; day 5 did not; day 2's point is the state when the range begins.
+    expect(history.points.map((point) => point.value?.compliantAdminsCount)).toEqual([3, 2, 1]);
+  });
+
+  it('when a table the monitor uses does not exist, then the call fails with TableMissing naming the table and azd provision', async () => {
+    const { store, reader, prefix: tablePrefix } = await storeWithFreshTables({ create: false });
+    await expect(reader.latestCompleteRun('partnerSecurity')).rejects.toMatchObject({ code: 'TableMissing', message: expect.stringContaining(`${tablePrefix}Runs`) });
+    await expect(store.openRun('partnerSecurity', newRunId(new Date(), 'nothere'), new Date())).rejects.toMatchObject({ message: expect.stringContaining('azd provision') });
+  });
+
+  it('when a transaction is refused by storage, then complete() throws, the run is not marked complete and the current state is untouched', async () => {
+    const { store, reader, query, prefix: tablePrefix } = await storeWithFreshTables();
     const runId = newRunId(new Date('2026-01-05T00:00:00Z'), 'toobig');
     const writer = await store.openRun('partnerSecurity', runId, new Date('2026-01-05T00:00:00Z'));
     // A property over 64 KiB makes Azure (and Azurite) refuse the whole transaction.
     await writer.addCustomerInsights([insight(1, { securityDefaultsStatus: 'x'.repeat(70_000) })]);
-    await expect(writer.complete({})).rejects.toMatchObject({ code: 'StorageWriteFailed', message: expect.stringMatching(/t\d+Customers[0-9a-f]{2}|t\d+CustomerHistory[0-9a-f]{2}/) });
+    await expect(writer.complete({ customers: 1 })).rejects.toMatchObject({ code: 'StorageWriteFailed', message: expect.stringContaining(`${tablePrefix}CustomerChanges`) });
     expect((await reader.getRun('partnerSecurity', runId))?.status).toBe('running');
-    const customers = TableClient.fromConnectionString(azurite.tablesConnectionString, `${tablePrefix}${bucketTableName('customers', bucketOf(insight(1).tenantId))}`, { allowInsecureConnection: true });
-    const rows = [];
-    for await (const row of customers.listEntities()) rows.push(row);
-    expect(rows).toHaveLength(0);
+    expect(await query.customersRunId()).toBeNull();
+    expect(await rowsOf(tablePrefix, 'Customers')).toHaveLength(0);
   });
 });

@@ -1,10 +1,11 @@
+import { createHash, createHmac } from 'node:crypto';
 import type { CustomerMfaInsight } from '../../src/core/model';
 import { compareFindings } from '../../src/core/findings';
 import { newRunId, runStartedAt, type SnapshotRun } from '../../src/core/snapshotRun';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import type { TableClient } from '@azure/data-tables';
 import { TableSnapshotStore, Tables } from '../../src/adapters/tableSnapshotStore';
-import { customerHistoryRowKey, fixedPartitions, historyBucketOf, historyPartition } from '../../src/adapters/tableLayout';
+import { customerHistoryKey, fixedPartitions } from '../../src/adapters/tableLayout';
 import { endpointNamed, endpoints } from '../../src/api/endpoints';
 import { serveEndpoint } from '../../src/api/serveEndpoint';
 import { readConfig } from '../../src/config';
@@ -111,7 +112,7 @@ describe('query API endpoints, through the local host, on data the real collecto
     expect(typed.items.at(-1)).toMatchObject({ runId: completeRuns[0]!.runId, compliantTenantCount: latestStored!.compliantTenantCount, totalTenantCount: 60 });
   });
 
-  it('when customers are paged, then every customer of the latest complete run comes exactly once, across buckets', async () => {
+  it('when customers are paged, then every customer of the latest complete run comes exactly once, across partitions', async () => {
     const stored = await api.reader.customersOfRun(completeRuns[0]!.runId);
     const { items, pages } = await allPages('customers', 7);
     expect(pages).toBeGreaterThanOrEqual(9);
@@ -164,17 +165,24 @@ describe('query API endpoints, through the local host, on data the real collecto
     expect(csv.find((line) => line.startsWith(`${String(named.tenantId)},`))!.split(',')[1]).toBe(String(named.customerName).includes(',') ? `"${String(named.customerName)}"` : named.customerName);
   });
 
-  it("when one customer's history is asked, then each complete run's row is listed oldest first; an unknown tenant is a 404", async () => {
-    const [customer] = await api.reader.customersOfRun(completeRuns[0]!.runId);
-    const history = await getJson(`customers/${customer!.tenantId.toUpperCase()}/history`);
-    const names = await (await customerDirectory(api.settings)).customerNames();
-    expect(history.customerName).toBe(names.get(customer!.tenantId) ?? null);
-    expect(history.items.every((item) => item.customerName === history.customerName)).toBe(true);
-    expect(history.items.map((item) => item.runId)).toEqual(completeRuns.map((run) => run.runId).reverse());
-    expect(history.items.at(-1)).toMatchObject({ ...customer });
+  it("when one customer's history is asked, then its change points are listed oldest first, each with the run that first saw it, up to asOf; an unknown tenant is a 404", async () => {
+    const latest = await api.reader.customersOfRun(completeRuns[0]!.runId);
     const oldest = completeRuns.at(-1)!;
-    expect((await getJson(`customers/${customer!.tenantId}/history?to=${oldest.startedAt}`)).items).toHaveLength(1);
-    expect((await getJson(`customers/${customer!.tenantId}/history?to=2020-01-01`)).items).toEqual([]);
+    const atOldest = new Map((await api.reader.customersOfRun(oldest.runId)).map((customer) => [customer.tenantId, customer]));
+    // A customer that changed between the first and the latest run: two change points at least.
+    const customer = latest.find((candidate) => JSON.stringify(candidate) !== JSON.stringify(atOldest.get(candidate.tenantId)))!;
+    const history = await getJson(`customers/${customer.tenantId.toUpperCase()}/history`);
+    const names = await (await customerDirectory(api.settings)).customerNames();
+    expect(history.customerName).toBe(names.get(customer.tenantId) ?? null);
+    expect(history.asOf).toMatchObject({ runId: completeRuns[0]!.runId });
+    expect(history.items.every((item) => item.customerName === history.customerName && item.gone === false)).toBe(true);
+    expect(history.items[0]).toMatchObject({ runId: oldest.runId, ...atOldest.get(customer.tenantId) });
+    expect(history.items.at(-1)).toMatchObject({ ...customer });
+    const runIds = history.items.map((item) => String(item.runId));
+    expect(runIds).toEqual([...runIds].sort().reverse());
+    expect(runIds.every((runId) => completeRuns.some((run) => run.runId === runId))).toBe(true);
+    expect((await getJson(`customers/${customer.tenantId}/history?to=${oldest.startedAt}`)).items).toHaveLength(1);
+    expect((await getJson(`customers/${customer.tenantId}/history?to=2020-01-01`)).items).toEqual([]);
     expect(await problem('customers/00000000-0000-0000-0000-000000000000/history', 404)).toMatchObject({ status: 404 });
   });
 
@@ -316,12 +324,21 @@ describe('bad input', () => {
     const token = String(page.continuationToken);
     const [payload, signature] = token.split('.') as [string, string];
     const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
-    const forged = Buffer.from(JSON.stringify({ ...decoded, b: 15 })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...decoded, p: 'f' })).toString('base64url');
     for (const attempt of [`${forged}.${signature}`, `${payload}.${signature.slice(0, -2)}AA`, `${payload}x.${signature}`, payload]) {
       expect((await problem(`customers?continuationToken=${encodeURIComponent(attempt)}`))['invalid-params']).toEqual([{ name: 'continuationToken', reason: expect.any(String) }]);
     }
     await problem(`customers?status=noMfaPolicy&continuationToken=${encodeURIComponent(token)}`);
     expect((await getJson(`customers?top=5&continuationToken=${encodeURIComponent(token)}`)).items).toHaveLength(5);
+  });
+
+  it('when a token of the earlier bucket layout comes back, then it is a 400 saying the positions no longer apply and to start again', async () => {
+    // Signed as the earlier version signed its tokens, with this deployment's key.
+    const key = createHash('sha256').update('mfa-monitor continuation token v1\0').update('test-token-secret').digest();
+    const payload = Buffer.from(JSON.stringify({ q: JSON.stringify(['customers', 'all', null]), r: completeRuns[0]!.runId, b: 3, k: 'tenant' })).toString('base64url');
+    const earlier = `${payload}.${createHmac('sha256', key).update(payload).digest('base64url')}`;
+    const answer = await problem(`customers?continuationToken=${encodeURIComponent(earlier)}`);
+    expect(answer['invalid-params']).toEqual([{ name: 'continuationToken', reason: expect.stringContaining('earlier version of this API') }]);
   });
 
   it('when every parameter carries a quote, then nothing is injected: each answers a 400 or an empty/unchanged 200, never a 500', async () => {
@@ -399,13 +416,13 @@ describe('stored rows that cannot be read', () => {
       throw new Error('no token credential in tests');
     });
     const tenantId = (await api.reader.customersOfRun(completeRuns[0]!.runId))[0]!.tenantId;
-    const historyBucket = (): Promise<TableClient> => Promise.resolve(tables.bucketReader('customerHistory', historyBucketOf(tenantId)));
+    const damagedPoint = customerHistoryKey(tenantId, '0000000000001-damaged');
     const rows = [
       { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'damaged%2Ffinding', kind: 'customerRegression', severity: 'critical', subjectType: 'customer', subjectId: tenantId, measure: 'm', state: 'open', baseline: damage, current: '1', openedAt: '2026-01-01T00:00:00Z' } },
       { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'stateless', kind: 'sourceFailing', severity: 'critical', subjectType: 'source', subjectId: 'x', measure: 'm', baseline: '1', current: '1', openedAt: '2026-01-01T00:00:00Z' } },
       { table: () => tables.client('runs'), entity: { partitionKey: 'registrationCounts', rowKey: '0000000000003-damaged', source: 'registrationCounts', runId: '0000000000003-damaged', status: 'complete', startedAt: '2286-11-20T17:46:39.996Z', counts: damage } },
       { table: () => tables.client('registrations'), entity: { partitionKey: fixedPartitions.registrations, rowKey: '0000000000002-damaged', runId: '0000000000002-damaged', report: 'x', countsByStatus: damage } },
-      { table: historyBucket, entity: { partitionKey: historyPartition, rowKey: customerHistoryRowKey(tenantId, '0000000000001-damaged'), runId: '0000000000001-damaged', point: damage } },
+      { table: () => tables.client('customerHistory'), entity: { ...damagedPoint, tenantId, runId: '0000000000001-damaged', point: damage } },
     ];
     for (const { table, entity } of rows) {
       await (await table()).createEntity(entity);

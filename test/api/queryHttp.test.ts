@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { continuationTokens } from '../../src/api/continuationToken';
 import { toCsv } from '../../src/api/csv';
 import { ProblemError } from '../../src/api/problem';
@@ -50,7 +51,7 @@ describe('query parameters', () => {
 });
 
 describe('continuation tokens', () => {
-  const position = { query: 'customers:all', runId: '8230000000000-abcdef12', bucket: 3, afterRowKey: "tenant'with_quote" };
+  const position = { query: 'customers:all', runId: '8230000000000-abcdef12', partitionKey: '3', rowKey: "tenant'with_quote" };
 
   it('when a token round-trips under the same key, then the position comes back; under another key it is refused', () => {
     const tokens = continuationTokens('key one');
@@ -70,8 +71,18 @@ describe('continuation tokens', () => {
 
   it('when a signed payload holds an impossible position, then it is refused all the same', () => {
     const tokens = continuationTokens('key');
-    expect(tokens.decode(tokens.encode({ ...position, bucket: 256 }))).toBeNull();
+    expect(tokens.decode(tokens.encode({ ...position, rowKey: 'k'.repeat(1025) }))).toBeNull();
     expect(tokens.decode(tokens.encode({ ...position, runId: "x' or 'a' eq 'a" }))).toBeNull();
+  });
+
+
+  it('when a genuine token of the earlier bucket layout comes back, then it is told apart from a forged one', () => {
+    const secret = 'key';
+    const key = createHash('sha256').update('mfa-monitor continuation token v1\0').update(secret).digest();
+    const payload = Buffer.from(JSON.stringify({ q: 'customers:all', r: position.runId, b: 3, k: 'tenant' })).toString('base64url');
+    const earlier = `${payload}.${createHmac('sha256', key).update(payload).digest('base64url')}`;
+    expect(continuationTokens(secret).decode(earlier)).toBe('otherVersion');
+    expect(continuationTokens('another key').decode(earlier)).toBeNull();
   });
 });
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bucketedTables, tableNames, type TableName } from '../../src/adapters/tableLayout';
+import { tableNames } from '../../src/adapters/tableLayout';
 import { settingDocs } from '../../src/config';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
 import { bicepFiles, evaluateExpression, parseBicep, type BicepFile, type BicepResource, type BicepValue } from './bicep';
@@ -117,8 +117,16 @@ describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
     expect(resources('Microsoft.Storage/storageAccounts/tableServices/tables')).toHaveLength(1);
     const main = files.find((file) => file.path === 'infra/main.bicep')!;
     const declared = /var tableNames = \[([^\]]*)\]/.exec(main.source)?.[1]?.match(/'([^']+)'/g)?.map((name) => name.slice(1, -1)) ?? [];
-    const fixed = (Object.keys(tableNames) as TableName[]).filter((name) => !(bucketedTables as readonly TableName[]).includes(name)).map((name) => tableNames[name]);
-    expect(declared.sort()).toEqual(fixed.sort());
+    expect(declared.sort()).toEqual(Object.values(tableNames).sort());
+  });
+
+  it("when the app's table role is assigned, then it is one assignment per declared table, scoped to that table and never to the account", () => {
+    const tableRole = resources('Microsoft.Authorization/roleAssignments').filter((assignment) => String(get(assignment.body, 'properties.roleDefinitionId')).includes('storageTableDataContributor'));
+    expect(tableRole.map((assignment) => String(assignment.body.scope))).toEqual(['appTables[index]']);
+    const storage = files.find((file) => file.path === 'infra/modules/storage.bicep')!;
+    expect(storage.source).toMatch(/resource tableContributor '[^']+' = \[for \(tableName, index\) in tableNames: \{/);
+    expect(storage.source).toMatch(/resource appTables '[^']+' = \[for tableName in tableNames: \{/);
+    expect(storage.source).not.toMatch(/createTable|tableServices\/write/);
   });
 
   it('when the function app is declared, then it runs Node 22 on Flex Consumption as the user-assigned identity, HTTPS only', () => {
@@ -221,7 +229,8 @@ describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
       const file = files.find((candidate) => candidate.path === assignment.file)!;
       const symbols = file.resources.map((resource) => resource.symbol).concat(file.resources.map((resource) => resource.symbol).flatMap((parent) => file.resources.map((child) => `${parent}::${child.symbol}`)));
       expect({ symbol: assignment.symbol, name: String(assignment.body.name) }).toEqual({ symbol: assignment.symbol, name: expect.stringMatching(/^guid\(/) });
-      expect({ symbol: assignment.symbol, scope: symbols.includes(String(assignment.body.scope)) }).toEqual({ symbol: assignment.symbol, scope: true });
+      // An assignment in a loop is scoped to one element of a resource loop (`appTables[index]`).
+      expect({ symbol: assignment.symbol, scope: symbols.includes(String(assignment.body.scope).replace(/\[\w+\]$/, '')) }).toEqual({ symbol: assignment.symbol, scope: true });
     }
     const roles = assignments.map((assignment) => `${assignment.file} ${String(get(assignment.body, 'properties.roleDefinitionId'))}`).join('\n');
     const allSource = files.map((file) => file.source).join('\n');

@@ -57,7 +57,7 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     expect((await reader.scoreHistory()).map((entry) => entry.score).sort()).toEqual(expected.scoreHistory.map((entry) => entry.score).sort());
   });
 
-  it('when the day changes, then the next run stores the evolved population and history keeps both', async () => {
+  it('when the day changes, then the next run stores only the customers that changed, as change points, and each run still reads as it saw them', async () => {
     const settings = cloud.settings();
     const first = await collect(settings);
     cloud.sim.advanceDays(3);
@@ -68,8 +68,12 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     const after = await second.reader.customersOfRun(second.run!.runId);
     const changed = after.filter((customer, index) => JSON.stringify(customer) !== JSON.stringify(before.find((old) => old.tenantId === customer.tenantId) ?? before[index]));
     expect(changed.length).toBeGreaterThan(0);
-    const history = await second.reader.customerHistory(changed[0]!.tenantId);
-    expect(history.map((entry) => entry.runId)).toEqual([second.run!.runId, first.run!.runId]);
+    expect(second.run!.counts).toMatchObject({ customers: 250, customerChanges: changed.length, customersGone: 0 });
+    expect(changed.length).toBeLessThan(250);
+    const { queryApi } = await import('../../src/composition');
+    const history = await (await queryApi(settings)).reader.customerHistory(changed[0]!.tenantId, {});
+    expect(history.points.map((entry) => entry.runId)).toEqual([second.run!.runId, first.run!.runId]);
+    expect(await second.reader.customersOfRun(first.run!.runId)).toEqual(expect.arrayContaining(before));
   });
 
   it('when Graph answers 429 with Retry-After and then 503 on a page, then the run retries and completes with every customer', async () => {
@@ -177,14 +181,22 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     expect(JSON.stringify(runs)).not.toContain('wrong-secret-value-123');
   });
 
-  it('when the same run id is collected twice, then rows are replaced and not duplicated', async () => {
+  it("when a complete run id is collected again, then it is refused and what it saw stays; a failed run id collected again completes without the failed attempt's records", async () => {
     const settings = cloud.settings();
     const runId = '8000000000000-rerun1';
     await cloud.run('collectPartnerSecurity', settings, { runId });
-    await cloud.run('collectPartnerSecurity', settings, { runId });
+    await expect(cloud.run('collectPartnerSecurity', settings, { runId })).rejects.toMatchObject({ code: 'RunAlreadyComplete', message: expect.stringContaining('collect a new run instead') });
     const reader = await snapshotReader(settings);
     expect(await reader.listRuns('partnerSecurity')).toHaveLength(1);
     expect(await reader.customersOfRun(runId)).toHaveLength(250);
+
+    const failing = '7999999999999-rerun2';
+    cloud.sim.injectFault({ kind: 'status', status: 400, service: 'graph', path: 'customerInsights', page: 3 });
+    await expect(cloud.run('collectPartnerSecurity', settings, { runId: failing })).rejects.toBeDefined();
+    cloud.sim.clearFaults();
+    await cloud.run('collectPartnerSecurity', settings, { runId: failing });
+    expect((await reader.getRun('partnerSecurity', failing))?.status).toBe('complete');
+    expect(await reader.customersOfRun(failing)).toHaveLength(250);
   });
 
   it('when settings are missing or malformed, then the function fails with one message naming each, before calling anything', async () => {

@@ -1,6 +1,6 @@
 import { odata, TableClient } from '@azure/data-tables';
 import { regressionDetector } from '../../src/composition';
-import { toTableKey } from '../../src/core/tableKey';
+import { toTableKey } from '../../src/adapters/tableKey';
 import { renderAlert } from '../../src/core/alertEmail';
 import { defaultThresholds, detectRegressions, type ComplianceSnapshot } from '../../src/core/detectRegressions';
 import type { Finding } from '../../src/core/findings';

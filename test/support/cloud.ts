@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { format } from 'node:util';
 import { InvocationContext, type LogLevel } from '@azure/functions';
 import { startAzurite, type Azurite } from '../../tools/azurite';
+import { createTables } from '../../tools/createTables';
 import { loadRegisteredFunctions, type RegisteredFunction } from '../../tools/functionsCore';
 import { appSettingsFor, startSimulator, type Simulator, type SimulatorOptions } from '../../tools/simulator';
 
@@ -15,7 +16,7 @@ import { appSettingsFor, startSimulator, type Simulator, type SimulatorOptions }
 export interface Cloud {
   sim: Simulator;
   azurite: Azurite;
-  /** App settings pointing at this cloud, with a fresh table prefix. */
+  /** App settings pointing at this cloud, with a fresh table prefix whose tables exist (as the deployment creates them). */
   settings(overrides?: Record<string, string>): Record<string, string>;
   /** Runs a registered timer function once with these settings; resolves to its log lines, rejects with its error (which carries `logs`). */
   run(name: string, settings: Record<string, string>, triggerMetadata?: Record<string, unknown>): Promise<string[]>;
@@ -24,14 +25,24 @@ export interface Cloud {
 
 let functions: RegisteredFunction[] | undefined;
 
+/** Table prefixes made ready when the cloud starts: more than any test file takes. */
+const preparedPrefixes = 40;
+
 export async function startCloud(options: SimulatorOptions = {}): Promise<Cloud> {
   const [sim, azurite] = await Promise.all([startSimulator({ customers: 40, ...options }), startAzurite()]);
+  const prefixes = Array.from({ length: preparedPrefixes }, () => `it${randomBytes(4).toString('hex')}`);
+  await Promise.all(prefixes.map((prefix) => createTables(azurite.tablesConnectionString, prefix)));
+  const nextPrefix = (): string => {
+    const prefix = prefixes.pop();
+    if (prefix === undefined) throw new Error(`startCloud prepares ${preparedPrefixes} table prefixes and all are taken: raise preparedPrefixes`);
+    return prefix;
+  };
   return {
     sim,
     azurite,
     settings: (overrides = {}) => ({
       TABLES_CONNECTION_STRING: azurite.tablesConnectionString,
-      TABLE_PREFIX: `it${randomBytes(4).toString('hex')}`,
+      TABLE_PREFIX: nextPrefix(),
       ...appSettingsFor(sim),
       HTTP_TIMEOUT_SECONDS: '2',
       HTTP_MAX_RETRIES: '3',

@@ -8,6 +8,7 @@
  * the same source and stores nothing: what the chain costs without storage. Prints one JSON line; the peak RSS is this
  * process's own, read from process.resourceUsage().maxRSS at the end.
  */
+import { subscribe } from 'node:diagnostics_channel';
 import { collectNonMfaPrincipals } from '../../src/collectors/collectNonMfaPrincipals';
 import { collectPartnerSecurity } from '../../src/collectors/collectPartnerSecurity';
 import { nonMfaPrincipalCollector, partnerSecurityCollector } from '../../src/composition';
@@ -26,6 +27,23 @@ export interface CollectorMeasurement {
   cpuMs: number;
   eventLoopUtilization: number;
   maxRssBytes: number;
+  /** HTTP requests to Table Storage during the run (a batch transaction is one): a count the machine cannot distort. */
+  storageRequests: number;
+}
+
+/**
+ * Counts the HTTP requests this process sends to the table endpoint of TABLES_CONNECTION_STRING
+ * (Node's `http.client.request.start` diagnostics channel sees every request the SDK sends).
+ */
+function countStorageRequests(): { since(): number; reset(): void } {
+  const endpoint = /TableEndpoint=(https?:\/\/[^;]+)/i.exec(process.env.TABLES_CONNECTION_STRING ?? '')?.[1];
+  const host = endpoint === undefined ? null : new URL(endpoint).host;
+  let requests = 0;
+  subscribe('http.client.request.start', (message) => {
+    const { request } = message as { request: { getHeader(name: string): unknown } };
+    if (host !== null && request.getHeader('host') === host) requests += 1;
+  });
+  return { since: () => requests, reset: () => (requests = 0) };
 }
 
 function timed<T>(pages: AsyncIterable<T>, arrivals: number[], start: () => number): AsyncIterable<T> {
@@ -54,7 +72,9 @@ async function main(collector: string | undefined, pagesOnly: boolean): Promise<
   let counts: SnapshotRunCounts;
   let cpuAtStart = process.cpuUsage();
   let loopAtStart = performance.eventLoopUtilization();
+  const storage = countStorageRequests();
   const start = (): void => {
+    storage.reset();
     cpuAtStart = process.cpuUsage();
     loopAtStart = performance.eventLoopUtilization();
     startedAt = performance.now();
@@ -92,6 +112,7 @@ async function main(collector: string | undefined, pagesOnly: boolean): Promise<
     cpuMs: (cpu.user + cpu.system) / 1000,
     eventLoopUtilization: loop.utilization,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    storageRequests: storage.since(),
   };
   if (errors.length > 0) console.error(errors.join('\n'));
   console.log(JSON.stringify(measurement));

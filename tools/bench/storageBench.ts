@@ -2,7 +2,8 @@
  * Batched storage writes vs one upsert per entity.
  * Method: a fresh out-of-process Azurite and one child process (storageProcess) that writes
  * the 10,000 customer insights the simulator serves, first through the real
- * TableSnapshotStore (customers + customer history rows, batches of up to 100 per partition,
+ * TableSnapshotStore (a first run: a change point, a history point and a current row per
+ * customer, batches of up to 100 per partition,
  * 8 transactions in flight), then exactly the same entities with TableClient.upsertEntity one
  * at a time, sequentially (concurrency 1, the literal reading of "one upsert per entity"),
  * into fresh tables of the same Azurite. Entities/s = entities / elapsed wall time.
@@ -48,7 +49,7 @@ export async function benchStorage(insights: readonly CustomerMfaInsight[]): Pro
         },
       ],
       notes: [
-        `storage: ${count(insights.length)} customer insights = ${count(measured.batched.entities)} rows (customers + customer history), batched through TableSnapshotStore; ` +
+        `storage: ${count(insights.length)} customer insights = ${count(measured.batched.entities)} rows (change points, history points, current state), batched through TableSnapshotStore; ` +
           `the same rows one upsertEntity at a time, concurrency ${measured.oneByOne.concurrency}; same Azurite process, fresh tables each`,
       ],
     };

@@ -16,7 +16,8 @@ import { readConfig } from '../../src/config';
 import type { CustomerMfaInsight } from '../../src/core/model';
 import { newRunId } from '../../src/core/snapshotRun';
 import { TableSnapshotStore, Tables } from '../../src/adapters/tableSnapshotStore';
-import { bucketsOf } from '../../src/adapters/tableLayout';
+import type { TableName } from '../../src/adapters/tableLayout';
+import { createTables } from '../createTables';
 
 export interface StorageMeasurement {
   batched: { entities: number; ms: number };
@@ -30,8 +31,8 @@ class RecordingTables extends Tables {
   readonly recorded: { tableName: string; entity: TableEntity }[] = [];
   private readonly wrapped = new Set<TableClient>();
 
-  protected override async open(name: string): Promise<TableClient> {
-    const client = await super.open(name);
+  override clientFor(name: TableName): TableClient {
+    const client = super.clientFor(name);
     if (!this.wrapped.has(client)) {
       this.wrapped.add(client);
       const submit = client.submitTransaction.bind(client);
@@ -53,12 +54,8 @@ async function main(insightsPath: string | undefined): Promise<void> {
   const storage = readConfig(process.env, ['storage']).storage;
 
   const tables = new RecordingTables({ ...storage, tablePrefix: 'benchbatched' }, noCredential);
-  // Tables exist before the clock starts, for both sides alike.
-  await Promise.all([
-    tables.client('runs'),
-    ...bucketsOf('customers').map((bucket) => tables.bucketClient('customers', bucket)),
-    ...bucketsOf('customerHistory').map((bucket) => tables.bucketClient('customerHistory', bucket)),
-  ]);
+  // Tables exist before the clock starts, for both sides alike, as the deployment creates them.
+  await createTables(storage.connectionString ?? '', 'benchbatched');
   const store = new TableSnapshotStore(tables);
   const batchedStart = performance.now();
   const writer = await store.openRun('partnerSecurity', newRunId(new Date(), 'benchrun'), new Date());

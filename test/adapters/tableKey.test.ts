@@ -1,4 +1,4 @@
-import { fromTableKey, toTableKey } from '../../src/core/tableKey';
+import { fromTableKey, toTableKey } from '../../src/adapters/tableKey';
 
 describe('toTableKey', () => {
   it('when a value holds every forbidden character, then none remains and the value round-trips', () => {

@@ -1,0 +1,33 @@
+import { customersDiffering, insightChanged } from '../../src/core/customerChanges';
+import type { CustomerMfaInsight } from '../../src/core/model';
+
+const state = (tenantId: string, compliantAdminsCount: number | null): CustomerMfaInsight => ({
+  tenantId, compliantAdminsCount, compliantNonAdminsCount: 1, totalUsersCount: 2, securityDefaultsStatus: 'enabled', mfaConditionalAccessPolicyStatus: null, legacyPerUserMfaStatus: null,
+});
+// Run ids sort newest first: r3 is the newest.
+const [r1, r2, r3] = ['0003-aaaaaa', '0002-aaaaaa', '0001-aaaaaa'];
+const runs = [
+  { runId: r2, changes: [{ tenantId: 'a', before: state('a', 1), beforeRunId: r1, after: state('a', 2) }, { tenantId: 'b', before: state('b', 1), beforeRunId: r1, after: null }] },
+  { runId: r3, changes: [{ tenantId: 'a', before: state('a', 2), beforeRunId: r2, after: state('a', 3) }, { tenantId: 'c', before: null, beforeRunId: null, after: state('c', 1) }] },
+];
+
+describe('customer change points', () => {
+  it('when two states differ in any measure or in being listed, then the insight changed; when only nothing differs, it did not', () => {
+    expect(insightChanged(state('a', 1), state('a', 1))).toBe(false);
+    expect(insightChanged(state('a', 1), state('a', null))).toBe(true);
+    expect(insightChanged(null, state('a', 1))).toBe(true);
+    expect(insightChanged(state('a', 1), null)).toBe(true);
+    expect(insightChanged(null, null)).toBe(false);
+  });
+
+  it('when an earlier run is asked of the state the newest run left, then each changed customer is as before its oldest later change', () => {
+    expect(customersDiffering(r3, r1, runs)).toEqual(new Map([['a', state('a', 1)], ['c', null], ['b', state('b', 1)]]));
+    expect(customersDiffering(r3, r2, runs)).toEqual(new Map([['a', state('a', 2)], ['c', null]]));
+  });
+
+  it('when a newer run is asked of an older state, then each changed customer takes its newest change up to that run', () => {
+    expect(customersDiffering(r1, r3, runs)).toEqual(new Map([['a', state('a', 3)], ['b', null], ['c', state('c', 1)]]));
+    expect(customersDiffering(null, r2, runs.slice(0, 1))).toEqual(new Map([['a', state('a', 2)], ['b', null]]));
+    expect(customersDiffering(r2, r2, runs)).toEqual(new Map());
+  });
+});
