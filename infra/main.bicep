@@ -98,6 +98,7 @@ param scheduleNonMfaPrincipals string = '0 0 */6 * * *'
 param scheduleRegistrationCounts string = '0 30 5 * * *'
 param scheduleDetectRegressions string = '0 45 * * * *'
 param schedulePruneSnapshots string = '0 30 3 * * *'
+param scheduleWeeklyDigest string = '0 0 7 * * 1'
 
 @description('Prefix of the app\'s table names.')
 param tablePrefix string = 'mfa'
@@ -285,6 +286,7 @@ module functionApp 'modules/functionApp.bicep' = {
       registrationCounts: scheduleRegistrationCounts
       detectRegressions: scheduleDetectRegressions
       pruneSnapshots: schedulePruneSnapshots
+      weeklyDigest: scheduleWeeklyDigest
     }
   }
 }

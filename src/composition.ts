@@ -13,6 +13,7 @@ import type { ContinuationTokens } from './api/continuationToken';
 import type { KeyVaultRefreshTokenStore } from './adapters/keyVaultRefreshTokenStore';
 import type { Tables, TableSnapshotReader } from './adapters/tableSnapshotStore';
 import type { DetectorDependencies } from './detector/runDetector';
+import type { DigestDependencies } from './digest/sendWeeklyDigest';
 import type { PruneDependencies } from './retention/pruneSnapshots';
 import type { MonitorHealthSettings, QueryDependencies } from './api/queries';
 
@@ -237,6 +238,29 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
   };
 }
 
+/** The weekly digest: the query API's reads, the detector's table for its ledger, and the alerts' email sender. */
+export async function weeklyDigest(log: Logger, env: Env = process.env): Promise<DigestDependencies> {
+  const config = readConfig(env, ['storage', 'identity', 'email', 'detection', 'limits']);
+  const [{ TableSnapshotReader }, { TableQueryReader }, { TableDigestLedger }, { TableCustomerDirectory }] = await Promise.all([
+    import('./adapters/tableSnapshotStore'),
+    import('./adapters/tableQueryReader'),
+    import('./adapters/tableDigestLedger'),
+    import('./adapters/tableCustomerDirectory'),
+  ]);
+  const tableSet = await tables(env);
+  return {
+    reader: new TableQueryReader(tableSet),
+    snapshots: new TableSnapshotReader(tableSet),
+    directory: new TableCustomerDirectory(tableSet),
+    ledger: new TableDigestLedger(tableSet),
+    sender: await acsSender(config),
+    clock: { now: () => new Date() },
+    log,
+    // A claim outlives any invocation (host.json allows 10 minutes): older, its run has stopped.
+    settings: { publicBaseUrl: config.email.publicBaseUrl, maxNamed: config.detection.alertMaxLines, claimMs: 15 * 60_000 },
+  };
+}
+
 /** Customer display names as last refreshed (the detector names customers with it). */
 export async function customerDirectory(env: Env = process.env): Promise<CustomerDirectory> {
   validate(env, ['storage']);
@@ -256,17 +280,18 @@ export async function snapshotReader(env: Env = process.env): Promise<TableSnaps
  */
 export async function queryApi(env: Env = process.env): Promise<QueryDependencies> {
   const config = readConfig(env, ['storage', 'queryApi']);
-  const [{ TableQueryReader }, { continuationTokens }, { TableCustomerDirectory }] = await Promise.all([
+  const [{ TableQueryReader }, { continuationTokens }, { TableCustomerDirectory }, { TableDigestLedger }] = await Promise.all([
     import('./adapters/tableQueryReader'),
     import('./api/continuationToken'),
     import('./adapters/tableCustomerDirectory'),
+    import('./adapters/tableDigestLedger'),
   ]);
   const tableSet = await tables(env);
   const tokens = tokenCodecs.get(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
   const reader = queryReaders.get(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = customerDirectories.get(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env) };
+  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), digests: new TableDigestLedger(tableSet) };
 }
 
 /**

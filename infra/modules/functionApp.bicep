@@ -159,6 +159,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       SCHEDULE_REGISTRATION_COUNTS: schedules.registrationCounts
       SCHEDULE_DETECT_REGRESSIONS: schedules.detectRegressions
       SCHEDULE_PRUNE_SNAPSHOTS: schedules.pruneSnapshots
+      SCHEDULE_WEEKLY_DIGEST: schedules.weeklyDigest
       RETENTION_DAYS: string(retentionDays)
 
       // Alerts.

@@ -1,4 +1,4 @@
-import { hasNoMfaPolicy, type CustomerMfaInsight } from '../core/model';
+import { hasNoCompliantAdmins, hasNoMfaPolicy, type CustomerMfaInsight } from '../core/model';
 
 /**
  * Which customers `GET /api/customers?status=` selects. Graph's customer insight counts
@@ -13,10 +13,6 @@ import { hasNoMfaPolicy, type CustomerMfaInsight } from '../core/model';
  */
 export const customerStatuses = ['all', 'noMfaPolicy', 'adminsNotCompliant', 'nonCompliant'] as const;
 export type CustomerStatus = (typeof customerStatuses)[number];
-
-export function hasNoCompliantAdmins(customer: CustomerMfaInsight): boolean {
-  return customer.compliantAdminsCount === 0;
-}
 
 export function matchesCustomerStatus(status: CustomerStatus): (customer: CustomerMfaInsight) => boolean {
   switch (status) {

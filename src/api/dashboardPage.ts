@@ -38,7 +38,7 @@ export function dashboardHtml(nonce: string): string {
 </style>
 </head>
 <body>
-<header><h1>Partner MFA monitor</h1><span id="health">Loading…</span><span id="names-warning" class="warning"></span><span id="error" role="alert"></span><ul id="problems" class="warning"></ul></header>
+<header><h1>Partner MFA monitor</h1><span id="health">Loading…</span><span id="names-warning" class="warning"></span><span id="digest"></span><span id="error" role="alert"></span><ul id="problems" class="warning"></ul></header>
 <main>
   <section><h2>Partner security score</h2><div id="score-chart" class="chart" data-chart="score"></div></section>
   <section><h2>Requirements compliant</h2><div id="requirements-chart" class="chart" data-chart="requirements"></div></section>

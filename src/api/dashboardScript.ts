@@ -109,6 +109,9 @@ export const dashboardScript = String.raw`
     status.problems.forEach(function (problem) { problems.appendChild(element('li', {}, problem)); });
     // Missing names are a warning beside the health, never part of it.
     document.getElementById('names-warning').textContent = status.customerNames.status === 'warning' ? 'Customer names: ' + status.customerNames.warning : '';
+    var digest = status.digest;
+    document.getElementById('digest').textContent = digest === null ? 'Weekly digest: none sent yet'
+      : 'Weekly digest ' + digest.week + ': ' + (digest.status === 'sent' ? 'sent ' + digest.sentAt : 'not delivered yet' + (digest.lastError ? ' (' + digest.lastError + ')' : ''));
     var body = document.querySelector('#sources tbody');
     var late = function (schedule) { return schedule && schedule.expectedBy !== null && schedule.expectedBy < status.checkedAt ? 'bad' : null; };
     status.sources.forEach(function (source) {

@@ -1,12 +1,12 @@
 import { invalidParameter, notFound } from './problem';
 import type { ContinuationTokens, PagePosition } from './continuationToken';
-import { hasNoCompliantAdmins, matchesCustomerStatus, type CustomerStatus } from './customerStatus';
+import { matchesCustomerStatus, type CustomerStatus } from './customerStatus';
 import { nameMatches, type CustomerDirectoryState } from '../core/customerNames';
 import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState, type StoredFinding } from '../core/findings';
 import { nextStep } from '../core/nextStep';
-import { hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, Delivery, DetectorCompletion, OutboxMessage } from '../ports';
+import { hasNoCompliantAdmins, hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
+import type { Clock, Delivery, DetectorCompletion, DigestLedger, DigestRecord, OutboxMessage } from '../ports';
 import { ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
@@ -25,6 +25,8 @@ export interface QueryDependencies {
   directory: { customerNames(): Promise<ReadonlyMap<string, string>>; readState(): Promise<CustomerDirectoryState> };
   /** How long an alert may wait undelivered before the monitor is unhealthy. */
   undeliveredAlertLimitMs: number;
+  /** The weekly digest's ledger: the newest week's digest and how its delivery went. */
+  digests: Pick<DigestLedger, 'latest'>;
   /** The schedules runs are expected on, and the grace; read only by the status, so a bad schedule setting touches no other endpoint. */
   health(): Promise<MonitorHealthSettings>;
 }
@@ -91,9 +93,9 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  * Azure's health check and any uptime monitor alert on it. Missing customer names stay a
  * warning beside it.
  */
-export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth }: QueryDependencies): Promise<QueryResult> {
+export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, digests }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastCompletedRun, settings, ...perSource] = await Promise.all([
+  const [findings, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastCompletedRun, settings, lastDigest, ...perSource] = await Promise.all([
     reader.findings(),
     directory.readState(),
     reader.undeliveredAlerts(),
@@ -101,6 +103,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     reader.lastSkippedDetectorRun(),
     reader.lastCompletedDetectorRun(),
     healthSettings(readHealth),
+    digests.latest(),
     ...snapshotSources.map(async (source) => {
       const [[lastRun], [lastCompleteRun], [lastFailedRun]] = await Promise.all([
         reader.listRuns(source, { top: 1 }),
@@ -141,6 +144,8 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   if (alerts.oldestCreatedAt !== null && now.getTime() - Date.parse(alerts.oldestCreatedAt) > undeliveredAlertLimitMs) {
     problems.push(`an alert has waited undelivered since ${alerts.oldestCreatedAt}, longer than ${undeliveredAlertLimitMs / 3_600_000} h${alerts.lastError === null ? '' : ` (last error: ${alerts.lastError})`}`);
   }
+  const digest = lastDigest as DigestRecord | null;
+  if (digest?.status === 'sending' && digest.lastError !== null) problems.push(`the weekly digest of ${digest.week} is undelivered (last error: ${digest.lastError})`);
   for (const channel of alerts.channels) {
     if (channel.refused) problems.push(`${channel.channel} refuses the monitor's alerts: ${channel.lastError ?? 'no detail'}`);
   }
@@ -154,12 +159,17 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       openFindings: open.length,
       undeliveredAlerts: alerts,
       detector: { lastCompletedRun: completed, schedule: detectorSchedule, lastSkippedRun },
+      digest: digestSummary(digest),
       customerNames,
       sources,
     },
     rows: sources,
     ...(healthy ? {} : { httpStatus: 503 }),
   };
+}
+
+function digestSummary(digest: DigestRecord | null) {
+  return digest === null ? null : { week: digest.week, status: digest.status, sentAt: digest.sentAt, attempts: digest.attempts, lastError: digest.lastError };
 }
 
 /** The health settings, or the configuration problems that keep schedules from being judged (themselves reasons). */

@@ -1,5 +1,6 @@
 import { compareFindings, type Finding, type MeasureValue, type ShareOfWhole } from './findings';
 import { nextStep, type NextStep } from './nextStep';
+import { escapeHtml, oneLine } from './text';
 
 /**
  * Renders the one email a detector run may send: new regressions first (critical on top),
@@ -57,12 +58,6 @@ const sourceNames: Record<string, string> = {
 /** Longest name shown: names come from other systems and must not stretch a line or a subject. */
 const maxNameLength = 100;
 const maxSubjectLength = 255;
-
-/** Collapses line breaks and runs of white space: a subject, and every line, stays one line. */
-function oneLine(text: string, max: number): string {
-  const flat = text.replace(/[\s\p{Cc}]+/gu, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}
 
 function measureName(finding: Finding): string {
   return measureNames[finding.measure] ?? finding.measure;
@@ -281,8 +276,4 @@ function subjectLine(opened: Finding[], resolved: Finding[], stillOpen: Finding[
   }
   if (resolved.length > 0) return `${prefix} ${plural(resolved.length, 'problem')} resolved${stillOpen.length > 0 ? `; ${stillOpen.length} still open` : ''}`;
   return `${prefix} Reminder: ${plural(stillOpen.length, 'problem')} still open${reminder && stillOpen[0] ? `, worst: ${describeRegression(stillOpen[0], names)}` : ''}`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string);
 }

@@ -103,6 +103,11 @@ export function hasNoMfaPolicy(customer: CustomerMfaInsight): boolean | null {
   return statuses.every((status) => status === 'disabled') ? true : null;
 }
 
+/** No admin of the customer tenant is MFA-compliant: `compliantAdminsCount` is 0 (an unknown count is not 0). */
+export function hasNoCompliantAdmins(customer: CustomerMfaInsight): boolean {
+  return customer.compliantAdminsCount === 0;
+}
+
 export interface NonMfaPrincipal {
   objectId: string;
   tenantId: string | null;

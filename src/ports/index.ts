@@ -264,3 +264,29 @@ export interface RefreshTokenStore {
   /** Stores a new version; resolves to its id. */
   write(value: string): Promise<string>;
 }
+
+/** One week's digest as delivered (or being delivered): claimed by one run, sent once. */
+export interface DigestRecord {
+  /** ISO week, e.g. `2026-W49`. */
+  week: string;
+  status: 'sending' | 'sent';
+  /** The ACS operation id the digest is sent under, the same on every attempt, so a retry can look it up. */
+  operationId: string;
+  subject: string;
+  /** When the current attempt claimed it: a claim older than the lease may be taken over. */
+  claimedAt: string;
+  attempts: number;
+  sentAt: string | null;
+  lastError: string | null;
+  etag: string;
+}
+
+export interface DigestLedger {
+  read(week: string): Promise<DigestRecord | null>;
+  /** Creates the week's record; null when another run created it first. */
+  create(record: Omit<DigestRecord, 'etag'>): Promise<DigestRecord | null>;
+  /** Optimistic update: null when the record changed since it was read. */
+  update(record: DigestRecord): Promise<DigestRecord | null>;
+  /** The newest week's record, for the status endpoint. */
+  latest(): Promise<DigestRecord | null>;
+}

@@ -18,6 +18,7 @@ describe('function registrations', () => {
         { name: 'collectRegistrationCounts', trigger: { type: 'timer', schedule: '%SCHEDULE_REGISTRATION_COUNTS%', runOnStartup: false } },
         { name: 'detectRegressions', trigger: { type: 'timer', schedule: '%SCHEDULE_DETECT_REGRESSIONS%', runOnStartup: false } },
         { name: 'pruneSnapshots', trigger: { type: 'timer', schedule: '%SCHEDULE_PRUNE_SNAPSHOTS%', runOnStartup: false } },
+        { name: 'sendWeeklyDigest', trigger: { type: 'timer', schedule: '%SCHEDULE_WEEKLY_DIGEST%', runOnStartup: false } },
       ]),
     );
   });

@@ -161,7 +161,7 @@ describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
     expect(hostSettings.filter((name) => !(name in settings))).toEqual([]);
     for (const name of Object.keys(notInAzure)) expect({ name, setInAzure: name in settings }).toEqual({ name, setInAzure: false });
     const main = files.find((file) => file.path === 'infra/main.bicep')!;
-    for (const schedule of ['schedulePartnerSecurity', 'scheduleNonMfaPrincipals', 'scheduleRegistrationCounts', 'scheduleDetectRegressions', 'schedulePruneSnapshots']) {
+    for (const schedule of ['schedulePartnerSecurity', 'scheduleNonMfaPrincipals', 'scheduleRegistrationCounts', 'scheduleDetectRegressions', 'schedulePruneSnapshots', 'scheduleWeeklyDigest']) {
       const name = `SCHEDULE_${schedule.slice('schedule'.length).replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
       const documented = settingDocs.find((doc) => doc.name === name)?.default;
       expect({ name, default: main.parameters.find((parameter) => parameter.name === schedule)?.defaultValue }).toEqual({ name, default: `'${documented}'` });

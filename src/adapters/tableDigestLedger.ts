@@ -1,0 +1,97 @@
+import { odata } from '@azure/data-tables';
+import type { DigestLedger, DigestRecord } from '../ports';
+import { isNotFound, storageStatus } from './storageErrors';
+import type { Tables } from './tableSnapshotStore';
+
+type Row = Record<string, unknown>;
+
+/** The digests' partition of the detector table: one row a week. */
+const partition = 'digest';
+
+/**
+ * Row keys sort newest week first (years and weeks counted down from 9999 and 99), so the
+ * latest digest is the partition's first row: one request, however many years are kept.
+ */
+function rowKeyOf(week: string): string {
+  const [, year, number] = /^(\d{4})-W(\d{2})$/.exec(week) ?? [];
+  if (year === undefined || number === undefined) throw new Error(`not an ISO week: ${week}`);
+  return `${String(9999 - Number(year)).padStart(4, '0')}-${String(99 - Number(number)).padStart(2, '0')}`;
+}
+
+function toRow(record: Omit<DigestRecord, 'etag'>): Row & { partitionKey: string; rowKey: string } {
+  return {
+    partitionKey: partition,
+    rowKey: rowKeyOf(record.week),
+    week: record.week,
+    status: record.status,
+    operationId: record.operationId,
+    subject: record.subject,
+    claimedAt: record.claimedAt,
+    attempts: record.attempts,
+    sentAt: record.sentAt ?? '',
+    lastError: record.lastError ?? '',
+  };
+}
+
+function fromRow(row: Row & { etag: string }): DigestRecord {
+  const text = (name: string): string => (typeof row[name] === 'string' ? (row[name] as string) : '');
+  return {
+    week: text('week'),
+    status: text('status') === 'sent' ? 'sent' : 'sending',
+    operationId: text('operationId'),
+    subject: text('subject'),
+    claimedAt: text('claimedAt'),
+    attempts: typeof row.attempts === 'number' ? row.attempts : 0,
+    sentAt: text('sentAt') || null,
+    lastError: text('lastError') || null,
+    etag: row.etag,
+  };
+}
+
+/** Which week's digest went out, in the detector's table; updates are ETag-conditional, so one run sends it. */
+export class TableDigestLedger implements DigestLedger {
+  constructor(private readonly tables: Tables) {}
+
+  async read(week: string): Promise<DigestRecord | null> {
+    const table = await this.tables.client('detector');
+    try {
+      return fromRow(await table.getEntity<Row>(partition, rowKeyOf(week)));
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async create(record: Omit<DigestRecord, 'etag'>): Promise<DigestRecord | null> {
+    const table = await this.tables.client('detector');
+    try {
+      const response = await table.createEntity(toRow(record));
+      return { ...record, etag: response.etag ?? '' };
+    } catch (error) {
+      if (storageStatus(error) === 409) return null;
+      throw error;
+    }
+  }
+
+  async update(record: DigestRecord): Promise<DigestRecord | null> {
+    const table = await this.tables.client('detector');
+    try {
+      const response = await table.updateEntity(toRow(record), 'Replace', { etag: record.etag });
+      return { ...record, etag: response.etag ?? '' };
+    } catch (error) {
+      if (storageStatus(error) === 412) return null;
+      throw error;
+    }
+  }
+
+  async latest(): Promise<DigestRecord | null> {
+    const table = await this.tables.client('detector');
+    const pages = table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } }).byPage({ maxPageSize: 1 });
+    // A page may come back empty with a continuation (Azure ends a page at a partition boundary or a time limit).
+    for await (const page of pages) {
+      const first = page[0];
+      if (first !== undefined) return fromRow(first as Row & { etag: string });
+    }
+    return null;
+  }
+}

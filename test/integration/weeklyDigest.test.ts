@@ -1,0 +1,124 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TableClient } from '@azure/data-tables';
+import { launchBrowser } from '../support/browser';
+import { startCloud, type Cloud } from '../support/cloud';
+
+jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
+
+const outputDir = resolve(__dirname, '../../test-output');
+
+let cloud: Cloud;
+beforeAll(async () => {
+  cloud = await startCloud({ customers: 60, nonMfaSignInsPerDay: 2 });
+});
+afterAll(async () => {
+  await cloud?.close();
+});
+afterEach(() => {
+  cloud.sim.clearFaults();
+});
+
+const collectors = ['collectPartnerSecurity', 'collectNonMfaPrincipals', 'collectRegistrationCounts'];
+
+async function collectDays(settings: Record<string, string>, days: number[]): Promise<void> {
+  for (const day of days) {
+    cloud.sim.setDay(day);
+    for (const name of collectors) await cloud.run(name, settings);
+    await cloud.run('detectRegressions', settings);
+  }
+}
+
+function digest(settings: Record<string, string>): Promise<Error & { code?: string }> {
+  return cloud.run('sendWeeklyDigest', settings).then(
+    () => Object.assign(new Error('succeeded'), { code: 'Succeeded' }),
+    (thrown: Error & { code?: string }) => thrown,
+  );
+}
+
+function digests(): ReturnType<Cloud['sim']['inbox']> {
+  return cloud.sim.inbox().filter((email) => email.subject.includes('Weekly digest'));
+}
+
+async function digestRows(settings: Record<string, string>): Promise<Record<string, unknown>[]> {
+  const table = TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Detector`, { allowInsecureConnection: true });
+  const rows: Record<string, unknown>[] = [];
+  for await (const row of table.listEntities({ queryOptions: { filter: "PartitionKey eq 'digest'" } })) rows.push(row);
+  return rows;
+}
+
+describe('the weekly digest', () => {
+  it('when the digest runs twice in a week, then the admins get it once, naming customers, and it reads well in a browser', async () => {
+    const settings = cloud.settings();
+    await collectDays(settings, [10, 14]);
+    const before = digests().length;
+
+    expect((await digest(settings)).code).toBe('Succeeded');
+    expect((await digest(settings)).code).toBe('Succeeded');
+
+    const sent = digests().slice(before);
+    expect(sent).toHaveLength(1);
+    const [email] = sent;
+    expect(email?.to).toEqual(['admins@partner.example']);
+    expect(email?.subject).toMatch(/^\[MFA monitor\] Weekly digest \d{4}-W\d{2}: score [\d.]+/);
+    expect(email?.plainText).toContain('Partner security score');
+    expect(email?.plainText).toMatch(/No MFA policy enabled: \d+ of 60/);
+    // Customers are named as the directory knows them: every named customer the digest mentions comes with its name.
+    const named = cloud.sim.expected().customers.filter((customer) => customer.listedIn.delegatedAdminCustomers || customer.listedIn.partnerCenterCustomers);
+    const mentioned = named.filter((customer) => email?.plainText.includes(customer.tenantId));
+    expect(mentioned.length).toBeGreaterThan(0);
+    for (const customer of mentioned) expect(email?.plainText).toContain(`${customer.name} (tenant ${customer.tenantId})`);
+    expect(await digestRows(settings)).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
+
+    const { browser } = await launchBrowser();
+    try {
+      // A phone's width: the digest must still fit, its bars drawn by table cells.
+      const page = await browser.newPage({ viewport: { width: 390, height: 800 }, javaScriptEnabled: false });
+      await page.setContent(email?.html ?? '');
+      mkdirSync(outputDir, { recursive: true });
+      await page.screenshot({ path: join(outputDir, 'weekly-digest.png'), fullPage: true });
+      const layout = {
+        overflow: await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth'),
+        bars: await page.$$eval('td[bgcolor]', (cells) => cells.filter((cell) => cell.getBoundingClientRect().width > 0 && cell.getBoundingClientRect().height > 0).length),
+        headings: await page.$$eval('h2', (headings) => headings.map((heading) => heading.textContent)),
+      };
+      expect(layout.overflow).toBeLessThanOrEqual(0);
+      expect(layout.bars).toBeGreaterThan(5);
+      expect(layout.headings).toEqual(expect.arrayContaining(['Partner security score', 'Customers', 'Partner users without MFA']));
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('when ACS refuses the credentials, then the invocation fails saying so, and once fixed the digest goes out exactly once', async () => {
+    const settings = cloud.settings();
+    await collectDays(settings, [30]);
+    const before = digests().length;
+    cloud.sim.injectFault({ kind: 'status', status: 401, service: 'acs' });
+
+    const failure = await digest(settings);
+    expect(failure).toMatchObject({ code: 'DigestUndelivered', message: expect.stringMatching(/the digest of \d{4}-W\d{2} could not be sent: .*; it is retried/) });
+    expect(await digestRows(settings)).toEqual([expect.objectContaining({ status: 'sending', lastError: expect.any(String) })]);
+
+    cloud.sim.clearFaults();
+    expect((await digest(settings)).code).toBe('Succeeded');
+    expect((await digest(settings)).code).toBe('Succeeded');
+    expect(digests().slice(before)).toHaveLength(1);
+    expect(await digestRows(settings)).toEqual([expect.objectContaining({ status: 'sent', attempts: 2, lastError: '' })]);
+  });
+
+  it('when a run stopped after ACS took the digest but before recording it, then the next run finds it sent and sends nothing', async () => {
+    const settings = cloud.settings();
+    await collectDays(settings, [50]);
+    expect((await digest(settings)).code).toBe('Succeeded');
+    const before = digests().length;
+    // What a crash between the send and the ledger update leaves: the week claimed, not marked sent, claim long expired.
+    const table = TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Detector`, { allowInsecureConnection: true });
+    const [row] = await digestRows(settings);
+    await table.updateEntity({ partitionKey: 'digest', rowKey: String(row?.rowKey), status: 'sending', sentAt: '', claimedAt: '2000-01-01T00:00:00.000Z' }, 'Merge');
+
+    expect((await digest(settings)).code).toBe('Succeeded');
+    expect(digests().length).toBe(before);
+    expect(await digestRows(settings)).toEqual([expect.objectContaining({ status: 'sent', attempts: 2 })]);
+  });
+});
