@@ -29,7 +29,7 @@ import { attemptTimedOut, attemptTimeoutPolicy, tokenObtainedPolicy } from './at
  * answers are retried, a timeout per attempt (token included), a cap on in-flight requests, and errors
  * that name the service and path without leaking tokens or query strings.
  */
-export interface ApiClientOptions {
+interface ApiClientOptions {
   service: string;
   baseUrl: string;
   scope: string;
@@ -41,7 +41,7 @@ export interface ApiClientOptions {
   onUnauthorized?: () => void;
 }
 
-export interface JsonResponse {
+interface JsonResponse {
   body: unknown;
   status: number;
   headers: Record<string, string>;

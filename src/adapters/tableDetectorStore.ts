@@ -1,6 +1,6 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
-import type { Finding, MeasureValue, ShareOfWhole } from '../core/findings';
-import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, DetectorState, DetectorStore, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Finding, MeasureValue, ShareOfWhole, StoredFinding } from '../core/findings';
+import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, DetectorState, DetectorStore, OutboxMessage } from '../ports';
 import { fromTableKey, toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
 import { storageStatus } from './storageErrors';

@@ -1,7 +1,8 @@
+import type { StoredFinding } from '../core/findings';
 import { odata, type TableClient, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
-import type { CustomerChangePoints, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../api/queryReader';
+import type { CustomerChangePoints, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, OutboxMessage } from '../ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { isNotFound } from './storageErrors';
 import { TableDetectorStore } from './tableDetectorStore';

@@ -1,19 +1,19 @@
-import { invalidParameter, notFound, storageUnavailable } from '../core/problem';
-import type { ContinuationTokens, PagePosition } from '../core/continuationToken';
-import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy, matchesCustomerStatus, type CustomerStatus } from '../core/customerStatus';
+import { invalidParameter, notFound, storageUnavailable } from './problem';
+import type { ContinuationTokens, PagePosition } from './continuationToken';
+import { matchesCustomerStatus, type CustomerStatus } from './customerStatus';
 import { nameMatches, type CustomerDirectoryState } from '../core/customerNames';
 import { describeRecovery, describeRegression } from '../core/alertEmail';
-import { compareFindings, type FindingState } from '../core/findings';
+import { compareFindings, type FindingState, type StoredFinding } from '../core/findings';
 import { nextStep } from '../core/nextStep';
-import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, StoredFinding, StoredWaiver, WaiverStore } from '../core/ports';
+import { hasNoCompliantAdmins, hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
+import type { Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, StoredWaiver, WaiverStore } from '../ports';
 import { ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
 import { isActive, waiverIndex } from '../core/waivers';
 import { findingWaiver } from './waiverQueries';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
-import type { Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from './queryReader';
+import type { Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 
 /** What the query API reads of waivers; like the reader, it can skip rows that cannot be read. */
 export interface WaiverReader extends Pick<WaiverStore, 'listWaivers' | 'auditTrail'> {
@@ -272,7 +272,7 @@ export async function registrationSeries({ reader }: QueryDependencies, range: R
 }
 
 function describeCustomer({ tenantId, ...insight }: CustomerMfaInsight, customerName: string | null) {
-  return { tenantId, customerName, ...insight, noMfaPolicy: hasNoEnabledMfaPolicy({ tenantId, ...insight }), adminsNotCompliant: hasNoCompliantAdmins({ tenantId, ...insight }) };
+  return { tenantId, customerName, ...insight, noMfaPolicy: hasNoMfaPolicy({ tenantId, ...insight }), adminsNotCompliant: hasNoCompliantAdmins({ tenantId, ...insight }) };
 }
 
 /**

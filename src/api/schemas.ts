@@ -32,7 +32,7 @@ const customerFields: Record<string, JsonSchema> = {
   securityDefaultsStatus: nullableString,
   mfaConditionalAccessPolicyStatus: nullableString,
   legacyPerUserMfaStatus: nullableString,
-  noMfaPolicy: { type: 'boolean', description: 'No MFA policy is known to be enabled.' },
+  noMfaPolicy: { type: ['boolean', 'null'], description: 'Every MFA policy is known to be disabled (true), one is enabled (false), or neither is known: a policy status missing or unknownFutureValue (null).' },
   adminsNotCompliant: { type: 'boolean', description: 'No admin is MFA-compliant (compliantAdminsCount is 0).' },
 };
 
@@ -234,7 +234,7 @@ export const schemas: Record<string, JsonSchema> = {
       collectedAt: { ...dateTime, description: 'When that run started.' },
       gone: { type: 'boolean', description: 'The customer was no longer listed from this run on (every measure null).' },
       ...customerFields,
-      noMfaPolicy: { type: ['boolean', 'null'], description: 'No MFA policy is known to be enabled (null when gone).' },
+      noMfaPolicy: { type: ['boolean', 'null'], description: 'Every MFA policy is known to be disabled (true), one is enabled (false), or neither is known: a policy status missing or unknownFutureValue, or the customer gone (null).' },
       adminsNotCompliant: { type: ['boolean', 'null'], description: 'No admin is MFA-compliant (null when gone).' },
     },
     'A change point: the state holds from this run until the next point (the last one up to `asOf`).',

@@ -1,8 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { toCsv } from '../core/csv';
+import { toCsv } from './csv';
 import { errorCode, toError } from '../core/errors';
-import { ProblemError, unexpectedProblem, type ProblemDetails } from '../core/problem';
-import { parseFormat, rejectUnknownParameters } from '../core/queryParameters';
+import { ProblemError, unexpectedProblem, type ProblemDetails } from './problem';
+import { parseFormat, rejectUnknownParameters } from './queryParameters';
 import type { Endpoint } from './endpoints';
 import type { QueryDependencies } from './queries';
 import { csvColumns } from './schemas';
@@ -11,7 +11,7 @@ import { csvColumns } from './schemas';
 const commonHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
 
 /** Rows an answer left out because they could not be read, by table. */
-export interface SkippedRows {
+interface SkippedRows {
   count: number;
   tables: Record<string, number>;
 }

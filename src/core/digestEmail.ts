@@ -9,13 +9,13 @@ import type { CustomerProblem, Mover, Trend, WeeklyDigest } from './weeklyDigest
  * bars (widths and heights in attributes, colours in `bgcolor`), which every client draws. The
  * plain-text part says the same in words and numbers.
  */
-export interface DigestRenderOptions {
+interface DigestRenderOptions {
   customerNames: ReadonlyMap<string, string>;
   /** Base URL of the query API and dashboard, for links; null when not configured. */
   publicBaseUrl: string | null;
 }
 
-export interface RenderedDigest {
+interface RenderedDigest {
   subject: string;
   plainText: string;
   html: string;

@@ -1,6 +1,5 @@
-import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy } from './customerStatus';
 import { compareFindings, type Finding } from './findings';
-import { isCompliant, type CustomerMfaInsight, type NonMfaPrincipal } from './model';
+import { hasNoCompliantAdmins, hasNoMfaPolicy, isCompliant, type CustomerMfaInsight, type NonMfaPrincipal } from './model';
 
 /**
  * The weekly digest: what a partner admin reads on Monday morning to see where MFA compliance
@@ -15,14 +14,14 @@ export const digestWeekMs = 7 * dayMs;
 export const digestQuarterMs = 13 * digestWeekMs;
 
 /** One complete run's partner security score. */
-export interface ScorePoint {
+interface ScorePoint {
   at: Date;
   score: number | null;
   maxScore: number | null;
 }
 
 /** One complete run's reading of one requirement. */
-export interface RequirementPoint {
+interface RequirementPoint {
   at: Date;
   requirementType: string;
   complianceStatus: string | null;
@@ -31,7 +30,7 @@ export interface RequirementPoint {
 }
 
 /** A waiver as the digest lists it: what it silences, who owns it, until when. */
-export interface ExpiringWaiver {
+interface ExpiringWaiver {
   description: string;
   owner: string;
   expiresAt: Date;
@@ -64,7 +63,7 @@ export interface Trend {
   daily: { day: string; value: number | null }[];
 }
 
-export interface RequirementTrend {
+interface RequirementTrend {
   requirementType: string;
   complianceStatus: string | null;
   compliantNow: boolean;
@@ -75,7 +74,7 @@ export interface RequirementTrend {
 
 export type CustomerProblem = 'noMfaPolicy' | 'adminsNotCompliant';
 
-export interface CustomerProblemCount {
+interface CustomerProblemCount {
   problem: CustomerProblem;
   now: number;
   weekAgo: number | null;
@@ -92,7 +91,7 @@ export interface Mover {
   name: string | null;
 }
 
-export interface FindingAge {
+interface FindingAge {
   label: string;
   count: number;
   critical: number;
@@ -162,7 +161,8 @@ function requirementTrends(points: readonly RequirementPoint[], now: Date): Requ
 }
 
 const problemPredicates: Record<CustomerProblem, (customer: CustomerMfaInsight) => boolean> = {
-  noMfaPolicy: hasNoEnabledMfaPolicy,
+  // A policy of unknown status is not "none": the same rule as the alerts and the query API.
+  noMfaPolicy: (customer) => hasNoMfaPolicy(customer) === true,
   adminsNotCompliant: hasNoCompliantAdmins,
 };
 

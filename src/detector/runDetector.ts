@@ -4,17 +4,17 @@ import { isRoutedTo, routedTargets, targetLabel, type AlertRoute, type ChannelNa
 import { slackPayload, teamsPayload, webhookPayload } from '../core/channelPayloads';
 import { detectRegressions, type ComplianceSnapshot, type Thresholds } from '../core/detectRegressions';
 import { errorCode, MonitorError, toError } from '../core/errors';
-import type { Finding, FindingTransition } from '../core/findings';
+import type { Finding, FindingTransition, StoredFinding } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
 import type {
-  ChannelPoster, Clock, CustomerDirectory, Delivery, DetectorRun, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, StoredFinding, WaiverStore, WebhookChannelName,
-} from '../core/ports';
+  ChannelPoster, Clock, CustomerDirectory, Delivery, DetectorRun, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, WaiverStore, WebhookChannelName,
+} from '../ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import { upgradeFindings } from '../core/upgradeFindings';
 import { decideAnnouncement, waiverIndex } from '../core/waivers';
 
-export interface DetectorSettings {
+interface DetectorSettings {
   thresholds: Thresholds;
   reminderDays: number;
   publicBaseUrl: string | null;
@@ -30,7 +30,7 @@ export interface DetectorSettings {
   routes: AlertRoute[];
 }
 
-export interface DetectorOptions {
+interface DetectorOptions {
   /** When the invocation must stop; a send that could outlast it is not started. */
   deadline?: Date;
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { renderWeeklyDigest } from '../core/digestEmail';
 import { MonitorError, toError } from '../core/errors';
-import type { Clock, CustomerDirectory, DigestLedger, DigestRecord, EmailSender, Logger, SnapshotReader, WaiverStore } from '../core/ports';
+import type { Clock, CustomerDirectory, DigestLedger, DigestRecord, EmailSender, Logger, SnapshotReader, WaiverStore } from '../ports';
 import { describeWaiverTarget, waiverIndex, waiversExpiringWithin } from '../core/waivers';
 import { runStartedAt } from '../core/snapshotRun';
 import { composeWeeklyDigest, digestQuarterMs, digestWeekMs, isoWeek, type WeeklyDigest } from '../core/weeklyDigest';
-import type { QueryReader } from '../api/queryReader';
+import type { QueryReader } from '../ports/queryReader';
 
-export interface DigestSettings {
+interface DigestSettings {
   publicBaseUrl: string | null;
   /** Most customers, users and findings named per list. */
   maxNamed: number;
@@ -29,7 +29,7 @@ export interface DigestDependencies {
   settings: DigestSettings;
 }
 
-export interface DigestOutcome {
+interface DigestOutcome {
   week: string;
   /** `sent` by this run; `alreadySent` earlier in the week; `busy` when another run holds it. */
   result: 'sent' | 'alreadySent' | 'busy';

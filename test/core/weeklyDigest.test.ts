@@ -148,6 +148,13 @@ describe('composeWeeklyDigest', () => {
     expect(digest.customers?.problems[0]).toMatchObject({ problem: 'noMfaPolicy', now: 1, weekAgo: null, newlyAffected: [], fixed: [] });
   });
 
+  it('when a customer has no policy enabled but one of unknown status, then it is not counted as without an MFA policy, as the alerts and the query API read it', () => {
+    const unknownPolicy = customer('aaaaaaaa-0000-0000-0000-000000000001', { ...noPolicy, legacyPerUserMfaStatus: 'unknownFutureValue' });
+    const missingPolicy = customer('bbbbbbbb-0000-0000-0000-000000000002', { ...noPolicy, securityDefaultsStatus: null });
+    const digest = composeWeeklyDigest(input({ customersNow: [unknownPolicy, missingPolicy, customer('cccccccc-0000-0000-0000-000000000003', noPolicy)] }));
+    expect(digest.customers?.problems.find((problem) => problem.problem === 'noMfaPolicy')).toMatchObject({ now: 1 });
+  });
+
   it('when findings have been open for different times, then they fall in their age buckets, events and resolved ones left out, oldest listed first', () => {
     const resolved = { ...finding('resolved', 3), state: 'resolved' as const };
     const event = { ...finding('event', 3), event: true };

@@ -1,5 +1,6 @@
+import type { StoredFinding } from '../core/findings';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, OutboxMessage } from './index';
 import type { SnapshotRun } from '../core/snapshotRun';
 
 /** A range of run start times; either end may be open. */

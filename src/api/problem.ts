@@ -1,4 +1,4 @@
-import { errorCode, MonitorError } from './errors';
+import { errorCode, MonitorError } from '../core/errors';
 
 /**
  * An RFC 9457 problem: what went wrong with a request, for humans (`title`, `detail`) and for
