@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface AzuriteProcessOptions {
+interface AzuriteProcessOptions {
   /**
    * Keep the tables in a temporary folder instead of memory, so they survive `stop()` and
    * `start()`. Azurite writes that folder every 5 s and when it closes; a stop closes it.

@@ -16,7 +16,7 @@ import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 
 /** What the query API reads of waivers; like the reader, it can skip rows that cannot be read. */
-export interface WaiverReader extends Pick<WaiverStore, 'listWaivers' | 'auditTrail'> {
+interface WaiverReader extends Pick<WaiverStore, 'listWaivers' | 'auditTrail'> {
   skippingUnreadable(sink: UnreadableRowSink): WaiverReader;
 }
 

@@ -108,7 +108,7 @@ export function waiversExpiringWithin(waivers: readonly Waiver[], now: Date, day
 type Change = FindingTransition['change'];
 
 /** What the detector has (not) told admins about a finding. */
-export interface AnnouncementState {
+interface AnnouncementState {
   /** A transition to put in the next email. */
   pendingChange: Change | null;
   /** An opening a waiver kept quiet: announced once nothing waives the finding any more, if it is still open. */
