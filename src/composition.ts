@@ -1,12 +1,15 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { readConfig, type ApiConfig, type Config, type ConfigPart, type ScheduleSetting } from './config';
 import { ConfigurationError } from './core/errors';
+import { readConfig, type AppUserAuthConfig, type Config, type ConfigPart, type ScheduleSetting } from './config';
 import type { CollectorDependencies } from './collectors/runSnapshot';
-import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './core/ports';
+import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './ports';
 import type { SnapshotSource } from './core/model';
 import type { CustomerDirectoryDependencies } from './collectors/refreshCustomerDirectory';
 import type { AcsEmailSender } from './adapters/acsEmailSender';
 import type { ApiClient } from './adapters/apiClient';
+import type { TableCustomerDirectory } from './adapters/tableCustomerDirectory';
+import type { TableQueryReader } from './adapters/tableQueryReader';
+import type { ContinuationTokens } from './api/continuationToken';
 import type { KeyVaultRefreshTokenStore } from './adapters/keyVaultRefreshTokenStore';
 import type { Tables, TableSnapshotReader } from './adapters/tableSnapshotStore';
 import type { DetectorDependencies } from './detector/runDetector';
@@ -23,56 +26,93 @@ import type { WaiverAdministration } from './api/waiverWrites';
  */
 type Env = Readonly<Record<string, string | undefined>>;
 
-const built = new Map<string, unknown>();
+/** What one kind of thing the accessors built, by the settings it was built from. */
+class Built<T> {
+  private readonly byKey = new Map<string, T>();
 
-function memo<T>(key: string, build: () => T): T {
-  if (!built.has(key)) built.set(key, build());
-  return built.get(key) as T;
+  get(key: string, build: () => T): T {
+    const existing = this.byKey.get(key);
+    if (existing !== undefined) return existing;
+    const made = build();
+    this.byKey.set(key, made);
+    return made;
+  }
+
+  forget(key: string): void {
+    this.byKey.delete(key);
+  }
 }
+
+const credentials = new Built<TokenCredential>();
+const apiClients = new Built<ApiClient>();
+const tableSets = new Built<Tables>();
+const emailSenders = new Built<AcsEmailSender>();
+const tokenCodecs = new Built<ContinuationTokens>();
+const queryReaders = new Built<TableQueryReader>();
+const customerDirectories = new Built<TableCustomerDirectory>();
 
 function credentialKey(config: Pick<Config, 'identity'>): string {
   return `credential:${JSON.stringify(config.identity)}`;
 }
 
-async function credential(config: Pick<Config, 'identity'>): Promise<TokenCredential> {
+/**
+ * A credential's code is loaded when its factory is made, the credential built on the factory's
+ * first call: an adapter given a connection string never calls it.
+ */
+async function credentialFactory(config: Pick<Config, 'identity'>): Promise<() => TokenCredential> {
   const { createCredential } = await import('./adapters/credential');
-  return memo(credentialKey(config), () => createCredential(config.identity));
+  return () => credentials.get(credentialKey(config), () => createCredential(config.identity));
 }
 
-/** Table Storage, ACS and Key Vault: the user-assigned managed identity where one is named, else the app's credential. */
-async function resourceCredential(config: Pick<Config, 'identity'>): Promise<TokenCredential> {
-  const clientId = config.identity.managedIdentityClientId;
-  if (clientId === null) return credential(config);
-  const { ManagedIdentityCredential } = await import('@azure/identity');
-  return memo(`managedIdentity:${clientId}`, () => new ManagedIdentityCredential({ clientId }));
+async function credential(config: Pick<Config, 'identity'>): Promise<TokenCredential> {
+  return (await credentialFactory(config))();
 }
+
+/** Table Storage, ACS and Key Vault sign in as the user-assigned managed identity where one is named, else with the app's credential. */
+async function resourceCredentialFactory(config: Pick<Config, 'identity'>): Promise<() => TokenCredential> {
+  const clientId = config.identity.managedIdentityClientId;
+  if (clientId === null) return credentialFactory(config);
+  const { ManagedIdentityCredential } = await import('@azure/identity');
+  return () => credentials.get(`managedIdentity:${clientId}`, () => new ManagedIdentityCredential({ clientId }));
+}
+
+async function resourceCredential(config: Pick<Config, 'identity'>): Promise<TokenCredential> {
+  return (await resourceCredentialFactory(config))();
+}
+
+/** What reaching Partner Center as App+User takes: its auth settings, and the vault's credential and timeout. */
+type AppUserSettings = Pick<Config, 'identity' | 'limits'> & { partnerCenterAuth: AppUserAuthConfig };
 
 /** Partner Center's App+User token: the Secure Application Model, its refresh token in Key Vault. */
-async function secureApplicationModelCredential(config: Pick<Config, 'identity' | 'partnerCenterAuth' | 'limits'>): Promise<TokenCredential> {
+async function secureApplicationModelCredential(config: AppUserSettings): Promise<TokenCredential> {
   const [{ SecureApplicationModelCredential }, { KeyVaultRefreshTokenStore }] = await Promise.all([
     import('./adapters/secureApplicationModelCredential'),
     import('./adapters/keyVaultRefreshTokenStore'),
   ]);
   const vaultCredential = await resourceCredential(config);
   const auth = config.partnerCenterAuth;
-  return memo(`sam:${JSON.stringify(auth)}`, () => {
+  return credentials.get(samKey(auth), () => {
     const store = new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, vaultCredential, config.limits.azureRequestTimeoutMs);
     return new SecureApplicationModelCredential({ tenantId: auth.tenantId, clientId: auth.clientId, authorityHost: auth.authorityHost, store });
   });
 }
 
+function samKey(auth: AppUserAuthConfig): string {
+  return `sam:${JSON.stringify(auth)}`;
+}
+
 async function acsSender(config: Pick<Config, 'identity' | 'email' | 'limits'>): Promise<AcsEmailSender> {
   const { AcsEmailSender } = await import('./adapters/acsEmailSender');
-  const tokenCredential = config.email.connectionString === null ? await resourceCredential(config) : null;
-  return memo(`acs:${JSON.stringify(config.email)}:${config.limits.azureRequestTimeoutMs}`, () => new AcsEmailSender(config.email, () => tokenCredential as TokenCredential, config.limits.azureRequestTimeoutMs));
+  const tokenCredential = await resourceCredentialFactory(config);
+  return emailSenders.get(`acs:${JSON.stringify(config.email)}:${config.limits.azureRequestTimeoutMs}`, () => new AcsEmailSender(config.email, tokenCredential, config.limits.azureRequestTimeoutMs));
 }
 
 async function tables(env: Env): Promise<Tables> {
   const config = readConfig(env, ['storage', 'identity', 'limits']);
   const { Tables } = await import('./adapters/tableSnapshotStore');
-  const tokenCredential = config.storage.endpoint !== null && config.storage.connectionString === null ? await resourceCredential(config) : null;
+  const tokenCredential = await resourceCredentialFactory(config);
   const timeoutMs = config.limits.azureRequestTimeoutMs;
-  return memo(`tables:${JSON.stringify(config.storage)}:${timeoutMs}`, () => new Tables(config.storage, () => tokenCredential as TokenCredential, timeoutMs));
+  return tableSets.get(`tables:${JSON.stringify(config.storage)}:${timeoutMs}`, () => new Tables(config.storage, tokenCredential, timeoutMs));
 }
 
 /** One Microsoft API as the collectors reach it: the client, and the credential and scope its tokens come from. */
@@ -82,28 +122,36 @@ export interface ApiConnection {
   scope: string;
 }
 
-async function apiConnection(env: Env, service: 'Graph' | 'Partner Center', api: (config: Config) => ApiConfig): Promise<ApiConnection> {
+const apiParts = ['identity', 'http', 'graph', 'partnerCenter'] as const;
+
+/** Partner Center's settings with those of its auth (one error names every problem); null when it is reached app-only. */
+function appUserSettings(env: Env): AppUserSettings | null {
+  const config = readConfig(env, [...apiParts, 'partnerCenterAuth', 'limits']);
+  const auth = config.partnerCenterAuth;
+  return auth.mode === 'appUser' ? { identity: config.identity, limits: config.limits, partnerCenterAuth: auth } : null;
+}
+
+async function apiConnection(env: Env, service: 'Graph' | 'Partner Center'): Promise<ApiConnection> {
   // Partner Center's auth settings only for Partner Center: a mistake there must not stop Graph.
-  const config = readConfig(env, service === 'Partner Center' ? ['identity', 'http', 'graph', 'partnerCenter', 'partnerCenterAuth', 'limits'] : ['identity', 'http', 'graph', 'partnerCenter']);
+  const appUser = service === 'Partner Center' ? appUserSettings(env) : null;
+  const config = readConfig(env, apiParts);
   const { ApiClient } = await import('./adapters/apiClient');
-  const { baseUrl, scope } = api(config as Config);
-  const appUser = service === 'Partner Center' && (config as Config).partnerCenterAuth.mode === 'appUser';
-  const samKey = appUser ? `sam:${JSON.stringify((config as Config).partnerCenterAuth)}` : null;
-  const tokenCredential = appUser ? await secureApplicationModelCredential(config as Config) : await credential(config);
-  const key = `api:${service}:${baseUrl}:${JSON.stringify(config.http)}:${JSON.stringify(config.identity)}:${samKey ?? 'app'}`;
+  const { baseUrl, scope } = service === 'Graph' ? config.graph : config.partnerCenter;
+  const tokenCredential = appUser === null ? await credential(config) : await secureApplicationModelCredential(appUser);
+  const key = `api:${service}:${baseUrl}:${JSON.stringify(config.http)}:${JSON.stringify(config.identity)}:${appUser === null ? 'app' : samKey(appUser.partnerCenterAuth)}`;
   // A token the service refuses (revoked, or its app's consent withdrawn) is cached by the
   // credential until it expires: forget both, so the next invocation asks Entra afresh.
   const forget = (): void => {
-    built.delete(key);
-    built.delete(credentialKey(config));
-    if (samKey !== null) built.delete(samKey);
+    apiClients.forget(key);
+    credentials.forget(credentialKey(config));
+    if (appUser !== null) credentials.forget(samKey(appUser.partnerCenterAuth));
   };
-  const client = memo(key, () => new ApiClient({ service, baseUrl, scope, credential: tokenCredential, http: config.http, onUnauthorized: forget }));
+  const client = apiClients.get(key, () => new ApiClient({ service, baseUrl, scope, credential: tokenCredential, http: config.http, onUnauthorized: forget }));
   return { client, credential: tokenCredential, scope };
 }
 
-async function apiClient(env: Env, service: 'Graph' | 'Partner Center', api: (config: Config) => ApiConfig): Promise<ApiClient> {
-  return (await apiConnection(env, service, api)).client;
+async function apiClient(env: Env, service: 'Graph' | 'Partner Center'): Promise<ApiClient> {
+  return (await apiConnection(env, service)).client;
 }
 
 async function collectorDependencies(env: Env, log: Logger): Promise<CollectorDependencies> {
@@ -127,7 +175,7 @@ export async function partnerSecurityCollector(
     import('./adapters/customerNameSources'),
     import('./adapters/tableCustomerDirectory'),
   ]);
-  const graph = await apiClient(env, 'Graph', (config) => config.graph);
+  const graph = await apiClient(env, 'Graph');
   const dependencies = await collectorDependencies(env, log);
   return {
     ...dependencies,
@@ -137,7 +185,7 @@ export async function partnerSecurityCollector(
       nameSources: [
         new GraphDelegatedAdminCustomerSource(() => Promise.resolve(graph)),
         // Partner Center's settings are read only when GDAP leaves customers unnamed: a mistake there costs names, never the insights.
-        new PartnerCenterCustomerSource(() => apiClient(env, 'Partner Center', (config) => config.partnerCenter)),
+        new PartnerCenterCustomerSource(() => apiClient(env, 'Partner Center')),
       ],
       clock: dependencies.clock,
     },
@@ -147,14 +195,14 @@ export async function partnerSecurityCollector(
 export async function nonMfaPrincipalCollector(log: Logger, env: Env = process.env): Promise<CollectorDependencies & { nonMfaPrincipals: NonMfaPrincipalSource }> {
   validate(env, ['storage', 'identity', 'http', 'partnerCenter', 'partnerCenterAuth']);
   const { PartnerCenterPrincipalSource } = await import('./adapters/partnerCenterPrincipalSource');
-  const partnerCenter = await apiClient(env, 'Partner Center', (config) => config.partnerCenter);
+  const partnerCenter = await apiClient(env, 'Partner Center');
   return { ...(await collectorDependencies(env, log)), nonMfaPrincipals: new PartnerCenterPrincipalSource(partnerCenter) };
 }
 
 export async function registrationCountCollector(log: Logger, env: Env = process.env): Promise<CollectorDependencies & { registrationCounts: RegistrationCountSource }> {
   validate(env, ['storage', 'identity', 'http', 'graph']);
   const { GraphRegistrationCountSource } = await import('./adapters/graphRegistrationCountSource');
-  const graph = await apiClient(env, 'Graph', (config) => config.graph);
+  const graph = await apiClient(env, 'Graph');
   return { ...(await collectorDependencies(env, log)), registrationCounts: new GraphRegistrationCountSource(graph) };
 }
 
@@ -208,13 +256,13 @@ export async function weeklyDigest(log: Logger, env: Env = process.env): Promise
     reader: new TableQueryReader(tableSet),
     snapshots: new TableSnapshotReader(tableSet),
     directory: new TableCustomerDirectory(tableSet),
-    ledger: new TableDigestLedger(tableSet),
     waivers: new TableWaiverStore(tableSet),
+    ledger: new TableDigestLedger(tableSet),
     sender: await acsSender(config),
     clock: { now: () => new Date() },
     log,
     // A claim outlives any invocation (host.json allows 10 minutes): older, its run has stopped.
-    settings: { publicBaseUrl: config.email.publicBaseUrl, maxNamed: config.detection.alertMaxLines, claimMs: 15 * 60_000 },
+    settings: { publicBaseUrl: config.email.publicBaseUrl, maxNamed: config.detection.alertMaxLines, claimMs: 15 * 60_000, waiverNoticeDays: 14 },
   };
 }
 
@@ -239,16 +287,16 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
   const config = readConfig(env, ['storage', 'queryApi']);
   const [{ TableQueryReader }, { continuationTokens }, { TableCustomerDirectory }, { TableDigestLedger }, { TableWaiverStore }] = await Promise.all([
     import('./adapters/tableQueryReader'),
-    import('./core/continuationToken'),
+    import('./api/continuationToken'),
     import('./adapters/tableCustomerDirectory'),
     import('./adapters/tableDigestLedger'),
     import('./adapters/tableWaiverStore'),
   ]);
   const tableSet = await tables(env);
-  const tokens = memo(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
-  const reader = memo(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
+  const tokens = tokenCodecs.get(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
+  const reader = queryReaders.get(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
-  const directory = memo(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
+  const directory = customerDirectories.get(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
   return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
 }
 
@@ -315,12 +363,12 @@ export async function snapshotPruner(log: Logger, env: Env = process.env): Promi
 
 /** Microsoft Graph as the Graph collectors reach it. */
 export async function graphConnection(env: Env = process.env): Promise<ApiConnection> {
-  return apiConnection(env, 'Graph', (config) => config.graph);
+  return apiConnection(env, 'Graph');
 }
 
 /** Partner Center as collectNonMfaPrincipals reaches it (app-only, or App+User through Key Vault). */
 export async function partnerCenterConnection(env: Env = process.env): Promise<ApiConnection> {
-  return apiConnection(env, 'Partner Center', (config) => config.partnerCenter);
+  return apiConnection(env, 'Partner Center');
 }
 
 /** The credential that reaches Table Storage, ACS and Key Vault. */
@@ -336,7 +384,8 @@ export async function emailSender(env: Env = process.env): Promise<AcsEmailSende
 /** The Key Vault secret that holds the Partner Center refresh token (PARTNER_CENTER_AUTH=appUser). */
 export async function refreshTokenStore(env: Env = process.env): Promise<KeyVaultRefreshTokenStore> {
   const config = readConfig(env, ['identity', 'partnerCenterAuth', 'limits']);
-  const { KeyVaultRefreshTokenStore } = await import('./adapters/keyVaultRefreshTokenStore');
   const auth = config.partnerCenterAuth;
+  if (auth.mode !== 'appUser') throw new ConfigurationError(['PARTNER_CENTER_AUTH is app: the refresh token in Key Vault is used only with PARTNER_CENTER_AUTH=appUser']);
+  const { KeyVaultRefreshTokenStore } = await import('./adapters/keyVaultRefreshTokenStore');
   return new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, await resourceCredential(config), config.limits.azureRequestTimeoutMs);
 }

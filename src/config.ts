@@ -8,7 +8,7 @@ import { ConfigurationError } from './core/errors';
  * naming every problem, never the whole app at load.
  */
 
-export interface SettingDoc {
+interface SettingDoc {
   name: string;
   description: string;
   default?: string;
@@ -94,9 +94,11 @@ export interface IdentityConfig {
   managedIdentityClientId: string | null;
 }
 
-export interface PartnerCenterAuthConfig {
-  mode: 'app' | 'appUser';
-  /** The rest is set only in appUser mode. */
+/** How Partner Center is reached: app-only tokens, or App+User through the Secure Application Model. */
+type PartnerCenterAuthConfig = { mode: 'app' } | AppUserAuthConfig;
+
+export interface AppUserAuthConfig {
+  mode: 'appUser';
   tenantId: string;
   clientId: string;
   authorityHost: string;
@@ -104,7 +106,7 @@ export interface PartnerCenterAuthConfig {
   refreshTokenSecret: string;
 }
 
-export interface RetentionConfig {
+interface RetentionConfig {
   retentionDays: number;
 }
 
@@ -115,14 +117,14 @@ export interface HttpConfig {
   maxRetryAfterMs: number;
 }
 
-export interface LimitsConfig {
+interface LimitsConfig {
   /** Per attempt, of Table Storage, ACS and Key Vault calls. */
   azureRequestTimeoutMs: number;
   /** INVOCATION_DEADLINE_SECONDS, or null to derive the deadline from host.json. */
   invocationDeadlineSeconds: number | null;
 }
 
-export interface ApiConfig {
+interface ApiConfig {
   baseUrl: string;
   scope: string;
 }
@@ -147,7 +149,7 @@ export interface ChannelsConfig {
   routes: AlertRoute[];
 }
 
-export interface DetectionConfig {
+interface DetectionConfig {
   /** How long an alert may wait undelivered before the detector's invocations fail. */
   undeliveredAlertLimitMs: number;
   reminderDays: number;
@@ -156,7 +158,7 @@ export interface DetectionConfig {
   sourceFailuresBeforeAlert: number;
 }
 
-export interface QueryApiConfig {
+interface QueryApiConfig {
   tokenSecret: string | null;
   /** How long an alert may wait undelivered before the monitor is unhealthy. */
   undeliveredAlertLimitMs: number;
@@ -299,11 +301,10 @@ function readIdentity(reader: SettingsReader): IdentityConfig {
 
 function readPartnerCenterAuth(reader: SettingsReader): PartnerCenterAuthConfig {
   const mode = reader.withDefault('PARTNER_CENTER_AUTH');
-  const none = { tenantId: '', clientId: '', authorityHost: '', keyVaultUrl: '', refreshTokenSecret: '' };
-  if (mode === 'app') return { mode, ...none };
+  if (mode === 'app') return { mode };
   if (mode !== 'appUser') {
     reader.problem('PARTNER_CENTER_AUTH must be app or appUser');
-    return { mode: 'app', ...none };
+    return { mode: 'app' };
   }
   const tenantId = reader.optional('AZURE_TENANT_ID');
   if (tenantId === null) reader.problem('AZURE_TENANT_ID (the partner tenant) is required with PARTNER_CENTER_AUTH=appUser');

@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import type { Logger } from './core/ports';
+import type { Logger } from './ports';
 
 /** The use cases log through a port; in a function, that is the invocation's own log (App Insights). */
 export function invocationLogger(context: InvocationContext): Logger {

@@ -3,7 +3,7 @@ import { readConfig } from '../src/config';
 describe('Partner Center auth, managed identity and retention settings', () => {
   it('when nothing is set, then Partner Center is app-only, retention is 400 days and no managed identity is named', () => {
     const config = readConfig({}, ['partnerCenterAuth', 'retention']);
-    expect(config.partnerCenterAuth.mode).toBe('app');
+    expect(config.partnerCenterAuth).toEqual({ mode: 'app' });
     expect(config.retention.retentionDays).toBe(400);
     expect(readConfig({}, ['identity']).identity.managedIdentityClientId).toBeNull();
   });
@@ -21,7 +21,7 @@ describe('Partner Center auth, managed identity and retention settings', () => {
       keyVaultUrl: 'https://kv-x.vault.azure.net',
       refreshTokenSecret: 'partner-center-refresh-token',
     });
-    expect(readConfig({ PARTNER_CENTER_AUTH: 'appUser', AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'app', PARTNER_CENTER_APP_CLIENT_ID: 'pc-app', KEY_VAULT_URL: 'https://kv.vault.azure.net' }, ['partnerCenterAuth']).partnerCenterAuth.clientId).toBe('pc-app');
+    expect(readConfig({ PARTNER_CENTER_AUTH: 'appUser', AZURE_TENANT_ID: 't', AZURE_CLIENT_ID: 'app', PARTNER_CENTER_APP_CLIENT_ID: 'pc-app', KEY_VAULT_URL: 'https://kv.vault.azure.net' }, ['partnerCenterAuth']).partnerCenterAuth).toMatchObject({ mode: 'appUser', clientId: 'pc-app' });
   });
 
   it('when appUser lacks its settings or they are malformed, then one error names every problem', () => {

@@ -13,7 +13,7 @@ import ignore, { type Ignore } from 'ignore';
 export const PACKAGE_FOLDER = '.deploy';
 export const IGNORE_FILE = '.funcignore';
 
-export interface PackageSize {
+interface PackageSize {
   files: number;
   bytes: number;
 }
@@ -74,7 +74,7 @@ export function stageAppPackage(root: string, target: string): PackageSize {
   return packageSize(target);
 }
 
-export function packageSize(folder: string): PackageSize {
+function packageSize(folder: string): PackageSize {
   let files = 0;
   let bytes = 0;
   const visit = (path: string): void => {

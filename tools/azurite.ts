@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import TableConfiguration from 'azurite/dist/src/table/TableConfiguration';
 import TableServer from 'azurite/dist/src/table/TableServer';
 
-export interface AzuriteOptions {
+interface AzuriteOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
   /** Folder to persist tables in; without it, tables live in memory and vanish on close. */

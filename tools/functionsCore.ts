@@ -5,16 +5,16 @@ import type { FunctionHandler, HttpMethod } from '@azure/functions';
 import { expandGlob } from './expandGlob';
 
 /** The module the Functions worker provides to `@azure/functions`; without it the library runs in "test mode". */
-export const FUNCTIONS_CORE_MODULE = '@azure/functions-core';
+const FUNCTIONS_CORE_MODULE = '@azure/functions-core';
 
-export interface TimerTriggerInfo {
+interface TimerTriggerInfo {
   type: 'timer';
   /** As registered: NCRONTAB, or a `%SETTING%` reference the host resolves from app settings. */
   schedule: string;
   runOnStartup: boolean;
 }
 
-export interface HttpTriggerInfo {
+interface HttpTriggerInfo {
   type: 'http';
   /** Route template under `/api/`; the function name when the function sets none (as in Azure). */
   route: string;
@@ -45,7 +45,7 @@ interface CoreBinding {
 }
 
 /** The part of the worker's core API that `@azure/functions` 4.x calls while function files load. */
-export interface FunctionsCoreApi {
+interface FunctionsCoreApi {
   setProgrammingModel(model: unknown): void;
   registerFunction(metadata: CoreFunctionMetadata, handler: FunctionHandler): { dispose(): void };
   registerHook(hookName: string): never;

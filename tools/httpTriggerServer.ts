@@ -6,7 +6,7 @@ import type { RegisteredFunction } from './functionsCore';
 import { compileRoute, type RouteMatcher } from './httpRoute';
 import { invokeFunction, type HostLog } from './invokeFunction';
 
-export interface HttpTriggerServerOptions {
+interface HttpTriggerServerOptions {
   port: number;
   /** Address to listen on, e.g. 127.0.0.1 for this machine only. */
   hostname: string;

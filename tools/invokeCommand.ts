@@ -4,7 +4,7 @@ import { resolveAppSettings } from './resolveAppSettings';
 import { loadLocalSettings } from './settings';
 import { timerInput } from './timerScheduler';
 
-export interface InvokeCommandOptions {
+interface InvokeCommandOptions {
   /** The function app root; the current directory by default. */
   root?: string;
   env?: NodeJS.ProcessEnv;
@@ -12,7 +12,7 @@ export interface InvokeCommandOptions {
   err?: (line: string) => void;
 }
 
-export const USAGE = 'Usage: npm run invoke -- <functionName> [--run-id <runId>]';
+const USAGE = 'Usage: npm run invoke -- <functionName> [--run-id <runId>]';
 
 /**
  * "Run now" for operators: runs one timer function once against the configured settings

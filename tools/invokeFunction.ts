@@ -6,7 +6,7 @@ import type { RegisteredFunction } from './functionsCore';
 /** Where the local host writes: one line at a time, already timestamped. */
 export type HostLog = (line: string) => void;
 
-export interface InvokeFunctionOptions {
+interface InvokeFunctionOptions {
   log: HostLog;
   /** Why it runs, as the Functions host logs it (e.g. "Timer fired at ..."). */
   reason: string;

@@ -6,9 +6,9 @@ import type { RegisteredFunction } from './functionsCore';
 import type { HostLog } from './invokeFunction';
 import type { Simulator, SimulatorOptions } from './simulator';
 
-export type StartSimulator = (options: SimulatorOptions) => Promise<Simulator>;
+type StartSimulator = (options: SimulatorOptions) => Promise<Simulator>;
 
-export interface LocalEnvironmentOptions {
+interface LocalEnvironmentOptions {
   /** App settings to complete; the functions read the same object (process.env in the host). */
   env: NodeJS.ProcessEnv;
   log: HostLog;

@@ -105,7 +105,7 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
 const DEFAULT_HOSTNAME = '127.0.0.1';
 
 /** As long as a generated key is in characters of entropy that matter; shorter keys are guessable. */
-export const MIN_FUNCTION_KEY_LENGTH = 16;
+const MIN_FUNCTION_KEY_LENGTH = 16;
 
 /**
  * An empty key would compare equal to a missing one and open every function; a short one is

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-export interface LoadLocalSettingsOptions {
+interface LoadLocalSettingsOptions {
   /** Folder holding local.settings.json; the current directory by default, as for `func start`. */
   root?: string;
   env?: NodeJS.ProcessEnv;
 }
 
-export interface LoadedLocalSettings {
+interface LoadedLocalSettings {
   path: string;
   /** Settings copied into the environment. */
   applied: string[];

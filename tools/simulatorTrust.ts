@@ -37,7 +37,7 @@ export function simulatorInUse(mode: TrustMode, settings: Readonly<Record<string
   return [...endpointSettings.map((name) => settings[name]), acsConnectionEndpoint(settings.ACS_CONNECTION_STRING)].some(isLoopbackUrl);
 }
 
-export interface TrustBundle {
+interface TrustBundle {
   /** What NODE_EXTRA_CA_CERTS should name for the command. */
   path: string;
   /** Set when the caller's own bundle could not be read (it is then left out, and Node would have ignored it too). */

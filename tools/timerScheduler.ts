@@ -5,7 +5,7 @@ import { ConfigurationError } from '../src/core/errors';
 import { readSchedule, type Schedule } from '../src/core/ncrontab';
 import { resolveAppSettings } from './resolveAppSettings';
 
-export interface TimerSchedulerOptions {
+interface TimerSchedulerOptions {
   /** App settings `%NAME%` schedules are read from. */
   env: Readonly<Record<string, string | undefined>>;
   log: HostLog;
@@ -13,7 +13,7 @@ export interface TimerSchedulerOptions {
   schedule: boolean;
 }
 
-export interface TimerScheduler {
+interface TimerScheduler {
   /** Resolved schedule of each timer function, or why it is not scheduled. */
   readonly schedules: ReadonlyMap<string, { schedule: string } | { error: string }>;
   /** Runs a timer function now; rejects if it is already running, like a skipped tick. */

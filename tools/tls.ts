@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export interface SimulatorCertificate {
+interface SimulatorCertificate {
   certPath: string;
   keyPath: string;
   cert: string;

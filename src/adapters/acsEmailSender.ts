@@ -5,7 +5,7 @@ import { createCommunicationAuthPolicy, parseConnectionString } from '@azure/com
 import { createEmptyPipeline, createHttpHeaders, createPipelineRequest, createDefaultHttpClient, RestError, type Pipeline } from '@azure/core-rest-pipeline';
 import type { EmailConfig } from '../config';
 import { MonitorError } from '../core/errors';
-import type { EmailOperationStatus, EmailSender } from '../core/ports';
+import type { EmailOperationStatus, EmailSender } from '../ports';
 import { attemptTimeoutOptions, attemptTimeoutPolicy, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 
 /** The api-version @azure/communication-email 1.1 speaks; status look-ups use the same. */

@@ -29,7 +29,7 @@ import { attemptTimedOut, attemptTimeoutPolicy, tokenObtainedPolicy } from './at
  * answers are retried, a timeout per attempt (token included), a cap on in-flight requests, and errors
  * that name the service and path without leaking tokens or query strings.
  */
-export interface ApiClientOptions {
+interface ApiClientOptions {
   service: string;
   baseUrl: string;
   scope: string;
@@ -41,7 +41,7 @@ export interface ApiClientOptions {
   onUnauthorized?: () => void;
 }
 
-export interface JsonResponse {
+interface JsonResponse {
   body: unknown;
   status: number;
   headers: Record<string, string>;
@@ -79,7 +79,7 @@ export class ApiClient {
     // Before the token: an attempt's time limit covers asking Entra (or the managed identity
     // endpoint, or the Secure Application Model's refresh) too, and a hung token request is
     // retried like a hung answer.
-    this.pipeline.addPolicy(attemptTimeoutPolicy(options.http.timeoutMs));
+    this.pipeline.addPolicy(attemptTimeoutPolicy(options.http.timeoutMs, true));
     // Inside the retry loop: every attempt asks for a token, so an expired one is replaced.
     this.pipeline.addPolicy(bearerTokenAuthenticationPolicy({ credential: options.credential, scopes: options.scope }));
     this.pipeline.addPolicy(tokenObtainedPolicy());

@@ -34,26 +34,28 @@ export function tokenObtainedPolicy(): PipelinePolicy {
  * AbortError, which no retry loop retries; this reports a retriable ETIMEDOUT instead. The
  * attempt is abandoned when the time is up even if what it waits for ignores the abort (a
  * credential's token request may), so the wait is bounded whatever lies below. A cancellation
- * from the caller still ends everything at once.
+ * from the caller still ends everything at once. Only a pipeline that marks its token step
+ * (`tokenObtainedPolicy` after its bearer-token policy) can tell a token from the answer; others
+ * (a shared key signs locally, an SDK's own credential policy is not marked) say neither.
  */
-export function attemptTimeoutPolicy(timeoutMs: number): PipelinePolicy {
+export function attemptTimeoutPolicy(timeoutMs: number, tokenStepMarked = false): PipelinePolicy {
   return {
     name: 'attemptTimeoutPolicy',
     async sendRequest(request, next) {
       const callerSignal = request.abortSignal;
       const controller = new AbortController();
       tokenObtained.delete(request);
+      const waitingFor = (): string => (tokenStepMarked ? ` while waiting for ${tokenObtained.has(request) ? 'the answer' : 'a token'}` : '');
       let timer: NodeJS.Timeout | undefined;
       let onCallerAbort = (): void => undefined;
       const cutOff = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => {
-          const waitingFor = tokenObtained.has(request) ? 'the answer' : 'a token';
           controller.abort();
-          reject(new RestError(`attempt timed out after ${timeoutMs} ms waiting for ${waitingFor}`, { code: attemptTimedOut, request }));
+          reject(new RestError(`attempt timed out after ${timeoutMs} ms${waitingFor()}`, { code: attemptTimedOut, request }));
         }, timeoutMs);
         onCallerAbort = (): void => {
           controller.abort();
-          reject(Object.assign(new Error(`cancelled while waiting for ${tokenObtained.has(request) ? 'the answer' : 'a token'}`), { name: 'AbortError' }));
+          reject(Object.assign(new Error(`cancelled${waitingFor()}`), { name: 'AbortError' }));
         };
       });
       if (callerSignal?.aborted) onCallerAbort();

@@ -1,6 +1,6 @@
 import type { CustomerNameSourceName } from '../core/customerNames';
 import { parseDelegatedAdminCustomer, parsePartnerCenterCustomer } from '../core/customerNames';
-import type { CustomerNameSource, Signal } from '../core/ports';
+import type { CustomerNameSource, Signal } from '../ports';
 import type { ApiClient } from './apiClient';
 import { graphPages } from './graphPages';
 import { partnerCenterPages } from './partnerCenterPages';

@@ -1,4 +1,4 @@
-import type { Signal } from '../core/ports';
+import type { Signal } from '../ports';
 import { parseGraphPage } from '../core/parseCollectionPage';
 import { ApiError, type ApiClient } from './apiClient';
 

@@ -1,6 +1,6 @@
 import type { CustomerMfaInsight, ScoreHistoryEntry, SecurityRequirement } from '../core/model';
 import { parseCustomerInsight, parsePartnerSecurityScore, parseScoreHistoryEntry, parseSecurityRequirement } from '../core/parsePartnerSecurity';
-import type { PartnerSecuritySource, Signal } from '../core/ports';
+import type { PartnerSecuritySource, Signal } from '../ports';
 import type { ApiClient } from './apiClient';
 import { graphPages } from './graphPages';
 

@@ -1,5 +1,5 @@
 import { parseCredentialUserRegistrationCount, parseUsersRegisteredByFeature } from '../core/parseRegistrationCounts';
-import type { RegistrationCountSource, Signal } from '../core/ports';
+import type { RegistrationCountSource, Signal } from '../ports';
 import { ApiError, type ApiClient } from './apiClient';
 
 const legacyPath = 'beta/reports/getCredentialUserRegistrationCount';

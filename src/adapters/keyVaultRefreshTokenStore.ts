@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
-import type { RefreshTokenStore, StoredRefreshToken } from './secureApplicationModelCredential';
+import type { RefreshTokenStore, StoredRefreshToken } from '../ports';
 
 /**
  * The Secure Application Model refresh token as one Key Vault secret: each rotation adds a

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parsePartnerCenterPage, type PartnerCenterLink } from '../core/parseCollectionPage';
-import type { Signal } from '../core/ports';
+import type { Signal } from '../ports';
 import { ApiError, type ApiClient } from './apiClient';
 
 /** Far more than any Partner Center collection needs; only a server that never stops paging gets here. */

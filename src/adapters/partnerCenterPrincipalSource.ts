@@ -1,6 +1,6 @@
 import type { NonMfaPrincipal } from '../core/model';
 import { parseNonMfaPrincipal } from '../core/parseNonMfaPrincipals';
-import type { NonMfaPrincipalSource, Signal } from '../core/ports';
+import type { NonMfaPrincipalSource, Signal } from '../ports';
 import type { ApiClient } from './apiClient';
 import { partnerCenterPages } from './partnerCenterPages';
 

@@ -10,24 +10,9 @@ import {
   type Pipeline,
 } from '@azure/core-rest-pipeline';
 import { MonitorError } from '../core/errors';
+import type { RefreshTokenStore, StoredRefreshToken } from '../ports';
 
-/** The refresh token as stored: its value and the id of the version it came from. */
-export interface StoredRefreshToken {
-  value: string;
-  version: string;
-}
-
-/** Where the partner admin's refresh token lives (Key Vault in Azure). Versions are append-only. */
-export interface RefreshTokenStore {
-  /** Names the store in messages, e.g. "Key Vault secret 'partner-center-refresh-token'". */
-  readonly description: string;
-  /** The newest version, or null when nothing was ever stored. */
-  latest(): Promise<StoredRefreshToken | null>;
-  /** Stores a new version; resolves to its id. */
-  write(value: string): Promise<string>;
-}
-
-export interface SecureApplicationModelOptions {
+interface SecureApplicationModelOptions {
   /** The partner tenant: refresh tokens are redeemed at its own token endpoint. */
   tenantId: string;
   /** The app registration the admin consented to (a public client: no secret is sent). */

@@ -1,7 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } from '../core/customerNames';
 import { emptyDirectoryState } from '../core/customerNames';
-import type { CustomerDirectoryStore } from '../core/ports';
+import type { CustomerDirectoryStore } from '../ports';
 import { toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
 import { isNotFound } from './storageErrors';

@@ -1,6 +1,6 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
-import type { Finding, MeasureValue, ShareOfWhole } from '../core/findings';
-import type { Delivery, DetectorCompletion, DetectorSkip, DetectorState, DetectorStore, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Finding, MeasureValue, ShareOfWhole, StoredFinding } from '../core/findings';
+import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, DetectorState, DetectorStore, OutboxMessage } from '../ports';
 import { fromTableKey, toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
 import { storageStatus } from './storageErrors';
@@ -14,9 +14,10 @@ const statusOf = storageStatus;
 
 /**
  * The detector's own state in Table Storage: findings (one partition, key = finding key),
- * the outbox (one partition of messages, oldest first, and one of their deliveries per target)
- * and a state row plus a lease row. Outbox updates are ETag-conditional, so two runs can never
- * both claim one message or one delivery.
+ * the outbox (one partition of messages, oldest first, and one of their deliveries per target),
+ * a state row, a lease row, and the last run, last completed run and last skipped run for the
+ * status. Outbox updates are ETag-conditional, so two runs can never both claim one message or
+ * one delivery.
  */
 export class TableDetectorStore implements DetectorStore {
   constructor(private readonly tables: Tables) {}
@@ -71,6 +72,23 @@ export class TableDetectorStore implements DetectorStore {
     try {
       const row = await table.getEntity<Row>(fixedPartitions.detector, 'skipped');
       return { at: String(row.at), heldBy: String(row.heldBy), heldUntil: String(row.heldUntil) };
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  async recordRun(run: DetectorRun): Promise<void> {
+    const table = await this.tables.client('detector');
+    await table.upsertEntity({ partitionKey: fixedPartitions.detector, rowKey: 'lastRun', ...run }, 'Replace');
+  }
+
+  async lastRun(): Promise<DetectorRun | null> {
+    const table = await this.tables.client('detector');
+    try {
+      const row = await table.getEntity<Row>(fixedPartitions.detector, 'lastRun');
+      const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+      return { startedAt: String(row.startedAt), finishedAt: text(row.finishedAt), status: row.status as DetectorRun['status'], errorCode: text(row.errorCode) };
     } catch (error) {
       if (statusOf(error) === 404) return null;
       throw error;

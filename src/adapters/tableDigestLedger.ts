@@ -1,5 +1,5 @@
 import { odata } from '@azure/data-tables';
-import type { DigestLedger, DigestRecord } from '../core/ports';
+import type { DigestLedger, DigestRecord } from '../ports';
 import { isNotFound, storageStatus } from './storageErrors';
 import type { Tables } from './tableSnapshotStore';
 

@@ -1,7 +1,8 @@
+import type { StoredFinding } from '../core/findings';
 import { odata, type TableClient, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
-import type { CustomerChangePoints, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../api/queryReader';
+import type { CustomerChangePoints, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { Delivery, DetectorCompletion, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, OutboxMessage } from '../ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { isNotFound } from './storageErrors';
 import { TableDetectorStore } from './tableDetectorStore';
@@ -155,6 +156,10 @@ export class TableQueryReader implements QueryReader {
 
   lastSkippedDetectorRun(): Promise<DetectorSkip | null> {
     return this.detector.lastSkippedRun();
+  }
+
+  lastDetectorRun(): Promise<DetectorRun | null> {
+    return this.detector.lastRun();
   }
 
   lastCompletedDetectorRun(): Promise<DetectorCompletion | null> {

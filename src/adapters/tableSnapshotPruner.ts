@@ -2,7 +2,7 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import { ConcurrencyLimit } from '../core/concurrencyLimit';
 import type { SnapshotSource } from '../core/model';
 import type { SnapshotRun } from '../core/snapshotRun';
-import type { SnapshotPruner } from '../retention/pruneSnapshots';
+import type { SnapshotPruner } from '../ports';
 import { maxBatchSize, storageWriteFailure } from './batchWriter';
 import { isConflict, isNotFound } from './storageErrors';
 import { customerChangeKey, customerHistoryKey, customerKey, fixedPartitions, runPartitionRange, type TableName } from './tableLayout';

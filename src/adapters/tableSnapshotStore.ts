@@ -13,7 +13,7 @@ import type {
   SecurityRequirement,
   SnapshotSource,
 } from '../core/model';
-import type { SnapshotRunWriter, SnapshotStore } from '../core/ports';
+import type { SnapshotRunWriter, SnapshotStore } from '../ports';
 import { CompleteRunFollowUpError, isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 import { BatchWriter, maxBatchSize } from './batchWriter';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import type { UnreadableRowSink } from '../api/queryReader';
-import type { StoredWaiver, WaiverStore } from '../core/ports';
+import type { UnreadableRowSink } from '../ports/queryReader';
+import type { StoredWaiver, WaiverStore } from '../ports';
 import { waiverScopes, type Waiver, type WaiverAuditEntry } from '../core/waivers';
 import { storageStatus } from './storageErrors';
 import { fixedPartitions, waiverRowKeys } from './tableLayout';

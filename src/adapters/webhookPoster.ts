@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { ChannelsConfig } from '../config';
 import { MonitorError } from '../core/errors';
-import type { ChannelPoster, WebhookChannelName } from '../core/ports';
+import type { ChannelPoster, WebhookChannelName } from '../ports';
 
 const channelNames: Record<WebhookChannelName, string> = { teams: 'Teams', slack: 'Slack', webhook: 'the signed webhook' };
 const urlSettings: Record<WebhookChannelName, string> = { teams: 'TEAMS_WEBHOOK_URL', slack: 'SLACK_WEBHOOK_URL', webhook: 'ALERT_WEBHOOK_URL' };

@@ -135,7 +135,7 @@ export const dashboardScript = String.raw`
     document.getElementById('customers-run').textContent = page.runId ? 'snapshot of ' + page.collectedAt : 'no complete snapshot yet';
     var body = document.querySelector('#customers tbody');
     page.items.forEach(function (customer) {
-      var tr = row([named(customer.customerName, customer.tenantId), customer.noMfaPolicy ? 'yes' : 'no', customer.adminsNotCompliant ? 'yes' : 'no', customer.compliantAdminsCount, customer.compliantNonAdminsCount,
+      var tr = row([named(customer.customerName, customer.tenantId), customer.noMfaPolicy === null ? 'unknown' : customer.noMfaPolicy ? 'yes' : 'no', customer.adminsNotCompliant ? 'yes' : 'no', customer.compliantAdminsCount, customer.compliantNonAdminsCount,
         customer.totalUsersCount, customer.securityDefaultsStatus, customer.mfaConditionalAccessPolicyStatus, customer.legacyPerUserMfaStatus],
         [null, customer.noMfaPolicy ? 'bad' : null, customer.adminsNotCompliant ? 'bad' : null]);
       tr.setAttribute('data-tenant-id', customer.tenantId);

@@ -1,7 +1,7 @@
-import { customerStatuses } from '../core/customerStatus';
-import { invalidParameter } from '../core/problem';
+import { customerStatuses } from './customerStatus';
+import { invalidParameter } from './problem';
 import { snapshotSources } from '../core/model';
-import { parseChoice, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, type QueryParameters } from '../core/queryParameters';
+import { parseChoice, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, type QueryParameters } from './queryParameters';
 import {
   customerHistory, customerPage, findingList, monitorStatus, principalPage, registrationSeries, requirementSeries, runLedger, scoreSeries,
   type QueryDependencies, type QueryResult,
@@ -9,12 +9,12 @@ import {
 import type { JsonSchema } from './schemas';
 import { waiverAudit, waiverList } from './waiverQueries';
 
-export interface ApiRequest {
+interface ApiRequest {
   query: QueryParameters;
   params: Readonly<Record<string, string | undefined>>;
 }
 
-export interface ParameterDoc {
+interface ParameterDoc {
   name: string;
   in: 'query' | 'path';
   description: string;
@@ -96,7 +96,7 @@ export const endpoints: readonly Endpoint[] = [
         name: 'status',
         in: 'query',
         description:
-          '`all` (default); `noMfaPolicy`: no MFA policy known to be enabled; `adminsNotCompliant`: no MFA-compliant admin (Graph does not report the admin total); `nonCompliant`: either.',
+          '`all` (default); `noMfaPolicy`: every MFA policy known to be disabled (a policy of unknown status is not "none"); `adminsNotCompliant`: no MFA-compliant admin (Graph does not report the admin total); `nonCompliant`: either.',
         schema: { type: 'string', enum: [...customerStatuses], default: 'all' },
       },
       {

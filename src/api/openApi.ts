@@ -22,6 +22,17 @@ export function openApiDocument(): Record<string, unknown> {
       '400': problem('A parameter is malformed, out of range, unknown, or a continuation token was altered; `invalid-params` names it.'),
       '401': { description: 'No valid function key (`x-functions-key` header or `code` query parameter).' },
       ...(endpoint.notFound ? { '404': problem('No snapshot has listed this tenant.') } : {}),
+      ...(endpoint.name === 'apiStatus'
+        ? {
+            '503': {
+              description: 'Unhealthy: the status with `healthy: false` and every reason in `problems`; when Table Storage cannot be read, a problem (`urn:mfa-monitor:problem:storage-unavailable`) with `healthy: false` and `problems` too.',
+              content: {
+                'application/json': { schema: { $ref: `#/components/schemas/${endpoint.responseSchema}` } },
+                'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+              },
+            },
+          }
+        : {}),
       '500': problem('Unexpected failure; `correlationId` identifies it in the logs.'),
     },
   });

@@ -1,22 +1,22 @@
-import { invalidParameter, notFound } from '../core/problem';
-import type { ContinuationTokens, PagePosition } from '../core/continuationToken';
-import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy, matchesCustomerStatus, type CustomerStatus } from '../core/customerStatus';
+import { invalidParameter, notFound, storageUnavailable } from './problem';
+import type { ContinuationTokens, PagePosition } from './continuationToken';
+import { matchesCustomerStatus, type CustomerStatus } from './customerStatus';
 import { nameMatches, type CustomerDirectoryState } from '../core/customerNames';
 import { describeRecovery, describeRegression } from '../core/alertEmail';
-import { compareFindings, type FindingState } from '../core/findings';
+import { compareFindings, type FindingState, type StoredFinding } from '../core/findings';
 import { nextStep } from '../core/nextStep';
-import { snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, Delivery, DetectorCompletion, DigestLedger, DigestRecord, OutboxMessage, StoredFinding, StoredWaiver, WaiverStore } from '../core/ports';
+import { hasNoCompliantAdmins, hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
+import type { Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, StoredWaiver, WaiverStore } from '../ports';
 import { ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
 import { isActive, waiverIndex } from '../core/waivers';
 import { findingWaiver } from './waiverQueries';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
-import type { Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from './queryReader';
+import type { Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 
 /** What the query API reads of waivers; like the reader, it can skip rows that cannot be read. */
-export interface WaiverReader extends Pick<WaiverStore, 'listWaivers' | 'auditTrail'> {
+interface WaiverReader extends Pick<WaiverStore, 'listWaivers' | 'auditTrail'> {
   skippingUnreadable(sink: UnreadableRowSink): WaiverReader;
 }
 
@@ -98,19 +98,21 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  * The monitor's health, with every reason it is not healthy: a source without a complete run,
  * a source whose last run failed, a run that was abandoned since the last complete one, a source
  * or the detector without a complete run by the time its schedule says (or whose schedule cannot
- * be read), an alert waiting undelivered longer than the limit. Unhealthy answers 503, so
- * Azure's health check and any uptime monitor alert on it. Missing customer names stay a
- * warning beside it.
+ * be read), a detector run that failed, an alert waiting undelivered longer than the limit.
+ * Unhealthy answers 503, so Azure's health check and any uptime monitor alert on it; so does
+ * storage that cannot be read, since the monitor then cannot vouch for anything. Missing
+ * customer names stay a warning beside it.
  */
 export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, digests, waivers }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, stored, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastCompletedRun, settings, lastDigest, ...perSource] = await Promise.all([
+  const [findings, stored, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, lastCompletedRun, settings, lastDigest, ...perSource] = await Promise.all([
     reader.findings(),
     waivers.listWaivers(),
     directory.readState(),
     reader.undeliveredAlerts(),
     reader.undeliveredDeliveries(),
     reader.lastSkippedDetectorRun(),
+    reader.lastDetectorRun(),
     reader.lastCompletedDetectorRun(),
     healthSettings(readHealth),
     digests.latest(),
@@ -122,7 +124,9 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       ]);
       return { source, lastRun, lastCompleteRun, lastFailedRun };
     }),
-  ]);
+  ]).catch((thrown: unknown) => {
+    throw isStorageFailure(thrown) ? storageUnavailable(thrown) : thrown;
+  });
   const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
   const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun }[];
   const health = settings as MonitorHealthSettings | { problems: readonly string[] };
@@ -147,6 +151,8 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       openFindings: open.filter((finding) => sourceOfFinding(finding) === source).length,
     };
   });
+  const lastRun = lastDetectorRun as DetectorRun | null;
+  if (lastRun?.status === 'failed') problems.push(`detectRegressions: the last run failed (${lastRun.errorCode ?? 'no code'})`);
   const completed = lastCompletedRun as DetectorCompletion | null;
   if (completed === null) problems.push('detectRegressions: no completed run recorded yet');
   const detectorSchedule = judge('detectRegressions', completed?.startedAt);
@@ -169,7 +175,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       openFindings: open.length,
       activeWaivers: (stored as StoredWaiver[]).filter((waiver) => isActive(waiver, now)).length,
       undeliveredAlerts: alerts,
-      detector: { lastCompletedRun: completed, schedule: detectorSchedule, lastSkippedRun },
+      detector: { lastRun, lastCompletedRun: completed, schedule: detectorSchedule, lastSkippedRun },
       digest: digestSummary(digest),
       customerNames,
       sources,
@@ -181,6 +187,14 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
 
 function digestSummary(digest: DigestRecord | null) {
   return digest === null ? null : { week: digest.week, status: digest.status, sentAt: digest.sentAt, attempts: digest.attempts, lastError: digest.lastError };
+}
+
+/** Table Storage failing (an SDK error, or a table that could not be opened), rather than code that did. */
+function isStorageFailure(thrown: unknown): boolean {
+  for (let error = thrown, depth = 0; error !== undefined && error !== null && depth < 5; error = (error as { cause?: unknown }).cause, depth += 1) {
+    if ((error as { name?: unknown }).name === 'RestError' || errorCode(error) === 'StorageUnavailable') return true;
+  }
+  return false;
 }
 
 /** The health settings, or the configuration problems that keep schedules from being judged (themselves reasons). */
@@ -258,7 +272,7 @@ export async function registrationSeries({ reader }: QueryDependencies, range: R
 }
 
 function describeCustomer({ tenantId, ...insight }: CustomerMfaInsight, customerName: string | null) {
-  return { tenantId, customerName, ...insight, noMfaPolicy: hasNoEnabledMfaPolicy({ tenantId, ...insight }), adminsNotCompliant: hasNoCompliantAdmins({ tenantId, ...insight }) };
+  return { tenantId, customerName, ...insight, noMfaPolicy: hasNoMfaPolicy({ tenantId, ...insight }), adminsNotCompliant: hasNoCompliantAdmins({ tenantId, ...insight }) };
 }
 
 /**

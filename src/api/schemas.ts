@@ -32,7 +32,7 @@ const customerFields: Record<string, JsonSchema> = {
   securityDefaultsStatus: nullableString,
   mfaConditionalAccessPolicyStatus: nullableString,
   legacyPerUserMfaStatus: nullableString,
-  noMfaPolicy: { type: 'boolean', description: 'No MFA policy is known to be enabled.' },
+  noMfaPolicy: { type: ['boolean', 'null'], description: 'Every MFA policy is known to be disabled (true), one is enabled (false), or neither is known: a policy status missing or unknownFutureValue (null).' },
   adminsNotCompliant: { type: 'boolean', description: 'No admin is MFA-compliant (compliantAdminsCount is 0).' },
 };
 
@@ -120,6 +120,8 @@ export const schemas: Record<string, JsonSchema> = {
       detail: { type: 'string' },
       'invalid-params': { type: 'array', items: object({ name: { type: 'string' }, reason: { type: 'string' } }) },
       correlationId: { type: 'string' },
+      healthy: { type: 'boolean', enum: [false], description: 'Only from /api/status when storage cannot be read: the monitor cannot vouch for its health.' },
+      problems: { type: 'array', items: { type: 'string' }, description: 'With `healthy`: why, as in the Status answer.' },
     },
     required: ['type', 'title', 'status', 'detail'],
     additionalProperties: false,
@@ -134,6 +136,15 @@ export const schemas: Record<string, JsonSchema> = {
       warning: { ...nullableString, description: 'Why names are missing, with the fix (e.g. the permission to grant).' },
     },
     'Customer display names: a warning here never makes the monitor unhealthy.',
+  ),
+  DetectorRun: object(
+    {
+      startedAt: dateTime,
+      finishedAt: { ...nullableString, description: 'Null while it works, or when it was stopped (process killed, host recycled) before it could record its end.' },
+      status: runStatus,
+      errorCode: { ...nullableString, description: 'Why it failed (DeadlineExceeded, AlertUndeliverable, StorageUnavailable...); a failed last run makes the monitor unhealthy.' },
+    },
+    'The last detector run that held the lease.',
   ),
   DetectorSkip: object(
     {
@@ -194,12 +205,12 @@ export const schemas: Record<string, JsonSchema> = {
       type: 'array',
       items: { type: 'string' },
       description:
-        'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a schedule setting that cannot be read, an alert undelivered longer than ALERT_UNDELIVERED_HOURS, a channel that refuses the monitor, a weekly digest that could not be delivered.',
+        'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a failed last detector run, a schedule setting that cannot be read, an alert undelivered longer than ALERT_UNDELIVERED_HOURS, a channel that refuses the monitor, a weekly digest that could not be delivered.',
     },
     openFindings: { type: 'integer' },
     activeWaivers: { type: 'integer', description: 'Waivers not yet expired: findings they cover are listed but not alerted.' },
     undeliveredAlerts: ref('UndeliveredAlerts'),
-    detector: object({ lastCompletedRun: nullableRef('DetectorCompletion'), schedule: nullableRef('ScheduleStatus'), lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
+    detector: object({ lastRun: nullableRef('DetectorRun'), lastCompletedRun: nullableRef('DetectorCompletion'), schedule: nullableRef('ScheduleStatus'), lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
     digest: nullableRef('DigestStatus'),
     customerNames: ref('CustomerNameStatus'),
     sources: list('SourceStatus'),
@@ -223,7 +234,7 @@ export const schemas: Record<string, JsonSchema> = {
       collectedAt: { ...dateTime, description: 'When that run started.' },
       gone: { type: 'boolean', description: 'The customer was no longer listed from this run on (every measure null).' },
       ...customerFields,
-      noMfaPolicy: { type: ['boolean', 'null'], description: 'No MFA policy is known to be enabled (null when gone).' },
+      noMfaPolicy: { type: ['boolean', 'null'], description: 'Every MFA policy is known to be disabled (true), one is enabled (false), or neither is known: a policy status missing or unknownFutureValue, or the customer gone (null).' },
       adminsNotCompliant: { type: ['boolean', 'null'], description: 'No admin is MFA-compliant (null when gone).' },
     },
     'A change point: the state holds from this run until the next point (the last one up to `asOf`).',

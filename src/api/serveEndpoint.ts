@@ -1,8 +1,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { toCsv } from '../core/csv';
+import { toCsv } from './csv';
 import { errorCode, toError } from '../core/errors';
-import { ProblemError, unexpectedProblem, type ProblemDetails } from '../core/problem';
-import { parseFormat, rejectUnknownParameters } from '../core/queryParameters';
+import { ProblemError, unexpectedProblem, type ProblemDetails } from './problem';
+import { parseFormat, rejectUnknownParameters } from './queryParameters';
 import type { Endpoint } from './endpoints';
 import type { QueryDependencies } from './queries';
 import { csvColumns } from './schemas';
@@ -11,7 +11,7 @@ import { csvColumns } from './schemas';
 const commonHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
 
 /** Rows an answer left out because they could not be read, by table. */
-export interface SkippedRows {
+interface SkippedRows {
   count: number;
   tables: Record<string, number>;
 }
@@ -70,6 +70,8 @@ export function problemResponse(thrown: unknown, context: InvocationContext): Ht
   let problem: ProblemDetails;
   if (thrown instanceof ProblemError) {
     problem = thrown.problem;
+    // A failure of the service (storage that cannot be read) is the operator's to see in the log.
+    if (problem.status >= 500) context.error(`Request failed (${thrown.code}): ${toError(thrown.cause ?? thrown).message}`);
   } else {
     problem = unexpectedProblem(context.invocationId);
     context.error(`Request failed (${errorCode(thrown)}), correlation id ${context.invocationId}: ${toError(thrown).message}`);

@@ -1,4 +1,5 @@
-import type { StoredFinding, StoredWaiver } from '../core/ports';
+import type { StoredFinding } from '../core/findings';
+import type { StoredWaiver } from '../ports';
 import { describeWaiverTarget, isActive, waiverIndex, waiversExpiringWithin, type Waiver, type WaiverAuditEntry } from '../core/waivers';
 import type { QueryDependencies, QueryResult } from './queries';
 

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { WaiverConfig } from '../config';
-import type { Clock, StoredWaiver, WaiverStore } from '../core/ports';
-import { invalidParameter, notFound, ProblemError } from '../core/problem';
-import { rejectUnknownParameters } from '../core/queryParameters';
-import { parseWaiverChanges, parseWaiverDraft, type Waiver, type WaiverAction, type WaiverAuditEntry } from '../core/waivers';
+import type { Clock, StoredWaiver, WaiverStore } from '../ports';
+import { invalidParameter, notFound, ProblemError } from './problem';
+import { rejectUnknownParameters } from './queryParameters';
+import type { Waiver, WaiverAction, WaiverAuditEntry } from '../core/waivers';
+import { parseWaiverChanges, parseWaiverDraft } from './waiverDrafts';
 import { problemResponse } from './serveEndpoint';
 import { entityTag } from './waiverQueries';
 

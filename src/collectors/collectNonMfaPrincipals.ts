@@ -1,4 +1,4 @@
-import type { NonMfaPrincipalSource } from '../core/ports';
+import type { NonMfaPrincipalSource } from '../ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { runSnapshot, type CollectOptions, type CollectorDependencies } from './runSnapshot';
 

@@ -1,5 +1,5 @@
 import { errorCode, toError } from '../core/errors';
-import type { PartnerSecuritySource } from '../core/ports';
+import type { PartnerSecuritySource } from '../ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { refreshCustomerDirectory, type CustomerDirectoryDependencies } from './refreshCustomerDirectory';
 import { allOrAbort, runSnapshot, type CollectOptions, type CollectorDependencies } from './runSnapshot';

@@ -1,4 +1,4 @@
-import type { RegistrationCountSource } from '../core/ports';
+import type { RegistrationCountSource } from '../ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { runSnapshot, type CollectOptions, type CollectorDependencies } from './runSnapshot';
 

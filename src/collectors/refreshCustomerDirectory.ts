@@ -1,6 +1,6 @@
 import { changedNames, isRefreshDue, resolveCustomerNames, type CustomerNameSourceName } from '../core/customerNames';
 import { errorCode, toError } from '../core/errors';
-import type { Clock, CustomerDirectoryStore, CustomerNameSource, Signal } from '../core/ports';
+import type { Clock, CustomerDirectoryStore, CustomerNameSource, Signal } from '../ports';
 
 export interface CustomerDirectoryDependencies {
   directory: CustomerDirectoryStore;
@@ -9,7 +9,7 @@ export interface CustomerDirectoryDependencies {
   clock: Clock;
 }
 
-export interface DirectoryRefresh {
+interface DirectoryRefresh {
   /** False when the directory was refreshed less than a day ago and was left alone. */
   attempted: boolean;
   /** Names written by this refresh: new ones and changed ones. */

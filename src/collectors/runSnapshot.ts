@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { errorCode, MonitorError, toError } from '../core/errors';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import type { SnapshotSource } from '../core/model';
-import type { Clock, Logger, SnapshotRunWriter, SnapshotStore } from '../core/ports';
+import type { Clock, Logger, SnapshotRunWriter, SnapshotStore } from '../ports';
 import { CompleteRunFollowUpError, isRunId, newRunId, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 
 export interface CollectorDependencies {

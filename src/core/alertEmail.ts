@@ -25,7 +25,7 @@ export interface AlertContent {
   maxLinesPerSection: number;
 }
 
-export interface RenderedEmail {
+interface RenderedEmail {
   subject: string;
   plainText: string;
   html: string;

@@ -54,11 +54,11 @@ const channels: readonly ChannelName[] = ['email', 'teams', 'slack', 'webhook'];
 const emailAddress = /^[^\s@<>,;"()]+@[^\s@<>,;"()]+\.[^\s@<>,;"()]+$/;
 
 /** What the routes are read with: the channels whose settings are present. */
-export interface RouteContext {
+interface RouteContext {
   configuredChannels: ReadonlySet<ChannelName>;
 }
 
-export type ParsedRoutes = { routes: AlertRoute[]; problems: [] } | { routes: null; problems: string[] };
+type ParsedRoutes = { routes: AlertRoute[]; problems: [] } | { routes: null; problems: string[] };
 
 /** Without ALERT_ROUTES: every finding to every configured channel — email alone unless a webhook is set. */
 export function defaultRoutes(context: RouteContext): AlertRoute[] {

@@ -8,7 +8,7 @@ import { moreText, type AlertLine, type AlertMessage, type AlertSection } from '
  */
 
 /** What a finding announced in a message was, for receivers that file tickets per finding. */
-export interface AnnouncedFinding {
+interface AnnouncedFinding {
   key: string;
   kind: string;
   severity: string;

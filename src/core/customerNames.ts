@@ -8,7 +8,7 @@ import { PayloadReader } from './payloadReader';
 export type CustomerNameSourceName = 'delegatedAdminCustomers' | 'partnerCenterCustomers';
 
 /** The order in which the sources are asked, and in which a name is preferred. */
-export const customerNameSources: readonly CustomerNameSourceName[] = ['delegatedAdminCustomers', 'partnerCenterCustomers'];
+const customerNameSources: readonly CustomerNameSourceName[] = ['delegatedAdminCustomers', 'partnerCenterCustomers'];
 
 export interface CustomerName {
   tenantId: string;
@@ -32,7 +32,7 @@ export interface CustomerDirectoryState {
 
 export const emptyDirectoryState: CustomerDirectoryState = { attemptedAt: null, refreshedAt: null, sources: [], lastError: null };
 
-export const refreshIntervalMs = 24 * 60 * 60 * 1000;
+const refreshIntervalMs = 24 * 60 * 60 * 1000;
 
 /** A refresh is due when none ran in the last day (a failed one counts: a missing permission is not retried hourly). */
 export function isRefreshDue(state: CustomerDirectoryState, now: Date): boolean {

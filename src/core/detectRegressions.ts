@@ -1,7 +1,7 @@
 import { partnerSignInLogsUrl } from './entraLinks';
 import type { Finding, FindingKind, FindingSubject, FindingTransition, MeasureValue, Severity, ShareOfWhole } from './findings';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from './model';
-import { isCompliant } from './model';
+import { customerMfaPolicies, hasNoMfaPolicy, isCompliant } from './model';
 
 /**
  * Compares the newest complete snapshot with the one the detector last saw and moves every
@@ -41,7 +41,7 @@ export interface DetectionInput {
   now: string;
 }
 
-export interface DetectionResult {
+interface DetectionResult {
   transitions: FindingTransition[];
   /** Every finding whose stored state changed (transitions and updated current values). */
   changed: Finding[];
@@ -153,17 +153,6 @@ function ofWhole(part: number | null, total: number | null): ShareOfWhole {
   return { total, share: share(part, total) };
 }
 
-const customerPolicies = ['securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'legacyPerUserMfaStatus'] as const;
-
-export function enabledPolicyCount(customer: CustomerMfaInsight): number {
-  return customerPolicies.filter((policy) => customer[policy] === 'enabled').length;
-}
-
-/** True only when every policy is known to be disabled (unknown is not "none"). */
-export function hasNoMfaPolicy(customer: CustomerMfaInsight): boolean {
-  return customerPolicies.every((policy) => customer[policy] === 'disabled');
-}
-
 function requirementObservations(before: readonly SecurityRequirement[] | undefined, after: readonly SecurityRequirement[]): Observation[] {
   const previous = new Map((before ?? []).map((requirement) => [requirement.requirementType, requirement]));
   const observations: Observation[] = [];
@@ -224,13 +213,14 @@ function customerObservations(before: readonly CustomerMfaInsight[] | undefined,
       after: customer.compliantAdminsCount,
       rule: falls,
     });
-    const noneLeft = enabledPolicyCount(customer) === 0;
-    for (const policy of customerPolicies) {
+    const noPolicy = hasNoMfaPolicy(customer);
+    for (const policy of customerMfaPolicies) {
       observations.push({
         subject,
         key: `customer/${customer.tenantId}/${policy}`,
         kind: 'customerPolicyDisabled',
-        severity: noneLeft ? 'critical' : 'warning',
+        // Critical when it left the tenant with no MFA policy; with another policy unknown, that is not known.
+        severity: noPolicy === true ? 'critical' : 'warning',
         measure: policy,
         before: old?.[policy] ?? null,
         after: customer[policy],
@@ -256,7 +246,7 @@ function customerObservations(before: readonly CustomerMfaInsight[] | undefined,
       severity: 'critical',
       measure: 'mfaPoliciesEnabled',
       before: firstSight ? null : 0,
-      after: enabledPolicyCount(customer) > 0 ? 0 : !old && hasNoMfaPolicy(customer) ? 1 : null,
+      after: noPolicy === false ? 0 : !old && noPolicy === true ? 1 : null,
       rule: presentWhileTrue,
     });
   }

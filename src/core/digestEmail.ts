@@ -9,13 +9,13 @@ import type { CustomerProblem, Mover, Trend, WeeklyDigest } from './weeklyDigest
  * bars (widths and heights in attributes, colours in `bgcolor`), which every client draws. The
  * plain-text part says the same in words and numbers.
  */
-export interface DigestRenderOptions {
+interface DigestRenderOptions {
   customerNames: ReadonlyMap<string, string>;
   /** Base URL of the query API and dashboard, for links; null when not configured. */
   publicBaseUrl: string | null;
 }
 
-export interface RenderedDigest {
+interface RenderedDigest {
   subject: string;
   plainText: string;
   html: string;
@@ -181,7 +181,8 @@ export function renderWeeklyDigest(digest: WeeklyDigest, options: DigestRenderOp
   // Open findings by age
   const ageLines = digest.findingsByAge.map((age) => `${age.label}: ${age.count}${age.critical > 0 ? ` (${age.critical} critical)` : ''}`);
   const widest = Math.max(1, ...digest.findingsByAge.map((age) => age.count));
-  text.push(`Open problems (${digest.openCount}) by age`, ...ageLines.map((line) => `- ${line}`));
+  const waivedLine = digest.waivedCount > 0 ? `${plural(digest.waivedCount, 'more open problem')} ${digest.waivedCount === 1 ? 'is' : 'are'} waived (see the waivers on the dashboard).` : null;
+  text.push(`Open problems (${digest.openCount}) by age`, ...ageLines.map((line) => `- ${line}`), ...(waivedLine ? [waivedLine] : []));
   const oldest = digest.oldestOpen.map((finding) => {
     const step = nextStep(finding, root);
     return { line: `Open since ${finding.openedAt.slice(0, 10)}: ${oneLine(describeRegression(finding, options.customerNames), 300)}`, step };
@@ -194,6 +195,7 @@ export function renderWeeklyDigest(digest: WeeklyDigest, options: DigestRenderOp
       `<table role="presentation" width="100%" cellpadding="2" cellspacing="0" border="0">${digest.findingsByAge
         .map((age, index) => `<tr><td width="35%" style="font-size:14px">${escapeHtml(ageLines[index] as string)}</td><td>${hbar(age.count, widest, age.critical > 0 ? colours.bad : colours.bar)}</td></tr>`)
         .join('')}</table>` +
+        (waivedLine ? paragraph(waivedLine, colours.muted) : '') +
         (oldest.length > 0
           ? `<p style="margin:10px 0 4px">Oldest:</p><ul style="padding-left:18px;margin:0">${oldest
               .map(({ line, step }) => `<li style="margin:0 0 8px">${escapeHtml(line)}<br><span style="color:${colours.muted}">Next: ${step.url ? `<a href="${escapeHtml(step.url)}">${escapeHtml(step.text)}</a>` : escapeHtml(step.text)}</span></li>`)

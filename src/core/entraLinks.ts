@@ -16,7 +16,7 @@
  */
 const adminCenter = 'https://entra.microsoft.com';
 
-export type EntraBlade = 'overview' | 'properties' | 'conditionalAccess' | 'signInLogs';
+type EntraBlade = 'overview' | 'properties' | 'conditionalAccess' | 'signInLogs';
 
 const blades: Record<EntraBlade, string> = {
   overview: 'Microsoft_AAD_IAM/ActiveDirectoryMenuBlade/Overview',

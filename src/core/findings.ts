@@ -73,6 +73,17 @@ export interface FindingTransition {
   finding: Finding;
 }
 
+/** A finding as stored: its lifecycle plus what has (not yet) been announced. */
+export interface StoredFinding extends Finding {
+  /** A transition decided but not yet put in an email. */
+  pendingChange: FindingTransition['change'] | null;
+  /** The outbox message that announces (or announced) the last transition, and which one. */
+  announcedIn: string | null;
+  announcedChange: FindingTransition['change'] | null;
+  /** An opening a waiver kept quiet, announced when no waiver covers the finding any more (absent: none). */
+  silencedChange?: 'opened' | 'reopened' | null;
+}
+
 const severityRank: Record<Severity, number> = { critical: 0, warning: 1 };
 
 /** Critical first, then by kind and subject, so emails and API answers are stable. */

@@ -7,13 +7,13 @@ import { MonitorError } from './errors';
  */
 
 /** The Flex Consumption plan's own limit when host.json sets none. */
-export const defaultFunctionTimeoutMs = 30 * 60_000;
+const defaultFunctionTimeoutMs = 30 * 60_000;
 
 /** With an unbounded `functionTimeout` (-1), the monitor still gives up after this long. */
-export const unboundedBudgetMs = 60 * 60_000;
+const unboundedBudgetMs = 60 * 60_000;
 
 /** What is kept back to record a failure (and let its ledger write retry) before the host's limit. */
-export function deadlineMarginMs(functionTimeoutMs: number): number {
+function deadlineMarginMs(functionTimeoutMs: number): number {
   return Math.max(60_000, Math.round(functionTimeoutMs * 0.1));
 }
 

@@ -8,9 +8,9 @@ export type SnapshotSource = 'partnerSecurity' | 'nonMfaPrincipals' | 'registrat
 export const snapshotSources: readonly SnapshotSource[] = ['partnerSecurity', 'nonMfaPrincipals', 'registrationCounts'];
 
 /** `compliant`, `noncomplaint` (sic), `nonCompliant`, `unknownFutureValue` or anything newer. */
-export type ComplianceStatus = string;
+type ComplianceStatus = string;
 /** `enabled`, `disabled`, `unknownFutureValue` or anything newer. */
-export type PolicyStatus = string;
+type PolicyStatus = string;
 
 export function isCompliant(status: ComplianceStatus | null): boolean {
   return status === 'compliant';
@@ -42,7 +42,7 @@ export type RequirementKind =
   | 'securityRequirement';
 
 /** Numeric and policy fields of every subtype, flattened: a field a subtype lacks is null. */
-export interface RequirementMeasures {
+interface RequirementMeasures {
   totalTenantCount: number | null;
   compliantTenantCount: number | null;
   totalAdminsCount: number | null;
@@ -88,6 +88,26 @@ export interface CustomerMfaInsight {
   legacyPerUserMfaStatus: PolicyStatus | null;
 }
 
+/** The MFA policies Graph reports for a customer tenant: security defaults, Conditional Access, per-user MFA. */
+export const customerMfaPolicies = ['securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'legacyPerUserMfaStatus'] as const;
+
+/**
+ * Whether a customer tenant has no MFA policy: `false` as soon as one policy is `enabled`, `true`
+ * only when every policy is known to be `disabled`, and `null` (unknown) otherwise. A missing
+ * status, `unknownFutureValue` or a value newer than this code may be a policy that protects the
+ * tenant: unknown is not "none", so it neither raises an alert nor lists the customer as without MFA.
+ */
+export function hasNoMfaPolicy(customer: CustomerMfaInsight): boolean | null {
+  const statuses = customerMfaPolicies.map((policy) => customer[policy]);
+  if (statuses.includes('enabled')) return false;
+  return statuses.every((status) => status === 'disabled') ? true : null;
+}
+
+/** No admin of the customer tenant is MFA-compliant: `compliantAdminsCount` is 0 (an unknown count is not 0). */
+export function hasNoCompliantAdmins(customer: CustomerMfaInsight): boolean {
+  return customer.compliantAdminsCount === 0;
+}
+
 export interface NonMfaPrincipal {
   objectId: string;
   tenantId: string | null;
@@ -96,7 +116,7 @@ export interface NonMfaPrincipal {
   lastNonMfaRequestDateTime: string;
 }
 
-export type RegistrationReport = 'credentialUserRegistrationCount' | 'usersRegisteredByFeature';
+type RegistrationReport = 'credentialUserRegistrationCount' | 'usersRegisteredByFeature';
 
 export interface RegistrationCounts {
   /** Which report answered: the legacy beta one, or its v1.0 replacement. */

@@ -1,7 +1,7 @@
 import { PayloadError } from './errors';
 import { PayloadReader } from './payloadReader';
 
-export interface GraphPage {
+interface GraphPage {
   items: unknown[];
   nextLink: string | null;
 }
@@ -17,7 +17,7 @@ export interface PartnerCenterLink {
   headers: Record<string, string>;
 }
 
-export interface PartnerCenterPage {
+interface PartnerCenterPage {
   items: unknown[];
   totalCount: number | null;
   next: PartnerCenterLink | null;

@@ -33,7 +33,7 @@ export function parsePartnerSecurityScore(body: unknown, path = 'securityScore')
 }
 
 /** `@odata.type` may arrive without its leading `#`. */
-export function normaliseODataType(value: string | null): string | null {
+function normaliseODataType(value: string | null): string | null {
   if (value === null) return null;
   return value.startsWith('#') ? value : `#${value}`;
 }

@@ -43,7 +43,7 @@ export function runIdRange(from: Date | undefined, to: Date | undefined): { lowe
   };
 }
 
-export type SnapshotRunStatus = 'running' | 'complete' | 'failed';
+type SnapshotRunStatus = 'running' | 'complete' | 'failed';
 
 export interface SnapshotRunCounts {
   [measure: string]: number;

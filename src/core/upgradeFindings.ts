@@ -1,5 +1,4 @@
-import type { FindingTransition, MeasureValue, ShareOfWhole } from './findings';
-import type { StoredFinding } from './ports';
+import type { FindingTransition, MeasureValue, ShareOfWhole, StoredFinding } from './findings';
 
 /**
  * Brings findings stored in an older shape to the current one, keeping their lifecycle.
@@ -19,7 +18,7 @@ import type { StoredFinding } from './ports';
  * Pure and idempotent: when the merged finding already exists (a crash after it was written and
  * before the old rows were deleted), it stands and the old keys are only retired.
  */
-export interface FindingUpgrade {
+interface FindingUpgrade {
   /** Findings to write (merged ones). */
   upgraded: StoredFinding[];
   /** Keys of the rows the upgraded findings replace. */

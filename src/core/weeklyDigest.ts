@@ -1,6 +1,5 @@
-import { hasNoCompliantAdmins, hasNoEnabledMfaPolicy } from './customerStatus';
 import { compareFindings, type Finding } from './findings';
-import { isCompliant, type CustomerMfaInsight, type NonMfaPrincipal } from './model';
+import { hasNoCompliantAdmins, hasNoMfaPolicy, isCompliant, type CustomerMfaInsight, type NonMfaPrincipal } from './model';
 
 /**
  * The weekly digest: what a partner admin reads on Monday morning to see where MFA compliance
@@ -15,14 +14,14 @@ export const digestWeekMs = 7 * dayMs;
 export const digestQuarterMs = 13 * digestWeekMs;
 
 /** One complete run's partner security score. */
-export interface ScorePoint {
+interface ScorePoint {
   at: Date;
   score: number | null;
   maxScore: number | null;
 }
 
 /** One complete run's reading of one requirement. */
-export interface RequirementPoint {
+interface RequirementPoint {
   at: Date;
   requirementType: string;
   complianceStatus: string | null;
@@ -31,7 +30,7 @@ export interface RequirementPoint {
 }
 
 /** A waiver as the digest lists it: what it silences, who owns it, until when. */
-export interface ExpiringWaiver {
+interface ExpiringWaiver {
   description: string;
   owner: string;
   expiresAt: Date;
@@ -46,7 +45,9 @@ export interface DigestInput {
   customersNow: readonly CustomerMfaInsight[] | null;
   customersWeekAgo: readonly CustomerMfaInsight[] | null;
   customerNames: ReadonlyMap<string, string>;
+  /** Findings no waiver silences; the waived open ones are only counted. */
   openFindings: readonly Finding[];
+  waivedCount: number;
   /** Partner users who signed in without MFA in the newest complete run; null when the source was never collected. */
   principals: readonly NonMfaPrincipal[] | null;
   expiringWaivers: readonly ExpiringWaiver[];
@@ -62,7 +63,7 @@ export interface Trend {
   daily: { day: string; value: number | null }[];
 }
 
-export interface RequirementTrend {
+interface RequirementTrend {
   requirementType: string;
   complianceStatus: string | null;
   compliantNow: boolean;
@@ -73,7 +74,7 @@ export interface RequirementTrend {
 
 export type CustomerProblem = 'noMfaPolicy' | 'adminsNotCompliant';
 
-export interface CustomerProblemCount {
+interface CustomerProblemCount {
   problem: CustomerProblem;
   now: number;
   weekAgo: number | null;
@@ -90,7 +91,7 @@ export interface Mover {
   name: string | null;
 }
 
-export interface FindingAge {
+interface FindingAge {
   label: string;
   count: number;
   critical: number;
@@ -106,6 +107,7 @@ export interface WeeklyDigest {
   findingsByAge: FindingAge[];
   oldestOpen: Finding[];
   openCount: number;
+  waivedCount: number;
   principals: { count: number; users: string[]; more: number } | null;
   expiringWaivers: ExpiringWaiver[];
 }
@@ -159,7 +161,8 @@ function requirementTrends(points: readonly RequirementPoint[], now: Date): Requ
 }
 
 const problemPredicates: Record<CustomerProblem, (customer: CustomerMfaInsight) => boolean> = {
-  noMfaPolicy: hasNoEnabledMfaPolicy,
+  // A policy of unknown status is not "none": the same rule as the alerts and the query API.
+  noMfaPolicy: (customer) => hasNoMfaPolicy(customer) === true,
   adminsNotCompliant: hasNoCompliantAdmins,
 };
 
@@ -228,6 +231,7 @@ export function composeWeeklyDigest(input: DigestInput): WeeklyDigest {
     findingsByAge: findingsByAge(open, now),
     oldestOpen: oldestFirst.slice(0, input.maxNamed),
     openCount: open.length,
+    waivedCount: input.waivedCount,
     principals: principals === null ? null : { count: users.length, users: users.slice(0, input.maxNamed), more: Math.max(0, users.length - input.maxNamed) },
     expiringWaivers: [...input.expiringWaivers].sort((left, right) => left.expiresAt.getTime() - right.expiresAt.getTime()),
   };

@@ -4,17 +4,17 @@ import { isRoutedTo, routedTargets, targetLabel, type AlertRoute, type ChannelNa
 import { slackPayload, teamsPayload, webhookPayload } from '../core/channelPayloads';
 import { detectRegressions, type ComplianceSnapshot, type Thresholds } from '../core/detectRegressions';
 import { errorCode, MonitorError, toError } from '../core/errors';
-import type { Finding, FindingTransition } from '../core/findings';
+import type { Finding, FindingTransition, StoredFinding } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
 import type {
-  ChannelPoster, Clock, CustomerDirectory, Delivery, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, StoredFinding, WaiverStore, WebhookChannelName,
-} from '../core/ports';
+  ChannelPoster, Clock, CustomerDirectory, Delivery, DetectorRun, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, WaiverStore, WebhookChannelName,
+} from '../ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import { upgradeFindings } from '../core/upgradeFindings';
 import { decideAnnouncement, waiverIndex } from '../core/waivers';
 
-export interface DetectorSettings {
+interface DetectorSettings {
   thresholds: Thresholds;
   reminderDays: number;
   publicBaseUrl: string | null;
@@ -30,7 +30,7 @@ export interface DetectorSettings {
   routes: AlertRoute[];
 }
 
-export interface DetectorOptions {
+interface DetectorOptions {
   /** When the invocation must stop; a send that could outlast it is not started. */
   deadline?: Date;
 }
@@ -103,7 +103,9 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
     return { skipped: true, transitions: 0, composedMessageId: null, sentMessageId: null, openFindings: 0 };
   }
   const lease = holdLease(dependencies, owner);
+  const thisRun: DetectorRun = { startedAt: startedAt.toISOString(), finishedAt: null, status: 'running', errorCode: null };
   try {
+    await store.recordRun(thisRun);
     // Findings are read once and kept current in memory: under the lease no one else writes them.
     const findings = await readUpgradedFindings(store);
     const silencer = waiverIndex(await dependencies.waivers.listWaivers(), startedAt);
@@ -129,7 +131,11 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
     const openFindings = open.length;
     const waivedFindings = open.filter(run.waived).length;
     log.info(`detectRegressions: ${transitions.length} new transitions, ${openFindings} open findings (${waivedFindings} waived)${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
+    await recordEnd(dependencies, { ...thisRun, finishedAt: clock.now().toISOString(), status: 'complete' });
     return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings };
+  } catch (thrown) {
+    await recordEnd(dependencies, { ...thisRun, finishedAt: clock.now().toISOString(), status: 'failed', errorCode: errorCode(thrown) });
+    throw thrown;
   } finally {
     lease.stop();
     await store.releaseLease(owner);
@@ -143,6 +149,15 @@ function longestSend(settings: DetectorSettings): { ms: number; what: string } {
   const email = channels.has('email') ? settings.emailTimeoutMs : 0;
   const posts = webhooks.length > 0 ? settings.channelTimeoutMs : 0;
   return email >= posts ? { ms: email, what: 'ACS' } : { ms: posts, what: webhooks.map((channel) => targetLabel({ id: channel, channel, recipients: null })).join(', ') };
+}
+
+/**
+ * The run's end, for the status: a failed run makes the monitor unhealthy until one completes.
+ * Trouble recording it is only logged (storage that failed the run may fail this too): the
+ * invocation's own result says how it ended either way.
+ */
+async function recordEnd({ store, log }: DetectorDependencies, run: DetectorRun): Promise<void> {
+  await store.recordRun(run).catch((thrown: unknown) => log.warn(`detectRegressions: could not record how the run ended (${errorCode(thrown)})`));
 }
 
 /**

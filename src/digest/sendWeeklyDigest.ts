@@ -1,34 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { renderWeeklyDigest } from '../core/digestEmail';
 import { MonitorError, toError } from '../core/errors';
-import type { Clock, CustomerDirectory, DigestLedger, DigestRecord, EmailSender, Logger, SnapshotReader, WaiverStore } from '../core/ports';
-import { runStartedAt } from '../core/snapshotRun';
+import type { Clock, CustomerDirectory, DigestLedger, DigestRecord, EmailSender, Logger, SnapshotReader, WaiverStore } from '../ports';
 import { describeWaiverTarget, waiverIndex, waiversExpiringWithin } from '../core/waivers';
+import { runStartedAt } from '../core/snapshotRun';
 import { composeWeeklyDigest, digestQuarterMs, digestWeekMs, isoWeek, type WeeklyDigest } from '../core/weeklyDigest';
-import type { QueryReader } from '../api/queryReader';
+import type { QueryReader } from '../ports/queryReader';
 
-export interface DigestSettings {
+interface DigestSettings {
   publicBaseUrl: string | null;
   /** Most customers, users and findings named per list. */
   maxNamed: number;
   /** A claim older than this belongs to a run that stopped: another may take the digest over. */
   claimMs: number;
+  /** Waivers ending within this many days are listed, so their owners renew or let them lapse. */
+  waiverNoticeDays: number;
 }
 
 export interface DigestDependencies {
   reader: Pick<QueryReader, 'listRuns' | 'scores' | 'requirements' | 'findings'>;
   snapshots: Pick<SnapshotReader, 'customersOfRun' | 'principalsOfRun'>;
   directory: CustomerDirectory;
-  ledger: DigestLedger;
-  /** Waivers: those ending within two weeks are listed, and the findings they silence are left out of the open problems. */
   waivers: Pick<WaiverStore, 'listWaivers'>;
+  ledger: DigestLedger;
   sender: EmailSender;
   clock: Clock;
   log: Logger;
   settings: DigestSettings;
 }
 
-export interface DigestOutcome {
+interface DigestOutcome {
   week: string;
   /** `sent` by this run; `alreadySent` earlier in the week; `busy` when another run holds it. */
   result: 'sent' | 'alreadySent' | 'busy';
@@ -88,9 +89,6 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
   throw new MonitorError('DigestUndelivered', `ACS reported ${outcome} for the digest of ${week}; it is retried`);
 }
 
-/** A waiver ending within this many days is listed, so its owner renews it or lets it lapse on purpose. */
-const waiverNoticeDays = 14;
-
 async function gather(dependencies: DigestDependencies, now: Date, customerNames: ReadonlyMap<string, string>): Promise<WeeklyDigest> {
   const { reader, snapshots, settings } = dependencies;
   const quarter = { from: new Date(now.getTime() - digestQuarterMs), to: now };
@@ -104,6 +102,7 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
     reader.findings(),
     dependencies.waivers.listWaivers(),
   ]);
+  const waived = waiverIndex(waivers, now);
   // Rows of runs that never completed are not data.
   const complete = new Set(securityRuns.map((run) => run.runId));
   const latestRun = securityRuns[0];
@@ -112,7 +111,6 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
     olderRun === undefined ? null : snapshots.customersOfRun(olderRun.runId),
     latestPrincipals === undefined ? null : snapshots.principalsOfRun(latestPrincipals.runId),
   ]);
-  const silencer = waiverIndex(waivers, now);
   return composeWeeklyDigest({
     now,
     scores: scores.filter((row) => complete.has(row.runId)).map((row) => ({ at: runStartedAt(row.runId), score: row.value.currentScore, maxScore: row.value.maxScore })),
@@ -128,10 +126,11 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
     customersNow,
     customersWeekAgo,
     customerNames,
-    // Waived findings were accepted on purpose: they are not open problems to chase.
-    openFindings: findings.filter((finding) => silencer(finding) === null),
+    // A waived problem is known and owned: the digest lists its waiver, not the problem again.
+    openFindings: findings.filter((finding) => waived(finding) === null),
+    waivedCount: findings.filter((finding) => finding.state === 'open' && !finding.event && waived(finding) !== null).length,
     principals,
-    expiringWaivers: waiversExpiringWithin(waivers, now, waiverNoticeDays).map((waiver) => ({
+    expiringWaivers: waiversExpiringWithin(waivers, now, settings.waiverNoticeDays).map((waiver) => ({
       description: describeWaiverTarget(waiver, customerNames),
       owner: waiver.owner,
       expiresAt: new Date(waiver.expiresAt),

@@ -1,19 +1,6 @@
 import { DeadlineExceededError } from '../core/invocationDeadline';
-import { snapshotSources, type SnapshotSource } from '../core/model';
-import type { Clock, Logger } from '../core/ports';
-import type { SnapshotRun } from '../core/snapshotRun';
-
-/** What retention needs from the store: the ledger, and deleting one run with every row it wrote. */
-export interface SnapshotPruner {
-  /** Runs of a source started at or before `to`, newest first. */
-  listRuns(source: SnapshotSource, options: { to: Date }): Promise<SnapshotRun[]>;
-  latestCompleteRun(source: SnapshotSource): Promise<SnapshotRun | null>;
-  /**
-   * Deletes the run's rows, then its ledger row (so a crash leaves it listed, to finish next time);
-   * resolves to the rows deleted. Once `signal` aborts it starts no more deletes and rejects.
-   */
-  deleteRun(run: SnapshotRun, signal?: AbortSignal): Promise<number>;
-}
+import { snapshotSources } from '../core/model';
+import type { Clock, Logger, SnapshotPruner } from '../ports';
 
 export interface PruneDependencies {
   pruner: SnapshotPruner;
@@ -31,7 +18,7 @@ interface PruneOptions {
   deadline?: Date;
 }
 
-export interface PruneOutcome {
+interface PruneOutcome {
   runsDeleted: number;
   rowsDeleted: number;
   /** Old runs kept because each is its source's newest complete run. */

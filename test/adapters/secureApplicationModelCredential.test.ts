@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ClientSecretCredential } from '@azure/identity';
 import { KeyVaultRefreshTokenStore } from '../../src/adapters/keyVaultRefreshTokenStore';
-import { SecureApplicationModelCredential, type RefreshTokenStore } from '../../src/adapters/secureApplicationModelCredential';
+import { SecureApplicationModelCredential } from '../../src/adapters/secureApplicationModelCredential';
+import type { RefreshTokenStore } from '../../src/ports';
 import { startSimulator, type Simulator } from '../../tools/simulator';
 
 if (!process.env.NODE_EXTRA_CA_CERTS) {

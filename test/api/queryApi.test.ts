@@ -123,7 +123,7 @@ describe('query API endpoints, through the local host, on data the real collecto
 
   it.each(['noMfaPolicy', 'adminsNotCompliant', 'nonCompliant'] as const)('when customers are filtered by status=%s, then exactly the matching customers are listed', async (status) => {
     const stored = await api.reader.customersOfRun(completeRuns[0]!.runId);
-    const noPolicy = (customer: CustomerMfaInsight) => ![customer.securityDefaultsStatus, customer.mfaConditionalAccessPolicyStatus, customer.legacyPerUserMfaStatus].includes('enabled');
+    const noPolicy = (customer: CustomerMfaInsight) => [customer.securityDefaultsStatus, customer.mfaConditionalAccessPolicyStatus, customer.legacyPerUserMfaStatus].every((status) => status === 'disabled');
     const noAdmin = (customer: CustomerMfaInsight) => customer.compliantAdminsCount === 0;
     const oracle = { noMfaPolicy: noPolicy, adminsNotCompliant: noAdmin, nonCompliant: (customer: CustomerMfaInsight) => noPolicy(customer) || noAdmin(customer) }[status];
     const expected = stored.filter(oracle).map((customer) => customer.tenantId).sort();

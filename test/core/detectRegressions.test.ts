@@ -166,6 +166,14 @@ describe('detectRegressions: customers', () => {
     expect(warning.transitions.map((t) => t.finding.severity)).toEqual(['warning']);
   });
 
+  it('when the only enabled policy is turned off and another policy is unknown, then the finding is a warning (no policy left is not known)', () => {
+    const result = detect(
+      { customers: [customer(id, { legacyPerUserMfaStatus: 'unknownFutureValue' })] },
+      { customers: [customer(id, { securityDefaultsStatus: 'disabled', legacyPerUserMfaStatus: 'unknownFutureValue' })] },
+    );
+    expect(result.transitions.map((t) => [t.finding.key, t.finding.severity])).toEqual([[`customer/${id}/securityDefaultsStatus`, 'warning']]);
+  });
+
   it('when the share of compliant non-admins falls by exactly the threshold, then nothing opens; by more, it opens', () => {
     expect(detect({ customers: [customer(id)] }, { customers: [customer(id, { compliantNonAdminsCount: 75 })] }).transitions).toEqual([]);
     const result = detect({ customers: [customer(id)] }, { customers: [customer(id, { compliantNonAdminsCount: 74 })] });

@@ -1,4 +1,4 @@
-import type { StoredFinding } from '../../src/core/ports';
+import type { StoredFinding } from '../../src/core/findings';
 import { upgradeFindings } from '../../src/core/upgradeFindings';
 
 /** Findings as the two-finding form stored them: a count and its share, each with its own key. */

@@ -1,7 +1,8 @@
 import type { Finding } from '../../src/core/findings';
-import { ProblemError } from '../../src/core/problem';
+import { ProblemError } from '../../src/api/problem';
+import { parseWaiverChanges, parseWaiverDraft } from '../../src/api/waiverDrafts';
 import {
-  decideAnnouncement, describeWaiverTarget, parseWaiverChanges, parseWaiverDraft, waiverFor, waiversExpiringWithin, type Waiver,
+  decideAnnouncement, describeWaiverTarget, waiverFor, waiversExpiringWithin, type Waiver,
 } from '../../src/core/waivers';
 
 const now = new Date('2026-06-01T12:00:00Z');

@@ -46,6 +46,7 @@ function input(overrides: Partial<DigestInput> = {}): DigestInput {
     customersWeekAgo: null,
     customerNames: new Map(),
     openFindings: [],
+    waivedCount: 0,
     principals: null,
     expiringWaivers: [],
     maxNamed: 10,
@@ -147,6 +148,13 @@ describe('composeWeeklyDigest', () => {
     expect(digest.customers?.problems[0]).toMatchObject({ problem: 'noMfaPolicy', now: 1, weekAgo: null, newlyAffected: [], fixed: [] });
   });
 
+  it('when a customer has no policy enabled but one of unknown status, then it is not counted as without an MFA policy, as the alerts and the query API read it', () => {
+    const unknownPolicy = customer('aaaaaaaa-0000-0000-0000-000000000001', { ...noPolicy, legacyPerUserMfaStatus: 'unknownFutureValue' });
+    const missingPolicy = customer('bbbbbbbb-0000-0000-0000-000000000002', { ...noPolicy, securityDefaultsStatus: null });
+    const digest = composeWeeklyDigest(input({ customersNow: [unknownPolicy, missingPolicy, customer('cccccccc-0000-0000-0000-000000000003', noPolicy)] }));
+    expect(digest.customers?.problems.find((problem) => problem.problem === 'noMfaPolicy')).toMatchObject({ now: 1 });
+  });
+
   it('when findings have been open for different times, then they fall in their age buckets, events and resolved ones left out, oldest listed first', () => {
     const resolved = { ...finding('resolved', 3), state: 'resolved' as const };
     const event = { ...finding('event', 3), event: true };
@@ -187,6 +195,7 @@ describe('renderWeeklyDigest', () => {
       customersNow: [customer('bbbbbbbb-0000-0000-0000-000000000002', noPolicy)],
       openFindings: [{ ...finding('f', 10, 'critical'), subject: { type: 'customer', id: 'bbbbbbbb-0000-0000-0000-000000000002' } }],
       principals: [],
+      waivedCount: 2,
       expiringWaivers: [{ description: 'Partner users matching breakglass*@partner.example', owner: 'ciso@partner.example', expiresAt: daysAgo(-5) }],
     }),
   );
@@ -206,6 +215,7 @@ describe('renderWeeklyDigest', () => {
     expect(rendered.plainText).toContain('Partner users matching breakglass*@partner.example, owned by ciso@partner.example, expires');
     expect(rendered.plainText).toContain('https://monitor.example/api/customers?status=nonCompliant');
     expect(rendered.plainText).toContain("No partner user signed in without MFA in Partner Center's last 7 days.");
+    expect(rendered.plainText).toContain('2 more open problems are waived (see the waivers on the dashboard).');
   });
 
   it('when rendered, then the charts are tables Outlook draws: no script, no SVG, no CSS it ignores for layout, bars with widths and colours in attributes', () => {

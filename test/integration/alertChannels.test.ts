@@ -1,6 +1,6 @@
 import { odata, TableClient } from '@azure/data-tables';
 import { regressionDetector } from '../../src/composition';
-import type { ChannelPoster } from '../../src/core/ports';
+import type { ChannelPoster } from '../../src/ports';
 import { runDetector } from '../../src/detector/runDetector';
 import { channelSettingsFor, type AlertChannel } from '../../tools/simulator';
 import { startCloud, type Cloud } from '../support/cloud';

@@ -1,6 +1,6 @@
 import { obtainRefreshToken, type FormPoster } from '../../tools/consent/deviceCodeConsent';
 import { consentSettings } from '../../tools/consent/main';
-import type { RefreshTokenStore } from '../../src/adapters/secureApplicationModelCredential';
+import type { RefreshTokenStore } from '../../src/ports';
 
 function memoryStore(): RefreshTokenStore & { values: string[] } {
   const values: string[] = [];

@@ -4,7 +4,7 @@
  * processes, so each of the three has its own event loop.
  */
 import { appSettingsFor, startSimulator, type Simulator, type SimulatorOptions } from '../simulator';
-import { startAzuriteProcess } from './azuriteProcess';
+import { startAzuriteProcess } from '../azuriteProcess';
 
 export interface BenchCloud {
   sim: Simulator;

@@ -23,7 +23,7 @@ const rssTargetBytes = 256 * MB;
 const growthTarget = 5;
 const runsPerCollector = 3;
 
-export type CollectorName = 'collectPartnerSecurity' | 'collectNonMfaPrincipals';
+type CollectorName = 'collectPartnerSecurity' | 'collectNonMfaPrincipals';
 
 export interface CollectorRun extends CollectorMeasurement {
   tablePrefix: string;

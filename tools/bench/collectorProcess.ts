@@ -12,7 +12,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { collectNonMfaPrincipals } from '../../src/collectors/collectNonMfaPrincipals';
 import { collectPartnerSecurity } from '../../src/collectors/collectPartnerSecurity';
 import { nonMfaPrincipalCollector, partnerSecurityCollector } from '../../src/composition';
-import type { Logger } from '../../src/core/ports';
+import type { Logger } from '../../src/ports';
 import type { SnapshotRunCounts } from '../../src/core/snapshotRun';
 
 export interface CollectorMeasurement {

@@ -12,7 +12,7 @@
  */
 import { regressionDetector } from '../../src/composition';
 import { detectRegressions, type ComplianceSnapshot } from '../../src/core/detectRegressions';
-import type { Logger, SnapshotReader } from '../../src/core/ports';
+import type { Logger, SnapshotReader } from '../../src/ports';
 import { runDetector, type DetectorOutcome } from '../../src/detector/runDetector';
 
 export interface DetectorRunMeasurement {

@@ -8,7 +8,7 @@ import { createTables } from '../createTables';
 import { loadRegisteredFunctions } from '../functionsCore';
 import { createLocalHost } from '../localHost';
 import { startSimulator } from '../simulator';
-import { startAzuriteProcess } from './azuriteProcess';
+import { startAzuriteProcess } from '../azuriteProcess';
 import { count } from './benchFormat';
 import { printBenchTable, type BenchRow } from './benchRow';
 import type { QueryLoadMeasurement } from './queryLoadProcess';

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-export interface ChildOptions {
+interface ChildOptions {
   /** App settings and other variables, added to this process's environment (NODE_EXTRA_CA_CERTS included). */
   env?: Record<string, string>;
   /** Replaces the environment entirely (a process that must see no settings at all). */

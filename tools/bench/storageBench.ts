@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CustomerMfaInsight } from '../../src/core/model';
 import type { Simulator } from '../simulator';
-import { startAzuriteProcess } from './azuriteProcess';
+import { startAzuriteProcess } from '../azuriteProcess';
 import { count, perSecond, seconds } from './benchFormat';
 import type { BenchSection } from './collectorBench';
 import { runChild } from './runChild';

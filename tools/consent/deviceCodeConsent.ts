@@ -1,9 +1,9 @@
-import type { RefreshTokenStore } from '../../src/adapters/secureApplicationModelCredential';
+import type { RefreshTokenStore } from '../../src/ports';
 
 /** POSTs a form to Entra and hands back the status and JSON body. */
 export type FormPoster = (url: string, form: Record<string, string>) => Promise<{ status: number; body: Record<string, unknown> }>;
 
-export interface ConsentOptions {
+interface ConsentOptions {
   tenantId: string;
   clientId: string;
   authorityHost: string;
@@ -16,12 +16,12 @@ export interface ConsentOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export interface ConsentOutcome {
+interface ConsentOutcome {
   version: string;
   signedInAs: string | null;
 }
 
-export class ConsentError extends Error {
+class ConsentError extends Error {
   constructor(
     readonly code: string,
     message: string,

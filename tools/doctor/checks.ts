@@ -19,7 +19,7 @@ import { factsOf, fixFor, type CheckName, type CheckRow, type DoctorContext, typ
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export interface DoctorOptions {
+interface DoctorOptions {
   /** Sends one real email to ALERT_TO: the only proof that the sender's domain is linked. */
   sendTestEmail: boolean;
 }
@@ -258,7 +258,7 @@ function settingsRow(check: CheckName, problem: string): CheckRow {
 }
 
 /** What the fixes name, read through the one settings module; a part with problems leaves its fields empty (its rows say why). */
-export function doctorContext(env: Env): DoctorContext {
+function doctorContext(env: Env): DoctorContext {
   const part = <P extends ConfigPart>(name: P): Config[P] | null => {
     try {
       return readConfig(env, [name])[name];
@@ -267,7 +267,8 @@ export function doctorContext(env: Env): DoctorContext {
     }
   };
   const identity = part('identity');
-  const auth = part('partnerCenterAuth');
+  const partnerCenterAuth = part('partnerCenterAuth');
+  const auth = partnerCenterAuth?.mode === 'appUser' ? partnerCenterAuth : null;
   const storage = part('storage');
   const email = part('email');
   const managedIdentity = identity?.managedIdentityClientId ?? null;
@@ -284,7 +285,7 @@ export function doctorContext(env: Env): DoctorContext {
         : appCredential === 'managedIdentity'
           ? `managed identity ${identity?.clientId ?? '(system-assigned)'}`
           : `app ${identity?.clientId ?? '(AZURE_CLIENT_ID)'}`,
-    partnerCenterAuth: auth?.mode ?? 'app',
+    partnerCenterAuth: partnerCenterAuth?.mode ?? 'app',
     partnerCenterClientId: auth?.clientId || null,
     keyVaultHost: auth?.keyVaultUrl ? new URL(auth.keyVaultUrl).host : null,
     refreshTokenSecret: auth?.refreshTokenSecret || 'partner-center-refresh-token',

@@ -5,17 +5,15 @@
  * setting names reach the output.
  */
 
-export const checkNames = [
-  'Graph partner security',
-  'Graph reports',
-  'Graph GDAP customers',
-  'Partner Center principals',
-  'Partner Center customers',
-  'Table Storage',
-  'ACS Email',
-  'Key Vault',
-] as const;
-export type CheckName = (typeof checkNames)[number];
+export type CheckName =
+  | 'Graph partner security'
+  | 'Graph reports'
+  | 'Graph GDAP customers'
+  | 'Partner Center principals'
+  | 'Partner Center customers'
+  | 'Table Storage'
+  | 'ACS Email'
+  | 'Key Vault';
 
 /** Whether a step happened: a token issued, a read done; `n/a` when the check needs none (an access key), `skipped` when an earlier step failed. */
 export type Step = 'yes' | 'no' | 'n/a' | 'skipped';
@@ -67,7 +65,7 @@ export interface DoctorContext {
 }
 
 /** The Microsoft Graph application permission each Graph check needs. */
-export const graphPermissionOf: Partial<Record<CheckName, string>> = {
+const graphPermissionOf: Partial<Record<CheckName, string>> = {
   'Graph partner security': 'PartnerSecurity.Read.All',
   'Graph reports': 'Reports.Read.All',
   'Graph GDAP customers': 'DelegatedAdminRelationship.Read.All',

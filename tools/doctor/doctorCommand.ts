@@ -2,7 +2,7 @@ import { loadLocalSettings } from '../settings';
 import { runChecks } from './checks';
 import { exitCodeOf, renderReport } from './diagnosis';
 
-export interface DoctorCommandOptions {
+interface DoctorCommandOptions {
   /** The function app root, where local.settings.json lives; the current directory by default. */
   root?: string;
   env?: NodeJS.ProcessEnv;
@@ -10,7 +10,7 @@ export interface DoctorCommandOptions {
   err?: (text: string) => void;
 }
 
-export const USAGE = 'Usage: npm run doctor [-- --send-test-email]';
+const USAGE = 'Usage: npm run doctor [-- --send-test-email]';
 
 /**
  * `npm run doctor`: checks the configured settings (local.settings.json under the environment,

@@ -21,7 +21,7 @@ import type { CustomerMfaInsight, NonMfaPrincipal } from '../../src/core/model';
  * Then every migrated run is read back through the app's own reader and compared with the earlier
  * tables; only when all agree may the earlier tables be dropped.
  */
-export interface MigrationOptions {
+interface MigrationOptions {
   storage: StorageConfig;
   credential: () => TokenCredential;
   /** Reads and reports, writes nothing. */

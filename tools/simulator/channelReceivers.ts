@@ -22,7 +22,7 @@ const SLACK_BLOCKS = new Set(['header', 'section', 'divider', 'context', 'action
 const REPLAY_WINDOW_S = 5 * 60;
 const KEPT = 1000;
 
-export interface ChannelSecrets {
+interface ChannelSecrets {
   teamsSig: string;
   slackSecret: string;
   webhookSecret: string;

@@ -48,7 +48,7 @@ function summary(channel: AlertChannel, body: unknown): string {
   return json.data?.subject ?? '';
 }
 
-export interface ControlState {
+interface ControlState {
   state: () => Record<string, unknown>;
 }
 

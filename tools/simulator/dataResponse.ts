@@ -4,7 +4,7 @@ import type { Exchange } from './exchange';
 import { applyRequestFaults, truncated } from './requestFaults';
 import type { JsonObject } from './wireFormat';
 
-export interface DataDocument {
+interface DataDocument {
   /** The items of a collection, or the one object of a singleton. */
   items: () => JsonObject[];
   /** The response body around the (possibly drifted) items. */

@@ -26,7 +26,7 @@ import type {
   ExpectedRequirement, ExpectedScoreHistoryEntry, ExpectedSecurityScore, ExpectedState, LegacyMfaRequirement, PolicyStatus,
 } from './types';
 
-export interface DatasetConfig {
+interface DatasetConfig {
   seed: number;
   customers: number;
   nonMfaSignInsPerDay: number;
@@ -34,7 +34,7 @@ export interface DatasetConfig {
   quirks: boolean;
 }
 
-export const HISTORY_DAYS = 30;
+const HISTORY_DAYS = 30;
 const MAX_SCORE = 70;
 const AGGREGATE_CACHE_DAYS = 128;
 enum Salt { RequirementId = 300, HistoryId, Stamp }

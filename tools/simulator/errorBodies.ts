@@ -39,7 +39,7 @@ export function acsError(status: number, message = REASONS[status] ?? 'Error', c
  * Key Vault's error; a 403 is what a vault with Azure RBAC answers a caller without a data role
  * (Key Vault Secrets User): code Forbidden, inner code ForbiddenByRbac.
  */
-export function keyVaultFaultError(status: number) {
+function keyVaultFaultError(status: number) {
   if (status !== 403) return acsError(status);
   return {
     error: {

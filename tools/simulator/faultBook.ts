@@ -7,7 +7,7 @@ const REQUEST_FAULT_KINDS = new Set<Fault['kind']>(['status', 'delay', 'hang', '
 /** The data services, whose routes answer verbatim faults. */
 const VERBATIM_SERVICES = new Set<SimulatedService>(['graph', 'partnerCenter']);
 
-export type VerbatimFault = Extract<Fault, { kind: 'verbatim' }>;
+type VerbatimFault = Extract<Fault, { kind: 'verbatim' }>;
 const STATUSES = new Set([400, 401, 403, 404, 410, 429, 500, 502, 503, 504]);
 const SERVICES = new Set<SimulatedService>(['login', 'msi', 'graph', 'partnerCenter', 'acs', 'keyVault', 'control', 'teams', 'slack', 'webhook']);
 const DRIFT_MODES = new Set(['extraFields', 'unknownFutureValue', 'missingField']);

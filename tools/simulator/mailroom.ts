@@ -1,14 +1,14 @@
 import type { SentEmail } from './types';
 
-export type OperationStatus = 'Running' | 'Succeeded' | 'Failed';
+type OperationStatus = 'Running' | 'Succeeded' | 'Failed';
 
-export interface EmailOperation {
+interface EmailOperation {
   id: string;
   status: OperationStatus;
   error?: { code: string; message: string };
 }
 
-export interface StoredResponse {
+interface StoredResponse {
   status: number;
   headers: Record<string, string>;
   body: unknown;

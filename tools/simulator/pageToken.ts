@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Where a paged read stands: the collection, the day it started on, the next offset. */
-export interface PagePosition {
+interface PagePosition {
   collection: string;
   day: number;
   offset: number;

@@ -30,7 +30,7 @@ const DAY_MS = 86_400_000;
 /** Bound once: global lookups are slow inside jest's VM context (see random.ts). */
 const { floor, round, min, max, pow } = Math;
 
-export interface CustomerDay {
+interface CustomerDay {
   totalUsersCount: number;
   totalAdminsCount: number;
   compliantAdminsCount: number;
@@ -169,7 +169,7 @@ export function customerAggregate(seed: number, customers: number, day: number):
 }
 
 /** The partner's own tenant: its admins and users, its registration figures, its alert handling. */
-export interface PartnerDay {
+interface PartnerDay {
   totalUsersCount: number;
   totalAdminsCount: number;
   adminsWithoutMfa: number;
@@ -191,7 +191,7 @@ export function partnerTenantId(seed: number): string {
   return guid(seed, Salt.PartnerTenant);
 }
 
-export function partnerDomain(seed: number): string {
+function partnerDomain(seed: number): string {
   return `${BRANDS[hash32(seed, Salt.PartnerTenant) % BRANDS.length]!.toLowerCase().replace(/[^a-z]/g, '')}partner.onmicrosoft.com`;
 }
 
@@ -228,7 +228,7 @@ export function partnerOnDay(seed: number, day: number): PartnerDay {
   };
 }
 
-export interface NonMfaSignIn {
+interface NonMfaSignIn {
   objectId: string;
   upn: string;
   /** Epoch milliseconds. */
@@ -236,8 +236,8 @@ export interface NonMfaSignIn {
 }
 
 /** Partner Center keeps 7 days and at most 10,000 records. */
-export const NON_MFA_WINDOW_DAYS = 7;
-export const NON_MFA_MAX_RECORDS = 10_000;
+const NON_MFA_WINDOW_DAYS = 7;
+const NON_MFA_MAX_RECORDS = 10_000;
 
 export function nonMfaWindowSize(signInsPerDay: number): number {
   return min(NON_MFA_MAX_RECORDS, NON_MFA_WINDOW_DAYS * signInsPerDay);

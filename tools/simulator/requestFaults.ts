@@ -2,10 +2,10 @@ import { faultErrorBody } from './errorBodies';
 import type { Exchange } from './exchange';
 import type { FaultBook, RequestFault } from './faultBook';
 
-export type DriftFault = Extract<RequestFault, { kind: 'drift' }>;
+type DriftFault = Extract<RequestFault, { kind: 'drift' }>;
 
 /** What is left for the route to do after the faults acted. */
-export interface FaultOutcome {
+interface FaultOutcome {
   drift: DriftFault[];
   malformed: boolean;
   emptyCollection: boolean;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-export type TokenCheck = 'valid' | 'unknown' | 'expired' | 'wrongAudience';
+type TokenCheck = 'valid' | 'unknown' | 'expired' | 'wrongAudience';
 
 interface IssuedToken {
   audience: string;

@@ -36,7 +36,7 @@ export type PartnerCenterNextLink = 'versionless' | 'versioned' | 'absolute';
 export type SimulatedService = 'login' | 'msi' | 'graph' | 'partnerCenter' | 'acs' | 'keyVault' | 'control' | 'teams' | 'slack' | 'webhook';
 
 /** Which requests a fault applies to. */
-export interface FaultTarget {
+interface FaultTarget {
   /** Required for request faults; ignored by the token faults. */
   service?: SimulatedService;
   /** Substring of the request path (query included) that must match. */
@@ -136,7 +136,7 @@ interface CurrentRequirementBase extends RequirementBase {
   helpUrl: string;
 }
 
-export interface CustomersMfaRequirement extends CurrentRequirementBase {
+interface CustomersMfaRequirement extends CurrentRequirementBase {
   '@odata.type': '#microsoft.graph.partner.security.customersMfaEnforcedSecurityRequirement';
   requirementType: 'mfaEnforcedForAdminsOfCustomers';
   score: number;
@@ -144,7 +144,7 @@ export interface CustomersMfaRequirement extends CurrentRequirementBase {
   compliantTenantCount: number;
 }
 
-export interface AdminsMfaRequirement extends CurrentRequirementBase {
+interface AdminsMfaRequirement extends CurrentRequirementBase {
   '@odata.type': '#microsoft.graph.partner.security.adminsMfaEnforcedSecurityRequirement';
   requirementType: 'mfaEnforcedForAdmins';
   score: number;
@@ -159,7 +159,7 @@ export interface AdminsMfaRequirement extends CurrentRequirementBase {
   legacyPerUserMfaStatus: PolicyStatus;
 }
 
-export interface SpendingBudgetRequirement extends CurrentRequirementBase {
+interface SpendingBudgetRequirement extends CurrentRequirementBase {
   '@odata.type': '#microsoft.graph.partner.security.customersSpendingBudgetSecurityRequirement';
   requirementType: 'spendingBudgetSetForCustomerAzureSubscriptions';
   score: number;
@@ -167,14 +167,14 @@ export interface SpendingBudgetRequirement extends CurrentRequirementBase {
   customersWithSpendBudgetCount: number;
 }
 
-export interface ResponseTimeRequirement extends CurrentRequirementBase {
+interface ResponseTimeRequirement extends CurrentRequirementBase {
   '@odata.type': '#microsoft.graph.partner.security.responseTimeSecurityRequirement';
   requirementType: 'securityAlertsPromptlyResolved';
   score: number;
   averageResponseTimeInHours: number;
 }
 
-export interface SecurityContactRequirement extends CurrentRequirementBase {
+interface SecurityContactRequirement extends CurrentRequirementBase {
   '@odata.type': '#microsoft.graph.partner.security.securityRequirement';
   requirementType: 'securityContactProvided';
   score: number;
@@ -202,7 +202,7 @@ export type CurrentRequirement =
 
 export type ExpectedRequirement = CurrentRequirement | LegacyMfaRequirement;
 
-export interface CustomerMfaInsight {
+interface CustomerMfaInsight {
   compliantAdminsCount: number;
   compliantNonAdminsCount: number;
   totalUsersCount: number;
@@ -232,8 +232,8 @@ export interface ExpectedNonMfaPrincipal {
   lastNonMfaCompliantRequestDateTime: string;
 }
 
-export type RegistrationStatus = 'registered' | 'enabled' | 'capable' | 'mfaRegistered';
-export type RegistrationFeature = 'ssprRegistered' | 'ssprEnabled' | 'ssprCapable' | 'passwordlessCapable' | 'mfaCapable';
+type RegistrationStatus = 'registered' | 'enabled' | 'capable' | 'mfaRegistered';
+type RegistrationFeature = 'ssprRegistered' | 'ssprEnabled' | 'ssprCapable' | 'passwordlessCapable' | 'mfaCapable';
 
 export interface ExpectedRegistrationCounts {
   /** value[0] of the legacy beta report. */

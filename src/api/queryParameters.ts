@@ -1,5 +1,5 @@
 import { invalidParameter } from './problem';
-import { runTimeRange } from './snapshotRun';
+import { runTimeRange } from '../core/snapshotRun';
 
 /**
  * Parsing of the query API's parameters. Each function throws a 400 problem naming the
@@ -48,7 +48,7 @@ export function parseDate(query: QueryParameters, name: string, bound: 'start' |
   return new Date(match?.[4] === undefined && bound === 'end' ? time + 86_400_000 - 1 : time);
 }
 
-export interface TimeRange {
+interface TimeRange {
   from?: Date;
   to?: Date;
 }
@@ -68,7 +68,7 @@ function withinRunTimes(time: Date | undefined, name: string): Date | undefined 
   return time;
 }
 
-export const topLimits = { min: 1, max: 1000 } as const;
+const topLimits = { min: 1, max: 1000 } as const;
 
 export function parseTop(query: QueryParameters, fallback: number): number {
   const raw = query.get('top');
@@ -105,7 +105,7 @@ export function parseTenantId(value: string | undefined, name = 'tenantId'): str
   return value.toLowerCase();
 }
 
-export type ResponseFormat = 'json' | 'csv';
+type ResponseFormat = 'json' | 'csv';
 
 /** `?format=csv|json` wins; otherwise `Accept: text/csv` asks for CSV. */
 export function parseFormat(query: QueryParameters, accept: string | null, csvAllowed: boolean): ResponseFormat {

@@ -6,13 +6,17 @@ import type {
   ScoreHistoryEntry,
   SecurityRequirement,
   SnapshotSource,
-} from './model';
-import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } from './customerNames';
-import type { Finding, FindingTransition } from './findings';
-import type { SnapshotRun, SnapshotRunCounts } from './snapshotRun';
-import type { Waiver, WaiverAuditEntry } from './waivers';
+} from '../core/model';
+import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } from '../core/customerNames';
+import type { StoredFinding } from '../core/findings';
+import type { SnapshotRun, SnapshotRunCounts } from '../core/snapshotRun';
+import type { Waiver, WaiverAuditEntry } from '../core/waivers';
 
-/** Ports: the small interfaces the use cases talk to. Adapters implement them. */
+/**
+ * Ports: every small interface the app's use cases (and the Partner Center credential) talk to,
+ * in this folder and nowhere else. Adapters implement them; the query API's reader is in
+ * `queryReader.ts` beside this file.
+ */
 
 export interface Signal {
   abortSignal?: AbortSignal;
@@ -110,17 +114,6 @@ export interface SnapshotReader {
   registrationCountsOfRun(runId: string): Promise<RegistrationCounts | null>;
 }
 
-/** A finding as stored: its lifecycle plus what has (not yet) been announced. */
-export interface StoredFinding extends Finding {
-  /** A transition decided but not yet put in an email. */
-  pendingChange: FindingTransition['change'] | null;
-  /** The outbox message that announces (or announced) the last transition, and which one. */
-  announcedIn: string | null;
-  announcedChange: FindingTransition['change'] | null;
-  /** An opening a waiver kept quiet, announced when no waiver covers the finding any more (absent: none). */
-  silencedChange?: 'opened' | 'reopened' | null;
-}
-
 export interface DetectorState {
   /** The run id of each source the detector last compared. */
   lastSeen: Partial<Record<SnapshotSource, string>>;
@@ -128,7 +121,7 @@ export interface DetectorState {
   lastEmailAt: string | null;
 }
 
-export type OutboxStatus = 'composing' | 'ready' | 'sending' | 'sent' | 'abandoned';
+type OutboxStatus = 'composing' | 'ready' | 'sending' | 'sent' | 'abandoned';
 
 export interface OutboxMessage {
   messageId: string;
@@ -156,6 +149,14 @@ export interface DetectorSkip {
   heldUntil: string;
 }
 
+/** The detector's last run, for the status: a run still `running` has not ended, or was stopped before it could say. */
+export interface DetectorRun {
+  startedAt: string;
+  finishedAt: string | null;
+  status: 'running' | 'complete' | 'failed';
+  errorCode: string | null;
+}
+
 /** The detector's last run that completed (its health is judged by it against its schedule). */
 export interface DetectorCompletion {
   startedAt: string;
@@ -163,7 +164,7 @@ export interface DetectorCompletion {
 }
 
 /** Where a delivery stands; `sending` means an attempt may have reached the channel. */
-export type DeliveryStatus = 'ready' | 'sending' | 'sent' | 'abandoned';
+type DeliveryStatus = 'ready' | 'sending' | 'sent' | 'abandoned';
 
 /**
  * One outbox message to one target (a channel, or email to a route's recipients), with its own
@@ -198,6 +199,9 @@ export interface DetectorStore {
   recordSkippedRun(at: Date): Promise<void>;
   /** The last run skipped for the lease, if any. */
   lastSkippedRun(): Promise<DetectorSkip | null>;
+  /** Records the start, then the end, of a run that holds the lease: the last run, as the status shows it. */
+  recordRun(run: DetectorRun): Promise<void>;
+  lastRun(): Promise<DetectorRun | null>;
   /** Records a run that did all its work (detect, compose, deliver), replacing the previous record. */
   recordCompletedRun(completion: DetectorCompletion): Promise<void>;
   lastCompletedRun(): Promise<DetectorCompletion | null>;
@@ -265,6 +269,34 @@ export interface WaiverStore {
   deleteWaiver(id: string, etag: string, audit: WaiverAuditEntry): Promise<boolean>;
   /** Audit entries newest first, at most `top`, of one waiver or of all. */
   auditTrail(options: { top: number; waiverId?: string }): Promise<WaiverAuditEntry[]>;
+}
+
+/** What retention needs from the store: the ledger, and deleting one run with every row it wrote. */
+export interface SnapshotPruner {
+  /** Runs of a source started at or before `to`, newest first. */
+  listRuns(source: SnapshotSource, options: { to: Date }): Promise<SnapshotRun[]>;
+  latestCompleteRun(source: SnapshotSource): Promise<SnapshotRun | null>;
+  /**
+   * Deletes the run's rows, then its ledger row (so a crash leaves it listed, to finish next time);
+   * resolves to the rows deleted. Once `signal` aborts it starts no more deletes and rejects.
+   */
+  deleteRun(run: SnapshotRun, signal?: AbortSignal): Promise<number>;
+}
+
+/** The refresh token as stored: its value and the id of the version it came from. */
+export interface StoredRefreshToken {
+  value: string;
+  version: string;
+}
+
+/** Where the partner admin's refresh token lives (Key Vault in Azure). Versions are append-only. */
+export interface RefreshTokenStore {
+  /** Names the store in messages, e.g. "Key Vault secret 'partner-center-refresh-token'". */
+  readonly description: string;
+  /** The newest version, or null when nothing was ever stored. */
+  latest(): Promise<StoredRefreshToken | null>;
+  /** Stores a new version; resolves to its id. */
+  write(value: string): Promise<string>;
 }
 
 /** One week's digest as delivered (or being delivered): claimed by one run, sent once. */

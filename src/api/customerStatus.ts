@@ -1,5 +1,4 @@
-import { enabledPolicyCount } from './detectRegressions';
-import type { CustomerMfaInsight } from './model';
+import { hasNoCompliantAdmins, hasNoMfaPolicy, type CustomerMfaInsight } from '../core/model';
 
 /**
  * Which customers `GET /api/customers?status=` selects. Graph's customer insight counts
@@ -7,30 +6,23 @@ import type { CustomerMfaInsight } from './model';
  * admin is known to use MFA"; a drop in compliant admins is the detector's
  * `customerCompliantAdminsFell` finding.
  * - `all`: every customer of the snapshot;
- * - `noMfaPolicy`: no MFA policy (security defaults, conditional access, per-user MFA) is known to be enabled;
+ * - `noMfaPolicy`: every MFA policy (security defaults, conditional access, per-user MFA) is known
+ *   to be disabled (the core's `hasNoMfaPolicy`: a policy of unknown status is not "none");
  * - `adminsNotCompliant`: no admin is MFA-compliant (`compliantAdminsCount` is 0);
  * - `nonCompliant`: either of the two above.
  */
 export const customerStatuses = ['all', 'noMfaPolicy', 'adminsNotCompliant', 'nonCompliant'] as const;
 export type CustomerStatus = (typeof customerStatuses)[number];
 
-export function hasNoEnabledMfaPolicy(customer: CustomerMfaInsight): boolean {
-  return enabledPolicyCount(customer) === 0;
-}
-
-export function hasNoCompliantAdmins(customer: CustomerMfaInsight): boolean {
-  return customer.compliantAdminsCount === 0;
-}
-
 export function matchesCustomerStatus(status: CustomerStatus): (customer: CustomerMfaInsight) => boolean {
   switch (status) {
     case 'all':
       return () => true;
     case 'noMfaPolicy':
-      return hasNoEnabledMfaPolicy;
+      return (customer) => hasNoMfaPolicy(customer) === true;
     case 'adminsNotCompliant':
       return hasNoCompliantAdmins;
     case 'nonCompliant':
-      return (customer) => hasNoEnabledMfaPolicy(customer) || hasNoCompliantAdmins(customer);
+      return (customer) => hasNoMfaPolicy(customer) === true || hasNoCompliantAdmins(customer);
   }
 }

@@ -1,5 +1,6 @@
+import type { StoredFinding } from '../core/findings';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { Delivery, DetectorCompletion, DetectorSkip, OutboxMessage, StoredFinding } from '../core/ports';
+import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, OutboxMessage } from './index';
 import type { SnapshotRun } from '../core/snapshotRun';
 
 /** A range of run start times; either end may be open. */
@@ -66,6 +67,8 @@ export interface QueryReader {
   undeliveredDeliveries(): Promise<Delivery[]>;
   /** The last detector run that did nothing because another held the lease. */
   lastSkippedDetectorRun(): Promise<DetectorSkip | null>;
+  /** The detector's last run that held the lease: started, and how it ended. */
+  lastDetectorRun(): Promise<DetectorRun | null>;
   /** The detector's last run that did all its work. */
   lastCompletedDetectorRun(): Promise<DetectorCompletion | null>;
   /** The UPN each principal carries in a run (object id -> upn), for those that have one. */

@@ -1,8 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
-import { continuationTokens } from '../../src/core/continuationToken';
-import { toCsv } from '../../src/core/csv';
-import { ProblemError } from '../../src/core/problem';
-import { parseDate, parseTenantId, parseTimeRange, parseTop } from '../../src/core/queryParameters';
+import { continuationTokens } from '../../src/api/continuationToken';
+import { toCsv } from '../../src/api/csv';
+import { ProblemError } from '../../src/api/problem';
+import { parseDate, parseTenantId, parseTimeRange, parseTop } from '../../src/api/queryParameters';
 import { csvColumns } from '../../src/api/schemas';
 
 const query = (search: string) => new URLSearchParams(search);

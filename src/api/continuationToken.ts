@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isRunId } from './snapshotRun';
+import { isRunId } from '../core/snapshotRun';
 
 /**
  * Where the next page of a listing starts: the run (so paging stays on the snapshot it began

@@ -1,4 +1,4 @@
-import { MonitorError } from './errors';
+import { errorCode, MonitorError } from '../core/errors';
 
 /**
  * An RFC 9457 problem: what went wrong with a request, for humans (`title`, `detail`) and for
@@ -12,19 +12,23 @@ export interface ProblemDetails {
   detail: string;
   'invalid-params'?: { name: string; reason: string }[];
   correlationId?: string;
+  /** The status endpoint's own fields, so a script reading `healthy` and `problems` reads them here too. */
+  healthy?: false;
+  problems?: string[];
 }
 
 export const problemTypes = {
   invalidParameter: 'urn:mfa-monitor:problem:invalid-parameter',
   notFound: 'urn:mfa-monitor:problem:not-found',
+  storageUnavailable: 'urn:mfa-monitor:problem:storage-unavailable',
   unexpected: 'about:blank',
 } as const;
 
 export class ProblemError extends MonitorError {
   readonly problem: ProblemDetails;
 
-  constructor(code: string, problem: ProblemDetails) {
-    super(code, problem.detail);
+  constructor(code: string, problem: ProblemDetails, options?: { cause?: unknown }) {
+    super(code, problem.detail, options);
     this.name = 'ProblemError';
     this.problem = problem;
   }
@@ -42,6 +46,24 @@ export function invalidParameter(name: string, reason: string): ProblemError {
 
 export function notFound(detail: string): ProblemError {
   return new ProblemError('NotFound', { type: problemTypes.notFound, title: 'Not found', status: 404, detail });
+}
+
+/**
+ * The monitor cannot read its own runs, findings or outbox, so it cannot vouch for its health:
+ * that is itself the reason it is unhealthy. It names the innermost stable code of the failure
+ * (e.g. ETIMEDOUT under StorageUnavailable), never its text.
+ */
+export function storageUnavailable(cause: unknown): ProblemError {
+  let code = errorCode(cause);
+  for (let inner = (cause as { cause?: unknown }).cause, depth = 0; inner !== undefined && inner !== null && depth < 5; inner = (inner as { cause?: unknown }).cause, depth += 1) {
+    if (errorCode(inner) !== 'Unexpected') code = errorCode(inner);
+  }
+  const problem = `Table Storage cannot be read (${code}): the monitor cannot see its runs, findings or outbox`;
+  return new ProblemError(
+    'StorageUnavailable',
+    { type: problemTypes.storageUnavailable, title: 'Storage unavailable', status: 503, detail: `${problem}. The function log has the details.`, healthy: false, problems: [problem] },
+    { cause },
+  );
 }
 
 export function unexpectedProblem(correlationId: string): ProblemDetails {

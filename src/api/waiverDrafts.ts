@@ -1,0 +1,128 @@
+import { ProblemError, problemTypes } from './problem';
+import { waiverScopes, type WaiverChanges, type WaiverDraft, type WaiverScope } from '../core/waivers';
+
+/*
+ * What an admin sends to create or change a waiver, checked field by field: a 400 in the API's
+ * problem shape names every field that is wrong. What a valid waiver is lives in the core.
+ */
+
+/** One field an admin got wrong, and why. */
+interface InvalidField {
+  name: string;
+  reason: string;
+}
+
+/** A 400 naming every field that is wrong, in the same problem shape as a bad query parameter. */
+function invalidFields(fields: readonly InvalidField[]): ProblemError {
+  return new ProblemError('InvalidParameter', {
+    type: problemTypes.invalidParameter,
+    title: 'Invalid request parameter',
+    status: 400,
+    detail: fields.map((field) => `Field "${field.name}" ${field.reason}.`).join(' '),
+    'invalid-params': fields.map((field) => ({ ...field })),
+  });
+}
+
+const waiverLimits = { reason: 500, owner: 200, target: 400 } as const;
+
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isoDateTime = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+function targetProblem(scope: WaiverScope, target: string): string | null {
+  switch (scope) {
+    case 'customer':
+      return guidPattern.test(target) ? null : 'must be the customer tenant id (a GUID) when scope is customer';
+    case 'requirement':
+      return /^[A-Za-z][A-Za-z0-9]{0,199}$/.test(target) ? null : 'must be a requirement type (letters and digits, e.g. mfaEnforcedForAdmins) when scope is requirement';
+    case 'partnerUsers':
+      if (!/^[A-Za-z0-9.!#$%&'+/=?^_`{|}~*-]+@[A-Za-z0-9.*-]+$/.test(target)) return "must be a UPN pattern such as breakglass*@partner.example (one @, letters, digits, . _ - ' + and * for any characters)";
+      // `*@*` would silence every partner user: a waiver must name someone.
+      return /[A-Za-z0-9]/.test(target) ? null : 'must name at least part of a user or domain, not only *';
+    case 'finding':
+      return [...target].some((character) => character.charCodeAt(0) < 32 || character.charCodeAt(0) === 127) ? 'must be a finding key without control characters' : null;
+  }
+}
+
+function textField(body: Record<string, unknown>, name: string, maxLength: number, problems: InvalidField[]): string | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > maxLength) {
+    problems.push({ name, reason: `must be text of 1 to ${maxLength} characters` });
+    return undefined;
+  }
+  return value.trim();
+}
+
+/** An expiry in the future and at most `maxDays` away; a bare date means the end of that day (UTC). */
+function expiryField(body: Record<string, unknown>, now: Date, maxDays: number, problems: InvalidField[]): string | undefined {
+  const value = body.expiresAt;
+  if (value === undefined) return undefined;
+  const time = typeof value === 'string' && isoDateTime.test(value) ? Date.parse(value.length === 10 ? `${value}T23:59:59.999Z` : value) : NaN;
+  if (Number.isNaN(time)) {
+    problems.push({ name: 'expiresAt', reason: 'must be an ISO 8601 date (2026-06-30) or date-time with a zone (2026-06-30T12:00:00Z)' });
+    return undefined;
+  }
+  if (time <= now.getTime()) {
+    problems.push({ name: 'expiresAt', reason: 'must be in the future' });
+    return undefined;
+  }
+  if (time > now.getTime() + maxDays * 86_400_000) {
+    problems.push({ name: 'expiresAt', reason: `must be at most ${maxDays} days from now (WAIVER_MAX_DAYS): a waiver is renewed on purpose, not kept for ever` });
+    return undefined;
+  }
+  return new Date(time).toISOString();
+}
+
+function objectBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidFields([{ name: 'body', reason: 'must be a JSON object' }]);
+  const unknown = Object.keys(body).filter((name) => !allowed.includes(name));
+  if (unknown.length > 0) throw invalidFields(unknown.map((name) => ({ name, reason: `is not a field a waiver takes here (it takes ${allowed.join(', ')})` })));
+  return body as Record<string, unknown>;
+}
+
+/** A new waiver as an admin sent it, checked: every field is required; a 400 names each one that is wrong. */
+export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): WaiverDraft {
+  const fields = objectBody(body, ['scope', 'target', 'reason', 'owner', 'expiresAt']);
+  const problems: InvalidField[] = [];
+  const scope = fields.scope;
+  if (!(waiverScopes as readonly unknown[]).includes(scope)) problems.push({ name: 'scope', reason: `must be one of ${waiverScopes.join(', ')}` });
+  let target = textField(fields, 'target', waiverLimits.target, problems);
+  if (target !== undefined && (waiverScopes as readonly unknown[]).includes(scope)) {
+    const problem = targetProblem(scope as WaiverScope, target);
+    if (problem !== null) {
+      problems.push({ name: 'target', reason: problem });
+      target = undefined;
+    }
+  }
+  const draft = {
+    scope: scope as WaiverScope,
+    // Tenant ids are stored lower-case, as Graph serves them.
+    target: scope === 'customer' ? target?.toLowerCase() : target,
+    reason: textField(fields, 'reason', waiverLimits.reason, problems),
+    owner: textField(fields, 'owner', waiverLimits.owner, problems),
+    expiresAt: expiryField(fields, now, maxDays, problems),
+  };
+  for (const name of ['target', 'reason', 'owner', 'expiresAt'] as const) {
+    if (fields[name] === undefined) problems.push({ name, reason: 'is required' });
+  }
+  if (problems.length > 0) throw invalidFields(problems);
+  return draft as WaiverDraft;
+}
+
+/** Changes to a waiver, checked as a new one would be; at least one field. What it silences cannot change. */
+export function parseWaiverChanges(body: unknown, now: Date, maxDays: number): WaiverChanges {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const fixed = ['scope', 'target'].filter((name) => name in body);
+    if (fixed.length > 0) throw invalidFields(fixed.map((name) => ({ name, reason: 'cannot change: what a waiver silences is fixed; delete it and create another' })));
+  }
+  const fields = objectBody(body, ['reason', 'owner', 'expiresAt']);
+  const problems: InvalidField[] = [];
+  const changes: WaiverChanges = {
+    reason: textField(fields, 'reason', waiverLimits.reason, problems),
+    owner: textField(fields, 'owner', waiverLimits.owner, problems),
+    expiresAt: expiryField(fields, now, maxDays, problems),
+  };
+  if (problems.length > 0) throw invalidFields(problems);
+  if (Object.keys(fields).length === 0) throw invalidFields([{ name: 'body', reason: 'must change at least one of reason, owner, expiresAt' }]);
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as WaiverChanges;
+}

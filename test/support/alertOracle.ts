@@ -1,0 +1,90 @@
+import { renderAlert } from '../../src/core/alertEmail';
+import { defaultThresholds, detectRegressions, type ComplianceSnapshot } from '../../src/core/detectRegressions';
+import type { Finding } from '../../src/core/findings';
+import type { CustomerMfaInsight } from '../../src/core/model';
+import { parseNonMfaPrincipal } from '../../src/core/parseNonMfaPrincipals';
+import { parsePartnerSecurityScore, parseSecurityRequirement } from '../../src/core/parsePartnerSecurity';
+import { parseCredentialUserRegistrationCount } from '../../src/core/parseRegistrationCounts';
+import type { Simulator } from '../../tools/simulator';
+
+/** The lines of an alert that announce something: each transition of a finding is exactly one of them. */
+export interface AnnouncedLines {
+  opened: string[];
+  resolved: string[];
+}
+
+const sectionTitle = /^(New regressions|Resolved) \(\d+\)$/;
+
+/** The announcing lines of an email's plain text (a "still open" count announces nothing). */
+export function announcedLines(plainText: string): AnnouncedLines {
+  const lines: AnnouncedLines = { opened: [], resolved: [] };
+  let section: string[] | null = null;
+  for (const line of plainText.split('\n')) {
+    const title = sectionTitle.exec(line);
+    if (title !== null) section = title[1] === 'Resolved' ? lines.resolved : lines.opened;
+    else if (line === '') section = null;
+    else if (section !== null && line.startsWith('- ')) section.push(line.slice(2));
+  }
+  return lines;
+}
+
+/**
+ * What the alerts must announce as the simulated days go by: the pure rules applied to what the
+ * simulator serves, read through the collectors' own parsers, rendered as the detector renders.
+ */
+export class AlertOracle {
+  private readonly findings = new Map<string, Finding>();
+  private previous: ComplianceSnapshot = {};
+
+  constructor(private readonly sim: Simulator) {}
+
+  /** The detector's first look at `day`: it sets the baseline and announces nothing. */
+  baseline(day: number): void {
+    this.previous = this.served(day);
+  }
+
+  /** What moving from the last day to `day` announces, without moving (to pick a day with something to say). */
+  preview(day: number): AnnouncedLines {
+    return this.announce(day, new Map(this.findings)).lines;
+  }
+
+  /** Moves to `day` and returns what that announces. */
+  advance(day: number): AnnouncedLines {
+    const { lines, changed } = this.announce(day, this.findings);
+    for (const finding of changed) this.findings.set(finding.key, finding);
+    this.previous = this.served(day);
+    return lines;
+  }
+
+  private announce(day: number, findings: ReadonlyMap<string, Finding>): { lines: AnnouncedLines; changed: Finding[] } {
+    const result = detectRegressions({
+      previous: this.previous,
+      current: this.served(day),
+      findings,
+      consecutiveFailures: { partnerSecurity: 0, nonMfaPrincipals: 0, registrationCounts: 0 },
+      thresholds: defaultThresholds,
+      now: new Date().toISOString(),
+    });
+    const opened = result.transitions.filter((transition) => transition.change !== 'resolved').map((transition) => transition.finding);
+    const resolved = result.transitions.filter((transition) => transition.change === 'resolved').map((transition) => transition.finding);
+    const email = renderAlert({ opened, resolved, stillOpen: [], reminder: false, publicBaseUrl: null, customerNames: this.names(day), maxLinesPerSection: 1000 });
+    return { lines: announcedLines(email.plainText), changed: result.changed };
+  }
+
+  private served(day: number): Required<ComplianceSnapshot> {
+    const state = this.sim.expected(day);
+    return {
+      score: parsePartnerSecurityScore(state.score),
+      requirements: state.requirements.map((item, index) => parseSecurityRequirement(item, `requirements[${index}]`)),
+      customers: state.customerInsights.map((insight) => ({ tenantId: insight.tenantId, ...insight.mfa }) as unknown as CustomerMfaInsight),
+      principals: state.nonMfaPrincipals.map((item, index) => parseNonMfaPrincipal(item, `principals[${index}]`)),
+      registration: parseCredentialUserRegistrationCount({ value: [state.registrationCounts.credentialUserRegistrationCount] }, 'registration'),
+    };
+  }
+
+  /** The names the simulator's GDAP and Partner Center lists give (a customer in neither has none). */
+  private names(day: number): Map<string, string> {
+    const listed = this.sim.expected(day).customers.filter((customer) => customer.listedIn.delegatedAdminCustomers || customer.listedIn.partnerCenterCustomers);
+    return new Map(listed.map((customer) => [customer.tenantId.toLowerCase(), customer.name]));
+  }
+}
