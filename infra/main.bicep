@@ -145,6 +145,7 @@ var names = {
   logAnalytics: '${abbreviations.logAnalytics}${nameStem}-${token}'
   appInsights: '${abbreviations.appInsights}${nameStem}-${token}'
   storageAccount: take('${abbreviations.storageAccount}${token}', 24)
+  hostStorageAccount: take('${abbreviations.storageAccount}host${token}', 24)
   deploymentContainer: 'app-package-${take(token, 7)}'
   communicationServices: '${abbreviations.communicationServices}${nameStem}-${token}'
   emailServices: '${abbreviations.emailServices}${nameStem}-${token}'
@@ -194,6 +195,18 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+module hostStorage 'modules/hostStorage.bicep' = {
+  name: 'hostStorage'
+  scope: group
+  params: {
+    name: names.hostStorageAccount
+    location: location
+    tags: tags
+    deploymentContainerName: names.deploymentContainer
+    principalId: identity.outputs.principalId
+  }
+}
+
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: group
@@ -201,7 +214,6 @@ module storage 'modules/storage.bicep' = {
     name: names.storageAccount
     location: location
     tags: tags
-    deploymentContainerName: names.deploymentContainer
     tableNames: [for tableName in tableNames: '${tablePrefix}${tableName}']
     principalId: identity.outputs.principalId
   }
@@ -263,10 +275,11 @@ module functionApp 'modules/functionApp.bicep' = {
     tags: tags
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
-    storageAccountName: storage.outputs.name
-    storageBlobEndpoint: storage.outputs.blobEndpoint
-    storageTableEndpoint: storage.outputs.tableEndpoint
-    storageQueueEndpoint: storage.outputs.queueEndpoint
+    hostStorageAccountName: hostStorage.outputs.name
+    hostStorageBlobEndpoint: hostStorage.outputs.blobEndpoint
+    hostStorageTableEndpoint: hostStorage.outputs.tableEndpoint
+    hostStorageQueueEndpoint: hostStorage.outputs.queueEndpoint
+    tablesEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: names.deploymentContainer
     appInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultName: keyVault.outputs.name

@@ -8,10 +8,13 @@ param location string
 param tags object
 param identityId string
 param identityClientId string
-param storageAccountName string
-param storageBlobEndpoint string
-param storageTableEndpoint string
-param storageQueueEndpoint string
+@description('The Functions host\'s own storage account (leases, keys, deployment package, diagnostic events).')
+param hostStorageAccountName string
+param hostStorageBlobEndpoint string
+param hostStorageTableEndpoint string
+param hostStorageQueueEndpoint string
+@description('Table endpoint of the monitor\'s data account.')
+param tablesEndpoint string
 param deploymentContainerName string
 param appInsightsConnectionString string
 param keyVaultName string
@@ -101,7 +104,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       deployment: {
         storage: {
           type: 'blobContainer'
-          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          value: '${hostStorageBlobEndpoint}${deploymentContainerName}'
           authentication: {
             type: 'UserAssignedIdentity'
             userAssignedIdentityResourceId: identityId
@@ -123,17 +126,17 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     name: 'appsettings'
     properties: {
       // The host's own storage, through the identity (no AzureWebJobsStorage connection string).
-      AzureWebJobsStorage__accountName: storageAccountName
+      AzureWebJobsStorage__accountName: hostStorageAccountName
       AzureWebJobsStorage__credential: 'managedidentity'
       AzureWebJobsStorage__clientId: identityClientId
-      AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
-      AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
-      AzureWebJobsStorage__tableServiceUri: storageTableEndpoint
+      AzureWebJobsStorage__blobServiceUri: hostStorageBlobEndpoint
+      AzureWebJobsStorage__queueServiceUri: hostStorageQueueEndpoint
+      AzureWebJobsStorage__tableServiceUri: hostStorageTableEndpoint
       APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 
       // Storage and ACS through the managed identity.
-      TABLES_ENDPOINT: storageTableEndpoint
+      TABLES_ENDPOINT: tablesEndpoint
       TABLE_PREFIX: tablePrefix
       MANAGED_IDENTITY_CLIENT_ID: identityClientId
       ACS_ENDPOINT: acsEndpoint

@@ -1,11 +1,11 @@
-// One storage account for the Functions host (leases, deployment package) and the app's
-// tables. No keys in use anywhere: shared-key access is off, so every caller authenticates
-// with Entra ID (the app's managed identity, or a developer's own sign-in).
+// The monitor's data: its tables, and nothing else. The Functions host keeps its own account
+// (hostStorage.bicep), because the host needs a role on every table of its account (it creates
+// a diagnostic-events table each month), while the app's role here is scoped to each of its
+// tables. No keys in use anywhere: shared-key access is off, so every caller authenticates with
+// Entra ID (the app's managed identity, or a developer's own sign-in).
 param name string
 param location string
 param tags object
-@description('Container of the Flex Consumption deployment package.')
-param deploymentContainerName string
 @description('Full names (prefix + name) of every table the app uses: the deployment creates them all, the app creates none.')
 param tableNames array
 @description('Principal id of the app identity.')
@@ -31,14 +31,6 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     }
   }
 
-  resource blobServices 'blobServices' = {
-    name: 'default'
-    resource deployments 'containers' = {
-      name: deploymentContainerName
-      properties: { publicAccess: 'None' }
-    }
-  }
-
   resource tableServices 'tableServices' = {
     name: 'default'
   }
@@ -49,22 +41,9 @@ resource appTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-
   name: tableName
 }]
 
-// Storage Blob Data Owner: the Functions host keeps its leases (timer singletons) and keys in
-// blobs, and Flex Consumption reads the deployment package from the container above.
-var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 // Storage Table Data Contributor on each of the monitor's tables, not the account: the app
 // reads and writes its rows and can neither create, delete nor read any other table.
 var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-
-resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, principalId, storageBlobDataOwner)
-  scope: storage
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataOwner)
-    principalId: principalId
-    principalType: 'ServicePrincipal'
-  }
-}
 
 resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (tableName, index) in tableNames: {
   name: guid(storage.id, tableName, principalId, storageTableDataContributor)
@@ -77,6 +56,4 @@ resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 }]
 
 output name string = storage.name
-output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output tableEndpoint string = storage.properties.primaryEndpoints.table
-output queueEndpoint string = storage.properties.primaryEndpoints.queue

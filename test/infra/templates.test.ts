@@ -64,6 +64,7 @@ const namingRules: Record<string, { min: number; max: number; pattern: RegExp }>
   // Application Insights refuses %&\?/ and control characters, and a trailing period or space (here: no whitespace at all).
   appInsights: { min: 1, max: 260, pattern: /^[^%&\\?/\s]*[^%&\\?/\s.]$/ },
   storageAccount: { min: 3, max: 24, pattern: /^[a-z0-9]+$/ },
+  hostStorageAccount: { min: 3, max: 24, pattern: /^[a-z0-9]+$/ },
   deploymentContainer: { min: 3, max: 63, pattern: /^[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$/ },
   communicationServices: { min: 1, max: 63, pattern: /^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$/ },
   emailServices: { min: 1, max: 63, pattern: /^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$/ },
@@ -109,25 +110,38 @@ describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
     for (const name of required) expect(Object.keys(parameters.parameters)).toContain(name);
   });
 
-  it('when the storage account is declared, then shared-key access is off, HTTPS only, TLS 1.2 minimum, no public blobs, and the app\'s tables exist', () => {
-    const storage = single('Microsoft.Storage/storageAccounts');
-    expect(get(storage.body, 'properties.allowSharedKeyAccess')).toBe(false);
-    expect(get(storage.body, 'properties.supportsHttpsTrafficOnly')).toBe(true);
-    expect(get(storage.body, 'properties.minimumTlsVersion')).toBe('TLS1_2');
-    expect(get(storage.body, 'properties.allowBlobPublicAccess')).toBe(false);
-    expect(resources('Microsoft.Storage/storageAccounts/tableServices/tables')).toHaveLength(1);
+  it('when the storage accounts are declared, then each has shared-key access off, HTTPS only, TLS 1.2 minimum, no public blobs, and the app\'s tables exist', () => {
+    const accounts = resources('Microsoft.Storage/storageAccounts');
+    expect(accounts.map((account) => account.file).sort()).toEqual(['infra/modules/hostStorage.bicep', 'infra/modules/storage.bicep']);
+    for (const storage of accounts) {
+      expect(get(storage.body, 'properties.allowSharedKeyAccess')).toBe(false);
+      expect(get(storage.body, 'properties.supportsHttpsTrafficOnly')).toBe(true);
+      expect(get(storage.body, 'properties.minimumTlsVersion')).toBe('TLS1_2');
+      expect(get(storage.body, 'properties.allowBlobPublicAccess')).toBe(false);
+    }
+    expect(resources('Microsoft.Storage/storageAccounts/tableServices/tables').map((table) => table.file)).toEqual(['infra/modules/storage.bicep']);
     const main = files.find((file) => file.path === 'infra/main.bicep')!;
     const declared = /var tableNames = \[([^\]]*)\]/.exec(main.source)?.[1]?.match(/'([^']+)'/g)?.map((name) => name.slice(1, -1)) ?? [];
     expect(declared.sort()).toEqual(Object.values(tableNames).sort());
   });
 
-  it("when the app's table role is assigned, then it is one assignment per declared table, scoped to that table and never to the account", () => {
+  it("when the app's table role is assigned, then it is one assignment per declared table, scoped to that table and never to the data account; the host's is on its own account", () => {
     const tableRole = resources('Microsoft.Authorization/roleAssignments').filter((assignment) => String(get(assignment.body, 'properties.roleDefinitionId')).includes('storageTableDataContributor'));
-    expect(tableRole.map((assignment) => String(assignment.body.scope))).toEqual(['appTables[index]']);
+    expect(tableRole.map((assignment) => [assignment.file, String(assignment.body.scope)]).sort()).toEqual([
+      ['infra/modules/hostStorage.bicep', 'storage'],
+      ['infra/modules/storage.bicep', 'appTables[index]'],
+    ]);
     const storage = files.find((file) => file.path === 'infra/modules/storage.bicep')!;
     expect(storage.source).toMatch(/resource tableContributor '[^']+' = \[for \(tableName, index\) in tableNames: \{/);
     expect(storage.source).toMatch(/resource appTables '[^']+' = \[for tableName in tableNames: \{/);
     expect(storage.source).not.toMatch(/createTable|tableServices\/write/);
+    // The host's account-wide table role (its diagnostic events) is on its own account, which holds none of the monitor's tables.
+    const host = files.find((file) => file.path === 'infra/modules/hostStorage.bicep')!;
+    expect(host.source).not.toMatch(/tableServices/);
+    const settings = get(single('Microsoft.Web/sites/config').body, 'properties') as Record<string, BicepValue>;
+    expect(settings.TABLES_ENDPOINT).toBe('tablesEndpoint');
+    expect(settings.AzureWebJobsStorage__tableServiceUri).toBe('hostStorageTableEndpoint');
+    expect(settings.AzureWebJobsStorage__accountName).toBe('hostStorageAccountName');
   });
 
   it('when the function app is declared, then it runs Node 22 on Flex Consumption as the user-assigned identity, HTTPS only', () => {
