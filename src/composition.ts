@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { ConfigurationError } from './core/errors';
+import { digestChannels } from './core/alertRoutes';
 import { readConfig, type AppUserAuthConfig, type Config, type ConfigPart, type ScheduleSetting } from './config';
 import type { CollectorDependencies } from './collectors/runSnapshot';
 import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './ports';
@@ -243,13 +244,14 @@ export async function regressionDetector(log: Logger, env: Env = process.env): P
 
 /** The weekly digest: the query API's reads, the detector's table for its ledger, and the alerts' email sender. */
 export async function weeklyDigest(log: Logger, env: Env = process.env): Promise<DigestDependencies> {
-  const config = readConfig(env, ['storage', 'identity', 'email', 'detection', 'limits']);
-  const [{ TableSnapshotReader }, { TableQueryReader }, { TableDigestLedger }, { TableCustomerDirectory }, { TableWaiverStore }] = await Promise.all([
+  const config = readConfig(env, ['storage', 'identity', 'email', 'channels', 'detection', 'limits']);
+  const [{ TableSnapshotReader }, { TableQueryReader }, { TableDigestLedger }, { TableCustomerDirectory }, { TableWaiverStore }, { WebhookPoster }] = await Promise.all([
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableQueryReader'),
     import('./adapters/tableDigestLedger'),
     import('./adapters/tableCustomerDirectory'),
     import('./adapters/tableWaiverStore'),
+    import('./adapters/webhookPoster'),
   ]);
   const tableSet = await tables(env);
   return {
@@ -259,10 +261,19 @@ export async function weeklyDigest(log: Logger, env: Env = process.env): Promise
     waivers: new TableWaiverStore(tableSet),
     ledger: new TableDigestLedger(tableSet),
     sender: await acsSender(config),
+    poster: new WebhookPoster(config.channels),
     clock: { now: () => new Date() },
     log,
-    // A claim outlives any invocation (host.json allows 10 minutes): older, its run has stopped.
-    settings: { publicBaseUrl: config.email.publicBaseUrl, maxNamed: config.detection.alertMaxLines, claimMs: 15 * 60_000, waiverNoticeDays: 14 },
+    settings: {
+      publicBaseUrl: config.email.publicBaseUrl,
+      maxNamed: config.detection.alertMaxLines,
+      // A claim outlives any invocation (host.json allows 10 minutes): older, its run has stopped.
+      claimMs: 15 * 60_000,
+      waiverNoticeDays: 14,
+      // Every webhook channel a route names (by default, every configured one); routed recipient lists get their alerts, the digest goes to ALERT_TO.
+      channels: digestChannels(config.channels.routes),
+      channelTimeoutMs: config.channels.timeoutMs,
+    },
   };
 }
 

@@ -30,6 +30,8 @@ function toRow(record: Omit<DigestRecord, 'etag'>): Row & { partitionKey: string
     attempts: record.attempts,
     sentAt: record.sentAt ?? '',
     lastError: record.lastError ?? '',
+    // A handful of targets: one JSON column keeps the week one row, updated ETag-conditionally as a whole.
+    deliveries: JSON.stringify(record.deliveries),
   };
 }
 
@@ -44,8 +46,21 @@ function fromRow(row: Row & { etag: string }): DigestRecord {
     attempts: typeof row.attempts === 'number' ? row.attempts : 0,
     sentAt: text('sentAt') || null,
     lastError: text('lastError') || null,
+    deliveries: parseDeliveries(text('deliveries')),
     etag: row.etag,
   };
+}
+
+/** A row written before digests had targets has none: its status alone says whether the email went. */
+function parseDeliveries(json: string): DigestRecord['deliveries'] {
+  if (json === '') return {};
+  const parsed: unknown = JSON.parse(json);
+  const deliveries: DigestRecord['deliveries'] = {};
+  if (typeof parsed !== 'object' || parsed === null) return deliveries;
+  for (const [target, value] of Object.entries(parsed as Record<string, { sentAt?: unknown; lastError?: unknown }>)) {
+    deliveries[target] = { sentAt: typeof value.sentAt === 'string' ? value.sentAt : null, lastError: typeof value.lastError === 'string' ? value.lastError : null };
+  }
+  return deliveries;
 }
 
 /** Which week's digest went out, in the detector's table; updates are ETag-conditional, so one run sends it. */

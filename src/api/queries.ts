@@ -186,7 +186,10 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
 }
 
 function digestSummary(digest: DigestRecord | null) {
-  return digest === null ? null : { week: digest.week, status: digest.status, sentAt: digest.sentAt, attempts: digest.attempts, lastError: digest.lastError };
+  if (digest === null) return null;
+  // Named for people: which target is still waiting for this week's digest, and why.
+  const targets = Object.entries(digest.deliveries).map(([target, delivery]) => ({ target: deliveryTargetLabel(target), sentAt: delivery.sentAt, lastError: delivery.lastError }));
+  return { week: digest.week, status: digest.status, sentAt: digest.sentAt, attempts: digest.attempts, lastError: digest.lastError, targets };
 }
 
 /** Table Storage failing (an SDK error, or a table that could not be opened), rather than code that did. */

@@ -191,3 +191,9 @@ export function deliveryTargetLabel(targetId: string): string {
   const labels: Record<string, string> = { email: 'email', teams: 'Teams', slack: 'Slack', webhook: 'signed webhook' };
   return labels[targetId] ?? (targetId.startsWith('email-') ? 'email to routed recipients' : targetId);
 }
+
+/** The webhook channels the weekly digest goes to: every one some route names, in a fixed order. */
+export function digestChannels(routes: readonly AlertRoute[]): Exclude<ChannelName, 'email'>[] {
+  const routed = new Set(routedTargets(routes).map((target) => target.channel));
+  return (['teams', 'slack', 'webhook'] as const).filter((channel) => routed.has(channel));
+}

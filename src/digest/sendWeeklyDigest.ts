@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { renderWeeklyDigest } from '../core/digestEmail';
-import { MonitorError, toError } from '../core/errors';
-import type { Clock, CustomerDirectory, DigestLedger, DigestRecord, EmailSender, Logger, SnapshotReader, WaiverStore } from '../ports';
+import { digestChannelPayload } from '../core/digestChannels';
+import { errorCode, MonitorError, toError } from '../core/errors';
+import type { ChannelPoster, Clock, CustomerDirectory, DigestLedger, DigestRecord, EmailSender, Logger, SnapshotReader, WaiverStore, WebhookChannelName } from '../ports';
 import { describeWaiverTarget, waiverIndex, waiversExpiringWithin } from '../core/waivers';
 import { runStartedAt } from '../core/snapshotRun';
 import { composeWeeklyDigest, digestQuarterMs, digestWeekMs, isoWeek, type WeeklyDigest } from '../core/weeklyDigest';
@@ -15,6 +16,10 @@ interface DigestSettings {
   claimMs: number;
   /** Waivers ending within this many days are listed, so their owners renew or let them lapse. */
   waiverNoticeDays: number;
+  /** The webhook channels that receive the digest besides the email to ALERT_TO: every one a route names. */
+  channels: readonly WebhookChannelName[];
+  /** Budget of one post to a channel, retries included. */
+  channelTimeoutMs: number;
 }
 
 export interface DigestDependencies {
@@ -24,6 +29,7 @@ export interface DigestDependencies {
   waivers: Pick<WaiverStore, 'listWaivers'>;
   ledger: DigestLedger;
   sender: EmailSender;
+  poster: ChannelPoster;
   clock: Clock;
   log: Logger;
   settings: DigestSettings;
@@ -35,12 +41,19 @@ interface DigestOutcome {
   result: 'sent' | 'alreadySent' | 'busy';
 }
 
+type DigestTarget = 'email' | WebhookChannelName;
+
+const targetNames: Record<DigestTarget, string> = { email: 'email', teams: 'Teams', slack: 'Slack', webhook: 'signed webhook' };
+
 /**
- * The weekly digest, sent once per ISO week whatever the schedule or the number of runs: the
- * week's record is claimed (created, or taken over ETag-conditionally from a run that stopped)
- * before anything is sent, and the one ACS operation id it carries is looked up before a
- * resend. A failure leaves the claim with its error and fails the invocation; the function's
- * retry policy and the next run try again.
+ * The weekly digest, sent to each target (the email to ALERT_TO and every routed webhook
+ * channel) once per ISO week whatever the schedule or the number of runs: the week's record is
+ * claimed (created, or taken over ETag-conditionally from a run that stopped) before anything is
+ * sent, and each target's delivery is recorded in it as soon as it is known, so a target that
+ * is down or refuses holds back no other and a retry sends only what is missing. The one ACS
+ * operation id it carries is looked up before an email is sent again; the webhook channels get
+ * a delivery id stable across attempts. A failure leaves the claim with its error and fails the
+ * invocation; the function's retry policy and the next run try again.
  */
 export async function sendWeeklyDigest(dependencies: DigestDependencies): Promise<DigestOutcome> {
   const { ledger, clock, log, settings } = dependencies;
@@ -52,11 +65,14 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
     return { week, result: 'alreadySent' };
   }
   const customerNames = await dependencies.directory.customerNames();
-  const rendered = renderWeeklyDigest(await gather(dependencies, now, customerNames), { customerNames, publicBaseUrl: settings.publicBaseUrl });
+  const digest = await gather(dependencies, now, customerNames);
+  const rendered = renderWeeklyDigest(digest, { customerNames, publicBaseUrl: settings.publicBaseUrl });
+  const targets: DigestTarget[] = ['email', ...settings.channels];
 
   let claim: DigestRecord | null;
   if (existing === null) {
-    claim = await ledger.create({ week, status: 'sending', operationId: randomUUID(), subject: rendered.subject, claimedAt: now.toISOString(), attempts: 1, sentAt: null, lastError: null });
+    const deliveries = Object.fromEntries(targets.map((target) => [target, { sentAt: null, lastError: null }]));
+    claim = await ledger.create({ week, status: 'sending', operationId: randomUUID(), subject: rendered.subject, claimedAt: now.toISOString(), attempts: 1, sentAt: null, lastError: null, deliveries });
   } else if (now.getTime() - Date.parse(existing.claimedAt) < settings.claimMs && existing.lastError === null) {
     claim = null;
   } else {
@@ -67,26 +83,49 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
     return { week, result: 'busy' };
   }
 
-  let outcome: string;
-  try {
-    // An earlier attempt may have reached ACS before its run stopped: never send twice.
-    const known = claim.attempts > 1 ? await dependencies.sender.status(claim.operationId) : 'NotFound';
-    outcome = known === 'Succeeded' || known === 'Running' ? known : await dependencies.sender.send(rendered, claim.operationId);
-  } catch (thrown) {
-    const message = toError(thrown).message;
-    await ledger.update({ ...claim, lastError: message.slice(0, 500) });
-    throw new MonitorError('DigestUndelivered', `the digest of ${week} could not be sent: ${message}; it is retried`, { cause: thrown });
+  const failures: { target: DigestTarget; thrown: unknown }[] = [];
+  for (const target of targets) {
+    if (claim.deliveries[target]?.sentAt) continue;
+    let operationId = claim.operationId;
+    let failure: unknown = null;
+    try {
+      if (target === 'email') operationId = await sendEmail(dependencies, claim, rendered, week);
+      else await dependencies.poster.post(target, digestChannelPayload(target, digest, { subject: rendered.subject, publicBaseUrl: settings.publicBaseUrl, deliveryId: `digest-${week}-${target}` }), `digest-${week}-${target}`, settings.channelTimeoutMs);
+    } catch (thrown) {
+      failure = thrown;
+      // ACS will not change its mind about a Failed or Canceled operation: the next attempt gets a new one.
+      if (target === 'email' && errorCode(thrown) === 'DigestEmailFailed') operationId = randomUUID();
+      failures.push({ target, thrown });
+    }
+    const delivery = failure === null ? { sentAt: clock.now().toISOString(), lastError: null } : { sentAt: null, lastError: toError(failure).message.slice(0, 300) };
+    const recorded = await ledger.update({ ...claim, operationId, deliveries: { ...claim.deliveries, [target]: delivery } });
+    if (recorded === null) throw new MonitorError('DigestClaimLost', `another run took the digest of ${week} over while ${targetNames[target]} was being sent; that run sends the rest`);
+    claim = recorded;
+    if (failure === null) log.info(`sendWeeklyDigest: the digest of ${week} went to ${targetNames[target]}`);
   }
-  if (outcome === 'Succeeded') {
+
+  if (failures.length === 0) {
     await ledger.update({ ...claim, status: 'sent', sentAt: clock.now().toISOString(), lastError: null });
-    log.info(`sendWeeklyDigest: the digest of ${week} was delivered to ACS`);
     return { week, result: 'sent' };
   }
-  // Still Running after the send's wait: the next attempt looks the same operation up. Failed or
-  // Canceled: ACS will not change its mind about that operation, so the next attempt gets a new one.
-  const operationId = outcome === 'Running' ? claim.operationId : randomUUID();
-  await ledger.update({ ...claim, operationId, lastError: `ACS reported ${outcome}` });
-  throw new MonitorError('DigestUndelivered', `ACS reported ${outcome} for the digest of ${week}; it is retried`);
+  const summary = failures.map(({ target, thrown }) => `${targetNames[target]}: ${toError(thrown).message}`).join('; ');
+  await ledger.update({ ...claim, lastError: summary.slice(0, 500) });
+  // A refusal is a wrong URL or credential: retrying changes nothing until someone fixes it, so it is named apart.
+  const refused = failures.some(({ thrown }) => errorCode(thrown) === 'ChannelRefused');
+  throw new MonitorError(refused ? 'DigestUndeliverable' : 'DigestUndelivered', `the digest of ${week} did not reach ${summary}; the targets it reached are not sent it again, the others are retried`, {
+    cause: failures[0]?.thrown,
+  });
+}
+
+/** Sends the email unless an earlier attempt's operation got through; resolves to the operation id to keep. */
+async function sendEmail(dependencies: DigestDependencies, claim: DigestRecord, rendered: ReturnType<typeof renderWeeklyDigest>, week: string): Promise<string> {
+  // An earlier attempt may have reached ACS before its run stopped: never send twice.
+  const known = claim.attempts > 1 ? await dependencies.sender.status(claim.operationId) : 'NotFound';
+  const outcome = known === 'Succeeded' || known === 'Running' ? known : await dependencies.sender.send(rendered, claim.operationId);
+  if (outcome === 'Succeeded') return claim.operationId;
+  // Still Running after the send's wait: the next attempt looks the same operation up.
+  if (outcome === 'Running') throw new MonitorError('DigestEmailPending', `ACS has not confirmed the email of ${week} yet`);
+  throw new MonitorError('DigestEmailFailed', `ACS reported ${outcome} for the email of ${week}`);
 }
 
 async function gather(dependencies: DigestDependencies, now: Date, customerNames: ReadonlyMap<string, string>): Promise<WeeklyDigest> {

@@ -312,7 +312,16 @@ export interface DigestRecord {
   attempts: number;
   sentAt: string | null;
   lastError: string | null;
+  /** Each target's state, by target id (`email`, `teams`, `slack`, `webhook`): a target sent is never sent again. */
+  deliveries: Record<string, DigestDelivery>;
   etag: string;
+}
+
+/** One target's delivery of the week's digest. */
+export interface DigestDelivery {
+  sentAt: string | null;
+  /** Why the last attempt failed; null once sent or before the first attempt. */
+  lastError: string | null;
 }
 
 export interface DigestLedger {
