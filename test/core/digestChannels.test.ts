@@ -1,0 +1,96 @@
+import { digestChannelPayload } from '../../src/core/digestChannels';
+import type { WeeklyDigest } from '../../src/core/weeklyDigest';
+
+const movers = (count: number, prefix: string) => Array.from({ length: count }, (_, index) => ({ tenantId: `${prefix}-${index}`, name: `${prefix} customer ${index}` }));
+
+function digest(overrides: Partial<WeeklyDigest> = {}): WeeklyDigest {
+  return {
+    week: '2026-W50',
+    generatedAt: new Date('2026-12-07T07:00:00Z'),
+    score: { week: { first: 70, last: 64.5, daily: [] }, quarter: { first: 80, last: 64.5, daily: [] }, maxScore: 100 },
+    requirements: [{ requirementType: 'mfaEnforcedForAdmins', complianceStatus: 'nonCompliant', compliantNow: false, compliantWeekAgo: true, compliantTenants: { now: null, weekAgo: null, total: null } }],
+    customers: {
+      total: 200,
+      totalWeekAgo: 198,
+      problems: [
+        { problem: 'noMfaPolicy', now: 12, weekAgo: 9, newlyAffected: movers(5, 'new'), newlyAffectedMore: 2, fixed: movers(1, 'fixed'), fixedMore: 0 },
+        { problem: 'adminsNotCompliant', now: 3, weekAgo: 3, newlyAffected: [], newlyAffectedMore: 0, fixed: [], fixedMore: 0 },
+      ],
+    },
+    findingsByAge: [
+      { label: 'opened this week', count: 4, critical: 1 },
+      { label: 'older than 30 days', count: 2, critical: 0 },
+    ],
+    oldestOpen: [],
+    openCount: 6,
+    waivedCount: 1,
+    principals: { count: 2, users: ['breakglass1@partner.example', 'jane.doe@partner.example'], more: 0 },
+    expiringWaivers: [{ description: 'partner users matching breakglass*@partner.example', owner: 'Security team', expiresAt: new Date('2026-12-12T00:00:00Z') }],
+    ...overrides,
+  };
+}
+
+const options = { subject: '[MFA monitor] Weekly digest 2026-W50: score 64.5 (-5.5), 6 open problems (1 critical)', publicBaseUrl: 'https://monitor.example/', deliveryId: 'digest-2026-W50-webhook' };
+
+type Card = { body: { text?: string }[]; actions?: { url: string }[] };
+
+function cardTexts(body: unknown): string[] {
+  const card = (body as { type: string; attachments: { contentType: string; content: Card }[] }).attachments[0]!.content;
+  return card.body.map((element) => element.text ?? '');
+}
+
+function slackTexts(body: unknown): string[] {
+  return (body as { blocks: { text?: { text: string }; elements?: { text: string }[] }[] }).blocks.map((block) => block.text?.text ?? block.elements?.map((element) => element.text).join(' ') ?? '');
+}
+
+describe('the weekly digest on the webhook channels', () => {
+  it('when the digest has headline figures, then the Teams card carries the score and its change, problems by age, customers by problem, waivers expiring and the dashboard link', () => {
+    const body = digestChannelPayload('teams', digest(), options) as { type: string; attachments: { contentType: string; content: Card }[] };
+    expect(body.type).toBe('message');
+    expect(body.attachments[0]!.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    const texts = cardTexts(body).join('\n');
+    expect(texts).toContain(options.subject);
+    expect(texts).toContain('Partner security score: 64.5 of 100; this week (-5.5), this quarter (-15.5)');
+    expect(texts).toContain('Open problems: 6, 1 critical; 1 more waived');
+    expect(texts).toContain('opened this week: 4 (1 critical)');
+    expect(texts).toContain('Requirements not compliant: MFA enforced for admins');
+    expect(texts).toContain('Waivers expiring soon');
+    expect(texts).toContain('partner users matching breakglass*@partner.example, owned by Security team, expires 2026-12-12');
+    expect(texts).toContain('(https://monitor.example/api/dashboard)');
+  });
+
+  it('when more customers moved than a card names, then Teams and Slack name three per list and count the rest', () => {
+    const teams = cardTexts(digestChannelPayload('teams', digest(), options)).join('\n');
+    const slack = slackTexts(digestChannelPayload('slack', digest(), options)).join('\n');
+    for (const text of [teams, slack]) {
+      expect(text).toContain('No MFA policy enabled: 12 of 200 (+3); new: new customer 0, new customer 1, new customer 2 and 4 more; fixed: fixed customer 0');
+      expect(text).not.toContain('new customer 3');
+    }
+  });
+
+  it('when the digest lists thousands of waivers, then the Teams card stays under its size limit and Slack under 50 blocks, counting what is left out', () => {
+    const many = Array.from({ length: 3000 }, (_, index) => ({ description: `customer tenant ${index} being off-boarded`, owner: 'Service desk', expiresAt: new Date('2026-12-12T00:00:00Z') }));
+    const teams = digestChannelPayload('teams', digest({ expiringWaivers: many }), options);
+    expect(Buffer.byteLength(JSON.stringify(teams))).toBeLessThanOrEqual(24_000);
+    expect(cardTexts(teams).join('\n')).toMatch(/and \d+ more/);
+    const slack = digestChannelPayload('slack', digest({ expiringWaivers: many }), options) as { blocks: unknown[] };
+    expect(slack.blocks.length).toBeLessThanOrEqual(50);
+    expect(slackTexts(slack).join('\n')).toMatch(/and \d+ more/);
+  });
+
+  it('when the signed webhook gets the digest, then its body carries the figures as data and no partner user by name', () => {
+    const body = digestChannelPayload('webhook', digest(), options) as { type: string; timestamp: string; data: Record<string, unknown> };
+    expect(body.type).toBe('mfaMonitor.weeklyDigest');
+    expect(body.timestamp).toBe('2026-12-07T07:00:00.000Z');
+    expect(body.data).toMatchObject({
+      messageId: 'digest-2026-W50-webhook',
+      week: '2026-W50',
+      score: { current: 64.5, max: 100, weekChange: -5.5, quarterChange: -15.5 },
+      openProblems: { count: 6, waived: 1, byAge: [{ age: 'opened this week', count: 4, critical: 1 }, { age: 'older than 30 days', count: 2, critical: 0 }] },
+      customers: { total: 200, byProblem: [expect.objectContaining({ problem: 'noMfaPolicy', count: 12, countWeekAgo: 9, newlyAffectedMore: 2 }), expect.objectContaining({ problem: 'adminsNotCompliant', count: 3 })] },
+      partnerUsersWithoutMfa: 2,
+      dashboardLink: 'https://monitor.example/api/dashboard',
+    });
+    expect(JSON.stringify(body)).not.toContain('jane.doe');
+  });
+});
