@@ -32,6 +32,7 @@ function toRow(record: Omit<DigestRecord, 'etag'>): Row & { partitionKey: string
     lastError: record.lastError ?? '',
     // A handful of targets: one JSON column keeps the week one row, updated ETag-conditionally as a whole.
     deliveries: JSON.stringify(record.deliveries),
+    digestId: record.digestId,
   };
 }
 
@@ -47,6 +48,7 @@ function fromRow(row: Row & { etag: string }): DigestRecord {
     sentAt: text('sentAt') || null,
     lastError: text('lastError') || null,
     deliveries: parseDeliveries(text('deliveries')),
+    digestId: text('digestId') || text('operationId'),
     etag: row.etag,
   };
 }

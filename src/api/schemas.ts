@@ -194,6 +194,11 @@ export const schemas: Record<string, JsonSchema> = {
       sentAt: nullableString,
       attempts: { type: 'integer' },
       lastError: { ...nullableString, description: 'Why the last attempt failed; the digest is retried.' },
+      targets: {
+        type: 'array',
+        description: 'Each target of the digest (email to ALERT_TO, Teams, Slack, the signed webhook): one that is sent is never sent again, one with an error is retried.',
+        items: object({ target: { type: 'string', description: 'The target, e.g. Teams.' }, sentAt: nullableString, lastError: nullableString }),
+      },
     },
     'The weekly digest: one per ISO week.',
   ),

@@ -72,7 +72,7 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
   let claim: DigestRecord | null;
   if (existing === null) {
     const deliveries = Object.fromEntries(targets.map((target) => [target, { sentAt: null, lastError: null }]));
-    claim = await ledger.create({ week, status: 'sending', operationId: randomUUID(), subject: rendered.subject, claimedAt: now.toISOString(), attempts: 1, sentAt: null, lastError: null, deliveries });
+    claim = await ledger.create({ week, status: 'sending', operationId: randomUUID(), subject: rendered.subject, claimedAt: now.toISOString(), attempts: 1, sentAt: null, lastError: null, deliveries, digestId: randomUUID() });
   } else if (now.getTime() - Date.parse(existing.claimedAt) < settings.claimMs && existing.lastError === null) {
     claim = null;
   } else {
@@ -90,7 +90,10 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
     let failure: unknown = null;
     try {
       if (target === 'email') operationId = await sendEmail(dependencies, claim, rendered, week);
-      else await dependencies.poster.post(target, digestChannelPayload(target, digest, { subject: rendered.subject, publicBaseUrl: settings.publicBaseUrl, deliveryId: `digest-${week}-${target}` }), `digest-${week}-${target}`, settings.channelTimeoutMs);
+      else {
+        const deliveryId = `digest-${claim.digestId}-${target}`;
+        await dependencies.poster.post(target, digestChannelPayload(target, digest, { subject: rendered.subject, publicBaseUrl: settings.publicBaseUrl, deliveryId }), deliveryId, settings.channelTimeoutMs);
+      }
     } catch (thrown) {
       failure = thrown;
       // ACS will not change its mind about a Failed or Canceled operation: the next attempt gets a new one.

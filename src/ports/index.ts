@@ -312,6 +312,8 @@ export interface DigestRecord {
   attempts: number;
   sentAt: string | null;
   lastError: string | null;
+  /** Chosen when the week is first claimed: the webhook channels' delivery ids derive from it, the same on every attempt. */
+  digestId: string;
   /** Each target's state, by target id (`email`, `teams`, `slack`, `webhook`): a target sent is never sent again. */
   deliveries: Record<string, DigestDelivery>;
   etag: string;

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TableClient } from '@azure/data-tables';
-import { waiverAdministration } from '../../src/composition';
+import { queryApi, waiverAdministration } from '../../src/composition';
+import { monitorStatus } from '../../src/api/queries';
+import { channelSettingsFor } from '../../tools/simulator';
 import { launchBrowser } from '../support/browser';
 import { startCloud, type Cloud } from '../support/cloud';
 
@@ -104,7 +106,7 @@ describe('the weekly digest', () => {
     cloud.sim.injectFault({ kind: 'status', status: 401, service: 'acs' });
 
     const failure = await digest(settings);
-    expect(failure).toMatchObject({ code: 'DigestUndelivered', message: expect.stringMatching(/the digest of \d{4}-W\d{2} could not be sent: .*; it is retried/) });
+    expect(failure).toMatchObject({ code: 'DigestUndelivered', message: expect.stringMatching(/the digest of \d{4}-W\d{2} did not reach email: .*the others are retried/) });
     expect(await digestRows(settings)).toEqual([expect.objectContaining({ status: 'sending', lastError: expect.any(String) })]);
 
     cloud.sim.clearFaults();
@@ -122,10 +124,78 @@ describe('the weekly digest', () => {
     // What a crash between the send and the ledger update leaves: the week claimed, not marked sent, claim long expired.
     const table = TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Detector`, { allowInsecureConnection: true });
     const [row] = await digestRows(settings);
-    await table.updateEntity({ partitionKey: 'digest', rowKey: String(row?.rowKey), status: 'sending', sentAt: '', claimedAt: '2000-01-01T00:00:00.000Z' }, 'Merge');
+    await table.updateEntity(
+      { partitionKey: 'digest', rowKey: String(row?.rowKey), status: 'sending', sentAt: '', claimedAt: '2000-01-01T00:00:00.000Z', deliveries: JSON.stringify({ email: { sentAt: null, lastError: null } }) },
+      'Merge',
+    );
 
     expect((await digest(settings)).code).toBe('Succeeded');
     expect(digests().length).toBe(before);
     expect(await digestRows(settings)).toEqual([expect.objectContaining({ status: 'sent', attempts: 2 })]);
+  });
+
+  describe('to the routed channels', () => {
+    const channels = ['teams', 'slack', 'webhook'] as const;
+    const received = () => ({ teams: cloud.sim.received('teams').length, slack: cloud.sim.received('slack').length, webhook: cloud.sim.received('webhook').length });
+    const channelSettings = () => cloud.settings({ ...channelSettingsFor(cloud.sim), WEBHOOK_TIMEOUT_SECONDS: '3' });
+
+    it('when the digest runs twice in a week, then the email, Teams, Slack and the signed webhook each get it once, in the shape each receiver accepts', async () => {
+      const settings = channelSettings();
+      await collectDays(settings, [60]);
+      const before = { email: digests().length, ...received() };
+
+      expect((await digest(settings)).code).toBe('Succeeded');
+      expect((await digest(settings)).code).toBe('Succeeded');
+
+      expect(digests().length - before.email).toBe(1);
+      const after = received();
+      for (const channel of channels) expect(after[channel] - before[channel]).toBe(1);
+      // The receivers answer 400 to a card, blocks or signature they would refuse: 2xx means each was valid.
+      const teams = cloud.sim.received('teams').at(-1)!.body as { attachments: { content: { body: { text?: string }[] } }[] };
+      expect(teams.attachments[0]!.content.body.map((element) => element.text).join('\n')).toMatch(/Partner security score: [\d.]+/);
+      const slack = cloud.sim.received('slack').at(-1)!.body as { text: string };
+      expect(slack.text).toMatch(/^\[MFA monitor\] Weekly digest \d{4}-W\d{2}/);
+      const webhook = cloud.sim.received('webhook').at(-1)!.body as { type: string; data: { week: string; customers: { total: number } } };
+      expect(webhook).toMatchObject({ type: 'mfaMonitor.weeklyDigest', data: { week: expect.stringMatching(/^\d{4}-W\d{2}$/), customers: { total: 60 } } });
+      const [row] = await digestRows(settings);
+      expect(row).toMatchObject({ status: 'sent' });
+      expect(Object.keys(JSON.parse(String(row?.deliveries)))).toEqual(['email', 'teams', 'slack', 'webhook']);
+    });
+
+    it('when Teams is down, then the others get the digest, the invocation fails and the status names Teams; once back, Teams gets it once and the email is not resent', async () => {
+      const settings = channelSettings();
+      await collectDays(settings, [70]);
+      const before = { email: digests().length, ...received() };
+      cloud.sim.injectFault({ kind: 'status', status: 503, service: 'teams' });
+
+      const failure = await digest(settings);
+      expect(failure).toMatchObject({ code: 'DigestUndelivered', message: expect.stringContaining('did not reach Teams: ') });
+      expect(failure.message).not.toContain(cloud.sim.channelUrls.teams);
+      expect(digests().length - before.email).toBe(1);
+      expect(received()).toMatchObject({ teams: before.teams, slack: before.slack + 1, webhook: before.webhook + 1 });
+      const status = await monitorStatus(await queryApi(settings));
+      expect(status.body.problems).toEqual(expect.arrayContaining([expect.stringMatching(/weekly digest of \d{4}-W\d{2} is undelivered .*Teams/)]));
+      expect((status.body.digest as { targets: { target: string; sentAt: string | null }[] }).targets).toEqual(
+        expect.arrayContaining([expect.objectContaining({ target: 'Teams', sentAt: null }), expect.objectContaining({ target: 'email', sentAt: expect.any(String) })]),
+      );
+
+      cloud.sim.clearFaults();
+      expect((await digest(settings)).code).toBe('Succeeded');
+      expect((await digest(settings)).code).toBe('Succeeded');
+      expect(digests().length - before.email).toBe(1);
+      expect(received()).toEqual({ teams: before.teams + 1, slack: before.slack + 1, webhook: before.webhook + 1 });
+    });
+
+    it('when Slack refuses the webhook URL, then the invocation fails as undeliverable naming Slack, and the other targets are not held back', async () => {
+      const settings = channelSettings();
+      await collectDays(settings, [80]);
+      const before = { email: digests().length, ...received() };
+      cloud.sim.injectFault({ kind: 'status', status: 404, service: 'slack' });
+
+      const failure = await digest(settings);
+      expect(failure).toMatchObject({ code: 'DigestUndeliverable', message: expect.stringContaining('did not reach Slack: ') });
+      expect(digests().length - before.email).toBe(1);
+      expect(received()).toMatchObject({ teams: before.teams + 1, slack: before.slack, webhook: before.webhook + 1 });
+    });
   });
 });
