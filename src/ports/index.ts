@@ -320,7 +320,7 @@ export interface DigestRecord {
 }
 
 /** One target's delivery of the week's digest. */
-export interface DigestDelivery {
+interface DigestDelivery {
   sentAt: string | null;
   /** Why the last attempt failed; null once sent or before the first attempt. */
   lastError: string | null;
