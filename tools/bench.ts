@@ -5,12 +5,13 @@
  * their own; the simulator serves from this process and Azurite runs in its own process (see
  * bench/*.ts for each method). Simulator: 10,000 customers, 1,430 non-MFA sign-ins a day
  * (capped at 10,000 records), 50 ms per page, default page sizes (Graph 100, Partner Center 500).
+ * `npm run bench -- --only detector` runs regression detection alone, on one collector run.
  */
 import { cpus, loadavg } from 'node:os';
 import { startBenchCloud } from './bench/benchCloud';
 import { seconds } from './bench/benchFormat';
 import { printBenchTable, type BenchRow } from './bench/benchRow';
-import { benchCollectorGrowth, benchCollectorsAt10k, pageLatencyMs, type CollectorRun } from './bench/collectorBench';
+import { benchCollectorGrowth, benchCollectorsAt10k, measureCollector, pageLatencyMs, type CollectorRun } from './bench/collectorBench';
 import { benchDetector } from './bench/detectorBench';
 import { benchEntryLoad } from './bench/entryLoadBench';
 import { benchPackageSize } from './bench/packageSizeBench';
@@ -26,6 +27,23 @@ const partnerCenterPageSize = 500;
 
 function machine(): string {
   return `${cpus().length} CPUs, load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}`;
+}
+
+/** Regression detection alone: one collectPartnerSecurity run to detect against, then the detector's rows. */
+async function detectionOnly(): Promise<void> {
+  const started = performance.now();
+  const cloud = await startBenchCloud({ customers, nonMfaSignInsPerDay, graphPageSize, partnerCenterPageSize, pageLatencyMs });
+  try {
+    console.error(`bench: collectPartnerSecurity at ${customers} customers, then regression detection...`);
+    const baselineRun = await measureCollector(cloud, 'collectPartnerSecurity');
+    const detector = await benchDetector(cloud, baselineRun.tablePrefix);
+    console.log(`\nRegression detection (simulator: ${customers.toLocaleString('en-US')} customers)`);
+    printBenchTable(detector.rows);
+    console.log('\nNotes');
+    for (const note of [`machine: ${machine()}`, ...detector.notes, `time: ${seconds(performance.now() - started)}`]) console.log(`- ${note}`);
+  } finally {
+    await cloud.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -84,7 +102,12 @@ async function main(): Promise<void> {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
-main().catch((error: unknown) => {
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only !== undefined && only !== 'detector') {
+  console.error(`bench: --only takes "detector" (got ${only})`);
+  process.exit(2);
+}
+(only === 'detector' ? detectionOnly() : main()).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -45,6 +45,9 @@ export function dashboardHtml(nonce: string): string {
   <section><h2>Requirements compliant</h2><div id="requirements-chart" class="chart" data-chart="requirements"></div></section>
   <section><h2>Customer tenants with MFA enforced for admins</h2><div id="tenants-chart" class="chart" data-chart="tenants"></div></section>
   <section><h2>Sources</h2><table id="sources"><thead><tr><th>Source</th><th>Last run</th><th>Status</th><th>Last complete</th><th>Next complete run due by</th><th>Open findings</th></tr></thead><tbody></tbody></table></section>
+  <section><h2>Alert delivery per channel</h2>
+    <p class="label">Each message goes once to each channel it is routed to; what waits here goes out when its channel takes it.</p>
+    <table id="deliveries"><thead><tr><th>Channel</th><th>Waiting</th><th>Oldest waiting since</th><th>Attempts at the oldest</th><th>Last error</th><th>Refuses the monitor</th></tr></thead><tbody></tbody></table></section>
   <section class="wide"><h2>Customers not compliant <span id="customers-run" class="label"></span></h2>
     <form id="customer-filter"><label>Name contains <input id="customer-name" type="search" maxlength="100"></label> <button type="submit">Filter</button></form>
     <table id="customers"><thead><tr><th>Customer (name · tenant id)</th><th>No MFA policy</th><th>No compliant admin</th><th>Compliant admins</th><th>Compliant non-admins</th><th>Users</th><th>Security defaults</th><th>Conditional access</th><th>Per-user MFA</th></tr></thead><tbody></tbody></table>

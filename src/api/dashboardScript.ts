@@ -121,9 +121,22 @@ export const dashboardScript = String.raw`
       var due = source.schedule && source.schedule.expectedBy;
       body.appendChild(row([source.source, last && last.startedAt, lastStatus, complete && complete.startedAt, due, source.openFindings], [null, null, last && last.status === 'failed' ? 'bad' : null, null, late(source.schedule)]));
     });
+    showDeliveries(status.undeliveredAlerts.channels);
     // The detector keeps no ledger of its own: its last run that did all its work stands for both.
     var detector = status.detector, completed = detector.lastCompletedRun;
     body.appendChild(row(['detectRegressions', completed && completed.startedAt, completed && 'complete', completed && completed.startedAt, detector.schedule && detector.schedule.expectedBy, null], [null, null, null, null, late(detector.schedule)]));
+  }
+
+  /** Per channel, what waits in the outbox; a refusing channel is a setting to fix, not an outage to wait out. */
+  function showDeliveries(channels) {
+    var body = document.querySelector('#deliveries tbody');
+    if (channels.length === 0) body.appendChild(row(['No delivery waits on any channel.']));
+    // Refusing channels first: they wait for an admin, the others only for time.
+    channels.filter(function (channel) { return channel.refused; }).concat(channels.filter(function (channel) { return !channel.refused; })).forEach(function (channel) {
+      var tr = row([channel.channel, channel.waiting, channel.oldestCreatedAt, channel.attempts, channel.lastError, channel.refused ? 'yes: check its setting' : 'no'], [null, null, null, null, null, channel.refused ? 'bad' : null]);
+      tr.setAttribute('data-target', channel.target);
+      body.appendChild(tr);
+    });
   }
 
   function customersPath() {

@@ -41,6 +41,7 @@ describe('dashboard in a real browser', () => {
     expect(await page.textContent('#health')).toMatch(/^Needs attention \(1\) · /);
     expect(await page.$$eval('#problems li', (items) => items.map((item) => item.textContent))).toEqual(['partnerSecurity: the last run failed (ServiceUnavailable)']);
     expect(await page.textContent('#sources')).toContain('failed (ServiceUnavailable)');
+    expect(await page.$$eval('#deliveries tbody tr', (rows) => rows.map((row) => row.textContent))).toEqual(['No delivery waits on any channel.']);
     const status = (await (await api.get('status')).json()) as { detector: { schedule: { expectedBy: string } }; sources: { source: string; schedule: { expectedBy: string } }[] };
     const rows = await page.$$eval('#sources tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
     expect(rows.map((cells) => [cells[0], cells[4]])).toEqual([
@@ -83,6 +84,44 @@ describe('dashboard in a real browser', () => {
     })));
     expect(shown).toEqual(findings.items.map((item) => ({ key: item.key, finding: item.description, link: item.nextStepUrl })));
     // Left open: the packaged Chromium runs as one process, which exits with its last page.
+  });
+
+  it('when Teams refuses the monitor and Slack is down while the email went out, then the delivery panel shows per channel what waits, since when, the attempts, the last error and the refusal', async () => {
+    const createdAt = new Date(Date.now() - 40 * 60_000).toISOString();
+    const messageId = `m${Date.now()}`;
+    const message = await api.detector.createMessage({
+      messageId, operationId: '00000000-0000-4000-8000-000000000011', status: 'ready', createdAt, reminder: false, subject: 'MFA regressions',
+      attempts: 0, refusals: 0, firstAttemptAt: null, lastError: null, sentAt: null,
+    });
+    const delivery = { messageId, createdAt, refusals: 0, firstAttemptAt: createdAt, sentAt: null };
+    const teamsRefusal = 'Teams refused the alert (status 401): check TEAMS_WEBHOOK_URL; the alert stays in the outbox and goes out once this is fixed';
+    await api.detector.createDeliveries([
+      { ...delivery, operationId: '00000000-0000-4000-8000-000000000012', target: 'email', status: 'sent', attempts: 1, lastError: null, lastErrorCode: null },
+      { ...delivery, operationId: '00000000-0000-4000-8000-000000000013', target: 'teams', status: 'sending', attempts: 3, lastError: teamsRefusal, lastErrorCode: 'AlertUndeliverable' },
+      { ...delivery, operationId: '00000000-0000-4000-8000-000000000014', target: 'slack', status: 'sending', attempts: 2, lastError: 'Slack answered 503; retried on the next run', lastErrorCode: 'AlertUndelivered' },
+    ]);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+      const failures: string[] = [];
+      page.on('pageerror', (error) => failures.push(error.message));
+      await page.goto(`${api.host.url}/api/dashboard?code=${encodeURIComponent(api.host.functionKey)}`);
+      await page.waitForSelector('body[data-loaded]', { timeout: 15_000 });
+      mkdirSync(outputDir, { recursive: true });
+      await page.screenshot({ path: join(outputDir, 'dashboard-deliveries.png'), fullPage: true });
+      expect({ loaded: await page.getAttribute('body', 'data-loaded'), failures, error: await page.textContent('#error') }).toEqual({ loaded: 'true', failures: [], error: '' });
+
+      const shown = await page.$$eval('#deliveries tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-target'), ...[...row.querySelectorAll('td')].map((td) => td.textContent)]));
+      expect(shown).toEqual([
+        ['teams', 'Teams', '1', createdAt, '3', teamsRefusal, 'yes: check its setting'],
+        ['slack', 'Slack', '1', createdAt, '2', 'Slack answered 503; retried on the next run', 'no'],
+      ]);
+      expect(await page.getAttribute('#deliveries tr[data-target="teams"] td:last-child', 'class')).toBe('bad');
+      expect(await page.$$eval('#problems li', (items) => items.map((item) => item.textContent))).toContain(`Teams refuses the monitor's alerts: ${teamsRefusal}`);
+      // Left open, as the first page: closing a page of the single-process Chromium ends it.
+    } finally {
+      for (const waiting of (await api.detector.deliveriesOf(messageId)).filter((row) => row.status !== 'sent')) await api.detector.updateDelivery({ ...waiting, status: 'sent' });
+      await api.detector.updateMessage({ ...message, status: 'sent', sentAt: new Date().toISOString() });
+    }
   });
 
   it('when waivers are set, then the waivers panel lists the active ones, those expiring soon and the audit trail, and the findings they cover show as waived', async () => {

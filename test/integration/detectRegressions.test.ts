@@ -4,12 +4,8 @@ import { toTableKey } from '../../src/adapters/tableKey';
 import { renderAlert } from '../../src/core/alertEmail';
 import { defaultThresholds, detectRegressions, type ComplianceSnapshot } from '../../src/core/detectRegressions';
 import type { Finding } from '../../src/core/findings';
-import type { CustomerMfaInsight } from '../../src/core/model';
-import { parseNonMfaPrincipal } from '../../src/core/parseNonMfaPrincipals';
-import { parsePartnerSecurityScore, parseSecurityRequirement } from '../../src/core/parsePartnerSecurity';
-import { parseCredentialUserRegistrationCount } from '../../src/core/parseRegistrationCounts';
 import { runDetector } from '../../src/detector/runDetector';
-import type { ExpectedState } from '../../tools/simulator';
+import { servedNames, servedSnapshot } from '../support/alertOracle';
 import { startCloud, type Cloud } from '../support/cloud';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
@@ -46,30 +42,13 @@ async function outbox(settings: Record<string, string>) {
   return rows;
 }
 
-/** What the served data says, read through the same parsers the collectors use. */
-function served(state: ExpectedState): Required<ComplianceSnapshot> {
-  return {
-    score: parsePartnerSecurityScore(state.score),
-    requirements: state.requirements.map((item, index) => parseSecurityRequirement(item, `requirements[${index}]`)),
-    customers: state.customerInsights.map((insight) => ({ tenantId: insight.tenantId, ...insight.mfa }) as unknown as CustomerMfaInsight),
-    principals: state.nonMfaPrincipals.map((item, index) => parseNonMfaPrincipal(item, `principals[${index}]`)),
-    registration: parseCredentialUserRegistrationCount({ value: [state.registrationCounts.credentialUserRegistrationCount] }, 'registration'),
-  };
-}
-
-/** The names the simulator's GDAP and Partner Center lists give (a customer in neither has none). */
-function servedNames(day: number): Map<string, string> {
-  const customers = cloud.sim.expected(day).customers.filter((customer) => customer.listedIn.delegatedAdminCustomers || customer.listedIn.partnerCenterCustomers);
-  return new Map(customers.map((customer) => [customer.tenantId.toLowerCase(), customer.name]));
-}
-
 /** The oracle: the pure rules and renderer applied day by day to the served data. */
 function expectedEmails(days: number[], publicBaseUrl: string) {
   const findings = new Map<string, Finding>();
   const emails: { subject: string; plainText: string }[] = [];
   let previous: ComplianceSnapshot = {};
   for (const day of days) {
-    const current = served(cloud.sim.expected(day));
+    const current = servedSnapshot(cloud.sim.expected(day));
     const result = detectRegressions({ previous, current, findings, consecutiveFailures: { partnerSecurity: 0, nonMfaPrincipals: 0, registrationCounts: 0 }, thresholds: defaultThresholds, now: new Date().toISOString() });
     for (const finding of result.changed) findings.set(finding.key, finding);
     if (result.transitions.length > 0) {
@@ -77,7 +56,7 @@ function expectedEmails(days: number[], publicBaseUrl: string) {
       const resolved = result.transitions.filter((transition) => transition.change === 'resolved').map((transition) => transition.finding);
       const announced = new Set(opened.map((finding) => finding.key));
       const stillOpen = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event && !announced.has(finding.key));
-      const { subject, plainText } = renderAlert({ opened, resolved, stillOpen, reminder: false, publicBaseUrl, customerNames: servedNames(day), maxLinesPerSection: 50 });
+      const { subject, plainText } = renderAlert({ opened, resolved, stillOpen, reminder: false, publicBaseUrl, customerNames: servedNames(cloud.sim, day), maxLinesPerSection: 50 });
       emails.push({ subject, plainText });
     }
     previous = current;
@@ -110,13 +89,13 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
     expect(turnedOff).toBe(true);
     expect(sent.some((email) => email.plainText.includes('security defaults was turned off'))).toBe(true);
     // Customers by name first, id after; partner users by UPN; and none of it in the logs.
-    const named = [...servedNames(7)].filter(([tenantId, name]) => sent.some((email) => email.plainText.includes(`${name} (tenant ${tenantId})`)));
+    const named = [...servedNames(cloud.sim, 7)].filter(([tenantId, name]) => sent.some((email) => email.plainText.includes(`${name} (tenant ${tenantId})`)));
     expect(named.length).toBeGreaterThan(0);
     const upns = days.flatMap((day) => cloud.sim.expected(day).nonMfaPrincipals.map((principal) => principal.upn));
     expect(sent.some((email) => upns.some((upn) => email.plainText.includes(`${upn} (object id `)))).toBe(true);
     const logText = detectorLogs.join('\n');
     expect(logText.length).toBeGreaterThan(0);
-    expect([...servedNames(7).values(), ...upns].filter((personal) => logText.includes(personal))).toEqual([]);
+    expect([...servedNames(cloud.sim, 7).values(), ...upns].filter((personal) => logText.includes(personal))).toEqual([]);
   });
 
   it('when two detector runs start at once, then one email is sent', async () => {
@@ -270,7 +249,7 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
   it('when findings are stored in the older two-finding shape (count and share apart), then an open pair becomes one open finding without an email, and its recovery is announced once', async () => {
     const settings = cloud.settings();
     const tenantsOf = (day: number) => {
-      const requirement = served(cloud.sim.expected(day)).requirements.find((item) => item.kind === 'customersMfaEnforcedSecurityRequirement');
+      const requirement = servedSnapshot(cloud.sim.expected(day)).requirements.find((item) => item.kind === 'customersMfaEnforcedSecurityRequirement');
       const count = requirement?.compliantTenantCount ?? null;
       const total = requirement?.totalTenantCount ?? null;
       return { count, share: count === null || !total ? null : Math.round((count / total) * 10_000) / 100 };

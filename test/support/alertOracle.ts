@@ -40,7 +40,7 @@ export class AlertOracle {
 
   /** The detector's first look at `day`: it sets the baseline and announces nothing. */
   baseline(day: number): void {
-    this.previous = this.served(day);
+    this.previous = servedSnapshot(this.sim.expected(day));
   }
 
   /** What moving from the last day to `day` announces, without moving (to pick a day with something to say). */
@@ -52,14 +52,14 @@ export class AlertOracle {
   advance(day: number): AnnouncedLines {
     const { lines, changed } = this.announce(day, this.findings);
     for (const finding of changed) this.findings.set(finding.key, finding);
-    this.previous = this.served(day);
+    this.previous = servedSnapshot(this.sim.expected(day));
     return lines;
   }
 
   private announce(day: number, findings: ReadonlyMap<string, Finding>): { lines: AnnouncedLines; changed: Finding[] } {
     const result = detectRegressions({
       previous: this.previous,
-      current: this.served(day),
+      current: servedSnapshot(this.sim.expected(day)),
       findings,
       consecutiveFailures: { partnerSecurity: 0, nonMfaPrincipals: 0, registrationCounts: 0 },
       thresholds: defaultThresholds,
@@ -67,24 +67,24 @@ export class AlertOracle {
     });
     const opened = result.transitions.filter((transition) => transition.change !== 'resolved').map((transition) => transition.finding);
     const resolved = result.transitions.filter((transition) => transition.change === 'resolved').map((transition) => transition.finding);
-    const email = renderAlert({ opened, resolved, stillOpen: [], reminder: false, publicBaseUrl: null, customerNames: this.names(day), maxLinesPerSection: 1000 });
+    const email = renderAlert({ opened, resolved, stillOpen: [], reminder: false, publicBaseUrl: null, customerNames: servedNames(this.sim, day), maxLinesPerSection: 1000 });
     return { lines: announcedLines(email.plainText), changed: result.changed };
   }
+}
 
-  private served(day: number): Required<ComplianceSnapshot> {
-    const state = this.sim.expected(day);
-    return {
-      score: parsePartnerSecurityScore(state.score),
-      requirements: state.requirements.map((item, index) => parseSecurityRequirement(item, `requirements[${index}]`)),
-      customers: state.customerInsights.map((insight) => ({ tenantId: insight.tenantId, ...insight.mfa }) as unknown as CustomerMfaInsight),
-      principals: state.nonMfaPrincipals.map((item, index) => parseNonMfaPrincipal(item, `principals[${index}]`)),
-      registration: parseCredentialUserRegistrationCount({ value: [state.registrationCounts.credentialUserRegistrationCount] }, 'registration'),
-    };
-  }
+/** What the served data says, read through the same parsers the collectors use. */
+export function servedSnapshot(state: ReturnType<Simulator['expected']>): Required<ComplianceSnapshot> {
+  return {
+    score: parsePartnerSecurityScore(state.score),
+    requirements: state.requirements.map((item, index) => parseSecurityRequirement(item, `requirements[${index}]`)),
+    customers: state.customerInsights.map((insight) => ({ tenantId: insight.tenantId, ...insight.mfa }) as unknown as CustomerMfaInsight),
+    principals: state.nonMfaPrincipals.map((item, index) => parseNonMfaPrincipal(item, `principals[${index}]`)),
+    registration: parseCredentialUserRegistrationCount({ value: [state.registrationCounts.credentialUserRegistrationCount] }, 'registration'),
+  };
+}
 
-  /** The names the simulator's GDAP and Partner Center lists give (a customer in neither has none). */
-  private names(day: number): Map<string, string> {
-    const listed = this.sim.expected(day).customers.filter((customer) => customer.listedIn.delegatedAdminCustomers || customer.listedIn.partnerCenterCustomers);
-    return new Map(listed.map((customer) => [customer.tenantId.toLowerCase(), customer.name]));
-  }
+/** The names the simulator's GDAP and Partner Center lists give (a customer in neither has none). */
+export function servedNames(sim: Simulator, day: number): Map<string, string> {
+  const listed = sim.expected(day).customers.filter((customer) => customer.listedIn.delegatedAdminCustomers || customer.listedIn.partnerCenterCustomers);
+  return new Map(listed.map((customer) => [customer.tenantId.toLowerCase(), customer.name]));
 }

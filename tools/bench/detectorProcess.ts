@@ -3,7 +3,7 @@
  * real adapters from the composition root (Table Storage on Azurite, ACS on the simulator).
  * Usage: node detectorProcess.js run|compare, with the app settings in the environment.
  * - run: times runDetector end to end (lease, read both snapshots, compare, store findings,
- *   compose and send the email, release); peak RSS from process.resourceUsage().maxRSS. The
+ *   compose and deliver the message to each configured channel, release); peak RSS from process.resourceUsage().maxRSS. The
  *   adapters are wrapped only to add up the time spent in each of their methods.
  * - compare: reads what the detector would compare next (the latest complete partnerSecurity
  *   run and the one it last saw, with the stored findings), then times detectRegressions
@@ -90,6 +90,7 @@ async function run(log: Logger): Promise<DetectorRunMeasurement> {
     snapshots: timedAdapter('snapshots', dependencies.snapshots, adapterMs),
     store: timedAdapter('store', dependencies.store, adapterMs),
     sender: timedAdapter('sender', dependencies.sender, adapterMs),
+    poster: timedAdapter('poster', dependencies.poster, adapterMs),
   };
   const started = performance.now();
   const outcome = await runDetector(timed);
