@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
 
@@ -26,6 +27,16 @@ describe('function registrations', () => {
   it('when the host loads src/functions, then the health check is the one HTTP function without a key', () => {
     const anonymous = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }).filter((fn) => fn.trigger.type === 'http' && fn.trigger.authLevel === 'anonymous');
     expect(anonymous.map((fn) => ({ name: fn.name, route: fn.trigger.type === 'http' ? fn.trigger.route : null }))).toEqual([{ name: 'apiHealth', route: 'health' }]);
+  });
+
+  it('when a timer names its schedule by an app setting, then the local settings sample defines it, or the Functions host would not index the function', () => {
+    const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
+    const placeholders = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' })
+      .map((fn) => fn.trigger)
+      .map((trigger) => (trigger.type === 'timer' ? /^%(\w+)%$/.exec(trigger.schedule)?.[1] : undefined))
+      .filter((name): name is string => name !== undefined);
+    expect(placeholders.length).toBeGreaterThanOrEqual(6);
+    expect(placeholders.filter((name) => !(name in sample.Values))).toEqual([]);
   });
 
   it('when the compiled entry module loads every function file, then it loads with no settings at all, and no Azure client library nor the schedule reader is loaded', () => {
