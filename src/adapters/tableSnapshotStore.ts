@@ -287,7 +287,7 @@ export class TableSnapshotStore implements SnapshotStore {
       errorMessage: null,
       warnings: [],
     };
-    await runs.upsertEntity(runEntity(run), 'Replace');
+    const opened = await runs.upsertEntity(runEntity(run), 'Replace');
     let baseline: Promise<Map<string, CurrentCustomer>> | null = null;
     if (source === 'partnerSecurity') {
       // A run compares with the state the newest complete run left: finish applying it first.
@@ -298,7 +298,7 @@ export class TableSnapshotStore implements SnapshotStore {
       })();
       baseline.catch(() => undefined);
     }
-    return new TableSnapshotRunWriter(this.tables, this.customerState, runs, run, new BatchWriter(this.options.maxTransactionsInFlight), baseline, this.options.maxTransactionsInFlight);
+    return new TableSnapshotRunWriter(this.tables, this.customerState, runs, { run, etag: opened.etag ?? '*' }, new BatchWriter(this.options.maxTransactionsInFlight), baseline, this.options.maxTransactionsInFlight);
   }
 
   /**
@@ -353,11 +353,16 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
     private readonly tables: Tables,
     private readonly customerState: CustomerStateTables,
     private readonly runs: TableClient,
-    private readonly run: SnapshotRun,
+    /** The ledger row as this attempt wrote it: only that row may be finished, and only once. */
+    private readonly opened: { run: SnapshotRun; etag: string },
     private readonly writer: BatchWriter,
     private readonly baseline: Promise<Map<string, CurrentCustomer>> | null,
     private readonly maxTransactionsInFlight: number,
   ) {}
+
+  private get run(): SnapshotRun {
+    return this.opened.run;
+  }
 
   get runId(): string {
     return this.run.runId;
@@ -475,9 +480,19 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
     return this.finish({ status: 'failed', counts, errorCode: error.code, errorMessage: error.message });
   }
 
+  /**
+   * Ends the run's ledger row, conditional on the row this attempt opened: `complete` and `fail`
+   * (or another process's `Abandoned`) can be in flight together when storage stalls at the
+   * deadline, and whichever the service applies first must be the only one.
+   */
   private async finish(update: Partial<SnapshotRun>): Promise<SnapshotRun> {
     const finished: SnapshotRun = { ...this.run, ...update, finishedAt: new Date().toISOString() };
-    await this.runs.upsertEntity(runEntity(finished), 'Replace');
+    try {
+      await this.runs.updateEntity(runEntity(finished), 'Replace', { etag: this.opened.etag });
+    } catch (error) {
+      if (!isConflict(error) && !isNotFound(error)) throw error;
+      throw new MonitorError('RunAlreadyFinished', `run ${this.run.runId} was not recorded ${finished.status}: its ledger row was already ended (by this attempt's other outcome, or marked abandoned)`, { cause: error });
+    }
     return finished;
   }
 }

@@ -119,6 +119,20 @@ describe('TableSnapshotStore against Azurite', () => {
     expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([good]);
   });
 
+  it('when storage stalls at the deadline and the run is recorded failed first, then the complete that was in flight is refused and the run stays failed, never data', async () => {
+    const { store, reader } = await storeWithFreshTables();
+    const good = await completeRun(store, '2026-01-05', 'good02', [insight(1, { compliantAdminsCount: 1 })]);
+    const late = newRunId(new Date('2026-01-06T00:00:00Z'), 'late01');
+    const attempt = await store.openRun('nonMfaPrincipals', late, new Date('2026-01-06T00:00:00Z'));
+    await attempt.addNonMfaPrincipals([{ objectId: 'o1', tenantId: null, upn: null, lastNonMfaRequestDateTime: '2026-01-05T10:00:00.000Z' }]);
+    // The failure lands first (as a stalled emulator may apply two queued writes in either order).
+    await attempt.fail({ code: 'DeadlineExceeded', message: 'the deadline passed' }, { principals: 1 });
+    await expect(attempt.complete({ principals: 1 })).rejects.toMatchObject({ code: 'RunAlreadyFinished' });
+    expect((await reader.listRuns('nonMfaPrincipals')).find((run) => run.runId === late)).toMatchObject({ status: 'failed', errorCode: 'DeadlineExceeded' });
+    expect(await reader.latestCompleteRun('nonMfaPrincipals')).toBeNull();
+    expect((await reader.latestCompleteRun('partnerSecurity'))?.runId).toBe(good);
+  });
+
   it('when a run completed but applying its change points was cut short, then the next read finishes applying it, and the next run finds nothing left', async () => {
     const { tables, store, reader, query } = await storeWithFreshTables();
     const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
