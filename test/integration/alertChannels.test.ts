@@ -18,16 +18,11 @@ afterEach(() => {
   cloud.sim.clearFaults();
 });
 
-const collectors = ['collectPartnerSecurity', 'collectNonMfaPrincipals', 'collectRegistrationCounts'];
 const channels: AlertChannel[] = ['teams', 'slack', 'webhook'];
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 function channelSettings(overrides: Record<string, string> = {}): Record<string, string> {
   return cloud.settings({ ...channelSettingsFor(cloud.sim), WEBHOOK_TIMEOUT_SECONDS: '5', ...overrides });
-}
-
-async function collectAll(settings: Record<string, string>): Promise<void> {
-  for (const name of collectors) await cloud.run(name, settings);
 }
 
 function detect(settings: Record<string, string>): Promise<string[]> {
@@ -54,10 +49,10 @@ function added(before: Record<AlertChannel | 'email', number>): Record<AlertChan
 /** A first look, then four simulated days later a second collection: the next detection has regressions to announce. */
 async function regressionsWaiting(settings: Record<string, string>, firstDay: number): Promise<Record<AlertChannel | 'email', number>> {
   cloud.sim.setDay(firstDay);
-  await collectAll(settings);
+  await cloud.collectAll(settings);
   await detect(settings);
   cloud.sim.setDay(firstDay + 4);
-  await collectAll(settings);
+  await cloud.collectAll(settings);
   return counts();
 }
 

@@ -21,12 +21,6 @@ afterEach(() => {
   cloud.sim.clearFaults();
 });
 
-const collectors = ['collectPartnerSecurity', 'collectNonMfaPrincipals', 'collectRegistrationCounts'];
-
-async function collectAll(settings: Record<string, string>): Promise<void> {
-  for (const name of collectors) await cloud.run(name, settings);
-}
-
 function detect(settings: Record<string, string>): Promise<string[]> {
   return cloud.run('detectRegressions', settings);
 }
@@ -72,7 +66,7 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
     const detectorLogs: string[] = [];
     for (const day of days) {
       cloud.sim.setDay(day);
-      await collectAll(settings);
+      await cloud.collectAll(settings);
       detectorLogs.push(...(await detect(settings)));
     }
     const sent = inboxSince(before);
@@ -101,10 +95,10 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
   it('when two detector runs start at once, then one email is sent', async () => {
     const settings = cloud.settings();
     cloud.sim.setDay(10);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     await detect(settings);
     cloud.sim.setDay(14);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     const before = cloud.sim.inbox().length;
     const logs = await Promise.all([detect(settings), detect(settings)]);
     expect(inboxSince(before)).toHaveLength(1);
@@ -116,11 +110,11 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
   it('when ACS answers 500, then 429, then times out, and then recovers, then every finding is delivered exactly once, later regressions included', async () => {
     const settings = cloud.settings({ EMAIL_TIMEOUT_SECONDS: '3' });
     cloud.sim.setDay(20);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     await detect(settings);
     const before = cloud.sim.inbox().length;
     cloud.sim.setDay(24);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     for (const fault of [
       { kind: 'status', status: 500, service: 'acs', path: 'emails:send' },
       { kind: 'status', status: 429, retryAfter: 1, service: 'acs', path: 'emails:send' },
@@ -134,7 +128,7 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
     }
     // While mail is down, more regressions arrive: nothing may be lost.
     cloud.sim.setDay(27);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     await detect(settings);
     expect(inboxSince(before)).toHaveLength(0);
     cloud.sim.clearFaults();
@@ -160,10 +154,10 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
   ])('when the detector crashes %s, then the next run delivers it exactly once', async (_when, reachedAcs) => {
     const settings = cloud.settings();
     cloud.sim.setDay(30);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     await detect(settings);
     cloud.sim.setDay(34);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     const before = cloud.sim.inbox().length;
     const dependencies = await regressionDetector({ info: () => {}, warn: () => {}, error: () => {} }, settings);
     const realSender = dependencies.sender;
@@ -186,7 +180,7 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
   it('when a source fails three runs in a row, then "monitor cannot see" is sent once, and its recovery once data flows again', async () => {
     const settings = cloud.settings();
     cloud.sim.setDay(40);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     await detect(settings);
     const before = cloud.sim.inbox().length;
     cloud.sim.injectFault({ kind: 'status', status: 500, service: 'partnerCenter' });
@@ -207,10 +201,10 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
   it('when findings stay open past the reminder period, then one reminder lists them, and none is sent before', async () => {
     const settings = cloud.settings({ ALERT_REMINDER_DAYS: '7' });
     cloud.sim.setDay(50);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     await detect(settings);
     cloud.sim.setDay(55);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     await detect(settings);
     const before = cloud.sim.inbox().length;
     await detect(settings);
@@ -231,10 +225,10 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
   it('when customer names cannot be read, then the email still goes out, naming customers by tenant id, and the log says why without a name', async () => {
     const settings = cloud.settings();
     cloud.sim.setDay(90);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     await detect(settings);
     cloud.sim.setDay(94);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     const before = cloud.sim.inbox().length;
     const warnings: string[] = [];
     const dependencies = await regressionDetector({ info: () => {}, warn: (line) => warnings.push(line), error: () => {} }, settings);
@@ -263,7 +257,7 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
     expect(day).toBeDefined();
     const [today, tomorrow] = [tenantsOf(day!), tenantsOf(day! + 1)];
     cloud.sim.setDay(day!);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     await detect(settings);
     // What the older detector stored for a pair it opened and announced, row for row.
     const findingsTable = TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Findings`, { allowInsecureConnection: true });
@@ -292,7 +286,7 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
     expect(rowKeys.filter((key) => key.includes('compliantTenant'))).toEqual([toTableKey('requirement/mfaEnforcedForAdminsOfCustomers/compliantTenants')]);
 
     cloud.sim.setDay(day! + 1);
-    await collectAll(settings);
+    await cloud.collectAll(settings);
     await detect(settings);
     await detect(settings);
     const after = inboxSince(before);

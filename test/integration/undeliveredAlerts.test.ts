@@ -14,12 +14,6 @@ afterEach(() => {
   cloud.sim.clearFaults();
 });
 
-const collectors = ['collectPartnerSecurity', 'collectNonMfaPrincipals', 'collectRegistrationCounts'];
-
-async function collectAll(settings: Record<string, string>): Promise<void> {
-  for (const name of collectors) await cloud.run(name, settings);
-}
-
 function detect(settings: Record<string, string>): Promise<Error & { code?: string }> {
   return cloud.run('detectRegressions', settings).then(
     () => Object.assign(new Error('succeeded'), { code: 'Succeeded' }),
@@ -41,10 +35,10 @@ async function outbox(settings: Record<string, string>, partition: 'outbox' | 'd
 /** Two days collected and detected, then two more collected: the next detection has an email to send. */
 async function regressionsWaiting(settings: Record<string, string>, firstDay: number): Promise<number> {
   cloud.sim.setDay(firstDay);
-  await collectAll(settings);
+  await cloud.collectAll(settings);
   expect((await detect(settings)).code).toBe('Succeeded');
   cloud.sim.setDay(firstDay + 4);
-  await collectAll(settings);
+  await cloud.collectAll(settings);
   return cloud.sim.inbox().length;
 }
 

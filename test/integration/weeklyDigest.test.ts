@@ -22,12 +22,10 @@ afterEach(() => {
   cloud.sim.clearFaults();
 });
 
-const collectors = ['collectPartnerSecurity', 'collectNonMfaPrincipals', 'collectRegistrationCounts'];
-
 async function collectDays(settings: Record<string, string>, days: number[]): Promise<void> {
   for (const day of days) {
     cloud.sim.setDay(day);
-    for (const name of collectors) await cloud.run(name, settings);
+    await cloud.collectAll(settings);
     await cloud.run('detectRegressions', settings);
   }
 }

@@ -20,6 +20,8 @@ export interface Cloud {
   settings(overrides?: Record<string, string>): Record<string, string>;
   /** Runs a registered timer function once with these settings; resolves to its log lines, rejects with its error (which carries `logs`). */
   run(name: string, settings: Record<string, string>, triggerMetadata?: Record<string, unknown>): Promise<string[]>;
+  /** Runs the three collectors once, one after the other, with these settings. */
+  collectAll(settings: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,9 @@ export async function startCloud(options: SimulatorOptions = {}): Promise<Cloud>
       ...overrides,
     }),
     run: (name, settings, triggerMetadata) => runFunction(name, settings, triggerMetadata),
+    collectAll: async (settings) => {
+      for (const name of ['collectPartnerSecurity', 'collectNonMfaPrincipals', 'collectRegistrationCounts']) await runFunction(name, settings);
+    },
     close: async () => {
       await Promise.all([sim.close(), azurite.close()]);
     },
