@@ -154,7 +154,8 @@ var names = {
   functionPlan: '${abbreviations.functionPlan}${nameStem}-${token}'
   actionGroup: '${abbreviations.actionGroup}${nameStem}-${token}'
   failedInvocationsAlert: '${abbreviations.alertRule}failed-invocations-${nameStem}-${token}'
-  unhealthyAlert: '${abbreviations.alertRule}unhealthy-${nameStem}-${token}'
+  healthTest: '${abbreviations.availabilityTest}health-${nameStem}-${token}'
+  healthAlert: '${abbreviations.alertRule}health-${nameStem}-${token}'
 }
 var tags = { 'azd-env-name': environmentName }
 var refreshTokenSecretName = 'partner-center-refresh-token'
@@ -187,7 +188,6 @@ module monitoring 'modules/monitoring.bicep' = {
     appInsightsName: names.appInsights
     actionGroupName: names.actionGroup
     failedInvocationsAlertName: names.failedInvocationsAlert
-    unhealthyAlertName: names.unhealthyAlert
     location: location
     tags: tags
     principalId: identity.outputs.principalId
@@ -306,6 +306,20 @@ module functionApp 'modules/functionApp.bicep' = {
       pruneSnapshots: schedulePruneSnapshots
       weeklyDigest: scheduleWeeklyDigest
     }
+  }
+}
+
+module availability 'modules/availability.bicep' = {
+  name: 'availability'
+  scope: group
+  params: {
+    webTestName: names.healthTest
+    alertName: names.healthAlert
+    location: location
+    tags: tags
+    appInsightsName: monitoring.outputs.name
+    actionGroupId: monitoring.outputs.actionGroupId
+    healthUrl: 'https://${functionApp.outputs.defaultHostName}/api/health'
   }
 }
 

@@ -93,12 +93,14 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    // Flex Consumption refuses many siteConfig properties other plans take (ARM error 51021, "for
+    // Flex Consumption sites is invalid"): it has no FTP to turn off (`ftpsState`), no instances of
+    // a plan for App Service's health check to ping (`healthCheckPath`: an availability test
+    // calls /api/health instead, see monitoring.bicep), and its runtime and scale live in
+    // functionAppConfig. test/infra/fixtures/flexConsumptionUnsupported.json lists what not to set.
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
-      // Anonymous, answering 200 or 503 and nothing else: App Service's health check sends no function key.
-      healthCheckPath: '/api/health'
     }
     functionAppConfig: {
       deployment: {

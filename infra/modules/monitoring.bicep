@@ -1,12 +1,11 @@
 // Application Insights on a Log Analytics workspace. Local (key-based) ingestion is off: the
-// app sends telemetry with its managed identity (Monitoring Metrics Publisher, below). Two alert
-// rules email the admins through an action group: a failed function invocation, and the health
-// endpoint answering 503 (see infra/README.md, "Azure Monitor alerts").
+// app sends telemetry with its managed identity (Monitoring Metrics Publisher, below). The action
+// group emails the admins: here for a failed function invocation, and from availability.bicep
+// when the health endpoint fails its availability test (see infra/README.md, "Azure Monitor alerts").
 param logAnalyticsName string
 param appInsightsName string
 param actionGroupName string
 param failedInvocationsAlertName string
-param unhealthyAlertName string
 param location string
 param tags object
 @description('Principal id of the app identity that publishes telemetry.')
@@ -69,7 +68,7 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
 
 // Every failed invocation of a function (timers included: a collector that failed, the detector
 // unable to deliver an alert, pruneSnapshots past its deadline) is a request with success false.
-// The status and health endpoints answering 503 are the health rule's, not failures of the app.
+// The status and health endpoints answering 503 are the availability test's, not failures of the app.
 resource failedInvocationsAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
   name: failedInvocationsAlertName
   location: location
@@ -104,41 +103,6 @@ resource failedInvocationsAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-
   }
 }
 
-// The health check calls /api/health every minute; a 503 there means /api/status lists a reason
-// (a late or failed run, an abandoned run, an undelivered alert, a schedule setting Azure cannot
-// run). The alert resolves itself when the health is back.
-resource unhealthyAlert 'Microsoft.Insights/scheduledQueryRules@2022-06-15' = {
-  name: unhealthyAlertName
-  location: location
-  tags: tags
-  properties: {
-    displayName: 'MFA monitor: unhealthy'
-    description: 'The MFA monitor reports itself unhealthy (GET /api/health answers 503): GET /api/status with the function key lists every reason.'
-    severity: 1
-    enabled: true
-    scopes: [appInsights.id]
-    evaluationFrequency: 'PT15M'
-    windowSize: 'PT15M'
-    criteria: {
-      allOf: [
-        {
-          query: 'requests | where name == "apiHealth" and resultCode == "503"'
-          timeAggregation: 'Count'
-          operator: 'GreaterThan'
-          threshold: 0
-          failingPeriods: {
-            numberOfEvaluationPeriods: 1
-            minFailingPeriodsToAlert: 1
-          }
-        }
-      ]
-    }
-    autoMitigate: true
-    actions: {
-      actionGroups: [actionGroup.id]
-    }
-  }
-}
-
 output connectionString string = appInsights.properties.ConnectionString
 output name string = appInsights.name
+output actionGroupId string = actionGroup.id

@@ -229,7 +229,7 @@ export function evaluate(node: Node): BicepValue {
       return value;
     }
     case 'array':
-      return node.namedChildren.filter((child): child is Node => child !== null).map(evaluate);
+      return node.namedChildren.filter((child): child is Node => child !== null && child.type !== 'comment').map(evaluate);
     case 'string':
       return stringText(node);
     case 'boolean':

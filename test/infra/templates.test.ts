@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { tableNames } from '../../src/adapters/tableLayout';
 import { settingDocs } from '../../src/config';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
-import { bicepFiles, evaluateExpression, parseBicep, type BicepFile, type BicepResource, type BicepValue } from './bicep';
+import { bicepFiles, evaluate, evaluateExpression, parseBicep, type BicepFile, type BicepResource, type BicepValue } from './bicep';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
@@ -75,7 +75,9 @@ const namingRules: Record<string, { min: number; max: number; pattern: RegExp }>
   // Action groups refuse :<>+/&%\?| and control characters; alert rules *<>%{}&:\?/#|; neither may end with a space or period.
   actionGroup: { min: 1, max: 260, pattern: /^[^:<>+/&%\\?|\s]*[^:<>+/&%\\?|\s.]$/ },
   failedInvocationsAlert: { min: 1, max: 260, pattern: /^[^*<>%{}&:\\?/#|\s]*[^*<>%{}&:\\?/#|\s.]$/ },
-  unhealthyAlert: { min: 1, max: 260, pattern: /^[^*<>%{}&:\\?/#|\s]*[^*<>%{}&:\\?/#|\s.]$/ },
+  // Web tests refuse :<>+/&%\?| and control characters; metric alerts *#&+:<>?@%{}\/|; neither may end with a space or period.
+  healthTest: { min: 1, max: 260, pattern: /^[^:<>+/&%\\?|\s]*[^:<>+/&%\\?|\s.]$/ },
+  healthAlert: { min: 1, max: 260, pattern: /^[^*#&+:<>?@%{}\\/|\s]*[^*#&+:<>?@%{}\\/|\s.]$/ },
 };
 
 /** Environment names azd accepts (`^[a-zA-Z0-9-\(\)_\.]{1,64}$`), the awkward ones included. */
@@ -85,6 +87,58 @@ const environmentNames = ['a', 'mfa-prod', 'Partner_MFA.(prod)-2026', 'x.', '-',
 function looksLikeSecret(text: string): boolean {
   if (/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/.test(text) || /^[A-Za-z.]+\/[A-Za-z/]+@\d{4}-\d\d-\d\d(-preview)?$/.test(text)) return false;
   return /[A-Za-z0-9+/=~]{24,}/.test(text) && /\d/.test(text) && /[A-Za-z]/.test(text);
+}
+
+/**
+ * Population names of the availability test locations in Azure's public cloud, from "Availability
+ * tests", Location population tags (https://learn.microsoft.com/azure/azure-monitor/app/availability-standard-tests).
+ */
+const availabilityLocations = [
+  'emea-au-syd-edge', // Australia East
+  'latam-br-gru-edge', // Brazil South
+  'us-fl-mia-edge', // Central US
+  'apac-hk-hkn-azr', // East Asia
+  'us-va-ash-azr', // East US
+  'emea-ch-zrh-edge', // France South
+  'emea-fr-pra-edge', // France Central
+  'apac-jp-kaw-edge', // Japan East
+  'emea-gb-db3-azr', // North Europe
+  'us-il-ch1-azr', // North Central US
+  'us-tx-sn1-azr', // South Central US
+  'apac-sg-sin-azr', // Southeast Asia
+  'emea-se-sto-edge', // UK West
+  'emea-nl-ams-azr', // West Europe
+  'us-ca-sjc-azr', // West US
+  'emea-ru-msa-edge', // UK South
+];
+
+/** Sites on a plan whose SKU tier is FlexConsumption (the plan named by `serverFarmId: <plan>.id`). */
+function flexSites(resources: BicepResource[]): BicepResource[] {
+  const flexPlans = resources.filter((resource) => resource.type === 'Microsoft.Web/serverfarms' && get(resource.body, 'sku.tier') === 'FlexConsumption').map((plan) => `${plan.symbol}.id`);
+  return resources.filter((resource) => resource.type === 'Microsoft.Web/sites' && flexPlans.includes(String(get(resource.body, 'properties.serverFarmId'))));
+}
+
+/** Each listed property a Flex site or its `web` config sets, and each listed app setting it declares, as "<site>: <name>". */
+function flexViolations(resources: BicepResource[], unsupported: { properties: string[]; appSettings: string[] }): string[] {
+  const properties = new Set(unsupported.properties.map((name) => name.toLowerCase()));
+  const appSettings = new Set(unsupported.appSettings.map((name) => name.toLowerCase()));
+  const keys = (value: BicepValue | undefined): string[] => (value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : []);
+  const found: string[] = [];
+  for (const site of flexSites(resources)) {
+    const siteConfig = get(site.body, 'properties.siteConfig');
+    const children = resources.filter((resource) => resource.file === site.file && resource.type === 'Microsoft.Web/sites/config');
+    const web = children.filter((config) => config.body.name === 'web').flatMap((config) => keys(get(config.body, 'properties')));
+    for (const name of [...keys(get(site.body, 'properties')), ...keys(siteConfig), ...web]) {
+      if (properties.has(name.toLowerCase())) found.push(`${site.symbol}: ${name}`);
+    }
+    const inline = get(siteConfig, 'appSettings');
+    const settingNames = [
+      ...(Array.isArray(inline) ? inline.map((setting) => String(get(setting, 'name'))) : []),
+      ...children.filter((config) => config.body.name === 'appsettings').flatMap((config) => keys(get(config.body, 'properties'))),
+    ];
+    for (const name of settingNames) if (appSettings.has(name.toLowerCase())) found.push(`${site.symbol}: app setting ${name}`);
+  }
+  return found;
 }
 
 describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
@@ -198,42 +252,102 @@ describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
     expect(get(single('Microsoft.Communication/communicationServices').body, 'properties.linkedDomains')).toEqual(['emailService::managedDomain.id']);
   });
 
-  it('when Azure Monitor is wired, then the health check calls the app\'s anonymous health function, and an action group emails the alert recipients', () => {
+  it('when a Flex Consumption site is declared, then it sets no site property or app setting the Flex Consumption documentation lists as deprecated or invalid', async () => {
+    // The list, its sources (Microsoft's "Flex Consumption plan deprecations" table and ARM's 51021 answers) and the date read: in the fixture.
+    const unsupported = JSON.parse(readFileSync(join(__dirname, 'fixtures/flexConsumptionUnsupported.json'), 'utf8')) as { properties: string[]; appSettings: string[]; sources: { url: string }[] };
+    expect(unsupported.sources.map((source) => source.url)).toContain('https://learn.microsoft.com/azure/azure-functions/functions-app-settings#flex-consumption-plan-deprecations');
+    expect(unsupported.properties).toEqual(expect.arrayContaining(['ftpsState', 'alwaysOn', 'linuxFxVersion', 'functionsRuntimeScaleMonitoringEnabled']));
+    expect(unsupported.appSettings).toEqual(expect.arrayContaining(['WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_CONTENTSHARE', 'FUNCTIONS_WORKER_RUNTIME']));
+    const all = files.flatMap((file) => file.resources);
+    expect(flexSites(all).map((site) => site.symbol)).toEqual(['functionApp']);
+    expect(flexViolations(all, unsupported)).toEqual([]);
+    // The check finds what it looks for: a site with a refused siteConfig property and a deprecated app setting, in any case.
+    const planted = await parseBicep(join(root, 'infra/planted.bicep'), root, [
+      "resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {\n  name: 'p'\n  sku: { tier: 'FlexConsumption', name: 'FC1' }\n}",
+      "resource site 'Microsoft.Web/sites@2024-04-01' = {\n  name: 's'\n  properties: {\n    serverFarmId: plan.id\n    siteConfig: {\n      FtpsState: 'Disabled'\n      appSettings: [\n        { name: 'WEBSITE_RUN_FROM_PACKAGE', value: '1' }\n      ]\n    }\n  }\n  resource web 'config' = {\n    name: 'appsettings'\n    properties: {\n      functions_worker_runtime: 'node'\n    }\n  }\n}\n",
+    ].join('\n'));
+    expect(flexViolations(planted.resources, unsupported)).toEqual(['site: FtpsState', 'site: app setting WEBSITE_RUN_FROM_PACKAGE', 'site: app setting functions_worker_runtime']);
+  });
+
+  it('when Azure Monitor watches the health endpoint, then a standard availability test GETs /api/health on the app from five locations, not App Service\'s health check', () => {
+    // App Service's health check pings the instances of a plan ("Monitor App Service instances using Health check"); Flex Consumption has none.
     const site = single('Microsoft.Web/sites');
+    expect(flexViolations(files.flatMap((file) => file.resources), { properties: ['healthCheckPath'], appSettings: [] })).toEqual([]);
+    expect(get(site.body, 'properties.siteConfig')).toBeDefined();
     const anonymous = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }).flatMap((fn) => (fn.trigger.type === 'http' && fn.trigger.authLevel === 'anonymous' ? [`/api/${fn.trigger.route}`] : []));
     expect(anonymous).toEqual(['/api/health']);
-    expect(get(site.body, 'properties.siteConfig.healthCheckPath')).toBe(anonymous[0]);
 
+    // Shape from the ARM reference "Microsoft.Insights webtests 2022-06-15" (https://learn.microsoft.com/azure/templates/microsoft.insights/webtests).
+    const test = single('Microsoft.Insights/webtests');
+    expect(test.apiVersion).toBe('2022-06-15');
+    expect(test.body.kind).toBe('standard');
+    expect(get(test.body, 'properties')).toMatchObject({ Kind: 'standard', Enabled: true, SyntheticMonitorId: 'webTestName' });
+    expect([300, 600, 900]).toContain(get(test.body, 'properties.Frequency'));
+    expect(get(test.body, 'properties.Request')).toMatchObject({ RequestUrl: 'healthUrl', HttpVerb: 'GET' });
+    expect(get(test.body, 'properties.ValidationRules.ExpectedHttpStatusCode')).toBe(200);
+    const main = files.find((file) => file.path === 'infra/main.bicep')!;
+    expect(/module availability 'modules\/availability\.bicep' = \{[\s\S]*?\n\}/.exec(main.source)?.[0]).toContain(`healthUrl: 'https://\${functionApp.outputs.defaultHostName}${anonymous[0]}'`);
+    // "Application Insights availability tests": the portal links a test to its component through a hidden-link tag.
+    const module = files.find((file) => file.path === test.file)!;
+    const insights = module.resources.find((resource) => resource.type === 'Microsoft.Insights/components');
+    expect(insights?.existing).toBe(true);
+    expect(String(test.body.tags)).toMatch(new RegExp(`^union\\(tags, \\{ 'hidden-link:\\$\\{${insights!.symbol}\\.id\\}': 'Resource' \\}\\)$`));
+    // Locations by the population names of "Availability tests" (https://learn.microsoft.com/azure/azure-monitor/app/availability-standard-tests#location-population-tags); at least five, as it recommends.
+    expect(String(get(test.body, 'properties.Locations'))).toBe('[for id in testLocations: { Id: id }]');
+    const locations = evaluate(module.variables.testLocations!) as string[];
+    expect(new Set(locations).size).toBeGreaterThanOrEqual(5);
+    expect(locations.filter((id) => !availabilityLocations.includes(id))).toEqual([]);
+  });
+
+  it('when the availability test fails from enough locations, then a metric alert on it emails the action group, which emails ALERT_TO', () => {
+    const test = single('Microsoft.Insights/webtests');
+    const module = files.find((file) => file.path === test.file)!;
+    const insights = module.resources.find((resource) => resource.type === 'Microsoft.Insights/components')!;
+    // Shape from "Create or update a web test alert rule" in the ARM reference for Microsoft.Insights/metricAlerts 2018-03-01.
+    const alert = single('Microsoft.Insights/metricAlerts');
+    expect(alert.file).toBe(test.file);
+    expect(alert.apiVersion).toBe('2018-03-01');
+    expect(alert.body.location).toBe('global');
+    expect(get(alert.body, 'properties')).toMatchObject({ enabled: true, autoMitigate: true, scopes: [`${test.symbol}.id`, `${insights.symbol}.id`] });
+    const locations = evaluate(module.variables.testLocations!) as string[];
+    expect(get(alert.body, 'properties.criteria')).toEqual({
+      'odata.type': 'Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria',
+      webTestId: `${test.symbol}.id`,
+      componentId: `${insights.symbol}.id`,
+      // "alert location threshold = number of test locations - 2, with a minimum of five test locations".
+      failedLocationCount: locations.length - 2,
+    });
+    expect(get(alert.body, 'properties.actions')).toEqual([{ actionGroupId: 'actionGroupId' }]);
+    // The window holds one run from each location.
+    const windowMinutes = Number(/^PT(\d+)M$/.exec(String(get(alert.body, 'properties.windowSize')))?.[1]);
+    expect(windowMinutes * 60).toBeGreaterThanOrEqual(Number(get(test.body, 'properties.Frequency')));
+
+    // The action group it names is the one that emails the monitor's own recipients.
     const actionGroup = single('Microsoft.Insights/actionGroups');
+    const monitoring = files.find((file) => file.path === actionGroup.file)!;
+    expect(monitoring.source).toMatch(new RegExp(`^output actionGroupId string = ${actionGroup.symbol}\\.id$`, 'm'));
+    const main = files.find((file) => file.path === 'infra/main.bicep')!;
+    expect(/module availability 'modules\/availability\.bicep' = \{[\s\S]*?\n\}/.exec(main.source)?.[0]).toContain('actionGroupId: monitoring.outputs.actionGroupId');
     expect(get(actionGroup.body, 'properties.enabled')).toBe(true);
     expect(String(get(actionGroup.body, 'properties.groupShortName')).length).toBeLessThanOrEqual(12);
     expect(String(get(actionGroup.body, 'properties.emailReceivers'))).toMatch(/for \(address, index\) in filter\(split\(alertTo, ','\)[\s\S]*emailAddress: trim\(address\)/);
-    // The same recipients as the monitor's own emails (ALERT_TO).
-    const main = files.find((file) => file.path === 'infra/main.bicep')!;
     expect(/module monitoring 'modules\/monitoring\.bicep' = \{[\s\S]*?\n\}/.exec(main.source)?.[0]).toContain('alertTo: alertTo');
     expect(main.source).toMatch(/functionApp 'modules\/functionApp\.bicep'[\s\S]*?\n {4}alertTo: alertTo\n/);
   });
 
-  it('when the alert rules are declared, then each is enabled, queries the app\'s Application Insights, emails through the action group, and one fires on failed invocations, the other on the health endpoint\'s 503s', () => {
-    const rules = resources('Microsoft.Insights/scheduledQueryRules');
-    expect(rules).toHaveLength(2);
+  it('when a function invocation fails, then the log alert rule on Application Insights emails the action group, leaving the health endpoint\'s 503s to the availability test', () => {
+    const rule = single('Microsoft.Insights/scheduledQueryRules');
     const insights = single('Microsoft.Insights/components');
     const actionGroup = single('Microsoft.Insights/actionGroups');
-    for (const rule of rules) {
-      expect({ rule: rule.symbol, file: rule.file }).toEqual({ rule: rule.symbol, file: insights.file });
-      expect(get(rule.body, 'properties.enabled')).toBe(true);
-      expect(get(rule.body, 'properties.scopes')).toEqual([`${insights.symbol}.id`]);
-      expect(get(rule.body, 'properties.actions.actionGroups')).toEqual([`${actionGroup.symbol}.id`]);
-      expect(get(rule.body, 'properties.autoMitigate')).toBe(true);
-      const [criterion] = get(rule.body, 'properties.criteria.allOf') as Record<string, BicepValue>[];
-      expect(criterion).toMatchObject({ timeAggregation: 'Count', operator: 'GreaterThan', threshold: 0 });
-    }
-    const queries = rules.map((rule) => String((get(rule.body, 'properties.criteria.allOf') as Record<string, BicepValue>[])[0]!.query));
-    const failed = queries.find((query) => query.includes('success == false'));
-    const unhealthy = queries.find((query) => query.includes('name == "apiHealth"'));
-    expect(failed).toMatch(/^requests \| where success == false \| where not\(name in \("apiHealth", "apiStatus"\) and resultCode == "503"\)/);
-    expect(unhealthy).toBe('requests | where name == "apiHealth" and resultCode == "503"');
-    // The names the queries match are the functions' own registered names.
+    expect({ rule: rule.symbol, file: rule.file }).toEqual({ rule: rule.symbol, file: insights.file });
+    expect(get(rule.body, 'properties.enabled')).toBe(true);
+    expect(get(rule.body, 'properties.scopes')).toEqual([`${insights.symbol}.id`]);
+    expect(get(rule.body, 'properties.actions.actionGroups')).toEqual([`${actionGroup.symbol}.id`]);
+    expect(get(rule.body, 'properties.autoMitigate')).toBe(true);
+    const [criterion] = get(rule.body, 'properties.criteria.allOf') as Record<string, BicepValue>[];
+    expect(criterion).toMatchObject({ timeAggregation: 'Count', operator: 'GreaterThan', threshold: 0 });
+    expect(String(criterion!.query)).toMatch(/^requests \| where success == false \| where not\(name in \("apiHealth", "apiStatus"\) and resultCode == "503"\)/);
+    // The names the query matches are the functions' own registered names.
     const registered = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }).map((fn) => fn.name);
     expect(registered).toEqual(expect.arrayContaining(['apiHealth', 'apiStatus']));
   });
