@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { appFiles, IGNORE_FILE, PACKAGE_FOLDER, packageRules, stageAppPackage } from '../../tools/appPackage';
 
@@ -120,6 +120,25 @@ describe('the deployment package', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(manifest.scripts['package:azure']).toMatch(/^npm run build --silent && node dist\/tools\/packageForAzure\.js$/);
     expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toContain(`${PACKAGE_FOLDER}/`);
+  });
+
+  it('when azd runs `npm run build --if-present` after the prepackage hook (its package step), then the build writes only to dist/, never to the staged package', () => {
+    // azd's node framework service (cli/azd/pkg/project/framework_service_node.go, Azure/azure-dev): a restore
+    // (`npm install`) before the service's package step, the prepackage hook, then `npm run build --if-present`, then the
+    // `dist` folder is zipped. The hook builds first itself, so what ran before does not matter; what runs after must not touch .deploy.
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const steps = manifest.scripts.build!.split('&&').map((step) => step.trim());
+    expect(steps.length).toBeGreaterThan(0);
+    for (const step of steps) {
+      const config = /^tsc -p (\S+)$/.exec(step)?.[1];
+      expect({ step, compilesOneProject: config !== undefined }).toEqual({ step, compilesOneProject: true });
+      const shown = JSON.parse(execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', config!, '--showConfig'], { cwd: root, encoding: 'utf8' })) as { compilerOptions: { outDir?: string }; files: string[] };
+      const configDir = dirname(join(root, config!));
+      expect({ step, outDir: shown.compilerOptions.outDir === undefined ? null : join(configDir, shown.compilerOptions.outDir) }).toEqual({ step, outDir: join(root, 'dist') });
+      const inputs = shown.files.map((file) => relative(root, join(configDir, file)));
+      expect(inputs.length).toBeGreaterThan(10);
+      expect(inputs.filter((file) => !/^(src|tools)\//.test(file))).toEqual([]);
+    }
   });
 
   it('when the package is unpacked into an empty folder and loaded like the Functions worker, then every function registers', () => {
