@@ -285,7 +285,8 @@ describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
     expect(get(test.body, 'properties.ValidationRules.ExpectedHttpStatusCode')).toBe(200);
     const main = files.find((file) => file.path === 'infra/main.bicep')!;
     expect(/module availability 'modules\/availability\.bicep' = \{[\s\S]*?\n\}/.exec(main.source)?.[0]).toContain(`healthUrl: 'https://\${functionApp.outputs.defaultHostName}${anonymous[0]}'`);
-    // "Application Insights availability tests": the portal links a test to its component through a hidden-link tag.
+    // A test belongs to its Application Insights resource through a `hidden-link:<component id>` tag valued 'Resource' (the
+    // form the ARM reference's "Create or update a web test alert rule" sample, Microsoft.Insights/metricAlerts 2018-03-01, tags with).
     const module = files.find((file) => file.path === test.file)!;
     const insights = module.resources.find((resource) => resource.type === 'Microsoft.Insights/components');
     expect(insights?.existing).toBe(true);
