@@ -89,9 +89,10 @@ const ours = deleted.filter(
     String(vault.properties?.location ?? '').replace(/\s/g, '').toLowerCase() === location &&
     String(vault.name).startsWith(vaultPrefix),
 );
-if (ours.length > 1) {
-  refuse([`preprovision: more than one soft-deleted Key Vault of environment ${environmentName} in ${location} (${ours.map((vault) => vault.name).join(', ')}): the template asks for one name, so recover or purge the others first (az keyvault recover / az keyvault purge).`]);
+// One name fits all three (the template derives it from them); should an older naming have left
+// another, the template's own name is still among them, and recover is what it needs.
+const mode = ours.length > 0 ? 'recover' : 'default';
+if (mode === 'recover') {
+  process.stdout.write(`Key Vault ${ours.map((vault) => vault.name).join(' or ')} of environment ${environmentName} is soft-deleted (azd down): this deployment recovers it, secrets included.\n`);
 }
-const mode = ours.length === 1 ? 'recover' : 'default';
-if (mode === 'recover') process.stdout.write(`Key Vault ${ours[0].name} of environment ${environmentName} is soft-deleted (azd down): this deployment recovers it, secrets included.\n`);
 run('azd', ['env', 'set', 'KEY_VAULT_CREATE_MODE', mode]);

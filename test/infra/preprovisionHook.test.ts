@@ -116,6 +116,14 @@ describe('the preprovision hook, with recorded az answers', () => {
     expect(newEnvironment.calls.at(-1)).toBe('azd env set KEY_VAULT_CREATE_MODE default');
   });
 
+  it('when an older naming left two deleted vaults of this environment in this region, then it still recovers (the template\'s name is one of them)', () => {
+    const recordedVaults = JSON.parse(readFileSync(join(recorded, 'keyvault-list-deleted.json'), 'utf8')) as { name: string; properties: { location: string } }[];
+    const older = { ...recordedVaults[1]!, name: 'kv-older', properties: { ...recordedVaults[1]!.properties, location: 'westeurope' } };
+    const run = runHook({}, { deleted: [...recordedVaults, older] });
+    expect(run.stdout).toMatch(/^Key Vault kv-4q7yzbxq2mnsc or kv-older of environment mfa-prod is soft-deleted/);
+    expect(run.calls.at(-1)).toBe('azd env set KEY_VAULT_CREATE_MODE recover');
+  });
+
   it('when the Azure CLI is not signed in, then it stops with az\'s reason and the command that fixes it, and sets nothing', () => {
     const run = runHook({}, { signedOut: true });
     expect(run.status).toBe(1);
@@ -137,14 +145,16 @@ describe('the preprovision hook and the partner tenant', () => {
   // for a managed identity as a federated credential (Microsoft Entra Workload ID, "Configure an
   // application to trust a managed identity", https://learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity).
   it('when the partner tenant is the subscription\'s (or not given), then managed identity federation goes ahead', () => {
-    for (const environment of [{}, { PARTNER_TENANT_ID: subscriptionTenant.toUpperCase() }, { PARTNER_TENANT_ID: subscriptionTenant, APP_CREDENTIAL: 'managedIdentityFederation' }]) {
+    const environments: Record<string, string>[] = [{}, { PARTNER_TENANT_ID: subscriptionTenant.toUpperCase() }, { PARTNER_TENANT_ID: subscriptionTenant, APP_CREDENTIAL: 'managedIdentityFederation' }];
+    for (const environment of environments) {
       const run = runHook(environment, { deleted: [] });
       expect({ environment, status: run.status, last: run.calls.at(-1) }).toEqual({ environment, status: 0, last: 'azd env set KEY_VAULT_CREATE_MODE default' });
     }
   });
 
   it('when the partner tenant is another tenant and APP_CREDENTIAL is managedIdentityFederation (the default), then provisioning is refused with why and the client-secret steps', () => {
-    for (const environment of [{ PARTNER_TENANT_ID: otherTenant }, { PARTNER_TENANT_ID: otherTenant, APP_CREDENTIAL: 'managedIdentityFederation' }]) {
+    const environments: Record<string, string>[] = [{ PARTNER_TENANT_ID: otherTenant }, { PARTNER_TENANT_ID: otherTenant, APP_CREDENTIAL: 'managedIdentityFederation' }];
+    for (const environment of environments) {
       const run = runHook(environment);
       expect(run.status).toBe(1);
       expect(run.stderr).toContain(`the partner tenant (PARTNER_TENANT_ID ${otherTenant}) is not the tenant of subscription 00000000-0000-0000-0000-000000000001 (${subscriptionTenant})`);
