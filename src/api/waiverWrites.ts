@@ -4,7 +4,7 @@ import type { WaiverConfig } from '../config';
 import type { Clock, RecordedFindings, StoredWaiver, WaiverStore } from '../ports';
 import { invalidParameter, notFound, ProblemError } from './problem';
 import { rejectUnknownParameters } from './queryParameters';
-import { documentedRequirementType, type Waiver, type WaiverAction, type WaiverAuditEntry, type WaiverDraft } from '../core/waivers';
+import { documentedRequirementType, documentedRequirementTypes, type Waiver, type WaiverAction, type WaiverAuditEntry, type WaiverDraft } from '../core/waivers';
 import { invalidFields, parseWaiverChanges, parseWaiverDraft } from './waiverDrafts';
 import { problemResponse } from './serveEndpoint';
 import { entityTag } from './waiverQueries';
@@ -132,7 +132,7 @@ async function namedTarget(draft: WaiverDraft, findings: RecordedFindings): Prom
     const documented = documentedRequirementType(draft.target);
     if (documented !== null) return { ...draft, target: documented };
     if (!(await findings.hasRequirementFinding(draft.target))) {
-      throw invalidFields([{ name: 'target', reason: 'must be a requirement type Microsoft documents (mfaEnforcedForAdmins, mfaEnforcedForAdminsOfCustomers, securityAlertsPromptlyResolved, securityContactProvided, spendingBudgetSetForCustomerAzureSubscriptions and the older mfaEnforcedForAuthenticationOfAdminUsers, mfaEnforcedForAuthenticationOfAllUsers) or one a finding is about' }]);
+      throw invalidFields([{ name: 'target', reason: `must be a requirement type Microsoft documents (${documentedRequirementTypes.join(', ')}) or one a finding is about` }]);
     }
   }
   return draft;
