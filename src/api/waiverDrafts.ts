@@ -54,7 +54,8 @@ function targetProblem(scope: WaiverScope, target: string): string | null {
     case 'customer':
       return guidPattern.test(target) ? null : 'must be the customer tenant id (a GUID) when scope is customer';
     case 'requirement':
-      return /^[A-Za-z0-9][A-Za-z0-9-]{0,199}$/.test(target) ? null : 'must be a requirement type (letters and digits, e.g. mfaEnforcedForAdmins) when scope is requirement';
+      // Hyphens: a requirement Graph gave no type for is keyed on its id, sometimes a GUID.
+      return /^[A-Za-z0-9][A-Za-z0-9-]{0,199}$/.test(target) ? null : 'must be a requirement type (letters, digits and hyphens, e.g. mfaEnforcedForAdmins) when scope is requirement';
     case 'partnerUsers':
       return globTargetProblem(target);
     case 'finding':
