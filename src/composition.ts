@@ -314,8 +314,8 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
 /** What the admin-level waiver writes need: the store, the clock and the waiver settings. */
 export async function waiverAdministration(env: Env = process.env): Promise<WaiverAdministration> {
   const config = readConfig(env, ['storage', 'waivers']);
-  const { TableWaiverStore } = await import('./adapters/tableWaiverStore');
-  return { waivers: new TableWaiverStore(await tables(env)), clock: { now: () => new Date() }, settings: config.waivers };
+  const [{ TableWaiverStore }, { TableDetectorStore }, store] = await Promise.all([import('./adapters/tableWaiverStore'), import('./adapters/tableDetectorStore'), tables(env)]);
+  return { waivers: new TableWaiverStore(store), findings: new TableDetectorStore(store), clock: { now: () => new Date() }, settings: config.waivers };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import type { Finding, MeasureValue, ShareOfWhole, StoredFinding } from '../core/findings';
-import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, DetectorState, DetectorStore, OutboxMessage } from '../ports';
+import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, DetectorState, DetectorStore, OutboxMessage, RecordedFindings } from '../ports';
 import { fromTableKey, toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
 import { storageStatus } from './storageErrors';
@@ -19,7 +19,7 @@ const statusOf = storageStatus;
  * status. Outbox updates are ETag-conditional, so two runs can never both claim one message or
  * one delivery.
  */
-export class TableDetectorStore implements DetectorStore {
+export class TableDetectorStore implements DetectorStore, RecordedFindings {
   constructor(private readonly tables: Tables) {}
 
   async acquireLease(owner: string, now: Date, until: Date): Promise<boolean> {
@@ -150,6 +150,25 @@ export class TableDetectorStore implements DetectorStore {
       if (finding !== undefined) findings.push(finding);
     }
     return findings;
+  }
+
+  /** One point read: a finding's row key is its key. */
+  async hasFinding(key: string): Promise<boolean> {
+    const table = await this.tables.client('findings');
+    try {
+      await table.getEntity(fixedPartitions.findings, toTableKey(key), { queryOptions: { select: ['state'] } });
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  async hasRequirementFinding(requirementType: string): Promise<boolean> {
+    const table = await this.tables.client('findings');
+    const filter = odata`PartitionKey eq ${fixedPartitions.findings} and subjectType eq ${'requirement'} and subjectId eq ${requirementType}`;
+    for await (const _row of table.listEntities({ queryOptions: { filter, select: ['subjectId'] } })) return true;
+    return false;
   }
 
   async writeFindings(findings: readonly StoredFinding[]): Promise<void> {

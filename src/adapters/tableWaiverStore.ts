@@ -100,8 +100,11 @@ export class TableWaiverStore implements WaiverStore {
   async auditTrail({ top, waiverId }: { top: number; waiverId?: string }): Promise<WaiverAuditEntry[]> {
     const table = await this.table();
     const { from, to } = waiverRowKeys.auditRange;
-    const range = odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}`;
-    const filter = waiverId === undefined ? range : `${range} and ${odata`waiverId eq ${waiverId}`}`;
+    // Each filter whole from the SDK's odata template, never pieces joined: what it quotes stays quoted.
+    const filter =
+      waiverId === undefined
+        ? odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}`
+        : odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to} and waiverId eq ${waiverId}`;
     const entries: WaiverAuditEntry[] = [];
     for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) {
       const entry = readRow('waivers', row, toAuditEntry, this.onUnreadable);

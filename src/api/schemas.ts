@@ -71,13 +71,13 @@ const waiverTarget: JsonSchema = {
   type: 'string',
   maxLength: 400,
   description:
-    'A finding key (scope finding); a customer tenant id (customer); a requirement type such as `mfaEnforcedForAdmins` (requirement); a UPN pattern (partnerUsers): `*` stands for any characters, the rest is literal, case is ignored, and the pattern covers the whole UPN, e.g. `breakglass*@partner.example`.',
+    'A finding key the monitor has recorded, open or resolved (scope finding); a customer tenant id (customer); a requirement type Microsoft documents, such as `mfaEnforcedForAdmins`, or one a finding is about (requirement); a UPN pattern (partnerUsers): `*` stands for any characters, the rest is literal, case is ignored, and the pattern covers the whole UPN, e.g. `breakglass*@partner.example`; it must name a domain in full (`*@partner.example`) or a user by three letters or digits in a row (`breakglass*@*`).',
 };
-const waiverReason: JsonSchema = { type: 'string', minLength: 1, maxLength: 500, description: 'Why the finding is accepted, for whoever reads the audit trail.' };
-const waiverOwner: JsonSchema = { type: 'string', minLength: 1, maxLength: 200, description: 'Who answers for the waiver (a person or team).' };
+const waiverReason: JsonSchema = { type: 'string', minLength: 1, maxLength: 500, description: 'Why the finding is accepted, for whoever reads the audit trail. Stored in NFC with line breaks as LF, trimmed; no control characters; at least one visible character.' };
+const waiverOwner: JsonSchema = { type: 'string', minLength: 1, maxLength: 200, description: 'Who answers for the waiver (a person or team). One line, stored in NFC, trimmed; no control characters; at least one visible character.' };
 const waiverExpiry: JsonSchema = {
   type: 'string',
-  description: 'When the waiver ends: an ISO 8601 date (the end of that day, UTC) or date-time with a zone, in the future and at most WAIVER_MAX_DAYS (180) days away.',
+  description: 'When the waiver ends: an RFC 3339 date (the end of that day, UTC) or date-time with a zone, that exists (no 2027-02-30, no 25:00), in the future and at most WAIVER_MAX_DAYS (180) days away.',
 };
 const waiverActor: JsonSchema = { type: 'string', description: 'Who made the change: the signed-in user when App Service Authentication is enabled (EASY_AUTH_IDENTITY), else `admin key`.' };
 const waiverRecordFields: Record<string, JsonSchema> = {

@@ -1,5 +1,6 @@
 import { ProblemError, problemTypes } from './problem';
-import { waiverScopes, type WaiverChanges, type WaiverDraft, type WaiverScope } from '../core/waivers';
+import { readPersonText } from '../core/text';
+import { globTargetProblem, waiverScopes, type WaiverChanges, type WaiverDraft, type WaiverScope } from '../core/waivers';
 
 /*
  * What an admin sends to create or change a waiver, checked field by field: a 400 in the API's
@@ -13,7 +14,7 @@ interface InvalidField {
 }
 
 /** A 400 naming every field that is wrong, in the same problem shape as a bad query parameter. */
-function invalidFields(fields: readonly InvalidField[]): ProblemError {
+export function invalidFields(fields: readonly InvalidField[]): ProblemError {
   return new ProblemError('InvalidParameter', {
     type: problemTypes.invalidParameter,
     title: 'Invalid request parameter',
@@ -26,38 +27,66 @@ function invalidFields(fields: readonly InvalidField[]): ProblemError {
 const waiverLimits = { reason: 500, owner: 200, target: 400 } as const;
 
 const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isoDateTime = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+/** RFC 3339 section 5.6's full-date, or date-time with a zone (seconds and fraction optional). */
+const isoDateTime = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/i;
 
+/**
+ * Why a date or date-time that has the form does not exist, or null. RFC 3339 section 5.7: the day
+ * is at most what its month has (February 29 only in a leap year), hours 00-23, minutes 00-59; the
+ * leap second 60 cannot be told apart from :59 by a waiver, so seconds stop at 59. JavaScript's
+ * Date would roll 2027-02-30 over to 2 March instead.
+ */
+function calendarProblem(match: RegExpExecArray): string | null {
+  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHour = 0, offsetMinute = 0] = match.slice(1).map((part) => (part === undefined ? undefined : Number(part)));
+  if (year === undefined || month === undefined || day === undefined || month < 1 || month > 12) return 'must be a date that exists: the month is 01 to 12';
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > daysInMonth) return `must be a date that exists: ${year}-${String(month).padStart(2, '0')} has days 01 to ${daysInMonth}`;
+  if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) return 'must be a time that exists: hours 00 to 23, minutes and seconds 00 to 59 (RFC 3339), in the time and in the zone offset';
+  return null;
+}
+
+/**
+ * What a target must look like for its scope. Whether a finding key or a requirement type names
+ * something the monitor knows is asked of the store when the waiver is created (waiverWrites).
+ */
 function targetProblem(scope: WaiverScope, target: string): string | null {
   switch (scope) {
     case 'customer':
       return guidPattern.test(target) ? null : 'must be the customer tenant id (a GUID) when scope is customer';
     case 'requirement':
-      return /^[A-Za-z][A-Za-z0-9]{0,199}$/.test(target) ? null : 'must be a requirement type (letters and digits, e.g. mfaEnforcedForAdmins) when scope is requirement';
+      // Hyphens: a requirement Graph gave no type for is keyed on its id, sometimes a GUID.
+      return /^[A-Za-z0-9][A-Za-z0-9-]{0,199}$/.test(target) ? null : 'must be a requirement type (letters, digits and hyphens, e.g. mfaEnforcedForAdmins) when scope is requirement';
     case 'partnerUsers':
-      if (!/^[A-Za-z0-9.!#$%&'+/=?^_`{|}~*-]+@[A-Za-z0-9.*-]+$/.test(target)) return "must be a UPN pattern such as breakglass*@partner.example (one @, letters, digits, . _ - ' + and * for any characters)";
-      // `*@*` would silence every partner user: a waiver must name someone.
-      return /[A-Za-z0-9]/.test(target) ? null : 'must name at least part of a user or domain, not only *';
+      return globTargetProblem(target);
     case 'finding':
-      return [...target].some((character) => character.charCodeAt(0) < 32 || character.charCodeAt(0) === 127) ? 'must be a finding key without control characters' : null;
+      return null;
   }
 }
 
-function textField(body: Record<string, unknown>, name: string, maxLength: number, problems: InvalidField[]): string | undefined {
+/** Target, owner and reason: text a person sent, read by the one rule for such text (see readPersonText). */
+function textField(body: Record<string, unknown>, name: keyof typeof waiverLimits, problems: InvalidField[]): string | undefined {
   const value = body[name];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '' || value.length > maxLength) {
-    problems.push({ name, reason: `must be text of 1 to ${maxLength} characters` });
+  const read = readPersonText(value, { maxLength: waiverLimits[name], multiline: name === 'reason' });
+  if ('problem' in read) {
+    problems.push({ name, reason: read.problem });
     return undefined;
   }
-  return value.trim();
+  return read.text;
 }
 
 /** An expiry in the future and at most `maxDays` away; a bare date means the end of that day (UTC). */
 function expiryField(body: Record<string, unknown>, now: Date, maxDays: number, problems: InvalidField[]): string | undefined {
   const value = body.expiresAt;
   if (value === undefined) return undefined;
-  const time = typeof value === 'string' && isoDateTime.test(value) ? Date.parse(value.length === 10 ? `${value}T23:59:59.999Z` : value) : NaN;
+  const match = typeof value === 'string' ? isoDateTime.exec(value) : null;
+  const problem = match === null ? null : calendarProblem(match);
+  if (problem !== null) {
+    problems.push({ name: 'expiresAt', reason: problem });
+    return undefined;
+  }
+  // RFC 3339 allows a lower-case t and z; Date.parse does not.
+  const time = match === null ? NaN : Date.parse(match[4] === undefined ? `${match[0]}T23:59:59.999Z` : match[0].toUpperCase());
   if (Number.isNaN(time)) {
     problems.push({ name: 'expiresAt', reason: 'must be an ISO 8601 date (2026-06-30) or date-time with a zone (2026-06-30T12:00:00Z)' });
     return undefined;
@@ -86,7 +115,7 @@ export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): Wai
   const problems: InvalidField[] = [];
   const scope = fields.scope;
   if (!(waiverScopes as readonly unknown[]).includes(scope)) problems.push({ name: 'scope', reason: `must be one of ${waiverScopes.join(', ')}` });
-  let target = textField(fields, 'target', waiverLimits.target, problems);
+  let target = textField(fields, 'target', problems);
   if (target !== undefined && (waiverScopes as readonly unknown[]).includes(scope)) {
     const problem = targetProblem(scope as WaiverScope, target);
     if (problem !== null) {
@@ -98,8 +127,8 @@ export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): Wai
     scope: scope as WaiverScope,
     // Tenant ids are stored lower-case, as Graph serves them.
     target: scope === 'customer' ? target?.toLowerCase() : target,
-    reason: textField(fields, 'reason', waiverLimits.reason, problems),
-    owner: textField(fields, 'owner', waiverLimits.owner, problems),
+    reason: textField(fields, 'reason', problems),
+    owner: textField(fields, 'owner', problems),
     expiresAt: expiryField(fields, now, maxDays, problems),
   };
   for (const name of ['target', 'reason', 'owner', 'expiresAt'] as const) {
@@ -118,8 +147,8 @@ export function parseWaiverChanges(body: unknown, now: Date, maxDays: number): W
   const fields = objectBody(body, ['reason', 'owner', 'expiresAt']);
   const problems: InvalidField[] = [];
   const changes: WaiverChanges = {
-    reason: textField(fields, 'reason', waiverLimits.reason, problems),
-    owner: textField(fields, 'owner', waiverLimits.owner, problems),
+    reason: textField(fields, 'reason', problems),
+    owner: textField(fields, 'owner', problems),
     expiresAt: expiryField(fields, now, maxDays, problems),
   };
   if (problems.length > 0) throw invalidFields(problems);

@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { WaiverConfig } from '../config';
-import type { Clock, StoredWaiver, WaiverStore } from '../ports';
+import type { Clock, RecordedFindings, StoredWaiver, WaiverStore } from '../ports';
 import { invalidParameter, notFound, ProblemError } from './problem';
 import { rejectUnknownParameters } from './queryParameters';
-import type { Waiver, WaiverAction, WaiverAuditEntry } from '../core/waivers';
-import { parseWaiverChanges, parseWaiverDraft } from './waiverDrafts';
+import { documentedRequirementType, documentedRequirementTypes, type Waiver, type WaiverAction, type WaiverAuditEntry, type WaiverDraft } from '../core/waivers';
+import { invalidFields, parseWaiverChanges, parseWaiverDraft } from './waiverDrafts';
 import { problemResponse } from './serveEndpoint';
 import { entityTag } from './waiverQueries';
 
 /** What the admin-level waiver writes need. */
 export interface WaiverAdministration {
   waivers: WaiverStore;
+  findings: RecordedFindings;
   clock: Clock;
   settings: WaiverConfig;
 }
@@ -115,12 +116,34 @@ function logChange(context: InvocationContext, action: WaiverAction, waiver: Pic
   context.info(`Waiver ${waiver.id} (${waiver.scope}) ${action} with ${actor === adminKeyActor ? 'the admin key, no signed-in user' : 'the admin key by a signed-in user (see the audit trail)'}`);
 }
 
+/**
+ * A finding or requirement waiver must name something the monitor knows, or it silences nothing
+ * while its author believes otherwise (a typo, `notARequirement`). A finding key must be one a
+ * finding has, open or resolved: keys are copied from the API, and a change not seen yet is waived
+ * by customer or requirement. A requirement type must be one Microsoft documents (stored as Graph
+ * spells it) or one a finding is about (a type Microsoft added since). The other scopes are whole
+ * customers and UPN patterns, checked by their form alone.
+ */
+async function namedTarget(draft: WaiverDraft, findings: RecordedFindings): Promise<WaiverDraft> {
+  if (draft.scope === 'finding' && !(await findings.hasFinding(draft.target))) {
+    throw invalidFields([{ name: 'target', reason: 'must be the key of a finding the monitor has recorded, open or resolved (copy it from GET /api/findings?state=all); no finding has this key' }]);
+  }
+  if (draft.scope === 'requirement') {
+    const documented = documentedRequirementType(draft.target);
+    if (documented !== null) return { ...draft, target: documented };
+    if (!(await findings.hasRequirementFinding(draft.target))) {
+      throw invalidFields([{ name: 'target', reason: `must be a requirement type Microsoft documents (${documentedRequirementTypes.join(', ')}) or one a finding is about` }]);
+    }
+  }
+  return draft;
+}
+
 export async function createWaiver(request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>): Promise<HttpResponseInit> {
   try {
     rejectUnknownParameters(request.query, []);
-    const { waivers, clock, settings } = await dependencies();
+    const { waivers, findings, clock, settings } = await dependencies();
     const now = clock.now();
-    const draft = parseWaiverDraft(await jsonBody(request), now, settings.maxDays);
+    const draft = await namedTarget(parseWaiverDraft(await jsonBody(request), now, settings.maxDays), findings);
     const actor = actorOf(request, settings.easyAuthIdentity);
     const at = now.toISOString();
     const waiver: Waiver = { id: randomBytes(6).toString('hex'), ...draft, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };

@@ -55,6 +55,54 @@ function upnPattern(pattern: string): RegExp {
   return new RegExp(`^${expression}$`, 'is');
 }
 
+/**
+ * The requirement types Microsoft Graph documents: the members of the partner security
+ * `securityRequirementType` enum ("Partner security enum values", graph beta; `unknownFutureValue`
+ * is Graph's marker for members added later, not a type), and the two the older
+ * `mfaEnforcedSecurityRequirement` resource names in `securityRequirementType`. A type Microsoft adds
+ * later is known once a finding names it (see the README's Waivers section).
+ */
+export const documentedRequirementTypes: readonly string[] = [
+  'mfaEnforcedForAdmins',
+  'mfaEnforcedForAdminsOfCustomers',
+  'securityAlertsPromptlyResolved',
+  'securityContactProvided',
+  'spendingBudgetSetForCustomerAzureSubscriptions',
+  'mfaEnforcedForAuthenticationOfAdminUsers',
+  'mfaEnforcedForAuthenticationOfAllUsers',
+];
+
+/** A documented requirement type as Graph spells it, whatever the case it was given in; null when it is not one. */
+export function documentedRequirementType(target: string): string | null {
+  return documentedRequirementTypes.find((type) => type.toLowerCase() === target.toLowerCase()) ?? null;
+}
+
+/** A domain label (RFC 1035 section 2.3.1, with RFC 1123 section 2.1's leading digit): 1 to 63 letters, digits and hyphens, no hyphen at either end. */
+const domainLabel = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+/** What an Entra UPN's local part may hold (RFC 5321's atext, less what Entra refuses), and `*`. */
+const localPartGlob = /^[A-Za-z0-9.!#$%&'+/=?^_`{|}~*-]{1,64}$/;
+const domainGlob = /^[A-Za-z0-9.*-]{1,253}$/;
+
+/**
+ * Why a glob cannot be a waiver's target, or null when it can. A glob must name someone: either a
+ * domain in full (no `*` after the @, at least two labels, each a DNS label), so it silences at most
+ * that domain's users, or a user by at least three letters or digits in a row before the @. `*@*.com`,
+ * `*@*.example`, `*@partner.*` and `*@*e*` name neither and would silence nearly every partner
+ * user. The one rule for every glob a waiver takes (today: the partnerUsers UPN pattern).
+ */
+export function globTargetProblem(pattern: string): string | null {
+  const [localPart, domain, ...more] = pattern.split('@');
+  if (localPart === undefined || domain === undefined || more.length > 0 || !localPartGlob.test(localPart) || !domainGlob.test(domain)) {
+    return "must be a UPN pattern such as breakglass*@partner.example (one @; before it up to 64 letters, digits and . _ - ' +; after it a domain; * for any characters)";
+  }
+  const labels = domain.split('.');
+  const domainInFull = !domain.includes('*') && labels.length >= 2 && labels.every((label) => domainLabel.test(label));
+  if (!domain.includes('*') && !domainInFull) return 'must have a domain name after the @: at least two labels (partner.example), each 1 to 63 letters, digits or hyphens (RFC 1035)';
+  const namesUser = /[A-Za-z0-9]{3}/.test(localPart);
+  if (domainInFull || namesUser) return null;
+  return 'must name a domain in full (no * after the @, as in *@partner.example) or a user by at least three letters or digits in a row before the @ (as in breakglass*@*): otherwise it silences nearly every partner user';
+}
+
 export function isActive(waiver: Waiver, now: Date): boolean {
   return Date.parse(waiver.expiresAt) > now.getTime();
 }

@@ -271,6 +271,15 @@ export interface WaiverStore {
   auditTrail(options: { top: number; waiverId?: string }): Promise<WaiverAuditEntry[]>;
 }
 
+/**
+ * What the findings recorded so far (open or resolved) name: a finding waiver must name one, and a
+ * requirement waiver a type Microsoft documents or one a finding is about.
+ */
+export interface RecordedFindings {
+  hasFinding(key: string): Promise<boolean>;
+  hasRequirementFinding(requirementType: string): Promise<boolean>;
+}
+
 /** What retention needs from the store: the ledger, and deleting one run with every row it wrote. */
 export interface SnapshotPruner {
   /** Runs of a source started at or before `to`, newest first. */

@@ -2,7 +2,7 @@ import type { Finding } from '../../src/core/findings';
 import { ProblemError } from '../../src/api/problem';
 import { parseWaiverChanges, parseWaiverDraft } from '../../src/api/waiverDrafts';
 import {
-  decideAnnouncement, describeWaiverTarget, waiverFor, waiversExpiringWithin, type Waiver,
+  decideAnnouncement, describeWaiverTarget, documentedRequirementType, waiverFor, waiversExpiringWithin, type Waiver,
 } from '../../src/core/waivers';
 
 const now = new Date('2026-06-01T12:00:00Z');
@@ -159,6 +159,34 @@ describe('waiver input', () => {
     for (const target of ['*@*', '*@*.*', 'no-at-sign']) expect(problemOf(() => parseWaiverDraft({ ...valid, target }, now, 180)).map((field) => field.name)).toEqual(['target']);
   });
 
+  // A pattern names a domain in full or a user by three letters or digits in a row. Domain labels as
+  // RFC 1035 section 2.3.1 defines them (letters, digits, hyphens, at most 63, no hyphen at either
+  // end; RFC 1123 section 2.1 allows a leading digit); a local part of at most 64 characters
+  // (RFC 5321 section 4.5.3.1.1).
+  it.each(['*@*.com', '*@*.example', '*@*e*', '*@partner.*', '*@*.partner.example', 'ab*@*', '*a*b*c*@*', '*@com', '*@partner..example', '*@-partner.example', 'a@b@partner.example', `${'a'.repeat(65)}@partner.example`])(
+    'when the UPN pattern is %s, then it is refused: it names neither a domain in full nor a user',
+    (target) => {
+      expect(problemOf(() => parseWaiverDraft({ ...valid, target }, now, 180))).toEqual([{ name: 'target', reason: expect.stringMatching(/must (name a domain in full|have a domain name|be a UPN pattern)/) }]);
+    },
+  );
+
+  it.each(['*@partner.example', '*@Partner-1.Example', 'breakglass*@*', 'breakglass*@*.partner.example', '*adm*@*', 'BreakGlass01@partner.example', '*@a.co'])('when the UPN pattern is %s, then it is accepted', (target) => {
+    expect(parseWaiverDraft({ ...valid, target }, now, 180).target).toBe(target);
+  });
+
+  it('when a requirement type is not letters and digits, then it is refused before anything is read', () => {
+    expect(problemOf(() => parseWaiverDraft({ ...valid, scope: 'requirement', target: "x' or 1 eq 1" }, now, 180))).toEqual([{ name: 'target', reason: expect.stringContaining('requirement type') }]);
+  });
+
+  it('when a requirement type is one Graph documents, then it is known in any case and spelled as Graph spells it', () => {
+    // "Partner security enum values" (learn.microsoft.com/graph/api/resources/enums-partner-security):
+    // securityRequirementType; mfaEnforcedSecurityRequirement's securityRequirementType for the older two.
+    expect(documentedRequirementType('MFAENFORCEDFORADMINS')).toBe('mfaEnforcedForAdmins');
+    expect(documentedRequirementType('mfaEnforcedForAuthenticationOfAllUsers')).toBe('mfaEnforcedForAuthenticationOfAllUsers');
+    expect(documentedRequirementType('unknownFutureValue')).toBeNull();
+    expect(documentedRequirementType('notARequirement')).toBeNull();
+  });
+
   it('when the expiry is past, malformed or beyond the maximum days, then the 400 names expiresAt and says why', () => {
     expect(problemOf(() => parseWaiverDraft({ ...valid, expiresAt: '2026-05-01T00:00:00Z' }, now, 180))).toEqual([{ name: 'expiresAt', reason: 'must be in the future' }]);
     expect(problemOf(() => parseWaiverDraft({ ...valid, expiresAt: 'next month' }, now, 180))[0]!.reason).toContain('ISO 8601');
@@ -166,9 +194,67 @@ describe('waiver input', () => {
     expect(parseWaiverDraft({ ...valid, expiresAt: '2026-11-28T12:00:00Z' }, now, 180).expiresAt).toBe('2026-11-28T12:00:00.000Z');
   });
 
+  // RFC 3339 section 5.7: the day is at most what its month has, hours 00-23, minutes and seconds 00-59.
+  it.each([
+    ['2027-02-30', 'date that exists'],
+    ['2026-06-31', 'date that exists'],
+    ['2027-02-29', 'date that exists'],
+    ['2026-13-01', 'month'],
+    ['2027-02-28T25:00Z', 'time that exists'],
+    ['2026-06-30T24:00:00Z', 'time that exists'],
+    ['2026-06-30T12:60:00Z', 'time that exists'],
+    ['2026-06-30T12:00:60Z', 'time that exists'],
+    ['2026-06-30T12:00:00+24:00', 'time that exists'],
+  ])('when the expiry is %s, which no calendar has, then the 400 names expiresAt instead of rolling it over', (expiresAt, why) => {
+    expect(problemOf(() => parseWaiverDraft({ ...valid, expiresAt }, now, 1_000))).toEqual([{ name: 'expiresAt', reason: expect.stringContaining(why) }]);
+  });
+
+  it('when the expiry is a leap day or uses the lower-case t and z RFC 3339 allows, then it is read as written', () => {
+    expect(parseWaiverDraft({ ...valid, expiresAt: '2028-02-29' }, now, 1_000).expiresAt).toBe('2028-02-29T23:59:59.999Z');
+    expect(parseWaiverDraft({ ...valid, expiresAt: '2026-06-30t12:00:00z' }, now, 180).expiresAt).toBe('2026-06-30T12:00:00.000Z');
+  });
+
+  it('when the expiry is not text, then the 400 names expiresAt and says the form', () => {
+    expect(problemOf(() => parseWaiverDraft({ ...valid, expiresAt: 20260630 }, now, 180))).toEqual([{ name: 'expiresAt', reason: expect.stringContaining('ISO 8601') }]);
+  });
+
   it('when a waiver is changed, then reason, owner and expiry may change, what it silences may not, and an empty change is a 400', () => {
     expect(parseWaiverChanges({ expiresAt: '2026-07-01T00:00:00Z' }, now, 180)).toEqual({ expiresAt: '2026-07-01T00:00:00.000Z' });
     expect(problemOf(() => parseWaiverChanges({ target: 'x@partner.example' }, now, 180))).toEqual([{ name: 'target', reason: expect.stringContaining('cannot change') }]);
     expect(problemOf(() => parseWaiverChanges({}, now, 180))).toEqual([{ name: 'body', reason: expect.stringContaining('at least one') }]);
+  });
+});
+
+describe('text a person sends', () => {
+  const valid = { scope: 'customer', target: tenant, reason: 'being off-boarded', owner: 'Security team', expiresAt: '2026-09-01' };
+  const draftWith = (fields: Record<string, unknown>) => parseWaiverDraft({ ...valid, ...fields }, now, 180);
+
+  // Unicode: Default_Ignorable_Code_Point (UAX #44) for what shows nothing; the newline guidelines
+  // (The Unicode Standard, section 5.8) for CR LF, NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR.
+  it.each([
+    ['owner', 'only zero-width characters', '\u200B\u200C\u200D\u2060\uFEFF', 'visible'],
+    ['reason', 'spaces, a zero-width space and a BOM', ' \u200B \uFEFF ', 'visible'],
+    ['reason', 'text with BEL', 'rings\u0007', 'control'],
+    ['owner', 'text with NUL', 'Security\u0000team', 'control'],
+    ['owner', 'text with ESC', '\u001B[31mSecurity team', 'control'],
+    ['reason', 'text with a C1 control (CSI)', 'csi \u009B here', 'control'],
+    ['reason', 'text with a lone surrogate', 'half \uD800 a character', 'surrogate'],
+    ['owner', 'two lines split by LINE SEPARATOR', 'Security\u2028team', 'one line'],
+    ['owner', 'two lines', 'Security\nteam', 'one line'],
+    ['target', 'a tenant id with NUL', 'a0000000-0000-4000-8000-00000000000\u0000', 'control'],
+  ])('when %s is %s, then the 400 names the field and says why', (name, _what, value, why) => {
+    expect(problemOf(() => draftWith({ [name]: value }))).toEqual([{ name, reason: expect.stringContaining(why) }]);
+  });
+
+  it('when text holds line breaks of any kind, decomposed accents or invisible ends, then it is stored in NFC with LF line breaks, trimmed', () => {
+    expect(draftWith({ reason: 'line one\u2028line two\u2029line three\r\nfour\rfive\u0085six\vseven' }).reason).toBe('line one\nline two\nline three\nfour\nfive\nsix\nseven');
+    expect(draftWith({ owner: '\u200B Se\u0301curite\u0301\tteam \uFEFF' }).owner).toBe('S\u00e9curit\u00e9\tteam');
+    expect(draftWith({ reason: '\u{1F600}'.repeat(500) }).reason).toHaveLength(1000);
+    expect(problemOf(() => draftWith({ reason: '\u{1F600}'.repeat(501) }))).toEqual([{ name: 'reason', reason: expect.stringContaining('1 to 500') }]);
+  });
+
+  it('when a change carries such text, then it is read by the same rule', () => {
+    expect(parseWaiverChanges({ reason: 'a\u2029b' }, now, 180)).toEqual({ reason: 'a\nb' });
+    expect(problemOf(() => parseWaiverChanges({ owner: '\u2060' }, now, 180))).toEqual([{ name: 'owner', reason: expect.stringContaining('visible') }]);
   });
 });
