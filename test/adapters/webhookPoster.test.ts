@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
+import { Webhook } from 'standardwebhooks';
 import { WebhookPoster } from '../../src/adapters/webhookPoster';
+import { composeAlert } from '../../src/core/alertEmail';
+import { channelTestMessage, webhookPayload } from '../../src/core/channelPayloads';
+import { digestChannelPayload } from '../../src/core/digestChannels';
 
 type Verify = (secret: string, headers: Record<string, string | undefined>, body: string, now?: number) => boolean;
 
@@ -58,6 +62,20 @@ function headersOf(request: Received): Record<string, string | undefined> {
 }
 
 describe('the signed webhook', () => {
+  it("when the monitor posts an alert, a digest and the doctor's test message, then the official Standard Webhooks library verifies each and reads back the body sent", async () => {
+    // standardwebhooks is the specification's reference library (github.com/standard-webhooks/standard-webhooks, libraries/javascript).
+    const alert = composeAlert({ opened: [], resolved: [], stillOpen: [], reminder: false, publicBaseUrl: 'https://monitor.example', customerNames: new Map(), maxLinesPerSection: 5 });
+    const bodies = [
+      webhookPayload(alert, { messageId: 'm-1', composedAt: '2026-12-07T07:00:00.000Z', event: 'alert', findings: [] }),
+      digestChannelPayload('webhook', { week: '2026-W50', generatedAt: new Date('2026-12-07T07:00:00Z'), score: { week: { first: null, last: null, daily: [] }, quarter: { first: null, last: null, daily: [] }, maxScore: null }, requirements: [], customers: null, findingsByAge: [], oldestOpen: [], openCount: 0, waivedCount: 0, principals: null, expiringWaivers: [] }, { subject: 'Weekly digest', publicBaseUrl: null, deliveryId: 'digest-1' }),
+      webhookPayload(channelTestMessage, { messageId: 'test-1', composedAt: '2026-12-07T07:00:00.000Z', event: 'test', findings: [] }),
+    ];
+    for (const [index, body] of bodies.entries()) await poster().post('webhook', body, `delivery-sw-${index}`, 5000);
+    expect(received).toHaveLength(bodies.length);
+    received.forEach((request, index) => expect(new Webhook(secret).verify(request.body, headersOf(request) as Record<string, string>)).toEqual(JSON.parse(JSON.stringify(bodies[index]))));
+    expect(() => new Webhook(secret).verify(received[0]!.body.replace('m-1', 'm-2'), headersOf(received[0]!) as Record<string, string>)).toThrow();
+  });
+
   it('when the monitor posts an alert, then the README snippet verifies it, and refuses it once the body or the timestamp changes or it is replayed late', async () => {
     const verify = readmeVerifier();
     await poster().post('webhook', { type: 'mfaMonitor.alert', data: { subject: 'Contoso Ltd: security defaults was turned off' } }, 'delivery-1', 5000);
