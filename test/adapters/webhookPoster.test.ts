@@ -30,7 +30,7 @@ interface Received {
 let server: Server;
 let url: string;
 let received: Received[] = [];
-let answers: number[] = [];
+let answers: (number | { status: number; body: string })[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -38,8 +38,9 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const status = answers.shift() ?? 204;
-      res.writeHead(status, status === 503 ? { 'retry-after': '1' } : {}).end();
+      const answer = answers.shift() ?? 204;
+      const { status, body } = typeof answer === 'number' ? { status: answer, body: '' } : answer;
+      res.writeHead(status, status === 503 ? { 'retry-after': '1' } : {}).end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -107,6 +108,18 @@ describe('the signed webhook', () => {
     const thrown = await poster().post('webhook', {}, 'delivery-3', 5000).catch((error: unknown) => error as Error & { code?: string });
     expect(thrown).toMatchObject({ code: 'ChannelRefused', message: expect.stringContaining('check ALERT_WEBHOOK_URL and ALERT_WEBHOOK_SECRET') });
     expect((thrown as Error).message).not.toContain(url);
+  });
+
+  it("when the receiver answers with an error code (Slack's plain text, a workflow's JSON error.code), then the error carries the code and nothing else of the answer", async () => {
+    answers = [{ status: 404, body: 'no_service' }, { status: 401, body: JSON.stringify({ error: { code: 'DirectApiAuthorizationRequired', message: `echo ${url}` } }) }, { status: 400, body: `<html>${'x'.repeat(100)}</html>` }];
+    const thrown = [];
+    for (let index = 0; index < 3; index++) thrown.push(await poster().post('webhook', {}, `delivery-code-${index}`, 5000).catch((error: unknown) => error as Error & { errorCode?: string; statusCode?: number }));
+    expect(thrown[0]).toMatchObject({ code: 'ChannelRefused', statusCode: 404, errorCode: 'no_service', message: expect.stringContaining('(status 404) answering no_service') });
+    expect(thrown[1]).toMatchObject({ code: 'ChannelRefused', statusCode: 401, errorCode: 'DirectApiAuthorizationRequired' });
+    expect(thrown[1]!.message).not.toContain('echo');
+    expect(thrown[2]).toMatchObject({ code: 'ChannelRejected', statusCode: 400 });
+    expect(thrown[2]!.errorCode).toBeUndefined();
+    expect(thrown[2]!.message).not.toContain('html');
   });
 
   it('when the receiver keeps answering 503 past the budget, then the post fails as ChannelUnavailable within it', async () => {
