@@ -34,10 +34,11 @@ const slackMaxFallbackText = 4000;
 type CardElement = Record<string, unknown>;
 
 /**
- * Text shown as written. A TextBlock's text is Markdown (links, bold, italic, lists), and
- * backslash escapes render differently across Teams clients (mobile shows the backslashes), so
- * no escaping makes a customer's name safe there; a RichTextBlock's TextRun is never read as
- * Markdown. Every text of the card is one of these, except the links the monitor writes.
+ * Text shown as written. A TextBlock's text is Markdown (links, bold, italic, lists: Adaptive
+ * Cards "Text features"), and backslash escapes render differently across Teams clients (the
+ * mobile ones showed the backslashes: microsoft/AdaptiveCards#5590, #7474), so no escaping makes
+ * a customer's name safe there; a RichTextBlock's TextRun is never read as Markdown. Every text
+ * of the card is one of these, except the links the monitor writes.
  */
 function plainText(text: string, run: CardElement = {}, block: CardElement = {}): CardElement {
   return { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text, ...run }], ...block };
