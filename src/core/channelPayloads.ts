@@ -19,9 +19,10 @@ interface AnnouncedFinding {
 /** Teams refuses messages over about 28 KB; the card stays under this, envelope included. */
 const teamsMaxBytes = 24_000;
 /**
- * The card's schema version: Teams renders Adaptive Cards up to 1.5 on desktop and web, and 1.4
- * holds everything the card uses (RichTextBlock and TextRun are 1.2), so older mobile clients
- * render it too. Microsoft's Adaptive Cards SDK checks every card at this version in the tests.
+ * The card's schema version: the lowest that holds everything the card uses (RichTextBlock and
+ * TextRun are from 1.2, `msteams.width` is Teams' own), so older Teams clients render it too; no
+ * 1.5 feature (TextBlock `style: heading`) is worth losing them. Microsoft's Adaptive Cards SDK
+ * parses every card at this version in the tests.
  */
 const cardVersion = '1.4';
 /** Block Kit: at most 50 blocks a message, 3000 characters a section's text, 150 a header's. */

@@ -180,6 +180,7 @@ export function keyVaultReference(value: string): Reference | 'malformed' | null
   const vault = parts.get('vaultname');
   const name = parts.get('secretname');
   if (!vault || !name || !/^[0-9A-Za-z-]+$/.test(vault)) return 'malformed';
+  // The public cloud's vault domain: a sovereign cloud's app is better served by the SecretUri form.
   return { vaultUrl: `https://${vault}.vault.azure.net`, name, version: parts.get('secretversion') || undefined };
 }
 
@@ -187,7 +188,7 @@ async function resolveReference(reference: Reference, env: Env, context: DoctorC
   const vaultHost = new URL(reference.vaultUrl).host;
   const where = `secret ${reference.name} of vault ${vaultHost}`;
   const keyVault = { ...context, keyVaultHost: vaultHost };
-  let client;
+  let client: ReturnType<typeof secretClient>;
   try {
     const credential = await resourceTokenCredential(env);
     await credential.getToken('https://vault.azure.net/.default');
