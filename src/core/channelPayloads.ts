@@ -196,7 +196,8 @@ function slackBlocks(message: AlertMessage, sections: readonly AlertSection[]): 
 /** The Slack incoming-webhook message: a subject fallback and Block Kit blocks within Slack's limits. */
 export function slackPayload(message: AlertMessage): unknown {
   const sections = fitSections(message.sections, (candidate) => slackBlocks(message, candidate).length <= slackMaxBlocks);
-  return { text: clip(message.subject, slackMaxFallbackText), blocks: slackBlocks(message, sections) };
+  // The fallback `text` is mrkdwn too (notifications show it): escaped like any data.
+  return { text: data(clip(message.subject, slackMaxFallbackText)), blocks: slackBlocks(message, sections) };
 }
 
 /**

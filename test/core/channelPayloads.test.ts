@@ -41,7 +41,7 @@ describe('channel payloads', () => {
 
   it('when one regression is rendered for Slack, then the fallback text is the subject and the line is escaped mrkdwn with its next step linked', () => {
     const payload = slackPayload(one) as Slack;
-    expect(payload.text).toBe(one.subject);
+    expect(payload.text).toBe(one.subject.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     expect(payload.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: expect.any(String), emoji: false } });
     const section = payload.blocks.find((block) => block.type === 'section')!.text!.text;
     expect(section).toContain('*CRITICAL: Contoso &amp; &lt;Sons&gt;');

@@ -5,7 +5,7 @@
  *   a header's text plain_text of at most 150; a context block 1-10 elements; a button's text at most 75
  *   and its url at most 3000;
  * - messages with blocks (docs.slack.dev/reference/methods/chat.postMessage, "text"): the top-level `text`
- *   is the notification and accessibility fallback, so it must be there;
+ *   is the notification and accessibility fallback, so it must be there, and it is mrkdwn as well;
  * - formatting (docs.slack.dev/messaging/formatting-message-text, "Escaping text" and "Linking to URLs"):
  *   `&`, `<` and `>` are control characters, escaped as `&amp;`, `&lt;`, `&gt;` in text; a link is
  *   `<url|text>`; so outside a link no raw `<`, `>` or a `&` that starts no escape, and a link's url is
@@ -18,6 +18,8 @@ export function blockKitProblems(message: unknown): string[] {
   const problems: string[] = [];
   const body = message as Json;
   if (typeof body.text !== 'string' || body.text.trim() === '') problems.push('no top-level text (the notification fallback)');
+  // The top-level text is formatted as mrkdwn unless `mrkdwn: false` is set (chat.postMessage, "Formatting").
+  else if (body.mrkdwn !== false) problems.push(...mrkdwnProblems(body.text).map((problem) => `text: ${problem}`));
   const blocks = body.blocks;
   if (!Array.isArray(blocks)) return [...problems, 'blocks is not an array'];
   if (blocks.length > 50) problems.push(`${blocks.length} blocks, at most 50`);
