@@ -37,7 +37,8 @@ const keyVaultScope = 'https://vault.azure.net/.default';
  * functions themselves use (composition.ts), one after the other, and never throws: each
  * failure becomes a row with its fix. It reads, and writes only what a function run would too:
  * the runs ledger table when it does not exist yet, and, with PARTNER_CENTER_AUTH=appUser, the
- * rotated refresh token a Partner Center token brings; the test email goes out only when asked.
+ * rotated refresh token a Partner Center token brings; the test email and the channels' test
+ * messages go out only when asked.
  */
 export async function runChecks(env: Env, options: DoctorOptions): Promise<CheckRow[]> {
   const context = doctorContext(env);
