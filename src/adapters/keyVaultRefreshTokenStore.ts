@@ -3,6 +3,17 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 import type { RefreshTokenStore, StoredRefreshToken } from '../ports';
 
+/** A client of one vault's secrets, with bounded attempts and a few retries. */
+export function secretClient(vaultUrl: string, credential: TokenCredential, requestTimeoutMs: number = defaultAzureRequestTimeoutMs): SecretClient {
+  return new SecretClient(vaultUrl, credential, {
+    // The challenge names https://vault.azure.net (or a sovereign cloud's vault domain); a vault
+    // elsewhere (the local simulator) would fail the SDK's check that the two match.
+    disableChallengeResourceVerification: !/\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)$/.test(new URL(vaultUrl).hostname),
+    retryOptions: { maxRetries: 3 },
+    ...attemptTimeoutOptions(requestTimeoutMs),
+  });
+}
+
 /**
  * The Secure Application Model refresh token as one Key Vault secret: each rotation adds a
  * version (Key Vault keeps them all, soft-deleted and purge-protected), and the newest
@@ -19,13 +30,7 @@ export class KeyVaultRefreshTokenStore implements RefreshTokenStore {
     requestTimeoutMs: number = defaultAzureRequestTimeoutMs,
   ) {
     const host = new URL(vaultUrl).hostname;
-    this.client = new SecretClient(vaultUrl, credential, {
-      // The challenge names https://vault.azure.net (or a sovereign cloud's vault domain); a vault
-      // elsewhere (the local simulator) would fail the SDK's check that the two match.
-      disableChallengeResourceVerification: !/\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)$/.test(host),
-      retryOptions: { maxRetries: 3 },
-      ...attemptTimeoutOptions(requestTimeoutMs),
-    });
+    this.client = secretClient(vaultUrl, credential, requestTimeoutMs);
     this.description = `Key Vault secret '${secretName}' of ${host}`;
   }
 

@@ -29,10 +29,10 @@ export class WebhookPoster implements ChannelPoster {
     for (let attempt = 0; ; attempt += 1) {
       const left = endsAt - Date.now();
       let response: Response;
+      let answer: string;
       try {
         response = await fetch(url, { method: 'POST', headers: this.headers(channel, text, deliveryId), body: text, signal: AbortSignal.timeout(Math.max(1, left)), redirect: 'error' });
-        // The body is read only to free the connection: it may echo what was sent.
-        await response.arrayBuffer().catch(() => undefined);
+        answer = await response.text().catch(() => '');
       } catch (thrown) {
         const timedOut = (thrown as { name?: string }).name === 'TimeoutError' || Date.now() >= endsAt;
         if (timedOut) throw new MonitorError('ChannelTimeout', `${channelNames[channel]} did not answer within ${Math.round(budgetMs / 1000)} s`, { cause: thrown });
@@ -46,12 +46,12 @@ export class WebhookPoster implements ChannelPoster {
       }
       if (response.ok) return;
       const status = response.status;
+      const code = answerCode(answer);
+      const answered = `(status ${status})${code === null ? '' : ` answering ${code}`}`;
       if (status === 401 || status === 403 || status === 404 || status === 410) {
-        throw Object.assign(new MonitorError('ChannelRefused', `${channelNames[channel]} refused the alert (status ${status}): check ${urlSettings[channel]}${channel === 'webhook' ? ' and ALERT_WEBHOOK_SECRET' : ''}; the alert stays in the outbox and goes out once this is fixed`), { statusCode: status });
+        throw refusal('ChannelRefused', `${channelNames[channel]} refused the alert ${answered}: check ${urlSettings[channel]}${channel === 'webhook' ? ' and ALERT_WEBHOOK_SECRET' : ''}; the alert stays in the outbox and goes out once this is fixed`, status, code);
       }
-      if (status !== 429 && status < 500) {
-        throw Object.assign(new MonitorError('ChannelRejected', `${channelNames[channel]} rejected the alert's payload (status ${status})`), { statusCode: status });
-      }
+      if (status !== 429 && status < 500) throw refusal('ChannelRejected', `${channelNames[channel]} rejected the alert's payload ${answered}`, status, code);
       const asked = retryAfterMs(response.headers.get('retry-after'));
       const wait = asked ?? (backoffMs[attempt] ?? 8000) * (0.5 + Math.random() / 2);
       if (attempt >= backoffMs.length || Date.now() + wait >= endsAt) {
@@ -79,6 +79,27 @@ export class WebhookPoster implements ChannelPoster {
 function signWebhook(secret: string, id: string, timestamp: string, body: string): string {
   const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
   return createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+}
+
+/**
+ * The error code a channel answers with, and nothing else of its answer (which may echo what was
+ * sent): Slack's plain-text code (`no_service`, `channel_is_archived`, `invalid_payload`) or the
+ * `error.code` of a JSON answer (a Teams workflow's `DirectApiAuthorizationRequired`).
+ */
+function answerCode(answer: string): string | null {
+  const text = answer.trim();
+  if (/^[a-z][a-z0-9_]{2,59}$/.test(text)) return text;
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } } | null)?.error?.code;
+    return typeof code === 'string' && /^[A-Za-z][A-Za-z0-9_.]{2,59}$/.test(code) ? code : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A channel's refusal: its status and code, for the detector's retry decision and the doctor's fix. */
+function refusal(code: 'ChannelRefused' | 'ChannelRejected', message: string, statusCode: number, answerCode: string | null): MonitorError {
+  return Object.assign(new MonitorError(code, message), { statusCode, ...(answerCode === null ? {} : { errorCode: answerCode }) });
 }
 
 /** `Retry-After` in seconds or as an HTTP date, in milliseconds; null when absent or unreadable. */

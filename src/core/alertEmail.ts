@@ -1,6 +1,6 @@
 import { compareFindings, type Finding, type MeasureValue, type ShareOfWhole } from './findings';
 import { nextStep, type NextStep } from './nextStep';
-import { escapeHtml, oneLine } from './text';
+import { escapeHtml, linkUrl, oneLine } from './text';
 
 /**
  * Renders the one email a detector run may send: new regressions first (critical on top),
@@ -262,7 +262,8 @@ export function renderEmail({ subject, sections, footer, findingsLink }: AlertMe
 function htmlLine(line: AlertLine): string {
   const text = `<span${line.critical ? ' style="color:#a4262c;font-weight:600"' : ''}>${escapeHtml(line.text)}</span>`;
   if (!line.step) return `<li style="margin:0 0 8px">${text}</li>`;
-  const step = line.step.url ? `<a href="${escapeHtml(line.step.url)}">${escapeHtml(line.step.text)}</a>` : escapeHtml(line.step.text);
+  const href = line.step.url === null ? null : linkUrl(line.step.url);
+  const step = href !== null ? `<a href="${escapeHtml(href)}">${escapeHtml(line.step.text)}</a>` : escapeHtml(line.step.text);
   return `<li style="margin:0 0 8px">${text}<br><span style="color:#444">Next: ${step}</span></li>`;
 }
 

@@ -1,4 +1,5 @@
 import { moreText, type AlertLine, type AlertMessage, type AlertSection } from './alertEmail';
+import { linkUrl } from './text';
 
 /**
  * The same alert as the email, rendered for the channels that take JSON: a Teams Workflows
@@ -17,6 +18,13 @@ interface AnnouncedFinding {
 
 /** Teams refuses messages over about 28 KB; the card stays under this, envelope included. */
 const teamsMaxBytes = 24_000;
+/**
+ * The card's schema version: the lowest that holds everything the card uses (RichTextBlock and
+ * TextRun are from 1.2, `msteams.width` is Teams' own), so older Teams clients render it too; no
+ * 1.5 feature (TextBlock `style: heading`) is worth losing them. Microsoft's Adaptive Cards SDK
+ * parses every card at this version in the tests.
+ */
+const cardVersion = '1.4';
 /** Block Kit: at most 50 blocks a message, 3000 characters a section's text, 150 a header's. */
 const slackMaxBlocks = 50;
 const slackMaxSectionText = 3000;
@@ -26,16 +34,31 @@ const slackMaxFallbackText = 4000;
 
 type CardElement = Record<string, unknown>;
 
-/** `[text](url)` is markdown in a TextBlock: brackets in the text would end the link early. */
-function cardLink(text: string, url: string): string {
-  return `[${text.replace(/[[\]]/g, '')}](${url})`;
+/**
+ * Text shown as written. A TextBlock's text is Markdown (links, bold, italic, lists: Adaptive
+ * Cards "Text features"), and backslash escapes render differently across Teams clients (the
+ * mobile ones showed the backslashes: microsoft/AdaptiveCards#5590, #7474), so no escaping makes
+ * a customer's name safe there; a RichTextBlock's TextRun is never read as Markdown. Every text
+ * of the card is one of these, except the links the monitor writes.
+ */
+function plainText(text: string, run: CardElement = {}, block: CardElement = {}): CardElement {
+  return { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text, ...run }], ...block };
+}
+
+/**
+ * A Markdown link, the only Markdown the card holds: the words are the monitor's own (a next
+ * step, "and N more"), the URL is made inert to Markdown; a URL that is not http(s) is not linked.
+ */
+function linkText(prefix: string, text: string, url: string | null, spacing: string, subtle = false): CardElement {
+  const href = url === null ? null : linkUrl(url);
+  const look = subtle ? { isSubtle: true } : {};
+  if (href === null) return plainText(`${prefix}${text}`, look, { spacing });
+  return { type: 'TextBlock', text: `${prefix}[${text.replace(/[[\]\\]/g, '')}](${href})`, wrap: true, spacing, ...look };
 }
 
 function lineElements(line: AlertLine): CardElement[] {
-  const elements: CardElement[] = [{ type: 'TextBlock', text: line.text, wrap: true, ...(line.critical ? { color: 'Attention', weight: 'Bolder' } : {}), spacing: 'Medium' }];
-  if (line.step) {
-    elements.push({ type: 'TextBlock', text: `Next: ${line.step.url ? cardLink(line.step.text, line.step.url) : line.step.text}`, wrap: true, isSubtle: true, spacing: 'None' });
-  }
+  const elements: CardElement[] = [plainText(line.text, line.critical ? { color: 'Attention', weight: 'Bolder' } : {}, { spacing: 'Medium' })];
+  if (line.step) elements.push(linkText('Next: ', line.step.text, line.step.url, 'None', true));
   return elements;
 }
 
@@ -64,13 +87,14 @@ function left(section: AlertSection, shown: number): AlertSection['more'] {
 }
 
 function teamsCard(message: AlertMessage, sections: readonly AlertSection[]) {
-  const body: CardElement[] = [{ type: 'TextBlock', text: message.subject, size: 'Medium', weight: 'Bolder', wrap: true, style: 'heading' }];
+  const findingsLink = message.findingsLink === null ? null : linkUrl(message.findingsLink);
+  const body: CardElement[] = [plainText(message.subject, { size: 'Medium', weight: 'Bolder' })];
   for (const section of sections) {
-    body.push({ type: 'TextBlock', text: section.title, weight: 'Bolder', wrap: true, spacing: 'Large', separator: true });
+    body.push(plainText(section.title, { weight: 'Bolder' }, { spacing: 'Large', separator: true }));
     for (const line of section.lines) body.push(...lineElements(line));
-    if (section.more) body.push({ type: 'TextBlock', text: section.more.href ? cardLink(moreText(section.more), section.more.href) : moreText(section.more), wrap: true, spacing: 'Medium' });
+    if (section.more) body.push(linkText('', moreText(section.more), section.more.href, 'Medium'));
   }
-  if (message.footer) body.push({ type: 'TextBlock', text: message.footer, wrap: true, spacing: 'Large' });
+  if (message.footer) body.push(plainText(message.footer, {}, { spacing: 'Large' }));
   return {
     type: 'message',
     attachments: [
@@ -80,79 +104,100 @@ function teamsCard(message: AlertMessage, sections: readonly AlertSection[]) {
         content: {
           $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
           type: 'AdaptiveCard',
-          version: '1.4',
+          version: cardVersion,
           // Without it Teams renders the card at a fraction of the channel's width.
           msteams: { width: 'Full' },
           body,
-          ...(message.findingsLink ? { actions: [{ type: 'Action.OpenUrl', title: 'All open findings', url: message.findingsLink }] } : {}),
+          ...(findingsLink !== null ? { actions: [{ type: 'Action.OpenUrl', title: 'All open findings', url: findingsLink }] } : {}),
         },
       },
     ],
   };
 }
 
-/** The Teams Workflows message: `{ type: 'message', attachments: [Adaptive Card 1.4] }`, under Teams' size limit. */
+/** The Teams Workflows message: `{ type: 'message', attachments: [Adaptive Card] }`, under Teams' size limit. */
 export function teamsPayload(message: AlertMessage): unknown {
   const size = (sections: AlertSection[]) => Buffer.byteLength(JSON.stringify(teamsCard(message, sections)));
   return teamsCard(message, fitSections(message.sections, (sections) => size(sections) <= teamsMaxBytes));
 }
 
-/** Slack's mrkdwn treats &, < and > as control characters. */
-function slackEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/**
+ * Slack mrkdwn the monitor wrote. Data becomes mrkdwn only through `data` (which escapes `&`, `<`
+ * and `>`, Slack's control characters) and a link only through `link`, so a link is never escaped
+ * into literal text and data never forms a link or a mention. Sections set `verbatim`: Slack then
+ * leaves URLs and channel names in data as they are instead of linking them.
+ */
+type Mrkdwn = string & { readonly mrkdwn: unique symbol };
+
+function data(text: string): Mrkdwn {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') as Mrkdwn;
 }
 
-function slackLine(line: AlertLine): string {
-  const text = `• ${line.critical ? `*${slackEscape(line.text)}*` : slackEscape(line.text)}`;
-  if (!line.step) return text;
-  const step = line.step.url ? `<${line.step.url}|${slackEscape(line.step.text).replace(/\|/g, '¦')}>` : slackEscape(line.step.text);
-  return `${text}\n    Next: ${step}`;
+/** `<url|words>`; a URL that is no http(s) URL leaves the words unlinked. `|` would end the words early. */
+function link(url: string | null, words: string): Mrkdwn {
+  const href = url === null ? null : linkUrl(url);
+  return (href === null ? data(words) : `<${href}|${data(words).replace(/\|/g, '¦')}>`) as Mrkdwn;
 }
 
-function slackMore(more: NonNullable<AlertSection['more']>): string {
-  return more.href ? `<${more.href}|${moreText(more)}>` : moreText(more);
+/** mrkdwn`...`: the literal parts are the monitor's own mrkdwn, every value must be Mrkdwn already. */
+function mrkdwn(literals: TemplateStringsArray, ...values: Mrkdwn[]): Mrkdwn {
+  return literals.reduce((text, literal, index) => text + (index > 0 ? values[index - 1] : '') + literal, '') as Mrkdwn;
+}
+
+function slackLine(line: AlertLine): Mrkdwn {
+  const text = line.critical ? mrkdwn`• *${data(line.text)}*` : mrkdwn`• ${data(line.text)}`;
+  return line.step ? mrkdwn`${text}\n    Next: ${link(line.step.url, line.step.text)}` : text;
 }
 
 function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** A section's text is at most 3000 characters; a longer line is cut, and any link it held with it. */
+function clipMrkdwn(text: Mrkdwn, max: number): Mrkdwn {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  // A link (`<...|...>`) or an escape (`&amp;`) cut in two would show its pieces: cut before it.
+  if (cut.lastIndexOf('<') > cut.lastIndexOf('>')) cut = cut.slice(0, cut.lastIndexOf('<'));
+  return `${cut.replace(/&[a-z]{0,3}$/, '')}…` as Mrkdwn;
+}
+
+type SlackText = { type: 'mrkdwn'; text: Mrkdwn; verbatim: true };
+
+function slackText(text: Mrkdwn): SlackText {
+  return { type: 'mrkdwn', text, verbatim: true };
+}
+
 /** Section blocks of one alert section: as many lines a block as its 3000 characters hold. */
-function slackSectionBlocks(section: AlertSection): { type: 'section'; text: { type: 'mrkdwn'; text: string } }[] {
-  const texts: string[] = [];
-  let current = `*${slackEscape(section.title)}*`;
-  for (const line of section.lines) {
-    const next = clip(slackLine(line), slackMaxSectionText);
+function slackSectionBlocks(section: AlertSection): { type: 'section'; text: SlackText }[] {
+  const texts: Mrkdwn[] = [];
+  let current = mrkdwn`*${data(section.title)}*`;
+  const more = section.more ? link(section.more.href, moreText(section.more)) : null;
+  for (const next of [...section.lines.map((line) => clipMrkdwn(slackLine(line), slackMaxSectionText)), ...(more === null ? [] : [more])]) {
     if (current.length + 1 + next.length > slackMaxSectionText) {
       texts.push(current);
       current = next;
     } else {
-      current = `${current}\n${next}`;
+      current = mrkdwn`${current}\n${next}`;
     }
   }
-  const more = section.more ? slackMore(section.more) : null;
-  if (more !== null && current.length + 1 + more.length > slackMaxSectionText) {
-    texts.push(current);
-    current = more;
-  } else if (more !== null) {
-    current = `${current}\n${more}`;
-  }
   texts.push(current);
-  return texts.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
+  return texts.map((text) => ({ type: 'section', text: slackText(text) }));
 }
 
 function slackBlocks(message: AlertMessage, sections: readonly AlertSection[]): unknown[] {
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: clip(message.subject, slackMaxHeaderText), emoji: false } }];
   for (const section of sections) blocks.push({ type: 'divider' }, ...slackSectionBlocks(section));
-  const closing = [message.footer, message.findingsLink ? `<${message.findingsLink}|All open findings>` : null].filter((part): part is string => part !== null);
-  if (closing.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: slackEscape(closing[0] as string) + (closing[1] ? ` ${closing[1]}` : '') }] });
+  const closing = [message.footer === null ? null : data(message.footer), message.findingsLink === null ? null : link(message.findingsLink, 'All open findings')].filter((part): part is Mrkdwn => part !== null);
+  if (closing.length > 0) blocks.push({ type: 'context', elements: [slackText(closing.reduce((text, part) => mrkdwn`${text} ${part}`))] });
   return blocks;
 }
 
 /** The Slack incoming-webhook message: a subject fallback and Block Kit blocks within Slack's limits. */
 export function slackPayload(message: AlertMessage): unknown {
   const sections = fitSections(message.sections, (candidate) => slackBlocks(message, candidate).length <= slackMaxBlocks);
-  return { text: clip(message.subject, slackMaxFallbackText), blocks: slackBlocks(message, sections) };
+  // The fallback `text` is mrkdwn too (notifications show it): escaped like any data.
+  return { text: data(clip(message.subject, slackMaxFallbackText)), blocks: slackBlocks(message, sections) };
 }
 
 /**
@@ -160,9 +205,9 @@ export function slackPayload(message: AlertMessage): unknown {
  * alert's lines as the email has them, and each announced finding by key, for receivers that
  * file a ticket per finding and close it on its recovery.
  */
-export function webhookPayload(message: AlertMessage, meta: { messageId: string; composedAt: string; reminder: boolean; findings: readonly AnnouncedFinding[] }): unknown {
+export function webhookPayload(message: AlertMessage, meta: { messageId: string; composedAt: string; event: 'alert' | 'reminder' | 'test'; findings: readonly AnnouncedFinding[] }): unknown {
   return {
-    type: meta.reminder ? 'mfaMonitor.reminder' : 'mfaMonitor.alert',
+    type: `mfaMonitor.${meta.event}`,
     timestamp: meta.composedAt,
     data: {
       messageId: meta.messageId,
@@ -178,3 +223,21 @@ export function webhookPayload(message: AlertMessage, meta: { messageId: string;
     },
   };
 }
+
+/**
+ * What `npm run doctor -- --send-test-message` posts to each channel: marked as a test in its
+ * subject and, for the signed webhook, in its event type, so no receiver files it as an alert.
+ */
+export const channelTestMessage: AlertMessage = {
+  subject: '[MFA monitor] Test message from npm run doctor',
+  sections: [
+    {
+      title: 'Test',
+      lines: [{ text: 'This test message was sent by npm run doctor: no action is needed. Alerts from the monitor arrive in this channel the same way.', step: null, critical: false }],
+      more: null,
+      listHref: null,
+    },
+  ],
+  footer: null,
+  findingsLink: null,
+};

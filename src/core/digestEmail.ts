@@ -1,6 +1,6 @@
 import { describeRegression } from './alertEmail';
-import { nextStep } from './nextStep';
-import { escapeHtml, oneLine } from './text';
+import { nextStep, type NextStep } from './nextStep';
+import { escapeHtml, linkUrl, oneLine } from './text';
 import type { CustomerProblem, Mover, Trend, WeeklyDigest } from './weeklyDigest';
 
 /**
@@ -86,6 +86,12 @@ function columns(trend: Trend, maxValue: number | null): string {
     })
     .join('');
   return `<table role="presentation" width="100%" height="${height}" cellpadding="0" cellspacing="0" border="0" style="margin:6px 0"><tr>${cells}</tr></table>`;
+}
+
+/** A next step, linked when its URL is an http(s) one: a URL another system gave (a requirement's actionUrl) could be `javascript:`. */
+function htmlStep(step: NextStep): string {
+  const href = step.url === null ? null : linkUrl(step.url);
+  return href === null ? escapeHtml(step.text) : `<a href="${escapeHtml(href)}">${escapeHtml(step.text)}</a>`;
 }
 
 function section(title: string, body: string): string {
@@ -198,7 +204,7 @@ export function renderWeeklyDigest(digest: WeeklyDigest, options: DigestRenderOp
         (waivedLine ? paragraph(waivedLine, colours.muted) : '') +
         (oldest.length > 0
           ? `<p style="margin:10px 0 4px">Oldest:</p><ul style="padding-left:18px;margin:0">${oldest
-              .map(({ line, step }) => `<li style="margin:0 0 8px">${escapeHtml(line)}<br><span style="color:${colours.muted}">Next: ${step.url ? `<a href="${escapeHtml(step.url)}">${escapeHtml(step.text)}</a>` : escapeHtml(step.text)}</span></li>`)
+              .map(({ line, step }) => `<li style="margin:0 0 8px">${escapeHtml(line)}<br><span style="color:${colours.muted}">Next: ${htmlStep(step)}</span></li>`)
               .join('')}</ul>`
           : ''),
     ),

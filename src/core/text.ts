@@ -39,3 +39,19 @@ export function readPersonText(value: unknown, { maxLength, multiline }: { maxLe
   if (length > maxLength) return { problem: `must be text of 1 to ${maxLength} characters (it has ${length})` };
   return { text };
 }
+
+/**
+ * A URL as a link may carry it: http(s) only (a URL another system gave us could be
+ * `javascript:`), normalised, and with the characters that end a Markdown or mrkdwn link
+ * (`( ) < > |`, spaces) percent-encoded. Null when it is no http(s) URL: the text goes unlinked.
+ */
+export function linkUrl(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return null;
+  return parsed.href.replace(/[()<>| ]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}

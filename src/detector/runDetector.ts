@@ -460,7 +460,7 @@ function channelBody(channel: WebhookChannelName, alert: AlertMessage, message: 
   const findings = findingsOf(run, message)
     .announced.filter((finding) => isRoutedTo(routes, finding, target.id))
     .map((finding) => ({ key: finding.key, kind: finding.kind, severity: finding.severity, change: finding.announcedChange ?? 'opened' }));
-  return webhookPayload(alert, { messageId: message.messageId, composedAt: message.createdAt, reminder: message.reminder, findings });
+  return webhookPayload(alert, { messageId: message.messageId, composedAt: message.createdAt, event: message.reminder ? 'reminder' : 'alert', findings });
 }
 
 /** What one run's deliveries came to. */

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
+import { Webhook } from 'standardwebhooks';
 import { WebhookPoster } from '../../src/adapters/webhookPoster';
+import { composeAlert } from '../../src/core/alertEmail';
+import { channelTestMessage, webhookPayload } from '../../src/core/channelPayloads';
+import { digestChannelPayload } from '../../src/core/digestChannels';
 
 type Verify = (secret: string, headers: Record<string, string | undefined>, body: string, now?: number) => boolean;
 
@@ -26,7 +30,7 @@ interface Received {
 let server: Server;
 let url: string;
 let received: Received[] = [];
-let answers: number[] = [];
+let answers: (number | { status: number; body: string })[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -34,8 +38,9 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const status = answers.shift() ?? 204;
-      res.writeHead(status, status === 503 ? { 'retry-after': '1' } : {}).end();
+      const answer = answers.shift() ?? 204;
+      const { status, body } = typeof answer === 'number' ? { status: answer, body: '' } : answer;
+      res.writeHead(status, status === 503 ? { 'retry-after': '1' } : {}).end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -58,6 +63,20 @@ function headersOf(request: Received): Record<string, string | undefined> {
 }
 
 describe('the signed webhook', () => {
+  it("when the monitor posts an alert, a digest and the doctor's test message, then the official Standard Webhooks library verifies each and reads back the body sent", async () => {
+    // standardwebhooks is the specification's reference library (github.com/standard-webhooks/standard-webhooks, libraries/javascript).
+    const alert = composeAlert({ opened: [], resolved: [], stillOpen: [], reminder: false, publicBaseUrl: 'https://monitor.example', customerNames: new Map(), maxLinesPerSection: 5 });
+    const bodies = [
+      webhookPayload(alert, { messageId: 'm-1', composedAt: '2026-12-07T07:00:00.000Z', event: 'alert', findings: [] }),
+      digestChannelPayload('webhook', { week: '2026-W50', generatedAt: new Date('2026-12-07T07:00:00Z'), score: { week: { first: null, last: null, daily: [] }, quarter: { first: null, last: null, daily: [] }, maxScore: null }, requirements: [], customers: null, findingsByAge: [], oldestOpen: [], openCount: 0, waivedCount: 0, principals: null, expiringWaivers: [] }, { subject: 'Weekly digest', publicBaseUrl: null, deliveryId: 'digest-1' }),
+      webhookPayload(channelTestMessage, { messageId: 'test-1', composedAt: '2026-12-07T07:00:00.000Z', event: 'test', findings: [] }),
+    ];
+    for (const [index, body] of bodies.entries()) await poster().post('webhook', body, `delivery-sw-${index}`, 5000);
+    expect(received).toHaveLength(bodies.length);
+    received.forEach((request, index) => expect(new Webhook(secret).verify(request.body, headersOf(request) as Record<string, string>)).toEqual(JSON.parse(JSON.stringify(bodies[index]))));
+    expect(() => new Webhook(secret).verify(received[0]!.body.replace('m-1', 'm-2'), headersOf(received[0]!) as Record<string, string>)).toThrow();
+  });
+
   it('when the monitor posts an alert, then the README snippet verifies it, and refuses it once the body or the timestamp changes or it is replayed late', async () => {
     const verify = readmeVerifier();
     await poster().post('webhook', { type: 'mfaMonitor.alert', data: { subject: 'Contoso Ltd: security defaults was turned off' } }, 'delivery-1', 5000);
@@ -89,6 +108,18 @@ describe('the signed webhook', () => {
     const thrown = await poster().post('webhook', {}, 'delivery-3', 5000).catch((error: unknown) => error as Error & { code?: string });
     expect(thrown).toMatchObject({ code: 'ChannelRefused', message: expect.stringContaining('check ALERT_WEBHOOK_URL and ALERT_WEBHOOK_SECRET') });
     expect((thrown as Error).message).not.toContain(url);
+  });
+
+  it("when the receiver answers with an error code (Slack's plain text, a workflow's JSON error.code), then the error carries the code and nothing else of the answer", async () => {
+    answers = [{ status: 404, body: 'no_service' }, { status: 401, body: JSON.stringify({ error: { code: 'DirectApiAuthorizationRequired', message: `echo ${url}` } }) }, { status: 400, body: `<html>${'x'.repeat(100)}</html>` }];
+    const thrown = [];
+    for (let index = 0; index < 3; index++) thrown.push(await poster().post('webhook', {}, `delivery-code-${index}`, 5000).catch((error: unknown) => error as Error & { errorCode?: string; statusCode?: number }));
+    expect(thrown[0]).toMatchObject({ code: 'ChannelRefused', statusCode: 404, errorCode: 'no_service', message: expect.stringContaining('(status 404) answering no_service') });
+    expect(thrown[1]).toMatchObject({ code: 'ChannelRefused', statusCode: 401, errorCode: 'DirectApiAuthorizationRequired' });
+    expect(thrown[1]!.message).not.toContain('echo');
+    expect(thrown[2]).toMatchObject({ code: 'ChannelRejected', statusCode: 400 });
+    expect(thrown[2]!.errorCode).toBeUndefined();
+    expect(thrown[2]!.message).not.toContain('html');
   });
 
   it('when the receiver keeps answering 503 past the budget, then the post fails as ChannelUnavailable within it', async () => {

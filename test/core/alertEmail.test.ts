@@ -1,4 +1,4 @@
-import { renderAlert, type AlertContent } from '../../src/core/alertEmail';
+import { renderAlert, renderEmail, type AlertContent } from '../../src/core/alertEmail';
 import type { Finding } from '../../src/core/findings';
 
 function finding(overrides: Partial<Finding>): Finding {
@@ -59,6 +59,22 @@ describe('renderAlert', () => {
     expect(email.html).toContain(`href="https://entra.microsoft.com/#@${tenant}/blade/Microsoft_AAD_IAM/ActiveDirectoryMenuBlade/Properties"`);
     expect(email.html).toContain('max-width:600px');
     expect(email.html.indexOf('New regressions')).toBeLessThan(email.html.indexOf('Resolved (1)'));
+  });
+
+  it('when names carry HTML and a next step another system gave links to javascript:, then the HTML shows the text escaped and links only http(s) URLs', () => {
+    const html = renderEmail({
+      subject: 'Contoso "><script>alert(1)</script>',
+      sections: [{ title: 'New regressions (2)', lines: [
+        { text: '<img src=x onerror=alert(1)> & "quoted"', step: { text: 'Open the requirement', url: 'javascript:alert(1)' }, critical: true },
+        { text: 'second', step: { text: 'Open it', url: 'https://partner.microsoft.com/a"b' }, critical: false },
+      ], more: null, listHref: null }],
+      footer: null,
+      findingsLink: null,
+    }).html;
+    expect(html).not.toMatch(/<script|<img|javascript:/);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot;');
+    expect(html).toContain('Next: Open the requirement</span>');
+    expect(html).toContain('href="https://partner.microsoft.com/a%22b"');
   });
 
   it('when only a reminder is due, then the email lists every open finding and says so in the subject', () => {

@@ -1,6 +1,8 @@
-import { composeAlert, type AlertContent } from '../../src/core/alertEmail';
-import { slackPayload, teamsPayload, webhookPayload } from '../../src/core/channelPayloads';
+import { composeAlert, type AlertContent, type AlertMessage } from '../../src/core/alertEmail';
+import { channelTestMessage, slackPayload, teamsPayload, webhookPayload } from '../../src/core/channelPayloads';
 import type { Finding } from '../../src/core/findings';
+import { blockKitProblems, mrkdwnLinks } from '../support/blockKit';
+import { cardMarkdownTexts, cardTexts, teamsMessageProblems } from '../support/teamsMessage';
 
 const tenant = '33333333-3333-3333-3333-333333333333';
 
@@ -16,7 +18,7 @@ function alert(content: Partial<AlertContent>) {
   return composeAlert({ opened: [], resolved: [], stillOpen: [], reminder: false, publicBaseUrl: 'https://monitor.example', customerNames: new Map([[tenant, 'Contoso & <Sons>']]), maxLinesPerSection: 50, ...content });
 }
 
-type Card = { $schema: string; type: string; version: string; body: { type: string; text: string; color?: string }[]; actions?: { type: string; url: string }[] };
+type Card = { $schema: string; type: string; version: string; body: { type: string; text?: string; inlines?: { text: string; color?: string }[] }[]; actions?: { type: string; url: string }[] };
 type Slack = { text: string; blocks: { type: string; text?: { type: string; text: string } }[] };
 
 describe('channel payloads', () => {
@@ -29,16 +31,17 @@ describe('channel payloads', () => {
     expect(attachment?.contentType).toBe('application/vnd.microsoft.card.adaptive');
     const card = attachment!.content;
     expect(card).toMatchObject({ $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4' });
-    expect(card.body[0]?.text).toBe(one.subject);
-    const line = card.body.find((element) => element.text.startsWith('CRITICAL: Contoso & <Sons>'));
-    expect(line?.color).toBe('Attention');
-    expect(card.body[card.body.indexOf(line!) + 1]?.text).toMatch(/^Next: \[Turn security defaults back on[^\]]*\]\(https:\/\/entra\.microsoft\.com\/#@33333333-/);
+    const texts = cardTexts(payload);
+    expect(texts[0]).toBe(one.subject);
+    const line = texts.findIndex((text) => text.startsWith('CRITICAL: Contoso & <Sons>'));
+    expect(card.body[line]?.inlines?.[0]?.color).toBe('Attention');
+    expect(texts[line + 1]).toMatch(/^Next: \[Turn security defaults back on[^\]]*\]\(https:\/\/entra\.microsoft\.com\/#@33333333-/);
     expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'All open findings', url: 'https://monitor.example/api/findings?state=open' }]);
   });
 
   it('when one regression is rendered for Slack, then the fallback text is the subject and the line is escaped mrkdwn with its next step linked', () => {
     const payload = slackPayload(one) as Slack;
-    expect(payload.text).toBe(one.subject);
+    expect(payload.text).toBe(one.subject.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     expect(payload.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: expect.any(String), emoji: false } });
     const section = payload.blocks.find((block) => block.type === 'section')!.text!.text;
     expect(section).toContain('*CRITICAL: Contoso &amp; &lt;Sons&gt;');
@@ -61,14 +64,14 @@ describe('channel payloads', () => {
     const many = alert({ opened: Array.from({ length: 1000 }, (_, index) => customerPolicyOff(index)), maxLinesPerSection: 1000 });
     const payload = teamsPayload(many) as { attachments: { content: Card }[] };
     expect(Buffer.byteLength(JSON.stringify(payload))).toBeLessThanOrEqual(28 * 1024);
-    const texts = payload.attachments[0]!.content.body.map((element) => element.text);
+    const texts = cardTexts(payload);
     const shown = texts.filter((text) => text.startsWith('CRITICAL: ') || text.startsWith('Customer tenant ')).length;
     expect(shown).toBeGreaterThan(10);
     expect(texts).toContain(`[and ${1000 - shown} more](https://monitor.example/api/findings?state=open)`);
   });
 
   it('when rendered for the signed webhook, then the body carries the lines as the email has them and each finding by key and change', () => {
-    const body = webhookPayload(one, { messageId: 'm1', composedAt: '2026-02-01T00:00:00.000Z', reminder: false, findings: [{ key: `customer/${tenant}/securityDefaultsStatus`, kind: 'customerPolicyDisabled', severity: 'critical', change: 'opened' }] });
+    const body = webhookPayload(one, { messageId: 'm1', composedAt: '2026-02-01T00:00:00.000Z', event: 'alert', findings: [{ key: `customer/${tenant}/securityDefaultsStatus`, kind: 'customerPolicyDisabled', severity: 'critical', change: 'opened' }] });
     expect(body).toEqual({
       type: 'mfaMonitor.alert',
       timestamp: '2026-02-01T00:00:00.000Z',
@@ -76,5 +79,83 @@ describe('channel payloads', () => {
     });
     const lines = (body as { data: { sections: { lines: { text: string; critical: boolean }[] }[] } }).data.sections[0]!.lines;
     expect(lines).toEqual([expect.objectContaining({ text: one.sections[0]!.lines[0]!.text, critical: true })]);
+  });
+
+  // Every kind of message a channel is sent, as the detector and the doctor compose them.
+  const regressions = Array.from({ length: 8 }, (_, index) => customerPolicyOff(index));
+  const messages: [string, AlertMessage][] = [
+    ['one new regression', one],
+    ['new regressions, some resolved, others still open', alert({ opened: regressions.slice(0, 3), resolved: regressions.slice(3, 5), stillOpen: regressions.slice(5) })],
+    ['only recoveries', alert({ resolved: regressions.slice(0, 2) })],
+    ['a reminder of what is still open', alert({ stillOpen: regressions, reminder: true })],
+    ['a post made again after an unconfirmed one', { ...alert({ opened: regressions.slice(0, 1), stillOpen: regressions.slice(1) }), footer: 'Posted again: an earlier post of this message could not be confirmed and may already be in this channel. 7 other problems still open.' }],
+    ['1,000 lines in one section', alert({ opened: Array.from({ length: 1000 }, (_, index) => customerPolicyOff(index)), maxLinesPerSection: 1000 })],
+    ['sections cut to 2 lines each', alert({ opened: regressions, resolved: regressions.slice(0, 4), maxLinesPerSection: 2 })],
+    ['no public base URL (no links)', alert({ opened: regressions.slice(0, 2), stillOpen: regressions.slice(2), publicBaseUrl: null })],
+    ['an empty section', { subject: '[MFA monitor] nothing', sections: [{ title: 'Nothing (0)', lines: [], more: null, listHref: null }], footer: null, findingsLink: null }],
+    ['the doctor test message', channelTestMessage],
+  ];
+
+  it.each(messages)('when %s is rendered for Teams, then Microsoft\'s Adaptive Cards SDK, parsing the card at its declared version, reports nothing', (_what, message) => {
+    expect(teamsMessageProblems(teamsPayload(message))).toEqual([]);
+  });
+
+  it.each(messages)("when %s is rendered for Slack, then it keeps Slack's documented Block Kit limits and link syntax", (_what, message) => {
+    expect(blockKitProblems(slackPayload(message))).toEqual([]);
+  });
+
+  it('when the first alert has nothing else open, then the Slack context block links to all open findings rather than showing the link syntax as text', () => {
+    const context = (slackPayload(one) as { blocks: { type: string; elements?: { text: string }[] }[] }).blocks.find((block) => block.type === 'context')!;
+    expect(mrkdwnLinks(context.elements![0]!.text)).toEqual([{ url: 'https://monitor.example/api/findings?state=open', text: 'All open findings' }]);
+  });
+
+  describe('when customer names, user names and waiver text carry markup', () => {
+    // Adaptive Cards "Text features" (learn.microsoft.com/adaptive-cards/authoring-cards/text-features): a TextBlock
+    // renders **bold**, _italic_, "- " and "1. " lists and [links](url); a RichTextBlock's TextRuns render no Markdown.
+    // Slack "Formatting text" (docs.slack.dev/messaging/formatting-message-text): <url|text> links, <!here> mentions.
+    const hostile = '[click](https://evil.example) **x** _y_ <https://evil.example|z> <!here> 1. one';
+    const hostileAlert = alert({
+      customerNames: new Map([[tenant, hostile]]),
+      opened: [{ ...customerPolicyOff(0), subject: { type: 'customer', id: tenant }, key: `customer/${tenant}/securityDefaultsStatus` }],
+      resolved: [{ ...customerPolicyOff(1), kind: 'nonMfaSignIn', subject: { type: 'principal', id: 'p1', name: '- item\n# heading' }, key: 'principal/p1/2026-02-01T00:00:00Z', measure: 'nonMfaSignIn' } as Finding],
+    });
+
+    it('then the Teams card shows them as written: no Markdown element holds them, and the SDK still reports nothing', () => {
+      const payload = teamsPayload(hostileAlert);
+      expect(teamsMessageProblems(payload)).toEqual([]);
+      expect(cardTexts(payload).some((text) => text.includes(hostile))).toBe(true);
+      // Markdown is only ever a link the monitor wrote: its own words, to an http(s) URL.
+      for (const text of cardMarkdownTexts(payload)) expect(text).toMatch(/^(Next: )?\[[^[\]*_]+\]\(https?:\/\/[^\s()]+\)$/);
+    });
+
+    it('then Slack escapes them: no link or mention forms from data, and the message keeps its limits', () => {
+      const payload = slackPayload(hostileAlert) as { blocks: { text?: { type: string; text: string; verbatim?: boolean } }[] };
+      expect(blockKitProblems(payload)).toEqual([]);
+      // The header is plain_text, shown as written; the sections are mrkdwn.
+      const texts = payload.blocks.map((block) => (block.text?.type === 'mrkdwn' ? block.text.text : '')).join('\n');
+      expect(mrkdwnLinks(texts).map((found) => found.url)).not.toContainEqual(expect.stringContaining('evil'));
+      expect(texts).toContain('&lt;!here&gt;');
+      // Slack leaves URLs in verbatim text unlinked.
+      for (const block of payload.blocks) if (block.text?.type === 'mrkdwn' && block.text.text.includes('evil')) expect(block.text.verbatim).toBe(true);
+    });
+  });
+
+  it('when a next step links to a URL another system gave that is not http(s), or holds Markdown and mrkdwn delimiters, then the channels keep the link well-formed or do not link', () => {
+    const message: AlertMessage = {
+      subject: 's',
+      sections: [{ title: 't', lines: [
+        { text: 'a', step: { text: 'Open it', url: 'javascript:alert(1)' }, critical: false },
+        { text: 'b', step: { text: 'Open it', url: 'https://partner.microsoft.com/a (b)|c<d>' }, critical: false },
+      ], more: null, listHref: null }],
+      footer: null,
+      findingsLink: null,
+    };
+    const teams = teamsPayload(message);
+    expect(teamsMessageProblems(teams)).toEqual([]);
+    expect(cardMarkdownTexts(teams)).toEqual(['Next: [Open it](https://partner.microsoft.com/a%20%28b%29%7Cc%3Cd%3E)']);
+    expect(cardTexts(teams)).toContain('Next: Open it');
+    const slack = slackPayload(message);
+    expect(blockKitProblems(slack)).toEqual([]);
+    expect(JSON.stringify(slack)).not.toContain('javascript:');
   });
 });

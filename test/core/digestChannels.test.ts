@@ -1,5 +1,7 @@
 import { digestChannelPayload } from '../../src/core/digestChannels';
 import type { WeeklyDigest } from '../../src/core/weeklyDigest';
+import { blockKitProblems, mrkdwnLinks } from '../support/blockKit';
+import { cardMarkdownTexts, cardTexts, teamsMessageProblems } from '../support/teamsMessage';
 
 const movers = (count: number, prefix: string) => Array.from({ length: count }, (_, index) => ({ tenantId: `${prefix}-${index}`, name: `${prefix} customer ${index}` }));
 
@@ -32,12 +34,6 @@ function digest(overrides: Partial<WeeklyDigest> = {}): WeeklyDigest {
 
 const options = { subject: '[MFA monitor] Weekly digest 2026-W50: score 64.5 (-5.5), 6 open problems (1 critical)', publicBaseUrl: 'https://monitor.example/', deliveryId: 'digest-2026-W50-webhook' };
 
-type Card = { body: { text?: string }[]; actions?: { url: string }[] };
-
-function cardTexts(body: unknown): string[] {
-  const card = (body as { type: string; attachments: { contentType: string; content: Card }[] }).attachments[0]!.content;
-  return card.body.map((element) => element.text ?? '');
-}
 
 function slackTexts(body: unknown): string[] {
   return (body as { blocks: { text?: { text: string }; elements?: { text: string }[] }[] }).blocks.map((block) => block.text?.text ?? block.elements?.map((element) => element.text).join(' ') ?? '');
@@ -45,7 +41,7 @@ function slackTexts(body: unknown): string[] {
 
 describe('the weekly digest on the webhook channels', () => {
   it('when the digest has headline figures, then the Teams card carries the score and its change, problems by age, customers by problem, waivers expiring and the dashboard link', () => {
-    const body = digestChannelPayload('teams', digest(), options) as { type: string; attachments: { contentType: string; content: Card }[] };
+    const body = digestChannelPayload('teams', digest(), options) as { type: string; attachments: { contentType: string }[] };
     expect(body.type).toBe('message');
     expect(body.attachments[0]!.contentType).toBe('application/vnd.microsoft.card.adaptive');
     const texts = cardTexts(body).join('\n');
@@ -92,5 +88,37 @@ describe('the weekly digest on the webhook channels', () => {
       dashboardLink: 'https://monitor.example/api/dashboard',
     });
     expect(JSON.stringify(body)).not.toContain('jane.doe');
+  });
+
+  const digests: [string, WeeklyDigest][] = [
+    ['a digest with headline figures', digest()],
+    ['a first digest with nothing known yet', digest({ score: { week: { first: null, last: null, daily: [] }, quarter: { first: null, last: null, daily: [] }, maxScore: null }, requirements: [], customers: null, findingsByAge: [], openCount: 0, waivedCount: 0, principals: null, expiringWaivers: [] })],
+    ['a digest with thousands of waivers expiring', digest({ expiringWaivers: Array.from({ length: 3000 }, (_, index) => ({ description: `customer tenant ${index} being off-boarded`, owner: 'Service desk', expiresAt: new Date('2026-12-12T00:00:00Z') })) })],
+  ];
+
+  it.each(digests)("when %s goes to Teams, then Microsoft's Adaptive Cards SDK, parsing the card at its declared version, reports nothing", (_what, one) => {
+    expect(teamsMessageProblems(digestChannelPayload('teams', one, options))).toEqual([]);
+  });
+
+  it.each(digests)("when %s goes to Slack, then it keeps Slack's documented Block Kit limits, and its context block links to the open findings", (_what, one) => {
+    const body = digestChannelPayload('slack', one, options) as { blocks: { type: string; elements?: { text: string }[] }[] };
+    expect(blockKitProblems(body)).toEqual([]);
+    const context = body.blocks.find((block) => block.type === 'context')!;
+    expect(mrkdwnLinks(context.elements![0]!.text)).toEqual([{ url: 'https://monitor.example/api/findings?state=open', text: 'All open findings' }]);
+  });
+
+  it('when a waiver owner and reason and a customer name carry Markdown and mrkdwn, then Teams and Slack show them as written, linking nothing', () => {
+    // Adaptive Cards "Text features": TextBlock text is Markdown, RichTextBlock TextRuns are not; Slack "Formatting text": <url|text> is a link.
+    const hostile = digest({
+      expiringWaivers: [{ description: 'partner users matching **all** [here](https://evil.example)', owner: '<https://evil.example|Security> _team_', expiresAt: new Date('2026-12-12T00:00:00Z') }],
+      customers: { total: 1, totalWeekAgo: 1, problems: [{ problem: 'noMfaPolicy', now: 1, weekAgo: 0, newlyAffected: [{ tenantId: 't1', name: '1. [Contoso](https://evil.example)' }], newlyAffectedMore: 0, fixed: [], fixedMore: 0 }] },
+    });
+    const teams = digestChannelPayload('teams', hostile, options);
+    expect(teamsMessageProblems(teams)).toEqual([]);
+    expect(cardTexts(teams).join('\n')).toContain('partner users matching **all** [here](https://evil.example), owned by <https://evil.example|Security> _team_');
+    expect(cardMarkdownTexts(teams).join('\n')).not.toContain('evil');
+    const slack = digestChannelPayload('slack', hostile, options);
+    expect(blockKitProblems(slack)).toEqual([]);
+    expect(slackTexts(slack).flatMap(mrkdwnLinks).map((found) => found.url)).not.toContainEqual(expect.stringContaining('evil'));
   });
 });

@@ -3,7 +3,9 @@ import { regressionDetector } from '../../src/composition';
 import type { ChannelPoster } from '../../src/ports';
 import { runDetector } from '../../src/detector/runDetector';
 import { channelSettingsFor, type AlertChannel } from '../../tools/simulator';
+import { blockKitProblems } from '../support/blockKit';
 import { startCloud, type Cloud } from '../support/cloud';
+import { cardTexts as teamsTexts, teamsMessageProblems } from '../support/teamsMessage';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
@@ -84,12 +86,13 @@ describe('alerts in Teams, Slack and a signed webhook', () => {
     expect(lines.length).toBeGreaterThan(0);
     const teams = cloud.sim.received('teams').at(-1)!.body as { type: string; attachments: { contentType: string; content: Card }[] };
     expect(teams).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.4' } }] });
-    const cardTexts = teams.attachments[0]!.content.body.map((element) => element.text);
+    expect(teamsMessageProblems(teams)).toEqual([]);
+    const cardTexts = teamsTexts(teams);
     expect(cardTexts[0]).toBe(email.subject);
     for (const line of lines) expect(cardTexts).toContain(line);
     const slack = cloud.sim.received('slack').at(-1)!.body as { text: string; blocks: { type: string; text?: { text: string } }[] };
-    expect(slack.text).toBe(email.subject);
-    expect(slack.blocks.length).toBeLessThanOrEqual(50);
+    expect(slack.text).toBe(email.subject.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    expect(blockKitProblems(slack)).toEqual([]);
     const slackText = slack.blocks.map((block) => block.text?.text ?? '').join('\n');
     for (const line of lines) expect(slackText).toContain(line.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     const webhook = cloud.sim.received('webhook').at(-1)!;
@@ -216,7 +219,7 @@ describe('alerts in Teams, Slack and a signed webhook', () => {
     const before = await regressionsWaiting(settings, 300);
     await detect(settings);
     expect(added(before)).toEqual({ email: 0, teams: 1, slack: 0, webhook: 0 });
-    const texts = (cloud.sim.received('teams').at(-1)!.body as { attachments: { content: Card }[] }).attachments[0]!.content.body.map((element) => element.text ?? '');
+    const texts = teamsTexts(cloud.sim.received('teams').at(-1)!.body);
     const start = texts.findIndex((text) => /^New regressions \(\d+\)$/.test(text));
     const end = texts.findIndex((text, index) => index > start && /^(Resolved|Still open) \(\d+\)$/.test(text));
     const regressions = texts.slice(start + 1, end < 0 ? undefined : end).filter((text) => !text.startsWith('Next: ') && !/^\[?and \d+ more/.test(text) && !text.endsWith('still open.'));

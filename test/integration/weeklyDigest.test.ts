@@ -5,7 +5,9 @@ import { queryApi, waiverAdministration } from '../../src/composition';
 import { monitorStatus } from '../../src/api/queries';
 import { channelSettingsFor } from '../../tools/simulator';
 import { launchBrowser } from '../support/browser';
+import { blockKitProblems } from '../support/blockKit';
 import { startCloud, type Cloud } from '../support/cloud';
+import { cardTexts, teamsMessageProblems } from '../support/teamsMessage';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
@@ -149,9 +151,11 @@ describe('the weekly digest', () => {
       const after = received();
       for (const channel of channels) expect(after[channel] - before[channel]).toBe(1);
       // The receivers answer 400 to a card, blocks or signature they would refuse: 2xx means each was valid.
-      const teams = cloud.sim.received('teams').at(-1)!.body as { attachments: { content: { body: { text?: string }[] } }[] };
-      expect(teams.attachments[0]!.content.body.map((element) => element.text).join('\n')).toMatch(/Partner security score: [\d.]+/);
+      const teams = cloud.sim.received('teams').at(-1)!.body;
+      expect(teamsMessageProblems(teams)).toEqual([]);
+      expect(cardTexts(teams).join('\n')).toMatch(/Partner security score: [\d.]+/);
       const slack = cloud.sim.received('slack').at(-1)!.body as { text: string };
+      expect(blockKitProblems(slack)).toEqual([]);
       expect(slack.text).toMatch(/^\[MFA monitor\] Weekly digest \d{4}-W\d{2}/);
       const webhook = cloud.sim.received('webhook').at(-1)!.body as { type: string; data: { week: string; customers: { total: number } } };
       expect(webhook).toMatchObject({ type: 'mfaMonitor.weeklyDigest', data: { week: expect.stringMatching(/^\d{4}-W\d{2}$/), customers: { total: 60 } } });

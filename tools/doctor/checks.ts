@@ -15,6 +15,7 @@ import {
 import { readConfig, type Config, type ConfigPart } from '../../src/config';
 import { ConfigurationError } from '../../src/core/errors';
 import { parseGraphPage, parsePartnerCenterPage } from '../../src/core/parseCollectionPage';
+import { channelRows } from './channels';
 import { factsOf, fixFor, type CheckName, type CheckRow, type DoctorContext, type FailureFacts, type Stage, type Step, type Verdict } from './diagnosis';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -22,6 +23,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 interface DoctorOptions {
   /** Sends one real email to ALERT_TO: the only proof that the sender's domain is linked. */
   sendTestEmail: boolean;
+  /** Posts one test message to each configured channel (Teams, Slack, the signed webhook). */
+  sendTestMessage: boolean;
 }
 
 /** Token audiences of the resources the SDK clients reach with the resource credential. */
@@ -34,7 +37,8 @@ const keyVaultScope = 'https://vault.azure.net/.default';
  * functions themselves use (composition.ts), one after the other, and never throws: each
  * failure becomes a row with its fix. It reads, and writes only what a function run would too:
  * the runs ledger table when it does not exist yet, and, with PARTNER_CENTER_AUTH=appUser, the
- * rotated refresh token a Partner Center token brings; the test email goes out only when asked.
+ * rotated refresh token a Partner Center token brings; the test email and the channels' test
+ * messages go out only when asked.
  */
 export async function runChecks(env: Env, options: DoctorOptions): Promise<CheckRow[]> {
   const context = doctorContext(env);
@@ -69,6 +73,7 @@ export async function runChecks(env: Env, options: DoctorOptions): Promise<Check
     await checks.guarded('Table Storage', () => checks.tableStorage()),
     await checks.guarded('ACS Email', () => checks.email(options)),
     await checks.guarded('Key Vault', () => checks.keyVault()),
+    ...(await channelRows(env, options, context)),
   ];
 }
 

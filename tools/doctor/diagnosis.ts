@@ -13,7 +13,10 @@ export type CheckName =
   | 'Partner Center customers'
   | 'Table Storage'
   | 'ACS Email'
-  | 'Key Vault';
+  | 'Key Vault'
+  | 'Teams'
+  | 'Slack'
+  | 'Signed webhook';
 
 /** Whether a step happened: a token issued, a read done; `n/a` when the check needs none (an access key), `skipped` when an earlier step failed. */
 export type Step = 'yes' | 'no' | 'n/a' | 'skipped';

@@ -10,7 +10,8 @@ interface DoctorCommandOptions {
   err?: (text: string) => void;
 }
 
-const USAGE = 'Usage: npm run doctor [-- --send-test-email]';
+const USAGE = 'Usage: npm run doctor [-- --send-test-email] [--send-test-message]';
+const FLAGS = ['--send-test-email', '--send-test-message'];
 
 /**
  * `npm run doctor`: checks the configured settings (local.settings.json under the environment,
@@ -21,12 +22,13 @@ export async function runDoctorCommand(args: readonly string[], options: DoctorC
   const out = options.out ?? ((text: string) => console.log(text));
   const err = options.err ?? ((text: string) => console.error(text));
   const env = options.env ?? process.env;
-  const unknown = args.filter((arg) => arg !== '--send-test-email');
+  const unknown = args.filter((arg) => !FLAGS.includes(arg));
   if (unknown.length > 0) {
     err(`Unexpected arguments: ${unknown.join(' ')}\n${USAGE}`);
     return 2;
   }
   const sendTestEmail = args.includes('--send-test-email');
+  const sendTestMessage = args.includes('--send-test-message');
   let source: string;
   try {
     const loaded = loadLocalSettings({ root: options.root, env });
@@ -35,8 +37,9 @@ export async function runDoctorCommand(args: readonly string[], options: DoctorC
     err(error instanceof Error ? error.message : String(error));
     return 1;
   }
-  out(`Checking the settings from ${source}${sendTestEmail ? '; a test email goes to ALERT_TO' : ''}.\n`);
-  const rows = await runChecks(env, { sendTestEmail });
+  const sends = [sendTestEmail ? 'a test email goes to ALERT_TO' : null, sendTestMessage ? 'a test message goes to each configured channel' : null].filter((part) => part !== null);
+  out(`Checking the settings from ${source}${sends.map((part) => `; ${part}`).join('')}.\n`);
+  const rows = await runChecks(env, { sendTestEmail, sendTestMessage });
   out(renderReport(rows));
   return exitCodeOf(rows);
 }

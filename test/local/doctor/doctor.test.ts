@@ -2,7 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { channelSettingsFor } from '../../../tools/simulator';
+import { blockKitProblems } from '../../support/blockKit';
 import { startCloud, type Cloud } from '../../support/cloud';
+import { teamsMessageProblems } from '../../support/teamsMessage';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
@@ -250,7 +253,7 @@ describe('npm run doctor against the simulated cloud', () => {
   it('when an argument is unknown, then it prints the usage and exits 2', async () => {
     const run = await doctor(cloud.settings(), ['--send-email']);
     expect(run.exitCode).toBe(2);
-    expect(run.output).toContain('Usage: npm run doctor [-- --send-test-email]');
+    expect(run.output).toContain('Usage: npm run doctor [-- --send-test-email] [--send-test-message]');
   });
 
   it('when the real entry point runs with settings that cannot work, then it prints every row as failed, never the secret, and the process exits 1', () => {
@@ -265,10 +268,120 @@ describe('npm run doctor against the simulated cloud', () => {
     expect(result.stdout + result.stderr).not.toContain(secret);
   });
 
+  describe('the channels', () => {
+    const channels = (overrides: Record<string, string> = {}) => cloud.settings({ ...channelSettingsFor(cloud.sim), ...overrides });
+    const rows = ['Teams', 'Slack', 'Signed webhook'];
+    const received = () => ({ teams: cloud.sim.received('teams').length, slack: cloud.sim.received('slack').length, webhook: cloud.sim.received('webhook').length });
+
+    it('when no channel is configured, then each channel row is skipped, naming its setting', async () => {
+      const run = await doctor(cloud.settings());
+      expect(run.row('Teams')).toMatchObject({ verdict: 'skip', detail: 'not configured: TEAMS_WEBHOOK_URL is not set' });
+      expect(run.row('Signed webhook')).toMatchObject({ verdict: 'skip', detail: 'not configured: ALERT_WEBHOOK_URL is not set' });
+    });
+
+    it('when the channels are configured and --send-test-message is not given, then each row checks the form, posts nothing and warns that only a post proves it', async () => {
+      const before = received();
+      const run = await doctor(channels());
+      for (const check of rows) expect(run.row(check)).toMatchObject({ token: 'n/a', read: 'n/a', verdict: 'warn', detail: expect.stringContaining('npm run doctor -- --send-test-message') });
+      expect(received()).toEqual(before);
+      expect(run.exitCode).toBe(0);
+    });
+
+    it('when --send-test-message is given, then one marked test message reaches each channel, valid by its platform\'s rules, and every row passes', async () => {
+      const before = received();
+      const run = await doctor(channels(), ['--send-test-message']);
+      expect(run.output).toContain('a test message goes to each configured channel');
+      for (const check of rows) expect(run.row(check)).toMatchObject({ token: 'n/a', read: 'yes', verdict: 'ok', detail: expect.stringContaining('test message sent') });
+      const after = received();
+      expect([after.teams - before.teams, after.slack - before.slack, after.webhook - before.webhook]).toEqual([1, 1, 1]);
+      const teams = cloud.sim.received('teams').at(-1)!.body;
+      expect(teamsMessageProblems(teams)).toEqual([]);
+      expect(JSON.stringify(teams)).toContain('Test message from npm run doctor');
+      const slack = cloud.sim.received('slack').at(-1)!.body as { text: string };
+      expect(blockKitProblems(slack)).toEqual([]);
+      expect(slack.text).toContain('Test message from npm run doctor');
+      expect(cloud.sim.received('webhook').at(-1)!.body).toMatchObject({ type: 'mfaMonitor.test', data: { findings: [] } });
+      expect(run.exitCode).toBe(0);
+    });
+
+    it('when each channel refuses the test message, then each row fails with the fix its answer calls for, never showing the URL or the secret', async () => {
+      const otherSecret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+      const run = await doctor(
+        channels({
+          TEAMS_WEBHOOK_URL: cloud.sim.channelUrls.teams.replace(/sig=[^&]+/, 'sig=revoked'),
+          SLACK_WEBHOOK_URL: cloud.sim.channelUrls.slack.replace(/\/[A-Za-z0-9]+$/, '/removed0000'),
+          ALERT_WEBHOOK_SECRET: otherSecret,
+        }),
+        ['--send-test-message'],
+      );
+      expect(run.exitCode).toBe(1);
+      expect(run.row('Teams')).toMatchObject({ read: 'no', verdict: 'FAIL', detail: expect.stringContaining('The workflow refused the post (401 DirectApiAuthorizationRequired): copy its URL again, sig parameter included') });
+      expect(run.row('Slack')).toMatchObject({ read: 'no', verdict: 'FAIL', detail: expect.stringContaining('Slack knows no webhook at SLACK_WEBHOOK_URL (404 no_service)') });
+      expect(run.row('Signed webhook')).toMatchObject({ read: 'no', verdict: 'FAIL', detail: expect.stringContaining('The receiver refused the signature (401)') });
+      expect(run.output).not.toContain(otherSecret);
+      expect(run.output).not.toContain('revoked');
+    });
+
+    it("when Slack's channel is archived (410 channel_is_archived) and the workflow was deleted (404), then the rows say so", async () => {
+      cloud.sim.injectFault({ kind: 'status', status: 410, service: 'slack' });
+      cloud.sim.injectFault({ kind: 'status', status: 404, service: 'teams' });
+      const run = await doctor(channels(), ['--send-test-message']);
+      expect(run.row('Slack').detail).toContain("The webhook's channel is archived (410 channel_is_archived): unarchive it");
+      expect(run.row('Teams').detail).toContain('The workflow behind TEAMS_WEBHOOK_URL no longer exists (404 WorkflowNotFound)');
+    });
+
+    it.each([
+      ['a retired Office 365 connector URL', 'Teams', { TEAMS_WEBHOOK_URL: 'https://contoso.webhook.office.com/webhookb2/0b1e@0b1e/IncomingWebhook/abc/def' }, 'Office 365 connector URL, which Microsoft retired'],
+      ['a Teams URL without its sig', 'Teams', { TEAMS_WEBHOOK_URL: 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01' }, 'its sig parameter included'],
+      ['a Slack page that is no webhook', 'Slack', { SLACK_WEBHOOK_URL: 'https://api.slack.com/apps/A0123/incoming-webhooks' }, 'not an incoming webhook URL'],
+      ['a plain http URL', 'Slack', { SLACK_WEBHOOK_URL: 'http://hooks.slack.com/services/T0/B0/abc' }, 'SLACK_WEBHOOK_URL must be an https:// URL'],
+      ['a signing secret not in the whsec_ form', 'Signed webhook', { ALERT_WEBHOOK_SECRET: 'hunter2-not-a-standard-secret' }, 'ALERT_WEBHOOK_SECRET must be whsec_ followed by the base64'],
+    ])('when a channel has %s, then its row fails naming the setting and its form, and nothing is posted', async (_what, check, overrides, why) => {
+      const before = received();
+      const run = await doctor(channels(overrides), ['--send-test-message']);
+      expect(run.row(check)).toMatchObject({ read: 'skipped', verdict: 'FAIL', detail: expect.stringContaining(why) });
+      expect(received()[check === 'Teams' ? 'teams' : check === 'Slack' ? 'slack' : 'webhook']).toBe(before[check === 'Teams' ? 'teams' : check === 'Slack' ? 'slack' : 'webhook']);
+      for (const value of Object.values(overrides)) expect(run.output).not.toContain(value);
+    });
+
+    describe('as Key Vault references (Microsoft: "Use Key Vault references as app settings in Azure App Service and Azure Functions")', () => {
+      const reference = (name: string) => `@Microsoft.KeyVault(SecretUri=${cloud.sim.keyVaultUrl}/secrets/${name}/)`;
+
+      it('when the references resolve, then the rows show the Key Vault token and post with the resolved values', async () => {
+        cloud.sim.secrets.set('teams-webhook-url', cloud.sim.channelUrls.teams);
+        cloud.sim.secrets.set('alert-webhook-secret', cloud.sim.channelUrls.webhookSecret);
+        const run = await doctor(channels({ TEAMS_WEBHOOK_URL: reference('teams-webhook-url'), ALERT_WEBHOOK_SECRET: reference('alert-webhook-secret') }), ['--send-test-message']);
+        expect(run.row('Teams')).toMatchObject({ token: 'yes', read: 'yes', verdict: 'ok', detail: expect.stringContaining('Key Vault references resolved') });
+        expect(run.row('Signed webhook')).toMatchObject({ token: 'yes', read: 'yes', verdict: 'ok' });
+        expect(run.row('Slack')).toMatchObject({ token: 'n/a', verdict: 'ok' });
+      });
+
+      it('when a referenced secret does not exist, then the row names the secret and how azd stores it', async () => {
+        const run = await doctor(channels({ SLACK_WEBHOOK_URL: reference('slack-webhook-url-missing') }));
+        expect(run.row('Slack')).toMatchObject({ token: 'yes', read: 'skipped', verdict: 'FAIL', detail: expect.stringContaining('SLACK_WEBHOOK_URL refers to secret slack-webhook-url-missing of vault') });
+        expect(run.row('Slack').detail).toContain('azd env set SLACK_WEBHOOK_URL');
+      });
+
+      it('when the identity has no role on the vault, then the row names Key Vault Secrets User', async () => {
+        cloud.sim.injectFault({ kind: 'status', status: 403, service: 'keyVault' });
+        const run = await doctor(channels({ TEAMS_WEBHOOK_URL: reference('teams-webhook-url') }));
+        expect(run.row('Teams')).toMatchObject({ verdict: 'FAIL', detail: expect.stringContaining('TEAMS_WEBHOOK_URL: App') });
+        expect(run.row('Teams').detail).toContain('Key Vault Secrets User');
+      });
+
+      it('when a reference is malformed, then the row shows both accepted forms', async () => {
+        const run = await doctor(channels({ TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(SecretUri=teams-webhook-url)' }));
+        expect(run.row('Teams')).toMatchObject({ verdict: 'FAIL', detail: expect.stringContaining('TEAMS_WEBHOOK_URL is a malformed Key Vault reference') });
+      });
+    });
+  });
+
   it('after every run of this file, then no secret or token ever appeared in what the doctor printed', () => {
     const everything = printed.join('\n');
     expect(printed.length).toBeGreaterThan(10);
-    const secrets = [cloud.sim.clientSecret, cloud.sim.acsAccessKey, ...cloud.sim.issuedTokens(), ...cloud.sim.secrets.versions(secretName).map((version) => version.value)];
+    const { teams, slack, webhook, webhookSecret } = cloud.sim.channelUrls;
+    const channelSecrets = [teams, new URL(teams).searchParams.get('sig')!, slack, slack.split('/').at(-1)!, webhook, webhookSecret];
+    const secrets = [cloud.sim.clientSecret, cloud.sim.acsAccessKey, ...channelSecrets, ...cloud.sim.issuedTokens(), ...cloud.sim.secrets.versions(secretName).map((version) => version.value)];
     expect(secrets.length).toBeGreaterThan(10);
     for (const secret of secrets) expect(everything).not.toContain(secret);
   });
