@@ -51,6 +51,7 @@ const emailSenders = new Built<AcsEmailSender>();
 const tokenCodecs = new Built<ContinuationTokens>();
 const queryReaders = new Built<TableQueryReader>();
 const customerDirectories = new Built<TableCustomerDirectory>();
+const clientSecretStores = new Built<ClientSecretStore>();
 
 function credentialKey(config: Pick<Config, 'identity'>): string {
   return `credential:${JSON.stringify(config.identity)}`;
@@ -404,11 +405,15 @@ export async function emailSender(env: Env = process.env): Promise<AcsEmailSende
 
 /** The Key Vault secret AZURE_CLIENT_SECRET comes from (CLIENT_SECRET_KEY_VAULT_SECRET), read for its expiry; null when none is named. */
 export async function clientSecretStore(env: Env = process.env): Promise<ClientSecretStore | null> {
-  const config = readConfig(env, ['identity', 'clientSecretStore', 'limits']);
-  const location = config.clientSecretStore;
+  // Unset, nothing else is read: an identity problem is then no concern of the expiry check.
+  const location = readConfig(env, ['clientSecretStore']).clientSecretStore;
   if (location === null) return null;
+  const config = readConfig(env, ['identity', 'clientSecretStore', 'limits']);
   const { KeyVaultClientSecretStore } = await import('./adapters/keyVaultClientSecretStore');
-  return new KeyVaultClientSecretStore(location.keyVaultUrl, location.secretName, await resourceCredential(config), config.limits.azureRequestTimeoutMs);
+  const vaultCredential = await resourceCredential(config);
+  // One client for the life of the process: a new one would pay Key Vault's challenge round trip on every status.
+  const key = `clientSecret:${JSON.stringify(location)}:${JSON.stringify(config.identity)}:${config.limits.azureRequestTimeoutMs}`;
+  return clientSecretStores.get(key, () => new KeyVaultClientSecretStore(location.keyVaultUrl, location.secretName, vaultCredential, config.limits.azureRequestTimeoutMs));
 }
 
 /** The Key Vault secret that holds the Partner Center refresh token (PARTNER_CENTER_AUTH=appUser). */
