@@ -160,7 +160,7 @@ interface DetectionConfig {
 }
 
 /** Where the app registration's client secret is kept, so its expiry can be read. */
-export interface ClientSecretStoreConfig {
+interface ClientSecretStoreConfig {
   keyVaultUrl: string;
   secretName: string;
 }

@@ -22,9 +22,9 @@ export interface ClientSecretLocation {
 /** What reading the secret's properties gave: its current version, none stored, or why it could not be read. */
 export type ClientSecretRead = { properties: StoredSecretProperties | null } | { unreadable: string };
 
-export type ClientSecretState = 'ok' | 'expiring' | 'expired' | 'noExpiry' | 'missing' | 'disabled' | 'unreadable';
+type ClientSecretState = 'ok' | 'expiring' | 'expired' | 'noExpiry' | 'missing' | 'disabled' | 'unreadable';
 
-export interface ClientSecretVerdict {
+interface ClientSecretVerdict {
   state: ClientSecretState;
   expiresOn: string | null;
   /** Whole days left before it expires (0 on its last day, negative once expired); null without an expiry. */
@@ -36,9 +36,9 @@ export interface ClientSecretVerdict {
 }
 
 /** Days before the expiry from which it is a warning. */
-export const clientSecretWarningDays = 30;
+const clientSecretWarningDays = 30;
 /** Days before the expiry from which it makes the monitor unhealthy. */
-export const clientSecretProblemDays = 7;
+const clientSecretProblemDays = 7;
 
 const dayMs = 86_400_000;
 

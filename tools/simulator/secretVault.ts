@@ -15,7 +15,7 @@ export interface SecretVersion {
 }
 
 /** What a writer may set besides the value (Set Secret's body). */
-export interface SecretWriteOptions {
+interface SecretWriteOptions {
   contentType?: string;
   tags?: Record<string, string>;
   expires?: number;
