@@ -101,7 +101,8 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  * The monitor's health, with every reason it is not healthy: a source without a complete run,
  * a source whose last run failed, a run that was abandoned since the last complete one, a source
  * or the detector without a complete run by the time its schedule says (or whose schedule cannot
- * be read), a detector run that failed, an alert waiting undelivered longer than the limit.
+ * be read), a detector run that failed, an alert waiting undelivered longer than the limit, a
+ * client secret within 7 days of its expiry, expired or unreadable (30 days ahead it is a warning).
  * Unhealthy answers 503, so Azure's health check and any uptime monitor alert on it; so does
  * storage that cannot be read, since the monitor then cannot vouch for anything. Missing
  * customer names stay a warning beside it.
@@ -228,8 +229,8 @@ async function clientSecretStatus(open: QueryDependencies['clientSecret'], now: 
   try {
     store = await open();
   } catch (thrown) {
-    if (thrown instanceof ConfigurationError) return { problems: thrown.problems, section: null };
-    throw thrown;
+    // A credential that cannot even be built (a malformed tenant id) is a reason too, by its code.
+    return { problems: thrown instanceof ConfigurationError ? thrown.problems : [`the client secret's expiry cannot be checked: its Key Vault client cannot be built (${errorCode(thrown)})`], section: null };
   }
   if (store === null) return { problems: [], section: null };
   let read: ClientSecretRead;

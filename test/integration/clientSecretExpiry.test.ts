@@ -112,8 +112,11 @@ describe('the client secret in /api/status', () => {
     expect(unreachable.seconds).toBeLessThan(30);
   });
 
-  it('when the secret is named without KEY_VAULT_URL, then the status names the missing setting as a reason rather than failing', async () => {
+  it('when the secret is named without KEY_VAULT_URL, or its credential cannot be built, then the status gives a reason rather than failing', async () => {
     const answer = await status({ CLIENT_SECRET_KEY_VAULT_SECRET: 'graph-client-secret', KEY_VAULT_URL: '' });
     expect(answer).toMatchObject({ httpStatus: 503, body: { healthy: false, problems: ['KEY_VAULT_URL is required with CLIENT_SECRET_KEY_VAULT_SECRET'], clientSecret: null } });
+    // @azure/identity refuses a tenant id with characters a tenant never has when the credential is built.
+    const unbuildable = await status({ CLIENT_SECRET_KEY_VAULT_SECRET: 'status-fine', AZURE_TENANT_ID: 'not a tenant!' });
+    expect(unbuildable).toMatchObject({ httpStatus: 503, body: { healthy: false, problems: [expect.stringContaining("the client secret's expiry cannot be checked")], clientSecret: null } });
   });
 });
