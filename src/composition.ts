@@ -3,7 +3,7 @@ import { ConfigurationError } from './core/errors';
 import { digestChannels } from './core/alertRoutes';
 import { readConfig, type AppUserAuthConfig, type Config, type ConfigPart, type ScheduleSetting } from './config';
 import type { CollectorDependencies } from './collectors/runSnapshot';
-import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './ports';
+import type { ClientSecretStore, CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './ports';
 import type { SnapshotSource } from './core/model';
 import type { CustomerDirectoryDependencies } from './collectors/refreshCustomerDirectory';
 import type { AcsEmailSender } from './adapters/acsEmailSender';
@@ -51,6 +51,7 @@ const emailSenders = new Built<AcsEmailSender>();
 const tokenCodecs = new Built<ContinuationTokens>();
 const queryReaders = new Built<TableQueryReader>();
 const customerDirectories = new Built<TableCustomerDirectory>();
+const clientSecretStores = new Built<ClientSecretStore>();
 
 function credentialKey(config: Pick<Config, 'identity'>): string {
   return `credential:${JSON.stringify(config.identity)}`;
@@ -308,7 +309,17 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
   const reader = queryReaders.get(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = customerDirectories.get(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
+  return {
+    reader,
+    tokens,
+    clock: { now: () => new Date() },
+    directory,
+    undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs,
+    health: () => monitorHealthSettings(env),
+    clientSecret: () => clientSecretStore(env),
+    digests: new TableDigestLedger(tableSet),
+    waivers: new TableWaiverStore(tableSet),
+  };
 }
 
 /** What the admin-level waiver writes need: the store, the clock and the waiver settings. */
@@ -390,6 +401,19 @@ export async function resourceTokenCredential(env: Env = process.env): Promise<T
 /** The detector's email sender. */
 export async function emailSender(env: Env = process.env): Promise<AcsEmailSender> {
   return acsSender(readConfig(env, ['identity', 'email', 'limits']));
+}
+
+/** The Key Vault secret AZURE_CLIENT_SECRET comes from (CLIENT_SECRET_KEY_VAULT_SECRET), read for its expiry; null when none is named. */
+export async function clientSecretStore(env: Env = process.env): Promise<ClientSecretStore | null> {
+  // Unset, nothing else is read: an identity problem is then no concern of the expiry check.
+  const location = readConfig(env, ['clientSecretStore']).clientSecretStore;
+  if (location === null) return null;
+  const config = readConfig(env, ['identity', 'clientSecretStore', 'limits']);
+  const { KeyVaultClientSecretStore } = await import('./adapters/keyVaultClientSecretStore');
+  const vaultCredential = await resourceCredential(config);
+  // One client for the life of the process: a new one would pay Key Vault's challenge round trip on every status.
+  const key = `clientSecret:${JSON.stringify(location)}:${JSON.stringify(config.identity)}:${config.limits.azureRequestTimeoutMs}`;
+  return clientSecretStores.get(key, () => new KeyVaultClientSecretStore(location.keyVaultUrl, location.secretName, vaultCredential, config.limits.azureRequestTimeoutMs));
 }
 
 /** The Key Vault secret that holds the Partner Center refresh token (PARTNER_CENTER_AUTH=appUser). */

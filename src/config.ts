@@ -25,12 +25,13 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'AZURE_CLIENT_ID', usedBy: 'collectors, storage', description: 'App registration client id (with a secret or certificate), or the user-assigned managed identity client id.' },
   { name: 'APP_CREDENTIAL', usedBy: 'collectors', default: 'auto', description: "How the app signs in as its app registration (AZURE_TENANT_ID, AZURE_CLIENT_ID): `auto`, with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH, else as the managed identity itself; `managedIdentityFederation`, with a token of the managed identity (MANAGED_IDENTITY_CLIENT_ID) that the registration trusts through a federated credential, so no secret exists (Azure)." },
   { name: 'AZURE_CLIENT_SECRET', usedBy: 'collectors', description: 'App registration client secret (outside Azure). Without it and without a certificate, the managed identity is used.' },
+  { name: 'CLIENT_SECRET_KEY_VAULT_SECRET', usedBy: 'query API (apiStatus, apiHealth), doctor', description: "Name of the Key Vault secret (in KEY_VAULT_URL) that AZURE_CLIENT_SECRET comes from, e.g. `graph-client-secret`: its expiry (never its value) is read, and `/api/status` warns 30 days before it and is unhealthy from 7 days before (see [A partner tenant other than the subscription's](#a-partner-tenant-other-than-the-subscriptions)). Unset: no expiry is checked." },
   { name: 'AZURE_CLIENT_CERTIFICATE_PATH', usedBy: 'collectors', description: 'PEM certificate with private key for the app registration, instead of a secret.' },
   { name: 'AZURE_CLIENT_CERTIFICATE_PASSWORD', usedBy: 'collectors', description: 'Password of AZURE_CLIENT_CERTIFICATE_PATH, if it has one.' },
   { name: 'MANAGED_IDENTITY_CLIENT_ID', usedBy: 'storage, ACS, Key Vault', description: 'Client id of the user-assigned managed identity that reaches Table Storage, ACS and Key Vault (Azure). Without it those use the AZURE_* credential too.' },
   { name: 'PARTNER_CENTER_AUTH', usedBy: 'collectNonMfaPrincipals', default: 'app', description: '`app`: app-only tokens (the AZURE_* credential); `appUser`: the Secure Application Model, an App+User token from the partner admin\'s refresh token in Key Vault (what Partner Center documents). Customer names from Partner Center use the same tokens.' },
   { name: 'PARTNER_CENTER_APP_CLIENT_ID', usedBy: 'collectNonMfaPrincipals (appUser)', description: 'Client id of the app registration the admin consented to with `npm run consent` (a public client). Defaults to AZURE_CLIENT_ID.' },
-  { name: 'KEY_VAULT_URL', usedBy: 'collectNonMfaPrincipals (appUser)', description: 'Key Vault holding the refresh token, e.g. https://NAME.vault.azure.net. Required with PARTNER_CENTER_AUTH=appUser.' },
+  { name: 'KEY_VAULT_URL', usedBy: 'collectNonMfaPrincipals (appUser), query API (apiStatus), doctor', description: 'Key Vault holding the refresh token and the client secret, e.g. https://NAME.vault.azure.net. Required with PARTNER_CENTER_AUTH=appUser and with CLIENT_SECRET_KEY_VAULT_SECRET.' },
   { name: 'PARTNER_CENTER_REFRESH_TOKEN_SECRET', usedBy: 'collectNonMfaPrincipals (appUser)', default: 'partner-center-refresh-token', description: 'Name of the Key Vault secret holding the refresh token; each rotation adds a version.' },
   { name: 'AZURE_AUTHORITY_HOST', usedBy: 'collectors', default: 'https://login.microsoftonline.com', description: 'Entra authority host (sovereign clouds, or the local simulator).' },
   { name: 'HTTP_TIMEOUT_SECONDS', usedBy: 'collectors', default: '30', description: 'Timeout of one HTTP attempt to Graph or Partner Center.' },
@@ -158,6 +159,12 @@ interface DetectionConfig {
   sourceFailuresBeforeAlert: number;
 }
 
+/** Where the app registration's client secret is kept, so its expiry can be read. */
+interface ClientSecretStoreConfig {
+  keyVaultUrl: string;
+  secretName: string;
+}
+
 interface QueryApiConfig {
   tokenSecret: string | null;
   /** How long an alert may wait undelivered before the monitor is unhealthy. */
@@ -195,6 +202,8 @@ export interface Config {
   partnerCenterAuth: PartnerCenterAuthConfig;
   retention: RetentionConfig;
   queryApi: QueryApiConfig;
+  /** CLIENT_SECRET_KEY_VAULT_SECRET and its vault; null when unset. */
+  clientSecretStore: ClientSecretStoreConfig | null;
   email: EmailConfig;
   channels: ChannelsConfig;
   detection: DetectionConfig;
@@ -219,6 +228,7 @@ export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]):
     email: () => readEmail(reader),
     channels: () => readChannels(reader),
     partnerCenterAuth: () => readPartnerCenterAuth(reader),
+    clientSecretStore: () => readClientSecretStore(reader),
     retention: () => ({ retentionDays: reader.integer('RETENTION_DAYS', 1, 3650) }),
     waivers: () => ({ maxDays: reader.integer('WAIVER_MAX_DAYS', 1, 3650), easyAuthIdentity: reader.boolean('EASY_AUTH_IDENTITY') }),
     limits: () => ({
@@ -323,6 +333,15 @@ function readPartnerCenterAuth(reader: SettingsReader): PartnerCenterAuthConfig 
     keyVaultUrl: keyVaultUrl?.replace(/\/+$/, '') ?? '',
     refreshTokenSecret,
   };
+}
+
+function readClientSecretStore(reader: SettingsReader): ClientSecretStoreConfig | null {
+  const secretName = reader.optional('CLIENT_SECRET_KEY_VAULT_SECRET');
+  if (secretName === null) return null;
+  if (!/^[0-9A-Za-z-]{1,127}$/.test(secretName)) reader.problem('CLIENT_SECRET_KEY_VAULT_SECRET must be 1-127 letters, digits or dashes (a Key Vault secret name)');
+  const keyVaultUrl = reader.optionalUrl('KEY_VAULT_URL', { https: true });
+  if (keyVaultUrl === null && reader.optional('KEY_VAULT_URL') === null) reader.problem('KEY_VAULT_URL is required with CLIENT_SECRET_KEY_VAULT_SECRET');
+  return { keyVaultUrl: keyVaultUrl?.replace(/\/+$/, '') ?? '', secretName };
 }
 
 function readHttp(reader: SettingsReader): HttpConfig {

@@ -148,6 +148,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       AZURE_CLIENT_ID: appClientId
       APP_CREDENTIAL: appCredential == 'managedIdentityFederation' ? 'managedIdentityFederation' : 'auto'
       AZURE_CLIENT_SECRET: graphClientSecretReference
+      // The same secret, named so that /api/status reads its expiry (its properties, never its value):
+      // the identity's Key Vault Secrets User on the vault (keyVault.bicep) covers reading them.
+      CLIENT_SECRET_KEY_VAULT_SECRET: appCredential == 'clientSecret' ? 'graph-client-secret' : ''
       AZURE_AUTHORITY_HOST: environment().authentication.loginEndpoint
       GRAPH_BASE_URL: 'https://graph.microsoft.com'
       PARTNER_CENTER_BASE_URL: 'https://api.partnercenter.microsoft.com'

@@ -1,18 +1,8 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { SecretClient } from '@azure/keyvault-secrets';
-import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
+import type { SecretClient } from '@azure/keyvault-secrets';
+import { defaultAzureRequestTimeoutMs } from './attemptTimeout';
+import { keyVaultSecretClient } from './keyVaultSecretClient';
 import type { RefreshTokenStore, StoredRefreshToken } from '../ports';
-
-/** A client of one vault's secrets, with bounded attempts and a few retries. */
-export function secretClient(vaultUrl: string, credential: TokenCredential, requestTimeoutMs: number = defaultAzureRequestTimeoutMs): SecretClient {
-  return new SecretClient(vaultUrl, credential, {
-    // The challenge names https://vault.azure.net (or a sovereign cloud's vault domain); a vault
-    // elsewhere (the local simulator) would fail the SDK's check that the two match.
-    disableChallengeResourceVerification: !/\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)$/.test(new URL(vaultUrl).hostname),
-    retryOptions: { maxRetries: 3 },
-    ...attemptTimeoutOptions(requestTimeoutMs),
-  });
-}
 
 /**
  * The Secure Application Model refresh token as one Key Vault secret: each rotation adds a
@@ -29,9 +19,8 @@ export class KeyVaultRefreshTokenStore implements RefreshTokenStore {
     credential: TokenCredential,
     requestTimeoutMs: number = defaultAzureRequestTimeoutMs,
   ) {
-    const host = new URL(vaultUrl).hostname;
-    this.client = secretClient(vaultUrl, credential, requestTimeoutMs);
-    this.description = `Key Vault secret '${secretName}' of ${host}`;
+    this.client = keyVaultSecretClient(vaultUrl, credential, requestTimeoutMs);
+    this.description = `Key Vault secret '${secretName}' of ${new URL(vaultUrl).hostname}`;
   }
 
   async latest(): Promise<StoredRefreshToken | null> {

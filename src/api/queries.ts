@@ -6,7 +6,8 @@ import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState, type StoredFinding } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { hasNoCompliantAdmins, hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, StoredWaiver, WaiverStore } from '../ports';
+import { judgeClientSecret, type ClientSecretRead } from '../core/clientSecretExpiry';
+import type { ClientSecretStore, Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, StoredWaiver, WaiverStore } from '../ports';
 import { ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
@@ -38,6 +39,8 @@ export interface QueryDependencies {
   digests: Pick<DigestLedger, 'latest'>;
   /** The schedules runs are expected on, and the grace; read only by the status, so a bad schedule setting touches no other endpoint. */
   health(): Promise<MonitorHealthSettings>;
+  /** Where the app registration's client secret is kept, to judge its expiry; null when none is named. Read only by the status. */
+  clientSecret(): Promise<ClientSecretStore | null>;
 }
 
 /** What the status judges runs against: each scheduled function's schedule (or why it cannot be read) and the grace. */
@@ -98,14 +101,15 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  * The monitor's health, with every reason it is not healthy: a source without a complete run,
  * a source whose last run failed, a run that was abandoned since the last complete one, a source
  * or the detector without a complete run by the time its schedule says (or whose schedule cannot
- * be read), a detector run that failed, an alert waiting undelivered longer than the limit.
+ * be read), a detector run that failed, an alert waiting undelivered longer than the limit, a
+ * client secret within 7 days of its expiry, expired or unreadable (30 days ahead it is a warning).
  * Unhealthy answers 503, so Azure's health check and any uptime monitor alert on it; so does
  * storage that cannot be read, since the monitor then cannot vouch for anything. Missing
  * customer names stay a warning beside it.
  */
-export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, digests, waivers }: QueryDependencies): Promise<QueryResult> {
+export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, clientSecret: openClientSecret, digests, waivers }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, stored, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, lastCompletedRun, settings, lastDigest, ...perSource] = await Promise.all([
+  const [findings, stored, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, lastCompletedRun, settings, lastDigest, secretStatus, ...perSource] = await Promise.all([
     reader.findings(),
     waivers.listWaivers(),
     directory.readState(),
@@ -116,6 +120,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     reader.lastCompletedDetectorRun(),
     healthSettings(readHealth),
     digests.latest(),
+    clientSecretStatus(openClientSecret, now),
     ...snapshotSources.map(async (source) => {
       const [[lastRun], [lastCompleteRun], [lastFailedRun]] = await Promise.all([
         reader.listRuns(source, { top: 1 }),
@@ -165,6 +170,8 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   for (const channel of alerts.channels) {
     if (channel.refused) problems.push(`${channel.channel} refuses the monitor's alerts: ${channel.lastError ?? 'no detail'}`);
   }
+  const clientSecret = secretStatus as Awaited<ReturnType<typeof clientSecretStatus>>;
+  problems.push(...clientSecret.problems);
   const healthy = problems.length === 0;
   const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
   return {
@@ -178,6 +185,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       detector: { lastRun, lastCompletedRun: completed, schedule: detectorSchedule, lastSkippedRun },
       digest: digestSummary(digest),
       customerNames,
+      clientSecret: clientSecret.section,
       sources,
     },
     rows: sources,
@@ -209,6 +217,31 @@ async function healthSettings(health: QueryDependencies['health']): Promise<Moni
     if (errorCode(thrown) === 'InvalidConfiguration') return { problems: [toError(thrown).message] };
     throw thrown;
   }
+}
+
+/**
+ * The client secret's expiry as the status shows it (null when no secret is named), and the
+ * reasons it gives. It never fails the status: settings that cannot be read are reasons, and so
+ * is a vault that cannot be (by its status and code, never its message).
+ */
+async function clientSecretStatus(open: QueryDependencies['clientSecret'], now: Date): Promise<{ problems: readonly string[]; section: Record<string, unknown> | null }> {
+  let store: ClientSecretStore | null;
+  try {
+    store = await open();
+  } catch (thrown) {
+    // A credential that cannot even be built (a malformed tenant id) is a reason too, by its code.
+    return { problems: thrown instanceof ConfigurationError ? thrown.problems : [`the client secret's expiry cannot be checked: its Key Vault client cannot be built (${errorCode(thrown)})`], section: null };
+  }
+  if (store === null) return { problems: [], section: null };
+  let read: ClientSecretRead;
+  try {
+    read = { properties: await store.currentProperties() };
+  } catch (thrown) {
+    const status = (thrown as { statusCode?: unknown }).statusCode;
+    read = { unreadable: [typeof status === 'number' ? status : null, errorCode(thrown)].filter((part) => part !== null).join(' ') };
+  }
+  const { state, expiresOn, daysLeft, problem, warning } = judgeClientSecret(read, store.location, now);
+  return { problems: problem === null ? [] : [problem], section: { secret: store.location.secretName, vault: store.location.vaultName, state, expiresOn, daysLeft, warning } };
 }
 
 /** A schedule as the status shows it: which setting, what it says, and when the next complete run is due by. */

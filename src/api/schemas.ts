@@ -137,6 +137,21 @@ export const schemas: Record<string, JsonSchema> = {
     },
     'Customer display names: a warning here never makes the monitor unhealthy.',
   ),
+  ClientSecretStatus: object(
+    {
+      secret: { type: 'string', description: 'The Key Vault secret AZURE_CLIENT_SECRET comes from (CLIENT_SECRET_KEY_VAULT_SECRET).' },
+      vault: { type: 'string', description: 'The vault it is in (KEY_VAULT_URL), by name.' },
+      state: {
+        type: 'string',
+        enum: ['ok', 'expiring', 'expired', 'noExpiry', 'missing', 'disabled', 'unreadable'],
+        description: '`expiring`: within 30 days (a warning), within 7 a reason in problems; `expired`, `missing`, `disabled` and `unreadable` are reasons in problems; `noExpiry`: no expiry was recorded with it (a warning).',
+      },
+      expiresOn: { ...nullableString, description: 'The expiry recorded with its current version (`az keyvault secret set --expires`).' },
+      daysLeft: { type: ['integer', 'null'], description: 'Whole days left before it expires; negative once it has.' },
+      warning: { ...nullableString, description: 'What to do before it becomes a reason the monitor is unhealthy, with the command.' },
+    },
+    "The app registration's client secret, by its properties in Key Vault (never its value); null when CLIENT_SECRET_KEY_VAULT_SECRET is unset.",
+  ),
   DetectorRun: object(
     {
       startedAt: dateTime,
@@ -210,7 +225,7 @@ export const schemas: Record<string, JsonSchema> = {
       type: 'array',
       items: { type: 'string' },
       description:
-        'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a failed last detector run, a schedule setting that cannot be read, an alert undelivered longer than ALERT_UNDELIVERED_HOURS, a channel that refuses the monitor, a weekly digest that could not be delivered.',
+        'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a failed last detector run, a schedule setting that cannot be read, an alert undelivered longer than ALERT_UNDELIVERED_HOURS, a channel that refuses the monitor, a weekly digest that could not be delivered, a client secret that expires within 7 days, has expired, is missing or disabled, or whose vault cannot be read.',
     },
     openFindings: { type: 'integer' },
     activeWaivers: { type: 'integer', description: 'Waivers not yet expired: findings they cover are listed but not alerted.' },
@@ -218,6 +233,7 @@ export const schemas: Record<string, JsonSchema> = {
     detector: object({ lastRun: nullableRef('DetectorRun'), lastCompletedRun: nullableRef('DetectorCompletion'), schedule: nullableRef('ScheduleStatus'), lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
     digest: nullableRef('DigestStatus'),
     customerNames: ref('CustomerNameStatus'),
+    clientSecret: nullableRef('ClientSecretStatus'),
     sources: list('SourceStatus'),
   }),
   ScorePoint: object({ ...runPoint, currentScore: nullableNumber, maxScore: nullableNumber }),

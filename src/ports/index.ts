@@ -11,6 +11,7 @@ import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } fro
 import type { StoredFinding } from '../core/findings';
 import type { SnapshotRun, SnapshotRunCounts } from '../core/snapshotRun';
 import type { Waiver, WaiverAuditEntry } from '../core/waivers';
+import type { ClientSecretLocation, StoredSecretProperties } from '../core/clientSecretExpiry';
 
 /**
  * Ports: every small interface the app's use cases (and the Partner Center credential) talk to,
@@ -306,6 +307,13 @@ export interface RefreshTokenStore {
   latest(): Promise<StoredRefreshToken | null>;
   /** Stores a new version; resolves to its id. */
   write(value: string): Promise<string>;
+}
+
+/** Where the app registration's client secret is kept (Key Vault), read for its properties only, never its value. */
+export interface ClientSecretStore {
+  readonly location: ClientSecretLocation;
+  /** Its current version's properties, or null when no version is stored. */
+  currentProperties(): Promise<StoredSecretProperties | null>;
 }
 
 /** One week's digest as delivered (or being delivered): claimed by one run, sent once. */

@@ -475,6 +475,9 @@ describe('infra/main.bicep refuses what cannot work', () => {
     expect(app.source).toMatch(/^var graphClientSecretReference = appCredential == 'clientSecret' \? '@Microsoft\.KeyVault\(SecretUri=\$\{vault::graphClientSecret\.properties\.secretUri\}\)' : ''$/m);
     const graphSecret = app.resources.find((resource) => resource.symbol === 'graphClientSecret');
     expect({ existing: graphSecret?.existing, name: graphSecret?.body.name }).toEqual({ existing: true, name: 'graph-client-secret' });
+    // The same secret is named for /api/status, which reads its expiry, only when the client secret is chosen.
+    expect(settings.CLIENT_SECRET_KEY_VAULT_SECRET).toBe(`appCredential == 'clientSecret' ? '${graphSecret?.body.name as string}' : ''`);
+    expect(settings.KEY_VAULT_URL).toBe('keyVaultUri');
     expect(main().parameters.find((parameter) => parameter.name === 'appCredential')).toMatchObject({
       defaultValue: "'managedIdentityFederation'",
       decorators: { allowed: ['managedIdentityFederation', 'clientSecret'] },

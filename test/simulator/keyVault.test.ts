@@ -66,4 +66,41 @@ describe('Key Vault secrets', () => {
     expect(raw.text).not.toContain('new-value');
     expect(raw.text).not.toContain(version);
   });
+
+  /*
+   * Key Vault REST, Set Secret (learn.microsoft.com/rest/api/keyvault/secrets/set-secret/set-secret):
+   * the body's SecretAttributes carry `exp`, the expiry, as an integer of seconds since
+   * 1970-01-01T00:00:00Z, and the SecretBundle answered carries it back. Get Secret Versions
+   * (learn.microsoft.com/rest/api/keyvault/secrets/get-secret-versions/get-secret-versions): "The
+   * full secret identifier and attributes are provided in the response. No values are returned."
+   */
+  it('when a secret is written with an expiry (az keyvault secret set --expires), then Get Secret and Get Secret Versions carry it as attributes.exp in seconds, and the versions never a value', async () => {
+    const expiresOn = new Date('2027-06-01T00:00:00.000Z');
+    const written = await client().setSecret('expiring', 'client-secret-value', { expiresOn });
+    expect(written.properties.expiresOn).toEqual(expiresOn);
+    expect((await client().getSecret('expiring')).properties.expiresOn).toEqual(expiresOn);
+    const versions = [];
+    for await (const properties of client().listPropertiesOfSecretVersions('expiring')) versions.push(properties);
+    expect(versions).toEqual([expect.objectContaining({ name: 'expiring', enabled: true, expiresOn })]);
+
+    const token = (await credentialFor(sim).getToken('https://vault.azure.net/.default')).token;
+    const bundle = await get(`${sim.keyVaultUrl}/secrets/expiring?api-version=7.5`, token);
+    expect(bundle.json.attributes).toMatchObject({ enabled: true, exp: 1811808000, created: expect.any(Number), updated: expect.any(Number) });
+    const listed = await get(`${sim.keyVaultUrl}/secrets/expiring/versions?api-version=7.5`, token);
+    expect(listed.json.value).toEqual([{ id: expect.stringMatching(/\/secrets\/expiring\/[0-9a-f]{32}$/), attributes: expect.objectContaining({ exp: 1811808000 }) }]);
+    expect(listed.text).not.toContain('client-secret-value');
+  });
+
+  it('when a secret is written without an expiry, then its attributes carry no exp', async () => {
+    await client().setSecret('never-expiring', 'value');
+    expect((await client().getSecret('never-expiring')).properties.expiresOn).toBeUndefined();
+  });
+
+  it('when the current version is disabled, then its value is refused (403 SecretDisabled) and its properties are still listed', async () => {
+    sim.secrets.set('switched-off', 'value', { enabled: false });
+    await expect(client().getSecret('switched-off')).rejects.toMatchObject({ statusCode: 403, code: 'Forbidden' });
+    const versions = [];
+    for await (const properties of client().listPropertiesOfSecretVersions('switched-off')) versions.push(properties);
+    expect(versions).toEqual([expect.objectContaining({ enabled: false })]);
+  });
 });

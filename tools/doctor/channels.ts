@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { secretClient } from '../../src/adapters/keyVaultRefreshTokenStore';
+import { defaultAzureRequestTimeoutMs } from '../../src/adapters/attemptTimeout';
+import { keyVaultSecretClient } from '../../src/adapters/keyVaultSecretClient';
 import { WebhookPoster } from '../../src/adapters/webhookPoster';
 import { resourceTokenCredential } from '../../src/composition';
 import { readConfig, type ChannelsConfig } from '../../src/config';
@@ -188,11 +189,11 @@ async function resolveReference(reference: Reference, env: Env, context: DoctorC
   const vaultHost = new URL(reference.vaultUrl).host;
   const where = `secret ${reference.name} of vault ${vaultHost}`;
   const keyVault = { ...context, keyVaultHost: vaultHost };
-  let client: ReturnType<typeof secretClient>;
+  let client: ReturnType<typeof keyVaultSecretClient>;
   try {
     const credential = await resourceTokenCredential(env);
     await credential.getToken('https://vault.azure.net/.default');
-    client = secretClient(reference.vaultUrl, credential);
+    client = keyVaultSecretClient(reference.vaultUrl, credential, defaultAzureRequestTimeoutMs);
   } catch (error) {
     return { token: 'no', failure: `${setting}: ${fixFor('Key Vault', 'token', factsOf(error), keyVault)}` };
   }

@@ -4,6 +4,7 @@ import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } fro
 import { GraphPartnerSecuritySource } from '../../src/adapters/graphPartnerSecuritySource';
 import { GraphRegistrationCountSource } from '../../src/adapters/graphRegistrationCountSource';
 import {
+  clientSecretStore,
   emailSender,
   graphConnection,
   partnerCenterConnection,
@@ -13,6 +14,8 @@ import {
   type ApiConnection,
 } from '../../src/composition';
 import { readConfig, type Config, type ConfigPart } from '../../src/config';
+import { judgeClientSecret } from '../../src/core/clientSecretExpiry';
+import type { ClientSecretStore } from '../../src/ports';
 import { ConfigurationError } from '../../src/core/errors';
 import { parseGraphPage, parsePartnerCenterPage } from '../../src/core/parseCollectionPage';
 import { channelRows } from './channels';
@@ -74,6 +77,7 @@ export async function runChecks(env: Env, options: DoctorOptions): Promise<Check
     await checks.guarded('ACS Email', () => checks.email(options)),
     await checks.guarded('Key Vault', () => checks.keyVault()),
     ...(await channelRows(env, options, context)),
+    await checks.guarded('Client secret', () => checks.clientSecret()),
   ];
 }
 
@@ -191,6 +195,29 @@ class Checks {
     });
   }
 
+  /** The app registration's client secret in Key Vault: its expiry judged as `/api/status` judges it, its value never read. */
+  async clientSecret(): Promise<CheckRow> {
+    const check: CheckName = 'Client secret';
+    let store: ClientSecretStore | null;
+    try {
+      store = await clientSecretStore(this.env);
+    } catch (error) {
+      if (error instanceof ConfigurationError) return settingsRow(check, `Settings: ${error.problems.join('; ')}.`);
+      throw error;
+    }
+    if (store === null) {
+      return { check, token: 'n/a', read: 'n/a', verdict: 'skip', detail: 'expiry not checked: CLIENT_SECRET_KEY_VAULT_SECRET is unset (name the Key Vault secret AZURE_CLIENT_SECRET comes from to check it)' };
+    }
+    const failed = await this.token(check, await resourceTokenCredential(this.env), keyVaultScope);
+    if (failed !== null) return failed;
+    return this.read(check, 'yes', async () => {
+      const { problem: reason, warning, expiresOn, daysLeft } = judgeClientSecret({ properties: await store.currentProperties() }, store.location, new Date());
+      if (reason !== null) return { verdict: 'FAIL', detail: sentence(reason) };
+      if (warning !== null) return warn(sentence(warning));
+      return ok(`secret ${store.location.secretName} of vault ${store.location.vaultName} expires on ${expiresOn ?? '?'}, in ${daysLeft ?? '?'} days (value not read)`);
+    });
+  }
+
   /** A check that fails outside its token and read steps (building a client from odd settings) still gives its row. */
   async guarded(check: CheckName, run: () => Promise<CheckRow>): Promise<CheckRow> {
     try {
@@ -258,6 +285,10 @@ class Checks {
   }
 }
 
+function sentence(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+}
+
 function settingsRow(check: CheckName, problem: string): CheckRow {
   return { check, token: 'skipped', read: 'skipped', verdict: 'FAIL', detail: problem };
 }
@@ -276,6 +307,7 @@ function doctorContext(env: Env): DoctorContext {
   const auth = partnerCenterAuth?.mode === 'appUser' ? partnerCenterAuth : null;
   const storage = part('storage');
   const email = part('email');
+  const keyVaultUrl = auth?.keyVaultUrl || part('clientSecretStore')?.keyVaultUrl || null;
   const managedIdentity = identity?.managedIdentityClientId ?? null;
   const appCredential =
     identity?.credential === 'managedIdentityFederation' ? 'managedIdentityFederation' : identity?.clientSecret != null ? 'secret' : identity?.certificatePath != null ? 'certificate' : 'managedIdentity';
@@ -292,7 +324,7 @@ function doctorContext(env: Env): DoctorContext {
           : `app ${identity?.clientId ?? '(AZURE_CLIENT_ID)'}`,
     partnerCenterAuth: partnerCenterAuth?.mode ?? 'app',
     partnerCenterClientId: auth?.clientId || null,
-    keyVaultHost: auth?.keyVaultUrl ? new URL(auth.keyVaultUrl).host : null,
+    keyVaultHost: keyVaultUrl ? new URL(keyVaultUrl).host : null,
     refreshTokenSecret: auth?.refreshTokenSecret || 'partner-center-refresh-token',
     storage: storage?.connectionString == null && storage?.endpoint != null ? 'endpoint' : 'connectionString',
     email: email?.connectionString == null && email?.endpoint != null ? 'endpoint' : 'connectionString',

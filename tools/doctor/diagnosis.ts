@@ -16,7 +16,8 @@ export type CheckName =
   | 'Key Vault'
   | 'Teams'
   | 'Slack'
-  | 'Signed webhook';
+  | 'Signed webhook'
+  | 'Client secret';
 
 /** Whether a step happened: a token issued, a read done; `n/a` when the check needs none (an access key), `skipped` when an earlier step failed. */
 export type Step = 'yes' | 'no' | 'n/a' | 'skipped';
@@ -174,7 +175,7 @@ export function fixFor(check: CheckName, stage: Stage, facts: FailureFacts, cont
   if (has(facts, 'RefreshTokenNotStored')) return `The rotated Partner Center refresh token could not be stored: give ${context.resourceIdentity} Key Vault Secrets Officer on secret ${context.refreshTokenSecret} (\`azd provision\` does).`;
 
   if (stage === 'token') {
-    const resource = check === 'Table Storage' || check === 'ACS Email' || check === 'Key Vault';
+    const resource = check === 'Table Storage' || check === 'ACS Email' || check === 'Key Vault' || check === 'Client secret';
     const managedIdentity = resource ? context.resourceIdentity.startsWith('managed identity') : context.appCredential === 'managedIdentity' && !partnerCenter(check);
     if (!resource && context.appCredential === 'managedIdentityFederation' && !(partnerCenter(check) && context.partnerCenterAuth === 'appUser')) {
       return `No token for app ${app} through the managed identity (${describe(facts)}): APP_CREDENTIAL=managedIdentityFederation works only where the managed identity is assigned (the function app); elsewhere set APP_CREDENTIAL=auto and AZURE_CLIENT_SECRET.`;
@@ -206,7 +207,7 @@ export function fixFor(check: CheckName, stage: Stage, facts: FailureFacts, cont
     if (facts.status === 401) return 'Partner Center refused the App+User token (401): a partner admin runs `npm run consent` again, signing in with MFA.';
     return 'Partner Center refused the signed-in admin (403): the admin who ran `npm run consent` needs the Partner Center role Admin agent; give it, then run `npm run consent` again.';
   }
-  if (check === 'Key Vault' && (facts.status === 401 || facts.status === 403)) {
+  if ((check === 'Key Vault' || check === 'Client secret') && (facts.status === 401 || facts.status === 403)) {
     return `${capitalised(context.resourceIdentity)} has no role on vault ${context.keyVaultHost ?? '(KEY_VAULT_URL)'} (${facts.status}${has(facts, 'ForbiddenByRbac') ? ' ForbiddenByRbac' : ''}): assign it Key Vault Secrets User on the vault (\`azd provision\` does; allow a few minutes).`;
   }
   if (check === 'Table Storage' && (facts.status === 401 || facts.status === 403)) {
@@ -238,6 +239,7 @@ function describe(facts: FailureFacts): string {
 function serviceOf(check: CheckName): string {
   if (check.startsWith('Graph')) return 'Microsoft Graph';
   if (partnerCenter(check)) return 'Partner Center';
+  if (check === 'Client secret') return 'Key Vault';
   return check;
 }
 

@@ -1,7 +1,9 @@
 /*
  * Azure Key Vault secrets as @azure/keyvault-secrets uses them: `GET /secrets/{name}[/{version}]`,
  * `PUT /secrets/{name}`, `GET /secrets/{name}/versions` and `GET /secrets` (properties only, no
- * values), api-version 7.x or dated (2025-07-01), bearer tokens for
+ * values), api-version 7.x or dated (2025-07-01), each version's attributes (`enabled`, `exp` in Unix
+ * seconds as written, `created`, `updated`) as Set Secret and Get Secret Versions document them,
+ * bearer tokens for
  * https://vault.azure.net obtained through Key Vault's challenge (a first request without a
  * token answered 401 with `WWW-Authenticate: Bearer authorization=..., resource=...`).
  * The vault lives at the simulator's root URL, since the SDK parses secret ids as
@@ -25,7 +27,14 @@ function bundle(ctx: SimulatorContext, secret: SecretVersion) {
     id: `${ctx.url}/secrets/${secret.name}/${secret.version}`,
     ...(secret.contentType === undefined ? {} : { contentType: secret.contentType }),
     ...(secret.tags === undefined ? {} : { tags: secret.tags }),
-    attributes: { enabled: true, created: secret.created, updated: secret.created, recoveryLevel: 'Recoverable', recoverableDays: 90 },
+    attributes: {
+      enabled: secret.enabled,
+      ...(secret.expires === undefined ? {} : { exp: secret.expires }),
+      created: secret.created,
+      updated: secret.created,
+      recoveryLevel: 'Recoverable',
+      recoverableDays: 90,
+    },
   };
 }
 
@@ -66,7 +75,7 @@ export async function handleKeyVault(ex: Exchange, ctx: SimulatorContext): Promi
   }
   const version = match[2] || undefined;
   if (ex.method === 'PUT' && version === undefined) {
-    let body: { value?: unknown; contentType?: unknown; tags?: unknown };
+    let body: { value?: unknown; contentType?: unknown; tags?: unknown; attributes?: { exp?: unknown; enabled?: unknown } };
     try {
       body = JSON.parse(ex.body.toString('utf8')) as typeof body;
     } catch {
@@ -77,9 +86,17 @@ export async function handleKeyVault(ex: Exchange, ctx: SimulatorContext): Promi
       ex.send(400, keyVaultError('BadParameter', 'Property value is required.'));
       return;
     }
+    // SecretAttributes: `exp` in Unix seconds (`az keyvault secret set --expires`), `enabled`.
+    const exp = body.attributes?.exp;
+    if (exp !== undefined && !Number.isInteger(exp)) {
+      ex.send(400, keyVaultError('BadParameter', 'Property attributes.exp must be an integer (seconds since 1970-01-01T00:00:00Z).'));
+      return;
+    }
     const stored = ctx.secrets.set(name, body.value, {
       contentType: typeof body.contentType === 'string' ? body.contentType : undefined,
       tags: body.tags !== null && typeof body.tags === 'object' ? (body.tags as Record<string, string>) : undefined,
+      expires: exp as number | undefined,
+      enabled: typeof body.attributes?.enabled === 'boolean' ? body.attributes.enabled : undefined,
     });
     ex.send(200, bundle(ctx, stored));
     return;
@@ -101,6 +118,11 @@ export async function handleKeyVault(ex: Exchange, ctx: SimulatorContext): Promi
   const secret = ctx.secrets.get(name, version);
   if (!secret) {
     ex.send(404, keyVaultError('SecretNotFound', `A secret with (name/id) ${name}${version ? `/${version}` : ''} was not found in this key vault.`));
+    return;
+  }
+  if (!secret.enabled) {
+    // What Key Vault answers for the value of a disabled version: its properties stay listable.
+    ex.send(403, { error: { code: 'Forbidden', message: 'Operation get is not allowed on a disabled secret.', innererror: { code: 'SecretDisabled' } } });
     return;
   }
   ex.send(200, bundle(ctx, secret));

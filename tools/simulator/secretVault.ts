@@ -8,6 +8,18 @@ export interface SecretVersion {
   tags: Record<string, string> | undefined;
   /** Unix seconds, as Key Vault's attributes carry them. */
   created: number;
+  /** `attributes.exp`: the expiry the writer recorded (Unix seconds), if any. */
+  expires: number | undefined;
+  /** `attributes.enabled`: Key Vault refuses to read a disabled version's value. */
+  enabled: boolean;
+}
+
+/** What a writer may set besides the value (Set Secret's body). */
+interface SecretWriteOptions {
+  contentType?: string;
+  tags?: Record<string, string>;
+  expires?: number;
+  enabled?: boolean;
 }
 
 /**
@@ -17,7 +29,7 @@ export interface SecretVersion {
 export class SecretVault {
   private readonly secrets = new Map<string, SecretVersion[]>();
 
-  set(name: string, value: string, options: { contentType?: string; tags?: Record<string, string> } = {}): SecretVersion {
+  set(name: string, value: string, options: SecretWriteOptions = {}): SecretVersion {
     const versions = this.secrets.get(name.toLowerCase()) ?? [];
     const version: SecretVersion = {
       name,
@@ -26,6 +38,8 @@ export class SecretVault {
       contentType: options.contentType,
       tags: options.tags,
       created: Math.floor(Date.now() / 1000),
+      expires: options.expires,
+      enabled: options.enabled ?? true,
     };
     versions.push(version);
     this.secrets.set(name.toLowerCase(), versions);

@@ -183,7 +183,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     acsConnectionString: `endpoint=${url}/;accesskey=${ctx.acsAccessKey}`,
     keyVaultUrl: url,
     secrets: {
-      set: (name, value) => ({ version: ctx.secrets.set(name, value).version }),
+      set: (name, value, options) => ({ version: ctx.secrets.set(name, value, options).version }),
       get: (name, version) => ctx.secrets.get(name, version),
       versions: (name) => ctx.secrets.versions(name),
     },

@@ -290,7 +290,8 @@ export interface Simulator {
   keyVaultUrl: string;
   /** The vault's secrets, to seed and inspect them without a client. */
   secrets: {
-    set(name: string, value: string): { version: string };
+    /** `expires` is `attributes.exp` (Unix seconds), as `az keyvault secret set --expires` records it. */
+    set(name: string, value: string, options?: { expires?: number; enabled?: boolean }): { version: string };
     get(name: string, version?: string): { value: string; version: string } | undefined;
     /** Oldest first. */
     versions(name: string): { value: string; version: string }[];

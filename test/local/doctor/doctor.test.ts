@@ -250,6 +250,51 @@ describe('npm run doctor against the simulated cloud', () => {
     }
   });
 
+  /*
+   * The client secret's expiry. Sources: Key Vault REST, Get Secret Versions (attributes `exp`,
+   * never a value: learn.microsoft.com/rest/api/keyvault/secrets/get-secret-versions/get-secret-versions);
+   * Microsoft Entra, "Add and manage application credentials" (a client secret has an end date, at
+   * most 24 months, then Entra refuses it with AADSTS7000222); Microsoft's "Replace an expiring
+   * client secret" (SharePoint docs: "create new secrets a minimum of 30 days before they expire").
+   */
+  describe('the client secret row', () => {
+    const withSecret = (name: string, overrides: Record<string, string> = {}) => cloud.settings({ KEY_VAULT_URL: cloud.sim.keyVaultUrl, CLIENT_SECRET_KEY_VAULT_SECRET: name, ...overrides });
+    const inDays = (days: number) => Math.floor(Date.now() / 1000) + days * 86_400;
+
+    it('when the secret stored in Key Vault expires in 10 days, then the row warns with the date and both steps of the fix, and it exits 0', async () => {
+      cloud.sim.secrets.set('doctor-expiring', cloud.sim.clientSecret, { expires: inDays(10) });
+      const run = await doctor(withSecret('doctor-expiring'));
+      expect(run.exitCode).toBe(0);
+      expect(run.row('Client secret')).toMatchObject({ token: 'yes', read: 'yes', verdict: 'warn' });
+      expect(run.row('Client secret').detail).toMatch(/^The app registration's client secret \(secret doctor-expiring of vault 127\.0\.0\.1\) expires on \S+, in (9|10) days: add a new client secret to the app registration .* az keyvault secret set --vault-name 127\.0\.0\.1 --name doctor-expiring --value <the new secret's value> --expires/);
+    });
+
+    it('when it expired, then the row fails and it exits 1; 60 days ahead it passes; with no expiry recorded it warns to record one', async () => {
+      cloud.sim.secrets.set('doctor-expired', cloud.sim.clientSecret, { expires: inDays(-1) });
+      const expired = await doctor(withSecret('doctor-expired'));
+      expect(expired.exitCode).toBe(1);
+      expect(expired.row('Client secret')).toMatchObject({ verdict: 'FAIL', detail: expect.stringContaining('Entra refuses it and every collector fails') });
+
+      cloud.sim.secrets.set('doctor-fine', cloud.sim.clientSecret, { expires: inDays(60) });
+      expect((await doctor(withSecret('doctor-fine'))).row('Client secret')).toMatchObject({ verdict: 'ok', detail: expect.stringMatching(/^secret doctor-fine of vault 127\.0\.0\.1 expires on \S+, in (59|60) days \(value not read\)$/) });
+
+      cloud.sim.secrets.set('doctor-no-expiry', cloud.sim.clientSecret);
+      expect((await doctor(withSecret('doctor-no-expiry'))).row('Client secret')).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('has no expiry recorded') });
+    });
+
+    it('when the identity has no role on the vault (403), then the row names Key Vault Secrets User; when no secret is named, it is skipped', async () => {
+      cloud.sim.injectFault({ kind: 'status', status: 403, service: 'keyVault' });
+      const refused = await doctor(withSecret('doctor-fine'));
+      expect(refused.row('Client secret')).toMatchObject({ token: 'yes', read: 'no', verdict: 'FAIL', detail: expect.stringContaining('assign it Key Vault Secrets User on the vault') });
+      cloud.sim.clearFaults();
+      expect((await doctor(cloud.settings())).row('Client secret')).toMatchObject({ verdict: 'skip', detail: expect.stringContaining('CLIENT_SECRET_KEY_VAULT_SECRET is unset') });
+      expect((await doctor(cloud.settings({ CLIENT_SECRET_KEY_VAULT_SECRET: 'graph-client-secret' }))).row('Client secret')).toMatchObject({
+        verdict: 'FAIL',
+        detail: 'Settings: KEY_VAULT_URL is required with CLIENT_SECRET_KEY_VAULT_SECRET.',
+      });
+    });
+  });
+
   it('when an argument is unknown, then it prints the usage and exits 2', async () => {
     const run = await doctor(cloud.settings(), ['--send-email']);
     expect(run.exitCode).toBe(2);
