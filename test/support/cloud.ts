@@ -27,16 +27,16 @@ export interface Cloud {
 
 let functions: RegisteredFunction[] | undefined;
 
-/** Table prefixes made ready when the cloud starts: more than any test file takes. */
-const preparedPrefixes = 40;
+/** Table prefixes made ready when the cloud starts, unless a test file asks for more: more than most take. */
+const defaultPreparedPrefixes = 40;
 
-export async function startCloud(options: SimulatorOptions = {}): Promise<Cloud> {
+export async function startCloud(options: SimulatorOptions = {}, preparedPrefixes = defaultPreparedPrefixes): Promise<Cloud> {
   const [sim, azurite] = await Promise.all([startSimulator({ customers: 40, ...options }), startAzurite()]);
   const prefixes = Array.from({ length: preparedPrefixes }, () => `it${randomBytes(4).toString('hex')}`);
   await Promise.all(prefixes.map((prefix) => createTables(azurite.tablesConnectionString, prefix)));
   const nextPrefix = (): string => {
     const prefix = prefixes.pop();
-    if (prefix === undefined) throw new Error(`startCloud prepares ${preparedPrefixes} table prefixes and all are taken: raise preparedPrefixes`);
+    if (prefix === undefined) throw new Error(`startCloud prepares ${preparedPrefixes} table prefixes and all are taken: ask startCloud for more`);
     return prefix;
   };
   return {

@@ -16,7 +16,7 @@ const printed: string[] = [];
 const secretName = 'partner-center-refresh-token';
 
 beforeAll(async () => {
-  cloud = await startCloud({ customers: 6 });
+  cloud = await startCloud({ customers: 6 }, 50);
   // As after `npm run consent`: the partner admin's refresh token is in the vault.
   cloud.sim.secrets.set(secretName, cloud.sim.refreshToken);
   emptyRoot = mkdtempSync(join(tmpdir(), 'doctor-'));
