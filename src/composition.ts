@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { ConfigurationError } from './core/errors';
 import { digestChannels } from './core/alertRoutes';
-import { readConfig, type AppUserAuthConfig, type Config, type ConfigPart, type ScheduleSetting } from './config';
+import { configurationProblems, readConfig, type AppUserAuthConfig, type Config, type ConfigPart, type ScheduleSetting } from './config';
 import type { CollectorDependencies } from './collectors/runSnapshot';
 import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './ports';
 import type { SnapshotSource } from './core/model';
@@ -308,7 +308,7 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
   const reader = queryReaders.get(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = customerDirectories.get(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
+  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
 }
 
 /** What the admin-level waiver writes need: the store, the clock and the waiver settings. */
