@@ -22,4 +22,5 @@ export async function getHealth(_request: unknown, context: InvocationContext): 
   }
 }
 
-app.http('apiHealth', { route: 'health', methods: ['GET'], authLevel: 'anonymous', handler: getHealth });
+// HEAD too: uptime monitors probe with it, and the host answers 404 to a method a function does not list.
+app.http('apiHealth', { route: 'health', methods: ['GET', 'HEAD'], authLevel: 'anonymous', handler: getHealth });

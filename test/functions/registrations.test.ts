@@ -29,6 +29,13 @@ describe('function registrations', () => {
     expect(anonymous.map((fn) => ({ name: fn.name, route: fn.trigger.type === 'http' ? fn.trigger.route : null }))).toEqual([{ name: 'apiHealth', route: 'health' }]);
   });
 
+  it('when the health check is registered, then it takes HEAD as well as GET, as uptime monitors probe with HEAD', () => {
+    // "Azure Functions HTTP trigger" (learn.microsoft.com/azure/azure-functions/functions-bindings-http-webhook-trigger):
+    // `methods` is the array of HTTP methods the function responds to; a method not listed gets no function.
+    const health = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }).find((fn) => fn.name === 'apiHealth');
+    expect(health?.trigger).toMatchObject({ type: 'http', methods: expect.arrayContaining(['GET', 'HEAD']) });
+  });
+
   it('when a timer names its schedule by an app setting, then the local settings sample defines it, or the Functions host would not index the function', () => {
     const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
     const placeholders = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' })

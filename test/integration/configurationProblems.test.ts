@@ -108,6 +108,9 @@ describe('configuration problems, one mechanism for the status, the start of the
     }
     expectNoValue(JSON.stringify(status));
     expect((await fetch(`${host.url}/api/health`)).status).toBe(503);
+    // HEAD is GET without the content (RFC 9110, 9.3.2).
+    const head = await fetch(`${host.url}/api/health`, { method: 'HEAD' });
+    expect({ status: head.status, body: await head.text() }).toEqual({ status: 503, body: '' });
   });
 
   it('when WAIVER_MAX_DAYS is wrong, then a waiver write answers a 503 problem naming the setting, not a bare 500', async () => {
