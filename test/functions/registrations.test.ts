@@ -46,11 +46,12 @@ describe('function registrations', () => {
     expect(placeholders.filter((name) => !(name in sample.Values))).toEqual([]);
   });
 
-  it('when the compiled entry module loads every function file, then it loads with no settings at all, and no Azure client library nor the schedule reader is loaded', () => {
+  it('when the compiled entry module and every function file load, then they load with no settings at all, and no Azure client library nor the schedule reader is loaded', () => {
     // A fresh process over dist/ (what Azure loads): an exception or client built at load would block every function.
     const script = `
       const { readdirSync } = require('node:fs');
       const dir = ${JSON.stringify(join(root, 'dist/src/functions'))};
+      require(${JSON.stringify(join(root, 'dist/src/index.js'))});
       for (const file of readdirSync(dir).filter((name) => name.endsWith('.js'))) require(dir + '/' + file);
       const loaded = Object.keys(require.cache).filter((path) => /@azure[\\\\/](data-tables|identity|communication-email|keyvault-secrets)[\\\\/]|[\\\\/]croner[\\\\/]/.test(path));
       process.stdout.write(JSON.stringify(loaded));`;
