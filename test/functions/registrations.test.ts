@@ -32,6 +32,8 @@ describe('function registrations', () => {
   it('when the health check is registered, then it takes HEAD as well as GET, as uptime monitors probe with HEAD', () => {
     // "Azure Functions HTTP trigger" (learn.microsoft.com/azure/azure-functions/functions-bindings-http-webhook-trigger):
     // `methods` is the array of HTTP methods the function responds to; a method not listed gets no function.
+    // "Application Insights availability tests" (learn.microsoft.com/azure/azure-monitor/app/availability-overview):
+    // a standard test may send GET or HEAD.
     const health = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }).find((fn) => fn.name === 'apiHealth');
     expect(health?.trigger).toMatchObject({ type: 'http', methods: expect.arrayContaining(['GET', 'HEAD']) });
   });

@@ -11,7 +11,8 @@ jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functio
  * show where operators look: as a reason in /api/status naming the setting (never its value), in
  * the health answer, in the log when the app starts (an app.hook.appStart handler, which the
  * worker runs once the entry files have loaded: "Azure Functions Node.js developer guide", Hooks,
- * https://learn.microsoft.com/azure/azure-functions/functions-reference-node#hooks), and in the
+ * https://learn.microsoft.com/azure/azure-functions/functions-reference-node#hooks, and the worker's
+ * own startApp.ts, Azure/azure-functions-nodejs-worker, which loads `main` then runs 'appStart'), and in the
  * answer of the request that needs it, while the app still loads (an exception at load blocks
  * every function: same guide, "Azure Functions runtime 4.25+").
  */
