@@ -1,7 +1,8 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { ConfigurationError } from './core/errors';
 import { digestChannels } from './core/alertRoutes';
-import { readConfig, type AppUserAuthConfig, type Config, type ConfigPart, type ScheduleSetting } from './config';
+import { SharedResult } from './core/sharedResult';
+import { configurationProblems, readConfig, settingDocs, type AppUserAuthConfig, type Config, type ConfigPart, type ScheduleSetting } from './config';
 import type { CollectorDependencies } from './collectors/runSnapshot';
 import type { ClientSecretStore, CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './ports';
 import type { SnapshotSource } from './core/model';
@@ -309,17 +310,34 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
   const reader = queryReaders.get(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = customerDirectories.get(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return {
-    reader,
-    tokens,
-    clock: { now: () => new Date() },
-    directory,
-    undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs,
-    health: () => monitorHealthSettings(env),
-    clientSecret: () => clientSecretStore(env),
-    digests: new TableDigestLedger(tableSet),
-    waivers: new TableWaiverStore(tableSet),
-  };
+  return { reader, tokens, clock: { now: () => new Date() }, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
+}
+
+/** The health check's answer: healthy, or not (or its state could not be read). */
+export type HealthVerdict = 200 | 503;
+
+/** How old a verdict `/api/health` answers with may be (the README says so). */
+const healthMaxAgeMs = 30_000;
+
+/**
+ * Verdicts by the settings they were reached under (changed settings are judged afresh).
+ * `/api/health` is anonymous: however many call it, one status is computed per instance at a
+ * time and at most once every healthMaxAgeMs, a failed one too, so a caller cannot multiply
+ * storage reads, nor hammer storage that is failing.
+ */
+const healthVerdicts = new SharedResult<HealthVerdict>(healthMaxAgeMs);
+
+function settingsKey(env: Env): string {
+  return JSON.stringify(settingDocs.map((doc) => env[doc.name] ?? null));
+}
+
+export function sharedHealthVerdict(compute: () => Promise<HealthVerdict>, env: Env = process.env): Promise<HealthVerdict> {
+  return healthVerdicts.get(settingsKey(env), compute);
+}
+
+/** A verdict the keyed `/api/status` just reached: the health check answers with it from now on. */
+export function publishHealthVerdict(verdict: HealthVerdict, env: Env = process.env): void {
+  healthVerdicts.put(settingsKey(env), verdict);
 }
 
 /** What the admin-level waiver writes need: the store, the clock and the waiver settings. */

@@ -216,6 +216,41 @@ export interface Config {
 
 export type ConfigPart = keyof Config;
 
+/** Every part, so that checking the whole configuration cannot forget one (the type demands each). */
+const everyPart: Record<ConfigPart, true> = {
+  health: true, waivers: true, limits: true, partnerCenterAuth: true, retention: true, queryApi: true, email: true,
+  channels: true, detection: true, storage: true, identity: true, http: true, graph: true, partnerCenter: true, clientSecretStore: true,
+};
+
+/** A setting some function cannot read: the setting, and why, in words that never hold its value. */
+export interface SettingProblem {
+  setting: string;
+  problem: string;
+}
+
+/**
+ * Every problem of the whole configuration, each naming its setting: what fails some function
+ * on each run (the detector on a bad ALERT_ROUTES, a waiver write on a bad WAIVER_MAX_DAYS). The
+ * status lists them as reasons, the host logs them when it starts, the doctor shows them; the
+ * app still loads, and each function still reads only the parts it needs.
+ */
+export function configurationProblems(env: Env): SettingProblem[] {
+  try {
+    readConfig(env, Object.keys(everyPart) as ConfigPart[]);
+    return [];
+  } catch (thrown) {
+    if (!(thrown instanceof ConfigurationError)) throw thrown;
+    // Two parts may find the same problem (AZURE_TENANT_ID for two sign-ins): name it once.
+    return [...new Set(thrown.problems)].map((problem) => ({ setting: settingOf(problem), problem }));
+  }
+}
+
+/** The setting a problem is about: every problem begins with its setting's name (a test holds each to it). */
+function settingOf(problem: string): string {
+  const named = settingDocs.find((doc) => problem.startsWith(doc.name) && !/\w/.test(problem.charAt(doc.name.length)));
+  return named?.name ?? 'configuration';
+}
+
 /** Reads the parts a function needs; throws one ConfigurationError naming every problem. */
 export function readConfig<P extends ConfigPart>(env: Env, parts: readonly P[]): Pick<Config, P> {
   const reader = new SettingsReader(env);
@@ -283,7 +318,7 @@ function readStorage(reader: SettingsReader): StorageConfig {
 function readIdentity(reader: SettingsReader): IdentityConfig {
   const credential = reader.withDefault('APP_CREDENTIAL');
   if (credential !== 'auto' && credential !== 'managedIdentityFederation') {
-    reader.problem(`APP_CREDENTIAL must be auto or managedIdentityFederation (got "${credential}")`);
+    reader.problem('APP_CREDENTIAL must be auto or managedIdentityFederation');
   }
   const identity: IdentityConfig = {
     credential: credential === 'managedIdentityFederation' ? credential : 'auto',

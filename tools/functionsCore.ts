@@ -44,11 +44,14 @@ interface CoreBinding {
   authLevel?: HttpTriggerInfo['authLevel'];
 }
 
+/** An `app.hook.appStart` handler as the library hands it to the worker: it takes the worker's context object. */
+type AppStartHook = (context: { hookData: Record<string, unknown>; appHookData: Record<string, unknown>; functionAppDirectory: string }) => unknown;
+
 /** The part of the worker's core API that `@azure/functions` 4.x calls while function files load. */
 interface FunctionsCoreApi {
   setProgrammingModel(model: unknown): void;
   registerFunction(metadata: CoreFunctionMetadata, handler: FunctionHandler): { dispose(): void };
-  registerHook(hookName: string): never;
+  registerHook(hookName: string, callback: AppStartHook): { dispose(): void };
 }
 
 export interface LoadRegisteredFunctionsOptions {
@@ -66,7 +69,9 @@ export interface LoadRegisteredFunctionsOptions {
 interface CoreState {
   api: FunctionsCoreApi;
   recordRegistration?: (registered: RegisteredFunction) => void;
+  recordAppStartHook?: (hook: AppStartHook) => void;
   registrationsByFile: Map<string, RegisteredFunction[]>;
+  appStartHooksByFile: Map<string, AppStartHook[]>;
   nodeRequireHooked: boolean;
 }
 
@@ -76,6 +81,7 @@ function coreState(): CoreState {
   if (state !== undefined) return state;
   const created: CoreState = {
     registrationsByFile: new Map(),
+    appStartHooksByFile: new Map(),
     nodeRequireHooked: false,
     api: {
       setProgrammingModel: () => undefined,
@@ -84,8 +90,11 @@ function coreState(): CoreState {
         created.recordRegistration?.({ name: metadata.name, trigger: toTriggerInfo(metadata), handler });
         return { dispose: () => undefined };
       },
-      registerHook: (hookName) => {
-        throw new Error(`app.hook.${hookName}() is not supported by the local host`);
+      registerHook: (hookName, callback) => {
+        // The worker runs appStart hooks once the entry files have loaded; the local host does too (runAppStartHooks).
+        if (hookName !== 'appStart') throw new Error(`app.hook.${hookName}() is not supported by the local host`);
+        created.recordAppStartHook?.(callback);
+        return { dispose: () => undefined };
       },
     },
   };
@@ -108,13 +117,7 @@ export function functionsCoreApi(): FunctionsCoreApi {
  * first), and returns what each `app.timer`/`app.http` call registered, in load order.
  */
 export function loadRegisteredFunctions(options: LoadRegisteredFunctionsOptions = {}): RegisteredFunction[] {
-  const root = resolve(options.root ?? process.cwd());
-  const mainGlob = options.mainGlob ?? readPackageMain(root);
-  const files = expandGlob(root, mainGlob);
-  if (files.length === 0) throw new Error(`No file matches "${mainGlob}" under ${root}`);
-
-  const core = coreState();
-  hookNodeRequire(core);
+  const { core, files, mainGlob } = loadEntryFiles(options);
   const registered = files.flatMap((file) => registrationsOf(core, file));
   if (registered.length === 0) {
     throw new Error(
@@ -128,6 +131,36 @@ export function loadRegisteredFunctions(options: LoadRegisteredFunctionsOptions 
   return registered;
 }
 
+/**
+ * Runs the `app.hook.appStart` handlers of the entry files (loading them if they are not yet), in
+ * registration order, as the worker does once the app has loaded. A failing hook is logged, as
+ * the worker logs it, and the host goes on.
+ */
+export async function runAppStartHooks(options: LoadRegisteredFunctionsOptions & { log: (line: string) => void }): Promise<void> {
+  const { core, files, root } = loadEntryFiles(options);
+  const hooks = files.flatMap((file) => {
+    registrationsOf(core, file);
+    return core.appStartHooksByFile.get(require.resolve(file)) ?? [];
+  });
+  for (const hook of hooks) {
+    try {
+      await hook({ hookData: {}, appHookData: {}, functionAppDirectory: root });
+    } catch (error) {
+      options.log(`An appStart hook failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+function loadEntryFiles(options: LoadRegisteredFunctionsOptions): { core: CoreState; files: string[]; mainGlob: string; root: string } {
+  const root = resolve(options.root ?? process.cwd());
+  const mainGlob = options.mainGlob ?? readPackageMain(root);
+  const files = expandGlob(root, mainGlob);
+  if (files.length === 0) throw new Error(`No file matches "${mainGlob}" under ${root}`);
+  const core = coreState();
+  hookNodeRequire(core);
+  return { core, files, mainGlob, root };
+}
+
 function registrationsOf(core: CoreState, matchedFile: string): RegisteredFunction[] {
   const file = require.resolve(matchedFile);
   const known = core.registrationsByFile.get(file);
@@ -136,7 +169,9 @@ function registrationsOf(core: CoreState, matchedFile: string): RegisteredFuncti
     throw new Error(`${file} was loaded before loadRegisteredFunctions(), so its registrations were not recorded`);
   }
   const registrations: RegisteredFunction[] = [];
+  const appStartHooks: AppStartHook[] = [];
   core.recordRegistration = (registered) => registrations.push(registered);
+  core.recordAppStartHook = (hook) => appStartHooks.push(hook);
   try {
     // Through the current module system on purpose: Node's in the host, jest's registry in tests.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -145,8 +180,10 @@ function registrationsOf(core: CoreState, matchedFile: string): RegisteredFuncti
     throw new Error(`Loading ${file} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
     core.recordRegistration = undefined;
+    core.recordAppStartHook = undefined;
   }
   core.registrationsByFile.set(file, registrations);
+  core.appStartHooksByFile.set(file, appStartHooks);
   return registrations;
 }
 

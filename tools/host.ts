@@ -1,4 +1,4 @@
-import { loadRegisteredFunctions } from './functionsCore';
+import { loadRegisteredFunctions, runAppStartHooks } from './functionsCore';
 import { createLocalHost, type LocalHost } from './localHost';
 import { fillMissingSchedules, startLocalEnvironment, type LocalEnvironment } from './localEnvironment';
 import { loadLocalSettings } from './settings';
@@ -27,6 +27,8 @@ async function main(): Promise<void> {
     for (const [name, schedule] of Object.entries(fillMissingSchedules(functions, env, environment.simulated))) {
       log(`Schedule: ${name} = ${schedule} (${environment.simulated ? 'demo' : 'documented default'}; set ${name} to change)`);
     }
+    // As the worker does once the app has loaded, before any function runs: the app checks its settings there.
+    await runAppStartHooks({ log });
     host = await createLocalHost({ functions, port: portSetting(env.PORT), env, log });
   } catch (error) {
     await shutDown();

@@ -36,7 +36,8 @@ const DEMO_SCHEDULES: Readonly<Record<string, string>> = {
   SCHEDULE_NON_MFA_PRINCIPALS: '10,40 * * * * *',
   SCHEDULE_REGISTRATION_COUNTS: '20 * * * * *',
   SCHEDULE_DETECT_REGRESSIONS: '5/20 * * * * *',
-  // Once a week whatever the schedule: the first run, two minutes in, finds a few simulated days to sum up.
+  // Once a week whatever the schedule. The first even minute may come before the first detection: that run
+  // sends nothing and leaves the week, so the digest goes out at the first even minute after it.
   SCHEDULE_WEEKLY_DIGEST: '0 */2 * * * *',
 };
 const DEMO_SCHEDULE_FALLBACK = '50 * * * * *';

@@ -4,6 +4,7 @@ import { schemas } from './schemas';
 /** The OpenAPI 3.1 description of the query API, built from the same endpoint list the functions serve. */
 export function openApiDocument(): Record<string, unknown> {
   const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+  const misconfigured = problem('A setting this request needs cannot be read (`urn:mfa-monitor:problem:misconfigured`): `problems` names each setting, as `/status` does.');
   const operation = (endpoint: Endpoint) => ({
     operationId: endpoint.name,
     summary: endpoint.summary,
@@ -25,19 +26,26 @@ export function openApiDocument(): Record<string, unknown> {
       ...(endpoint.name === 'apiStatus'
         ? {
             '503': {
-              description: 'Unhealthy: the status with `healthy: false` and every reason in `problems`; when Table Storage cannot be read, a problem (`urn:mfa-monitor:problem:storage-unavailable`) with `healthy: false` and `problems` too.',
+              description:
+                'Unhealthy: the status with `healthy: false` and every reason in `problems`; when Table Storage cannot be read, or a setting the status needs cannot, a problem (`urn:mfa-monitor:problem:storage-unavailable`, `urn:mfa-monitor:problem:misconfigured`) with `healthy: false` and `problems` too.',
               content: {
                 'application/json': { schema: { $ref: `#/components/schemas/${endpoint.responseSchema}` } },
                 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
               },
             },
           }
-        : {}),
+        : { '503': misconfigured }),
       '500': problem('Unexpected failure; `correlationId` identifies it in the logs.'),
     },
   });
   const paths: Record<string, Record<string, unknown>> = Object.fromEntries(endpoints.map((endpoint) => [`/${endpoint.route}`, { get: operation(endpoint) }]));
-  const writes = waiverWrites(problem);
+  const writes = waiverWrites(problem, misconfigured);
+  const health = {
+    operationId: 'apiHealth',
+    summary: 'The health check, without a key (GET or HEAD, for uptime monitors and availability tests): 200 when `/status` would say healthy, 503 otherwise, with no body. The reasons are in `/status`.',
+    security: [],
+    responses: { '200': { description: 'Healthy' }, '503': { description: 'Unhealthy, or the monitor cannot read its own state' } },
+  };
   return {
     openapi: '3.1.0',
     info: {
@@ -53,14 +61,8 @@ export function openApiDocument(): Record<string, unknown> {
       '/waivers': { ...paths['/waivers'], ...writes['/waivers'] },
       '/waivers/{id}': writes['/waivers/{id}'],
       '/openapi.json': { get: { operationId: 'apiOpenApi', summary: 'This document.', responses: { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } } } },
-      '/health': {
-        get: {
-          operationId: 'apiHealth',
-          summary: "The health check, without a key (Azure's health check calls it): 200 when `/status` would say healthy, 503 otherwise, with no body. The reasons are in `/status`.",
-          security: [],
-          responses: { '200': { description: 'Healthy' }, '503': { description: 'Unhealthy, or the monitor cannot read its own state' } },
-        },
-      },
+      // Operation ids are unique per document (OpenAPI 3.1, Operation Object): the HEAD one is named for its method.
+      '/health': { get: health, head: { ...health, operationId: 'apiHealthHead' } },
       '/dashboard': {
         get: {
           operationId: 'dashboard',
@@ -92,7 +94,7 @@ export function openApiDocument(): Record<string, unknown> {
  * The waiver writes: admin level (the host's master key, which read-only callers do not hold),
  * optimistic concurrency through ETag and If-Match, problem+json for everything refused.
  */
-function waiverWrites(problem: (description: string) => Record<string, unknown>): Record<'/waivers' | '/waivers/{id}', Record<string, unknown>> {
+function waiverWrites(problem: (description: string) => Record<string, unknown>, misconfigured: Record<string, unknown>): Record<'/waivers' | '/waivers/{id}', Record<string, unknown>> {
   const security = [{ adminKeyHeader: [] }];
   const json = (schema: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
   const id = { name: 'id', in: 'path', required: true, description: 'The waiver id, as GET /api/waivers lists it.', schema: { type: 'string', pattern: '^[0-9a-f]{12}$' } };
@@ -105,6 +107,7 @@ function waiverWrites(problem: (description: string) => Record<string, unknown>)
   };
   const refused = {
     '401': { description: 'No admin key: function keys are refused here.' },
+    '503': misconfigured,
     '500': problem('Unexpected failure; `correlationId` identifies it in the logs.'),
   };
   const etagHeader = { ETag: { description: 'The new concurrency token, for If-Match.', schema: { type: 'string' } } };

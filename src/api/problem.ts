@@ -1,4 +1,4 @@
-import { errorCode, MonitorError } from '../core/errors';
+import { ConfigurationError, errorCode, MonitorError } from '../core/errors';
 
 /**
  * An RFC 9457 problem: what went wrong with a request, for humans (`title`, `detail`) and for
@@ -21,6 +21,7 @@ export const problemTypes = {
   invalidParameter: 'urn:mfa-monitor:problem:invalid-parameter',
   notFound: 'urn:mfa-monitor:problem:not-found',
   storageUnavailable: 'urn:mfa-monitor:problem:storage-unavailable',
+  misconfigured: 'urn:mfa-monitor:problem:misconfigured',
   unexpected: 'about:blank',
 } as const;
 
@@ -63,6 +64,26 @@ export function storageUnavailable(cause: unknown): ProblemError {
     'StorageUnavailable',
     { type: problemTypes.storageUnavailable, title: 'Storage unavailable', status: 503, detail: `${problem}. The function log has the details.`, healthy: false, problems: [problem] },
     { cause },
+  );
+}
+
+/**
+ * A setting this function needs cannot be read: nothing the caller can change, so a 503 (as
+ * from the status when unhealthy) that names each problem in the words the log and
+ * `/api/status` use, which name settings, never their values.
+ */
+export function misconfigured(error: ConfigurationError): ProblemError {
+  return new ProblemError(
+    'InvalidConfiguration',
+    {
+      type: problemTypes.misconfigured,
+      title: 'Misconfigured',
+      status: 503,
+      detail: `The function app's settings need fixing before this request can be served: ${error.problems.join('; ')}.`,
+      healthy: false,
+      problems: [...error.problems],
+    },
+    { cause: error },
   );
 }
 

@@ -15,6 +15,7 @@ import { isActive, waiverIndex } from '../core/waivers';
 import { findingWaiver } from './waiverQueries';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
+import type { SettingProblem } from '../config';
 
 /** What the query API reads of waivers; like the reader, it can skip rows that cannot be read. */
 interface WaiverReader extends Pick<WaiverStore, 'listWaivers' | 'auditTrail'> {
@@ -41,6 +42,8 @@ export interface QueryDependencies {
   health(): Promise<MonitorHealthSettings>;
   /** Where the app registration's client secret is kept, to judge its expiry; null when none is named. Read only by the status. */
   clientSecret(): Promise<ClientSecretStore | null>;
+  /** Every setting some function cannot read (config.ts configurationProblems): each fails that function until fixed. */
+  configurationProblems(): readonly SettingProblem[];
 }
 
 /** What the status judges runs against: each scheduled function's schedule (or why it cannot be read) and the grace. */
@@ -107,7 +110,7 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  * storage that cannot be read, since the monitor then cannot vouch for anything. Missing
  * customer names stay a warning beside it.
  */
-export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, clientSecret: openClientSecret, digests, waivers }: QueryDependencies): Promise<QueryResult> {
+export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, clientSecret: openClientSecret, digests, waivers, configurationProblems }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
   const [findings, stored, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, lastCompletedRun, settings, lastDigest, secretStatus, ...perSource] = await Promise.all([
     reader.findings(),
@@ -135,7 +138,8 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
   const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun }[];
   const health = settings as MonitorHealthSettings | { problems: readonly string[] };
-  const problems: string[] = 'problems' in health ? [...health.problems] : [];
+  // A setting a function cannot read fails that function on every run: the first reasons, each naming its setting.
+  const problems: string[] = [...configurationProblems().map(({ problem }) => problem), ...('problems' in health ? health.problems : [])];
   const judge = (name: SnapshotSource | 'detectRegressions', lastCompleteStartedAt: string | undefined): ReturnType<typeof scheduleSummary> | null => {
     if ('problems' in health) return null;
     const verdict = judgeSchedule({ name, schedule: health.schedules[name], lastCompleteStartedAt: lastCompleteStartedAt === undefined ? null : new Date(lastCompleteStartedAt) }, now, health.graceMs);
@@ -172,13 +176,15 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   }
   const clientSecret = secretStatus as Awaited<ReturnType<typeof clientSecretStatus>>;
   problems.push(...clientSecret.problems);
-  const healthy = problems.length === 0;
+  // The health and client-secret settings are part of the configuration too: a problem found twice is one reason.
+  const reasons = [...new Set(problems)];
+  const healthy = reasons.length === 0;
   const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
   return {
     body: {
       checkedAt: now.toISOString(),
       healthy,
-      problems,
+      problems: reasons,
       openFindings: open.length,
       activeWaivers: (stored as StoredWaiver[]).filter((waiver) => isActive(waiver, now)).length,
       undeliveredAlerts: alerts,

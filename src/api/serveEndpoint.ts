@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { toCsv } from './csv';
-import { errorCode, toError } from '../core/errors';
-import { ProblemError, unexpectedProblem, type ProblemDetails } from './problem';
+import { ConfigurationError, errorCode, toError } from '../core/errors';
+import { misconfigured, ProblemError, unexpectedProblem, type ProblemDetails } from './problem';
 import { parseFormat, rejectUnknownParameters } from './queryParameters';
 import type { Endpoint } from './endpoints';
 import type { QueryDependencies } from './queries';
@@ -66,8 +66,9 @@ export async function serveEndpoint(
   }
 }
 
-export function problemResponse(thrown: unknown, context: InvocationContext): HttpResponseInit {
+export function problemResponse(failure: unknown, context: InvocationContext): HttpResponseInit {
   let problem: ProblemDetails;
+  const thrown = failure instanceof ConfigurationError ? misconfigured(failure) : failure;
   if (thrown instanceof ProblemError) {
     problem = thrown.problem;
     // A failure of the service (storage that cannot be read) is the operator's to see in the log.

@@ -23,7 +23,7 @@ interface DigestSettings {
 }
 
 export interface DigestDependencies {
-  reader: Pick<QueryReader, 'listRuns' | 'scores' | 'requirements' | 'findings'>;
+  reader: Pick<QueryReader, 'listRuns' | 'scores' | 'requirements' | 'findings' | 'lastCompletedDetectorRun'>;
   snapshots: Pick<SnapshotReader, 'customersOfRun' | 'principalsOfRun'>;
   directory: CustomerDirectory;
   waivers: Pick<WaiverStore, 'listWaivers'>;
@@ -37,8 +37,8 @@ export interface DigestDependencies {
 
 interface DigestOutcome {
   week: string;
-  /** `sent` by this run; `alreadySent` earlier in the week; `busy` when another run holds it. */
-  result: 'sent' | 'alreadySent' | 'busy';
+  /** `sent` by this run; `alreadySent` earlier in the week; `busy` when another run holds it; `notReady` before the first detection. */
+  result: 'sent' | 'alreadySent' | 'busy' | 'notReady';
 }
 
 type DigestTarget = 'email' | WebhookChannelName;
@@ -63,6 +63,13 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
   if (existing?.status === 'sent') {
     log.info(`sendWeeklyDigest: the digest of ${week} went out at ${existing.sentAt}`);
     return { week, result: 'alreadySent' };
+  }
+  if (existing === null) {
+    const notReady = await whyNotReady(dependencies.reader);
+    if (notReady !== null) {
+      log.warn(`sendWeeklyDigest: the digest of ${week} is not sent yet: ${notReady}; the week is not used, so the first run after the first detection sends it`);
+      return { week, result: 'notReady' };
+    }
   }
   const customerNames = await dependencies.directory.customerNames();
   const digest = await gather(dependencies, now, customerNames);
@@ -118,6 +125,20 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
   throw new MonitorError(refused ? 'DigestUndeliverable' : 'DigestUndelivered', `the digest of ${week} did not reach ${summary}; the targets it reached are not sent it again, the others are retried`, {
     cause: failures[0]?.thrown,
   });
+}
+
+/**
+ * Why a digest would say nothing yet (null when it has something to say): before the first
+ * complete snapshot it has no score, before the first completed detection no findings ("score
+ * unknown, 0 open problems"). It is not claimed then, so the week's digest is still to come: a
+ * demo started just before its digest's minute, or a deployment whose first Monday comes before
+ * its first detection, sends it once the monitor has looked.
+ */
+async function whyNotReady(reader: DigestDependencies['reader']): Promise<string | null> {
+  const [[snapshot], detection] = await Promise.all([reader.listRuns('partnerSecurity', { status: 'complete', top: 1 }), reader.lastCompletedDetectorRun()]);
+  if (snapshot === undefined) return 'no partnerSecurity snapshot has completed, so it would report no score';
+  if (detection === null) return 'no detectRegressions run has completed, so it would report no findings';
+  return null;
 }
 
 /** Sends the email unless an earlier attempt's operation got through; resolves to the operation id to keep. */

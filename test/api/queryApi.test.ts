@@ -361,13 +361,13 @@ describe('bad input', () => {
     expect((await getJson('requirements')).items).toHaveLength(allRequirements);
   });
 
-  it('when storage settings are broken, then the answer is a 500 with a correlation id and no internals', async () => {
+  it('when storage settings are broken, then the answer is a 503 problem naming the setting, without its value or internals', async () => {
     const saved = process.env.TABLE_PREFIX;
     process.env.TABLE_PREFIX = 'not valid!';
     try {
-      const body = await problem('score', 500);
-      expect(body).toMatchObject({ status: 500, correlationId: expect.stringMatching(/\S+/) });
-      expect(JSON.stringify(body)).not.toMatch(/TABLE_PREFIX|configuration|stack|at /i);
+      const body = await problem('score', 503);
+      expect(body).toMatchObject({ status: 503, type: 'urn:mfa-monitor:problem:misconfigured', problems: ['TABLE_PREFIX must be 1-40 letters or digits starting with a letter'] });
+      expect(JSON.stringify(body)).not.toMatch(/not valid!|stack|\n\s+at /i);
     } finally {
       process.env.TABLE_PREFIX = saved;
     }

@@ -29,6 +29,15 @@ describe('function registrations', () => {
     expect(anonymous.map((fn) => ({ name: fn.name, route: fn.trigger.type === 'http' ? fn.trigger.route : null }))).toEqual([{ name: 'apiHealth', route: 'health' }]);
   });
 
+  it('when the health check is registered, then it takes HEAD as well as GET, as uptime monitors probe with HEAD', () => {
+    // "Azure Functions HTTP trigger" (learn.microsoft.com/azure/azure-functions/functions-bindings-http-webhook-trigger):
+    // `methods` is the array of HTTP methods the function responds to; a method not listed gets no function.
+    // "Application Insights availability tests" (learn.microsoft.com/azure/azure-monitor/app/availability-overview):
+    // a standard test may send GET or HEAD.
+    const health = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }).find((fn) => fn.name === 'apiHealth');
+    expect(health?.trigger).toMatchObject({ type: 'http', methods: expect.arrayContaining(['GET', 'HEAD']) });
+  });
+
   it('when a timer names its schedule by an app setting, then the local settings sample defines it, or the Functions host would not index the function', () => {
     const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
     const placeholders = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' })
@@ -39,11 +48,12 @@ describe('function registrations', () => {
     expect(placeholders.filter((name) => !(name in sample.Values))).toEqual([]);
   });
 
-  it('when the compiled entry module loads every function file, then it loads with no settings at all, and no Azure client library nor the schedule reader is loaded', () => {
+  it('when the compiled entry module and every function file load, then they load with no settings at all, and no Azure client library nor the schedule reader is loaded', () => {
     // A fresh process over dist/ (what Azure loads): an exception or client built at load would block every function.
     const script = `
       const { readdirSync } = require('node:fs');
       const dir = ${JSON.stringify(join(root, 'dist/src/functions'))};
+      require(${JSON.stringify(join(root, 'dist/src/index.js'))});
       for (const file of readdirSync(dir).filter((name) => name.endsWith('.js'))) require(dir + '/' + file);
       const loaded = Object.keys(require.cache).filter((path) => /@azure[\\\\/](data-tables|identity|communication-email|keyvault-secrets)[\\\\/]|[\\\\/]croner[\\\\/]/.test(path));
       process.stdout.write(JSON.stringify(loaded));`;

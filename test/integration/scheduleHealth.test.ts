@@ -57,6 +57,9 @@ describe('health from each schedule', () => {
     expect(health.status).toBe(200);
     expect(await health.text()).toBe('');
     expect(health.headers.get('cache-control')).toBe('no-store');
+    // HEAD is GET without the content (RFC 9110, 9.3.2): the same status, as uptime monitors probe it.
+    const head = await fetch(`${host.url}/api/health`, { method: 'HEAD' });
+    expect({ status: head.status, body: await head.text(), cacheControl: head.headers.get('cache-control') }).toEqual({ status: 200, body: '', cacheControl: 'no-store' });
 
     const response = await fetch(`${host.url}/api/status`, { headers: { 'x-functions-key': functionKey } });
     const status = (await response.json()) as Status;

@@ -99,6 +99,24 @@ describe('the weekly digest', () => {
     }
   });
 
+  it('when no snapshot or no detector run has completed yet (a demo started just before an even minute, a new deployment), then the digest sends nothing, says why, and the first run after the first detection sends the week\'s', async () => {
+    const settings = cloud.settings();
+    const before = digests().length;
+    cloud.sim.setDay(70);
+
+    expect(await cloud.run('sendWeeklyDigest', settings)).toEqual([expect.stringMatching(/^warning: sendWeeklyDigest: the digest of \d{4}-W\d{2} is not sent yet: no partnerSecurity snapshot has completed.*the week is not used/)]);
+    await cloud.collectAll(settings);
+    expect(await cloud.run('sendWeeklyDigest', settings)).toEqual([expect.stringMatching(/not sent yet: no detectRegressions run has completed, so it would report no findings; the week is not used/)]);
+    expect(digests().length).toBe(before);
+    expect(await digestRows(settings)).toEqual([]);
+
+    await cloud.run('detectRegressions', settings);
+    expect((await digest(settings)).code).toBe('Succeeded');
+    const sent = digests().slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.subject).toMatch(/Weekly digest \d{4}-W\d{2}: score [\d.]+/);
+  });
+
   it('when ACS refuses the credentials, then the invocation fails saying so, and once fixed the digest goes out exactly once', async () => {
     const settings = cloud.settings();
     await collectDays(settings, [30]);

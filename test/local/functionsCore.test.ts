@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { loadRegisteredFunctions } from '../../tools/functionsCore';
+import { loadRegisteredFunctions, runAppStartHooks } from '../../tools/functionsCore';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
@@ -27,6 +27,25 @@ describe('loadRegisteredFunctions', () => {
     const second = loadRegisteredFunctions({ root: fixtures });
     expect(second.map((fn) => fn.name)).toEqual(first.map((fn) => fn.name));
     expect(second.length).toBeGreaterThan(0);
+  });
+
+  test('when the entry files register appStart hooks, then they run in order once the files have loaded, as the worker runs them, and a failing one is logged without stopping the host', async () => {
+    // The worker loads the entry files, then runs the appStart hooks ("Azure Functions Node.js developer
+    // guide", Hooks: https://learn.microsoft.com/azure/azure-functions/functions-reference-node#hooks).
+    const lines: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const saved = { setting: process.env.FIXTURE_START_SETTING, failure: process.env.FIXTURE_START_FAILURE };
+    Object.assign(process.env, { FIXTURE_START_SETTING: 'read at start', FIXTURE_START_FAILURE: 'the hook failed' });
+    try {
+      await runAppStartHooks({ root: fixtures, log: (line) => lines.push(line) });
+    } finally {
+      log.mockRestore();
+      for (const [name, value] of [['FIXTURE_START_SETTING', saved.setting], ['FIXTURE_START_FAILURE', saved.failure]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    expect(lines).toEqual(['fixtureApp: started (FIXTURE_START_SETTING=read at start)', 'An appStart hook failed: the hook failed']);
   });
 
   test('when the glob lists files in braces, then they load in that order', () => {

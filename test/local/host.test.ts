@@ -33,6 +33,8 @@ describe('npm start (tools/host.ts)', () => {
     try {
       const [, url] = await waitForOutput(host.output, /Host running at (http:\/\/127\.0\.0\.1:\d+) \(this machine only; set HOST to listen elsewhere\)\./, 10_000);
       expect(host.output()).toMatch(/Tables: Azurite in this process at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1, in memory/);
+      // The app's start hooks ran, with the settings in place, before the host took requests.
+      expect(host.output()).toMatch(/fixtureApp: started \(FIXTURE_START_SETTING=unset\)[\s\S]*Host running at/);
       expect(host.output()).toContain('Function key: LOCAL_FUNCTION_KEY (x-functions-key header or ?code=)');
       expect(host.output()).not.toContain(functionKey);
       expect(host.output()).toContain(`customerHistory: [GET,POST] ${url}/api/customers/{tenantId}/history (function key)`);

@@ -13,7 +13,7 @@ import {
   snapshotReader,
   type ApiConnection,
 } from '../../src/composition';
-import { readConfig, type Config, type ConfigPart } from '../../src/config';
+import { configurationProblems, readConfig, type Config, type ConfigPart } from '../../src/config';
 import { judgeClientSecret } from '../../src/core/clientSecretExpiry';
 import type { ClientSecretStore } from '../../src/ports';
 import { ConfigurationError } from '../../src/core/errors';
@@ -50,6 +50,7 @@ export async function runChecks(env: Env, options: DoctorOptions): Promise<Check
   const graph = await checks.connection(['identity', 'http', 'graph', 'partnerCenter'], () => graphConnection(env));
   const partnerCenter = await checks.connection(['identity', 'http', 'graph', 'partnerCenter', 'partnerCenterAuth'], () => partnerCenterConnection(env));
   return [
+    settingsCheck(env),
     await checks.api('Graph partner security', graph, async (client) => {
       const score = await new GraphPartnerSecuritySource(client).score();
       return ok(`partner security score ${score.currentScore ?? '?'} of ${score.maxScore ?? '?'}`);
@@ -287,6 +288,13 @@ class Checks {
 
 function sentence(text: string): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+}
+
+/** Every setting, as `/api/status` and the app's start judge them: one problem fails some function on each run. */
+function settingsCheck(env: Env): CheckRow {
+  const problems = configurationProblems(env);
+  if (problems.length === 0) return { check: 'Settings', token: 'n/a', read: 'n/a', verdict: 'ok', detail: 'every setting reads as its functions need it' };
+  return { check: 'Settings', token: 'n/a', read: 'n/a', verdict: 'FAIL', detail: `${problems.map(({ problem }) => problem).join('; ')}.` };
 }
 
 function settingsRow(check: CheckName, problem: string): CheckRow {

@@ -6,6 +6,7 @@
  */
 
 export type CheckName =
+  | 'Settings'
   | 'Graph partner security'
   | 'Graph reports'
   | 'Graph GDAP customers'

@@ -76,6 +76,7 @@ describe('npm run doctor against the simulated cloud', () => {
       expect(run.row(check)).toMatchObject({ token: 'yes', read: 'yes', verdict: 'ok' });
     }
     expect(run.row('Table Storage')).toMatchObject({ token: 'n/a', read: 'yes', verdict: 'ok' });
+    expect(run.row('Settings')).toMatchObject({ token: 'n/a', read: 'n/a', verdict: 'ok' });
     expect(run.row('ACS Email')).toMatchObject({ token: 'n/a', read: 'yes', verdict: 'ok', detail: expect.stringContaining('sender domain is linked') });
     expect(run.output).toContain('Every check passed.');
     const sent = cloud.sim.inbox().slice(inbox);
@@ -238,6 +239,15 @@ describe('npm run doctor against the simulated cloud', () => {
     expect(run.row('Table Storage').verdict).toBe('ok');
   });
 
+  it('when a setting no checked service needs is wrong (ALERT_ROUTES, WAIVER_MAX_DAYS), then the Settings row names each, as /api/status does, without its value, and the doctor fails', async () => {
+    const run = await doctor(cloud.settings({ ALERT_ROUTES: 'critical -> email', WAIVER_MAX_DAYS: '9999' }));
+    expect(run.exitCode).toBe(1);
+    expect(run.row('Settings')).toMatchObject({ token: 'n/a', read: 'n/a', verdict: 'FAIL' });
+    expect(run.row('Settings').detail).toMatch(/^WAIVER_MAX_DAYS must be a whole number from 1 to 3650; ALERT_ROUTES must end with a catch-all route/);
+    expect(run.row('Settings').detail).not.toContain('9999');
+    expect(run.row('Table Storage').verdict).toBe('ok');
+  });
+
   it('when the settings are in local.settings.json, then the doctor reads them as npm run invoke does', async () => {
     const root = mkdtempSync(join(tmpdir(), 'doctor-settings-'));
     try {
@@ -309,7 +319,7 @@ describe('npm run doctor against the simulated cloud', () => {
     printed.push(result.stdout, result.stderr);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('Graph partner security     skipped  skipped  FAIL    Settings: AZURE_TENANT_ID is required with AZURE_CLIENT_SECRET; AZURE_CLIENT_ID is required with AZURE_CLIENT_SECRET.');
-    expect(result.stdout).toContain('7 checks failed');
+    expect(result.stdout).toContain('8 checks failed');
     expect(result.stdout + result.stderr).not.toContain(secret);
   });
 
