@@ -106,7 +106,7 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  * or the detector without a complete run by the time its schedule says (or whose schedule cannot
  * be read), a detector run that failed, an alert waiting undelivered longer than the limit, a
  * client secret within 7 days of its expiry, expired or unreadable (30 days ahead it is a warning).
- * Unhealthy answers 503, so Azure's health check and any uptime monitor alert on it; so does
+ * Unhealthy answers 503, so the availability test in Azure and any uptime monitor alert on it; so does
  * storage that cannot be read, since the monitor then cannot vouch for anything. Missing
  * customer names stay a warning beside it.
  */

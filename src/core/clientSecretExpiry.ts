@@ -3,7 +3,7 @@
  * (AADSTS7000222) and then every collector fails, so its end date, recorded with the copy in
  * Key Vault (`--expires`), is judged ahead of time: 30 days before, a warning in `/api/status`
  * and `npm run doctor`; 7 days before, and once expired, a reason the monitor is unhealthy (so
- * the health check pages someone while there is still time to rotate it).
+ * the availability test on /api/health pages someone while there is still time to rotate it).
  */
 
 /** What Key Vault records of the secret's current version: never its value. */
