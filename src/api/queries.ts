@@ -11,7 +11,7 @@ import type { ClientSecretStore, Clock, Delivery, DetectorCompletion, DetectorRu
 import { ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
-import { isActive, waiverIndex } from '../core/waivers';
+import { isActive, unhonouredWaiverProblem, waiverIndex } from '../core/waivers';
 import { findingWaiver } from './waiverQueries';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
@@ -174,6 +174,11 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   for (const channel of alerts.channels) {
     if (channel.refused) problems.push(`${channel.channel} refuses the monitor's alerts: ${channel.lastError ?? 'no detail'}`);
   }
+  const activeWaivers = (stored as StoredWaiver[]).filter((waiver) => isActive(waiver, now));
+  for (const waiver of activeWaivers) {
+    const problem = unhonouredWaiverProblem(waiver);
+    if (problem !== null) problems.push(`waiver ${waiver.id} silences nothing until it is narrowed (PATCH cannot change a target: delete it and create one that names a domain or a user): its pattern ${problem}`);
+  }
   const clientSecret = secretStatus as Awaited<ReturnType<typeof clientSecretStatus>>;
   problems.push(...clientSecret.problems);
   // The health and client-secret settings are part of the configuration too: a problem found twice is one reason.
@@ -186,7 +191,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       healthy,
       problems: reasons,
       openFindings: open.length,
-      activeWaivers: (stored as StoredWaiver[]).filter((waiver) => isActive(waiver, now)).length,
+      activeWaivers: activeWaivers.length,
       undeliveredAlerts: alerts,
       detector: { lastRun, lastCompletedRun: completed, schedule: detectorSchedule, lastSkippedRun },
       digest: digestSummary(digest),

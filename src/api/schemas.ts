@@ -225,7 +225,7 @@ export const schemas: Record<string, JsonSchema> = {
       type: 'array',
       items: { type: 'string' },
       description:
-        'Every reason the monitor is unhealthy: a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a failed last detector run, a schedule setting that cannot be read, an alert undelivered longer than ALERT_UNDELIVERED_HOURS, a channel that refuses the monitor, a weekly digest that could not be delivered, a client secret that expires within 7 days, has expired, is missing or disabled, or whose vault cannot be read.',
+        'Every reason the monitor is unhealthy: a setting some function cannot read (named, never its value), a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a failed last detector run, a schedule setting that cannot be read, an alert undelivered longer than ALERT_UNDELIVERED_HOURS, a channel that refuses the monitor, a weekly digest that could not be delivered, a client secret that expires within 7 days, has expired, is missing or disabled, or whose vault cannot be read, an active waiver stored before the current pattern rule that names everyone (it silences nothing until replaced).',
     },
     openFindings: { type: 'integer' },
     activeWaivers: { type: 'integer', description: 'Waivers not yet expired: findings they cover are listed but not alerted.' },

@@ -107,6 +107,15 @@ export function isActive(waiver: Waiver, now: Date): boolean {
   return Date.parse(waiver.expiresAt) > now.getTime();
 }
 
+/**
+ * Why a stored waiver is not honoured, or null when it is: a pattern stored before today's rule
+ * (globTargetProblem) that the rule refuses, `*@*.com` say, would silence nearly every partner
+ * user, so it silences nothing and the status names it until it is narrowed or deleted.
+ */
+export function unhonouredWaiverProblem(waiver: Pick<Waiver, 'scope' | 'target'>): string | null {
+  return waiver.scope === 'partnerUsers' ? globTargetProblem(waiver.target) : null;
+}
+
 /** The active waiver that silences a finding, or null; of several, the one that lasts longest. */
 export function waiverFor(finding: Pick<Finding, 'key' | 'subject'>, waivers: readonly Waiver[], now: Date): Waiver | null {
   return waiverIndex(waivers, now)(finding);
@@ -121,7 +130,7 @@ export function waiverIndex(waivers: readonly Waiver[], now: Date): (finding: Pi
   const byName = new Map<string, Waiver[]>();
   const patterns: { waiver: Waiver; pattern: RegExp }[] = [];
   for (const waiver of waivers) {
-    if (!isActive(waiver, now)) continue;
+    if (!isActive(waiver, now) || unhonouredWaiverProblem(waiver) !== null) continue;
     if (waiver.scope === 'partnerUsers') {
       patterns.push({ waiver, pattern: upnPattern(waiver.target) });
       continue;

@@ -2,7 +2,7 @@ import type { Finding } from '../../src/core/findings';
 import { ProblemError } from '../../src/api/problem';
 import { parseWaiverChanges, parseWaiverDraft } from '../../src/api/waiverDrafts';
 import {
-  decideAnnouncement, describeWaiverTarget, documentedRequirementType, waiverFor, waiversExpiringWithin, type Waiver,
+  decideAnnouncement, describeWaiverTarget, documentedRequirementType, unhonouredWaiverProblem, waiverFor, waiversExpiringWithin, type Waiver,
 } from '../../src/core/waivers';
 
 const now = new Date('2026-06-01T12:00:00Z');
@@ -76,6 +76,14 @@ describe('what a waiver covers', () => {
     expect(covers(breakGlass, principalFinding('breakglass1@partner.example'))).toBe(true);
     expect(covers(breakGlass, principalFinding('alice@partner.example'))).toBe(false);
     expect(covers(breakGlass, principalFinding(null))).toBe(false);
+  });
+
+  it('when a stored pattern is one today\'s rule refuses (written before it), then it silences no one and says why', () => {
+    const everyone = waiver({ scope: 'partnerUsers', target: '*@*.com' });
+    expect(covers(everyone, principalFinding('alice@partner.com'))).toBe(false);
+    expect(unhonouredWaiverProblem(everyone)).toMatch(/must name a domain in full/);
+    expect(unhonouredWaiverProblem(waiver({ scope: 'partnerUsers', target: 'breakglass*@partner.example' }))).toBeNull();
+    expect(unhonouredWaiverProblem(waiver())).toBeNull();
   });
 
   it('when a waiver has expired, then it silences nothing; of two active ones, the one that lasts longest is the one shown', () => {

@@ -1,6 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import { toTableKey } from '../../src/adapters/tableKey';
-import { regressionDetector } from '../../src/composition';
+import { regressionDetector, waiverAdministration } from '../../src/composition';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
 import { createLocalHost, type LocalHost } from '../../tools/localHost';
 import { validate } from '../api/jsonSchema';
@@ -341,6 +341,24 @@ describe('waivers name something, and text a person can paste never makes a 500'
       expect((await json(await call('POST', 'waivers', { key: adminKey, body: draft({ scope: 'requirement', target: 'passkeysEnforcedForAdmins' }) }), 201, 'StoredWaiver')).target).toBe('passkeysEnforcedForAdmins');
     } finally {
       await findingsTable().deleteEntity('finding', toTableKey(added.key));
+    }
+  });
+
+  it('when a pattern stored before today\'s rule names everyone, then it silences no one, and /api/status names the waiver (not its pattern) until it is deleted', async () => {
+    const { waivers } = await waiverAdministration(settings);
+    const now = new Date();
+    const everyone = { id: 'legacy-everyone', scope: 'partnerUsers' as const, target: '*@*.example', reason: 'written before the rule', owner: 'Security team', expiresAt: inTheFuture(86_400_000), createdAt: now.toISOString(), createdBy: 'admin key', updatedAt: now.toISOString(), updatedBy: 'admin key' };
+    const stored = await waivers.createWaiver(everyone, { at: now.toISOString(), actor: 'admin key', action: 'created', waiverId: everyone.id, before: null, after: everyone });
+    try {
+      const status = await json(await call('GET', 'status'), 503, 'Status');
+      const named = (status.problems as string[]).filter((problem) => problem.includes('legacy-everyone'));
+      expect(named).toEqual([expect.stringContaining('silences nothing')]);
+      expect(named[0]).not.toContain('*@*.example');
+      const signIns = ((await json(await call('GET', 'findings?state=open'), 200, 'FindingList')).items as Json[]).filter((finding) => finding.kind === 'nonMfaSignIn');
+      expect(signIns.length).toBeGreaterThan(0);
+      expect(signIns.filter((finding) => (finding.waiver as Json | null)?.id === everyone.id)).toEqual([]);
+    } finally {
+      await waivers.deleteWaiver(everyone.id, stored.etag, { at: now.toISOString(), actor: 'admin key', action: 'deleted', waiverId: everyone.id, before: everyone, after: null });
     }
   });
 });
