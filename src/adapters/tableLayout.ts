@@ -86,6 +86,15 @@ export const customerPartitionRange = { from: '0', to: 'f' } as const;
  */
 export const appliedRunKey = { partitionKey: 'applied', rowKey: 'customers' } as const;
 
+/** In the Runs table too: the lease of each kind of run (a source's collector, the detector), one row each. */
+export function leaseKey(name: string): { partitionKey: string; rowKey: string } {
+  return { partitionKey: 'lease', rowKey: name };
+}
+/** The last run of each kind that did nothing because another held its lease, with the holder. */
+export function skippedRunKey(name: string): { partitionKey: string; rowKey: string } {
+  return { partitionKey: 'skipped', rowKey: name };
+}
+
 /**
  * A change point in a customer's history (the CustomerHistory table): partition by the tenant's
  * spread, row key `tenantId_runId`, so one customer's history is one key range, newest first.

@@ -13,12 +13,13 @@ import type {
   SecurityRequirement,
   SnapshotSource,
 } from '../core/model';
-import type { SnapshotRunWriter, SnapshotStore } from '../ports';
+import type { Lease, LeaseName, SnapshotRunWriter, SnapshotStore } from '../ports';
 import { CompleteRunFollowUpError, isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 import { BatchWriter, maxBatchSize } from './batchWriter';
 import { describeStorageError, isConflict, isNotFound, isTableNotFound, missingTable, storageStatus } from './storageErrors';
 import { toTableKey } from './tableKey';
+import { TableLease } from './tableLease';
 import { jsonField, readRow, requiredText, type UnreadableRowHandler } from './unreadableRows';
 import {
   appliedRunKey,
@@ -236,10 +237,11 @@ export class CustomerStateTables {
   /**
    * Applies every complete run newer than the one the Customers table holds, oldest first: what a
    * run that completed but stopped before applying (killed, or its storage failing) left undone.
+   * Only the next run of the source does this, under its lease: a read never writes.
    */
-  async applyPending(listComplete: (after: string | null) => Promise<SnapshotRun[]>, maxTransactionsInFlight: number): Promise<string[]> {
+  async applyPending(maxTransactionsInFlight: number): Promise<string[]> {
     const applied = await this.appliedRunId();
-    const pending = (await listComplete(applied)).filter((run) => applied === null || run.runId < applied).reverse();
+    const pending = (await listRunsOf(this.tables, 'partnerSecurity', { status: 'complete', ...(applied === null ? {} : { newerThan: applied }) })).reverse();
     for (const run of pending) await this.apply(run.runId, new BatchWriter(maxTransactionsInFlight));
     return pending.map((run) => run.runId);
   }
@@ -293,7 +295,7 @@ export class TableSnapshotStore implements SnapshotStore {
       // A run compares with the state the newest complete run left: finish applying it first.
       // Read beside the first page's fetch: the writer waits for it only when the first page arrives.
       baseline = (async () => {
-        await this.customerState.applyPending((after) => listRunsOf(this.tables, 'partnerSecurity', { status: 'complete', ...(after === null ? {} : { newerThan: after }) }), this.options.maxTransactionsInFlight);
+        await this.customerState.applyPending(this.options.maxTransactionsInFlight);
         return new Map((await this.customerState.current()).map((customer) => [customer.tenantId, customer]));
       })();
       baseline.catch(() => undefined);
@@ -318,6 +320,10 @@ export class TableSnapshotStore implements SnapshotStore {
       throw new MonitorError('RunAlreadyComplete', `partnerSecurity run ${runId} is already complete: what it saw is kept as it was; collect a new run instead (without --run-id)`);
     }
     await this.customerState.clearChanges(runId);
+  }
+
+  lease(name: LeaseName): Lease {
+    return new TableLease(this.tables, name);
   }
 
   async markAbandonedRuns(source: SnapshotSource, startedBefore: Date, reason: string, markedAt: Date): Promise<SnapshotRun[]> {
@@ -446,7 +452,7 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
   /**
    * Records the customers this run no longer lists as gone, flushes every write, marks the run
    * complete, then applies its change points (history and current state). A failure while
-   * applying leaves the run complete: the next run, or the next read, finishes it first.
+   * applying leaves the run complete: the next run of the source finishes it first.
    */
   async complete(counts: SnapshotRunCounts, warnings: readonly string[] = []): Promise<SnapshotRun> {
     let gone = 0;
@@ -466,7 +472,7 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
         await this.customerState.apply(this.runId, applying, this.changes);
       } catch (error) {
         throw new CompleteRunFollowUpError(
-          `the run is complete, but applying its ${this.changes.length} change points to the customers' current state failed (${error instanceof MonitorError ? error.message : describeStorageError(error)}): the next run or read of the customers finishes it`,
+          `the run is complete, but applying its ${this.changes.length} change points to the customers' current state failed (${error instanceof MonitorError ? error.message : describeStorageError(error)}): the next partnerSecurity run finishes it`,
           { cause: error },
         );
       }
@@ -558,25 +564,11 @@ export class TableSnapshotReader {
   }
 
   /**
-   * Applies what a complete run left unapplied (its invocation stopped, or storage failed, after
-   * it completed), so the Customers table is the newest complete run's before it is read. Only
-   * a run that could not finish leaves anything: usually this is two reads and no write.
-   */
-  async finishApplying(): Promise<string | null> {
-    const applied = await this.customerState.applyPending((after) => this.listRunsNewerThan(after), 8);
-    return applied.at(-1) ?? (await this.customerState.appliedRunId());
-  }
-
-  private listRunsNewerThan(after: string | null): Promise<SnapshotRun[]> {
-    return listRunsOf(this.tables, 'partnerSecurity', { status: 'complete', ...(after === null ? {} : { newerThan: after }) });
-  }
-
-  /**
    * Every customer as run `runId` saw it: the Customers table, with the change points of the
-   * complete runs between the run it holds and `runId` laid over it (none for the newest run).
+   * complete runs between the run it holds and `runId` laid over it: none for the run it holds,
+   * those of a newer run whose invocation stopped before applying them (its source's next run does).
    */
   async customersOfRun(runId: string): Promise<CustomerMfaInsight[]> {
-    await this.finishApplying();
     const [applied, current] = await Promise.all([this.customerState.appliedRunId(), this.customerState.current()]);
     const differing = await this.customerState.differingAt(applied, runId, () => this.listRuns('partnerSecurity', { status: 'complete' }));
     const customers: CustomerMfaInsight[] = [];
@@ -585,7 +577,7 @@ export class TableSnapshotReader {
       differing.delete(customer.tenantId);
       if (state) customers.push(state);
     }
-    // Customers a newer run than the table's listed first (only while applying it is unfinished).
+    // Customers a newer run than the table's listed first (only while it waits to be applied).
     for (const state of differing.values()) if (state) customers.push(state);
     return customers;
   }

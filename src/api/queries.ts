@@ -6,7 +6,7 @@ import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState, type StoredFinding } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { hasNoCompliantAdmins, hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
-import type { Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, StoredWaiver, WaiverStore } from '../ports';
+import type { Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, SkippedRun, StoredWaiver, WaiverStore } from '../ports';
 import { ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
@@ -111,24 +111,25 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     directory.readState(),
     reader.undeliveredAlerts(),
     reader.undeliveredDeliveries(),
-    reader.lastSkippedDetectorRun(),
+    reader.lastSkippedRun('detectRegressions'),
     reader.lastDetectorRun(),
     reader.lastCompletedDetectorRun(),
     healthSettings(readHealth),
     digests.latest(),
     ...snapshotSources.map(async (source) => {
-      const [[lastRun], [lastCompleteRun], [lastFailedRun]] = await Promise.all([
+      const [[lastRun], [lastCompleteRun], [lastFailedRun], lastSkippedRun] = await Promise.all([
         reader.listRuns(source, { top: 1 }),
         reader.listRuns(source, { status: 'complete', top: 1 }),
         reader.listRuns(source, { status: 'failed', top: 1 }),
+        reader.lastSkippedRun(source),
       ]);
-      return { source, lastRun, lastCompleteRun, lastFailedRun };
+      return { source, lastRun, lastCompleteRun, lastFailedRun, lastSkippedRun };
     }),
   ]).catch((thrown: unknown) => {
     throw isStorageFailure(thrown) ? storageUnavailable(thrown) : thrown;
   });
   const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
-  const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun }[];
+  const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun; lastSkippedRun: SkippedRun | null }[];
   const health = settings as MonitorHealthSettings | { problems: readonly string[] };
   const problems: string[] = 'problems' in health ? [...health.problems] : [];
   const judge = (name: SnapshotSource | 'detectRegressions', lastCompleteStartedAt: string | undefined): ReturnType<typeof scheduleSummary> | null => {
@@ -137,7 +138,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     if (verdict.problem !== null) problems.push(verdict.problem);
     return scheduleSummary(verdict);
   };
-  const sources = runs.map(({ source, lastRun, lastCompleteRun, lastFailedRun }) => {
+  const sources = runs.map(({ source, lastRun, lastCompleteRun, lastFailedRun, lastSkippedRun: skipped }) => {
     if (lastCompleteRun === undefined) problems.push(`${source}: no complete run yet`);
     if (lastRun?.status === 'failed') problems.push(`${source}: the last run failed (${lastRun.errorCode ?? 'no code'})`);
     // Run ids sort newest first: an abandoned run newer than the last complete one is unanswered.
@@ -149,6 +150,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       lastCompleteRun: runSummary(lastCompleteRun),
       schedule: judge(source, lastCompleteRun?.startedAt),
       openFindings: open.filter((finding) => sourceOfFinding(finding) === source).length,
+      lastSkippedRun: skipped,
     };
   });
   const lastRun = lastDetectorRun as DetectorRun | null;
