@@ -149,7 +149,7 @@ export const schemas: Record<string, JsonSchema> = {
   SkippedRun: object(
     {
       at: dateTime,
-      heldBy: { type: 'string', description: 'The run holding the lease (a random id per run).' },
+      heldBy: { type: 'string', description: "The run holding the lease: a collector's run id, or a random id per detector run." },
       heldUntil: { type: 'string', description: 'Until when it held it; renewed every 30 s while it works, 2 minutes at most after a crash.' },
     },
     'A run that did nothing because another run of its kind (the detector, or a collector of the same source) held the lease.',

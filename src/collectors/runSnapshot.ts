@@ -47,23 +47,23 @@ export async function runSnapshot(
     throw new MonitorError('InvalidRunId', 'A run id must be 13 digits, a dash and 6-16 lowercase letters or digits');
   }
   const { store, clock, log } = dependencies;
-  return underLease({ lease: store.lease(source), clock, log }, source, (lease) => collectUnderLease(dependencies, source, options, lease, collect));
+  const startedAt = clock.now();
+  const run = { runId: options.runId ?? newRunId(startedAt, randomBytes(4).toString('hex')), startedAt, deadline: options.deadline };
+  return underLease({ lease: store.lease(source), clock, log }, source, run.runId, (lease) => collectUnderLease(dependencies, source, run, lease, collect));
 }
 
 /** The run itself, as the holder of its source's lease. */
 async function collectUnderLease(
   dependencies: CollectorDependencies,
   source: SnapshotSource,
-  options: CollectOptions,
+  { runId, startedAt, deadline }: { runId: string; startedAt: Date; deadline: Date | undefined },
   lease: HeldLease,
   collect: Parameters<typeof runSnapshot>[3],
 ): Promise<SnapshotRun> {
   const { store, clock, log } = dependencies;
-  const startedAt = clock.now();
-  const runId = options.runId ?? newRunId(startedAt, randomBytes(4).toString('hex'));
   const writer = await store.openRun(source, runId, startedAt);
   log.info(`${source} run ${runId} started`);
-  if (options.deadline !== undefined) await markAbandonedRuns(dependencies, source, runId, options.deadline.getTime() - startedAt.getTime());
+  if (deadline !== undefined) await markAbandonedRuns(dependencies, source, runId, deadline.getTime() - startedAt.getTime());
   const counts: SnapshotRunCounts = {};
   const abort = new AbortController();
   const warnings: string[] = [];
@@ -73,7 +73,7 @@ async function collectUnderLease(
       await lease.confirm('recording the run complete: the run that took the lease collects instead');
       return writer.complete(counts, warnings);
     })();
-    const run = options.deadline === undefined ? await work : await beforeDeadline(work, options.deadline.getTime() - startedAt.getTime(), abort);
+    const run = deadline === undefined ? await work : await beforeDeadline(work, deadline.getTime() - startedAt.getTime(), abort);
     for (const warning of warnings) log.warn(`${source} run ${runId}: ${warning}`);
     log.info(`${source} run ${runId} complete in ${clock.now().getTime() - startedAt.getTime()} ms: ${describeCounts(run.counts)}`);
     return run;

@@ -90,7 +90,7 @@ const maxRefusals = 5;
  */
 export async function runDetector(dependencies: DetectorDependencies, options: DetectorOptions = {}): Promise<DetectorOutcome> {
   const { runs, clock, log } = dependencies;
-  const outcome = await underLease({ lease: runs.lease('detectRegressions'), clock, log }, 'detectRegressions', (lease) => detectUnderLease(dependencies, options, lease));
+  const outcome = await underLease({ lease: runs.lease('detectRegressions'), clock, log }, 'detectRegressions', randomUUID(), (lease) => detectUnderLease(dependencies, options, lease));
   return outcome ?? { skipped: true, transitions: 0, composedMessageId: null, sentMessageId: null, openFindings: 0 };
 }
 

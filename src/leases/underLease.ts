@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { errorCode, MonitorError } from '../core/errors';
 import type { Clock, Lease, LeaseName, Logger } from '../ports';
 
@@ -15,16 +14,16 @@ export interface HeldLease {
 }
 
 /**
- * Runs `work` as the only run of its kind: under the lease `name`, renewed while it works and
- * released at the end. When another run holds the lease, the skip is recorded with the holder
- * (shown by /api/status) and the answer is null: that run does the work.
+ * Runs `work` as the only run of its kind: under the lease `name`, held as `owner` (the run's
+ * id), renewed while it works and released at the end. When another run holds the lease, the skip
+ * is recorded with the holder (shown by /api/status) and the answer is null: that run does the work.
  */
 export async function underLease<T>(
   { lease, clock, log }: { lease: Lease; clock: Clock; log: Logger },
   name: LeaseName,
+  owner: string,
   work: (held: HeldLease) => Promise<T>,
 ): Promise<T | null> {
-  const owner = randomUUID();
   const startedAt = clock.now();
   if (!(await lease.acquire(owner, startedAt, new Date(startedAt.getTime() + leaseMs)))) {
     log.warn(`${name}: another run holds the lease; this one does nothing`);

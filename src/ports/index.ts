@@ -146,7 +146,7 @@ export interface OutboxMessage {
 /** A run that did nothing because another run of its kind held the lease. */
 export interface SkippedRun {
   at: string;
-  /** The run that held the lease (a random id per run) and until when. */
+  /** The run that held the lease (a collector's run id, a random id per detector run) and until when. */
   heldBy: string;
   heldUntil: string;
 }
