@@ -84,8 +84,7 @@ export class TableQueryReader implements QueryReader {
    */
   async customersPage(runId: string, start: RowPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<Page<CustomerMfaInsight>> {
     const state = this.snapshots.customerState;
-    const applied = await state.appliedRunId();
-    const differing = applied === runId ? new Map<string, CustomerMfaInsight | null>() : await state.differingAt(applied, runId, () => this.snapshots.listRuns('partnerSecurity', { status: 'complete' }));
+    const differing = await state.differingAt(await state.applied(), runId, () => this.snapshots.listRuns('partnerSecurity', { status: 'complete' }));
     const convert = (row: Row): CustomerMfaInsight | null => {
       const tenantId = requiredText('customers', row, 'tenantId');
       if (differing.has(tenantId)) return differing.get(tenantId) ?? null;
@@ -124,7 +123,9 @@ export class TableQueryReader implements QueryReader {
       }
       return points;
     };
-    const [points, asOfRunId] = await Promise.all([read(), this.snapshots.customerState.appliedRunId()]);
+    const [stored, asOfRunId] = await Promise.all([read(), this.snapshots.customerState.appliedRunId()]);
+    // A point of a run newer than the applied one is of a run half applied: not history yet.
+    const points = stored.filter((point) => asOfRunId !== null && point.runId >= asOfRunId);
     const { lowest, highest } = runIdRange(range.from, range.to);
     // Newest first: those in the range, then the first before it (the state when the range begins).
     const inRange = points.filter((point) => point.runId >= lowest && point.runId <= highest);

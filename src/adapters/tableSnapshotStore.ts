@@ -122,6 +122,12 @@ function runEntity(run: SnapshotRun): TableEntity {
   };
 }
 
+/** The run the Customers table holds (null before the first), and the run being applied to it (null when none is). */
+export interface AppliedRun {
+  runId: string | null;
+  applying: string | null;
+}
+
 /** A customer as the Customers table holds it: its state (null: gone) and the run that first saw that state. */
 export interface CurrentCustomer {
   tenantId: string;
@@ -140,11 +146,16 @@ export class CustomerStateTables {
 
   /** The run the Customers table holds, or null before the first run was applied. */
   async appliedRunId(): Promise<string | null> {
+    return (await this.applied()).runId;
+  }
+
+  /** The run the Customers table holds, and the run being applied to it, if any (see apply). */
+  async applied(): Promise<AppliedRun> {
     try {
       const row = await this.tables.clientFor('runs').getEntity<Row>(appliedRunKey.partitionKey, appliedRunKey.rowKey);
-      return typeof row.runId === 'string' ? row.runId : null;
+      return { runId: typeof row.runId === 'string' ? row.runId : null, applying: typeof row.applying === 'string' ? row.applying : null };
     } catch (error) {
-      if (isNotFound(error)) return null;
+      if (isNotFound(error)) return { runId: null, applying: null };
       throw error;
     }
   }
@@ -170,16 +181,20 @@ export class CustomerStateTables {
   }
 
   /**
-   * The state at `runId` of every customer whose state there differs from the Customers table's
-   * (see customersDiffering), read from the change points of the complete runs between the two.
+   * The state at `runId` of every customer whose state there may differ from the Customers
+   * table's (see customersDiffering), read from the change points of the complete runs between
+   * the two; and of every customer a run being applied has changed, as its rows may hold either
+   * state until that run is applied (its invocation stopped midway: its source's next run does it).
    */
-  async differingAt(appliedRunId: string | null, runId: string, completeRuns: () => Promise<SnapshotRun[]>): Promise<Map<string, CustomerMfaInsight | null>> {
-    if (appliedRunId === runId) return new Map();
+  async differingAt({ runId: appliedRunId, applying }: AppliedRun, runId: string, completeRuns: () => Promise<SnapshotRun[]>): Promise<Map<string, CustomerMfaInsight | null>> {
+    const halfApplied = applying === null ? [] : (await this.changesOf(applying)).map((change) => [change.tenantId, change.before] as const);
+    if (appliedRunId === runId) return new Map(halfApplied);
     const lower = appliedRunId === null || runId < appliedRunId ? runId : appliedRunId;
     const upper = appliedRunId === null || runId < appliedRunId ? appliedRunId : runId;
     const between = (await completeRuns()).filter((run) => run.runId >= lower && (upper === null || run.runId <= upper));
     const runs: RunChanges[] = await Promise.all(between.map(async (run) => ({ runId: run.runId, changes: await this.changesOf(run.runId) })));
-    return customersDiffering(appliedRunId, runId, runs);
+    // Its changes between the two win: they include the half-applied run's when `runId` is that run or a newer one.
+    return new Map([...halfApplied, ...customersDiffering(appliedRunId, runId, runs)]);
   }
 
   /** Deletes a run's change records: a run collected again under its id (after it failed or was abandoned) records its own. */
@@ -213,11 +228,14 @@ export class CustomerStateTables {
   /**
    * Applies one complete run's change points: each to its customer's history and to the Customers
    * table, then records the run as applied. Safe to repeat; runs are applied oldest first, so a
-   * newer state is never overwritten by an older one.
+   * newer state is never overwritten by an older one. The run is named `applying` first, so a
+   * read while it is half applied (or after its invocation stopped midway) sets those rows from
+   * its change records, and never serves half of it.
    */
   async apply(runId: string, writer: BatchWriter, recorded?: readonly CustomerChange[]): Promise<number> {
     // The run that recorded them passes its changes; a run finished later reads them back.
     const changes = recorded ?? (await this.changesOf(runId));
+    await this.tables.clientFor('runs').upsertEntity({ ...appliedRunKey, applying: runId }, 'Merge');
     const history = this.tables.clientFor('customerHistory');
     const customers = this.tables.clientFor('customers');
     for (const change of changes) {
@@ -569,7 +587,7 @@ export class TableSnapshotReader {
    * those of a newer run whose invocation stopped before applying them (its source's next run does).
    */
   async customersOfRun(runId: string): Promise<CustomerMfaInsight[]> {
-    const [applied, current] = await Promise.all([this.customerState.appliedRunId(), this.customerState.current()]);
+    const [applied, current] = await Promise.all([this.customerState.applied(), this.customerState.current()]);
     const differing = await this.customerState.differingAt(applied, runId, () => this.listRuns('partnerSecurity', { status: 'complete' }));
     const customers: CustomerMfaInsight[] = [];
     for (const customer of current) {
