@@ -123,7 +123,7 @@ function runEntity(run: SnapshotRun): TableEntity {
 }
 
 /** The run the Customers table holds (null before the first), and the run being applied to it (null when none is). */
-export interface AppliedRun {
+interface AppliedRun {
   runId: string | null;
   applying: string | null;
 }
