@@ -86,14 +86,11 @@ export const customerPartitionRange = { from: '0', to: 'f' } as const;
  */
 export const appliedRunKey = { partitionKey: 'applied', rowKey: 'customers' } as const;
 
-/** In the Runs table too: the lease of each kind of run (a source's collector, the detector), one row each. */
-export function leaseKey(name: string): { partitionKey: string; rowKey: string } {
-  return { partitionKey: 'lease', rowKey: name };
-}
-/** The last run of each kind that did nothing because another held its lease, with the holder. */
-export function skippedRunKey(name: string): { partitionKey: string; rowKey: string } {
-  return { partitionKey: 'skipped', rowKey: name };
-}
+/**
+ * In the Runs table too, one row per kind of run (row key: the source, or `detectRegressions`):
+ * its lease, and the last run that did nothing because another held it.
+ */
+export const leasePartitions = { lease: 'lease', skipped: 'skipped' } as const;
 
 /**
  * A change point in a customer's history (the CustomerHistory table): partition by the tenant's

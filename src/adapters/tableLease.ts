@@ -1,6 +1,6 @@
 import type { Lease, LeaseName, SkippedRun } from '../ports';
 import { storageStatus } from './storageErrors';
-import { leaseKey, skippedRunKey } from './tableLayout';
+import { leasePartitions } from './tableLayout';
 import type { Tables } from './tableSnapshotStore';
 
 type Row = Record<string, unknown>;
@@ -18,7 +18,7 @@ export class TableLease implements Lease {
 
   async acquire(owner: string, now: Date, until: Date): Promise<boolean> {
     const table = this.tables.clientFor('runs');
-    const lease = { ...leaseKey(this.name), owner, expiresAt: until.toISOString() };
+    const lease = { partitionKey: leasePartitions.lease, rowKey: this.name, owner, expiresAt: until.toISOString() };
     try {
       const current = await table.getEntity<Row>(lease.partitionKey, lease.rowKey);
       if (current.owner !== '' && Date.parse(String(current.expiresAt)) > now.getTime()) return false;
@@ -41,11 +41,10 @@ export class TableLease implements Lease {
 
   async renew(owner: string, until: Date): Promise<boolean> {
     const table = this.tables.clientFor('runs');
-    const { partitionKey, rowKey } = leaseKey(this.name);
     try {
-      const current = await table.getEntity<Row>(partitionKey, rowKey);
+      const current = await table.getEntity<Row>(leasePartitions.lease, this.name);
       if (current.owner !== owner) return false;
-      await table.updateEntity({ partitionKey, rowKey, owner, expiresAt: until.toISOString() }, 'Replace', { etag: current.etag });
+      await table.updateEntity({ partitionKey: leasePartitions.lease, rowKey: this.name, owner, expiresAt: until.toISOString() }, 'Replace', { etag: current.etag });
       return true;
     } catch (error) {
       if (storageStatus(error) === 404 || storageStatus(error) === 412) return false;
@@ -55,11 +54,10 @@ export class TableLease implements Lease {
 
   async release(owner: string): Promise<void> {
     const table = this.tables.clientFor('runs');
-    const { partitionKey, rowKey } = leaseKey(this.name);
-    const current = await table.getEntity<Row>(partitionKey, rowKey);
+    const current = await table.getEntity<Row>(leasePartitions.lease, this.name);
     if (current.owner !== owner) return;
     try {
-      await table.updateEntity({ partitionKey, rowKey, owner: '', expiresAt: new Date(0).toISOString() }, 'Replace', { etag: current.etag });
+      await table.updateEntity({ partitionKey: leasePartitions.lease, rowKey: this.name, owner: '', expiresAt: new Date(0).toISOString() }, 'Replace', { etag: current.etag });
     } catch (error) {
       if (storageStatus(error) !== 412) throw error;
     }
@@ -67,14 +65,13 @@ export class TableLease implements Lease {
 
   async recordSkipped(at: Date): Promise<void> {
     const table = this.tables.clientFor('runs');
-    const lease = await table.getEntity<Row>(leaseKey(this.name).partitionKey, leaseKey(this.name).rowKey);
-    await table.upsertEntity({ ...skippedRunKey(this.name), at: at.toISOString(), heldBy: String(lease.owner), heldUntil: String(lease.expiresAt) }, 'Replace');
+    const lease = await table.getEntity<Row>(leasePartitions.lease, this.name);
+    await table.upsertEntity({ partitionKey: leasePartitions.skipped, rowKey: this.name, at: at.toISOString(), heldBy: String(lease.owner), heldUntil: String(lease.expiresAt) }, 'Replace');
   }
 
   async lastSkipped(): Promise<SkippedRun | null> {
-    const { partitionKey, rowKey } = skippedRunKey(this.name);
     try {
-      const row = await this.tables.clientFor('runs').getEntity<Row>(partitionKey, rowKey);
+      const row = await this.tables.clientFor('runs').getEntity<Row>(leasePartitions.skipped, this.name);
       return { at: String(row.at), heldBy: String(row.heldBy), heldUntil: String(row.heldUntil) };
     } catch (error) {
       if (storageStatus(error) === 404) return null;
