@@ -117,19 +117,23 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     healthSettings(readHealth),
     digests.latest(),
     ...snapshotSources.map(async (source) => {
-      const [[lastRun], [lastCompleteRun], [lastFailedRun], lastSkippedRun] = await Promise.all([
+      const [[lastRun], [lastCompleteRun], [lastFailedRun], lastSkippedRun, applied] = await Promise.all([
         reader.listRuns(source, { top: 1 }),
         reader.listRuns(source, { status: 'complete', top: 1 }),
         reader.listRuns(source, { status: 'failed', top: 1 }),
         reader.lastSkippedRun(source),
+        // Only partnerSecurity's runs are applied to a current state (the customers').
+        source === 'partnerSecurity' ? reader.customersRunId() : undefined,
       ]);
-      return { source, lastRun, lastCompleteRun, lastFailedRun, lastSkippedRun };
+      // Run ids sort newest first: a complete run newer than the one applied waits for its source's next run.
+      const waitingToBeApplied = applied !== undefined && lastCompleteRun !== undefined && (applied === null || lastCompleteRun.runId < applied) ? lastCompleteRun.runId : null;
+      return { source, lastRun, lastCompleteRun, lastFailedRun, lastSkippedRun, waitingToBeApplied };
     }),
   ]).catch((thrown: unknown) => {
     throw isStorageFailure(thrown) ? storageUnavailable(thrown) : thrown;
   });
   const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
-  const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun; lastSkippedRun: SkippedRun | null }[];
+  const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun; lastSkippedRun: SkippedRun | null; waitingToBeApplied: string | null }[];
   const health = settings as MonitorHealthSettings | { problems: readonly string[] };
   const problems: string[] = 'problems' in health ? [...health.problems] : [];
   const judge = (name: SnapshotSource | 'detectRegressions', lastCompleteStartedAt: string | undefined): ReturnType<typeof scheduleSummary> | null => {
@@ -138,7 +142,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     if (verdict.problem !== null) problems.push(verdict.problem);
     return scheduleSummary(verdict);
   };
-  const sources = runs.map(({ source, lastRun, lastCompleteRun, lastFailedRun, lastSkippedRun: skipped }) => {
+  const sources = runs.map(({ source, lastRun, lastCompleteRun, lastFailedRun, lastSkippedRun: skipped, waitingToBeApplied }) => {
     if (lastCompleteRun === undefined) problems.push(`${source}: no complete run yet`);
     if (lastRun?.status === 'failed') problems.push(`${source}: the last run failed (${lastRun.errorCode ?? 'no code'})`);
     // Run ids sort newest first: an abandoned run newer than the last complete one is unanswered.
@@ -151,6 +155,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       schedule: judge(source, lastCompleteRun?.startedAt),
       openFindings: open.filter((finding) => sourceOfFinding(finding) === source).length,
       lastSkippedRun: skipped,
+      waitingToBeApplied,
     };
   });
   const lastRun = lastDetectorRun as DetectorRun | null;

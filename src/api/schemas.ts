@@ -204,6 +204,10 @@ export const schemas: Record<string, JsonSchema> = {
   ),
   SourceStatus: object({
     source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), schedule: nullableRef('ScheduleStatus'), openFindings: { type: 'integer' }, lastSkippedRun: nullableRef('SkippedRun'),
+    waitingToBeApplied: {
+      ...nullableString,
+      description: "partnerSecurity: a complete run whose customer changes are not applied yet (its invocation stopped first); the source's next run applies them, and until then /api/customers lists the run applied before.",
+    },
   }),
   Status: answer({
     checkedAt: dateTime,

@@ -105,8 +105,8 @@ describe('the query API with a read-only storage identity', () => {
         bodies[route] = await response.text();
       }
       // The status is unhealthy here for its own reasons (the run failed applying); storage answered it.
-      const status = JSON.parse(bodies.status!) as { healthy: boolean; sources: unknown[] };
-      expect(status.sources).toHaveLength(3);
+      const status = JSON.parse(bodies.status!) as { healthy: boolean; sources: { source: string; waitingToBeApplied: string | null }[] };
+      expect(status.sources.map((one) => [one.source, one.waitingToBeApplied])).toEqual([['partnerSecurity', crashedRunId], ['nonMfaPrincipals', null], ['registrationCounts', null]]);
       const healthy = status.healthy ? 200 : 503;
       expect(answers).toEqual(Object.fromEntries(gets.map((route) => [route, route === 'status' || route === 'health' ? healthy : 200])));
       // The customers are the state last applied: the cut-short run waits for its source's next run.
@@ -123,5 +123,7 @@ describe('the query API with a read-only storage identity', () => {
     expect(await appliedRunId(api.settings)).toBe(latest!.runId);
     const history = (await (await api.get(`customers/${(await api.reader.customersOfRun(crashedRunId))[0]!.tenantId}/history`)).json()) as { asOf: { runId: string } };
     expect(history.asOf.runId).toBe(latest!.runId);
+    const status = (await (await api.get('status')).json()) as { sources: { waitingToBeApplied: string | null }[] };
+    expect(status.sources.map((one) => one.waitingToBeApplied)).toEqual([null, null, null]);
   });
 });
