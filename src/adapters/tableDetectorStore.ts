@@ -1,6 +1,6 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import type { Finding, MeasureValue, ShareOfWhole, StoredFinding } from '../core/findings';
-import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, DetectorState, DetectorStore, OutboxMessage, RecordedFindings } from '../ports';
+import type { Delivery, DetectorCompletion, DetectorRun, DetectorState, DetectorStore, OutboxMessage, RecordedFindings } from '../ports';
 import { fromTableKey, toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
 import { storageStatus } from './storageErrors';
@@ -15,68 +15,12 @@ const statusOf = storageStatus;
 /**
  * The detector's own state in Table Storage: findings (one partition, key = finding key),
  * the outbox (one partition of messages, oldest first, and one of their deliveries per target),
- * a state row, a lease row, and the last run, last completed run and last skipped run for the
- * status. Outbox updates are ETag-conditional, so two runs can never both claim one message or
+ * a state row, and the last run and last completed run for the status (its lease is in the Runs
+ * table, beside the collectors'). Outbox updates are ETag-conditional, so two runs can never both claim one message or
  * one delivery.
  */
 export class TableDetectorStore implements DetectorStore, RecordedFindings {
   constructor(private readonly tables: Tables) {}
-
-  async acquireLease(owner: string, now: Date, until: Date): Promise<boolean> {
-    const table = await this.tables.client('detector');
-    const lease = { partitionKey: fixedPartitions.detector, rowKey: 'lease', owner, expiresAt: until.toISOString() };
-    try {
-      const current = await table.getEntity<Row>(fixedPartitions.detector, 'lease');
-      if (current.owner !== '' && Date.parse(String(current.expiresAt)) > now.getTime()) return false;
-      await table.updateEntity(lease, 'Replace', { etag: current.etag });
-      return true;
-    } catch (error) {
-      if (statusOf(error) === 404) {
-        try {
-          await table.createEntity(lease);
-          return true;
-        } catch (createError) {
-          if (statusOf(createError) === 409) return false;
-          throw createError;
-        }
-      }
-      if (statusOf(error) === 412) return false;
-      throw error;
-    }
-  }
-
-  async renewLease(owner: string, until: Date): Promise<boolean> {
-    const table = await this.tables.client('detector');
-    try {
-      const current = await table.getEntity<Row>(fixedPartitions.detector, 'lease');
-      if (current.owner !== owner) return false;
-      await table.updateEntity({ partitionKey: fixedPartitions.detector, rowKey: 'lease', owner, expiresAt: until.toISOString() }, 'Replace', { etag: current.etag });
-      return true;
-    } catch (error) {
-      if (statusOf(error) === 404 || statusOf(error) === 412) return false;
-      throw error;
-    }
-  }
-
-  async recordSkippedRun(at: Date): Promise<void> {
-    const table = await this.tables.client('detector');
-    const lease = await table.getEntity<Row>(fixedPartitions.detector, 'lease');
-    await table.upsertEntity(
-      { partitionKey: fixedPartitions.detector, rowKey: 'skipped', at: at.toISOString(), heldBy: String(lease.owner), heldUntil: String(lease.expiresAt) },
-      'Replace',
-    );
-  }
-
-  async lastSkippedRun(): Promise<DetectorSkip | null> {
-    const table = await this.tables.client('detector');
-    try {
-      const row = await table.getEntity<Row>(fixedPartitions.detector, 'skipped');
-      return { at: String(row.at), heldBy: String(row.heldBy), heldUntil: String(row.heldUntil) };
-    } catch (error) {
-      if (statusOf(error) === 404) return null;
-      throw error;
-    }
-  }
 
   async recordRun(run: DetectorRun): Promise<void> {
     const table = await this.tables.client('detector');
@@ -108,17 +52,6 @@ export class TableDetectorStore implements DetectorStore, RecordedFindings {
     } catch (error) {
       if (statusOf(error) === 404) return null;
       throw error;
-    }
-  }
-
-  async releaseLease(owner: string): Promise<void> {
-    const table = await this.tables.client('detector');
-    const current = await table.getEntity<Row>(fixedPartitions.detector, 'lease');
-    if (current.owner !== owner) return;
-    try {
-      await table.updateEntity({ partitionKey: fixedPartitions.detector, rowKey: 'lease', owner: '', expiresAt: new Date(0).toISOString() }, 'Replace', { etag: current.etag });
-    } catch (error) {
-      if (statusOf(error) !== 412) throw error;
     }
   }
 

@@ -87,6 +87,12 @@ export const customerPartitionRange = { from: '0', to: 'f' } as const;
 export const appliedRunKey = { partitionKey: 'applied', rowKey: 'customers' } as const;
 
 /**
+ * In the Runs table too, one row per kind of run (row key: the source, or `detectRegressions`):
+ * its lease, and the last run that did nothing because another held it.
+ */
+export const leasePartitions = { lease: 'lease', skipped: 'skipped' } as const;
+
+/**
  * A change point in a customer's history (the CustomerHistory table): partition by the tenant's
  * spread, row key `tenantId_runId`, so one customer's history is one key range, newest first.
  */

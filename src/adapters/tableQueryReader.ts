@@ -2,10 +2,11 @@ import type { StoredFinding } from '../core/findings';
 import { odata, type TableClient, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
 import type { CustomerChangePoints, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, OutboxMessage } from '../ports';
+import type { Delivery, DetectorCompletion, DetectorRun, LeaseName, OutboxMessage, SkippedRun } from '../ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { isNotFound } from './storageErrors';
 import { TableDetectorStore } from './tableDetectorStore';
+import { TableLease } from './tableLease';
 import { customerHistoryRange, customerKey, customerPartitionRange, fixedPartitions, principalRange, runPartitionRange, type TableName } from './tableLayout';
 import { customerFieldNames, TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
 import { jsonField, readRow, requiredText } from './unreadableRows';
@@ -71,9 +72,9 @@ export class TableQueryReader implements QueryReader {
     });
   }
 
-  /** The newest applied run, after applying any complete run left unapplied (see TableSnapshotReader.finishApplying). */
+  /** The run the Customers table holds: a complete run its invocation did not apply is listed once its source's next run has. */
   customersRunId(): Promise<string | null> {
-    return this.snapshots.finishApplying();
+    return this.snapshots.customerState.appliedRunId();
   }
 
   /**
@@ -83,8 +84,7 @@ export class TableQueryReader implements QueryReader {
    */
   async customersPage(runId: string, start: RowPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<Page<CustomerMfaInsight>> {
     const state = this.snapshots.customerState;
-    const applied = await state.appliedRunId();
-    const differing = applied === runId ? new Map<string, CustomerMfaInsight | null>() : await state.differingAt(applied, runId, () => this.snapshots.listRuns('partnerSecurity', { status: 'complete' }));
+    const differing = await state.differingAt(await state.applied(), runId, () => this.snapshots.listRuns('partnerSecurity', { status: 'complete' }));
     const convert = (row: Row): CustomerMfaInsight | null => {
       const tenantId = requiredText('customers', row, 'tenantId');
       if (differing.has(tenantId)) return differing.get(tenantId) ?? null;
@@ -123,7 +123,9 @@ export class TableQueryReader implements QueryReader {
       }
       return points;
     };
-    const [points, asOfRunId] = await Promise.all([read(), this.snapshots.customerState.appliedRunId()]);
+    const [stored, asOfRunId] = await Promise.all([read(), this.snapshots.customerState.appliedRunId()]);
+    // A point of a run newer than the applied one is of a run half applied: not history yet.
+    const points = stored.filter((point) => asOfRunId !== null && point.runId >= asOfRunId);
     const { lowest, highest } = runIdRange(range.from, range.to);
     // Newest first: those in the range, then the first before it (the state when the range begins).
     const inRange = points.filter((point) => point.runId >= lowest && point.runId <= highest);
@@ -154,8 +156,8 @@ export class TableQueryReader implements QueryReader {
     return (await this.detector.unsentDeliveries()).sort((left, right) => left.messageId.localeCompare(right.messageId));
   }
 
-  lastSkippedDetectorRun(): Promise<DetectorSkip | null> {
-    return this.detector.lastSkippedRun();
+  lastSkippedRun(name: LeaseName): Promise<SkippedRun | null> {
+    return new TableLease(this.tables, name).lastSkipped();
   }
 
   lastDetectorRun(): Promise<DetectorRun | null> {

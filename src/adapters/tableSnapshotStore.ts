@@ -13,12 +13,13 @@ import type {
   SecurityRequirement,
   SnapshotSource,
 } from '../core/model';
-import type { SnapshotRunWriter, SnapshotStore } from '../ports';
+import type { Lease, LeaseName, SnapshotRunWriter, SnapshotStore } from '../ports';
 import { CompleteRunFollowUpError, isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 import { BatchWriter, maxBatchSize } from './batchWriter';
 import { describeStorageError, isConflict, isNotFound, isTableNotFound, missingTable, storageStatus } from './storageErrors';
 import { toTableKey } from './tableKey';
+import { TableLease } from './tableLease';
 import { jsonField, readRow, requiredText, type UnreadableRowHandler } from './unreadableRows';
 import {
   appliedRunKey,
@@ -121,6 +122,12 @@ function runEntity(run: SnapshotRun): TableEntity {
   };
 }
 
+/** The run the Customers table holds (null before the first), and the run being applied to it (null when none is). */
+interface AppliedRun {
+  runId: string | null;
+  applying: string | null;
+}
+
 /** A customer as the Customers table holds it: its state (null: gone) and the run that first saw that state. */
 export interface CurrentCustomer {
   tenantId: string;
@@ -139,11 +146,16 @@ export class CustomerStateTables {
 
   /** The run the Customers table holds, or null before the first run was applied. */
   async appliedRunId(): Promise<string | null> {
+    return (await this.applied()).runId;
+  }
+
+  /** The run the Customers table holds, and the run being applied to it, if any (see apply). */
+  async applied(): Promise<AppliedRun> {
     try {
       const row = await this.tables.clientFor('runs').getEntity<Row>(appliedRunKey.partitionKey, appliedRunKey.rowKey);
-      return typeof row.runId === 'string' ? row.runId : null;
+      return { runId: typeof row.runId === 'string' ? row.runId : null, applying: typeof row.applying === 'string' ? row.applying : null };
     } catch (error) {
-      if (isNotFound(error)) return null;
+      if (isNotFound(error)) return { runId: null, applying: null };
       throw error;
     }
   }
@@ -169,16 +181,20 @@ export class CustomerStateTables {
   }
 
   /**
-   * The state at `runId` of every customer whose state there differs from the Customers table's
-   * (see customersDiffering), read from the change points of the complete runs between the two.
+   * The state at `runId` of every customer whose state there may differ from the Customers
+   * table's (see customersDiffering), read from the change points of the complete runs between
+   * the two; and of every customer a run being applied has changed, as its rows may hold either
+   * state until that run is applied (its invocation stopped midway: its source's next run does it).
    */
-  async differingAt(appliedRunId: string | null, runId: string, completeRuns: () => Promise<SnapshotRun[]>): Promise<Map<string, CustomerMfaInsight | null>> {
-    if (appliedRunId === runId) return new Map();
+  async differingAt({ runId: appliedRunId, applying }: AppliedRun, runId: string, completeRuns: () => Promise<SnapshotRun[]>): Promise<Map<string, CustomerMfaInsight | null>> {
+    const halfApplied = applying === null ? [] : (await this.changesOf(applying)).map((change) => [change.tenantId, change.before] as const);
+    if (appliedRunId === runId) return new Map(halfApplied);
     const lower = appliedRunId === null || runId < appliedRunId ? runId : appliedRunId;
     const upper = appliedRunId === null || runId < appliedRunId ? appliedRunId : runId;
     const between = (await completeRuns()).filter((run) => run.runId >= lower && (upper === null || run.runId <= upper));
     const runs: RunChanges[] = await Promise.all(between.map(async (run) => ({ runId: run.runId, changes: await this.changesOf(run.runId) })));
-    return customersDiffering(appliedRunId, runId, runs);
+    // Its changes between the two win: they include the half-applied run's when `runId` is that run or a newer one.
+    return new Map([...halfApplied, ...customersDiffering(appliedRunId, runId, runs)]);
   }
 
   /** Deletes a run's change records: a run collected again under its id (after it failed or was abandoned) records its own. */
@@ -212,11 +228,14 @@ export class CustomerStateTables {
   /**
    * Applies one complete run's change points: each to its customer's history and to the Customers
    * table, then records the run as applied. Safe to repeat; runs are applied oldest first, so a
-   * newer state is never overwritten by an older one.
+   * newer state is never overwritten by an older one. The run is named `applying` first, so a
+   * read while it is half applied (or after its invocation stopped midway) sets those rows from
+   * its change records, and never serves half of it.
    */
   async apply(runId: string, writer: BatchWriter, recorded?: readonly CustomerChange[]): Promise<number> {
     // The run that recorded them passes its changes; a run finished later reads them back.
     const changes = recorded ?? (await this.changesOf(runId));
+    await this.tables.clientFor('runs').upsertEntity({ ...appliedRunKey, applying: runId }, 'Merge');
     const history = this.tables.clientFor('customerHistory');
     const customers = this.tables.clientFor('customers');
     for (const change of changes) {
@@ -236,10 +255,11 @@ export class CustomerStateTables {
   /**
    * Applies every complete run newer than the one the Customers table holds, oldest first: what a
    * run that completed but stopped before applying (killed, or its storage failing) left undone.
+   * Only the next run of the source does this, under its lease: a read never writes.
    */
-  async applyPending(listComplete: (after: string | null) => Promise<SnapshotRun[]>, maxTransactionsInFlight: number): Promise<string[]> {
+  async applyPending(maxTransactionsInFlight: number): Promise<string[]> {
     const applied = await this.appliedRunId();
-    const pending = (await listComplete(applied)).filter((run) => applied === null || run.runId < applied).reverse();
+    const pending = (await listRunsOf(this.tables, 'partnerSecurity', { status: 'complete', ...(applied === null ? {} : { newerThan: applied }) })).reverse();
     for (const run of pending) await this.apply(run.runId, new BatchWriter(maxTransactionsInFlight));
     return pending.map((run) => run.runId);
   }
@@ -293,7 +313,7 @@ export class TableSnapshotStore implements SnapshotStore {
       // A run compares with the state the newest complete run left: finish applying it first.
       // Read beside the first page's fetch: the writer waits for it only when the first page arrives.
       baseline = (async () => {
-        await this.customerState.applyPending((after) => listRunsOf(this.tables, 'partnerSecurity', { status: 'complete', ...(after === null ? {} : { newerThan: after }) }), this.options.maxTransactionsInFlight);
+        await this.customerState.applyPending(this.options.maxTransactionsInFlight);
         return new Map((await this.customerState.current()).map((customer) => [customer.tenantId, customer]));
       })();
       baseline.catch(() => undefined);
@@ -318,6 +338,10 @@ export class TableSnapshotStore implements SnapshotStore {
       throw new MonitorError('RunAlreadyComplete', `partnerSecurity run ${runId} is already complete: what it saw is kept as it was; collect a new run instead (without --run-id)`);
     }
     await this.customerState.clearChanges(runId);
+  }
+
+  lease(name: LeaseName): Lease {
+    return new TableLease(this.tables, name);
   }
 
   async markAbandonedRuns(source: SnapshotSource, startedBefore: Date, reason: string, markedAt: Date): Promise<SnapshotRun[]> {
@@ -446,7 +470,7 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
   /**
    * Records the customers this run no longer lists as gone, flushes every write, marks the run
    * complete, then applies its change points (history and current state). A failure while
-   * applying leaves the run complete: the next run, or the next read, finishes it first.
+   * applying leaves the run complete: the next run of the source finishes it first.
    */
   async complete(counts: SnapshotRunCounts, warnings: readonly string[] = []): Promise<SnapshotRun> {
     let gone = 0;
@@ -466,7 +490,7 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
         await this.customerState.apply(this.runId, applying, this.changes);
       } catch (error) {
         throw new CompleteRunFollowUpError(
-          `the run is complete, but applying its ${this.changes.length} change points to the customers' current state failed (${error instanceof MonitorError ? error.message : describeStorageError(error)}): the next run or read of the customers finishes it`,
+          `the run is complete, but applying its ${this.changes.length} change points to the customers' current state failed (${error instanceof MonitorError ? error.message : describeStorageError(error)}): the next partnerSecurity run finishes it`,
           { cause: error },
         );
       }
@@ -558,26 +582,12 @@ export class TableSnapshotReader {
   }
 
   /**
-   * Applies what a complete run left unapplied (its invocation stopped, or storage failed, after
-   * it completed), so the Customers table is the newest complete run's before it is read. Only
-   * a run that could not finish leaves anything: usually this is two reads and no write.
-   */
-  async finishApplying(): Promise<string | null> {
-    const applied = await this.customerState.applyPending((after) => this.listRunsNewerThan(after), 8);
-    return applied.at(-1) ?? (await this.customerState.appliedRunId());
-  }
-
-  private listRunsNewerThan(after: string | null): Promise<SnapshotRun[]> {
-    return listRunsOf(this.tables, 'partnerSecurity', { status: 'complete', ...(after === null ? {} : { newerThan: after }) });
-  }
-
-  /**
    * Every customer as run `runId` saw it: the Customers table, with the change points of the
-   * complete runs between the run it holds and `runId` laid over it (none for the newest run).
+   * complete runs between the run it holds and `runId` laid over it: none for the run it holds,
+   * those of a newer run whose invocation stopped before applying them (its source's next run does).
    */
   async customersOfRun(runId: string): Promise<CustomerMfaInsight[]> {
-    await this.finishApplying();
-    const [applied, current] = await Promise.all([this.customerState.appliedRunId(), this.customerState.current()]);
+    const [applied, current] = await Promise.all([this.customerState.applied(), this.customerState.current()]);
     const differing = await this.customerState.differingAt(applied, runId, () => this.listRuns('partnerSecurity', { status: 'complete' }));
     const customers: CustomerMfaInsight[] = [];
     for (const customer of current) {
@@ -585,7 +595,7 @@ export class TableSnapshotReader {
       differing.delete(customer.tenantId);
       if (state) customers.push(state);
     }
-    // Customers a newer run than the table's listed first (only while applying it is unfinished).
+    // Customers a newer run than the table's listed first (only while it waits to be applied).
     for (const state of differing.values()) if (state) customers.push(state);
     return customers;
   }

@@ -7,7 +7,7 @@ import { compareFindings, type FindingState, type StoredFinding } from '../core/
 import { nextStep } from '../core/nextStep';
 import { hasNoCompliantAdmins, hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
 import { judgeClientSecret, type ClientSecretRead } from '../core/clientSecretExpiry';
-import type { ClientSecretStore, Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, StoredWaiver, WaiverStore } from '../ports';
+import type { ClientSecretStore, Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, SkippedRun, StoredWaiver, WaiverStore } from '../ports';
 import { ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
@@ -118,25 +118,30 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     directory.readState(),
     reader.undeliveredAlerts(),
     reader.undeliveredDeliveries(),
-    reader.lastSkippedDetectorRun(),
+    reader.lastSkippedRun('detectRegressions'),
     reader.lastDetectorRun(),
     reader.lastCompletedDetectorRun(),
     healthSettings(readHealth),
     digests.latest(),
     clientSecretStatus(openClientSecret, now),
     ...snapshotSources.map(async (source) => {
-      const [[lastRun], [lastCompleteRun], [lastFailedRun]] = await Promise.all([
+      const [[lastRun], [lastCompleteRun], [lastFailedRun], lastSkippedRun, applied] = await Promise.all([
         reader.listRuns(source, { top: 1 }),
         reader.listRuns(source, { status: 'complete', top: 1 }),
         reader.listRuns(source, { status: 'failed', top: 1 }),
+        reader.lastSkippedRun(source),
+        // Only partnerSecurity's runs are applied to a current state (the customers').
+        source === 'partnerSecurity' ? reader.customersRunId() : undefined,
       ]);
-      return { source, lastRun, lastCompleteRun, lastFailedRun };
+      // Run ids sort newest first: a complete run newer than the one applied waits for its source's next run.
+      const waitingToBeApplied = applied !== undefined && lastCompleteRun !== undefined && (applied === null || lastCompleteRun.runId < applied) ? lastCompleteRun.runId : null;
+      return { source, lastRun, lastCompleteRun, lastFailedRun, lastSkippedRun, waitingToBeApplied };
     }),
   ]).catch((thrown: unknown) => {
     throw isStorageFailure(thrown) ? storageUnavailable(thrown) : thrown;
   });
   const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
-  const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun }[];
+  const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun; lastSkippedRun: SkippedRun | null; waitingToBeApplied: string | null }[];
   const health = settings as MonitorHealthSettings | { problems: readonly string[] };
   // A setting a function cannot read fails that function on every run: the first reasons, each naming its setting.
   const problems: string[] = [...configurationProblems().map(({ problem }) => problem), ...('problems' in health ? health.problems : [])];
@@ -146,7 +151,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     if (verdict.problem !== null) problems.push(verdict.problem);
     return scheduleSummary(verdict);
   };
-  const sources = runs.map(({ source, lastRun, lastCompleteRun, lastFailedRun }) => {
+  const sources = runs.map(({ source, lastRun, lastCompleteRun, lastFailedRun, lastSkippedRun: skipped, waitingToBeApplied }) => {
     if (lastCompleteRun === undefined) problems.push(`${source}: no complete run yet`);
     if (lastRun?.status === 'failed') problems.push(`${source}: the last run failed (${lastRun.errorCode ?? 'no code'})`);
     // Run ids sort newest first: an abandoned run newer than the last complete one is unanswered.
@@ -158,6 +163,8 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       lastCompleteRun: runSummary(lastCompleteRun),
       schedule: judge(source, lastCompleteRun?.startedAt),
       openFindings: open.filter((finding) => sourceOfFinding(finding) === source).length,
+      lastSkippedRun: skipped,
+      waitingToBeApplied,
     };
   });
   const lastRun = lastDetectorRun as DetectorRun | null;

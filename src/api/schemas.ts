@@ -161,13 +161,13 @@ export const schemas: Record<string, JsonSchema> = {
     },
     'The last detector run that held the lease.',
   ),
-  DetectorSkip: object(
+  SkippedRun: object(
     {
       at: dateTime,
-      heldBy: { type: 'string', description: 'The run holding the lease (a random id per run).' },
+      heldBy: { type: 'string', description: "The run holding the lease: a collector's run id, or a random id per detector run." },
       heldUntil: { type: 'string', description: 'Until when it held it; renewed every 30 s while it works, 2 minutes at most after a crash.' },
     },
-    'A detector run that did nothing because another run held the lease.',
+    'A run that did nothing because another run of its kind (the detector, or a collector of the same source) held the lease.',
   ),
   DetectorCompletion: object({ startedAt: dateTime, finishedAt: dateTime }, 'The last detector run that did all its work (detect, compose, deliver).'),
   ScheduleStatus: object(
@@ -217,7 +217,13 @@ export const schemas: Record<string, JsonSchema> = {
     },
     'The weekly digest: one per ISO week.',
   ),
-  SourceStatus: object({ source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), schedule: nullableRef('ScheduleStatus'), openFindings: { type: 'integer' } }),
+  SourceStatus: object({
+    source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), schedule: nullableRef('ScheduleStatus'), openFindings: { type: 'integer' }, lastSkippedRun: nullableRef('SkippedRun'),
+    waitingToBeApplied: {
+      ...nullableString,
+      description: "partnerSecurity: a complete run whose customer changes are not applied yet (its invocation stopped first); the source's next run applies them, and until then /api/customers lists the run applied before.",
+    },
+  }),
   Status: answer({
     checkedAt: dateTime,
     healthy: { type: 'boolean', description: 'No problem below; the answer is a 503 when false.' },
@@ -230,7 +236,7 @@ export const schemas: Record<string, JsonSchema> = {
     openFindings: { type: 'integer' },
     activeWaivers: { type: 'integer', description: 'Waivers not yet expired: findings they cover are listed but not alerted.' },
     undeliveredAlerts: ref('UndeliveredAlerts'),
-    detector: object({ lastRun: nullableRef('DetectorRun'), lastCompletedRun: nullableRef('DetectorCompletion'), schedule: nullableRef('ScheduleStatus'), lastSkippedRun: nullableRef('DetectorSkip') }, 'The regression detector\'s runs.'),
+    detector: object({ lastRun: nullableRef('DetectorRun'), lastCompletedRun: nullableRef('DetectorCompletion'), schedule: nullableRef('ScheduleStatus'), lastSkippedRun: nullableRef('SkippedRun') }, 'The regression detector\'s runs.'),
     digest: nullableRef('DigestStatus'),
     customerNames: ref('CustomerNameStatus'),
     clientSecret: nullableRef('ClientSecretStatus'),

@@ -9,7 +9,7 @@ import { runSnapshot, type CollectOptions, type CollectorDependencies } from './
 export async function collectNonMfaPrincipals(
   dependencies: CollectorDependencies & { nonMfaPrincipals: NonMfaPrincipalSource },
   options: CollectOptions = {},
-): Promise<SnapshotRun> {
+): Promise<SnapshotRun | null> {
   return runSnapshot(dependencies, 'nonMfaPrincipals', options, async (writer, counts, abortSignal) => {
     let principals = 0;
     let pages = 0;

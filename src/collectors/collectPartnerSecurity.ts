@@ -14,7 +14,7 @@ import { allOrAbort, runSnapshot, type CollectOptions, type CollectorDependencie
 export async function collectPartnerSecurity(
   dependencies: CollectorDependencies & { partnerSecurity: PartnerSecuritySource; customerDirectory?: CustomerDirectoryDependencies },
   options: CollectOptions = {},
-): Promise<SnapshotRun> {
+): Promise<SnapshotRun | null> {
   const source = dependencies.partnerSecurity;
   return runSnapshot(dependencies, 'partnerSecurity', options, async (writer, counts, runSignal, warnings) => {
     const abort = new AbortController();

@@ -6,7 +6,7 @@ import { runSnapshot, type CollectOptions, type CollectorDependencies } from './
 export async function collectRegistrationCounts(
   dependencies: CollectorDependencies & { registrationCounts: RegistrationCountSource },
   options: CollectOptions = {},
-): Promise<SnapshotRun> {
+): Promise<SnapshotRun | null> {
   return runSnapshot(dependencies, 'registrationCounts', options, async (writer, counts, abortSignal) => {
     const { counts: registration, fallbackReason } = await dependencies.registrationCounts.registrationCounts({ abortSignal });
     if (fallbackReason !== null) dependencies.log.warn(`registration counts: used usersRegisteredByFeature (${fallbackReason})`);

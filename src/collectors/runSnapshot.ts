@@ -4,6 +4,7 @@ import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationD
 import type { SnapshotSource } from '../core/model';
 import type { Clock, Logger, SnapshotRunWriter, SnapshotStore } from '../ports';
 import { CompleteRunFollowUpError, isRunId, newRunId, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
+import { underLease, type HeldLease } from '../leases/underLease';
 
 export interface CollectorDependencies {
   store: SnapshotStore;
@@ -32,31 +33,47 @@ const failureRecordingLimitMs = 30_000;
  * Throws after recording a failure, so the Functions host sees the invocation fail too.
  * At the deadline the work is cancelled and the run fails as DeadlineExceeded, naming what was
  * being waited for, whatever the work was doing (a call that ignores cancellation included).
+ * One run per source at a time, under the source's lease: a run started while another collects
+ * (a manual `npm run invoke` during the timer's) does nothing, is recorded skipped with the
+ * holder, and answers null; otherwise both would compare with the same starting state.
  */
 export async function runSnapshot(
   dependencies: CollectorDependencies,
   source: SnapshotSource,
   options: CollectOptions,
   collect: (writer: SnapshotRunWriter, counts: SnapshotRunCounts, abortSignal: AbortSignal, warnings: string[]) => Promise<void>,
-): Promise<SnapshotRun> {
-  const { store, clock, log } = dependencies;
-  const startedAt = clock.now();
+): Promise<SnapshotRun | null> {
   if (options.runId !== undefined && !isRunId(options.runId)) {
     throw new MonitorError('InvalidRunId', 'A run id must be 13 digits, a dash and 6-16 lowercase letters or digits');
   }
-  const runId = options.runId ?? newRunId(startedAt, randomBytes(4).toString('hex'));
+  const { store, clock, log } = dependencies;
+  const startedAt = clock.now();
+  const run = { runId: options.runId ?? newRunId(startedAt, randomBytes(4).toString('hex')), startedAt, deadline: options.deadline };
+  return underLease({ lease: store.lease(source), clock, log }, source, run.runId, (lease) => collectUnderLease(dependencies, source, run, lease, collect));
+}
+
+/** The run itself, as the holder of its source's lease. */
+async function collectUnderLease(
+  dependencies: CollectorDependencies,
+  source: SnapshotSource,
+  { runId, startedAt, deadline }: { runId: string; startedAt: Date; deadline: Date | undefined },
+  lease: HeldLease,
+  collect: Parameters<typeof runSnapshot>[3],
+): Promise<SnapshotRun> {
+  const { store, clock, log } = dependencies;
   const writer = await store.openRun(source, runId, startedAt);
   log.info(`${source} run ${runId} started`);
-  if (options.deadline !== undefined) await markAbandonedRuns(dependencies, source, runId, options.deadline.getTime() - startedAt.getTime());
+  if (deadline !== undefined) await markAbandonedRuns(dependencies, source, runId, deadline.getTime() - startedAt.getTime());
   const counts: SnapshotRunCounts = {};
   const abort = new AbortController();
   const warnings: string[] = [];
   try {
     const work = (async () => {
       await collect(writer, counts, abort.signal, warnings);
+      await lease.confirm('recording the run complete: the run that took the lease collects instead');
       return writer.complete(counts, warnings);
     })();
-    const run = options.deadline === undefined ? await work : await beforeDeadline(work, options.deadline.getTime() - startedAt.getTime(), abort);
+    const run = deadline === undefined ? await work : await beforeDeadline(work, deadline.getTime() - startedAt.getTime(), abort);
     for (const warning of warnings) log.warn(`${source} run ${runId}: ${warning}`);
     log.info(`${source} run ${runId} complete in ${clock.now().getTime() - startedAt.getTime()} ms: ${describeCounts(run.counts)}`);
     return run;
@@ -65,7 +82,7 @@ export async function runSnapshot(
     const error = toError(thrown);
     const code = errorCode(thrown);
     if (thrown instanceof CompleteRunFollowUpError) {
-      // The run's data is complete and stays so; what failed after it is finished by the next run or read.
+      // The run's data is complete and stays so; what failed after it is finished by the source's next run.
       log.error(`${source} run ${runId} complete, but ${code}: ${error.message}`);
       throw new MonitorError(code, `${source} run ${runId}: ${error.message}`, { cause: thrown });
     }

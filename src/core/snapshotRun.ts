@@ -66,7 +66,7 @@ export interface SnapshotRun {
 /**
  * A run that is complete (its ledger row says so, and stays so) but whose completion could not
  * finish what follows it, e.g. applying its change points to the customers' current state. The
- * invocation fails with it; the next run, or the next read, finishes that work.
+ * invocation fails with it; the source's next run finishes that work.
  */
 export class CompleteRunFollowUpError extends MonitorError {
   constructor(message: string, options?: { cause?: unknown }) {

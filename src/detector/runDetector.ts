@@ -13,6 +13,7 @@ import type { SnapshotRun } from '../core/snapshotRun';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import { upgradeFindings } from '../core/upgradeFindings';
 import { decideAnnouncement, waiverIndex } from '../core/waivers';
+import { underLease, type HeldLease } from '../leases/underLease';
 
 interface DetectorSettings {
   thresholds: Thresholds;
@@ -37,8 +38,8 @@ interface DetectorOptions {
 
 export interface DetectorDependencies {
   snapshots: SnapshotReader;
-  /** The run ledger, where runs left `running` by a stopped invocation are marked abandoned. */
-  runs: Pick<SnapshotStore, 'markAbandonedRuns'>;
+  /** The run ledger, where runs left `running` by a stopped invocation are marked abandoned, and the detector's lease. */
+  runs: Pick<SnapshotStore, 'markAbandonedRuns' | 'lease'>;
   store: DetectorStore;
   sender: EmailSender;
   /** Teams, Slack and the signed webhook. */
@@ -69,12 +70,6 @@ export interface DetectorOutcome {
   openFindings: number;
 }
 
-/**
- * Short, and renewed while the run works: a crashed run blocks the next for at most this long,
- * and a run that can no longer renew it stops before sending.
- */
-const leaseMs = 2 * 60_000;
-const leaseRenewalMs = 30_000;
 /** A run still `running` after this long crashed: it counts as a failure. */
 const abandonedRunMs = 2 * 60 * 60_000;
 /** A channel refusing the same message this often (ACS reporting it Failed, a 4xx about the payload) ends retries. */
@@ -94,15 +89,15 @@ const maxRefusals = 5;
  * One message per run at most; each channel takes waiting messages oldest first.
  */
 export async function runDetector(dependencies: DetectorDependencies, options: DetectorOptions = {}): Promise<DetectorOutcome> {
+  const { runs, clock, log } = dependencies;
+  const outcome = await underLease({ lease: runs.lease('detectRegressions'), clock, log }, 'detectRegressions', randomUUID(), (lease) => detectUnderLease(dependencies, options, lease));
+  return outcome ?? { skipped: true, transitions: 0, composedMessageId: null, sentMessageId: null, openFindings: 0 };
+}
+
+/** The run itself, as the holder of the detector's lease. */
+async function detectUnderLease(dependencies: DetectorDependencies, options: DetectorOptions, lease: HeldLease): Promise<DetectorOutcome> {
   const { store, clock, log } = dependencies;
-  const owner = randomUUID();
   const startedAt = clock.now();
-  if (!(await store.acquireLease(owner, startedAt, new Date(startedAt.getTime() + leaseMs)))) {
-    log.warn('detectRegressions: another run holds the lease; this one does nothing');
-    await store.recordSkippedRun(startedAt).catch((thrown: unknown) => log.warn(`detectRegressions: could not record the skipped run (${errorCode(thrown)})`));
-    return { skipped: true, transitions: 0, composedMessageId: null, sentMessageId: null, openFindings: 0 };
-  }
-  const lease = holdLease(dependencies, owner);
   const thisRun: DetectorRun = { startedAt: startedAt.toISOString(), finishedAt: null, status: 'running', errorCode: null };
   try {
     await store.recordRun(thisRun);
@@ -123,7 +118,7 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
         `before sending: a send may wait ${longest.ms / 1000} s for ${longest.what} and would end after it; the alert waits in the outbox for the next run`,
       );
     }
-    await lease.confirm();
+    await lease.confirm('sending, and that run sends instead');
     const sentMessageId = await deliver(dependencies, run, options.deadline);
     // Only a run that got this far counts for the detector's health: /api/status expects one per scheduled occurrence.
     await store.recordCompletedRun({ startedAt: startedAt.toISOString(), finishedAt: clock.now().toISOString() });
@@ -136,9 +131,6 @@ export async function runDetector(dependencies: DetectorDependencies, options: D
   } catch (thrown) {
     await recordEnd(dependencies, { ...thisRun, finishedAt: clock.now().toISOString(), status: 'failed', errorCode: errorCode(thrown) });
     throw thrown;
-  } finally {
-    lease.stop();
-    await store.releaseLease(owner);
   }
 }
 
@@ -177,26 +169,6 @@ async function markAbandonedRuns({ runs, clock, log }: DetectorDependencies, lim
       log.warn(`detectRegressions: could not mark abandoned ${source} runs (${errorCode(thrown)})`);
     }
   }
-}
-
-/**
- * Renews the lease while the run works. `confirm` renews it at once and throws LeaseLost when
- * the lease is gone (it expired while the run stalled and another run took it): sending then
- * would race that run.
- */
-function holdLease({ store, clock, log }: DetectorDependencies, owner: string): { confirm(): Promise<void>; stop(): void } {
-  let lost = false;
-  const renew = async (): Promise<boolean> => (lost ||= !(await store.renewLease(owner, new Date(clock.now().getTime() + leaseMs))));
-  const timer = setInterval(() => {
-    renew().catch((thrown: unknown) => log.warn(`detectRegressions: could not renew the lease (${errorCode(thrown)}); trying again`));
-  }, leaseRenewalMs);
-  timer.unref();
-  return {
-    async confirm() {
-      if (await renew()) throw new MonitorError('LeaseLost', 'detectRegressions lost its lease to another run while working; it stopped before sending, and that run sends instead');
-    },
-    stop: () => clearInterval(timer),
-  };
 }
 
 /**

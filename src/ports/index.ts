@@ -92,6 +92,8 @@ export interface SnapshotStore {
    * that started before `startedBefore`, unless its row changed meanwhile; returns those marked.
    */
   markAbandonedRuns(source: SnapshotSource, startedBefore: Date, reason: string, markedAt: Date): Promise<SnapshotRun[]>;
+  /** The lease that keeps runs of one kind from overlapping, kept beside the ledger. */
+  lease(name: LeaseName): Lease;
 }
 
 export interface Clock {
@@ -142,12 +144,28 @@ export interface OutboxMessage {
   etag: string;
 }
 
-/** A detector run that did nothing because another run held the lease. */
-export interface DetectorSkip {
+/** A run that did nothing because another run of its kind held the lease. */
+export interface SkippedRun {
   at: string;
-  /** The run that held the lease (a random id per run) and until when. */
+  /** The run that held the lease (a collector's run id, a random id per detector run) and until when. */
   heldBy: string;
   heldUntil: string;
+}
+
+/** What runs one at a time: each source's collector, and the detector. */
+export type LeaseName = SnapshotSource | 'detectRegressions';
+
+/** The lease of one kind of run: at most one run holds it at a time, until it expires. */
+export interface Lease {
+  /** Takes the lease until `until`, or answers false when another run holds it. */
+  acquire(owner: string, now: Date, until: Date): Promise<boolean>;
+  /** Extends the lease to `until` if `owner` still holds it; false when it was lost (expired and taken). */
+  renew(owner: string, until: Date): Promise<boolean>;
+  release(owner: string): Promise<void>;
+  /** Records that a run did nothing at `at` because another held the lease, with that holder (shown by the status). */
+  recordSkipped(at: Date): Promise<void>;
+  /** The last run skipped for the lease, if any. */
+  lastSkipped(): Promise<SkippedRun | null>;
 }
 
 /** The detector's last run, for the status: a run still `running` has not ended, or was stopped before it could say. */
@@ -191,15 +209,6 @@ export interface Delivery {
 }
 
 export interface DetectorStore {
-  /** Takes the detector lease until `until`, or answers false when another run holds it. */
-  acquireLease(owner: string, now: Date, until: Date): Promise<boolean>;
-  /** Extends the lease to `until` if `owner` still holds it; false when it was lost (expired and taken). */
-  renewLease(owner: string, until: Date): Promise<boolean>;
-  releaseLease(owner: string): Promise<void>;
-  /** Records that a run did nothing at `at` because another held the lease, with that holder (shown by the status). */
-  recordSkippedRun(at: Date): Promise<void>;
-  /** The last run skipped for the lease, if any. */
-  lastSkippedRun(): Promise<DetectorSkip | null>;
   /** Records the start, then the end, of a run that holds the lease: the last run, as the status shows it. */
   recordRun(run: DetectorRun): Promise<void>;
   lastRun(): Promise<DetectorRun | null>;

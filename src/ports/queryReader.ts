@@ -1,6 +1,6 @@
 import type { StoredFinding } from '../core/findings';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { Delivery, DetectorCompletion, DetectorRun, DetectorSkip, OutboxMessage } from './index';
+import type { Delivery, DetectorCompletion, DetectorRun, LeaseName, OutboxMessage, SkippedRun } from './index';
 import type { SnapshotRun } from '../core/snapshotRun';
 
 /** A range of run start times; either end may be open. */
@@ -51,7 +51,7 @@ export interface QueryReader {
   scores(range: RunRange): Promise<RunRow<PartnerSecurityScore>[]>;
   requirements(range: RunRange, requirementType?: string): Promise<RunRow<SecurityRequirement>[]>;
   registrations(range: RunRange): Promise<RunRow<RegistrationCounts & { fallbackReason: string | null }>[]>;
-  /** The run the customers' current state is of (the newest applied complete run), or null before the first. */
+  /** The run the customers' current state is of (the newest applied complete run), or null before the first. Reads only. */
   customersRunId(): Promise<string | null>;
   /** Customers as run `runId` saw them, in key order from `start`. */
   customersPage(runId: string, start: RowPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<Page<CustomerMfaInsight>>;
@@ -65,8 +65,8 @@ export interface QueryReader {
   undeliveredAlerts(): Promise<OutboxMessage[]>;
   /** Their deliveries not yet made (nor given up on), one per message and channel, oldest first. */
   undeliveredDeliveries(): Promise<Delivery[]>;
-  /** The last detector run that did nothing because another held the lease. */
-  lastSkippedDetectorRun(): Promise<DetectorSkip | null>;
+  /** The last run of a kind (a source's collector, the detector) that did nothing because another held its lease. */
+  lastSkippedRun(name: LeaseName): Promise<SkippedRun | null>;
   /** The detector's last run that held the lease: started, and how it ended. */
   lastDetectorRun(): Promise<DetectorRun | null>;
   /** The detector's last run that did all its work. */

@@ -1,6 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { CustomerStateTables, Tables, TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
 import { TableQueryReader } from '../../src/adapters/tableQueryReader';
+import { BatchWriter } from '../../src/adapters/batchWriter';
 import type { CustomerMfaInsight, SecurityRequirement } from '../../src/core/model';
 import { newRunId } from '../../src/core/snapshotRun';
 import { startAzurite, type Azurite } from '../../tools/azurite';
@@ -133,7 +134,7 @@ describe('TableSnapshotStore against Azurite', () => {
     expect((await reader.latestCompleteRun('partnerSecurity'))?.runId).toBe(good);
   });
 
-  it('when a run completed but applying its change points was cut short, then the next read finishes applying it, and the next run finds nothing left', async () => {
+  it('when a run completed but applying its change points was cut short, then reads serve the state last applied without writing, and the next run applies it first and finds nothing left', async () => {
     const { tables, store, reader, query } = await storeWithFreshTables();
     const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
     // The second run's change points and ledger row are written; it stops before applying them.
@@ -145,16 +146,44 @@ describe('TableSnapshotStore against Azurite', () => {
     const ledger = await tables.client('runs');
     await ledger.updateEntity({ partitionKey: 'partnerSecurity', rowKey: second, status: 'complete', finishedAt: startedAt.toISOString() }, 'Merge');
     expect(await new CustomerStateTables(tables).appliedRunId()).toBe(first);
+    // What the run saw is still read (the detector compares it), from its change records laid over the applied state.
     expect(byTenant(await reader.customersOfRun(second))).toEqual(byTenant([insight(1, { compliantAdminsCount: 7 }), insight(2)]));
-    expect(await new CustomerStateTables(tables).appliedRunId()).toBe(second);
-    expect(await query.customersRunId()).toBe(second);
-    expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([second, first]);
+    expect(await query.customersRunId()).toBe(first);
+    expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([first]);
+    expect(await new CustomerStateTables(tables).appliedRunId()).toBe(first);
     const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { compliantAdminsCount: 7 }), insight(2)]);
     expect((await reader.getRun('partnerSecurity', third))?.counts).toMatchObject({ customerChanges: 0, customersGone: 0 });
     expect(await query.customersRunId()).toBe(third);
+    expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([second, first]);
   });
 
-  it('when applying a complete run fails, then the run stays complete, complete() fails with CustomerStateNotApplied, and the first read once storage is back applies it', async () => {
+  it('when applying a run stopped midway (one of its two customers written), then reads serve the run applied before, whole, and the run as it saw, until the next run applies it', async () => {
+    const { tables, store, reader, query } = await storeWithFreshTables();
+    const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
+    const startedAt = new Date('2026-01-06T00:00:00Z');
+    const second = newRunId(startedAt, 'halfway');
+    const writer = await store.openRun('partnerSecurity', second, startedAt);
+    await writer.addCustomerInsights([insight(1, { compliantAdminsCount: 7 }), insight(2, { compliantAdminsCount: 8 })]);
+    await (writer as unknown as { writer: { flush(): Promise<void> } }).writer.flush();
+    await (await tables.client('runs')).updateEntity({ partitionKey: 'partnerSecurity', rowKey: second, status: 'complete', finishedAt: startedAt.toISOString() }, 'Merge');
+    // Applying it wrote the first customer's rows, then the process died: the applied row still names the run before.
+    const state = new CustomerStateTables(tables);
+    await state.apply(second, new BatchWriter(1), (await state.changesOf(second)).filter((change) => change.tenantId === insight(1).tenantId));
+    await (await tables.client('runs')).upsertEntity({ partitionKey: 'applied', rowKey: 'customers', runId: first, applying: second }, 'Replace');
+
+    expect(await query.customersRunId()).toBe(first);
+    expect(byTenant((await query.customersPage(first, null, 10)).items)).toEqual(byTenant([insight(1), insight(2)]));
+    expect(byTenant(await reader.customersOfRun(first))).toEqual(byTenant([insight(1), insight(2)]));
+    expect(byTenant(await reader.customersOfRun(second))).toEqual(byTenant([insight(1, { compliantAdminsCount: 7 }), insight(2, { compliantAdminsCount: 8 })]));
+    expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([first]);
+
+    const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { compliantAdminsCount: 7 }), insight(2, { compliantAdminsCount: 8 })]);
+    expect((await reader.getRun('partnerSecurity', third))?.counts).toMatchObject({ customerChanges: 0 });
+    expect(await state.applied()).toEqual({ runId: third, applying: null });
+    expect((await query.customerHistory(insight(2).tenantId, {})).points.map((point) => point.runId)).toEqual([second, first]);
+  });
+
+  it('when applying a complete run fails, then the run stays complete, complete() fails with CustomerStateNotApplied, and the next run once storage is back applies it', async () => {
     const { tables, store, reader, query, prefix: tablePrefix } = await storeWithFreshTables();
     const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
     const startedAt = new Date('2026-01-06T00:00:00Z');
@@ -167,8 +196,11 @@ describe('TableSnapshotStore against Azurite', () => {
     expect((await reader.getRun('partnerSecurity', second))?.status).toBe('complete');
     expect(await new CustomerStateTables(tables).appliedRunId()).toBe(first);
     await createTables(azurite.tablesConnectionString, tablePrefix);
-    expect(await query.customersRunId()).toBe(second);
-    expect((await query.customersPage(second, null, 10)).items.find((customer) => customer.tenantId === insight(1).tenantId)?.compliantAdminsCount).toBe(4);
+    expect(await query.customersRunId()).toBe(first);
+    const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { compliantAdminsCount: 4 }), insight(2)]);
+    expect((await reader.getRun('partnerSecurity', third))?.counts).toMatchObject({ customerChanges: 0 });
+    expect(await query.customersRunId()).toBe(third);
+    expect((await query.customersPage(third, null, 10)).items.find((customer) => customer.tenantId === insight(1).tenantId)?.compliantAdminsCount).toBe(4);
   });
 
   it('when a newer run is applied while a client pages the customers, then the later pages still list the run the first page began with', async () => {

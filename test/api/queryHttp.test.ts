@@ -99,7 +99,7 @@ describe('CSV', () => {
     expect(csvColumns('SourceStatus')).toEqual([
       'source', 'lastRun.runId', 'lastRun.status', 'lastRun.startedAt', 'lastRun.finishedAt', 'lastRun.errorCode', 'lastRun.warnings',
       'lastCompleteRun.runId', 'lastCompleteRun.status', 'lastCompleteRun.startedAt', 'lastCompleteRun.finishedAt', 'lastCompleteRun.errorCode', 'lastCompleteRun.warnings',
-      'schedule.setting', 'schedule.expression', 'schedule.expectedBy', 'openFindings',
+      'schedule.setting', 'schedule.expression', 'schedule.expectedBy', 'openFindings', 'lastSkippedRun.at', 'lastSkippedRun.heldBy', 'lastSkippedRun.heldUntil', 'waitingToBeApplied',
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import { TableDetectorStore } from '../../src/adapters/tableDetectorStore';
+import { TableLease } from '../../src/adapters/tableLease';
 import { Tables } from '../../src/adapters/tableSnapshotStore';
 import { regressionDetector } from '../../src/composition';
 import { readConfig } from '../../src/config';
@@ -18,29 +18,33 @@ afterAll(async () => {
 
 const collectors = ['collectPartnerSecurity', 'collectNonMfaPrincipals', 'collectRegistrationCounts'];
 
-function detectorStore(settings: Record<string, string>): TableDetectorStore {
-  return new TableDetectorStore(new Tables(readConfig(settings, ['storage']).storage, () => {
+function detectorLease(settings: Record<string, string>): TableLease {
+  return new TableLease(new Tables(readConfig(settings, ['storage']).storage, () => {
     throw new Error('connection string only');
-  }));
+  }), 'detectRegressions');
+}
+
+/** The detector's lease row: in the Runs table, beside the collectors' (partition `lease`, one row per kind of run). */
+function runsTable(settings: Record<string, string>): TableClient {
+  return TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Runs`, { allowInsecureConnection: true });
 }
 
 function leaseRow(settings: Record<string, string>): Promise<Record<string, unknown>> {
-  const table = TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Detector`, { allowInsecureConnection: true });
-  return table.getEntity<Record<string, unknown>>('detector', 'lease');
+  return runsTable(settings).getEntity<Record<string, unknown>>('lease', 'detectRegressions');
 }
 
 describe('the detector lease', () => {
   it('when another run holds the lease, then the run does nothing, and the skip is recorded with the holder for the status', async () => {
     const settings = cloud.settings();
-    const store = detectorStore(settings);
+    const lease = detectorLease(settings);
     const now = new Date();
-    expect(await store.acquireLease('other-run', now, new Date(now.getTime() + 60_000))).toBe(true);
+    expect(await lease.acquire('other-run', now, new Date(now.getTime() + 60_000))).toBe(true);
 
     const logs = await cloud.run('detectRegressions', settings);
 
     expect(logs.some((line) => line.includes('another run holds the lease; this one does nothing'))).toBe(true);
-    expect(await store.lastSkippedRun()).toEqual({ at: expect.any(String), heldBy: 'other-run', heldUntil: new Date(now.getTime() + 60_000).toISOString() });
-    await store.releaseLease('other-run');
+    expect(await lease.lastSkipped()).toEqual({ at: expect.any(String), heldBy: 'other-run', heldUntil: new Date(now.getTime() + 60_000).toISOString() });
+    await lease.release('other-run');
   });
 
   it('when a run holds the lease, then it expires two minutes after it was taken or renewed, and is released at the end', async () => {
@@ -73,12 +77,11 @@ describe('the detector lease', () => {
     cloud.sim.setDay(64);
     for (const name of collectors) await cloud.run(name, settings);
     const before = cloud.sim.inbox().length;
-    const store = detectorStore(settings);
+    const lease = detectorLease(settings);
     const dependencies = await regressionDetector({ info: () => {}, warn: () => {}, error: () => {} }, settings);
     // As if this run stalled past its lease and another run took the lease meanwhile.
     const takeOver = async (): Promise<void> => {
-      const table = TableClient.fromConnectionString(settings.TABLES_CONNECTION_STRING!, `${settings.TABLE_PREFIX}Detector`, { allowInsecureConnection: true });
-      await table.upsertEntity({ partitionKey: 'detector', rowKey: 'lease', owner: 'newer-run', expiresAt: new Date(Date.now() + 60_000).toISOString() }, 'Replace');
+      await runsTable(settings).upsertEntity({ partitionKey: 'lease', rowKey: 'detectRegressions', owner: 'newer-run', expiresAt: new Date(Date.now() + 60_000).toISOString() }, 'Replace');
     };
     const directory = { ...dependencies.directory, customerNames: async () => (await takeOver(), dependencies.directory.customerNames()) };
 
@@ -86,7 +89,7 @@ describe('the detector lease', () => {
 
     expect(cloud.sim.inbox()).toHaveLength(before);
     expect(await leaseRow(settings)).toMatchObject({ owner: 'newer-run' });
-    await store.releaseLease('newer-run');
+    await lease.release('newer-run');
     await cloud.run('detectRegressions', settings);
     await cloud.run('detectRegressions', settings);
     expect(cloud.sim.inbox().length - before).toBe(1);

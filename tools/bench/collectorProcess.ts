@@ -13,7 +13,7 @@ import { collectNonMfaPrincipals } from '../../src/collectors/collectNonMfaPrinc
 import { collectPartnerSecurity } from '../../src/collectors/collectPartnerSecurity';
 import { nonMfaPrincipalCollector, partnerSecurityCollector } from '../../src/composition';
 import type { Logger } from '../../src/ports';
-import type { SnapshotRunCounts } from '../../src/core/snapshotRun';
+import type { SnapshotRun, SnapshotRunCounts } from '../../src/core/snapshotRun';
 
 export interface CollectorMeasurement {
   collector: string;
@@ -89,13 +89,13 @@ async function main(collector: string | undefined, pagesOnly: boolean): Promise<
       customerInsights: (options?: Parameters<typeof source.customerInsights>[0]) => timed(source.customerInsights(options), arrivals, since),
     };
     start();
-    counts = pagesOnly ? await drain(partnerSecurity.customerInsights()) : (await collectPartnerSecurity({ ...dependencies, partnerSecurity })).counts;
+    counts = pagesOnly ? await drain(partnerSecurity.customerInsights()) : collected(await collectPartnerSecurity({ ...dependencies, partnerSecurity }));
   } else if (collector === 'collectNonMfaPrincipals') {
     const dependencies = await nonMfaPrincipalCollector(log, process.env);
     const source = dependencies.nonMfaPrincipals;
     const nonMfaPrincipals = { principals: (options?: Parameters<typeof source.principals>[0]) => timed(source.principals(options), arrivals, since) };
     start();
-    counts = pagesOnly ? await drain(nonMfaPrincipals.principals()) : (await collectNonMfaPrincipals({ ...dependencies, nonMfaPrincipals })).counts;
+    counts = pagesOnly ? await drain(nonMfaPrincipals.principals()) : collected(await collectNonMfaPrincipals({ ...dependencies, nonMfaPrincipals }));
   } else {
     throw new Error(`usage: collectorProcess collectPartnerSecurity|collectNonMfaPrincipals (got ${collector})`);
   }
@@ -122,3 +122,9 @@ main(process.argv[2], process.argv[3] === '--pages-only').catch((error: unknown)
   console.error(error);
   process.exit(1);
 });
+
+/** A measured run's counts: the bench's tables are its own, so another run holding the lease is a mistake. */
+function collected(run: SnapshotRun | null): SnapshotRunCounts {
+  if (run === null) throw new Error('another run of this source held its lease: the bench measured nothing');
+  return run.counts;
+}
