@@ -316,7 +316,7 @@ export async function queryApi(env: Env = process.env): Promise<QueryDependencie
 /** The health check's answer: healthy, or not (or its state could not be read). */
 export type HealthVerdict = 200 | 503;
 
-/** How old a verdict `/api/health` answers with may be (the README says so). */
+/** How old a verdict `/api/health` answers with may be (docs/query-api.md says so). */
 const healthMaxAgeMs = 30_000;
 
 /**

@@ -5,7 +5,7 @@ import { toTableKey } from './tableKey';
  * deployment (infra/modules/storage.bicep declares each one) and, locally, by the tooling. The
  * app never creates a table. Adding a kind of row is one line here and one in the Bicep module.
  *
- * Keys follow Azure Table Storage's model (see README "Table layout"): a partition takes about
+ * Keys follow Azure Table Storage's model (see docs/storage.md, "Table layout"): a partition takes about
  * 2,000 entities a second and is the unit of a batch transaction (up to 100 rows), and a query
  * on PartitionKey and a RowKey range reads only the rows it returns, however large the table.
  */

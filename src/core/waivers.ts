@@ -60,7 +60,7 @@ function upnPattern(pattern: string): RegExp {
  * `securityRequirementType` enum ("Partner security enum values", graph beta; `unknownFutureValue`
  * is Graph's marker for members added later, not a type), and the two the older
  * `mfaEnforcedSecurityRequirement` resource names in `securityRequirementType`. A type Microsoft adds
- * later is known once a finding names it (see the README's Waivers section).
+ * later is known once a finding names it (see docs/waivers.md).
  */
 export const documentedRequirementTypes: readonly string[] = [
   'mfaEnforcedForAdmins',

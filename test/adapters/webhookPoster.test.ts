@@ -11,12 +11,12 @@ import { digestChannelPayload } from '../../src/core/digestChannels';
 
 type Verify = (secret: string, headers: Record<string, string | undefined>, body: string, now?: number) => boolean;
 
-/** The verification function exactly as the README shows it: the test runs what receivers copy. */
-function readmeVerifier(): Verify {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const section = readme.split('### Signed webhooks')[1] ?? '';
+/** The verification function exactly as docs/alerts.md shows it: the test runs what receivers copy. */
+function documentedVerifier(): Verify {
+  const page = readFileSync(join(__dirname, '..', '..', 'docs', 'alerts.md'), 'utf8');
+  const section = page.split('## Signed webhooks')[1] ?? '';
   const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
-  if (code === undefined) throw new Error('README: no js block under "Signed webhooks"');
+  if (code === undefined) throw new Error('docs/alerts.md: no js block under "Signed webhooks"');
   return runInNewContext(`${code}\nverifyWebhook`, { require, Buffer }) as Verify;
 }
 
@@ -77,8 +77,8 @@ describe('the signed webhook', () => {
     expect(() => new Webhook(secret).verify(received[0]!.body.replace('m-1', 'm-2'), headersOf(received[0]!) as Record<string, string>)).toThrow();
   });
 
-  it('when the monitor posts an alert, then the README snippet verifies it, and refuses it once the body or the timestamp changes or it is replayed late', async () => {
-    const verify = readmeVerifier();
+  it('when the monitor posts an alert, then the documented snippet verifies it, and refuses it once the body or the timestamp changes or it is replayed late', async () => {
+    const verify = documentedVerifier();
     await poster().post('webhook', { type: 'mfaMonitor.alert', data: { subject: 'Contoso Ltd: security defaults was turned off' } }, 'delivery-1', 5000);
 
     const [request] = received;
@@ -93,7 +93,7 @@ describe('the signed webhook', () => {
   });
 
   it('when the receiver answers 503 with Retry-After and then takes it, then both attempts carry the same webhook-id, each signed for its own timestamp', async () => {
-    const verify = readmeVerifier();
+    const verify = documentedVerifier();
     answers = [503];
 
     await poster().post('webhook', { type: 'mfaMonitor.alert' }, 'delivery-2', 5000);
