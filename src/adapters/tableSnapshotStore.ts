@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { odata, TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
 import type { StorageConfig } from '../config';
-import { customersDiffering, insightChanged, type CustomerChange, type RunChanges } from '../core/customerChanges';
+import { composeChanges, customersDiffering, newerRun, insightChanged, type CustomerChange, type CustomerChangesBetween, type RunChanges } from '../core/customerChanges';
 import { MonitorError } from '../core/errors';
 import type {
   CustomerMfaInsight,
@@ -598,6 +598,35 @@ export class TableSnapshotReader {
     // Customers a newer run than the table's listed first (only while it waits to be applied).
     for (const state of differing.values()) if (state) customers.push(state);
     return customers;
+  }
+
+  /**
+   * The customers whose state differs between complete runs `fromRunId` and `toRunId` (see
+   * CustomerChangesBetween), composed from the change records of every complete run after
+   * `fromRunId` up to `toRunId`: one ledger range and one key range per run, so the rows read
+   * follow what changed, not how many customers there are. Retention deletes a run's ledger row
+   * last and the oldest run first, so while `fromRunId` is listed complete every later run is
+   * whole; when it is not (pruned, or null on a first look), the answer compares with nothing:
+   * every customer at `toRunId`, before null.
+   */
+  async customerChangesBetween(fromRunId: string | null, toRunId: string): Promise<CustomerChangesBetween> {
+    if (fromRunId === toRunId) return { fromRunId, changes: [] };
+    const runs = fromRunId === null || newerRun(fromRunId, toRunId) ? [] : await this.completeRunsBetween(toRunId, fromRunId);
+    if (fromRunId === null || runs[runs.length - 1]?.runId !== fromRunId) {
+      const customers = await this.customersOfRun(toRunId);
+      return { fromRunId: null, changes: customers.map((after) => ({ tenantId: after.tenantId, before: null, beforeRunId: null, after })) };
+    }
+    const later = runs.filter((run) => run.runId !== fromRunId);
+    const changes = await Promise.all(later.map(async (run): Promise<RunChanges> => ({ runId: run.runId, changes: await this.customerState.changesOf(run.runId) })));
+    return { fromRunId, changes: composeChanges(changes) };
+  }
+
+  /** The complete partnerSecurity runs from `newest` to `oldest`, both included, newest first: one RowKey range of the ledger. */
+  private async completeRunsBetween(newest: string, oldest: string): Promise<SnapshotRun[]> {
+    const filter = odata`PartitionKey eq ${'partnerSecurity'} and RowKey ge ${newest} and RowKey le ${oldest} and status eq ${'complete'}`;
+    const runs: SnapshotRun[] = [];
+    for await (const row of this.tables.clientFor('runs').listEntities<Row>({ queryOptions: { filter } })) runs.push(toRun(row));
+    return runs;
   }
 
   async requirementsOfRun(runId: string): Promise<SecurityRequirement[]> {

@@ -29,7 +29,7 @@ export function insightChanged(before: CustomerMfaInsight | null, after: Custome
 }
 
 /** Run ids sort newest first: a smaller id is a newer run. */
-function newer(left: string, right: string): boolean {
+export function newerRun(left: string, right: string): boolean {
   return left < right;
 }
 
@@ -43,14 +43,52 @@ function newer(left: string, right: string): boolean {
 export function customersDiffering(fromRunId: string | null, targetRunId: string, runs: readonly RunChanges[]): Map<string, CustomerMfaInsight | null> {
   const differing = new Map<string, CustomerMfaInsight | null>();
   if (fromRunId === targetRunId) return differing;
-  const forward = fromRunId === null || newer(targetRunId, fromRunId);
+  const forward = fromRunId === null || newerRun(targetRunId, fromRunId);
   const between = runs.filter((run) =>
     forward
-      ? !newer(run.runId, targetRunId) && (fromRunId === null || newer(run.runId, fromRunId))
-      : newer(run.runId, targetRunId) && !newer(run.runId, fromRunId),
+      ? !newerRun(run.runId, targetRunId) && (fromRunId === null || newerRun(run.runId, fromRunId))
+      : newerRun(run.runId, targetRunId) && !newerRun(run.runId, fromRunId),
   );
   // Forward: oldest first, so the newest change wins. Back: newest first, so the oldest change's "before" wins.
   between.sort((left, right) => (forward ? right.runId.localeCompare(left.runId) : left.runId.localeCompare(right.runId)));
   for (const run of between) for (const change of run.changes) differing.set(change.tenantId, forward ? change.after : change.before);
   return differing;
+}
+
+/**
+ * The customers whose state differs between two complete runs, each with its state at both.
+ * `fromRunId` is the run compared with; null when there is none to compare with (no earlier
+ * run, or it has been pruned): then every customer at the later run is listed, before null, and
+ * a customer absent from the list is not a customer then.
+ */
+export interface CustomerChangesBetween {
+  fromRunId: string | null;
+  changes: CustomerChange[];
+}
+
+/**
+ * The changes between the state before the oldest of `runs` and the state after the newest:
+ * each run's change records hold a customer's state before it and after it, so composing the
+ * records of consecutive complete runs is the diff of their two snapshots. A customer changed
+ * and changed back is not a change.
+ */
+export function composeChanges(runs: readonly RunChanges[]): CustomerChange[] {
+  // Oldest first (the larger id): the first change keeps "before", the newest sets "after".
+  const oldestFirst = [...runs].sort((left, right) => (newerRun(left.runId, right.runId) ? 1 : -1));
+  const composed = new Map<string, CustomerChange>();
+  for (const run of oldestFirst) {
+    for (const change of run.changes) {
+      const earlier = composed.get(change.tenantId);
+      composed.set(change.tenantId, earlier === undefined ? change : { ...earlier, after: change.after });
+    }
+  }
+  return [...composed.values()].filter((change) => insightChanged(change.before, change.after));
+}
+
+/** The customers as they were before `changes`, from the customers after them. */
+export function customersBefore(customers: readonly CustomerMfaInsight[], changes: readonly CustomerChange[]): CustomerMfaInsight[] {
+  const changed = new Map(changes.map((change) => [change.tenantId, change.before]));
+  const before = customers.filter((customer) => !changed.has(customer.tenantId));
+  for (const state of changed.values()) if (state !== null) before.push(state);
+  return before;
 }

@@ -1,6 +1,7 @@
+import type { CustomerChangesBetween } from './customerChanges';
 import { partnerSignInLogsUrl } from './entraLinks';
 import type { Finding, FindingKind, FindingSubject, FindingTransition, MeasureValue, Severity, ShareOfWhole } from './findings';
-import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from './model';
+import type { NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from './model';
 import { customerMfaPolicies, hasNoMfaPolicy, isCompliant } from './model';
 
 /**
@@ -13,7 +14,6 @@ import { customerMfaPolicies, hasNoMfaPolicy, isCompliant } from './model';
 export interface ComplianceSnapshot {
   score?: PartnerSecurityScore | null;
   requirements?: readonly SecurityRequirement[];
-  customers?: readonly CustomerMfaInsight[];
   principals?: readonly NonMfaPrincipal[];
   registration?: RegistrationCounts | null;
 }
@@ -32,6 +32,12 @@ export interface DetectionInput {
   previous: ComplianceSnapshot;
   /** The newest complete snapshot of each source that has new data; absent = nothing new. */
   current: ComplianceSnapshot;
+  /**
+   * The customers that changed between the partnerSecurity run last seen and the newest (absent:
+   * no new run). A customer that did not change was judged on the same state when its run was
+   * the newest, so only those that changed are observed.
+   */
+  customerChanges?: CustomerChangesBetween;
   findings: ReadonlyMap<string, Finding>;
   /** Failed runs since the last complete one, per source. */
   consecutiveFailures: Partial<Record<SnapshotSource, number>>;
@@ -195,13 +201,13 @@ function requirementObservations(before: readonly SecurityRequirement[] | undefi
   return observations;
 }
 
-function customerObservations(before: readonly CustomerMfaInsight[] | undefined, after: readonly CustomerMfaInsight[], thresholds: Thresholds): Observation[] {
-  const firstSight = before === undefined;
-  const previous = new Map((before ?? []).map((customer) => [customer.tenantId, customer]));
+function customerObservations({ fromRunId, changes }: CustomerChangesBetween, thresholds: Thresholds): Observation[] {
+  const firstSight = fromRunId === null;
   const observations: Observation[] = [];
   const shareRule = fallsByMoreThan(thresholds.nonAdminShareDropPoints);
-  for (const customer of after) {
-    const old = previous.get(customer.tenantId);
+  for (const { before: old, after: customer } of changes) {
+    // A customer gone is no observation: its open findings resolve (see detectRegressions).
+    if (customer === null) continue;
     const subject: FindingSubject = { type: 'customer', id: customer.tenantId };
     observations.push({
       subject,
@@ -317,9 +323,11 @@ export function detectRegressions(input: DetectionInput): DetectionResult {
     observations.push({ key: 'score/currentScore', kind: 'scoreFell', severity: 'warning', subject: { type: 'score', id: 'partnerSecurityScore' }, measure: 'currentScore', before: previous.score?.currentScore ?? null, after: current.score.currentScore, rule: falls });
   }
   if (current.requirements) observations.push(...requirementObservations(previous.requirements, current.requirements));
-  if (current.customers) {
-    observations.push(...customerObservations(previous.customers, current.customers, input.thresholds));
-    coveredPrefixes.push('customer/');
+  if (input.customerChanges) {
+    observations.push(...customerObservations(input.customerChanges, input.thresholds));
+    // Compared with nothing, every customer is listed: one not listed is gone. Otherwise those gone are named.
+    if (input.customerChanges.fromRunId === null) coveredPrefixes.push('customer/');
+    else for (const change of input.customerChanges.changes) if (change.after === null) coveredPrefixes.push(`customer/${change.tenantId}/`);
   }
   if (current.principals) {
     observations.push(...principalObservations(previous.principals, current.principals));

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { composeAlert, renderEmail, type AlertMessage } from '../core/alertEmail';
 import { isRoutedTo, routedTargets, targetLabel, type AlertRoute, type ChannelName, type DeliveryTarget } from '../core/alertRoutes';
 import { slackPayload, teamsPayload, webhookPayload } from '../core/channelPayloads';
+import type { CustomerChangesBetween } from '../core/customerChanges';
 import { detectRegressions, type ComplianceSnapshot, type Thresholds } from '../core/detectRegressions';
 import { errorCode, MonitorError, toError } from '../core/errors';
 import type { Finding, FindingTransition, StoredFinding } from '../core/findings';
@@ -36,8 +37,11 @@ interface DetectorOptions {
   deadline?: Date;
 }
 
+/** The detector compares customers by what changed, never by whole snapshots. */
+type DetectorSnapshots = Omit<SnapshotReader, 'customersOfRun'>;
+
 export interface DetectorDependencies {
-  snapshots: SnapshotReader;
+  snapshots: DetectorSnapshots;
   /** The run ledger, where runs left `running` by a stopped invocation are marked abandoned, and the detector's lease. */
   runs: Pick<SnapshotStore, 'markAbandonedRuns' | 'lease'>;
   store: DetectorStore;
@@ -217,6 +221,7 @@ async function detectAndCompose(dependencies: DetectorDependencies, run: RunCont
   const current: ComplianceSnapshot = {};
   const consecutiveFailures: Partial<Record<SnapshotSource, number>> = {};
   const lastErrors: Partial<Record<SnapshotSource, string>> = {};
+  let customerChanges: CustomerChangesBetween | undefined;
   const lastSeen = { ...state.lastSeen };
   await Promise.all(
     snapshotSources.map(async (source) => {
@@ -227,11 +232,17 @@ async function detectAndCompose(dependencies: DetectorDependencies, run: RunCont
       const latest = recent.find((run) => run.status === 'complete') ?? (await snapshots.latestCompleteRun(source));
       if (!latest || latest.runId === state.lastSeen[source]) return;
       const seen = state.lastSeen[source];
-      await Promise.all([load(snapshots, source, latest.runId, current), seen === undefined ? null : load(snapshots, source, seen, previous)]);
+      const [, , changes] = await Promise.all([
+        load(snapshots, source, latest.runId, current),
+        seen === undefined ? null : load(snapshots, source, seen, previous),
+        // The customers are compared by what changed, never by two whole snapshots.
+        source === 'partnerSecurity' ? snapshots.customerChangesBetween(seen ?? null, latest.runId) : undefined,
+      ]);
+      if (changes) customerChanges = changes;
       lastSeen[source] = latest.runId;
     }),
   );
-  const result = detectRegressions({ previous, current, findings, consecutiveFailures, lastErrors, thresholds: settings.thresholds, now: now.toISOString() });
+  const result = detectRegressions({ previous, current, customerChanges, findings, consecutiveFailures, lastErrors, thresholds: settings.thresholds, now: now.toISOString() });
   const updated = decideAnnouncements(findings, result.changed, result.transitions, run.waived);
   for (const finding of updated) findings.set(finding.key, finding);
 
@@ -322,10 +333,10 @@ function countFailures(recentNewestFirst: SnapshotRun[], now: Date): number {
   return failures;
 }
 
-async function load(snapshots: SnapshotReader, source: SnapshotSource, runId: string, into: ComplianceSnapshot): Promise<void> {
+async function load(snapshots: DetectorSnapshots, source: SnapshotSource, runId: string, into: ComplianceSnapshot): Promise<void> {
   if (source === 'partnerSecurity') {
-    const [score, requirements, customers] = await Promise.all([snapshots.scoreOfRun(runId), snapshots.requirementsOfRun(runId), snapshots.customersOfRun(runId)]);
-    Object.assign(into, { score, requirements, customers });
+    const [score, requirements] = await Promise.all([snapshots.scoreOfRun(runId), snapshots.requirementsOfRun(runId)]);
+    Object.assign(into, { score, requirements });
   } else if (source === 'nonMfaPrincipals') {
     into.principals = await snapshots.principalsOfRun(runId);
   } else {

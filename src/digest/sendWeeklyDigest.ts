@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { customersBefore } from '../core/customerChanges';
 import { renderWeeklyDigest } from '../core/digestEmail';
 import { digestChannelPayload } from '../core/digestChannels';
 import { errorCode, MonitorError, toError } from '../core/errors';
@@ -24,7 +25,7 @@ interface DigestSettings {
 
 export interface DigestDependencies {
   reader: Pick<QueryReader, 'listRuns' | 'scores' | 'requirements' | 'findings' | 'lastCompletedDetectorRun'>;
-  snapshots: Pick<SnapshotReader, 'customersOfRun' | 'principalsOfRun'>;
+  snapshots: Pick<SnapshotReader, 'customersOfRun' | 'customerChangesBetween' | 'principalsOfRun'>;
   directory: CustomerDirectory;
   waivers: Pick<WaiverStore, 'listWaivers'>;
   ledger: DigestLedger;
@@ -169,11 +170,14 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
   // Rows of runs that never completed are not data.
   const complete = new Set(securityRuns.map((run) => run.runId));
   const latestRun = securityRuns[0];
-  const [customersNow, customersWeekAgo, principals] = await Promise.all([
+  // Every customer now (the counts need them all); a week ago is now with the week's changes undone.
+  const [customersNow, weekChanges, principals] = await Promise.all([
     latestRun === undefined ? null : snapshots.customersOfRun(latestRun.runId),
-    olderRun === undefined ? null : snapshots.customersOfRun(olderRun.runId),
+    latestRun === undefined || olderRun === undefined ? null : snapshots.customerChangesBetween(olderRun.runId, latestRun.runId),
     latestPrincipals === undefined ? null : snapshots.principalsOfRun(latestPrincipals.runId),
   ]);
+  // A week-ago run since pruned compares with nothing: the digest then has no week-ago figures.
+  const customersWeekAgo = customersNow === null || weekChanges === null || weekChanges.fromRunId === null ? null : customersBefore(customersNow, weekChanges.changes);
   return composeWeeklyDigest({
     now,
     scores: scores.filter((row) => complete.has(row.runId)).map((row) => ({ at: runStartedAt(row.runId), score: row.value.currentScore, maxScore: row.value.maxScore })),

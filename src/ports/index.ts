@@ -7,6 +7,7 @@ import type {
   SecurityRequirement,
   SnapshotSource,
 } from '../core/model';
+import type { CustomerChangesBetween } from '../core/customerChanges';
 import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } from '../core/customerNames';
 import type { StoredFinding } from '../core/findings';
 import type { SnapshotRun, SnapshotRunCounts } from '../core/snapshotRun';
@@ -112,7 +113,10 @@ export interface SnapshotReader {
   latestCompleteRun(source: SnapshotSource): Promise<SnapshotRun | null>;
   scoreOfRun(runId: string): Promise<PartnerSecurityScore | null>;
   requirementsOfRun(runId: string): Promise<SecurityRequirement[]>;
+  /** Every customer as run `runId` saw it (the weekly digest's counts of the week). */
   customersOfRun(runId: string): Promise<CustomerMfaInsight[]>;
+  /** The customers whose state differs between two complete runs: what the detector compares (see CustomerChangesBetween). */
+  customerChangesBetween(fromRunId: string | null, toRunId: string): Promise<CustomerChangesBetween>;
   principalsOfRun(runId: string): Promise<NonMfaPrincipal[]>;
   registrationCountsOfRun(runId: string): Promise<RegistrationCounts | null>;
 }

@@ -1,6 +1,7 @@
 import { matchesCustomerStatus } from '../../src/api/customerStatus';
 import { detectRegressions, defaultThresholds } from '../../src/core/detectRegressions';
 import type { CustomerMfaInsight } from '../../src/core/model';
+import { detectionInput } from '../support/customerChanges';
 
 const known = '11111111-1111-1111-1111-111111111111';
 
@@ -11,8 +12,7 @@ function customer(tenantId: string, overrides: Partial<CustomerMfaInsight> = {})
 /** Whether the detector calls the customer, appearing now, a new customer without MFA. */
 function alertedAsWithoutMfa(newcomer: CustomerMfaInsight): boolean {
   const result = detectRegressions({
-    previous: { customers: [customer(known, { securityDefaultsStatus: 'enabled' })] },
-    current: { customers: [customer(known, { securityDefaultsStatus: 'enabled' }), newcomer] },
+    ...detectionInput({ customers: [customer(known, { securityDefaultsStatus: 'enabled' })] }, { customers: [customer(known, { securityDefaultsStatus: 'enabled' }), newcomer] }),
     findings: new Map(),
     consecutiveFailures: {},
     thresholds: defaultThresholds,

@@ -1,6 +1,7 @@
-import { defaultThresholds, detectRegressions, type ComplianceSnapshot, type DetectionInput } from '../../src/core/detectRegressions';
+import { defaultThresholds, detectRegressions, type DetectionInput } from '../../src/core/detectRegressions';
 import type { Finding } from '../../src/core/findings';
 import type { CustomerMfaInsight, NonMfaPrincipal, RegistrationCounts, SecurityRequirement } from '../../src/core/model';
+import { detectionInput, type SnapshotWithCustomers } from '../support/customerChanges';
 
 const now = '2026-02-01T00:00:00.000Z';
 
@@ -18,8 +19,8 @@ function requirement(overrides: Partial<SecurityRequirement>): SecurityRequireme
   };
 }
 
-function detect(previous: ComplianceSnapshot, current: ComplianceSnapshot, findings: Finding[] = [], extra: Partial<DetectionInput> = {}) {
-  return detectRegressions({ previous, current, findings: new Map(findings.map((finding) => [finding.key, finding])), consecutiveFailures: {}, thresholds: defaultThresholds, now, ...extra });
+function detect(previous: SnapshotWithCustomers, current: SnapshotWithCustomers, findings: Finding[] = [], extra: Partial<DetectionInput> = {}) {
+  return detectRegressions({ ...detectionInput(previous, current), findings: new Map(findings.map((finding) => [finding.key, finding])), consecutiveFailures: {}, thresholds: defaultThresholds, now, ...extra });
 }
 
 const opened = (result: ReturnType<typeof detect>) => result.transitions.filter((t) => t.change !== 'resolved').map((t) => t.finding.key).sort();

@@ -2,10 +2,11 @@ import { odata, TableClient } from '@azure/data-tables';
 import { regressionDetector } from '../../src/composition';
 import { toTableKey } from '../../src/adapters/tableKey';
 import { renderAlert } from '../../src/core/alertEmail';
-import { defaultThresholds, detectRegressions, type ComplianceSnapshot } from '../../src/core/detectRegressions';
+import { defaultThresholds, detectRegressions } from '../../src/core/detectRegressions';
 import type { Finding } from '../../src/core/findings';
 import { runDetector } from '../../src/detector/runDetector';
 import { servedNames, servedSnapshot } from '../support/alertOracle';
+import { detectionInput, type SnapshotWithCustomers } from '../support/customerChanges';
 import { startCloud, type Cloud } from '../support/cloud';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
@@ -40,10 +41,10 @@ async function outbox(settings: Record<string, string>) {
 function expectedEmails(days: number[], publicBaseUrl: string) {
   const findings = new Map<string, Finding>();
   const emails: { subject: string; plainText: string }[] = [];
-  let previous: ComplianceSnapshot = {};
+  let previous: SnapshotWithCustomers = {};
   for (const day of days) {
     const current = servedSnapshot(cloud.sim.expected(day));
-    const result = detectRegressions({ previous, current, findings, consecutiveFailures: { partnerSecurity: 0, nonMfaPrincipals: 0, registrationCounts: 0 }, thresholds: defaultThresholds, now: new Date().toISOString() });
+    const result = detectRegressions({ ...detectionInput(previous, current), findings, consecutiveFailures: { partnerSecurity: 0, nonMfaPrincipals: 0, registrationCounts: 0 }, thresholds: defaultThresholds, now: new Date().toISOString() });
     for (const finding of result.changed) findings.set(finding.key, finding);
     if (result.transitions.length > 0) {
       const opened = result.transitions.filter((transition) => transition.change !== 'resolved').map((transition) => transition.finding);

@@ -1,5 +1,6 @@
 import { renderAlert } from '../../src/core/alertEmail';
 import { defaultThresholds, detectRegressions, type ComplianceSnapshot } from '../../src/core/detectRegressions';
+import { detectionInput, type SnapshotWithCustomers } from './customerChanges';
 import type { Finding } from '../../src/core/findings';
 import type { CustomerMfaInsight } from '../../src/core/model';
 import { parseNonMfaPrincipal } from '../../src/core/parseNonMfaPrincipals';
@@ -34,7 +35,7 @@ export function announcedLines(plainText: string): AnnouncedLines {
  */
 export class AlertOracle {
   private readonly findings = new Map<string, Finding>();
-  private previous: ComplianceSnapshot = {};
+  private previous: SnapshotWithCustomers = {};
 
   constructor(private readonly sim: Simulator) {}
 
@@ -58,8 +59,7 @@ export class AlertOracle {
 
   private announce(day: number, findings: ReadonlyMap<string, Finding>): { lines: AnnouncedLines; changed: Finding[] } {
     const result = detectRegressions({
-      previous: this.previous,
-      current: servedSnapshot(this.sim.expected(day)),
+      ...detectionInput(this.previous, servedSnapshot(this.sim.expected(day))),
       findings,
       consecutiveFailures: { partnerSecurity: 0, nonMfaPrincipals: 0, registrationCounts: 0 },
       thresholds: defaultThresholds,
@@ -73,7 +73,7 @@ export class AlertOracle {
 }
 
 /** What the served data says, read through the same parsers the collectors use. */
-export function servedSnapshot(state: ReturnType<Simulator['expected']>): Required<ComplianceSnapshot> {
+export function servedSnapshot(state: ReturnType<Simulator['expected']>): Required<ComplianceSnapshot> & { customers: CustomerMfaInsight[] } {
   return {
     score: parsePartnerSecurityScore(state.score),
     requirements: state.requirements.map((item, index) => parseSecurityRequirement(item, `requirements[${index}]`)),

@@ -42,7 +42,7 @@ export async function benchDetector(cloud: BenchCloud, tablePrefix: string): Pro
   const deliveredBefore = deliveriesReceived(cloud.sim);
   const channelled = await runChild<DetectorRunMeasurement>('detectorProcess', ['run'], { env: { ...env, ...channelSettingsFor(cloud.sim) } });
   const deliveries = deliveriesReceived(cloud.sim) - deliveredBefore;
-  const label = `${count(comparison.customersBefore)} vs ${count(comparison.customersAfter)} customers, ${daysBetweenSnapshots} day apart`;
+  const label = `${count(comparison.customerChanges)} customers changed, ${daysBetweenSnapshots} day apart`;
   return {
     rows: [
       {

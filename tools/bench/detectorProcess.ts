@@ -6,7 +6,7 @@
  *   compose and deliver the message to each configured channel, release); peak RSS from process.resourceUsage().maxRSS. The
  *   adapters are wrapped only to add up the time spent in each of their methods.
  * - compare: reads what the detector would compare next (the latest complete partnerSecurity
- *   run and the one it last saw, with the stored findings), then times detectRegressions
+ *   run and the one it last saw, the customers changed between them, with the stored findings), then times detectRegressions
  *   alone: its first call in this fresh process (what a detector run pays), then the median
  *   of five more. Stores nothing, so a following `run` sees the same input.
  */
@@ -18,7 +18,7 @@ import { runDetector, type DetectorOutcome } from '../../src/detector/runDetecto
 export interface DetectorRunMeasurement {
   wallMs: number;
   outcome: DetectorOutcome;
-  /** Milliseconds spent awaiting each adapter method, e.g. `snapshots.customersOfRun` (concurrent calls add up). */
+  /** Milliseconds spent awaiting each adapter method, e.g. `snapshots.customerChangesBetween` (concurrent calls add up). */
   adapterMs: Record<string, number>;
   maxRssBytes: number;
 }
@@ -26,14 +26,13 @@ export interface DetectorRunMeasurement {
 export interface ComparisonMeasurement {
   firstCallMs: number;
   medianOfFiveMs: number;
-  customersBefore: number;
-  customersAfter: number;
+  customerChanges: number;
   transitions: number;
 }
 
-async function load(snapshots: SnapshotReader, runId: string): Promise<ComplianceSnapshot> {
-  const [score, requirements, customers] = await Promise.all([snapshots.scoreOfRun(runId), snapshots.requirementsOfRun(runId), snapshots.customersOfRun(runId)]);
-  return { score, requirements, customers };
+async function load(snapshots: Pick<SnapshotReader, 'scoreOfRun' | 'requirementsOfRun'>, runId: string): Promise<ComplianceSnapshot> {
+  const [score, requirements] = await Promise.all([snapshots.scoreOfRun(runId), snapshots.requirementsOfRun(runId)]);
+  return { score, requirements };
 }
 
 async function compare(log: Logger): Promise<ComparisonMeasurement> {
@@ -42,9 +41,9 @@ async function compare(log: Logger): Promise<ComparisonMeasurement> {
   const latest = await snapshots.latestCompleteRun('partnerSecurity');
   const seen = state.lastSeen.partnerSecurity;
   if (latest === null || seen === undefined || latest.runId === seen) throw new Error('compare needs a new partnerSecurity run after one the detector has seen');
-  const [current, previous] = await Promise.all([load(snapshots, latest.runId), load(snapshots, seen)]);
+  const [current, previous, customerChanges] = await Promise.all([load(snapshots, latest.runId), load(snapshots, seen), snapshots.customerChangesBetween(seen, latest.runId)]);
   const findings = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
-  const input = { previous, current, findings, consecutiveFailures: {}, thresholds: settings.thresholds, now: new Date().toISOString() };
+  const input = { previous, current, customerChanges, findings, consecutiveFailures: {}, thresholds: settings.thresholds, now: new Date().toISOString() };
   let started = performance.now();
   const result = detectRegressions(input);
   const firstCallMs = performance.now() - started;
@@ -58,8 +57,7 @@ async function compare(log: Logger): Promise<ComparisonMeasurement> {
   return {
     firstCallMs,
     medianOfFiveMs: repeats[2] ?? NaN,
-    customersBefore: previous.customers?.length ?? 0,
-    customersAfter: current.customers?.length ?? 0,
+    customerChanges: customerChanges.changes.length,
     transitions: result.transitions.length,
   };
 }
