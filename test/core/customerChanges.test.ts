@@ -1,4 +1,4 @@
-import { customersDiffering, insightChanged } from '../../src/core/customerChanges';
+import { composeChanges, customersBefore, customersDiffering, insightChanged } from '../../src/core/customerChanges';
 import type { CustomerMfaInsight } from '../../src/core/model';
 
 const state = (tenantId: string, compliantAdminsCount: number | null): CustomerMfaInsight => ({
@@ -30,4 +30,18 @@ describe('customer change points', () => {
     expect(customersDiffering(null, r2, runs.slice(0, 1))).toEqual(new Map([['a', state('a', 2)], ['b', null]]));
     expect(customersDiffering(r2, r2, runs)).toEqual(new Map());
   });
+
+  it('when the change records of consecutive runs are composed, then each customer goes from its state before the oldest to its state after the newest, and one changed back is no change', () => {
+    const back = { runId: '0000-aaaaaa', changes: [{ tenantId: 'c', before: state('c', 1), beforeRunId: r3, after: null }, { tenantId: 'b', before: null, beforeRunId: r2, after: state('b', 1) }] };
+    const composed = composeChanges([back, ...runs]);
+    expect(composed).toEqual([{ tenantId: 'a', before: state('a', 1), beforeRunId: r1, after: state('a', 3) }]);
+    expect(composeChanges(runs.slice(1))).toEqual(runs[1]!.changes);
+  });
+
+  it('when the week\'s changes are undone on the customers now, then the customers are as they were: the changed as before, the new absent, the gone back', () => {
+    const now = [state('a', 3), state('c', 1), state('d', 1)];
+    const changes = composeChanges(runs);
+    expect(customersBefore(now, changes).sort((left, right) => left.tenantId.localeCompare(right.tenantId))).toEqual([state('a', 1), state('b', 1), state('d', 1)]);
+  });
 });
+
