@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { odata, TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
 import type { StorageConfig } from '../config';
-import { composeChanges, customersDiffering, newerRun, insightChanged, type CustomerChange, type CustomerChangesBetween, type RunChanges } from '../core/customerChanges';
+import { composeChanges, customersDiffering, insightChanged, newerRun, type CustomerChange, type CustomerChangesBetween, type RunChanges } from '../core/customerChanges';
 import { MonitorError } from '../core/errors';
 import type {
   CustomerMfaInsight,
@@ -606,8 +606,8 @@ export class TableSnapshotReader {
    * `fromRunId` up to `toRunId`: one ledger range and one key range per run, so the rows read
    * follow what changed, not how many customers there are. Retention deletes a run's ledger row
    * last and the oldest run first, so while `fromRunId` is listed complete every later run is
-   * whole; when it is not (pruned, or null on a first look), the answer compares with nothing:
-   * every customer at `toRunId`, before null.
+   * whole; when it is not (pruned, null on a first look, or not older than `toRunId`), the
+   * answer compares with nothing: every customer at `toRunId`, before null.
    */
   async customerChangesBetween(fromRunId: string | null, toRunId: string): Promise<CustomerChangesBetween> {
     if (fromRunId === toRunId) return { fromRunId, changes: [] };
