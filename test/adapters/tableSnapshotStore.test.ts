@@ -282,6 +282,11 @@ function seeded(seed: number): () => number {
 }
 
 /**
+ * The changes between two runs are composed from each run's change records, found by key
+ * range, newest run first (the log tail pattern of "Table design patterns",
+ * https://learn.microsoft.com/azure/storage/tables/table-storage-design-patterns#log-tail-pattern);
+ * the oracle is the diff of the two snapshots the runs saw.
+ *
  * Runs of a churning population: each run changes some customers (often back to an earlier
  * value, the domains are small), loses some, gains some and brings some back; a failed run
  * between two complete ones records change records that are never data.

@@ -21,10 +21,11 @@ const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 /**
  * Counts the entities each answer of the Table service carries: a query's answer is a JSON
- * `value` array, a point read one entity ("Query Entities" and "Get Entity" in the Table
- * service REST reference). What Azure bills and spends time on is the entities a query reads,
- * which "Design for querying" (Azure Table storage design guide) says a key-range query keeps
- * to the entities it returns; Azurite's own speed is no measure of it.
+ * `value` array, a point read one entity ("Query Entities",
+ * https://learn.microsoft.com/rest/api/storageservices/query-entities, and "Get Entity"). A
+ * key-range query reads the entities it returns ("Design for querying",
+ * https://learn.microsoft.com/azure/storage/tables/table-storage-design-for-query), so rows
+ * returned are rows read; Azurite's own speed, which scans, is no measure of it.
  */
 function rowCounter(rows: Map<TableName, number>, name: TableName): PipelinePolicy {
   return {
