@@ -1,4 +1,4 @@
-import { ConfigurationError, errorCode, MonitorError } from '../core/errors';
+import { causeChain, ConfigurationError, errorCode, MonitorError } from '../core/errors';
 
 /**
  * An RFC 9457 problem: what went wrong with a request, for humans (`title`, `detail`) and for
@@ -55,10 +55,7 @@ export function notFound(detail: string): ProblemError {
  * (e.g. ETIMEDOUT under StorageUnavailable), never its text.
  */
 export function storageUnavailable(cause: unknown): ProblemError {
-  let code = errorCode(cause);
-  for (let inner = (cause as { cause?: unknown }).cause, depth = 0; inner !== undefined && inner !== null && depth < 5; inner = (inner as { cause?: unknown }).cause, depth += 1) {
-    if (errorCode(inner) !== 'Unexpected') code = errorCode(inner);
-  }
+  const code = causeChain(cause).map(errorCode).filter((inner) => inner !== 'Unexpected').at(-1) ?? 'Unexpected';
   const problem = `Table Storage cannot be read (${code}): the monitor cannot see its runs, findings or outbox`;
   return new ProblemError(
     'StorageUnavailable',

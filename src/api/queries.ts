@@ -8,7 +8,7 @@ import { nextStep } from '../core/nextStep';
 import { hasNoCompliantAdmins, hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
 import { judgeClientSecret, type ClientSecretRead } from '../core/clientSecretExpiry';
 import type { ClientSecretStore, Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, SkippedRun, StoredWaiver, WaiverStore } from '../ports';
-import { ConfigurationError, errorCode, toError } from '../core/errors';
+import { causeChain, ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
 import { isActive, unhonouredWaiverProblem, waiverIndex } from '../core/waivers';
@@ -220,10 +220,7 @@ function digestSummary(digest: DigestRecord | null) {
 
 /** Table Storage failing (an SDK error, or a table that could not be opened), rather than code that did. */
 function isStorageFailure(thrown: unknown): boolean {
-  for (let error = thrown, depth = 0; error !== undefined && error !== null && depth < 5; error = (error as { cause?: unknown }).cause, depth += 1) {
-    if ((error as { name?: unknown }).name === 'RestError' || errorCode(error) === 'StorageUnavailable') return true;
-  }
-  return false;
+  return causeChain(thrown).some((error) => (error as { name?: unknown }).name === 'RestError' || errorCode(error) === 'StorageUnavailable');
 }
 
 /** The health settings, or the configuration problems that keep schedules from being judged (themselves reasons). */

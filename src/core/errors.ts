@@ -43,6 +43,19 @@ export function errorCode(thrown: unknown): string {
   return typeof code === 'string' ? code : 'Unexpected';
 }
 
+/**
+ * The thrown value followed by its causes, outermost first: what a caller reads to find the
+ * innermost stable code or a status an SDK error carried. A cause chain may loop (an error
+ * wrapped in itself), so a value already seen ends the chain, and so does the bound.
+ */
+export function causeChain(thrown: unknown, limit = 6): unknown[] {
+  const chain: unknown[] = [];
+  for (let error = thrown; error !== undefined && error !== null && chain.length < limit && !chain.includes(error); error = (error as { cause?: unknown }).cause) {
+    chain.push(error);
+  }
+  return chain;
+}
+
 function describeType(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
 }

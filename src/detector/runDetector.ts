@@ -4,7 +4,7 @@ import { isRoutedTo, routedTargets, targetLabel, type AlertRoute, type ChannelNa
 import { slackPayload, teamsPayload, webhookPayload } from '../core/channelPayloads';
 import type { CustomerChangesBetween } from '../core/customerChanges';
 import { detectRegressions, type ComplianceSnapshot, type Thresholds } from '../core/detectRegressions';
-import { errorCode, MonitorError, toError } from '../core/errors';
+import { causeChain, errorCode, MonitorError, toError } from '../core/errors';
 import type { Finding, FindingTransition, StoredFinding } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
 import type {
@@ -630,11 +630,10 @@ function undeliverableError(thrown: unknown, target: DeliveryTarget, delivery: D
 
 /** `status 401` (or another of `statuses`) when the channel, or an error it caused, answered so; else null. */
 function refusedStatus(thrown: unknown, statuses: readonly number[]): string | null {
-  for (let error = thrown, depth = 0; error !== undefined && error !== null && depth < 5; error = (error as { cause?: unknown }).cause, depth += 1) {
-    const status = (error as { statusCode?: unknown }).statusCode;
-    if (typeof status === 'number' && statuses.includes(status)) return `status ${status}`;
-  }
-  return null;
+  const status = causeChain(thrown)
+    .map((error) => (error as { statusCode?: unknown }).statusCode)
+    .find((code): code is number => typeof code === 'number' && statuses.includes(code));
+  return status === undefined ? null : `status ${status}`;
 }
 
 async function markSent({ store, clock, log }: DetectorDependencies, delivery: Delivery, label: string): Promise<'sent'> {
