@@ -13,7 +13,8 @@ import type { TableCustomerDirectory } from './adapters/tableCustomerDirectory';
 import type { TableQueryReader } from './adapters/tableQueryReader';
 import type { ContinuationTokens } from './api/continuationToken';
 import type { KeyVaultRefreshTokenStore } from './adapters/keyVaultRefreshTokenStore';
-import type { Tables, TableSnapshotReader } from './adapters/tableSnapshotStore';
+import type { TableSnapshotReader } from './adapters/tableSnapshotStore';
+import type { Tables } from './adapters/tables';
 import type { DetectorDependencies } from './detector/runDetector';
 import type { DigestDependencies } from './digest/sendWeeklyDigest';
 import type { PruneDependencies } from './retention/pruneSnapshots';
@@ -112,7 +113,7 @@ async function acsSender(config: Pick<Config, 'identity' | 'email' | 'limits'>):
 
 async function tables(env: Env): Promise<Tables> {
   const config = readConfig(env, ['storage', 'identity', 'limits']);
-  const { Tables } = await import('./adapters/tableSnapshotStore');
+  const { Tables } = await import('./adapters/tables');
   const tokenCredential = await resourceCredentialFactory(config);
   const timeoutMs = config.limits.azureRequestTimeoutMs;
   return tableSets.get(`tables:${JSON.stringify(config.storage)}:${timeoutMs}`, () => new Tables(config.storage, tokenCredential, timeoutMs));

@@ -71,6 +71,52 @@ function symbolsUsedAcrossFiles(): Set<ts.Symbol> {
 /** Function files register their function with the host when loaded; the handler they export is how the samples write them. */
 const entryFiles = /^src\/functions\//;
 
+/**
+ * The modules each file of src imports from src: static imports and re-exports, `import type`
+ * included (a cycle of types still means neither file can be read first), and `await import(...)`.
+ */
+function srcImportGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of projectFiles.filter((candidate) => relative(candidate).startsWith('src/'))) {
+    const specifiers: string[] = [];
+    const visit = (node: ts.Node): void => {
+      if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) specifiers.push(node.moduleSpecifier.text);
+      if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] !== undefined && ts.isStringLiteral(node.arguments[0])) specifiers.push(node.arguments[0].text);
+      ts.forEachChild(node, visit);
+    };
+    visit(file);
+    const imported = specifiers
+      .filter((specifier) => specifier.startsWith('.'))
+      .map((specifier) => ts.resolveModuleName(specifier, file.fileName, program.getCompilerOptions(), ts.sys).resolvedModule?.resolvedFileName)
+      .filter((resolved): resolved is string => resolved !== undefined)
+      .map((resolved) => path.relative(root, resolved).split(path.sep).join('/'))
+      .filter((target) => target.startsWith('src/'));
+    graph.set(relative(file), [...new Set(imported)]);
+  }
+  return graph;
+}
+
+/** Each import cycle, as the files around it (depth-first search; a back edge closes a cycle). */
+function importCycles(graph: Map<string, string[]>): string[] {
+  const cycles: string[] = [];
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (file: string): void => {
+    const open = path.indexOf(file);
+    if (open >= 0) {
+      cycles.push([...path.slice(open), file].join(' -> '));
+      return;
+    }
+    if (done.has(file)) return;
+    path.push(file);
+    for (const imported of graph.get(file) ?? []) visit(imported);
+    path.pop();
+    done.add(file);
+  };
+  for (const file of [...graph.keys()].sort()) visit(file);
+  return cycles;
+}
+
 describe('codebase', () => {
   it('when the app and its tooling are read, then every exported name is imported by another file (src, tools or test)', () => {
     const used = symbolsUsedAcrossFiles();
@@ -100,5 +146,16 @@ describe('codebase', () => {
     };
     if (composition) visit(composition);
     expect(assertions).toEqual([]);
+  });
+
+  it('when the imports of src are followed, then no module imports itself through others (each file can be read after the ones it uses)', () => {
+    const graph = srcImportGraph();
+    expect(graph.get('src/api/queries.ts')).toContain('src/core/errors.ts');
+    expect(importCycles(graph)).toEqual([]);
+  });
+
+  it('when an import graph has a cycle, then the search names it and ends', () => {
+    const graph = new Map([['a', ['b']], ['b', ['c']], ['c', ['a', 'd']], ['d', ['d']], ['e', ['a']]]);
+    expect(importCycles(graph)).toEqual(['a -> b -> c -> a', 'd -> d']);
   });
 });

@@ -6,7 +6,7 @@ import { toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
 import { isNotFound } from './storageErrors';
 import { customerDirectoryStateKey, customerNamePartition, customerNamePartitionRange } from './tableLayout';
-import type { Tables } from './tableSnapshotStore';
+import type { Tables } from './tables';
 
 /**
  * The customer directory in Table Storage (`<prefix>CustomerNames`): one row per named customer,

@@ -5,7 +5,7 @@ import { fromTableKey, toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
 import { storageStatus } from './storageErrors';
 import { fixedPartitions } from './tableLayout';
-import type { Tables } from './tableSnapshotStore';
+import type { Tables } from './tables';
 import { jsonField, readRow, requiredText, UnreadableRowError, type UnreadableRowHandler } from './unreadableRows';
 
 type Row = Record<string, unknown>;

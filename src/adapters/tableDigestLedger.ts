@@ -1,7 +1,7 @@
 import { odata } from '@azure/data-tables';
 import type { DigestLedger, DigestRecord } from '../ports';
 import { isNotFound, storageStatus } from './storageErrors';
-import type { Tables } from './tableSnapshotStore';
+import type { Tables } from './tables';
 
 type Row = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import type { Lease, LeaseName, SkippedRun } from '../ports';
 import { storageStatus } from './storageErrors';
 import { leasePartitions } from './tableLayout';
-import type { Tables } from './tableSnapshotStore';
+import type { Tables } from './tables';
 
 type Row = Record<string, unknown>;
 

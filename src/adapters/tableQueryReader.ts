@@ -8,7 +8,8 @@ import { isNotFound } from './storageErrors';
 import { TableDetectorStore } from './tableDetectorStore';
 import { TableLease } from './tableLease';
 import { customerHistoryRange, customerKey, customerPartitionRange, fixedPartitions, principalRange, runPartitionRange, type TableName } from './tableLayout';
-import { customerFieldNames, TableSnapshotReader, toCustomer, toRequirement, type Tables } from './tableSnapshotStore';
+import { customerFieldNames, TableSnapshotReader, toCustomer, toRequirement } from './tableSnapshotStore';
+import type { Tables } from './tables';
 import { jsonField, readRow, requiredText } from './unreadableRows';
 
 type Row = Record<string, unknown>;

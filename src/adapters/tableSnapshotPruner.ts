@@ -6,7 +6,8 @@ import type { SnapshotPruner } from '../ports';
 import { maxBatchSize, storageWriteFailure } from './batchWriter';
 import { isConflict, isNotFound } from './storageErrors';
 import { customerChangeKey, customerHistoryKey, customerKey, fixedPartitions, runPartitionRange, type TableName } from './tableLayout';
-import { TableSnapshotReader, type Tables } from './tableSnapshotStore';
+import { TableSnapshotReader } from './tableSnapshotStore';
+import type { Tables } from './tables';
 
 type Key = { partitionKey: string; rowKey: string };
 

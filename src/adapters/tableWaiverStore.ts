@@ -5,7 +5,7 @@ import type { StoredWaiver, WaiverStore } from '../ports';
 import { waiverScopes, type Waiver, type WaiverAuditEntry } from '../core/waivers';
 import { storageStatus } from './storageErrors';
 import { fixedPartitions, waiverRowKeys } from './tableLayout';
-import type { Tables } from './tableSnapshotStore';
+import type { Tables } from './tables';
 import { jsonField, readRow, requiredText, UnreadableRowError } from './unreadableRows';
 
 type Row = Record<string, unknown>;

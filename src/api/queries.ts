@@ -11,8 +11,7 @@ import type { ClientSecretStore, Clock, Delivery, DetectorCompletion, DetectorRu
 import { causeChain, ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
-import { isActive, unhonouredWaiverProblem, waiverIndex } from '../core/waivers';
-import { findingWaiver } from './waiverQueries';
+import { isActive, unhonouredWaiverProblem, waiverIndex, type Waiver } from '../core/waivers';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 import type { SettingProblem } from '../config';
@@ -411,6 +410,11 @@ export async function principalPage(dependencies: QueryDependencies, since: Date
     dependencies.reader.principalsPage(run, start, top, include),
   );
   return { body: { runId, collectedAt: runId === null ? null : collectedAt(runId), items: page.items, continuationToken: next }, rows: page.items };
+}
+
+/** The active waiver a finding is silenced by, as the findings list shows it. */
+function findingWaiver(waiver: Waiver | null) {
+  return waiver === null ? null : { id: waiver.id, reason: waiver.reason, owner: waiver.owner, expiresAt: waiver.expiresAt };
 }
 
 /**

@@ -58,8 +58,3 @@ export async function waiverAudit({ waivers, directory }: QueryDependencies, wai
   });
   return { body: { items }, rows: items };
 }
-
-/** The active waiver a finding is silenced by, as the findings list shows it. */
-export function findingWaiver(waiver: Waiver | null) {
-  return waiver === null ? null : { id: waiver.id, reason: waiver.reason, owner: waiver.owner, expiresAt: waiver.expiresAt };
-}

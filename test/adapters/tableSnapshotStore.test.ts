@@ -1,5 +1,6 @@
 import { TableClient } from '@azure/data-tables';
-import { CustomerStateTables, Tables, TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { CustomerStateTables, TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { Tables } from '../../src/adapters/tables';
 import { TableQueryReader } from '../../src/adapters/tableQueryReader';
 import { BatchWriter } from '../../src/adapters/batchWriter';
 import type { CustomerMfaInsight, SecurityRequirement } from '../../src/core/model';

@@ -1,6 +1,6 @@
 import { snapshotReader } from '../../src/composition';
 import { TableDetectorStore } from '../../src/adapters/tableDetectorStore';
-import { Tables } from '../../src/adapters/tableSnapshotStore';
+import { Tables } from '../../src/adapters/tables';
 import { readConfig } from '../../src/config';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
 import { createLocalHost, type LocalHost } from '../../tools/localHost';

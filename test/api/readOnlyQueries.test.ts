@@ -2,7 +2,8 @@ import { AzureNamedKeyCredential, generateAccountSas, TableClient } from '@azure
 import { collectPartnerSecurity } from '../../src/collectors/collectPartnerSecurity';
 import { partnerSecurityCollector } from '../../src/composition';
 import { readConfig } from '../../src/config';
-import { Tables, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { Tables } from '../../src/adapters/tables';
 import { tableNames, type TableName } from '../../src/adapters/tableLayout';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
 import { startApiFixture, type ApiFixture } from './apiFixture';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { TableSnapshotStore, Tables } from '../../src/adapters/tableSnapshotStore';
+import { TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { Tables } from '../../src/adapters/tables';
 import { snapshotReader } from '../../src/composition';
 import { readConfig } from '../../src/config';
 import { newRunId } from '../../src/core/snapshotRun';

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { Tables, TableSnapshotReader } from '../../src/adapters/tableSnapshotStore';
+import { TableSnapshotReader } from '../../src/adapters/tableSnapshotStore';
+import { Tables } from '../../src/adapters/tables';
 import { snapshotReader } from '../../src/composition';
 import type { SnapshotRun } from '../../src/core/snapshotRun';
 import { startCloud, type Cloud } from '../support/cloud';

@@ -1,7 +1,7 @@
 import { monitorStatus } from '../../src/api/queries';
 import { customerDirectory, queryApi, snapshotReader } from '../../src/composition';
 import { TableCustomerDirectory } from '../../src/adapters/tableCustomerDirectory';
-import { Tables } from '../../src/adapters/tableSnapshotStore';
+import { Tables } from '../../src/adapters/tables';
 import { readConfig } from '../../src/config';
 import { appSettingsFor, startSimulator } from '../../tools/simulator';
 import { documentedExample, graphPaths, partnerCenterPaths, verbatim } from '../support/documented';

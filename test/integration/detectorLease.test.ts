@@ -1,6 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import { TableLease } from '../../src/adapters/tableLease';
-import { Tables } from '../../src/adapters/tableSnapshotStore';
+import { Tables } from '../../src/adapters/tables';
 import { regressionDetector } from '../../src/composition';
 import { readConfig } from '../../src/config';
 import { runDetector } from '../../src/detector/runDetector';

@@ -1,5 +1,6 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { Tables, TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { Tables } from '../../src/adapters/tables';
 import { tableNames, type TableName } from '../../src/adapters/tableLayout';
 import { regressionDetector } from '../../src/composition';
 import type { CustomerMfaInsight } from '../../src/core/model';

@@ -1,6 +1,6 @@
 import { InvocationContext } from '@azure/functions';
 import { TableDetectorStore } from '../../src/adapters/tableDetectorStore';
-import { Tables } from '../../src/adapters/tableSnapshotStore';
+import { Tables } from '../../src/adapters/tables';
 import { monitorStatus } from '../../src/api/queries';
 import { queryApi } from '../../src/composition';
 import { readConfig } from '../../src/config';

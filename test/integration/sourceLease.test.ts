@@ -3,7 +3,8 @@ import { collectPartnerSecurity } from '../../src/collectors/collectPartnerSecur
 import { partnerSecurityCollector, queryApi } from '../../src/composition';
 import { readConfig } from '../../src/config';
 import { monitorStatus } from '../../src/api/queries';
-import { Tables, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { Tables } from '../../src/adapters/tables';
 import type { TableName } from '../../src/adapters/tableLayout';
 import type { Lease, LeaseName } from '../../src/ports';
 import { startCloud, type Cloud } from '../support/cloud';

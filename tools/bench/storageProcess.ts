@@ -15,7 +15,8 @@ import type { TokenCredential } from '@azure/core-auth';
 import { readConfig } from '../../src/config';
 import type { CustomerMfaInsight } from '../../src/core/model';
 import { newRunId } from '../../src/core/snapshotRun';
-import { TableSnapshotStore, Tables } from '../../src/adapters/tableSnapshotStore';
+import { TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { Tables } from '../../src/adapters/tables';
 import type { TableName } from '../../src/adapters/tableLayout';
 import { createTables } from '../createTables';
 
