@@ -2,8 +2,32 @@ import type { TableClient, TableEntity, TransactionAction } from '@azure/data-ta
 import { MonitorError } from '../core/errors';
 import { describeStorageError, isTableNotFound, missingTable } from './storageErrors';
 
-/** Azure Table Storage accepts at most 100 actions per transaction, all in one partition. */
-export const maxBatchSize = 100;
+/**
+ * Azure Table Storage accepts at most 100 actions per transaction, all in one partition, each
+ * entity once (the REST API's "Performing entity group transactions").
+ */
+const maxBatchSize = 100;
+
+/**
+ * The entity group transactions that carry `actions`: one partition key each, at most 100
+ * actions, each entity once (a later action on an entity replaces an earlier one, as if they
+ * were sent one after the other). Our rows stay far under the 4 MiB payload limit at 100.
+ */
+export function entityGroupTransactions(actions: Iterable<TransactionAction>): TransactionAction[][] {
+  const byPartition = new Map<string, Map<string, TransactionAction>>();
+  for (const action of actions) {
+    const { partitionKey, rowKey } = action[1];
+    const partition = byPartition.get(partitionKey) ?? new Map<string, TransactionAction>();
+    partition.delete(rowKey);
+    byPartition.set(partitionKey, partition.set(rowKey, action));
+  }
+  const transactions: TransactionAction[][] = [];
+  for (const partition of byPartition.values()) {
+    const inPartition = [...partition.values()];
+    for (let start = 0; start < inPartition.length; start += maxBatchSize) transactions.push(inPartition.slice(start, start + maxBatchSize));
+  }
+  return transactions;
+}
 
 /**
  * Groups upserts by table and partition into transactions of up to 100 and submits them

@@ -3,7 +3,7 @@ import { ConcurrencyLimit } from '../core/concurrencyLimit';
 import type { SnapshotSource } from '../core/model';
 import type { SnapshotRun } from '../core/snapshotRun';
 import type { SnapshotPruner } from '../ports';
-import { maxBatchSize, storageWriteFailure } from './batchWriter';
+import { entityGroupTransactions, storageWriteFailure } from './batchWriter';
 import { isConflict, isNotFound } from './storageErrors';
 import { customerChangeKey, customerHistoryKey, customerKey, fixedPartitions, runPartitionRange, type TableName } from './tableLayout';
 import { TableSnapshotReader } from './tableSnapshotStore';
@@ -98,38 +98,31 @@ export class TableSnapshotPruner implements SnapshotPruner {
   private async deleteKeys(name: TableName, keys: readonly Key[], signal: AbortSignal | undefined): Promise<number> {
     if (keys.length === 0) return 0;
     const client = await this.tables.client(name);
-    const byPartition = new Map<string, Set<string>>();
-    for (const { partitionKey, rowKey } of keys) byPartition.set(partitionKey, (byPartition.get(partitionKey) ?? new Set()).add(rowKey));
-    const batches: { partitionKey: string; rowKeys: string[] }[] = [];
-    for (const [partitionKey, rowKeys] of byPartition) {
-      const unique = [...rowKeys];
-      for (let start = 0; start < unique.length; start += maxBatchSize) batches.push({ partitionKey, rowKeys: unique.slice(start, start + maxBatchSize) });
-    }
+    const transactions = entityGroupTransactions(keys.map((key): TransactionAction => ['delete', key]));
     return sum(
       await Promise.all(
-        batches.map((batch) =>
+        transactions.map((transaction) =>
           this.limit.run(() => {
             signal?.throwIfAborted();
-            return this.deleteBatch(client, batch.partitionKey, batch.rowKeys);
+            return this.deleteBatch(client, transaction);
           }),
         ),
       ),
     );
   }
 
-  private async deleteBatch(client: TableClient, partitionKey: string, rowKeys: string[]): Promise<number> {
-    if (rowKeys.length > 1) {
-      const actions: TransactionAction[] = rowKeys.map((rowKey) => ['delete', { partitionKey, rowKey }]);
+  private async deleteBatch(client: TableClient, transaction: TransactionAction[]): Promise<number> {
+    if (transaction.length > 1) {
       try {
-        await client.submitTransaction(actions);
-        return rowKeys.length;
+        await client.submitTransaction(transaction);
+        return transaction.length;
       } catch (error) {
         // One row already gone (an earlier prune stopped half-way) fails the whole transaction: go row by row.
-        if (!isNotFound(error)) throw storageWriteFailure(client.tableName, `Deleting ${rowKeys.length} rows from`, error);
+        if (!isNotFound(error)) throw storageWriteFailure(client.tableName, `Deleting ${transaction.length} rows from`, error);
       }
     }
     let deleted = 0;
-    for (const rowKey of rowKeys) {
+    for (const [, { partitionKey, rowKey }] of transaction) {
       try {
         await client.deleteEntity(partitionKey, rowKey);
         deleted += 1;

@@ -1,4 +1,4 @@
-import { odata, type TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { composeChanges, customersDiffering, insightChanged, newerRun, type CustomerChange, type CustomerChangesBetween, type RunChanges } from '../core/customerChanges';
 import { MonitorError } from '../core/errors';
 import type {
@@ -12,7 +12,7 @@ import type {
 } from '../core/model';
 import type { Lease, LeaseName, SnapshotRunWriter, SnapshotStore } from '../ports';
 import { CompleteRunFollowUpError, isRunId, runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
-import { BatchWriter, maxBatchSize } from './batchWriter';
+import { BatchWriter, entityGroupTransactions } from './batchWriter';
 import { describeStorageError, isConflict, isNotFound } from './storageErrors';
 import { toTableKey } from './tableKey';
 import { TableLease } from './tableLease';
@@ -135,15 +135,11 @@ export class CustomerStateTables {
   async clearChanges(runId: string): Promise<void> {
     const table = this.tables.clientFor('customerChanges');
     const { from, to } = runPartitionRange(runId);
-    const byPartition = new Map<string, string[]>();
+    const deletes: TransactionAction[] = [];
     for await (const row of table.listEntities({ queryOptions: { filter: odata`PartitionKey ge ${from} and PartitionKey le ${to}`, select: ['PartitionKey', 'RowKey'] } })) {
-      byPartition.set(row.partitionKey ?? '', [...(byPartition.get(row.partitionKey ?? '') ?? []), row.rowKey ?? '']);
+      deletes.push(['delete', { partitionKey: row.partitionKey ?? '', rowKey: row.rowKey ?? '' }]);
     }
-    for (const [partitionKey, rowKeys] of byPartition) {
-      for (let start = 0; start < rowKeys.length; start += maxBatchSize) {
-        await table.submitTransaction(rowKeys.slice(start, start + maxBatchSize).map((rowKey) => ['delete', { partitionKey, rowKey }]));
-      }
-    }
+    for (const transaction of entityGroupTransactions(deletes)) await table.submitTransaction(transaction);
   }
 
   /** Records one change point of a run in its change records (applied once the run is complete). */

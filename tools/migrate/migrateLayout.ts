@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { TableClient, TableServiceClient, odata } from '@azure/data-tables';
-import { BatchWriter } from '../../src/adapters/batchWriter';
+import { TableClient, TableServiceClient, odata, type TransactionAction } from '@azure/data-tables';
+import { BatchWriter, entityGroupTransactions } from '../../src/adapters/batchWriter';
 import { appliedRunKey, principalKey, runPartitionRange } from '../../src/adapters/tableLayout';
 import { TableSnapshotReader, toCustomer, type CurrentCustomer } from '../../src/adapters/tableSnapshotStore';
 import { Tables } from '../../src/adapters/tables';
@@ -178,11 +178,9 @@ async function hasChangeRecords(tables: Tables, runId: string): Promise<boolean>
 async function clearCustomerState(tables: Tables): Promise<void> {
   for (const name of ['customers', 'customerHistory'] as const) {
     const table = await tables.client(name);
-    const byPartition = new Map<string, string[]>();
-    for await (const row of table.listEntities({ queryOptions: { select: ['PartitionKey', 'RowKey'] } })) byPartition.set(row.partitionKey ?? '', [...(byPartition.get(row.partitionKey ?? '') ?? []), row.rowKey ?? '']);
-    for (const [partitionKey, rowKeys] of byPartition) {
-      for (let start = 0; start < rowKeys.length; start += 100) await table.submitTransaction(rowKeys.slice(start, start + 100).map((rowKey) => ['delete', { partitionKey, rowKey }]));
-    }
+    const deletes: TransactionAction[] = [];
+    for await (const row of table.listEntities({ queryOptions: { select: ['PartitionKey', 'RowKey'] } })) deletes.push(['delete', { partitionKey: row.partitionKey ?? '', rowKey: row.rowKey ?? '' }]);
+    for (const transaction of entityGroupTransactions(deletes)) await table.submitTransaction(transaction);
   }
   await (await tables.client('runs')).deleteEntity(appliedRunKey.partitionKey, appliedRunKey.rowKey);
 }
