@@ -1,12 +1,12 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
-import type { Finding, MeasureValue, ShareOfWhole, StoredFinding } from '../core/findings';
+import type { Finding, FindingState, MeasureValue, ShareOfWhole, StoredFinding } from '../core/findings';
 import type { Delivery, DetectorCompletion, DetectorRun, DetectorState, DetectorStore, OutboxMessage, RecordedFindings } from '../ports';
 import { fromTableKey, toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
 import { storageStatus } from './storageErrors';
 import { fixedPartitions } from './tableLayout';
 import type { Tables } from './tables';
-import { jsonField, readRow, requiredText, UnreadableRowError, type UnreadableRowHandler } from './unreadableRows';
+import { jsonField, oneOf, optionalText, readRow, requiredText, type UnreadableRowHandler } from './unreadableRows';
 
 type Row = Record<string, unknown>;
 
@@ -196,7 +196,7 @@ function deliveryRow(delivery: Omit<Delivery, 'etag'>) {
 }
 
 function toDelivery(row: TableEntityResult<Row>): Delivery {
-  const text = (field: string): string | null => (typeof row[field] === 'string' ? (row[field] as string) : null);
+  const text = (field: string): string | null => optionalText(row, field);
   return {
     messageId: String(row.messageId),
     target: String(row.target),
@@ -226,7 +226,7 @@ function messageRow(message: Omit<OutboxMessage, 'etag'>) {
 }
 
 function toMessage(row: TableEntityResult<Row>): OutboxMessage {
-  const text = (field: string): string | null => (typeof row[field] === 'string' ? (row[field] as string) : null);
+  const text = (field: string): string | null => optionalText(row, field);
   return {
     messageId: String(row.messageId),
     operationId: String(row.operationId),
@@ -274,21 +274,19 @@ function toRow(finding: StoredFinding) {
   };
 }
 
-const findingStates: readonly string[] = ['open', 'resolved'];
+const findingStates: readonly FindingState[] = ['open', 'resolved'];
 
 function toFinding(row: Row): StoredFinding {
-  const text = (field: string): string | null => (typeof row[field] === 'string' ? (row[field] as string) : null);
+  const text = (field: string): string | null => optionalText(row, field);
   const required = (field: string): string => requiredText('findings', row, field);
   const json = <T>(field: string): T => jsonField<T | null>('findings', row, field, null) as T;
-  const state = required('state');
-  if (!findingStates.includes(state)) throw new UnreadableRowError('findings', 'field "state" is neither open nor resolved');
   return {
     key: fromTableKey(required('rowKey')),
     kind: required('kind') as Finding['kind'],
     severity: required('severity') as Finding['severity'],
     subject: { type: required('subjectType') as Finding['subject']['type'], id: required('subjectId'), ...(text('subjectName') ? { name: text('subjectName') } : {}) },
     measure: required('measure'),
-    state: state as Finding['state'],
+    state: oneOf('findings', row, 'state', findingStates),
     baseline: json<MeasureValue>('baseline'),
     current: json<MeasureValue>('current'),
     ...(text('baselineOfWhole') ? { baselineOfWhole: json<ShareOfWhole>('baselineOfWhole') } : {}),

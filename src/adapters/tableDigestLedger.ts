@@ -2,6 +2,7 @@ import { odata } from '@azure/data-tables';
 import type { DigestLedger, DigestRecord } from '../ports';
 import { isNotFound, storageStatus } from './storageErrors';
 import type { Tables } from './tables';
+import { optionalText } from './unreadableRows';
 
 type Row = Record<string, unknown>;
 
@@ -37,7 +38,7 @@ function toRow(record: Omit<DigestRecord, 'etag'>): Row & { partitionKey: string
 }
 
 function fromRow(row: Row & { etag: string }): DigestRecord {
-  const text = (name: string): string => (typeof row[name] === 'string' ? (row[name] as string) : '');
+  const text = (name: string): string => optionalText(row, name) ?? '';
   return {
     week: text('week'),
     status: text('status') === 'sent' ? 'sent' : 'sending',
@@ -107,7 +108,7 @@ export class TableDigestLedger implements DigestLedger {
     // A page may come back empty with a continuation (Azure ends a page at a partition boundary or a time limit).
     for await (const page of pages) {
       const first = page[0];
-      if (first !== undefined) return fromRow(first as Row & { etag: string });
+      if (first !== undefined) return fromRow(first);
     }
     return null;
   }

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { UnreadableRowSink } from '../ports/queryReader';
 import type { StoredWaiver, WaiverStore } from '../ports';
-import { waiverScopes, type Waiver, type WaiverAuditEntry } from '../core/waivers';
+import { waiverActions, waiverScopes, type Waiver, type WaiverAuditEntry } from '../core/waivers';
 import { storageStatus } from './storageErrors';
 import { fixedPartitions, waiverRowKeys } from './tableLayout';
 import type { Tables } from './tables';
-import { jsonField, readRow, requiredText, UnreadableRowError } from './unreadableRows';
+import { jsonField, oneOf, readRow, requiredText } from './unreadableRows';
 
 type Row = Record<string, unknown>;
 
@@ -52,7 +52,7 @@ export class TableWaiverStore implements WaiverStore {
     try {
       const row = await table.getEntity<Row>(partitionKey, waiverRowKeys.waiver(id));
       if (row.deletedAt !== undefined) return null;
-      return { ...(readRow('waivers', row, toWaiver) as Waiver), etag: String(row.etag) };
+      return { ...toWaiver(row), etag: String(row.etag) };
     } catch (error) {
       if (statusOf(error) === 404) return null;
       throw error;
@@ -146,11 +146,9 @@ function auditRow(entry: WaiverAuditEntry) {
 
 function toWaiver(row: Row): Waiver {
   const text = (field: string): string => requiredText('waivers', row, field);
-  const scope = text('scope');
-  if (!(waiverScopes as readonly string[]).includes(scope)) throw new UnreadableRowError('waivers', 'field "scope" is not a waiver scope');
   return {
     id: text('id'),
-    scope: scope as Waiver['scope'],
+    scope: oneOf('waivers', row, 'scope', waiverScopes),
     target: text('target'),
     reason: text('reason'),
     owner: text('owner'),
@@ -164,12 +162,10 @@ function toWaiver(row: Row): Waiver {
 
 function toAuditEntry(row: Row): WaiverAuditEntry {
   const text = (field: string): string => requiredText('waivers', row, field);
-  const action = text('action');
-  if (!['created', 'changed', 'deleted'].includes(action)) throw new UnreadableRowError('waivers', 'field "action" is not created, changed or deleted');
   return {
     at: text('at'),
     actor: text('actor'),
-    action: action as WaiverAuditEntry['action'],
+    action: oneOf('waivers', row, 'action', waiverActions),
     waiverId: text('waiverId'),
     before: jsonField<Waiver | null>('waivers', row, 'before', null),
     after: jsonField<Waiver | null>('waivers', row, 'after', null),

@@ -44,6 +44,20 @@ export function jsonField<T>(table: string, row: Row, field: string, fallback: T
   }
 }
 
+/** A text field holding one of `values`, the words of a union the monitor writes: anything else makes the row unreadable. */
+export function oneOf<T extends string>(table: string, row: Row, field: string, values: readonly T[]): T {
+  const value = requiredText(table, row, field);
+  const known = values.find((candidate) => candidate === value);
+  if (known === undefined) throw new UnreadableRowError(table, `field "${field}" is not one of ${values.join(', ')}`);
+  return known;
+}
+
+/** A text field the monitor may leave out: null when the row has none. */
+export function optionalText(row: Row, field: string): string | null {
+  const value = row[field];
+  return typeof value === 'string' ? value : null;
+}
+
 /** A text field the monitor always writes. */
 export function requiredText(table: string, row: Row, field: string): string {
   const value = row[field];

@@ -43,7 +43,7 @@ export async function waiverList({ waivers, reader, directory, clock }: QueryDep
   const now = clock.now();
   const [stored, findings, names] = await Promise.all([waivers.listWaivers(), reader.findings(), directory.customerNames()]);
   const inState = stored.filter((waiver) => state === 'all' || (state === 'active') === isActive(waiver, now));
-  const chosen = expiringWithinDays === undefined ? inState : (waiversExpiringWithin(inState, now, expiringWithinDays) as StoredWaiver[]);
+  const chosen = expiringWithinDays === undefined ? inState : waiversExpiringWithin(inState, now, expiringWithinDays);
   const open = findings.filter((finding) => finding.state === 'open');
   const items = [...chosen].sort((left, right) => left.expiresAt.localeCompare(right.expiresAt)).map((waiver) => describeWaiver(waiver, now, names, open));
   return { body: { checkedAt: now.toISOString(), items }, rows: items };

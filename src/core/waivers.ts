@@ -30,7 +30,8 @@ export type WaiverDraft = Pick<Waiver, 'scope' | 'target' | 'reason' | 'owner' |
 /** What an admin may change on a waiver: what it silences stays fixed (a different target is a new waiver). */
 export type WaiverChanges = Partial<Pick<Waiver, 'reason' | 'owner' | 'expiresAt'>>;
 
-export type WaiverAction = 'created' | 'changed' | 'deleted';
+export const waiverActions = ['created', 'changed', 'deleted'] as const;
+export type WaiverAction = (typeof waiverActions)[number];
 
 /** One change to a waiver, kept for ever: who, when, what, and the waiver before and after. */
 export interface WaiverAuditEntry {
@@ -157,7 +158,7 @@ function indexName(scope: Exclude<WaiverScope, 'partnerUsers'>, target: string):
 }
 
 /** Active waivers that end within `days` of now, soonest first: what the weekly digest lists. */
-export function waiversExpiringWithin(waivers: readonly Waiver[], now: Date, days: number): Waiver[] {
+export function waiversExpiringWithin<T extends Waiver>(waivers: readonly T[], now: Date, days: number): T[] {
   const until = now.getTime() + days * 86_400_000;
   return waivers.filter((waiver) => isActive(waiver, now) && Date.parse(waiver.expiresAt) <= until).sort((left, right) => Date.parse(left.expiresAt) - Date.parse(right.expiresAt));
 }

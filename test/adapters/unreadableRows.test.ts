@@ -1,0 +1,30 @@
+import { oneOf, optionalText, readRow } from '../../src/adapters/unreadableRows';
+
+const scopes = ['finding', 'customer'] as const;
+
+describe('oneOf', () => {
+  it('when a field holds one of the words, then it is that word, typed as the union', () => {
+    const scope: (typeof scopes)[number] = oneOf('waivers', { scope: 'customer' }, 'scope', scopes);
+    expect(scope).toBe('customer');
+  });
+
+  it('when a field holds another word or nothing, then the row is unreadable, naming the field and the words, never the stored value', () => {
+    expect(() => oneOf('waivers', { scope: 'everything-secret' }, 'scope', scopes)).toThrow(expect.objectContaining({ code: 'UnreadableRow', message: 'A row of the waivers table cannot be read: field "scope" is not one of finding, customer' }));
+    expect(() => oneOf('waivers', {}, 'scope', scopes)).toThrow(/field "scope" is missing or not text/);
+  });
+
+  it('when a reader with a handler meets such a row, then the row is skipped and reported', () => {
+    const reported: string[] = [];
+    const read = readRow('waivers', { partitionKey: 'p', rowKey: 'r', scope: 'x' }, (row) => oneOf('waivers', row, 'scope', scopes), (_table, reason) => reported.push(reason));
+    expect(read).toBeUndefined();
+    expect(reported).toEqual(['field "scope" is not one of finding, customer']);
+  });
+});
+
+describe('optionalText', () => {
+  it('when a field is text, then it is that text; otherwise null', () => {
+    expect(optionalText({ lastError: 'timed out' }, 'lastError')).toBe('timed out');
+    expect(optionalText({ lastError: 42 }, 'lastError')).toBeNull();
+    expect(optionalText({}, 'lastError')).toBeNull();
+  });
+});
