@@ -9,7 +9,7 @@ type Row = Record<string, unknown>;
 export type UnreadableRowHandler = (table: string, reason: string, rowKeys: string) => void;
 
 /** A stored row that does not have the shape the monitor writes (edited by hand, or damaged). */
-export class UnreadableRowError extends MonitorError {
+class UnreadableRowError extends MonitorError {
   constructor(table: string, reason: string, options?: { cause?: unknown }) {
     super('UnreadableRow', `A row of the ${table} table cannot be read: ${reason}`, options);
     this.name = 'UnreadableRowError';
