@@ -7,7 +7,7 @@ import { compareFindings, type FindingState, type StoredFinding } from '../core/
 import { nextStep } from '../core/nextStep';
 import { hasNoCompliantAdmins, hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
 import { judgeClientSecret, type ClientSecretRead } from '../core/clientSecretExpiry';
-import type { ClientSecretStore, Clock, Delivery, DetectorCompletion, DetectorRun, DigestLedger, DigestRecord, OutboxMessage, SkippedRun, StoredWaiver, WaiverStore } from '../ports';
+import type { ClientSecretStore, Clock, Delivery, DigestLedger, DigestRecord, OutboxMessage, WaiverStore } from '../ports';
 import { causeChain, ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
@@ -111,7 +111,7 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
  */
 export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, clientSecret: openClientSecret, digests, waivers, configurationProblems }: QueryDependencies): Promise<QueryResult> {
   const now = clock.now();
-  const [findings, stored, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, lastCompletedRun, settings, lastDigest, secretStatus, ...perSource] = await Promise.all([
+  const [findings, stored, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, completed, health, digest, clientSecret, runs] = await Promise.all([
     reader.findings(),
     waivers.listWaivers(),
     directory.readState(),
@@ -123,25 +123,26 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     healthSettings(readHealth),
     digests.latest(),
     clientSecretStatus(openClientSecret, now),
-    ...snapshotSources.map(async (source) => {
-      const [[lastRun], [lastCompleteRun], [lastFailedRun], lastSkippedRun, applied] = await Promise.all([
-        reader.listRuns(source, { top: 1 }),
-        reader.listRuns(source, { status: 'complete', top: 1 }),
-        reader.listRuns(source, { status: 'failed', top: 1 }),
-        reader.lastSkippedRun(source),
-        // Only partnerSecurity's runs are applied to a current state (the customers').
-        source === 'partnerSecurity' ? reader.customersRunId() : undefined,
-      ]);
-      // Run ids sort newest first: a complete run newer than the one applied waits for its source's next run.
-      const waitingToBeApplied = applied !== undefined && lastCompleteRun !== undefined && (applied === null || lastCompleteRun.runId < applied) ? lastCompleteRun.runId : null;
-      return { source, lastRun, lastCompleteRun, lastFailedRun, lastSkippedRun, waitingToBeApplied };
-    }),
+    // One element for every source, so each result above keeps its own type.
+    Promise.all(
+      snapshotSources.map(async (source) => {
+        const [[lastRun], [lastCompleteRun], [lastFailedRun], lastSkippedRun, applied] = await Promise.all([
+          reader.listRuns(source, { top: 1 }),
+          reader.listRuns(source, { status: 'complete', top: 1 }),
+          reader.listRuns(source, { status: 'failed', top: 1 }),
+          reader.lastSkippedRun(source),
+          // Only partnerSecurity's runs are applied to a current state (the customers').
+          source === 'partnerSecurity' ? reader.customersRunId() : undefined,
+        ]);
+        // Run ids sort newest first: a complete run newer than the one applied waits for its source's next run.
+        const waitingToBeApplied = applied !== undefined && lastCompleteRun !== undefined && (applied === null || lastCompleteRun.runId < applied) ? lastCompleteRun.runId : null;
+        return { source, lastRun, lastCompleteRun, lastFailedRun, lastSkippedRun, waitingToBeApplied };
+      }),
+    ),
   ]).catch((thrown: unknown) => {
     throw isStorageFailure(thrown) ? storageUnavailable(thrown) : thrown;
   });
-  const open = (findings as StoredFinding[]).filter((finding) => finding.state === 'open');
-  const runs = perSource as { source: SnapshotSource; lastRun?: SnapshotRun; lastCompleteRun?: SnapshotRun; lastFailedRun?: SnapshotRun; lastSkippedRun: SkippedRun | null; waitingToBeApplied: string | null }[];
-  const health = settings as MonitorHealthSettings | { problems: readonly string[] };
+  const open = findings.filter((finding) => finding.state === 'open');
   // A setting a function cannot read fails that function on every run: the first reasons, each naming its setting.
   const problems: string[] = [...configurationProblems().map(({ problem }) => problem), ...('problems' in health ? health.problems : [])];
   const judge = (name: SnapshotSource | 'detectRegressions', lastCompleteStartedAt: string | undefined): ReturnType<typeof scheduleSummary> | null => {
@@ -166,31 +167,27 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       waitingToBeApplied,
     };
   });
-  const lastRun = lastDetectorRun as DetectorRun | null;
-  if (lastRun?.status === 'failed') problems.push(`detectRegressions: the last run failed (${lastRun.errorCode ?? 'no code'})`);
-  const completed = lastCompletedRun as DetectorCompletion | null;
+  if (lastDetectorRun?.status === 'failed') problems.push(`detectRegressions: the last run failed (${lastDetectorRun.errorCode ?? 'no code'})`);
   if (completed === null) problems.push('detectRegressions: no completed run recorded yet');
   const detectorSchedule = judge('detectRegressions', completed?.startedAt);
-  const alerts = undeliveredAlertState(undelivered as OutboxMessage[], waitingDeliveries as Delivery[]);
+  const alerts = undeliveredAlertState(undelivered, waitingDeliveries);
   if (alerts.oldestCreatedAt !== null && now.getTime() - Date.parse(alerts.oldestCreatedAt) > undeliveredAlertLimitMs) {
     problems.push(`an alert has waited undelivered since ${alerts.oldestCreatedAt}, longer than ${undeliveredAlertLimitMs / 3_600_000} h${alerts.lastError === null ? '' : ` (last error: ${alerts.lastError})`}`);
   }
-  const digest = lastDigest as DigestRecord | null;
   if (digest?.status === 'sending' && digest.lastError !== null) problems.push(`the weekly digest of ${digest.week} is undelivered (last error: ${digest.lastError})`);
   for (const channel of alerts.channels) {
     if (channel.refused) problems.push(`${channel.channel} refuses the monitor's alerts: ${channel.lastError ?? 'no detail'}`);
   }
-  const activeWaivers = (stored as StoredWaiver[]).filter((waiver) => isActive(waiver, now));
+  const activeWaivers = stored.filter((waiver) => isActive(waiver, now));
   for (const waiver of activeWaivers) {
     const problem = unhonouredWaiverProblem(waiver);
     if (problem !== null) problems.push(`waiver ${waiver.id} silences nothing until it is narrowed (PATCH cannot change a target: delete it and create one that names a domain or a user): its pattern ${problem}`);
   }
-  const clientSecret = secretStatus as Awaited<ReturnType<typeof clientSecretStatus>>;
   problems.push(...clientSecret.problems);
   // The health and client-secret settings are part of the configuration too: a problem found twice is one reason.
   const reasons = [...new Set(problems)];
   const healthy = reasons.length === 0;
-  const customerNames = customerNameStatus(directoryState as CustomerDirectoryState);
+  const customerNames = customerNameStatus(directoryState);
   return {
     body: {
       checkedAt: now.toISOString(),
@@ -199,7 +196,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
       openFindings: open.length,
       activeWaivers: activeWaivers.length,
       undeliveredAlerts: alerts,
-      detector: { lastRun, lastCompletedRun: completed, schedule: detectorSchedule, lastSkippedRun },
+      detector: { lastRun: lastDetectorRun, lastCompletedRun: completed, schedule: detectorSchedule, lastSkippedRun },
       digest: digestSummary(digest),
       customerNames,
       clientSecret: clientSecret.section,
