@@ -1,4 +1,5 @@
 import { MonitorError, toError } from '../core/errors';
+import { isOneOf } from '../core/text';
 
 type Row = Record<string, unknown>;
 
@@ -47,9 +48,8 @@ export function jsonField<T>(table: string, row: Row, field: string, fallback: T
 /** A text field holding one of `values`, the words of a union the monitor writes: anything else makes the row unreadable. */
 export function oneOf<T extends string>(table: string, row: Row, field: string, values: readonly T[]): T {
   const value = requiredText(table, row, field);
-  const known = values.find((candidate) => candidate === value);
-  if (known === undefined) throw new UnreadableRowError(table, `field "${field}" is not one of ${values.join(', ')}`);
-  return known;
+  if (!isOneOf(values, value)) throw new UnreadableRowError(table, `field "${field}" is not one of ${values.join(', ')}`);
+  return value;
 }
 
 /** A text field the monitor may leave out: null when the row has none. */

@@ -11,6 +11,7 @@ import type { ClientSecretStore, Clock, Delivery, DigestLedger, DigestRecord, Ou
 import { causeChain, ConfigurationError, errorCode, toError } from '../core/errors';
 import { judgeSchedule, type ScheduledWork, type ScheduleVerdict } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
+import { isOneOf } from '../core/text';
 import { isActive, unhonouredWaiverProblem, waiverIndex, type Waiver } from '../core/waivers';
 import { runStartedAt, type SnapshotRun } from '../core/snapshotRun';
 import type { Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
@@ -93,7 +94,7 @@ function sourceOfFinding(finding: StoredFinding): SnapshotSource {
     case 'registration':
       return 'registrationCounts';
     case 'source':
-      return (snapshotSources as readonly string[]).includes(finding.subject.id) ? (finding.subject.id as SnapshotSource) : 'partnerSecurity';
+      return isOneOf(snapshotSources, finding.subject.id) ? finding.subject.id : 'partnerSecurity';
     default:
       return 'partnerSecurity';
   }

@@ -1,5 +1,6 @@
 import { invalidParameter } from './problem';
 import { runTimeRange } from '../core/snapshotRun';
+import { isOneOf } from '../core/text';
 
 /**
  * Parsing of the query API's parameters. Each function throws a 400 problem naming the
@@ -85,8 +86,8 @@ export function parseChoice<T extends string>(query: QueryParameters, name: stri
 export function parseChoice<T extends string>(query: QueryParameters, name: string, choices: readonly T[], fallback?: T): T | undefined {
   const raw = query.get(name);
   if (raw === null) return fallback;
-  if (!(choices as readonly string[]).includes(raw)) throw invalidParameter(name, `must be one of ${choices.join(', ')}`);
-  return raw as T;
+  if (!isOneOf(choices, raw)) throw invalidParameter(name, `must be one of ${choices.join(', ')}`);
+  return raw;
 }
 
 /** Free text (e.g. a requirement type, which Graph may extend), bounded in length. */

@@ -1,5 +1,5 @@
 import { ProblemError, problemTypes } from './problem';
-import { readPersonText } from '../core/text';
+import { isOneOf, readPersonText } from '../core/text';
 import { globTargetProblem, waiverScopes, type WaiverChanges, type WaiverDraft, type WaiverScope } from '../core/waivers';
 
 /*
@@ -113,18 +113,18 @@ function objectBody(body: unknown, allowed: readonly string[]): Record<string, u
 export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): WaiverDraft {
   const fields = objectBody(body, ['scope', 'target', 'reason', 'owner', 'expiresAt']);
   const problems: InvalidField[] = [];
-  const scope = fields.scope;
-  if (!(waiverScopes as readonly unknown[]).includes(scope)) problems.push({ name: 'scope', reason: `must be one of ${waiverScopes.join(', ')}` });
+  const scope = isOneOf(waiverScopes, fields.scope) ? fields.scope : undefined;
+  if (scope === undefined) problems.push({ name: 'scope', reason: `must be one of ${waiverScopes.join(', ')}` });
   let target = textField(fields, 'target', problems);
-  if (target !== undefined && (waiverScopes as readonly unknown[]).includes(scope)) {
-    const problem = targetProblem(scope as WaiverScope, target);
+  if (target !== undefined && scope !== undefined) {
+    const problem = targetProblem(scope, target);
     if (problem !== null) {
       problems.push({ name: 'target', reason: problem });
       target = undefined;
     }
   }
   const draft = {
-    scope: scope as WaiverScope,
+    scope,
     // Tenant ids are stored lower-case, as Graph serves them.
     target: scope === 'customer' ? target?.toLowerCase() : target,
     reason: textField(fields, 'reason', problems),

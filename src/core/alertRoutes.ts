@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Finding, FindingKind, Severity } from './findings';
+import { isOneOf } from './text';
 
 /**
  * Which findings go where: ALERT_ROUTES, a list of routes read top to bottom, the first whose
@@ -105,8 +106,8 @@ function parseSelector(text: string): { severity: Severity | null; kind: Finding
   let severity: Severity | null = null;
   let kind: FindingKind | null = null;
   for (const word of words) {
-    if ((severities as readonly string[]).includes(word) && severity === null) severity = word as Severity;
-    else if ((findingKinds as readonly string[]).includes(word) && kind === null) kind = word as FindingKind;
+    if (isOneOf(severities, word) && severity === null) severity = word;
+    else if (isOneOf(findingKinds, word) && kind === null) kind = word;
     else return `"${word.slice(0, 40)}" is not a severity (${severities.join(', ')}) or a finding kind (${findingKinds.join(', ')})`;
   }
   return { severity, kind };
@@ -134,8 +135,8 @@ function parseTargets(text: string, context: RouteContext): { targets: DeliveryT
       targets.push(recipientsTarget(recipients));
     } else if (name === 'digest') {
       digest = true;
-    } else if ((channels as readonly string[]).includes(name)) {
-      const channel = name as ChannelName;
+    } else if (isOneOf(channels, name)) {
+      const channel = name;
       if (!context.configuredChannels.has(channel)) return `${channel} is routed to, but ${channelSetting[channel]} is not set`;
       targets.push(channelTarget(channel));
     } else {
