@@ -5,12 +5,14 @@ import { createCommunicationAuthPolicy, parseConnectionString } from '@azure/com
 import { createEmptyPipeline, createHttpHeaders, createPipelineRequest, createDefaultHttpClient, RestError, type Pipeline } from '@azure/core-rest-pipeline';
 import type { EmailConfig } from '../config';
 import { MonitorError } from '../core/errors';
+import { isPlainObject } from '../core/payloadReader';
+import { isOneOf } from '../core/text';
 import type { EmailOperationStatus, EmailSender } from '../ports';
 import { attemptTimeoutOptions, attemptTimeoutPolicy, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 
 /** The api-version @azure/communication-email 1.1 speaks; status look-ups use the same. */
 const apiVersion = '2025-09-01';
-const knownStatuses = new Set<EmailOperationStatus>(['Running', 'Succeeded', 'Failed', 'Canceled']);
+const knownStatuses: readonly EmailOperationStatus[] = ['Running', 'Succeeded', 'Failed', 'Canceled'];
 
 /**
  * Azure Communication Services Email through the official EmailClient, plus the one call it
@@ -63,7 +65,7 @@ export class AcsEmailSender implements EmailSender {
         },
       );
       const result = await poller.pollUntilDone({ abortSignal });
-      return knownStatuses.has(result.status as EmailOperationStatus) ? (result.status as EmailOperationStatus) : 'Running';
+      return isOneOf(knownStatuses, result.status) ? result.status : 'Running';
     } catch (error) {
       if ((error as { name?: string }).name === 'AbortError' || abortSignal.aborted) {
         throw new MonitorError('EmailTimeout', `ACS did not confirm the email within ${this.config.timeoutMs / 1000} s`, { cause: error });
@@ -88,8 +90,9 @@ export class AcsEmailSender implements EmailSender {
       // The answer as the SDK would report it (status and ACS's own error code), for callers that tell a refused key from an outage.
       throw new MonitorError('EmailStatusUnavailable', message, { cause: new RestError(message, { statusCode: response.status, response, code: acsErrorCode(response.bodyAsText) }) });
     }
-    const status = (JSON.parse(response.bodyAsText ?? '{}') as { status?: string }).status;
-    return knownStatuses.has(status as EmailOperationStatus) ? (status as EmailOperationStatus) : 'Running';
+    const body: unknown = JSON.parse(response.bodyAsText ?? '{}');
+    const status = isPlainObject(body) ? body.status : undefined;
+    return isOneOf(knownStatuses, status) ? status : 'Running';
   }
 }
 

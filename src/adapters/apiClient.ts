@@ -139,15 +139,16 @@ export class ApiClient {
       return new ApiError('NetworkError', `${where} failed: ${thrown.code ?? 'network error'}`, this.options.service, null);
     }
     const name = (thrown as { name?: unknown } | null)?.name;
+    const message = thrown instanceof Error ? thrown.message : undefined;
     if (name === 'AbortError') {
-      const waitingFor = /while waiting for (a token|the answer)$/.exec((thrown as Error).message)?.[1];
+      const waitingFor = /while waiting for (a token|the answer)$/.exec(message ?? '')?.[1];
       return new ApiError('Aborted', `${where} was cancelled${waitingFor === undefined ? '' : ` while waiting for ${waitingFor}`}`, this.options.service, null);
     }
     // Credential failures come from @azure/identity: keep its message (it names the tenant/app, never the secret).
     if (typeof name === 'string' && credentialErrors.has(name)) {
-      return new ApiError('AuthenticationFailed', `${where}: could not get a token: ${(thrown as Error).message.split('\n')[0]}`, this.options.service, null, { cause: thrown });
+      return new ApiError('AuthenticationFailed', `${where}: could not get a token: ${(message ?? '').split('\n')[0]}`, this.options.service, null, { cause: thrown });
     }
-    return new ApiError('NetworkError', `${where} failed: ${(thrown as Error)?.message ?? 'unknown error'}`, this.options.service, null, { cause: thrown });
+    return new ApiError('NetworkError', `${where} failed: ${message ?? 'unknown error'}`, this.options.service, null, { cause: thrown });
   }
 }
 

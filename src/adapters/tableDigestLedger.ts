@@ -1,4 +1,5 @@
 import { odata } from '@azure/data-tables';
+import { isPlainObject } from '../core/payloadReader';
 import type { DigestLedger, DigestRecord } from '../ports';
 import { isNotFound, storageStatus } from './storageErrors';
 import type { Tables } from './tables';
@@ -59,9 +60,10 @@ function parseDeliveries(json: string): DigestRecord['deliveries'] {
   if (json === '') return {};
   const parsed: unknown = JSON.parse(json);
   const deliveries: DigestRecord['deliveries'] = {};
-  if (typeof parsed !== 'object' || parsed === null) return deliveries;
-  for (const [target, value] of Object.entries(parsed as Record<string, { sentAt?: unknown; lastError?: unknown }>)) {
-    deliveries[target] = { sentAt: typeof value.sentAt === 'string' ? value.sentAt : null, lastError: typeof value.lastError === 'string' ? value.lastError : null };
+  if (!isPlainObject(parsed)) return deliveries;
+  for (const [target, value] of Object.entries(parsed)) {
+    const delivery = isPlainObject(value) ? value : {};
+    deliveries[target] = { sentAt: optionalText(delivery, 'sentAt'), lastError: optionalText(delivery, 'lastError') };
   }
   return deliveries;
 }

@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isPlainObject } from '../core/payloadReader';
 import { isRunId } from '../core/snapshotRun';
 
 /**
@@ -64,7 +65,7 @@ function toPosition(payload: string): PagePosition | 'otherVersion' | null {
   } catch {
     return null;
   }
-  const { v, q, r, p, k } = (parsed ?? {}) as Record<string, unknown>;
+  const { v, q, r, p, k }: Record<string, unknown> = isPlainObject(parsed) ? parsed : {};
   if (v !== tokenVersion) return 'otherVersion';
   if (typeof q !== 'string' || typeof r !== 'string' || !isRunId(r) || typeof k !== 'string' || k.length > 1024 || typeof p !== 'string' || p.length > 1024) return null;
   return { query: q, runId: r, partitionKey: p, rowKey: k };

@@ -1,3 +1,5 @@
+import { isPlainObject } from '../core/payloadReader';
+
 /**
  * RFC 4180 CSV for spreadsheets: a header row, CRLF line ends, fields quoted when they hold a
  * comma, quote or line break. Nested objects appear as `parent.child` columns when the column
@@ -15,8 +17,8 @@ function valueAt(row: Record<string, unknown>, column: string): unknown {
   if (column in row) return row[column];
   let value: unknown = row;
   for (const part of column.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[part];
+    if (!isPlainObject(value)) return undefined;
+    value = value[part];
   }
   return value;
 }

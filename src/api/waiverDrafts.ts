@@ -1,4 +1,5 @@
 import { ProblemError, problemTypes } from './problem';
+import { isPlainObject } from '../core/payloadReader';
 import { isOneOf, readPersonText } from '../core/text';
 import { globTargetProblem, waiverScopes, type WaiverChanges, type WaiverDraft, type WaiverScope } from '../core/waivers';
 
@@ -103,10 +104,10 @@ function expiryField(body: Record<string, unknown>, now: Date, maxDays: number, 
 }
 
 function objectBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidFields([{ name: 'body', reason: 'must be a JSON object' }]);
+  if (!isPlainObject(body)) throw invalidFields([{ name: 'body', reason: 'must be a JSON object' }]);
   const unknown = Object.keys(body).filter((name) => !allowed.includes(name));
   if (unknown.length > 0) throw invalidFields(unknown.map((name) => ({ name, reason: `is not a field a waiver takes here (it takes ${allowed.join(', ')})` })));
-  return body as Record<string, unknown>;
+  return body;
 }
 
 /** A new waiver as an admin sent it, checked: every field is required; a 400 names each one that is wrong. */
