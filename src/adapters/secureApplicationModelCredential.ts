@@ -10,6 +10,7 @@ import {
   type Pipeline,
 } from '@azure/core-rest-pipeline';
 import { MonitorError } from '../core/errors';
+import { isPlainObject } from '../core/payloadReader';
 import type { RefreshTokenStore, StoredRefreshToken } from '../ports';
 
 interface SecureApplicationModelOptions {
@@ -178,12 +179,13 @@ export class SecureApplicationModelCredential implements TokenCredential {
     } catch (error) {
       throw new MonitorError('AuthenticationFailed', `Could not reach the Entra token endpoint of tenant ${this.options.tenantId} (${describe(error)})`, { cause: error });
     }
-    let body: Record<string, unknown>;
+    let parsed: unknown;
     try {
-      body = JSON.parse(text) as Record<string, unknown>;
+      parsed = JSON.parse(text);
     } catch {
       return { ok: false, error: `http_${status}`, detail: '' };
     }
+    const body: Record<string, unknown> = isPlainObject(parsed) ? parsed : {};
     if (status === 200 && typeof body.access_token === 'string') {
       return {
         ok: true,

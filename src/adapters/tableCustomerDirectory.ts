@@ -1,6 +1,6 @@
 import { odata, type TableClient } from '@azure/data-tables';
-import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } from '../core/customerNames';
-import { emptyDirectoryState } from '../core/customerNames';
+import { customerNameSources, emptyDirectoryState, type CustomerDirectoryState, type CustomerName } from '../core/customerNames';
+import { isOneOf } from '../core/text';
 import type { CustomerDirectoryStore } from '../ports';
 import { toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
@@ -43,8 +43,8 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
       queryOptions: { filter: odata`PartitionKey ge ${customerNamePartitionRange.from} and PartitionKey lt ${customerNamePartitionRange.to}`, select: ['tenantId', 'name', 'source', 'namedAt'] },
     });
     for await (const row of rows) {
-      if (typeof row.tenantId === 'string' && typeof row.name === 'string') {
-        entries.push({ tenantId: row.tenantId, name: row.name, source: row.source as CustomerNameSourceName, namedAt: String(row.namedAt ?? '') });
+      if (typeof row.tenantId === 'string' && typeof row.name === 'string' && isOneOf(customerNameSources, row.source)) {
+        entries.push({ tenantId: row.tenantId, name: row.name, source: row.source, namedAt: String(row.namedAt ?? '') });
       }
     }
     return entries;
@@ -59,7 +59,7 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
       return {
         attemptedAt: text(row.attemptedAt),
         refreshedAt: text(row.refreshedAt),
-        sources: sources === null ? [] : (sources.split(',') as CustomerNameSourceName[]),
+        sources: sources === null ? [] : sources.split(',').filter((name) => isOneOf(customerNameSources, name)),
         lastError: errorCode === null ? null : { code: errorCode, message: text(row.lastErrorMessage) ?? '' },
       };
     } catch (error) {

@@ -65,7 +65,7 @@ async function jsonBody(request: HttpRequest): Promise<unknown> {
   const text = await request.text();
   if (Buffer.byteLength(text) > maxBodyBytes) throw invalidParameter('body', `must be at most ${maxBodyBytes} bytes`);
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(text);
   } catch {
     throw invalidParameter('body', 'must be a JSON object (Content-Type: application/json)');
   }

@@ -8,7 +8,7 @@ import { PayloadReader } from './payloadReader';
 export type CustomerNameSourceName = 'delegatedAdminCustomers' | 'partnerCenterCustomers';
 
 /** The order in which the sources are asked, and in which a name is preferred. */
-const customerNameSources: readonly CustomerNameSourceName[] = ['delegatedAdminCustomers', 'partnerCenterCustomers'];
+export const customerNameSources: readonly CustomerNameSourceName[] = ['delegatedAdminCustomers', 'partnerCenterCustomers'];
 
 export interface CustomerName {
   tenantId: string;
