@@ -27,10 +27,10 @@ import { countStorageTraffic, onAzure, type StorageTraffic } from './storageTraf
  * the client (queryLoadProcess) each run in a process of their own. Storage requests per read
  * are counted in the host's process (every HTTP request it sends to Azurite), a figure the
  * machine cannot distort; so are, for one call sent alone, its requests in sequence and rows read.
- * `GET /api/status` and `GET /api/findings` (open findings: the customers left with no MFA
- * policy on the last day, written through the detector's store) run as an admin's dashboard
- * and scripts hit them: LOAD_CLIENTS clients for LOAD_SECONDS each, reporting requests a second,
- * p95, p99 and the worst.
+ * `GET /api/status` (503 here: the seeded runs are overdue) and `GET /api/findings` (open
+ * findings: the customers left with no MFA policy on the last day, written through the
+ * detector's store) run as an admin's dashboard and scripts hit them: LOAD_CLIENTS clients for
+ * LOAD_SECONDS each, reporting requests a second, p95, p99 and the worst.
  * Days: QUERY_BENCH_DAYS (1-365), 30 by default. Azurite evaluates every query against every row
  * of its table, so its time grows with the history table (about 6,900 change points a day at the
  * simulator's churn: 2.5 million at 365 days, more than it holds in memory on a bench machine);
@@ -59,9 +59,9 @@ export async function benchQueryApi(): Promise<{ rows: BenchRow[]; note: string 
     const storage = countStorageTraffic(/TableEndpoint=([^;]+)/.exec(azurite.tablesConnectionString)?.[1]);
     const host = await createLocalHost({ functions: loadRegisteredFunctions(), port: 0, scheduleTimers: false, env: process.env, log: () => undefined });
     try {
-      const get = async (path: string): Promise<unknown> => {
+      const get = async (path: string, accepted = [200]): Promise<unknown> => {
         const response = await fetch(`${host.url}/api/${path}`, { headers: { 'x-functions-key': host.functionKey } });
-        if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}: ${await response.text()}`);
+        if (!accepted.includes(response.status)) throw new Error(`GET ${path} answered ${response.status}: ${await response.text()}`);
         return response.json();
       };
       const page = (await get('customers?top=100')) as { items: unknown[] };
@@ -76,13 +76,13 @@ export async function benchQueryApi(): Promise<{ rows: BenchRow[]; note: string 
         // The client's warm-up round is served too.
         return { times: latenciesMs, requestsPerRead: storage.sinceMark().requests / (REQUESTS + CONCURRENCY) };
       };
-      const sustained = async (path: string): Promise<Sustained> => {
+      const sustained = async (path: string, accepted = [200]): Promise<Sustained> => {
         storage.mark();
-        const alone = await get(path);
+        const alone = await get(path, accepted);
         const oneCall = storage.sinceMark();
         storage.mark();
         const { latenciesMs, elapsedMs } = await runChild<QueryLoadMeasurement>('queryLoadProcess', [`${host.url}/api/`, `${LOAD_SECONDS}s`, String(LOAD_CLIENTS), path], {
-          env: { FUNCTION_KEY: host.functionKey },
+          env: { FUNCTION_KEY: host.functionKey, ACCEPTED_STATUSES: accepted.join(',') },
           timeoutMs: (LOAD_SECONDS + 120) * 1000,
         });
         const items = (alone as { items?: unknown[] }).items;
@@ -100,7 +100,8 @@ export async function benchQueryApi(): Promise<{ rows: BenchRow[]; note: string 
         const range = customerHistoryRange(tenantAt(index));
         return firstPage(historyTable, odata`PartitionKey eq ${range.partitionKey} and RowKey gt ${range.from} and RowKey lt ${range.to}`, 1000);
       });
-      const status = await sustained('status');
+      // The seeded runs lie in the past, so the status answers 503 (overdue) with its full body: the same reads as a 200.
+      const status = await sustained('status', [200, 503]);
       const findings = await sustained('findings');
       return {
         rows: [
@@ -139,7 +140,7 @@ function sustainedRows(measure: string, { times, elapsedMs, oneCall, requestsPer
     {
       measure: `${measure} ${detail}`,
       value: `${(times.length / (elapsedMs / 1000)).toFixed(0)} requests/s, p95 ${percentile(times, 95).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms, worst ${Math.max(...times).toFixed(0)} ms`,
-      target: '(issue 18: at least the earlier layout; status 116-123/s, findings 214-224/s on the local host)',
+      target: '(for reference: issue 18 saw the earlier layout serve status 116-123/s, findings 214-224/s under npm start)',
       met: true,
     },
     {

@@ -5,7 +5,9 @@
  * keep-alive connections, cycling through the paths it is given, and prints each request's
  * latency (sent to last byte) and the time they took together as JSON.
  *   queryLoadProcess <base url> <requests>|<seconds>s <concurrency> <path> [<path> ...]
- * The function key comes from FUNCTION_KEY, so it never appears in a process listing.
+ * The function key comes from FUNCTION_KEY, so it never appears in a process listing;
+ * ACCEPTED_STATUSES (default 200) lists the answers that count as served, e.g. 200,503 for
+ * /api/status, which answers 503 with its full body while a source is overdue.
  */
 import { Agent, request } from 'node:http';
 
@@ -17,12 +19,14 @@ export interface QueryLoadMeasurement {
   clientCpuMsPerRequest: number;
 }
 
+const accepted = new Set((process.env.ACCEPTED_STATUSES ?? '200').split(',').map(Number));
+
 function get(agent: Agent, url: URL, functionKey: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const outgoing = request(url, { agent, headers: { 'x-functions-key': functionKey } }, (response) => {
       let length = 0;
       response.on('data', (chunk: Buffer) => (length += chunk.length));
-      response.on('end', () => (response.statusCode === 200 && length > 0 ? resolve() : reject(new Error(`GET ${url.pathname} answered ${response.statusCode}`))));
+      response.on('end', () => (accepted.has(response.statusCode ?? 0) && length > 0 ? resolve() : reject(new Error(`GET ${url.pathname} answered ${response.statusCode}`))));
       response.on('error', reject);
     });
     outgoing.on('error', reject);
