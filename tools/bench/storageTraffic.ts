@@ -127,16 +127,24 @@ function countRows(read: (rows: number) => void, written: (rows: number) => void
     read(1);
     return entity;
   };
+  // A transaction hands each of its actions to an internal TableClient's single-entity methods,
+  // synchronously inside submitTransaction: those are counted with the transaction, not again.
+  let inTransaction = false;
   for (const name of ['createEntity', 'upsertEntity', 'updateEntity', 'deleteEntity']) {
     const write = prototype[name] as Method;
     prototype[name] = function counted(this: TableClient, ...args: never[]) {
-      written(1);
+      if (!inTransaction) written(1);
       return write.apply(this, args);
     };
   }
   const submit = prototype.submitTransaction as Method;
   prototype.submitTransaction = function counted(this: TableClient, ...args: never[]) {
     written((args[0] as unknown as readonly unknown[]).length);
-    return submit.apply(this, args);
+    inTransaction = true;
+    try {
+      return submit.apply(this, args);
+    } finally {
+      inTransaction = false;
+    }
   };
 }
