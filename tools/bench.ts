@@ -5,13 +5,17 @@
  * their own; the simulator serves from this process and Azurite runs in its own process (see
  * bench/*.ts for each method). Simulator: 10,000 customers, 1,430 non-MFA sign-ins a day
  * (capped at 10,000 records), 50 ms per page, default page sizes (Graph 100, Partner Center 500).
- * `npm run bench -- --only detector` runs regression detection alone, on one collector run.
+ * Churn: collectPartnerSecurity on the following day and the detector at 2 % (as real partners
+ * see) and at the simulator's daily 69 %, with the storage requests after the last page.
+ * `npm run bench -- --only detector` runs regression detection alone, on one collector run;
+ * `--only churn` the churn section alone; `--only query` the query API alone.
  */
 import { cpus, loadavg } from 'node:os';
 import { startBenchCloud } from './bench/benchCloud';
 import { seconds } from './bench/benchFormat';
 import { printBenchTable, type BenchRow } from './bench/benchRow';
 import { benchCollectorGrowth, benchCollectorsAt10k, measureCollector, pageLatencyMs, type CollectorRun } from './bench/collectorBench';
+import { benchChurn } from './bench/churnBench';
 import { benchDetector } from './bench/detectorBench';
 import { benchEntryLoad } from './bench/entryLoadBench';
 import { benchPackageSize } from './bench/packageSizeBench';
@@ -44,6 +48,26 @@ async function detectionOnly(): Promise<void> {
   } finally {
     await cloud.close();
   }
+}
+
+/** The churn section alone. */
+async function churnOnly(): Promise<void> {
+  const started = performance.now();
+  const churn = await benchChurn({ customers, graphPageSize, partnerCenterPageSize });
+  console.log(`\nChurn (simulator: ${customers.toLocaleString('en-US')} customers, ${pageLatencyMs} ms per page)`);
+  printBenchTable(churn.rows);
+  console.log('\nNotes');
+  for (const note of [`machine: ${machine()}`, ...churn.notes, `time: ${seconds(performance.now() - started)}`]) console.log(`- ${note}`);
+}
+
+/** The query API alone. */
+async function queryOnly(): Promise<void> {
+  const started = performance.now();
+  const query = await benchQueryApi();
+  console.log('\nQuery API');
+  printBenchTable(query.rows);
+  console.log('\nNotes');
+  for (const note of [`machine: ${machine()}`, query.note, `time: ${seconds(performance.now() - started)}`]) console.log(`- ${note}`);
 }
 
 async function main(): Promise<void> {
@@ -81,6 +105,8 @@ async function main(): Promise<void> {
     await cloud.close();
   }
 
+  const churn = await benchChurn({ customers, graphPageSize, partnerCenterPageSize });
+  notes.push(...churn.notes);
   console.error(`bench: collectPartnerSecurity at ${grownCustomers} customers...`);
   const growth = await benchCollectorGrowth(growthBaseline, customers, grownCustomers, graphPageSize);
   collection.push(...growth.rows, ...entryRows, ...packageRows);
@@ -94,6 +120,8 @@ async function main(): Promise<void> {
   printBenchTable(collection);
   console.log(`\nRegression detection`);
   printBenchTable(detection);
+  console.log(`\nChurn: collectPartnerSecurity on the following day and the detector, at 2 % and at the simulator's daily 69 %`);
+  printBenchTable(churn.rows);
   console.log('\nQuery API');
   printBenchTable(query.rows);
   console.log('\nNotes');
@@ -102,12 +130,14 @@ async function main(): Promise<void> {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
+const parts: Record<string, () => Promise<void>> = { detector: detectionOnly, churn: churnOnly, query: queryOnly };
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (only !== undefined && only !== 'detector') {
-  console.error(`bench: --only takes "detector" (got ${only})`);
+const part = only === undefined ? main : parts[only];
+if (part === undefined) {
+  console.error(`bench: --only takes ${Object.keys(parts).map((name) => `"${name}"`).join(', ')} (got ${only})`);
   process.exit(2);
 }
-(only === 'detector' ? detectionOnly() : main()).catch((error: unknown) => {
+part().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

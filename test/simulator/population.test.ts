@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { createDataset } from '../../tools/simulator/dataset';
+import { parseOptions } from '../../tools/simulator/main';
 import { customerAggregate, customerName, customerOnDay } from '../../tools/simulator/population';
 import { quirksOfDay } from '../../tools/simulator/quirks';
+import { startSimulator } from '../../tools/simulator/startSimulator';
 
 const config = { seed: 7, customers: 200, nonMfaSignInsPerDay: 5, startDate: '2026-01-01', quirks: true };
 
@@ -121,5 +124,59 @@ describe('population model', () => {
     }
     const off = Array.from({ length: 40 }, (_, day) => quirksOfDay(1, day, false));
     expect(off.every((q) => Object.values(q).every((value) => value === false))).toBe(true);
+  });
+});
+
+/*
+ * The churn option: real partners see a few percent of their customers change from one day to
+ * the next, the daily model about 69 %. The bench compares the collectors and the detector at both,
+ * so the share observed in what the simulator serves must be the one asked for.
+ */
+describe('customer churn', () => {
+  const large = { ...config, customers: 10_000 };
+
+  /** Share of customers whose served insight differs between `day` and the next day. */
+  function changedShare(dataset: ReturnType<typeof createDataset>, day: number): number {
+    let changed = 0;
+    for (let index = 0; index < dataset.config.customers; index++) {
+      if (JSON.stringify(dataset.customerInsight(day, index)) !== JSON.stringify(dataset.customerInsight(day + 1, index))) changed++;
+    }
+    return changed / dataset.config.customers;
+  }
+
+  it.each([0.02, 0.69, 0])('when churn is %p at 10,000 customers, then that share of insights changes from one day to the next', (churn) => {
+    const dataset = createDataset({ ...large, churn });
+    // Binomial spread at 10,000 customers: 0.0014 at 2 %, 0.0046 at 69 %.
+    for (const day of [0, 17, 180]) expect(Math.abs(changedShare(dataset, day) - churn)).toBeLessThan(0.015);
+  });
+
+  it('when churn is set, then the customers list and the customersMfa requirement follow the held state', () => {
+    const dataset = createDataset({ ...config, churn: 0.02 });
+    const [today, tomorrow] = [dataset.expected(30), dataset.expected(31)];
+    const moved = today.customers.filter((customer, index) => JSON.stringify(customer) !== JSON.stringify(tomorrow.customers[index])).length;
+    expect(moved).toBeLessThan(15);
+    const compliant = today.customers.filter((customer) => customer.mfaCompliant).length;
+    expect(today.requirements[0]).toMatchObject({ totalTenantCount: 200, compliantTenantCount: compliant });
+  });
+
+  it('when the seed and churn are the same, then every document is the same', () => {
+    expect(createDataset({ ...config, churn: 0.02 }).expected(12)).toEqual(createDataset({ ...config, churn: 0.02 }).expected(12));
+  });
+
+  it('when churn is not set, then the daily model serves what it served before the option existed', () => {
+    const dataset = createDataset(large);
+    // Digests of what the simulator served before churn was an option (seed 7, 2,000 customers).
+    const small = createDataset({ ...config, customers: 2000 });
+    const digest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+    expect([digest(small.expected(3).customerInsights), digest(small.expected(4).customers), digest(small.requirements(4))]).toEqual(['128155b21b171129', '77fa56225a7333ac', '875377af2dfe9e9a']);
+    expect(changedShare(dataset, 5)).toBeGreaterThan(0.6);
+  });
+
+  it('when churn is outside 0 to 1, then the simulator refuses to start, naming the option', async () => {
+    const started = startSimulator({ churn: 1.5 });
+    await expect(started).rejects.toThrow(/churn must be a number from 0 to 1/);
+    await started.then((sim) => sim.close(), () => undefined);
+    expect(parseOptions(['--churn', '0.02'], {})).toMatchObject({ churn: 0.02 });
+    expect(() => parseOptions(['--churn', '2%'], {})).toThrow(/--churn must be a number from 0 to 1/);
   });
 });

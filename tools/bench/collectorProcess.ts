@@ -8,12 +8,12 @@
  * the same source and stores nothing: what the chain costs without storage. Prints one JSON line; the peak RSS is this
  * process's own, read from process.resourceUsage().maxRSS at the end.
  */
-import { subscribe } from 'node:diagnostics_channel';
 import { collectNonMfaPrincipals } from '../../src/collectors/collectNonMfaPrincipals';
 import { collectPartnerSecurity } from '../../src/collectors/collectPartnerSecurity';
 import { nonMfaPrincipalCollector, partnerSecurityCollector } from '../../src/composition';
 import type { Logger } from '../../src/ports';
 import type { SnapshotRun, SnapshotRunCounts } from '../../src/core/snapshotRun';
+import { countStorageTraffic, type StorageTraffic } from './storageTraffic';
 
 export interface CollectorMeasurement {
   collector: string;
@@ -27,30 +27,20 @@ export interface CollectorMeasurement {
   cpuMs: number;
   eventLoopUtilization: number;
   maxRssBytes: number;
-  /** HTTP requests to Table Storage during the run (a batch transaction is one): a count the machine cannot distort. */
-  storageRequests: number;
+  /**
+   * Table Storage traffic of the whole run, and of what followed the arrival of the last page
+   * (the critical path's tail): counts the machine cannot distort (see storageTraffic.ts).
+   */
+  storage: StorageTraffic;
+  afterLastPage: StorageTraffic;
 }
 
-/**
- * Counts the HTTP requests this process sends to the table endpoint of TABLES_CONNECTION_STRING
- * (Node's `http.client.request.start` diagnostics channel sees every request the SDK sends).
- */
-function countStorageRequests(): { since(): number; reset(): void } {
-  const endpoint = /TableEndpoint=(https?:\/\/[^;]+)/i.exec(process.env.TABLES_CONNECTION_STRING ?? '')?.[1];
-  const host = endpoint === undefined ? null : new URL(endpoint).host;
-  let requests = 0;
-  subscribe('http.client.request.start', (message) => {
-    const { request } = message as { request: { getHeader(name: string): unknown } };
-    if (host !== null && request.getHeader('host') === host) requests += 1;
-  });
-  return { since: () => requests, reset: () => (requests = 0) };
-}
-
-function timed<T>(pages: AsyncIterable<T>, arrivals: number[], start: () => number): AsyncIterable<T> {
+function timed<T>(pages: AsyncIterable<T>, arrivals: number[], start: () => number, arrived: () => void): AsyncIterable<T> {
   return {
     async *[Symbol.asyncIterator]() {
       for await (const page of pages) {
         arrivals.push(performance.now() - start());
+        arrived();
         yield page;
       }
     },
@@ -72,7 +62,8 @@ async function main(collector: string | undefined, pagesOnly: boolean): Promise<
   let counts: SnapshotRunCounts;
   let cpuAtStart = process.cpuUsage();
   let loopAtStart = performance.eventLoopUtilization();
-  const storage = countStorageRequests();
+  const storage = countStorageTraffic(/TableEndpoint=(https?:\/\/[^;]+)/i.exec(process.env.TABLES_CONNECTION_STRING ?? '')?.[1]);
+  const arrived = (): void => storage.mark();
   const start = (): void => {
     storage.reset();
     cpuAtStart = process.cpuUsage();
@@ -86,14 +77,14 @@ async function main(collector: string | undefined, pagesOnly: boolean): Promise<
       score: source.score.bind(source),
       requirements: source.requirements.bind(source),
       scoreHistory: source.scoreHistory.bind(source),
-      customerInsights: (options?: Parameters<typeof source.customerInsights>[0]) => timed(source.customerInsights(options), arrivals, since),
+      customerInsights: (options?: Parameters<typeof source.customerInsights>[0]) => timed(source.customerInsights(options), arrivals, since, arrived),
     };
     start();
     counts = pagesOnly ? await drain(partnerSecurity.customerInsights()) : collected(await collectPartnerSecurity({ ...dependencies, partnerSecurity }));
   } else if (collector === 'collectNonMfaPrincipals') {
     const dependencies = await nonMfaPrincipalCollector(log, process.env);
     const source = dependencies.nonMfaPrincipals;
-    const nonMfaPrincipals = { principals: (options?: Parameters<typeof source.principals>[0]) => timed(source.principals(options), arrivals, since) };
+    const nonMfaPrincipals = { principals: (options?: Parameters<typeof source.principals>[0]) => timed(source.principals(options), arrivals, since, arrived) };
     start();
     counts = pagesOnly ? await drain(nonMfaPrincipals.principals()) : collected(await collectNonMfaPrincipals({ ...dependencies, nonMfaPrincipals }));
   } else {
@@ -112,7 +103,8 @@ async function main(collector: string | undefined, pagesOnly: boolean): Promise<
     cpuMs: (cpu.user + cpu.system) / 1000,
     eventLoopUtilization: loop.utilization,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
-    storageRequests: storage.since(),
+    storage: storage.sinceReset(),
+    afterLastPage: storage.sinceMark(),
   };
   if (errors.length > 0) console.error(errors.join('\n'));
   console.log(JSON.stringify(measurement));

@@ -14,6 +14,7 @@ import { regressionDetector } from '../../src/composition';
 import { detectRegressions, type ComplianceSnapshot } from '../../src/core/detectRegressions';
 import type { Logger, SnapshotReader } from '../../src/ports';
 import { runDetector, type DetectorOutcome } from '../../src/detector/runDetector';
+import { countStorageTraffic, type StorageTraffic } from './storageTraffic';
 
 export interface DetectorRunMeasurement {
   wallMs: number;
@@ -21,6 +22,8 @@ export interface DetectorRunMeasurement {
   /** Milliseconds spent awaiting each adapter method, e.g. `snapshots.customerChangesBetween` (concurrent calls add up). */
   adapterMs: Record<string, number>;
   maxRssBytes: number;
+  /** Table Storage traffic of the run (see storageTraffic.ts). */
+  storage: StorageTraffic;
 }
 
 export interface ComparisonMeasurement {
@@ -90,10 +93,11 @@ async function run(log: Logger): Promise<DetectorRunMeasurement> {
     sender: timedAdapter('sender', dependencies.sender, adapterMs),
     poster: timedAdapter('poster', dependencies.poster, adapterMs),
   };
+  const storage = countStorageTraffic(/TableEndpoint=(https?:\/\/[^;]+)/i.exec(process.env.TABLES_CONNECTION_STRING ?? '')?.[1]);
   const started = performance.now();
   const outcome = await runDetector(timed);
   const wallMs = performance.now() - started;
-  return { wallMs, outcome, adapterMs, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+  return { wallMs, outcome, adapterMs, maxRssBytes: process.resourceUsage().maxRSS * 1024, storage: storage.sinceReset() };
 }
 
 async function main(mode: string | undefined): Promise<void> {

@@ -53,12 +53,12 @@ export function storageVolumeRows(partnerSecurity: { first: CollectorRun; follow
   const requirements = first.counts.requirements ?? 0;
   const scoreHistory = first.counts.scoreHistory ?? 0;
   const changes = (following.counts.customerChanges ?? 0) + (following.counts.customersGone ?? 0);
-  const written = (run: CollectorRun): Volume => ({ rows: run.counts.entitiesWritten ?? 0, requests: run.storageRequests });
+  const written = (run: CollectorRun): Volume => ({ rows: run.counts.entitiesWritten ?? 0, requests: run.storage.requests });
   const earlier = earlierCustomerRun(customers, requirements, scoreHistory);
   const customerYear = perYear(plus(written(following), prunedCustomerRun(changes, requirements)));
   const earlierYear = perYear(plus({ rows: earlier.rows, requests: earlier.requests + earlier.createTables }, earlierPrunedCustomerRun(customers, requirements)));
   const principalRows = principals.following.counts.principals ?? 0;
-  const principalYear = perYear({ rows: 4 * 2 * (principals.following.counts.entitiesWritten ?? 0), requests: 4 * (principals.following.storageRequests + Math.ceil(principalRows / 1000) + 16 + transactions(principalRows, 16) + 1) });
+  const principalYear = perYear({ rows: 4 * 2 * (principals.following.counts.entitiesWritten ?? 0), requests: 4 * (principals.following.storage.requests + Math.ceil(principalRows / 1000) + 16 + transactions(principalRows, 16) + 1) });
   const earlierPrincipalYear = perYear({ rows: 4 * 2 * (principalRows + 2), requests: 4 * (2 * transactions(principalRows, 32) + 32 + 32 + 4) });
   const reference = '(counted; for reference)';
   return {

@@ -32,6 +32,8 @@ interface DatasetConfig {
   nonMfaSignInsPerDay: number;
   startDate: string;
   quirks: boolean;
+  /** Share of customers whose insight changes from one day to the next; undefined = the daily model (see population.ts). */
+  churn?: number;
 }
 
 const HISTORY_DAYS = 30;
@@ -63,7 +65,7 @@ export function createDataset(config: DatasetConfig): Dataset {
   const aggregate = (day: number): CustomerAggregate => {
     let value = aggregates.get(day);
     if (!value) {
-      value = customerAggregate(seed, customers, day);
+      value = customerAggregate(seed, customers, day, config.churn);
       if (aggregates.size >= AGGREGATE_CACHE_DAYS) aggregates.delete(aggregates.keys().next().value as number);
       aggregates.set(day, value);
     }
@@ -242,7 +244,7 @@ export function createDataset(config: DatasetConfig): Dataset {
         };
       }),
     customerInsight: (day, index) => {
-      const customer = customerOnDay(seed, index, day);
+      const customer = customerOnDay(seed, index, day, config.churn);
       return {
         tenantId: customerTenantId(seed, index),
         mfa: {
@@ -313,7 +315,7 @@ export function createDataset(config: DatasetConfig): Dataset {
       nonMfaPrincipals: Array.from({ length: dataset.nonMfaWindowSize() }, (_, position) => dataset.nonMfaPrincipal(day, position)),
       registrationCounts: dataset.registrationCounts(day),
       customers: Array.from({ length: customers }, (_, index) => {
-        const customer = customerOnDay(seed, index, day);
+        const customer = customerOnDay(seed, index, day, config.churn);
         return {
           tenantId: customerTenantId(seed, index),
           name: customerName(seed, index),

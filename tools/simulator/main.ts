@@ -2,21 +2,22 @@
  * `npm run sim`: the simulator on its own, for pointing a locally run app (or curl) at it.
  * Options: --port 7443 --seed 1 --customers 50 --non-mfa-per-day 5 --graph-page-size 100
  * --partner-center-page-size 500 --page-latency-ms 0 --day-length-ms 0 --start-date 2026-01-01
- * --token-lifetime-seconds 3600 --quirks true|false
+ * --token-lifetime-seconds 3600 --quirks true|false --churn 0.02 (share of customers changing a day)
  * --partner-center-next-link versionless|versioned|absolute, or the env SIM_PORT, SIM_SEED,
  * SIM_CUSTOMERS, SIM_NON_MFA_PER_DAY, SIM_GRAPH_PAGE_SIZE, SIM_PARTNER_CENTER_PAGE_SIZE,
  * SIM_PAGE_LATENCY_MS, SIM_DAY_LENGTH_MS, SIM_START_DATE, SIM_TOKEN_LIFETIME_SECONDS,
- * SIM_QUIRKS, SIM_PARTNER_CENTER_NEXT_LINK (arguments win).
+ * SIM_QUIRKS, SIM_CHURN, SIM_PARTNER_CENTER_NEXT_LINK (arguments win).
  */
 import { simulatorCertificate } from '../tls';
 import { appSettingsFor, channelSettingsFor } from './appSettings';
 import { startSimulator } from './startSimulator';
 import type { SimulatorOptions } from './types';
 
-const OPTIONS: [keyof SimulatorOptions, string, 'number' | 'string' | 'boolean'][] = [
+const OPTIONS: [keyof SimulatorOptions, string, 'number' | 'share' | 'string' | 'boolean'][] = [
   ['port', 'port', 'number'],
   ['seed', 'seed', 'number'],
   ['customers', 'customers', 'number'],
+  ['churn', 'churn', 'share'],
   ['nonMfaSignInsPerDay', 'non-mfa-per-day', 'number'],
   ['graphPageSize', 'graph-page-size', 'number'],
   ['partnerCenterPageSize', 'partner-center-page-size', 'number'],
@@ -47,6 +48,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SimulatorO
     if (raw === undefined) continue;
     if (type === 'number') {
       if (!/^\d+$/.test(raw)) throw new Error(`--${flag} must be a whole number (got ${raw})`);
+      options[name] = Number(raw);
+    } else if (type === 'share') {
+      if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(raw)) throw new Error(`--${flag} must be a number from 0 to 1 (got ${raw})`);
       options[name] = Number(raw);
     } else if (type === 'boolean') {
       if (!['true', 'false'].includes(raw)) throw new Error(`--${flag} must be true or false (got ${raw})`);

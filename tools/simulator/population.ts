@@ -14,6 +14,12 @@
  * - How often customers switch their policy off follows a partner-wide "regime" that
  *   changes every 6 days, so the share of compliant customers (and with it the
  *   customersMfa requirement) moves visibly even with 10,000 customers.
+ * - With a `churn` share (0 to 1), a customer holds its state between change days of its
+ *   own instead: its model day advances one step every 1/churn days at a seeded phase, so
+ *   from any day to the next exactly a `churn` share of customers (in expectation) roll
+ *   over, and each of those changes (its compliant non-admin count takes the parity of the
+ *   step). Without it, non-admin compliance drifts daily and about 69 % of customers change
+ *   a day; real partners see a few percent.
  */
 import { between, epochOf, guid, hash32, unit } from './random';
 
@@ -24,6 +30,7 @@ enum Salt {
   PartnerTenant = 100, PartnerUsers, PartnerAdmins, PartnerProfile, PartnerPolicy, PartnerAdminMfa,
   PartnerUsersMfa, PartnerRegistration, PartnerSspr, ResponseTime, SecurityContact, PartnerUser,
   NonMfaTime, NonMfaUser,
+  ChurnPhase = 200,
 }
 
 const DAY_MS = 86_400_000;
@@ -57,7 +64,20 @@ function switchOffRate(seed: number, day: number): number {
   return unit(seed, Salt.Regime, floor(day / 6)) < 0.5 ? 0.05 : 0.35;
 }
 
-export function customerOnDay(seed: number, index: number, day: number): CustomerDay {
+/** The customer on `day`: its daily model, or with `churn` its model held between change days (see above). */
+export function customerOnDay(seed: number, index: number, day: number, churn?: number): CustomerDay {
+  if (churn === undefined) return modelledDay(seed, index, day);
+  // floor(day * churn + phase) steps up between two days for a `churn` share of the phases in [0, 1).
+  const step = floor(day * churn + unit(seed, Salt.ChurnPhase, index));
+  const customer = modelledDay(seed, index, step);
+  // Consecutive steps have opposite parities, so a step always changes the insight, by one user at most.
+  const nonAdmins = customer.totalUsersCount - customer.totalAdminsCount;
+  const count = customer.compliantNonAdminsCount;
+  const compliantNonAdminsCount = (count & 1) === (step & 1) ? count : count < nonAdmins ? count + 1 : count - 1;
+  return { ...customer, compliantNonAdminsCount };
+}
+
+function modelledDay(seed: number, index: number, day: number): CustomerDay {
   const baseUsers = round(3 * pow(700, unit(seed, Salt.Users, index)));
   const drift = 1 + 0.1 * (unit(seed, Salt.UsersDrift, index, floor(day / 7)) - 0.5);
   const totalAdminsCount = between(1, max(1, min(6, floor(baseUsers / 3))), seed, Salt.Admins, index);
@@ -157,11 +177,11 @@ export interface CustomerAggregate {
 }
 
 /** One pass over every customer: O(customers), so callers cache it per day. */
-export function customerAggregate(seed: number, customers: number, day: number): CustomerAggregate {
+export function customerAggregate(seed: number, customers: number, day: number, churn?: number): CustomerAggregate {
   let compliantTenantCount = 0;
   let customersWithSpendBudgetCount = 0;
   for (let index = 0; index < customers; index++) {
-    const customer = customerOnDay(seed, index, day);
+    const customer = customerOnDay(seed, index, day, churn);
     if (customer.mfaCompliant) compliantTenantCount++;
     if (customer.spendingBudgetSet) customersWithSpendBudgetCount++;
   }

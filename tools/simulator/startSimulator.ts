@@ -26,7 +26,8 @@ const MAX_BODY_BYTES = 5 * 1024 * 1024;
 const REQUEST_LOG_LIMIT = 20_000;
 const REDACTED_HEADERS = new Set(['authorization', 'x-identity-header', 'cookie', 'proxy-authorization']);
 
-type Resolved = Required<SimulatorOptions>;
+/** Every option with its value; churn stays unset for the population's daily model. */
+type Resolved = Required<Omit<SimulatorOptions, 'churn'>> & Pick<SimulatorOptions, 'churn'>;
 
 /** The Microsoft Graph application permissions the monitor's app registration is consented, as in the deployment guide. */
 const GRAPH_APP_PERMISSIONS = ['PartnerSecurity.Read.All', 'Reports.Read.All', 'DelegatedAdminRelationship.Read.All'];
@@ -46,6 +47,7 @@ function resolveOptions(options: SimulatorOptions): Resolved {
     const value = resolved[name];
     if (!Number.isInteger(value) || value < (minimum[name] ?? 0)) problems.push(`${name} must be an integer >= ${minimum[name] ?? 0} (got ${String(value)})`);
   }
+  if (resolved.churn !== undefined && !(resolved.churn >= 0 && resolved.churn <= 1)) problems.push(`churn must be a number from 0 to 1 (got ${String(resolved.churn)})`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(resolved.startDate) || Number.isNaN(Date.parse(resolved.startDate))) problems.push(`startDate must be YYYY-MM-DD (got ${resolved.startDate})`);
   if (!['versionless', 'versioned', 'absolute'].includes(resolved.partnerCenterNextLink)) problems.push(`partnerCenterNextLink must be versionless, versioned or absolute (got ${String(resolved.partnerCenterNextLink)})`);
   if (problems.length > 0) throw new Error(`Invalid simulator options: ${problems.join('; ')}`);
@@ -117,7 +119,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const { seed } = resolved;
 
   const dataset = createDataset({
-    seed, customers: resolved.customers, nonMfaSignInsPerDay: resolved.nonMfaSignInsPerDay, startDate: resolved.startDate, quirks: resolved.quirks,
+    seed, customers: resolved.customers, nonMfaSignInsPerDay: resolved.nonMfaSignInsPerDay, startDate: resolved.startDate, quirks: resolved.quirks, churn: resolved.churn,
   });
   const tokens = new TokenStore(resolved.tokenLifetimeSeconds);
   const ctx: SimulatorContext = {

@@ -7,6 +7,12 @@ export interface SimulatorOptions {
   seed?: number;
   /** Number of customer tenants. Default 50. */
   customers?: number;
+  /**
+   * Share of customers (0 to 1) whose insight changes from one simulated day to the next,
+   * e.g. 0.02 as real partners see. Default: the population's daily model, where non-admin
+   * compliance drifts every day and about 69 % of customers change (see population.ts).
+   */
+  churn?: number;
   /** New non-MFA partner sign-ins (Partner Center records) per simulated day. Default 5. */
   nonMfaSignInsPerDay?: number;
   /** Page size of Graph collections (requirements, customerInsights, history). Default 100. */

@@ -1,0 +1,150 @@
+/*
+ * What a process asks of Table Storage, counted inside that process without touching the app:
+ * - requests: every HTTP request sent to the table endpoint (Node's `http.client.request.*`
+ *   diagnostics channels see each one the SDK sends; a batch transaction is one);
+ * - in sequence: the longest chain of requests each sent after the one before it had answered,
+ *   the round trips that add up on the critical path. A request gets depth 1 + the deepest
+ *   request that answered before it was sent, so requests sent together count once;
+ * - rows read and written: entities the app received from listEntities/getEntity and
+ *   entities it sent in writes and transactions (TableClient's methods, wrapped in this process).
+ * `reset()` starts the counts of a run, `mark()` a second count (from the last page of a source on).
+ * These figures carry to Azure, where each round trip costs roughly 10-20 ms; Azurite's own time
+ * per request does not (it filters every row of a table in JavaScript, on the same cores).
+ */
+import { subscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
+import { TableClient } from '@azure/data-tables';
+
+export interface StorageTraffic {
+  requests: number;
+  inSequence: number;
+  rowsRead: number;
+  rowsWritten: number;
+}
+
+export interface StorageTrafficCounter {
+  /** Starts both counts afresh (the start of a run). */
+  reset(): void;
+  /** Starts the second count afresh (e.g. at the arrival of each page of a source). */
+  mark(): void;
+  sinceReset(): StorageTraffic;
+  sinceMark(): StorageTraffic;
+}
+
+/** Round-trip time of Table Storage from a function app in the same region, as the issue takes it. */
+export const azureRoundTripMs = { low: 10, high: 20 };
+
+/** "N storage requests (D in sequence) ≈ D×10–20 ms = a–b s on Azure". */
+export function onAzure(traffic: StorageTraffic): string {
+  const range = `${((traffic.inSequence * azureRoundTripMs.low) / 1000).toFixed(2)}-${((traffic.inSequence * azureRoundTripMs.high) / 1000).toFixed(2)} s`;
+  return `${traffic.requests} storage requests (${traffic.inSequence} in sequence) ≈ ${traffic.inSequence}×${azureRoundTripMs.low}-${azureRoundTripMs.high} ms = ${range} on Azure`;
+}
+
+/** One count: requests, their depth in sequence (requests sent before it started are not counted), rows. */
+class TrafficCount {
+  traffic: StorageTraffic = { requests: 0, inSequence: 0, rowsRead: 0, rowsWritten: 0 };
+  private deepestAnswered = 0;
+  private readonly depths = new WeakMap<ClientRequest, number>();
+
+  sent(request: ClientRequest): void {
+    const depth = this.deepestAnswered + 1;
+    this.depths.set(request, depth);
+    this.traffic.requests += 1;
+    this.traffic.inSequence = Math.max(this.traffic.inSequence, depth);
+  }
+
+  answered(request: ClientRequest): void {
+    this.deepestAnswered = Math.max(this.deepestAnswered, this.depths.get(request) ?? 0);
+  }
+}
+
+/** Starts counting what this process sends to `tableEndpoint` (a URL). Call once per process. */
+export function countStorageTraffic(tableEndpoint: string | undefined): StorageTrafficCounter {
+  const host = tableEndpoint === undefined ? null : new URL(tableEndpoint).host;
+  let run = new TrafficCount();
+  let marked = new TrafficCount();
+  subscribe('http.client.request.start', (message) => {
+    const { request } = message as { request: ClientRequest };
+    if (host === null || request.getHeader('host') !== host) return;
+    run.sent(request);
+    marked.sent(request);
+  });
+  subscribe('http.client.response.finish', (message) => {
+    const { request } = message as { request: ClientRequest };
+    run.answered(request);
+    marked.answered(request);
+  });
+  countRows(
+    (rows) => {
+      run.traffic.rowsRead += rows;
+      marked.traffic.rowsRead += rows;
+    },
+    (rows) => {
+      run.traffic.rowsWritten += rows;
+      marked.traffic.rowsWritten += rows;
+    },
+  );
+  return {
+    reset: () => {
+      run = new TrafficCount();
+      marked = new TrafficCount();
+    },
+    mark: () => (marked = new TrafficCount()),
+    sinceReset: () => ({ ...run.traffic }),
+    sinceMark: () => ({ ...marked.traffic }),
+  };
+}
+
+type Method = (this: TableClient, ...args: never[]) => unknown;
+
+/** Wraps TableClient's reads and writes in this process to count the entities they carry. */
+function countRows(read: (rows: number) => void, written: (rows: number) => void): void {
+  const prototype = TableClient.prototype as unknown as Record<string, Method>;
+  const list = prototype.listEntities as Method;
+  prototype.listEntities = function listEntities(this: TableClient, ...args: never[]) {
+    const entities = list.apply(this, args) as AsyncIterableIterator<unknown> & { byPage(settings?: unknown): AsyncIterableIterator<unknown[]> };
+    return {
+      async next() {
+        const result = await entities.next();
+        if (result.done !== true) read(1);
+        return result;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      byPage: (settings?: unknown) =>
+        (async function* counted() {
+          for await (const page of entities.byPage(settings)) {
+            read(page.length);
+            yield page;
+          }
+        })(),
+    };
+  };
+  const getEntity = prototype.getEntity as Method;
+  prototype.getEntity = async function counted(this: TableClient, ...args: never[]) {
+    const entity = await (getEntity.apply(this, args) as Promise<unknown>);
+    read(1);
+    return entity;
+  };
+  // A transaction hands each of its actions to an internal TableClient's single-entity methods,
+  // synchronously inside submitTransaction: those are counted with the transaction, not again.
+  let inTransaction = false;
+  for (const name of ['createEntity', 'upsertEntity', 'updateEntity', 'deleteEntity']) {
+    const write = prototype[name] as Method;
+    prototype[name] = function counted(this: TableClient, ...args: never[]) {
+      if (!inTransaction) written(1);
+      return write.apply(this, args);
+    };
+  }
+  const submit = prototype.submitTransaction as Method;
+  prototype.submitTransaction = function counted(this: TableClient, ...args: never[]) {
+    written((args[0] as unknown as readonly unknown[]).length);
+    inTransaction = true;
+    try {
+      return submit.apply(this, args);
+    } finally {
+      inTransaction = false;
+    }
+  };
+}
