@@ -22,7 +22,7 @@ export interface StorageTraffic {
   rowsWritten: number;
 }
 
-export interface StorageTrafficCounter {
+interface StorageTrafficCounter {
   /** Starts both counts afresh (the start of a run). */
   reset(): void;
   /** Starts the second count afresh (e.g. at the arrival of each page of a source). */
@@ -32,7 +32,7 @@ export interface StorageTrafficCounter {
 }
 
 /** Round-trip time of Table Storage from a function app in the same region, as the issue takes it. */
-export const azureRoundTripMs = { low: 10, high: 20 };
+const azureRoundTripMs = { low: 10, high: 20 };
 
 /** "N storage requests (D in sequence) ≈ D×10–20 ms = a–b s on Azure". */
 export function onAzure(traffic: StorageTraffic): string {
