@@ -85,7 +85,7 @@ async function resourceCredential(config: Pick<Config, 'identity'>): Promise<Tok
 }
 
 /** What reaching Partner Center as App+User takes: its auth settings, and the vault's credential and timeout. */
-type AppUserSettings = Pick<Config, 'identity' | 'limits'> & { partnerCenterAuth: AppUserAuthConfig };
+type AppUserSettings = Pick<Config, 'identity' | 'limits' | 'http'> & { partnerCenterAuth: AppUserAuthConfig };
 
 /** Partner Center's App+User token: the Secure Application Model, its refresh token in Key Vault. */
 async function secureApplicationModelCredential(config: AppUserSettings): Promise<TokenCredential> {
@@ -95,9 +95,12 @@ async function secureApplicationModelCredential(config: AppUserSettings): Promis
   ]);
   const vaultCredential = await resourceCredential(config);
   const auth = config.partnerCenterAuth;
+  // A refused redemption waits for a concurrent rotation at most half an attempt's time limit, so
+  // revoked consent fails that attempt as ConsentRequired (naming the fix), never as a Timeout.
+  const raceWaitMs = Math.min(10_000, Math.floor(config.http.timeoutMs / 2));
   return credentials.get(samKey(auth), () => {
     const store = new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, vaultCredential, config.limits.azureRequestTimeoutMs);
-    return new SecureApplicationModelCredential({ tenantId: auth.tenantId, clientId: auth.clientId, authorityHost: auth.authorityHost, store });
+    return new SecureApplicationModelCredential({ tenantId: auth.tenantId, clientId: auth.clientId, authorityHost: auth.authorityHost, store, raceWaitMs });
   });
 }
 
@@ -132,7 +135,7 @@ const apiParts = ['identity', 'http', 'graph', 'partnerCenter'] as const;
 function appUserSettings(env: Env): AppUserSettings | null {
   const config = readConfig(env, [...apiParts, 'partnerCenterAuth', 'limits']);
   const auth = config.partnerCenterAuth;
-  return auth.mode === 'appUser' ? { identity: config.identity, limits: config.limits, partnerCenterAuth: auth } : null;
+  return auth.mode === 'appUser' ? { identity: config.identity, limits: config.limits, http: config.http, partnerCenterAuth: auth } : null;
 }
 
 async function apiConnection(env: Env, service: 'Graph' | 'Partner Center'): Promise<ApiConnection> {

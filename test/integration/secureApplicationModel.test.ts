@@ -31,8 +31,10 @@ afterAll(async () => {
 });
 afterEach(() => cloud.sim.clearFaults());
 
+// Attempts of 10 s, as long as the credential's default wait for a concurrent rotation: revoked
+// consent must still read as ConsentRequired (the wait is bounded by the attempt), never a Timeout.
 const appUser = (overrides: Record<string, string> = {}) =>
-  cloud.settings({ PARTNER_CENTER_AUTH: 'appUser', KEY_VAULT_URL: cloud.sim.keyVaultUrl, PARTNER_CENTER_REFRESH_TOKEN_SECRET: secretName, ...overrides });
+  cloud.settings({ HTTP_TIMEOUT_SECONDS: '10', PARTNER_CENTER_AUTH: 'appUser', KEY_VAULT_URL: cloud.sim.keyVaultUrl, PARTNER_CENTER_REFRESH_TOKEN_SECRET: secretName, ...overrides });
 
 async function run(name: string, settings: Record<string, string>): Promise<{ logs: string[]; error: (Error & { code?: string }) | null }> {
   try {
