@@ -1,6 +1,7 @@
 import type { TableClient, TableEntity, TransactionAction } from '@azure/data-tables';
 import { MonitorError } from '../core/errors';
-import { describeStorageError, isTableNotFound, missingTable } from './storageErrors';
+import type { ConcurrencyLimit } from '../core/concurrencyLimit';
+import { describeStorageError, isNotFound, isTableNotFound, missingTable } from './storageErrors';
 
 /**
  * Azure Table Storage accepts at most 100 actions per transaction, all in one partition, each
@@ -110,4 +111,44 @@ export function storageWriteFailure(tableName: string, what: string, error: unkn
   if (isTableNotFound(error)) return missingTable(tableName, error);
   if (error instanceof MonitorError && error.code === 'TableMissing') return error;
   return new MonitorError('StorageWriteFailed', `${what} table ${tableName} failed (${describeStorageError(error)})`, { cause: error });
+}
+
+/**
+ * Deletes rows by key in transactions of up to 100 per partition, at most as many in flight as
+ * `limit` allows; a row already gone is fine (a delete stopped half-way is simply repeated). None
+ * is started once `signal` aborts. Answers the rows deleted.
+ */
+export async function deleteRows(client: TableClient, keys: readonly { partitionKey: string; rowKey: string }[], limit: ConcurrencyLimit, signal?: AbortSignal): Promise<number> {
+  const transactions = entityGroupTransactions(keys.map((key): TransactionAction => ['delete', key]));
+  const deleted = await Promise.all(
+    transactions.map((transaction) =>
+      limit.run(() => {
+        signal?.throwIfAborted();
+        return deleteTransaction(client, transaction);
+      }),
+    ),
+  );
+  return deleted.reduce((total, count) => total + count, 0);
+}
+
+async function deleteTransaction(client: TableClient, transaction: TransactionAction[]): Promise<number> {
+  if (transaction.length > 1) {
+    try {
+      await client.submitTransaction(transaction);
+      return transaction.length;
+    } catch (error) {
+      // One row already gone fails the whole transaction: go row by row.
+      if (!isNotFound(error)) throw storageWriteFailure(client.tableName, `Deleting ${transaction.length} rows from`, error);
+    }
+  }
+  let deleted = 0;
+  for (const [, { partitionKey, rowKey }] of transaction) {
+    try {
+      await client.deleteEntity(partitionKey, rowKey);
+      deleted += 1;
+    } catch (error) {
+      if (!isNotFound(error)) throw storageWriteFailure(client.tableName, 'Deleting 1 row from', error);
+    }
+  }
+  return deleted;
 }

@@ -64,3 +64,9 @@ export function requiredText(table: string, row: Row, field: string): string {
   if (typeof value !== 'string' || value === '') throw new UnreadableRowError(table, `field "${field}" is missing or not text`);
   return value;
 }
+
+/** A number field the monitor may leave out (an unknown measure): null when the row has none. */
+export function optionalNumber(row: Row, field: string): number | null {
+  const value = row[field];
+  return typeof value === 'number' ? value : null;
+}

@@ -5,7 +5,7 @@ import { nameMatches, type CustomerDirectoryState } from '../core/customerNames'
 import { describeRecovery, describeRegression } from '../core/alertEmail';
 import { compareFindings, type FindingState, type StoredFinding } from '../core/findings';
 import { nextStep } from '../core/nextStep';
-import { hasNoCompliantAdmins, hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
+import { customerMeasureNames, hasNoCompliantAdmins, hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
 import { judgeClientSecret, type ClientSecretRead } from '../core/clientSecretExpiry';
 import type { ClientSecretStore, Clock, Delivery, DigestLedger, DigestRecord, OutboxMessage, WaiverStore } from '../ports';
 import { causeChain, ConfigurationError, errorCode, toError } from '../core/errors';
@@ -396,8 +396,7 @@ export async function customerHistory({ reader, directory }: QueryDependencies, 
 /** A history point of a customer no longer listed: every measure unknown. */
 function goneCustomer(tenantId: string, customerName: string | null) {
   return {
-    tenantId, customerName, compliantAdminsCount: null, compliantNonAdminsCount: null, totalUsersCount: null,
-    securityDefaultsStatus: null, mfaConditionalAccessPolicyStatus: null, legacyPerUserMfaStatus: null, noMfaPolicy: null, adminsNotCompliant: null,
+    tenantId, customerName, ...Object.fromEntries(customerMeasureNames.map((name) => [name, null])), noMfaPolicy: null, adminsNotCompliant: null,
   };
 }
 

@@ -3,6 +3,8 @@
  * document publishes them, CSV columns are derived from them, and tests validate real answers
  * against them, so the description cannot drift from what handlers return.
  */
+import { customerMeasureNames, customerMeasures } from '../core/model';
+
 export type JsonSchema = Record<string, unknown>;
 
 const nullableString: JsonSchema = { type: ['string', 'null'] };
@@ -26,12 +28,7 @@ const customerName: JsonSchema = { type: ['string', 'null'], description: 'The c
 const customerFields: Record<string, JsonSchema> = {
   tenantId: { type: 'string', format: 'uuid' },
   customerName,
-  compliantAdminsCount: nullableNumber,
-  compliantNonAdminsCount: nullableNumber,
-  totalUsersCount: nullableNumber,
-  securityDefaultsStatus: nullableString,
-  mfaConditionalAccessPolicyStatus: nullableString,
-  legacyPerUserMfaStatus: nullableString,
+  ...Object.fromEntries(customerMeasureNames.map((name) => [name, { type: [customerMeasures[name].kind === 'count' ? 'integer' : 'string', 'null'], description: customerMeasures[name].description }])),
   noMfaPolicy: { type: ['boolean', 'null'], description: 'Every MFA policy is known to be disabled (true), one is enabled (false), or neither is known: a policy status missing or unknownFutureValue (null).' },
   adminsNotCompliant: { type: 'boolean', description: 'No admin is MFA-compliant (compliantAdminsCount is 0).' },
 };

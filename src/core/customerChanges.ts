@@ -1,4 +1,4 @@
-import type { CustomerMfaInsight } from './model';
+import { customerMeasureNames, customerMeasures, measuresVersion, type CustomerMfaInsight } from './model';
 
 /**
  * Customer history as change points: a run records a customer only when its insight differs from
@@ -10,6 +10,8 @@ export interface CustomerChange {
   /** The state before this run (null: not a customer then), and the run that first saw it. */
   before: CustomerMfaInsight | null;
   beforeRunId: string | null;
+  /** The version of the measure table `before` was recorded with (see customerMeasures): measures added since are not changes. */
+  beforeVersion: number;
   /** The state this run saw (null: gone). */
   after: CustomerMfaInsight | null;
 }
@@ -20,12 +22,14 @@ export interface RunChanges {
   changes: readonly CustomerChange[];
 }
 
-const insightFields = ['compliantAdminsCount', 'compliantNonAdminsCount', 'totalUsersCount', 'securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'legacyPerUserMfaStatus'] as const;
-
-/** Whether two states of a customer differ in anything the API serves (null is "not a customer"). */
-export function insightChanged(before: CustomerMfaInsight | null, after: CustomerMfaInsight | null): boolean {
+/**
+ * Whether two states of a customer differ in a measure (null is "not a customer"). `recordedWith`
+ * is the version of the measure table `before` was recorded with: a measure it did not know yet
+ * is not compared, so the first run after a measure is added records no change for it.
+ */
+export function insightChanged(before: CustomerMfaInsight | null, after: CustomerMfaInsight | null, recordedWith = measuresVersion): boolean {
   if (before === null || after === null) return before !== after;
-  return insightFields.some((field) => (before[field] ?? null) !== (after[field] ?? null));
+  return customerMeasureNames.some((name) => customerMeasures[name].since <= recordedWith && (before[name] ?? null) !== (after[name] ?? null));
 }
 
 /** Run ids sort newest first: a smaller id is a newer run. */
@@ -82,7 +86,7 @@ export function composeChanges(runs: readonly RunChanges[]): CustomerChange[] {
       composed.set(change.tenantId, earlier === undefined ? change : { ...earlier, after: change.after });
     }
   }
-  return [...composed.values()].filter((change) => insightChanged(change.before, change.after));
+  return [...composed.values()].filter((change) => insightChanged(change.before, change.after, change.beforeVersion));
 }
 
 /** The customers as they were before `changes`, from the customers after them. */

@@ -33,13 +33,15 @@ export interface ScoreHistoryEntry {
 }
 
 /** Which documented shape a requirement had; `securityRequirement` also covers unknown future types. */
-export type RequirementKind =
-  | 'customersMfaEnforcedSecurityRequirement'
-  | 'adminsMfaEnforcedSecurityRequirement'
-  | 'mfaEnforcedSecurityRequirement'
-  | 'customersSpendingBudgetSecurityRequirement'
-  | 'responseTimeSecurityRequirement'
-  | 'securityRequirement';
+export const requirementKinds = [
+  'customersMfaEnforcedSecurityRequirement',
+  'adminsMfaEnforcedSecurityRequirement',
+  'mfaEnforcedSecurityRequirement',
+  'customersSpendingBudgetSecurityRequirement',
+  'responseTimeSecurityRequirement',
+  'securityRequirement',
+] as const;
+type RequirementKind = (typeof requirementKinds)[number];
 
 /** Numeric and policy fields of every subtype, flattened: a field a subtype lacks is null. */
 interface RequirementMeasures {
@@ -78,18 +80,51 @@ export interface SecurityRequirement extends RequirementMeasures {
   updatedDateTime: string | null;
 }
 
-export interface CustomerMfaInsight {
-  tenantId: string;
-  compliantAdminsCount: number | null;
-  compliantNonAdminsCount: number | null;
-  totalUsersCount: number | null;
-  securityDefaultsStatus: PolicyStatus | null;
-  mfaConditionalAccessPolicyStatus: PolicyStatus | null;
-  legacyPerUserMfaStatus: PolicyStatus | null;
+/** How a customer measure is read, stored and served: a count, or a policy status. */
+type MeasureKind = 'count' | 'policyStatus';
+interface MeasureValues {
+  count: number;
+  policyStatus: PolicyStatus;
 }
 
+/**
+ * The customer insight's measures (Graph `customerMfaInsight.mfa`), in one table: parsing,
+ * change detection, the stored rows, the query API's `$select` and its schema all follow it, so
+ * a new measure is one line here. `since` is the version of this table that added the measure:
+ * a state recorded under an older version never knew it, so its first value is not a change.
+ */
+export const customerMeasures = {
+  compliantAdminsCount: { kind: 'count', since: 1, description: 'Admins compliant with the MFA requirements.' },
+  compliantNonAdminsCount: { kind: 'count', since: 1, description: 'Users other than admins compliant with the MFA requirements.' },
+  totalUsersCount: { kind: 'count', since: 1, description: 'Users in the tenant.' },
+  securityDefaultsStatus: { kind: 'policyStatus', since: 1, description: 'Security defaults: `enabled`, `disabled`, `unknownFutureValue` or newer.' },
+  mfaConditionalAccessPolicyStatus: { kind: 'policyStatus', since: 1, description: 'Conditional Access policies requiring MFA: `enabled`, `disabled`, `unknownFutureValue` or newer.' },
+  legacyPerUserMfaStatus: { kind: 'policyStatus', since: 1, description: 'Per-user MFA: `enabled`, `disabled`, `unknownFutureValue` or newer.' },
+} as const satisfies Record<string, { kind: MeasureKind; since: number; description: string }>;
+
+export type CustomerMeasure = keyof typeof customerMeasures;
+type CustomerMeasures = { [Name in CustomerMeasure]: MeasureValues[(typeof customerMeasures)[Name]['kind']] | null };
+
+export interface CustomerMfaInsight extends CustomerMeasures {
+  tenantId: string;
+}
+
+// Object.keys is typed string[]; these are the keys of the table above.
+export const customerMeasureNames = Object.keys(customerMeasures) as CustomerMeasure[];
+
+/** The version of the measure table: states are stored with it (see `since`). */
+export const measuresVersion = Math.max(...customerMeasureNames.map((name) => customerMeasures[name].since));
+
+/** Builds a customer's measures from `read`, asked once per measure of the table with its kind. */
+export function readMeasures(tenantId: string, read: (name: CustomerMeasure, kind: MeasureKind) => number | string | null): CustomerMfaInsight {
+  // fromEntries is untyped: each value comes from the reader of its measure's kind.
+  return { tenantId, ...(Object.fromEntries(customerMeasureNames.map((name) => [name, read(name, customerMeasures[name].kind)])) as CustomerMeasures) };
+}
+
+type PolicyMeasure = { [Name in CustomerMeasure]: (typeof customerMeasures)[Name]['kind'] extends 'policyStatus' ? Name : never }[CustomerMeasure];
+
 /** The MFA policies Graph reports for a customer tenant: security defaults, Conditional Access, per-user MFA. */
-export const customerMfaPolicies = ['securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'legacyPerUserMfaStatus'] as const;
+export const customerMfaPolicies = customerMeasureNames.filter((name): name is PolicyMeasure => customerMeasures[name].kind === 'policyStatus');
 
 /**
  * Whether a customer tenant has no MFA policy: `false` as soon as one policy is `enabled`, `true`

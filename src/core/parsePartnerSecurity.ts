@@ -1,23 +1,9 @@
 import { PayloadError } from './errors';
-import type {
-  CustomerMfaInsight,
-  PartnerSecurityScore,
-  RequirementKind,
-  ScoreHistoryEntry,
-  SecurityRequirement,
-} from './model';
+import { readMeasures, requirementKinds, type CustomerMfaInsight, type PartnerSecurityScore, type ScoreHistoryEntry, type SecurityRequirement } from './model';
 import { PayloadReader, isPlainObject } from './payloadReader';
+import { isOneOf } from './text';
 
 const typePrefix = '#microsoft.graph.partner.security.';
-
-const knownKinds: ReadonlySet<string> = new Set<RequirementKind>([
-  'customersMfaEnforcedSecurityRequirement',
-  'adminsMfaEnforcedSecurityRequirement',
-  'mfaEnforcedSecurityRequirement',
-  'customersSpendingBudgetSecurityRequirement',
-  'responseTimeSecurityRequirement',
-  'securityRequirement',
-]);
 
 /** The singleton is documented both wrapped in `{"value": {...}}` and bare: accept both. */
 export function parsePartnerSecurityScore(body: unknown, path = 'securityScore'): PartnerSecurityScore {
@@ -43,7 +29,7 @@ export function parseSecurityRequirement(item: unknown, path: string): SecurityR
   const odataType = normaliseODataType(reader.optionalString('@odata.type'));
   const shortType = odataType?.startsWith(typePrefix) ? odataType.slice(typePrefix.length) : null;
   // Unknown future subtypes fall back to the base type: their base fields still mean the same.
-  const kind = (shortType !== null && knownKinds.has(shortType) ? shortType : 'securityRequirement') as RequirementKind;
+  const kind = shortType !== null && isOneOf(requirementKinds, shortType) ? shortType : 'securityRequirement';
   const id = reader.optionalString('id');
   const requirementType = reader.optionalString('requirementType') ?? reader.optionalString('securityRequirementType') ?? id;
   if (requirementType === null) {
@@ -86,15 +72,7 @@ export function parseCustomerInsight(item: unknown, path: string): CustomerMfaIn
   const tenantId = reader.requiredString('tenantId');
   // A customer without an `mfa` object is still a customer: every measure is then unknown.
   const mfa = reader.child('mfa') ?? PayloadReader.of({}, `${path}.mfa`);
-  return {
-    tenantId: tenantId.toLowerCase(),
-    compliantAdminsCount: mfa.optionalInteger('compliantAdminsCount'),
-    compliantNonAdminsCount: mfa.optionalInteger('compliantNonAdminsCount'),
-    totalUsersCount: mfa.optionalInteger('totalUsersCount'),
-    securityDefaultsStatus: mfa.optionalString('securityDefaultsStatus'),
-    mfaConditionalAccessPolicyStatus: mfa.optionalString('mfaConditionalAccessPolicyStatus'),
-    legacyPerUserMfaStatus: mfa.optionalString('legacyPerUserMfaStatus'),
-  };
+  return readMeasures(tenantId.toLowerCase(), (name, kind) => (kind === 'count' ? mfa.optionalInteger(name) : mfa.optionalString(name)));
 }
 
 export function parseScoreHistoryEntry(item: unknown, path: string): ScoreHistoryEntry {

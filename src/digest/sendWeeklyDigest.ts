@@ -25,7 +25,7 @@ interface DigestSettings {
 
 export interface DigestDependencies {
   reader: Pick<QueryReader, 'listRuns' | 'scores' | 'requirements' | 'findings' | 'lastCompletedDetectorRun'>;
-  snapshots: Pick<SnapshotReader, 'customersOfRun' | 'customerChangesBetween' | 'principalsOfRun'>;
+  snapshots: Pick<SnapshotReader, 'customerChangesBetween' | 'principalsOfRun'>;
   directory: CustomerDirectory;
   waivers: Pick<WaiverStore, 'listWaivers'>;
   ledger: DigestLedger;
@@ -171,11 +171,12 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
   const complete = new Set(securityRuns.map((run) => run.runId));
   const latestRun = securityRuns[0];
   // Every customer now (the counts need them all); a week ago is now with the week's changes undone.
-  const [customersNow, weekChanges, principals] = await Promise.all([
-    latestRun === undefined ? null : snapshots.customersOfRun(latestRun.runId),
+  const [everyCustomer, weekChanges, principals] = await Promise.all([
+    latestRun === undefined ? null : snapshots.customerChangesBetween(null, latestRun.runId),
     latestRun === undefined || olderRun === undefined ? null : snapshots.customerChangesBetween(olderRun.runId, latestRun.runId),
     latestPrincipals === undefined ? null : snapshots.principalsOfRun(latestPrincipals.runId),
   ]);
+  const customersNow = everyCustomer === null ? null : everyCustomer.changes.flatMap((change) => (change.after === null ? [] : [change.after]));
   // A week-ago run since pruned compares with nothing: the digest then has no week-ago figures.
   const customersWeekAgo = customersNow === null || weekChanges === null || weekChanges.fromRunId === null ? null : customersBefore(customersNow, weekChanges.changes);
   return composeWeeklyDigest({

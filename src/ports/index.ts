@@ -113,8 +113,6 @@ export interface SnapshotReader {
   latestCompleteRun(source: SnapshotSource): Promise<SnapshotRun | null>;
   scoreOfRun(runId: string): Promise<PartnerSecurityScore | null>;
   requirementsOfRun(runId: string): Promise<SecurityRequirement[]>;
-  /** Every customer as run `runId` saw it (the weekly digest's counts of the week). */
-  customersOfRun(runId: string): Promise<CustomerMfaInsight[]>;
   /** The customers whose state differs between two complete runs: what the detector compares (see CustomerChangesBetween). */
   customerChangesBetween(fromRunId: string | null, toRunId: string): Promise<CustomerChangesBetween>;
   principalsOfRun(runId: string): Promise<NonMfaPrincipal[]>;

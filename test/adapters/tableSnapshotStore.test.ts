@@ -1,13 +1,14 @@
 import { TableClient } from '@azure/data-tables';
-import { CustomerStateTables, TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { TableCustomerState } from '../../src/adapters/tableCustomerState';
+import { TableRunLedger } from '../../src/adapters/tableRunLedger';
 import { Tables } from '../../src/adapters/tables';
 import { TableQueryReader } from '../../src/adapters/tableQueryReader';
-import { BatchWriter } from '../../src/adapters/batchWriter';
 import type { CustomerMfaInsight, SecurityRequirement } from '../../src/core/model';
-import { newRunId } from '../../src/core/snapshotRun';
+import { newRunId, type SnapshotRun } from '../../src/core/snapshotRun';
 import { startAzurite, type Azurite } from '../../tools/azurite';
 import { createTables } from '../../tools/createTables';
-import { snapshotDiff } from '../support/customerChanges';
+import { snapshotDiff, customersAt } from '../support/customerChanges';
 import type { CustomerChangesBetween } from '../../src/core/customerChanges';
 
 let azurite: Azurite;
@@ -28,6 +29,17 @@ async function storeWithFreshTables(options: { create?: boolean } = {}) {
     throw new Error('no credential with a connection string');
   });
   return { tables, store: new TableSnapshotStore(tables), reader: new TableSnapshotReader(tables), query: new TableQueryReader(tables), prefix: tablePrefix };
+}
+
+/** A run whose change records are written and whose ledger row says `status`, stopped before anything applied them (as a killed invocation leaves it). */
+async function recordedNotApplied(tables: Tables, runId: string, startedAt: Date, insights: CustomerMfaInsight[], status: 'complete' | 'failed'): Promise<void> {
+  const ledger = new TableRunLedger(tables);
+  const run: SnapshotRun = { source: 'partnerSecurity', runId, status: 'running', startedAt: startedAt.toISOString(), finishedAt: null, counts: {}, errorCode: null, errorMessage: null, warnings: [] };
+  await ledger.open(run);
+  const recording = new TableCustomerState(tables).record(runId);
+  await recording.observe(insights);
+  await recording.close();
+  await ledger.open({ ...run, status, finishedAt: startedAt.toISOString() });
 }
 
 function table(tablePrefix: string, name: string): TableClient {
@@ -85,7 +97,7 @@ describe('TableSnapshotStore against Azurite', () => {
     const run = await writer.complete({ customers: 250 });
     // 250 change points, 2 requirements, then 250 history points and 250 current rows.
     expect(run).toMatchObject({ status: 'complete', counts: { customers: 250, customerChanges: 250, customersGone: 0, entitiesWritten: 752 } });
-    expect(byTenant(await reader.customersOfRun(runId))).toEqual(byTenant(population));
+    expect(byTenant(await customersAt(reader, runId))).toEqual(byTenant(population));
     expect(await query.customersRunId()).toBe(runId);
     expect((await rowsOf(tablePrefix, 'CustomerHistory')).length).toBe(250);
     const requirements = await reader.requirementsOfRun(runId);
@@ -100,9 +112,9 @@ describe('TableSnapshotStore against Azurite', () => {
     const second = await completeRun(store, '2026-01-06', 'second', [...changed, insight(999)]);
     expect((await reader.getRun('partnerSecurity', second))?.counts).toMatchObject({ customerChanges: 4, customersGone: 1 });
     expect((await rowsOf(tablePrefix, 'CustomerChanges')).filter((row) => String(row.partitionKey).startsWith(second))).toHaveLength(5);
-    expect(byTenant(await reader.customersOfRun(second))).toEqual(byTenant([...changed, insight(999)]));
+    expect(byTenant(await customersAt(reader, second))).toEqual(byTenant([...changed, insight(999)]));
     // The earlier run, provably: the current state with the later run's change points undone.
-    expect(byTenant(await reader.customersOfRun(first))).toEqual(byTenant(population));
+    expect(byTenant(await customersAt(reader, first))).toEqual(byTenant(population));
     const gone = await query.customerHistory(insight(0).tenantId, {});
     expect(gone.points.map((point) => [point.runId, point.value === null])).toEqual([[second, true], [first, false]]);
     expect(gone.asOfRunId).toBe(second);
@@ -119,7 +131,7 @@ describe('TableSnapshotStore against Azurite', () => {
     expect(failed).toMatchObject({ status: 'failed', errorCode: 'ServiceUnavailable', errorMessage: 'Graph answered 503' });
     expect((await reader.latestCompleteRun('partnerSecurity'))?.runId).toBe(good);
     expect(await query.customersRunId()).toBe(good);
-    expect((await reader.customersOfRun(good))[0]?.compliantAdminsCount).toBe(1);
+    expect((await customersAt(reader, good))[0]?.compliantAdminsCount).toBe(1);
     expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([good]);
   });
 
@@ -143,17 +155,13 @@ describe('TableSnapshotStore against Azurite', () => {
     // The second run's change points and ledger row are written; it stops before applying them.
     const startedAt = new Date('2026-01-06T00:00:00Z');
     const second = newRunId(startedAt, 'cutoff');
-    const writer = await store.openRun('partnerSecurity', second, startedAt);
-    await writer.addCustomerInsights([insight(1, { compliantAdminsCount: 7 }), insight(2)]);
-    await (writer as unknown as { writer: { flush(): Promise<void> } }).writer.flush();
-    const ledger = await tables.client('runs');
-    await ledger.updateEntity({ partitionKey: 'partnerSecurity', rowKey: second, status: 'complete', finishedAt: startedAt.toISOString() }, 'Merge');
-    expect(await new CustomerStateTables(tables).appliedRunId()).toBe(first);
+    await recordedNotApplied(tables, second, startedAt, [insight(1, { compliantAdminsCount: 7 }), insight(2)], 'complete');
+    expect(await new TableCustomerState(tables).currentRunId()).toBe(first);
     // What the run saw is still read (the detector compares it), from its change records laid over the applied state.
-    expect(byTenant(await reader.customersOfRun(second))).toEqual(byTenant([insight(1, { compliantAdminsCount: 7 }), insight(2)]));
+    expect(byTenant(await customersAt(reader, second))).toEqual(byTenant([insight(1, { compliantAdminsCount: 7 }), insight(2)]));
     expect(await query.customersRunId()).toBe(first);
     expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([first]);
-    expect(await new CustomerStateTables(tables).appliedRunId()).toBe(first);
+    expect(await new TableCustomerState(tables).currentRunId()).toBe(first);
     const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { compliantAdminsCount: 7 }), insight(2)]);
     expect((await reader.getRun('partnerSecurity', third))?.counts).toMatchObject({ customerChanges: 0, customersGone: 0 });
     expect(await query.customersRunId()).toBe(third);
@@ -165,24 +173,22 @@ describe('TableSnapshotStore against Azurite', () => {
     const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
     const startedAt = new Date('2026-01-06T00:00:00Z');
     const second = newRunId(startedAt, 'halfway');
-    const writer = await store.openRun('partnerSecurity', second, startedAt);
-    await writer.addCustomerInsights([insight(1, { compliantAdminsCount: 7 }), insight(2, { compliantAdminsCount: 8 })]);
-    await (writer as unknown as { writer: { flush(): Promise<void> } }).writer.flush();
-    await (await tables.client('runs')).updateEntity({ partitionKey: 'partnerSecurity', rowKey: second, status: 'complete', finishedAt: startedAt.toISOString() }, 'Merge');
+    await recordedNotApplied(tables, second, startedAt, [insight(1, { compliantAdminsCount: 7 }), insight(2, { compliantAdminsCount: 8 })], 'complete');
     // Applying it wrote the first customer's rows, then the process died: the applied row still names the run before.
-    const state = new CustomerStateTables(tables);
-    await state.apply(second, new BatchWriter(1), (await state.changesOf(second)).filter((change) => change.tenantId === insight(1).tenantId));
+    const state = new TableCustomerState(tables);
+    await state.apply(second, (await state.changesBetween(first, second)).changes.filter((change) => change.tenantId === insight(1).tenantId), []);
     await (await tables.client('runs')).upsertEntity({ partitionKey: 'applied', rowKey: 'customers', runId: first, applying: second }, 'Replace');
 
     expect(await query.customersRunId()).toBe(first);
     expect(byTenant((await query.customersPage(first, null, 10)).items)).toEqual(byTenant([insight(1), insight(2)]));
-    expect(byTenant(await reader.customersOfRun(first))).toEqual(byTenant([insight(1), insight(2)]));
-    expect(byTenant(await reader.customersOfRun(second))).toEqual(byTenant([insight(1, { compliantAdminsCount: 7 }), insight(2, { compliantAdminsCount: 8 })]));
+    expect(byTenant(await customersAt(reader, first))).toEqual(byTenant([insight(1), insight(2)]));
+    expect(byTenant(await customersAt(reader, second))).toEqual(byTenant([insight(1, { compliantAdminsCount: 7 }), insight(2, { compliantAdminsCount: 8 })]));
     expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([first]);
 
     const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { compliantAdminsCount: 7 }), insight(2, { compliantAdminsCount: 8 })]);
     expect((await reader.getRun('partnerSecurity', third))?.counts).toMatchObject({ customerChanges: 0 });
-    expect(await state.applied()).toEqual({ runId: third, applying: null });
+    expect(await state.currentRunId()).toBe(third);
+    expect((await (await tables.client('runs')).getEntity('applied', 'customers')).applying).toBeUndefined();
     expect((await query.customerHistory(insight(2).tenantId, {})).points.map((point) => point.runId)).toEqual([second, first]);
   });
 
@@ -197,7 +203,7 @@ describe('TableSnapshotStore against Azurite', () => {
     await table(tablePrefix, 'CustomerHistory').deleteTable();
     await expect(writer.complete({ customers: 2 })).rejects.toMatchObject({ code: 'CustomerStateNotApplied', message: expect.stringContaining(`${tablePrefix}CustomerHistory`) });
     expect((await reader.getRun('partnerSecurity', second))?.status).toBe('complete');
-    expect(await new CustomerStateTables(tables).appliedRunId()).toBe(first);
+    expect(await new TableCustomerState(tables).currentRunId()).toBe(first);
     await createTables(azurite.tablesConnectionString, tablePrefix);
     expect(await query.customersRunId()).toBe(first);
     const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { compliantAdminsCount: 4 }), insight(2)]);
@@ -226,19 +232,38 @@ describe('TableSnapshotStore against Azurite', () => {
     expect(byTenant(latest.items)).toEqual(byTenant(next));
   });
 
+  it('when the measure table gains a measure, then the first run after records no change for it, the current rows gain its value, and its next change is recorded', async () => {
+    const { store, reader, query, prefix: tablePrefix } = await storeWithFreshTables();
+    const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
+    // Rows as a writer of an older measure table left them: version 0 knew none of today's measures, so never legacyPerUserMfaStatus.
+    const customers = table(tablePrefix, 'Customers');
+    for (const row of await rowsOf(tablePrefix, 'Customers')) {
+      const { etag: _etag, legacyPerUserMfaStatus: _unknown, ...rest } = row;
+      await customers.upsertEntity({ ...rest, partitionKey: String(row.partitionKey), rowKey: String(row.rowKey), measuresVersion: 0 }, 'Replace');
+    }
+    const withMeasure = [insight(1, { legacyPerUserMfaStatus: 'enabled' }), insight(2, { legacyPerUserMfaStatus: 'enabled' })];
+    const second = await completeRun(store, '2026-01-06', 'second', withMeasure);
+    expect((await reader.getRun('partnerSecurity', second))?.counts).toMatchObject({ customerChanges: 0, customersGone: 0 });
+    expect((await reader.customerChangesBetween(first, second)).changes).toEqual([]);
+    expect((await rowsOf(tablePrefix, 'Customers')).map((row) => [row.legacyPerUserMfaStatus, row.measuresVersion, row.runId])).toEqual([
+      ['enabled', 1, first],
+      ['enabled', 1, first],
+    ]);
+    expect(byTenant((await query.customersPage(second, null, 10)).items)).toEqual(byTenant(withMeasure));
+    const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { legacyPerUserMfaStatus: 'disabled' }), withMeasure[1]!]);
+    expect((await reader.customerChangesBetween(second, third)).changes.map((change) => [change.before?.legacyPerUserMfaStatus, change.after?.legacyPerUserMfaStatus])).toEqual([['enabled', 'disabled']]);
+  });
+
   it("when a failed run's id is collected again, then the new attempt does not inherit the failed attempt's change records", async () => {
-    const { store, reader, prefix: tablePrefix } = await storeWithFreshTables();
+    const { tables, store, reader, prefix: tablePrefix } = await storeWithFreshTables();
     const first = await completeRun(store, '2026-01-05', 'first1', [insight(1), insight(2)]);
     const startedAt = new Date('2026-01-06T00:00:00Z');
     const retried = newRunId(startedAt, 'retry1');
-    const attempt = await store.openRun('partnerSecurity', retried, startedAt);
-    await attempt.addCustomerInsights([insight(1, { compliantAdminsCount: 5 }), insight(2, { compliantAdminsCount: 5 })]);
-    await (attempt as unknown as { writer: { flush(): Promise<void> } }).writer.flush();
-    await attempt.fail({ code: 'ServiceUnavailable', message: 'Graph answered 503' }, {});
+    await recordedNotApplied(tables, retried, startedAt, [insight(1, { compliantAdminsCount: 5 }), insight(2, { compliantAdminsCount: 5 })], 'failed');
     const again = await store.openRun('partnerSecurity', retried, startedAt);
     await again.addCustomerInsights([insight(1), insight(2, { compliantAdminsCount: 6 })]);
     await again.complete({ customers: 2 });
-    expect(byTenant(await reader.customersOfRun(retried))).toEqual(byTenant([insight(1), insight(2, { compliantAdminsCount: 6 })]));
+    expect(byTenant(await customersAt(reader, retried))).toEqual(byTenant([insight(1), insight(2, { compliantAdminsCount: 6 })]));
     expect((await rowsOf(tablePrefix, 'CustomerChanges')).filter((row) => String(row.partitionKey).startsWith(retried)).map((row) => row.tenantId)).toEqual([insight(2).tenantId]);
     await expect(store.openRun('partnerSecurity', first, new Date('2026-01-05T00:00:00Z'))).rejects.toMatchObject({ code: 'RunAlreadyComplete' });
   });

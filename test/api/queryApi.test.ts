@@ -1,3 +1,4 @@
+import { customersAt } from '../support/customerChanges';
 import { createHash, createHmac } from 'node:crypto';
 import type { CustomerMfaInsight } from '../../src/core/model';
 import { compareFindings } from '../../src/core/findings';
@@ -114,7 +115,7 @@ describe('query API endpoints, through the local host, on data the real collecto
   });
 
   it('when customers are paged, then every customer of the latest complete run comes exactly once, across partitions', async () => {
-    const stored = await api.reader.customersOfRun(completeRuns[0]!.runId);
+    const stored = await customersAt(api.reader, completeRuns[0]!.runId);
     const { items, pages } = await allPages('customers', 7);
     expect(pages).toBeGreaterThanOrEqual(9);
     expect(items.map((item) => item.tenantId).sort()).toEqual(stored.map((customer) => customer.tenantId).sort());
@@ -123,7 +124,7 @@ describe('query API endpoints, through the local host, on data the real collecto
   });
 
   it.each(['noMfaPolicy', 'adminsNotCompliant', 'nonCompliant'] as const)('when customers are filtered by status=%s, then exactly the matching customers are listed', async (status) => {
-    const stored = await api.reader.customersOfRun(completeRuns[0]!.runId);
+    const stored = await customersAt(api.reader, completeRuns[0]!.runId);
     const noPolicy = (customer: CustomerMfaInsight) => [customer.securityDefaultsStatus, customer.mfaConditionalAccessPolicyStatus, customer.legacyPerUserMfaStatus].every((status) => status === 'disabled');
     const noAdmin = (customer: CustomerMfaInsight) => customer.compliantAdminsCount === 0;
     const oracle = { noMfaPolicy: noPolicy, adminsNotCompliant: noAdmin, nonCompliant: (customer: CustomerMfaInsight) => noPolicy(customer) || noAdmin(customer) }[status];
@@ -167,9 +168,9 @@ describe('query API endpoints, through the local host, on data the real collecto
   });
 
   it("when one customer's history is asked, then its change points are listed oldest first, each with the run that first saw it, up to asOf; an unknown tenant is a 404", async () => {
-    const latest = await api.reader.customersOfRun(completeRuns[0]!.runId);
+    const latest = await customersAt(api.reader, completeRuns[0]!.runId);
     const oldest = completeRuns.at(-1)!;
-    const atOldest = new Map((await api.reader.customersOfRun(oldest.runId)).map((customer) => [customer.tenantId, customer]));
+    const atOldest = new Map((await customersAt(api.reader, oldest.runId)).map((customer) => [customer.tenantId, customer]));
     // A customer that changed between the first and the latest run: two change points at least.
     const customer = latest.find((candidate) => JSON.stringify(candidate) !== JSON.stringify(atOldest.get(candidate.tenantId)))!;
     const history = await getJson(`customers/${customer.tenantId.toUpperCase()}/history`);
@@ -269,7 +270,7 @@ describe('query API endpoints, through the local host, on data the real collecto
 
   it('when CSV is asked by format=csv or Accept: text/csv, then every list answers CSV with one row per item', async () => {
     for (const endpoint of endpoints) {
-      const path = endpoint.route.replace('{tenantId}', String((await api.reader.customersOfRun(completeRuns[0]!.runId))[0]!.tenantId));
+      const path = endpoint.route.replace('{tenantId}', String((await customersAt(api.reader, completeRuns[0]!.runId))[0]!.tenantId));
       const json = await getJson(path);
       const items = (json.items ?? json.sources) as unknown[];
       for (const response of [await api.get(`${path}?format=csv`), await api.get(path, { accept: 'text/csv' })]) {
@@ -346,7 +347,7 @@ describe('bad input', () => {
 
   it('when every parameter carries a quote, then nothing is injected: each answers a 400 or an empty/unchanged 200, never a 500', async () => {
     const quote = "x' or 'a' eq 'a";
-    const tenantId = (await api.reader.customersOfRun(completeRuns[0]!.runId))[0]!.tenantId;
+    const tenantId = (await customersAt(api.reader, completeRuns[0]!.runId))[0]!.tenantId;
     const allRequirements = (await getJson('requirements')).items.length;
     for (const endpoint of endpoints) {
       const route = endpoint.route.replace('{tenantId}', tenantId);
@@ -397,7 +398,7 @@ describe('OpenAPI document', () => {
   });
 
   it('lists exactly the parameters each handler accepts: documented ones answer 200, any other is a 400 naming it', async () => {
-    const tenantId = (await api.reader.customersOfRun(completeRuns[0]!.runId))[0]!.tenantId;
+    const tenantId = (await customersAt(api.reader, completeRuns[0]!.runId))[0]!.tenantId;
     const samples: Record<string, string> = { from: '2020-01-01', to: '2099-12-31', type: 'mfaEnforcedForAdmins', status: 'nonCompliant', top: '3', since: '2020-01-01', state: 'all', source: 'nonMfaPrincipals', format: 'json', expiringWithinDays: '14', waiverId: '0123456789ab' };
     for (const endpoint of endpoints) {
       const documented = openApi.paths[`/${endpoint.route}`]!.get.parameters!.flatMap((parameter) => (parameter.in === 'query' ? [parameter.name!] : parameter.$ref ? ['format'] : []));
@@ -419,7 +420,7 @@ describe('stored rows that cannot be read', () => {
     tables = new Tables(readConfig(api.settings, ['storage']).storage, () => {
       throw new Error('no token credential in tests');
     });
-    const tenantId = (await api.reader.customersOfRun(completeRuns[0]!.runId))[0]!.tenantId;
+    const tenantId = (await customersAt(api.reader, completeRuns[0]!.runId))[0]!.tenantId;
     const damagedPoint = customerHistoryKey(tenantId, '0000000000001-damaged');
     const rows = [
       { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'damaged%2Ffinding', kind: 'customerRegression', severity: 'critical', subjectType: 'customer', subjectId: tenantId, measure: 'm', state: 'open', baseline: damage, current: '1', openedAt: '2026-01-01T00:00:00Z' } },

@@ -1,3 +1,4 @@
+import { customersAt } from '../support/customerChanges';
 import { AzureNamedKeyCredential, generateAccountSas, TableClient } from '@azure/data-tables';
 import { collectPartnerSecurity } from '../../src/collectors/collectPartnerSecurity';
 import { partnerSecurityCollector } from '../../src/composition';
@@ -122,7 +123,7 @@ describe('the query API with a read-only storage identity', () => {
     await api.cloud.run('collectPartnerSecurity', api.settings);
     const [latest] = await api.reader.listRuns('partnerSecurity', { status: 'complete', top: 1 });
     expect(await appliedRunId(api.settings)).toBe(latest!.runId);
-    const history = (await (await api.get(`customers/${(await api.reader.customersOfRun(crashedRunId))[0]!.tenantId}/history`)).json()) as { asOf: { runId: string } };
+    const history = (await (await api.get(`customers/${(await customersAt(api.reader, crashedRunId))[0]!.tenantId}/history`)).json()) as { asOf: { runId: string } };
     expect(history.asOf.runId).toBe(latest!.runId);
     const status = (await (await api.get('status')).json()) as { sources: { waitingToBeApplied: string | null }[] };
     expect(status.sources.map((one) => one.waitingToBeApplied)).toEqual([null, null, null]);

@@ -7,8 +7,8 @@ const state = (tenantId: string, compliantAdminsCount: number | null): CustomerM
 // Run ids sort newest first: r3 is the newest.
 const [r1, r2, r3] = ['0003-aaaaaa', '0002-aaaaaa', '0001-aaaaaa'];
 const runs = [
-  { runId: r2, changes: [{ tenantId: 'a', before: state('a', 1), beforeRunId: r1, after: state('a', 2) }, { tenantId: 'b', before: state('b', 1), beforeRunId: r1, after: null }] },
-  { runId: r3, changes: [{ tenantId: 'a', before: state('a', 2), beforeRunId: r2, after: state('a', 3) }, { tenantId: 'c', before: null, beforeRunId: null, after: state('c', 1) }] },
+  { runId: r2, changes: [{ tenantId: 'a', before: state('a', 1), beforeRunId: r1, beforeVersion: 1, after: state('a', 2) }, { tenantId: 'b', before: state('b', 1), beforeRunId: r1, beforeVersion: 1, after: null }] },
+  { runId: r3, changes: [{ tenantId: 'a', before: state('a', 2), beforeRunId: r2, beforeVersion: 1, after: state('a', 3) }, { tenantId: 'c', before: null, beforeRunId: null, beforeVersion: 1, after: state('c', 1) }] },
 ];
 
 describe('customer change points', () => {
@@ -18,6 +18,15 @@ describe('customer change points', () => {
     expect(insightChanged(null, state('a', 1))).toBe(true);
     expect(insightChanged(state('a', 1), null)).toBe(true);
     expect(insightChanged(null, null)).toBe(false);
+  });
+
+  it('when a state was recorded under a measure table that did not know a measure yet, then a value of that measure is no change, and a listed or gone customer still is', () => {
+    // Version 0 knew none of today's measures (each has since 1).
+    expect(insightChanged(state('a', 1), state('a', 2), 0)).toBe(false);
+    expect(insightChanged(state('a', 1), null, 0)).toBe(true);
+    expect(insightChanged(null, state('a', 1), 0)).toBe(true);
+    const recordedUnder0 = { runId: r2, changes: [{ tenantId: 'a', before: state('a', 1), beforeRunId: r1, beforeVersion: 0, after: state('a', 2) }] };
+    expect(composeChanges([recordedUnder0])).toEqual([]);
   });
 
   it('when an earlier run is asked of the state the newest run left, then each changed customer is as before its oldest later change', () => {
@@ -32,9 +41,9 @@ describe('customer change points', () => {
   });
 
   it('when the change records of consecutive runs are composed, then each customer goes from its state before the oldest to its state after the newest, and one changed back is no change', () => {
-    const back = { runId: '0000-aaaaaa', changes: [{ tenantId: 'c', before: state('c', 1), beforeRunId: r3, after: null }, { tenantId: 'b', before: null, beforeRunId: r2, after: state('b', 1) }] };
+    const back = { runId: '0000-aaaaaa', changes: [{ tenantId: 'c', before: state('c', 1), beforeRunId: r3, beforeVersion: 1, after: null }, { tenantId: 'b', before: null, beforeRunId: r2, beforeVersion: 1, after: state('b', 1) }] };
     const composed = composeChanges([back, ...runs]);
-    expect(composed).toEqual([{ tenantId: 'a', before: state('a', 1), beforeRunId: r1, after: state('a', 3) }]);
+    expect(composed).toEqual([{ tenantId: 'a', before: state('a', 1), beforeRunId: r1, beforeVersion: 1, after: state('a', 3) }]);
     expect(composeChanges(runs.slice(1))).toEqual(runs[1]!.changes);
   });
 

@@ -1,3 +1,4 @@
+import { customersAt } from '../support/customerChanges';
 import { snapshotReader } from '../../src/composition';
 import { startCloud, type Cloud } from '../support/cloud';
 
@@ -38,7 +39,7 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     const { reader, run } = await collect(settings);
     const expected = cloud.sim.expected();
     expect(run).toMatchObject({ status: 'complete', counts: { customers: 250, customerPages: 7, requirements: expected.requirements.length, scoreHistory: expected.scoreHistory.length } });
-    const customers = await reader.customersOfRun(run!.runId);
+    const customers = await customersAt(reader, run!.runId);
     expect(customers).toHaveLength(250);
     const byTenant = new Map(customers.map((customer) => [customer.tenantId, customer]));
     for (const served of expected.customerInsights) {
@@ -64,8 +65,8 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     const second = await collect(settings);
     cloud.sim.setDay(0);
     expect(second.run!.runId).not.toBe(first.run!.runId);
-    const before = await first.reader.customersOfRun(first.run!.runId);
-    const after = await second.reader.customersOfRun(second.run!.runId);
+    const before = await customersAt(first.reader, first.run!.runId);
+    const after = await customersAt(second.reader, second.run!.runId);
     const changed = after.filter((customer, index) => JSON.stringify(customer) !== JSON.stringify(before.find((old) => old.tenantId === customer.tenantId) ?? before[index]));
     expect(changed.length).toBeGreaterThan(0);
     expect(second.run!.counts).toMatchObject({ customers: 250, customerChanges: changed.length, customersGone: 0 });
@@ -73,7 +74,7 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     const { queryApi } = await import('../../src/composition');
     const history = await (await queryApi(settings)).reader.customerHistory(changed[0]!.tenantId, {});
     expect(history.points.map((entry) => entry.runId)).toEqual([second.run!.runId, first.run!.runId]);
-    expect(await second.reader.customersOfRun(first.run!.runId)).toEqual(expect.arrayContaining(before));
+    expect(await customersAt(second.reader, first.run!.runId)).toEqual(expect.arrayContaining(before));
   });
 
   it('when Graph answers 429 with Retry-After and then 503 on a page, then the run retries and completes with every customer', async () => {
@@ -83,7 +84,7 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     cloud.sim.clearRequestLog();
     const { run, reader } = await collect(settings);
     expect(run?.counts.customers).toBe(250);
-    expect(await reader.customersOfRun(run!.runId)).toHaveLength(250);
+    expect(await customersAt(reader, run!.runId)).toHaveLength(250);
     const insightRequests = cloud.sim.requestLog().filter((entry) => entry.path.includes('customerInsights'));
     expect(insightRequests.filter((entry) => entry.status === 429)).toHaveLength(1);
     expect(insightRequests.filter((entry) => entry.status === 503)).toHaveLength(2);
@@ -141,7 +142,7 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     expect(run?.counts.customers).toBe(250);
     if (mode === 'unknownFutureValue') {
       const requirements = await reader.requirementsOfRun(run!.runId);
-      const customers = await reader.customersOfRun(run!.runId);
+      const customers = await customersAt(reader, run!.runId);
       const values = [...requirements.map((requirement) => requirement.complianceStatus), ...customers.flatMap((customer) => [customer.securityDefaultsStatus, customer.mfaConditionalAccessPolicyStatus, customer.legacyPerUserMfaStatus])];
       expect(values.some((value) => value !== null && !['compliant', 'noncomplaint', 'nonCompliant', 'enabled', 'disabled'].includes(value))).toBe(true);
     }
@@ -151,7 +152,7 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     const settings = cloud.settings();
     cloud.sim.injectFault({ kind: 'drift', mode: 'missingField', field: 'compliantAdminsCount', service: 'graph', path: 'customerInsights' });
     const { run, reader } = await collect(settings);
-    const customers = await reader.customersOfRun(run!.runId);
+    const customers = await customersAt(reader, run!.runId);
     expect(customers.every((customer) => customer.compliantAdminsCount === null)).toBe(true);
   });
 
@@ -188,7 +189,7 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     await expect(cloud.run('collectPartnerSecurity', settings, { runId })).rejects.toMatchObject({ code: 'RunAlreadyComplete', message: expect.stringContaining('collect a new run instead') });
     const reader = await snapshotReader(settings);
     expect(await reader.listRuns('partnerSecurity')).toHaveLength(1);
-    expect(await reader.customersOfRun(runId)).toHaveLength(250);
+    expect(await customersAt(reader, runId)).toHaveLength(250);
 
     const failing = '7999999999999-rerun2';
     cloud.sim.injectFault({ kind: 'status', status: 400, service: 'graph', path: 'customerInsights', page: 3 });
@@ -196,7 +197,7 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     cloud.sim.clearFaults();
     await cloud.run('collectPartnerSecurity', settings, { runId: failing });
     expect((await reader.getRun('partnerSecurity', failing))?.status).toBe('complete');
-    expect(await reader.customersOfRun(failing)).toHaveLength(250);
+    expect(await customersAt(reader, failing)).toHaveLength(250);
   });
 
   it('when settings are missing or malformed, then the function fails with one message naming each, before calling anything', async () => {

@@ -1,3 +1,4 @@
+import { customersAt } from '../support/customerChanges';
 import { snapshotReader } from '../../src/composition';
 import type { TableSnapshotReader } from '../../src/adapters/tableSnapshotStore';
 import { isCompliant, type SnapshotSource } from '../../src/core/model';
@@ -109,7 +110,7 @@ const cases: DocumentedCase[] = [
     outcome: 'its one customer is stored with every measure, the hashless nested @odata.type accepted',
     check: async ({ reader, run }) => {
       expect(run.counts).toMatchObject({ customers: 1, customerPages: 1 });
-      expect(await reader.customersOfRun(run.runId)).toEqual([{
+      expect(await customersAt(reader, run.runId)).toEqual([{
         tenantId: 'd90cb160-123d-0608-3fd6-c53551dcc20c', compliantAdminsCount: 1, compliantNonAdminsCount: 2, totalUsersCount: 5,
         securityDefaultsStatus: 'enabled', mfaConditionalAccessPolicyStatus: 'disabled', legacyPerUserMfaStatus: 'disabled',
       }]);
@@ -289,7 +290,7 @@ const representations: RepresentationCase[] = [
     fixture: 'seed-customer-mfa-insight.representation.json',
     values: { compliantAdminsCount: 3, compliantNonAdminsCount: 40, totalUsersCount: 57, securityDefaultsStatus: 'disabled', mfaConditionalAccessPolicyStatus: 'enabled', legacyPerUserMfaStatus: 'unknownFutureValue' },
     serve: (concrete) => verbatim('graph', graphPaths.customerInsights, `{"value":[{"tenantId":"${tenantId}","mfa":${concrete}}]}`),
-    stored: async (reader, run) => (await reader.customersOfRun(run.runId)).find((customer) => customer.tenantId === tenantId) as Record<string, unknown> | undefined,
+    stored: async (reader, run) => (await customersAt(reader, run.runId)).find((customer) => customer.tenantId === tenantId) as Record<string, unknown> | undefined,
     // The nested @odata.type names the one type an insight has: an annotation, not a measure.
     storedNames: { '@odata.type': '' },
   },

@@ -1,3 +1,4 @@
+import { customersAt } from '../support/customerChanges';
 import { randomBytes } from 'node:crypto';
 import { odata, TableClient } from '@azure/data-tables';
 import { customerHistoryKey, runPartitionRange } from '../../src/adapters/tableLayout';
@@ -126,8 +127,8 @@ describe('pruneSnapshots against Azurite', () => {
     expect((await query.customerHistory(insight(39).tenantId, {})).points).toEqual([]);
     expect(await query.customerKnown(insight(39).tenantId)).toBe(false);
     expect(await rowCount(tablePrefix, 'CustomerHistory')).toBe(29 + 10 + 5);
-    expect(byTenant(await reader.customersOfRun(recent))).toEqual(byTenant(recentCustomers));
-    expect(byTenant(await reader.customersOfRun(newest))).toEqual(byTenant(recentCustomers));
+    expect(byTenant(await customersAt(reader, recent))).toEqual(byTenant(recentCustomers));
+    expect(byTenant(await customersAt(reader, newest))).toEqual(byTenant(recentCustomers));
     expect(await reader.requirementsOfRun(recent)).toHaveLength(2);
     expect(logs.join('\n')).toContain('deleted 2 runs');
   });

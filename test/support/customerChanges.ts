@@ -1,6 +1,7 @@
 import { insightChanged, type CustomerChange, type CustomerChangesBetween } from '../../src/core/customerChanges';
 import type { ComplianceSnapshot, DetectionInput } from '../../src/core/detectRegressions';
 import type { CustomerMfaInsight } from '../../src/core/model';
+import type { SnapshotReader } from '../../src/ports';
 
 /**
  * The customers that differ between two whole snapshots: the oracle for what the store composes
@@ -14,7 +15,7 @@ export function snapshotDiff(before: readonly CustomerMfaInsight[] | null, after
   for (const tenantId of new Set([...earlier.keys(), ...later.keys()])) {
     const was = earlier.get(tenantId) ?? null;
     const is = later.get(tenantId) ?? null;
-    if (insightChanged(was, is)) changes.push({ tenantId, before: was, beforeRunId: null, after: is });
+    if (insightChanged(was, is)) changes.push({ tenantId, before: was, beforeRunId: null, beforeVersion: 1, after: is });
   }
   return { fromRunId: before === null ? null : fromRunId, changes };
 }
@@ -27,4 +28,9 @@ export function detectionInput(previous: SnapshotWithCustomers, current: Snapsho
   const { customers: before, ...previousRest } = previous;
   const { customers: after, ...currentRest } = current;
   return { previous: previousRest, current: currentRest, ...(after === undefined ? {} : { customerChanges: snapshotDiff(before ?? null, after) }) };
+}
+
+/** Every customer as complete run `runId` saw it: the changes from nothing to that run. */
+export async function customersAt(reader: Pick<SnapshotReader, 'customerChangesBetween'>, runId: string): Promise<CustomerMfaInsight[]> {
+  return (await reader.customerChangesBetween(null, runId)).changes.flatMap((change) => (change.after === null ? [] : [change.after]));
 }

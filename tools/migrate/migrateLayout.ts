@@ -2,11 +2,13 @@ import type { TokenCredential } from '@azure/core-auth';
 import { TableClient, TableServiceClient, odata, type TransactionAction } from '@azure/data-tables';
 import { BatchWriter, entityGroupTransactions } from '../../src/adapters/batchWriter';
 import { appliedRunKey, principalKey, runPartitionRange } from '../../src/adapters/tableLayout';
-import { TableSnapshotReader, toCustomer, type CurrentCustomer } from '../../src/adapters/tableSnapshotStore';
+import type { CurrentCustomer } from '../../src/adapters/customerRows';
+import { TableCustomerState } from '../../src/adapters/tableCustomerState';
+import { TableSnapshotReader } from '../../src/adapters/tableSnapshotStore';
 import { Tables } from '../../src/adapters/tables';
 import type { StorageConfig } from '../../src/config';
 import { insightChanged } from '../../src/core/customerChanges';
-import type { CustomerMfaInsight, NonMfaPrincipal } from '../../src/core/model';
+import { measuresVersion, readMeasures, type CustomerMfaInsight, type NonMfaPrincipal } from '../../src/core/model';
 
 /**
  * Moves the data of the earlier table layout into the current one. The earlier layout kept a
@@ -60,10 +62,11 @@ export async function migrateLayout(options: MigrationOptions): Promise<Migratio
   log(`${earlier.length} tables of the earlier layout under prefix ${storage.tablePrefix}.`);
   const tables = new Tables(storage, options.credential);
   const reader = new TableSnapshotReader(tables);
+  const customers = new TableCustomerState(tables, { maxTransactionsInFlight });
   const oldRows = (kind: 'Customers' | 'Principals', runId: string) => readEarlierRun(earlier, storage, options.credential, kind, runId);
 
   // Customers: every complete run the current state does not hold yet, oldest first.
-  let applied = await reader.customerState.appliedRunId();
+  let applied = await customers.currentRunId();
   const completeRuns = (await reader.listRuns('partnerSecurity', { status: 'complete' })).reverse();
   const oldest = completeRuns[0];
   if (applied !== null && oldest !== undefined && oldest.runId >= applied && (await oldRows('Customers', oldest.runId)).length > 0 && !(await hasChangeRecords(tables, oldest.runId))) {
@@ -75,20 +78,20 @@ export async function migrateLayout(options: MigrationOptions): Promise<Migratio
   const customerRuns = completeRuns.filter((run) => applied === null || run.runId < applied);
   log(`customers: ${customerRuns.length} complete runs to migrate${applied === null ? '' : ` (runs up to ${applied} are done)`}${options.dryRun ? ' (dry run: nothing is written)' : ''}`);
   const baseline = new Map<string, CurrentCustomer>();
-  if (!options.dryRun) for (const customer of await reader.customerState.current()) baseline.set(customer.tenantId, customer);
+  if (!options.dryRun) for (const customer of await customers.currentCustomers()) baseline.set(customer.tenantId, customer);
   for (const [index, run] of customerRuns.entries()) {
-    const insights = (await oldRows('Customers', run.runId)).map((row) => toCustomer(row));
+    const insights = (await oldRows('Customers', run.runId)).map(toCustomer);
     if (insights.length === 0 && (await hasChangeRecords(tables, run.runId))) {
       // A run of the current version, and every one after it: they apply their own change records.
       log(`  run ${run.runId} and later ones were collected by the current version: applying their own change records`);
-      if (!options.dryRun) await reader.customerState.applyPending(8);
+      if (!options.dryRun) await customers.applyPending();
       break;
     }
     if (options.dryRun) {
       log(`  would migrate run ${run.runId} (${index + 1} of ${customerRuns.length}): ${insights.length} customers`);
       continue;
     }
-    const changes = await migrateCustomerRun(reader, run.runId, insights, baseline);
+    const changes = await migrateCustomerRun(customers, run.runId, insights, baseline);
     outcome.customerRunsMigrated += 1;
     log(`  run ${run.runId} (${index + 1} of ${customerRuns.length}): ${insights.length} customers, ${changes} change points`);
     options.afterRun?.(run.runId);
@@ -118,8 +121,9 @@ export async function migrateLayout(options: MigrationOptions): Promise<Migratio
   // Verified: every complete run reads back as the earlier tables hold it.
   log('verifying: every complete run read back through the app and compared with the earlier tables...');
   for (const run of (await reader.listRuns('partnerSecurity', { status: 'complete' })).reverse()) {
-    const expected = (await oldRows('Customers', run.runId)).map((row) => toCustomer(row));
-    if (!sameItems(expected, await reader.customersOfRun(run.runId), (customer) => customer.tenantId.toLowerCase())) outcome.mismatches.push(`partnerSecurity/${run.runId}`);
+    const expected = (await oldRows('Customers', run.runId)).map(toCustomer);
+    const migrated = (await customers.changesBetween(null, run.runId)).changes.flatMap((change) => (change.after === null ? [] : [change.after]));
+    if (!sameItems(expected, migrated, (customer) => customer.tenantId.toLowerCase())) outcome.mismatches.push(`partnerSecurity/${run.runId}`);
   }
   for (const run of principalRuns) {
     const expected = (await oldRows('Principals', run.runId)).map(toPrincipal);
@@ -146,7 +150,7 @@ export async function migrateLayout(options: MigrationOptions): Promise<Migratio
  * Records and applies one run's changes against the state the previous run left, as the run
  * writer does, and moves `baseline` on to this run's state.
  */
-async function migrateCustomerRun(reader: TableSnapshotReader, runId: string, insights: CustomerMfaInsight[], baseline: Map<string, CurrentCustomer>): Promise<number> {
+async function migrateCustomerRun(customers: TableCustomerState, runId: string, insights: CustomerMfaInsight[], baseline: Map<string, CurrentCustomer>): Promise<number> {
   const writer = new BatchWriter(maxTransactionsInFlight);
   const seen = new Set<string>();
   let changes = 0;
@@ -154,8 +158,8 @@ async function migrateCustomerRun(reader: TableSnapshotReader, runId: string, in
     const before = baseline.get(tenantId);
     if (!insightChanged(before?.state ?? null, after)) return;
     changes += 1;
-    await reader.customerState.recordChange(runId, { tenantId, before: before?.state ?? null, beforeRunId: before?.sinceRunId ?? null, after }, writer);
-    baseline.set(tenantId, { tenantId, state: after, sinceRunId: runId });
+    await customers.recordChange(runId, { tenantId, before: before?.state ?? null, beforeRunId: before?.sinceRunId ?? null, beforeVersion: measuresVersion, after }, writer);
+    baseline.set(tenantId, { tenantId, state: after, sinceRunId: runId, version: measuresVersion });
   };
   for (const insight of insights) {
     const tenantId = insight.tenantId.toLowerCase();
@@ -164,8 +168,16 @@ async function migrateCustomerRun(reader: TableSnapshotReader, runId: string, in
   }
   for (const [tenantId, customer] of [...baseline]) if (customer.state !== null && !seen.has(tenantId)) await record(tenantId, null);
   await writer.flush();
-  await reader.customerState.apply(runId, new BatchWriter(maxTransactionsInFlight));
+  await customers.applyRecorded(runId);
   return changes;
+}
+
+/** A customer of the earlier layout's tables, whose rows held its measures as the Customers table's do. */
+function toCustomer(row: Row): CustomerMfaInsight {
+  return readMeasures(String(row.tenantId), (name) => {
+    const value = row[name];
+    return typeof value === 'number' || typeof value === 'string' ? value : null;
+  });
 }
 
 async function hasChangeRecords(tables: Tables, runId: string): Promise<boolean> {
