@@ -25,10 +25,10 @@ interface ParameterDoc {
 /**
  * One JSON endpoint of the query API: its route, its documented parameters, the schema of its
  * body and of its CSV rows, how it reads a request (throwing 400 problems) and what it runs.
- * The function files, the OpenAPI document and the tests all start from this list.
+ * The functions (src/functions/queryApi.ts), the OpenAPI document and the tests all start from this list.
  */
 export interface Endpoint {
-  /** The function's registered name (and its file name under src/functions). */
+  /** The function's registered name (src/functions/queryApi.ts registers every endpoint). */
   name: string;
   route: string;
   summary: string;
@@ -224,10 +224,4 @@ function parseDays(query: ApiRequest['query'], name: string): number | undefined
   if (raw === null) return undefined;
   if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 365) throw invalidParameter(name, 'must be a whole number of days from 1 to 365');
   return Number(raw);
-}
-
-export function endpointNamed(name: string): Endpoint {
-  const found = endpoints.find((endpoint) => endpoint.name === name);
-  if (found === undefined) throw new Error(`No query API endpoint is named ${name}`);
-  return found;
 }

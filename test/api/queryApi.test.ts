@@ -8,7 +8,7 @@ import type { TableClient } from '@azure/data-tables';
 import { TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
 import { Tables } from '../../src/adapters/tables';
 import { customerHistoryKey, fixedPartitions } from '../../src/adapters/tableLayout';
-import { endpointNamed, endpoints } from '../../src/api/endpoints';
+import { endpoints } from '../../src/api/endpoints';
 import { serveEndpoint } from '../../src/api/serveEndpoint';
 import { readConfig } from '../../src/config';
 import { customerDirectory, queryApi } from '../../src/composition';
@@ -473,7 +473,7 @@ describe('stored rows that cannot be read', () => {
     const lines: string[] = [];
     const context = new InvocationContext({ invocationId: 'skip-test', functionName: 'apiFindings', logHandler: (level, ...args) => lines.push(`${level} ${args.join(' ')}`) });
     const request = new HttpRequest({ method: 'GET', url: 'http://localhost/api/findings?state=all' });
-    const response = await serveEndpoint(endpointNamed('apiFindings'), request, context, () => queryApi(api.settings));
+    const response = await serveEndpoint(endpoints.find((endpoint) => endpoint.name === 'apiFindings')!, request, context, () => queryApi(api.settings));
 
     expect(response.status).toBe(200);
     expect(lines).toEqual([expect.stringMatching(/^warning Skipped 2 stored row\(s\) that cannot be read \(findings: field "baseline" is not JSON; findings: field "state" is missing or not text\)/)]);
