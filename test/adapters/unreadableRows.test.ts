@@ -1,4 +1,4 @@
-import { oneOf, optionalText, readRow } from '../../src/adapters/unreadableRows';
+import { oneOf, optionalText, readRow, type StoredRow } from '../../src/adapters/unreadableRows';
 
 const scopes = ['finding', 'customer'] as const;
 
@@ -10,7 +10,8 @@ describe('oneOf', () => {
 
   it('when a field holds another word or nothing, then the row is unreadable, naming the field and the words, never the stored value', () => {
     expect(() => oneOf('waivers', { scope: 'everything-secret' }, 'scope', scopes)).toThrow(expect.objectContaining({ code: 'UnreadableRow', message: 'A row of the waivers table cannot be read: field "scope" is not one of finding, customer' }));
-    expect(() => oneOf('waivers', {}, 'scope', scopes)).toThrow(/field "scope" is missing or not text/);
+    const missing: StoredRow<{ scope: string }> = {};
+    expect(() => oneOf('waivers', missing, 'scope', scopes)).toThrow(/field "scope" is missing or not text/);
   });
 
   it('when a reader with a handler meets such a row, then the row is skipped and reported', () => {
@@ -25,6 +26,7 @@ describe('optionalText', () => {
   it('when a field is text, then it is that text; otherwise null', () => {
     expect(optionalText({ lastError: 'timed out' }, 'lastError')).toBe('timed out');
     expect(optionalText({ lastError: 42 }, 'lastError')).toBeNull();
-    expect(optionalText({}, 'lastError')).toBeNull();
+    const missing: StoredRow<{ lastError: string }> = {};
+    expect(optionalText(missing, 'lastError')).toBeNull();
   });
 });
