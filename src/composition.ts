@@ -1,7 +1,7 @@
 import { ConfigurationError } from './core/errors';
 import { digestChannels } from './core/alertRoutes';
 import { SharedResult } from './core/sharedResult';
-import { configurationProblems, readConfig, settingsKey, type Config, type ConfigPart, type Env, type ScheduleSetting } from './config';
+import { configurationProblems, readConfig, settingsKey, type Config, type Env, type ScheduleSetting } from './config';
 import { Built, apiConnection, clientSecretStore, emailSender, tables } from './sharedClients';
 import type { CollectorDependencies } from './collectors/runSnapshot';
 import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './ports';
@@ -20,8 +20,8 @@ import type { WaiverAdministration } from './api/waiverWrites';
 /**
  * The composition root: what each function's use case needs, one accessor per use case. Nothing
  * is built at module load (an exception there would block every function of the app, and cold
- * start pays for every import): each accessor reads only the settings its function needs,
- * imports the adapters on first use, and takes its shared clients from sharedClients.
+ * start pays for every import): each accessor first reads every setting its function needs (one
+ * error names every problem), imports the adapters on first use, and takes its shared clients from sharedClients.
  */
 
 /*
@@ -43,16 +43,11 @@ async function collectorDependencies(env: Env | undefined, log: Logger): Promise
   return { store: new TableSnapshotStore(await tables(env)), clock, log };
 }
 
-/** Reads every part first, so one error lists every problem of the function's settings. */
-function validate(env: Env | undefined, parts: readonly ConfigPart[]): void {
-  readConfig(env, parts);
-}
-
 export async function partnerSecurityCollector(
   log: Logger,
   env?: Env,
 ): Promise<CollectorDependencies & { partnerSecurity: PartnerSecuritySource; customerDirectory: CustomerDirectoryDependencies }> {
-  validate(env, ['storage', 'identity', 'http', 'graph']);
+  readConfig(env, ['storage', 'identity', 'http', 'graph']);
   const [{ GraphPartnerSecuritySource }, { GraphDelegatedAdminCustomerSource, PartnerCenterCustomerSource }, { TableCustomerDirectory }] = await Promise.all([
     import('./adapters/graphPartnerSecuritySource'),
     import('./adapters/customerNameSources'),
@@ -76,14 +71,14 @@ export async function partnerSecurityCollector(
 }
 
 export async function nonMfaPrincipalCollector(log: Logger, env?: Env): Promise<CollectorDependencies & { nonMfaPrincipals: NonMfaPrincipalSource }> {
-  validate(env, ['storage', 'identity', 'http', 'partnerCenter', 'partnerCenterAuth']);
+  readConfig(env, ['storage', 'identity', 'http', 'partnerCenter', 'partnerCenterAuth']);
   const { PartnerCenterPrincipalSource } = await import('./adapters/partnerCenterPrincipalSource');
   const partnerCenter = (await apiConnection('Partner Center', env)).client;
   return { ...(await collectorDependencies(env, log)), nonMfaPrincipals: new PartnerCenterPrincipalSource(partnerCenter) };
 }
 
 export async function registrationCountCollector(log: Logger, env?: Env): Promise<CollectorDependencies & { registrationCounts: RegistrationCountSource }> {
-  validate(env, ['storage', 'identity', 'http', 'graph']);
+  readConfig(env, ['storage', 'identity', 'http', 'graph']);
   const { GraphRegistrationCountSource } = await import('./adapters/graphRegistrationCountSource');
   const graph = (await apiConnection('Graph', env)).client;
   return { ...(await collectorDependencies(env, log)), registrationCounts: new GraphRegistrationCountSource(graph) };
@@ -161,13 +156,13 @@ export async function weeklyDigest(log: Logger, env?: Env): Promise<DigestDepend
 
 /** Customer display names as last refreshed (the detector names customers with it). */
 export async function customerDirectory(env?: Env): Promise<CustomerDirectory> {
-  validate(env, ['storage']);
+  readConfig(env, ['storage']);
   const { TableCustomerDirectory } = await import('./adapters/tableCustomerDirectory');
   return new TableCustomerDirectory(await tables(env));
 }
 
 export async function snapshotReader(env?: Env): Promise<TableSnapshotReader> {
-  validate(env, ['storage']);
+  readConfig(env, ['storage']);
   const { TableSnapshotReader } = await import('./adapters/tableSnapshotStore');
   return new TableSnapshotReader(await tables(env));
 }

@@ -4,7 +4,7 @@ import { isOneOf } from '../core/text';
 import type { CustomerDirectoryStore } from '../ports';
 import { toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
-import { isNotFound } from './storageErrors';
+import { unlessRefused } from './storageErrors';
 import { customerDirectoryStateKey, customerNamePartition, customerNamePartitionRange } from './tableLayout';
 import type { Tables } from './tables';
 import { optionalText, type Entity, type StoredRow } from './unreadableRows';
@@ -87,13 +87,8 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
   }
 
   async readState(): Promise<CustomerDirectoryState> {
-    const table = await this.table();
-    try {
-      return stateFromRow(await table.getEntity<StoredRow<StateEntity>>(customerDirectoryStateKey.partitionKey, customerDirectoryStateKey.rowKey));
-    } catch (error) {
-      if (isNotFound(error)) return emptyDirectoryState;
-      throw error;
-    }
+    const row = await unlessRefused((await this.table()).getEntity<StoredRow<StateEntity>>(customerDirectoryStateKey.partitionKey, customerDirectoryStateKey.rowKey), 404);
+    return row === null ? emptyDirectoryState : stateFromRow(row);
   }
 
   async writeState(state: CustomerDirectoryState): Promise<void> {

@@ -1,7 +1,7 @@
 import { odata, type TableEntity } from '@azure/data-tables';
 import { isPlainObject } from '../core/payloadReader';
 import type { DigestLedger, DigestRecord } from '../ports';
-import { isNotFound, storageStatus } from './storageErrors';
+import { unlessRefused } from './storageErrors';
 import type { Tables } from './tables';
 import { optionalText, type StoredRow } from './unreadableRows';
 
@@ -75,34 +75,22 @@ export class TableDigestLedger implements DigestLedger {
 
   async read(week: string): Promise<DigestRecord | null> {
     const table = await this.tables.client('detector');
-    try {
-      return fromRow(await table.getEntity<StoredRow<DigestEntity>>(partition, rowKeyOf(week)));
-    } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
-    }
+    const row = await unlessRefused(table.getEntity<StoredRow<DigestEntity>>(partition, rowKeyOf(week)), 404);
+    return row === null ? null : fromRow(row);
   }
 
+  /** Null when another run claimed the week first. */
   async create(record: Omit<DigestRecord, 'etag'>): Promise<DigestRecord | null> {
     const table = await this.tables.client('detector');
-    try {
-      const response = await table.createEntity(toRow(record));
-      return { ...record, etag: response.etag ?? '' };
-    } catch (error) {
-      if (storageStatus(error) === 409) return null;
-      throw error;
-    }
+    const response = await unlessRefused(table.createEntity(toRow(record)), 409);
+    return response === null ? null : { ...record, etag: response.etag ?? '' };
   }
 
+  /** Null when another run changed the week's row since `record.etag`. */
   async update(record: DigestRecord): Promise<DigestRecord | null> {
     const table = await this.tables.client('detector');
-    try {
-      const response = await table.updateEntity(toRow(record), 'Replace', { etag: record.etag });
-      return { ...record, etag: response.etag ?? '' };
-    } catch (error) {
-      if (storageStatus(error) === 412) return null;
-      throw error;
-    }
+    const response = await unlessRefused(table.updateEntity(toRow(record), 'Replace', { etag: record.etag }), 412);
+    return response === null ? null : { ...record, etag: response.etag ?? '' };
   }
 
   async latest(): Promise<DigestRecord | null> {

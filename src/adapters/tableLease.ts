@@ -1,6 +1,6 @@
 import type { TableClient, TableEntity } from '@azure/data-tables';
 import type { Lease, LeaseName, SkippedRun } from '../ports';
-import { storageStatus } from './storageErrors';
+import { unlessRefused } from './storageErrors';
 import { leasePartitions } from './tableLayout';
 import type { Tables } from './tables';
 import { optionalText, type StoredRow } from './unreadableRows';
@@ -24,36 +24,22 @@ export class TableLease implements Lease {
   }
 
   async acquire(owner: string, now: Date, until: Date): Promise<boolean> {
-    try {
-      const current = await this.read();
-      if (current.owner !== '' && Date.parse(current.expiresAt) > now.getTime()) return false;
-      await this.table.updateEntity(this.toRow(owner, until), 'Replace', { etag: current.etag });
-    } catch (error) {
-      if (storageStatus(error) !== 404) return refusedOrThrown(error, 412);
-      try {
-        await this.table.createEntity(this.toRow(owner, until));
-      } catch (createError) {
-        return refusedOrThrown(createError, 409);
-      }
-    }
-    return true;
+    const current = await unlessRefused(this.read(), 404);
+    if (current !== null && current.owner !== '' && Date.parse(current.expiresAt) > now.getTime()) return false;
+    const taken = current === null ? this.table.createEntity(this.toRow(owner, until)) : this.table.updateEntity(this.toRow(owner, until), 'Replace', { etag: current.etag });
+    return (await unlessRefused(taken, current === null ? 409 : 412)) !== null;
   }
 
   async renew(owner: string, until: Date): Promise<boolean> {
-    try {
-      const current = await this.read();
-      if (current.owner !== owner) return false;
-      await this.table.updateEntity(this.toRow(owner, until), 'Replace', { etag: current.etag });
-      return true;
-    } catch (error) {
-      return refusedOrThrown(error, 404, 412);
-    }
+    const current = await unlessRefused(this.read(), 404);
+    if (current?.owner !== owner) return false;
+    return (await unlessRefused(this.table.updateEntity(this.toRow(owner, until), 'Replace', { etag: current.etag }), 404, 412)) !== null;
   }
 
   async release(owner: string): Promise<void> {
     const current = await this.read();
     if (current.owner !== owner) return;
-    await this.table.updateEntity(this.toRow('', new Date(0)), 'Replace', { etag: current.etag }).catch((error: unknown) => refusedOrThrown(error, 412));
+    await unlessRefused(this.table.updateEntity(this.toRow('', new Date(0)), 'Replace', { etag: current.etag }), 412);
   }
 
   async recordSkipped(at: Date): Promise<void> {
@@ -62,14 +48,10 @@ export class TableLease implements Lease {
   }
 
   async lastSkipped(): Promise<SkippedRun | null> {
-    try {
-      const row = await this.table.getEntity<StoredRow<SkippedRun>>(leasePartitions.skipped, this.name);
-      const text = (field: keyof SkippedRun): string => optionalText(row, field) ?? '';
-      return { at: text('at'), heldBy: text('heldBy'), heldUntil: text('heldUntil') };
-    } catch (error) {
-      refusedOrThrown(error, 404);
-      return null;
-    }
+    const row = await unlessRefused(this.table.getEntity<StoredRow<SkippedRun>>(leasePartitions.skipped, this.name), 404);
+    if (row === null) return null;
+    const text = (field: keyof SkippedRun): string => optionalText(row, field) ?? '';
+    return { at: text('at'), heldBy: text('heldBy'), heldUntil: text('heldUntil') };
   }
 
   private toRow(owner: string, until: Date): TableEntity<LeaseEntity> {
@@ -83,8 +65,3 @@ export class TableLease implements Lease {
   }
 }
 
-/** False when the service refused with one of `statuses` (another run won the race, or there is no row); any other failure is thrown. */
-function refusedOrThrown(error: unknown, ...statuses: number[]): false {
-  if (statuses.includes(storageStatus(error) ?? 0)) return false;
-  throw error;
-}

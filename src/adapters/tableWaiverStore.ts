@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import type { UnreadableRowSink } from '../ports/queryReader';
 import type { StoredWaiver, WaiverStore } from '../ports';
-import { waiverActions, waiverScopes, type Waiver, type WaiverAction, type WaiverAuditEntry } from '../core/waivers';
-import { storageStatus } from './storageErrors';
+import { waiverActions, waiverScopes, type Waiver, type WaiverAuditEntry } from '../core/waivers';
+import { unlessRefused } from './storageErrors';
 import { fixedPartitions, waiverRowKeys } from './tableLayout';
 import type { Tables } from './tables';
 import { jsonObject, oneOf, readRow, requiredText, type Entity, type StoredRow } from './unreadableRows';
@@ -13,21 +13,11 @@ const partitionKey = fixedPartitions.waivers;
 /** A waiver's row: the waiver, field for field, and once deleted only the mark `deletedAt` (see deleteWaiver). */
 type WaiverEntity = Entity<Waiver> & { deletedAt?: string };
 
-/** An audit row: the change, with the whole waiver before and after as JSON (what changed is read from the pair). */
-type AuditEntity = {
-  at: string;
-  actor: string;
-  action: WaiverAction;
-  waiverId: string;
-  before: string;
-  after: string;
-};
+/** An audit row: the entry, with the whole waiver before and after as JSON (what changed is read from the pair). */
+type AuditEntity = Entity<Omit<WaiverAuditEntry, 'before' | 'after'>> & { before: string; after: string };
 
 /** A change is refused when the waiver changed (412) or went (404) since its ETag was read. */
-function isStale(error: unknown): boolean {
-  const status = storageStatus(error);
-  return status === 412 || status === 404;
-}
+const staleStatuses = [412, 404];
 
 /**
  * Waivers and their audit trail in one partition of the waivers table (see tableLayout): each
@@ -65,14 +55,8 @@ export class TableWaiverStore implements WaiverStore {
 
   async readWaiver(id: string): Promise<StoredWaiver | null> {
     const table = await this.table();
-    try {
-      const row = await table.getEntity<StoredRow<WaiverEntity>>(partitionKey, waiverRowKeys.waiver(id));
-      if (row.deletedAt !== undefined) return null;
-      return { ...waiverFromRow(row), etag: row.etag };
-    } catch (error) {
-      if (storageStatus(error) === 404) return null;
-      throw error;
-    }
+    const row = await unlessRefused(table.getEntity<StoredRow<WaiverEntity>>(partitionKey, waiverRowKeys.waiver(id)), 404);
+    return row === null || row.deletedAt !== undefined ? null : { ...waiverFromRow(row), etag: row.etag };
   }
 
   async createWaiver(waiver: Waiver, audit: WaiverAuditEntry): Promise<StoredWaiver> {
@@ -81,13 +65,8 @@ export class TableWaiverStore implements WaiverStore {
   }
 
   async updateWaiver(waiver: Waiver, etag: string, audit: WaiverAuditEntry): Promise<StoredWaiver | null> {
-    try {
-      const updated = await this.submit([['update', waiverToRow(waiver), 'Replace', { etag }], ['create', auditToRow(audit)]], waiver.id);
-      return { ...waiver, etag: updated };
-    } catch (error) {
-      if (isStale(error)) return null;
-      throw error;
-    }
+    const updated = await unlessRefused(this.submit([['update', waiverToRow(waiver), 'Replace', { etag }], ['create', auditToRow(audit)]], waiver.id), ...staleStatuses);
+    return updated === null ? null : { ...waiver, etag: updated };
   }
 
   /**
@@ -97,19 +76,9 @@ export class TableWaiverStore implements WaiverStore {
    */
   async deleteWaiver(id: string, etag: string, audit: WaiverAuditEntry): Promise<boolean> {
     const mark: TableEntity<Pick<WaiverEntity, 'deletedAt'>> = { partitionKey, rowKey: waiverRowKeys.waiver(id), deletedAt: audit.at };
-    let marked: string;
-    try {
-      marked = await this.submit([['update', mark, 'Replace', { etag }], ['create', auditToRow(audit)]], id);
-    } catch (error) {
-      if (isStale(error)) return false;
-      throw error;
-    }
-    const table = await this.table();
-    try {
-      await table.deleteEntity(partitionKey, mark.rowKey, { etag: marked });
-    } catch (error) {
-      if (!isStale(error)) throw error;
-    }
+    const marked = await unlessRefused(this.submit([['update', mark, 'Replace', { etag }], ['create', auditToRow(audit)]], id), ...staleStatuses);
+    if (marked === null) return false;
+    await unlessRefused((await this.table()).deleteEntity(partitionKey, mark.rowKey, { etag: marked }), ...staleStatuses);
     return true;
   }
 

@@ -1,4 +1,4 @@
-import { oneOf, optionalText, readRow, type StoredRow } from '../../src/adapters/unreadableRows';
+import { jsonObject, oneOf, optionalText, readRow, requiredText, type StoredRow } from '../../src/adapters/unreadableRows';
 
 const scopes = ['finding', 'customer'] as const;
 
@@ -19,6 +19,22 @@ describe('oneOf', () => {
     const read = readRow('waivers', { partitionKey: 'p', rowKey: 'r', scope: 'x' }, (row) => oneOf('waivers', row, 'scope', scopes), (_table, reason) => reported.push(reason));
     expect(read).toBeUndefined();
     expect(reported).toEqual(['field "scope" is not one of finding, customer']);
+  });
+});
+
+describe('jsonObject', () => {
+  const read = (row: StoredRow<{ before: string }>) => jsonObject('waivers', row, 'before', (value) => requiredText('waivers', value, 'id'));
+
+  it('when a field holds the JSON of an object, then the converter reads it; when it holds null or nothing, then null', () => {
+    expect(read({ before: '{"id":"w1"}' })).toBe('w1');
+    expect(read({ before: 'null' })).toBeNull();
+    expect(read({})).toBeNull();
+  });
+
+  it('when a field holds JSON that is no object, or an object without what the converter needs, then the row is unreadable (never a value of the wrong shape)', () => {
+    expect(() => read({ before: '[1,2]' })).toThrow('A row of the waivers table cannot be read: field "before" is not a JSON object');
+    expect(() => read({ before: '{"name":"x"}' })).toThrow('A row of the waivers table cannot be read: field "id" is missing or not text');
+    expect(() => read({ before: '{' })).toThrow('A row of the waivers table cannot be read: field "before" is not JSON');
   });
 });
 
