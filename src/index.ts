@@ -8,5 +8,5 @@ import { app } from '@azure/functions';
  */
 app.hook.appStart(async () => {
   const { configurationProblems } = await import('./config');
-  for (const { problem } of configurationProblems(process.env)) console.warn(`Configuration problem: ${problem}`);
+  for (const { problem } of configurationProblems()) console.warn(`Configuration problem: ${problem}`);
 });

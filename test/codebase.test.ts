@@ -148,6 +148,18 @@ describe('codebase', () => {
     expect(assertions).toEqual([]);
   });
 
+  it('when src is read, then only src/config.ts reads process.env (one module reads settings, each function only the parts it needs)', () => {
+    const readers: string[] = [];
+    for (const file of projectFiles.filter((candidate) => relative(candidate).startsWith('src/'))) {
+      const visit = (node: ts.Node): void => {
+        if (ts.isPropertyAccessExpression(node) && node.getText() === 'process.env') readers.push(relative(file));
+        ts.forEachChild(node, visit);
+      };
+      visit(file);
+    }
+    expect([...new Set(readers)]).toEqual(['src/config.ts']);
+  });
+
   it('when the imports of src are followed, then no module imports itself through others (each file can be read after the ones it uses)', () => {
     const graph = srcImportGraph();
     expect(graph.get('src/api/queries.ts')).toContain('src/core/errors.ts');

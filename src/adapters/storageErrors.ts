@@ -40,3 +40,16 @@ export function missingTable(tableName: string, cause?: unknown): MonitorError {
   );
 }
 
+
+/**
+ * What a storage call answers, or null when the service refused it with one of `statuses`: a row
+ * not there (404), there already (409) or changed since it was read (412), answers a caller acts on. Any other failure is thrown.
+ */
+export async function unlessRefused<T>(call: Promise<T>, ...statuses: number[]): Promise<T | null> {
+  try {
+    return await call;
+  } catch (error) {
+    if (statuses.includes(storageStatus(error) ?? 0)) return null;
+    throw error;
+  }
+}

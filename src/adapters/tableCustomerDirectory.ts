@@ -1,12 +1,50 @@
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import { customerNameSources, emptyDirectoryState, type CustomerDirectoryState, type CustomerName } from '../core/customerNames';
 import { isOneOf } from '../core/text';
 import type { CustomerDirectoryStore } from '../ports';
 import { toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
-import { isNotFound } from './storageErrors';
+import { unlessRefused } from './storageErrors';
 import { customerDirectoryStateKey, customerNamePartition, customerNamePartitionRange } from './tableLayout';
 import type { Tables } from './tables';
+import { optionalText, type Entity, type StoredRow } from './unreadableRows';
+
+/** The directory's state row: each field left out when it has no value (Replace drops it, so it reads back absent). */
+type StateEntity = { attemptedAt?: string; refreshedAt?: string; sources?: string; lastErrorCode?: string; lastErrorMessage?: string };
+
+/** A name's row is the CustomerName itself, in the tenant's partition (see customerNamePartition). */
+function nameToRow(entry: CustomerName): TableEntity<Entity<CustomerName>> {
+  return { partitionKey: customerNamePartition(entry.tenantId), rowKey: toTableKey(entry.tenantId), ...entry };
+}
+
+/** A name as stored, or null for a row without a tenant, a name or a source the monitor knows. */
+function nameFromRow(row: StoredRow<CustomerName>): CustomerName | null {
+  const tenantId = optionalText(row, 'tenantId');
+  const name = optionalText(row, 'name');
+  return tenantId !== null && name !== null && isOneOf(customerNameSources, row.source) ? { tenantId, name, source: row.source, namedAt: optionalText(row, 'namedAt') ?? '' } : null;
+}
+
+function stateToRow(state: CustomerDirectoryState): TableEntity<StateEntity> {
+  const values: StateEntity = {
+    attemptedAt: state.attemptedAt ?? undefined,
+    refreshedAt: state.refreshedAt ?? undefined,
+    sources: state.sources.length > 0 ? state.sources.join(',') : undefined,
+    lastErrorCode: state.lastError?.code,
+    lastErrorMessage: state.lastError?.message.slice(0, 2000),
+  };
+  return { ...customerDirectoryStateKey, ...Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) };
+}
+
+function stateFromRow(row: StoredRow<StateEntity>): CustomerDirectoryState {
+  const text = (field: keyof StateEntity): string | null => optionalText(row, field) || null;
+  const errorCode = text('lastErrorCode');
+  return {
+    attemptedAt: text('attemptedAt'),
+    refreshedAt: text('refreshedAt'),
+    sources: (text('sources') ?? '').split(',').filter((name) => isOneOf(customerNameSources, name)),
+    lastError: errorCode === null ? null : { code: errorCode, message: text('lastErrorMessage') ?? '' },
+  };
+}
 
 /**
  * The customer directory in Table Storage (`<prefix>CustomerNames`): one row per named customer,
@@ -39,61 +77,28 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
   async entries(): Promise<CustomerName[]> {
     const table = await this.table();
     const entries: CustomerName[] = [];
-    const rows = table.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: odata`PartitionKey ge ${customerNamePartitionRange.from} and PartitionKey lt ${customerNamePartitionRange.to}`, select: ['tenantId', 'name', 'source', 'namedAt'] },
-    });
+    const select: (keyof CustomerName)[] = ['tenantId', 'name', 'source', 'namedAt'];
+    const rows = table.listEntities<StoredRow<CustomerName>>({ queryOptions: { filter: odata`PartitionKey ge ${customerNamePartitionRange.from} and PartitionKey lt ${customerNamePartitionRange.to}`, select } });
     for await (const row of rows) {
-      if (typeof row.tenantId === 'string' && typeof row.name === 'string' && isOneOf(customerNameSources, row.source)) {
-        entries.push({ tenantId: row.tenantId, name: row.name, source: row.source, namedAt: String(row.namedAt ?? '') });
-      }
+      const entry = nameFromRow(row);
+      if (entry !== null) entries.push(entry);
     }
     return entries;
   }
 
   async readState(): Promise<CustomerDirectoryState> {
-    const table = await this.table();
-    try {
-      const row = await table.getEntity<Record<string, unknown>>(customerDirectoryStateKey.partitionKey, customerDirectoryStateKey.rowKey);
-      const errorCode = text(row.lastErrorCode);
-      const sources = text(row.sources);
-      return {
-        attemptedAt: text(row.attemptedAt),
-        refreshedAt: text(row.refreshedAt),
-        sources: sources === null ? [] : sources.split(',').filter((name) => isOneOf(customerNameSources, name)),
-        lastError: errorCode === null ? null : { code: errorCode, message: text(row.lastErrorMessage) ?? '' },
-      };
-    } catch (error) {
-      if (isNotFound(error)) return emptyDirectoryState;
-      throw error;
-    }
+    const row = await unlessRefused((await this.table()).getEntity<StoredRow<StateEntity>>(customerDirectoryStateKey.partitionKey, customerDirectoryStateKey.rowKey), 404);
+    return row === null ? emptyDirectoryState : stateFromRow(row);
   }
 
   async writeState(state: CustomerDirectoryState): Promise<void> {
-    const table = await this.table();
-    // Replace drops a property left out: an absent one reads back as null.
-    const values = {
-      attemptedAt: state.attemptedAt,
-      refreshedAt: state.refreshedAt,
-      sources: state.sources.length > 0 ? state.sources.join(',') : null,
-      lastErrorCode: state.lastError?.code ?? null,
-      lastErrorMessage: state.lastError?.message.slice(0, 2000) ?? null,
-    };
-    await table.upsertEntity({ ...customerDirectoryStateKey, ...Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null)) }, 'Replace');
+    await (await this.table()).upsertEntity(stateToRow(state), 'Replace');
   }
 
   async writeNames(names: readonly CustomerName[]): Promise<void> {
     const table = await this.table();
     const writer = new BatchWriter(4);
-    for (const entry of names) {
-      await writer.upsert(table, {
-        partitionKey: customerNamePartition(entry.tenantId),
-        rowKey: toTableKey(entry.tenantId),
-        tenantId: entry.tenantId,
-        name: entry.name,
-        source: entry.source,
-        namedAt: entry.namedAt,
-      });
-    }
+    for (const entry of names) await writer.upsert(table, nameToRow(entry));
     await writer.flush();
     this.cached = null;
   }
@@ -101,8 +106,4 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
   private table(): Promise<TableClient> {
     return this.tables.client('customerNames');
   }
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
 }

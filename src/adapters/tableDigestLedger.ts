@@ -1,11 +1,9 @@
-import { odata } from '@azure/data-tables';
+import { odata, type TableEntity } from '@azure/data-tables';
 import { isPlainObject } from '../core/payloadReader';
 import type { DigestLedger, DigestRecord } from '../ports';
-import { isNotFound, storageStatus } from './storageErrors';
+import { unlessRefused } from './storageErrors';
 import type { Tables } from './tables';
-import { optionalText } from './unreadableRows';
-
-type Row = Record<string, unknown>;
+import { optionalText, type StoredRow } from './unreadableRows';
 
 /** The digests' partition of the detector table: one row a week. */
 const partition = 'digest';
@@ -20,7 +18,10 @@ function rowKeyOf(week: string): string {
   return `${String(9999 - Number(year)).padStart(4, '0')}-${String(99 - Number(number)).padStart(2, '0')}`;
 }
 
-function toRow(record: Omit<DigestRecord, 'etag'>): Row & { partitionKey: string; rowKey: string } {
+/** One week's row: the record, with absent times and errors as '' and the deliveries as JSON. */
+type DigestEntity = Omit<DigestRecord, 'etag' | 'sentAt' | 'lastError' | 'deliveries'> & { sentAt: string; lastError: string; deliveries: string };
+
+function toRow(record: Omit<DigestRecord, 'etag'>): TableEntity<DigestEntity> {
   return {
     partitionKey: partition,
     rowKey: rowKeyOf(record.week),
@@ -38,8 +39,8 @@ function toRow(record: Omit<DigestRecord, 'etag'>): Row & { partitionKey: string
   };
 }
 
-function fromRow(row: Row & { etag: string }): DigestRecord {
-  const text = (name: string): string => optionalText(row, name) ?? '';
+function fromRow(row: StoredRow<DigestEntity> & { etag: string }): DigestRecord {
+  const text = (name: keyof DigestEntity): string => optionalText(row, name) ?? '';
   return {
     week: text('week'),
     status: text('status') === 'sent' ? 'sent' : 'sending',
@@ -74,39 +75,27 @@ export class TableDigestLedger implements DigestLedger {
 
   async read(week: string): Promise<DigestRecord | null> {
     const table = await this.tables.client('detector');
-    try {
-      return fromRow(await table.getEntity<Row>(partition, rowKeyOf(week)));
-    } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
-    }
+    const row = await unlessRefused(table.getEntity<StoredRow<DigestEntity>>(partition, rowKeyOf(week)), 404);
+    return row === null ? null : fromRow(row);
   }
 
+  /** Null when another run claimed the week first. */
   async create(record: Omit<DigestRecord, 'etag'>): Promise<DigestRecord | null> {
     const table = await this.tables.client('detector');
-    try {
-      const response = await table.createEntity(toRow(record));
-      return { ...record, etag: response.etag ?? '' };
-    } catch (error) {
-      if (storageStatus(error) === 409) return null;
-      throw error;
-    }
+    const response = await unlessRefused(table.createEntity(toRow(record)), 409);
+    return response === null ? null : { ...record, etag: response.etag ?? '' };
   }
 
+  /** Null when another run changed the week's row since `record.etag`. */
   async update(record: DigestRecord): Promise<DigestRecord | null> {
     const table = await this.tables.client('detector');
-    try {
-      const response = await table.updateEntity(toRow(record), 'Replace', { etag: record.etag });
-      return { ...record, etag: response.etag ?? '' };
-    } catch (error) {
-      if (storageStatus(error) === 412) return null;
-      throw error;
-    }
+    const response = await unlessRefused(table.updateEntity(toRow(record), 'Replace', { etag: record.etag }), 412);
+    return response === null ? null : { ...record, etag: response.etag ?? '' };
   }
 
   async latest(): Promise<DigestRecord | null> {
     const table = await this.tables.client('detector');
-    const pages = table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } }).byPage({ maxPageSize: 1 });
+    const pages = table.listEntities<StoredRow<DigestEntity>>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } }).byPage({ maxPageSize: 1 });
     // A page may come back empty with a continuation (Azure ends a page at a partition boundary or a time limit).
     for await (const page of pages) {
       const first = page[0];

@@ -1,9 +1,12 @@
+import type { TableClient, TableEntity } from '@azure/data-tables';
 import type { Lease, LeaseName, SkippedRun } from '../ports';
-import { storageStatus } from './storageErrors';
+import { unlessRefused } from './storageErrors';
 import { leasePartitions } from './tableLayout';
 import type { Tables } from './tables';
+import { optionalText, type StoredRow } from './unreadableRows';
 
-type Row = Record<string, unknown>;
+/** A lease's row: who holds it and until when; released, no one ('') since 1970. A skipped run's row is the SkippedRun. */
+type LeaseEntity = { owner: string; expiresAt: string };
 
 /**
  * One lease as a row of the Runs table, taken, renewed and released only with the ETag of the row
@@ -16,66 +19,49 @@ export class TableLease implements Lease {
     private readonly name: LeaseName,
   ) {}
 
+  private get table(): TableClient {
+    return this.tables.clientFor('runs');
+  }
+
   async acquire(owner: string, now: Date, until: Date): Promise<boolean> {
-    const table = this.tables.clientFor('runs');
-    const lease = { partitionKey: leasePartitions.lease, rowKey: this.name, owner, expiresAt: until.toISOString() };
-    try {
-      const current = await table.getEntity<Row>(lease.partitionKey, lease.rowKey);
-      if (current.owner !== '' && Date.parse(String(current.expiresAt)) > now.getTime()) return false;
-      await table.updateEntity(lease, 'Replace', { etag: current.etag });
-      return true;
-    } catch (error) {
-      if (storageStatus(error) === 404) {
-        try {
-          await table.createEntity(lease);
-          return true;
-        } catch (createError) {
-          if (storageStatus(createError) === 409) return false;
-          throw createError;
-        }
-      }
-      if (storageStatus(error) === 412) return false;
-      throw error;
-    }
+    const current = await unlessRefused(this.read(), 404);
+    if (current !== null && current.owner !== '' && Date.parse(current.expiresAt) > now.getTime()) return false;
+    const taken = current === null ? this.table.createEntity(this.toRow(owner, until)) : this.table.updateEntity(this.toRow(owner, until), 'Replace', { etag: current.etag });
+    return (await unlessRefused(taken, current === null ? 409 : 412)) !== null;
   }
 
   async renew(owner: string, until: Date): Promise<boolean> {
-    const table = this.tables.clientFor('runs');
-    try {
-      const current = await table.getEntity<Row>(leasePartitions.lease, this.name);
-      if (current.owner !== owner) return false;
-      await table.updateEntity({ partitionKey: leasePartitions.lease, rowKey: this.name, owner, expiresAt: until.toISOString() }, 'Replace', { etag: current.etag });
-      return true;
-    } catch (error) {
-      if (storageStatus(error) === 404 || storageStatus(error) === 412) return false;
-      throw error;
-    }
+    const current = await unlessRefused(this.read(), 404);
+    if (current?.owner !== owner) return false;
+    return (await unlessRefused(this.table.updateEntity(this.toRow(owner, until), 'Replace', { etag: current.etag }), 404, 412)) !== null;
   }
 
   async release(owner: string): Promise<void> {
-    const table = this.tables.clientFor('runs');
-    const current = await table.getEntity<Row>(leasePartitions.lease, this.name);
+    const current = await this.read();
     if (current.owner !== owner) return;
-    try {
-      await table.updateEntity({ partitionKey: leasePartitions.lease, rowKey: this.name, owner: '', expiresAt: new Date(0).toISOString() }, 'Replace', { etag: current.etag });
-    } catch (error) {
-      if (storageStatus(error) !== 412) throw error;
-    }
+    await unlessRefused(this.table.updateEntity(this.toRow('', new Date(0)), 'Replace', { etag: current.etag }), 412);
   }
 
   async recordSkipped(at: Date): Promise<void> {
-    const table = this.tables.clientFor('runs');
-    const lease = await table.getEntity<Row>(leasePartitions.lease, this.name);
-    await table.upsertEntity({ partitionKey: leasePartitions.skipped, rowKey: this.name, at: at.toISOString(), heldBy: String(lease.owner), heldUntil: String(lease.expiresAt) }, 'Replace');
+    const lease = await this.read();
+    await this.table.upsertEntity<SkippedRun>({ partitionKey: leasePartitions.skipped, rowKey: this.name, at: at.toISOString(), heldBy: lease.owner, heldUntil: lease.expiresAt }, 'Replace');
   }
 
   async lastSkipped(): Promise<SkippedRun | null> {
-    try {
-      const row = await this.tables.clientFor('runs').getEntity<Row>(leasePartitions.skipped, this.name);
-      return { at: String(row.at), heldBy: String(row.heldBy), heldUntil: String(row.heldUntil) };
-    } catch (error) {
-      if (storageStatus(error) === 404) return null;
-      throw error;
-    }
+    const row = await unlessRefused(this.table.getEntity<StoredRow<SkippedRun>>(leasePartitions.skipped, this.name), 404);
+    if (row === null) return null;
+    const text = (field: keyof SkippedRun): string => optionalText(row, field) ?? '';
+    return { at: text('at'), heldBy: text('heldBy'), heldUntil: text('heldUntil') };
+  }
+
+  private toRow(owner: string, until: Date): TableEntity<LeaseEntity> {
+    return { partitionKey: leasePartitions.lease, rowKey: this.name, owner, expiresAt: until.toISOString() };
+  }
+
+  /** The lease's row read back (fromRow), with the ETag its next change is conditional on; a row without an owner is free. */
+  private async read(): Promise<LeaseEntity & { etag: string }> {
+    const row = await this.table.getEntity<StoredRow<LeaseEntity>>(leasePartitions.lease, this.name);
+    return { owner: optionalText(row, 'owner') ?? '', expiresAt: optionalText(row, 'expiresAt') ?? '', etag: row.etag };
   }
 }
+

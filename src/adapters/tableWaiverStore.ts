@@ -1,17 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import type { UnreadableRowSink } from '../ports/queryReader';
 import type { StoredWaiver, WaiverStore } from '../ports';
 import { waiverActions, waiverScopes, type Waiver, type WaiverAuditEntry } from '../core/waivers';
-import { storageStatus } from './storageErrors';
+import { unlessRefused } from './storageErrors';
 import { fixedPartitions, waiverRowKeys } from './tableLayout';
 import type { Tables } from './tables';
-import { jsonField, oneOf, readRow, requiredText } from './unreadableRows';
+import { jsonObject, oneOf, readRow, requiredText, type Entity, type StoredRow } from './unreadableRows';
 
-type Row = Record<string, unknown>;
-
-const statusOf = storageStatus;
 const partitionKey = fixedPartitions.waivers;
+
+/** A waiver's row: the waiver, field for field, and once deleted only the mark `deletedAt` (see deleteWaiver). */
+type WaiverEntity = Entity<Waiver> & { deletedAt?: string };
+
+/** An audit row: the entry, with the whole waiver before and after as JSON (what changed is read from the pair). */
+type AuditEntity = Entity<Omit<WaiverAuditEntry, 'before' | 'after'>> & { before: string; after: string };
+
+/** A change is refused when the waiver changed (412) or went (404) since its ETag was read. */
+const staleStatuses = [412, 404];
 
 /**
  * Waivers and their audit trail in one partition of the waivers table (see tableLayout): each
@@ -39,39 +45,28 @@ export class TableWaiverStore implements WaiverStore {
     const table = await this.table();
     const { from, to } = waiverRowKeys.waiverRange;
     const waivers: StoredWaiver[] = [];
-    for await (const row of table.listEntities<Row>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}` } })) {
+    for await (const row of table.listEntities<StoredRow<WaiverEntity>>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}` } })) {
       if (row.deletedAt !== undefined) continue;
-      const waiver = readRow('waivers', row, toWaiver, this.onUnreadable);
-      if (waiver !== undefined) waivers.push({ ...waiver, etag: String(row.etag) });
+      const waiver = readRow('waivers', row, waiverFromRow, this.onUnreadable);
+      if (waiver !== undefined) waivers.push({ ...waiver, etag: row.etag });
     }
     return waivers;
   }
 
   async readWaiver(id: string): Promise<StoredWaiver | null> {
     const table = await this.table();
-    try {
-      const row = await table.getEntity<Row>(partitionKey, waiverRowKeys.waiver(id));
-      if (row.deletedAt !== undefined) return null;
-      return { ...toWaiver(row), etag: String(row.etag) };
-    } catch (error) {
-      if (statusOf(error) === 404) return null;
-      throw error;
-    }
+    const row = await unlessRefused(table.getEntity<StoredRow<WaiverEntity>>(partitionKey, waiverRowKeys.waiver(id)), 404);
+    return row === null || row.deletedAt !== undefined ? null : { ...waiverFromRow(row), etag: row.etag };
   }
 
   async createWaiver(waiver: Waiver, audit: WaiverAuditEntry): Promise<StoredWaiver> {
-    const etag = await this.submit([['create', waiverRow(waiver)], ['create', auditRow(audit)]], waiver.id);
+    const etag = await this.submit([['create', waiverToRow(waiver)], ['create', auditToRow(audit)]], waiver.id);
     return { ...waiver, etag };
   }
 
   async updateWaiver(waiver: Waiver, etag: string, audit: WaiverAuditEntry): Promise<StoredWaiver | null> {
-    try {
-      const updated = await this.submit([['update', waiverRow(waiver), 'Replace', { etag }], ['create', auditRow(audit)]], waiver.id);
-      return { ...waiver, etag: updated };
-    } catch (error) {
-      if (statusOf(error) === 412 || statusOf(error) === 404) return null;
-      throw error;
-    }
+    const updated = await unlessRefused(this.submit([['update', waiverToRow(waiver), 'Replace', { etag }], ['create', auditToRow(audit)]], waiver.id), ...staleStatuses);
+    return updated === null ? null : { ...waiver, etag: updated };
   }
 
   /**
@@ -80,20 +75,10 @@ export class TableWaiverStore implements WaiverStore {
    * the marked row is then removed. A crash in between leaves a marked row, which reads as gone.
    */
   async deleteWaiver(id: string, etag: string, audit: WaiverAuditEntry): Promise<boolean> {
-    const rowKey = waiverRowKeys.waiver(id);
-    let marked: string;
-    try {
-      marked = await this.submit([['update', { partitionKey, rowKey, deletedAt: audit.at }, 'Replace', { etag }], ['create', auditRow(audit)]], id);
-    } catch (error) {
-      if (statusOf(error) === 412 || statusOf(error) === 404) return false;
-      throw error;
-    }
-    const table = await this.table();
-    try {
-      await table.deleteEntity(partitionKey, rowKey, { etag: marked });
-    } catch (error) {
-      if (statusOf(error) !== 404 && statusOf(error) !== 412) throw error;
-    }
+    const mark: TableEntity<Pick<WaiverEntity, 'deletedAt'>> = { partitionKey, rowKey: waiverRowKeys.waiver(id), deletedAt: audit.at };
+    const marked = await unlessRefused(this.submit([['update', mark, 'Replace', { etag }], ['create', auditToRow(audit)]], id), ...staleStatuses);
+    if (marked === null) return false;
+    await unlessRefused((await this.table()).deleteEntity(partitionKey, mark.rowKey, { etag: marked }), ...staleStatuses);
     return true;
   }
 
@@ -106,8 +91,8 @@ export class TableWaiverStore implements WaiverStore {
         ? odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}`
         : odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to} and waiverId eq ${waiverId}`;
     const entries: WaiverAuditEntry[] = [];
-    for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) {
-      const entry = readRow('waivers', row, toAuditEntry, this.onUnreadable);
+    for await (const row of table.listEntities<StoredRow<AuditEntity>>({ queryOptions: { filter } })) {
+      const entry = readRow('waivers', row, auditFromRow, this.onUnreadable);
       if (entry !== undefined) entries.push(entry);
       if (entries.length >= top) break;
     }
@@ -121,31 +106,17 @@ export class TableWaiverStore implements WaiverStore {
     const etag = response.subResponses[0]?.etag?.trim();
     if (etag !== undefined && etag !== '') return etag;
     // The service did not echo the ETag: read it back (the row is as this change left it, or newer).
-    const row = await table.getEntity<Row>(partitionKey, waiverRowKeys.waiver(waiverId));
-    return String(row.etag);
+    return (await table.getEntity(partitionKey, waiverRowKeys.waiver(waiverId))).etag;
   }
 }
 
-function waiverRow(waiver: Waiver) {
+function waiverToRow(waiver: Waiver): TableEntity<WaiverEntity> {
   return { partitionKey, rowKey: waiverRowKeys.waiver(waiver.id), ...waiver };
 }
 
-function auditRow(entry: WaiverAuditEntry) {
-  return {
-    partitionKey,
-    rowKey: waiverRowKeys.audit(new Date(entry.at), randomBytes(4).toString('hex')),
-    at: entry.at,
-    actor: entry.actor,
-    action: entry.action,
-    waiverId: entry.waiverId,
-    // The whole waiver before and after, as JSON: what changed is read from the pair.
-    before: JSON.stringify(entry.before),
-    after: JSON.stringify(entry.after),
-  };
-}
-
-function toWaiver(row: Row): Waiver {
-  const text = (field: string): string => requiredText('waivers', row, field);
+/** A waiver from its row, or from the JSON an audit row keeps of it (the same fields). */
+function waiverFromRow(row: StoredRow<Waiver>): Waiver {
+  const text = (field: keyof Waiver): string => requiredText('waivers', row, field);
   return {
     id: text('id'),
     scope: oneOf('waivers', row, 'scope', waiverScopes),
@@ -160,14 +131,24 @@ function toWaiver(row: Row): Waiver {
   };
 }
 
-function toAuditEntry(row: Row): WaiverAuditEntry {
-  const text = (field: string): string => requiredText('waivers', row, field);
+function auditToRow(entry: WaiverAuditEntry): TableEntity<AuditEntity> {
+  return {
+    partitionKey,
+    rowKey: waiverRowKeys.audit(new Date(entry.at), randomBytes(4).toString('hex')),
+    ...entry,
+    before: JSON.stringify(entry.before),
+    after: JSON.stringify(entry.after),
+  };
+}
+
+function auditFromRow(row: StoredRow<AuditEntity>): WaiverAuditEntry {
+  const text = (field: keyof AuditEntity): string => requiredText('waivers', row, field);
   return {
     at: text('at'),
     actor: text('actor'),
     action: oneOf('waivers', row, 'action', waiverActions),
     waiverId: text('waiverId'),
-    before: jsonField<Waiver | null>('waivers', row, 'before', null),
-    after: jsonField<Waiver | null>('waivers', row, 'after', null),
+    before: jsonObject('waivers', row, 'before', waiverFromRow),
+    after: jsonObject('waivers', row, 'after', waiverFromRow),
   };
 }

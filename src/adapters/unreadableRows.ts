@@ -1,7 +1,21 @@
 import { MonitorError, toError } from '../core/errors';
+import { isPlainObject } from '../core/payloadReader';
 import { isOneOf } from '../core/text';
 
-type Row = Record<string, unknown>;
+/**
+ * A row of entity E as the service hands it back: the fields the monitor writes, each `unknown`
+ * until a helper below narrows it (anyone with access to the table may have edited the row).
+ */
+export type StoredRow<E> = { readonly [K in keyof E]?: unknown };
+
+/**
+ * A row the monitor writes, as an object type: the SDK's transactions and batches take entities
+ * indexable by name, which an interface (Waiver, CustomerName) is not and its mapped copy is.
+ */
+export type Entity<T> = { [K in keyof T]: T[K] };
+
+/** A row's field names, so that a misspelt one is a compile error. */
+type FieldOf<R> = Extract<keyof R, string>;
 
 /**
  * Told of each stored row a read skipped: the table, why, and the row's keys (to tell one row
@@ -22,7 +36,7 @@ class UnreadableRowError extends MonitorError {
  * `UnreadableRow` (a writer must not act on what it cannot see); with one, the row is
  * skipped and reported, so one bad row cannot take a whole listing down.
  */
-export function readRow<T>(table: string, row: Row, convert: (row: Row) => T, onUnreadable?: UnreadableRowHandler): T | undefined {
+export function readRow<T, R extends { partitionKey?: unknown; rowKey?: unknown }>(table: string, row: R, convert: (row: R) => T, onUnreadable?: UnreadableRowHandler): T | undefined {
   try {
     return convert(row);
   } catch (thrown) {
@@ -34,33 +48,49 @@ export function readRow<T>(table: string, row: Row, convert: (row: Row) => T, on
   }
 }
 
-/** A field stored as JSON; `fallback` when absent. */
-export function jsonField<T>(table: string, row: Row, field: string, fallback: T): T {
-  const value = row[field];
-  if (value === undefined || value === null) return fallback;
+/** A field stored as JSON, parsed and not yet narrowed; undefined when absent. */
+function parsedJson<R extends object>(table: string, row: R, field: FieldOf<R>): unknown {
+  const value: unknown = row[field];
+  if (value === undefined || value === null) return undefined;
   try {
-    return JSON.parse(String(value)) as T;
+    return JSON.parse(String(value));
   } catch {
     throw new UnreadableRowError(table, `field "${field}" is not JSON`);
   }
 }
 
+/** A field stored as JSON whose shape the caller names; `fallback` when absent. */
+export function jsonField<T>(table: string, row: Readonly<Record<string, unknown>>, field: string, fallback: T): T {
+  const value = parsedJson(table, row, field);
+  // Not narrowed: its callers in the snapshot, query and detector adapters name the shape they
+  // wrote (jsonObject is the narrowing form); JSON.parse's `any` would hide the same claim.
+  return value === undefined ? fallback : (value as T);
+}
+
+/** A field stored as the JSON of an object, or null, read by `convert` (which narrows it with the helpers here); null when absent. */
+export function jsonObject<T, R extends object>(table: string, row: R, field: FieldOf<R>, convert: (value: Readonly<Record<string, unknown>>) => T): T | null {
+  const value = parsedJson(table, row, field);
+  if (value === undefined || value === null) return null;
+  if (!isPlainObject(value)) throw new UnreadableRowError(table, `field "${field}" is not a JSON object`);
+  return convert(value);
+}
+
 /** A text field holding one of `values`, the words of a union the monitor writes: anything else makes the row unreadable. */
-export function oneOf<T extends string>(table: string, row: Row, field: string, values: readonly T[]): T {
+export function oneOf<T extends string, R extends object>(table: string, row: R, field: FieldOf<R>, values: readonly T[]): T {
   const value = requiredText(table, row, field);
   if (!isOneOf(values, value)) throw new UnreadableRowError(table, `field "${field}" is not one of ${values.join(', ')}`);
   return value;
 }
 
 /** A text field the monitor may leave out: null when the row has none. */
-export function optionalText(row: Row, field: string): string | null {
-  const value = row[field];
+export function optionalText<R extends object>(row: R, field: FieldOf<R>): string | null {
+  const value: unknown = row[field];
   return typeof value === 'string' ? value : null;
 }
 
 /** A text field the monitor always writes. */
-export function requiredText(table: string, row: Row, field: string): string {
-  const value = row[field];
+export function requiredText<R extends object>(table: string, row: R, field: FieldOf<R>): string {
+  const value: unknown = row[field];
   if (typeof value !== 'string' || value === '') throw new UnreadableRowError(table, `field "${field}" is missing or not text`);
   return value;
 }

@@ -7,14 +7,14 @@ import { isPlainObject } from '../core/payloadReader';
  * (`=`, `+`, `-`, `@`, tab, CR first) gets a leading apostrophe: API data comes from tenants
  * the partner does not control.
  */
-export function toCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
+export function toCsv(columns: readonly string[], rows: readonly object[]): string {
   const lines = [columns.map(csvField).join(',')];
   for (const row of rows) lines.push(columns.map((column) => csvField(cellText(valueAt(row, column)))).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
 
-function valueAt(row: Record<string, unknown>, column: string): unknown {
-  if (column in row) return row[column];
+function valueAt(row: object, column: string): unknown {
+  if (isPlainObject(row) && column in row) return row[column];
   let value: unknown = row;
   for (const part of column.split('.')) {
     if (!isPlainObject(value)) return undefined;

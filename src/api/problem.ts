@@ -17,7 +17,7 @@ export interface ProblemDetails {
   problems?: string[];
 }
 
-export const problemTypes = {
+const problemTypes = {
   invalidParameter: 'urn:mfa-monitor:problem:invalid-parameter',
   notFound: 'urn:mfa-monitor:problem:not-found',
   storageUnavailable: 'urn:mfa-monitor:problem:storage-unavailable',
@@ -36,12 +36,17 @@ export class ProblemError extends MonitorError {
 }
 
 export function invalidParameter(name: string, reason: string): ProblemError {
+  return invalidParameters('Parameter', [{ name, reason }]);
+}
+
+/** A 400 naming every query parameter or body field (`kind`) that is wrong, and why. */
+export function invalidParameters(kind: 'Parameter' | 'Field', invalid: readonly { name: string; reason: string }[]): ProblemError {
   return new ProblemError('InvalidParameter', {
     type: problemTypes.invalidParameter,
     title: 'Invalid request parameter',
     status: 400,
-    detail: `Parameter "${name}" ${reason}.`,
-    'invalid-params': [{ name, reason }],
+    detail: invalid.map(({ name, reason }) => `${kind} "${name}" ${reason}.`).join(' '),
+    'invalid-params': invalid.map(({ name, reason }) => ({ name, reason })),
   });
 }
 

@@ -56,7 +56,7 @@ export async function serveEndpoint(
       return {
         status: result.httpStatus ?? 200,
         headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${endpoint.route.replace(/\W+/g, '-')}.csv"`, ...commonHeaders, ...skippedHeader },
-        body: toCsv(csvColumns(endpoint.csvRowSchema), result.rows as Record<string, unknown>[]),
+        body: toCsv(csvColumns(endpoint.csvRowSchema), result.rows),
       };
     }
     const body = skipped.count > 0 ? { ...result.body, skippedRows: skipped } : result.body;

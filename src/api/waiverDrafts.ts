@@ -1,4 +1,4 @@
-import { ProblemError, problemTypes } from './problem';
+import { invalidParameters, type ProblemError } from './problem';
 import { isPlainObject } from '../core/payloadReader';
 import { isOneOf, readPersonText } from '../core/text';
 import { globTargetProblem, waiverScopes, type WaiverChanges, type WaiverDraft, type WaiverScope } from '../core/waivers';
@@ -16,13 +16,7 @@ interface InvalidField {
 
 /** A 400 naming every field that is wrong, in the same problem shape as a bad query parameter. */
 export function invalidFields(fields: readonly InvalidField[]): ProblemError {
-  return new ProblemError('InvalidParameter', {
-    type: problemTypes.invalidParameter,
-    title: 'Invalid request parameter',
-    status: 400,
-    detail: fields.map((field) => `Field "${field.name}" ${field.reason}.`).join(' '),
-    'invalid-params': fields.map((field) => ({ ...field })),
-  });
+  return invalidParameters('Field', fields);
 }
 
 const waiverLimits = { reason: 500, owner: 200, target: 400 } as const;
@@ -124,19 +118,16 @@ export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): Wai
       target = undefined;
     }
   }
-  const draft = {
-    scope,
-    // Tenant ids are stored lower-case, as Graph serves them.
-    target: scope === 'customer' ? target?.toLowerCase() : target,
-    reason: textField(fields, 'reason', problems),
-    owner: textField(fields, 'owner', problems),
-    expiresAt: expiryField(fields, now, maxDays, problems),
-  };
+  const reason = textField(fields, 'reason', problems);
+  const owner = textField(fields, 'owner', problems);
+  const expiresAt = expiryField(fields, now, maxDays, problems);
   for (const name of ['target', 'reason', 'owner', 'expiresAt'] as const) {
     if (fields[name] === undefined) problems.push({ name, reason: 'is required' });
   }
-  if (problems.length > 0) throw invalidFields(problems);
-  return draft as WaiverDraft;
+  // A field left undefined has a problem of its own: the checks after the first only tell TypeScript so.
+  if (problems.length > 0 || scope === undefined || target === undefined || reason === undefined || owner === undefined || expiresAt === undefined) throw invalidFields(problems);
+  // Tenant ids are stored lower-case, as Graph serves them.
+  return { scope, target: scope === 'customer' ? target.toLowerCase() : target, reason, owner, expiresAt };
 }
 
 /** Changes to a waiver, checked as a new one would be; at least one field. What it silences cannot change. */
@@ -147,12 +138,15 @@ export function parseWaiverChanges(body: unknown, now: Date, maxDays: number): W
   }
   const fields = objectBody(body, ['reason', 'owner', 'expiresAt']);
   const problems: InvalidField[] = [];
-  const changes: WaiverChanges = {
-    reason: textField(fields, 'reason', problems),
-    owner: textField(fields, 'owner', problems),
-    expiresAt: expiryField(fields, now, maxDays, problems),
-  };
+  // Only the fields sent: the changes are spread over the stored waiver.
+  const changes: WaiverChanges = {};
+  for (const name of ['reason', 'owner'] as const) {
+    const text = textField(fields, name, problems);
+    if (text !== undefined) changes[name] = text;
+  }
+  const expiresAt = expiryField(fields, now, maxDays, problems);
+  if (expiresAt !== undefined) changes.expiresAt = expiresAt;
   if (problems.length > 0) throw invalidFields(problems);
   if (Object.keys(fields).length === 0) throw invalidFields([{ name: 'body', reason: 'must change at least one of reason, owner, expiresAt' }]);
-  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as WaiverChanges;
+  return changes;
 }

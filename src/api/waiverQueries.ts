@@ -1,6 +1,6 @@
 import type { StoredFinding } from '../core/findings';
 import type { StoredWaiver } from '../ports';
-import { describeWaiverTarget, isActive, waiverIndex, waiversExpiringWithin, type Waiver, type WaiverAuditEntry } from '../core/waivers';
+import { describeWaiverTarget, isActive, waiverIndex, waiversExpiringWithin, type WaiverAuditEntry } from '../core/waivers';
 import type { QueryDependencies, QueryResult } from './queries';
 
 /**
@@ -53,8 +53,8 @@ export async function waiverList({ waivers, reader, directory, clock }: QueryDep
 export async function waiverAudit({ waivers, directory }: QueryDependencies, waiverId: string | undefined, top: number): Promise<QueryResult> {
   const [entries, names] = await Promise.all([waivers.auditTrail({ top, ...(waiverId === undefined ? {} : { waiverId }) }), directory.customerNames()]);
   const items = entries.map((entry: WaiverAuditEntry) => {
-    const waiver = (entry.after ?? entry.before) as Waiver;
-    return { at: entry.at, actor: entry.actor, action: entry.action, waiverId: entry.waiverId, description: describeWaiverTarget(waiver, names), before: entry.before, after: entry.after };
+    const waiver = entry.after ?? entry.before;
+    return { at: entry.at, actor: entry.actor, action: entry.action, waiverId: entry.waiverId, description: waiver === null ? '' : describeWaiverTarget(waiver, names), before: entry.before, after: entry.after };
   });
   return { body: { items }, rows: items };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isPlainObject } from '../core/payloadReader';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { WaiverConfig } from '../config';
 import type { Clock, RecordedFindings, StoredWaiver, WaiverStore } from '../ports';
@@ -48,11 +49,12 @@ function actorOf(request: Pick<HttpRequest, 'headers'>, easyAuthIdentity: boolea
   const encoded = request.headers.get('x-ms-client-principal');
   if (encoded) {
     try {
-      const principal = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as { claims?: { typ?: unknown; val?: unknown }[]; name_typ?: unknown };
-      const wanted = [principal.name_typ, 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', 'name'];
+      const principal: unknown = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+      const claims = isPlainObject(principal) && Array.isArray(principal.claims) ? principal.claims.filter(isPlainObject) : [];
+      const wanted = [isPlainObject(principal) ? principal.name_typ : undefined, 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', 'name'];
       for (const type of wanted) {
-        const claim = principal.claims?.find((candidate) => candidate.typ === type && typeof candidate.val === 'string' && candidate.val !== '');
-        if (claim) return String(claim.val).slice(0, 200);
+        const value = claims.find((candidate) => candidate.typ === type && typeof candidate.val === 'string' && candidate.val !== '')?.val;
+        if (typeof value === 'string') return value.slice(0, 200);
       }
     } catch {
       // An unreadable principal names no one: the admin key stands for the change.

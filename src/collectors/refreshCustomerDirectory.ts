@@ -1,4 +1,5 @@
-import { changedNames, isRefreshDue, resolveCustomerNames, type CustomerNameSourceName } from '../core/customerNames';
+import { changedNames, customerNameSources, isRefreshDue, resolveCustomerNames, type CustomerNameSourceName } from '../core/customerNames';
+import { isOneOf } from '../core/text';
 import { errorCode, toError } from '../core/errors';
 import type { Clock, CustomerDirectoryStore, CustomerNameSource, Signal } from '../ports';
 
@@ -55,7 +56,7 @@ export async function refreshCustomerDirectory(
   const stored = await directory.entries();
   const names = changedNames(resolveCustomerNames(read, now, stored), stored);
   await directory.writeNames(names);
-  const sources = Object.keys(read) as CustomerNameSourceName[];
+  const sources = Object.keys(read).filter((name) => isOneOf(customerNameSources, name));
   const firstFailure = failures[0];
   await directory.writeState({
     attemptedAt: now.toISOString(),

@@ -171,14 +171,14 @@ function describeCounts(counts: SnapshotRunCounts): string {
 
 /** Awaits every task; on the first failure cancels the others, waits for them, then rethrows that first failure (not the cancellations it caused). */
 export async function allOrAbort(abort: AbortController, tasks: Promise<unknown>[]): Promise<void> {
-  let first: { error: unknown } | null = null;
+  const failures: unknown[] = [];
   await Promise.all(
     tasks.map((task) =>
       task.catch((error: unknown) => {
-        first ??= { error };
+        failures.push(error);
         abort.abort();
       }),
     ),
   );
-  if (first !== null) throw (first as { error: unknown }).error;
+  if (failures.length > 0) throw failures[0];
 }

@@ -269,9 +269,9 @@ function htmlLine(line: AlertLine): string {
 
 function subjectLine(opened: Finding[], resolved: Finding[], stillOpen: Finding[], reminder: boolean, names: Names): string {
   const prefix = '[MFA monitor]';
-  if (opened.length > 0) {
+  const worst = opened[0];
+  if (worst !== undefined) {
     const critical = opened.filter((finding) => finding.severity === 'critical').length;
-    const worst = opened[0] as Finding;
     const tail = resolved.length > 0 ? `; ${resolved.length} resolved` : '';
     return `${prefix} ${plural(opened.length, 'new regression')}${critical > 0 ? ` (${critical} critical)` : ''}${tail}: ${describeRegression(worst, names)}`;
   }

@@ -125,7 +125,7 @@ function parseTargets(text: string, context: RouteContext): { targets: DeliveryT
     const start = pattern.lastIndex;
     const match = pattern.exec(rest);
     if (match === null) return `cannot read the targets from position ${start + 1}: separate them with commas, e.g. "email, teams, email(secops@partner.example)"`;
-    const name = (match[1] as string).trim();
+    const name = (match[1] ?? '').trim();
     if (match[2] !== undefined) {
       const recipients = match[2].split(/[\s,]+/).filter((address) => address !== '');
       if (recipients.length === 0) return 'email(...) names no recipient';

@@ -64,9 +64,9 @@ function lineElements(line: AlertLine): CardElement[] {
 
 /** Keeps lines while `fits` allows, counting the rest into the section's "and N more" (which must fit too). */
 function fitSections(sections: readonly AlertSection[], fits: (sections: AlertSection[]) => boolean): AlertSection[] {
-  const kept: AlertSection[] = sections.map((section) => ({ ...section, lines: [], more: left(section, 0) }));
-  sections.forEach((section, index) => {
-    const target = kept[index] as AlertSection;
+  const pairs = sections.map((section) => ({ section, target: { ...section, lines: new Array<AlertLine>(), more: left(section, 0) } }));
+  const kept: AlertSection[] = pairs.map(({ target }) => target);
+  for (const { section, target } of pairs) {
     for (const line of section.lines) {
       target.lines.push(line);
       target.more = left(section, target.lines.length);
@@ -76,7 +76,7 @@ function fitSections(sections: readonly AlertSection[], fits: (sections: AlertSe
         break;
       }
     }
-  });
+  }
   return kept;
 }
 
@@ -129,19 +129,24 @@ export function teamsPayload(message: AlertMessage): unknown {
  */
 type Mrkdwn = string & { readonly mrkdwn: unique symbol };
 
+/** The one place text becomes Mrkdwn: a brand exists only by assertion, so its four makers below come here. */
+function trusted(text: string): Mrkdwn {
+  return text as Mrkdwn;
+}
+
 function data(text: string): Mrkdwn {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') as Mrkdwn;
+  return trusted(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
 }
 
 /** `<url|words>`; a URL that is no http(s) URL leaves the words unlinked. `|` would end the words early. */
 function link(url: string | null, words: string): Mrkdwn {
   const href = url === null ? null : linkUrl(url);
-  return (href === null ? data(words) : `<${href}|${data(words).replace(/\|/g, '¦')}>`) as Mrkdwn;
+  return href === null ? data(words) : trusted(`<${href}|${data(words).replace(/\|/g, '¦')}>`);
 }
 
 /** mrkdwn`...`: the literal parts are the monitor's own mrkdwn, every value must be Mrkdwn already. */
 function mrkdwn(literals: TemplateStringsArray, ...values: Mrkdwn[]): Mrkdwn {
-  return literals.reduce((text, literal, index) => text + (index > 0 ? values[index - 1] : '') + literal, '') as Mrkdwn;
+  return trusted(literals.reduce((text, literal, index) => text + (index > 0 ? values[index - 1] : '') + literal, ''));
 }
 
 function slackLine(line: AlertLine): Mrkdwn {
@@ -159,7 +164,7 @@ function clipMrkdwn(text: Mrkdwn, max: number): Mrkdwn {
   let cut = text.slice(0, max - 1);
   // A link (`<...|...>`) or an escape (`&amp;`) cut in two would show its pieces: cut before it.
   if (cut.lastIndexOf('<') > cut.lastIndexOf('>')) cut = cut.slice(0, cut.lastIndexOf('<'));
-  return `${cut.replace(/&[a-z]{0,3}$/, '')}…` as Mrkdwn;
+  return trusted(`${cut.replace(/&[a-z]{0,3}$/, '')}…`);
 }
 
 type SlackText = { type: 'mrkdwn'; text: Mrkdwn; verbatim: true };

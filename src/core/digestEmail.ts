@@ -199,7 +199,7 @@ export function renderWeeklyDigest(digest: WeeklyDigest, options: DigestRenderOp
     section(
       `Open problems (${digest.openCount}) by age`,
       `<table role="presentation" width="100%" cellpadding="2" cellspacing="0" border="0">${digest.findingsByAge
-        .map((age, index) => `<tr><td width="35%" style="font-size:14px">${escapeHtml(ageLines[index] as string)}</td><td>${hbar(age.count, widest, age.critical > 0 ? colours.bad : colours.bar)}</td></tr>`)
+        .map((age, index) => `<tr><td width="35%" style="font-size:14px">${escapeHtml(ageLines[index] ?? '')}</td><td>${hbar(age.count, widest, age.critical > 0 ? colours.bad : colours.bar)}</td></tr>`)
         .join('')}</table>` +
         (waivedLine ? paragraph(waivedLine, colours.muted) : '') +
         (oldest.length > 0

@@ -39,7 +39,7 @@ export function toError(thrown: unknown): Error {
 
 export function errorCode(thrown: unknown): string {
   if (thrown instanceof MonitorError) return thrown.code;
-  const code = (thrown as { code?: unknown } | null)?.code;
+  const code = typeof thrown === 'object' && thrown !== null && 'code' in thrown ? thrown.code : undefined;
   return typeof code === 'string' ? code : 'Unexpected';
 }
 
@@ -50,8 +50,9 @@ export function errorCode(thrown: unknown): string {
  */
 export function causeChain(thrown: unknown, limit = 6): unknown[] {
   const chain: unknown[] = [];
-  for (let error = thrown; error !== undefined && error !== null && chain.length < limit && !chain.includes(error); error = (error as { cause?: unknown }).cause) {
+  for (let error = thrown; error !== undefined && error !== null && chain.length < limit && !chain.includes(error); ) {
     chain.push(error);
+    error = typeof error === 'object' && 'cause' in error ? error.cause : undefined;
   }
   return chain;
 }

@@ -16,7 +16,7 @@ export class SharedResult<T> {
     if (entry !== undefined && (entry.settledAt === null || this.now() - entry.settledAt < this.maxAgeMs)) return entry.answer;
     // Only fresh entries are kept: the keys a process sees are its settings, a handful at most.
     for (const [other, { settledAt }] of this.entries) if (settledAt !== null && this.now() - settledAt >= this.maxAgeMs) this.entries.delete(other);
-    const computing = { answer: compute(), settledAt: null as number | null };
+    const computing: { answer: Promise<T>; settledAt: number | null } = { answer: compute(), settledAt: null };
     const settle = (): void => {
       computing.settledAt = this.now();
     };

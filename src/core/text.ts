@@ -11,8 +11,10 @@ export function isOneOf<T extends string>(words: readonly T[], value: unknown): 
   return words.some((word) => word === value);
 }
 
+const htmlEscapes: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string);
+  return text.replace(/[&<>"']/g, (char) => htmlEscapes[char] ?? char);
 }
 
 /** Every line break a person can paste: CR LF, CR, LF, VT (Word's line break), FF, NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR. */

@@ -72,7 +72,8 @@ interface RequirementTrend {
   compliantTenants: { now: number | null; weekAgo: number | null; total: number | null };
 }
 
-export type CustomerProblem = 'noMfaPolicy' | 'adminsNotCompliant';
+const customerProblemNames = ['noMfaPolicy', 'adminsNotCompliant'] as const;
+export type CustomerProblem = (typeof customerProblemNames)[number];
 
 interface CustomerProblemCount {
   problem: CustomerProblem;
@@ -178,7 +179,7 @@ function customerProblems(input: DigestInput): WeeklyDigest['customers'] {
     const sorted = movers.sort(byName);
     return [sorted.slice(0, input.maxNamed), Math.max(0, sorted.length - input.maxNamed)];
   };
-  const problems = (Object.keys(problemPredicates) as CustomerProblem[]).map((problem): CustomerProblemCount => {
+  const problems = customerProblemNames.map((problem): CustomerProblemCount => {
     const has = problemPredicates[problem];
     const affectedNow = new Set(now.filter(has).map((customer) => customer.tenantId));
     const affectedBefore = before === null ? null : new Set(before.filter(has).map((customer) => customer.tenantId));
@@ -200,7 +201,7 @@ const ageBuckets: { label: string; maxDays: number }[] = [
 
 function findingsByAge(findings: readonly Finding[], now: Date): FindingAge[] {
   return ageBuckets.map((bucket, index) => {
-    const minDays = index === 0 ? 0 : (ageBuckets[index - 1] as { maxDays: number }).maxDays;
+    const minDays = ageBuckets[index - 1]?.maxDays ?? 0;
     const inBucket = findings.filter((finding) => {
       const days = (now.getTime() - Date.parse(finding.openedAt)) / dayMs;
       return days >= minDays && days < bucket.maxDays;

@@ -1,4 +1,4 @@
-import { oneOf, optionalText, readRow } from '../../src/adapters/unreadableRows';
+import { jsonObject, oneOf, optionalText, readRow, requiredText, type StoredRow } from '../../src/adapters/unreadableRows';
 
 const scopes = ['finding', 'customer'] as const;
 
@@ -10,7 +10,8 @@ describe('oneOf', () => {
 
   it('when a field holds another word or nothing, then the row is unreadable, naming the field and the words, never the stored value', () => {
     expect(() => oneOf('waivers', { scope: 'everything-secret' }, 'scope', scopes)).toThrow(expect.objectContaining({ code: 'UnreadableRow', message: 'A row of the waivers table cannot be read: field "scope" is not one of finding, customer' }));
-    expect(() => oneOf('waivers', {}, 'scope', scopes)).toThrow(/field "scope" is missing or not text/);
+    const missing: StoredRow<{ scope: string }> = {};
+    expect(() => oneOf('waivers', missing, 'scope', scopes)).toThrow(/field "scope" is missing or not text/);
   });
 
   it('when a reader with a handler meets such a row, then the row is skipped and reported', () => {
@@ -21,10 +22,27 @@ describe('oneOf', () => {
   });
 });
 
+describe('jsonObject', () => {
+  const read = (row: StoredRow<{ before: string }>) => jsonObject('waivers', row, 'before', (value) => requiredText('waivers', value, 'id'));
+
+  it('when a field holds the JSON of an object, then the converter reads it; when it holds null or nothing, then null', () => {
+    expect(read({ before: '{"id":"w1"}' })).toBe('w1');
+    expect(read({ before: 'null' })).toBeNull();
+    expect(read({})).toBeNull();
+  });
+
+  it('when a field holds JSON that is no object, or an object without what the converter needs, then the row is unreadable (never a value of the wrong shape)', () => {
+    expect(() => read({ before: '[1,2]' })).toThrow('A row of the waivers table cannot be read: field "before" is not a JSON object');
+    expect(() => read({ before: '{"name":"x"}' })).toThrow('A row of the waivers table cannot be read: field "id" is missing or not text');
+    expect(() => read({ before: '{' })).toThrow('A row of the waivers table cannot be read: field "before" is not JSON');
+  });
+});
+
 describe('optionalText', () => {
   it('when a field is text, then it is that text; otherwise null', () => {
     expect(optionalText({ lastError: 'timed out' }, 'lastError')).toBe('timed out');
     expect(optionalText({ lastError: 42 }, 'lastError')).toBeNull();
-    expect(optionalText({}, 'lastError')).toBeNull();
+    const missing: StoredRow<{ lastError: string }> = {};
+    expect(optionalText(missing, 'lastError')).toBeNull();
   });
 });

@@ -1,0 +1,163 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { ConfigurationError } from './core/errors';
+import { readConfig, type AppUserAuthConfig, type Config, type Env } from './config';
+import type { ClientSecretStore } from './ports';
+import type { AcsEmailSender } from './adapters/acsEmailSender';
+import type { ApiClient } from './adapters/apiClient';
+import type { KeyVaultRefreshTokenStore } from './adapters/keyVaultRefreshTokenStore';
+import type { Tables } from './adapters/tables';
+
+/**
+ * The clients and credentials the use cases share (see composition.ts). Each is built from the
+ * settings it needs, its code imported on first use, and kept for the next invocation under
+ * those settings: a change of settings (tests, the local host) builds afresh.
+ */
+
+/** What one kind of thing was built, by the settings it was built from. */
+export class Built<T> {
+  private readonly byKey = new Map<string, T>();
+
+  get(key: string, build: () => T): T {
+    const existing = this.byKey.get(key);
+    if (existing !== undefined) return existing;
+    const made = build();
+    this.byKey.set(key, made);
+    return made;
+  }
+
+  forget(key: string): void {
+    this.byKey.delete(key);
+  }
+}
+
+const credentials = new Built<TokenCredential>();
+const apiClients = new Built<ApiClient>();
+const tableSets = new Built<Tables>();
+const emailSenders = new Built<AcsEmailSender>();
+const clientSecretStores = new Built<ClientSecretStore>();
+
+function credentialKey(config: Pick<Config, 'identity'>): string {
+  return `credential:${JSON.stringify(config.identity)}`;
+}
+
+/**
+ * A credential's code is loaded when its factory is made, the credential built on the factory's
+ * first call: an adapter given a connection string never calls it. Table Storage, ACS and Key
+ * Vault (`resource`) sign in as the user-assigned managed identity where one is named, else with the app's credential.
+ */
+async function credentialFactory(config: Pick<Config, 'identity'>, reaches: 'app' | 'resource'): Promise<() => TokenCredential> {
+  const clientId = config.identity.managedIdentityClientId;
+  if (reaches === 'resource' && clientId !== null) {
+    const { ManagedIdentityCredential } = await import('@azure/identity');
+    return () => credentials.get(`managedIdentity:${clientId}`, () => new ManagedIdentityCredential({ clientId }));
+  }
+  const { createCredential } = await import('./adapters/credential');
+  return () => credentials.get(credentialKey(config), () => createCredential(config.identity));
+}
+
+async function resourceCredential(config: Pick<Config, 'identity'>): Promise<TokenCredential> {
+  return (await credentialFactory(config, 'resource'))();
+}
+
+/** The credential that reaches Table Storage, ACS and Key Vault. */
+export async function resourceTokenCredential(env?: Env): Promise<TokenCredential> {
+  return resourceCredential(readConfig(env, ['identity']));
+}
+
+/** What reaching Partner Center as App+User takes: its auth settings, and the vault's credential and timeout. */
+type AppUserSettings = Pick<Config, 'identity' | 'limits' | 'http'> & { partnerCenterAuth: AppUserAuthConfig };
+
+/** Partner Center's App+User token: the Secure Application Model, its refresh token in Key Vault. */
+async function secureApplicationModelCredential(config: AppUserSettings): Promise<TokenCredential> {
+  const [{ SecureApplicationModelCredential }, { KeyVaultRefreshTokenStore }] = await Promise.all([
+    import('./adapters/secureApplicationModelCredential'),
+    import('./adapters/keyVaultRefreshTokenStore'),
+  ]);
+  const vaultCredential = await resourceCredential(config);
+  const auth = config.partnerCenterAuth;
+  // A refused redemption waits for a concurrent rotation at most half an attempt's time limit, so
+  // revoked consent fails that attempt as ConsentRequired (naming the fix), never as a Timeout.
+  const raceWaitMs = Math.min(10_000, Math.floor(config.http.timeoutMs / 2));
+  return credentials.get(samKey(auth), () => {
+    const store = new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, vaultCredential, config.limits.azureRequestTimeoutMs);
+    return new SecureApplicationModelCredential({ tenantId: auth.tenantId, clientId: auth.clientId, authorityHost: auth.authorityHost, store, raceWaitMs });
+  });
+}
+
+function samKey(auth: AppUserAuthConfig): string {
+  return `sam:${JSON.stringify(auth)}`;
+}
+
+/** The alerts' and the digest's email sender. */
+export async function emailSender(env?: Env): Promise<AcsEmailSender> {
+  const config = readConfig(env, ['identity', 'email', 'limits']);
+  const { AcsEmailSender } = await import('./adapters/acsEmailSender');
+  const tokenCredential = await credentialFactory(config, 'resource');
+  return emailSenders.get(`acs:${JSON.stringify(config.email)}:${config.limits.azureRequestTimeoutMs}`, () => new AcsEmailSender(config.email, tokenCredential, config.limits.azureRequestTimeoutMs));
+}
+
+export async function tables(env?: Env): Promise<Tables> {
+  const config = readConfig(env, ['storage', 'identity', 'limits']);
+  const { Tables } = await import('./adapters/tables');
+  const tokenCredential = await credentialFactory(config, 'resource');
+  const timeoutMs = config.limits.azureRequestTimeoutMs;
+  return tableSets.get(`tables:${JSON.stringify(config.storage)}:${timeoutMs}`, () => new Tables(config.storage, tokenCredential, timeoutMs));
+}
+
+/** One Microsoft API as the collectors reach it: the client, and the credential and scope its tokens come from. */
+export interface ApiConnection {
+  client: ApiClient;
+  credential: TokenCredential;
+  scope: string;
+}
+
+const apiParts = ['identity', 'http', 'graph', 'partnerCenter'] as const;
+
+/** Partner Center's settings with those of its auth (one error names every problem); null when it is reached app-only. */
+function appUserSettings(env: Env | undefined): AppUserSettings | null {
+  const config = readConfig(env, [...apiParts, 'partnerCenterAuth', 'limits']);
+  const auth = config.partnerCenterAuth;
+  return auth.mode === 'appUser' ? { identity: config.identity, limits: config.limits, http: config.http, partnerCenterAuth: auth } : null;
+}
+
+/** Graph as its collectors reach it, or Partner Center as collectNonMfaPrincipals does (app-only, or App+User through Key Vault); the doctor checks the same. */
+export async function apiConnection(service: 'Graph' | 'Partner Center', env?: Env): Promise<ApiConnection> {
+  // Partner Center's auth settings only for Partner Center: a mistake there must not stop Graph.
+  const appUser = service === 'Partner Center' ? appUserSettings(env) : null;
+  const config = readConfig(env, apiParts);
+  const { ApiClient } = await import('./adapters/apiClient');
+  const { baseUrl, scope } = service === 'Graph' ? config.graph : config.partnerCenter;
+  const tokenCredential = appUser === null ? (await credentialFactory(config, 'app'))() : await secureApplicationModelCredential(appUser);
+  const key = `api:${service}:${baseUrl}:${JSON.stringify(config.http)}:${JSON.stringify(config.identity)}:${appUser === null ? 'app' : samKey(appUser.partnerCenterAuth)}`;
+  // A token the service refuses (revoked, or its app's consent withdrawn) is cached by the
+  // credential until it expires: forget both, so the next invocation asks Entra afresh.
+  const forget = (): void => {
+    apiClients.forget(key);
+    credentials.forget(credentialKey(config));
+    if (appUser !== null) credentials.forget(samKey(appUser.partnerCenterAuth));
+  };
+  const client = apiClients.get(key, () => new ApiClient({ service, baseUrl, scope, credential: tokenCredential, http: config.http, onUnauthorized: forget }));
+  return { client, credential: tokenCredential, scope };
+}
+
+/** The Key Vault secret AZURE_CLIENT_SECRET comes from (CLIENT_SECRET_KEY_VAULT_SECRET), read for its expiry; null when none is named. */
+export async function clientSecretStore(env?: Env): Promise<ClientSecretStore | null> {
+  // Unset, nothing else is read: an identity problem is then no concern of the expiry check.
+  const location = readConfig(env, ['clientSecretStore']).clientSecretStore;
+  if (location === null) return null;
+  const config = readConfig(env, ['identity', 'clientSecretStore', 'limits']);
+  const { KeyVaultClientSecretStore } = await import('./adapters/keyVaultClientSecretStore');
+  const vaultCredential = await resourceCredential(config);
+  // One client for the life of the process: a new one would pay Key Vault's challenge round trip on every status.
+  const key = `clientSecret:${JSON.stringify(location)}:${JSON.stringify(config.identity)}:${config.limits.azureRequestTimeoutMs}`;
+  return clientSecretStores.get(key, () => new KeyVaultClientSecretStore(location.keyVaultUrl, location.secretName, vaultCredential, config.limits.azureRequestTimeoutMs));
+}
+
+/** The Key Vault secret that holds the Partner Center refresh token (PARTNER_CENTER_AUTH=appUser). */
+export async function refreshTokenStore(env?: Env): Promise<KeyVaultRefreshTokenStore> {
+  const config = readConfig(env, ['identity', 'partnerCenterAuth', 'limits']);
+  const auth = config.partnerCenterAuth;
+  if (auth.mode !== 'appUser') throw new ConfigurationError(['PARTNER_CENTER_AUTH is app: the refresh token in Key Vault is used only with PARTNER_CENTER_AUTH=appUser']);
+  const { KeyVaultRefreshTokenStore } = await import('./adapters/keyVaultRefreshTokenStore');
+  return new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, await resourceCredential(config), config.limits.azureRequestTimeoutMs);
+}
