@@ -9,7 +9,7 @@ import type {
 } from '../core/model';
 import type { CustomerChangesBetween } from '../core/customerChanges';
 import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } from '../core/customerNames';
-import type { StoredFinding } from '../core/findings';
+import type { OpenFindingCounts, StoredFinding } from '../core/findings';
 import type { SnapshotRun, SnapshotRunCounts } from '../core/snapshotRun';
 import type { Waiver, WaiverAuditEntry } from '../core/waivers';
 import type { ClientSecretLocation, StoredSecretProperties } from '../core/clientSecretExpiry';
@@ -126,6 +126,11 @@ export interface DetectorState {
   lastSeen: Partial<Record<SnapshotSource, string>>;
   /** When the last email (alert or reminder) was composed. */
   lastEmailAt: string | null;
+  /**
+   * Open findings per source once the findings of this state were written: what the status shows,
+   * in one row instead of the whole Findings partition. Null before the first run that wrote it.
+   */
+  openFindings: OpenFindingCounts | null;
 }
 
 type OutboxStatus = 'composing' | 'ready' | 'sending' | 'sent' | 'abandoned';
