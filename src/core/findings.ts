@@ -89,12 +89,11 @@ export interface StoredFinding extends Finding {
 
 /** Most urgent first: the order findings are listed and alerted in. */
 export const severities: readonly Severity[] = ['critical', 'warning'];
-const severityRank: Record<Severity, number> = { critical: 0, warning: 1 };
 
 /** Critical first, then by kind and subject, so emails and API answers are stable. */
 export function compareFindings(left: Finding, right: Finding): number {
   return (
-    severityRank[left.severity] - severityRank[right.severity] ||
+    severities.indexOf(left.severity) - severities.indexOf(right.severity) ||
     left.kind.localeCompare(right.kind) ||
     left.subject.id.localeCompare(right.subject.id) ||
     left.key.localeCompare(right.key)

@@ -127,8 +127,10 @@ export interface DetectorState {
   /** When the last email (alert or reminder) was composed. */
   lastEmailAt: string | null;
   /**
-   * Open findings per source once the findings of this state were written: what the status shows,
-   * in one row instead of the whole Findings partition. Null before the first run that wrote it.
+   * Open findings per source, written with the pointer after the findings they count: what the
+   * status shows, in one row instead of the whole Findings partition. Null before the first run
+   * that wrote it. A run stopped between the two leaves it a run behind, as it leaves the
+   * pointer, until the next run rewrites both; the stopped run never completed, which the status shows.
    */
   openFindings: OpenFindingCounts | null;
 }
