@@ -4,8 +4,7 @@ import { severities, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { isOneOf } from '../core/text';
 import { waiverIndex } from '../core/waivers';
-import type { FindingPosition, QueryReader } from '../ports/queryReader';
-import type { PagePosition } from './continuationToken';
+import type { QueryReader } from '../ports/queryReader';
 import { nameOf, pagePosition, type QueryDependencies, type QueryResult } from './queries';
 
 /**
@@ -19,7 +18,10 @@ export async function findingList(dependencies: QueryDependencies, state: Findin
   const now = clock.now();
   const query = JSON.stringify(['findings', state]);
   const position = pagePosition(dependencies, query, continuationToken);
-  const start = position === null ? null : findingPosition(position);
+  // A findings token holds the severity its last finding was listed under where a run's token holds a partition.
+  const severity = position?.partitionKey;
+  if (severity !== undefined && !isOneOf(severities, severity)) throw invalidParameter('continuationToken', 'belongs to another listing: pass the token of the previous page of findings');
+  const start = position === null || severity === undefined ? null : { severity, key: position.rowKey };
   const [{ items: findings, next }, stored] = await Promise.all([reader.findingsPage(state, start, top), waivers.listWaivers()]);
   const silencer = waiverIndex(stored, now);
   const principalIds = findings.filter((finding) => finding.subject.type === 'principal').map((finding) => finding.subject.id);
@@ -54,12 +56,6 @@ export async function findingList(dependencies: QueryDependencies, state: Findin
   });
   const nextToken = next === null ? null : tokens.encode({ query, runId: '', partitionKey: next.severity, rowKey: next.key });
   return { body: { items, continuationToken: nextToken }, rows: items };
-}
-
-/** A findings token holds the severity its last finding was listed under where a run's token holds a partition. */
-function findingPosition({ partitionKey, rowKey }: PagePosition): FindingPosition {
-  if (!isOneOf(severities, partitionKey)) throw invalidParameter('continuationToken', 'belongs to another listing: pass the token of the previous page of findings');
-  return { severity: partitionKey, key: rowKey };
 }
 
 async function principalUpns(reader: QueryReader, objectIds: readonly string[]): Promise<ReadonlyMap<string, string>> {

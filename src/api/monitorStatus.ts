@@ -54,10 +54,8 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     // One element for every source, so each result above keeps its own type.
     Promise.all(
       snapshotSources.map(async (source) => {
-        const [[lastRun], [lastCompleteRun], [lastFailedRun], lastSkippedRun, applied] = await Promise.all([
-          reader.listRuns(source, { top: 1 }),
-          reader.listRuns(source, { status: 'complete', top: 1 }),
-          reader.listRuns(source, { status: 'failed', top: 1 }),
+        const [{ lastRun, lastCompleteRun, lastFailedRun }, lastSkippedRun, applied] = await Promise.all([
+          recentRuns(reader, source),
           reader.lastSkippedRun(source),
           // Only partnerSecurity's runs are applied to a current state (the customers').
           source === 'partnerSecurity' ? reader.customersRunId() : undefined,
@@ -85,15 +83,8 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     // Run ids sort newest first: an abandoned run newer than the last complete one is unanswered.
     const abandoned = lastFailedRun?.errorCode === 'Abandoned' && (lastCompleteRun === undefined || lastFailedRun.runId < lastCompleteRun.runId);
     if (abandoned && lastFailedRun.runId !== lastRun?.runId) problems.push(`${source}: run ${lastFailedRun.runId} was abandoned (stopped without recording an end) and no run has completed since`);
-    return {
-      source,
-      lastRun: runSummary(lastRun),
-      lastCompleteRun: runSummary(lastCompleteRun),
-      schedule: judge(source, lastCompleteRun?.startedAt),
-      openFindings: openFindings[source],
-      lastSkippedRun: skipped,
-      waitingToBeApplied,
-    };
+    const schedule = judge(source, lastCompleteRun?.startedAt);
+    return { source, lastRun: runSummary(lastRun), lastCompleteRun: runSummary(lastCompleteRun), schedule, openFindings: openFindings[source], lastSkippedRun: skipped, waitingToBeApplied };
   });
   if (lastDetectorRun?.status === 'failed') problems.push(`detectRegressions: the last run failed (${lastDetectorRun.errorCode ?? 'no code'})`);
   if (completed === null) problems.push('detectRegressions: no completed run recorded yet');
@@ -132,6 +123,18 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     rows: sources,
     ...(healthy ? {} : { httpStatus: 503 }),
   };
+}
+
+/**
+ * A source's last run, last complete run and last failed run (which matters only when newer than
+ * the last complete one): the top of its ledger in one request, unless none of those is complete.
+ */
+async function recentRuns(reader: QueryDependencies['reader'], source: SnapshotSource): Promise<Record<'lastRun' | 'lastCompleteRun' | 'lastFailedRun', SnapshotRun | undefined>> {
+  const recent = await reader.listRuns(source, { top: 10 });
+  const lastCompleteRun = recent.find((run) => run.status === 'complete');
+  if (lastCompleteRun !== undefined) return { lastRun: recent[0], lastCompleteRun, lastFailedRun: recent.find((run) => run.status === 'failed') };
+  const [[complete], [failed]] = await Promise.all([reader.listRuns(source, { status: 'complete', top: 1 }), reader.listRuns(source, { status: 'failed', top: 1 })]);
+  return { lastRun: recent[0], lastCompleteRun: complete, lastFailedRun: failed };
 }
 
 function digestSummary(digest: DigestRecord | null) {

@@ -4,6 +4,8 @@ import { TableDetectorStore } from '../../src/adapters/tableDetectorStore';
 import { toTableKey } from '../../src/adapters/tableKey';
 import { fixedPartitions } from '../../src/adapters/tableLayout';
 import { Tables } from '../../src/adapters/tables';
+import { TableSnapshotReader, TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { newRunId } from '../../src/core/snapshotRun';
 import { endpointNamed } from '../../src/api/endpoints';
 import { serveEndpoint } from '../../src/api/serveEndpoint';
 import { queryApi } from '../../src/composition';
@@ -131,5 +133,22 @@ describe('what a status call and a findings page read', () => {
     const replayed = await get('apiFindings', `?state=all&top=5&continuationToken=${encodeURIComponent(String(first.body.continuationToken))}`);
     expect(replayed.status).toBe(400);
     expect(JSON.stringify(replayed.body)).toContain('continuationToken');
+  });
+
+  it('when the last ten runs of a source failed, then the status still finds its last complete run, beyond the recent runs it reads first', async () => {
+    const tables = new Tables(readConfig(settings, ['storage']).storage, () => {
+      throw new Error('connection string only');
+    });
+    const runs = new TableSnapshotStore(tables);
+    const [complete] = await new TableSnapshotReader(tables).listRuns('registrationCounts', { status: 'complete', top: 1 });
+    const started = Date.now();
+    for (let index = 0; index < 11; index += 1) await runs.openRun('registrationCounts', newRunId(new Date(started + index), `failed${index}`), new Date(started + index));
+    await runs.markAbandonedRuns('registrationCounts', new Date(started + 1000), 'stopped in a test', new Date());
+
+    const { body } = await get('apiStatus', '');
+    const source = (body.sources as { source: string; lastRun: { status: string }; lastCompleteRun: { runId: string } | null }[]).find((one) => one.source === 'registrationCounts');
+    expect(source?.lastRun.status).toBe('failed');
+    expect(source?.lastCompleteRun?.runId).toBe(complete!.runId);
+    expect(body.problems).not.toContain('registrationCounts: no complete run yet');
   });
 });
