@@ -146,10 +146,6 @@ export class TableQueryReader implements QueryReader {
     }
   }
 
-  findings(): Promise<StoredFinding[]> {
-    return this.detector.readFindings(this.onUnreadable);
-  }
-
   /**
    * The service filters by severity and state, one severity after the other, so a page reads the
    * rows it lists, not the partition where resolved findings pile up.

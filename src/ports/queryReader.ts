@@ -66,7 +66,6 @@ export interface QueryReader {
   customerHistory(tenantId: string, range: RunRange): Promise<CustomerChangePoints>;
   /** Whether any snapshot still kept listed the tenant. */
   customerKnown(tenantId: string): Promise<boolean>;
-  findings(): Promise<StoredFinding[]>;
   /** Findings in a state (or all), critical first and then in key order, after `start`, up to `top`. */
   findingsPage(state: FindingState | 'all', start: FindingPosition | null, top: number): Promise<Page<StoredFinding, FindingPosition>>;
   /** Open findings per source, as the detector last summarised them (or counted, before it has). */
