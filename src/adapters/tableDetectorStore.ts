@@ -1,7 +1,9 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
-import type { Finding, FindingState, MeasureValue, ShareOfWhole, StoredFinding } from '../core/findings';
+import { countOpenFindings, type Finding, type FindingState, type MeasureValue, type OpenFindingCounts, type ShareOfWhole, type StoredFinding } from '../core/findings';
 import type { Delivery, DetectorCompletion, DetectorRun, DetectorState, DetectorStore, OutboxMessage, RecordedFindings } from '../ports';
 import { fromTableKey, toTableKey } from './tableKey';
+import { isPlainObject } from '../core/payloadReader';
+import { snapshotSources } from '../core/model';
 import { BatchWriter } from './batchWriter';
 import { storageStatus } from './storageErrors';
 import { fixedPartitions } from './tableLayout';
@@ -59,9 +61,13 @@ export class TableDetectorStore implements DetectorStore, RecordedFindings {
     const table = await this.tables.client('detector');
     try {
       const row = await table.getEntity<Row>(fixedPartitions.detector, 'state');
-      return { lastSeen: JSON.parse(String(row.lastSeen ?? '{}')) as DetectorState['lastSeen'], lastEmailAt: typeof row.lastEmailAt === 'string' ? row.lastEmailAt : null };
+      return {
+        lastSeen: JSON.parse(String(row.lastSeen ?? '{}')) as DetectorState['lastSeen'],
+        lastEmailAt: typeof row.lastEmailAt === 'string' ? row.lastEmailAt : null,
+        openFindings: toOpenFindingCounts(row.openFindings),
+      };
     } catch (error) {
-      if (statusOf(error) === 404) return { lastSeen: {}, lastEmailAt: null };
+      if (statusOf(error) === 404) return { lastSeen: {}, lastEmailAt: null, openFindings: null };
       throw error;
     }
   }
@@ -69,7 +75,13 @@ export class TableDetectorStore implements DetectorStore, RecordedFindings {
   async writeState(state: DetectorState): Promise<void> {
     const table = await this.tables.client('detector');
     await table.upsertEntity(
-      { partitionKey: fixedPartitions.detector, rowKey: 'state', lastSeen: JSON.stringify(state.lastSeen), ...(state.lastEmailAt ? { lastEmailAt: state.lastEmailAt } : {}) },
+      {
+        partitionKey: fixedPartitions.detector,
+        rowKey: 'state',
+        lastSeen: JSON.stringify(state.lastSeen),
+        ...(state.lastEmailAt ? { lastEmailAt: state.lastEmailAt } : {}),
+        ...(state.openFindings ? { openFindings: JSON.stringify(state.openFindings) } : {}),
+      },
       'Replace',
     );
   }
@@ -276,7 +288,7 @@ function toRow(finding: StoredFinding) {
 
 const findingStates: readonly FindingState[] = ['open', 'resolved'];
 
-function toFinding(row: Row): StoredFinding {
+export function toFinding(row: Row): StoredFinding {
   const text = (field: string): string | null => optionalText(row, field);
   const required = (field: string): string => requiredText('findings', row, field);
   const json = <T>(field: string): T => jsonField<T | null>('findings', row, field, null) as T;
@@ -302,4 +314,20 @@ function toFinding(row: Row): StoredFinding {
     announcedChange: text('announcedChange') as StoredFinding['announcedChange'],
     silencedChange: text('silencedChange') as StoredFinding['silencedChange'],
   };
+}
+
+/** The summary the detector stored, or null when the row has none (written before summaries) or holds something else. */
+function toOpenFindingCounts(stored: unknown): OpenFindingCounts | null {
+  const counts = countOpenFindings([]);
+  try {
+    const parsed: unknown = JSON.parse(String(stored));
+    for (const source of snapshotSources) {
+      const count: unknown = isPlainObject(parsed) ? parsed[source] : null;
+      if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) return null;
+      counts[source] = count;
+    }
+    return counts;
+  } catch {
+    return null;
+  }
 }

@@ -1,13 +1,14 @@
-import type { StoredFinding } from '../core/findings';
+import { countOpenFindings, severities, type FindingState, type OpenFindingCounts, type StoredFinding } from '../core/findings';
 import { odata } from '@azure/data-tables';
-import type { CustomerChangePoints, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
+import type { CustomerChangePoints, FindingPosition, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, SecurityRequirement, SnapshotSource } from '../core/model';
 import type { Delivery, DetectorCompletion, DetectorRun, LeaseName, OutboxMessage, SkippedRun } from '../ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { keyRangePage, readUntil } from './keyRangePage';
 import { principalRow, registrationRow, requirementRow, scoreRow, type StoredRegistrationCounts } from './snapshotRows';
 import { TableCustomerState } from './tableCustomerState';
-import { TableDetectorStore } from './tableDetectorStore';
+import { TableDetectorStore, toFinding } from './tableDetectorStore';
+import { fromTableKey, toTableKey } from './tableKey';
 import { TableLease } from './tableLease';
 import { fixedPartitions, principalRange, runPartitionRange, type TableName } from './tableLayout';
 import { TableSnapshotReader } from './tableSnapshotStore';
@@ -78,8 +79,35 @@ export class TableQueryReader implements QueryReader {
     return this.customers.known(tenantId);
   }
 
-  findings(): Promise<StoredFinding[]> {
-    return this.detector.readFindings(this.onUnreadable);
+  /**
+   * The service filters by severity and state, one severity after the other, so a page reads the
+   * rows it lists, not the partition where resolved findings pile up.
+   */
+  async findingsPage(state: FindingState | 'all', start: FindingPosition | null, top: number): Promise<Page<StoredFinding, FindingPosition>> {
+    const table = await this.tables.client('findings');
+    const items: StoredFinding[] = [];
+    for (const severity of severities.slice(start === null ? 0 : severities.indexOf(start.severity))) {
+      const after = start?.severity === severity ? toTableKey(start.key) : '';
+      const inState = state === 'all' ? '' : odata` and state eq ${state}`;
+      const filter = `${odata`PartitionKey eq ${fixedPartitions.findings} and RowKey gt ${after} and severity eq ${severity}`}${inState}`;
+      // A service page holds at most 1,000 rows (Query Timeout and Pagination): ask for no more than this page still needs.
+      const stoppedAt = await readUntil(table, { filter }, Math.min(1000, top - items.length), (row) => {
+        const finding = readRow('findings', row, toFinding, this.onUnreadable);
+        if (finding !== undefined) items.push(finding);
+        return items.length >= top;
+      });
+      if (stoppedAt !== null) return { items, next: { severity, key: fromTableKey(stoppedAt.rowKey) } };
+    }
+    return { items, next: null };
+  }
+
+  /**
+   * One row, the detector's summary. Until a detector run has written one (a monitor upgraded
+   * since), the open findings are counted: right, at the cost of reading them, until that run.
+   */
+  async openFindingCounts(): Promise<OpenFindingCounts> {
+    const { openFindings } = await this.detector.readState();
+    return openFindings ?? countOpenFindings((await this.findingsPage('open', null, Infinity)).items);
   }
 
   async undeliveredAlerts(): Promise<OutboxMessage[]> {

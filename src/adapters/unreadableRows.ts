@@ -96,7 +96,7 @@ export function requiredText<R extends object>(table: string, row: R, field: Fie
 }
 
 /** A number field the monitor may leave out (an unknown measure): null when the row has none. */
-export function optionalNumber(row: Row, field: string): number | null {
-  const value = row[field];
+export function optionalNumber<R extends object>(row: R, field: FieldOf<R>): number | null {
+  const value: unknown = row[field];
   return typeof value === 'number' ? value : null;
 }

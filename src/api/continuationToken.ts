@@ -4,7 +4,8 @@ import { isRunId } from '../core/snapshotRun';
 
 /**
  * Where the next page of a listing starts: the run (so paging stays on the snapshot it began
- * with even when a newer one completes) and the last row returned (its partition and row key).
+ * with even when a newer one completes; empty for the findings, which are of no run) and the
+ * last row returned (its partition and row key; for a finding, its severity and key).
  * `query` fingerprints the filters, so a token cannot be replayed under others.
  */
 export interface PagePosition {
@@ -67,6 +68,6 @@ function toPosition(payload: string): PagePosition | 'otherVersion' | null {
   }
   const { v, q, r, p, k }: Record<string, unknown> = isPlainObject(parsed) ? parsed : {};
   if (v !== tokenVersion) return 'otherVersion';
-  if (typeof q !== 'string' || typeof r !== 'string' || !isRunId(r) || typeof k !== 'string' || k.length > 1024 || typeof p !== 'string' || p.length > 1024) return null;
+  if (typeof q !== 'string' || typeof r !== 'string' || (r !== '' && !isRunId(r)) || typeof k !== 'string' || k.length > 1024 || typeof p !== 'string' || p.length > 1024) return null;
   return { query: q, runId: r, partitionKey: p, rowKey: k };
 }

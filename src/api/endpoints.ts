@@ -2,10 +2,11 @@ import { customerStatuses } from './customerStatus';
 import { invalidParameter } from './problem';
 import { snapshotSources } from '../core/model';
 import { parseChoice, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, type QueryParameters } from './queryParameters';
-import {
-  customerHistory, customerPage, findingList, monitorStatus, principalPage, registrationSeries, requirementSeries, runLedger, scoreSeries,
-  type QueryDependencies, type QueryResult,
-} from './queries';
+import { findingList } from './findingList';
+import { monitorStatus } from './monitorStatus';
+import { customerHistory, customerPage, principalPage } from './pageQueries';
+import type { QueryDependencies, QueryResult } from './queries';
+import { registrationSeries, requirementSeries, runLedger, scoreSeries } from './seriesQueries';
 import type { JsonSchema } from './schemas';
 import { waiverAudit, waiverList } from './waiverQueries';
 
@@ -161,13 +162,19 @@ export const endpoints: readonly Endpoint[] = [
   {
     name: 'apiFindings',
     route: 'findings',
-    summary: "The regression detector's findings, critical first.",
-    parameters: [{ name: 'state', in: 'query', description: 'Which findings (default `open`).', schema: { type: 'string', enum: ['open', 'resolved', 'all'], default: 'open' } }],
+    summary: "The regression detector's findings, critical first, then in key order (a subject's findings together); paged with `top`.",
+    parameters: [
+      { name: 'state', in: 'query', description: 'Which findings (default `open`).', schema: { type: 'string', enum: ['open', 'resolved', 'all'], default: 'open' } },
+      { name: 'top', in: 'query', description: 'Findings per page; every finding in one answer when absent.', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+      continuationToken,
+    ],
     responseSchema: 'FindingList',
     csvRowSchema: 'Finding',
     handle: ({ query }) => {
       const state = parseChoice(query, 'state', ['open', 'resolved', 'all'] as const, 'open');
-      return (dependencies) => findingList(dependencies, state);
+      const pageSize = parseTop(query, Infinity);
+      const token = parseText(query, 'continuationToken', 2048);
+      return (dependencies) => findingList(dependencies, state, pageSize, token);
     },
   },
   {

@@ -348,7 +348,7 @@ export const schemas: Record<string, JsonSchema> = {
     minProperties: 1,
     additionalProperties: false,
   },
-  FindingList: answer({ items: list('Finding') }),
+  FindingList: answer({ items: list('Finding'), continuationToken: { ...continuationToken, description: 'With `top`: pass as `continuationToken` for the next page; null on the last page, and always without `top`.' } }),
   Run: object({
     source,
     runId: { type: 'string' },

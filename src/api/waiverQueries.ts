@@ -41,10 +41,9 @@ type WaiverState = 'active' | 'expired' | 'all';
  */
 export async function waiverList({ waivers, reader, directory, clock }: QueryDependencies, state: WaiverState, expiringWithinDays: number | undefined): Promise<QueryResult> {
   const now = clock.now();
-  const [stored, findings, names] = await Promise.all([waivers.listWaivers(), reader.findings(), directory.customerNames()]);
+  const [stored, { items: open }, names] = await Promise.all([waivers.listWaivers(), reader.findingsPage('open', null, Infinity), directory.customerNames()]);
   const inState = stored.filter((waiver) => state === 'all' || (state === 'active') === isActive(waiver, now));
   const chosen = expiringWithinDays === undefined ? inState : waiversExpiringWithin(inState, now, expiringWithinDays);
-  const open = findings.filter((finding) => finding.state === 'open');
   const items = [...chosen].sort((left, right) => left.expiresAt.localeCompare(right.expiresAt)).map((waiver) => describeWaiver(waiver, now, names, open));
   return { body: { checkedAt: now.toISOString(), items }, rows: items };
 }

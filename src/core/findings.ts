@@ -1,3 +1,6 @@
+import { snapshotSources, type SnapshotSource } from './model';
+import { isOneOf } from './text';
+
 /**
  * A finding is one problem the monitor tells admins about, under a stable key so it is
  * announced once when it opens and once when it clears. `baseline` is the value before the
@@ -84,14 +87,38 @@ export interface StoredFinding extends Finding {
   silencedChange?: 'opened' | 'reopened' | null;
 }
 
-const severityRank: Record<Severity, number> = { critical: 0, warning: 1 };
+/** Most urgent first: the order findings are listed and alerted in. */
+export const severities: readonly Severity[] = ['critical', 'warning'];
 
 /** Critical first, then by kind and subject, so emails and API answers are stable. */
 export function compareFindings(left: Finding, right: Finding): number {
   return (
-    severityRank[left.severity] - severityRank[right.severity] ||
+    severities.indexOf(left.severity) - severities.indexOf(right.severity) ||
     left.kind.localeCompare(right.kind) ||
     left.subject.id.localeCompare(right.subject.id) ||
     left.key.localeCompare(right.key)
   );
+}
+
+/** The source whose snapshots a finding is about. */
+function sourceOfFinding(finding: Finding): SnapshotSource {
+  switch (finding.subject.type) {
+    case 'principal':
+      return 'nonMfaPrincipals';
+    case 'registration':
+      return 'registrationCounts';
+    case 'source':
+      return isOneOf(snapshotSources, finding.subject.id) ? finding.subject.id : 'partnerSecurity';
+    default:
+      return 'partnerSecurity';
+  }
+}
+
+/** Open findings per source, as the status shows them. */
+export type OpenFindingCounts = Record<SnapshotSource, number>;
+
+export function countOpenFindings(findings: Iterable<Finding>): OpenFindingCounts {
+  const counts: OpenFindingCounts = { partnerSecurity: 0, nonMfaPrincipals: 0, registrationCounts: 0 };
+  for (const finding of findings) if (finding.state === 'open') counts[sourceOfFinding(finding)] += 1;
+  return counts;
 }

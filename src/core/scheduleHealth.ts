@@ -20,7 +20,7 @@ export interface ScheduledWork {
   lastCompleteStartedAt: Date | null;
 }
 
-export interface ScheduleVerdict {
+interface ScheduleVerdict {
   /** The schedule's setting and expression, as the status shows them. */
   setting: string;
   expression: string | null;

@@ -5,7 +5,7 @@ import { slackPayload, teamsPayload, webhookPayload } from '../core/channelPaylo
 import type { CustomerChangesBetween } from '../core/customerChanges';
 import { detectRegressions, type ComplianceSnapshot, type Thresholds } from '../core/detectRegressions';
 import { causeChain, errorCode, MonitorError, toError } from '../core/errors';
-import type { Finding, FindingTransition, StoredFinding } from '../core/findings';
+import { countOpenFindings, type Finding, type FindingTransition, type StoredFinding } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
 import type {
   ChannelPoster, Clock, CustomerDirectory, Delivery, DetectorRun, DetectorStore, EmailSender, Logger, OutboxMessage, SnapshotReader, SnapshotStore, WaiverStore, WebhookChannelName,
@@ -254,7 +254,8 @@ async function detectAndCompose(dependencies: DetectorDependencies, run: RunCont
   // snapshots, and findings already moved produce no second transition.
   await store.writeFindings([...toWrite.values()]);
   for (const finding of toWrite.values()) findings.set(finding.key, finding);
-  await store.writeState({ lastSeen, lastEmailAt: message ? now.toISOString() : state.lastEmailAt });
+  // The summary the status reads goes with the pointer, after the findings it counts (see DetectorState).
+  await store.writeState({ lastSeen, lastEmailAt: message ? now.toISOString() : state.lastEmailAt, openFindings: countOpenFindings(findings.values()) });
   if (message) await markReady(dependencies, message, run);
   return { transitions: result.transitions, composedMessageId: message?.messageId ?? null };
 }

@@ -24,7 +24,7 @@ interface DigestSettings {
 }
 
 export interface DigestDependencies {
-  reader: Pick<QueryReader, 'listRuns' | 'scores' | 'requirements' | 'findings' | 'lastCompletedDetectorRun'>;
+  reader: Pick<QueryReader, 'listRuns' | 'scores' | 'requirements' | 'findingsPage' | 'lastCompletedDetectorRun'>;
   snapshots: Pick<SnapshotReader, 'customerChangesBetween' | 'principalsOfRun'>;
   directory: CustomerDirectory;
   waivers: Pick<WaiverStore, 'listWaivers'>;
@@ -157,13 +157,14 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
   const { reader, snapshots, settings } = dependencies;
   const quarter = { from: new Date(now.getTime() - digestQuarterMs), to: now };
   const weekAgo = new Date(now.getTime() - digestWeekMs);
-  const [securityRuns, [latestPrincipals], [olderRun], scores, requirements, findings, waivers] = await Promise.all([
+  const [securityRuns, [latestPrincipals], [olderRun], scores, requirements, { items: findings }, waivers] = await Promise.all([
     reader.listRuns('partnerSecurity', { ...quarter, status: 'complete' }),
     reader.listRuns('nonMfaPrincipals', { to: now, status: 'complete', top: 1 }),
     reader.listRuns('partnerSecurity', { to: weekAgo, status: 'complete', top: 1 }),
     reader.scores(quarter),
     reader.requirements(quarter),
-    reader.findings(),
+    // The digest lists open findings only: those are all it reads, not the resolved ones that pile up.
+    reader.findingsPage('open', null, Infinity),
     dependencies.waivers.listWaivers(),
   ]);
   const waived = waiverIndex(waivers, now);
@@ -196,7 +197,7 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
     customerNames,
     // A waived problem is known and owned: the digest lists its waiver, not the problem again.
     openFindings: findings.filter((finding) => waived(finding) === null),
-    waivedCount: findings.filter((finding) => finding.state === 'open' && !finding.event && waived(finding) !== null).length,
+    waivedCount: findings.filter((finding) => !finding.event && waived(finding) !== null).length,
     principals,
     expiringWaivers: waiversExpiringWithin(waivers, now, settings.waiverNoticeDays).map((waiver) => ({
       description: describeWaiverTarget(waiver, customerNames),

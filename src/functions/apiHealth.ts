@@ -1,6 +1,6 @@
 import { app, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { queryApi, sharedHealthVerdict, type HealthVerdict } from '../composition';
-import { monitorStatus } from '../api/queries';
+import { monitorStatus } from '../api/monitorStatus';
 import { errorCode, toError } from '../core/errors';
 
 const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;

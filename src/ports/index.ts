@@ -9,7 +9,7 @@ import type {
 } from '../core/model';
 import type { CustomerChangesBetween } from '../core/customerChanges';
 import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } from '../core/customerNames';
-import type { StoredFinding } from '../core/findings';
+import type { OpenFindingCounts, StoredFinding } from '../core/findings';
 import type { SnapshotRun, SnapshotRunCounts } from '../core/snapshotRun';
 import type { Waiver, WaiverAuditEntry } from '../core/waivers';
 import type { ClientSecretLocation, StoredSecretProperties } from '../core/clientSecretExpiry';
@@ -124,6 +124,13 @@ export interface DetectorState {
   lastSeen: Partial<Record<SnapshotSource, string>>;
   /** When the last email (alert or reminder) was composed. */
   lastEmailAt: string | null;
+  /**
+   * Open findings per source, written with the pointer after the findings they count: what the
+   * status shows, in one row instead of the whole Findings partition. Null before the first run
+   * that wrote it. A run stopped between the two leaves it a run behind, as it leaves the
+   * pointer, until the next run rewrites both; the stopped run never completed, which the status shows.
+   */
+  openFindings: OpenFindingCounts | null;
 }
 
 type OutboxStatus = 'composing' | 'ready' | 'sending' | 'sent' | 'abandoned';

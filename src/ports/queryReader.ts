@@ -1,4 +1,4 @@
-import type { StoredFinding } from '../core/findings';
+import type { FindingState, OpenFindingCounts, Severity, StoredFinding } from '../core/findings';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
 import type { Delivery, DetectorCompletion, DetectorRun, LeaseName, OutboxMessage, SkippedRun } from './index';
 import type { SnapshotRun } from '../core/snapshotRun';
@@ -15,10 +15,16 @@ export interface RowPosition {
   rowKey: string;
 }
 
-export interface Page<T> {
+export interface Page<T, Position = RowPosition> {
   items: T[];
   /** Where the next page starts, or null after the last row. */
-  next: RowPosition | null;
+  next: Position | null;
+}
+
+/** Where the next page of findings starts: after this finding, listed among those of its severity. */
+export interface FindingPosition {
+  severity: Severity;
+  key: string;
 }
 
 export interface RunRow<T> {
@@ -60,7 +66,10 @@ export interface QueryReader {
   customerHistory(tenantId: string, range: RunRange): Promise<CustomerChangePoints>;
   /** Whether any snapshot still kept listed the tenant. */
   customerKnown(tenantId: string): Promise<boolean>;
-  findings(): Promise<StoredFinding[]>;
+  /** Findings in a state (or all), critical first and then in key order, after `start`, up to `top`. */
+  findingsPage(state: FindingState | 'all', start: FindingPosition | null, top: number): Promise<Page<StoredFinding, FindingPosition>>;
+  /** Open findings per source, as the detector last summarised them (or counted, before it has). */
+  openFindingCounts(): Promise<OpenFindingCounts>;
   /** Alerts composed and not yet delivered (nor given up on), oldest first. */
   undeliveredAlerts(): Promise<OutboxMessage[]>;
   /** Their deliveries not yet made (nor given up on), one per message and channel, oldest first. */

@@ -1,4 +1,4 @@
-import { monitorStatus } from '../../src/api/queries';
+import { monitorStatus } from '../../src/api/monitorStatus';
 import { customerDirectory, queryApi, snapshotReader } from '../../src/composition';
 import { TableCustomerDirectory } from '../../src/adapters/tableCustomerDirectory';
 import { Tables } from '../../src/adapters/tables';

@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
-import { monitorStatus } from '../../src/api/queries';
+import { monitorStatus } from '../../src/api/monitorStatus';
 import { queryApi } from '../../src/composition';
 import { startAzurite, type Azurite } from '../../tools/azurite';
 import { createTables } from '../../tools/createTables';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { TableClient, TableServiceClient, odata } from '@azure/data-tables';
 import { readConfig } from '../../src/config';
-import { customerHistory, customerPage, principalPage, runLedger } from '../../src/api/queries';
+import { customerHistory, customerPage, principalPage } from '../../src/api/pageQueries';
+import { runLedger } from '../../src/api/seriesQueries';
 import { queryApi } from '../../src/composition';
 import { TableCustomerState } from '../../src/adapters/tableCustomerState';
 import { Tables } from '../../src/adapters/tables';

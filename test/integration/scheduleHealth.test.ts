@@ -1,7 +1,7 @@
 import { InvocationContext } from '@azure/functions';
 import { TableDetectorStore } from '../../src/adapters/tableDetectorStore';
 import { Tables } from '../../src/adapters/tables';
-import { monitorStatus } from '../../src/api/queries';
+import { monitorStatus } from '../../src/api/monitorStatus';
 import { queryApi } from '../../src/composition';
 import { readConfig } from '../../src/config';
 import { snapshotSources } from '../../src/core/model';

@@ -2,7 +2,7 @@ import { TableClient } from '@azure/data-tables';
 import { collectPartnerSecurity } from '../../src/collectors/collectPartnerSecurity';
 import { partnerSecurityCollector, queryApi } from '../../src/composition';
 import { readConfig } from '../../src/config';
-import { monitorStatus } from '../../src/api/queries';
+import { monitorStatus } from '../../src/api/monitorStatus';
 import { TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
 import { Tables } from '../../src/adapters/tables';
 import type { TableName } from '../../src/adapters/tableLayout';

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { queryApi, waiverAdministration } from '../../src/composition';
-import { monitorStatus } from '../../src/api/queries';
+import { monitorStatus } from '../../src/api/monitorStatus';
 import { channelSettingsFor } from '../../tools/simulator';
 import { launchBrowser } from '../support/browser';
 import { blockKitProblems } from '../support/blockKit';

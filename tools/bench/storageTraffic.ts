@@ -19,6 +19,8 @@ export interface StorageTraffic {
   requests: number;
   inSequence: number;
   rowsRead: number;
+  /** Rows read per table (its name as stored, with the deployment's prefix). */
+  rowsReadFrom: Record<string, number>;
   rowsWritten: number;
 }
 
@@ -42,7 +44,7 @@ export function onAzure(traffic: StorageTraffic): string {
 
 /** One count: requests, their depth in sequence (requests sent before it started are not counted), rows. */
 class TrafficCount {
-  traffic: StorageTraffic = { requests: 0, inSequence: 0, rowsRead: 0, rowsWritten: 0 };
+  traffic: StorageTraffic = { requests: 0, inSequence: 0, rowsRead: 0, rowsReadFrom: {}, rowsWritten: 0 };
   private deepestAnswered = 0;
   private readonly depths = new WeakMap<ClientRequest, number>();
 
@@ -75,9 +77,11 @@ export function countStorageTraffic(tableEndpoint: string | undefined): StorageT
     marked.answered(request);
   });
   countRows(
-    (rows) => {
-      run.traffic.rowsRead += rows;
-      marked.traffic.rowsRead += rows;
+    (rows, table) => {
+      for (const { traffic } of [run, marked]) {
+        traffic.rowsRead += rows;
+        traffic.rowsReadFrom[table] = (traffic.rowsReadFrom[table] ?? 0) + rows;
+      }
     },
     (rows) => {
       run.traffic.rowsWritten += rows;
@@ -90,23 +94,24 @@ export function countStorageTraffic(tableEndpoint: string | undefined): StorageT
       marked = new TrafficCount();
     },
     mark: () => (marked = new TrafficCount()),
-    sinceReset: () => ({ ...run.traffic }),
-    sinceMark: () => ({ ...marked.traffic }),
+    sinceReset: () => ({ ...run.traffic, rowsReadFrom: { ...run.traffic.rowsReadFrom } }),
+    sinceMark: () => ({ ...marked.traffic, rowsReadFrom: { ...marked.traffic.rowsReadFrom } }),
   };
 }
 
 type Method = (this: TableClient, ...args: never[]) => unknown;
 
 /** Wraps TableClient's reads and writes in this process to count the entities they carry. */
-function countRows(read: (rows: number) => void, written: (rows: number) => void): void {
+function countRows(read: (rows: number, table: string) => void, written: (rows: number) => void): void {
   const prototype = TableClient.prototype as unknown as Record<string, Method>;
   const list = prototype.listEntities as Method;
   prototype.listEntities = function listEntities(this: TableClient, ...args: never[]) {
+    const { tableName } = this;
     const entities = list.apply(this, args) as AsyncIterableIterator<unknown> & { byPage(settings?: unknown): AsyncIterableIterator<unknown[]> };
     return {
       async next() {
         const result = await entities.next();
-        if (result.done !== true) read(1);
+        if (result.done !== true) read(1, tableName);
         return result;
       },
       [Symbol.asyncIterator]() {
@@ -115,7 +120,7 @@ function countRows(read: (rows: number) => void, written: (rows: number) => void
       byPage: (settings?: unknown) =>
         (async function* counted() {
           for await (const page of entities.byPage(settings)) {
-            read(page.length);
+            read(page.length, tableName);
             yield page;
           }
         })(),
@@ -124,7 +129,7 @@ function countRows(read: (rows: number) => void, written: (rows: number) => void
   const getEntity = prototype.getEntity as Method;
   prototype.getEntity = async function counted(this: TableClient, ...args: never[]) {
     const entity = await (getEntity.apply(this, args) as Promise<unknown>);
-    read(1);
+    read(1, this.tableName);
     return entity;
   };
   // A transaction hands each of its actions to an internal TableClient's single-entity methods,

@@ -1,0 +1,65 @@
+import { invalidParameter } from './problem';
+import { describeRecovery, describeRegression } from '../core/alertEmail';
+import { severities, type FindingState } from '../core/findings';
+import { nextStep } from '../core/nextStep';
+import { isOneOf } from '../core/text';
+import { waiverIndex } from '../core/waivers';
+import type { QueryReader } from '../ports/queryReader';
+import { nameOf, pagePosition, type QueryDependencies, type QueryResult } from './queries';
+
+/**
+ * The findings in a state, critical first then in key order, `top` at a time (pages follow the live
+ * findings: one that changes state between two pages may show on both or neither), each customer
+ * finding with the customer's current name and each principal finding with the UPN its principal
+ * has in the latest snapshot (a finding's key holds neither).
+ */
+export async function findingList(dependencies: QueryDependencies, state: FindingState | 'all', top: number, continuationToken: string | undefined): Promise<QueryResult> {
+  const { reader, directory, waivers, clock, tokens } = dependencies;
+  const now = clock.now();
+  const query = JSON.stringify(['findings', state]);
+  const position = pagePosition(dependencies, query, continuationToken);
+  // A findings token holds the severity its last finding was listed under where a run's token holds a partition.
+  const severity = position?.partitionKey;
+  if (severity !== undefined && !isOneOf(severities, severity)) throw invalidParameter('continuationToken', 'belongs to another listing: pass the token of the previous page of findings');
+  const start = position === null || severity === undefined ? null : { severity, key: position.rowKey };
+  const [{ items: findings, next }, stored] = await Promise.all([reader.findingsPage(state, start, top), waivers.listWaivers()]);
+  const silencer = waiverIndex(stored, now);
+  const principalIds = findings.filter((finding) => finding.subject.type === 'principal').map((finding) => finding.subject.id);
+  const [names, upns] = await Promise.all([
+    findings.some((finding) => finding.subject.type === 'customer') ? directory.customerNames() : new Map<string, string>(),
+    principalUpns(reader, principalIds),
+  ]);
+  const items = findings.map((finding) => {
+    // Links into this API stay relative: the API does not know the address it is reached by.
+    const step = nextStep(finding, '');
+    const waiver = silencer(finding);
+    return {
+      key: finding.key,
+      kind: finding.kind,
+      severity: finding.severity,
+      subject: { type: finding.subject.type, id: finding.subject.id, name: finding.subject.name ?? null },
+      customerName: finding.subject.type === 'customer' ? nameOf(names, finding.subject.id) : null,
+      upn: finding.subject.type === 'principal' ? (upns.get(finding.subject.id) ?? null) : null,
+      measure: finding.measure,
+      state: finding.state,
+      baseline: finding.baseline,
+      current: finding.current,
+      openedAt: finding.openedAt,
+      resolvedAt: finding.resolvedAt,
+      // The line an alert shows, and what to do about it: the same words as the email.
+      description: finding.state === 'open' ? describeRegression(finding, names) : describeRecovery(finding, names),
+      nextStep: step.text,
+      nextStepUrl: step.url,
+      // Still detected and listed, only not alerted: which waiver silences it, why, and until when.
+      waiver: waiver === null ? null : { id: waiver.id, reason: waiver.reason, owner: waiver.owner, expiresAt: waiver.expiresAt },
+    };
+  });
+  const nextToken = next === null ? null : tokens.encode({ query, runId: '', partitionKey: next.severity, rowKey: next.key });
+  return { body: { items, continuationToken: nextToken }, rows: items };
+}
+
+async function principalUpns(reader: QueryReader, objectIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+  if (objectIds.length === 0) return new Map();
+  const [latest] = await reader.listRuns('nonMfaPrincipals', { status: 'complete', top: 1 });
+  return latest === undefined ? new Map() : reader.principalUpns(latest.runId, objectIds);
+}
