@@ -2,7 +2,7 @@ import { invalidParameter, notFound, storageUnavailable } from './problem';
 import type { ContinuationTokens, PagePosition } from './continuationToken';
 import { matchesCustomerStatus, type CustomerStatus } from './customerStatus';
 import { nameMatches, type CustomerDirectoryState } from '../core/customerNames';
-import { describeRecovery, describeRegression } from '../core/alertEmail';
+import { describeRecovery, describeRegression } from '../core/alertMessage';
 import { compareFindings, type FindingState, type StoredFinding } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { customerMeasureNames, hasNoCompliantAdmins, hasNoMfaPolicy, snapshotSources, type CustomerMfaInsight, type NonMfaPrincipal, type SnapshotSource } from '../core/model';
