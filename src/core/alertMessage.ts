@@ -14,13 +14,13 @@ import { oneLine } from './text';
 export interface AlertContent {
   opened: readonly Finding[];
   resolved: readonly Finding[];
-  /** Open findings not announced in this email. */
+  /** Open findings not announced in this message. */
   stillOpen: readonly Finding[];
-  /** True when this email exists only to remind of what is still open. */
+  /** True when this message exists only to remind of what is still open. */
   reminder: boolean;
   /** Base URL of the query API, for links; null when not configured. */
   publicBaseUrl: string | null;
-  /** Customer display names by tenant id, as known when the email is rendered; a tenant without one shows its id. */
+  /** Customer display names by tenant id, as known when the message is composed; a tenant without one shows its id. */
   customerNames: ReadonlyMap<string, string>;
   /** Most lines listed per section; the rest are counted and linked to the query API. */
   maxLinesPerSection: number;

@@ -62,6 +62,14 @@ describe('composeAlert, rendered as an email', () => {
     expect(email.html.indexOf('New regressions')).toBeLessThan(email.html.indexOf('Resolved (1)'));
   });
 
+  it('when rendered, then its one column is a 600-pixel table, not a div, so Outlook for Windows keeps it narrow', () => {
+    // Microsoft, "Word 2007 HTML and CSS Rendering Capabilities in Outlook 2007" (MSDN, 2006; Outlook for Windows still lays
+    // HTML out with Word): `width` is a "full" CSS property, honoured on <table> and <td> but not on <div> or <p>, and
+    // `margin: auto` is not supported, so a `max-width` div spreads across the whole reading pane there.
+    expect(email.html).toContain('<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%">');
+    expect(email.html).not.toMatch(/<div[^>]*max-width/);
+  });
+
   it('when names carry HTML and a next step another system gave links to javascript:, then the HTML shows the text escaped and links only http(s) URLs', () => {
     const html = renderEmail({
       subject: 'Contoso "><script>alert(1)</script>',
