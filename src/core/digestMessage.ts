@@ -96,7 +96,7 @@ export function renderWeeklyDigest(digest: WeeklyDigest, options: DigestOptions 
   if (customers === null) sections.push(section('Customers', [line('No complete snapshot of customers yet.')]));
   else {
     const total = customers.total ?? 0;
-    const lines: Line[] = [{ text: `${plural(total, 'customer tenant')}${change(customers.totalWeekAgo, total)}.`, step: root === null ? null : { text: 'All customers with a problem', url: `${root}/api/customers?status=nonCompliant` }, critical: false }];
+    const lines: Line[] = [{ text: `${plural(total, 'customer tenant')}${change(customers.totalWeekAgo, total)}.`, step: root === null ? null : { text: 'List the customers with a problem', url: `${root}/api/customers?status=nonCompliant` }, critical: false }];
     for (const problem of customers.problems) {
       lines.push(line(problemHeadline(problem, total), false, { part: problem.now, whole: total, tone: problem.now > 0 ? 'bad' : 'good' }));
       if (problem.newlyAffected.length > 0) lines.push(line(`New this week: ${moverNames(problem.newlyAffected, problem.newlyAffectedMore)}`, true));

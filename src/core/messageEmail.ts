@@ -1,4 +1,4 @@
-import { moreText, type Line, type Message, type Section } from './message';
+import { figure, moreText, type Line, type Message, type Section } from './message';
 import type { NextStep } from './nextStep';
 import { escapeHtml, linkUrl } from './text';
 
@@ -91,7 +91,7 @@ function columns(daily: NonNullable<Section['chart']>['daily'], maxValue: number
   const top = Math.max(maxValue ?? 0, ...known);
   const cells = daily.map((point) => {
     const bar = point.value === null || top <= 0 ? 0 : Math.max(1, Math.round((point.value / top) * chartHeight));
-    const title = escapeHtml(`${point.day}: ${point.value === null ? 'unknown' : String(Math.round(point.value * 10) / 10)}`);
+    const title = escapeHtml(`${point.day}: ${figure(point.value)}`);
     return `<td valign="bottom" align="center" style="padding:0 1px"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr><td height="${bar}" bgcolor="${colours.neutral}" title="${title}" style="background:${colours.neutral};font-size:0;line-height:0">&nbsp;</td></tr></table></td>`;
   });
   return `<table role="presentation" width="100%" height="${chartHeight}" cellpadding="0" cellspacing="0" border="0" style="margin:6px 0"><tr>${cells.join('')}</tr></table>`;
