@@ -200,27 +200,29 @@ export function slackPayload(message: Message): unknown {
 }
 
 /**
- * The signed webhook's body, in the Standard Webhooks shape (`type`, `timestamp`, `data`): the
- * alert's lines as the email has them, and each announced finding by key, for receivers that
- * file a ticket per finding and close it on its recovery.
+ * A body for the signed webhook, in the Standard Webhooks shape (`type`, `timestamp`, `data`):
+ * every event is `mfaMonitor.<event>`, and its data carries the message id (receivers deduplicate
+ * on it) and the subject every channel shows.
+ */
+export function webhookBody(event: 'alert' | 'reminder' | 'test' | 'weeklyDigest', timestamp: string, messageId: string, subject: string, data: object): unknown {
+  return { type: `mfaMonitor.${event}`, timestamp, data: { messageId, subject, ...data } };
+}
+
+/**
+ * An alert for the signed webhook: its lines as the email has them, and each announced finding by
+ * key, for receivers that file a ticket per finding and close it on its recovery.
  */
 export function webhookPayload(message: Message, meta: { messageId: string; composedAt: string; event: 'alert' | 'reminder' | 'test'; findings: readonly AnnouncedFinding[] }): unknown {
-  return {
-    type: `mfaMonitor.${meta.event}`,
-    timestamp: meta.composedAt,
-    data: {
-      messageId: meta.messageId,
-      subject: message.subject,
-      sections: message.sections.map((section) => ({
-        title: section.title,
-        lines: section.lines.map((line) => ({ text: line.text, critical: line.critical, nextStep: line.step })),
-        more: section.more,
-      })),
-      footer: message.footer,
-      findingsLink: message.findingsLink,
-      findings: meta.findings,
-    },
-  };
+  return webhookBody(meta.event, meta.composedAt, meta.messageId, message.subject, {
+    sections: message.sections.map((section) => ({
+      title: section.title,
+      lines: section.lines.map((line) => ({ text: line.text, critical: line.critical, nextStep: line.step })),
+      more: section.more,
+    })),
+    footer: message.footer,
+    findingsLink: message.findingsLink,
+    findings: meta.findings,
+  });
 }
 
 /**

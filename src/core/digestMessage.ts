@@ -1,6 +1,6 @@
 import { describeRegression } from './alertMessage';
 import type { ChannelName } from './alertRoutes';
-import { slackPayload, teamsPayload } from './channelPayloads';
+import { slackPayload, teamsPayload, webhookBody } from './channelPayloads';
 import { apiRoot, change, delta, figure, line, plural, section, type Line, type Message, type Section } from './message';
 import { renderEmail, type RenderedEmail } from './messageEmail';
 import { nextStep } from './nextStep';
@@ -149,37 +149,31 @@ function glance(digest: WeeklyDigest, root: string | null): Message {
 /** The signed webhook's digest: its figures as data, in the alerts' Standard Webhooks shape. */
 function webhookDigest(digest: WeeklyDigest, root: string | null, deliveryId: string): unknown {
   const { score, customers } = digest;
-  return {
-    type: 'mfaMonitor.weeklyDigest',
-    timestamp: digest.generatedAt.toISOString(),
-    data: {
-      messageId: deliveryId,
-      week: digest.week,
-      subject: subject(digest),
-      score: { current: score.week.last, max: score.maxScore, weekChange: delta(score.week.first, score.week.last), quarterChange: delta(score.quarter.first, score.quarter.last) },
-      requirements: digest.requirements.map((requirement) => ({ requirementType: requirement.requirementType, complianceStatus: requirement.complianceStatus, compliantWeekAgo: requirement.compliantWeekAgo })),
-      openProblems: { count: digest.openCount, waived: digest.waivedCount, byAge: digest.findingsByAge.map((age) => ({ age: age.label, count: age.count, critical: age.critical })) },
-      customers:
-        customers === null
-          ? null
-          : {
-              total: customers.total,
-              byProblem: customers.problems.map((problem) => ({
-                problem: problem.problem,
-                count: problem.now,
-                countWeekAgo: problem.weekAgo,
-                newlyAffected: problem.newlyAffected,
-                newlyAffectedMore: problem.newlyAffectedMore,
-                fixed: problem.fixed,
-                fixedMore: problem.fixedMore,
-              })),
-            },
-      // A count only: the users' UPNs are personal data, kept to the email and the authenticated API.
-      partnerUsersWithoutMfa: digest.principals?.count ?? null,
-      expiringWaivers: digest.expiringWaivers.map((waiver) => ({ waiver: waiver.description, owner: waiver.owner, expiresAt: waiver.expiresAt.toISOString() })),
-      dashboardLink: root === null ? null : `${root}/api/dashboard`,
-    },
-  };
+  return webhookBody('weeklyDigest', digest.generatedAt.toISOString(), deliveryId, subject(digest), {
+    week: digest.week,
+    score: { current: score.week.last, max: score.maxScore, weekChange: delta(score.week.first, score.week.last), quarterChange: delta(score.quarter.first, score.quarter.last) },
+    requirements: digest.requirements.map((requirement) => ({ requirementType: requirement.requirementType, complianceStatus: requirement.complianceStatus, compliantWeekAgo: requirement.compliantWeekAgo })),
+    openProblems: { count: digest.openCount, waived: digest.waivedCount, byAge: digest.findingsByAge.map((age) => ({ age: age.label, count: age.count, critical: age.critical })) },
+    customers:
+      customers === null
+        ? null
+        : {
+            total: customers.total,
+            byProblem: customers.problems.map((problem) => ({
+              problem: problem.problem,
+              count: problem.now,
+              countWeekAgo: problem.weekAgo,
+              newlyAffected: problem.newlyAffected,
+              newlyAffectedMore: problem.newlyAffectedMore,
+              fixed: problem.fixed,
+              fixedMore: problem.fixedMore,
+            })),
+          },
+    // A count only: the users' UPNs are personal data, kept to the email and the authenticated API.
+    partnerUsersWithoutMfa: digest.principals?.count ?? null,
+    expiringWaivers: digest.expiringWaivers.map((waiver) => ({ waiver: waiver.description, owner: waiver.owner, expiresAt: waiver.expiresAt.toISOString() })),
+    dashboardLink: root === null ? null : `${root}/api/dashboard`,
+  });
 }
 
 /** The digest's body for one JSON channel; `deliveryId` is stable per digest and channel, and the signed webhook's receivers deduplicate on it. */

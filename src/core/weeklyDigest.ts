@@ -1,6 +1,6 @@
 import { compareFindings, type Finding } from './findings';
 import { customerName } from './message';
-import { hasNoCompliantAdmins, hasNoMfaPolicy, isCompliant, type CustomerMfaInsight, type NonMfaPrincipal } from './model';
+import { hasNoCompliantAdmins, hasNoMfaPolicy, isCompliant, type CustomerMfaInsight, type NonMfaPrincipal, type SecurityRequirement } from './model';
 
 /**
  * The weekly digest: what a partner admin reads on Monday morning to see where MFA compliance
@@ -22,13 +22,7 @@ interface ScorePoint {
 }
 
 /** One complete run's reading of one requirement. */
-interface RequirementPoint {
-  at: Date;
-  requirementType: string;
-  complianceStatus: string | null;
-  compliantTenantCount: number | null;
-  totalTenantCount: number | null;
-}
+type RequirementPoint = Pick<SecurityRequirement, 'requirementType' | 'complianceStatus' | 'compliantTenantCount' | 'totalTenantCount'> & { at: Date };
 
 /** A waiver as the digest lists it: what it silences, who owns it, until when. */
 interface ExpiringWaiver {
