@@ -8,11 +8,11 @@ import { oneLine } from './text';
 import type { CustomerProblem, CustomerProblemCount, FindingAge, Mover, WeeklyDigest } from './weeklyDigest';
 
 /**
- * The weekly digest as messages, in the same words on every channel. The email says it all, with
- * charts. A Teams card or a Slack message is read at a glance: it carries the headline figures
- * only (the score and its change, open problems by age, customers by problem with a few movers
- * named, waivers expiring) and links to the dashboard; both are the message model the alerts'
- * renderers fit to each channel's limits. The signed webhook gets the figures as data.
+ * The weekly digest as messages, each figure phrased once for every channel. The email says it
+ * all, with charts. A Teams card or a Slack message is read at a glance: it carries the headline
+ * figures only (the score and its change, open problems by age, customers by problem with a few
+ * movers named, waivers expiring) and links to the dashboard; both are the message model the
+ * alerts' renderers fit to each channel's limits. The signed webhook gets the figures as data.
  */
 interface DigestOptions {
   publicBaseUrl: string | null;
