@@ -1,5 +1,5 @@
 import { invalidParameter } from './problem';
-import { describeRecovery, describeRegression } from '../core/alertEmail';
+import { describeRecovery, describeRegression } from '../core/alertMessage';
 import { severities, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { isOneOf } from '../core/text';

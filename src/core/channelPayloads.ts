@@ -1,20 +1,16 @@
-import { moreText, type AlertLine, type AlertMessage, type AlertSection } from './alertEmail';
-import { linkUrl } from './text';
+import { line, moreText, section, type Line, type Message, type Section } from './message';
+import { linkUrl, oneLine } from './text';
 
 /**
- * The same alert as the email, rendered for the channels that take JSON: a Teams Workflows
- * webhook (an Adaptive Card in a message envelope), a Slack incoming webhook (Block Kit) and
- * the signed generic webhook. Each keeps one event to one line, with its next step, and stays
- * inside its receiver's size limits by counting the lines it leaves out ("and N more").
+ * A message (an alert or the digest at a glance) as the email has it, rendered for the channels
+ * that take JSON: a Teams Workflows webhook (an Adaptive Card in a message envelope), a Slack
+ * incoming webhook (Block Kit) and the signed generic webhook. Each keeps one event to one line,
+ * with its next step, and stays inside its receiver's size limits by counting the lines it
+ * leaves out ("and N more").
  */
 
 /** What a finding announced in a message was, for receivers that file tickets per finding. */
-interface AnnouncedFinding {
-  key: string;
-  kind: string;
-  severity: string;
-  change: string;
-}
+type AnnouncedFinding = { key: string; kind: string; severity: string; change: string };
 
 /** Teams refuses messages over about 28 KB; the card stays under this, envelope included. */
 const teamsMaxBytes = 24_000;
@@ -56,23 +52,26 @@ function linkText(prefix: string, text: string, url: string | null, spacing: str
   return { type: 'TextBlock', text: `${prefix}[${text.replace(/[[\]\\]/g, '')}](${href})`, wrap: true, spacing, ...look };
 }
 
-function lineElements(line: AlertLine): CardElement[] {
+function lineElements(line: Line): CardElement[] {
   const elements: CardElement[] = [plainText(line.text, line.critical ? { color: 'Attention', weight: 'Bolder' } : {}, { spacing: 'Medium' })];
   if (line.step) elements.push(linkText('Next: ', line.step.text, line.step.url, 'None', true));
   return elements;
 }
 
 /** Keeps lines while `fits` allows, counting the rest into the section's "and N more" (which must fit too). */
-function fitSections(sections: readonly AlertSection[], fits: (sections: AlertSection[]) => boolean): AlertSection[] {
-  const pairs = sections.map((section) => ({ section, target: { ...section, lines: new Array<AlertLine>(), more: left(section, 0) } }));
-  const kept: AlertSection[] = pairs.map(({ target }) => target);
-  for (const { section, target } of pairs) {
-    for (const line of section.lines) {
-      target.lines.push(line);
-      target.more = left(section, target.lines.length);
+function fitSections(sections: readonly Section[], fits: (sections: Section[]) => boolean): Section[] {
+  const pairs = sections.map((whole) => {
+    const fitted: Section = { ...whole, lines: [], more: left(whole, 0) };
+    return { whole, fitted };
+  });
+  const kept = pairs.map(({ fitted }) => fitted);
+  for (const { whole, fitted } of pairs) {
+    for (const next of whole.lines) {
+      fitted.lines.push(next);
+      fitted.more = left(whole, fitted.lines.length);
       if (!fits(kept)) {
-        target.lines.pop();
-        target.more = left(section, target.lines.length);
+        fitted.lines.pop();
+        fitted.more = left(whole, fitted.lines.length);
         break;
       }
     }
@@ -81,12 +80,12 @@ function fitSections(sections: readonly AlertSection[], fits: (sections: AlertSe
 }
 
 /** The section's "and N more" when only its first `shown` lines are kept. */
-function left(section: AlertSection, shown: number): AlertSection['more'] {
+function left(section: Section, shown: number): Section['more'] {
   const count = section.lines.length - shown + (section.more?.count ?? 0);
   return count > 0 ? { count, href: section.listHref } : null;
 }
 
-function teamsCard(message: AlertMessage, sections: readonly AlertSection[]) {
+function teamsCard(message: Message, sections: readonly Section[]) {
   const findingsLink = message.findingsLink === null ? null : linkUrl(message.findingsLink);
   const body: CardElement[] = [plainText(message.subject, { size: 'Medium', weight: 'Bolder' })];
   for (const section of sections) {
@@ -116,8 +115,8 @@ function teamsCard(message: AlertMessage, sections: readonly AlertSection[]) {
 }
 
 /** The Teams Workflows message: `{ type: 'message', attachments: [Adaptive Card] }`, under Teams' size limit. */
-export function teamsPayload(message: AlertMessage): unknown {
-  const size = (sections: AlertSection[]) => Buffer.byteLength(JSON.stringify(teamsCard(message, sections)));
+export function teamsPayload(message: Message): unknown {
+  const size = (sections: Section[]) => Buffer.byteLength(JSON.stringify(teamsCard(message, sections)));
   return teamsCard(message, fitSections(message.sections, (sections) => size(sections) <= teamsMaxBytes));
 }
 
@@ -127,59 +126,54 @@ export function teamsPayload(message: AlertMessage): unknown {
  * into literal text and data never forms a link or a mention. Sections set `verbatim`: Slack then
  * leaves URLs and channel names in data as they are instead of linking them.
  */
-type Mrkdwn = string & { readonly mrkdwn: unique symbol };
-
-/** The one place text becomes Mrkdwn: a brand exists only by assertion, so its four makers below come here. */
-function trusted(text: string): Mrkdwn {
-  return text as Mrkdwn;
+class Mrkdwn {
+  /** Makes the type nominal: a plain `{ text }` (a line, say) is not mrkdwn. */
+  private declare readonly nominal: never;
+  constructor(readonly text: string) {}
 }
 
 function data(text: string): Mrkdwn {
-  return trusted(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  return new Mrkdwn(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
 }
 
 /** `<url|words>`; a URL that is no http(s) URL leaves the words unlinked. `|` would end the words early. */
 function link(url: string | null, words: string): Mrkdwn {
   const href = url === null ? null : linkUrl(url);
-  return href === null ? data(words) : trusted(`<${href}|${data(words).replace(/\|/g, '¦')}>`);
+  return href === null ? data(words) : new Mrkdwn(`<${href}|${data(words).text.replace(/\|/g, '¦')}>`);
 }
 
 /** mrkdwn`...`: the literal parts are the monitor's own mrkdwn, every value must be Mrkdwn already. */
 function mrkdwn(literals: TemplateStringsArray, ...values: Mrkdwn[]): Mrkdwn {
-  return trusted(literals.reduce((text, literal, index) => text + (index > 0 ? values[index - 1] : '') + literal, ''));
+  return new Mrkdwn(literals.reduce((text, literal, index) => text + (values[index - 1]?.text ?? '') + literal, ''));
 }
 
-function slackLine(line: AlertLine): Mrkdwn {
+function slackLine(line: Line): Mrkdwn {
   const text = line.critical ? mrkdwn`• *${data(line.text)}*` : mrkdwn`• ${data(line.text)}`;
   return line.step ? mrkdwn`${text}\n    Next: ${link(line.step.url, line.step.text)}` : text;
 }
 
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 /** A section's text is at most 3000 characters; a longer line is cut, and any link it held with it. */
-function clipMrkdwn(text: Mrkdwn, max: number): Mrkdwn {
-  if (text.length <= max) return text;
+function clipMrkdwn({ text }: Mrkdwn, max: number): Mrkdwn {
+  if (text.length <= max) return new Mrkdwn(text);
   let cut = text.slice(0, max - 1);
   // A link (`<...|...>`) or an escape (`&amp;`) cut in two would show its pieces: cut before it.
   if (cut.lastIndexOf('<') > cut.lastIndexOf('>')) cut = cut.slice(0, cut.lastIndexOf('<'));
-  return trusted(`${cut.replace(/&[a-z]{0,3}$/, '')}…`);
+  return new Mrkdwn(`${cut.replace(/&[a-z]{0,3}$/, '')}…`);
 }
 
-type SlackText = { type: 'mrkdwn'; text: Mrkdwn; verbatim: true };
+type SlackText = { type: 'mrkdwn'; text: string; verbatim: true };
 
-function slackText(text: Mrkdwn): SlackText {
+function slackText({ text }: Mrkdwn): SlackText {
   return { type: 'mrkdwn', text, verbatim: true };
 }
 
 /** Section blocks of one alert section: as many lines a block as its 3000 characters hold. */
-function slackSectionBlocks(section: AlertSection): { type: 'section'; text: SlackText }[] {
+function slackSectionBlocks(section: Section): { type: 'section'; text: SlackText }[] {
   const texts: Mrkdwn[] = [];
   let current = mrkdwn`*${data(section.title)}*`;
   const more = section.more ? link(section.more.href, moreText(section.more)) : null;
   for (const next of [...section.lines.map((line) => clipMrkdwn(slackLine(line), slackMaxSectionText)), ...(more === null ? [] : [more])]) {
-    if (current.length + 1 + next.length > slackMaxSectionText) {
+    if (current.text.length + 1 + next.text.length > slackMaxSectionText) {
       texts.push(current);
       current = next;
     } else {
@@ -190,8 +184,8 @@ function slackSectionBlocks(section: AlertSection): { type: 'section'; text: Sla
   return texts.map((text) => ({ type: 'section', text: slackText(text) }));
 }
 
-function slackBlocks(message: AlertMessage, sections: readonly AlertSection[]): unknown[] {
-  const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: clip(message.subject, slackMaxHeaderText), emoji: false } }];
+function slackBlocks(message: Message, sections: readonly Section[]): unknown[] {
+  const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: oneLine(message.subject, slackMaxHeaderText), emoji: false } }];
   for (const section of sections) blocks.push({ type: 'divider' }, ...slackSectionBlocks(section));
   const closing = [message.footer === null ? null : data(message.footer), message.findingsLink === null ? null : link(message.findingsLink, 'All open findings')].filter((part): part is Mrkdwn => part !== null);
   if (closing.length > 0) blocks.push({ type: 'context', elements: [slackText(closing.reduce((text, part) => mrkdwn`${text} ${part}`))] });
@@ -199,50 +193,45 @@ function slackBlocks(message: AlertMessage, sections: readonly AlertSection[]): 
 }
 
 /** The Slack incoming-webhook message: a subject fallback and Block Kit blocks within Slack's limits. */
-export function slackPayload(message: AlertMessage): unknown {
+export function slackPayload(message: Message): unknown {
   const sections = fitSections(message.sections, (candidate) => slackBlocks(message, candidate).length <= slackMaxBlocks);
   // The fallback `text` is mrkdwn too (notifications show it): escaped like any data.
-  return { text: data(clip(message.subject, slackMaxFallbackText)), blocks: slackBlocks(message, sections) };
+  return { text: data(oneLine(message.subject, slackMaxFallbackText)).text, blocks: slackBlocks(message, sections) };
 }
 
 /**
- * The signed webhook's body, in the Standard Webhooks shape (`type`, `timestamp`, `data`): the
- * alert's lines as the email has them, and each announced finding by key, for receivers that
- * file a ticket per finding and close it on its recovery.
+ * A body for the signed webhook, in the Standard Webhooks shape (`type`, `timestamp`, `data`):
+ * every event is `mfaMonitor.<event>`, and its data carries the message id (receivers deduplicate
+ * on it) and the subject every channel shows.
  */
-export function webhookPayload(message: AlertMessage, meta: { messageId: string; composedAt: string; event: 'alert' | 'reminder' | 'test'; findings: readonly AnnouncedFinding[] }): unknown {
-  return {
-    type: `mfaMonitor.${meta.event}`,
-    timestamp: meta.composedAt,
-    data: {
-      messageId: meta.messageId,
-      subject: message.subject,
-      sections: message.sections.map((section) => ({
-        title: section.title,
-        lines: section.lines.map((line) => ({ text: line.text, critical: line.critical, nextStep: line.step })),
-        more: section.more,
-      })),
-      footer: message.footer,
-      findingsLink: message.findingsLink,
-      findings: meta.findings,
-    },
-  };
+export function webhookBody(event: 'alert' | 'reminder' | 'test' | 'weeklyDigest', timestamp: string, messageId: string, subject: string, data: object): unknown {
+  return { type: `mfaMonitor.${event}`, timestamp, data: { messageId, subject, ...data } };
+}
+
+/**
+ * An alert for the signed webhook: its lines as the email has them, and each announced finding by
+ * key, for receivers that file a ticket per finding and close it on its recovery.
+ */
+export function webhookPayload(message: Message, meta: { messageId: string; composedAt: string; event: 'alert' | 'reminder' | 'test'; findings: readonly AnnouncedFinding[] }): unknown {
+  return webhookBody(meta.event, meta.composedAt, meta.messageId, message.subject, {
+    sections: message.sections.map((section) => ({
+      title: section.title,
+      lines: section.lines.map((line) => ({ text: line.text, critical: line.critical, nextStep: line.step })),
+      more: section.more,
+    })),
+    footer: message.footer,
+    findingsLink: message.findingsLink,
+    findings: meta.findings,
+  });
 }
 
 /**
  * What `npm run doctor -- --send-test-message` posts to each channel: marked as a test in its
  * subject and, for the signed webhook, in its event type, so no receiver files it as an alert.
  */
-export const channelTestMessage: AlertMessage = {
+export const channelTestMessage: Message = {
   subject: '[MFA monitor] Test message from npm run doctor',
-  sections: [
-    {
-      title: 'Test',
-      lines: [{ text: 'This test message was sent by npm run doctor: no action is needed. Alerts from the monitor arrive in this channel the same way.', step: null, critical: false }],
-      more: null,
-      listHref: null,
-    },
-  ],
+  sections: [section('Test', [line('This test message was sent by npm run doctor: no action is needed. Alerts from the monitor arrive in this channel the same way.')])],
   footer: null,
   findingsLink: null,
 };

@@ -1,5 +1,6 @@
 import { compareFindings, type Finding } from './findings';
-import { hasNoCompliantAdmins, hasNoMfaPolicy, isCompliant, type CustomerMfaInsight, type NonMfaPrincipal } from './model';
+import { customerName } from './message';
+import { hasNoCompliantAdmins, hasNoMfaPolicy, isCompliant, type CustomerMfaInsight, type NonMfaPrincipal, type SecurityRequirement } from './model';
 
 /**
  * The weekly digest: what a partner admin reads on Monday morning to see where MFA compliance
@@ -21,13 +22,7 @@ interface ScorePoint {
 }
 
 /** One complete run's reading of one requirement. */
-interface RequirementPoint {
-  at: Date;
-  requirementType: string;
-  complianceStatus: string | null;
-  compliantTenantCount: number | null;
-  totalTenantCount: number | null;
-}
+type RequirementPoint = Pick<SecurityRequirement, 'requirementType' | 'complianceStatus' | 'compliantTenantCount' | 'totalTenantCount'> & { at: Date };
 
 /** A waiver as the digest lists it: what it silences, who owns it, until when. */
 interface ExpiringWaiver {
@@ -56,7 +51,7 @@ export interface DigestInput {
 }
 
 /** First and last value of a series over a window, with the points in between for a chart. */
-export interface Trend {
+interface Trend {
   first: number | null;
   last: number | null;
   /** One value per day of the window that had a run (the day's last), oldest first. */
@@ -72,10 +67,9 @@ interface RequirementTrend {
   compliantTenants: { now: number | null; weekAgo: number | null; total: number | null };
 }
 
-const customerProblemNames = ['noMfaPolicy', 'adminsNotCompliant'] as const;
-export type CustomerProblem = (typeof customerProblemNames)[number];
+export type CustomerProblem = 'noMfaPolicy' | 'adminsNotCompliant';
 
-interface CustomerProblemCount {
+export interface CustomerProblemCount {
   problem: CustomerProblem;
   now: number;
   weekAgo: number | null;
@@ -92,7 +86,7 @@ export interface Mover {
   name: string | null;
 }
 
-interface FindingAge {
+export interface FindingAge {
   label: string;
   count: number;
   critical: number;
@@ -161,17 +155,17 @@ function requirementTrends(points: readonly RequirementPoint[], now: Date): Requ
   });
 }
 
-const problemPredicates: Record<CustomerProblem, (customer: CustomerMfaInsight) => boolean> = {
+const problemPredicates: { problem: CustomerProblem; has: (customer: CustomerMfaInsight) => boolean }[] = [
   // A policy of unknown status is not "none": the same rule as the alerts and the query API.
-  noMfaPolicy: (customer) => hasNoMfaPolicy(customer) === true,
-  adminsNotCompliant: hasNoCompliantAdmins,
-};
+  { problem: 'noMfaPolicy', has: (customer) => hasNoMfaPolicy(customer) === true },
+  { problem: 'adminsNotCompliant', has: hasNoCompliantAdmins },
+];
 
 function customerProblems(input: DigestInput): WeeklyDigest['customers'] {
   const now = input.customersNow;
   if (now === null) return null;
   const before = input.customersWeekAgo;
-  const mover = (tenantId: string): Mover => ({ tenantId, name: input.customerNames.get(tenantId.toLowerCase()) ?? input.customerNames.get(tenantId) ?? null });
+  const mover = (tenantId: string): Mover => ({ tenantId, name: customerName(input.customerNames, tenantId) });
   // Named customers first, by name; unnamed ones after, by tenant id: admins look names up.
   const byName = (left: Mover, right: Mover): number =>
     left.name !== null && right.name !== null ? left.name.localeCompare(right.name) : left.name !== null ? -1 : right.name !== null ? 1 : left.tenantId.localeCompare(right.tenantId);
@@ -179,8 +173,7 @@ function customerProblems(input: DigestInput): WeeklyDigest['customers'] {
     const sorted = movers.sort(byName);
     return [sorted.slice(0, input.maxNamed), Math.max(0, sorted.length - input.maxNamed)];
   };
-  const problems = customerProblemNames.map((problem): CustomerProblemCount => {
-    const has = problemPredicates[problem];
+  const problems = problemPredicates.map(({ problem, has }): CustomerProblemCount => {
     const affectedNow = new Set(now.filter(has).map((customer) => customer.tenantId));
     const affectedBefore = before === null ? null : new Set(before.filter(has).map((customer) => customer.tenantId));
     // A customer that left the partner is not "fixed"; one that joined with the problem is newly affected.
@@ -192,19 +185,18 @@ function customerProblems(input: DigestInput): WeeklyDigest['customers'] {
   return { total: now.length, totalWeekAgo: before?.length ?? null, problems };
 }
 
-const ageBuckets: { label: string; maxDays: number }[] = [
-  { label: 'under a week', maxDays: 7 },
-  { label: '1-4 weeks', maxDays: 28 },
-  { label: '1-3 months', maxDays: 91 },
-  { label: 'over 3 months', maxDays: Number.POSITIVE_INFINITY },
+const ageBuckets: { label: string; minDays: number; maxDays: number }[] = [
+  { label: 'under a week', minDays: 0, maxDays: 7 },
+  { label: '1-4 weeks', minDays: 7, maxDays: 28 },
+  { label: '1-3 months', minDays: 28, maxDays: 91 },
+  { label: 'over 3 months', minDays: 91, maxDays: Number.POSITIVE_INFINITY },
 ];
 
 function findingsByAge(findings: readonly Finding[], now: Date): FindingAge[] {
-  return ageBuckets.map((bucket, index) => {
-    const minDays = ageBuckets[index - 1]?.maxDays ?? 0;
+  return ageBuckets.map((bucket) => {
     const inBucket = findings.filter((finding) => {
       const days = (now.getTime() - Date.parse(finding.openedAt)) / dayMs;
-      return days >= minDays && days < bucket.maxDays;
+      return days >= bucket.minDays && days < bucket.maxDays;
     });
     return { label: bucket.label, count: inBucket.length, critical: inBucket.filter((finding) => finding.severity === 'critical').length };
   });

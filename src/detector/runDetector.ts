@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { composeAlert, renderEmail, type AlertMessage } from '../core/alertEmail';
+import { composeAlert } from '../core/alertMessage';
+import type { Message } from '../core/message';
+import { renderEmail } from '../core/messageEmail';
 import { isRoutedTo, routedTargets, targetLabel, type AlertRoute, type ChannelName, type DeliveryTarget } from '../core/alertRoutes';
 import { slackPayload, teamsPayload, webhookPayload } from '../core/channelPayloads';
 import type { CustomerChangesBetween } from '../core/customerChanges';
@@ -422,7 +424,7 @@ function findingsOf(run: RunContext, message: OutboxMessage): { announced: Store
  * ones: a message claimed before a rename, and rendered (or re-rendered for a retry) after it,
  * shows the new name — the name is for reading, the tenant id beside it identifies.
  */
-async function compose(run: RunContext, message: OutboxMessage, settings: DetectorSettings, target: DeliveryTarget | null): Promise<AlertMessage> {
+async function compose(run: RunContext, message: OutboxMessage, settings: DetectorSettings, target: DeliveryTarget | null): Promise<Message> {
   const routed = (finding: StoredFinding) => target === null || isRoutedTo(settings.routes, finding, target.id);
   const { announced, stillOpen } = findingsOf(run, message);
   const mine = announced.filter(routed);
@@ -438,7 +440,7 @@ async function compose(run: RunContext, message: OutboxMessage, settings: Detect
 }
 
 /** A delivery's body for a webhook channel: the same alert, in the channel's format. */
-function channelBody(channel: WebhookChannelName, alert: AlertMessage, message: OutboxMessage, run: RunContext, target: DeliveryTarget, routes: DetectorSettings['routes']): unknown {
+function channelBody(channel: WebhookChannelName, alert: Message, message: OutboxMessage, run: RunContext, target: DeliveryTarget, routes: DetectorSettings['routes']): unknown {
   if (channel === 'teams') return teamsPayload(alert);
   if (channel === 'slack') return slackPayload(alert);
   const findings = findingsOf(run, message)

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { customersBefore } from '../core/customerChanges';
-import { renderWeeklyDigest } from '../core/digestEmail';
-import { digestChannelPayload } from '../core/digestChannels';
+import { digestChannelPayload, renderWeeklyDigest } from '../core/digestMessage';
 import { errorCode, MonitorError, toError } from '../core/errors';
 import type { ChannelPoster, Clock, CustomerDirectory, DigestLedger, DigestRecord, EmailSender, Logger, SnapshotReader, WaiverStore, WebhookChannelName } from '../ports';
 import { describeWaiverTarget, waiverIndex, waiversExpiringWithin } from '../core/waivers';
@@ -100,7 +99,7 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
       if (target === 'email') operationId = await sendEmail(dependencies, claim, rendered, week);
       else {
         const deliveryId = `digest-${claim.digestId}-${target}`;
-        await dependencies.poster.post(target, digestChannelPayload(target, digest, { subject: rendered.subject, publicBaseUrl: settings.publicBaseUrl, deliveryId }), deliveryId, settings.channelTimeoutMs);
+        await dependencies.poster.post(target, digestChannelPayload(target, digest, { publicBaseUrl: settings.publicBaseUrl, deliveryId }), deliveryId, settings.channelTimeoutMs);
       }
     } catch (thrown) {
       failure = thrown;

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { Webhook } from 'standardwebhooks';
 import { WebhookPoster } from '../../src/adapters/webhookPoster';
-import { composeAlert } from '../../src/core/alertEmail';
+import { composeAlert } from '../../src/core/alertMessage';
 import { channelTestMessage, webhookPayload } from '../../src/core/channelPayloads';
-import { digestChannelPayload } from '../../src/core/digestChannels';
+import { digestChannelPayload } from '../../src/core/digestMessage';
 
 type Verify = (secret: string, headers: Record<string, string | undefined>, body: string, now?: number) => boolean;
 
@@ -68,7 +68,7 @@ describe('the signed webhook', () => {
     const alert = composeAlert({ opened: [], resolved: [], stillOpen: [], reminder: false, publicBaseUrl: 'https://monitor.example', customerNames: new Map(), maxLinesPerSection: 5 });
     const bodies = [
       webhookPayload(alert, { messageId: 'm-1', composedAt: '2026-12-07T07:00:00.000Z', event: 'alert', findings: [] }),
-      digestChannelPayload('webhook', { week: '2026-W50', generatedAt: new Date('2026-12-07T07:00:00Z'), score: { week: { first: null, last: null, daily: [] }, quarter: { first: null, last: null, daily: [] }, maxScore: null }, requirements: [], customers: null, findingsByAge: [], oldestOpen: [], openCount: 0, waivedCount: 0, principals: null, expiringWaivers: [] }, { subject: 'Weekly digest', publicBaseUrl: null, deliveryId: 'digest-1' }),
+      digestChannelPayload('webhook', { week: '2026-W50', generatedAt: new Date('2026-12-07T07:00:00Z'), score: { week: { first: null, last: null, daily: [] }, quarter: { first: null, last: null, daily: [] }, maxScore: null }, requirements: [], customers: null, findingsByAge: [], oldestOpen: [], openCount: 0, waivedCount: 0, principals: null, expiringWaivers: [] }, { publicBaseUrl: null, deliveryId: 'digest-1' }),
       webhookPayload(channelTestMessage, { messageId: 'test-1', composedAt: '2026-12-07T07:00:00.000Z', event: 'test', findings: [] }),
     ];
     for (const [index, body] of bodies.entries()) await poster().post('webhook', body, `delivery-sw-${index}`, 5000);

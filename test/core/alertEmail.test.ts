@@ -1,5 +1,6 @@
-import { renderAlert, renderEmail, type AlertContent } from '../../src/core/alertEmail';
+import { composeAlert, type AlertContent } from '../../src/core/alertMessage';
 import type { Finding } from '../../src/core/findings';
+import { renderEmail } from '../../src/core/messageEmail';
 
 function finding(overrides: Partial<Finding>): Finding {
   return {
@@ -9,7 +10,7 @@ function finding(overrides: Partial<Finding>): Finding {
 }
 
 function render(content: Partial<AlertContent>) {
-  return renderAlert({ opened: [], resolved: [], stillOpen: [], reminder: false, publicBaseUrl: null, customerNames: new Map(), maxLinesPerSection: 50, ...content });
+  return renderEmail(composeAlert({ opened: [], resolved: [], stillOpen: [], reminder: false, publicBaseUrl: null, customerNames: new Map(), maxLinesPerSection: 50, ...content }));
 }
 
 const tenant = '33333333-3333-3333-3333-333333333333';
@@ -27,7 +28,7 @@ const tenants = finding({
   actionUrl: 'https://aka.ms/partner-center-security-customer-mfa', helpUrl: 'https://aka.ms/partner-center-security-dashboard-require-mfa',
 });
 
-describe('renderAlert', () => {
+describe('composeAlert, rendered as an email', () => {
   const email = render({ opened: [score, policyOff], resolved: [requirementBack], stillOpen: [registration], publicBaseUrl: 'https://monitor.example/', customerNames: names });
 
   it('when regressions and recoveries happen together, then the subject counts them and names the worst (critical) one, the customer by name first', () => {
@@ -59,6 +60,14 @@ describe('renderAlert', () => {
     expect(email.html).toContain(`href="https://entra.microsoft.com/#@${tenant}/blade/Microsoft_AAD_IAM/ActiveDirectoryMenuBlade/Properties"`);
     expect(email.html).toContain('max-width:600px');
     expect(email.html.indexOf('New regressions')).toBeLessThan(email.html.indexOf('Resolved (1)'));
+  });
+
+  it('when rendered, then its one column is a 600-pixel table, not a div, so Outlook for Windows keeps it narrow', () => {
+    // Microsoft, "Word 2007 HTML and CSS Rendering Capabilities in Outlook 2007" (MSDN, 2006; Outlook for Windows still lays
+    // HTML out with Word): `width` is a "full" CSS property, honoured on <table> and <td> but not on <div> or <p>, and
+    // `margin: auto` is not supported, so a `max-width` div spreads across the whole reading pane there.
+    expect(email.html).toContain('<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;width:100%">');
+    expect(email.html).not.toMatch(/<div[^>]*max-width/);
   });
 
   it('when names carry HTML and a next step another system gave links to javascript:, then the HTML shows the text escaped and links only http(s) URLs', () => {
@@ -145,7 +154,7 @@ describe('renderAlert', () => {
   });
 });
 
-describe('renderAlert: a first day with thousands of findings', () => {
+describe('composeAlert: a first day with thousands of findings', () => {
   const many = Array.from({ length: 5000 }, (_, index) => {
     const id = `00000000-0000-0000-0000-${String(index).padStart(12, '0')}`;
     return finding({ key: `customer/${id}/mfaConditionalAccessPolicyStatus`, kind: 'customerPolicyDisabled', severity: index % 7 === 0 ? 'critical' : 'warning', subject: { type: 'customer', id }, measure: 'mfaConditionalAccessPolicyStatus', baseline: 'enabled', current: 'disabled' });

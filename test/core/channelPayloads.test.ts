@@ -1,6 +1,7 @@
-import { composeAlert, type AlertContent, type AlertMessage } from '../../src/core/alertEmail';
+import { composeAlert, type AlertContent } from '../../src/core/alertMessage';
 import { channelTestMessage, slackPayload, teamsPayload, webhookPayload } from '../../src/core/channelPayloads';
 import type { Finding } from '../../src/core/findings';
+import type { Message } from '../../src/core/message';
 import { blockKitProblems, mrkdwnLinks } from '../support/blockKit';
 import { cardMarkdownTexts, cardTexts, teamsMessageProblems } from '../support/teamsMessage';
 
@@ -83,7 +84,7 @@ describe('channel payloads', () => {
 
   // Every kind of message a channel is sent, as the detector and the doctor compose them.
   const regressions = Array.from({ length: 8 }, (_, index) => customerPolicyOff(index));
-  const messages: [string, AlertMessage][] = [
+  const messages: [string, Message][] = [
     ['one new regression', one],
     ['new regressions, some resolved, others still open', alert({ opened: regressions.slice(0, 3), resolved: regressions.slice(3, 5), stillOpen: regressions.slice(5) })],
     ['only recoveries', alert({ resolved: regressions.slice(0, 2) })],
@@ -141,7 +142,7 @@ describe('channel payloads', () => {
   });
 
   it('when a next step links to a URL another system gave that is not http(s), or holds Markdown and mrkdwn delimiters, then the channels keep the link well-formed or do not link', () => {
-    const message: AlertMessage = {
+    const message: Message = {
       subject: 's',
       sections: [{ title: 't', lines: [
         { text: 'a', step: { text: 'Open it', url: 'javascript:alert(1)' }, critical: false },

@@ -1,4 +1,4 @@
-import { digestChannelPayload } from '../../src/core/digestChannels';
+import { digestChannelPayload } from '../../src/core/digestMessage';
 import type { WeeklyDigest } from '../../src/core/weeklyDigest';
 import { blockKitProblems, mrkdwnLinks } from '../support/blockKit';
 import { cardMarkdownTexts, cardTexts, teamsMessageProblems } from '../support/teamsMessage';

@@ -1,4 +1,4 @@
-import { renderWeeklyDigest, requirementTitle } from '../../src/core/digestEmail';
+import { renderWeeklyDigest, requirementTitle } from '../../src/core/digestMessage';
 import type { Finding } from '../../src/core/findings';
 import type { CustomerMfaInsight } from '../../src/core/model';
 import { composeWeeklyDigest, isoWeek, type DigestInput } from '../../src/core/weeklyDigest';

@@ -1,7 +1,8 @@
 import { odata, TableClient } from '@azure/data-tables';
 import { regressionDetector } from '../../src/composition';
 import { toTableKey } from '../../src/adapters/tableKey';
-import { renderAlert } from '../../src/core/alertEmail';
+import { composeAlert } from '../../src/core/alertMessage';
+import { renderEmail } from '../../src/core/messageEmail';
 import { defaultThresholds, detectRegressions } from '../../src/core/detectRegressions';
 import type { Finding } from '../../src/core/findings';
 import { runDetector } from '../../src/detector/runDetector';
@@ -51,7 +52,7 @@ function expectedEmails(days: number[], publicBaseUrl: string) {
       const resolved = result.transitions.filter((transition) => transition.change === 'resolved').map((transition) => transition.finding);
       const announced = new Set(opened.map((finding) => finding.key));
       const stillOpen = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event && !announced.has(finding.key));
-      const { subject, plainText } = renderAlert({ opened, resolved, stillOpen, reminder: false, publicBaseUrl, customerNames: servedNames(cloud.sim, day), maxLinesPerSection: 50 });
+      const { subject, plainText } = renderEmail(composeAlert({ opened, resolved, stillOpen, reminder: false, publicBaseUrl, customerNames: servedNames(cloud.sim, day), maxLinesPerSection: 50 }));
       emails.push({ subject, plainText });
     }
     previous = current;

@@ -1,8 +1,9 @@
-import { renderAlert } from '../../src/core/alertEmail';
+import { composeAlert } from '../../src/core/alertMessage';
 import { defaultThresholds, detectRegressions, type ComplianceSnapshot } from '../../src/core/detectRegressions';
 import { detectionInput, type SnapshotWithCustomers } from './customerChanges';
 import type { Finding } from '../../src/core/findings';
 import type { CustomerMfaInsight } from '../../src/core/model';
+import { renderEmail } from '../../src/core/messageEmail';
 import { parseNonMfaPrincipal } from '../../src/core/parseNonMfaPrincipals';
 import { parsePartnerSecurityScore, parseSecurityRequirement } from '../../src/core/parsePartnerSecurity';
 import { parseCredentialUserRegistrationCount } from '../../src/core/parseRegistrationCounts';
@@ -67,7 +68,7 @@ export class AlertOracle {
     });
     const opened = result.transitions.filter((transition) => transition.change !== 'resolved').map((transition) => transition.finding);
     const resolved = result.transitions.filter((transition) => transition.change === 'resolved').map((transition) => transition.finding);
-    const email = renderAlert({ opened, resolved, stillOpen: [], reminder: false, publicBaseUrl: null, customerNames: servedNames(this.sim, day), maxLinesPerSection: 1000 });
+    const email = renderEmail(composeAlert({ opened, resolved, stillOpen: [], reminder: false, publicBaseUrl: null, customerNames: servedNames(this.sim, day), maxLinesPerSection: 1000 }));
     return { lines: announcedLines(email.plainText), changed: result.changed };
   }
 }

@@ -1,0 +1,184 @@
+import { describeRegression } from './alertMessage';
+import type { ChannelName } from './alertRoutes';
+import { slackPayload, teamsPayload, webhookBody } from './channelPayloads';
+import { apiRoot, change, delta, figure, line, plural, section, type Line, type Message, type Section } from './message';
+import { renderEmail, type RenderedEmail } from './messageEmail';
+import { nextStep } from './nextStep';
+import { oneLine } from './text';
+import type { CustomerProblem, CustomerProblemCount, FindingAge, Mover, WeeklyDigest } from './weeklyDigest';
+
+/**
+ * The weekly digest as messages, each figure phrased once for every channel. The email says it
+ * all, with charts. A Teams card or a Slack message is read at a glance: it carries the headline
+ * figures only (the score and its change, open problems by age, customers by problem with a few
+ * movers named, waivers expiring) and links to the dashboard; both are the message model the
+ * alerts' renderers fit to each channel's limits. The signed webhook gets the figures as data.
+ */
+interface DigestOptions {
+  publicBaseUrl: string | null;
+}
+
+const problemTitles: Record<CustomerProblem, string> = {
+  noMfaPolicy: 'No MFA policy enabled',
+  adminsNotCompliant: 'No admin using MFA',
+};
+
+/** Movers named per problem on a card: the rest are counted, the email names more. */
+const cardMovers = 3;
+
+/** `mfaEnforcedForAdminsOfCustomers` -> "MFA enforced for admins of customers". */
+export function requirementTitle(requirementType: string): string {
+  const words = requirementType
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/\s+/)
+    .map((word) => (/^mfa$/i.test(word) ? 'MFA' : word.toLowerCase()));
+  const sentence = words.join(' ');
+  return sentence.charAt(0).toUpperCase() + sentence.slice(1);
+}
+
+function subject(digest: WeeklyDigest): string {
+  const { week } = digest.score;
+  const critical = criticalCount(digest);
+  return oneLine(`[MFA monitor] Weekly digest ${digest.week}: score ${figure(week.last)}${change(week.first, week.last)}, ${plural(digest.openCount, 'open problem')}${critical > 0 ? ` (${critical} critical)` : ''}`, 255);
+}
+
+function criticalCount(digest: WeeklyDigest): number {
+  return digest.findingsByAge.reduce((sum, age) => sum + age.critical, 0);
+}
+
+function scoreLine({ score }: WeeklyDigest): Line {
+  if (score.week.last === null) return line('Partner security score: no complete run this week');
+  return line(`Partner security score: ${figure(score.week.last)}${score.maxScore === null ? '' : ` of ${figure(score.maxScore)}`}; this week${change(score.week.first, score.week.last)}, this quarter${change(score.quarter.first, score.quarter.last)}`);
+}
+
+/** Open problems by age, each with a bar against the largest bucket (the email draws it). */
+function ageLines(ages: readonly FindingAge[]): Line[] {
+  const widest = Math.max(1, ...ages.map((age) => age.count));
+  return ages.map((age) => line(`${age.label}: ${age.count}${age.critical > 0 ? ` (${age.critical} critical)` : ''}`, age.critical > 0, { part: age.count, whole: widest, tone: age.critical > 0 ? 'bad' : 'neutral' }));
+}
+
+function problemHeadline(problem: CustomerProblemCount, total: number | null): string {
+  return `${problemTitles[problem.problem]}: ${problem.now}${total === null ? '' : ` of ${total}`}${change(problem.weekAgo, problem.now)}`;
+}
+
+/** The first `shown` movers by name (or tenant id), and how many more moved. */
+function moverNames(movers: readonly Mover[], more: number, shown = movers.length): string {
+  const named = movers.slice(0, shown).map((mover) => (mover.name === null ? `tenant ${mover.tenantId}` : oneLine(mover.name, 100)));
+  const rest = movers.length - named.length + more;
+  return `${named.join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
+}
+
+function waiverSection(digest: WeeklyDigest): Section[] {
+  if (digest.expiringWaivers.length === 0) return [];
+  return [section('Waivers expiring soon', digest.expiringWaivers.map((waiver) => line(`${oneLine(waiver.description, 200)}, owned by ${oneLine(waiver.owner, 100)}, expires ${waiver.expiresAt.toISOString().slice(0, 10)}`)))];
+}
+
+function dashboard(root: string | null): Section[] {
+  return root === null ? [] : [section('Dashboard', [{ text: 'Charts, every customer and every open problem', step: { text: 'Open the dashboard', url: `${root}/api/dashboard` }, critical: false }])];
+}
+
+/** The digest as an email: every part, with a chart or a bar beside each figure. */
+export function renderWeeklyDigest(digest: WeeklyDigest, options: DigestOptions & { customerNames: ReadonlyMap<string, string> }): RenderedEmail {
+  const root = apiRoot(options.publicBaseUrl);
+  const { score, customers, principals } = digest;
+  const sections: Section[] = [section('Partner security score', [scoreLine(digest)], { chart: { daily: score.quarter.daily, max: score.maxScore, caption: `Daily score over the last 13 weeks (${score.quarter.daily.length} days with a run).` } })];
+  if (digest.requirements.length > 0) {
+    const requirementLines = digest.requirements.map((requirement) => {
+      const status = requirement.compliantNow ? 'compliant' : `not compliant (${requirement.complianceStatus ?? 'unknown'})`;
+      const moved = requirement.compliantWeekAgo === null || requirement.compliantWeekAgo === requirement.compliantNow ? '' : requirement.compliantNow ? ', fixed this week' : ', broke this week';
+      const tenants = requirement.compliantTenants;
+      const counts = tenants.now === null ? '' : `; ${tenants.now}${tenants.total === null ? '' : ` of ${tenants.total}`} customer tenants compliant${change(tenants.weekAgo, tenants.now)}`;
+      const bar: Line['bar'] = tenants.now !== null && tenants.total !== null ? { part: tenants.now, whole: tenants.total, tone: requirement.compliantNow ? 'good' : 'bad' } : undefined;
+      return line(`${requirementTitle(requirement.requirementType)}: ${status}${moved}${counts}`, !requirement.compliantNow, bar);
+    });
+    sections.push(section('Requirements', requirementLines));
+  }
+  if (customers === null) sections.push(section('Customers', [line('No complete snapshot of customers yet.')]));
+  else {
+    const total = customers.total ?? 0;
+    const lines: Line[] = [{ text: `${plural(total, 'customer tenant')}${change(customers.totalWeekAgo, total)}.`, step: root === null ? null : { text: 'List the customers with a problem', url: `${root}/api/customers?status=nonCompliant` }, critical: false }];
+    for (const problem of customers.problems) {
+      lines.push(line(problemHeadline(problem, total), false, { part: problem.now, whole: total, tone: problem.now > 0 ? 'bad' : 'good' }));
+      if (problem.newlyAffected.length > 0) lines.push(line(`New this week: ${moverNames(problem.newlyAffected, problem.newlyAffectedMore)}`, true));
+      if (problem.fixed.length > 0) lines.push(line(`Fixed this week: ${moverNames(problem.fixed, problem.fixedMore)}`));
+    }
+    sections.push(section('Customers', lines));
+  }
+  sections.push(
+    section(`Open problems (${digest.openCount}) by age`, [
+      ...ageLines(digest.findingsByAge),
+      ...(digest.waivedCount > 0 ? [line(`${plural(digest.waivedCount, 'more open problem')} ${digest.waivedCount === 1 ? 'is' : 'are'} waived (see the waivers on the dashboard).`)] : []),
+      ...digest.oldestOpen.map((finding) => ({ text: `Open since ${finding.openedAt.slice(0, 10)}: ${oneLine(describeRegression(finding, options.customerNames), 300)}`, step: nextStep(finding, root), critical: false })),
+    ]),
+  );
+  const principalText =
+    principals === null
+      ? 'Partner users signing in without MFA: not collected yet.'
+      : principals.count === 0
+        ? "No partner user signed in without MFA in Partner Center's last 7 days."
+        : `${plural(principals.count, 'partner user')} signed in without MFA in Partner Center's last 7 days: ${principals.users.join(', ')}${principals.more > 0 ? ` and ${principals.more} more` : ''}.`;
+  sections.push(section('Partner users without MFA', [line(principalText, (principals?.count ?? 0) > 0)]), ...waiverSection(digest), ...dashboard(root));
+  const heading = { title: `Weekly MFA compliance digest, ${digest.week}`, note: `As of ${digest.generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` };
+  return renderEmail({ subject: subject(digest), heading, sections, footer: null, findingsLink: null });
+}
+
+/** The digest at a glance, for a card or a Slack message. */
+function glance(digest: WeeklyDigest, root: string | null): Message {
+  const critical = criticalCount(digest);
+  const headline: Line[] = [scoreLine(digest), line(`Open problems: ${digest.openCount}${critical > 0 ? `, ${critical} critical` : ''}${digest.waivedCount > 0 ? `; ${digest.waivedCount} more waived` : ''}`, critical > 0)];
+  const notCompliant = digest.requirements.filter((requirement) => !requirement.compliantNow);
+  if (notCompliant.length > 0) headline.push(line(`Requirements not compliant: ${notCompliant.map((requirement) => requirementTitle(requirement.requirementType)).join(', ')}`, true));
+  if (digest.principals !== null) headline.push(line(`Partner users signing in without MFA: ${digest.principals.count}`, digest.principals.count > 0));
+  const sections: Section[] = [section('This week', headline)];
+  const ages = digest.findingsByAge.filter((age) => age.count > 0);
+  if (ages.length > 0) sections.push(section('Open problems by age', ageLines(ages)));
+  const customers = digest.customers;
+  if (customers !== null) {
+    const problemLines = customers.problems.map((problem) => {
+      const parts = [problemHeadline(problem, customers.total)];
+      if (problem.newlyAffected.length > 0) parts.push(`new: ${moverNames(problem.newlyAffected, problem.newlyAffectedMore, cardMovers)}`);
+      if (problem.fixed.length > 0) parts.push(`fixed: ${moverNames(problem.fixed, problem.fixedMore, cardMovers)}`);
+      return line(parts.join('; '));
+    });
+    sections.push(section('Customers by problem', problemLines));
+  }
+  sections.push(...waiverSection(digest), ...dashboard(root));
+  return { subject: subject(digest), sections, footer: null, findingsLink: root === null ? null : `${root}/api/findings?state=open` };
+}
+
+/** The signed webhook's digest: its figures as data, in the alerts' Standard Webhooks shape. */
+function webhookDigest(digest: WeeklyDigest, root: string | null, deliveryId: string): unknown {
+  const { score, customers } = digest;
+  return webhookBody('weeklyDigest', digest.generatedAt.toISOString(), deliveryId, subject(digest), {
+    week: digest.week,
+    score: { current: score.week.last, max: score.maxScore, weekChange: delta(score.week.first, score.week.last), quarterChange: delta(score.quarter.first, score.quarter.last) },
+    requirements: digest.requirements.map((requirement) => ({ requirementType: requirement.requirementType, complianceStatus: requirement.complianceStatus, compliantWeekAgo: requirement.compliantWeekAgo })),
+    openProblems: { count: digest.openCount, waived: digest.waivedCount, byAge: digest.findingsByAge.map((age) => ({ age: age.label, count: age.count, critical: age.critical })) },
+    customers:
+      customers === null
+        ? null
+        : {
+            total: customers.total,
+            byProblem: customers.problems.map((problem) => ({
+              problem: problem.problem,
+              count: problem.now,
+              countWeekAgo: problem.weekAgo,
+              newlyAffected: problem.newlyAffected,
+              newlyAffectedMore: problem.newlyAffectedMore,
+              fixed: problem.fixed,
+              fixedMore: problem.fixedMore,
+            })),
+          },
+    // A count only: the users' UPNs are personal data, kept to the email and the authenticated API.
+    partnerUsersWithoutMfa: digest.principals?.count ?? null,
+    expiringWaivers: digest.expiringWaivers.map((waiver) => ({ waiver: waiver.description, owner: waiver.owner, expiresAt: waiver.expiresAt.toISOString() })),
+    dashboardLink: root === null ? null : `${root}/api/dashboard`,
+  });
+}
+
+/** The digest's body for one JSON channel; `deliveryId` is stable per digest and channel, and the signed webhook's receivers deduplicate on it. */
+export function digestChannelPayload(channel: Exclude<ChannelName, 'email'>, digest: WeeklyDigest, options: DigestOptions & { deliveryId: string }): unknown {
+  const root = apiRoot(options.publicBaseUrl);
+  if (channel === 'webhook') return webhookDigest(digest, root, options.deliveryId);
+  return channel === 'teams' ? teamsPayload(glance(digest, root)) : slackPayload(glance(digest, root));
+}
