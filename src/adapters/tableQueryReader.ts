@@ -150,7 +150,7 @@ export class TableQueryReader implements QueryReader {
   }
 
   async undeliveredAlerts(): Promise<OutboxMessage[]> {
-    return (await this.detector.unsentMessages()).sort((left, right) => left.createdAt.localeCompare(right.createdAt));
+    return (await this.detector.unsentMessages(this.onUnreadable)).sort((left, right) => left.createdAt.localeCompare(right.createdAt));
   }
 
   async undeliveredDeliveries(): Promise<Delivery[]> {

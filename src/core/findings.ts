@@ -4,27 +4,33 @@
  * regression: the finding resolves when the measure is back there, not merely when it stops
  * getting worse.
  */
-export type Severity = 'critical' | 'warning';
-export type FindingState = 'open' | 'resolved';
+export const severities = ['critical', 'warning'] as const;
+export type Severity = (typeof severities)[number];
+export const findingStates = ['open', 'resolved'] as const;
+export type FindingState = (typeof findingStates)[number];
 
-export type FindingKind =
-  | 'requirementNotCompliant'
-  | 'compliantTenantsFell'
-  | 'requirementCountWorse'
-  | 'requirementPolicyDisabled'
-  | 'scoreFell'
-  | 'customerCompliantAdminsFell'
-  | 'customerPolicyDisabled'
-  | 'customerNonAdminShareFell'
-  | 'newCustomerWithoutMfa'
-  | 'nonMfaSignIn'
-  | 'mfaRegisteredUsersFell'
-  | 'sourceUnavailable';
+export const findingKinds = [
+  'requirementNotCompliant',
+  'compliantTenantsFell',
+  'requirementCountWorse',
+  'requirementPolicyDisabled',
+  'scoreFell',
+  'customerCompliantAdminsFell',
+  'customerPolicyDisabled',
+  'customerNonAdminShareFell',
+  'newCustomerWithoutMfa',
+  'nonMfaSignIn',
+  'mfaRegisteredUsersFell',
+  'sourceUnavailable',
+] as const;
+export type FindingKind = (typeof findingKinds)[number];
 
 export type MeasureValue = number | string | null;
 
+export const subjectTypes = ['requirement', 'score', 'customer', 'principal', 'registration', 'source'] as const;
+
 export interface FindingSubject {
-  type: 'requirement' | 'score' | 'customer' | 'principal' | 'registration' | 'source';
+  type: (typeof subjectTypes)[number];
   id: string;
   /**
    * A partner user's UPN, shown to the partner's own admins beside the object id. Customer
@@ -68,8 +74,10 @@ export interface Finding {
   helpUrl?: string | null;
 }
 
+export const findingChanges = ['opened', 'reopened', 'resolved'] as const;
+
 export interface FindingTransition {
-  change: 'opened' | 'reopened' | 'resolved';
+  change: (typeof findingChanges)[number];
   finding: Finding;
 }
 

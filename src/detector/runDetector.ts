@@ -12,7 +12,6 @@ import type {
 } from '../ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
-import { upgradeFindings } from '../core/upgradeFindings';
 import { decideAnnouncement, waiverIndex } from '../core/waivers';
 import { underLease, type HeldLease } from '../leases/underLease';
 
@@ -106,7 +105,7 @@ async function detectUnderLease(dependencies: DetectorDependencies, options: Det
   try {
     await store.recordRun(thisRun);
     // Findings are read once and kept current in memory: under the lease no one else writes them.
-    const findings = await readUpgradedFindings(store);
+    const findings = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
     const silencer = waiverIndex(await dependencies.waivers.listWaivers(), startedAt);
     const run: RunContext = { findings, customerNames: once(() => customerNames(dependencies)), waived: (finding) => silencer(finding) !== null };
     for (const message of await store.unsentMessages()) {
@@ -173,22 +172,6 @@ async function markAbandonedRuns({ runs, clock, log }: DetectorDependencies, lim
       log.warn(`detectRegressions: could not mark abandoned ${source} runs (${errorCode(thrown)})`);
     }
   }
-}
-
-/**
- * Reads the findings, bringing any stored in an older shape to the current one first: the
- * merged findings are written before the rows they replace are deleted, so a crash in between
- * leaves both, and the next run only deletes (the upgrade is idempotent).
- */
-async function readUpgradedFindings(store: DetectorStore): Promise<Map<string, StoredFinding>> {
-  const findings = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
-  const { upgraded, retired } = upgradeFindings(findings);
-  if (retired.length === 0) return findings;
-  await store.writeFindings(upgraded);
-  await store.deleteFindings(retired);
-  for (const key of retired) findings.delete(key);
-  for (const finding of upgraded) findings.set(finding.key, finding);
-  return findings;
 }
 
 /** Names make emails readable but are never needed: without them, customers show by tenant id. */
@@ -311,14 +294,10 @@ async function newMessage(
   }
   return store.createMessage({
     messageId: messageId(now),
-    operationId: randomUUID(),
     status: 'composing',
     createdAt: now.toISOString(),
     reminder,
     subject: '',
-    attempts: 0,
-    refusals: 0,
-    firstAttemptAt: null,
     lastError: null,
     sentAt: null,
   });
@@ -377,31 +356,24 @@ async function markReady(dependencies: DetectorDependencies, message: OutboxMess
   if (ready === null) throw new Error(`Outbox message ${message.messageId} changed while it was being composed`);
 }
 
-/**
- * Creates a message's deliveries, one per target its findings are routed to; returns how many
- * it has. ALERT_TO's email inherits the message's own send state: a message stored before
- * deliveries existed, and perhaps already handed to ACS, is looked up under the same operation id.
- */
+/** Creates a message's deliveries, one per target its findings are routed to; returns how many it has. */
 async function createDeliveries({ store, settings }: DetectorDependencies, message: OutboxMessage, run: RunContext): Promise<number> {
   const { announced, stillOpen } = findingsOf(run, message);
   const targets = routedTargets(settings.routes).filter((target) => [...announced, ...(message.reminder ? stillOpen : [])].some((finding) => isRoutedTo(settings.routes, finding, target.id)));
   await store.createDeliveries(
-    targets.map((target) => {
-      const inherits = target.id === 'email';
-      return {
-        messageId: message.messageId,
-        target: target.id,
-        status: inherits && message.status === 'sending' ? 'sending' : 'ready',
-        operationId: inherits ? message.operationId : randomUUID(),
-        createdAt: message.createdAt,
-        attempts: inherits ? message.attempts : 0,
-        refusals: inherits ? message.refusals : 0,
-        firstAttemptAt: inherits ? message.firstAttemptAt : null,
-        lastError: null,
-        lastErrorCode: null,
-        sentAt: null,
-      };
-    }),
+    targets.map((target) => ({
+      messageId: message.messageId,
+      target: target.id,
+      status: 'ready',
+      operationId: randomUUID(),
+      createdAt: message.createdAt,
+      attempts: 0,
+      refusals: 0,
+      firstAttemptAt: null,
+      lastError: null,
+      lastErrorCode: null,
+      sentAt: null,
+    })),
   );
   return targets.length;
 }
@@ -462,10 +434,6 @@ interface DeliveryRound {
 async function deliver(dependencies: DetectorDependencies, run: RunContext, deadline: Date | undefined): Promise<string | null> {
   const { store, settings } = dependencies;
   const messages = new Map((await store.unsentMessages()).map((message) => [message.messageId, message]));
-  for (const message of messages.values()) {
-    // Stored before deliveries existed: give it its deliveries now.
-    if ((message.status === 'ready' || message.status === 'sending') && (await store.deliveriesOf(message.messageId)).length === 0) await createDeliveries(dependencies, message, run);
-  }
   const waiting = (await store.unsentDeliveries()).filter((delivery) => messages.get(delivery.messageId)?.status !== 'composing');
   const byTarget = new Map<string, Delivery[]>();
   for (const delivery of waiting.sort((left, right) => left.messageId.localeCompare(right.messageId))) byTarget.set(delivery.target, [...(byTarget.get(delivery.target) ?? []), delivery]);
@@ -477,12 +445,21 @@ async function deliver(dependencies: DetectorDependencies, run: RunContext, dead
   return rounds.map((round) => round.sentMessageId).reduce<string | null>((newest, id) => (id !== null && (newest === null || id > newest) ? id : newest), null);
 }
 
-/** A message whose every delivery is done is sent (abandoned when every channel gave up on it): the status counts messages. */
+/**
+ * A message whose every delivery is done is sent (abandoned when every channel gave up on it): the
+ * status counts messages. A ready message always has deliveries (they are created before it turns
+ * ready); one without any was stored before deliveries existed, and only the migration can tell
+ * what state its send was in.
+ */
 async function completeMessages({ store, clock }: DetectorDependencies, messages: ReadonlyMap<string, OutboxMessage>): Promise<void> {
   const open = new Set((await store.unsentDeliveries()).map((delivery) => delivery.messageId));
   for (const message of messages.values()) {
-    if ((message.status !== 'ready' && message.status !== 'sending') || open.has(message.messageId)) continue;
-    const delivered = (await store.deliveriesOf(message.messageId)).some((delivery) => delivery.status === 'sent');
+    if (message.status !== 'ready' || open.has(message.messageId)) continue;
+    const deliveries = await store.deliveriesOf(message.messageId);
+    if (deliveries.length === 0) {
+      throw new MonitorError('MigrationNeeded', `Outbox message ${message.messageId} was stored by an earlier version, before messages had deliveries: run \`npm run migrate\` to give it one; until then it is not sent`);
+    }
+    const delivered = deliveries.some((delivery) => delivery.status === 'sent');
     await store.updateMessage(
       delivered ? { ...message, status: 'sent', sentAt: clock.now().toISOString(), lastError: null } : { ...message, status: 'abandoned', lastError: 'every channel gave up on it' },
     );

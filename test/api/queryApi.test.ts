@@ -484,8 +484,8 @@ describe('health', () => {
   it('when an alert has waited undelivered longer than ALERT_UNDELIVERED_HOURS, then the status is a 503 naming it, with the outbox state', async () => {
     const createdAt = new Date(Date.now() - 3 * 3_600_000).toISOString();
     const message = await api.detector.createMessage({
-      messageId: `m${Date.now()}`, operationId: '00000000-0000-4000-8000-000000000001', status: 'sending', createdAt, reminder: false, subject: 'MFA regressions',
-      attempts: 4, refusals: 0, firstAttemptAt: createdAt, lastError: 'ACS answered 401 (Denied)', sentAt: null,
+      messageId: `m${Date.now()}`, status: 'ready', createdAt, reminder: false, subject: 'MFA regressions',
+      lastError: 'ACS answered 401 (Denied)', sentAt: null,
     });
     try {
       const status = await getJson('status');
@@ -501,8 +501,8 @@ describe('health', () => {
     const createdAt = new Date().toISOString();
     const messageId = `m${Date.now()}`;
     const message = await api.detector.createMessage({
-      messageId, operationId: '00000000-0000-4000-8000-000000000002', status: 'ready', createdAt, reminder: false, subject: 'MFA regressions',
-      attempts: 0, refusals: 0, firstAttemptAt: null, lastError: null, sentAt: null,
+      messageId, status: 'ready', createdAt, reminder: false, subject: 'MFA regressions',
+      lastError: null, sentAt: null,
     });
     const delivery = { messageId, operationId: '00000000-0000-4000-8000-000000000003', createdAt, refusals: 0, firstAttemptAt: createdAt, sentAt: null };
     await api.detector.createDeliveries([
