@@ -15,7 +15,7 @@ import type { ContinuationTokens } from './api/continuationToken';
 import type { KeyVaultRefreshTokenStore } from './adapters/keyVaultRefreshTokenStore';
 import type { TableSnapshotReader } from './adapters/tableSnapshotStore';
 import type { Tables } from './adapters/tables';
-import type { DetectorDependencies } from './detector/runDetector';
+import type { DetectorDependencies } from './detector/detectorDependencies';
 import type { DigestDependencies } from './digest/sendWeeklyDigest';
 import type { PruneDependencies } from './retention/pruneSnapshots';
 import type { MonitorHealthSettings, QueryDependencies } from './api/queries';

@@ -18,7 +18,7 @@ import { outboxDeliveriesMigration } from './outboxDeliveries';
  * each one first completed, and the rows its passes changed, are recorded in the Runs table
  * (partition `migration`, row key its number): which layout changes a deployment's data has been through.
  */
-export interface MigrationContext {
+interface MigrationContext {
   tables: Tables;
   storage: StorageConfig;
   credential: () => TokenCredential;
@@ -49,7 +49,7 @@ const bucketTablesMigration: Migration = {
   },
 };
 
-export const migrations: readonly Migration[] = [findingPairsMigration, outboxDeliveriesMigration, bucketTablesMigration];
+const migrations: readonly Migration[] = [findingPairsMigration, outboxDeliveriesMigration, bucketTablesMigration];
 
 /** A migration's row in the Runs table: when its first complete pass ended, and the rows all its passes changed. */
 type MigrationEntity = { partitionKey: string; rowKey: string; name: string; completedAt: string; rowsChanged: number };
@@ -58,13 +58,13 @@ const ledgerPartition = 'migration';
 const ledgerKey = (id: number) => String(id).padStart(4, '0');
 
 /** Runs every migration in order; resolves to the rows each changed (or would change), by id. */
-export async function runMigrations(options: Omit<MigrationContext, 'tables'>, list: readonly Migration[] = migrations): Promise<Map<number, number>> {
+export async function runMigrations(options: Omit<MigrationContext, 'tables'>): Promise<Map<number, number>> {
   const tables = new Tables(options.storage, options.credential);
   const ledger = tables.clientFor('runs');
   const recorded = new Map<string, MigrationEntity>();
   for await (const row of ledger.listEntities<MigrationEntity>({ queryOptions: { filter: odata`PartitionKey eq ${ledgerPartition}` } })) recorded.set(row.rowKey, row);
   const changed = new Map<number, number>();
-  for (const migration of list) {
+  for (const migration of migrations) {
     const before = recorded.get(ledgerKey(migration.id));
     options.log(`${migration.id}. ${migration.name}${before ? ` (first completed ${before.completedAt})` : ''}${options.dryRun ? ' (dry run: nothing is written)' : ''}`);
     const rows = await migration.run({ ...options, tables });
