@@ -2,7 +2,8 @@ import type { CustomerChangesBetween } from './customerChanges';
 import { partnerSignInLogsUrl } from './entraLinks';
 import type { Finding, FindingKind, FindingSubject, FindingTransition, MeasureValue, Severity, ShareOfWhole } from './findings';
 import type { NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from './model';
-import { customerMfaPolicies, hasNoMfaPolicy } from './model';
+import { customerMfaPolicies, hasNoMfaPolicy, snapshotSources } from './model';
+import { isOneOf } from './text';
 import { complianceLost, countOrShareFalls, falls, fallsByMoreThan, policyDisabled, presentWhileTrue, rises, type Reading, type Rule, type Observation } from './regressionRules';
 
 /**
@@ -216,7 +217,7 @@ function sourceObservations(input: DetectionInput): Observation[] {
     before: 0,
     after: failures >= input.thresholds.sourceFailuresBeforeAlert ? failures : failures === 0 ? 0 : null,
     rule: presentWhileTrue,
-    detail: input.lastErrors?.[source as SnapshotSource] ?? null,
+    detail: isOneOf(snapshotSources, source) ? (input.lastErrors?.[source] ?? null) : null,
   }));
 }
 

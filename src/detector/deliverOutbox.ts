@@ -31,8 +31,8 @@ export async function deliverOutbox(dependencies: DetectorDependencies, run: Run
   const targets = new Map(routedTargets(settings.routes).map((target) => [target.id, target]));
   const rounds = await Promise.all([...byTarget].map(([targetId, deliveries]) => deliverTo(dependencies, run, messages, targets.get(targetId) ?? null, deliveries, deadline)));
   await completeMessages(dependencies, messages);
-  const failures = rounds.flatMap((round) => round.failures);
-  if (failures.length > 0) throw combined(failures);
+  const [mostUrgent, ...others] = rounds.flatMap((round) => round.failures).sort((left, right) => urgency(left) - urgency(right));
+  if (mostUrgent !== undefined) throw combined(mostUrgent, ...others);
   return rounds.map((round) => round.sentMessageId).reduce<string | null>((newest, id) => (id !== null && (newest === null || id > newest) ? id : newest), null);
 }
 
@@ -58,12 +58,11 @@ async function completeMessages({ store, clock }: DetectorDependencies, messages
 }
 
 /** The most urgent failure first: refused credentials, then an alert waiting too long, then the deadline. */
-function combined(failures: MonitorError[]): MonitorError {
-  const rank = (error: MonitorError) => ['AlertUndeliverable', 'AlertUndelivered', 'DeadlineExceeded'].indexOf(error.code);
-  const sorted = [...failures].sort((left, right) => rank(left) - rank(right));
-  const first = sorted[0] as MonitorError;
-  return sorted.length === 1 ? first : new MonitorError(first.code, sorted.map((error) => error.message).join('; also: '), { cause: first });
+function combined(first: MonitorError, ...others: MonitorError[]): MonitorError {
+  return others.length === 0 ? first : new MonitorError(first.code, [first, ...others].map((error) => error.message).join('; also: '), { cause: first });
 }
+
+const urgency = (error: MonitorError) => ['AlertUndeliverable', 'AlertUndelivered', 'DeadlineExceeded'].indexOf(error.code);
 
 async function deliverTo(
   dependencies: DetectorDependencies,

@@ -81,13 +81,13 @@ function decideAnnouncements(
   for (const key of new Set([...findings.keys(), ...changedByKey.keys()])) {
     const before = findings.get(key);
     const detected = changedByKey.get(key);
-    const finding = (detected ?? before) as Finding;
+    // A detected finding replaces the stored one whole (a field it no longer has is gone); what was announced stays.
+    const stored = detected === undefined ? before : { ...detected, announcedIn: before?.announcedIn ?? null, announcedChange: before?.announcedChange ?? null };
+    if (stored === undefined) continue;
     const pendingChange = before?.pendingChange ?? null;
     const silencedChange = before?.silencedChange ?? null;
-    const decided = decideAnnouncement({ state: finding.state, transition: transitionsByKey.get(key) ?? null, waived: waived(finding), pendingChange, silencedChange });
+    const decided = decideAnnouncement({ state: stored.state, transition: transitionsByKey.get(key) ?? null, waived: waived(stored), pendingChange, silencedChange });
     if (detected === undefined && decided.pendingChange === pendingChange && decided.silencedChange === silencedChange) continue;
-    // A detected finding replaces the stored one whole (a field it no longer has is gone); what was announced stays.
-    const stored = detected === undefined ? (before as StoredFinding) : { ...detected, announcedIn: before?.announcedIn ?? null, announcedChange: before?.announcedChange ?? null };
     updated.push({ ...stored, ...decided });
   }
   return updated;
