@@ -43,7 +43,7 @@ export interface FindingSubject {
 /**
  * The whole a counted measure is part of, for findings about a count and its share together
  * ("20 of 79 (25.3%)"). `share` is in percent, rounded to 0.01; it is stored rather than derived
- * because a finding carried over from the older two-finding form may know the share and not the total.
+ * because a finding migrated from the older two-finding form may know the share and not the total.
  */
 export interface ShareOfWhole {
   total: number | null;
