@@ -131,7 +131,7 @@ function merge(pair: Pair, count: LegacyFinding | undefined, share: LegacyFindin
         : null;
   const agreeing = parts
     .filter((part) => part.announcedIn !== null && (state === 'open' ? opening.has(part.announcedChange) : part.announcedChange === 'resolved'))
-    .sort((left, right) => (right.announcedIn as string).localeCompare(left.announcedIn as string))[0];
+    .sort((left, right) => (right.announcedIn ?? '').localeCompare(left.announcedIn ?? ''))[0];
 
   return {
     key: pair.merged,
