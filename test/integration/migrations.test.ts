@@ -13,7 +13,10 @@ jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functio
  * shapes looked like. Each entity group transaction is atomic within its partition ("Performing
  * entity group transactions", Azure Table Storage REST API:
  * https://learn.microsoft.com/rest/api/storageservices/performing-entity-group-transactions),
- * which is what makes a finding pair's replacement safe to stop at any point.
+ * which is what makes a finding pair's replacement safe to stop at any point. An email ACS may have
+ * taken is found again by its operation id ("Get status of an email previously sent", --operation-id:
+ * https://learn.microsoft.com/cli/azure/communication/email/status), so the pre-delivery message's
+ * delivery keeps the message's own operation id rather than a new one.
  */
 
 type DumpedRow = { PartitionKey: string; RowKey: string; properties: Partial<Record<string, { type: string; value: string }>> };
