@@ -1,5 +1,9 @@
 import { TableClient } from '@azure/data-tables';
 import { toTableKey } from '../../src/adapters/tableKey';
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { endpointNamed } from '../../src/api/endpoints';
+import { serveEndpoint } from '../../src/api/serveEndpoint';
+import { queryApi } from '../../src/composition';
 import { readConfig } from '../../src/config';
 import { runMigrations } from '../../tools/migrate/migrations';
 import { startCloud, type Cloud } from '../support/cloud';
@@ -133,6 +137,13 @@ describe('npm run migrate on the rows the detector wrote before', () => {
     cloud.sim.injectFault({ kind: 'status', status: 401, service: 'acs' });
     expect(await detect(messageOnly)).toMatch(/^MigrationNeeded: Outbox message 001796202000000-0a0b0c0d was stored by an earlier version, before messages had deliveries: run `npm run migrate`/);
     expect(cloud.sim.inbox().slice(sent).map((email) => email.operationId)).not.toContain(preDeliveryOperationId);
+    // The status names the migration too, for the operator who reads it rather than the log.
+    for (const settings of [findingsAndMessage, messageOnly]) {
+      const request = new HttpRequest({ method: 'GET', url: 'http://localhost/api/status' });
+      const context = new InvocationContext({ invocationId: 'migration-status', functionName: 'apiStatus', logHandler: () => undefined });
+      const response = await serveEndpoint(endpointNamed('apiStatus'), request, context, () => queryApi({ ...settings, API_TOKEN_SECRET: 'migration-test-secret' }));
+      expect((JSON.parse(String(response.body)) as { problems: string[] }).problems).toContainEqual(expect.stringMatching(/^detectRegressions: the last run failed \((UnreadableRow|MigrationNeeded)\); rows an earlier version wrote are brought to the current shape by `npm run migrate`$/));
+    }
   });
 
   it('when migrated, then every waiting message is delivered once, the pre-delivery one under its own ACS operation id, the pair as one finding; a second run changes nothing', async () => {
