@@ -45,8 +45,8 @@ const deliveryStatuses: readonly Delivery['status'][] = ['ready', 'sending', 'se
  * The detector's own state in Table Storage: findings (one partition, key = finding key),
  * the outbox (one partition of messages, oldest first, and one of their deliveries per target),
  * a state row, and the last run and last completed run for the status (its lease is in the Runs
- * table, beside the collectors'). Outbox updates are ETag-conditional, so two runs can never both claim one message or
- * one delivery.
+ * table, beside the collectors'). Outbox updates are ETag-conditional, so two runs can never both
+ * claim one message or one delivery.
  */
 export class TableDetectorStore implements DetectorStore, RecordedFindings {
   constructor(private readonly tables: Tables) {}
@@ -57,7 +57,7 @@ export class TableDetectorStore implements DetectorStore, RecordedFindings {
 
   async lastRun(): Promise<DetectorRun | null> {
     const row = await pointRead<LastRunEntity>(this.tables.clientFor('detector'), fixedPartitions.detector, detectorRowKeys.lastRun);
-    return row === null ? null : lastRunFromRow(row);
+    return row === null ? null : readRow('detector', row, lastRunFromRow);
   }
 
   async recordCompletedRun(completion: DetectorCompletion): Promise<void> {
@@ -66,12 +66,12 @@ export class TableDetectorStore implements DetectorStore, RecordedFindings {
 
   async lastCompletedRun(): Promise<DetectorCompletion | null> {
     const row = await pointRead<CompletionEntity>(this.tables.clientFor('detector'), fixedPartitions.detector, detectorRowKeys.completed);
-    return row === null ? null : completionFromRow(row);
+    return row === null ? null : readRow('detector', row, completionFromRow);
   }
 
   async readState(): Promise<DetectorState> {
     const row = await pointRead<StateEntity>(this.tables.clientFor('detector'), fixedPartitions.detector, detectorRowKeys.state);
-    return row === null ? { lastSeen: {}, lastEmailAt: null } : stateFromRow(row);
+    return row === null ? { lastSeen: {}, lastEmailAt: null } : readRow('detector', row, stateFromRow);
   }
 
   async writeState(state: DetectorState): Promise<void> {
