@@ -29,7 +29,7 @@ export const findingPairsMigration: Migration = {
     }
     const merges = mergeFindingPairs(findings);
     for (const { merged, retired } of merges) {
-      log(`  ${dryRun ? 'would merge' : 'merging'} ${retired.join(' and ')} into ${merged?.key ?? 'the finding already written'}`);
+      log(`   ${dryRun ? 'would merge' : 'merging'} ${retired.join(' and ')} into ${merged?.key ?? 'the finding already written'}`);
       if (dryRun) continue;
       const actions: TransactionAction[] = retired.map((key) => ['delete', { partitionKey: fixedPartitions.findings, rowKey: toTableKey(key) }]);
       if (merged !== null) actions.unshift(['upsert', findingToRow(merged), 'Replace']);

@@ -43,7 +43,7 @@ const bucketTablesMigration: Migration = {
   id: 3,
   name: 'customers are change records, principals one table',
   async run({ storage, credential, dryRun, dropOld, log, afterStep }) {
-    const outcome = await migrateLayout({ storage, credential, dryRun, dropOld, log, afterRun: afterStep });
+    const outcome = await migrateLayout({ storage, credential, dryRun, dropOld, log: (line) => log(`   ${line}`), afterRun: afterStep });
     if (outcome.mismatches.length > 0) throw new Error(`${outcome.mismatches.length} runs read back differently from the earlier tables: run the migration again`);
     return outcome.customerRunsMigrated + outcome.principalRunsCopied + outcome.dropped;
   },

@@ -40,7 +40,7 @@ export const outboxDeliveriesMigration: Migration = {
       };
       const needsDelivery = status !== 'composing' && (await store.deliveriesOf(message.messageId)).length === 0;
       changed += 1;
-      log(`  ${dryRun ? 'would move' : 'moving'} message ${message.messageId} (${status})${needsDelivery ? ': its send state to its email delivery' : ' to the current shape'}`);
+      log(`   ${dryRun ? 'would move' : 'moving'} message ${message.messageId} (${status})${needsDelivery ? ': its send state to its email delivery' : ' to the current shape'}`);
       if (dryRun) continue;
       if (needsDelivery) {
         const count = (field: string): number => {
