@@ -11,7 +11,7 @@ import type { TableCustomerDirectory } from './adapters/tableCustomerDirectory';
 import type { TableQueryReader } from './adapters/tableQueryReader';
 import type { ContinuationTokens } from './api/continuationToken';
 import type { TableSnapshotReader } from './adapters/tableSnapshotStore';
-import type { DetectorDependencies } from './detector/runDetector';
+import type { DetectorDependencies } from './detector/detectorDependencies';
 import type { DigestDependencies } from './digest/sendWeeklyDigest';
 import type { PruneDependencies } from './retention/pruneSnapshots';
 import type { MonitorHealthSettings, QueryDependencies } from './api/queries';

@@ -49,8 +49,8 @@ export async function keyRangePage<T>(table: TableClient, request: KeyRangePageR
 }
 
 /** Reads rows in key order until `visit` says stop; returns the row it stopped at, or null at the end. */
-export async function readUntil(table: TableClient, queryOptions: TableEntityQueryOptions, maxPageSize: number, visit: (row: TableEntityResult<Row>) => boolean): Promise<RowPosition | null> {
-  for await (const page of table.listEntities<Row>({ queryOptions }).byPage({ maxPageSize })) {
+export async function readUntil<R extends object = Row>(table: TableClient, queryOptions: TableEntityQueryOptions, maxPageSize: number, visit: (row: TableEntityResult<R>) => boolean): Promise<RowPosition | null> {
+  for await (const page of table.listEntities<R>({ queryOptions }).byPage({ maxPageSize })) {
     for (const row of page) {
       if (visit(row)) return { partitionKey: row.partitionKey ?? '', rowKey: row.rowKey ?? '' };
     }

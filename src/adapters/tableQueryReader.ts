@@ -7,7 +7,7 @@ import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { keyRangePage, readUntil } from './keyRangePage';
 import { principalRow, registrationRow, requirementRow, scoreRow, type StoredRegistrationCounts } from './snapshotRows';
 import { TableCustomerState } from './tableCustomerState';
-import { TableDetectorStore, toFinding } from './tableDetectorStore';
+import { findingFromRow, TableDetectorStore, type FindingEntity } from './tableDetectorStore';
 import { fromTableKey, toTableKey } from './tableKey';
 import { TableLease } from './tableLease';
 import { fixedPartitions, principalRange, runPartitionRange, type TableName } from './tableLayout';
@@ -91,8 +91,8 @@ export class TableQueryReader implements QueryReader {
       const inState = state === 'all' ? '' : odata` and state eq ${state}`;
       const filter = `${odata`PartitionKey eq ${fixedPartitions.findings} and RowKey gt ${after} and severity eq ${severity}`}${inState}`;
       // A service page holds at most 1,000 rows (Query Timeout and Pagination): ask for no more than this page still needs.
-      const stoppedAt = await readUntil(table, { filter }, Math.min(1000, top - items.length), (row) => {
-        const finding = readRow('findings', row, toFinding, this.onUnreadable);
+      const stoppedAt = await readUntil<FindingEntity>(table, { filter }, Math.min(1000, top - items.length), (row) => {
+        const finding = readRow('findings', row, findingFromRow, this.onUnreadable);
         if (finding !== undefined) items.push(finding);
         return items.length >= top;
       });
@@ -111,7 +111,7 @@ export class TableQueryReader implements QueryReader {
   }
 
   async undeliveredAlerts(): Promise<OutboxMessage[]> {
-    return (await this.detector.unsentMessages()).sort((left, right) => left.createdAt.localeCompare(right.createdAt));
+    return (await this.detector.unsentMessages(this.onUnreadable)).sort((left, right) => left.createdAt.localeCompare(right.createdAt));
   }
 
   async undeliveredDeliveries(): Promise<Delivery[]> {

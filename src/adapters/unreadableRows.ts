@@ -36,13 +36,17 @@ class UnreadableRowError extends MonitorError {
  * `UnreadableRow` (a writer must not act on what it cannot see); with one, the row is
  * skipped and reported, so one bad row cannot take a whole listing down.
  */
-export function readRow<T, R extends { partitionKey?: unknown; rowKey?: unknown }>(table: string, row: R, convert: (row: R) => T, onUnreadable?: UnreadableRowHandler): T | undefined {
+type Keyed = { partitionKey?: unknown; rowKey?: unknown };
+export function readRow<R extends Keyed, T>(table: string, row: R, convert: (row: R) => T): T;
+export function readRow<R extends Keyed, T>(table: string, row: R, convert: (row: R) => T, onUnreadable?: UnreadableRowHandler): T | undefined;
+export function readRow<R extends Keyed, T>(table: string, row: R, convert: (row: R) => T, onUnreadable?: UnreadableRowHandler): T | undefined {
   try {
     return convert(row);
   } catch (thrown) {
     // Only our own reasons are passed on: a parser's message would quote the stored text.
     const reason = thrown instanceof UnreadableRowError ? thrown.message.replace(/^.*cannot be read: /, '') : `a field has an unexpected value (${toError(thrown).name})`;
-    if (onUnreadable === undefined) throw new UnreadableRowError(table, reason, { cause: thrown });
+    // The app reads the current shape only: rows of an earlier one are brought along by the migration.
+    if (onUnreadable === undefined) throw new UnreadableRowError(table, `${reason} (if an earlier version wrote it, \`npm run migrate\` brings it to the current shape)`, { cause: thrown });
     onUnreadable(table, reason, `${String(row.partitionKey)}/${String(row.rowKey)}`);
     return undefined;
   }

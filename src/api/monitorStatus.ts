@@ -86,7 +86,9 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     const schedule = judge(source, lastCompleteRun?.startedAt);
     return { source, lastRun: runSummary(lastRun), lastCompleteRun: runSummary(lastCompleteRun), schedule, openFindings: openFindings[source], lastSkippedRun: skipped, waitingToBeApplied };
   });
-  if (lastDetectorRun?.status === 'failed') problems.push(`detectRegressions: the last run failed (${lastDetectorRun.errorCode ?? 'no code'})`);
+  // Rows of an earlier layout stop the detector until the operator migrates them: the problem says how.
+  const migrate = lastDetectorRun?.errorCode === 'MigrationNeeded' || lastDetectorRun?.errorCode === 'UnreadableRow' ? '; rows an earlier version wrote are brought to the current shape by `npm run migrate`' : '';
+  if (lastDetectorRun?.status === 'failed') problems.push(`detectRegressions: the last run failed (${lastDetectorRun.errorCode ?? 'no code'})${migrate}`);
   if (completed === null) problems.push('detectRegressions: no completed run recorded yet');
   const detectorSchedule = judge('detectRegressions', completed?.startedAt);
   const alerts = undeliveredAlertState(undelivered, waitingDeliveries);

@@ -2,7 +2,9 @@ import type { CustomerChangesBetween } from './customerChanges';
 import { partnerSignInLogsUrl } from './entraLinks';
 import type { Finding, FindingKind, FindingSubject, FindingTransition, MeasureValue, Severity, ShareOfWhole } from './findings';
 import type { NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from './model';
-import { customerMfaPolicies, hasNoMfaPolicy, isCompliant } from './model';
+import { customerMfaPolicies, hasNoMfaPolicy, snapshotSources } from './model';
+import { isOneOf } from './text';
+import { complianceLost, countOrShareFalls, falls, fallsByMoreThan, policyDisabled, presentWhileTrue, rises, type Reading, type Rule, type Observation } from './regressionRules';
 
 /**
  * Compares the newest complete snapshot with the one the detector last saw and moves every
@@ -53,102 +55,6 @@ interface DetectionResult {
   changed: Finding[];
 }
 
-/** A measure's value, and for a count read with its share, the whole and the share. */
-interface Reading {
-  value: MeasureValue;
-  ofWhole?: ShareOfWhole | null;
-}
-
-interface Rule {
-  regressed(before: Reading, after: Reading): boolean;
-  recovered(baseline: Reading, after: Reading): boolean;
-}
-
-interface Observation {
-  key: string;
-  kind: FindingKind;
-  severity: Severity;
-  subject: FindingSubject;
-  measure: string;
-  before: MeasureValue;
-  after: MeasureValue;
-  beforeOfWhole?: ShareOfWhole;
-  afterOfWhole?: ShareOfWhole;
-  rule: Rule;
-  event?: boolean;
-  detail?: string | null;
-  actionUrl?: string | null;
-  helpUrl?: string | null;
-}
-
-/** A rule on the value alone. */
-function onValue(regressed: (before: MeasureValue, after: MeasureValue) => boolean, recovered: (baseline: MeasureValue, after: MeasureValue) => boolean): Rule {
-  return { regressed: (before, after) => regressed(before.value, after.value), recovered: (baseline, after) => recovered(baseline.value, after.value) };
-}
-
-function whenNumbers(test: (before: number, after: number) => boolean): (before: MeasureValue, after: MeasureValue) => boolean {
-  return (before, after) => typeof before === 'number' && typeof after === 'number' && test(before, after);
-}
-
-const falls: Rule = onValue(
-  whenNumbers((before, after) => after < before),
-  whenNumbers((baseline, after) => after >= baseline),
-);
-
-const rises: Rule = onValue(
-  whenNumbers((before, after) => after > before),
-  whenNumbers((baseline, after) => after <= baseline),
-);
-
-/** A share in percentage points; tiny float noise is not a change. */
-function fallsByMoreThan(points: number): Rule {
-  return onValue(
-    whenNumbers((before, after) => before - after > points + 1e-9),
-    whenNumbers((baseline, after) => baseline - after <= points + 1e-9),
-  );
-}
-
-const lower = whenNumbers((before, after) => after < before);
-
-/**
- * A count and its share of a whole, read as one measure: "compliant customer tenants: 20 of 79
- * (25.3%) -> 18 of 79 (22.8%)" is one event and one line. It regresses when the count falls
- * (compliant tenants or registered users lost, whatever the total did) or when the share falls
- * (the total grew and the count did not keep up: new customers or users without MFA). Each was a
- * regression of its own before the two became one finding, and still is: nothing that used to
- * alert goes quiet. It resolves only when both are back at their baseline, because "back where it
- * was" is the pair: a count regained while the share stays down (or the reverse) is not fixed. A
- * side unknown at the baseline is not waited for (a finding carried over from the two-finding form
- * may lack one); a side unknown now is never a recovery.
- */
-const countOrShareFalls: Rule = {
-  regressed: (before, after) => lower(before.value, after.value) || lower(before.ofWhole?.share ?? null, after.ofWhole?.share ?? null),
-  recovered: (baseline, after) => {
-    const countBack = typeof baseline.value !== 'number' || (typeof after.value === 'number' && after.value >= baseline.value);
-    const baselineShare = baseline.ofWhole?.share ?? null;
-    const afterShare = after.ofWhole?.share ?? null;
-    const shareBack = baselineShare === null || (afterShare !== null && afterShare >= baselineShare);
-    return after.value !== null && countBack && shareBack;
-  },
-};
-
-/** Anything other than `compliant` is not compliant, new enum values included. */
-const complianceLost: Rule = onValue(
-  (before, after) => before === 'compliant' && typeof after === 'string' && !isCompliant(after),
-  (_baseline, after) => after === 'compliant',
-);
-
-/** Only `enabled` -> `disabled` counts: `unknownFutureValue` says nothing either way. */
-const policyDisabled: Rule = onValue(
-  (before, after) => before === 'enabled' && after === 'disabled',
-  (_baseline, after) => after === 'enabled',
-);
-
-/** A condition the observation tests itself (a sighting, a new customer, failed runs): 0 = absent, >= 1 = present. */
-const presentWhileTrue: Rule = onValue(
-  whenNumbers((before, after) => before === 0 && after >= 1),
-  (_baseline, after) => after === 0,
-);
 
 function share(part: number | null, whole: number | null): number | null {
   if (part === null || whole === null || whole <= 0) return null;
@@ -311,7 +217,7 @@ function sourceObservations(input: DetectionInput): Observation[] {
     before: 0,
     after: failures >= input.thresholds.sourceFailuresBeforeAlert ? failures : failures === 0 ? 0 : null,
     rule: presentWhileTrue,
-    detail: input.lastErrors?.[source as SnapshotSource] ?? null,
+    detail: isOneOf(snapshotSources, source) ? (input.lastErrors?.[source] ?? null) : null,
   }));
 }
 

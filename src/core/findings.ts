@@ -7,27 +7,34 @@ import { isOneOf } from './text';
  * regression: the finding resolves when the measure is back there, not merely when it stops
  * getting worse.
  */
-export type Severity = 'critical' | 'warning';
-export type FindingState = 'open' | 'resolved';
+/** Most urgent first: the order findings are listed and alerted in. */
+export const severities = ['critical', 'warning'] as const;
+export type Severity = (typeof severities)[number];
+export const findingStates = ['open', 'resolved'] as const;
+export type FindingState = (typeof findingStates)[number];
 
-export type FindingKind =
-  | 'requirementNotCompliant'
-  | 'compliantTenantsFell'
-  | 'requirementCountWorse'
-  | 'requirementPolicyDisabled'
-  | 'scoreFell'
-  | 'customerCompliantAdminsFell'
-  | 'customerPolicyDisabled'
-  | 'customerNonAdminShareFell'
-  | 'newCustomerWithoutMfa'
-  | 'nonMfaSignIn'
-  | 'mfaRegisteredUsersFell'
-  | 'sourceUnavailable';
+export const findingKinds = [
+  'requirementNotCompliant',
+  'compliantTenantsFell',
+  'requirementCountWorse',
+  'requirementPolicyDisabled',
+  'scoreFell',
+  'customerCompliantAdminsFell',
+  'customerPolicyDisabled',
+  'customerNonAdminShareFell',
+  'newCustomerWithoutMfa',
+  'nonMfaSignIn',
+  'mfaRegisteredUsersFell',
+  'sourceUnavailable',
+] as const;
+export type FindingKind = (typeof findingKinds)[number];
 
 export type MeasureValue = number | string | null;
 
+export const subjectTypes = ['requirement', 'score', 'customer', 'principal', 'registration', 'source'] as const;
+
 export interface FindingSubject {
-  type: 'requirement' | 'score' | 'customer' | 'principal' | 'registration' | 'source';
+  type: (typeof subjectTypes)[number];
   id: string;
   /**
    * A partner user's UPN, shown to the partner's own admins beside the object id. Customer
@@ -40,7 +47,7 @@ export interface FindingSubject {
 /**
  * The whole a counted measure is part of, for findings about a count and its share together
  * ("20 of 79 (25.3%)"). `share` is in percent, rounded to 0.01; it is stored rather than derived
- * because a finding carried over from the older two-finding form may know the share and not the total.
+ * because a finding migrated from the older two-finding form may know the share and not the total.
  */
 export interface ShareOfWhole {
   total: number | null;
@@ -71,8 +78,10 @@ export interface Finding {
   helpUrl?: string | null;
 }
 
+export const findingChanges = ['opened', 'reopened', 'resolved'] as const;
+
 export interface FindingTransition {
-  change: 'opened' | 'reopened' | 'resolved';
+  change: (typeof findingChanges)[number];
   finding: Finding;
 }
 
@@ -86,9 +95,6 @@ export interface StoredFinding extends Finding {
   /** An opening a waiver kept quiet, announced when no waiver covers the finding any more (absent: none). */
   silencedChange?: 'opened' | 'reopened' | null;
 }
-
-/** Most urgent first: the order findings are listed and alerted in. */
-export const severities: readonly Severity[] = ['critical', 'warning'];
 
 /** Critical first, then by kind and subject, so emails and API answers are stable. */
 export function compareFindings(left: Finding, right: Finding): number {

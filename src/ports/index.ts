@@ -133,20 +133,17 @@ export interface DetectorState {
   openFindings: OpenFindingCounts | null;
 }
 
-type OutboxStatus = 'composing' | 'ready' | 'sending' | 'sent' | 'abandoned';
+/** `ready` while any of its deliveries waits; `sent` once one reached its target, `abandoned` when none can. */
+type OutboxStatus = 'composing' | 'ready' | 'sent' | 'abandoned';
 
+/** An alert as composed: what it says is rendered from the findings it claimed; its deliveries carry each target's send state. */
 export interface OutboxMessage {
   messageId: string;
-  operationId: string;
   status: OutboxStatus;
   createdAt: string;
   reminder: boolean;
   /** The subject as composed; bodies are rendered from the findings the message announces. */
   subject: string;
-  attempts: number;
-  /** Times ACS took the message and reported it Failed; transient errors do not count. */
-  refusals: number;
-  firstAttemptAt: string | null;
   lastError: string | null;
   sentAt: string | null;
   /** Concurrency token of the stored row; an update with a stale one fails. */
@@ -228,8 +225,6 @@ export interface DetectorStore {
   writeState(state: DetectorState): Promise<void>;
   readFindings(): Promise<StoredFinding[]>;
   writeFindings(findings: readonly StoredFinding[]): Promise<void>;
-  /** Deletes findings by key (rows an upgrade replaced); a key already gone is fine. */
-  deleteFindings(keys: readonly string[]): Promise<void>;
   /** Messages not yet sent or abandoned, oldest first. */
   unsentMessages(): Promise<OutboxMessage[]>;
   createMessage(message: Omit<OutboxMessage, 'etag'>): Promise<OutboxMessage>;

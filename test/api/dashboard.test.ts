@@ -90,8 +90,8 @@ describe('dashboard in a real browser', () => {
     const createdAt = new Date(Date.now() - 40 * 60_000).toISOString();
     const messageId = `m${Date.now()}`;
     const message = await api.detector.createMessage({
-      messageId, operationId: '00000000-0000-4000-8000-000000000011', status: 'ready', createdAt, reminder: false, subject: 'MFA regressions',
-      attempts: 0, refusals: 0, firstAttemptAt: null, lastError: null, sentAt: null,
+      messageId, status: 'ready', createdAt, reminder: false, subject: 'MFA regressions',
+      lastError: null, sentAt: null,
     });
     const delivery = { messageId, createdAt, refusals: 0, firstAttemptAt: createdAt, sentAt: null };
     const teamsRefusal = 'Teams refused the alert (status 401): check TEAMS_WEBHOOK_URL; the alert stays in the outbox and goes out once this is fixed';

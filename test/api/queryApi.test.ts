@@ -429,8 +429,8 @@ describe('stored rows that cannot be read', () => {
     const tenantId = (await customersAt(api.reader, completeRuns[0]!.runId))[0]!.tenantId;
     const damagedPoint = customerHistoryKey(tenantId, '0000000000001-damaged');
     const rows = [
-      { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'damaged%2Ffinding', kind: 'customerRegression', severity: 'critical', subjectType: 'customer', subjectId: tenantId, measure: 'm', state: 'open', baseline: damage, current: '1', openedAt: '2026-01-01T00:00:00Z' } },
-      { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'stateless', kind: 'sourceFailing', severity: 'critical', subjectType: 'source', subjectId: 'x', measure: 'm', baseline: '1', current: '1', openedAt: '2026-01-01T00:00:00Z' } },
+      { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'damaged%2Ffinding', kind: 'customerCompliantAdminsFell', severity: 'critical', subjectType: 'customer', subjectId: tenantId, measure: 'm', state: 'open', baseline: damage, current: '1', openedAt: '2026-01-01T00:00:00Z' } },
+      { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'stateless', kind: 'sourceUnavailable', severity: 'critical', subjectType: 'source', subjectId: 'x', measure: 'm', baseline: '1', current: '1', openedAt: '2026-01-01T00:00:00Z' } },
       { table: () => tables.client('runs'), entity: { partitionKey: 'registrationCounts', rowKey: '0000000000003-damaged', source: 'registrationCounts', runId: '0000000000003-damaged', status: 'complete', startedAt: '2286-11-20T17:46:39.996Z', counts: damage } },
       { table: () => tables.client('registrations'), entity: { partitionKey: fixedPartitions.registrations, rowKey: '0000000000002-damaged', runId: '0000000000002-damaged', report: 'x', countsByStatus: damage } },
       { table: () => tables.client('customerHistory'), entity: { ...damagedPoint, tenantId, runId: '0000000000001-damaged', point: damage } },
@@ -492,8 +492,8 @@ describe('health', () => {
   it('when an alert has waited undelivered longer than ALERT_UNDELIVERED_HOURS, then the status is a 503 naming it, with the outbox state', async () => {
     const createdAt = new Date(Date.now() - 3 * 3_600_000).toISOString();
     const message = await api.detector.createMessage({
-      messageId: `m${Date.now()}`, operationId: '00000000-0000-4000-8000-000000000001', status: 'sending', createdAt, reminder: false, subject: 'MFA regressions',
-      attempts: 4, refusals: 0, firstAttemptAt: createdAt, lastError: 'ACS answered 401 (Denied)', sentAt: null,
+      messageId: `m${Date.now()}`, status: 'ready', createdAt, reminder: false, subject: 'MFA regressions',
+      lastError: 'ACS answered 401 (Denied)', sentAt: null,
     });
     try {
       const status = await getJson('status');
@@ -509,8 +509,8 @@ describe('health', () => {
     const createdAt = new Date().toISOString();
     const messageId = `m${Date.now()}`;
     const message = await api.detector.createMessage({
-      messageId, operationId: '00000000-0000-4000-8000-000000000002', status: 'ready', createdAt, reminder: false, subject: 'MFA regressions',
-      attempts: 0, refusals: 0, firstAttemptAt: null, lastError: null, sentAt: null,
+      messageId, status: 'ready', createdAt, reminder: false, subject: 'MFA regressions',
+      lastError: null, sentAt: null,
     });
     const delivery = { messageId, operationId: '00000000-0000-4000-8000-000000000003', createdAt, refusals: 0, firstAttemptAt: createdAt, sentAt: null };
     await api.detector.createDeliveries([

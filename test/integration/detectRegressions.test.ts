@@ -9,6 +9,12 @@ import { runDetector } from '../../src/detector/runDetector';
 import { servedNames, servedSnapshot } from '../support/alertOracle';
 import { detectionInput, type SnapshotWithCustomers } from '../support/customerChanges';
 import { startCloud, type Cloud } from '../support/cloud';
+import { readConfig } from '../../src/config';
+import { runMigrations } from '../../tools/migrate/migrations';
+
+const noCredential = () => {
+  throw new Error('a connection string needs no credential');
+};
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
@@ -242,7 +248,7 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
     expect(warnings).toEqual(['detectRegressions: customer names unavailable (StorageUnavailable); emails show tenant ids']);
   });
 
-  it('when findings are stored in the older two-finding shape (count and share apart), then an open pair becomes one open finding without an email, and its recovery is announced once', async () => {
+  it('when findings are stored in the older two-finding shape (count and share apart), then the detector refuses them naming npm run migrate; migrated, an open pair becomes one open finding without an email, and its recovery is announced once', async () => {
     const settings = cloud.settings();
     const tenantsOf = (day: number) => {
       const requirement = servedSnapshot(cloud.sim.expected(day)).requirements.find((item) => item.kind === 'customersMfaEnforcedSecurityRequirement');
@@ -277,6 +283,9 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
     await store.writeState({ ...(await store.readState()), lastEmailAt: new Date().toISOString() });
 
     const before = cloud.sim.inbox().length;
+    // The detector reads the current shape only: it refuses the rows and names the migration, never misreads them.
+    await expect(detect(settings)).rejects.toThrow(/findings table cannot be read: field "kind" is not one of .*`npm run migrate` brings it to the current shape/);
+    await runMigrations({ storage: readConfig(settings, ['storage']).storage, credential: noCredential, dryRun: false, dropOld: false, log: () => undefined });
     await detect(settings);
     expect(inboxSince(before)).toHaveLength(0);
     const upgraded = (await store.readFindings()).filter((finding) => finding.subject.id === 'mfaEnforcedForAdminsOfCustomers');

@@ -1,5 +1,5 @@
 import type { StoredFinding } from '../../src/core/findings';
-import { upgradeFindings } from '../../src/core/upgradeFindings';
+import { mergeFindingPairs } from '../../tools/migrate/findingPairs';
 
 /** Findings as the two-finding form stored them: a count and its share, each with its own key. */
 function legacy(measure: 'compliantTenantCount' | 'compliantTenantShare', overrides: Partial<StoredFinding> = {}): StoredFinding {
@@ -23,10 +23,13 @@ function legacy(measure: 'compliantTenantCount' | 'compliantTenantShare', overri
   };
 }
 
-const upgrade = (...findings: StoredFinding[]) => upgradeFindings(new Map(findings.map((finding) => [finding.key, finding])));
+const upgrade = (...findings: StoredFinding[]) => {
+  const merges = mergeFindingPairs(new Map(findings.map((finding) => [finding.key, finding])));
+  return { upgraded: merges.flatMap(({ merged }) => (merged === null ? [] : [merged])), retired: merges.flatMap(({ retired }) => retired) };
+};
 const merged = 'requirement/mfaEnforcedForAdminsOfCustomers/compliantTenants';
 
-describe('upgradeFindings', () => {
+describe('npm run migrate, migration 1: a count and its share are one finding', () => {
   it('when an announced open pair is stored, then it becomes one open finding with both baselines, nothing to announce, and the old keys retire', () => {
     const { upgraded, retired } = upgrade(legacy('compliantTenantCount'), legacy('compliantTenantShare'));
     expect(retired.sort()).toEqual(['requirement/mfaEnforcedForAdminsOfCustomers/compliantTenantCount', 'requirement/mfaEnforcedForAdminsOfCustomers/compliantTenantShare']);

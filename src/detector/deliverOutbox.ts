@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import { renderEmail } from '../core/messageEmail';
+import { routedTargets, targetLabel, type ChannelName, type DeliveryTarget } from '../core/alertRoutes';
+import { causeChain, errorCode, MonitorError, toError } from '../core/errors';
+import type { Delivery, OutboxMessage } from '../ports';
+import { channelBody, composeAlertFor } from './alertContent';
+import type { DetectorDependencies, RunContext } from './detectorDependencies';
+
+/** A channel refusing the same message this often (ACS reporting it Failed, a 4xx about the payload) ends retries. */
+const maxRefusals = 5;
+
+/** What one run's deliveries came to. */
+interface DeliveryRound {
+  /** The newest message a delivery of which was sent in this run. */
+  sentMessageId: string | null;
+  /** Why deliveries could not go out, one per target, to fail the invocation with. */
+  failures: MonitorError[];
+}
+
+/**
+ * Delivers what waits, each target on its own and at once: a target's deliveries go oldest first
+ * and stop at its first failure (order is kept per channel), and a target that is down holds back
+ * no other. A message is sent once every delivery of it is sent (or given up).
+ */
+export async function deliverOutbox(dependencies: DetectorDependencies, run: RunContext, deadline: Date | undefined): Promise<string | null> {
+  const { store, settings } = dependencies;
+  const messages = new Map((await store.unsentMessages()).map((message) => [message.messageId, message]));
+  const waiting = (await store.unsentDeliveries()).filter((delivery) => messages.get(delivery.messageId)?.status !== 'composing');
+  const byTarget = new Map<string, Delivery[]>();
+  for (const delivery of waiting.sort((left, right) => left.messageId.localeCompare(right.messageId))) byTarget.set(delivery.target, [...(byTarget.get(delivery.target) ?? []), delivery]);
+  const targets = new Map(routedTargets(settings.routes).map((target) => [target.id, target]));
+  const rounds = await Promise.all([...byTarget].map(([targetId, deliveries]) => deliverTo(dependencies, run, messages, targets.get(targetId) ?? null, deliveries, deadline)));
+  await completeMessages(dependencies, messages);
+  const [mostUrgent, ...others] = rounds.flatMap((round) => round.failures).sort((left, right) => urgency(left) - urgency(right));
+  if (mostUrgent !== undefined) throw combined(mostUrgent, ...others);
+  return rounds.map((round) => round.sentMessageId).reduce<string | null>((newest, id) => (id !== null && (newest === null || id > newest) ? id : newest), null);
+}
+
+/**
+ * A message whose every delivery is done is sent (abandoned when every channel gave up on it): the
+ * status counts messages. A ready message always has deliveries (they are created before it turns
+ * ready); one without any was stored before deliveries existed, and only the migration can tell
+ * what state its send was in.
+ */
+async function completeMessages({ store, clock }: DetectorDependencies, messages: ReadonlyMap<string, OutboxMessage>): Promise<void> {
+  const open = new Set((await store.unsentDeliveries()).map((delivery) => delivery.messageId));
+  for (const message of messages.values()) {
+    if (message.status !== 'ready' || open.has(message.messageId)) continue;
+    const deliveries = await store.deliveriesOf(message.messageId);
+    if (deliveries.length === 0) {
+      throw new MonitorError('MigrationNeeded', `Outbox message ${message.messageId} was stored by an earlier version, before messages had deliveries: run \`npm run migrate\` to give it one; until then it is not sent`);
+    }
+    const delivered = deliveries.some((delivery) => delivery.status === 'sent');
+    await store.updateMessage(
+      delivered ? { ...message, status: 'sent', sentAt: clock.now().toISOString(), lastError: null } : { ...message, status: 'abandoned', lastError: 'every channel gave up on it' },
+    );
+  }
+}
+
+/** The most urgent failure first: refused credentials, then an alert waiting too long, then the deadline. */
+function combined(first: MonitorError, ...others: MonitorError[]): MonitorError {
+  return others.length === 0 ? first : new MonitorError(first.code, [first, ...others].map((error) => error.message).join('; also: '), { cause: first });
+}
+
+const urgency = (error: MonitorError) => ['AlertUndeliverable', 'AlertUndelivered', 'DeadlineExceeded'].indexOf(error.code);
+
+async function deliverTo(
+  dependencies: DetectorDependencies,
+  run: RunContext,
+  messages: ReadonlyMap<string, OutboxMessage>,
+  target: DeliveryTarget | null,
+  deliveries: Delivery[],
+  deadline: Date | undefined,
+): Promise<DeliveryRound> {
+  const { store, clock, log, settings } = dependencies;
+  const round: DeliveryRound = { sentMessageId: null, failures: [] };
+  for (const delivery of deliveries) {
+    const message = messages.get(delivery.messageId);
+    if (message === undefined) continue;
+    if (target === null) {
+      // ALERT_ROUTES no longer names this target: nothing can deliver it any more.
+      log.warn(`detectRegressions: ${delivery.target} delivery of ${delivery.messageId} is no longer routed (ALERT_ROUTES changed); giving up on it`);
+      await store.updateDelivery({ ...delivery, status: 'abandoned', lastError: 'no longer routed: ALERT_ROUTES changed', lastErrorCode: 'NotRouted' });
+      continue;
+    }
+    const timeoutMs = target.channel === 'email' ? settings.emailTimeoutMs : settings.channelTimeoutMs;
+    if (deadline !== undefined && clock.now().getTime() + timeoutMs > deadline.getTime()) {
+      log.warn(`detectRegressions: no time left before the deadline for ${targetLabel(target)}; ${deliveries.length - deliveries.indexOf(delivery)} deliveries wait for the next run`);
+      break;
+    }
+    const outcome = await attempt(dependencies, run, message, target, delivery, timeoutMs);
+    if (outcome instanceof MonitorError) {
+      round.failures.push(outcome);
+      break;
+    }
+    if (outcome !== 'sent') break;
+    round.sentMessageId = delivery.messageId;
+  }
+  return round;
+}
+
+/**
+ * One attempt at one delivery: claimed with its ETag (a stale one means another run moved it),
+ * and, for email, looked up by its operation id before any resend. Returns what became of it,
+ * or the error the invocation must fail with.
+ */
+async function attempt(
+  dependencies: DetectorDependencies,
+  run: RunContext,
+  message: OutboxMessage,
+  target: DeliveryTarget,
+  delivery: Delivery,
+  timeoutMs: number,
+): Promise<'sent' | 'waiting' | MonitorError> {
+  const { store, sender, poster, clock, log, settings } = dependencies;
+  const label = targetLabel(target);
+  const now = clock.now();
+  const claimed = await store.updateDelivery({ ...delivery, status: 'sending', attempts: delivery.attempts + 1, firstAttemptAt: delivery.firstAttemptAt ?? now.toISOString() });
+  if (claimed === null) return 'waiting';
+  try {
+    const alert = await composeAlertFor(run, message, settings, target);
+    if (target.channel === 'email') {
+      if (delivery.attempts > 0) {
+        const known = await sender.status(claimed.operationId);
+        if (known === 'Succeeded') return await markSent(dependencies, claimed, label);
+        if (known === 'Running') {
+          await store.updateDelivery({ ...claimed, status: 'ready', lastError: 'ACS still processing the previous attempt', lastErrorCode: 'Running' });
+          return 'waiting';
+        }
+        if (known === 'Failed' || known === 'Canceled') return await refused(dependencies, claimed, label, `ACS reported ${known}`, true);
+      }
+      const outcome = await sender.send(renderEmail(alert), claimed.operationId, target.recipients ?? undefined);
+      if (outcome === 'Succeeded') return await markSent(dependencies, claimed, label);
+      if (outcome === 'Failed' || outcome === 'Canceled') return await refused(dependencies, claimed, label, `ACS reported ${outcome}`, true);
+      await store.updateDelivery({ ...claimed, status: 'ready', lastError: `ACS reported ${outcome}`, lastErrorCode: 'Running' });
+      return 'waiting';
+    }
+    const channel = target.channel;
+    // Still `sending` from an earlier attempt: its post may have arrived. The signed webhook's
+    // receiver drops the repeat by its webhook-id; Teams and Slack cannot, so the repeat says so.
+    const unconfirmed = delivery.status === 'sending' && channel !== 'webhook';
+    const shown = unconfirmed ? { ...alert, footer: [repeatNote, alert.footer].filter((text) => text !== null).join(' ') } : alert;
+    await poster.post(channel, channelBody(channel, shown, message, run, target, settings.routes), claimed.operationId, timeoutMs);
+    return await markSent(dependencies, claimed, label);
+  } catch (thrown) {
+    if (errorCode(thrown) === 'ChannelRejected') return refused(dependencies, claimed, label, toError(thrown).message, false);
+    // An email is left `sending` whatever happened: it is looked up before it is tried again.
+    // A post the channel answered (401, 429, 5xx) did not arrive; one that got no answer (a
+    // timeout, a dropped connection, a crash) may have: it stays `sending`.
+    const error = toError(thrown);
+    const answered = target.channel !== 'email' && typeof (thrown as { statusCode?: unknown }).statusCode === 'number';
+    const undeliverable = undeliverableError(thrown, target, claimed, clock.now(), settings.undeliveredAlertLimitMs);
+    await store.updateDelivery({ ...claimed, status: answered ? 'ready' : 'sending', lastError: error.message.slice(0, 500), lastErrorCode: undeliverable?.code ?? errorCode(thrown) });
+    if (undeliverable !== null) return undeliverable;
+    log.warn(`detectRegressions: ${label} delivery of ${claimed.messageId} not confirmed (${errorCode(thrown)}): ${error.message}; it will be retried`);
+    return 'waiting';
+  }
+}
+
+/** Said by a Teams or Slack post made again after one whose answer never came: the channel may show both. */
+const repeatNote = 'Posted again: an earlier post of this message could not be confirmed and may already be in this channel.';
+
+const credentialHints: Record<ChannelName, string> = {
+  email: "check the key in ACS_CONNECTION_STRING, or the managed identity's role on the Communication Services resource",
+  teams: 'check TEAMS_WEBHOOK_URL (the workflow may have been turned off or deleted)',
+  slack: 'check SLACK_WEBHOOK_URL (the app may have been removed from the channel)',
+  webhook: 'check ALERT_WEBHOOK_URL and ALERT_WEBHOOK_SECRET',
+};
+
+/**
+ * A delivery that cannot go out must fail the invocation, the one signal Azure Monitor alerts on:
+ * at once when the channel refuses the monitor (a wrong key or URL, a missing role: retrying
+ * changes nothing until someone fixes it), and after the limit for failures that may pass by themselves.
+ */
+function undeliverableError(thrown: unknown, target: DeliveryTarget, delivery: Delivery, now: Date, limitMs: number): MonitorError | null {
+  const refusal = refusedStatus(thrown, target.channel === 'email' ? [401, 403] : [401, 403, 404, 410]);
+  const label = targetLabel(target);
+  if (refusal !== null) {
+    const who = target.channel === 'email' ? "ACS refused the monitor's credentials" : `${label} refused the alert`;
+    return new MonitorError(
+      'AlertUndeliverable',
+      `${who} (${refusal}) for ${target.channel === 'email' ? 'email' : 'message'} ${delivery.messageId}: ${credentialHints[target.channel]}; the ${target.channel === 'email' ? 'email' : 'message'} stays in the outbox and goes out once this is fixed`,
+      { cause: thrown },
+    );
+  }
+  const waitedMs = now.getTime() - Date.parse(delivery.createdAt);
+  if (waitedMs > limitMs) {
+    const what = target.channel === 'email' && target.recipients === null ? 'email' : `${label} message`;
+    return new MonitorError(
+      'AlertUndelivered',
+      `${what} ${delivery.messageId} has waited undelivered for ${Math.floor(waitedMs / 60_000)} min, longer than ALERT_UNDELIVERED_HOURS (${limitMs / 3_600_000} h): ${toError(thrown).message}; it stays in the outbox and is retried`,
+      { cause: thrown },
+    );
+  }
+  return null;
+}
+
+/** `status 401` (or another of `statuses`) when the channel, or an error it caused, answered so; else null. */
+function refusedStatus(thrown: unknown, statuses: readonly number[]): string | null {
+  const status = causeChain(thrown)
+    .map((error) => (error as { statusCode?: unknown }).statusCode)
+    .find((code): code is number => typeof code === 'number' && statuses.includes(code));
+  return status === undefined ? null : `status ${status}`;
+}
+
+async function markSent({ store, clock, log }: DetectorDependencies, delivery: Delivery, label: string): Promise<'sent'> {
+  await store.updateDelivery({ ...delivery, status: 'sent', sentAt: clock.now().toISOString(), lastError: null, lastErrorCode: null });
+  // Neither the subject nor the URL: the one names customers and partner users, the other is a secret.
+  log.info(`detectRegressions: message ${delivery.messageId} delivered to ${label}`);
+  return 'sent';
+}
+
+/**
+ * The channel took the message and refused it (ACS reported it Failed; a webhook answered 4xx
+ * about the payload): try again, under a new ACS operation id, a bounded number of times.
+ */
+async function refused(dependencies: DetectorDependencies, delivery: Delivery, label: string, reason: string, newOperation: boolean): Promise<'waiting'> {
+  const refusals = delivery.refusals + 1;
+  const give = refusals >= maxRefusals;
+  dependencies.log.error(`detectRegressions: ${reason} for the ${label} delivery of ${delivery.messageId}${give ? '; giving up on it' : '; it will be retried'}`);
+  await dependencies.store.updateDelivery({
+    ...delivery,
+    status: give ? 'abandoned' : 'ready',
+    operationId: give || !newOperation ? delivery.operationId : randomUUID(),
+    firstAttemptAt: null,
+    refusals,
+    lastError: reason.slice(0, 500),
+    lastErrorCode: 'Refused',
+  });
+  return 'waiting';
+}

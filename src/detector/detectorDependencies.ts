@@ -1,0 +1,48 @@
+import type { AlertRoute } from '../core/alertRoutes';
+import type { Thresholds } from '../core/detectRegressions';
+import type { Finding, StoredFinding } from '../core/findings';
+import type { ChannelPoster, Clock, CustomerDirectory, DetectorStore, EmailSender, Logger, SnapshotReader, SnapshotStore, WaiverStore } from '../ports';
+
+export interface DetectorSettings {
+  thresholds: Thresholds;
+  reminderDays: number;
+  publicBaseUrl: string | null;
+  /** Most lines an email lists per section. */
+  alertMaxLines: number;
+  /** How long an alert may wait undelivered through transient failures before invocations fail. */
+  undeliveredAlertLimitMs: number;
+  /** How long one send may wait for ACS: a send is only started when it can end before the deadline. */
+  emailTimeoutMs: number;
+  /** How long one post to Teams, Slack or the signed webhook may take, retries included. */
+  channelTimeoutMs: number;
+  /** Which findings go to which targets (ALERT_ROUTES). */
+  routes: AlertRoute[];
+}
+
+/** The detector compares customers by what changed, never by whole snapshots. */
+export type DetectorSnapshots = Omit<SnapshotReader, 'customersOfRun'>;
+
+export interface DetectorDependencies {
+  snapshots: DetectorSnapshots;
+  /** The run ledger, where runs left `running` by a stopped invocation are marked abandoned, and the detector's lease. */
+  runs: Pick<SnapshotStore, 'markAbandonedRuns' | 'lease'>;
+  store: DetectorStore;
+  sender: EmailSender;
+  /** Teams, Slack and the signed webhook. */
+  poster: ChannelPoster;
+  /** Customer names for emails; never read for detection, so a rename is never a regression. */
+  directory: CustomerDirectory;
+  /** Waivers admins set: read once per run, they decide which transitions are announced. */
+  waivers: Pick<WaiverStore, 'listWaivers'>;
+  clock: Clock;
+  log: Logger;
+  settings: DetectorSettings;
+}
+
+/** What one run renders emails with: the findings, kept current in memory, and customer names read at most once. */
+export interface RunContext {
+  findings: Map<string, StoredFinding>;
+  customerNames(): Promise<ReadonlyMap<string, string>>;
+  /** Whether an active waiver covers the finding at the start of this run. */
+  waived(finding: Pick<Finding, 'key' | 'subject'>): boolean;
+}
