@@ -20,7 +20,7 @@ export interface DetectorSettings {
 }
 
 /** The detector compares customers by what changed, never by whole snapshots. */
-export type DetectorSnapshots = Omit<SnapshotReader, 'customersOfRun'>;
+export type DetectorSnapshots = SnapshotReader;
 
 export interface DetectorDependencies {
   snapshots: DetectorSnapshots;
