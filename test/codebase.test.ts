@@ -160,6 +160,14 @@ describe('codebase', () => {
     expect([...new Set(readers)]).toEqual(['src/config.ts']);
   });
 
+  it('when src is read, then no file is over 400 lines: one concept a file, short enough for a newcomer to hold in their head', () => {
+    const long = projectFiles
+      .filter((file) => relative(file).startsWith('src/'))
+      .map((file) => ({ file: relative(file), lines: file.getLineStarts().length }))
+      .filter(({ lines }) => lines > 400);
+    expect(long).toEqual([]);
+  });
+
   it('when the imports of src are followed, then no module imports itself through others (each file can be read after the ones it uses)', () => {
     const graph = srcImportGraph();
     expect(graph.get('src/api/monitorStatus.ts')).toContain('src/core/errors.ts');
