@@ -2,7 +2,7 @@ import type { TableEntity } from '@azure/data-tables';
 import type { CustomerChange } from '../core/customerChanges';
 import { customerMeasureNames, readMeasures, type CustomerMeasure, type CustomerMfaInsight } from '../core/model';
 import { customerChangeKey, customerHistoryKey, customerKey } from './tableLayout';
-import { jsonField, requiredText } from './unreadableRows';
+import { jsonField, requiredText, type StoredRow } from './unreadableRows';
 
 type Row = Record<string, unknown>;
 
@@ -37,11 +37,16 @@ type ChangeRow = {
 /** A CustomerHistory row: a customer's change point of a complete run (as JSON), or the run it was gone from. */
 type HistoryRow = { tenantId: string; runId: string } & ({ point: string } | { gone: true });
 
+/** The rows as read back: every field unknown until narrowed. */
+export type StoredCustomerRow = StoredRow<CustomerRow>;
+export type StoredChangeRow = StoredRow<ChangeRow>;
+export type StoredHistoryRow = StoredRow<{ tenantId: string; runId: string; point: string; gone: true }>;
+
 function measuresOf(state: CustomerMfaInsight): StoredMeasures {
   return Object.fromEntries(customerMeasureNames.flatMap((name) => (state[name] === null ? [] : [[name, state[name]]])));
 }
 
-function stateOf(tenantId: string, stored: Row): CustomerMfaInsight {
+function stateOf(tenantId: string, stored: StoredRow<StoredMeasures>): CustomerMfaInsight {
   return readMeasures(tenantId, (name, kind) => {
     const value = stored[name];
     if (kind === 'count') return typeof value === 'number' ? value : null;
@@ -49,12 +54,11 @@ function stateOf(tenantId: string, stored: Row): CustomerMfaInsight {
   });
 }
 
-function versionOf(row: Row, field: string): number {
-  const value = row[field];
+function versionOf(value: unknown): number {
   return typeof value === 'number' ? value : 1;
 }
 
-function jsonState(table: string, row: Row, field: string, tenantId: string): CustomerMfaInsight | null {
+function jsonState(table: string, row: StoredChangeRow, field: 'before' | 'after', tenantId: string): CustomerMfaInsight | null {
   const stored = jsonField<Row | null>(table, row, field, null);
   return stored === null ? null : stateOf(tenantId, stored);
 }
@@ -66,9 +70,9 @@ export const customerRow = {
     const state = customer.state === null ? { gone: true as const } : measuresOf(customer.state);
     return { ...customerKey(customer.tenantId), tenantId: customer.tenantId, runId: customer.sinceRunId, measuresVersion: customer.version, ...state };
   },
-  from(row: Row): CurrentCustomer {
+  from(row: StoredCustomerRow): CurrentCustomer {
     const tenantId = requiredText('customers', row, 'tenantId');
-    return { tenantId, sinceRunId: requiredText('customers', row, 'runId'), state: row.gone === true ? null : stateOf(tenantId, row), version: versionOf(row, 'measuresVersion') };
+    return { tenantId, sinceRunId: requiredText('customers', row, 'runId'), state: row.gone === true ? null : stateOf(tenantId, row), version: versionOf(row.measuresVersion) };
   },
 };
 
@@ -83,13 +87,13 @@ export const changeRow = {
       ...(change.after === null ? {} : { after: JSON.stringify(measuresOf(change.after)) }),
     };
   },
-  from(row: Row): CustomerChange {
+  from(row: StoredChangeRow): CustomerChange {
     const tenantId = requiredText('customerChanges', row, 'tenantId');
     return {
       tenantId,
       before: jsonState('customerChanges', row, 'before', tenantId),
       beforeRunId: typeof row.beforeRunId === 'string' ? row.beforeRunId : null,
-      beforeVersion: versionOf(row, 'beforeVersion'),
+      beforeVersion: versionOf(row.beforeVersion),
       after: jsonState('customerChanges', row, 'after', tenantId),
     };
   },
@@ -101,7 +105,7 @@ export const historyRow = {
     const point = change.after === null ? { gone: true as const } : { point: JSON.stringify(measuresOf(change.after)) };
     return { ...customerHistoryKey(change.tenantId, runId), tenantId: change.tenantId, runId, ...point };
   },
-  from(row: Row): { runId: string; value: CustomerMfaInsight | null } {
+  from(row: StoredHistoryRow): { runId: string; value: CustomerMfaInsight | null } {
     const tenantId = requiredText('customerHistory', row, 'tenantId');
     return { runId: requiredText('customerHistory', row, 'runId'), value: row.gone === true ? null : stateOf(tenantId, jsonField<Row>('customerHistory', row, 'point', {})) };
   },

@@ -6,7 +6,7 @@ import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import type { CustomerRecording, CustomerState } from '../ports/customerState';
 import type { CustomerChangePoints, Page, RowPosition, RunRange } from '../ports/queryReader';
 import { BatchWriter, deleteRows, storageWriteFailure } from './batchWriter';
-import { changeRow, customerRow, historyRow, type CurrentCustomer } from './customerRows';
+import { changeRow, customerRow, historyRow, type CurrentCustomer, type StoredChangeRow, type StoredCustomerRow, type StoredHistoryRow } from './customerRows';
 import { keyRangePage } from './keyRangePage';
 import { isConflict, isNotFound } from './storageErrors';
 import { appliedRunKey, customerChangeKey, customerHistoryKey, customerHistoryRange, customerKey, customerPartitionRange, runPartitionRange } from './tableLayout';
@@ -88,7 +88,7 @@ export class TableCustomerState implements CustomerState {
   async currentCustomers(): Promise<CurrentCustomer[]> {
     const filter = odata`PartitionKey ge ${customerPartitionRange.from} and PartitionKey le ${customerPartitionRange.to}`;
     const found: CurrentCustomer[] = [];
-    for await (const row of this.client('customers').listEntities<Record<string, unknown>>({ queryOptions: { filter } })) found.push(customerRow.from(row));
+    for await (const row of this.client('customers').listEntities<StoredCustomerRow>({ queryOptions: { filter } })) found.push(customerRow.from(row));
     return found;
   }
 
@@ -96,7 +96,7 @@ export class TableCustomerState implements CustomerState {
     const { from, to } = runPartitionRange(runId);
     const filter = odata`PartitionKey ge ${from} and PartitionKey le ${to}`;
     const changes: CustomerChange[] = [];
-    for await (const row of this.client('customerChanges').listEntities<Record<string, unknown>>({ queryOptions: { filter } })) changes.push(changeRow.from(row));
+    for await (const row of this.client('customerChanges').listEntities<StoredChangeRow>({ queryOptions: { filter } })) changes.push(changeRow.from(row));
     return changes;
   }
 
@@ -203,7 +203,7 @@ export class TableCustomerState implements CustomerState {
     const filter = odata`PartitionKey eq ${partitionKey} and RowKey gt ${from} and RowKey lt ${to}`;
     const read = async (): Promise<{ runId: string; value: CustomerMfaInsight | null }[]> => {
       const points = [];
-      for await (const row of this.client('customerHistory').listEntities<Record<string, unknown>>({ queryOptions: { filter, select: historyRow.select } })) {
+      for await (const row of this.client('customerHistory').listEntities<StoredHistoryRow>({ queryOptions: { filter, select: historyRow.select } })) {
         const point = readRow('customerHistory', row, historyRow.from, this.options.onUnreadable);
         if (point !== undefined) points.push(point);
       }
