@@ -18,7 +18,8 @@ import {
 import { calculateRetryDelay } from '@azure/core-util';
 import type { HttpConfig } from '../config';
 import { ConcurrencyLimit } from '../core/concurrencyLimit';
-import { MonitorError } from '../core/errors';
+import { MonitorError, toError } from '../core/errors';
+import { isPlainObject } from '../core/payloadReader';
 import { attemptTimedOut, attemptTimeoutPolicy, tokenObtainedPolicy } from './attemptTimeout';
 
 /**
@@ -138,43 +139,45 @@ export class ApiClient {
       }
       return new ApiError('NetworkError', `${where} failed: ${thrown.code ?? 'network error'}`, this.options.service, null);
     }
-    const name = (thrown as { name?: unknown } | null)?.name;
-    const message = thrown instanceof Error ? thrown.message : undefined;
+    const { name, message } = toError(thrown);
     if (name === 'AbortError') {
-      const waitingFor = /while waiting for (a token|the answer)$/.exec(message ?? '')?.[1];
+      const waitingFor = /while waiting for (a token|the answer)$/.exec(message)?.[1];
       return new ApiError('Aborted', `${where} was cancelled${waitingFor === undefined ? '' : ` while waiting for ${waitingFor}`}`, this.options.service, null);
     }
     // Credential failures come from @azure/identity: keep its message (it names the tenant/app, never the secret).
-    if (typeof name === 'string' && credentialErrors.has(name)) {
-      return new ApiError('AuthenticationFailed', `${where}: could not get a token: ${(message ?? '').split('\n')[0]}`, this.options.service, null, { cause: thrown });
+    if (credentialErrors.has(name)) {
+      return new ApiError('AuthenticationFailed', `${where}: could not get a token: ${message.split('\n')[0]}`, this.options.service, null, { cause: thrown });
     }
-    return new ApiError('NetworkError', `${where} failed: ${message ?? 'unknown error'}`, this.options.service, null, { cause: thrown });
+    return new ApiError('NetworkError', `${where} failed: ${message}`, this.options.service, null, { cause: thrown });
   }
 }
+
+const statusCodes: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 410: 'Gone', 429: 'Throttled' };
 
 function statusCode(status: number): string {
-  if (status === 400) return 'BadRequest';
-  if (status === 401) return 'Unauthorized';
-  if (status === 403) return 'Forbidden';
-  if (status === 404) return 'NotFound';
-  if (status === 410) return 'Gone';
-  if (status === 429) return 'Throttled';
-  if (status >= 500) return 'ServiceUnavailable';
-  return `Http${status}`;
+  return statusCodes[status] ?? (status >= 500 ? 'ServiceUnavailable' : `Http${status}`);
 }
 
-/** The service's own error code (Graph `error.code`, Partner Center `code`) and request id help support; messages may echo input, so they are left out. */
-function serviceErrorSuffix(response: PipelineResponse): string {
-  const parts: string[] = [];
+/**
+ * The error code of an error answer, and nothing else of it (its message may echo input):
+ * Graph's, ACS's and the channels' `error.code`, Partner Center's top-level `code`.
+ */
+export function jsonErrorCode(body: string | null | undefined): string | undefined {
+  let parsed: unknown;
   try {
-    const body = JSON.parse(response.bodyAsText ?? '') as { error?: { code?: unknown }; code?: unknown };
-    const code = body.error?.code ?? body.code;
-    if (typeof code === 'string' || typeof code === 'number') parts.push(`code ${String(code).slice(0, 80)}`);
+    parsed = JSON.parse(body ?? '');
   } catch {
-    // Not JSON: the status says enough.
+    return undefined;
   }
+  const code = isPlainObject(parsed) ? ((isPlainObject(parsed.error) ? parsed.error.code : undefined) ?? parsed.code) : undefined;
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
+}
+
+/** The service's own error code and request id help support; messages may echo input, so they are left out. */
+function serviceErrorSuffix(response: PipelineResponse): string {
+  const code = jsonErrorCode(response.bodyAsText);
   const requestId = response.headers.get('request-id') ?? response.headers.get('ms-requestid') ?? response.headers.get('x-ms-request-id');
-  if (requestId) parts.push(`request-id ${requestId.slice(0, 80)}`);
+  const parts = [code === undefined ? null : `code ${code.slice(0, 80)}`, requestId ? `request-id ${requestId.slice(0, 80)}` : null].filter((part) => part !== null);
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
@@ -191,22 +194,20 @@ function retryStrategy(http: HttpConfig): RetryStrategy {
       const status = response?.status;
       const retriable = status !== undefined ? retriedStatuses.has(status) : retriedErrorCodes.has(responseError?.code ?? '');
       if (!retriable) return { skipStrategy: true };
-      const retryAfterMs = response ? retryAfter(response) : undefined;
-      if (retryAfterMs !== undefined) {
-        if (retryAfterMs > http.maxRetryAfterMs) return { skipStrategy: true };
-        return { retryAfterInMs: retryAfterMs };
-      }
+      const asked = retryAfterMs(response?.headers.get('retry-after'));
+      if (asked !== null) return asked > http.maxRetryAfterMs ? { skipStrategy: true } : { retryAfterInMs: asked };
       return { retryAfterInMs: calculateRetryDelay(retryCount, { retryDelayInMs: 500, maxRetryDelayInMs: 30_000 }).retryAfterInMs };
     },
   };
 }
 
-function retryAfter(response: PipelineResponse): number | undefined {
-  const value = response.headers.get('retry-after')?.trim();
-  if (!value) return undefined;
+/** `Retry-After` in seconds or as an HTTP date, in milliseconds; null when absent or unreadable. */
+export function retryAfterMs(header: string | null | undefined): number | null {
+  const value = header?.trim();
+  if (!value) return null;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
 function concurrencyPolicy(limit: ConcurrencyLimit): PipelinePolicy {

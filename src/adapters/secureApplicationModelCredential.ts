@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import {
   createDefaultHttpClient,
@@ -5,11 +6,12 @@ import {
   createHttpHeaders,
   createPipelineRequest,
   exponentialRetryPolicy,
+  isRestError,
   throttlingRetryPolicy,
   type HttpClient,
   type Pipeline,
 } from '@azure/core-rest-pipeline';
-import { MonitorError } from '../core/errors';
+import { MonitorError, toError } from '../core/errors';
 import { isPlainObject } from '../core/payloadReader';
 import type { RefreshTokenStore, StoredRefreshToken } from '../ports';
 
@@ -207,14 +209,10 @@ function entraDetail(body: Record<string, unknown>): string {
   return parts.length > 0 ? `, ${parts.join(', ')}` : '';
 }
 
+/** Status and code of a failed call (an SDK's RestError), else the first line of its message: never a token. */
 function describe(error: unknown): string {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  const code = (error as { code?: unknown } | null)?.code;
-  const parts = [typeof status === 'number' ? String(status) : null, typeof code === 'string' ? code : null].filter((part) => part !== null);
-  if (parts.length > 0) return parts.join(' ');
-  return error instanceof Error ? error.message.split('\n')[0]!.slice(0, 200) : 'unknown error';
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  if (isRestError(error) && (error.statusCode !== undefined || error.code !== undefined)) {
+    return [error.statusCode, error.code].filter((part) => part !== undefined).join(' ');
+  }
+  return toError(error).message.split('\n')[0]!.slice(0, 200);
 }
