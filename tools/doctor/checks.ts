@@ -185,7 +185,7 @@ class Checks {
     const failed = await this.token(check, await resourceTokenCredential(this.env), keyVaultScope);
     if (failed !== null) return failed;
     return this.read(check, 'yes', async () => {
-      const properties = await (await refreshTokenStore(this.env)).properties();
+      const properties = await (await refreshTokenStore(this.env)).currentProperties();
       const secret = `secret ${this.context.refreshTokenSecret} of ${this.context.keyVaultHost ?? 'the vault'}`;
       if (properties === null) return { verdict: 'FAIL', detail: `No Partner Center refresh token in ${secret}: a partner admin runs \`npm run consent\`.` };
       if (!properties.enabled) return { verdict: 'FAIL', detail: `The newest version of ${secret} is disabled: a partner admin runs \`npm run consent\` to store a new one.` };
