@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { KeyCredential, TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/core-auth';
 import { EmailClient } from '@azure/communication-email';
 import { createCommunicationAuthPolicy, parseConnectionString } from '@azure/communication-common';
 import { createEmptyPipeline, createHttpHeaders, createPipelineRequest, createDefaultHttpClient, isRestError, RestError, type Pipeline } from '@azure/core-rest-pipeline';
@@ -33,17 +33,10 @@ export class AcsEmailSender implements EmailSender {
     credential: () => TokenCredential,
     requestTimeoutMs: number = defaultAzureRequestTimeoutMs,
   ) {
-    let auth: KeyCredential | TokenCredential;
-    if (config.connectionString !== null) {
-      const parsed = parseConnectionString(config.connectionString);
-      this.endpoint = parsed.endpoint.replace(/\/+$/, '');
-      auth = parsed.credential;
-      this.client = new EmailClient(config.connectionString, attemptTimeoutOptions(requestTimeoutMs));
-    } else {
-      this.endpoint = (config.endpoint ?? '').replace(/\/+$/, '');
-      auth = credential();
-      this.client = new EmailClient(this.endpoint, auth, attemptTimeoutOptions(requestTimeoutMs));
-    }
+    const parsed = config.connectionString === null ? null : parseConnectionString(config.connectionString);
+    this.endpoint = (parsed?.endpoint ?? config.endpoint ?? '').replace(/\/+$/, '');
+    const auth = parsed?.credential ?? credential();
+    this.client = new EmailClient(this.endpoint, auth, attemptTimeoutOptions(requestTimeoutMs));
     this.statusPipeline = createEmptyPipeline();
     this.statusPipeline.addPolicy(attemptTimeoutPolicy(requestTimeoutMs));
     this.statusPipeline.addPolicy(createCommunicationAuthPolicy(auth));

@@ -42,12 +42,6 @@ interface ApiClientOptions {
   onUnauthorized?: () => void;
 }
 
-interface JsonResponse {
-  body: unknown;
-  status: number;
-  headers: Record<string, string>;
-}
-
 export class ApiError extends MonitorError {
   constructor(
     code: string,
@@ -98,7 +92,8 @@ export class ApiClient {
     return url.toString();
   }
 
-  async getJson(pathOrUrl: string, options: { headers?: Record<string, string>; abortSignal?: AbortSignal } = {}): Promise<JsonResponse> {
+  /** The JSON body of a 2xx answer to GET `pathOrUrl`. */
+  async getJson(pathOrUrl: string, options: { headers?: Record<string, string>; abortSignal?: AbortSignal } = {}): Promise<unknown> {
     const url = this.resolve(pathOrUrl);
     const where = `${this.options.service} GET ${new URL(url).pathname}`;
     const request = createPipelineRequest({
@@ -107,19 +102,15 @@ export class ApiClient {
       headers: createHttpHeaders({ Accept: 'application/json', 'Accept-Encoding': 'gzip', ...options.headers }),
       abortSignal: options.abortSignal,
     });
-    let response: PipelineResponse;
-    try {
-      response = await this.pipeline.sendRequest(this.httpClient, request);
-    } catch (thrown) {
+    const response = await this.pipeline.sendRequest(this.httpClient, request).catch((thrown: unknown) => {
       throw this.failure(thrown, where);
-    }
-    const headers = response.headers.toJSON();
+    });
     if (response.status < 200 || response.status >= 300) {
       if (response.status === 401) this.options.onUnauthorized?.();
       throw new ApiError(statusCode(response.status), `${where} answered ${response.status}${serviceErrorSuffix(response)}`, this.options.service, response.status);
     }
     try {
-      return { body: JSON.parse(response.bodyAsText ?? ''), status: response.status, headers };
+      return JSON.parse(response.bodyAsText ?? '');
     } catch (cause) {
       throw new ApiError('MalformedResponse', `${where} answered ${response.status} with a body that is not valid JSON`, this.options.service, response.status, { cause });
     }
@@ -163,14 +154,19 @@ function statusCode(status: number): string {
  * Graph's, ACS's and the channels' `error.code`, Partner Center's top-level `code`.
  */
 export function jsonErrorCode(body: string | null | undefined): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body ?? '');
-  } catch {
-    return undefined;
-  }
-  const code = isPlainObject(parsed) ? ((isPlainObject(parsed.error) ? parsed.error.code : undefined) ?? parsed.code) : undefined;
+  const answer = jsonObject(body);
+  const code = (isPlainObject(answer.error) ? answer.error.code : undefined) ?? answer.code;
   return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
+}
+
+/** An answer's JSON object, or an empty one when the body is not one (an error page, say). */
+export function jsonObject(body: string | null | undefined): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(body ?? '');
+    return isPlainObject(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The service's own error code and request id help support; messages may echo input, so they are left out. */

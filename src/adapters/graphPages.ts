@@ -16,8 +16,7 @@ export async function* graphPages<T>(client: ApiClient, path: string, label: str
       throw new ApiError('PagingLoop', `Graph ${label}: @odata.nextLink repeated or exceeded ${maxPages} pages`, 'Graph', null);
     }
     seen.add(link);
-    const response = await client.getJson(link, { abortSignal: options.abortSignal });
-    const parsed = parseGraphPage(response.body, `${label} page ${page}`);
+    const parsed = parseGraphPage(await client.getJson(link, { abortSignal: options.abortSignal }), `${label} page ${page}`);
     yield parsed.items.map((item, index) => parse(item, `${label} page ${page}: value[${index}]`));
     link = parsed.nextLink;
   }

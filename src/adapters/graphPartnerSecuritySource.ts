@@ -10,8 +10,7 @@ export class GraphPartnerSecuritySource implements PartnerSecuritySource {
   constructor(private readonly graph: ApiClient) {}
 
   async score(options: Signal = {}) {
-    const response = await this.graph.getJson(root, { abortSignal: options.abortSignal });
-    return parsePartnerSecurityScore(response.body, 'securityScore');
+    return parsePartnerSecurityScore(await this.graph.getJson(root, { abortSignal: options.abortSignal }), 'securityScore');
   }
 
   requirements(options: Signal = {}) {

@@ -25,13 +25,13 @@ export async function* partnerCenterPages<T>(client: ApiClient, path: string, la
   let link: PartnerCenterLink | null = { uri: path, headers: {} };
   for (let page = 1; link !== null; page += 1) {
     if (page > maxPages) throw new ApiError('PagingLoop', `Partner Center ${label}: more than ${maxPages} pages`, 'Partner Center', null);
-    const response = await client.getJson(linkTarget(link.uri, versionRoot), {
+    const body = await client.getJson(linkTarget(link.uri, versionRoot), {
       abortSignal: options.abortSignal,
       // A fresh MS-RequestId per page; the pipeline's retries resend the same request, and so the same id.
       headers: { ...link.headers, 'MS-RequestId': randomUUID(), 'MS-CorrelationId': correlationId },
     });
     const pageLabel = `${label} page ${page}`;
-    const parsed = parsePartnerCenterPage(response.body, pageLabel);
+    const parsed = parsePartnerCenterPage(body, pageLabel);
     yield parsed.items.map((item, index) => parse(item, `${pageLabel}: items[${index}]`));
     link = parsed.next;
     if (link !== null) {

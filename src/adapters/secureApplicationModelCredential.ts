@@ -12,8 +12,8 @@ import {
   type Pipeline,
 } from '@azure/core-rest-pipeline';
 import { MonitorError, toError } from '../core/errors';
-import { isPlainObject } from '../core/payloadReader';
 import type { RefreshTokenStore, StoredRefreshToken } from '../ports';
+import { jsonObject } from './apiClient';
 
 interface SecureApplicationModelOptions {
   /** The partner tenant: refresh tokens are redeemed at its own token endpoint. */
@@ -172,22 +172,10 @@ export class SecureApplicationModelCredential implements TokenCredential {
       body: new URLSearchParams({ client_id: this.options.clientId, grant_type: 'refresh_token', refresh_token: refreshToken, scope: [...scopes].join(' ') }).toString(),
       timeout: 30_000,
     });
-    let status: number;
-    let text: string;
-    try {
-      const response = await this.pipeline.sendRequest(this.httpClient, request);
-      status = response.status;
-      text = response.bodyAsText ?? '';
-    } catch (error) {
+    const { status, bodyAsText } = await this.pipeline.sendRequest(this.httpClient, request).catch((error: unknown) => {
       throw new MonitorError('AuthenticationFailed', `Could not reach the Entra token endpoint of tenant ${this.options.tenantId} (${describe(error)})`, { cause: error });
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return { ok: false, error: `http_${status}`, detail: '' };
-    }
-    const body: Record<string, unknown> = isPlainObject(parsed) ? parsed : {};
+    });
+    const body = jsonObject(bodyAsText);
     if (status === 200 && typeof body.access_token === 'string') {
       return {
         ok: true,
