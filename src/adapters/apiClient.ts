@@ -180,10 +180,11 @@ function serviceErrorSuffix(response: PipelineResponse): string {
 /**
  * Retries 429/500/502/503/504, timeouts and dropped connections; never other 4xx (they are
  * answers, not faults). Honours Retry-After (seconds or HTTP date) on any retried status,
- * otherwise jittered exponential backoff. A Retry-After longer than the configured cap ends
- * the attempt: waiting past the function's own timeout would lose the whole run silently.
+ * otherwise jittered exponential backoff. A Retry-After longer than the cap, or a wait that
+ * would end past `endsAt`, ends the attempts and the last answer stands: waiting past the
+ * function's own timeout (or a post's budget) would lose the whole run silently.
  */
-function retryStrategy(http: HttpConfig): RetryStrategy {
+export function retryStrategy(limits: { maxRetryAfterMs: number; endsAt?: number }): RetryStrategy {
   return {
     name: 'monitorRetryStrategy',
     retry({ retryCount, response, responseError }) {
@@ -191,8 +192,9 @@ function retryStrategy(http: HttpConfig): RetryStrategy {
       const retriable = status !== undefined ? retriedStatuses.has(status) : retriedErrorCodes.has(responseError?.code ?? '');
       if (!retriable) return { skipStrategy: true };
       const asked = retryAfterMs(response?.headers.get('retry-after'));
-      if (asked !== null) return asked > http.maxRetryAfterMs ? { skipStrategy: true } : { retryAfterInMs: asked };
-      return { retryAfterInMs: calculateRetryDelay(retryCount, { retryDelayInMs: 500, maxRetryDelayInMs: 30_000 }).retryAfterInMs };
+      if (asked !== null && asked > limits.maxRetryAfterMs) return { skipStrategy: true };
+      const wait = asked ?? calculateRetryDelay(retryCount, { retryDelayInMs: 500, maxRetryDelayInMs: 30_000 }).retryAfterInMs;
+      return limits.endsAt !== undefined && Date.now() + wait >= limits.endsAt ? { skipStrategy: true } : { retryAfterInMs: wait };
     },
   };
 }
