@@ -5,10 +5,9 @@ import { createCommunicationAuthPolicy, parseConnectionString } from '@azure/com
 import { createEmptyPipeline, createHttpHeaders, createPipelineRequest, createDefaultHttpClient, isRestError, RestError, type Pipeline } from '@azure/core-rest-pipeline';
 import type { EmailConfig } from '../config';
 import { MonitorError, toError } from '../core/errors';
-import { isPlainObject } from '../core/payloadReader';
 import { isOneOf } from '../core/text';
 import type { EmailOperationStatus, EmailSender } from '../ports';
-import { jsonErrorCode } from './apiClient';
+import { jsonErrorCode, jsonObject } from './apiClient';
 import { attemptTimeoutOptions, attemptTimeoutPolicy, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 
 /** The api-version @azure/communication-email 1.1 speaks; status look-ups use the same. */
@@ -83,8 +82,7 @@ export class AcsEmailSender implements EmailSender {
       // The answer as the SDK would report it (status and ACS's own error code), for callers that tell a refused key from an outage.
       throw new MonitorError('EmailStatusUnavailable', message, { cause: new RestError(message, { statusCode: response.status, response, code: jsonErrorCode(response.bodyAsText) }) });
     }
-    const body: unknown = JSON.parse(response.bodyAsText ?? '{}');
-    const status = isPlainObject(body) ? body.status : undefined;
+    const { status } = jsonObject(response.bodyAsText);
     return isOneOf(knownStatuses, status) ? status : 'Running';
   }
 }

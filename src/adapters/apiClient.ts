@@ -42,14 +42,9 @@ interface ApiClientOptions {
   onUnauthorized?: () => void;
 }
 
+/** A failed call to a Microsoft API: its message names the service and path, `status` its answer (null when none came). */
 export class ApiError extends MonitorError {
-  constructor(
-    code: string,
-    message: string,
-    readonly service: string,
-    readonly status: number | null,
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: string, message: string, readonly status: number | null, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = 'ApiError';
   }
@@ -87,7 +82,7 @@ export class ApiClient {
       ? new URL(pathOrUrl)
       : new URL(`${this.options.baseUrl}/${pathOrUrl.replace(/^\/+/, '')}`);
     if (url.origin !== this.origin) {
-      throw new ApiError('UnexpectedLink', `${this.options.service} pointed to another host (${url.origin}); not following it`, this.options.service, null);
+      throw new ApiError('UnexpectedLink', `${this.options.service} pointed to another host (${url.origin}); not following it`, null);
     }
     return url.toString();
   }
@@ -107,39 +102,39 @@ export class ApiClient {
     });
     if (response.status < 200 || response.status >= 300) {
       if (response.status === 401) this.options.onUnauthorized?.();
-      throw new ApiError(statusCode(response.status), `${where} answered ${response.status}${serviceErrorSuffix(response)}`, this.options.service, response.status);
+      throw new ApiError(statusCode(response.status), `${where} answered ${response.status}${serviceErrorSuffix(response)}`, response.status);
     }
     try {
       return JSON.parse(response.bodyAsText ?? '');
     } catch (cause) {
-      throw new ApiError('MalformedResponse', `${where} answered ${response.status} with a body that is not valid JSON`, this.options.service, response.status, { cause });
+      throw new ApiError('MalformedResponse', `${where} answered ${response.status} with a body that is not valid JSON`, response.status, { cause });
     }
   }
 
   private failure(thrown: unknown, where: string): ApiError {
     if (thrown instanceof ApiError) return thrown;
     // A credential of ours (the Secure Application Model) already says what went wrong and what to do.
-    if (thrown instanceof MonitorError) return new ApiError(thrown.code, `${where}: ${thrown.message}`, this.options.service, null, { cause: thrown });
+    if (thrown instanceof MonitorError) return new ApiError(thrown.code, `${where}: ${thrown.message}`, null, { cause: thrown });
     if (isRestError(thrown)) {
       if (thrown.code === attemptTimedOut) {
         const waitingFor = thrown.message.endsWith('waiting for a token') ? ' (the last one waiting for a token)' : '';
-        return new ApiError('Timeout', `${where} timed out after ${this.options.http.timeoutMs} ms on every attempt${waitingFor}`, this.options.service, null);
+        return new ApiError('Timeout', `${where} timed out after ${this.options.http.timeoutMs} ms on every attempt${waitingFor}`, null);
       }
       if (thrown.response) {
-        return new ApiError(statusCode(thrown.response.status), `${where} answered ${thrown.response.status}`, this.options.service, thrown.response.status);
+        return new ApiError(statusCode(thrown.response.status), `${where} answered ${thrown.response.status}`, thrown.response.status);
       }
-      return new ApiError('NetworkError', `${where} failed: ${thrown.code ?? 'network error'}`, this.options.service, null);
+      return new ApiError('NetworkError', `${where} failed: ${thrown.code ?? 'network error'}`, null);
     }
     const { name, message } = toError(thrown);
     if (name === 'AbortError') {
       const waitingFor = /while waiting for (a token|the answer)$/.exec(message)?.[1];
-      return new ApiError('Aborted', `${where} was cancelled${waitingFor === undefined ? '' : ` while waiting for ${waitingFor}`}`, this.options.service, null);
+      return new ApiError('Aborted', `${where} was cancelled${waitingFor === undefined ? '' : ` while waiting for ${waitingFor}`}`, null);
     }
     // Credential failures come from @azure/identity: keep its message (it names the tenant/app, never the secret).
     if (credentialErrors.has(name)) {
-      return new ApiError('AuthenticationFailed', `${where}: could not get a token: ${message.split('\n')[0]}`, this.options.service, null, { cause: thrown });
+      return new ApiError('AuthenticationFailed', `${where}: could not get a token: ${message.split('\n')[0]}`, null, { cause: thrown });
     }
-    return new ApiError('NetworkError', `${where} failed: ${message}`, this.options.service, null, { cause: thrown });
+    return new ApiError('NetworkError', `${where} failed: ${message}`, null, { cause: thrown });
   }
 }
 

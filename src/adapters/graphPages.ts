@@ -13,7 +13,7 @@ export async function* graphPages<T>(client: ApiClient, path: string, label: str
   const seen = new Set<string>();
   for (let page = 1; link !== null; page += 1) {
     if (page > maxPages || seen.has(link)) {
-      throw new ApiError('PagingLoop', `Graph ${label}: @odata.nextLink repeated or exceeded ${maxPages} pages`, 'Graph', null);
+      throw new ApiError('PagingLoop', `Graph ${label}: @odata.nextLink repeated or exceeded ${maxPages} pages`, null);
     }
     seen.add(link);
     const parsed = parseGraphPage(await client.getJson(link, { abortSignal: options.abortSignal }), `${label} page ${page}`);

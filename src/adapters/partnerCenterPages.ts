@@ -24,7 +24,7 @@ export async function* partnerCenterPages<T>(client: ApiClient, path: string, la
   const seenLinks = new Set<string>();
   let link: PartnerCenterLink | null = { uri: path, headers: {} };
   for (let page = 1; link !== null; page += 1) {
-    if (page > maxPages) throw new ApiError('PagingLoop', `Partner Center ${label}: more than ${maxPages} pages`, 'Partner Center', null);
+    if (page > maxPages) throw new ApiError('PagingLoop', `Partner Center ${label}: more than ${maxPages} pages`, null);
     const body = await client.getJson(linkTarget(link.uri, versionRoot), {
       abortSignal: options.abortSignal,
       // A fresh MS-RequestId per page; the pipeline's retries resend the same request, and so the same id.
@@ -37,7 +37,7 @@ export async function* partnerCenterPages<T>(client: ApiClient, path: string, la
     if (link !== null) {
       const identity = linkIdentity(link, versionRoot);
       if (seenLinks.has(identity)) {
-        throw new ApiError('PagingLoop', `Partner Center ${pageLabel}: links.next repeats an earlier page (same continuation token)`, 'Partner Center', null);
+        throw new ApiError('PagingLoop', `Partner Center ${pageLabel}: links.next repeats an earlier page (same continuation token)`, null);
       }
       seenLinks.add(identity);
     }
@@ -47,7 +47,7 @@ export async function* partnerCenterPages<T>(client: ApiClient, path: string, la
 /** `v1` of `v1/nonMfaCompliantPartnerPrincipals`: the root every version-less link hangs from. */
 function versionRootOf(path: string): string {
   const root = path.replace(/^\/+/, '').split(/[/?]/)[0] ?? '';
-  if (!/^v\d+$/i.test(root)) throw new ApiError('InvalidPath', `Partner Center path must start with its API version (v1/...): ${root}`, 'Partner Center', null);
+  if (!/^v\d+$/i.test(root)) throw new ApiError('InvalidPath', `Partner Center path must start with its API version (v1/...): ${root}`, null);
   return root;
 }
 

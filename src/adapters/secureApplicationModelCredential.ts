@@ -8,7 +8,6 @@ import {
   exponentialRetryPolicy,
   isRestError,
   throttlingRetryPolicy,
-  type HttpClient,
   type Pipeline,
 } from '@azure/core-rest-pipeline';
 import { MonitorError, toError } from '../core/errors';
@@ -25,16 +24,11 @@ interface SecureApplicationModelOptions {
   store: RefreshTokenStore;
   /** How long a refused redemption waits for a concurrent rotation to land before it reads as revoked. Default 10 s. */
   raceWaitMs?: number;
-  /** The command that obtains a first refresh token, named in errors. */
-  consentCommand?: string;
-  /** Replaces the Node HTTP client (tests). */
-  httpClient?: HttpClient;
 }
 
 interface TokenAnswer {
   ok: true;
-  accessToken: string;
-  expiresInSeconds: number;
+  token: AccessToken;
   refreshToken: string | null;
 }
 
@@ -46,6 +40,8 @@ interface TokenRefusal {
 
 /** Renewed this long before it expires, so a request never leaves with a token about to lapse. */
 const renewBeforeExpiryMs = 5 * 60_000;
+/** The command that obtains a first refresh token, named in errors. */
+const consentCommand = 'npm run consent';
 
 /**
  * The Partner Center Secure Application Model as a TokenCredential: an App+User token from the
@@ -70,16 +66,13 @@ export class SecureApplicationModelCredential implements TokenCredential {
   private readonly cached = new Map<string, AccessToken>();
   private readonly inFlight = new Map<string, Promise<AccessToken>>();
   private readonly pipeline: Pipeline;
-  private readonly httpClient: HttpClient;
+  private readonly httpClient = createDefaultHttpClient();
   private readonly tokenEndpoint: string;
   private readonly raceWaitMs: number;
-  private readonly consentCommand: string;
 
   constructor(private readonly options: SecureApplicationModelOptions) {
     this.tokenEndpoint = `${options.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(options.tenantId)}/oauth2/v2.0/token`;
     this.raceWaitMs = options.raceWaitMs ?? 10_000;
-    this.consentCommand = options.consentCommand ?? 'npm run consent';
-    this.httpClient = options.httpClient ?? createDefaultHttpClient();
     this.pipeline = createEmptyPipeline();
     // Entra's own throttling (429 + Retry-After) and transient 5xx or network faults; never a 400.
     this.pipeline.addPolicy(throttlingRetryPolicy({ maxRetries: 3 }));
@@ -106,7 +99,7 @@ export class SecureApplicationModelCredential implements TokenCredential {
     for (;;) {
       const stored = await this.readStore();
       if (stored === null) {
-        throw new MonitorError('ConsentRequired', `Partner Center App+User sign-in has no refresh token yet (${this.options.store.description} is empty): a partner admin must run \`${this.consentCommand}\`.`);
+        throw new MonitorError('ConsentRequired', `Partner Center App+User sign-in has no refresh token yet (${this.options.store.description} is empty): a partner admin must run \`${consentCommand}\`.`);
       }
       if (stored.version === refusedVersion) {
         // Refused, and nobody has stored a newer one yet: a concurrent rotation may be about to.
@@ -118,9 +111,8 @@ export class SecureApplicationModelCredential implements TokenCredential {
       const answer = await this.post(stored.value, scope);
       if (answer.ok) {
         await this.keep(stored.version, answer.refreshToken);
-        const token: AccessToken = { token: answer.accessToken, expiresOnTimestamp: Date.now() + answer.expiresInSeconds * 1000, tokenType: 'Bearer' };
-        this.cached.set(scope, token);
-        return token;
+        this.cached.set(scope, answer.token);
+        return answer.token;
       }
       if (answer.error !== 'invalid_grant') {
         throw new MonitorError('AuthenticationFailed', `Entra refused the Partner Center refresh token redemption for tenant ${this.options.tenantId} and app ${this.options.clientId} (${answer.error}${answer.detail})`);
@@ -158,7 +150,7 @@ export class SecureApplicationModelCredential implements TokenCredential {
     return new MonitorError(
       'ConsentRequired',
       `Partner Center App+User sign-in is no longer valid: Entra refused the refresh token in ${this.options.store.description} (${refusal?.error ?? 'invalid_grant'}${refusal?.detail ?? ''}). ` +
-        `It was revoked, expired or its consent withdrawn: a partner admin must run \`${this.consentCommand}\` again.`,
+        `It was revoked, expired or its consent withdrawn: a partner admin must run \`${consentCommand}\` again.`,
     );
   }
 
@@ -177,10 +169,10 @@ export class SecureApplicationModelCredential implements TokenCredential {
     });
     const body = jsonObject(bodyAsText);
     if (status === 200 && typeof body.access_token === 'string') {
+      const expiresInSeconds = Number(body.expires_in) > 0 ? Number(body.expires_in) : 3600;
       return {
         ok: true,
-        accessToken: body.access_token,
-        expiresInSeconds: Number(body.expires_in) > 0 ? Number(body.expires_in) : 3600,
+        token: { token: body.access_token, expiresOnTimestamp: Date.now() + expiresInSeconds * 1000, tokenType: 'Bearer' },
         refreshToken: typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : null,
       };
     }
