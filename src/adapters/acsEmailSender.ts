@@ -73,7 +73,6 @@ export class AcsEmailSender implements EmailSender {
       url: `${this.endpoint}/emails/operations/${encodeURIComponent(operationId)}?api-version=${apiVersion}`,
       method: 'GET',
       headers: createHttpHeaders({ Accept: 'application/json' }),
-      timeout: 30_000,
     });
     const response = await this.statusPipeline.sendRequest(this.httpClient, request);
     if (response.status === 404) return 'NotFound';

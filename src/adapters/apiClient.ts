@@ -77,7 +77,7 @@ export class ApiClient {
   }
 
   /** Resolves a path or absolute URL against the base, refusing any other host (a token must not leave). */
-  resolve(pathOrUrl: string): string {
+  private resolve(pathOrUrl: string): string {
     const url = /^https?:\/\//i.test(pathOrUrl)
       ? new URL(pathOrUrl)
       : new URL(`${this.options.baseUrl}/${pathOrUrl.replace(/^\/+/, '')}`);
