@@ -21,10 +21,3 @@ export async function* graphPages<T>(client: ApiClient, path: string, label: str
     link = parsed.nextLink;
   }
 }
-
-/** Every item of every page, for the collections small enough to hold at once. */
-export async function allItems<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const page of pages) items.push(...page);
-  return items;
-}

@@ -1,7 +1,7 @@
 import { parseCustomerInsight, parsePartnerSecurityScore, parseScoreHistoryEntry, parseSecurityRequirement } from '../core/parsePartnerSecurity';
 import type { PartnerSecuritySource, Signal } from '../ports';
 import type { ApiClient } from './apiClient';
-import { allItems, graphPages } from './graphPages';
+import { graphPages } from './graphPages';
 
 const root = 'beta/security/partner/securityScore';
 
@@ -14,11 +14,11 @@ export class GraphPartnerSecuritySource implements PartnerSecuritySource {
   }
 
   requirements(options: Signal = {}) {
-    return allItems(graphPages(this.graph, `${root}/requirements`, 'requirements', parseSecurityRequirement, options));
+    return graphPages(this.graph, `${root}/requirements`, 'requirements', parseSecurityRequirement, options);
   }
 
   scoreHistory(options: Signal = {}) {
-    return allItems(graphPages(this.graph, `${root}/history`, 'history', parseScoreHistoryEntry, options));
+    return graphPages(this.graph, `${root}/history`, 'history', parseScoreHistoryEntry, options);
   }
 
   customerInsights(options: Signal = {}) {

@@ -25,16 +25,8 @@ export async function collectPartnerSecurity(
           return writer.addCustomerInsights(page);
         }),
       async (signal) => writer.putScore(await source.score(signal)),
-      async (signal) => {
-        const requirements = await source.requirements(signal);
-        counts.requirements = requirements.length;
-        await writer.addRequirements(requirements);
-      },
-      async (signal) => {
-        const history = await source.scoreHistory(signal);
-        counts.scoreHistory = history.length;
-        await writer.addScoreHistory(history);
-      },
+      (signal) => writePages(source.requirements(signal), counts, { items: 'requirements' }, (page) => writer.addRequirements(page)),
+      (signal) => writePages(source.scoreHistory(signal), counts, { items: 'scoreHistory' }, (page) => writer.addScoreHistory(page)),
     ]);
     if (dependencies.customerDirectory !== undefined) {
       try {

@@ -180,18 +180,18 @@ export async function allOrAbort(runSignal: AbortSignal, tasks: ((signal: Signal
   if (failures.length > 0) throw failures[0];
 }
 
-/** Writes a source's pages one by one, counting the pages and their items under the names given. */
+/** Writes a source's pages one by one, counting their items (and the pages, when named) under the names given. */
 export async function writePages<T>(
   pages: AsyncIterable<T[]>,
   counts: SnapshotRunCounts,
-  names: { pages: string; items: string },
+  names: { pages?: string; items: string },
   write: (page: T[]) => Promise<void>,
 ): Promise<void> {
   let pageCount = 0;
   let itemCount = 0;
   counts[names.items] = 0;
   for await (const page of pages) {
-    counts[names.pages] = ++pageCount;
+    if (names.pages !== undefined) counts[names.pages] = ++pageCount;
     counts[names.items] = itemCount += page.length;
     await write(page);
   }
