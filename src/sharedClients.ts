@@ -4,7 +4,7 @@ import { readConfig, type AppUserAuthConfig, type Config, type Env } from './con
 import type { ClientSecretStore } from './ports';
 import type { AcsEmailSender } from './adapters/acsEmailSender';
 import type { ApiClient } from './adapters/apiClient';
-import type { KeyVaultRefreshTokenStore } from './adapters/keyVaultRefreshTokenStore';
+import type { KeyVaultSecret } from './adapters/keyVaultSecret';
 import type { Tables } from './adapters/tables';
 
 /**
@@ -69,9 +69,9 @@ type AppUserSettings = Pick<Config, 'identity' | 'limits' | 'http'> & { partnerC
 
 /** Partner Center's App+User token: the Secure Application Model, its refresh token in Key Vault. */
 async function secureApplicationModelCredential(config: AppUserSettings): Promise<TokenCredential> {
-  const [{ SecureApplicationModelCredential }, { KeyVaultRefreshTokenStore }] = await Promise.all([
+  const [{ SecureApplicationModelCredential }, { KeyVaultSecret }] = await Promise.all([
     import('./adapters/secureApplicationModelCredential'),
-    import('./adapters/keyVaultRefreshTokenStore'),
+    import('./adapters/keyVaultSecret'),
   ]);
   const vaultCredential = await resourceCredential(config);
   const auth = config.partnerCenterAuth;
@@ -79,7 +79,7 @@ async function secureApplicationModelCredential(config: AppUserSettings): Promis
   // revoked consent fails that attempt as ConsentRequired (naming the fix), never as a Timeout.
   const raceWaitMs = Math.min(10_000, Math.floor(config.http.timeoutMs / 2));
   return credentials.get(samKey(auth), () => {
-    const store = new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, vaultCredential, config.limits.azureRequestTimeoutMs);
+    const store = new KeyVaultSecret(auth.keyVaultUrl, auth.refreshTokenSecret, vaultCredential, config.limits.azureRequestTimeoutMs);
     return new SecureApplicationModelCredential({ tenantId: auth.tenantId, clientId: auth.clientId, authorityHost: auth.authorityHost, store, raceWaitMs });
   });
 }
@@ -146,18 +146,18 @@ export async function clientSecretStore(env?: Env): Promise<ClientSecretStore | 
   const location = readConfig(env, ['clientSecretStore']).clientSecretStore;
   if (location === null) return null;
   const config = readConfig(env, ['identity', 'clientSecretStore', 'limits']);
-  const { KeyVaultClientSecretStore } = await import('./adapters/keyVaultClientSecretStore');
+  const { KeyVaultSecret } = await import('./adapters/keyVaultSecret');
   const vaultCredential = await resourceCredential(config);
   // One client for the life of the process: a new one would pay Key Vault's challenge round trip on every status.
   const key = `clientSecret:${JSON.stringify(location)}:${JSON.stringify(config.identity)}:${config.limits.azureRequestTimeoutMs}`;
-  return clientSecretStores.get(key, () => new KeyVaultClientSecretStore(location.keyVaultUrl, location.secretName, vaultCredential, config.limits.azureRequestTimeoutMs));
+  return clientSecretStores.get(key, () => new KeyVaultSecret(location.keyVaultUrl, location.secretName, vaultCredential, config.limits.azureRequestTimeoutMs));
 }
 
 /** The Key Vault secret that holds the Partner Center refresh token (PARTNER_CENTER_AUTH=appUser). */
-export async function refreshTokenStore(env?: Env): Promise<KeyVaultRefreshTokenStore> {
+export async function refreshTokenStore(env?: Env): Promise<KeyVaultSecret> {
   const config = readConfig(env, ['identity', 'partnerCenterAuth', 'limits']);
   const auth = config.partnerCenterAuth;
   if (auth.mode !== 'appUser') throw new ConfigurationError(['PARTNER_CENTER_AUTH is app: the refresh token in Key Vault is used only with PARTNER_CENTER_AUTH=appUser']);
-  const { KeyVaultRefreshTokenStore } = await import('./adapters/keyVaultRefreshTokenStore');
-  return new KeyVaultRefreshTokenStore(auth.keyVaultUrl, auth.refreshTokenSecret, await resourceCredential(config), config.limits.azureRequestTimeoutMs);
+  const { KeyVaultSecret } = await import('./adapters/keyVaultSecret');
+  return new KeyVaultSecret(auth.keyVaultUrl, auth.refreshTokenSecret, await resourceCredential(config), config.limits.azureRequestTimeoutMs);
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { KeyCredential, TokenCredential } from '@azure/core-auth';
+import type { TokenCredential } from '@azure/core-auth';
 import { EmailClient } from '@azure/communication-email';
 import { createCommunicationAuthPolicy, parseConnectionString } from '@azure/communication-common';
-import { createEmptyPipeline, createHttpHeaders, createPipelineRequest, createDefaultHttpClient, RestError, type Pipeline } from '@azure/core-rest-pipeline';
+import { createEmptyPipeline, createHttpHeaders, createPipelineRequest, createDefaultHttpClient, isRestError, RestError, type Pipeline } from '@azure/core-rest-pipeline';
 import type { EmailConfig } from '../config';
-import { MonitorError } from '../core/errors';
-import { isPlainObject } from '../core/payloadReader';
+import { MonitorError, toError } from '../core/errors';
 import { isOneOf } from '../core/text';
 import type { EmailOperationStatus, EmailSender } from '../ports';
+import { jsonErrorCode, jsonObject } from './apiClient';
 import { attemptTimeoutOptions, attemptTimeoutPolicy, defaultAzureRequestTimeoutMs } from './attemptTimeout';
 
 /** The api-version @azure/communication-email 1.1 speaks; status look-ups use the same. */
@@ -32,17 +32,10 @@ export class AcsEmailSender implements EmailSender {
     credential: () => TokenCredential,
     requestTimeoutMs: number = defaultAzureRequestTimeoutMs,
   ) {
-    let auth: KeyCredential | TokenCredential;
-    if (config.connectionString !== null) {
-      const parsed = parseConnectionString(config.connectionString);
-      this.endpoint = parsed.endpoint.replace(/\/+$/, '');
-      auth = parsed.credential;
-      this.client = new EmailClient(config.connectionString, attemptTimeoutOptions(requestTimeoutMs));
-    } else {
-      this.endpoint = (config.endpoint ?? '').replace(/\/+$/, '');
-      auth = credential();
-      this.client = new EmailClient(this.endpoint, auth, attemptTimeoutOptions(requestTimeoutMs));
-    }
+    const parsed = config.connectionString === null ? null : parseConnectionString(config.connectionString);
+    this.endpoint = (parsed?.endpoint ?? config.endpoint ?? '').replace(/\/+$/, '');
+    const auth = parsed?.credential ?? credential();
+    this.client = new EmailClient(this.endpoint, auth, attemptTimeoutOptions(requestTimeoutMs));
     this.statusPipeline = createEmptyPipeline();
     this.statusPipeline.addPolicy(attemptTimeoutPolicy(requestTimeoutMs));
     this.statusPipeline.addPolicy(createCommunicationAuthPolicy(auth));
@@ -67,12 +60,11 @@ export class AcsEmailSender implements EmailSender {
       const result = await poller.pollUntilDone({ abortSignal });
       return isOneOf(knownStatuses, result.status) ? result.status : 'Running';
     } catch (error) {
-      if ((error as { name?: string }).name === 'AbortError' || abortSignal.aborted) {
+      if (toError(error).name === 'AbortError' || abortSignal.aborted) {
         throw new MonitorError('EmailTimeout', `ACS did not confirm the email within ${this.config.timeoutMs / 1000} s`, { cause: error });
       }
-      const status = (error as { statusCode?: number }).statusCode;
-      const code = (error as { code?: string }).code;
-      throw new MonitorError('EmailSendFailed', `ACS refused or failed the email${status ? ` (status ${status}${code ? `, ${code}` : ''})` : code ? ` (${code})` : ''}`, { cause: error });
+      const facts = isRestError(error) ? [error.statusCode && `status ${error.statusCode}`, error.code].filter(Boolean) : [];
+      throw new MonitorError('EmailSendFailed', `ACS refused or failed the email${facts.length > 0 ? ` (${facts.join(', ')})` : ''}`, { cause: error });
     }
   }
 
@@ -81,27 +73,15 @@ export class AcsEmailSender implements EmailSender {
       url: `${this.endpoint}/emails/operations/${encodeURIComponent(operationId)}?api-version=${apiVersion}`,
       method: 'GET',
       headers: createHttpHeaders({ Accept: 'application/json' }),
-      timeout: 30_000,
     });
     const response = await this.statusPipeline.sendRequest(this.httpClient, request);
     if (response.status === 404) return 'NotFound';
     if (response.status !== 200) {
       const message = `ACS answered ${response.status} to an operation status look-up`;
       // The answer as the SDK would report it (status and ACS's own error code), for callers that tell a refused key from an outage.
-      throw new MonitorError('EmailStatusUnavailable', message, { cause: new RestError(message, { statusCode: response.status, response, code: acsErrorCode(response.bodyAsText) }) });
+      throw new MonitorError('EmailStatusUnavailable', message, { cause: new RestError(message, { statusCode: response.status, response, code: jsonErrorCode(response.bodyAsText) }) });
     }
-    const body: unknown = JSON.parse(response.bodyAsText ?? '{}');
-    const status = isPlainObject(body) ? body.status : undefined;
+    const { status } = jsonObject(response.bodyAsText);
     return isOneOf(knownStatuses, status) ? status : 'Running';
-  }
-}
-
-/** ACS's `error.code` from an error body, if it has one. */
-function acsErrorCode(body: string | null | undefined): string | undefined {
-  try {
-    const code = (JSON.parse(body ?? '') as { error?: { code?: unknown } }).error?.code;
-    return typeof code === 'string' ? code : undefined;
-  } catch {
-    return undefined;
   }
 }

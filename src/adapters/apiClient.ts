@@ -18,7 +18,8 @@ import {
 import { calculateRetryDelay } from '@azure/core-util';
 import type { HttpConfig } from '../config';
 import { ConcurrencyLimit } from '../core/concurrencyLimit';
-import { MonitorError } from '../core/errors';
+import { MonitorError, toError } from '../core/errors';
+import { isPlainObject } from '../core/payloadReader';
 import { attemptTimedOut, attemptTimeoutPolicy, tokenObtainedPolicy } from './attemptTimeout';
 
 /**
@@ -41,20 +42,9 @@ interface ApiClientOptions {
   onUnauthorized?: () => void;
 }
 
-interface JsonResponse {
-  body: unknown;
-  status: number;
-  headers: Record<string, string>;
-}
-
+/** A failed call to a Microsoft API: its message names the service and path, `status` its answer (null when none came). */
 export class ApiError extends MonitorError {
-  constructor(
-    code: string,
-    message: string,
-    readonly service: string,
-    readonly status: number | null,
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: string, message: string, readonly status: number | null, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = 'ApiError';
   }
@@ -87,17 +77,18 @@ export class ApiClient {
   }
 
   /** Resolves a path or absolute URL against the base, refusing any other host (a token must not leave). */
-  resolve(pathOrUrl: string): string {
+  private resolve(pathOrUrl: string): string {
     const url = /^https?:\/\//i.test(pathOrUrl)
       ? new URL(pathOrUrl)
       : new URL(`${this.options.baseUrl}/${pathOrUrl.replace(/^\/+/, '')}`);
     if (url.origin !== this.origin) {
-      throw new ApiError('UnexpectedLink', `${this.options.service} pointed to another host (${url.origin}); not following it`, this.options.service, null);
+      throw new ApiError('UnexpectedLink', `${this.options.service} pointed to another host (${url.origin}); not following it`, null);
     }
     return url.toString();
   }
 
-  async getJson(pathOrUrl: string, options: { headers?: Record<string, string>; abortSignal?: AbortSignal } = {}): Promise<JsonResponse> {
+  /** The JSON body of a 2xx answer to GET `pathOrUrl`. */
+  async getJson(pathOrUrl: string, options: { headers?: Record<string, string>; abortSignal?: AbortSignal } = {}): Promise<unknown> {
     const url = this.resolve(pathOrUrl);
     const where = `${this.options.service} GET ${new URL(url).pathname}`;
     const request = createPipelineRequest({
@@ -106,107 +97,110 @@ export class ApiClient {
       headers: createHttpHeaders({ Accept: 'application/json', 'Accept-Encoding': 'gzip', ...options.headers }),
       abortSignal: options.abortSignal,
     });
-    let response: PipelineResponse;
-    try {
-      response = await this.pipeline.sendRequest(this.httpClient, request);
-    } catch (thrown) {
+    const response = await this.pipeline.sendRequest(this.httpClient, request).catch((thrown: unknown) => {
       throw this.failure(thrown, where);
-    }
-    const headers = response.headers.toJSON();
+    });
     if (response.status < 200 || response.status >= 300) {
       if (response.status === 401) this.options.onUnauthorized?.();
-      throw new ApiError(statusCode(response.status), `${where} answered ${response.status}${serviceErrorSuffix(response)}`, this.options.service, response.status);
+      throw new ApiError(statusCode(response.status), `${where} answered ${response.status}${serviceErrorSuffix(response)}`, response.status);
     }
     try {
-      return { body: JSON.parse(response.bodyAsText ?? ''), status: response.status, headers };
+      return JSON.parse(response.bodyAsText ?? '');
     } catch (cause) {
-      throw new ApiError('MalformedResponse', `${where} answered ${response.status} with a body that is not valid JSON`, this.options.service, response.status, { cause });
+      throw new ApiError('MalformedResponse', `${where} answered ${response.status} with a body that is not valid JSON`, response.status, { cause });
     }
   }
 
   private failure(thrown: unknown, where: string): ApiError {
     if (thrown instanceof ApiError) return thrown;
     // A credential of ours (the Secure Application Model) already says what went wrong and what to do.
-    if (thrown instanceof MonitorError) return new ApiError(thrown.code, `${where}: ${thrown.message}`, this.options.service, null, { cause: thrown });
+    if (thrown instanceof MonitorError) return new ApiError(thrown.code, `${where}: ${thrown.message}`, null, { cause: thrown });
     if (isRestError(thrown)) {
       if (thrown.code === attemptTimedOut) {
         const waitingFor = thrown.message.endsWith('waiting for a token') ? ' (the last one waiting for a token)' : '';
-        return new ApiError('Timeout', `${where} timed out after ${this.options.http.timeoutMs} ms on every attempt${waitingFor}`, this.options.service, null);
+        return new ApiError('Timeout', `${where} timed out after ${this.options.http.timeoutMs} ms on every attempt${waitingFor}`, null);
       }
       if (thrown.response) {
-        return new ApiError(statusCode(thrown.response.status), `${where} answered ${thrown.response.status}`, this.options.service, thrown.response.status);
+        return new ApiError(statusCode(thrown.response.status), `${where} answered ${thrown.response.status}`, thrown.response.status);
       }
-      return new ApiError('NetworkError', `${where} failed: ${thrown.code ?? 'network error'}`, this.options.service, null);
+      return new ApiError('NetworkError', `${where} failed: ${thrown.code ?? 'network error'}`, null);
     }
-    const name = (thrown as { name?: unknown } | null)?.name;
-    const message = thrown instanceof Error ? thrown.message : undefined;
+    const { name, message } = toError(thrown);
     if (name === 'AbortError') {
-      const waitingFor = /while waiting for (a token|the answer)$/.exec(message ?? '')?.[1];
-      return new ApiError('Aborted', `${where} was cancelled${waitingFor === undefined ? '' : ` while waiting for ${waitingFor}`}`, this.options.service, null);
+      const waitingFor = /while waiting for (a token|the answer)$/.exec(message)?.[1];
+      return new ApiError('Aborted', `${where} was cancelled${waitingFor === undefined ? '' : ` while waiting for ${waitingFor}`}`, null);
     }
     // Credential failures come from @azure/identity: keep its message (it names the tenant/app, never the secret).
-    if (typeof name === 'string' && credentialErrors.has(name)) {
-      return new ApiError('AuthenticationFailed', `${where}: could not get a token: ${(message ?? '').split('\n')[0]}`, this.options.service, null, { cause: thrown });
+    if (credentialErrors.has(name)) {
+      return new ApiError('AuthenticationFailed', `${where}: could not get a token: ${message.split('\n')[0]}`, null, { cause: thrown });
     }
-    return new ApiError('NetworkError', `${where} failed: ${message ?? 'unknown error'}`, this.options.service, null, { cause: thrown });
+    return new ApiError('NetworkError', `${where} failed: ${message}`, null, { cause: thrown });
   }
 }
+
+const statusCodes: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 410: 'Gone', 429: 'Throttled' };
 
 function statusCode(status: number): string {
-  if (status === 400) return 'BadRequest';
-  if (status === 401) return 'Unauthorized';
-  if (status === 403) return 'Forbidden';
-  if (status === 404) return 'NotFound';
-  if (status === 410) return 'Gone';
-  if (status === 429) return 'Throttled';
-  if (status >= 500) return 'ServiceUnavailable';
-  return `Http${status}`;
+  return statusCodes[status] ?? (status >= 500 ? 'ServiceUnavailable' : `Http${status}`);
 }
 
-/** The service's own error code (Graph `error.code`, Partner Center `code`) and request id help support; messages may echo input, so they are left out. */
-function serviceErrorSuffix(response: PipelineResponse): string {
-  const parts: string[] = [];
+/**
+ * The error code of an error answer, and nothing else of it (its message may echo input):
+ * Graph's, ACS's and the channels' `error.code`, Partner Center's top-level `code`.
+ */
+export function jsonErrorCode(body: string | null | undefined): string | undefined {
+  const answer = jsonObject(body);
+  const code = (isPlainObject(answer.error) ? answer.error.code : undefined) ?? answer.code;
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
+}
+
+/** An answer's JSON object, or an empty one when the body is not one (an error page, say). */
+export function jsonObject(body: string | null | undefined): Record<string, unknown> {
   try {
-    const body = JSON.parse(response.bodyAsText ?? '') as { error?: { code?: unknown }; code?: unknown };
-    const code = body.error?.code ?? body.code;
-    if (typeof code === 'string' || typeof code === 'number') parts.push(`code ${String(code).slice(0, 80)}`);
+    const parsed: unknown = JSON.parse(body ?? '');
+    return isPlainObject(parsed) ? parsed : {};
   } catch {
-    // Not JSON: the status says enough.
+    return {};
   }
+}
+
+/** The service's own error code and request id help support; messages may echo input, so they are left out. */
+function serviceErrorSuffix(response: PipelineResponse): string {
+  const code = jsonErrorCode(response.bodyAsText);
   const requestId = response.headers.get('request-id') ?? response.headers.get('ms-requestid') ?? response.headers.get('x-ms-request-id');
-  if (requestId) parts.push(`request-id ${requestId.slice(0, 80)}`);
+  const parts = [code === undefined ? null : `code ${code.slice(0, 80)}`, requestId ? `request-id ${requestId.slice(0, 80)}` : null].filter((part) => part !== null);
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
 /**
  * Retries 429/500/502/503/504, timeouts and dropped connections; never other 4xx (they are
  * answers, not faults). Honours Retry-After (seconds or HTTP date) on any retried status,
- * otherwise jittered exponential backoff. A Retry-After longer than the configured cap ends
- * the attempt: waiting past the function's own timeout would lose the whole run silently.
+ * otherwise jittered exponential backoff. A Retry-After longer than the cap, or a wait that
+ * would end past `endsAt`, ends the attempts and the last answer stands: waiting past the
+ * function's own timeout (or a post's budget) would lose the whole run silently.
  */
-function retryStrategy(http: HttpConfig): RetryStrategy {
+export function retryStrategy(limits: { maxRetryAfterMs: number; endsAt?: number }): RetryStrategy {
   return {
     name: 'monitorRetryStrategy',
     retry({ retryCount, response, responseError }) {
       const status = response?.status;
       const retriable = status !== undefined ? retriedStatuses.has(status) : retriedErrorCodes.has(responseError?.code ?? '');
       if (!retriable) return { skipStrategy: true };
-      const retryAfterMs = response ? retryAfter(response) : undefined;
-      if (retryAfterMs !== undefined) {
-        if (retryAfterMs > http.maxRetryAfterMs) return { skipStrategy: true };
-        return { retryAfterInMs: retryAfterMs };
-      }
-      return { retryAfterInMs: calculateRetryDelay(retryCount, { retryDelayInMs: 500, maxRetryDelayInMs: 30_000 }).retryAfterInMs };
+      const asked = retryAfterMs(response?.headers.get('retry-after'));
+      if (asked !== null && asked > limits.maxRetryAfterMs) return { skipStrategy: true };
+      const wait = asked ?? calculateRetryDelay(retryCount, { retryDelayInMs: 500, maxRetryDelayInMs: 30_000 }).retryAfterInMs;
+      return limits.endsAt !== undefined && Date.now() + wait >= limits.endsAt ? { skipStrategy: true } : { retryAfterInMs: wait };
     },
   };
 }
 
-function retryAfter(response: PipelineResponse): number | undefined {
-  const value = response.headers.get('retry-after')?.trim();
-  if (!value) return undefined;
+/** `Retry-After` in seconds or as an HTTP date, in milliseconds; null when absent or unreadable. */
+export function retryAfterMs(header: string | null | undefined): number | null {
+  const value = header?.trim();
+  if (!value) return null;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
 function concurrencyPolicy(limit: ConcurrencyLimit): PipelinePolicy {

@@ -26,30 +26,28 @@ const tokenExchangeAudiences: Record<string, string> = {
  */
 export function createCredential(identity: IdentityConfig): TokenCredential {
   const authorityHost = identity.authorityHost ?? undefined;
+  const [tenantId, clientId] = [identity.tenantId ?? '', identity.clientId ?? ''];
   const options = {
     authorityHost,
     disableInstanceDiscovery: authorityHost !== undefined && !knownAuthorities.has(new URL(authorityHost).hostname),
   };
   if (identity.credential === 'managedIdentityFederation') {
-    const managedIdentity = identity.managedIdentityClientId !== null ? new ManagedIdentityCredential({ clientId: identity.managedIdentityClientId }) : new ManagedIdentityCredential();
+    const managedIdentity = new ManagedIdentityCredential({ clientId: identity.managedIdentityClientId ?? undefined });
     const audience = tokenExchangeAudiences[authorityHost === undefined ? '' : new URL(authorityHost).hostname] ?? 'api://AzureADTokenExchange';
     const managedIdentityAssertion = async (): Promise<string> => {
       const token = await managedIdentity.getToken(`${audience}/.default`);
       if (token === null) throw new MonitorError('ManagedIdentityUnavailable', `The managed identity gave no token for ${audience}, so the app registration cannot be signed in to`);
       return token.token;
     };
-    return new ClientAssertionCredential(identity.tenantId ?? '', identity.clientId ?? '', managedIdentityAssertion, options);
+    return new ClientAssertionCredential(tenantId, clientId, managedIdentityAssertion, options);
   }
   if (identity.clientSecret !== null) {
-    return new ClientSecretCredential(identity.tenantId ?? '', identity.clientId ?? '', identity.clientSecret, options);
+    return new ClientSecretCredential(tenantId, clientId, identity.clientSecret, options);
   }
   if (identity.certificatePath !== null) {
-    return new ClientCertificateCredential(
-      identity.tenantId ?? '',
-      identity.clientId ?? '',
-      { certificatePath: identity.certificatePath, certificatePassword: identity.certificatePassword ?? undefined },
-      options,
-    );
+    const certificate = { certificatePath: identity.certificatePath, certificatePassword: identity.certificatePassword ?? undefined };
+    return new ClientCertificateCredential(tenantId, clientId, certificate, options);
   }
-  return identity.clientId !== null ? new ManagedIdentityCredential({ clientId: identity.clientId }) : new ManagedIdentityCredential();
+  // Without AZURE_CLIENT_ID, the system-assigned identity.
+  return new ManagedIdentityCredential({ clientId: identity.clientId ?? undefined });
 }

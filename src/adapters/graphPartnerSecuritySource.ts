@@ -1,4 +1,3 @@
-import type { CustomerMfaInsight, ScoreHistoryEntry, SecurityRequirement } from '../core/model';
 import { parseCustomerInsight, parsePartnerSecurityScore, parseScoreHistoryEntry, parseSecurityRequirement } from '../core/parsePartnerSecurity';
 import type { PartnerSecuritySource, Signal } from '../ports';
 import type { ApiClient } from './apiClient';
@@ -11,29 +10,18 @@ export class GraphPartnerSecuritySource implements PartnerSecuritySource {
   constructor(private readonly graph: ApiClient) {}
 
   async score(options: Signal = {}) {
-    const response = await this.graph.getJson(root, { abortSignal: options.abortSignal });
-    return parsePartnerSecurityScore(response.body, 'securityScore');
+    return parsePartnerSecurityScore(await this.graph.getJson(root, { abortSignal: options.abortSignal }), 'securityScore');
   }
 
-  async requirements(options: Signal = {}): Promise<SecurityRequirement[]> {
-    const requirements: SecurityRequirement[] = [];
-    for await (const page of graphPages(this.graph, `${root}/requirements`, 'requirements', options)) {
-      page.items.forEach((item, index) => requirements.push(parseSecurityRequirement(item, `${page.path}: value[${index}]`)));
-    }
-    return requirements;
+  requirements(options: Signal = {}) {
+    return graphPages(this.graph, `${root}/requirements`, 'requirements', parseSecurityRequirement, options);
   }
 
-  async scoreHistory(options: Signal = {}): Promise<ScoreHistoryEntry[]> {
-    const entries: ScoreHistoryEntry[] = [];
-    for await (const page of graphPages(this.graph, `${root}/history`, 'history', options)) {
-      page.items.forEach((item, index) => entries.push(parseScoreHistoryEntry(item, `${page.path}: value[${index}]`)));
-    }
-    return entries;
+  scoreHistory(options: Signal = {}) {
+    return graphPages(this.graph, `${root}/history`, 'history', parseScoreHistoryEntry, options);
   }
 
-  async *customerInsights(options: Signal = {}): AsyncGenerator<CustomerMfaInsight[]> {
-    for await (const page of graphPages(this.graph, `${root}/customerInsights`, 'customerInsights', options)) {
-      yield page.items.map((item, index) => parseCustomerInsight(item, `${page.path}: value[${index}]`));
-    }
+  customerInsights(options: Signal = {}) {
+    return graphPages(this.graph, `${root}/customerInsights`, 'customerInsights', parseCustomerInsight, options);
   }
 }

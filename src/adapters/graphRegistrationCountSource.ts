@@ -14,15 +14,15 @@ export class GraphRegistrationCountSource implements RegistrationCountSource {
   async registrationCounts(options: Signal = {}) {
     let fallbackReason: string;
     try {
-      const response = await this.graph.getJson(legacyPath, { abortSignal: options.abortSignal });
-      const counts = parseCredentialUserRegistrationCount(response.body, 'getCredentialUserRegistrationCount');
+      const report = await this.graph.getJson(legacyPath, { abortSignal: options.abortSignal });
+      const counts = parseCredentialUserRegistrationCount(report, 'getCredentialUserRegistrationCount');
       if (counts !== null) return { counts, fallbackReason: null };
       fallbackReason = 'legacy report returned no rows';
     } catch (thrown) {
       if (!(thrown instanceof ApiError) || thrown.status === null || !refusals.has(thrown.status)) throw thrown;
       fallbackReason = `legacy report answered ${thrown.status}`;
     }
-    const response = await this.graph.getJson(replacementPath, { abortSignal: options.abortSignal });
-    return { counts: parseUsersRegisteredByFeature(response.body, 'usersRegisteredByFeature'), fallbackReason };
+    const report = await this.graph.getJson(replacementPath, { abortSignal: options.abortSignal });
+    return { counts: parseUsersRegisteredByFeature(report, 'usersRegisteredByFeature'), fallbackReason };
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isPlainObject } from '../core/payloadReader';
 
 let functionTimeout: { value: unknown } | undefined;
 
@@ -20,7 +21,8 @@ function readFunctionTimeout(): unknown {
     } catch {
       continue;
     }
-    return (JSON.parse(text) as { functionTimeout?: unknown }).functionTimeout;
+    const hostJson: unknown = JSON.parse(text);
+    return isPlainObject(hostJson) ? hostJson.functionTimeout : undefined;
   }
   return undefined;
 }

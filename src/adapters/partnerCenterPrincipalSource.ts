@@ -13,8 +13,9 @@ export class PartnerCenterPrincipalSource implements NonMfaPrincipalSource {
 
   async *principals(options: Signal = {}): AsyncGenerator<NonMfaPrincipal[]> {
     let received = 0;
-    for await (const page of partnerCenterPages(this.partnerCenter, 'v1/nonMfaCompliantPartnerPrincipals', 'nonMfaCompliantPartnerPrincipals', options)) {
-      const principals = page.items.map((item, index) => parseNonMfaPrincipal(item, `${page.label}: items[${index}]`));
+    const collection = 'nonMfaCompliantPartnerPrincipals';
+    const pages = partnerCenterPages(this.partnerCenter, `v1/${collection}`, collection, parseNonMfaPrincipal, options);
+    for await (const principals of pages) {
       received += principals.length;
       yield principals;
       if (received >= partnerCenterRecordCap) return;

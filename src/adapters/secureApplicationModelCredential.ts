@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import {
   createDefaultHttpClient,
@@ -5,13 +6,13 @@ import {
   createHttpHeaders,
   createPipelineRequest,
   exponentialRetryPolicy,
+  isRestError,
   throttlingRetryPolicy,
-  type HttpClient,
   type Pipeline,
 } from '@azure/core-rest-pipeline';
-import { MonitorError } from '../core/errors';
-import { isPlainObject } from '../core/payloadReader';
+import { MonitorError, toError } from '../core/errors';
 import type { RefreshTokenStore, StoredRefreshToken } from '../ports';
+import { jsonObject } from './apiClient';
 
 interface SecureApplicationModelOptions {
   /** The partner tenant: refresh tokens are redeemed at its own token endpoint. */
@@ -23,16 +24,11 @@ interface SecureApplicationModelOptions {
   store: RefreshTokenStore;
   /** How long a refused redemption waits for a concurrent rotation to land before it reads as revoked. Default 10 s. */
   raceWaitMs?: number;
-  /** The command that obtains a first refresh token, named in errors. */
-  consentCommand?: string;
-  /** Replaces the Node HTTP client (tests). */
-  httpClient?: HttpClient;
 }
 
 interface TokenAnswer {
   ok: true;
-  accessToken: string;
-  expiresInSeconds: number;
+  token: AccessToken;
   refreshToken: string | null;
 }
 
@@ -44,6 +40,8 @@ interface TokenRefusal {
 
 /** Renewed this long before it expires, so a request never leaves with a token about to lapse. */
 const renewBeforeExpiryMs = 5 * 60_000;
+/** The command that obtains a first refresh token, named in errors. */
+const consentCommand = 'npm run consent';
 
 /**
  * The Partner Center Secure Application Model as a TokenCredential: an App+User token from the
@@ -68,16 +66,13 @@ export class SecureApplicationModelCredential implements TokenCredential {
   private readonly cached = new Map<string, AccessToken>();
   private readonly inFlight = new Map<string, Promise<AccessToken>>();
   private readonly pipeline: Pipeline;
-  private readonly httpClient: HttpClient;
+  private readonly httpClient = createDefaultHttpClient();
   private readonly tokenEndpoint: string;
   private readonly raceWaitMs: number;
-  private readonly consentCommand: string;
 
   constructor(private readonly options: SecureApplicationModelOptions) {
     this.tokenEndpoint = `${options.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(options.tenantId)}/oauth2/v2.0/token`;
     this.raceWaitMs = options.raceWaitMs ?? 10_000;
-    this.consentCommand = options.consentCommand ?? 'npm run consent';
-    this.httpClient = options.httpClient ?? createDefaultHttpClient();
     this.pipeline = createEmptyPipeline();
     // Entra's own throttling (429 + Retry-After) and transient 5xx or network faults; never a 400.
     this.pipeline.addPolicy(throttlingRetryPolicy({ maxRetries: 3 }));
@@ -104,7 +99,7 @@ export class SecureApplicationModelCredential implements TokenCredential {
     for (;;) {
       const stored = await this.readStore();
       if (stored === null) {
-        throw new MonitorError('ConsentRequired', `Partner Center App+User sign-in has no refresh token yet (${this.options.store.description} is empty): a partner admin must run \`${this.consentCommand}\`.`);
+        throw new MonitorError('ConsentRequired', `Partner Center App+User sign-in has no refresh token yet (${this.options.store.description} is empty): a partner admin must run \`${consentCommand}\`.`);
       }
       if (stored.version === refusedVersion) {
         // Refused, and nobody has stored a newer one yet: a concurrent rotation may be about to.
@@ -116,9 +111,8 @@ export class SecureApplicationModelCredential implements TokenCredential {
       const answer = await this.post(stored.value, scope);
       if (answer.ok) {
         await this.keep(stored.version, answer.refreshToken);
-        const token: AccessToken = { token: answer.accessToken, expiresOnTimestamp: Date.now() + answer.expiresInSeconds * 1000, tokenType: 'Bearer' };
-        this.cached.set(scope, token);
-        return token;
+        this.cached.set(scope, answer.token);
+        return answer.token;
       }
       if (answer.error !== 'invalid_grant') {
         throw new MonitorError('AuthenticationFailed', `Entra refused the Partner Center refresh token redemption for tenant ${this.options.tenantId} and app ${this.options.clientId} (${answer.error}${answer.detail})`);
@@ -156,7 +150,7 @@ export class SecureApplicationModelCredential implements TokenCredential {
     return new MonitorError(
       'ConsentRequired',
       `Partner Center App+User sign-in is no longer valid: Entra refused the refresh token in ${this.options.store.description} (${refusal?.error ?? 'invalid_grant'}${refusal?.detail ?? ''}). ` +
-        `It was revoked, expired or its consent withdrawn: a partner admin must run \`${this.consentCommand}\` again.`,
+        `It was revoked, expired or its consent withdrawn: a partner admin must run \`${consentCommand}\` again.`,
     );
   }
 
@@ -170,27 +164,15 @@ export class SecureApplicationModelCredential implements TokenCredential {
       body: new URLSearchParams({ client_id: this.options.clientId, grant_type: 'refresh_token', refresh_token: refreshToken, scope: [...scopes].join(' ') }).toString(),
       timeout: 30_000,
     });
-    let status: number;
-    let text: string;
-    try {
-      const response = await this.pipeline.sendRequest(this.httpClient, request);
-      status = response.status;
-      text = response.bodyAsText ?? '';
-    } catch (error) {
+    const { status, bodyAsText } = await this.pipeline.sendRequest(this.httpClient, request).catch((error: unknown) => {
       throw new MonitorError('AuthenticationFailed', `Could not reach the Entra token endpoint of tenant ${this.options.tenantId} (${describe(error)})`, { cause: error });
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return { ok: false, error: `http_${status}`, detail: '' };
-    }
-    const body: Record<string, unknown> = isPlainObject(parsed) ? parsed : {};
+    });
+    const body = jsonObject(bodyAsText);
     if (status === 200 && typeof body.access_token === 'string') {
+      const expiresInSeconds = Number(body.expires_in) > 0 ? Number(body.expires_in) : 3600;
       return {
         ok: true,
-        accessToken: body.access_token,
-        expiresInSeconds: Number(body.expires_in) > 0 ? Number(body.expires_in) : 3600,
+        token: { token: body.access_token, expiresOnTimestamp: Date.now() + expiresInSeconds * 1000, tokenType: 'Bearer' },
         refreshToken: typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : null,
       };
     }
@@ -207,14 +189,10 @@ function entraDetail(body: Record<string, unknown>): string {
   return parts.length > 0 ? `, ${parts.join(', ')}` : '';
 }
 
+/** Status and code of a failed call (an SDK's RestError), else the first line of its message: never a token. */
 function describe(error: unknown): string {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  const code = (error as { code?: unknown } | null)?.code;
-  const parts = [typeof status === 'number' ? String(status) : null, typeof code === 'string' ? code : null].filter((part) => part !== null);
-  if (parts.length > 0) return parts.join(' ');
-  return error instanceof Error ? error.message.split('\n')[0]!.slice(0, 200) : 'unknown error';
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  if (isRestError(error) && (error.statusCode !== undefined || error.code !== undefined)) {
+    return [error.statusCode, error.code].filter((part) => part !== undefined).join(' ');
+  }
+  return toError(error).message.split('\n')[0]!.slice(0, 200);
 }

@@ -1,6 +1,6 @@
 import type { NonMfaPrincipalSource } from '../ports';
 import type { SnapshotRun } from '../core/snapshotRun';
-import { runSnapshot, type CollectOptions, type CollectorDependencies } from './runSnapshot';
+import { runSnapshot, writePages, type CollectOptions, type CollectorDependencies } from './runSnapshot';
 
 /**
  * Snapshots Partner Center's non-MFA-compliant partner principals. A complete run with zero
@@ -11,13 +11,7 @@ export async function collectNonMfaPrincipals(
   options: CollectOptions = {},
 ): Promise<SnapshotRun | null> {
   return runSnapshot(dependencies, 'nonMfaPrincipals', options, async (writer, counts, abortSignal) => {
-    let principals = 0;
-    let pages = 0;
-    counts.principals = 0;
-    for await (const page of dependencies.nonMfaPrincipals.principals({ abortSignal })) {
-      counts.pages = ++pages;
-      counts.principals = principals += page.length;
-      await writer.addNonMfaPrincipals(page);
-    }
+    const pages = dependencies.nonMfaPrincipals.principals({ abortSignal });
+    await writePages(pages, counts, { pages: 'pages', items: 'principals' }, (page) => writer.addNonMfaPrincipals(page));
   });
 }

@@ -2,7 +2,7 @@ import { errorCode, toError } from '../core/errors';
 import type { PartnerSecuritySource } from '../ports';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { refreshCustomerDirectory, type CustomerDirectoryDependencies } from './refreshCustomerDirectory';
-import { allOrAbort, runSnapshot, type CollectOptions, type CollectorDependencies } from './runSnapshot';
+import { allOrAbort, runSnapshot, writePages, type CollectOptions, type CollectorDependencies } from './runSnapshot';
 
 /**
  * Snapshots the partner security score, its requirements, its history and every customer's
@@ -16,41 +16,21 @@ export async function collectPartnerSecurity(
   options: CollectOptions = {},
 ): Promise<SnapshotRun | null> {
   const source = dependencies.partnerSecurity;
-  return runSnapshot(dependencies, 'partnerSecurity', options, async (writer, counts, runSignal, warnings) => {
-    const abort = new AbortController();
-    runSignal.addEventListener('abort', () => abort.abort());
-    const signal = { abortSignal: abort.signal };
+  return runSnapshot(dependencies, 'partnerSecurity', options, async (writer, counts, abortSignal, warnings) => {
     const tenantIds = new Set<string>();
-    await allOrAbort(abort, [
-      (async () => {
-        let customers = 0;
-        let customerPages = 0;
-        for await (const page of source.customerInsights(signal)) {
-          counts.customerPages = ++customerPages;
-          counts.customers = customers += page.length;
+    await allOrAbort(abortSignal, [
+      (signal) =>
+        writePages(source.customerInsights(signal), counts, { pages: 'customerPages', items: 'customers' }, (page) => {
           for (const insight of page) tenantIds.add(insight.tenantId);
-          await writer.addCustomerInsights(page);
-        }
-        counts.customers = customers;
-      })(),
-      (async () => {
-        const score = await source.score(signal);
-        await writer.putScore(score);
-      })(),
-      (async () => {
-        const requirements = await source.requirements(signal);
-        counts.requirements = requirements.length;
-        await writer.addRequirements(requirements);
-      })(),
-      (async () => {
-        const history = await source.scoreHistory(signal);
-        counts.scoreHistory = history.length;
-        await writer.addScoreHistory(history);
-      })(),
+          return writer.addCustomerInsights(page);
+        }),
+      async (signal) => writer.putScore(await source.score(signal)),
+      (signal) => writePages(source.requirements(signal), counts, { items: 'requirements' }, (page) => writer.addRequirements(page)),
+      (signal) => writePages(source.scoreHistory(signal), counts, { items: 'scoreHistory' }, (page) => writer.addScoreHistory(page)),
     ]);
     if (dependencies.customerDirectory !== undefined) {
       try {
-        const refresh = await refreshCustomerDirectory(dependencies.customerDirectory, tenantIds, signal);
+        const refresh = await refreshCustomerDirectory(dependencies.customerDirectory, tenantIds, { abortSignal });
         if (refresh.attempted) counts.customerNames = refresh.named;
         if (refresh.warning !== null) warnings.push(refresh.warning);
       } catch (thrown) {

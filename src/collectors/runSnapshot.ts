@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { errorCode, MonitorError, toError } from '../core/errors';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import type { SnapshotSource } from '../core/model';
-import type { Clock, Logger, SnapshotRunWriter, SnapshotStore } from '../ports';
+import type { Clock, Logger, Signal, SnapshotRunWriter, SnapshotStore } from '../ports';
 import { CompleteRunFollowUpError, isRunId, newRunId, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { underLease, type HeldLease } from '../leases/underLease';
 
@@ -24,7 +24,6 @@ const cancellationGraceMs = 2_000;
 
 /** How long recording a failure may take: past it the row stays `running`, and the next run marks it abandoned. */
 const failureRecordingLimitMs = 30_000;
-
 
 /**
  * The life of one snapshot run, shared by every collector: a `running` ledger row first,
@@ -88,7 +87,9 @@ async function collectUnderLease(
     }
     log.error(`${source} run ${runId} failed (${code}): ${error.message}`);
     try {
-      await withinLimit(writer.fail({ code, message: error.message }, counts), failureRecordingLimitMs);
+      if ((await within(writer.fail({ code, message: error.message }, counts), failureRecordingLimitMs)) === timedOut) {
+        throw new MonitorError('Timeout', `no answer within ${failureRecordingLimitMs} ms`);
+      }
     } catch (ledgerError) {
       // The ledger row stays `running`, which readers never take for data either.
       log.error(`${source} run ${runId}: could not record the failure in the ledger (${errorCode(ledgerError)})`);
@@ -122,44 +123,35 @@ async function markAbandonedRuns(dependencies: CollectorDependencies, source: Sn
  * was cancelled while waiting for a token").
  */
 async function beforeDeadline<T>(work: Promise<T>, budgetMs: number, abort: AbortController): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => {
-    timer = setTimeout(() => resolve('deadline'), Math.max(0, budgetMs));
-  });
-  work.catch(() => undefined);
-  try {
-    const first = await Promise.race([work, deadline]);
-    if (first !== 'deadline') return first;
-  } finally {
-    clearTimeout(timer);
-  }
+  const first = await within(work, budgetMs);
+  if (first !== timedOut) return first;
   abort.abort();
-  const outcome = await Promise.race([
+  const outcome = await within(
     work.then(
       (result) => ({ result }),
       (thrown: unknown) => ({ waitingFor: `while waiting for: ${toError(thrown).message}` }),
     ),
-    new Promise<{ waitingFor: string }>((resolve) =>
-      setTimeout(() => resolve({ waitingFor: 'while waiting for a call that did not stop when cancelled (Table Storage or a token)' }), cancellationGraceMs).unref(),
-    ),
-  ]);
+    cancellationGraceMs,
+  );
+  if (outcome === timedOut) {
+    throw new DeadlineExceededError(budgetMs, 'while waiting for a call that did not stop when cancelled (Table Storage or a token)');
+  }
   // Work that finished as it was cancelled is complete: its ledger row already says so.
   if ('result' in outcome) return outcome.result;
-  const cancelled = outcome.waitingFor;
-  throw new DeadlineExceededError(budgetMs, cancelled);
+  throw new DeadlineExceededError(budgetMs, outcome.waitingFor);
 }
 
-/** The promise's outcome, or a timeout error once `limitMs` has passed. */
-async function withinLimit<T>(promise: Promise<T>, limitMs: number): Promise<T> {
+const timedOut = Symbol('timedOut');
+
+/** The promise's outcome, or `timedOut` once `limitMs` has passed (the promise is then left to settle unobserved). */
+async function within<T>(promise: Promise<T>, limitMs: number): Promise<T | typeof timedOut> {
   let timer: NodeJS.Timeout | undefined;
   promise.catch(() => undefined);
   try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new MonitorError('Timeout', `no answer within ${limitMs} ms`)), limitMs);
-      }),
-    ]);
+    const limit = new Promise<typeof timedOut>((resolve) => {
+      timer = setTimeout(() => resolve(timedOut), Math.max(0, limitMs));
+    });
+    return await Promise.race([promise, limit]);
   } finally {
     clearTimeout(timer);
   }
@@ -169,16 +161,38 @@ function describeCounts(counts: SnapshotRunCounts): string {
   return Object.entries(counts).map(([name, value]) => `${name}=${value}`).join(', ');
 }
 
-/** Awaits every task; on the first failure cancels the others, waits for them, then rethrows that first failure (not the cancellations it caused). */
-export async function allOrAbort(abort: AbortController, tasks: Promise<unknown>[]): Promise<void> {
+/**
+ * Runs every task with one signal, ended by the run's or by the first failure: the others are
+ * cancelled and awaited, then that first failure (not the cancellations it caused) is rethrown.
+ */
+export async function allOrAbort(runSignal: AbortSignal, tasks: ((signal: Signal) => Promise<unknown>)[]): Promise<void> {
+  const abort = new AbortController();
+  const signal = { abortSignal: AbortSignal.any([runSignal, abort.signal]) };
   const failures: unknown[] = [];
   await Promise.all(
     tasks.map((task) =>
-      task.catch((error: unknown) => {
+      task(signal).catch((error: unknown) => {
         failures.push(error);
         abort.abort();
       }),
     ),
   );
   if (failures.length > 0) throw failures[0];
+}
+
+/** Writes a source's pages one by one, counting their items (and the pages, when named) under the names given. */
+export async function writePages<T>(
+  pages: AsyncIterable<T[]>,
+  counts: SnapshotRunCounts,
+  names: { pages?: string; items: string },
+  write: (page: T[]) => Promise<void>,
+): Promise<void> {
+  let pageCount = 0;
+  let itemCount = 0;
+  counts[names.items] = 0;
+  for await (const page of pages) {
+    if (names.pages !== undefined) counts[names.pages] = ++pageCount;
+    counts[names.items] = itemCount += page.length;
+    await write(page);
+  }
 }

@@ -26,9 +26,9 @@ export interface Signal {
 
 export interface PartnerSecuritySource {
   score(options?: Signal): Promise<PartnerSecurityScore>;
-  requirements(options?: Signal): Promise<SecurityRequirement[]>;
-  scoreHistory(options?: Signal): Promise<ScoreHistoryEntry[]>;
-  /** Customer insights one API page at a time, so storage can overlap fetching. */
+  /** The collections, one API page at a time, so storage can overlap fetching. */
+  requirements(options?: Signal): AsyncIterable<SecurityRequirement[]>;
+  scoreHistory(options?: Signal): AsyncIterable<ScoreHistoryEntry[]>;
   customerInsights(options?: Signal): AsyncIterable<CustomerMfaInsight[]>;
 }
 

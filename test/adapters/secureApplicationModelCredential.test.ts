@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ClientSecretCredential } from '@azure/identity';
-import { KeyVaultRefreshTokenStore } from '../../src/adapters/keyVaultRefreshTokenStore';
+import { KeyVaultSecret } from '../../src/adapters/keyVaultSecret';
 import { SecureApplicationModelCredential } from '../../src/adapters/secureApplicationModelCredential';
 import type { RefreshTokenStore } from '../../src/ports';
 import { startSimulator, type Simulator } from '../../tools/simulator';
@@ -24,7 +24,7 @@ function credentialFor(secretName: string, options: { store?: RefreshTokenStore;
     tenantId: options.tenantId ?? sim.tenantId,
     clientId: sim.clientId,
     authorityHost: sim.authorityHost,
-    store: options.store ?? new KeyVaultRefreshTokenStore(sim.keyVaultUrl, secretName, vaultCredential()),
+    store: options.store ?? new KeyVaultSecret(sim.keyVaultUrl, secretName, vaultCredential()),
     raceWaitMs: options.raceWaitMs ?? 2000,
   });
 }
@@ -101,7 +101,7 @@ describe('SecureApplicationModelCredential against the simulated Entra and Key V
 
   it('when a concurrent rotation stored a newer version after this one redeemed, then this one does not overwrite it', async () => {
     const name = seededSecret();
-    const inner = new KeyVaultRefreshTokenStore(sim.keyVaultUrl, name, vaultCredential());
+    const inner = new KeyVaultSecret(sim.keyVaultUrl, name, vaultCredential());
     let reads = 0;
     const writes: string[] = [];
     const store: RefreshTokenStore = {
@@ -164,7 +164,7 @@ describe('SecureApplicationModelCredential against the simulated Entra and Key V
     try {
       const name = 'partner-center-refresh-token';
       other.secrets.set(name, other.refreshToken);
-      const readable = new KeyVaultRefreshTokenStore(other.keyVaultUrl, name, new ClientSecretCredential(other.tenantId, other.clientId, other.clientSecret, { authorityHost: other.authorityHost, disableInstanceDiscovery: true }));
+      const readable = new KeyVaultSecret(other.keyVaultUrl, name, new ClientSecretCredential(other.tenantId, other.clientId, other.clientSecret, { authorityHost: other.authorityHost, disableInstanceDiscovery: true }));
       const credential = new SecureApplicationModelCredential({
         tenantId: other.tenantId,
         clientId: other.clientId,

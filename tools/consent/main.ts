@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { DefaultAzureCredential } from '@azure/identity';
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
-import { KeyVaultRefreshTokenStore } from '../../src/adapters/keyVaultRefreshTokenStore';
+import { KeyVaultSecret } from '../../src/adapters/keyVaultSecret';
 import { obtainRefreshToken, type FormPoster } from './deviceCodeConsent';
 
 const FLAGS: Record<string, string[]> = {
@@ -92,7 +92,7 @@ const post: FormPoster = async (url, form) => {
 
 async function main(): Promise<void> {
   const settings = consentSettings(process.argv.slice(2), process.env, azdEnvironment);
-  const store = new KeyVaultRefreshTokenStore(settings['vault-url']!, settings.secret!, new DefaultAzureCredential());
+  const store = new KeyVaultSecret(settings['vault-url']!, settings.secret!, new DefaultAzureCredential());
   console.log(`Consent for Partner Center (App+User) in tenant ${settings.tenant} with app ${settings['client-id']}; the refresh token goes to ${store.description}.`);
   const outcome = await obtainRefreshToken({
     tenantId: settings.tenant!,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defaultAzureRequestTimeoutMs } from '../../src/adapters/attemptTimeout';
-import { keyVaultSecretClient } from '../../src/adapters/keyVaultSecretClient';
+import { keyVaultSecretClient } from '../../src/adapters/keyVaultSecret';
 import { WebhookPoster } from '../../src/adapters/webhookPoster';
 import { resourceTokenCredential } from '../../src/composition';
 import { readConfig, type ChannelsConfig } from '../../src/config';

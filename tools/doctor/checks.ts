@@ -61,17 +61,17 @@ export async function runChecks(env: Env, options: DoctorOptions): Promise<Check
       return ok(fallbackReason === null ? `${users} (getCredentialUserRegistrationCount)` : `${users} (usersRegisteredByFeature; ${fallbackReason})`);
     }),
     await checks.api('Graph GDAP customers', graph, async (client) => {
-      const page = parseGraphPage((await client.getJson('v1.0/tenantRelationships/delegatedAdminCustomers?$top=1')).body, 'delegatedAdminCustomers');
+      const page = parseGraphPage((await client.getJson('v1.0/tenantRelationships/delegatedAdminCustomers?$top=1')), 'delegatedAdminCustomers');
       return page.items.length > 0
         ? ok('customers with a GDAP relationship are listed: alerts name them')
         : warn('no customer has an active GDAP relationship: customers are named from Partner Center, else by tenant id');
     }),
     await checks.api('Partner Center principals', partnerCenter, async (client) => {
-      const page = parsePartnerCenterPage((await client.getJson('v1/nonMfaCompliantPartnerPrincipals', { headers: partnerCenterHeaders() })).body, 'nonMfaCompliantPartnerPrincipals');
+      const page = parsePartnerCenterPage((await client.getJson('v1/nonMfaCompliantPartnerPrincipals', { headers: partnerCenterHeaders() })), 'nonMfaCompliantPartnerPrincipals');
       return ok(`${page.items.length} non-MFA sign-in record(s) on the first page`);
     }),
     await checks.api('Partner Center customers', partnerCenter, async (client) => {
-      const page = parsePartnerCenterPage((await client.getJson('v1/customers?size=1', { headers: partnerCenterHeaders() })).body, 'customers');
+      const page = parsePartnerCenterPage((await client.getJson('v1/customers?size=1', { headers: partnerCenterHeaders() })), 'customers');
       return page.items.length > 0 ? ok('the CSP customer list is readable: it names customers without GDAP') : warn('the customer list is empty');
     }),
     await checks.guarded('Table Storage', () => checks.tableStorage()),
@@ -185,7 +185,7 @@ class Checks {
     const failed = await this.token(check, await resourceTokenCredential(this.env), keyVaultScope);
     if (failed !== null) return failed;
     return this.read(check, 'yes', async () => {
-      const properties = await (await refreshTokenStore(this.env)).properties();
+      const properties = await (await refreshTokenStore(this.env)).currentProperties();
       const secret = `secret ${this.context.refreshTokenSecret} of ${this.context.keyVaultHost ?? 'the vault'}`;
       if (properties === null) return { verdict: 'FAIL', detail: `No Partner Center refresh token in ${secret}: a partner admin runs \`npm run consent\`.` };
       if (!properties.enabled) return { verdict: 'FAIL', detail: `The newest version of ${secret} is disabled: a partner admin runs \`npm run consent\` to store a new one.` };

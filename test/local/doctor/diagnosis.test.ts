@@ -27,7 +27,7 @@ describe('factsOf', () => {
   });
 
   it('when an ApiError carries the service code in its message, then status and service code are both found', () => {
-    const error = new ApiError('Forbidden', 'Graph GET /beta/security/partner/securityScore answered 403 (code Authorization_RequestDenied, request-id 1)', 'Graph', 403);
+    const error = new ApiError('Forbidden', 'Graph GET /beta/security/partner/securityScore answered 403 (code Authorization_RequestDenied, request-id 1)', 403);
     expect(factsOf(error)).toMatchObject({ code: 'Forbidden', status: 403, serviceCodes: ['Authorization_RequestDenied'] });
   });
 
