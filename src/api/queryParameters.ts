@@ -24,29 +24,38 @@ export function rejectUnknownParameters(query: QueryParameters, known: readonly 
   }
 }
 
-const datePattern = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+/** RFC 3339 section 5.6's full-date, or date-time with a zone (seconds and fraction optional, T and Z in either case). */
+const dateTimePattern = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/i;
 
 /**
- * An ISO 8601 date (`2026-01-31`) or date-time with a zone (`2026-01-31T08:00:00Z`). A bare date
- * as an upper bound means the end of that day (UTC), so `from=2026-01-31&to=2026-01-31` is that day.
+ * An RFC 3339 date or date-time with a zone as a time, or why it is not one. A bare date is the
+ * start of that day (UTC), or its end as an upper `bound`, so `from=2026-01-31&to=2026-01-31` is
+ * that day. RFC 3339 section 5.7: the day is at most what its month has (February 29 only in a
+ * leap year), hours 00-23, minutes 00-59; the leap second 60 cannot be told apart from :59 here,
+ * so seconds stop at 59. JavaScript's Date would roll 2027-02-30 over to 2 March instead.
  */
+export function readDateTime(text: string, bound: 'start' | 'end'): { time: number } | { problem: string } {
+  const match = dateTimePattern.exec(text);
+  if (match === null) return { problem: 'must be an ISO 8601 date (2026-01-31) or date-time with a zone (2026-01-31T08:00:00Z)' };
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, offsetHour = 0, offsetMinute = 0] = match.slice(1).map((part) => (part === undefined ? undefined : Number(part)));
+  if (month < 1 || month > 12) return { problem: 'must be a date that exists: the month is 01 to 12' };
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > daysInMonth) return { problem: `must be a date that exists: ${year}-${String(month).padStart(2, '0')} has days 01 to ${daysInMonth}` };
+  if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) {
+    return { problem: 'must be a time that exists: hours 00 to 23, minutes and seconds 00 to 59 (RFC 3339), in the time and in the zone offset' };
+  }
+  // Date.parse takes neither a bare date as UTC nor the lower-case t and z RFC 3339 allows.
+  if (match[4] === undefined) return { time: Date.parse(`${match[0]}T00:00:00Z`) + (bound === 'end' ? 86_400_000 - 1 : 0) };
+  return { time: Date.parse(match[0].toUpperCase()) };
+}
+
+/** A date parameter (see readDateTime). */
 export function parseDate(query: QueryParameters, name: string, bound: 'start' | 'end'): Date | undefined {
   const raw = query.get(name);
   if (raw === null) return undefined;
-  const match = datePattern.exec(raw);
-  const time = match === null ? NaN : Date.parse(match[4] === undefined ? `${raw}T00:00:00Z` : raw);
-  const [, year, month, day, hour, minute, second] = match ?? [];
-  const calendarDate = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  const valid =
-    !Number.isNaN(time) &&
-    calendarDate.getUTCFullYear() === Number(year) &&
-    calendarDate.getUTCMonth() === Number(month) - 1 &&
-    calendarDate.getUTCDate() === Number(day) &&
-    Number(hour ?? 0) < 24 &&
-    Number(minute ?? 0) < 60 &&
-    Number(second ?? 0) < 60;
-  if (!valid) throw invalidParameter(name, 'must be an ISO 8601 date (2026-01-31) or date-time with a zone (2026-01-31T08:00:00Z)');
-  return new Date(match?.[4] === undefined && bound === 'end' ? time + 86_400_000 - 1 : time);
+  const read = readDateTime(raw, bound);
+  if ('problem' in read) throw invalidParameter(name, read.problem);
+  return new Date(read.time);
 }
 
 interface TimeRange {
@@ -98,7 +107,7 @@ export function parseText(query: QueryParameters, name: string, maxLength = 200)
   return raw;
 }
 
-const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A tenant id is a GUID; it is stored lower-case as Graph serves it. */
 export function parseTenantId(value: string | undefined, name = 'tenantId'): string {

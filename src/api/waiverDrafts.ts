@@ -1,4 +1,5 @@
 import { invalidParameters, type ProblemError } from './problem';
+import { guidPattern, readDateTime } from './queryParameters';
 import { isPlainObject } from '../core/payloadReader';
 import { isOneOf, readPersonText } from '../core/text';
 import { globTargetProblem, waiverScopes, type WaiverChanges, type WaiverDraft, type WaiverScope } from '../core/waivers';
@@ -20,25 +21,6 @@ export function invalidFields(fields: readonly InvalidField[]): ProblemError {
 }
 
 const waiverLimits = { reason: 500, owner: 200, target: 400 } as const;
-
-const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** RFC 3339 section 5.6's full-date, or date-time with a zone (seconds and fraction optional). */
-const isoDateTime = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/i;
-
-/**
- * Why a date or date-time that has the form does not exist, or null. RFC 3339 section 5.7: the day
- * is at most what its month has (February 29 only in a leap year), hours 00-23, minutes 00-59; the
- * leap second 60 cannot be told apart from :59 by a waiver, so seconds stop at 59. JavaScript's
- * Date would roll 2027-02-30 over to 2 March instead.
- */
-function calendarProblem(match: RegExpExecArray): string | null {
-  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHour = 0, offsetMinute = 0] = match.slice(1).map((part) => (part === undefined ? undefined : Number(part)));
-  if (year === undefined || month === undefined || day === undefined || month < 1 || month > 12) return 'must be a date that exists: the month is 01 to 12';
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > daysInMonth) return `must be a date that exists: ${year}-${String(month).padStart(2, '0')} has days 01 to ${daysInMonth}`;
-  if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) return 'must be a time that exists: hours 00 to 23, minutes and seconds 00 to 59 (RFC 3339), in the time and in the zone offset';
-  return null;
-}
 
 /**
  * What a target must look like for its scope. Whether a finding key or a requirement type names
@@ -74,27 +56,14 @@ function textField(body: Record<string, unknown>, name: keyof typeof waiverLimit
 function expiryField(body: Record<string, unknown>, now: Date, maxDays: number, problems: InvalidField[]): string | undefined {
   const value = body.expiresAt;
   if (value === undefined) return undefined;
-  const match = typeof value === 'string' ? isoDateTime.exec(value) : null;
-  const problem = match === null ? null : calendarProblem(match);
-  if (problem !== null) {
-    problems.push({ name: 'expiresAt', reason: problem });
-    return undefined;
-  }
-  // RFC 3339 allows a lower-case t and z; Date.parse does not.
-  const time = match === null ? NaN : Date.parse(match[4] === undefined ? `${match[0]}T23:59:59.999Z` : match[0].toUpperCase());
-  if (Number.isNaN(time)) {
-    problems.push({ name: 'expiresAt', reason: 'must be an ISO 8601 date (2026-06-30) or date-time with a zone (2026-06-30T12:00:00Z)' });
-    return undefined;
-  }
-  if (time <= now.getTime()) {
-    problems.push({ name: 'expiresAt', reason: 'must be in the future' });
-    return undefined;
-  }
-  if (time > now.getTime() + maxDays * 86_400_000) {
+  // Anything but text fails on its form.
+  const read = readDateTime(typeof value === 'string' ? value : '', 'end');
+  if ('problem' in read) problems.push({ name: 'expiresAt', reason: read.problem });
+  else if (read.time <= now.getTime()) problems.push({ name: 'expiresAt', reason: 'must be in the future' });
+  else if (read.time > now.getTime() + maxDays * 86_400_000) {
     problems.push({ name: 'expiresAt', reason: `must be at most ${maxDays} days from now (WAIVER_MAX_DAYS): a waiver is renewed on purpose, not kept for ever` });
-    return undefined;
-  }
-  return new Date(time).toISOString();
+  } else return new Date(read.time).toISOString();
+  return undefined;
 }
 
 function objectBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {

@@ -26,14 +26,14 @@ const headers = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-stor
 const maxBodyBytes = 16_384;
 const waiverIdPattern = /^[0-9a-f]{12}$/;
 
-function preconditionProblem(status: 412 | 428, detail: string): ProblemError {
-  return new ProblemError(status === 412 ? 'PreconditionFailed' : 'PreconditionRequired', {
-    type: status === 412 ? 'urn:mfa-monitor:problem:precondition-failed' : 'urn:mfa-monitor:problem:precondition-required',
-    title: status === 412 ? 'Precondition Failed' : 'Precondition Required',
-    status,
-    detail,
-    'invalid-params': [{ name: 'If-Match', reason: detail }],
-  });
+const preconditions = {
+  412: { code: 'PreconditionFailed', type: 'urn:mfa-monitor:problem:precondition-failed', title: 'Precondition Failed' },
+  428: { code: 'PreconditionRequired', type: 'urn:mfa-monitor:problem:precondition-required', title: 'Precondition Required' },
+} as const;
+
+function preconditionProblem(status: keyof typeof preconditions, detail: string): ProblemError {
+  const { code, type, title } = preconditions[status];
+  return new ProblemError(code, { type, title, status, detail, 'invalid-params': [{ name: 'If-Match', reason: detail }] });
 }
 
 /**
@@ -95,8 +95,12 @@ function ifMatch(request: HttpRequest): { any: true } | { any: false; etags: str
   return { any: false, etags };
 }
 
-function matches(condition: ReturnType<typeof ifMatch>, waiver: StoredWaiver): boolean {
-  return condition.any || condition.etags.includes(waiver.etag);
+/** The stored waiver an update or delete names, when If-Match matches it: a 404 or 412 otherwise. */
+async function matchingWaiver(waivers: WaiverStore, id: string, condition: ReturnType<typeof ifMatch>): Promise<StoredWaiver> {
+  const current = await waivers.readWaiver(id);
+  if (current === null) throw notFound('No waiver has this id (it may have been deleted).');
+  if (!condition.any && !condition.etags.includes(current.etag)) throw stale();
+  return current;
 }
 
 function stale(): ProblemError {
@@ -140,61 +144,53 @@ async function namedTarget(draft: WaiverDraft, findings: RecordedFindings): Prom
   return draft;
 }
 
-export async function createWaiver(request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>): Promise<HttpResponseInit> {
-  try {
-    rejectUnknownParameters(request.query, []);
-    const { waivers, findings, clock, settings } = await dependencies();
-    const now = clock.now();
-    const draft = await namedTarget(parseWaiverDraft(await jsonBody(request), now, settings.maxDays), findings);
-    const actor = actorOf(request, settings.easyAuthIdentity);
-    const at = now.toISOString();
-    const waiver: Waiver = { id: randomBytes(6).toString('hex'), ...draft, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };
-    const stored = await waivers.createWaiver(waiver, audit('created', actor, at, waiver.id, null, waiver));
-    logChange(context, 'created', waiver, actor);
-    return written(201, stored);
-  } catch (thrown) {
-    return problemResponse(thrown, context);
-  }
+type WaiverWrite = (request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>) => Promise<HttpResponseInit>;
+
+/** A write takes no query parameter, and answers everything it refuses as a problem. */
+function waiverWrite(write: WaiverWrite): WaiverWrite {
+  return async (request, context, dependencies) => {
+    try {
+      rejectUnknownParameters(request.query, []);
+      return await write(request, context, dependencies);
+    } catch (thrown) {
+      return problemResponse(thrown, context);
+    }
+  };
 }
 
-export async function updateWaiver(request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>): Promise<HttpResponseInit> {
-  try {
-    rejectUnknownParameters(request.query, []);
-    const id = waiverId(request);
-    const { waivers, clock, settings } = await dependencies();
-    const now = clock.now();
-    const changes = parseWaiverChanges(await jsonBody(request), now, settings.maxDays);
-    const condition = ifMatch(request);
-    const current = await waivers.readWaiver(id);
-    if (current === null) throw notFound('No waiver has this id (it may have been deleted).');
-    if (!matches(condition, current)) throw stale();
-    const actor = actorOf(request, settings.easyAuthIdentity);
-    const { etag, ...before } = current;
-    const after: Waiver = { ...before, ...changes, updatedAt: now.toISOString(), updatedBy: actor };
-    const stored = await waivers.updateWaiver(after, etag, audit('changed', actor, after.updatedAt, id, before, after));
-    if (stored === null) throw stale();
-    logChange(context, 'changed', after, actor);
-    return written(200, stored);
-  } catch (thrown) {
-    return problemResponse(thrown, context);
-  }
-}
+export const createWaiver = waiverWrite(async (request, context, dependencies) => {
+  const { waivers, findings, clock, settings } = await dependencies();
+  const now = clock.now();
+  const draft = await namedTarget(parseWaiverDraft(await jsonBody(request), now, settings.maxDays), findings);
+  const actor = actorOf(request, settings.easyAuthIdentity);
+  const at = now.toISOString();
+  const waiver: Waiver = { id: randomBytes(6).toString('hex'), ...draft, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };
+  const stored = await waivers.createWaiver(waiver, audit('created', actor, at, waiver.id, null, waiver));
+  logChange(context, 'created', waiver, actor);
+  return written(201, stored);
+});
 
-export async function deleteWaiver(request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>): Promise<HttpResponseInit> {
-  try {
-    rejectUnknownParameters(request.query, []);
-    const id = waiverId(request);
-    const condition = ifMatch(request);
-    const { waivers, clock, settings } = await dependencies();
-    const current = await waivers.readWaiver(id);
-    if (current === null) throw notFound('No waiver has this id (it may have been deleted already).');
-    if (!matches(condition, current)) throw stale();
-    const actor = actorOf(request, settings.easyAuthIdentity);
-    const { etag, ...before } = current;
-    if (!(await waivers.deleteWaiver(id, etag, audit('deleted', actor, clock.now().toISOString(), id, before, null)))) throw stale();
-    logChange(context, 'deleted', before, actor);
-    return { status: 204, headers };
-  } catch (thrown) {
-    return problemResponse(thrown, context);
-  }
-}
+export const updateWaiver = waiverWrite(async (request, context, dependencies) => {
+  const id = waiverId(request);
+  const { waivers, clock, settings } = await dependencies();
+  const now = clock.now();
+  const changes = parseWaiverChanges(await jsonBody(request), now, settings.maxDays);
+  const { etag, ...before } = await matchingWaiver(waivers, id, ifMatch(request));
+  const actor = actorOf(request, settings.easyAuthIdentity);
+  const after: Waiver = { ...before, ...changes, updatedAt: now.toISOString(), updatedBy: actor };
+  const stored = await waivers.updateWaiver(after, etag, audit('changed', actor, after.updatedAt, id, before, after));
+  if (stored === null) throw stale();
+  logChange(context, 'changed', after, actor);
+  return written(200, stored);
+});
+
+export const deleteWaiver = waiverWrite(async (request, context, dependencies) => {
+  const id = waiverId(request);
+  const condition = ifMatch(request);
+  const { waivers, clock, settings } = await dependencies();
+  const { etag, ...before } = await matchingWaiver(waivers, id, condition);
+  const actor = actorOf(request, settings.easyAuthIdentity);
+  if (!(await waivers.deleteWaiver(id, etag, audit('deleted', actor, clock.now().toISOString(), id, before, null)))) throw stale();
+  logChange(context, 'deleted', before, actor);
+  return { status: 204, headers };
+});
