@@ -1,4 +1,4 @@
-import { notFound } from './problem';
+import { ProblemError } from './problem';
 import { matchesCustomerStatus, type CustomerStatus } from './customerStatus';
 import { nameMatches } from '../core/customerNames';
 import { customerMeasureNames, hasNoCompliantAdmins, hasNoMfaPolicy, type CustomerMfaInsight, type NonMfaPrincipal } from '../core/model';
@@ -60,7 +60,7 @@ export async function customerPage(
  */
 export async function customerHistory({ reader, directory }: QueryDependencies, tenantId: string, range: RunRange): Promise<QueryResult> {
   const [history, names] = await Promise.all([reader.customerHistory(tenantId, range), directory.customerNames()]);
-  if (history.points.length === 0 && !(await reader.customerKnown(tenantId))) throw notFound(`No snapshot has listed tenant ${tenantId}.`);
+  if (history.points.length === 0 && !(await reader.customerKnown(tenantId))) throw new ProblemError('NotFound', `No snapshot has listed tenant ${tenantId}.`);
   const customerName = nameOf(names, tenantId);
   const items = [...history.points].reverse().map(({ runId, value }) => ({
     runId,

@@ -3,7 +3,9 @@
  * document publishes them, CSV columns are derived from them, and tests validate real answers
  * against them, so the description cannot drift from what handlers return.
  */
-import { customerMeasureNames, customerMeasures } from '../core/model';
+import { findingStates, severities } from '../core/findings';
+import { customerMeasureNames, customerMeasures, snapshotSources } from '../core/model';
+import { waiverActions, waiverScopes } from '../core/waivers';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -61,9 +63,9 @@ const measureValue: JsonSchema = { type: ['number', 'string', 'null'] };
 const continuationToken: JsonSchema = { type: ['string', 'null'], description: 'Pass as `continuationToken` for the next page; null on the last page.' };
 const runStatus: JsonSchema = { type: 'string', enum: ['running', 'complete', 'failed'] };
 const warnings: JsonSchema = { type: 'array', items: { type: 'string' }, description: 'What a complete run could not do without failing (e.g. why customer names are missing).' };
-const source: JsonSchema = { type: 'string', enum: ['partnerSecurity', 'nonMfaPrincipals', 'registrationCounts'] };
+const source: JsonSchema = { type: 'string', enum: [...snapshotSources] };
 
-const waiverScope: JsonSchema = { type: 'string', enum: ['finding', 'customer', 'requirement', 'partnerUsers'], description: 'What kind of thing the waiver silences.' };
+const waiverScope: JsonSchema = { type: 'string', enum: [...waiverScopes], description: 'What kind of thing the waiver silences.' };
 const waiverTarget: JsonSchema = {
   type: 'string',
   maxLength: 400,
@@ -286,12 +288,12 @@ export const schemas: Record<string, JsonSchema> = {
   Finding: object({
     key: { type: 'string' },
     kind: { type: 'string' },
-    severity: { type: 'string', enum: ['critical', 'warning'] },
+    severity: { type: 'string', enum: [...severities] },
     subject: object({ type: { type: 'string' }, id: { type: 'string' }, name: nullableString }),
     customerName: { ...customerName, description: 'For a customer finding, the customer\'s current display name; null otherwise or when unknown.' },
     upn: { ...nullableString, description: 'For a partner-user finding, the user\'s UPN in the latest snapshot; null otherwise or when unknown.' },
     measure: { type: 'string' },
-    state: { type: 'string', enum: ['open', 'resolved'] },
+    state: { type: 'string', enum: [...findingStates] },
     baseline: measureValue,
     current: measureValue,
     openedAt: { type: 'string' },
@@ -327,20 +329,14 @@ export const schemas: Record<string, JsonSchema> = {
   WaiverAuditEntry: object({
     at: dateTime,
     actor: waiverActor,
-    action: { type: 'string', enum: ['created', 'changed', 'deleted'] },
+    action: { type: 'string', enum: [...waiverActions] },
     waiverId: { type: 'string' },
     description: { type: 'string', description: 'What the waiver silences, in words.' },
     before: { ...nullableRef('WaiverRecord'), description: 'The waiver before the change; null when it was created.' },
     after: { ...nullableRef('WaiverRecord'), description: 'The waiver after the change; null when it was deleted.' },
   }),
   WaiverAudit: answer({ items: list('WaiverAuditEntry') }),
-  WaiverDraft: {
-    type: 'object',
-    description: 'A new waiver. Every field is required.',
-    properties: { scope: waiverScope, target: waiverTarget, reason: waiverReason, owner: waiverOwner, expiresAt: waiverExpiry },
-    required: ['scope', 'target', 'reason', 'owner', 'expiresAt'],
-    additionalProperties: false,
-  },
+  WaiverDraft: object({ scope: waiverScope, target: waiverTarget, reason: waiverReason, owner: waiverOwner, expiresAt: waiverExpiry }, 'A new waiver. Every field is required.'),
   WaiverChanges: {
     type: 'object',
     description: 'What to change on a waiver: at least one field. What it silences (scope, target) cannot change.',

@@ -1,4 +1,4 @@
-import { invalidParameters, type ProblemError } from './problem';
+import { invalidParameters } from './problem';
 import { guidPattern, readDateTime } from './queryParameters';
 import { isPlainObject } from '../core/payloadReader';
 import { isOneOf, readPersonText } from '../core/text';
@@ -13,11 +13,6 @@ import { globTargetProblem, waiverScopes, type WaiverChanges, type WaiverDraft, 
 interface InvalidField {
   name: string;
   reason: string;
-}
-
-/** A 400 naming every field that is wrong, in the same problem shape as a bad query parameter. */
-export function invalidFields(fields: readonly InvalidField[]): ProblemError {
-  return invalidParameters('Field', fields);
 }
 
 const waiverLimits = { reason: 500, owner: 200, target: 400 } as const;
@@ -67,9 +62,9 @@ function expiryField(body: Record<string, unknown>, now: Date, maxDays: number, 
 }
 
 function objectBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (!isPlainObject(body)) throw invalidFields([{ name: 'body', reason: 'must be a JSON object' }]);
+  if (!isPlainObject(body)) throw invalidParameters('Field', [{ name: 'body', reason: 'must be a JSON object' }]);
   const unknown = Object.keys(body).filter((name) => !allowed.includes(name));
-  if (unknown.length > 0) throw invalidFields(unknown.map((name) => ({ name, reason: `is not a field a waiver takes here (it takes ${allowed.join(', ')})` })));
+  if (unknown.length > 0) throw invalidParameters('Field', unknown.map((name) => ({ name, reason: `is not a field a waiver takes here (it takes ${allowed.join(', ')})` })));
   return body;
 }
 
@@ -94,7 +89,7 @@ export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): Wai
     if (fields[name] === undefined) problems.push({ name, reason: 'is required' });
   }
   // A field left undefined has a problem of its own: the checks after the first only tell TypeScript so.
-  if (problems.length > 0 || scope === undefined || target === undefined || reason === undefined || owner === undefined || expiresAt === undefined) throw invalidFields(problems);
+  if (problems.length > 0 || scope === undefined || target === undefined || reason === undefined || owner === undefined || expiresAt === undefined) throw invalidParameters('Field', problems);
   // Tenant ids are stored lower-case, as Graph serves them.
   return { scope, target: scope === 'customer' ? target.toLowerCase() : target, reason, owner, expiresAt };
 }
@@ -103,7 +98,7 @@ export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): Wai
 export function parseWaiverChanges(body: unknown, now: Date, maxDays: number): WaiverChanges {
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
     const fixed = ['scope', 'target'].filter((name) => name in body);
-    if (fixed.length > 0) throw invalidFields(fixed.map((name) => ({ name, reason: 'cannot change: what a waiver silences is fixed; delete it and create another' })));
+    if (fixed.length > 0) throw invalidParameters('Field', fixed.map((name) => ({ name, reason: 'cannot change: what a waiver silences is fixed; delete it and create another' })));
   }
   const fields = objectBody(body, ['reason', 'owner', 'expiresAt']);
   const problems: InvalidField[] = [];
@@ -115,7 +110,7 @@ export function parseWaiverChanges(body: unknown, now: Date, maxDays: number): W
   }
   const expiresAt = expiryField(fields, now, maxDays, problems);
   if (expiresAt !== undefined) changes.expiresAt = expiresAt;
-  if (problems.length > 0) throw invalidFields(problems);
-  if (Object.keys(fields).length === 0) throw invalidFields([{ name: 'body', reason: 'must change at least one of reason, owner, expiresAt' }]);
+  if (problems.length > 0) throw invalidParameters('Field', problems);
+  if (Object.keys(fields).length === 0) throw invalidParameters('Field', [{ name: 'body', reason: 'must change at least one of reason, owner, expiresAt' }]);
   return changes;
 }

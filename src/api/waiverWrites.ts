@@ -3,10 +3,10 @@ import { isPlainObject } from '../core/payloadReader';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { WaiverConfig } from '../config';
 import type { Clock, RecordedFindings, StoredWaiver, WaiverStore } from '../ports';
-import { invalidParameter, notFound, ProblemError } from './problem';
+import { invalidParameter, invalidParameters, ProblemError } from './problem';
 import { rejectUnknownParameters } from './queryParameters';
 import { documentedRequirementType, documentedRequirementTypes, type Waiver, type WaiverAction, type WaiverAuditEntry, type WaiverDraft } from '../core/waivers';
-import { invalidFields, parseWaiverChanges, parseWaiverDraft } from './waiverDrafts';
+import { parseWaiverChanges, parseWaiverDraft } from './waiverDrafts';
 import { problemResponse } from './serveEndpoint';
 import { entityTag } from './waiverQueries';
 
@@ -26,14 +26,8 @@ const headers = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-stor
 const maxBodyBytes = 16_384;
 const waiverIdPattern = /^[0-9a-f]{12}$/;
 
-const preconditions = {
-  412: { code: 'PreconditionFailed', type: 'urn:mfa-monitor:problem:precondition-failed', title: 'Precondition Failed' },
-  428: { code: 'PreconditionRequired', type: 'urn:mfa-monitor:problem:precondition-required', title: 'Precondition Required' },
-} as const;
-
-function preconditionProblem(status: keyof typeof preconditions, detail: string): ProblemError {
-  const { code, type, title } = preconditions[status];
-  return new ProblemError(code, { type, title, status, detail, 'invalid-params': [{ name: 'If-Match', reason: detail }] });
+function preconditionProblem(code: 'PreconditionFailed' | 'PreconditionRequired', detail: string): ProblemError {
+  return new ProblemError(code, detail, { 'invalid-params': [{ name: 'If-Match', reason: detail }] });
 }
 
 /**
@@ -86,7 +80,7 @@ function waiverId(request: HttpRequest): string {
  */
 function ifMatch(request: HttpRequest): { any: true } | { any: false; etags: string[] } {
   const header = request.headers.get('if-match');
-  if (header === null || header.trim() === '') throw preconditionProblem(428, 'is required: send the etag of the waiver as GET /api/waivers lists it (or * to change it whatever its state)');
+  if (header === null || header.trim() === '') throw preconditionProblem('PreconditionRequired', 'is required: send the etag of the waiver as GET /api/waivers lists it (or * to change it whatever its state)');
   if (header.trim() === '*') return { any: true };
   const etags = header.split(',').flatMap((tag) => {
     const match = /^\s*"([A-Za-z0-9_-]+)"\s*$/.exec(tag);
@@ -98,13 +92,13 @@ function ifMatch(request: HttpRequest): { any: true } | { any: false; etags: str
 /** The stored waiver an update or delete names, when If-Match matches it: a 404 or 412 otherwise. */
 async function matchingWaiver(waivers: WaiverStore, id: string, condition: ReturnType<typeof ifMatch>): Promise<StoredWaiver> {
   const current = await waivers.readWaiver(id);
-  if (current === null) throw notFound('No waiver has this id (it may have been deleted).');
+  if (current === null) throw new ProblemError('NotFound', 'No waiver has this id (it may have been deleted).');
   if (!condition.any && !condition.etags.includes(current.etag)) throw stale();
   return current;
 }
 
 function stale(): ProblemError {
-  return preconditionProblem(412, 'does not match: the waiver changed since it was read (another admin may have changed it); read it again and decide on its current state');
+  return preconditionProblem('PreconditionFailed', 'does not match: the waiver changed since it was read (another admin may have changed it); read it again and decide on its current state');
 }
 
 function audit(action: WaiverAction, actor: string, at: string, waiverIdValue: string, before: Waiver | null, after: Waiver | null): WaiverAuditEntry {
@@ -132,13 +126,13 @@ function logChange(context: InvocationContext, action: WaiverAction, waiver: Pic
  */
 async function namedTarget(draft: WaiverDraft, findings: RecordedFindings): Promise<WaiverDraft> {
   if (draft.scope === 'finding' && !(await findings.hasFinding(draft.target))) {
-    throw invalidFields([{ name: 'target', reason: 'must be the key of a finding the monitor has recorded, open or resolved (copy it from GET /api/findings?state=all); no finding has this key' }]);
+    throw invalidParameters('Field', [{ name: 'target', reason: 'must be the key of a finding the monitor has recorded, open or resolved (copy it from GET /api/findings?state=all); no finding has this key' }]);
   }
   if (draft.scope === 'requirement') {
     const documented = documentedRequirementType(draft.target);
     if (documented !== null) return { ...draft, target: documented };
     if (!(await findings.hasRequirementFinding(draft.target))) {
-      throw invalidFields([{ name: 'target', reason: `must be a requirement type Microsoft documents (${documentedRequirementTypes.join(', ')}) or one a finding is about` }]);
+      throw invalidParameters('Field', [{ name: 'target', reason: `must be a requirement type Microsoft documents (${documentedRequirementTypes.join(', ')}) or one a finding is about` }]);
     }
   }
   return draft;
