@@ -78,16 +78,17 @@ function withinRunTimes(time: Date | undefined, name: string): Date | undefined 
   return time;
 }
 
-const topLimits = { min: 1, max: 1000 } as const;
+/** A whole number from 1 to `max` (`unit` names what it counts), or undefined when absent. */
+export function parseCount(query: QueryParameters, name: string, max: number, unit = ''): number | undefined {
+  const raw = query.get(name);
+  if (raw === null) return undefined;
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw invalidParameter(name, `must be a whole number${unit} from 1 to ${max}`);
+  return Number(raw);
+}
 
+/** Items per page, 1 to 1000. */
 export function parseTop(query: QueryParameters, fallback: number): number {
-  const raw = query.get('top');
-  if (raw === null) return fallback;
-  const value = Number(raw);
-  if (!/^\d{1,4}$/.test(raw) || value < topLimits.min || value > topLimits.max) {
-    throw invalidParameter('top', `must be a whole number from ${topLimits.min} to ${topLimits.max}`);
-  }
-  return value;
+  return parseCount(query, 'top', 1000) ?? fallback;
 }
 
 export function parseChoice<T extends string>(query: QueryParameters, name: string, choices: readonly T[], fallback: T): T;
@@ -113,6 +114,12 @@ export const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 export function parseTenantId(value: string | undefined, name = 'tenantId'): string {
   if (value === undefined || !guidPattern.test(value)) throw invalidParameter(name, 'must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)');
   return value.toLowerCase();
+}
+
+/** A waiver id: 12 lower-case hex digits, as GET /api/waivers lists them. */
+export function parseWaiverId(value: string, name: string): string {
+  if (!/^[0-9a-f]{12}$/.test(value)) throw invalidParameter(name, 'must be a waiver id (12 lower-case hex digits, as GET /api/waivers lists them)');
+  return value;
 }
 
 type ResponseFormat = 'json' | 'csv';

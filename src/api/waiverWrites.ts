@@ -4,7 +4,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { WaiverConfig } from '../config';
 import type { Clock, RecordedFindings, StoredWaiver, WaiverStore } from '../ports';
 import { invalidParameter, invalidParameters, ProblemError } from './problem';
-import { rejectUnknownParameters } from './queryParameters';
+import { parseWaiverId, rejectUnknownParameters } from './queryParameters';
 import { documentedRequirementType, documentedRequirementTypes, type Waiver, type WaiverAction, type WaiverAuditEntry, type WaiverDraft } from '../core/waivers';
 import { parseWaiverChanges, parseWaiverDraft } from './waiverDrafts';
 import { problemResponse } from './serveEndpoint';
@@ -24,7 +24,6 @@ const adminKeyActor = 'admin key';
 const headers = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
 /** A waiver is a few hundred characters: anything much larger is not one. */
 const maxBodyBytes = 16_384;
-const waiverIdPattern = /^[0-9a-f]{12}$/;
 
 function preconditionProblem(code: 'PreconditionFailed' | 'PreconditionRequired', detail: string): ProblemError {
   return new ProblemError(code, detail, { 'invalid-params': [{ name: 'If-Match', reason: detail }] });
@@ -65,12 +64,6 @@ async function jsonBody(request: HttpRequest): Promise<unknown> {
   } catch {
     throw invalidParameter('body', 'must be a JSON object (Content-Type: application/json)');
   }
-}
-
-function waiverId(request: HttpRequest): string {
-  const id = request.params.id ?? '';
-  if (!waiverIdPattern.test(id)) throw invalidParameter('id', 'must be a waiver id (12 lower-case hex digits, as GET /api/waivers lists them)');
-  return id;
 }
 
 /**
@@ -165,7 +158,7 @@ export const createWaiver = waiverWrite(async (request, context, dependencies) =
 });
 
 export const updateWaiver = waiverWrite(async (request, context, dependencies) => {
-  const id = waiverId(request);
+  const id = parseWaiverId(request.params.id ?? '', 'id');
   const { waivers, clock, settings } = await dependencies();
   const now = clock.now();
   const changes = parseWaiverChanges(await jsonBody(request), now, settings.maxDays);
@@ -179,7 +172,7 @@ export const updateWaiver = waiverWrite(async (request, context, dependencies) =
 });
 
 export const deleteWaiver = waiverWrite(async (request, context, dependencies) => {
-  const id = waiverId(request);
+  const id = parseWaiverId(request.params.id ?? '', 'id');
   const condition = ifMatch(request);
   const { waivers, clock, settings } = await dependencies();
   const { etag, ...before } = await matchingWaiver(waivers, id, condition);
