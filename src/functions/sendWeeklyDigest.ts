@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { weeklyDigest } from '../composition';
 import { sendWeeklyDigest } from '../digest/sendWeeklyDigest';
-import { invocationLogger } from '../invocationLogger';
+import { invocationLogger } from '../invocation';
 
 export async function sendWeeklyDigestOnSchedule(_timer: Timer, context: InvocationContext): Promise<void> {
   await sendWeeklyDigest(await weeklyDigest(invocationLogger(context)));
