@@ -5,10 +5,11 @@ import { misconfigured, ProblemError, unexpectedProblem, type ProblemDetails } f
 import { parseFormat, rejectUnknownParameters } from './queryParameters';
 import type { Endpoint } from './endpoints';
 import type { QueryDependencies } from './queries';
+import type { UnreadableRowSink } from '../ports/queryReader';
 import { csvColumns } from './schemas';
 
 /** Headers of every answer: nothing here may be sniffed into another type, or kept by a cache. */
-const commonHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
+export const commonHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
 
 /** Rows an answer left out because they could not be read, by table. */
 interface SkippedRows {
@@ -45,9 +46,7 @@ export async function serveEndpoint(
       skipped.tables[table] = (skipped.tables[table] ?? 0) + 1;
       reasons.add(`${table}: ${reason}`);
     };
-    const reader = shared.reader.skippingUnreadable(onUnreadable);
-    const waivers = shared.waivers.skippingUnreadable(onUnreadable);
-    const result = await run({ ...shared, reader, waivers });
+    const result = await run(skippingUnreadable(shared, onUnreadable));
     const skippedHeader: Record<string, string> = skipped.count > 0 ? { 'x-skipped-rows': String(skipped.count) } : {};
     if (skipped.count > 0) {
       context.warn(`Skipped ${skipped.count} stored row(s) that cannot be read (${[...reasons].join('; ')}); the answer lists the rest and says so in skippedRows`);
@@ -64,6 +63,11 @@ export async function serveEndpoint(
   } catch (thrown) {
     return problemResponse(thrown, context);
   }
+}
+
+/** The dependencies, reading around every stored row that cannot be read: each is passed to `sink` and left out. */
+export function skippingUnreadable(dependencies: QueryDependencies, sink: UnreadableRowSink): QueryDependencies {
+  return { ...dependencies, reader: dependencies.reader.skippingUnreadable(sink), waivers: dependencies.waivers.skippingUnreadable(sink) };
 }
 
 export function problemResponse(failure: unknown, context: InvocationContext): HttpResponseInit {

@@ -5,9 +5,9 @@ import type { WaiverConfig } from '../config';
 import type { Clock, RecordedFindings, StoredWaiver, WaiverStore } from '../ports';
 import { invalidParameter, invalidParameters, ProblemError } from './problem';
 import { parseWaiverId, rejectUnknownParameters } from './queryParameters';
-import { documentedRequirementType, documentedRequirementTypes, type Waiver, type WaiverAction, type WaiverAuditEntry, type WaiverDraft } from '../core/waivers';
+import { documentedRequirementType, documentedRequirementTypes, type Waiver, type WaiverAction, type WaiverDraft } from '../core/waivers';
 import { parseWaiverChanges, parseWaiverDraft } from './waiverDrafts';
-import { problemResponse } from './serveEndpoint';
+import { commonHeaders, problemResponse } from './serveEndpoint';
 import { entityTag } from './waiverQueries';
 
 /** What the admin-level waiver writes need. */
@@ -21,7 +21,6 @@ export interface WaiverAdministration {
 /** The actor recorded when no trustworthy identity comes with the request. */
 const adminKeyActor = 'admin key';
 
-const headers = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
 /** A waiver is a few hundred characters: anything much larger is not one. */
 const maxBodyBytes = 16_384;
 
@@ -94,14 +93,10 @@ function stale(): ProblemError {
   return preconditionProblem('PreconditionFailed', 'does not match: the waiver changed since it was read (another admin may have changed it); read it again and decide on its current state');
 }
 
-function audit(action: WaiverAction, actor: string, at: string, waiverIdValue: string, before: Waiver | null, after: Waiver | null): WaiverAuditEntry {
-  return { at, actor, action, waiverId: waiverIdValue, before, after };
-}
-
 function written(status: number, waiver: StoredWaiver): HttpResponseInit {
   const etag = entityTag(waiver.etag);
   const { etag: _stored, ...record } = waiver;
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8', etag, ...headers }, body: JSON.stringify({ ...record, etag }) };
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8', etag, ...commonHeaders }, body: JSON.stringify({ ...record, etag }) };
 }
 
 /** Logs say what happened to which waiver, never who (a UPN) nor what it silences (a UPN pattern). */
@@ -152,7 +147,7 @@ export const createWaiver = waiverWrite(async (request, context, dependencies) =
   const actor = actorOf(request, settings.easyAuthIdentity);
   const at = now.toISOString();
   const waiver: Waiver = { id: randomBytes(6).toString('hex'), ...draft, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };
-  const stored = await waivers.createWaiver(waiver, audit('created', actor, at, waiver.id, null, waiver));
+  const stored = await waivers.createWaiver(waiver, { at, actor, action: 'created', waiverId: waiver.id, before: null, after: waiver });
   logChange(context, 'created', waiver, actor);
   return written(201, stored);
 });
@@ -165,7 +160,7 @@ export const updateWaiver = waiverWrite(async (request, context, dependencies) =
   const { etag, ...before } = await matchingWaiver(waivers, id, ifMatch(request));
   const actor = actorOf(request, settings.easyAuthIdentity);
   const after: Waiver = { ...before, ...changes, updatedAt: now.toISOString(), updatedBy: actor };
-  const stored = await waivers.updateWaiver(after, etag, audit('changed', actor, after.updatedAt, id, before, after));
+  const stored = await waivers.updateWaiver(after, etag, { at: after.updatedAt, actor, action: 'changed', waiverId: id, before, after });
   if (stored === null) throw stale();
   logChange(context, 'changed', after, actor);
   return written(200, stored);
@@ -177,7 +172,7 @@ export const deleteWaiver = waiverWrite(async (request, context, dependencies) =
   const { waivers, clock, settings } = await dependencies();
   const { etag, ...before } = await matchingWaiver(waivers, id, condition);
   const actor = actorOf(request, settings.easyAuthIdentity);
-  if (!(await waivers.deleteWaiver(id, etag, audit('deleted', actor, clock.now().toISOString(), id, before, null)))) throw stale();
+  if (!(await waivers.deleteWaiver(id, etag, { at: clock.now().toISOString(), actor, action: 'deleted', waiverId: id, before, after: null }))) throw stale();
   logChange(context, 'deleted', before, actor);
-  return { status: 204, headers };
+  return { status: 204, headers: commonHeaders };
 });
