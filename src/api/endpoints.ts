@@ -1,3 +1,4 @@
+import type { HttpRequest } from '@azure/functions';
 import { customerStatuses } from './customerStatus';
 import { snapshotSources } from '../core/model';
 import { parseChoice, parseCount, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, parseWaiverId, type QueryParameters } from './queryParameters';
@@ -8,11 +9,6 @@ import type { QueryDependencies, QueryResult } from './queries';
 import { registrationSeries, requirementSeries, runLedger, scoreSeries } from './seriesQueries';
 import type { JsonSchema } from './schemas';
 import { waiverAudit, waiverList } from './waiverQueries';
-
-interface ApiRequest {
-  query: QueryParameters;
-  params: Readonly<Record<string, string | undefined>>;
-}
 
 interface ParameterDoc {
   name: string;
@@ -38,7 +34,7 @@ export interface Endpoint {
   csvRowSchema: string;
   /** Answers 404 for an unknown route parameter. */
   notFound?: boolean;
-  handle(request: ApiRequest): (dependencies: QueryDependencies) => Promise<QueryResult>;
+  handle(request: Pick<HttpRequest, 'query' | 'params'>): (dependencies: QueryDependencies) => Promise<QueryResult>;
 }
 
 const dateSchema: JsonSchema = { type: 'string', description: 'ISO 8601 date (2026-01-31) or date-time with a zone (2026-01-31T08:00:00Z).' };

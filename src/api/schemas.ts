@@ -79,18 +79,10 @@ const waiverExpiry: JsonSchema = {
   description: 'When the waiver ends: an RFC 3339 date (the end of that day, UTC) or date-time with a zone, that exists (no 2027-02-30, no 25:00), in the future and at most WAIVER_MAX_DAYS (180) days away.',
 };
 const waiverActor: JsonSchema = { type: 'string', description: 'Who made the change: the signed-in user when App Service Authentication is enabled (EASY_AUTH_IDENTITY), else `admin key`.' };
-const waiverRecordFields: Record<string, JsonSchema> = {
-  id: { type: 'string' },
-  scope: waiverScope,
-  target: waiverTarget,
-  reason: { type: 'string' },
-  owner: { type: 'string' },
-  expiresAt: dateTime,
-  createdAt: dateTime,
-  createdBy: waiverActor,
-  updatedAt: dateTime,
-  updatedBy: waiverActor,
-};
+/** What a waiver silences, why, who answers for it and until when; then who made and last changed it. */
+const waiverTerms: Record<string, JsonSchema> = { scope: waiverScope, target: waiverTarget, reason: { type: 'string' }, owner: { type: 'string' }, expiresAt: dateTime };
+const waiverAuthors: Record<string, JsonSchema> = { createdAt: dateTime, createdBy: waiverActor, updatedAt: dateTime, updatedBy: waiverActor };
+const waiverRecordFields: Record<string, JsonSchema> = { id: { type: 'string' }, ...waiverTerms, ...waiverAuthors };
 
 /**
  * An answer body: its own fields, plus `skippedRows` only when stored rows that cannot be read
@@ -312,17 +304,10 @@ export const schemas: Record<string, JsonSchema> = {
   Waiver: object({
     id: { type: 'string' },
     description: { type: 'string', description: 'What it silences, in words: a customer by name with its tenant id, a requirement, partner users matching a pattern, one finding.' },
-    scope: waiverScope,
-    target: waiverTarget,
-    reason: { type: 'string' },
-    owner: { type: 'string' },
-    expiresAt: dateTime,
+    ...waiverTerms,
     active: { type: 'boolean', description: 'Not yet expired.' },
     waivedFindings: { type: 'integer', description: 'Open findings it silences now.' },
-    createdAt: dateTime,
-    createdBy: waiverActor,
-    updatedAt: dateTime,
-    updatedBy: waiverActor,
+    ...waiverAuthors,
     etag: { type: 'string', description: 'Send as If-Match to change or delete this waiver.' },
   }),
   WaiverList: answer({ checkedAt: dateTime, items: list('Waiver') }),

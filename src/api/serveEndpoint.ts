@@ -33,7 +33,7 @@ export async function serveEndpoint(
   try {
     rejectUnknownParameters(request.query, endpoint.parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name));
     const format = parseFormat(request.query, request.headers.get('accept'), true);
-    const run = endpoint.handle({ query: request.query, params: request.params });
+    const run = endpoint.handle(request);
     const shared = await dependencies();
     const skipped: SkippedRows = { count: 0, tables: {} };
     const reasons = new Set<string>();
