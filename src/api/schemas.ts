@@ -4,6 +4,7 @@
  * against them, so the description cannot drift from what handlers return.
  */
 import { findingStates, severities } from '../core/findings';
+import { isPlainObject } from '../core/payloadReader';
 import { customerMeasureNames, customerMeasures, snapshotSources } from '../core/model';
 import { waiverActions, waiverScopes } from '../core/waivers';
 
@@ -89,8 +90,7 @@ const waiverRecordFields: Record<string, JsonSchema> = { id: { type: 'string' },
  * (damaged or edited by hand) were left out of it.
  */
 function answer(properties: Record<string, JsonSchema>): JsonSchema {
-  const body = object(properties);
-  return { ...body, properties: { ...(body.properties as Record<string, JsonSchema>), skippedRows: ref('SkippedRows') } };
+  return { ...object(properties), properties: { ...properties, skippedRows: ref('SkippedRows') } };
 }
 
 export const schemas: Record<string, JsonSchema> = {
@@ -347,17 +347,18 @@ export const schemas: Record<string, JsonSchema> = {
 function resolve(schema: JsonSchema): JsonSchema {
   const target = typeof schema.$ref === 'string' ? schemas[schema.$ref.split('/').pop() ?? ''] : undefined;
   if (target) return target;
-  const anyOf = schema.anyOf as JsonSchema[] | undefined;
-  const first = anyOf?.find((option) => option.type !== 'null');
-  return first ? resolve(first) : schema;
+  const first: unknown = Array.isArray(schema.anyOf) ? schema.anyOf.find((option) => isPlainObject(option) && option.type !== 'null') : undefined;
+  return isPlainObject(first) ? resolve(first) : schema;
 }
 
 /** CSV columns of a schema: its properties, and `parent.child` for objects with declared properties. */
 export function csvColumns(schemaName: string): string[] {
-  const columnsOf = (schema: JsonSchema, prefix: string): string[] =>
-    Object.entries((resolve(schema).properties ?? {}) as Record<string, JsonSchema>).flatMap(([name, property]) => {
-      const resolved = resolve(property);
+  const columnsOf = (schema: JsonSchema, prefix: string): string[] => {
+    const { properties } = resolve(schema);
+    return Object.entries(isPlainObject(properties) ? properties : {}).flatMap(([name, property]) => {
+      const resolved = isPlainObject(property) ? resolve(property) : {};
       return resolved.properties ? columnsOf(resolved, `${prefix}${name}.`) : [`${prefix}${name}`];
     });
+  };
   return columnsOf(ref(schemaName), '');
 }
