@@ -36,28 +36,21 @@ const customerFields: Record<string, JsonSchema> = {
   adminsNotCompliant: { type: 'boolean', description: 'No admin is MFA-compliant (compliantAdminsCount is 0).' },
 };
 
+/** Fields that each hold a value of `type` or null, in the order given (the order of CSV columns). */
+const nullable = (type: 'string' | 'number', names: readonly string[]): Record<string, JsonSchema> => Object.fromEntries(names.map((name) => [name, { type: [type, 'null'] }]));
+
 const requirementFields: Record<string, JsonSchema> = {
   requirementType: { type: 'string' },
   kind: { type: 'string' },
-  odataType: nullableString,
-  id: nullableString,
-  complianceStatus: nullableString,
-  state: nullableString,
-  score: nullableNumber,
-  maxScore: nullableNumber,
-  actionUrl: nullableString,
-  helpUrl: nullableString,
-  updatedDateTime: nullableString,
-  ...Object.fromEntries(
-    [
-      'totalTenantCount', 'compliantTenantCount', 'totalAdminsCount', 'adminsRequiredNotUsingMfaCount', 'mfaEnabledAdminsCount',
-      'totalUsersCount', 'usersRequiredNotUsingMfaCount', 'mfaEnabledUsersCount', 'compliantUsersCount', 'incompleteRegistrationUsersCount',
-      'totalCustomersCount', 'customersWithSpendBudgetCount', 'averageResponseTimeInHours',
-    ].map((name) => [name, nullableNumber]),
-  ),
-  securityDefaultsStatus: nullableString,
-  mfaConditionalAccessPolicyStatus: nullableString,
-  perUserMfaStatus: nullableString,
+  ...nullable('string', ['odataType', 'id', 'complianceStatus', 'state']),
+  ...nullable('number', ['score', 'maxScore']),
+  ...nullable('string', ['actionUrl', 'helpUrl', 'updatedDateTime']),
+  ...nullable('number', [
+    'totalTenantCount', 'compliantTenantCount', 'totalAdminsCount', 'adminsRequiredNotUsingMfaCount', 'mfaEnabledAdminsCount',
+    'totalUsersCount', 'usersRequiredNotUsingMfaCount', 'mfaEnabledUsersCount', 'compliantUsersCount', 'incompleteRegistrationUsersCount',
+    'totalCustomersCount', 'customersWithSpendBudgetCount', 'averageResponseTimeInHours',
+  ]),
+  ...nullable('string', ['securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'perUserMfaStatus']),
 };
 
 const measureValue: JsonSchema = { type: ['number', 'string', 'null'] };

@@ -11,12 +11,6 @@ import { csvColumns } from './schemas';
 /** Headers of every answer: nothing here may be sniffed into another type, or kept by a cache. */
 export const commonHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
 
-/** Rows an answer left out because they could not be read, by table. */
-interface SkippedRows {
-  count: number;
-  tables: Record<string, number>;
-}
-
 /**
  * An endpoint behind HTTP: the request is checked before any dependency is built (bad input is
  * a 400 even when storage is down), known problems keep their status, and anything else is a
@@ -35,7 +29,8 @@ export async function serveEndpoint(
     const format = parseFormat(request.query, request.headers.get('accept'), true);
     const run = endpoint.handle(request);
     const shared = await dependencies();
-    const skipped: SkippedRows = { count: 0, tables: {} };
+    // Rows the answer left out because they could not be read, by table.
+    const skipped: { count: number; tables: Record<string, number> } = { count: 0, tables: {} };
     const reasons = new Set<string>();
     const seen = new Set<string>();
     const onUnreadable = (table: string, reason: string, rowKeys: string): void => {

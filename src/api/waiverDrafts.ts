@@ -61,10 +61,13 @@ function expiryField(body: Record<string, unknown>, now: Date, maxDays: number, 
   return undefined;
 }
 
-function objectBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
+/** The body, when it is an object of `allowed` fields only; a 400 names each other field (a `fixed` one as what cannot change). */
+function objectBody(body: unknown, allowed: readonly string[], fixed: readonly string[] = []): Record<string, unknown> {
   if (!isPlainObject(body)) throw invalidParameters('Field', [{ name: 'body', reason: 'must be a JSON object' }]);
   const unknown = Object.keys(body).filter((name) => !allowed.includes(name));
-  if (unknown.length > 0) throw invalidParameters('Field', unknown.map((name) => ({ name, reason: `is not a field a waiver takes here (it takes ${allowed.join(', ')})` })));
+  const reason = (name: string): string =>
+    fixed.includes(name) ? 'cannot change: what a waiver silences is fixed; delete it and create another' : `is not a field a waiver takes here (it takes ${allowed.join(', ')})`;
+  if (unknown.length > 0) throw invalidParameters('Field', unknown.map((name) => ({ name, reason: reason(name) })));
   return body;
 }
 
@@ -96,11 +99,7 @@ export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): Wai
 
 /** Changes to a waiver, checked as a new one would be; at least one field. What it silences cannot change. */
 export function parseWaiverChanges(body: unknown, now: Date, maxDays: number): WaiverChanges {
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    const fixed = ['scope', 'target'].filter((name) => name in body);
-    if (fixed.length > 0) throw invalidParameters('Field', fixed.map((name) => ({ name, reason: 'cannot change: what a waiver silences is fixed; delete it and create another' })));
-  }
-  const fields = objectBody(body, ['reason', 'owner', 'expiresAt']);
+  const fields = objectBody(body, ['reason', 'owner', 'expiresAt'], ['scope', 'target']);
   const problems: InvalidField[] = [];
   // Only the fields sent: the changes are spread over the stored waiver.
   const changes: WaiverChanges = {};
