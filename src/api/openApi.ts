@@ -37,7 +37,6 @@ export function openApiDocument(): Record<string, unknown> {
     },
   });
   const paths: Record<string, Record<string, unknown>> = Object.fromEntries(endpoints.map((endpoint) => [`/${endpoint.route}`, { get: operation(endpoint) }]));
-  const writes = waiverWrites();
   const health = {
     operationId: 'apiHealth',
     summary: 'The health check, without a key (GET or HEAD, for uptime monitors and availability tests): 200 when `/status` would say healthy, 503 otherwise, with no body. The reasons are in `/status`.',
@@ -56,8 +55,8 @@ export function openApiDocument(): Record<string, unknown> {
     security: [{ functionKeyHeader: [] }, { functionKeyQuery: [] }],
     paths: {
       ...paths,
-      '/waivers': { ...paths['/waivers'], ...writes['/waivers'] },
-      '/waivers/{id}': writes['/waivers/{id}'],
+      '/waivers': { ...paths['/waivers'], post: createWaiver },
+      '/waivers/{id}': { patch: updateWaiver, delete: deleteWaiver },
       '/openapi.json': { get: { operationId: 'apiOpenApi', summary: 'This document.', responses: { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } } } },
       // Operation ids are unique per document (OpenAPI 3.1, Operation Object): the HEAD one is named for its method.
       '/health': { get: health, head: { ...health, operationId: 'apiHealthHead' } },
@@ -88,66 +87,61 @@ export function openApiDocument(): Record<string, unknown> {
   };
 }
 
-/**
+/*
  * The waiver writes: admin level (the host's master key, which read-only callers do not hold),
  * optimistic concurrency through ETag and If-Match, problem+json for everything refused.
  */
-function waiverWrites(): Record<'/waivers' | '/waivers/{id}', Record<string, unknown>> {
-  const security = [{ adminKeyHeader: [] }];
-  const id = { name: 'id', in: 'path', required: true, description: 'The waiver id, as GET /api/waivers lists it.', schema: { type: 'string', pattern: '^[0-9a-f]{12}$' } };
-  const ifMatch = {
-    name: 'If-Match',
-    in: 'header',
-    required: true,
-    description: 'The `etag` of the waiver as last read (or `*` for whatever its state): a change made meanwhile by someone else is a 412, not overwritten.',
-    schema: { type: 'string' },
-  };
-  const refused = { '401': { description: 'No admin key: function keys are refused here.' }, '503': misconfigured, '500': unexpected };
-  // A change names its waiver by id and by the etag it was read with.
-  const conditional = { security, parameters: [id, ifMatch] };
-  const conditionFailed = {
-    '404': problem('No waiver has this id.'),
-    '412': problem('If-Match does not match: the waiver changed since it was read.'),
-    '428': problem('If-Match is missing.'),
+const adminOnly = [{ adminKeyHeader: [] }];
+const waiverId = { name: 'id', in: 'path', required: true, description: 'The waiver id, as GET /api/waivers lists it.', schema: { type: 'string', pattern: '^[0-9a-f]{12}$' } };
+const ifMatch = {
+  name: 'If-Match',
+  in: 'header',
+  required: true,
+  description: 'The `etag` of the waiver as last read (or `*` for whatever its state): a change made meanwhile by someone else is a 412, not overwritten.',
+  schema: { type: 'string' },
+};
+const refused = { '401': { description: 'No admin key: function keys are refused here.' }, '503': misconfigured, '500': unexpected };
+// A change names its waiver by id and by the etag it was read with.
+const conditional = { security: adminOnly, parameters: [waiverId, ifMatch] };
+const conditionFailed = {
+  '404': problem('No waiver has this id.'),
+  '412': problem('If-Match does not match: the waiver changed since it was read.'),
+  '428': problem('If-Match is missing.'),
+  ...refused,
+};
+const etagHeader = { ETag: { description: 'The new concurrency token, for If-Match.', schema: { type: 'string' } } };
+
+const createWaiver = {
+  operationId: 'apiWaiverCreate',
+  summary: 'Creates a waiver; the audit trail records it with who created it.',
+  security: adminOnly,
+  requestBody: { required: true, content: json('WaiverDraft') },
+  responses: {
+    '201': { description: 'Created.', headers: etagHeader, content: json('StoredWaiver') },
+    '400': problem('A field is missing or wrong (an expiry past or beyond WAIVER_MAX_DAYS, a malformed target); `invalid-params` names each.'),
     ...refused,
-  };
-  const etagHeader = { ETag: { description: 'The new concurrency token, for If-Match.', schema: { type: 'string' } } };
-  return {
-    '/waivers': {
-      post: {
-        operationId: 'apiWaiverCreate',
-        summary: 'Creates a waiver; the audit trail records it with who created it.',
-        security,
-        requestBody: { required: true, content: json('WaiverDraft') },
-        responses: {
-          '201': { description: 'Created.', headers: etagHeader, content: json('StoredWaiver') },
-          '400': problem('A field is missing or wrong (an expiry past or beyond WAIVER_MAX_DAYS, a malformed target); `invalid-params` names each.'),
-          ...refused,
-        },
-      },
-    },
-    '/waivers/{id}': {
-      patch: {
-        operationId: 'apiWaiverUpdate',
-        summary: 'Changes the reason, owner or expiry of a waiver; the audit trail keeps it before and after.',
-        ...conditional,
-        requestBody: { required: true, content: json('WaiverChanges') },
-        responses: {
-          '200': { description: 'Changed.', headers: etagHeader, content: json('StoredWaiver') },
-          '400': problem('A field is wrong, or names what cannot change; `invalid-params` names each.'),
-          ...conditionFailed,
-        },
-      },
-      delete: {
-        operationId: 'apiWaiverDelete',
-        summary: 'Deletes a waiver: what it silenced is alerted again on the next detector run if still open. The audit trail keeps it.',
-        ...conditional,
-        responses: {
-          '204': { description: 'Deleted.' },
-          '400': problem('The id is malformed.'),
-          ...conditionFailed,
-        },
-      },
-    },
-  };
-}
+  },
+};
+
+const updateWaiver = {
+  operationId: 'apiWaiverUpdate',
+  summary: 'Changes the reason, owner or expiry of a waiver; the audit trail keeps it before and after.',
+  ...conditional,
+  requestBody: { required: true, content: json('WaiverChanges') },
+  responses: {
+    '200': { description: 'Changed.', headers: etagHeader, content: json('StoredWaiver') },
+    '400': problem('A field is wrong, or names what cannot change; `invalid-params` names each.'),
+    ...conditionFailed,
+  },
+};
+
+const deleteWaiver = {
+  operationId: 'apiWaiverDelete',
+  summary: 'Deletes a waiver: what it silenced is alerted again on the next detector run if still open. The audit trail keeps it.',
+  ...conditional,
+  responses: {
+    '204': { description: 'Deleted.' },
+    '400': problem('The id is malformed.'),
+    ...conditionFailed,
+  },
+};
