@@ -1,5 +1,11 @@
 import { causeChain, ConfigurationError, errorCode, MonitorError } from '../core/errors';
 
+/** One query parameter or body field a caller got wrong, and why. */
+export interface InvalidParam {
+  name: string;
+  reason: string;
+}
+
 /**
  * An RFC 9457 problem: what went wrong with a request, for humans (`title`, `detail`) and for
  * scripts (`type`, `status`, and `invalid-params` naming each offending parameter, as in the
@@ -10,7 +16,7 @@ export interface ProblemDetails {
   title: string;
   status: number;
   detail: string;
-  'invalid-params'?: { name: string; reason: string }[];
+  'invalid-params'?: InvalidParam[];
   correlationId?: string;
   /** The status endpoint's own fields, so a script reading `healthy` and `problems` reads them here too. */
   healthy?: false;
@@ -43,7 +49,7 @@ export function invalidParameter(name: string, reason: string): ProblemError {
 }
 
 /** A 400 naming every query parameter or body field (`kind`) that is wrong, and why. */
-export function invalidParameters(kind: 'Parameter' | 'Field', invalid: readonly { name: string; reason: string }[]): ProblemError {
+export function invalidParameters(kind: 'Parameter' | 'Field', invalid: readonly InvalidParam[]): ProblemError {
   const detail = invalid.map(({ name, reason }) => `${kind} "${name}" ${reason}.`).join(' ');
   return new ProblemError('InvalidParameter', detail, { 'invalid-params': invalid.map(({ name, reason }) => ({ name, reason })) });
 }

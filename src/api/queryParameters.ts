@@ -1,6 +1,7 @@
 import { invalidParameter } from './problem';
 import { runTimeRange } from '../core/snapshotRun';
 import { isOneOf } from '../core/text';
+import type { RunRange } from '../ports/queryReader';
 
 /**
  * Parsing of the query API's parameters. Each function throws a 400 problem naming the
@@ -58,13 +59,8 @@ export function parseDate(query: QueryParameters, name: string, bound: 'start' |
   return new Date(read.time);
 }
 
-interface TimeRange {
-  from?: Date;
-  to?: Date;
-}
-
 /** `from` and `to` select runs by their ids, which can only hold times in `runTimeRange`. */
-export function parseTimeRange(query: QueryParameters): TimeRange {
+export function parseTimeRange(query: QueryParameters): RunRange {
   const from = withinRunTimes(parseDate(query, 'from', 'start'), 'from');
   const to = withinRunTimes(parseDate(query, 'to', 'end'), 'to');
   if (from !== undefined && to !== undefined && from.getTime() > to.getTime()) throw invalidParameter('from', 'is after "to"');
@@ -111,8 +107,8 @@ export function parseText(query: QueryParameters, name: string, maxLength = 200)
 export const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A tenant id is a GUID; it is stored lower-case as Graph serves it. */
-export function parseTenantId(value: string | undefined, name = 'tenantId'): string {
-  if (value === undefined || !guidPattern.test(value)) throw invalidParameter(name, 'must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)');
+export function parseTenantId(value: string | undefined): string {
+  if (value === undefined || !guidPattern.test(value)) throw invalidParameter('tenantId', 'must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)');
   return value.toLowerCase();
 }
 
@@ -122,13 +118,10 @@ export function parseWaiverId(value: string, name: string): string {
   return value;
 }
 
-type ResponseFormat = 'json' | 'csv';
-
 /** `?format=csv|json` wins; otherwise `Accept: text/csv` asks for CSV. */
-export function parseFormat(query: QueryParameters, accept: string | null, csvAllowed: boolean): ResponseFormat {
-  const format = parseChoice(query, 'format', csvAllowed ? (['json', 'csv'] as const) : (['json'] as const));
+export function parseFormat(query: QueryParameters, accept: string | null): 'json' | 'csv' {
+  const format = parseChoice(query, 'format', ['json', 'csv'] as const);
   if (format !== undefined) return format;
-  if (csvAllowed && accept !== null && /(^|,)\s*text\/csv\s*(;|,|$)/i.test(accept)) return 'csv';
-  return 'json';
+  return accept !== null && /(^|,)\s*text\/csv\s*(;|,|$)/i.test(accept) ? 'csv' : 'json';
 }
 

@@ -26,7 +26,7 @@ export async function serveEndpoint(
 ): Promise<HttpResponseInit> {
   try {
     rejectUnknownParameters(request.query, endpoint.parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name));
-    const format = parseFormat(request.query, request.headers.get('accept'), true);
+    const format = parseFormat(request.query, request.headers.get('accept'));
     const run = endpoint.handle(request);
     const shared = await dependencies();
     // Rows the answer left out because they could not be read, by table.

@@ -1,4 +1,4 @@
-import { invalidParameters } from './problem';
+import { invalidParameters, type InvalidParam } from './problem';
 import { guidPattern, readDateTime } from './queryParameters';
 import { isPlainObject } from '../core/payloadReader';
 import { isOneOf, readPersonText } from '../core/text';
@@ -8,12 +8,6 @@ import { globTargetProblem, waiverScopes, type WaiverChanges, type WaiverDraft, 
  * What an admin sends to create or change a waiver, checked field by field: a 400 in the API's
  * problem shape names every field that is wrong. What a valid waiver is lives in the core.
  */
-
-/** One field an admin got wrong, and why. */
-interface InvalidField {
-  name: string;
-  reason: string;
-}
 
 const waiverLimits = { reason: 500, owner: 200, target: 400 } as const;
 
@@ -36,7 +30,7 @@ function targetProblem(scope: WaiverScope, target: string): string | null {
 }
 
 /** Target, owner and reason: text a person sent, read by the one rule for such text (see readPersonText). */
-function textField(body: Record<string, unknown>, name: keyof typeof waiverLimits, problems: InvalidField[]): string | undefined {
+function textField(body: Record<string, unknown>, name: keyof typeof waiverLimits, problems: InvalidParam[]): string | undefined {
   const value = body[name];
   if (value === undefined) return undefined;
   const read = readPersonText(value, { maxLength: waiverLimits[name], multiline: name === 'reason' });
@@ -48,7 +42,7 @@ function textField(body: Record<string, unknown>, name: keyof typeof waiverLimit
 }
 
 /** An expiry in the future and at most `maxDays` away; a bare date means the end of that day (UTC). */
-function expiryField(body: Record<string, unknown>, now: Date, maxDays: number, problems: InvalidField[]): string | undefined {
+function expiryField(body: Record<string, unknown>, now: Date, maxDays: number, problems: InvalidParam[]): string | undefined {
   const value = body.expiresAt;
   if (value === undefined) return undefined;
   // Anything but text fails on its form.
@@ -74,7 +68,7 @@ function objectBody(body: unknown, allowed: readonly string[], fixed: readonly s
 /** A new waiver as an admin sent it, checked: every field is required; a 400 names each one that is wrong. */
 export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): WaiverDraft {
   const fields = objectBody(body, ['scope', 'target', 'reason', 'owner', 'expiresAt']);
-  const problems: InvalidField[] = [];
+  const problems: InvalidParam[] = [];
   const scope = isOneOf(waiverScopes, fields.scope) ? fields.scope : undefined;
   if (scope === undefined) problems.push({ name: 'scope', reason: `must be one of ${waiverScopes.join(', ')}` });
   let target = textField(fields, 'target', problems);
@@ -100,7 +94,7 @@ export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): Wai
 /** Changes to a waiver, checked as a new one would be; at least one field. What it silences cannot change. */
 export function parseWaiverChanges(body: unknown, now: Date, maxDays: number): WaiverChanges {
   const fields = objectBody(body, ['reason', 'owner', 'expiresAt'], ['scope', 'target']);
-  const problems: InvalidField[] = [];
+  const problems: InvalidParam[] = [];
   // Only the fields sent: the changes are spread over the stored waiver.
   const changes: WaiverChanges = {};
   for (const name of ['reason', 'owner'] as const) {
