@@ -9,7 +9,7 @@ import { judgeSchedule } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
 import { isActive, unhonouredWaiverProblem } from '../core/waivers';
 import type { SnapshotRun } from '../core/snapshotRun';
-import type { MonitorHealthSettings, QueryDependencies, QueryResult } from './queries';
+import type { QueryDependencies, QueryResult } from './queries';
 
 const runSummary = (run: SnapshotRun | undefined) =>
   run === undefined ? null : { runId: run.runId, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt, errorCode: run.errorCode, warnings: run.warnings };
@@ -49,7 +49,12 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     reader.lastSkippedRun('detectRegressions'),
     reader.lastDetectorRun(),
     reader.lastCompletedDetectorRun(),
-    healthSettings(readHealth),
+    // Settings that keep the schedules from being judged are reasons themselves.
+    readHealth().catch((thrown: unknown): { problems: readonly string[] } => {
+      if (thrown instanceof ConfigurationError) return { problems: thrown.problems };
+      if (errorCode(thrown) === 'InvalidConfiguration') return { problems: [toError(thrown).message] };
+      throw thrown;
+    }),
     digests.latest(),
     clientSecretStatus(openClientSecret, now),
     // One element for every source, so each result above keeps its own type.
@@ -150,17 +155,6 @@ function digestSummary(digest: DigestRecord | null) {
 /** Table Storage failing (an SDK error, or a table that could not be opened), rather than code that did. */
 function isStorageFailure(thrown: unknown): boolean {
   return causeChain(thrown).some((error) => (error instanceof Error && error.name === 'RestError') || errorCode(error) === 'StorageUnavailable');
-}
-
-/** The health settings, or the configuration problems that keep schedules from being judged (themselves reasons). */
-async function healthSettings(health: QueryDependencies['health']): Promise<MonitorHealthSettings | { problems: readonly string[] }> {
-  try {
-    return await health();
-  } catch (thrown) {
-    if (thrown instanceof ConfigurationError) return { problems: thrown.problems };
-    if (errorCode(thrown) === 'InvalidConfiguration') return { problems: [toError(thrown).message] };
-    throw thrown;
-  }
 }
 
 /**

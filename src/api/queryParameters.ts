@@ -20,7 +20,7 @@ const commonParameters = ['code', 'format'];
 export function rejectUnknownParameters(query: QueryParameters, known: readonly string[]): void {
   for (const name of query.keys()) {
     if (!known.includes(name) && !commonParameters.includes(name)) {
-      throw invalidParameter(name, `is not a parameter of this endpoint (it takes ${[...known, 'format'].join(', ') || 'format only'})`);
+      throw invalidParameter(name, `is not a parameter of this endpoint (it takes ${[...known, 'format'].join(', ')})`);
     }
   }
 }

@@ -28,7 +28,6 @@ export async function serveEndpoint(
     rejectUnknownParameters(request.query, endpoint.parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name));
     const format = parseFormat(request.query, request.headers.get('accept'));
     const run = endpoint.handle(request);
-    const shared = await dependencies();
     // Rows the answer left out because they could not be read, by table.
     const skipped: { count: number; tables: Record<string, number> } = { count: 0, tables: {} };
     const reasons = new Set<string>();
@@ -41,7 +40,7 @@ export async function serveEndpoint(
       skipped.tables[table] = (skipped.tables[table] ?? 0) + 1;
       reasons.add(`${table}: ${reason}`);
     };
-    const result = await run(skippingUnreadable(shared, onUnreadable));
+    const result = await run(skippingUnreadable(await dependencies(), onUnreadable));
     const skippedHeader: Record<string, string> = skipped.count > 0 ? { 'x-skipped-rows': String(skipped.count) } : {};
     if (skipped.count > 0) {
       context.warn(`Skipped ${skipped.count} stored row(s) that cannot be read (${[...reasons].join('; ')}); the answer lists the rest and says so in skippedRows`);
