@@ -1,7 +1,7 @@
+import type { HttpRequest } from '@azure/functions';
 import { customerStatuses } from './customerStatus';
-import { invalidParameter } from './problem';
 import { snapshotSources } from '../core/model';
-import { parseChoice, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, type QueryParameters } from './queryParameters';
+import { parseChoice, parseCount, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, parseWaiverId, type QueryParameters } from './queryParameters';
 import { findingList } from './findingList';
 import { monitorStatus } from './monitorStatus';
 import { customerHistory, customerPage, principalPage } from './pageQueries';
@@ -9,11 +9,6 @@ import type { QueryDependencies, QueryResult } from './queries';
 import { registrationSeries, requirementSeries, runLedger, scoreSeries } from './seriesQueries';
 import type { JsonSchema } from './schemas';
 import { waiverAudit, waiverList } from './waiverQueries';
-
-interface ApiRequest {
-  query: QueryParameters;
-  params: Readonly<Record<string, string | undefined>>;
-}
 
 interface ParameterDoc {
   name: string;
@@ -39,7 +34,7 @@ export interface Endpoint {
   csvRowSchema: string;
   /** Answers 404 for an unknown route parameter. */
   notFound?: boolean;
-  handle(request: ApiRequest): (dependencies: QueryDependencies) => Promise<QueryResult>;
+  handle(request: Pick<HttpRequest, 'query' | 'params'>): (dependencies: QueryDependencies) => Promise<QueryResult>;
 }
 
 const dateSchema: JsonSchema = { type: 'string', description: 'ISO 8601 date (2026-01-31) or date-time with a zone (2026-01-31T08:00:00Z).' };
@@ -53,6 +48,20 @@ const continuationToken: ParameterDoc = {
   schema: { type: 'string' },
 };
 
+const findingListStates = ['open', 'resolved', 'all'] as const;
+const waiverListStates = ['active', 'expired', 'all'] as const;
+
+/** The continuation token a paged listing hands back, as it was given (the listing checks its signature). */
+const pageToken = (query: QueryParameters): string | undefined => parseText(query, 'continuationToken', 2048);
+
+/**
+ * The use case with its arguments: they are read from the request (throwing its 400s) when this
+ * is called, before any dependency is built, so bad input is a 400 even when storage is down.
+ */
+function runWith<A extends unknown[]>(useCase: (dependencies: QueryDependencies, ...args: A) => Promise<QueryResult>, ...args: A) {
+  return (dependencies: QueryDependencies) => useCase(dependencies, ...args);
+}
+
 export const endpoints: readonly Endpoint[] = [
   {
     name: 'apiStatus',
@@ -61,7 +70,7 @@ export const endpoints: readonly Endpoint[] = [
     parameters: [],
     responseSchema: 'Status',
     csvRowSchema: 'SourceStatus',
-    handle: () => (dependencies) => monitorStatus(dependencies),
+    handle: () => monitorStatus,
   },
   {
     name: 'apiScore',
@@ -70,10 +79,7 @@ export const endpoints: readonly Endpoint[] = [
     parameters: [from, to],
     responseSchema: 'ScoreSeries',
     csvRowSchema: 'ScorePoint',
-    handle: ({ query }) => {
-      const range = parseTimeRange(query);
-      return (dependencies) => scoreSeries(dependencies, range);
-    },
+    handle: ({ query }) => runWith(scoreSeries, parseTimeRange(query)),
   },
   {
     name: 'apiRequirements',
@@ -82,11 +88,7 @@ export const endpoints: readonly Endpoint[] = [
     parameters: [from, to, { name: 'type', in: 'query', description: 'A requirement type, e.g. `mfaEnforcedForAdminsOfCustomers`.', schema: { type: 'string', maxLength: 200 } }],
     responseSchema: 'RequirementSeries',
     csvRowSchema: 'RequirementPoint',
-    handle: ({ query }) => {
-      const range = parseTimeRange(query);
-      const type = parseText(query, 'type');
-      return (dependencies) => requirementSeries(dependencies, range, type);
-    },
+    handle: ({ query }) => runWith(requirementSeries, parseTimeRange(query), parseText(query, 'type')),
   },
   {
     name: 'apiCustomers',
@@ -111,13 +113,7 @@ export const endpoints: readonly Endpoint[] = [
     ],
     responseSchema: 'CustomerPage',
     csvRowSchema: 'Customer',
-    handle: ({ query }) => {
-      const status = parseChoice(query, 'status', customerStatuses, 'all');
-      const name = parseText(query, 'name', 100);
-      const size = parseTop(query, 100);
-      const token = parseText(query, 'continuationToken', 2048);
-      return (dependencies) => customerPage(dependencies, status, name, size, token);
-    },
+    handle: ({ query }) => runWith(customerPage, parseChoice(query, 'status', customerStatuses, 'all'), parseText(query, 'name', 100), parseTop(query, 100), pageToken(query)),
   },
   {
     name: 'apiCustomerHistory',
@@ -127,11 +123,7 @@ export const endpoints: readonly Endpoint[] = [
     responseSchema: 'CustomerHistory',
     csvRowSchema: 'CustomerHistoryPoint',
     notFound: true,
-    handle: ({ query, params }) => {
-      const tenantId = parseTenantId(params.tenantId);
-      const range = parseTimeRange(query);
-      return (dependencies) => customerHistory(dependencies, tenantId, range);
-    },
+    handle: ({ query, params }) => runWith(customerHistory, parseTenantId(params.tenantId), parseTimeRange(query)),
   },
   {
     name: 'apiPrincipals',
@@ -140,12 +132,7 @@ export const endpoints: readonly Endpoint[] = [
     parameters: [{ name: 'since', in: 'query', description: 'Only sign-ins without MFA at or after this time.', schema: dateSchema }, top(100), continuationToken],
     responseSchema: 'PrincipalPage',
     csvRowSchema: 'Principal',
-    handle: ({ query }) => {
-      const since = parseDate(query, 'since', 'start');
-      const size = parseTop(query, 100);
-      const token = parseText(query, 'continuationToken', 2048);
-      return (dependencies) => principalPage(dependencies, since, size, token);
-    },
+    handle: ({ query }) => runWith(principalPage, parseDate(query, 'since', 'start'), parseTop(query, 100), pageToken(query)),
   },
   {
     name: 'apiRegistrations',
@@ -154,28 +141,20 @@ export const endpoints: readonly Endpoint[] = [
     parameters: [from, to],
     responseSchema: 'RegistrationSeries',
     csvRowSchema: 'RegistrationPoint',
-    handle: ({ query }) => {
-      const range = parseTimeRange(query);
-      return (dependencies) => registrationSeries(dependencies, range);
-    },
+    handle: ({ query }) => runWith(registrationSeries, parseTimeRange(query)),
   },
   {
     name: 'apiFindings',
     route: 'findings',
     summary: "The regression detector's findings, critical first, then in key order (a subject's findings together); paged with `top`.",
     parameters: [
-      { name: 'state', in: 'query', description: 'Which findings (default `open`).', schema: { type: 'string', enum: ['open', 'resolved', 'all'], default: 'open' } },
+      { name: 'state', in: 'query', description: 'Which findings (default `open`).', schema: { type: 'string', enum: [...findingListStates], default: 'open' } },
       { name: 'top', in: 'query', description: 'Findings per page; every finding in one answer when absent.', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
       continuationToken,
     ],
     responseSchema: 'FindingList',
     csvRowSchema: 'Finding',
-    handle: ({ query }) => {
-      const state = parseChoice(query, 'state', ['open', 'resolved', 'all'] as const, 'open');
-      const pageSize = parseTop(query, Infinity);
-      const token = parseText(query, 'continuationToken', 2048);
-      return (dependencies) => findingList(dependencies, state, pageSize, token);
-    },
+    handle: ({ query }) => runWith(findingList, parseChoice(query, 'state', findingListStates, 'open'), parseTop(query, Infinity), pageToken(query)),
   },
   {
     name: 'apiRuns',
@@ -187,27 +166,19 @@ export const endpoints: readonly Endpoint[] = [
     ],
     responseSchema: 'RunList',
     csvRowSchema: 'Run',
-    handle: ({ query }) => {
-      const source = parseChoice(query, 'source', snapshotSources);
-      const size = parseTop(query, 50);
-      return (dependencies) => runLedger(dependencies, source, size);
-    },
+    handle: ({ query }) => runWith(runLedger, parseChoice(query, 'source', snapshotSources), parseTop(query, 50)),
   },
   {
     name: 'apiWaivers',
     route: 'waivers',
     summary: 'Waivers, soonest to expire first, each with what it silences in words and the open findings it silences now. Created with POST, changed with PATCH and deleted with DELETE (admin key).',
     parameters: [
-      { name: 'state', in: 'query', description: 'Which waivers (default `active`; an expired one stays until deleted).', schema: { type: 'string', enum: ['active', 'expired', 'all'], default: 'active' } },
+      { name: 'state', in: 'query', description: 'Which waivers (default `active`; an expired one stays until deleted).', schema: { type: 'string', enum: [...waiverListStates], default: 'active' } },
       { name: 'expiringWithinDays', in: 'query', description: 'Only active waivers that end within this many days (what the weekly digest lists).', schema: { type: 'integer', minimum: 1, maximum: 365 } },
     ],
     responseSchema: 'WaiverList',
     csvRowSchema: 'Waiver',
-    handle: ({ query }) => {
-      const state = parseChoice(query, 'state', ['active', 'expired', 'all'] as const, 'active');
-      const within = parseDays(query, 'expiringWithinDays');
-      return (dependencies) => waiverList(dependencies, state, within);
-    },
+    handle: ({ query }) => runWith(waiverList, parseChoice(query, 'state', waiverListStates, 'active'), parseCount(query, 'expiringWithinDays', 365, ' of days')),
   },
   {
     name: 'apiWaiverAudit',
@@ -217,18 +188,8 @@ export const endpoints: readonly Endpoint[] = [
     responseSchema: 'WaiverAudit',
     csvRowSchema: 'WaiverAuditEntry',
     handle: ({ query }) => {
-      const waiverId = parseText(query, 'waiverId', 12);
-      if (waiverId !== undefined && !/^[0-9a-f]{12}$/.test(waiverId)) throw invalidParameter('waiverId', 'must be a waiver id (12 lower-case hex digits)');
-      const size = parseTop(query, 100);
-      return (dependencies) => waiverAudit(dependencies, waiverId, size);
+      const waiverId = query.get('waiverId');
+      return runWith(waiverAudit, waiverId === null ? undefined : parseWaiverId(waiverId, 'waiverId'), parseTop(query, 100));
     },
   },
 ];
-
-/** A whole number of days, 1 to 365. */
-function parseDays(query: ApiRequest['query'], name: string): number | undefined {
-  const raw = query.get(name);
-  if (raw === null) return undefined;
-  if (!/^\d{1,3}$/.test(raw) || Number(raw) < 1 || Number(raw) > 365) throw invalidParameter(name, 'must be a whole number of days from 1 to 365');
-  return Number(raw);
-}

@@ -1,4 +1,5 @@
 import { storageUnavailable } from './problem';
+import { isPlainObject } from '../core/payloadReader';
 import type { CustomerDirectoryState } from '../core/customerNames';
 import { snapshotSources, type SnapshotSource } from '../core/model';
 import { judgeClientSecret, type ClientSecretRead } from '../core/clientSecretExpiry';
@@ -8,7 +9,7 @@ import { judgeSchedule } from '../core/scheduleHealth';
 import { deliveryTargetLabel } from '../core/alertRoutes';
 import { isActive, unhonouredWaiverProblem } from '../core/waivers';
 import type { SnapshotRun } from '../core/snapshotRun';
-import type { MonitorHealthSettings, QueryDependencies, QueryResult } from './queries';
+import type { QueryDependencies, QueryResult } from './queries';
 
 const runSummary = (run: SnapshotRun | undefined) =>
   run === undefined ? null : { runId: run.runId, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt, errorCode: run.errorCode, warnings: run.warnings };
@@ -48,7 +49,12 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     reader.lastSkippedRun('detectRegressions'),
     reader.lastDetectorRun(),
     reader.lastCompletedDetectorRun(),
-    healthSettings(readHealth),
+    // Settings that keep the schedules from being judged are reasons themselves.
+    readHealth().catch((thrown: unknown): { problems: readonly string[] } => {
+      if (thrown instanceof ConfigurationError) return { problems: thrown.problems };
+      if (errorCode(thrown) === 'InvalidConfiguration') return { problems: [toError(thrown).message] };
+      throw thrown;
+    }),
     digests.latest(),
     clientSecretStatus(openClientSecret, now),
     // One element for every source, so each result above keeps its own type.
@@ -148,18 +154,7 @@ function digestSummary(digest: DigestRecord | null) {
 
 /** Table Storage failing (an SDK error, or a table that could not be opened), rather than code that did. */
 function isStorageFailure(thrown: unknown): boolean {
-  return causeChain(thrown).some((error) => (error as { name?: unknown }).name === 'RestError' || errorCode(error) === 'StorageUnavailable');
-}
-
-/** The health settings, or the configuration problems that keep schedules from being judged (themselves reasons). */
-async function healthSettings(health: QueryDependencies['health']): Promise<MonitorHealthSettings | { problems: readonly string[] }> {
-  try {
-    return await health();
-  } catch (thrown) {
-    if (thrown instanceof ConfigurationError) return { problems: thrown.problems };
-    if (errorCode(thrown) === 'InvalidConfiguration') return { problems: [toError(thrown).message] };
-    throw thrown;
-  }
+  return causeChain(thrown).some((error) => (error instanceof Error && error.name === 'RestError') || errorCode(error) === 'StorageUnavailable');
 }
 
 /**
@@ -176,13 +171,13 @@ async function clientSecretStatus(open: QueryDependencies['clientSecret'], now: 
     return { problems: thrown instanceof ConfigurationError ? thrown.problems : [`the client secret's expiry cannot be checked: its Key Vault client cannot be built (${errorCode(thrown)})`], section: null };
   }
   if (store === null) return { problems: [], section: null };
-  let read: ClientSecretRead;
-  try {
-    read = { properties: await store.currentProperties() };
-  } catch (thrown) {
-    const status = (thrown as { statusCode?: unknown }).statusCode;
-    read = { unreadable: [typeof status === 'number' ? status : null, errorCode(thrown)].filter((part) => part !== null).join(' ') };
-  }
+  const read: ClientSecretRead = await store.currentProperties().then(
+    (properties) => ({ properties }),
+    (thrown: unknown) => {
+      const status = isPlainObject(thrown) && typeof thrown.statusCode === 'number' ? `${thrown.statusCode} ` : '';
+      return { unreadable: `${status}${errorCode(thrown)}` };
+    },
+  );
   const { state, expiresOn, daysLeft, problem, warning } = judgeClientSecret(read, store.location, now);
   return { problems: problem === null ? [] : [problem], section: { secret: store.location.secretName, vault: store.location.vaultName, state, expiresOn, daysLeft, warning } };
 }
@@ -192,23 +187,21 @@ async function clientSecretStatus(open: QueryDependencies['clientSecret'], now: 
  * failed; and per channel, what waits for it and whether it refuses the monitor.
  */
 function undeliveredAlertState(messages: readonly OutboxMessage[], deliveries: readonly Delivery[]) {
-  const oldest = messages[0];
   const lastTried = [...messages, ...deliveries].filter((row) => row.lastError !== null).pop();
-  const byTarget = new Map<string, Delivery[]>();
-  for (const delivery of deliveries) byTarget.set(delivery.target, [...(byTarget.get(delivery.target) ?? []), delivery]);
-  const channels = [...byTarget].map(([target, waiting]) => {
-    const first = waiting[0] as Delivery;
-    const failed = [...waiting].filter((delivery) => delivery.lastError !== null).pop();
+  // The first delivery listed for each target is its oldest: the outbox lists them oldest first.
+  const firsts = deliveries.filter((delivery, index) => deliveries.findIndex((other) => other.target === delivery.target) === index);
+  const channels = firsts.map((first) => {
+    const waiting = deliveries.filter((delivery) => delivery.target === first.target);
     return {
-      channel: deliveryTargetLabel(target),
-      target,
+      channel: deliveryTargetLabel(first.target),
+      target: first.target,
       waiting: waiting.length,
       oldestCreatedAt: first.createdAt,
       attempts: first.attempts,
-      lastError: failed?.lastError ?? null,
+      lastError: waiting.filter((delivery) => delivery.lastError !== null).pop()?.lastError ?? null,
       refused: waiting.some((delivery) => delivery.lastErrorCode === 'AlertUndeliverable'),
     };
   });
-  return { count: messages.length, oldestCreatedAt: oldest?.createdAt ?? null, lastError: lastTried?.lastError ?? null, channels };
+  return { count: messages.length, oldestCreatedAt: messages[0]?.createdAt ?? null, lastError: lastTried?.lastError ?? null, channels };
 }
 

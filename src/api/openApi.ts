@@ -1,10 +1,14 @@
 import { endpoints, type Endpoint } from './endpoints';
 import { schemas } from './schemas';
 
+const json = (schema: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
+const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+const problem = (description: string) => ({ description, content: problemContent });
+const misconfigured = problem('A setting this request needs cannot be read (`urn:mfa-monitor:problem:misconfigured`): `problems` names each setting, as `/status` does.');
+const unexpected = problem('Unexpected failure; `correlationId` identifies it in the logs.');
+
 /** The OpenAPI 3.1 description of the query API, built from the same endpoint list the functions serve. */
 export function openApiDocument(): Record<string, unknown> {
-  const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
-  const misconfigured = problem('A setting this request needs cannot be read (`urn:mfa-monitor:problem:misconfigured`): `problems` names each setting, as `/status` does.');
   const operation = (endpoint: Endpoint) => ({
     operationId: endpoint.name,
     summary: endpoint.summary,
@@ -15,10 +19,7 @@ export function openApiDocument(): Record<string, unknown> {
     responses: {
       '200': {
         description: 'OK. With `format=csv` or `Accept: text/csv`, the items as CSV (one row per item, nested fields as `parent.child` columns).',
-        content: {
-          'application/json': { schema: { $ref: `#/components/schemas/${endpoint.responseSchema}` } },
-          'text/csv': { schema: { type: 'string' } },
-        },
+        content: { ...json(endpoint.responseSchema), 'text/csv': { schema: { type: 'string' } } },
       },
       '400': problem('A parameter is malformed, out of range, unknown, or a continuation token was altered; `invalid-params` names it.'),
       '401': { description: 'No valid function key (`x-functions-key` header or `code` query parameter).' },
@@ -28,18 +29,14 @@ export function openApiDocument(): Record<string, unknown> {
             '503': {
               description:
                 'Unhealthy: the status with `healthy: false` and every reason in `problems`; when Table Storage cannot be read, or a setting the status needs cannot, a problem (`urn:mfa-monitor:problem:storage-unavailable`, `urn:mfa-monitor:problem:misconfigured`) with `healthy: false` and `problems` too.',
-              content: {
-                'application/json': { schema: { $ref: `#/components/schemas/${endpoint.responseSchema}` } },
-                'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
-              },
+              content: { ...json(endpoint.responseSchema), ...problemContent },
             },
           }
         : { '503': misconfigured }),
-      '500': problem('Unexpected failure; `correlationId` identifies it in the logs.'),
+      '500': unexpected,
     },
   });
   const paths: Record<string, Record<string, unknown>> = Object.fromEntries(endpoints.map((endpoint) => [`/${endpoint.route}`, { get: operation(endpoint) }]));
-  const writes = waiverWrites(problem, misconfigured);
   const health = {
     operationId: 'apiHealth',
     summary: 'The health check, without a key (GET or HEAD, for uptime monitors and availability tests): 200 when `/status` would say healthy, 503 otherwise, with no body. The reasons are in `/status`.',
@@ -58,8 +55,8 @@ export function openApiDocument(): Record<string, unknown> {
     security: [{ functionKeyHeader: [] }, { functionKeyQuery: [] }],
     paths: {
       ...paths,
-      '/waivers': { ...paths['/waivers'], ...writes['/waivers'] },
-      '/waivers/{id}': writes['/waivers/{id}'],
+      '/waivers': { ...paths['/waivers'], post: createWaiver },
+      '/waivers/{id}': { patch: updateWaiver, delete: deleteWaiver },
       '/openapi.json': { get: { operationId: 'apiOpenApi', summary: 'This document.', responses: { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } } } },
       // Operation ids are unique per document (OpenAPI 3.1, Operation Object): the HEAD one is named for its method.
       '/health': { get: health, head: { ...health, operationId: 'apiHealthHead' } },
@@ -90,71 +87,61 @@ export function openApiDocument(): Record<string, unknown> {
   };
 }
 
-/**
+/*
  * The waiver writes: admin level (the host's master key, which read-only callers do not hold),
  * optimistic concurrency through ETag and If-Match, problem+json for everything refused.
  */
-function waiverWrites(problem: (description: string) => Record<string, unknown>, misconfigured: Record<string, unknown>): Record<'/waivers' | '/waivers/{id}', Record<string, unknown>> {
-  const security = [{ adminKeyHeader: [] }];
-  const json = (schema: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
-  const id = { name: 'id', in: 'path', required: true, description: 'The waiver id, as GET /api/waivers lists it.', schema: { type: 'string', pattern: '^[0-9a-f]{12}$' } };
-  const ifMatch = {
-    name: 'If-Match',
-    in: 'header',
-    required: true,
-    description: 'The `etag` of the waiver as last read (or `*` for whatever its state): a change made meanwhile by someone else is a 412, not overwritten.',
-    schema: { type: 'string' },
-  };
-  const refused = {
-    '401': { description: 'No admin key: function keys are refused here.' },
-    '503': misconfigured,
-    '500': problem('Unexpected failure; `correlationId` identifies it in the logs.'),
-  };
-  const etagHeader = { ETag: { description: 'The new concurrency token, for If-Match.', schema: { type: 'string' } } };
-  return {
-    '/waivers': {
-      post: {
-        operationId: 'apiWaiverCreate',
-        summary: 'Creates a waiver; the audit trail records it with who created it.',
-        security,
-        requestBody: { required: true, content: json('WaiverDraft') },
-        responses: {
-          '201': { description: 'Created.', headers: etagHeader, content: json('StoredWaiver') },
-          '400': problem('A field is missing or wrong (an expiry past or beyond WAIVER_MAX_DAYS, a malformed target); `invalid-params` names each.'),
-          ...refused,
-        },
-      },
-    },
-    '/waivers/{id}': {
-      patch: {
-        operationId: 'apiWaiverUpdate',
-        summary: 'Changes the reason, owner or expiry of a waiver; the audit trail keeps it before and after.',
-        security,
-        parameters: [id, ifMatch],
-        requestBody: { required: true, content: json('WaiverChanges') },
-        responses: {
-          '200': { description: 'Changed.', headers: etagHeader, content: json('StoredWaiver') },
-          '400': problem('A field is wrong, or names what cannot change; `invalid-params` names each.'),
-          '404': problem('No waiver has this id.'),
-          '412': problem('If-Match does not match: the waiver changed since it was read.'),
-          '428': problem('If-Match is missing.'),
-          ...refused,
-        },
-      },
-      delete: {
-        operationId: 'apiWaiverDelete',
-        summary: 'Deletes a waiver: what it silenced is alerted again on the next detector run if still open. The audit trail keeps it.',
-        security,
-        parameters: [id, ifMatch],
-        responses: {
-          '204': { description: 'Deleted.' },
-          '400': problem('The id is malformed.'),
-          '404': problem('No waiver has this id.'),
-          '412': problem('If-Match does not match: the waiver changed since it was read.'),
-          '428': problem('If-Match is missing.'),
-          ...refused,
-        },
-      },
-    },
-  };
-}
+const adminOnly = [{ adminKeyHeader: [] }];
+const waiverId = { name: 'id', in: 'path', required: true, description: 'The waiver id, as GET /api/waivers lists it.', schema: { type: 'string', pattern: '^[0-9a-f]{12}$' } };
+const ifMatch = {
+  name: 'If-Match',
+  in: 'header',
+  required: true,
+  description: 'The `etag` of the waiver as last read (or `*` for whatever its state): a change made meanwhile by someone else is a 412, not overwritten.',
+  schema: { type: 'string' },
+};
+const refused = { '401': { description: 'No admin key: function keys are refused here.' }, '503': misconfigured, '500': unexpected };
+// A change names its waiver by id and by the etag it was read with.
+const conditional = { security: adminOnly, parameters: [waiverId, ifMatch] };
+const conditionFailed = {
+  '404': problem('No waiver has this id.'),
+  '412': problem('If-Match does not match: the waiver changed since it was read.'),
+  '428': problem('If-Match is missing.'),
+  ...refused,
+};
+const etagHeader = { ETag: { description: 'The new concurrency token, for If-Match.', schema: { type: 'string' } } };
+
+const createWaiver = {
+  operationId: 'apiWaiverCreate',
+  summary: 'Creates a waiver; the audit trail records it with who created it.',
+  security: adminOnly,
+  requestBody: { required: true, content: json('WaiverDraft') },
+  responses: {
+    '201': { description: 'Created.', headers: etagHeader, content: json('StoredWaiver') },
+    '400': problem('A field is missing or wrong (an expiry past or beyond WAIVER_MAX_DAYS, a malformed target); `invalid-params` names each.'),
+    ...refused,
+  },
+};
+
+const updateWaiver = {
+  operationId: 'apiWaiverUpdate',
+  summary: 'Changes the reason, owner or expiry of a waiver; the audit trail keeps it before and after.',
+  ...conditional,
+  requestBody: { required: true, content: json('WaiverChanges') },
+  responses: {
+    '200': { description: 'Changed.', headers: etagHeader, content: json('StoredWaiver') },
+    '400': problem('A field is wrong, or names what cannot change; `invalid-params` names each.'),
+    ...conditionFailed,
+  },
+};
+
+const deleteWaiver = {
+  operationId: 'apiWaiverDelete',
+  summary: 'Deletes a waiver: what it silenced is alerted again on the next detector run if still open. The audit trail keeps it.',
+  ...conditional,
+  responses: {
+    '204': { description: 'Deleted.' },
+    '400': problem('The id is malformed.'),
+    ...conditionFailed,
+  },
+};

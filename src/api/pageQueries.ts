@@ -1,4 +1,4 @@
-import { notFound } from './problem';
+import { ProblemError } from './problem';
 import { matchesCustomerStatus, type CustomerStatus } from './customerStatus';
 import { nameMatches } from '../core/customerNames';
 import { customerMeasureNames, hasNoCompliantAdmins, hasNoMfaPolicy, type CustomerMfaInsight, type NonMfaPrincipal } from '../core/model';
@@ -19,13 +19,12 @@ async function runPage<T>(
   query: string,
   continuationToken: string | undefined,
   read: (runId: string, start: RowPosition | null) => Promise<Page<T>>,
-): Promise<{ runId: string | null; page: Page<T>; continuationToken: string | null }> {
+): Promise<{ runId: string | null; collectedAt: string | null; items: T[]; continuationToken: string | null }> {
   const position = pagePosition(dependencies, query, continuationToken);
   const runId = position?.runId ?? (await latestRunId());
-  if (runId === null) return { runId, page: { items: [], next: null }, continuationToken: null };
-  const page = await read(runId, position === null ? null : { partitionKey: position.partitionKey, rowKey: position.rowKey });
-  const next = page.next === null ? null : dependencies.tokens.encode({ query, runId, ...page.next });
-  return { runId, page, continuationToken: next };
+  if (runId === null) return { runId, collectedAt: null, items: [], continuationToken: null };
+  const { items, next } = await read(runId, position === null ? null : { partitionKey: position.partitionKey, rowKey: position.rowKey });
+  return { runId, collectedAt: collectedAt(runId), items, continuationToken: next === null ? null : dependencies.tokens.encode({ query, runId, ...next }) };
 }
 
 /**
@@ -46,11 +45,11 @@ export async function customerPage(
   const include = byStatus === undefined && byName === undefined ? undefined : (customer: CustomerMfaInsight) => (byStatus?.(customer) ?? true) && (byName?.(customer) ?? true);
   const query = JSON.stringify(['customers', status, name ?? null]);
   // The customers' current state is of the newest applied run: a first page lists it as it is.
-  const { runId, page, continuationToken: next } = await runPage(dependencies, () => dependencies.reader.customersRunId(), query, continuationToken, (run, start) =>
+  const page = await runPage(dependencies, () => dependencies.reader.customersRunId(), query, continuationToken, (run, start) =>
     dependencies.reader.customersPage(run, start, top, include),
   );
   const items = page.items.map((customer) => describeCustomer(customer, nameOf(names, customer.tenantId)));
-  return { body: { runId, collectedAt: runId === null ? null : collectedAt(runId), status, name: name ?? null, items, continuationToken: next }, rows: items };
+  return { body: { runId: page.runId, collectedAt: page.collectedAt, status, name: name ?? null, items, continuationToken: page.continuationToken }, rows: items };
 }
 
 /**
@@ -60,7 +59,7 @@ export async function customerPage(
  */
 export async function customerHistory({ reader, directory }: QueryDependencies, tenantId: string, range: RunRange): Promise<QueryResult> {
   const [history, names] = await Promise.all([reader.customerHistory(tenantId, range), directory.customerNames()]);
-  if (history.points.length === 0 && !(await reader.customerKnown(tenantId))) throw notFound(`No snapshot has listed tenant ${tenantId}.`);
+  if (history.points.length === 0 && !(await reader.customerKnown(tenantId))) throw new ProblemError('NotFound', `No snapshot has listed tenant ${tenantId}.`);
   const customerName = nameOf(names, tenantId);
   const items = [...history.points].reverse().map(({ runId, value }) => ({
     runId,
@@ -82,9 +81,9 @@ function goneCustomer(tenantId: string, customerName: string | null) {
 export async function principalPage(dependencies: QueryDependencies, since: Date | undefined, top: number, continuationToken: string | undefined): Promise<QueryResult> {
   const include = since === undefined ? undefined : (principal: NonMfaPrincipal) => Date.parse(principal.lastNonMfaRequestDateTime) >= since.getTime();
   const latest = async (): Promise<string | null> => (await dependencies.reader.listRuns('nonMfaPrincipals', { status: 'complete', top: 1 }))[0]?.runId ?? null;
-  const { runId, page, continuationToken: next } = await runPage(dependencies, latest, `principals:${since?.toISOString() ?? ''}`, continuationToken, (run, start) =>
+  const page = await runPage(dependencies, latest, `principals:${since?.toISOString() ?? ''}`, continuationToken, (run, start) =>
     dependencies.reader.principalsPage(run, start, top, include),
   );
-  return { body: { runId, collectedAt: runId === null ? null : collectedAt(runId), items: page.items, continuationToken: next }, rows: page.items };
+  return { body: page, rows: page.items };
 }
 

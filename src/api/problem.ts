@@ -1,5 +1,11 @@
 import { causeChain, ConfigurationError, errorCode, MonitorError } from '../core/errors';
 
+/** One query parameter or body field a caller got wrong, and why. */
+export interface InvalidParam {
+  name: string;
+  reason: string;
+}
+
 /**
  * An RFC 9457 problem: what went wrong with a request, for humans (`title`, `detail`) and for
  * scripts (`type`, `status`, and `invalid-params` naming each offending parameter, as in the
@@ -10,28 +16,31 @@ export interface ProblemDetails {
   title: string;
   status: number;
   detail: string;
-  'invalid-params'?: { name: string; reason: string }[];
+  'invalid-params'?: InvalidParam[];
   correlationId?: string;
   /** The status endpoint's own fields, so a script reading `healthy` and `problems` reads them here too. */
   healthy?: false;
   problems?: string[];
 }
 
-const problemTypes = {
-  invalidParameter: 'urn:mfa-monitor:problem:invalid-parameter',
-  notFound: 'urn:mfa-monitor:problem:not-found',
-  storageUnavailable: 'urn:mfa-monitor:problem:storage-unavailable',
-  misconfigured: 'urn:mfa-monitor:problem:misconfigured',
-  unexpected: 'about:blank',
+/** Each problem the API answers with, by its stable code: the `type`, `title` and `status` its body carries. */
+const problemKinds = {
+  InvalidParameter: { type: 'urn:mfa-monitor:problem:invalid-parameter', title: 'Invalid request parameter', status: 400 },
+  NotFound: { type: 'urn:mfa-monitor:problem:not-found', title: 'Not found', status: 404 },
+  PreconditionFailed: { type: 'urn:mfa-monitor:problem:precondition-failed', title: 'Precondition Failed', status: 412 },
+  PreconditionRequired: { type: 'urn:mfa-monitor:problem:precondition-required', title: 'Precondition Required', status: 428 },
+  StorageUnavailable: { type: 'urn:mfa-monitor:problem:storage-unavailable', title: 'Storage unavailable', status: 503 },
+  InvalidConfiguration: { type: 'urn:mfa-monitor:problem:misconfigured', title: 'Misconfigured', status: 503 },
+  Unexpected: { type: 'about:blank', title: 'Internal Server Error', status: 500 },
 } as const;
 
 export class ProblemError extends MonitorError {
   readonly problem: ProblemDetails;
 
-  constructor(code: string, problem: ProblemDetails, options?: { cause?: unknown }) {
-    super(code, problem.detail, options);
+  constructor(code: Exclude<keyof typeof problemKinds, 'Unexpected'>, detail: string, fields: Pick<ProblemDetails, 'invalid-params' | 'healthy' | 'problems'> = {}, options?: { cause?: unknown }) {
+    super(code, detail, options);
     this.name = 'ProblemError';
-    this.problem = problem;
+    this.problem = { ...problemKinds[code], detail, ...fields };
   }
 }
 
@@ -40,18 +49,9 @@ export function invalidParameter(name: string, reason: string): ProblemError {
 }
 
 /** A 400 naming every query parameter or body field (`kind`) that is wrong, and why. */
-export function invalidParameters(kind: 'Parameter' | 'Field', invalid: readonly { name: string; reason: string }[]): ProblemError {
-  return new ProblemError('InvalidParameter', {
-    type: problemTypes.invalidParameter,
-    title: 'Invalid request parameter',
-    status: 400,
-    detail: invalid.map(({ name, reason }) => `${kind} "${name}" ${reason}.`).join(' '),
-    'invalid-params': invalid.map(({ name, reason }) => ({ name, reason })),
-  });
-}
-
-export function notFound(detail: string): ProblemError {
-  return new ProblemError('NotFound', { type: problemTypes.notFound, title: 'Not found', status: 404, detail });
+export function invalidParameters(kind: 'Parameter' | 'Field', invalid: readonly InvalidParam[]): ProblemError {
+  const detail = invalid.map(({ name, reason }) => `${kind} "${name}" ${reason}.`).join(' ');
+  return new ProblemError('InvalidParameter', detail, { 'invalid-params': invalid.map(({ name, reason }) => ({ name, reason })) });
 }
 
 /**
@@ -62,11 +62,7 @@ export function notFound(detail: string): ProblemError {
 export function storageUnavailable(cause: unknown): ProblemError {
   const code = causeChain(cause).map(errorCode).filter((inner) => inner !== 'Unexpected').at(-1) ?? 'Unexpected';
   const problem = `Table Storage cannot be read (${code}): the monitor cannot see its runs, findings or outbox`;
-  return new ProblemError(
-    'StorageUnavailable',
-    { type: problemTypes.storageUnavailable, title: 'Storage unavailable', status: 503, detail: `${problem}. The function log has the details.`, healthy: false, problems: [problem] },
-    { cause },
-  );
+  return new ProblemError('StorageUnavailable', `${problem}. The function log has the details.`, { healthy: false, problems: [problem] }, { cause });
 }
 
 /**
@@ -75,26 +71,10 @@ export function storageUnavailable(cause: unknown): ProblemError {
  * `/api/status` use, which name settings, never their values.
  */
 export function misconfigured(error: ConfigurationError): ProblemError {
-  return new ProblemError(
-    'InvalidConfiguration',
-    {
-      type: problemTypes.misconfigured,
-      title: 'Misconfigured',
-      status: 503,
-      detail: `The function app's settings need fixing before this request can be served: ${error.problems.join('; ')}.`,
-      healthy: false,
-      problems: [...error.problems],
-    },
-    { cause: error },
-  );
+  const detail = `The function app's settings need fixing before this request can be served: ${error.problems.join('; ')}.`;
+  return new ProblemError('InvalidConfiguration', detail, { healthy: false, problems: [...error.problems] }, { cause: error });
 }
 
 export function unexpectedProblem(correlationId: string): ProblemDetails {
-  return {
-    type: problemTypes.unexpected,
-    title: 'Internal Server Error',
-    status: 500,
-    detail: `The request failed unexpectedly. Quote correlation id ${correlationId} when reporting it.`,
-    correlationId,
-  };
+  return { ...problemKinds.Unexpected, detail: `The request failed unexpectedly. Quote correlation id ${correlationId} when reporting it.`, correlationId };
 }

@@ -1,6 +1,7 @@
 import { invalidParameter } from './problem';
 import { runTimeRange } from '../core/snapshotRun';
 import { isOneOf } from '../core/text';
+import type { RunRange } from '../ports/queryReader';
 
 /**
  * Parsing of the query API's parameters. Each function throws a 400 problem naming the
@@ -19,43 +20,47 @@ const commonParameters = ['code', 'format'];
 export function rejectUnknownParameters(query: QueryParameters, known: readonly string[]): void {
   for (const name of query.keys()) {
     if (!known.includes(name) && !commonParameters.includes(name)) {
-      throw invalidParameter(name, `is not a parameter of this endpoint (it takes ${[...known, 'format'].join(', ') || 'format only'})`);
+      throw invalidParameter(name, `is not a parameter of this endpoint (it takes ${[...known, 'format'].join(', ')})`);
     }
   }
 }
 
-const datePattern = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+/** RFC 3339 section 5.6's full-date, or date-time with a zone (seconds and fraction optional, T and Z in either case). */
+const dateTimePattern = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/i;
 
 /**
- * An ISO 8601 date (`2026-01-31`) or date-time with a zone (`2026-01-31T08:00:00Z`). A bare date
- * as an upper bound means the end of that day (UTC), so `from=2026-01-31&to=2026-01-31` is that day.
+ * An RFC 3339 date or date-time with a zone as a time, or why it is not one. A bare date is the
+ * start of that day (UTC), or its end as an upper `bound`, so `from=2026-01-31&to=2026-01-31` is
+ * that day. RFC 3339 section 5.7: the day is at most what its month has (February 29 only in a
+ * leap year), hours 00-23, minutes 00-59; the leap second 60 cannot be told apart from :59 here,
+ * so seconds stop at 59. JavaScript's Date would roll 2027-02-30 over to 2 March instead.
  */
+export function readDateTime(text: string, bound: 'start' | 'end'): { time: number } | { problem: string } {
+  const match = dateTimePattern.exec(text);
+  if (match === null) return { problem: 'must be an ISO 8601 date (2026-01-31) or date-time with a zone (2026-01-31T08:00:00Z)' };
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, offsetHour = 0, offsetMinute = 0] = match.slice(1).map((part) => (part === undefined ? undefined : Number(part)));
+  if (month < 1 || month > 12) return { problem: 'must be a date that exists: the month is 01 to 12' };
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > daysInMonth) return { problem: `must be a date that exists: ${year}-${String(month).padStart(2, '0')} has days 01 to ${daysInMonth}` };
+  if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) {
+    return { problem: 'must be a time that exists: hours 00 to 23, minutes and seconds 00 to 59 (RFC 3339), in the time and in the zone offset' };
+  }
+  // Date.parse takes neither a bare date as UTC nor the lower-case t and z RFC 3339 allows.
+  if (match[4] === undefined) return { time: Date.parse(`${match[0]}T00:00:00Z`) + (bound === 'end' ? 86_400_000 - 1 : 0) };
+  return { time: Date.parse(match[0].toUpperCase()) };
+}
+
+/** A date parameter (see readDateTime). */
 export function parseDate(query: QueryParameters, name: string, bound: 'start' | 'end'): Date | undefined {
   const raw = query.get(name);
   if (raw === null) return undefined;
-  const match = datePattern.exec(raw);
-  const time = match === null ? NaN : Date.parse(match[4] === undefined ? `${raw}T00:00:00Z` : raw);
-  const [, year, month, day, hour, minute, second] = match ?? [];
-  const calendarDate = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  const valid =
-    !Number.isNaN(time) &&
-    calendarDate.getUTCFullYear() === Number(year) &&
-    calendarDate.getUTCMonth() === Number(month) - 1 &&
-    calendarDate.getUTCDate() === Number(day) &&
-    Number(hour ?? 0) < 24 &&
-    Number(minute ?? 0) < 60 &&
-    Number(second ?? 0) < 60;
-  if (!valid) throw invalidParameter(name, 'must be an ISO 8601 date (2026-01-31) or date-time with a zone (2026-01-31T08:00:00Z)');
-  return new Date(match?.[4] === undefined && bound === 'end' ? time + 86_400_000 - 1 : time);
-}
-
-interface TimeRange {
-  from?: Date;
-  to?: Date;
+  const read = readDateTime(raw, bound);
+  if ('problem' in read) throw invalidParameter(name, read.problem);
+  return new Date(read.time);
 }
 
 /** `from` and `to` select runs by their ids, which can only hold times in `runTimeRange`. */
-export function parseTimeRange(query: QueryParameters): TimeRange {
+export function parseTimeRange(query: QueryParameters): RunRange {
   const from = withinRunTimes(parseDate(query, 'from', 'start'), 'from');
   const to = withinRunTimes(parseDate(query, 'to', 'end'), 'to');
   if (from !== undefined && to !== undefined && from.getTime() > to.getTime()) throw invalidParameter('from', 'is after "to"');
@@ -69,16 +74,17 @@ function withinRunTimes(time: Date | undefined, name: string): Date | undefined 
   return time;
 }
 
-const topLimits = { min: 1, max: 1000 } as const;
+/** A whole number from 1 to `max` (`unit` names what it counts), or undefined when absent. */
+export function parseCount(query: QueryParameters, name: string, max: number, unit = ''): number | undefined {
+  const raw = query.get(name);
+  if (raw === null) return undefined;
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw invalidParameter(name, `must be a whole number${unit} from 1 to ${max}`);
+  return Number(raw);
+}
 
+/** Items per page, 1 to 1000. */
 export function parseTop(query: QueryParameters, fallback: number): number {
-  const raw = query.get('top');
-  if (raw === null) return fallback;
-  const value = Number(raw);
-  if (!/^\d{1,4}$/.test(raw) || value < topLimits.min || value > topLimits.max) {
-    throw invalidParameter('top', `must be a whole number from ${topLimits.min} to ${topLimits.max}`);
-  }
-  return value;
+  return parseCount(query, 'top', 1000) ?? fallback;
 }
 
 export function parseChoice<T extends string>(query: QueryParameters, name: string, choices: readonly T[], fallback: T): T;
@@ -98,21 +104,24 @@ export function parseText(query: QueryParameters, name: string, maxLength = 200)
   return raw;
 }
 
-const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A tenant id is a GUID; it is stored lower-case as Graph serves it. */
-export function parseTenantId(value: string | undefined, name = 'tenantId'): string {
-  if (value === undefined || !guidPattern.test(value)) throw invalidParameter(name, 'must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)');
+export function parseTenantId(value: string | undefined): string {
+  if (value === undefined || !guidPattern.test(value)) throw invalidParameter('tenantId', 'must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)');
   return value.toLowerCase();
 }
 
-type ResponseFormat = 'json' | 'csv';
+/** A waiver id: 12 lower-case hex digits, as GET /api/waivers lists them. */
+export function parseWaiverId(value: string, name: string): string {
+  if (!/^[0-9a-f]{12}$/.test(value)) throw invalidParameter(name, 'must be a waiver id (12 lower-case hex digits, as GET /api/waivers lists them)');
+  return value;
+}
 
 /** `?format=csv|json` wins; otherwise `Accept: text/csv` asks for CSV. */
-export function parseFormat(query: QueryParameters, accept: string | null, csvAllowed: boolean): ResponseFormat {
-  const format = parseChoice(query, 'format', csvAllowed ? (['json', 'csv'] as const) : (['json'] as const));
+export function parseFormat(query: QueryParameters, accept: string | null): 'json' | 'csv' {
+  const format = parseChoice(query, 'format', ['json', 'csv'] as const);
   if (format !== undefined) return format;
-  if (csvAllowed && accept !== null && /(^|,)\s*text\/csv\s*(;|,|$)/i.test(accept)) return 'csv';
-  return 'json';
+  return accept !== null && /(^|,)\s*text\/csv\s*(;|,|$)/i.test(accept) ? 'csv' : 'json';
 }
 

@@ -3,7 +3,10 @@
  * document publishes them, CSV columns are derived from them, and tests validate real answers
  * against them, so the description cannot drift from what handlers return.
  */
-import { customerMeasureNames, customerMeasures } from '../core/model';
+import { findingStates, severities } from '../core/findings';
+import { isPlainObject } from '../core/payloadReader';
+import { customerMeasureNames, customerMeasures, snapshotSources } from '../core/model';
+import { waiverActions, waiverScopes } from '../core/waivers';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -33,37 +36,30 @@ const customerFields: Record<string, JsonSchema> = {
   adminsNotCompliant: { type: 'boolean', description: 'No admin is MFA-compliant (compliantAdminsCount is 0).' },
 };
 
+/** Fields that each hold a value of `type` or null, in the order given (the order of CSV columns). */
+const nullable = (type: 'string' | 'number', names: readonly string[]): Record<string, JsonSchema> => Object.fromEntries(names.map((name) => [name, { type: [type, 'null'] }]));
+
 const requirementFields: Record<string, JsonSchema> = {
   requirementType: { type: 'string' },
   kind: { type: 'string' },
-  odataType: nullableString,
-  id: nullableString,
-  complianceStatus: nullableString,
-  state: nullableString,
-  score: nullableNumber,
-  maxScore: nullableNumber,
-  actionUrl: nullableString,
-  helpUrl: nullableString,
-  updatedDateTime: nullableString,
-  ...Object.fromEntries(
-    [
-      'totalTenantCount', 'compliantTenantCount', 'totalAdminsCount', 'adminsRequiredNotUsingMfaCount', 'mfaEnabledAdminsCount',
-      'totalUsersCount', 'usersRequiredNotUsingMfaCount', 'mfaEnabledUsersCount', 'compliantUsersCount', 'incompleteRegistrationUsersCount',
-      'totalCustomersCount', 'customersWithSpendBudgetCount', 'averageResponseTimeInHours',
-    ].map((name) => [name, nullableNumber]),
-  ),
-  securityDefaultsStatus: nullableString,
-  mfaConditionalAccessPolicyStatus: nullableString,
-  perUserMfaStatus: nullableString,
+  ...nullable('string', ['odataType', 'id', 'complianceStatus', 'state']),
+  ...nullable('number', ['score', 'maxScore']),
+  ...nullable('string', ['actionUrl', 'helpUrl', 'updatedDateTime']),
+  ...nullable('number', [
+    'totalTenantCount', 'compliantTenantCount', 'totalAdminsCount', 'adminsRequiredNotUsingMfaCount', 'mfaEnabledAdminsCount',
+    'totalUsersCount', 'usersRequiredNotUsingMfaCount', 'mfaEnabledUsersCount', 'compliantUsersCount', 'incompleteRegistrationUsersCount',
+    'totalCustomersCount', 'customersWithSpendBudgetCount', 'averageResponseTimeInHours',
+  ]),
+  ...nullable('string', ['securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'perUserMfaStatus']),
 };
 
 const measureValue: JsonSchema = { type: ['number', 'string', 'null'] };
 const continuationToken: JsonSchema = { type: ['string', 'null'], description: 'Pass as `continuationToken` for the next page; null on the last page.' };
 const runStatus: JsonSchema = { type: 'string', enum: ['running', 'complete', 'failed'] };
 const warnings: JsonSchema = { type: 'array', items: { type: 'string' }, description: 'What a complete run could not do without failing (e.g. why customer names are missing).' };
-const source: JsonSchema = { type: 'string', enum: ['partnerSecurity', 'nonMfaPrincipals', 'registrationCounts'] };
+const source: JsonSchema = { type: 'string', enum: [...snapshotSources] };
 
-const waiverScope: JsonSchema = { type: 'string', enum: ['finding', 'customer', 'requirement', 'partnerUsers'], description: 'What kind of thing the waiver silences.' };
+const waiverScope: JsonSchema = { type: 'string', enum: [...waiverScopes], description: 'What kind of thing the waiver silences.' };
 const waiverTarget: JsonSchema = {
   type: 'string',
   maxLength: 400,
@@ -77,26 +73,17 @@ const waiverExpiry: JsonSchema = {
   description: 'When the waiver ends: an RFC 3339 date (the end of that day, UTC) or date-time with a zone, that exists (no 2027-02-30, no 25:00), in the future and at most WAIVER_MAX_DAYS (180) days away.',
 };
 const waiverActor: JsonSchema = { type: 'string', description: 'Who made the change: the signed-in user when App Service Authentication is enabled (EASY_AUTH_IDENTITY), else `admin key`.' };
-const waiverRecordFields: Record<string, JsonSchema> = {
-  id: { type: 'string' },
-  scope: waiverScope,
-  target: waiverTarget,
-  reason: { type: 'string' },
-  owner: { type: 'string' },
-  expiresAt: dateTime,
-  createdAt: dateTime,
-  createdBy: waiverActor,
-  updatedAt: dateTime,
-  updatedBy: waiverActor,
-};
+/** What a waiver silences, why, who answers for it and until when; then who made and last changed it. */
+const waiverTerms: Record<string, JsonSchema> = { scope: waiverScope, target: waiverTarget, reason: { type: 'string' }, owner: { type: 'string' }, expiresAt: dateTime };
+const waiverAuthors: Record<string, JsonSchema> = { createdAt: dateTime, createdBy: waiverActor, updatedAt: dateTime, updatedBy: waiverActor };
+const waiverRecordFields: Record<string, JsonSchema> = { id: { type: 'string' }, ...waiverTerms, ...waiverAuthors };
 
 /**
  * An answer body: its own fields, plus `skippedRows` only when stored rows that cannot be read
  * (damaged or edited by hand) were left out of it.
  */
 function answer(properties: Record<string, JsonSchema>): JsonSchema {
-  const body = object(properties);
-  return { ...body, properties: { ...(body.properties as Record<string, JsonSchema>), skippedRows: ref('SkippedRows') } };
+  return { ...object(properties), properties: { ...properties, skippedRows: ref('SkippedRows') } };
 }
 
 export const schemas: Record<string, JsonSchema> = {
@@ -286,12 +273,12 @@ export const schemas: Record<string, JsonSchema> = {
   Finding: object({
     key: { type: 'string' },
     kind: { type: 'string' },
-    severity: { type: 'string', enum: ['critical', 'warning'] },
+    severity: { type: 'string', enum: [...severities] },
     subject: object({ type: { type: 'string' }, id: { type: 'string' }, name: nullableString }),
     customerName: { ...customerName, description: 'For a customer finding, the customer\'s current display name; null otherwise or when unknown.' },
     upn: { ...nullableString, description: 'For a partner-user finding, the user\'s UPN in the latest snapshot; null otherwise or when unknown.' },
     measure: { type: 'string' },
-    state: { type: 'string', enum: ['open', 'resolved'] },
+    state: { type: 'string', enum: [...findingStates] },
     baseline: measureValue,
     current: measureValue,
     openedAt: { type: 'string' },
@@ -310,37 +297,24 @@ export const schemas: Record<string, JsonSchema> = {
   Waiver: object({
     id: { type: 'string' },
     description: { type: 'string', description: 'What it silences, in words: a customer by name with its tenant id, a requirement, partner users matching a pattern, one finding.' },
-    scope: waiverScope,
-    target: waiverTarget,
-    reason: { type: 'string' },
-    owner: { type: 'string' },
-    expiresAt: dateTime,
+    ...waiverTerms,
     active: { type: 'boolean', description: 'Not yet expired.' },
     waivedFindings: { type: 'integer', description: 'Open findings it silences now.' },
-    createdAt: dateTime,
-    createdBy: waiverActor,
-    updatedAt: dateTime,
-    updatedBy: waiverActor,
+    ...waiverAuthors,
     etag: { type: 'string', description: 'Send as If-Match to change or delete this waiver.' },
   }),
   WaiverList: answer({ checkedAt: dateTime, items: list('Waiver') }),
   WaiverAuditEntry: object({
     at: dateTime,
     actor: waiverActor,
-    action: { type: 'string', enum: ['created', 'changed', 'deleted'] },
+    action: { type: 'string', enum: [...waiverActions] },
     waiverId: { type: 'string' },
     description: { type: 'string', description: 'What the waiver silences, in words.' },
     before: { ...nullableRef('WaiverRecord'), description: 'The waiver before the change; null when it was created.' },
     after: { ...nullableRef('WaiverRecord'), description: 'The waiver after the change; null when it was deleted.' },
   }),
   WaiverAudit: answer({ items: list('WaiverAuditEntry') }),
-  WaiverDraft: {
-    type: 'object',
-    description: 'A new waiver. Every field is required.',
-    properties: { scope: waiverScope, target: waiverTarget, reason: waiverReason, owner: waiverOwner, expiresAt: waiverExpiry },
-    required: ['scope', 'target', 'reason', 'owner', 'expiresAt'],
-    additionalProperties: false,
-  },
+  WaiverDraft: object({ scope: waiverScope, target: waiverTarget, reason: waiverReason, owner: waiverOwner, expiresAt: waiverExpiry }, 'A new waiver. Every field is required.'),
   WaiverChanges: {
     type: 'object',
     description: 'What to change on a waiver: at least one field. What it silences (scope, target) cannot change.',
@@ -366,17 +340,18 @@ export const schemas: Record<string, JsonSchema> = {
 function resolve(schema: JsonSchema): JsonSchema {
   const target = typeof schema.$ref === 'string' ? schemas[schema.$ref.split('/').pop() ?? ''] : undefined;
   if (target) return target;
-  const anyOf = schema.anyOf as JsonSchema[] | undefined;
-  const first = anyOf?.find((option) => option.type !== 'null');
-  return first ? resolve(first) : schema;
+  const first: unknown = Array.isArray(schema.anyOf) ? schema.anyOf.find((option) => isPlainObject(option) && option.type !== 'null') : undefined;
+  return isPlainObject(first) ? resolve(first) : schema;
 }
 
 /** CSV columns of a schema: its properties, and `parent.child` for objects with declared properties. */
 export function csvColumns(schemaName: string): string[] {
-  const columnsOf = (schema: JsonSchema, prefix: string): string[] =>
-    Object.entries((resolve(schema).properties ?? {}) as Record<string, JsonSchema>).flatMap(([name, property]) => {
-      const resolved = resolve(property);
+  const columnsOf = (schema: JsonSchema, prefix: string): string[] => {
+    const { properties } = resolve(schema);
+    return Object.entries(isPlainObject(properties) ? properties : {}).flatMap(([name, property]) => {
+      const resolved = isPlainObject(property) ? resolve(property) : {};
       return resolved.properties ? columnsOf(resolved, `${prefix}${name}.`) : [`${prefix}${name}`];
     });
+  };
   return columnsOf(ref(schemaName), '');
 }

@@ -5,16 +5,11 @@ import { misconfigured, ProblemError, unexpectedProblem, type ProblemDetails } f
 import { parseFormat, rejectUnknownParameters } from './queryParameters';
 import type { Endpoint } from './endpoints';
 import type { QueryDependencies } from './queries';
+import type { UnreadableRowSink } from '../ports/queryReader';
 import { csvColumns } from './schemas';
 
 /** Headers of every answer: nothing here may be sniffed into another type, or kept by a cache. */
-const commonHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
-
-/** Rows an answer left out because they could not be read, by table. */
-interface SkippedRows {
-  count: number;
-  tables: Record<string, number>;
-}
+export const commonHeaders = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
 
 /**
  * An endpoint behind HTTP: the request is checked before any dependency is built (bad input is
@@ -31,10 +26,10 @@ export async function serveEndpoint(
 ): Promise<HttpResponseInit> {
   try {
     rejectUnknownParameters(request.query, endpoint.parameters.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name));
-    const format = parseFormat(request.query, request.headers.get('accept'), true);
-    const run = endpoint.handle({ query: request.query, params: request.params });
-    const shared = await dependencies();
-    const skipped: SkippedRows = { count: 0, tables: {} };
+    const format = parseFormat(request.query, request.headers.get('accept'));
+    const run = endpoint.handle(request);
+    // Rows the answer left out because they could not be read, by table.
+    const skipped: { count: number; tables: Record<string, number> } = { count: 0, tables: {} };
     const reasons = new Set<string>();
     const seen = new Set<string>();
     const onUnreadable = (table: string, reason: string, rowKeys: string): void => {
@@ -45,9 +40,7 @@ export async function serveEndpoint(
       skipped.tables[table] = (skipped.tables[table] ?? 0) + 1;
       reasons.add(`${table}: ${reason}`);
     };
-    const reader = shared.reader.skippingUnreadable(onUnreadable);
-    const waivers = shared.waivers.skippingUnreadable(onUnreadable);
-    const result = await run({ ...shared, reader, waivers });
+    const result = await run(skippingUnreadable(await dependencies(), onUnreadable));
     const skippedHeader: Record<string, string> = skipped.count > 0 ? { 'x-skipped-rows': String(skipped.count) } : {};
     if (skipped.count > 0) {
       context.warn(`Skipped ${skipped.count} stored row(s) that cannot be read (${[...reasons].join('; ')}); the answer lists the rest and says so in skippedRows`);
@@ -64,6 +57,11 @@ export async function serveEndpoint(
   } catch (thrown) {
     return problemResponse(thrown, context);
   }
+}
+
+/** The dependencies, reading around every stored row that cannot be read: each is passed to `sink` and left out. */
+export function skippingUnreadable(dependencies: QueryDependencies, sink: UnreadableRowSink): QueryDependencies {
+  return { ...dependencies, reader: dependencies.reader.skippingUnreadable(sink), waivers: dependencies.waivers.skippingUnreadable(sink) };
 }
 
 export function problemResponse(failure: unknown, context: InvocationContext): HttpResponseInit {

@@ -1,4 +1,5 @@
-import { invalidParameters, type ProblemError } from './problem';
+import { invalidParameters, type InvalidParam } from './problem';
+import { guidPattern, readDateTime } from './queryParameters';
 import { isPlainObject } from '../core/payloadReader';
 import { isOneOf, readPersonText } from '../core/text';
 import { globTargetProblem, waiverScopes, type WaiverChanges, type WaiverDraft, type WaiverScope } from '../core/waivers';
@@ -8,37 +9,7 @@ import { globTargetProblem, waiverScopes, type WaiverChanges, type WaiverDraft, 
  * problem shape names every field that is wrong. What a valid waiver is lives in the core.
  */
 
-/** One field an admin got wrong, and why. */
-interface InvalidField {
-  name: string;
-  reason: string;
-}
-
-/** A 400 naming every field that is wrong, in the same problem shape as a bad query parameter. */
-export function invalidFields(fields: readonly InvalidField[]): ProblemError {
-  return invalidParameters('Field', fields);
-}
-
 const waiverLimits = { reason: 500, owner: 200, target: 400 } as const;
-
-const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** RFC 3339 section 5.6's full-date, or date-time with a zone (seconds and fraction optional). */
-const isoDateTime = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/i;
-
-/**
- * Why a date or date-time that has the form does not exist, or null. RFC 3339 section 5.7: the day
- * is at most what its month has (February 29 only in a leap year), hours 00-23, minutes 00-59; the
- * leap second 60 cannot be told apart from :59 by a waiver, so seconds stop at 59. JavaScript's
- * Date would roll 2027-02-30 over to 2 March instead.
- */
-function calendarProblem(match: RegExpExecArray): string | null {
-  const [year, month, day, hour = 0, minute = 0, second = 0, offsetHour = 0, offsetMinute = 0] = match.slice(1).map((part) => (part === undefined ? undefined : Number(part)));
-  if (year === undefined || month === undefined || day === undefined || month < 1 || month > 12) return 'must be a date that exists: the month is 01 to 12';
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day < 1 || day > daysInMonth) return `must be a date that exists: ${year}-${String(month).padStart(2, '0')} has days 01 to ${daysInMonth}`;
-  if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) return 'must be a time that exists: hours 00 to 23, minutes and seconds 00 to 59 (RFC 3339), in the time and in the zone offset';
-  return null;
-}
 
 /**
  * What a target must look like for its scope. Whether a finding key or a requirement type names
@@ -59,7 +30,7 @@ function targetProblem(scope: WaiverScope, target: string): string | null {
 }
 
 /** Target, owner and reason: text a person sent, read by the one rule for such text (see readPersonText). */
-function textField(body: Record<string, unknown>, name: keyof typeof waiverLimits, problems: InvalidField[]): string | undefined {
+function textField(body: Record<string, unknown>, name: keyof typeof waiverLimits, problems: InvalidParam[]): string | undefined {
   const value = body[name];
   if (value === undefined) return undefined;
   const read = readPersonText(value, { maxLength: waiverLimits[name], multiline: name === 'reason' });
@@ -71,43 +42,33 @@ function textField(body: Record<string, unknown>, name: keyof typeof waiverLimit
 }
 
 /** An expiry in the future and at most `maxDays` away; a bare date means the end of that day (UTC). */
-function expiryField(body: Record<string, unknown>, now: Date, maxDays: number, problems: InvalidField[]): string | undefined {
+function expiryField(body: Record<string, unknown>, now: Date, maxDays: number, problems: InvalidParam[]): string | undefined {
   const value = body.expiresAt;
   if (value === undefined) return undefined;
-  const match = typeof value === 'string' ? isoDateTime.exec(value) : null;
-  const problem = match === null ? null : calendarProblem(match);
-  if (problem !== null) {
-    problems.push({ name: 'expiresAt', reason: problem });
-    return undefined;
-  }
-  // RFC 3339 allows a lower-case t and z; Date.parse does not.
-  const time = match === null ? NaN : Date.parse(match[4] === undefined ? `${match[0]}T23:59:59.999Z` : match[0].toUpperCase());
-  if (Number.isNaN(time)) {
-    problems.push({ name: 'expiresAt', reason: 'must be an ISO 8601 date (2026-06-30) or date-time with a zone (2026-06-30T12:00:00Z)' });
-    return undefined;
-  }
-  if (time <= now.getTime()) {
-    problems.push({ name: 'expiresAt', reason: 'must be in the future' });
-    return undefined;
-  }
-  if (time > now.getTime() + maxDays * 86_400_000) {
+  // Anything but text fails on its form.
+  const read = readDateTime(typeof value === 'string' ? value : '', 'end');
+  if ('problem' in read) problems.push({ name: 'expiresAt', reason: read.problem });
+  else if (read.time <= now.getTime()) problems.push({ name: 'expiresAt', reason: 'must be in the future' });
+  else if (read.time > now.getTime() + maxDays * 86_400_000) {
     problems.push({ name: 'expiresAt', reason: `must be at most ${maxDays} days from now (WAIVER_MAX_DAYS): a waiver is renewed on purpose, not kept for ever` });
-    return undefined;
-  }
-  return new Date(time).toISOString();
+  } else return new Date(read.time).toISOString();
+  return undefined;
 }
 
-function objectBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (!isPlainObject(body)) throw invalidFields([{ name: 'body', reason: 'must be a JSON object' }]);
+/** The body, when it is an object of `allowed` fields only; a 400 names each other field (a `fixed` one as what cannot change). */
+function objectBody(body: unknown, allowed: readonly string[], fixed: readonly string[] = []): Record<string, unknown> {
+  if (!isPlainObject(body)) throw invalidParameters('Field', [{ name: 'body', reason: 'must be a JSON object' }]);
   const unknown = Object.keys(body).filter((name) => !allowed.includes(name));
-  if (unknown.length > 0) throw invalidFields(unknown.map((name) => ({ name, reason: `is not a field a waiver takes here (it takes ${allowed.join(', ')})` })));
+  const reason = (name: string): string =>
+    fixed.includes(name) ? 'cannot change: what a waiver silences is fixed; delete it and create another' : `is not a field a waiver takes here (it takes ${allowed.join(', ')})`;
+  if (unknown.length > 0) throw invalidParameters('Field', unknown.map((name) => ({ name, reason: reason(name) })));
   return body;
 }
 
 /** A new waiver as an admin sent it, checked: every field is required; a 400 names each one that is wrong. */
 export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): WaiverDraft {
   const fields = objectBody(body, ['scope', 'target', 'reason', 'owner', 'expiresAt']);
-  const problems: InvalidField[] = [];
+  const problems: InvalidParam[] = [];
   const scope = isOneOf(waiverScopes, fields.scope) ? fields.scope : undefined;
   if (scope === undefined) problems.push({ name: 'scope', reason: `must be one of ${waiverScopes.join(', ')}` });
   let target = textField(fields, 'target', problems);
@@ -125,19 +86,15 @@ export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): Wai
     if (fields[name] === undefined) problems.push({ name, reason: 'is required' });
   }
   // A field left undefined has a problem of its own: the checks after the first only tell TypeScript so.
-  if (problems.length > 0 || scope === undefined || target === undefined || reason === undefined || owner === undefined || expiresAt === undefined) throw invalidFields(problems);
+  if (problems.length > 0 || scope === undefined || target === undefined || reason === undefined || owner === undefined || expiresAt === undefined) throw invalidParameters('Field', problems);
   // Tenant ids are stored lower-case, as Graph serves them.
   return { scope, target: scope === 'customer' ? target.toLowerCase() : target, reason, owner, expiresAt };
 }
 
 /** Changes to a waiver, checked as a new one would be; at least one field. What it silences cannot change. */
 export function parseWaiverChanges(body: unknown, now: Date, maxDays: number): WaiverChanges {
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    const fixed = ['scope', 'target'].filter((name) => name in body);
-    if (fixed.length > 0) throw invalidFields(fixed.map((name) => ({ name, reason: 'cannot change: what a waiver silences is fixed; delete it and create another' })));
-  }
-  const fields = objectBody(body, ['reason', 'owner', 'expiresAt']);
-  const problems: InvalidField[] = [];
+  const fields = objectBody(body, ['reason', 'owner', 'expiresAt'], ['scope', 'target']);
+  const problems: InvalidParam[] = [];
   // Only the fields sent: the changes are spread over the stored waiver.
   const changes: WaiverChanges = {};
   for (const name of ['reason', 'owner'] as const) {
@@ -146,7 +103,7 @@ export function parseWaiverChanges(body: unknown, now: Date, maxDays: number): W
   }
   const expiresAt = expiryField(fields, now, maxDays, problems);
   if (expiresAt !== undefined) changes.expiresAt = expiresAt;
-  if (problems.length > 0) throw invalidFields(problems);
-  if (Object.keys(fields).length === 0) throw invalidFields([{ name: 'body', reason: 'must change at least one of reason, owner, expiresAt' }]);
+  if (problems.length > 0) throw invalidParameters('Field', problems);
+  if (Object.keys(fields).length === 0) throw invalidParameters('Field', [{ name: 'body', reason: 'must change at least one of reason, owner, expiresAt' }]);
   return changes;
 }

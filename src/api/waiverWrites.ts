@@ -3,11 +3,11 @@ import { isPlainObject } from '../core/payloadReader';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { WaiverConfig } from '../config';
 import type { Clock, RecordedFindings, StoredWaiver, WaiverStore } from '../ports';
-import { invalidParameter, notFound, ProblemError } from './problem';
-import { rejectUnknownParameters } from './queryParameters';
-import { documentedRequirementType, documentedRequirementTypes, type Waiver, type WaiverAction, type WaiverAuditEntry, type WaiverDraft } from '../core/waivers';
-import { invalidFields, parseWaiverChanges, parseWaiverDraft } from './waiverDrafts';
-import { problemResponse } from './serveEndpoint';
+import { invalidParameter, invalidParameters, ProblemError } from './problem';
+import { parseWaiverId, rejectUnknownParameters } from './queryParameters';
+import { documentedRequirementType, documentedRequirementTypes, type Waiver, type WaiverAction, type WaiverDraft } from '../core/waivers';
+import { parseWaiverChanges, parseWaiverDraft } from './waiverDrafts';
+import { commonHeaders, problemResponse } from './serveEndpoint';
 import { entityTag } from './waiverQueries';
 
 /** What the admin-level waiver writes need. */
@@ -21,19 +21,11 @@ export interface WaiverAdministration {
 /** The actor recorded when no trustworthy identity comes with the request. */
 const adminKeyActor = 'admin key';
 
-const headers = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' } as const;
 /** A waiver is a few hundred characters: anything much larger is not one. */
 const maxBodyBytes = 16_384;
-const waiverIdPattern = /^[0-9a-f]{12}$/;
 
-function preconditionProblem(status: 412 | 428, detail: string): ProblemError {
-  return new ProblemError(status === 412 ? 'PreconditionFailed' : 'PreconditionRequired', {
-    type: status === 412 ? 'urn:mfa-monitor:problem:precondition-failed' : 'urn:mfa-monitor:problem:precondition-required',
-    title: status === 412 ? 'Precondition Failed' : 'Precondition Required',
-    status,
-    detail,
-    'invalid-params': [{ name: 'If-Match', reason: detail }],
-  });
+function preconditionProblem(code: 'PreconditionFailed' | 'PreconditionRequired', detail: string): ProblemError {
+  return new ProblemError(code, detail, { 'invalid-params': [{ name: 'If-Match', reason: detail }] });
 }
 
 /**
@@ -73,12 +65,6 @@ async function jsonBody(request: HttpRequest): Promise<unknown> {
   }
 }
 
-function waiverId(request: HttpRequest): string {
-  const id = request.params.id ?? '';
-  if (!waiverIdPattern.test(id)) throw invalidParameter('id', 'must be a waiver id (12 lower-case hex digits, as GET /api/waivers lists them)');
-  return id;
-}
-
 /**
  * The stored ETag an If-Match names: `*` (any), or one of the entity tags this API issued. A
  * change without If-Match is refused (428): two admins editing at once must not silently
@@ -86,7 +72,7 @@ function waiverId(request: HttpRequest): string {
  */
 function ifMatch(request: HttpRequest): { any: true } | { any: false; etags: string[] } {
   const header = request.headers.get('if-match');
-  if (header === null || header.trim() === '') throw preconditionProblem(428, 'is required: send the etag of the waiver as GET /api/waivers lists it (or * to change it whatever its state)');
+  if (header === null || header.trim() === '') throw preconditionProblem('PreconditionRequired', 'is required: send the etag of the waiver as GET /api/waivers lists it (or * to change it whatever its state)');
   if (header.trim() === '*') return { any: true };
   const etags = header.split(',').flatMap((tag) => {
     const match = /^\s*"([A-Za-z0-9_-]+)"\s*$/.exec(tag);
@@ -95,22 +81,22 @@ function ifMatch(request: HttpRequest): { any: true } | { any: false; etags: str
   return { any: false, etags };
 }
 
-function matches(condition: ReturnType<typeof ifMatch>, waiver: StoredWaiver): boolean {
-  return condition.any || condition.etags.includes(waiver.etag);
+/** The stored waiver an update or delete names, when If-Match matches it: a 404 or 412 otherwise. */
+async function matchingWaiver(waivers: WaiverStore, id: string, condition: ReturnType<typeof ifMatch>): Promise<StoredWaiver> {
+  const current = await waivers.readWaiver(id);
+  if (current === null) throw new ProblemError('NotFound', 'No waiver has this id (it may have been deleted).');
+  if (!condition.any && !condition.etags.includes(current.etag)) throw stale();
+  return current;
 }
 
 function stale(): ProblemError {
-  return preconditionProblem(412, 'does not match: the waiver changed since it was read (another admin may have changed it); read it again and decide on its current state');
-}
-
-function audit(action: WaiverAction, actor: string, at: string, waiverIdValue: string, before: Waiver | null, after: Waiver | null): WaiverAuditEntry {
-  return { at, actor, action, waiverId: waiverIdValue, before, after };
+  return preconditionProblem('PreconditionFailed', 'does not match: the waiver changed since it was read (another admin may have changed it); read it again and decide on its current state');
 }
 
 function written(status: number, waiver: StoredWaiver): HttpResponseInit {
   const etag = entityTag(waiver.etag);
   const { etag: _stored, ...record } = waiver;
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8', etag, ...headers }, body: JSON.stringify({ ...record, etag }) };
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8', etag, ...commonHeaders }, body: JSON.stringify({ ...record, etag }) };
 }
 
 /** Logs say what happened to which waiver, never who (a UPN) nor what it silences (a UPN pattern). */
@@ -128,73 +114,65 @@ function logChange(context: InvocationContext, action: WaiverAction, waiver: Pic
  */
 async function namedTarget(draft: WaiverDraft, findings: RecordedFindings): Promise<WaiverDraft> {
   if (draft.scope === 'finding' && !(await findings.hasFinding(draft.target))) {
-    throw invalidFields([{ name: 'target', reason: 'must be the key of a finding the monitor has recorded, open or resolved (copy it from GET /api/findings?state=all); no finding has this key' }]);
+    throw invalidParameters('Field', [{ name: 'target', reason: 'must be the key of a finding the monitor has recorded, open or resolved (copy it from GET /api/findings?state=all); no finding has this key' }]);
   }
   if (draft.scope === 'requirement') {
     const documented = documentedRequirementType(draft.target);
     if (documented !== null) return { ...draft, target: documented };
     if (!(await findings.hasRequirementFinding(draft.target))) {
-      throw invalidFields([{ name: 'target', reason: `must be a requirement type Microsoft documents (${documentedRequirementTypes.join(', ')}) or one a finding is about` }]);
+      throw invalidParameters('Field', [{ name: 'target', reason: `must be a requirement type Microsoft documents (${documentedRequirementTypes.join(', ')}) or one a finding is about` }]);
     }
   }
   return draft;
 }
 
-export async function createWaiver(request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>): Promise<HttpResponseInit> {
-  try {
-    rejectUnknownParameters(request.query, []);
-    const { waivers, findings, clock, settings } = await dependencies();
-    const now = clock.now();
-    const draft = await namedTarget(parseWaiverDraft(await jsonBody(request), now, settings.maxDays), findings);
-    const actor = actorOf(request, settings.easyAuthIdentity);
-    const at = now.toISOString();
-    const waiver: Waiver = { id: randomBytes(6).toString('hex'), ...draft, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };
-    const stored = await waivers.createWaiver(waiver, audit('created', actor, at, waiver.id, null, waiver));
-    logChange(context, 'created', waiver, actor);
-    return written(201, stored);
-  } catch (thrown) {
-    return problemResponse(thrown, context);
-  }
+type WaiverWrite = (request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>) => Promise<HttpResponseInit>;
+
+/** A write takes no query parameter, and answers everything it refuses as a problem. */
+function waiverWrite(write: WaiverWrite): WaiverWrite {
+  return async (request, context, dependencies) => {
+    try {
+      rejectUnknownParameters(request.query, []);
+      return await write(request, context, dependencies);
+    } catch (thrown) {
+      return problemResponse(thrown, context);
+    }
+  };
 }
 
-export async function updateWaiver(request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>): Promise<HttpResponseInit> {
-  try {
-    rejectUnknownParameters(request.query, []);
-    const id = waiverId(request);
-    const { waivers, clock, settings } = await dependencies();
-    const now = clock.now();
-    const changes = parseWaiverChanges(await jsonBody(request), now, settings.maxDays);
-    const condition = ifMatch(request);
-    const current = await waivers.readWaiver(id);
-    if (current === null) throw notFound('No waiver has this id (it may have been deleted).');
-    if (!matches(condition, current)) throw stale();
-    const actor = actorOf(request, settings.easyAuthIdentity);
-    const { etag, ...before } = current;
-    const after: Waiver = { ...before, ...changes, updatedAt: now.toISOString(), updatedBy: actor };
-    const stored = await waivers.updateWaiver(after, etag, audit('changed', actor, after.updatedAt, id, before, after));
-    if (stored === null) throw stale();
-    logChange(context, 'changed', after, actor);
-    return written(200, stored);
-  } catch (thrown) {
-    return problemResponse(thrown, context);
-  }
-}
+export const createWaiver = waiverWrite(async (request, context, dependencies) => {
+  const { waivers, findings, clock, settings } = await dependencies();
+  const now = clock.now();
+  const draft = await namedTarget(parseWaiverDraft(await jsonBody(request), now, settings.maxDays), findings);
+  const actor = actorOf(request, settings.easyAuthIdentity);
+  const at = now.toISOString();
+  const waiver: Waiver = { id: randomBytes(6).toString('hex'), ...draft, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };
+  const stored = await waivers.createWaiver(waiver, { at, actor, action: 'created', waiverId: waiver.id, before: null, after: waiver });
+  logChange(context, 'created', waiver, actor);
+  return written(201, stored);
+});
 
-export async function deleteWaiver(request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>): Promise<HttpResponseInit> {
-  try {
-    rejectUnknownParameters(request.query, []);
-    const id = waiverId(request);
-    const condition = ifMatch(request);
-    const { waivers, clock, settings } = await dependencies();
-    const current = await waivers.readWaiver(id);
-    if (current === null) throw notFound('No waiver has this id (it may have been deleted already).');
-    if (!matches(condition, current)) throw stale();
-    const actor = actorOf(request, settings.easyAuthIdentity);
-    const { etag, ...before } = current;
-    if (!(await waivers.deleteWaiver(id, etag, audit('deleted', actor, clock.now().toISOString(), id, before, null)))) throw stale();
-    logChange(context, 'deleted', before, actor);
-    return { status: 204, headers };
-  } catch (thrown) {
-    return problemResponse(thrown, context);
-  }
-}
+export const updateWaiver = waiverWrite(async (request, context, dependencies) => {
+  const id = parseWaiverId(request.params.id ?? '', 'id');
+  const { waivers, clock, settings } = await dependencies();
+  const now = clock.now();
+  const changes = parseWaiverChanges(await jsonBody(request), now, settings.maxDays);
+  const { etag, ...before } = await matchingWaiver(waivers, id, ifMatch(request));
+  const actor = actorOf(request, settings.easyAuthIdentity);
+  const after: Waiver = { ...before, ...changes, updatedAt: now.toISOString(), updatedBy: actor };
+  const stored = await waivers.updateWaiver(after, etag, { at: after.updatedAt, actor, action: 'changed', waiverId: id, before, after });
+  if (stored === null) throw stale();
+  logChange(context, 'changed', after, actor);
+  return written(200, stored);
+});
+
+export const deleteWaiver = waiverWrite(async (request, context, dependencies) => {
+  const id = parseWaiverId(request.params.id ?? '', 'id');
+  const condition = ifMatch(request);
+  const { waivers, clock, settings } = await dependencies();
+  const { etag, ...before } = await matchingWaiver(waivers, id, condition);
+  const actor = actorOf(request, settings.easyAuthIdentity);
+  if (!(await waivers.deleteWaiver(id, etag, { at: clock.now().toISOString(), actor, action: 'deleted', waiverId: id, before, after: null }))) throw stale();
+  logChange(context, 'deleted', before, actor);
+  return { status: 204, headers: commonHeaders };
+});

@@ -2,8 +2,7 @@ import { app, type HttpResponseInit, type InvocationContext } from '@azure/funct
 import { queryApi, sharedHealthVerdict, type HealthVerdict } from '../composition';
 import { monitorStatus } from '../api/monitorStatus';
 import { errorCode, toError } from '../core/errors';
-
-const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const;
+import { commonHeaders, skippingUnreadable } from '../api/serveEndpoint';
 
 /**
  * The health check, without a key: 200 when `/api/status` would say healthy, 503 otherwise, and
@@ -12,14 +11,13 @@ const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosnif
  * shared (see sharedHealthVerdict): up to 30 s old, or as new as the last `/api/status`.
  */
 export async function getHealth(_request: unknown, context: InvocationContext): Promise<HttpResponseInit> {
-  return { status: await sharedHealthVerdict(() => judgeHealth(context)), headers };
+  return { status: await sharedHealthVerdict(() => judgeHealth(context)), headers: commonHeaders };
 }
 
 async function judgeHealth(context: InvocationContext): Promise<HealthVerdict> {
   try {
-    const dependencies = await queryApi();
     // A damaged row is left out as the status leaves it out; the status (asked with the key) counts and logs it.
-    const result = await monitorStatus({ ...dependencies, reader: dependencies.reader.skippingUnreadable(() => undefined) });
+    const result = await monitorStatus(skippingUnreadable(await queryApi(), () => undefined));
     return result.httpStatus === 503 ? 503 : 200;
   } catch (thrown) {
     context.error(`Health check failed (${errorCode(thrown)}), correlation id ${context.invocationId}: ${toError(thrown).message}`);

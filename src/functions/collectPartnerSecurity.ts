@@ -1,12 +1,6 @@
-import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { app } from '@azure/functions';
+import { partnerSecurityCollector } from '../composition';
 import { collectPartnerSecurity } from '../collectors/collectPartnerSecurity';
-import { invocationDeadline, partnerSecurityCollector } from '../composition';
-import { invocationLogger, requestedRunId } from '../invocationLogger';
+import { scheduledRun } from '../invocation';
 
-export async function collectPartnerSecurityOnSchedule(_timer: Timer, context: InvocationContext): Promise<void> {
-  const deadline = await invocationDeadline();
-  const dependencies = await partnerSecurityCollector(invocationLogger(context));
-  await collectPartnerSecurity(dependencies, { runId: requestedRunId(context), deadline });
-}
-
-app.timer('collectPartnerSecurity', { schedule: '%SCHEDULE_PARTNER_SECURITY%', handler: collectPartnerSecurityOnSchedule });
+app.timer('collectPartnerSecurity', { schedule: '%SCHEDULE_PARTNER_SECURITY%', handler: scheduledRun(partnerSecurityCollector, collectPartnerSecurity) });

@@ -1,12 +1,6 @@
-import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { app } from '@azure/functions';
+import { registrationCountCollector } from '../composition';
 import { collectRegistrationCounts } from '../collectors/collectRegistrationCounts';
-import { invocationDeadline, registrationCountCollector } from '../composition';
-import { invocationLogger, requestedRunId } from '../invocationLogger';
+import { scheduledRun } from '../invocation';
 
-export async function collectRegistrationCountsOnSchedule(_timer: Timer, context: InvocationContext): Promise<void> {
-  const deadline = await invocationDeadline();
-  const dependencies = await registrationCountCollector(invocationLogger(context));
-  await collectRegistrationCounts(dependencies, { runId: requestedRunId(context), deadline });
-}
-
-app.timer('collectRegistrationCounts', { schedule: '%SCHEDULE_REGISTRATION_COUNTS%', handler: collectRegistrationCountsOnSchedule });
+app.timer('collectRegistrationCounts', { schedule: '%SCHEDULE_REGISTRATION_COUNTS%', handler: scheduledRun(registrationCountCollector, collectRegistrationCounts) });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { app, type HttpResponseInit } from '@azure/functions';
+import { commonHeaders } from '../api/serveEndpoint';
 
 export async function getDashboard(): Promise<HttpResponseInit> {
   // The page's script is the largest text the app holds: loaded when the page is asked for, not at every cold start.
@@ -9,10 +10,9 @@ export async function getDashboard(): Promise<HttpResponseInit> {
     status: 200,
     headers: {
       'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
       'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
       'referrer-policy': 'no-referrer',
-      'x-content-type-options': 'nosniff',
+      ...commonHeaders,
     },
     body: dashboardHtml(nonce),
   };

@@ -27,6 +27,13 @@ describe('query parameters', () => {
     expect(problemOf(() => parseDate(query(`from=${encodeURIComponent(value)}`), 'from', 'start')).problem).toMatchObject({ status: 400, 'invalid-params': [{ name: 'from' }] });
   });
 
+  // RFC 3339 section 5.6 (https://www.rfc-editor.org/rfc/rfc3339#section-5.6): "T" and "Z" may be
+  // lower case; section 5.7: a day beyond its month's last does not exist. The same reader as a waiver's expiry.
+  it('when a date uses the lower-case t and z RFC 3339 allows, then it is read; when the day does not exist, then the 400 says so', () => {
+    expect(parseDate(query('since=2026-01-31t08:00:00z'), 'since', 'start')).toEqual(new Date('2026-01-31T08:00:00Z'));
+    expect(problemOf(() => parseDate(query('from=2026-02-30'), 'from', 'start')).problem['invalid-params']).toEqual([{ name: 'from', reason: 'must be a date that exists: 2026-02 has days 01 to 28' }]);
+  });
+
   it('when from or to is just outside the times a run id holds, then it is a 400 naming the range; at the edges it passes', () => {
     expect(parseTimeRange(query('from=1970-01-01&to=2286-11-20T17:46:39.999Z'))).toEqual({ from: new Date(0), to: new Date(9_999_999_999_999) });
     for (const [search, name] of [['from=1969-12-31T23:59:59.999Z', 'from'], ['to=2286-11-20T17:46:40Z', 'to'], ['to=2286-11-20', 'to']] as const) {
