@@ -1,7 +1,7 @@
 import { countOpenFindings, severities, type FindingState, type OpenFindingCounts, type StoredFinding } from '../core/findings';
 import { odata } from '@azure/data-tables';
-import type { CustomerChangePoints, FindingPosition, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
-import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, SecurityRequirement, SnapshotSource } from '../core/model';
+import type { FindingPosition, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
+import type { NonMfaPrincipal, PartnerSecurityScore, SecurityRequirement, SnapshotSource } from '../core/model';
 import type { Delivery, DetectorCompletion, DetectorRun, LeaseName, OutboxMessage, SkippedRun } from '../ports';
 import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import { keyRangePage, readUntil } from './keyRangePage';
@@ -24,7 +24,7 @@ type Row = Record<string, unknown>;
 export class TableQueryReader implements QueryReader {
   private readonly snapshots: TableSnapshotReader;
   private readonly detector: TableDetectorStore;
-  private readonly customers: TableCustomerState;
+  readonly customers: TableCustomerState;
 
   constructor(
     private readonly tables: Tables,
@@ -57,27 +57,14 @@ export class TableQueryReader implements QueryReader {
     return this.runSeries('registrations', fixedPartitions.registrations, range, registrationRow.from);
   }
 
-  /** The run the Customers table holds: a complete run its invocation did not apply is listed once its source's next run has. */
-  customersRunId(): Promise<string | null> {
-    return this.customers.currentRunId();
-  }
 
-  customersPage(runId: string, start: RowPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<Page<CustomerMfaInsight>> {
-    return this.customers.page(runId, start, top, include);
-  }
 
   async principalsPage(runId: string, start: RowPosition | null, top: number, include?: (principal: NonMfaPrincipal) => boolean): Promise<Page<NonMfaPrincipal>> {
     const request = { name: 'principals', partitions: runPartitionRange(runId), start, top, select: principalRow.select, convert: principalRow.from, onUnreadable: this.onUnreadable };
     return keyRangePage(await this.tables.client('principals'), include === undefined ? request : { ...request, include });
   }
 
-  customerHistory(tenantId: string, range: RunRange): Promise<CustomerChangePoints> {
-    return this.customers.history(tenantId, range);
-  }
 
-  customerKnown(tenantId: string): Promise<boolean> {
-    return this.customers.known(tenantId);
-  }
 
   /**
    * The service filters by severity and state, one severity after the other, so a page reads the

@@ -64,7 +64,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
           recentRuns(reader, source),
           reader.lastSkippedRun(source),
           // Only partnerSecurity's runs are applied to a current state (the customers').
-          source === 'partnerSecurity' ? reader.customersRunId() : undefined,
+          source === 'partnerSecurity' ? reader.customers.currentRunId() : undefined,
         ]);
         // Run ids sort newest first: a complete run newer than the one applied waits for its source's next run.
         const waitingToBeApplied = applied !== undefined && lastCompleteRun !== undefined && (applied === null || lastCompleteRun.runId < applied) ? lastCompleteRun.runId : null;

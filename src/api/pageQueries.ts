@@ -45,8 +45,8 @@ export async function customerPage(
   const include = byStatus === undefined && byName === undefined ? undefined : (customer: CustomerMfaInsight) => (byStatus?.(customer) ?? true) && (byName?.(customer) ?? true);
   const query = JSON.stringify(['customers', status, name ?? null]);
   // The customers' current state is of the newest applied run: a first page lists it as it is.
-  const page = await runPage(dependencies, () => dependencies.reader.customersRunId(), query, continuationToken, (run, start) =>
-    dependencies.reader.customersPage(run, start, top, include),
+  const page = await runPage(dependencies, () => dependencies.reader.customers.currentRunId(), query, continuationToken, (run, start) =>
+    dependencies.reader.customers.page(run, start, top, include),
   );
   const items = page.items.map((customer) => describeCustomer(customer, nameOf(names, customer.tenantId)));
   return { body: { runId: page.runId, collectedAt: page.collectedAt, status, name: name ?? null, items, continuationToken: page.continuationToken }, rows: items };
@@ -58,8 +58,8 @@ export async function customerPage(
  * force when the range begins. The last point holds unchanged up to `asOfRunId`.
  */
 export async function customerHistory({ reader, directory }: QueryDependencies, tenantId: string, range: RunRange): Promise<QueryResult> {
-  const [history, names] = await Promise.all([reader.customerHistory(tenantId, range), directory.customerNames()]);
-  if (history.points.length === 0 && !(await reader.customerKnown(tenantId))) throw new ProblemError('NotFound', `No snapshot has listed tenant ${tenantId}.`);
+  const [history, names] = await Promise.all([reader.customers.history(tenantId, range), directory.customerNames()]);
+  if (history.points.length === 0 && !(await reader.customers.known(tenantId))) throw new ProblemError('NotFound', `No snapshot has listed tenant ${tenantId}.`);
   const customerName = nameOf(names, tenantId);
   const items = [...history.points].reverse().map(({ runId, value }) => ({
     runId,

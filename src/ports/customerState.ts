@@ -1,7 +1,7 @@
 import type { CustomerChangesBetween } from '../core/customerChanges';
 import type { CustomerMfaInsight } from '../core/model';
 import type { SnapshotRun } from '../core/snapshotRun';
-import type { CustomerChangePoints, Page, RowPosition, RunRange } from './queryReader';
+import type { CustomerReads } from './queryReader';
 
 /**
  * The customers' state: what each complete partnerSecurity run observed, kept as one current
@@ -9,23 +9,15 @@ import type { CustomerChangePoints, Page, RowPosition, RunRange } from './queryR
  * customer's history of change points. Everything about how (change points, tombstones, what
  * retention may delete, a run stopped midway) stays behind this port; docs/storage.md has it.
  */
-export interface CustomerState {
+export interface CustomerState extends CustomerReads {
   /**
    * Starts recording run `runId`: first applies any complete run its invocation stopped before
    * applying, and forgets what an earlier failed attempt under this id recorded. Only the
    * source's collector calls it, under the source's lease.
    */
   record(runId: string): CustomerRecording;
-  /** The run the current state is of (the newest applied complete run), or null before the first. */
-  currentRunId(): Promise<string | null>;
   /** The customers whose state differs between two complete runs, read from the change records of the runs between. */
   changesBetween(fromRunId: string | null, toRunId: string): Promise<CustomerChangesBetween>;
-  /** Customers as complete run `runId` saw them, in key order from `start`. */
-  page(runId: string, start: RowPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<Page<CustomerMfaInsight>>;
-  /** One customer's change points: those of runs in the range, and the one in force at its start. */
-  history(tenantId: string, range: RunRange): Promise<CustomerChangePoints>;
-  /** Whether any snapshot still kept listed the tenant. */
-  known(tenantId: string): Promise<boolean>;
   /** Deletes what no read at or after `run` can need once `run` is older than retention; answers the rows deleted. */
   prune(run: SnapshotRun, signal?: AbortSignal): Promise<number>;
 }

@@ -43,6 +43,18 @@ export interface CustomerChangePoints {
   asOfRunId: string | null;
 }
 
+/** The customers' state as reads see it (its writes are CustomerState's, in customerState.ts). */
+export interface CustomerReads {
+  /** The run the current state is of (the newest applied complete run), or null before the first. */
+  currentRunId(): Promise<string | null>;
+  /** Customers as complete run `runId` saw them, in key order from `start`. */
+  page(runId: string, start: RowPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<Page<CustomerMfaInsight>>;
+  /** One customer's change points: those of runs in the range, and the one in force at its start. */
+  history(tenantId: string, range: RunRange): Promise<CustomerChangePoints>;
+  /** Whether any snapshot still kept listed the tenant. */
+  known(tenantId: string): Promise<boolean>;
+}
+
 /**
  * What the query API reads, in the store's key design: run-ledger partitions, fixed partitions
  * by run-id range, the customers' current state in key order, a run's principals in key order,
@@ -53,19 +65,12 @@ export interface CustomerChangePoints {
 export interface QueryReader {
   /** The same reads, skipping rows that cannot be read and telling `sink` of each, instead of failing. */
   skippingUnreadable(sink: UnreadableRowSink): QueryReader;
+  readonly customers: CustomerReads;
   listRuns(source: SnapshotSource, options: RunRange & { top?: number; status?: SnapshotRun['status'] }): Promise<SnapshotRun[]>;
   scores(range: RunRange): Promise<RunRow<PartnerSecurityScore>[]>;
   requirements(range: RunRange, requirementType?: string): Promise<RunRow<SecurityRequirement>[]>;
   registrations(range: RunRange): Promise<RunRow<RegistrationCounts & { fallbackReason: string | null }>[]>;
-  /** The run the customers' current state is of (the newest applied complete run), or null before the first. Reads only. */
-  customersRunId(): Promise<string | null>;
-  /** Customers as run `runId` saw them, in key order from `start`. */
-  customersPage(runId: string, start: RowPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<Page<CustomerMfaInsight>>;
   principalsPage(runId: string, start: RowPosition | null, top: number, include?: (principal: NonMfaPrincipal) => boolean): Promise<Page<NonMfaPrincipal>>;
-  /** One customer's change points: those of runs in the range, and the one in force at its start. */
-  customerHistory(tenantId: string, range: RunRange): Promise<CustomerChangePoints>;
-  /** Whether any snapshot still kept listed the tenant. */
-  customerKnown(tenantId: string): Promise<boolean>;
   /** Findings in a state (or all), critical first and then in key order, after `start`, up to `top`. */
   findingsPage(state: FindingState | 'all', start: FindingPosition | null, top: number): Promise<Page<StoredFinding, FindingPosition>>;
   /** Open findings per source, as the detector last summarised them (or counted, before it has). */

@@ -98,7 +98,7 @@ describe('TableSnapshotStore against Azurite', () => {
     // 250 change points, 2 requirements, then 250 history points and 250 current rows.
     expect(run).toMatchObject({ status: 'complete', counts: { customers: 250, customerChanges: 250, customersGone: 0, entitiesWritten: 752 } });
     expect(byTenant(await customersAt(reader, runId))).toEqual(byTenant(population));
-    expect(await query.customersRunId()).toBe(runId);
+    expect(await query.customers.currentRunId()).toBe(runId);
     expect((await rowsOf(tablePrefix, 'CustomerHistory')).length).toBe(250);
     const requirements = await reader.requirementsOfRun(runId);
     expect(requirements.map((found) => found.requirementType).sort()).toEqual(['a/b#c?', 'mfaEnforcedForAdmins']);
@@ -115,10 +115,10 @@ describe('TableSnapshotStore against Azurite', () => {
     expect(byTenant(await customersAt(reader, second))).toEqual(byTenant([...changed, insight(999)]));
     // The earlier run, provably: the current state with the later run's change points undone.
     expect(byTenant(await customersAt(reader, first))).toEqual(byTenant(population));
-    const gone = await query.customerHistory(insight(0).tenantId, {});
+    const gone = await query.customers.history(insight(0).tenantId, {});
     expect(gone.points.map((point) => [point.runId, point.value === null])).toEqual([[second, true], [first, false]]);
     expect(gone.asOfRunId).toBe(second);
-    expect((await query.customerHistory(insight(5).tenantId, {})).points.map((point) => point.runId)).toEqual([first]);
+    expect((await query.customers.history(insight(5).tenantId, {})).points.map((point) => point.runId)).toEqual([first]);
   });
 
   it('when a run fails, then it is never data: the current state, the history and the latest complete run stay those of the run before', async () => {
@@ -130,9 +130,9 @@ describe('TableSnapshotStore against Azurite', () => {
     const failed = await second.fail({ code: 'ServiceUnavailable', message: 'Graph answered 503' }, { customers: 1 });
     expect(failed).toMatchObject({ status: 'failed', errorCode: 'ServiceUnavailable', errorMessage: 'Graph answered 503' });
     expect((await reader.latestCompleteRun('partnerSecurity'))?.runId).toBe(good);
-    expect(await query.customersRunId()).toBe(good);
+    expect(await query.customers.currentRunId()).toBe(good);
     expect((await customersAt(reader, good))[0]?.compliantAdminsCount).toBe(1);
-    expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([good]);
+    expect((await query.customers.history(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([good]);
   });
 
   it('when storage stalls at the deadline and the run is recorded failed first, then the complete that was in flight is refused and the run stays failed, never data', async () => {
@@ -159,13 +159,13 @@ describe('TableSnapshotStore against Azurite', () => {
     expect(await new TableCustomerState(tables).currentRunId()).toBe(first);
     // What the run saw is still read (the detector compares it), from its change records laid over the applied state.
     expect(byTenant(await customersAt(reader, second))).toEqual(byTenant([insight(1, { compliantAdminsCount: 7 }), insight(2)]));
-    expect(await query.customersRunId()).toBe(first);
-    expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([first]);
+    expect(await query.customers.currentRunId()).toBe(first);
+    expect((await query.customers.history(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([first]);
     expect(await new TableCustomerState(tables).currentRunId()).toBe(first);
     const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { compliantAdminsCount: 7 }), insight(2)]);
     expect((await reader.getRun('partnerSecurity', third))?.counts).toMatchObject({ customerChanges: 0, customersGone: 0 });
-    expect(await query.customersRunId()).toBe(third);
-    expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([second, first]);
+    expect(await query.customers.currentRunId()).toBe(third);
+    expect((await query.customers.history(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([second, first]);
   });
 
   it('when applying a run stopped midway (one of its two customers written), then reads serve the run applied before, whole, and the run as it saw, until the next run applies it', async () => {
@@ -179,17 +179,17 @@ describe('TableSnapshotStore against Azurite', () => {
     await state.apply(second, (await state.changesBetween(first, second)).changes.filter((change) => change.tenantId === insight(1).tenantId), []);
     await (await tables.client('runs')).upsertEntity({ partitionKey: 'applied', rowKey: 'customers', runId: first, applying: second }, 'Replace');
 
-    expect(await query.customersRunId()).toBe(first);
-    expect(byTenant((await query.customersPage(first, null, 10)).items)).toEqual(byTenant([insight(1), insight(2)]));
+    expect(await query.customers.currentRunId()).toBe(first);
+    expect(byTenant((await query.customers.page(first, null, 10)).items)).toEqual(byTenant([insight(1), insight(2)]));
     expect(byTenant(await customersAt(reader, first))).toEqual(byTenant([insight(1), insight(2)]));
     expect(byTenant(await customersAt(reader, second))).toEqual(byTenant([insight(1, { compliantAdminsCount: 7 }), insight(2, { compliantAdminsCount: 8 })]));
-    expect((await query.customerHistory(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([first]);
+    expect((await query.customers.history(insight(1).tenantId, {})).points.map((point) => point.runId)).toEqual([first]);
 
     const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { compliantAdminsCount: 7 }), insight(2, { compliantAdminsCount: 8 })]);
     expect((await reader.getRun('partnerSecurity', third))?.counts).toMatchObject({ customerChanges: 0 });
     expect(await state.currentRunId()).toBe(third);
     expect((await (await tables.client('runs')).getEntity('applied', 'customers')).applying).toBeUndefined();
-    expect((await query.customerHistory(insight(2).tenantId, {})).points.map((point) => point.runId)).toEqual([second, first]);
+    expect((await query.customers.history(insight(2).tenantId, {})).points.map((point) => point.runId)).toEqual([second, first]);
   });
 
   it('when applying a complete run fails, then the run stays complete, complete() fails with CustomerStateNotApplied, and the next run once storage is back applies it', async () => {
@@ -205,30 +205,30 @@ describe('TableSnapshotStore against Azurite', () => {
     expect((await reader.getRun('partnerSecurity', second))?.status).toBe('complete');
     expect(await new TableCustomerState(tables).currentRunId()).toBe(first);
     await createTables(azurite.tablesConnectionString, tablePrefix);
-    expect(await query.customersRunId()).toBe(first);
+    expect(await query.customers.currentRunId()).toBe(first);
     const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { compliantAdminsCount: 4 }), insight(2)]);
     expect((await reader.getRun('partnerSecurity', third))?.counts).toMatchObject({ customerChanges: 0 });
-    expect(await query.customersRunId()).toBe(third);
-    expect((await query.customersPage(third, null, 10)).items.find((customer) => customer.tenantId === insight(1).tenantId)?.compliantAdminsCount).toBe(4);
+    expect(await query.customers.currentRunId()).toBe(third);
+    expect((await query.customers.page(third, null, 10)).items.find((customer) => customer.tenantId === insight(1).tenantId)?.compliantAdminsCount).toBe(4);
   });
 
   it('when a newer run is applied while a client pages the customers, then the later pages still list the run the first page began with', async () => {
     const { store, query } = await storeWithFreshTables();
     const customers = population.slice(0, 40);
     const first = await completeRun(store, '2026-01-05', 'first1', customers);
-    const firstPage = await query.customersPage(first, null, 15, undefined);
+    const firstPage = await query.customers.page(first, null, 15, undefined);
     // The next day: one customer gone, one new, ten changed.
     const next = [...customers.slice(1).map((customer, index) => (index < 10 ? { ...customer, compliantAdminsCount: 7 } : customer)), insight(998)];
     const second = await completeRun(store, '2026-01-06', 'second', next);
-    expect(await query.customersRunId()).toBe(second);
+    expect(await query.customers.currentRunId()).toBe(second);
     const listed = [...firstPage.items];
     for (let position = firstPage.next; position !== null; ) {
-      const page = await query.customersPage(first, position, 15, undefined);
+      const page = await query.customers.page(first, position, 15, undefined);
       listed.push(...page.items);
       position = page.next;
     }
     expect(byTenant(listed)).toEqual(byTenant(customers));
-    const latest = await query.customersPage(second, null, 100, undefined);
+    const latest = await query.customers.page(second, null, 100, undefined);
     expect(byTenant(latest.items)).toEqual(byTenant(next));
   });
 
@@ -249,7 +249,7 @@ describe('TableSnapshotStore against Azurite', () => {
       ['enabled', 1, first],
       ['enabled', 1, first],
     ]);
-    expect(byTenant((await query.customersPage(second, null, 10)).items)).toEqual(byTenant(withMeasure));
+    expect(byTenant((await query.customers.page(second, null, 10)).items)).toEqual(byTenant(withMeasure));
     const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { legacyPerUserMfaStatus: 'disabled' }), withMeasure[1]!]);
     expect((await reader.customerChangesBetween(second, third)).changes.map((change) => [change.before?.legacyPerUserMfaStatus, change.after?.legacyPerUserMfaStatus])).toEqual([['enabled', 'disabled']]);
   });
@@ -272,7 +272,7 @@ describe('TableSnapshotStore against Azurite', () => {
     const { store, query } = await storeWithFreshTables();
     const days = ['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04', '2026-01-05'];
     for (const [index, day] of days.entries()) await completeRun(store, day, `day00${index}`, [insight(1, { compliantAdminsCount: Math.min(index, 3) }), insight(2)]);
-    const history = await query.customerHistory(insight(1).tenantId, { from: new Date('2026-01-02T12:00:00Z'), to: new Date('2026-01-05T23:59:59Z') });
+    const history = await query.customers.history(insight(1).tenantId, { from: new Date('2026-01-02T12:00:00Z'), to: new Date('2026-01-05T23:59:59Z') });
     // Day 3 and day 4 changed it; day 5 did not; day 2's point is the state when the range begins.
     expect(history.points.map((point) => point.value?.compliantAdminsCount)).toEqual([3, 2, 1]);
   });
@@ -291,7 +291,7 @@ describe('TableSnapshotStore against Azurite', () => {
     await writer.addCustomerInsights([insight(1, { securityDefaultsStatus: 'x'.repeat(70_000) })]);
     await expect(writer.complete({ customers: 1 })).rejects.toMatchObject({ code: 'StorageWriteFailed', message: expect.stringContaining(`${tablePrefix}CustomerChanges`) });
     expect((await reader.getRun('partnerSecurity', runId))?.status).toBe('running');
-    expect(await query.customersRunId()).toBeNull();
+    expect(await query.customers.currentRunId()).toBeNull();
     expect(await rowsOf(tablePrefix, 'Customers')).toHaveLength(0);
   });
 });

@@ -72,7 +72,7 @@ describe('collectPartnerSecurity against the simulator and Azurite', () => {
     expect(second.run!.counts).toMatchObject({ customers: 250, customerChanges: changed.length, customersGone: 0 });
     expect(changed.length).toBeLessThan(250);
     const { queryApi } = await import('../../src/composition');
-    const history = await (await queryApi(settings)).reader.customerHistory(changed[0]!.tenantId, {});
+    const history = await (await queryApi(settings)).reader.customers.history(changed[0]!.tenantId, {});
     expect(history.points.map((entry) => entry.runId)).toEqual([second.run!.runId, first.run!.runId]);
     expect(await customersAt(second.reader, first.run!.runId)).toEqual(expect.arrayContaining(before));
   });

@@ -120,12 +120,12 @@ describe('pruneSnapshots against Azurite', () => {
       expect(await reader.scoreOfRun(runId)).toBeNull();
     }
     // Customer 0: its states of 401 days ago (the state at the cut-off) and of 399 days ago.
-    expect((await query.customerHistory(insight(0).tenantId, {})).points.map((point) => point.runId)).toEqual([recent, old]);
+    expect((await query.customers.history(insight(0).tenantId, {})).points.map((point) => point.runId)).toEqual([recent, old]);
     // Customer 20 never changed: its first point is the state at the cut-off, and stays.
-    expect((await query.customerHistory(insight(20).tenantId, {})).points.map((point) => point.runId)).toEqual([oldest]);
+    expect((await query.customers.history(insight(20).tenantId, {})).points.map((point) => point.runId)).toEqual([oldest]);
     // Customer 39 was gone before the cut-off: nothing of it is left.
-    expect((await query.customerHistory(insight(39).tenantId, {})).points).toEqual([]);
-    expect(await query.customerKnown(insight(39).tenantId)).toBe(false);
+    expect((await query.customers.history(insight(39).tenantId, {})).points).toEqual([]);
+    expect(await query.customers.known(insight(39).tenantId)).toBe(false);
     expect(await rowCount(tablePrefix, 'CustomerHistory')).toBe(29 + 10 + 5);
     expect(byTenant(await customersAt(reader, recent))).toEqual(byTenant(recentCustomers));
     expect(byTenant(await customersAt(reader, newest))).toEqual(byTenant(recentCustomers));
@@ -177,7 +177,7 @@ describe('pruneSnapshots against Azurite', () => {
     for (const index of [0, 2, 4, 6]) await table(tablePrefix, 'CustomerHistory').deleteEntity(customerHistoryKey(insight(index).tenantId, oldest).partitionKey, customerHistoryKey(insight(index).tenantId, oldest).rowKey);
     await runFunction('pruneSnapshots', settings);
     for (const runId of [oldest, old]) expect(await reader.getRun('partnerSecurity', runId)).toBeNull();
-    for (const index of [1, 2, 7]) expect((await query.customerHistory(insight(index).tenantId, {})).points.map((point) => point.runId)).not.toContain(oldest);
+    for (const index of [1, 2, 7]) expect((await query.customers.history(insight(index).tenantId, {})).points.map((point) => point.runId)).not.toContain(oldest);
     expect(await rowCount(tablePrefix, 'CustomerHistory')).toBe(29 + 10 + 5);
   });
 
