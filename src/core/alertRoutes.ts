@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Finding, FindingKind, Severity } from './findings';
+import { findingKinds, severities, type Finding, type FindingKind, type Severity } from './findings';
 import { isOneOf } from './text';
 
 /**
@@ -36,21 +36,6 @@ export interface AlertRoute {
   digest: boolean;
 }
 
-const severities: readonly Severity[] = ['critical', 'warning'];
-const findingKinds: readonly FindingKind[] = [
-  'requirementNotCompliant',
-  'compliantTenantsFell',
-  'requirementCountWorse',
-  'requirementPolicyDisabled',
-  'scoreFell',
-  'customerCompliantAdminsFell',
-  'customerPolicyDisabled',
-  'customerNonAdminShareFell',
-  'newCustomerWithoutMfa',
-  'nonMfaSignIn',
-  'mfaRegisteredUsersFell',
-  'sourceUnavailable',
-];
 const channels: readonly ChannelName[] = ['email', 'teams', 'slack', 'webhook'];
 const emailAddress = /^[^\s@<>,;"()]+@[^\s@<>,;"()]+\.[^\s@<>,;"()]+$/;
 

@@ -117,11 +117,6 @@ export function unhonouredWaiverProblem(waiver: Pick<Waiver, 'scope' | 'target'>
   return waiver.scope === 'partnerUsers' ? globTargetProblem(waiver.target) : null;
 }
 
-/** The active waiver that silences a finding, or null; of several, the one that lasts longest. */
-export function waiverFor(finding: Pick<Finding, 'key' | 'subject'>, waivers: readonly Waiver[], now: Date): Waiver | null {
-  return waiverIndex(waivers, now)(finding);
-}
-
 /**
  * Which waiver silences a finding, for many findings at once: the waivers active at `now` are
  * indexed by what they name and their UPN patterns compiled once, so a detector run over tens of
