@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { routedTargets, targetLabel } from '../core/alertRoutes';
+import { deliveryTargetLabel, routedTargets } from '../core/alertRoutes';
 import { errorCode } from '../core/errors';
 import { snapshotSources } from '../core/model';
 import type { DetectorRun } from '../ports';
@@ -54,12 +54,12 @@ async function detectUnderLease(dependencies: DetectorDependencies, options: Det
     // Findings are read once and kept current in memory: under the lease no one else writes them.
     const findings = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
     const silencer = waiverIndex(await dependencies.waivers.listWaivers(), startedAt);
-    const run: RunContext = { findings, customerNames: once(() => customerNames(dependencies)), waived: (finding) => silencer(finding) !== null };
+    const run: RunContext = { ...dependencies, findings, customerNames: once(() => customerNames(dependencies)), waived: (finding) => silencer(finding) !== null };
     for (const message of await store.unsentMessages()) {
-      if (message.status === 'composing') await finishComposing(dependencies, message, run);
+      if (message.status === 'composing') await finishComposing(run, message);
     }
     await markAbandonedRuns(dependencies, options.deadline === undefined ? abandonedRunMs : options.deadline.getTime() - startedAt.getTime() + abandonedRunMarginMs);
-    const { transitions, composedMessageId } = await detectAndCompose(dependencies, run);
+    const { transitions, composedMessageId } = await detectAndCompose(run);
     // Every step before is a bounded storage call; a send waits up to its channel's timeout.
     const longest = longestSend(dependencies.settings);
     if (options.deadline !== undefined && clock.now().getTime() + longest.ms > options.deadline.getTime()) {
@@ -69,7 +69,7 @@ async function detectUnderLease(dependencies: DetectorDependencies, options: Det
       );
     }
     await lease.confirm('sending, and that run sends instead');
-    const sentMessageId = await deliverOutbox(dependencies, run, options.deadline);
+    const sentMessageId = await deliverOutbox(run, options.deadline);
     // Only a run that got this far counts for the detector's health: /api/status expects one per scheduled occurrence.
     await store.recordCompletedRun({ startedAt: startedAt.toISOString(), finishedAt: clock.now().toISOString() });
     const open = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event);
@@ -90,7 +90,7 @@ function longestSend(settings: DetectorSettings): { ms: number; what: string } {
   const webhooks = [...channels].filter((channel) => channel !== 'email');
   const email = channels.has('email') ? settings.emailTimeoutMs : 0;
   const posts = webhooks.length > 0 ? settings.channelTimeoutMs : 0;
-  return email >= posts ? { ms: email, what: 'ACS' } : { ms: posts, what: webhooks.map((channel) => targetLabel({ id: channel, channel, recipients: null })).join(', ') };
+  return email >= posts ? { ms: email, what: 'ACS' } : { ms: posts, what: webhooks.map(deliveryTargetLabel).join(', ') };
 }
 
 /**

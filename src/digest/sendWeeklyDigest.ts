@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { deliveryTargetLabel } from '../core/alertRoutes';
 import { customersBefore } from '../core/customerChanges';
 import { digestChannelPayload, renderWeeklyDigest } from '../core/digestMessage';
 import { errorCode, MonitorError, toError } from '../core/errors';
@@ -42,8 +43,6 @@ interface DigestOutcome {
 }
 
 type DigestTarget = 'email' | WebhookChannelName;
-
-const targetNames: Record<DigestTarget, string> = { email: 'email', teams: 'Teams', slack: 'Slack', webhook: 'signed webhook' };
 
 /**
  * The weekly digest, sent to each target (the email to ALERT_TO and every routed webhook
@@ -109,16 +108,16 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
     }
     const delivery = failure === null ? { sentAt: clock.now().toISOString(), lastError: null } : { sentAt: null, lastError: toError(failure).message.slice(0, 300) };
     const recorded = await ledger.update({ ...claim, operationId, deliveries: { ...claim.deliveries, [target]: delivery } });
-    if (recorded === null) throw new MonitorError('DigestClaimLost', `another run took the digest of ${week} over while ${targetNames[target]} was being sent; that run sends the rest`);
+    if (recorded === null) throw new MonitorError('DigestClaimLost', `another run took the digest of ${week} over while ${deliveryTargetLabel(target)} was being sent; that run sends the rest`);
     claim = recorded;
-    if (failure === null) log.info(`sendWeeklyDigest: the digest of ${week} went to ${targetNames[target]}`);
+    if (failure === null) log.info(`sendWeeklyDigest: the digest of ${week} went to ${deliveryTargetLabel(target)}`);
   }
 
   if (failures.length === 0) {
     await ledger.update({ ...claim, status: 'sent', sentAt: clock.now().toISOString(), lastError: null });
     return { week, result: 'sent' };
   }
-  const summary = failures.map(({ target, thrown }) => `${targetNames[target]}: ${toError(thrown).message}`).join('; ');
+  const summary = failures.map(({ target, thrown }) => `${deliveryTargetLabel(target)}: ${toError(thrown).message}`).join('; ');
   await ledger.update({ ...claim, lastError: summary.slice(0, 500) });
   // A refusal is a wrong URL or credential: retrying changes nothing until someone fixes it, so it is named apart.
   const refused = failures.some(({ thrown }) => errorCode(thrown) === 'ChannelRefused');
@@ -182,15 +181,7 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
   return composeWeeklyDigest({
     now,
     scores: scores.filter((row) => complete.has(row.runId)).map((row) => ({ at: runStartedAt(row.runId), score: row.value.currentScore, maxScore: row.value.maxScore })),
-    requirements: requirements
-      .filter((row) => complete.has(row.runId))
-      .map((row) => ({
-        at: runStartedAt(row.runId),
-        requirementType: row.value.requirementType,
-        complianceStatus: row.value.complianceStatus,
-        compliantTenantCount: row.value.compliantTenantCount,
-        totalTenantCount: row.value.totalTenantCount,
-      })),
+    requirements: requirements.filter((row) => complete.has(row.runId)).map((row) => ({ ...row.value, at: runStartedAt(row.runId) })),
     customersNow,
     customersWeekAgo,
     customerNames,
