@@ -1,10 +1,10 @@
 import type { CustomerChangesBetween } from './customerChanges';
 import { entraUrl } from './entraLinks';
-import type { Finding, FindingKind, FindingSubject, FindingTransition, MeasureValue, Severity, ShareOfWhole } from './findings';
+import type { Finding, FindingSubject, FindingTransition, MeasureValue, ShareOfWhole } from './findings';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from './model';
 import { customerMfaPolicies, hasNoMfaPolicy, snapshotSources } from './model';
 import { isOneOf } from './text';
-import { complianceLost, countOrShareFalls, falls, fallsByMoreThan, policyDisabled, presentWhileTrue, rises, type Reading, type Rule, type Observation } from './regressionRules';
+import { complianceLost, countOrShareFalls, falls, fallsByMoreThan, policyDisabled, presentWhileTrue, rises, type Reading, type Observation } from './regressionRules';
 
 /**
  * Compares the newest complete snapshot with the one the detector last saw and moves every
@@ -65,13 +65,9 @@ function ofWhole(part: number | null, total: number | null): ShareOfWhole {
 }
 
 /** One measure of a subject: what the finding is called, how it moves, and how to read it from the subject's state. */
-interface Measure<T> {
-  kind: FindingKind;
-  severity: Severity;
-  /** The measure's name in the API's words; the key's last part unless `name` says otherwise. */
-  measure: string;
+interface Measure<T> extends Pick<Observation, 'kind' | 'severity' | 'measure' | 'rule'> {
+  /** The key's last part, when it is not the measure's name. */
   name?: string;
-  rule: Rule;
   read: (state: T) => MeasureValue;
   /** For a count read with its share: the whole it is part of. */
   whole?: (state: T) => ShareOfWhole;

@@ -1,4 +1,4 @@
-import type { FindingKind, FindingSubject, MeasureValue, Severity, ShareOfWhole } from './findings';
+import type { Finding, MeasureValue, ShareOfWhole } from './findings';
 import { isCompliant } from './model';
 
 /*
@@ -18,21 +18,14 @@ export interface Rule {
   recovered(baseline: Reading, after: Reading): boolean;
 }
 
-export interface Observation {
-  key: string;
-  kind: FindingKind;
-  severity: Severity;
-  subject: FindingSubject;
-  measure: string;
+/** A measure as read twice, before and now, with what a finding about it would say. */
+export interface Observation extends Pick<Finding, 'key' | 'kind' | 'severity' | 'subject' | 'measure' | 'detail' | 'actionUrl' | 'helpUrl'> {
   before: MeasureValue;
   after: MeasureValue;
   beforeOfWhole?: ShareOfWhole;
   afterOfWhole?: ShareOfWhole;
   rule: Rule;
   event?: boolean;
-  detail?: string | null;
-  actionUrl?: string | null;
-  helpUrl?: string | null;
 }
 
 /** A rule on the value alone. */

@@ -54,7 +54,8 @@ async function detectUnderLease(dependencies: DetectorDependencies, options: Det
     // Findings are read once and kept current in memory: under the lease no one else writes them.
     const findings = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
     const silencer = waiverIndex(await dependencies.waivers.listWaivers(), startedAt);
-    const run: RunContext = { ...dependencies, findings, customerNames: once(() => customerNames(dependencies)), waived: (finding) => silencer(finding) !== null };
+    let names: Promise<ReadonlyMap<string, string>> | undefined;
+    const run: RunContext = { ...dependencies, findings, customerNames: () => (names ??= customerNames(dependencies)), waived: (finding) => silencer(finding) !== null };
     for (const message of await store.unsentMessages()) {
       if (message.status === 'composing') await finishComposing(run, message);
     }
@@ -129,9 +130,4 @@ async function customerNames({ directory, log }: DetectorDependencies): Promise<
     log.warn(`detectRegressions: customer names unavailable (${errorCode(thrown)}); emails show tenant ids`);
     return new Map();
   }
-}
-
-function once<T>(read: () => Promise<T>): () => Promise<T> {
-  let result: Promise<T> | undefined;
-  return () => (result ??= read());
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deliveryTargetLabel } from '../core/alertRoutes';
+import { deliveryTargetLabel, type ChannelName } from '../core/alertRoutes';
 import { customersBefore } from '../core/customerChanges';
 import { digestChannelPayload, renderWeeklyDigest } from '../core/digestMessage';
 import { errorCode, MonitorError, toError } from '../core/errors';
@@ -42,8 +42,6 @@ interface DigestOutcome {
   result: 'sent' | 'alreadySent' | 'busy' | 'notReady';
 }
 
-type DigestTarget = 'email' | WebhookChannelName;
-
 /**
  * The weekly digest, sent to each target (the email to ALERT_TO and every routed webhook
  * channel) once per ISO week whatever the schedule or the number of runs: the week's record is
@@ -73,7 +71,7 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
   const customerNames = await dependencies.directory.customerNames();
   const digest = await gather(dependencies, now, customerNames);
   const rendered = renderWeeklyDigest(digest, { customerNames, publicBaseUrl: settings.publicBaseUrl });
-  const targets: DigestTarget[] = ['email', ...settings.channels];
+  const targets: ChannelName[] = ['email', ...settings.channels];
 
   let claim: DigestRecord | null;
   if (existing === null) {
@@ -89,7 +87,7 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
     return { week, result: 'busy' };
   }
 
-  const failures: { target: DigestTarget; thrown: unknown }[] = [];
+  const failures: { target: ChannelName; thrown: unknown }[] = [];
   for (const target of targets) {
     if (claim.deliveries[target]?.sentAt) continue;
     let operationId = claim.operationId;
