@@ -166,6 +166,7 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
   const waived = waiverIndex(waivers, now);
   // Rows of runs that never completed are not data.
   const complete = new Set(securityRuns.map((run) => run.runId));
+  const points = <T>(rows: readonly { runId: string; value: T }[]) => rows.filter((row) => complete.has(row.runId)).map((row) => ({ ...row.value, at: runStartedAt(row.runId) }));
   const latestRun = securityRuns[0];
   // Every customer now (the counts need them all); a week ago is now with the week's changes undone.
   const [everyCustomer, weekChanges, principals] = await Promise.all([
@@ -178,8 +179,8 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
   const customersWeekAgo = customersNow === null || weekChanges === null || weekChanges.fromRunId === null ? null : customersBefore(customersNow, weekChanges.changes);
   return composeWeeklyDigest({
     now,
-    scores: scores.filter((row) => complete.has(row.runId)).map((row) => ({ at: runStartedAt(row.runId), score: row.value.currentScore, maxScore: row.value.maxScore })),
-    requirements: requirements.filter((row) => complete.has(row.runId)).map((row) => ({ ...row.value, at: runStartedAt(row.runId) })),
+    scores: points(scores),
+    requirements: points(requirements),
     customersNow,
     customersWeekAgo,
     customerNames,

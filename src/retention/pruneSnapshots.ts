@@ -78,8 +78,6 @@ export async function pruneSnapshots(dependencies: PruneDependencies, options: P
   } catch (thrown) {
     if (thrown instanceof DeadlineExceededError) log.error(`pruneSnapshots: ${thrown.message}`);
     throw thrown;
-  } finally {
-    deadline?.stop();
   }
   log.info(
     `pruneSnapshots: deleted ${outcome.runsDeleted} runs (${outcome.rowsDeleted} rows) started before ${cutoff.toISOString()}` +
@@ -89,16 +87,12 @@ export async function pruneSnapshots(dependencies: PruneDependencies, options: P
   return outcome;
 }
 
-/** An AbortSignal that fires at the deadline, and the failure that names what was cut short. */
+/** An AbortSignal that fires at the deadline (its timer holds no process open), and the failure that names what was cut short. */
 function watchDeadline(at: Date) {
   const startedAt = Date.now();
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), Math.max(0, at.getTime() - startedAt));
-  timer.unref();
   return {
     at,
-    signal: controller.signal,
-    stop: () => clearTimeout(timer),
+    signal: AbortSignal.timeout(Math.max(0, at.getTime() - startedAt)),
     exceeded: (waitingFor: string, outcome: PruneOutcome) =>
       new DeadlineExceededError(at.getTime() - startedAt, `${waitingFor} (${outcome.runsDeleted} runs, ${outcome.rowsDeleted} rows deleted by then; the next run carries on)`),
   };
