@@ -27,8 +27,7 @@ export async function newMessage(run: RunContext, lastEmailAt: string | null, re
   const { store, clock, settings } = run;
   const now = clock.now();
   if (reminder) {
-    const open = stillOpen(run).length > 0;
-    const due = settings.reminderDays > 0 && open && (lastEmailAt === null || now.getTime() - Date.parse(lastEmailAt) >= settings.reminderDays * 86_400_000);
+    const due = settings.reminderDays > 0 && stillOpen(run).length > 0 && (lastEmailAt === null || now.getTime() - Date.parse(lastEmailAt) >= settings.reminderDays * 86_400_000);
     if (!due) return null;
   }
   return store.createMessage({

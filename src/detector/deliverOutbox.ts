@@ -153,19 +153,17 @@ const credentialHints: Record<ChannelName, string> = {
  * changes nothing until someone fixes it), and after the limit for failures that may pass by themselves.
  */
 function undeliverableError(thrown: unknown, target: DeliveryTarget, delivery: Delivery, now: Date, limitMs: number): MonitorError | null {
-  const refusal = refusedStatus(thrown, target.channel === 'email' ? [401, 403] : [401, 403, 404, 410]);
+  const email = target.channel === 'email';
+  const refusal = refusedStatus(thrown, email ? [401, 403] : [401, 403, 404, 410]);
   const label = targetLabel(target);
   if (refusal !== null) {
-    const who = target.channel === 'email' ? "ACS refused the monitor's credentials" : `${label} refused the alert`;
-    return new MonitorError(
-      'AlertUndeliverable',
-      `${who} (${refusal}) for ${target.channel === 'email' ? 'email' : 'message'} ${delivery.messageId}: ${credentialHints[target.channel]}; the ${target.channel === 'email' ? 'email' : 'message'} stays in the outbox and goes out once this is fixed`,
-      { cause: thrown },
-    );
+    const [who, what] = email ? ["ACS refused the monitor's credentials", 'email'] : [`${label} refused the alert`, 'message'];
+    const fix = `${credentialHints[target.channel]}; the ${what} stays in the outbox and goes out once this is fixed`;
+    return new MonitorError('AlertUndeliverable', `${who} (${refusal}) for ${what} ${delivery.messageId}: ${fix}`, { cause: thrown });
   }
   const waitedMs = now.getTime() - Date.parse(delivery.createdAt);
   if (waitedMs > limitMs) {
-    const what = target.channel === 'email' && target.recipients === null ? 'email' : `${label} message`;
+    const what = email && target.recipients === null ? 'email' : `${label} message`;
     return new MonitorError(
       'AlertUndelivered',
       `${what} ${delivery.messageId} has waited undelivered for ${Math.floor(waitedMs / 60_000)} min, longer than ALERT_UNDELIVERED_HOURS (${limitMs / 3_600_000} h): ${toError(thrown).message}; it stays in the outbox and is retried`,

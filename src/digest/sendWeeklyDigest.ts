@@ -73,15 +73,14 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
   const rendered = renderWeeklyDigest(digest, { customerNames, publicBaseUrl: settings.publicBaseUrl });
   const targets: ChannelName[] = ['email', ...settings.channels];
 
-  let claim: DigestRecord | null;
-  if (existing === null) {
-    const deliveries = Object.fromEntries(targets.map((target) => [target, { sentAt: null, lastError: null }]));
-    claim = await ledger.create({ week, status: 'sending', operationId: randomUUID(), subject: rendered.subject, claimedAt: now.toISOString(), attempts: 1, sentAt: null, lastError: null, deliveries, digestId: randomUUID() });
-  } else if (now.getTime() - Date.parse(existing.claimedAt) < settings.claimMs && existing.lastError === null) {
-    claim = null;
-  } else {
-    claim = await ledger.update({ ...existing, claimedAt: now.toISOString(), attempts: existing.attempts + 1 });
-  }
+  // A recent claim that recorded no error belongs to a run still sending.
+  const busy = existing !== null && existing.lastError === null && now.getTime() - Date.parse(existing.claimedAt) < settings.claimMs;
+  const deliveries = Object.fromEntries(targets.map((target) => [target, { sentAt: null, lastError: null }]));
+  let claim = busy
+    ? null
+    : existing === null
+      ? await ledger.create({ week, status: 'sending', operationId: randomUUID(), subject: rendered.subject, claimedAt: now.toISOString(), attempts: 1, sentAt: null, lastError: null, deliveries, digestId: randomUUID() })
+      : await ledger.update({ ...existing, claimedAt: now.toISOString(), attempts: existing.attempts + 1 });
   if (claim === null) {
     log.info(`sendWeeklyDigest: another run is sending the digest of ${week}`);
     return { week, result: 'busy' };
@@ -90,20 +89,19 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
   const failures: { target: ChannelName; thrown: unknown }[] = [];
   for (const target of targets) {
     if (claim.deliveries[target]?.sentAt) continue;
-    let operationId = claim.operationId;
     let failure: unknown = null;
     try {
-      if (target === 'email') operationId = await sendEmail(dependencies, claim, rendered, week);
+      if (target === 'email') await sendEmail(dependencies, claim, rendered, week);
       else {
         const deliveryId = `digest-${claim.digestId}-${target}`;
         await dependencies.poster.post(target, digestChannelPayload(target, digest, { publicBaseUrl: settings.publicBaseUrl, deliveryId }), deliveryId, settings.channelTimeoutMs);
       }
     } catch (thrown) {
       failure = thrown;
-      // ACS will not change its mind about a Failed or Canceled operation: the next attempt gets a new one.
-      if (target === 'email' && errorCode(thrown) === 'DigestEmailFailed') operationId = randomUUID();
       failures.push({ target, thrown });
     }
+    // ACS will not change its mind about a Failed or Canceled operation: the next attempt gets a new one.
+    const operationId = target === 'email' && errorCode(failure) === 'DigestEmailFailed' ? randomUUID() : claim.operationId;
     const delivery = failure === null ? { sentAt: clock.now().toISOString(), lastError: null } : { sentAt: null, lastError: toError(failure).message.slice(0, 300) };
     const recorded = await ledger.update({ ...claim, operationId, deliveries: { ...claim.deliveries, [target]: delivery } });
     if (recorded === null) throw new MonitorError('DigestClaimLost', `another run took the digest of ${week} over while ${deliveryTargetLabel(target)} was being sent; that run sends the rest`);
@@ -138,12 +136,12 @@ async function whyNotReady(reader: DigestDependencies['reader']): Promise<string
   return null;
 }
 
-/** Sends the email unless an earlier attempt's operation got through; resolves to the operation id to keep. */
-async function sendEmail(dependencies: DigestDependencies, claim: DigestRecord, rendered: ReturnType<typeof renderWeeklyDigest>, week: string): Promise<string> {
+/** Sends the email unless an earlier attempt's operation got through. */
+async function sendEmail(dependencies: DigestDependencies, claim: DigestRecord, rendered: ReturnType<typeof renderWeeklyDigest>, week: string): Promise<void> {
   // An earlier attempt may have reached ACS before its run stopped: never send twice.
   const known = claim.attempts > 1 ? await dependencies.sender.status(claim.operationId) : 'NotFound';
   const outcome = known === 'Succeeded' || known === 'Running' ? known : await dependencies.sender.send(rendered, claim.operationId);
-  if (outcome === 'Succeeded') return claim.operationId;
+  if (outcome === 'Succeeded') return;
   // Still Running after the send's wait: the next attempt looks the same operation up.
   if (outcome === 'Running') throw new MonitorError('DigestEmailPending', `ACS has not confirmed the email of ${week} yet`);
   throw new MonitorError('DigestEmailFailed', `ACS reported ${outcome} for the email of ${week}`);
