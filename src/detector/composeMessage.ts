@@ -12,9 +12,16 @@ import type { RunContext } from './detectorDependencies';
  * then gets one delivery per target they are routed to, and only then turns `ready`.
  */
 
-/** The finding, its pending transition announced by `message`. */
-export function claim(finding: StoredFinding, message: OutboxMessage): StoredFinding {
-  return { ...finding, announcedIn: message.messageId, announcedChange: finding.pendingChange, pendingChange: null };
+/**
+ * Writes the findings detection updated and, with a message, every pending transition claimed by
+ * it (`announcedIn`), at once; the run's findings are kept current with what was written.
+ */
+export async function writeFindings(run: RunContext, updated: readonly StoredFinding[], announcedIn: string | null): Promise<void> {
+  const toWrite = new Map(updated.map((finding) => [finding.key, finding]));
+  const claimed = announcedIn === null ? [] : [...run.findings.values()].filter((finding) => finding.pendingChange !== null);
+  for (const finding of claimed) toWrite.set(finding.key, { ...finding, announcedIn, announcedChange: finding.pendingChange, pendingChange: null });
+  await run.store.writeFindings([...toWrite.values()]);
+  for (const finding of toWrite.values()) run.findings.set(finding.key, finding);
 }
 
 /** Open findings an alert or a reminder lists: waived ones are not, that is what the waiver is for. */
@@ -48,10 +55,8 @@ function messageId(now: Date): string {
 
 /** Completes a message a crashed run left `composing`: claims what is pending, then makes it sendable. Safe to repeat. */
 export async function finishComposing(run: RunContext, message: OutboxMessage): Promise<void> {
-  const { store, clock, findings } = run;
-  const claimed = [...findings.values()].filter((finding) => finding.pendingChange !== null).map((finding) => claim(finding, message));
-  await store.writeFindings(claimed);
-  for (const finding of claimed) findings.set(finding.key, finding);
+  const { store, clock } = run;
+  await writeFindings(run, [], message.messageId);
   const state = await store.readState();
   await store.writeState({ ...state, lastEmailAt: clock.now().toISOString() });
   await markReady(run, message);

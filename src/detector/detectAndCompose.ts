@@ -4,7 +4,7 @@ import { countOpenFindings, type Finding, type FindingTransition, type StoredFin
 import { snapshotSources, type SnapshotSource } from '../core/model';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { decideAnnouncement } from '../core/waivers';
-import { claim, markReady, newMessage } from './composeMessage';
+import { markReady, newMessage, writeFindings } from './composeMessage';
 import type { RunContext } from './detectorDependencies';
 
 /** A run still `running` after this long crashed: it counts as a failure. */
@@ -49,14 +49,11 @@ export async function detectAndCompose(run: RunContext): Promise<{ transitions: 
   const updated = decideAnnouncements(findings, result.changed, result.transitions, run.waived);
   for (const finding of updated) findings.set(finding.key, finding);
 
-  const pending = [...findings.values()].filter((finding) => finding.pendingChange !== null);
-  const message = await newMessage(run, state.lastEmailAt, pending.length === 0);
-  const toWrite = new Map(updated.map((finding) => [finding.key, finding]));
-  if (message) for (const finding of pending) toWrite.set(finding.key, claim(finding, message));
+  const pending = [...findings.values()].some((finding) => finding.pendingChange !== null);
+  const message = await newMessage(run, state.lastEmailAt, !pending);
   // Findings first, then the pointer: a crash in between re-detects against the same
   // snapshots, and findings already moved produce no second transition.
-  await store.writeFindings([...toWrite.values()]);
-  for (const finding of toWrite.values()) findings.set(finding.key, finding);
+  await writeFindings(run, updated, message?.messageId ?? null);
   // The summary the status reads goes with the pointer, after the findings it counts (see DetectorState).
   await store.writeState({ lastSeen, lastEmailAt: message ? now.toISOString() : state.lastEmailAt, openFindings: countOpenFindings(findings.values()) });
   if (message) await markReady(run, message);
