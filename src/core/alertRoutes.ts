@@ -105,7 +105,6 @@ function parseTargets(text: string, context: RouteContext): { targets: DeliveryT
   const pattern = /\s*(email\s*\(([^)]*)\)|[A-Za-z]+)\s*(,|$)/y;
   const rest = text.trim();
   if (rest === '') return 'no target after "->": name at least one of email, email(...), teams, slack, webhook, digest';
-  pattern.lastIndex = 0;
   while (pattern.lastIndex < rest.length) {
     const start = pattern.lastIndex;
     const match = pattern.exec(rest);
