@@ -13,8 +13,8 @@ const maxRefusals = 5;
 interface DeliveryRound {
   /** The newest message a delivery of which was sent in this run. */
   sentMessageId: string | null;
-  /** Why deliveries could not go out, one per target, to fail the invocation with. */
-  failures: MonitorError[];
+  /** Why the target's deliveries stopped, to fail the invocation with. */
+  failure: MonitorError | null;
 }
 
 /**
@@ -31,9 +31,9 @@ export async function deliverOutbox(run: RunContext, deadline: Date | undefined)
   const targets = new Map(routedTargets(settings.routes).map((target) => [target.id, target]));
   const rounds = await Promise.all([...byTarget].map(([targetId, deliveries]) => deliverTo(run, messages, targets.get(targetId) ?? null, deliveries, deadline)));
   await completeMessages(run, messages);
-  const [mostUrgent, ...others] = rounds.flatMap((round) => round.failures).sort((left, right) => urgency(left) - urgency(right));
+  const [mostUrgent, ...others] = rounds.flatMap((round) => round.failure ?? []).sort((left, right) => urgency(left) - urgency(right));
   if (mostUrgent !== undefined) throw combined(mostUrgent, ...others);
-  return rounds.map((round) => round.sentMessageId).reduce<string | null>((newest, id) => (id !== null && (newest === null || id > newest) ? id : newest), null);
+  return rounds.flatMap((round) => round.sentMessageId ?? []).sort().at(-1) ?? null;
 }
 
 /**
@@ -66,7 +66,7 @@ const urgency = (error: MonitorError) => ['AlertUndeliverable', 'AlertUndelivere
 
 async function deliverTo(run: RunContext, messages: ReadonlyMap<string, OutboxMessage>, target: DeliveryTarget | null, deliveries: Delivery[], deadline: Date | undefined): Promise<DeliveryRound> {
   const { store, clock, log, settings } = run;
-  const round: DeliveryRound = { sentMessageId: null, failures: [] };
+  let sentMessageId: string | null = null;
   for (const delivery of deliveries) {
     const message = messages.get(delivery.messageId);
     if (message === undefined) continue;
@@ -82,14 +82,11 @@ async function deliverTo(run: RunContext, messages: ReadonlyMap<string, OutboxMe
       break;
     }
     const outcome = await attempt(run, message, target, delivery, timeoutMs);
-    if (outcome instanceof MonitorError) {
-      round.failures.push(outcome);
-      break;
-    }
+    if (outcome instanceof MonitorError) return { sentMessageId, failure: outcome };
     if (outcome !== 'sent') break;
-    round.sentMessageId = delivery.messageId;
+    sentMessageId = delivery.messageId;
   }
-  return round;
+  return { sentMessageId, failure: null };
 }
 
 /**
