@@ -128,8 +128,8 @@ function parseTargets(text: string, context: RouteContext): { targets: DeliveryT
     }
     if (match[3] === '') break;
   }
-  const unique = [...new Map(targets.map((target) => [target.id, target])).values()];
-  return { targets: unique, digest };
+  // A target named twice is sent to once: routedTargets takes each once.
+  return { targets, digest };
 }
 
 const channelSetting: Record<ChannelName, string> = {

@@ -22,14 +22,14 @@ interface DeliveryRound {
  * and stop at its first failure (order is kept per channel), and a target that is down holds back
  * no other. A message is sent once every delivery of it is sent (or given up).
  */
-export async function deliverOutbox(run: RunContext, deadline: Date | undefined): Promise<string | null> {
+export async function deliverOutbox(run: RunContext): Promise<string | null> {
   const { store, settings } = run;
   const messages = new Map((await store.unsentMessages()).map((message) => [message.messageId, message]));
   const waiting = (await store.unsentDeliveries()).filter((delivery) => messages.get(delivery.messageId)?.status !== 'composing');
   const byTarget = new Map<string, Delivery[]>();
   for (const delivery of waiting.sort((left, right) => left.messageId.localeCompare(right.messageId))) byTarget.set(delivery.target, [...(byTarget.get(delivery.target) ?? []), delivery]);
   const targets = new Map(routedTargets(settings.routes).map((target) => [target.id, target]));
-  const rounds = await Promise.all([...byTarget].map(([targetId, deliveries]) => deliverTo(run, messages, targets.get(targetId) ?? null, deliveries, deadline)));
+  const rounds = await Promise.all([...byTarget].map(([targetId, deliveries]) => deliverTo(run, messages, targets.get(targetId) ?? null, deliveries)));
   await completeMessages(run, messages);
   const [mostUrgent, ...others] = rounds.flatMap((round) => round.failure ?? []).sort((left, right) => urgency(left) - urgency(right));
   if (mostUrgent !== undefined) throw combined(mostUrgent, ...others);
@@ -64,8 +64,8 @@ function combined(first: MonitorError, ...others: MonitorError[]): MonitorError 
 
 const urgency = (error: MonitorError) => ['AlertUndeliverable', 'AlertUndelivered', 'DeadlineExceeded'].indexOf(error.code);
 
-async function deliverTo(run: RunContext, messages: ReadonlyMap<string, OutboxMessage>, target: DeliveryTarget | null, deliveries: Delivery[], deadline: Date | undefined): Promise<DeliveryRound> {
-  const { store, clock, log, settings } = run;
+async function deliverTo(run: RunContext, messages: ReadonlyMap<string, OutboxMessage>, target: DeliveryTarget | null, deliveries: Delivery[]): Promise<DeliveryRound> {
+  const { store, clock, log, settings, deadline } = run;
   let sentMessageId: string | null = null;
   for (const delivery of deliveries) {
     const message = messages.get(delivery.messageId);

@@ -39,6 +39,8 @@ export interface DetectorDependencies {
 
 /** One run: its dependencies, the findings, kept current in memory, and customer names read at most once. */
 export interface RunContext extends DetectorDependencies {
+  /** When the invocation must stop; a send that could outlast it is not started. */
+  deadline?: Date | undefined;
   findings: Map<string, StoredFinding>;
   customerNames(): Promise<ReadonlyMap<string, string>>;
   /** Whether an active waiver covers the finding at the start of this run. */

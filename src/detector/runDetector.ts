@@ -11,11 +11,6 @@ import { abandonedRunMs, detectAndCompose } from './detectAndCompose';
 import { deliverOutbox } from './deliverOutbox';
 import type { DetectorDependencies, DetectorSettings, RunContext } from './detectorDependencies';
 
-interface DetectorOptions {
-  /** When the invocation must stop; a send that could outlast it is not started. */
-  deadline?: Date;
-}
-
 export interface DetectorOutcome {
   /** Set when another run held the lease and this one did nothing. */
   skipped: boolean;
@@ -38,14 +33,14 @@ export interface DetectorOutcome {
  *   again under the same `webhook-id` (the signed webhook's receivers drop repeats).
  * One message per run at most; each channel takes waiting messages oldest first.
  */
-export async function runDetector(dependencies: DetectorDependencies, options: DetectorOptions = {}): Promise<DetectorOutcome> {
+export async function runDetector(dependencies: DetectorDependencies, { deadline }: Pick<RunContext, 'deadline'> = {}): Promise<DetectorOutcome> {
   const { runs, clock, log } = dependencies;
-  const outcome = await underLease({ lease: runs.lease('detectRegressions'), clock, log }, 'detectRegressions', randomUUID(), (lease) => detectUnderLease(dependencies, options, lease));
+  const outcome = await underLease({ lease: runs.lease('detectRegressions'), clock, log }, 'detectRegressions', randomUUID(), (lease) => detectUnderLease(dependencies, deadline, lease));
   return outcome ?? { skipped: true, transitions: 0, composedMessageId: null, sentMessageId: null, openFindings: 0 };
 }
 
 /** The run itself, as the holder of the detector's lease. */
-async function detectUnderLease(dependencies: DetectorDependencies, options: DetectorOptions, lease: HeldLease): Promise<DetectorOutcome> {
+async function detectUnderLease(dependencies: DetectorDependencies, deadline: Date | undefined, lease: HeldLease): Promise<DetectorOutcome> {
   const { store, clock, log } = dependencies;
   const startedAt = clock.now();
   const thisRun: DetectorRun = { startedAt: startedAt.toISOString(), finishedAt: null, status: 'running', errorCode: null };
@@ -55,22 +50,22 @@ async function detectUnderLease(dependencies: DetectorDependencies, options: Det
     const findings = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
     const silencer = waiverIndex(await dependencies.waivers.listWaivers(), startedAt);
     let names: Promise<ReadonlyMap<string, string>> | undefined;
-    const run: RunContext = { ...dependencies, findings, customerNames: () => (names ??= customerNames(dependencies)), waived: (finding) => silencer(finding) !== null };
+    const run: RunContext = { ...dependencies, deadline, findings, customerNames: () => (names ??= customerNames(dependencies)), waived: (finding) => silencer(finding) !== null };
     for (const message of await store.unsentMessages()) {
       if (message.status === 'composing') await finishComposing(run, message);
     }
-    await markAbandonedRuns(dependencies, options.deadline === undefined ? abandonedRunMs : options.deadline.getTime() - startedAt.getTime() + abandonedRunMarginMs);
+    await markAbandonedRuns(dependencies, deadline === undefined ? abandonedRunMs : deadline.getTime() - startedAt.getTime() + abandonedRunMarginMs);
     const { transitions, composedMessageId } = await detectAndCompose(run);
     // Every step before is a bounded storage call; a send waits up to its channel's timeout.
     const longest = longestSend(dependencies.settings);
-    if (options.deadline !== undefined && clock.now().getTime() + longest.ms > options.deadline.getTime()) {
+    if (deadline !== undefined && clock.now().getTime() + longest.ms > deadline.getTime()) {
       throw new DeadlineExceededError(
-        options.deadline.getTime() - startedAt.getTime(),
+        deadline.getTime() - startedAt.getTime(),
         `before sending: a send may wait ${longest.ms / 1000} s for ${longest.what} and would end after it; the alert waits in the outbox for the next run`,
       );
     }
     await lease.confirm('sending, and that run sends instead');
-    const sentMessageId = await deliverOutbox(run, options.deadline);
+    const sentMessageId = await deliverOutbox(run);
     // Only a run that got this far counts for the detector's health: /api/status expects one per scheduled occurrence.
     await store.recordCompletedRun({ startedAt: startedAt.toISOString(), finishedAt: clock.now().toISOString() });
     const open = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event);
