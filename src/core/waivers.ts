@@ -138,8 +138,8 @@ export function waiverIndex(waivers: readonly Waiver[], now: Date): (finding: Pi
     found.reduce<Waiver | null>((best, waiver) => (best === null || Date.parse(waiver.expiresAt) > Date.parse(best.expiresAt) ? waiver : best), null);
   return (finding) => {
     const found = [...(byName.get(indexName('finding', finding.key)) ?? [])];
-    if (finding.subject.type === 'customer') found.push(...(byName.get(indexName('customer', finding.subject.id)) ?? []));
-    if (finding.subject.type === 'requirement') found.push(...(byName.get(indexName('requirement', finding.subject.id)) ?? []));
+    const { type, id } = finding.subject;
+    if (type === 'customer' || type === 'requirement') found.push(...(byName.get(indexName(type, id)) ?? []));
     // A partner-user finding names its user by UPN; one whose UPN is unknown cannot be matched.
     const upn = finding.subject.type === 'principal' ? finding.subject.name : null;
     if (typeof upn === 'string') found.push(...patterns.filter(({ pattern }) => pattern.test(upn)).map(({ waiver }) => waiver));

@@ -1,6 +1,6 @@
 import type { CustomerChangesBetween } from '../core/customerChanges';
 import { detectRegressions, type ComplianceSnapshot } from '../core/detectRegressions';
-import { countOpenFindings, type Finding, type FindingTransition, type StoredFinding } from '../core/findings';
+import { countOpenFindings, type FindingTransition, type StoredFinding } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { decideAnnouncement } from '../core/waivers';
@@ -46,7 +46,7 @@ export async function detectAndCompose(run: RunContext): Promise<{ transitions: 
     }),
   );
   const result = detectRegressions({ previous, current, customerChanges, findings, consecutiveFailures, lastErrors, thresholds: settings.thresholds, now: now.toISOString() });
-  const updated = decideAnnouncements(findings, result.changed, result.transitions, run.waived);
+  const updated = decideAnnouncements(run, result);
   for (const finding of updated) findings.set(finding.key, finding);
 
   const pending = [...findings.values()].some((finding) => finding.pendingChange !== null);
@@ -66,12 +66,7 @@ export async function detectAndCompose(run: RunContext): Promise<{ transitions: 
  * the findings whose stored state changes: those detection changed, and those a waiver created,
  * ended or deleted since the last run silences or wakes.
  */
-function decideAnnouncements(
-  findings: ReadonlyMap<string, StoredFinding>,
-  changed: readonly Finding[],
-  transitions: readonly FindingTransition[],
-  waived: (finding: Pick<Finding, 'key' | 'subject'>) => boolean,
-): StoredFinding[] {
+function decideAnnouncements({ findings, waived }: RunContext, { changed, transitions }: ReturnType<typeof detectRegressions>): StoredFinding[] {
   const transitionsByKey = new Map(transitions.map((transition) => [transition.finding.key, transition.change]));
   const changedByKey = new Map(changed.map((finding) => [finding.key, finding]));
   const updated: StoredFinding[] = [];
