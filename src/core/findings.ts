@@ -106,18 +106,11 @@ export function compareFindings(left: Finding, right: Finding): number {
   );
 }
 
-/** The source whose snapshots a finding is about. */
-function sourceOfFinding(finding: Finding): SnapshotSource {
-  switch (finding.subject.type) {
-    case 'principal':
-      return 'nonMfaPrincipals';
-    case 'registration':
-      return 'registrationCounts';
-    case 'source':
-      return isOneOf(snapshotSources, finding.subject.id) ? finding.subject.id : 'partnerSecurity';
-    default:
-      return 'partnerSecurity';
-  }
+/** The source whose snapshots a finding is about: partnerSecurity's, unless its subject names another. */
+function sourceOfFinding({ subject }: Finding): SnapshotSource {
+  if (subject.type === 'principal') return 'nonMfaPrincipals';
+  if (subject.type === 'registration') return 'registrationCounts';
+  return subject.type === 'source' && isOneOf(snapshotSources, subject.id) ? subject.id : 'partnerSecurity';
 }
 
 /** Open findings per source, as the status shows them. */

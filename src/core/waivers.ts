@@ -191,18 +191,10 @@ export function decideAnnouncement(input: { state: Finding['state']; transition:
   return state === 'open' ? { pendingChange: silencedChange, silencedChange: null } : { pendingChange, silencedChange: null };
 }
 
-/** What a waiver silences, in words admins read. */
+const scopeWords: Record<WaiverScope, string> = { finding: 'finding', customer: 'customer tenant', requirement: 'requirement', partnerUsers: 'partner users matching' };
+
+/** What a waiver silences, in words admins read: a customer by its name when the directory has one. */
 export function describeWaiverTarget(waiver: Pick<Waiver, 'scope' | 'target'>, customerNames: ReadonlyMap<string, string>): string {
-  switch (waiver.scope) {
-    case 'finding':
-      return `finding ${waiver.target}`;
-    case 'customer': {
-      const name = customerNames.get(waiver.target);
-      return name === undefined ? `customer tenant ${waiver.target}` : `${name} (tenant ${waiver.target})`;
-    }
-    case 'requirement':
-      return `requirement ${waiver.target}`;
-    case 'partnerUsers':
-      return `partner users matching ${waiver.target}`;
-  }
+  const name = waiver.scope === 'customer' ? customerNames.get(waiver.target) : undefined;
+  return name === undefined ? `${scopeWords[waiver.scope]} ${waiver.target}` : `${name} (tenant ${waiver.target})`;
 }

@@ -68,7 +68,7 @@ export async function finishComposing(run: RunContext, message: OutboxMessage): 
  * the missing ones only. A message nothing is routed to (digest only) has nothing to send now.
  */
 export async function markReady(run: RunContext, message: OutboxMessage): Promise<void> {
-  const { subject } = await composeAlertFor(run, message, null);
+  const { subject } = (await composeAlertFor(run, message, null)).alert;
   const { announced, stillOpen } = findingsOf(run, message);
   // A message whose run crashed before it claimed anything has nothing to say.
   const says = announced.length > 0 || message.reminder;
@@ -107,13 +107,14 @@ function findingsOf(run: RunContext, message: OutboxMessage): { announced: Store
  * What a message says to one target (or, with none, to everyone: its subject): rendered from the
  * findings it claimed that the routes send there. Customer names are the directory's current
  * ones: a message claimed before a rename, and rendered (or re-rendered for a retry) after it,
- * shows the new name — the name is for reading, the tenant id beside it identifies.
+ * shows the new name — the name is for reading, the tenant id beside it identifies. Comes with
+ * the findings it announces there.
  */
-export async function composeAlertFor(run: RunContext, message: OutboxMessage, target: DeliveryTarget | null): Promise<Message> {
+export async function composeAlertFor(run: RunContext, message: OutboxMessage, target: DeliveryTarget | null): Promise<{ alert: Message; mine: StoredFinding[] }> {
   const routed = (finding: StoredFinding) => target === null || isRoutedTo(run.settings.routes, finding, target.id);
   const { announced, stillOpen } = findingsOf(run, message);
   const mine = announced.filter(routed);
-  return composeAlert({
+  const alert = composeAlert({
     opened: mine.filter((finding) => finding.announcedChange === 'opened' || finding.announcedChange === 'reopened'),
     resolved: mine.filter((finding) => finding.announcedChange === 'resolved'),
     stillOpen: stillOpen.filter(routed),
@@ -122,14 +123,13 @@ export async function composeAlertFor(run: RunContext, message: OutboxMessage, t
     customerNames: await run.customerNames(),
     maxLinesPerSection: run.settings.alertMaxLines,
   });
+  return { alert, mine };
 }
 
 /** A delivery's body for a webhook channel: the same alert, in the channel's format. */
-export function channelBody(run: RunContext, channel: WebhookChannelName, alert: Message, message: OutboxMessage, target: DeliveryTarget): unknown {
+export function channelBody(channel: WebhookChannelName, alert: Message, message: OutboxMessage, announced: readonly StoredFinding[]): unknown {
   if (channel === 'teams') return teamsPayload(alert);
   if (channel === 'slack') return slackPayload(alert);
-  const findings = findingsOf(run, message)
-    .announced.filter((finding) => isRoutedTo(run.settings.routes, finding, target.id))
-    .map((finding) => ({ key: finding.key, kind: finding.kind, severity: finding.severity, change: finding.announcedChange ?? 'opened' }));
+  const findings = announced.map((finding) => ({ key: finding.key, kind: finding.kind, severity: finding.severity, change: finding.announcedChange ?? 'opened' }));
   return webhookPayload(alert, { messageId: message.messageId, composedAt: message.createdAt, event: message.reminder ? 'reminder' : 'alert', findings });
 }

@@ -101,7 +101,7 @@ async function attempt(run: RunContext, message: OutboxMessage, target: Delivery
   const claimed = await store.updateDelivery({ ...delivery, status: 'sending', attempts: delivery.attempts + 1, firstAttemptAt: delivery.firstAttemptAt ?? now.toISOString() });
   if (claimed === null) return 'waiting';
   try {
-    const alert = await composeAlertFor(run, message, target);
+    const { alert, mine } = await composeAlertFor(run, message, target);
     if (target.channel === 'email') {
       // An earlier attempt's operation is looked up first: what ACS made of it stands, and it is not sent twice.
       const known = delivery.attempts > 0 ? await sender.status(claimed.operationId) : 'NotFound';
@@ -117,7 +117,7 @@ async function attempt(run: RunContext, message: OutboxMessage, target: Delivery
     // receiver drops the repeat by its webhook-id; Teams and Slack cannot, so the repeat says so.
     const unconfirmed = delivery.status === 'sending' && channel !== 'webhook';
     const shown = unconfirmed ? { ...alert, footer: [repeatNote, alert.footer].filter((text) => text !== null).join(' ') } : alert;
-    await poster.post(channel, channelBody(run, channel, shown, message, target), claimed.operationId, timeoutMs);
+    await poster.post(channel, channelBody(channel, shown, message, mine), claimed.operationId, timeoutMs);
     return await markSent(run, claimed, label);
   } catch (thrown) {
     if (errorCode(thrown) === 'ChannelRejected') return refused(run, claimed, label, toError(thrown).message, false);

@@ -118,11 +118,9 @@ async function markAbandonedRuns({ runs, clock, log }: DetectorDependencies, lim
 }
 
 /** Names make emails readable but are never needed: without them, customers show by tenant id. */
-async function customerNames({ directory, log }: DetectorDependencies): Promise<ReadonlyMap<string, string>> {
-  try {
-    return await directory.customerNames();
-  } catch (thrown) {
+function customerNames({ directory, log }: DetectorDependencies): Promise<ReadonlyMap<string, string>> {
+  return directory.customerNames().catch((thrown: unknown) => {
     log.warn(`detectRegressions: customer names unavailable (${errorCode(thrown)}); emails show tenant ids`);
-    return new Map();
-  }
+    return new Map<string, string>();
+  });
 }

@@ -13,11 +13,6 @@ export interface PruneDependencies {
   };
 }
 
-interface PruneOptions {
-  /** When the invocation must stop: no run's deletion is started that could end after it, and one under way stops there. */
-  deadline?: Date;
-}
-
 interface PruneOutcome {
   runsDeleted: number;
   rowsDeleted: number;
@@ -38,13 +33,13 @@ const dayMs = 86_400_000;
  * fails with DeadlineExceeded naming the run. The run stays listed until its ledger row, deleted
  * last, goes, so the next invocation carries on where this one stopped.
  */
-export async function pruneSnapshots(dependencies: PruneDependencies, options: PruneOptions = {}): Promise<PruneOutcome> {
+export async function pruneSnapshots(dependencies: PruneDependencies, { deadline: at }: { deadline?: Date } = {}): Promise<PruneOutcome> {
   const { pruner, clock, log, settings } = dependencies;
   const startedAt = clock.now();
   const cutoff = new Date(startedAt.getTime() - settings.retentionDays * dayMs);
   let budget = settings.maxRunsPerInvocation ?? 500;
   const outcome: PruneOutcome = { runsDeleted: 0, rowsDeleted: 0, keptAsNewestComplete: [], remaining: false };
-  const deadline = options.deadline === undefined ? null : watchDeadline(options.deadline);
+  const deadline = at === undefined ? null : watchDeadline(at);
   let slowestRunMs = 0;
   try {
     for (const source of snapshotSources) {
