@@ -70,11 +70,9 @@ export async function finishComposing(run: RunContext, message: OutboxMessage): 
 export async function markReady(run: RunContext, message: OutboxMessage): Promise<void> {
   const { subject } = (await composeAlertFor(run, message, null)).alert;
   const { announced, stillOpen } = findingsOf(run, message);
-  // A message whose run crashed before it claimed anything has nothing to say.
-  const says = announced.length > 0 || message.reminder;
   const routes = run.settings.routes;
   const listed = [...announced, ...(message.reminder ? stillOpen : [])];
-  const targets = says ? routedTargets(routes).filter((target) => listed.some((finding) => isRoutedTo(routes, finding, target.id))) : [];
+  const targets = routedTargets(routes).filter((target) => listed.some((finding) => isRoutedTo(routes, finding, target.id)));
   await run.store.createDeliveries(
     targets.map((target) => ({
       messageId: message.messageId,
@@ -91,6 +89,8 @@ export async function markReady(run: RunContext, message: OutboxMessage): Promis
     })),
   );
   const status = targets.length > 0 ? 'ready' : 'abandoned';
+  // A message whose run crashed before it claimed anything has nothing to say.
+  const says = announced.length > 0 || message.reminder;
   const lastError = status === 'ready' ? null : says ? 'routed to no channel (ALERT_ROUTES sends these findings to the digest only)' : 'nothing to announce';
   const ready = await run.store.updateMessage({ ...message, status, subject, lastError });
   if (ready === null) throw new Error(`Outbox message ${message.messageId} changed while it was being composed`);

@@ -85,13 +85,11 @@ function decideAnnouncements({ findings, waived }: RunContext, { changed, transi
   return updated;
 }
 
+/** Failed runs since the newest complete one; a run still `running` past the limit failed too. */
 function countFailures(recentNewestFirst: SnapshotRun[], now: Date): number {
-  let failures = 0;
-  for (const run of recentNewestFirst) {
-    if (run.status === 'complete') break;
-    if (run.status === 'failed' || now.getTime() - Date.parse(run.startedAt) > abandonedRunMs) failures += 1;
-  }
-  return failures;
+  const complete = recentNewestFirst.findIndex((run) => run.status === 'complete');
+  const since = complete < 0 ? recentNewestFirst : recentNewestFirst.slice(0, complete);
+  return since.filter((run) => run.status === 'failed' || now.getTime() - Date.parse(run.startedAt) > abandonedRunMs).length;
 }
 
 async function load(snapshots: RunContext['snapshots'], source: SnapshotSource, runId: string, into: ComplianceSnapshot): Promise<void> {
