@@ -218,30 +218,22 @@ export function detectRegressions(input: DetectionInput): DetectionResult {
   if (current.registration) observations.push(...registrationObservations(previous.registration, current.registration));
   observations.push(...sourceObservations(input));
 
-  const transitions: FindingTransition[] = [];
-  const changed: Finding[] = [];
-  const observed = new Set<string>();
-  for (const observation of observations) {
-    observed.add(observation.key);
-    const existing = input.findings.get(observation.key);
-    const next = evaluate(observation, existing, input.now);
-    if (next) {
-      changed.push(next.finding);
-      if (next.transition) transitions.push({ change: next.transition, finding: next.finding });
-    }
-  }
+  const observed = new Set(observations.map((observation) => observation.key));
   // A customer or sighting no longer listed by a complete snapshot cannot still be a problem.
-  for (const finding of input.findings.values()) {
-    if (finding.state !== 'open' || observed.has(finding.key)) continue;
-    if (!coveredPrefixes.some((prefix) => finding.key.startsWith(prefix))) continue;
-    const resolved: Finding = { ...finding, state: 'resolved', current: null, resolvedAt: input.now };
-    changed.push(resolved);
-    if (!finding.event) transitions.push({ change: 'resolved', finding: resolved });
-  }
-  return { transitions, changed };
+  const covered = (key: string) => !observed.has(key) && coveredPrefixes.some((prefix) => key.startsWith(prefix));
+  const gone = [...input.findings.values()].filter((finding) => finding.state === 'open' && covered(finding.key));
+  const moves = [
+    ...observations.map((observation) => evaluate(observation, input.findings.get(observation.key), input.now)),
+    ...gone.map((finding): Move => ({ finding: { ...finding, state: 'resolved', current: null, resolvedAt: input.now }, transition: finding.event ? null : 'resolved' })),
+  ].filter((move) => move !== null);
+  const transitions = moves.flatMap(({ finding, transition }) => (transition === null ? [] : [{ change: transition, finding }]));
+  return { transitions, changed: moves.map((move) => move.finding) };
 }
 
-function evaluate(observation: Observation, existing: Finding | undefined, now: string): { finding: Finding; transition: FindingTransition['change'] | null } | null {
+/** A finding's new state, and the transition it made (none when only its current values moved). */
+type Move = { finding: Finding; transition: FindingTransition['change'] | null };
+
+function evaluate(observation: Observation, existing: Finding | undefined, now: string): Move | null {
   const { rule, before, after } = observation;
   const afterReading: Reading = { value: after, ofWhole: observation.afterOfWhole ?? null };
   const wholeNow = observation.afterOfWhole ? { currentOfWhole: observation.afterOfWhole } : {};
