@@ -5,10 +5,10 @@ import { PayloadReader } from './payloadReader';
  * lists it: Graph's GDAP `delegatedAdminCustomers`, then Partner Center's `customers`; without
  * either, people see the tenant id. Names are never part of a finding's key.
  */
-export type CustomerNameSourceName = 'delegatedAdminCustomers' | 'partnerCenterCustomers';
 
 /** The order in which the sources are asked, and in which a name is preferred. */
-export const customerNameSources: readonly CustomerNameSourceName[] = ['delegatedAdminCustomers', 'partnerCenterCustomers'];
+export const customerNameSources = ['delegatedAdminCustomers', 'partnerCenterCustomers'] as const;
+export type CustomerNameSourceName = (typeof customerNameSources)[number];
 
 export interface CustomerName {
   tenantId: string;

@@ -220,8 +220,8 @@ export function detectRegressions(input: DetectionInput): DetectionResult {
 
   const observed = new Set(observations.map((observation) => observation.key));
   // A customer or sighting no longer listed by a complete snapshot cannot still be a problem.
-  const covered = (key: string) => !observed.has(key) && coveredPrefixes.some((prefix) => key.startsWith(prefix));
-  const gone = [...input.findings.values()].filter((finding) => finding.state === 'open' && covered(finding.key));
+  const unlisted = (key: string) => !observed.has(key) && coveredPrefixes.some((prefix) => key.startsWith(prefix));
+  const gone = [...input.findings.values()].filter((finding) => finding.state === 'open' && unlisted(finding.key));
   const moves = [
     ...observations.map((observation) => evaluate(observation, input.findings.get(observation.key), input.now)),
     ...gone.map((finding): Move => ({ finding: { ...finding, state: 'resolved', current: null, resolvedAt: input.now }, transition: finding.event ? null : 'resolved' })),

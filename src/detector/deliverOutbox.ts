@@ -9,14 +9,6 @@ import type { RunContext } from './detectorDependencies';
 /** A channel refusing the same message this often (ACS reporting it Failed, a 4xx about the payload) ends retries. */
 const maxRefusals = 5;
 
-/** What one run's deliveries came to. */
-interface DeliveryRound {
-  /** The newest message a delivery of which was sent in this run. */
-  sentMessageId: string | null;
-  /** Why the target's deliveries stopped, to fail the invocation with. */
-  failure: MonitorError | null;
-}
-
 /**
  * Delivers what waits, each target on its own and at once: a target's deliveries go oldest first
  * and stop at its first failure (order is kept per channel), and a target that is down holds back
@@ -64,7 +56,8 @@ function combined(first: MonitorError, ...others: MonitorError[]): MonitorError 
 
 const urgency = (error: MonitorError) => ['AlertUndeliverable', 'AlertUndelivered', 'DeadlineExceeded'].indexOf(error.code);
 
-async function deliverTo(run: RunContext, messages: ReadonlyMap<string, OutboxMessage>, target: DeliveryTarget | null, deliveries: Delivery[]): Promise<DeliveryRound> {
+/** A target's deliveries, oldest first until one does not go out: the newest message sent, and why they stopped (to fail the invocation with). */
+async function deliverTo(run: RunContext, messages: ReadonlyMap<string, OutboxMessage>, target: DeliveryTarget | null, deliveries: Delivery[]) {
   const { store, clock, log, settings, deadline } = run;
   let sentMessageId: string | null = null;
   for (const delivery of deliveries) {
