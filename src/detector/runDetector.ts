@@ -69,11 +69,10 @@ async function detectUnderLease(dependencies: DetectorDependencies, deadline: Da
     // Only a run that got this far counts for the detector's health: /api/status expects one per scheduled occurrence.
     await store.recordCompletedRun({ startedAt: startedAt.toISOString(), finishedAt: clock.now().toISOString() });
     const open = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event);
-    const openFindings = open.length;
-    const waivedFindings = open.filter(run.waived).length;
-    log.info(`detectRegressions: ${transitions.length} new transitions, ${openFindings} open findings (${waivedFindings} waived)${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
+    const waived = open.filter(run.waived).length;
+    log.info(`detectRegressions: ${transitions.length} new transitions, ${open.length} open findings (${waived} waived)${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
     await recordEnd(dependencies, { ...thisRun, finishedAt: clock.now().toISOString(), status: 'complete' });
-    return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings };
+    return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings: open.length };
   } catch (thrown) {
     await recordEnd(dependencies, { ...thisRun, finishedAt: clock.now().toISOString(), status: 'failed', errorCode: errorCode(thrown) });
     throw thrown;

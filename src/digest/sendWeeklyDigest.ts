@@ -86,23 +86,19 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
     return { week, result: 'busy' };
   }
 
+  const send = async (target: ChannelName, record: DigestRecord): Promise<void> => {
+    if (target === 'email') return sendEmail(dependencies, record, rendered, week);
+    const deliveryId = `digest-${record.digestId}-${target}`;
+    await dependencies.poster.post(target, digestChannelPayload(target, digest, { publicBaseUrl: settings.publicBaseUrl, deliveryId }), deliveryId, settings.channelTimeoutMs);
+  };
   const failures: { target: ChannelName; thrown: unknown }[] = [];
   for (const target of targets) {
     if (claim.deliveries[target]?.sentAt) continue;
-    let failure: unknown = null;
-    try {
-      if (target === 'email') await sendEmail(dependencies, claim, rendered, week);
-      else {
-        const deliveryId = `digest-${claim.digestId}-${target}`;
-        await dependencies.poster.post(target, digestChannelPayload(target, digest, { publicBaseUrl: settings.publicBaseUrl, deliveryId }), deliveryId, settings.channelTimeoutMs);
-      }
-    } catch (thrown) {
-      failure = thrown;
-      failures.push({ target, thrown });
-    }
+    const failure = await send(target, claim).then(() => null, (thrown: unknown) => ({ target, thrown }));
+    if (failure !== null) failures.push(failure);
     // ACS will not change its mind about a Failed or Canceled operation: the next attempt gets a new one.
-    const operationId = target === 'email' && errorCode(failure) === 'DigestEmailFailed' ? randomUUID() : claim.operationId;
-    const delivery = failure === null ? { sentAt: clock.now().toISOString(), lastError: null } : { sentAt: null, lastError: toError(failure).message.slice(0, 300) };
+    const operationId = target === 'email' && errorCode(failure?.thrown) === 'DigestEmailFailed' ? randomUUID() : claim.operationId;
+    const delivery = failure === null ? { sentAt: clock.now().toISOString(), lastError: null } : { sentAt: null, lastError: toError(failure.thrown).message.slice(0, 300) };
     const recorded = await ledger.update({ ...claim, operationId, deliveries: { ...claim.deliveries, [target]: delivery } });
     if (recorded === null) throw new MonitorError('DigestClaimLost', `another run took the digest of ${week} over while ${deliveryTargetLabel(target)} was being sent; that run sends the rest`);
     claim = recorded;
