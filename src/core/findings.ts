@@ -1,12 +1,6 @@
 import { snapshotSources, type SnapshotSource } from './model';
 import { isOneOf } from './text';
 
-/**
- * A finding is one problem the monitor tells admins about, under a stable key so it is
- * announced once when it opens and once when it clears. `baseline` is the value before the
- * regression: the finding resolves when the measure is back there, not merely when it stops
- * getting worse.
- */
 /** Most urgent first: the order findings are listed and alerted in. */
 export const severities = ['critical', 'warning'] as const;
 export type Severity = (typeof severities)[number];
@@ -54,6 +48,12 @@ export interface ShareOfWhole {
   share: number | null;
 }
 
+/**
+ * A finding is one problem the monitor tells admins about, under a stable key so it is
+ * announced once when it opens and once when it clears. `baseline` is the value before the
+ * regression: the finding resolves when the measure is back there, not merely when it stops
+ * getting worse.
+ */
 export interface Finding {
   key: string;
   kind: FindingKind;
