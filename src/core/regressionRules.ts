@@ -13,7 +13,7 @@ export interface Reading {
   ofWhole?: ShareOfWhole | null;
 }
 
-export interface Rule {
+interface Rule {
   regressed(before: Reading, after: Reading): boolean;
   recovered(baseline: Reading, after: Reading): boolean;
 }
