@@ -102,8 +102,9 @@ function requirementObservations(before: readonly SecurityRequirement[] | undefi
       { kind: 'requirementNotCompliant', severity: 'critical', measure: 'complianceStatus', rule: complianceLost, read: (r) => r.complianceStatus },
     ];
     if (kind === 'customersMfaEnforcedSecurityRequirement') {
-      const whole = (r: SecurityRequirement) => ofWhole(r.compliantTenantCount, r.totalTenantCount);
-      measures.push({ kind: 'compliantTenantsFell', severity: 'warning', measure: 'compliantTenantCount', name: 'compliantTenants', rule: countOrShareFalls, read: (r) => r.compliantTenantCount, whole });
+      const read = (r: SecurityRequirement) => r.compliantTenantCount;
+      const whole = (r: SecurityRequirement) => ofWhole(read(r), r.totalTenantCount);
+      measures.push({ kind: 'compliantTenantsFell', severity: 'warning', measure: 'compliantTenantCount', name: 'compliantTenants', rule: countOrShareFalls, read, whole });
     }
     if (kind === 'adminsMfaEnforcedSecurityRequirement' || kind === 'mfaEnforcedSecurityRequirement') {
       for (const [measure, rule] of requirementCounts) measures.push({ kind: 'requirementCountWorse', severity: 'warning', measure, rule, read: (r) => r[measure] });

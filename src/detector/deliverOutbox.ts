@@ -90,8 +90,7 @@ async function deliverTo(run: RunContext, messages: ReadonlyMap<string, OutboxMe
 async function attempt(run: RunContext, message: OutboxMessage, target: DeliveryTarget, delivery: Delivery, timeoutMs: number): Promise<'sent' | 'waiting' | MonitorError> {
   const { store, sender, poster, clock, log, settings } = run;
   const label = targetLabel(target);
-  const now = clock.now();
-  const claimed = await store.updateDelivery({ ...delivery, status: 'sending', attempts: delivery.attempts + 1, firstAttemptAt: delivery.firstAttemptAt ?? now.toISOString() });
+  const claimed = await store.updateDelivery({ ...delivery, status: 'sending', attempts: delivery.attempts + 1, firstAttemptAt: delivery.firstAttemptAt ?? clock.now().toISOString() });
   if (claimed === null) return 'waiting';
   try {
     const { alert, mine } = await composeAlertFor(run, message, target);
