@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Finding, FindingKind, Severity } from './findings';
+import { findingKinds, severities, type Finding, type FindingKind, type Severity } from './findings';
 import { isOneOf } from './text';
 
 /**
@@ -36,21 +36,6 @@ export interface AlertRoute {
   digest: boolean;
 }
 
-const severities: readonly Severity[] = ['critical', 'warning'];
-const findingKinds: readonly FindingKind[] = [
-  'requirementNotCompliant',
-  'compliantTenantsFell',
-  'requirementCountWorse',
-  'requirementPolicyDisabled',
-  'scoreFell',
-  'customerCompliantAdminsFell',
-  'customerPolicyDisabled',
-  'customerNonAdminShareFell',
-  'newCustomerWithoutMfa',
-  'nonMfaSignIn',
-  'mfaRegisteredUsersFell',
-  'sourceUnavailable',
-];
 const channels: readonly ChannelName[] = ['email', 'teams', 'slack', 'webhook'];
 const emailAddress = /^[^\s@<>,;"()]+@[^\s@<>,;"()]+\.[^\s@<>,;"()]+$/;
 
@@ -120,7 +105,6 @@ function parseTargets(text: string, context: RouteContext): { targets: DeliveryT
   const pattern = /\s*(email\s*\(([^)]*)\)|[A-Za-z]+)\s*(,|$)/y;
   const rest = text.trim();
   if (rest === '') return 'no target after "->": name at least one of email, email(...), teams, slack, webhook, digest';
-  pattern.lastIndex = 0;
   while (pattern.lastIndex < rest.length) {
     const start = pattern.lastIndex;
     const match = pattern.exec(rest);
@@ -144,8 +128,8 @@ function parseTargets(text: string, context: RouteContext): { targets: DeliveryT
     }
     if (match[3] === '') break;
   }
-  const unique = [...new Map(targets.map((target) => [target.id, target])).values()];
-  return { targets: unique, digest };
+  // A target named twice is sent to once: routedTargets takes each once.
+  return { targets, digest };
 }
 
 const channelSetting: Record<ChannelName, string> = {

@@ -5,10 +5,10 @@ import { PayloadReader } from './payloadReader';
  * lists it: Graph's GDAP `delegatedAdminCustomers`, then Partner Center's `customers`; without
  * either, people see the tenant id. Names are never part of a finding's key.
  */
-export type CustomerNameSourceName = 'delegatedAdminCustomers' | 'partnerCenterCustomers';
 
 /** The order in which the sources are asked, and in which a name is preferred. */
-export const customerNameSources: readonly CustomerNameSourceName[] = ['delegatedAdminCustomers', 'partnerCenterCustomers'];
+export const customerNameSources = ['delegatedAdminCustomers', 'partnerCenterCustomers'] as const;
+export type CustomerNameSourceName = (typeof customerNameSources)[number];
 
 export interface CustomerName {
   tenantId: string;
@@ -82,13 +82,10 @@ export function resolveCustomerNames(
 ): CustomerName[] {
   const resolved = new Map<string, CustomerName | 'kept'>();
   for (const source of customerNameSources) {
-    const names = read[source];
-    if (names === undefined) {
-      for (const entry of stored) if (entry.source === source && !resolved.has(entry.tenantId)) resolved.set(entry.tenantId, 'kept');
-      continue;
-    }
+    // A source not read this time still holds the tenants it named before (null: the stored name is kept).
+    const names = read[source] ?? new Map(stored.filter((entry) => entry.source === source).map((entry) => [entry.tenantId, null]));
     for (const [tenantId, name] of names) {
-      if (!resolved.has(tenantId)) resolved.set(tenantId, { tenantId, name, source, namedAt: now.toISOString() });
+      if (!resolved.has(tenantId)) resolved.set(tenantId, name === null ? 'kept' : { tenantId, name, source, namedAt: now.toISOString() });
     }
   }
   return [...resolved.values()].filter((entry): entry is CustomerName => entry !== 'kept');

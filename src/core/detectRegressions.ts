@@ -1,10 +1,10 @@
 import type { CustomerChangesBetween } from './customerChanges';
-import { partnerSignInLogsUrl } from './entraLinks';
-import type { Finding, FindingKind, FindingSubject, FindingTransition, MeasureValue, Severity, ShareOfWhole } from './findings';
-import type { NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from './model';
+import { entraUrl } from './entraLinks';
+import type { Finding, FindingSubject, FindingTransition, MeasureValue, ShareOfWhole } from './findings';
+import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from './model';
 import { customerMfaPolicies, hasNoMfaPolicy, snapshotSources } from './model';
 import { isOneOf } from './text';
-import { complianceLost, countOrShareFalls, falls, fallsByMoreThan, policyDisabled, presentWhileTrue, rises, type Reading, type Rule, type Observation } from './regressionRules';
+import { complianceLost, countOrShareFalls, falls, fallsByMoreThan, policyDisabled, presentWhileTrue, rises, type Reading, type Observation } from './regressionRules';
 
 /**
  * Compares the newest complete snapshot with the one the detector last saw and moves every
@@ -55,7 +55,6 @@ interface DetectionResult {
   changed: Finding[];
 }
 
-
 function share(part: number | null, whole: number | null): number | null {
   if (part === null || whole === null || whole <= 0) return null;
   return Math.round((part / whole) * 10_000) / 100;
@@ -65,104 +64,92 @@ function ofWhole(part: number | null, total: number | null): ShareOfWhole {
   return { total, share: share(part, total) };
 }
 
+/** One measure of a subject: what the finding is called, how it moves, and how to read it from the subject's state. */
+interface Measure<T> extends Pick<Observation, 'kind' | 'severity' | 'measure' | 'rule'> {
+  /** The key's last part, when it is not the measure's name. */
+  name?: string;
+  read: (state: T) => MeasureValue;
+  /** For a count read with its share: the whole it is part of. */
+  whole?: (state: T) => ShareOfWhole;
+}
+
+/**
+ * Observes a subject's measures, each read from its state before (none: unknown, so never a
+ * regression) and now, under the key `<prefix>/<measure>`, with what every finding about it carries.
+ */
+function observer<T>(prefix: string, subject: FindingSubject, old: T | null | undefined, now: T, shared: Partial<Observation> = {}) {
+  return ({ name, measure, read, whole, ...rest }: Measure<T>): Observation => ({
+    ...rest,
+    key: `${prefix}/${name ?? measure}`,
+    subject,
+    measure,
+    before: old ? read(old) : null,
+    after: read(now),
+    beforeOfWhole: old && whole ? whole(old) : undefined,
+    afterOfWhole: whole?.(now),
+    ...shared,
+  });
+}
+
 function requirementObservations(before: readonly SecurityRequirement[] | undefined, after: readonly SecurityRequirement[]): Observation[] {
   const previous = new Map((before ?? []).map((requirement) => [requirement.requirementType, requirement]));
-  const observations: Observation[] = [];
-  for (const requirement of after) {
-    const old = previous.get(requirement.requirementType);
-    const subject: FindingSubject = { type: 'requirement', id: requirement.requirementType };
+  return after.flatMap((requirement) => {
+    const { requirementType: type, kind } = requirement;
     // The requirement's own links, as the API gives them, go with every finding about it.
     const links = { actionUrl: requirement.actionUrl, helpUrl: requirement.helpUrl };
-    const observe = (kind: FindingKind, severity: Severity, measure: string, rule: Rule, pick: (r: SecurityRequirement) => MeasureValue): void => {
-      observations.push({ key: `requirement/${requirement.requirementType}/${measure}`, kind, severity, subject, measure, before: old ? pick(old) : null, after: pick(requirement), rule, ...links });
-    };
-    observe('requirementNotCompliant', 'critical', 'complianceStatus', complianceLost, (r) => r.complianceStatus);
-    if (requirement.kind === 'customersMfaEnforcedSecurityRequirement') {
-      observations.push({
-        key: `requirement/${requirement.requirementType}/compliantTenants`,
-        kind: 'compliantTenantsFell',
-        severity: 'warning',
-        subject,
-        measure: 'compliantTenantCount',
-        before: old ? old.compliantTenantCount : null,
-        after: requirement.compliantTenantCount,
-        ...(old ? { beforeOfWhole: ofWhole(old.compliantTenantCount, old.totalTenantCount) } : {}),
-        afterOfWhole: ofWhole(requirement.compliantTenantCount, requirement.totalTenantCount),
-        rule: countOrShareFalls,
-        ...links,
-      });
+    const observe = observer(`requirement/${type}`, { type: 'requirement', id: type }, previous.get(type), requirement, links);
+    const measures: Measure<SecurityRequirement>[] = [
+      { kind: 'requirementNotCompliant', severity: 'critical', measure: 'complianceStatus', rule: complianceLost, read: (r) => r.complianceStatus },
+    ];
+    if (kind === 'customersMfaEnforcedSecurityRequirement') {
+      const read = (r: SecurityRequirement) => r.compliantTenantCount;
+      const whole = (r: SecurityRequirement) => ofWhole(read(r), r.totalTenantCount);
+      measures.push({ kind: 'compliantTenantsFell', severity: 'warning', measure: 'compliantTenantCount', name: 'compliantTenants', rule: countOrShareFalls, read, whole });
     }
-    if (requirement.kind === 'adminsMfaEnforcedSecurityRequirement' || requirement.kind === 'mfaEnforcedSecurityRequirement') {
-      observe('requirementCountWorse', 'warning', 'adminsRequiredNotUsingMfaCount', rises, (r) => r.adminsRequiredNotUsingMfaCount);
-      observe('requirementCountWorse', 'warning', 'usersRequiredNotUsingMfaCount', rises, (r) => r.usersRequiredNotUsingMfaCount);
-      observe('requirementCountWorse', 'warning', 'incompleteRegistrationUsersCount', rises, (r) => r.incompleteRegistrationUsersCount);
-      observe('requirementCountWorse', 'warning', 'mfaEnabledAdminsCount', falls, (r) => r.mfaEnabledAdminsCount);
-      observe('requirementCountWorse', 'warning', 'mfaEnabledUsersCount', falls, (r) => r.mfaEnabledUsersCount);
-      observe('requirementCountWorse', 'warning', 'compliantUsersCount', falls, (r) => r.compliantUsersCount);
-      observe('requirementPolicyDisabled', 'warning', 'securityDefaultsStatus', policyDisabled, (r) => r.securityDefaultsStatus);
-      observe('requirementPolicyDisabled', 'warning', 'mfaConditionalAccessPolicyStatus', policyDisabled, (r) => r.mfaConditionalAccessPolicyStatus);
-      observe('requirementPolicyDisabled', 'warning', 'perUserMfaStatus', policyDisabled, (r) => r.perUserMfaStatus);
+    if (kind === 'adminsMfaEnforcedSecurityRequirement' || kind === 'mfaEnforcedSecurityRequirement') {
+      for (const [measure, rule] of requirementCounts) measures.push({ kind: 'requirementCountWorse', severity: 'warning', measure, rule, read: (r) => r[measure] });
+      for (const measure of requirementPolicies) measures.push({ kind: 'requirementPolicyDisabled', severity: 'warning', measure, rule: policyDisabled, read: (r) => r[measure] });
     }
-  }
-  return observations;
+    return measures.map(observe);
+  });
 }
+
+/** The MFA requirements' counts, each with the way it gets worse, and their policies. */
+const requirementCounts = [
+  ['adminsRequiredNotUsingMfaCount', rises],
+  ['usersRequiredNotUsingMfaCount', rises],
+  ['incompleteRegistrationUsersCount', rises],
+  ['mfaEnabledAdminsCount', falls],
+  ['mfaEnabledUsersCount', falls],
+  ['compliantUsersCount', falls],
+] as const;
+const requirementPolicies = ['securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'perUserMfaStatus'] as const;
 
 function customerObservations({ fromRunId, changes }: CustomerChangesBetween, thresholds: Thresholds): Observation[] {
   const firstSight = fromRunId === null;
-  const observations: Observation[] = [];
   const shareRule = fallsByMoreThan(thresholds.nonAdminShareDropPoints);
-  for (const { before: old, after: customer } of changes) {
-    // A customer gone is no observation: its open findings resolve (see detectRegressions).
-    if (customer === null) continue;
-    const subject: FindingSubject = { type: 'customer', id: customer.tenantId };
-    observations.push({
-      subject,
-      key: `customer/${customer.tenantId}/compliantAdminsCount`,
-      kind: 'customerCompliantAdminsFell',
-      severity: 'warning',
-      measure: 'compliantAdminsCount',
-      before: old?.compliantAdminsCount ?? null,
-      after: customer.compliantAdminsCount,
-      rule: falls,
-    });
+  const nonAdminShare = (c: CustomerMfaInsight) => share(c.compliantNonAdminsCount, c.totalUsersCount);
+  // A customer gone is no observation: its open findings resolve (see detectRegressions).
+  return changes.flatMap(({ before: old, after: customer }) => {
+    if (customer === null) return [];
+    const observe = observer(`customer/${customer.tenantId}`, { type: 'customer', id: customer.tenantId }, old, customer);
     const noPolicy = hasNoMfaPolicy(customer);
-    for (const policy of customerMfaPolicies) {
-      observations.push({
-        subject,
-        key: `customer/${customer.tenantId}/${policy}`,
-        kind: 'customerPolicyDisabled',
-        // Critical when it left the tenant with no MFA policy; with another policy unknown, that is not known.
-        severity: noPolicy === true ? 'critical' : 'warning',
-        measure: policy,
-        before: old?.[policy] ?? null,
-        after: customer[policy],
-        rule: policyDisabled,
-      });
-    }
-    observations.push({
-      subject,
-      key: `customer/${customer.tenantId}/compliantNonAdminShare`,
-      kind: 'customerNonAdminShareFell',
-      severity: 'warning',
-      measure: 'compliantNonAdminShare',
-      before: old ? share(old.compliantNonAdminsCount, old.totalUsersCount) : null,
-      after: share(customer.compliantNonAdminsCount, customer.totalUsersCount),
-      rule: shareRule,
-    });
-    // A customer first seen now, with every MFA policy known to be off. On the detector's very
-    // first look every customer is "new": that run only sets the baseline.
-    observations.push({
-      subject,
-      key: `customer/${customer.tenantId}/newWithoutMfa`,
-      kind: 'newCustomerWithoutMfa',
-      severity: 'critical',
-      measure: 'mfaPoliciesEnabled',
-      before: firstSight ? null : 0,
-      after: noPolicy === false ? 0 : !old && noPolicy === true ? 1 : null,
-      rule: presentWhileTrue,
-    });
-  }
-  return observations;
+    return [
+      observe({ kind: 'customerCompliantAdminsFell', severity: 'warning', measure: 'compliantAdminsCount', rule: falls, read: (c) => c.compliantAdminsCount }),
+      // Critical when it left the tenant with no MFA policy; with another policy unknown, that is not known.
+      ...customerMfaPolicies.map((policy) =>
+        observe({ kind: 'customerPolicyDisabled', severity: noPolicy === true ? 'critical' : 'warning', measure: policy, rule: policyDisabled, read: (c) => c[policy] }),
+      ),
+      observe({ kind: 'customerNonAdminShareFell', severity: 'warning', measure: 'compliantNonAdminShare', rule: shareRule, read: nonAdminShare }),
+      // A customer first seen now, with every MFA policy known to be off. On the detector's very
+      // first look every customer is "new": that run only sets the baseline.
+      {
+        ...observe({ kind: 'newCustomerWithoutMfa', severity: 'critical', measure: 'mfaPoliciesEnabled', name: 'newWithoutMfa', rule: presentWhileTrue, read: () => null }),
+        before: firstSight ? null : 0,
+        after: noPolicy === false ? 0 : !old && noPolicy === true ? 1 : null,
+      },
+    ];
+  });
 }
 
 function principalKey(principal: NonMfaPrincipal): string {
@@ -183,28 +170,17 @@ function principalObservations(before: readonly NonMfaPrincipal[] | undefined, a
     after: seen.has(principalKey(principal)) ? null : 1,
     rule: presentWhileTrue,
     event: true,
-    actionUrl: partnerSignInLogsUrl(principal.tenantId),
+    actionUrl: entraUrl(principal.tenantId, 'signInLogs'),
   }));
 }
 
 function registrationObservations(before: RegistrationCounts | null | undefined, after: RegistrationCounts): Observation[] {
   // The two reports count different things (mfaRegistered vs mfaCapable): never compare across them.
   const comparable = before && before.report === after.report ? before : null;
-  const subject: FindingSubject = { type: 'registration', id: after.report };
-  return [
-    {
-      key: 'registration/mfaRegisteredUsers',
-      kind: 'mfaRegisteredUsersFell',
-      severity: 'warning',
-      subject,
-      measure: 'mfaRegisteredUserCount',
-      before: comparable?.mfaRegisteredUserCount ?? null,
-      after: after.mfaRegisteredUserCount,
-      ...(comparable ? { beforeOfWhole: ofWhole(comparable.mfaRegisteredUserCount, comparable.totalUserCount) } : {}),
-      afterOfWhole: ofWhole(after.mfaRegisteredUserCount, after.totalUserCount),
-      rule: countOrShareFalls,
-    },
-  ];
+  const observe = observer('registration', { type: 'registration', id: after.report }, comparable, after);
+  const whole = (r: RegistrationCounts) => ofWhole(r.mfaRegisteredUserCount, r.totalUserCount);
+  const read = (r: RegistrationCounts) => r.mfaRegisteredUserCount;
+  return [observe({ kind: 'mfaRegisteredUsersFell', severity: 'warning', measure: 'mfaRegisteredUserCount', name: 'mfaRegisteredUsers', rule: countOrShareFalls, read, whole })];
 }
 
 function sourceObservations(input: DetectionInput): Observation[] {
@@ -226,7 +202,8 @@ export function detectRegressions(input: DetectionInput): DetectionResult {
   const observations: Observation[] = [];
   const coveredPrefixes: string[] = [];
   if (current.score) {
-    observations.push({ key: 'score/currentScore', kind: 'scoreFell', severity: 'warning', subject: { type: 'score', id: 'partnerSecurityScore' }, measure: 'currentScore', before: previous.score?.currentScore ?? null, after: current.score.currentScore, rule: falls });
+    const observe = observer('score', { type: 'score', id: 'partnerSecurityScore' }, previous.score, current.score);
+    observations.push(observe({ kind: 'scoreFell', severity: 'warning', measure: 'currentScore', rule: falls, read: (score) => score.currentScore }));
   }
   if (current.requirements) observations.push(...requirementObservations(previous.requirements, current.requirements));
   if (input.customerChanges) {
@@ -242,30 +219,22 @@ export function detectRegressions(input: DetectionInput): DetectionResult {
   if (current.registration) observations.push(...registrationObservations(previous.registration, current.registration));
   observations.push(...sourceObservations(input));
 
-  const transitions: FindingTransition[] = [];
-  const changed: Finding[] = [];
-  const observed = new Set<string>();
-  for (const observation of observations) {
-    observed.add(observation.key);
-    const existing = input.findings.get(observation.key);
-    const next = evaluate(observation, existing, input.now);
-    if (next) {
-      changed.push(next.finding);
-      if (next.transition) transitions.push({ change: next.transition, finding: next.finding });
-    }
-  }
+  const observed = new Set(observations.map((observation) => observation.key));
   // A customer or sighting no longer listed by a complete snapshot cannot still be a problem.
-  for (const finding of input.findings.values()) {
-    if (finding.state !== 'open' || observed.has(finding.key)) continue;
-    if (!coveredPrefixes.some((prefix) => finding.key.startsWith(prefix))) continue;
-    const resolved: Finding = { ...finding, state: 'resolved', current: null, resolvedAt: input.now };
-    changed.push(resolved);
-    if (!finding.event) transitions.push({ change: 'resolved', finding: resolved });
-  }
-  return { transitions, changed };
+  const unlisted = (key: string) => !observed.has(key) && coveredPrefixes.some((prefix) => key.startsWith(prefix));
+  const gone = [...input.findings.values()].filter((finding) => finding.state === 'open' && unlisted(finding.key));
+  const moves = [
+    ...observations.map((observation) => evaluate(observation, input.findings.get(observation.key), input.now)),
+    ...gone.map((finding): Move => ({ finding: { ...finding, state: 'resolved', current: null, resolvedAt: input.now }, transition: finding.event ? null : 'resolved' })),
+  ].filter((move) => move !== null);
+  const transitions = moves.flatMap(({ finding, transition }) => (transition === null ? [] : [{ change: transition, finding }]));
+  return { transitions, changed: moves.map((move) => move.finding) };
 }
 
-function evaluate(observation: Observation, existing: Finding | undefined, now: string): { finding: Finding; transition: FindingTransition['change'] | null } | null {
+/** A finding's new state, and the transition it made (none when only its current values moved). */
+type Move = { finding: Finding; transition: FindingTransition['change'] | null };
+
+function evaluate(observation: Observation, existing: Finding | undefined, now: string): Move | null {
   const { rule, before, after } = observation;
   const afterReading: Reading = { value: after, ofWhole: observation.afterOfWhole ?? null };
   const wholeNow = observation.afterOfWhole ? { currentOfWhole: observation.afterOfWhole } : {};

@@ -30,8 +30,3 @@ export function entraUrl(tenantId: string | null, blade: EntraBlade): string {
   const directory = tenantId ? `@${encodeURIComponent(tenantId)}/` : '';
   return `${adminCenter}/#${directory}blade/${blades[blade]}`;
 }
-
-/** The partner's own sign-in logs, where a partner user's sign-ins without MFA show. */
-export function partnerSignInLogsUrl(partnerTenantId: string | null): string {
-  return entraUrl(partnerTenantId, 'signInLogs');
-}

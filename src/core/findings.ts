@@ -1,12 +1,6 @@
 import { snapshotSources, type SnapshotSource } from './model';
 import { isOneOf } from './text';
 
-/**
- * A finding is one problem the monitor tells admins about, under a stable key so it is
- * announced once when it opens and once when it clears. `baseline` is the value before the
- * regression: the finding resolves when the measure is back there, not merely when it stops
- * getting worse.
- */
 /** Most urgent first: the order findings are listed and alerted in. */
 export const severities = ['critical', 'warning'] as const;
 export type Severity = (typeof severities)[number];
@@ -54,6 +48,12 @@ export interface ShareOfWhole {
   share: number | null;
 }
 
+/**
+ * A finding is one problem the monitor tells admins about, under a stable key so it is
+ * announced once when it opens and once when it clears. `baseline` is the value before the
+ * regression: the finding resolves when the measure is back there, not merely when it stops
+ * getting worse.
+ */
 export interface Finding {
   key: string;
   kind: FindingKind;
@@ -106,18 +106,11 @@ export function compareFindings(left: Finding, right: Finding): number {
   );
 }
 
-/** The source whose snapshots a finding is about. */
-function sourceOfFinding(finding: Finding): SnapshotSource {
-  switch (finding.subject.type) {
-    case 'principal':
-      return 'nonMfaPrincipals';
-    case 'registration':
-      return 'registrationCounts';
-    case 'source':
-      return isOneOf(snapshotSources, finding.subject.id) ? finding.subject.id : 'partnerSecurity';
-    default:
-      return 'partnerSecurity';
-  }
+/** The source whose snapshots a finding is about: partnerSecurity's, unless its subject names another. */
+function sourceOfFinding({ subject }: Finding): SnapshotSource {
+  if (subject.type === 'principal') return 'nonMfaPrincipals';
+  if (subject.type === 'registration') return 'registrationCounts';
+  return subject.type === 'source' && isOneOf(snapshotSources, subject.id) ? subject.id : 'partnerSecurity';
 }
 
 /** Open findings per source, as the status shows them. */

@@ -1,5 +1,5 @@
 import { entraUrl } from './entraLinks';
-import type { Finding } from './findings';
+import type { Finding, FindingKind } from './findings';
 
 /** What an admin does about a finding, in a sentence, and where: every alert line carries one. */
 export interface NextStep {
@@ -29,19 +29,18 @@ const sourceFixes: Record<string, string> = {
   Throttled: 'The API is throttling the monitor: run the collector less often',
 };
 
-function requirementStep(finding: Finding): string {
-  if (finding.kind === 'compliantTenantsFell') return "Find the customers whose admins lost MFA (the customers list, status nonCompliant) and turn MFA back on in their tenants";
-  if (finding.kind === 'requirementPolicyDisabled') return 'Turn the policy back on in the partner tenant, or make sure another MFA policy covers every user';
-  if (finding.kind === 'requirementCountWorse') return "Require MFA for every admin and user of the partner tenant (security defaults or a Conditional Access MFA policy)";
-  return "Open the requirement in Partner Center and follow its steps";
-}
+const requirementSteps: Partial<Record<FindingKind, string>> = {
+  compliantTenantsFell: 'Find the customers whose admins lost MFA (the customers list, status nonCompliant) and turn MFA back on in their tenants',
+  requirementPolicyDisabled: 'Turn the policy back on in the partner tenant, or make sure another MFA policy covers every user',
+  requirementCountWorse: 'Require MFA for every admin and user of the partner tenant (security defaults or a Conditional Access MFA policy)',
+};
 
 export function nextStep(finding: Finding, queryApiBase: string | null): NextStep {
   const { subject } = finding;
   const api = (path: string): string | null => (queryApiBase === null ? null : `${queryApiBase.replace(/\/+$/, '')}/api/${path}`);
   switch (subject.type) {
     case 'requirement':
-      return { text: requirementStep(finding), url: finding.actionUrl ?? finding.helpUrl ?? null };
+      return { text: requirementSteps[finding.kind] ?? 'Open the requirement in Partner Center and follow its steps', url: finding.actionUrl ?? finding.helpUrl ?? null };
     case 'customer': {
       const step = customerSteps[finding.measure] ?? { text: 'Check MFA in this tenant', blade: 'overview' as const };
       return { text: step.text, url: entraUrl(subject.id, step.blade) };

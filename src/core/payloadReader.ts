@@ -24,14 +24,6 @@ export class PayloadReader {
     return this.object[field] !== undefined && this.object[field] !== null;
   }
 
-  raw(field: string): unknown {
-    return this.object[field];
-  }
-
-  fields(): string[] {
-    return Object.keys(this.object);
-  }
-
   /** The first of several accepted spellings of one field that is present. */
   firstPresent(...fields: string[]): string | undefined {
     return fields.find((field) => this.has(field));

@@ -1,4 +1,4 @@
-import type { FindingKind, FindingSubject, MeasureValue, Severity, ShareOfWhole } from './findings';
+import type { Finding, MeasureValue, ShareOfWhole } from './findings';
 import { isCompliant } from './model';
 
 /*
@@ -13,26 +13,19 @@ export interface Reading {
   ofWhole?: ShareOfWhole | null;
 }
 
-export interface Rule {
+interface Rule {
   regressed(before: Reading, after: Reading): boolean;
   recovered(baseline: Reading, after: Reading): boolean;
 }
 
-export interface Observation {
-  key: string;
-  kind: FindingKind;
-  severity: Severity;
-  subject: FindingSubject;
-  measure: string;
+/** A measure as read twice, before and now, with what a finding about it would say. */
+export interface Observation extends Pick<Finding, 'key' | 'kind' | 'severity' | 'subject' | 'measure' | 'detail' | 'actionUrl' | 'helpUrl'> {
   before: MeasureValue;
   after: MeasureValue;
   beforeOfWhole?: ShareOfWhole;
   afterOfWhole?: ShareOfWhole;
   rule: Rule;
   event?: boolean;
-  detail?: string | null;
-  actionUrl?: string | null;
-  helpUrl?: string | null;
 }
 
 /** A rule on the value alone. */
@@ -63,6 +56,9 @@ export function fallsByMoreThan(points: number): Rule {
 }
 
 const lower = whenNumbers((before, after) => after < before);
+const shareOf = (reading: Reading): MeasureValue => reading.ofWhole?.share ?? null;
+/** Back at a baseline: one unknown is not waited for; a value unknown now is not back. */
+const backAt = (baseline: MeasureValue, now: MeasureValue) => typeof baseline !== 'number' || (typeof now === 'number' && now >= baseline);
 
 /**
  * A count and its share of a whole, read as one measure: "compliant customer tenants: 20 of 79
@@ -76,15 +72,10 @@ const lower = whenNumbers((before, after) => after < before);
  * may lack one); a side unknown now is never a recovery.
  */
 export const countOrShareFalls: Rule = {
-  regressed: (before, after) => lower(before.value, after.value) || lower(before.ofWhole?.share ?? null, after.ofWhole?.share ?? null),
-  recovered: (baseline, after) => {
-    const countBack = typeof baseline.value !== 'number' || (typeof after.value === 'number' && after.value >= baseline.value);
-    const baselineShare = baseline.ofWhole?.share ?? null;
-    const afterShare = after.ofWhole?.share ?? null;
-    const shareBack = baselineShare === null || (afterShare !== null && afterShare >= baselineShare);
-    return after.value !== null && countBack && shareBack;
-  },
+  regressed: (before, after) => lower(before.value, after.value) || lower(shareOf(before), shareOf(after)),
+  recovered: (baseline, after) => after.value !== null && backAt(baseline.value, after.value) && backAt(shareOf(baseline), shareOf(after)),
 };
+
 
 /** Anything other than `compliant` is not compliant, new enum values included. */
 export const complianceLost: Rule = onValue(

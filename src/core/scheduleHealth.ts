@@ -52,10 +52,9 @@ export function judgeSchedule(work: ScheduledWork, now: Date, graceMs: number): 
     return { setting: schedule.setting, expression: null, expectedBy: null, problem: `${name}: ${schedule.problem}` };
   }
   const verdict = { setting: schedule.setting, expression: schedule.expression };
-  // No complete run yet is a reason of its own, said where the runs are read.
-  if (lastCompleteStartedAt === null) return { ...verdict, expectedBy: null, problem: null };
-  const due = schedule.nextAfter(lastCompleteStartedAt);
-  if (due === null) return { ...verdict, expectedBy: null, problem: null };
+  // No complete run yet is a reason of its own, said where the runs are read; a schedule may never fire again.
+  const due = lastCompleteStartedAt === null ? null : schedule.nextAfter(lastCompleteStartedAt);
+  if (due === null || lastCompleteStartedAt === null) return { ...verdict, expectedBy: null, problem: null };
   const expectedBy = new Date(due.getTime() + graceMs);
   const late = now.getTime() > expectedBy.getTime();
   return {

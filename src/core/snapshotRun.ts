@@ -43,17 +43,14 @@ export function runIdRange(from: Date | undefined, to: Date | undefined): { lowe
   };
 }
 
-type SnapshotRunStatus = 'running' | 'complete' | 'failed';
-
-export interface SnapshotRunCounts {
-  [measure: string]: number;
-}
+/** What a run counted, by measure (`customers`, `pages`, ...). */
+export type SnapshotRunCounts = Record<string, number>;
 
 /** One row of the ledger: a run is data only once its status is `complete`. */
 export interface SnapshotRun {
   source: SnapshotSource;
   runId: string;
-  status: SnapshotRunStatus;
+  status: 'running' | 'complete' | 'failed';
   startedAt: string;
   finishedAt: string | null;
   counts: SnapshotRunCounts;

@@ -53,12 +53,8 @@ export function readPersonText(value: unknown, { maxLength, multiline }: { maxLe
  * (`( ) < > |`, spaces) percent-encoded. Null when it is no http(s) URL: the text goes unlinked.
  */
 export function linkUrl(url: string): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return null;
-  }
+  if (!URL.canParse(url)) return null;
+  const parsed = new URL(url);
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return null;
   return parsed.href.replace(/[()<>| ]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }

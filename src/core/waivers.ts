@@ -117,11 +117,6 @@ export function unhonouredWaiverProblem(waiver: Pick<Waiver, 'scope' | 'target'>
   return waiver.scope === 'partnerUsers' ? globTargetProblem(waiver.target) : null;
 }
 
-/** The active waiver that silences a finding, or null; of several, the one that lasts longest. */
-export function waiverFor(finding: Pick<Finding, 'key' | 'subject'>, waivers: readonly Waiver[], now: Date): Waiver | null {
-  return waiverIndex(waivers, now)(finding);
-}
-
 /**
  * Which waiver silences a finding, for many findings at once: the waivers active at `now` are
  * indexed by what they name and their UPN patterns compiled once, so a detector run over tens of
@@ -143,8 +138,8 @@ export function waiverIndex(waivers: readonly Waiver[], now: Date): (finding: Pi
     found.reduce<Waiver | null>((best, waiver) => (best === null || Date.parse(waiver.expiresAt) > Date.parse(best.expiresAt) ? waiver : best), null);
   return (finding) => {
     const found = [...(byName.get(indexName('finding', finding.key)) ?? [])];
-    if (finding.subject.type === 'customer') found.push(...(byName.get(indexName('customer', finding.subject.id)) ?? []));
-    if (finding.subject.type === 'requirement') found.push(...(byName.get(indexName('requirement', finding.subject.id)) ?? []));
+    const { type, id } = finding.subject;
+    if (type === 'customer' || type === 'requirement') found.push(...(byName.get(indexName(type, id)) ?? []));
     // A partner-user finding names its user by UPN; one whose UPN is unknown cannot be matched.
     const upn = finding.subject.type === 'principal' ? finding.subject.name : null;
     if (typeof upn === 'string') found.push(...patterns.filter(({ pattern }) => pattern.test(upn)).map(({ waiver }) => waiver));
@@ -196,18 +191,10 @@ export function decideAnnouncement(input: { state: Finding['state']; transition:
   return state === 'open' ? { pendingChange: silencedChange, silencedChange: null } : { pendingChange, silencedChange: null };
 }
 
-/** What a waiver silences, in words admins read. */
+const scopeWords: Record<WaiverScope, string> = { finding: 'finding', customer: 'customer tenant', requirement: 'requirement', partnerUsers: 'partner users matching' };
+
+/** What a waiver silences, in words admins read: a customer by its name when the directory has one. */
 export function describeWaiverTarget(waiver: Pick<Waiver, 'scope' | 'target'>, customerNames: ReadonlyMap<string, string>): string {
-  switch (waiver.scope) {
-    case 'finding':
-      return `finding ${waiver.target}`;
-    case 'customer': {
-      const name = customerNames.get(waiver.target);
-      return name === undefined ? `customer tenant ${waiver.target}` : `${name} (tenant ${waiver.target})`;
-    }
-    case 'requirement':
-      return `requirement ${waiver.target}`;
-    case 'partnerUsers':
-      return `partner users matching ${waiver.target}`;
-  }
+  const name = waiver.scope === 'customer' ? customerNames.get(waiver.target) : undefined;
+  return name === undefined ? `${scopeWords[waiver.scope]} ${waiver.target}` : `${name} (tenant ${waiver.target})`;
 }

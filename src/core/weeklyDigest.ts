@@ -1,6 +1,6 @@
 import { compareFindings, type Finding } from './findings';
 import { customerName } from './message';
-import { hasNoCompliantAdmins, hasNoMfaPolicy, isCompliant, type CustomerMfaInsight, type NonMfaPrincipal, type SecurityRequirement } from './model';
+import { hasNoCompliantAdmins, hasNoMfaPolicy, isCompliant, type CustomerMfaInsight, type NonMfaPrincipal, type PartnerSecurityScore, type SecurityRequirement } from './model';
 
 /**
  * The weekly digest: what a partner admin reads on Monday morning to see where MFA compliance
@@ -15,11 +15,7 @@ export const digestWeekMs = 7 * dayMs;
 export const digestQuarterMs = 13 * digestWeekMs;
 
 /** One complete run's partner security score. */
-interface ScorePoint {
-  at: Date;
-  score: number | null;
-  maxScore: number | null;
-}
+type ScorePoint = Pick<PartnerSecurityScore, 'currentScore' | 'maxScore'> & { at: Date };
 
 /** One complete run's reading of one requirement. */
 type RequirementPoint = Pick<SecurityRequirement, 'requirementType' | 'complianceStatus' | 'compliantTenantCount' | 'totalTenantCount'> & { at: Date };
@@ -206,7 +202,7 @@ export function composeWeeklyDigest(input: DigestInput): WeeklyDigest {
   const { now } = input;
   const weekStart = new Date(now.getTime() - digestWeekMs);
   const quarterStart = new Date(now.getTime() - digestQuarterMs);
-  const scorePoints = input.scores.map((point) => ({ at: point.at, value: point.score }));
+  const scorePoints = input.scores.map((point) => ({ at: point.at, value: point.currentScore }));
   const open = input.openFindings.filter((finding) => finding.state === 'open' && !finding.event);
   const oldestFirst = [...open].sort((left, right) => Date.parse(left.openedAt) - Date.parse(right.openedAt) || compareFindings(left, right));
   const principals = input.principals;

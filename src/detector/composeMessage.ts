@@ -1,34 +1,40 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { isRoutedTo, routedTargets } from '../core/alertRoutes';
-import type { Finding, StoredFinding } from '../core/findings';
-import type { OutboxMessage } from '../ports';
-import { composeAlertFor, findingsOf } from './alertContent';
-import type { DetectorDependencies, RunContext } from './detectorDependencies';
+import { composeAlert } from '../core/alertMessage';
+import { isRoutedTo, routedTargets, type DeliveryTarget } from '../core/alertRoutes';
+import { slackPayload, teamsPayload, webhookPayload } from '../core/channelPayloads';
+import type { StoredFinding } from '../core/findings';
+import type { Message } from '../core/message';
+import type { OutboxMessage, WebhookChannelName } from '../ports';
+import type { RunContext } from './detectorDependencies';
 
 /*
  * Composing the outbox: a message claims the pending transitions it announces (on their findings),
  * then gets one delivery per target they are routed to, and only then turns `ready`.
  */
 
-/** The finding, its pending transition announced by `message`. */
-export function claim(finding: StoredFinding, message: OutboxMessage): StoredFinding {
-  return { ...finding, announcedIn: message.messageId, announcedChange: finding.pendingChange, pendingChange: null };
+/**
+ * Writes the findings detection updated and, with a message, every pending transition claimed by
+ * it (`announcedIn`), at once; the run's findings are kept current with what was written.
+ */
+export async function writeFindings(run: RunContext, updated: readonly StoredFinding[], announcedIn: string | null): Promise<void> {
+  const toWrite = new Map(updated.map((finding) => [finding.key, finding]));
+  const claimed = announcedIn === null ? [] : [...run.findings.values()].filter((finding) => finding.pendingChange !== null);
+  for (const finding of claimed) toWrite.set(finding.key, { ...finding, announcedIn, announcedChange: finding.pendingChange, pendingChange: null });
+  await run.store.writeFindings([...toWrite.values()]);
+  for (const finding of toWrite.values()) run.findings.set(finding.key, finding);
+}
+
+/** Open findings an alert or a reminder lists: waived ones are not, that is what the waiver is for. */
+function stillOpen(run: RunContext): StoredFinding[] {
+  return [...run.findings.values()].filter((finding) => finding.state === 'open' && !finding.event && !run.waived(finding));
 }
 
 /** A new message when there is something to say: pending transitions, or a due reminder. */
-export async function newMessage(
-  dependencies: DetectorDependencies,
-  lastEmailAt: string | null,
-  reminder: boolean,
-  findings: Map<string, StoredFinding>,
-  waived: (finding: Pick<Finding, 'key' | 'subject'>) => boolean,
-): Promise<OutboxMessage | null> {
-  const { store, clock, settings } = dependencies;
+export async function newMessage(run: RunContext, lastEmailAt: string | null, reminder: boolean): Promise<OutboxMessage | null> {
+  const { store, clock, settings } = run;
   const now = clock.now();
   if (reminder) {
-    // Waived findings are not reminded of: that is what the waiver is for.
-    const open = [...findings.values()].some((finding) => finding.state === 'open' && !finding.event && !waived(finding));
-    const due = settings.reminderDays > 0 && open && (lastEmailAt === null || now.getTime() - Date.parse(lastEmailAt) >= settings.reminderDays * 86_400_000);
+    const due = settings.reminderDays > 0 && stillOpen(run).length > 0 && (lastEmailAt === null || now.getTime() - Date.parse(lastEmailAt) >= settings.reminderDays * 86_400_000);
     if (!due) return null;
   }
   return store.createMessage({
@@ -48,15 +54,12 @@ function messageId(now: Date): string {
 }
 
 /** Completes a message a crashed run left `composing`: claims what is pending, then makes it sendable. Safe to repeat. */
-export async function finishComposing(dependencies: DetectorDependencies, message: OutboxMessage, run: RunContext): Promise<void> {
-  const { store, clock } = dependencies;
-  const { findings } = run;
-  const claimed = [...findings.values()].filter((finding) => finding.pendingChange !== null).map((finding) => claim(finding, message));
-  await store.writeFindings(claimed);
-  for (const finding of claimed) findings.set(finding.key, finding);
+export async function finishComposing(run: RunContext, message: OutboxMessage): Promise<void> {
+  const { store, clock } = run;
+  await writeFindings(run, [], message.messageId);
   const state = await store.readState();
   await store.writeState({ ...state, lastEmailAt: clock.now().toISOString() });
-  await markReady(dependencies, message, run);
+  await markReady(run, message);
 }
 
 /**
@@ -64,22 +67,13 @@ export async function finishComposing(dependencies: DetectorDependencies, messag
  * (routes decide), created before the message turns `ready`, so a crash in between re-creates
  * the missing ones only. A message nothing is routed to (digest only) has nothing to send now.
  */
-export async function markReady(dependencies: DetectorDependencies, message: OutboxMessage, run: RunContext): Promise<void> {
-  const { subject } = await composeAlertFor(run, message, dependencies.settings, null);
-  const announced = [...run.findings.values()].some((finding) => finding.announcedIn === message.messageId);
-  // A message whose run crashed before it claimed anything has nothing to say.
-  const deliveries = announced || message.reminder ? await createDeliveries(dependencies, message, run) : 0;
-  const status = deliveries > 0 ? 'ready' : 'abandoned';
-  const lastError = status === 'ready' ? null : announced || message.reminder ? 'routed to no channel (ALERT_ROUTES sends these findings to the digest only)' : 'nothing to announce';
-  const ready = await dependencies.store.updateMessage({ ...message, status, subject, lastError });
-  if (ready === null) throw new Error(`Outbox message ${message.messageId} changed while it was being composed`);
-}
-
-/** Creates a message's deliveries, one per target its findings are routed to; returns how many it has. */
-async function createDeliveries({ store, settings }: DetectorDependencies, message: OutboxMessage, run: RunContext): Promise<number> {
+export async function markReady(run: RunContext, message: OutboxMessage): Promise<void> {
+  const { subject } = (await composeAlertFor(run, message, null)).alert;
   const { announced, stillOpen } = findingsOf(run, message);
-  const targets = routedTargets(settings.routes).filter((target) => [...announced, ...(message.reminder ? stillOpen : [])].some((finding) => isRoutedTo(settings.routes, finding, target.id)));
-  await store.createDeliveries(
+  const routes = run.settings.routes;
+  const listed = [...announced, ...(message.reminder ? stillOpen : [])];
+  const targets = routedTargets(routes).filter((target) => listed.some((finding) => isRoutedTo(routes, finding, target.id)));
+  await run.store.createDeliveries(
     targets.map((target) => ({
       messageId: message.messageId,
       target: target.id,
@@ -94,5 +88,48 @@ async function createDeliveries({ store, settings }: DetectorDependencies, messa
       sentAt: null,
     })),
   );
-  return targets.length;
+  const status = targets.length > 0 ? 'ready' : 'abandoned';
+  // A message whose run crashed before it claimed anything has nothing to say.
+  const says = announced.length > 0 || message.reminder;
+  const lastError = status === 'ready' ? null : says ? 'routed to no channel (ALERT_ROUTES sends these findings to the digest only)' : 'nothing to announce';
+  const ready = await run.store.updateMessage({ ...message, status, subject, lastError });
+  if (ready === null) throw new Error(`Outbox message ${message.messageId} changed while it was being composed`);
+}
+
+/** The findings a message claimed, and those still open besides them. */
+function findingsOf(run: RunContext, message: OutboxMessage): { announced: StoredFinding[]; stillOpen: StoredFinding[] } {
+  const announced = [...run.findings.values()].filter((finding) => finding.announcedIn === message.messageId);
+  const inThisMessage = new Set(announced.filter((finding) => finding.announcedChange !== 'resolved').map((finding) => finding.key));
+  return { announced, stillOpen: stillOpen(run).filter((finding) => !inThisMessage.has(finding.key)) };
+}
+
+/**
+ * What a message says to one target (or, with none, to everyone: its subject): rendered from the
+ * findings it claimed that the routes send there. Customer names are the directory's current
+ * ones: a message claimed before a rename, and rendered (or re-rendered for a retry) after it,
+ * shows the new name — the name is for reading, the tenant id beside it identifies. Comes with
+ * the findings it announces there.
+ */
+export async function composeAlertFor(run: RunContext, message: OutboxMessage, target: DeliveryTarget | null): Promise<{ alert: Message; mine: StoredFinding[] }> {
+  const routed = (finding: StoredFinding) => target === null || isRoutedTo(run.settings.routes, finding, target.id);
+  const { announced, stillOpen } = findingsOf(run, message);
+  const mine = announced.filter(routed);
+  const alert = composeAlert({
+    opened: mine.filter((finding) => finding.announcedChange === 'opened' || finding.announcedChange === 'reopened'),
+    resolved: mine.filter((finding) => finding.announcedChange === 'resolved'),
+    stillOpen: stillOpen.filter(routed),
+    reminder: message.reminder,
+    publicBaseUrl: run.settings.publicBaseUrl,
+    customerNames: await run.customerNames(),
+    maxLinesPerSection: run.settings.alertMaxLines,
+  });
+  return { alert, mine };
+}
+
+/** A delivery's body for a webhook channel: the same alert, in the channel's format. */
+export function channelBody(channel: WebhookChannelName, alert: Message, message: OutboxMessage, announced: readonly StoredFinding[]): unknown {
+  if (channel === 'teams') return teamsPayload(alert);
+  if (channel === 'slack') return slackPayload(alert);
+  const findings = announced.map((finding) => ({ key: finding.key, kind: finding.kind, severity: finding.severity, change: finding.announcedChange ?? 'opened' }));
+  return webhookPayload(alert, { messageId: message.messageId, composedAt: message.createdAt, event: message.reminder ? 'reminder' : 'alert', findings });
 }

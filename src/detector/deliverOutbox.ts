@@ -3,37 +3,29 @@ import { renderEmail } from '../core/messageEmail';
 import { routedTargets, targetLabel, type ChannelName, type DeliveryTarget } from '../core/alertRoutes';
 import { causeChain, errorCode, MonitorError, toError } from '../core/errors';
 import type { Delivery, OutboxMessage } from '../ports';
-import { channelBody, composeAlertFor } from './alertContent';
-import type { DetectorDependencies, RunContext } from './detectorDependencies';
+import { channelBody, composeAlertFor } from './composeMessage';
+import type { RunContext } from './detectorDependencies';
 
 /** A channel refusing the same message this often (ACS reporting it Failed, a 4xx about the payload) ends retries. */
 const maxRefusals = 5;
-
-/** What one run's deliveries came to. */
-interface DeliveryRound {
-  /** The newest message a delivery of which was sent in this run. */
-  sentMessageId: string | null;
-  /** Why deliveries could not go out, one per target, to fail the invocation with. */
-  failures: MonitorError[];
-}
 
 /**
  * Delivers what waits, each target on its own and at once: a target's deliveries go oldest first
  * and stop at its first failure (order is kept per channel), and a target that is down holds back
  * no other. A message is sent once every delivery of it is sent (or given up).
  */
-export async function deliverOutbox(dependencies: DetectorDependencies, run: RunContext, deadline: Date | undefined): Promise<string | null> {
-  const { store, settings } = dependencies;
+export async function deliverOutbox(run: RunContext): Promise<string | null> {
+  const { store, settings } = run;
   const messages = new Map((await store.unsentMessages()).map((message) => [message.messageId, message]));
   const waiting = (await store.unsentDeliveries()).filter((delivery) => messages.get(delivery.messageId)?.status !== 'composing');
   const byTarget = new Map<string, Delivery[]>();
   for (const delivery of waiting.sort((left, right) => left.messageId.localeCompare(right.messageId))) byTarget.set(delivery.target, [...(byTarget.get(delivery.target) ?? []), delivery]);
   const targets = new Map(routedTargets(settings.routes).map((target) => [target.id, target]));
-  const rounds = await Promise.all([...byTarget].map(([targetId, deliveries]) => deliverTo(dependencies, run, messages, targets.get(targetId) ?? null, deliveries, deadline)));
-  await completeMessages(dependencies, messages);
-  const [mostUrgent, ...others] = rounds.flatMap((round) => round.failures).sort((left, right) => urgency(left) - urgency(right));
+  const rounds = await Promise.all([...byTarget].map(([targetId, deliveries]) => deliverTo(run, messages, targets.get(targetId) ?? null, deliveries)));
+  await completeMessages(run, messages);
+  const [mostUrgent, ...others] = rounds.flatMap((round) => round.failure ?? []).sort((left, right) => urgency(left) - urgency(right));
   if (mostUrgent !== undefined) throw combined(mostUrgent, ...others);
-  return rounds.map((round) => round.sentMessageId).reduce<string | null>((newest, id) => (id !== null && (newest === null || id > newest) ? id : newest), null);
+  return rounds.flatMap((round) => round.sentMessageId ?? []).sort().at(-1) ?? null;
 }
 
 /**
@@ -42,7 +34,7 @@ export async function deliverOutbox(dependencies: DetectorDependencies, run: Run
  * ready); one without any was stored before deliveries existed, and only the migration can tell
  * what state its send was in.
  */
-async function completeMessages({ store, clock }: DetectorDependencies, messages: ReadonlyMap<string, OutboxMessage>): Promise<void> {
+async function completeMessages({ store, clock }: RunContext, messages: ReadonlyMap<string, OutboxMessage>): Promise<void> {
   const open = new Set((await store.unsentDeliveries()).map((delivery) => delivery.messageId));
   for (const message of messages.values()) {
     if (message.status !== 'ready' || open.has(message.messageId)) continue;
@@ -64,16 +56,10 @@ function combined(first: MonitorError, ...others: MonitorError[]): MonitorError 
 
 const urgency = (error: MonitorError) => ['AlertUndeliverable', 'AlertUndelivered', 'DeadlineExceeded'].indexOf(error.code);
 
-async function deliverTo(
-  dependencies: DetectorDependencies,
-  run: RunContext,
-  messages: ReadonlyMap<string, OutboxMessage>,
-  target: DeliveryTarget | null,
-  deliveries: Delivery[],
-  deadline: Date | undefined,
-): Promise<DeliveryRound> {
-  const { store, clock, log, settings } = dependencies;
-  const round: DeliveryRound = { sentMessageId: null, failures: [] };
+/** A target's deliveries, oldest first until one does not go out: the newest message sent, and why they stopped (to fail the invocation with). */
+async function deliverTo(run: RunContext, messages: ReadonlyMap<string, OutboxMessage>, target: DeliveryTarget | null, deliveries: Delivery[]) {
+  const { store, clock, log, settings, deadline } = run;
+  let sentMessageId: string | null = null;
   for (const delivery of deliveries) {
     const message = messages.get(delivery.messageId);
     if (message === undefined) continue;
@@ -88,15 +74,12 @@ async function deliverTo(
       log.warn(`detectRegressions: no time left before the deadline for ${targetLabel(target)}; ${deliveries.length - deliveries.indexOf(delivery)} deliveries wait for the next run`);
       break;
     }
-    const outcome = await attempt(dependencies, run, message, target, delivery, timeoutMs);
-    if (outcome instanceof MonitorError) {
-      round.failures.push(outcome);
-      break;
-    }
+    const outcome = await attempt(run, message, target, delivery, timeoutMs);
+    if (outcome instanceof MonitorError) return { sentMessageId, failure: outcome };
     if (outcome !== 'sent') break;
-    round.sentMessageId = delivery.messageId;
+    sentMessageId = delivery.messageId;
   }
-  return round;
+  return { sentMessageId, failure: null };
 }
 
 /**
@@ -104,35 +87,21 @@ async function deliverTo(
  * and, for email, looked up by its operation id before any resend. Returns what became of it,
  * or the error the invocation must fail with.
  */
-async function attempt(
-  dependencies: DetectorDependencies,
-  run: RunContext,
-  message: OutboxMessage,
-  target: DeliveryTarget,
-  delivery: Delivery,
-  timeoutMs: number,
-): Promise<'sent' | 'waiting' | MonitorError> {
-  const { store, sender, poster, clock, log, settings } = dependencies;
+async function attempt(run: RunContext, message: OutboxMessage, target: DeliveryTarget, delivery: Delivery, timeoutMs: number): Promise<'sent' | 'waiting' | MonitorError> {
+  const { store, sender, poster, clock, log, settings } = run;
   const label = targetLabel(target);
-  const now = clock.now();
-  const claimed = await store.updateDelivery({ ...delivery, status: 'sending', attempts: delivery.attempts + 1, firstAttemptAt: delivery.firstAttemptAt ?? now.toISOString() });
+  const claimed = await store.updateDelivery({ ...delivery, status: 'sending', attempts: delivery.attempts + 1, firstAttemptAt: delivery.firstAttemptAt ?? clock.now().toISOString() });
   if (claimed === null) return 'waiting';
   try {
-    const alert = await composeAlertFor(run, message, settings, target);
+    const { alert, mine } = await composeAlertFor(run, message, target);
     if (target.channel === 'email') {
-      if (delivery.attempts > 0) {
-        const known = await sender.status(claimed.operationId);
-        if (known === 'Succeeded') return await markSent(dependencies, claimed, label);
-        if (known === 'Running') {
-          await store.updateDelivery({ ...claimed, status: 'ready', lastError: 'ACS still processing the previous attempt', lastErrorCode: 'Running' });
-          return 'waiting';
-        }
-        if (known === 'Failed' || known === 'Canceled') return await refused(dependencies, claimed, label, `ACS reported ${known}`, true);
-      }
-      const outcome = await sender.send(renderEmail(alert), claimed.operationId, target.recipients ?? undefined);
-      if (outcome === 'Succeeded') return await markSent(dependencies, claimed, label);
-      if (outcome === 'Failed' || outcome === 'Canceled') return await refused(dependencies, claimed, label, `ACS reported ${outcome}`, true);
-      await store.updateDelivery({ ...claimed, status: 'ready', lastError: `ACS reported ${outcome}`, lastErrorCode: 'Running' });
+      // An earlier attempt's operation is looked up first: what ACS made of it stands, and it is not sent twice.
+      const known = delivery.attempts > 0 ? await sender.status(claimed.operationId) : 'NotFound';
+      const outcome = known === 'NotFound' ? await sender.send(renderEmail(alert), claimed.operationId, target.recipients ?? undefined) : known;
+      if (outcome === 'Succeeded') return await markSent(run, claimed, label);
+      if (outcome === 'Failed' || outcome === 'Canceled') return await refused(run, claimed, label, `ACS reported ${outcome}`, true);
+      const lastError = known === 'Running' ? 'ACS still processing the previous attempt' : `ACS reported ${outcome}`;
+      await store.updateDelivery({ ...claimed, status: 'ready', lastError, lastErrorCode: 'Running' });
       return 'waiting';
     }
     const channel = target.channel;
@@ -140,10 +109,10 @@ async function attempt(
     // receiver drops the repeat by its webhook-id; Teams and Slack cannot, so the repeat says so.
     const unconfirmed = delivery.status === 'sending' && channel !== 'webhook';
     const shown = unconfirmed ? { ...alert, footer: [repeatNote, alert.footer].filter((text) => text !== null).join(' ') } : alert;
-    await poster.post(channel, channelBody(channel, shown, message, run, target, settings.routes), claimed.operationId, timeoutMs);
-    return await markSent(dependencies, claimed, label);
+    await poster.post(channel, channelBody(channel, shown, message, mine), claimed.operationId, timeoutMs);
+    return await markSent(run, claimed, label);
   } catch (thrown) {
-    if (errorCode(thrown) === 'ChannelRejected') return refused(dependencies, claimed, label, toError(thrown).message, false);
+    if (errorCode(thrown) === 'ChannelRejected') return refused(run, claimed, label, toError(thrown).message, false);
     // An email is left `sending` whatever happened: it is looked up before it is tried again.
     // A post the channel answered (401, 429, 5xx) did not arrive; one that got no answer (a
     // timeout, a dropped connection, a crash) may have: it stays `sending`.
@@ -173,19 +142,17 @@ const credentialHints: Record<ChannelName, string> = {
  * changes nothing until someone fixes it), and after the limit for failures that may pass by themselves.
  */
 function undeliverableError(thrown: unknown, target: DeliveryTarget, delivery: Delivery, now: Date, limitMs: number): MonitorError | null {
-  const refusal = refusedStatus(thrown, target.channel === 'email' ? [401, 403] : [401, 403, 404, 410]);
+  const email = target.channel === 'email';
+  const refusal = refusedStatus(thrown, email ? [401, 403] : [401, 403, 404, 410]);
   const label = targetLabel(target);
   if (refusal !== null) {
-    const who = target.channel === 'email' ? "ACS refused the monitor's credentials" : `${label} refused the alert`;
-    return new MonitorError(
-      'AlertUndeliverable',
-      `${who} (${refusal}) for ${target.channel === 'email' ? 'email' : 'message'} ${delivery.messageId}: ${credentialHints[target.channel]}; the ${target.channel === 'email' ? 'email' : 'message'} stays in the outbox and goes out once this is fixed`,
-      { cause: thrown },
-    );
+    const [who, what] = email ? ["ACS refused the monitor's credentials", 'email'] : [`${label} refused the alert`, 'message'];
+    const fix = `${credentialHints[target.channel]}; the ${what} stays in the outbox and goes out once this is fixed`;
+    return new MonitorError('AlertUndeliverable', `${who} (${refusal}) for ${what} ${delivery.messageId}: ${fix}`, { cause: thrown });
   }
   const waitedMs = now.getTime() - Date.parse(delivery.createdAt);
   if (waitedMs > limitMs) {
-    const what = target.channel === 'email' && target.recipients === null ? 'email' : `${label} message`;
+    const what = email && target.recipients === null ? 'email' : `${label} message`;
     return new MonitorError(
       'AlertUndelivered',
       `${what} ${delivery.messageId} has waited undelivered for ${Math.floor(waitedMs / 60_000)} min, longer than ALERT_UNDELIVERED_HOURS (${limitMs / 3_600_000} h): ${toError(thrown).message}; it stays in the outbox and is retried`,
@@ -203,7 +170,7 @@ function refusedStatus(thrown: unknown, statuses: readonly number[]): string | n
   return status === undefined ? null : `status ${status}`;
 }
 
-async function markSent({ store, clock, log }: DetectorDependencies, delivery: Delivery, label: string): Promise<'sent'> {
+async function markSent({ store, clock, log }: RunContext, delivery: Delivery, label: string): Promise<'sent'> {
   await store.updateDelivery({ ...delivery, status: 'sent', sentAt: clock.now().toISOString(), lastError: null, lastErrorCode: null });
   // Neither the subject nor the URL: the one names customers and partner users, the other is a secret.
   log.info(`detectRegressions: message ${delivery.messageId} delivered to ${label}`);
@@ -214,11 +181,11 @@ async function markSent({ store, clock, log }: DetectorDependencies, delivery: D
  * The channel took the message and refused it (ACS reported it Failed; a webhook answered 4xx
  * about the payload): try again, under a new ACS operation id, a bounded number of times.
  */
-async function refused(dependencies: DetectorDependencies, delivery: Delivery, label: string, reason: string, newOperation: boolean): Promise<'waiting'> {
+async function refused(run: RunContext, delivery: Delivery, label: string, reason: string, newOperation: boolean): Promise<'waiting'> {
   const refusals = delivery.refusals + 1;
   const give = refusals >= maxRefusals;
-  dependencies.log.error(`detectRegressions: ${reason} for the ${label} delivery of ${delivery.messageId}${give ? '; giving up on it' : '; it will be retried'}`);
-  await dependencies.store.updateDelivery({
+  run.log.error(`detectRegressions: ${reason} for the ${label} delivery of ${delivery.messageId}${give ? '; giving up on it' : '; it will be retried'}`);
+  await run.store.updateDelivery({
     ...delivery,
     status: give ? 'abandoned' : 'ready',
     operationId: give || !newOperation ? delivery.operationId : randomUUID(),

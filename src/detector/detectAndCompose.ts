@@ -1,11 +1,11 @@
 import type { CustomerChangesBetween } from '../core/customerChanges';
 import { detectRegressions, type ComplianceSnapshot } from '../core/detectRegressions';
-import { countOpenFindings, type Finding, type FindingTransition, type StoredFinding } from '../core/findings';
+import { countOpenFindings, type FindingTransition, type StoredFinding } from '../core/findings';
 import { snapshotSources, type SnapshotSource } from '../core/model';
 import type { SnapshotRun } from '../core/snapshotRun';
 import { decideAnnouncement } from '../core/waivers';
-import { claim, markReady, newMessage } from './composeMessage';
-import type { DetectorDependencies, DetectorSnapshots, RunContext } from './detectorDependencies';
+import { markReady, newMessage, writeFindings } from './composeMessage';
+import type { RunContext } from './detectorDependencies';
 
 /** A run still `running` after this long crashed: it counts as a failure. */
 export const abandonedRunMs = 2 * 60 * 60_000;
@@ -16,9 +16,8 @@ export const abandonedRunMs = 2 * 60 * 60_000;
  * waiting for a channel that is down do not hold this one back: each channel takes its
  * messages in order once it is back, and the others are not kept waiting.
  */
-export async function detectAndCompose(dependencies: DetectorDependencies, run: RunContext): Promise<{ transitions: FindingTransition[]; composedMessageId: string | null }> {
-  const { snapshots, store, clock, settings } = dependencies;
-  const { findings } = run;
+export async function detectAndCompose(run: RunContext): Promise<{ transitions: FindingTransition[]; composedMessageId: string | null }> {
+  const { snapshots, store, clock, settings, findings } = run;
   const now = clock.now();
   const state = await store.readState();
   const previous: ComplianceSnapshot = {};
@@ -31,9 +30,9 @@ export async function detectAndCompose(dependencies: DetectorDependencies, run: 
     snapshotSources.map(async (source) => {
       const recent = await snapshots.listRuns(source, { top: settings.thresholds.sourceFailuresBeforeAlert + 1 });
       consecutiveFailures[source] = countFailures(recent, now);
-      const failed = recent.find((run) => run.status === 'failed');
+      const failed = recent.find((snapshotRun) => snapshotRun.status === 'failed');
       if (failed?.errorCode) lastErrors[source] = `${failed.errorCode}: ${failed.errorMessage ?? ''}`.slice(0, 300);
-      const latest = recent.find((run) => run.status === 'complete') ?? (await snapshots.latestCompleteRun(source));
+      const latest = recent.find((snapshotRun) => snapshotRun.status === 'complete') ?? (await snapshots.latestCompleteRun(source));
       if (!latest || latest.runId === state.lastSeen[source]) return;
       const seen = state.lastSeen[source];
       const [, , changes] = await Promise.all([
@@ -47,20 +46,17 @@ export async function detectAndCompose(dependencies: DetectorDependencies, run: 
     }),
   );
   const result = detectRegressions({ previous, current, customerChanges, findings, consecutiveFailures, lastErrors, thresholds: settings.thresholds, now: now.toISOString() });
-  const updated = decideAnnouncements(findings, result.changed, result.transitions, run.waived);
+  const updated = decideAnnouncements(run, result);
   for (const finding of updated) findings.set(finding.key, finding);
 
-  const pending = [...findings.values()].filter((finding) => finding.pendingChange !== null);
-  const message = await newMessage(dependencies, state.lastEmailAt, pending.length === 0, findings, run.waived);
-  const toWrite = new Map(updated.map((finding) => [finding.key, finding]));
-  if (message) for (const finding of pending) toWrite.set(finding.key, claim(finding, message));
+  const pending = [...findings.values()].some((finding) => finding.pendingChange !== null);
+  const message = await newMessage(run, state.lastEmailAt, !pending);
   // Findings first, then the pointer: a crash in between re-detects against the same
   // snapshots, and findings already moved produce no second transition.
-  await store.writeFindings([...toWrite.values()]);
-  for (const finding of toWrite.values()) findings.set(finding.key, finding);
+  await writeFindings(run, updated, message?.messageId ?? null);
   // The summary the status reads goes with the pointer, after the findings it counts (see DetectorState).
   await store.writeState({ lastSeen, lastEmailAt: message ? now.toISOString() : state.lastEmailAt, openFindings: countOpenFindings(findings.values()) });
-  if (message) await markReady(dependencies, message, run);
+  if (message) await markReady(run, message);
   return { transitions: result.transitions, composedMessageId: message?.messageId ?? null };
 }
 
@@ -70,12 +66,7 @@ export async function detectAndCompose(dependencies: DetectorDependencies, run: 
  * the findings whose stored state changes: those detection changed, and those a waiver created,
  * ended or deleted since the last run silences or wakes.
  */
-function decideAnnouncements(
-  findings: ReadonlyMap<string, StoredFinding>,
-  changed: readonly Finding[],
-  transitions: readonly FindingTransition[],
-  waived: (finding: Pick<Finding, 'key' | 'subject'>) => boolean,
-): StoredFinding[] {
+function decideAnnouncements({ findings, waived }: RunContext, { changed, transitions }: ReturnType<typeof detectRegressions>): StoredFinding[] {
   const transitionsByKey = new Map(transitions.map((transition) => [transition.finding.key, transition.change]));
   const changedByKey = new Map(changed.map((finding) => [finding.key, finding]));
   const updated: StoredFinding[] = [];
@@ -94,16 +85,14 @@ function decideAnnouncements(
   return updated;
 }
 
+/** Failed runs since the newest complete one; a run still `running` past the limit failed too. */
 function countFailures(recentNewestFirst: SnapshotRun[], now: Date): number {
-  let failures = 0;
-  for (const run of recentNewestFirst) {
-    if (run.status === 'complete') break;
-    if (run.status === 'failed' || now.getTime() - Date.parse(run.startedAt) > abandonedRunMs) failures += 1;
-  }
-  return failures;
+  const complete = recentNewestFirst.findIndex((run) => run.status === 'complete');
+  const since = complete < 0 ? recentNewestFirst : recentNewestFirst.slice(0, complete);
+  return since.filter((run) => run.status === 'failed' || now.getTime() - Date.parse(run.startedAt) > abandonedRunMs).length;
 }
 
-async function load(snapshots: DetectorSnapshots, source: SnapshotSource, runId: string, into: ComplianceSnapshot): Promise<void> {
+async function load(snapshots: RunContext['snapshots'], source: SnapshotSource, runId: string, into: ComplianceSnapshot): Promise<void> {
   if (source === 'partnerSecurity') {
     const [score, requirements] = await Promise.all([snapshots.scoreOfRun(runId), snapshots.requirementsOfRun(runId)]);
     Object.assign(into, { score, requirements });

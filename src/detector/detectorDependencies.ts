@@ -19,11 +19,9 @@ export interface DetectorSettings {
   routes: AlertRoute[];
 }
 
-/** The detector compares customers by what changed, never by whole snapshots. */
-export type DetectorSnapshots = SnapshotReader;
-
 export interface DetectorDependencies {
-  snapshots: DetectorSnapshots;
+  /** The detector compares customers by what changed, never by whole snapshots. */
+  snapshots: SnapshotReader;
   /** The run ledger, where runs left `running` by a stopped invocation are marked abandoned, and the detector's lease. */
   runs: Pick<SnapshotStore, 'markAbandonedRuns' | 'lease'>;
   store: DetectorStore;
@@ -39,8 +37,10 @@ export interface DetectorDependencies {
   settings: DetectorSettings;
 }
 
-/** What one run renders emails with: the findings, kept current in memory, and customer names read at most once. */
-export interface RunContext {
+/** One run: its dependencies, the findings, kept current in memory, and customer names read at most once. */
+export interface RunContext extends DetectorDependencies {
+  /** When the invocation must stop; a send that could outlast it is not started. */
+  deadline?: Date | undefined;
   findings: Map<string, StoredFinding>;
   customerNames(): Promise<ReadonlyMap<string, string>>;
   /** Whether an active waiver covers the finding at the start of this run. */

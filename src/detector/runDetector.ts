@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { routedTargets, targetLabel } from '../core/alertRoutes';
+import { deliveryTargetLabel, routedTargets } from '../core/alertRoutes';
 import { errorCode } from '../core/errors';
 import { snapshotSources } from '../core/model';
 import type { DetectorRun } from '../ports';
@@ -10,11 +10,6 @@ import { finishComposing } from './composeMessage';
 import { abandonedRunMs, detectAndCompose } from './detectAndCompose';
 import { deliverOutbox } from './deliverOutbox';
 import type { DetectorDependencies, DetectorSettings, RunContext } from './detectorDependencies';
-
-interface DetectorOptions {
-  /** When the invocation must stop; a send that could outlast it is not started. */
-  deadline?: Date;
-}
 
 export interface DetectorOutcome {
   /** Set when another run held the lease and this one did nothing. */
@@ -38,14 +33,14 @@ export interface DetectorOutcome {
  *   again under the same `webhook-id` (the signed webhook's receivers drop repeats).
  * One message per run at most; each channel takes waiting messages oldest first.
  */
-export async function runDetector(dependencies: DetectorDependencies, options: DetectorOptions = {}): Promise<DetectorOutcome> {
+export async function runDetector(dependencies: DetectorDependencies, { deadline }: Pick<RunContext, 'deadline'> = {}): Promise<DetectorOutcome> {
   const { runs, clock, log } = dependencies;
-  const outcome = await underLease({ lease: runs.lease('detectRegressions'), clock, log }, 'detectRegressions', randomUUID(), (lease) => detectUnderLease(dependencies, options, lease));
+  const outcome = await underLease({ lease: runs.lease('detectRegressions'), clock, log }, 'detectRegressions', randomUUID(), (lease) => detectUnderLease(dependencies, deadline, lease));
   return outcome ?? { skipped: true, transitions: 0, composedMessageId: null, sentMessageId: null, openFindings: 0 };
 }
 
 /** The run itself, as the holder of the detector's lease. */
-async function detectUnderLease(dependencies: DetectorDependencies, options: DetectorOptions, lease: HeldLease): Promise<DetectorOutcome> {
+async function detectUnderLease(dependencies: DetectorDependencies, deadline: Date | undefined, lease: HeldLease): Promise<DetectorOutcome> {
   const { store, clock, log } = dependencies;
   const startedAt = clock.now();
   const thisRun: DetectorRun = { startedAt: startedAt.toISOString(), finishedAt: null, status: 'running', errorCode: null };
@@ -54,30 +49,30 @@ async function detectUnderLease(dependencies: DetectorDependencies, options: Det
     // Findings are read once and kept current in memory: under the lease no one else writes them.
     const findings = new Map((await store.readFindings()).map((finding) => [finding.key, finding]));
     const silencer = waiverIndex(await dependencies.waivers.listWaivers(), startedAt);
-    const run: RunContext = { findings, customerNames: once(() => customerNames(dependencies)), waived: (finding) => silencer(finding) !== null };
+    let names: Promise<ReadonlyMap<string, string>> | undefined;
+    const run: RunContext = { ...dependencies, deadline, findings, customerNames: () => (names ??= customerNames(dependencies)), waived: (finding) => silencer(finding) !== null };
     for (const message of await store.unsentMessages()) {
-      if (message.status === 'composing') await finishComposing(dependencies, message, run);
+      if (message.status === 'composing') await finishComposing(run, message);
     }
-    await markAbandonedRuns(dependencies, options.deadline === undefined ? abandonedRunMs : options.deadline.getTime() - startedAt.getTime() + abandonedRunMarginMs);
-    const { transitions, composedMessageId } = await detectAndCompose(dependencies, run);
+    await markAbandonedRuns(dependencies, deadline === undefined ? abandonedRunMs : deadline.getTime() - startedAt.getTime() + abandonedRunMarginMs);
+    const { transitions, composedMessageId } = await detectAndCompose(run);
     // Every step before is a bounded storage call; a send waits up to its channel's timeout.
     const longest = longestSend(dependencies.settings);
-    if (options.deadline !== undefined && clock.now().getTime() + longest.ms > options.deadline.getTime()) {
+    if (deadline !== undefined && clock.now().getTime() + longest.ms > deadline.getTime()) {
       throw new DeadlineExceededError(
-        options.deadline.getTime() - startedAt.getTime(),
+        deadline.getTime() - startedAt.getTime(),
         `before sending: a send may wait ${longest.ms / 1000} s for ${longest.what} and would end after it; the alert waits in the outbox for the next run`,
       );
     }
     await lease.confirm('sending, and that run sends instead');
-    const sentMessageId = await deliverOutbox(dependencies, run, options.deadline);
+    const sentMessageId = await deliverOutbox(run);
     // Only a run that got this far counts for the detector's health: /api/status expects one per scheduled occurrence.
     await store.recordCompletedRun({ startedAt: startedAt.toISOString(), finishedAt: clock.now().toISOString() });
     const open = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event);
-    const openFindings = open.length;
-    const waivedFindings = open.filter(run.waived).length;
-    log.info(`detectRegressions: ${transitions.length} new transitions, ${openFindings} open findings (${waivedFindings} waived)${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
+    const waived = open.filter(run.waived).length;
+    log.info(`detectRegressions: ${transitions.length} new transitions, ${open.length} open findings (${waived} waived)${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
     await recordEnd(dependencies, { ...thisRun, finishedAt: clock.now().toISOString(), status: 'complete' });
-    return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings };
+    return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings: open.length };
   } catch (thrown) {
     await recordEnd(dependencies, { ...thisRun, finishedAt: clock.now().toISOString(), status: 'failed', errorCode: errorCode(thrown) });
     throw thrown;
@@ -90,7 +85,7 @@ function longestSend(settings: DetectorSettings): { ms: number; what: string } {
   const webhooks = [...channels].filter((channel) => channel !== 'email');
   const email = channels.has('email') ? settings.emailTimeoutMs : 0;
   const posts = webhooks.length > 0 ? settings.channelTimeoutMs : 0;
-  return email >= posts ? { ms: email, what: 'ACS' } : { ms: posts, what: webhooks.map((channel) => targetLabel({ id: channel, channel, recipients: null })).join(', ') };
+  return email >= posts ? { ms: email, what: 'ACS' } : { ms: posts, what: webhooks.map(deliveryTargetLabel).join(', ') };
 }
 
 /**
@@ -122,16 +117,9 @@ async function markAbandonedRuns({ runs, clock, log }: DetectorDependencies, lim
 }
 
 /** Names make emails readable but are never needed: without them, customers show by tenant id. */
-async function customerNames({ directory, log }: DetectorDependencies): Promise<ReadonlyMap<string, string>> {
-  try {
-    return await directory.customerNames();
-  } catch (thrown) {
+function customerNames({ directory, log }: DetectorDependencies): Promise<ReadonlyMap<string, string>> {
+  return directory.customerNames().catch((thrown: unknown) => {
     log.warn(`detectRegressions: customer names unavailable (${errorCode(thrown)}); emails show tenant ids`);
-    return new Map();
-  }
-}
-
-function once<T>(read: () => Promise<T>): () => Promise<T> {
-  let result: Promise<T> | undefined;
-  return () => (result ??= read());
+    return new Map<string, string>();
+  });
 }

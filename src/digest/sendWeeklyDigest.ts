@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { deliveryTargetLabel, type ChannelName } from '../core/alertRoutes';
 import { customersBefore } from '../core/customerChanges';
 import { digestChannelPayload, renderWeeklyDigest } from '../core/digestMessage';
 import { errorCode, MonitorError, toError } from '../core/errors';
@@ -41,10 +42,6 @@ interface DigestOutcome {
   result: 'sent' | 'alreadySent' | 'busy' | 'notReady';
 }
 
-type DigestTarget = 'email' | WebhookChannelName;
-
-const targetNames: Record<DigestTarget, string> = { email: 'email', teams: 'Teams', slack: 'Slack', webhook: 'signed webhook' };
-
 /**
  * The weekly digest, sent to each target (the email to ALERT_TO and every routed webhook
  * channel) once per ISO week whatever the schedule or the number of runs: the week's record is
@@ -74,51 +71,45 @@ export async function sendWeeklyDigest(dependencies: DigestDependencies): Promis
   const customerNames = await dependencies.directory.customerNames();
   const digest = await gather(dependencies, now, customerNames);
   const rendered = renderWeeklyDigest(digest, { customerNames, publicBaseUrl: settings.publicBaseUrl });
-  const targets: DigestTarget[] = ['email', ...settings.channels];
+  const targets: ChannelName[] = ['email', ...settings.channels];
 
-  let claim: DigestRecord | null;
-  if (existing === null) {
-    const deliveries = Object.fromEntries(targets.map((target) => [target, { sentAt: null, lastError: null }]));
-    claim = await ledger.create({ week, status: 'sending', operationId: randomUUID(), subject: rendered.subject, claimedAt: now.toISOString(), attempts: 1, sentAt: null, lastError: null, deliveries, digestId: randomUUID() });
-  } else if (now.getTime() - Date.parse(existing.claimedAt) < settings.claimMs && existing.lastError === null) {
-    claim = null;
-  } else {
-    claim = await ledger.update({ ...existing, claimedAt: now.toISOString(), attempts: existing.attempts + 1 });
-  }
+  // A recent claim that recorded no error belongs to a run still sending.
+  const busy = existing !== null && existing.lastError === null && now.getTime() - Date.parse(existing.claimedAt) < settings.claimMs;
+  const deliveries = Object.fromEntries(targets.map((target) => [target, { sentAt: null, lastError: null }]));
+  let claim = busy
+    ? null
+    : existing === null
+      ? await ledger.create({ week, status: 'sending', operationId: randomUUID(), subject: rendered.subject, claimedAt: now.toISOString(), attempts: 1, sentAt: null, lastError: null, deliveries, digestId: randomUUID() })
+      : await ledger.update({ ...existing, claimedAt: now.toISOString(), attempts: existing.attempts + 1 });
   if (claim === null) {
     log.info(`sendWeeklyDigest: another run is sending the digest of ${week}`);
     return { week, result: 'busy' };
   }
 
-  const failures: { target: DigestTarget; thrown: unknown }[] = [];
+  const send = async (target: ChannelName, record: DigestRecord): Promise<void> => {
+    if (target === 'email') return sendEmail(dependencies, record, rendered, week);
+    const deliveryId = `digest-${record.digestId}-${target}`;
+    await dependencies.poster.post(target, digestChannelPayload(target, digest, { publicBaseUrl: settings.publicBaseUrl, deliveryId }), deliveryId, settings.channelTimeoutMs);
+  };
+  const failures: { target: ChannelName; thrown: unknown }[] = [];
   for (const target of targets) {
     if (claim.deliveries[target]?.sentAt) continue;
-    let operationId = claim.operationId;
-    let failure: unknown = null;
-    try {
-      if (target === 'email') operationId = await sendEmail(dependencies, claim, rendered, week);
-      else {
-        const deliveryId = `digest-${claim.digestId}-${target}`;
-        await dependencies.poster.post(target, digestChannelPayload(target, digest, { publicBaseUrl: settings.publicBaseUrl, deliveryId }), deliveryId, settings.channelTimeoutMs);
-      }
-    } catch (thrown) {
-      failure = thrown;
-      // ACS will not change its mind about a Failed or Canceled operation: the next attempt gets a new one.
-      if (target === 'email' && errorCode(thrown) === 'DigestEmailFailed') operationId = randomUUID();
-      failures.push({ target, thrown });
-    }
-    const delivery = failure === null ? { sentAt: clock.now().toISOString(), lastError: null } : { sentAt: null, lastError: toError(failure).message.slice(0, 300) };
+    const failure = await send(target, claim).then(() => null, (thrown: unknown) => ({ target, thrown }));
+    if (failure !== null) failures.push(failure);
+    // ACS will not change its mind about a Failed or Canceled operation: the next attempt gets a new one.
+    const operationId = target === 'email' && errorCode(failure?.thrown) === 'DigestEmailFailed' ? randomUUID() : claim.operationId;
+    const delivery = failure === null ? { sentAt: clock.now().toISOString(), lastError: null } : { sentAt: null, lastError: toError(failure.thrown).message.slice(0, 300) };
     const recorded = await ledger.update({ ...claim, operationId, deliveries: { ...claim.deliveries, [target]: delivery } });
-    if (recorded === null) throw new MonitorError('DigestClaimLost', `another run took the digest of ${week} over while ${targetNames[target]} was being sent; that run sends the rest`);
+    if (recorded === null) throw new MonitorError('DigestClaimLost', `another run took the digest of ${week} over while ${deliveryTargetLabel(target)} was being sent; that run sends the rest`);
     claim = recorded;
-    if (failure === null) log.info(`sendWeeklyDigest: the digest of ${week} went to ${targetNames[target]}`);
+    if (failure === null) log.info(`sendWeeklyDigest: the digest of ${week} went to ${deliveryTargetLabel(target)}`);
   }
 
   if (failures.length === 0) {
     await ledger.update({ ...claim, status: 'sent', sentAt: clock.now().toISOString(), lastError: null });
     return { week, result: 'sent' };
   }
-  const summary = failures.map(({ target, thrown }) => `${targetNames[target]}: ${toError(thrown).message}`).join('; ');
+  const summary = failures.map(({ target, thrown }) => `${deliveryTargetLabel(target)}: ${toError(thrown).message}`).join('; ');
   await ledger.update({ ...claim, lastError: summary.slice(0, 500) });
   // A refusal is a wrong URL or credential: retrying changes nothing until someone fixes it, so it is named apart.
   const refused = failures.some(({ thrown }) => errorCode(thrown) === 'ChannelRefused');
@@ -141,12 +132,12 @@ async function whyNotReady(reader: DigestDependencies['reader']): Promise<string
   return null;
 }
 
-/** Sends the email unless an earlier attempt's operation got through; resolves to the operation id to keep. */
-async function sendEmail(dependencies: DigestDependencies, claim: DigestRecord, rendered: ReturnType<typeof renderWeeklyDigest>, week: string): Promise<string> {
+/** Sends the email unless an earlier attempt's operation got through. */
+async function sendEmail(dependencies: DigestDependencies, claim: DigestRecord, rendered: ReturnType<typeof renderWeeklyDigest>, week: string): Promise<void> {
   // An earlier attempt may have reached ACS before its run stopped: never send twice.
   const known = claim.attempts > 1 ? await dependencies.sender.status(claim.operationId) : 'NotFound';
   const outcome = known === 'Succeeded' || known === 'Running' ? known : await dependencies.sender.send(rendered, claim.operationId);
-  if (outcome === 'Succeeded') return claim.operationId;
+  if (outcome === 'Succeeded') return;
   // Still Running after the send's wait: the next attempt looks the same operation up.
   if (outcome === 'Running') throw new MonitorError('DigestEmailPending', `ACS has not confirmed the email of ${week} yet`);
   throw new MonitorError('DigestEmailFailed', `ACS reported ${outcome} for the email of ${week}`);
@@ -169,6 +160,7 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
   const waived = waiverIndex(waivers, now);
   // Rows of runs that never completed are not data.
   const complete = new Set(securityRuns.map((run) => run.runId));
+  const points = <T>(rows: readonly { runId: string; value: T }[]) => rows.filter((row) => complete.has(row.runId)).map((row) => ({ ...row.value, at: runStartedAt(row.runId) }));
   const latestRun = securityRuns[0];
   // Every customer now (the counts need them all); a week ago is now with the week's changes undone.
   const [everyCustomer, weekChanges, principals] = await Promise.all([
@@ -181,16 +173,8 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
   const customersWeekAgo = customersNow === null || weekChanges === null || weekChanges.fromRunId === null ? null : customersBefore(customersNow, weekChanges.changes);
   return composeWeeklyDigest({
     now,
-    scores: scores.filter((row) => complete.has(row.runId)).map((row) => ({ at: runStartedAt(row.runId), score: row.value.currentScore, maxScore: row.value.maxScore })),
-    requirements: requirements
-      .filter((row) => complete.has(row.runId))
-      .map((row) => ({
-        at: runStartedAt(row.runId),
-        requirementType: row.value.requirementType,
-        complianceStatus: row.value.complianceStatus,
-        compliantTenantCount: row.value.compliantTenantCount,
-        totalTenantCount: row.value.totalTenantCount,
-      })),
+    scores: points(scores),
+    requirements: points(requirements),
     customersNow,
     customersWeekAgo,
     customerNames,

@@ -13,11 +13,6 @@ export interface PruneDependencies {
   };
 }
 
-interface PruneOptions {
-  /** When the invocation must stop: no run's deletion is started that could end after it, and one under way stops there. */
-  deadline?: Date;
-}
-
 interface PruneOutcome {
   runsDeleted: number;
   rowsDeleted: number;
@@ -38,48 +33,41 @@ const dayMs = 86_400_000;
  * fails with DeadlineExceeded naming the run. The run stays listed until its ledger row, deleted
  * last, goes, so the next invocation carries on where this one stopped.
  */
-export async function pruneSnapshots(dependencies: PruneDependencies, options: PruneOptions = {}): Promise<PruneOutcome> {
+export async function pruneSnapshots(dependencies: PruneDependencies, { deadline: at }: { deadline?: Date } = {}): Promise<PruneOutcome> {
   const { pruner, clock, log, settings } = dependencies;
   const startedAt = clock.now();
   const cutoff = new Date(startedAt.getTime() - settings.retentionDays * dayMs);
   let budget = settings.maxRunsPerInvocation ?? 500;
   const outcome: PruneOutcome = { runsDeleted: 0, rowsDeleted: 0, keptAsNewestComplete: [], remaining: false };
-  const deadline = options.deadline === undefined ? null : watchDeadline(options.deadline);
+  const deadline = at === undefined ? null : watchDeadline(at, outcome, log);
   let slowestRunMs = 0;
-  try {
-    for (const source of snapshotSources) {
-      const newestComplete = await pruner.latestCompleteRun(source);
-      const old = (await pruner.listRuns(source, { to: cutoff })).reverse();
-      for (const run of old) {
-        if (run.runId === newestComplete?.runId) {
-          outcome.keptAsNewestComplete.push(`${source}/${run.runId}`);
-          continue;
-        }
-        if (budget === 0) {
-          outcome.remaining = true;
-          break;
-        }
-        const runStartedAt = clock.now();
-        if (deadline !== null && runStartedAt.getTime() + slowestRunMs > deadline.at.getTime()) {
-          const slowest = slowestRunMs === 0 ? '' : `: deleting a run has taken up to ${Math.ceil(slowestRunMs / 1000)} s here, so this one could end after it`;
-          throw deadline.exceeded(`before deleting ${source} run ${run.runId}${slowest}`, outcome);
-        }
-        try {
-          outcome.rowsDeleted += await pruner.deleteRun(run, deadline?.signal);
-        } catch (thrown) {
-          if (deadline?.signal.aborted) throw deadline.exceeded(`while deleting ${source} run ${run.runId}`, outcome);
-          throw thrown;
-        }
-        slowestRunMs = Math.max(slowestRunMs, clock.now().getTime() - runStartedAt.getTime());
-        outcome.runsDeleted += 1;
-        budget -= 1;
+  for (const source of snapshotSources) {
+    const newestComplete = await pruner.latestCompleteRun(source);
+    const old = (await pruner.listRuns(source, { to: cutoff })).reverse();
+    for (const run of old) {
+      if (run.runId === newestComplete?.runId) {
+        outcome.keptAsNewestComplete.push(`${source}/${run.runId}`);
+        continue;
       }
+      if (budget === 0) {
+        outcome.remaining = true;
+        break;
+      }
+      const runStartedAt = clock.now();
+      if (deadline !== null && runStartedAt.getTime() + slowestRunMs > deadline.at.getTime()) {
+        const slowest = slowestRunMs === 0 ? '' : `: deleting a run has taken up to ${Math.ceil(slowestRunMs / 1000)} s here, so this one could end after it`;
+        throw deadline.exceeded(`before deleting ${source} run ${run.runId}${slowest}`);
+      }
+      try {
+        outcome.rowsDeleted += await pruner.deleteRun(run, deadline?.signal);
+      } catch (thrown) {
+        if (deadline?.signal.aborted) throw deadline.exceeded(`while deleting ${source} run ${run.runId}`);
+        throw thrown;
+      }
+      slowestRunMs = Math.max(slowestRunMs, clock.now().getTime() - runStartedAt.getTime());
+      outcome.runsDeleted += 1;
+      budget -= 1;
     }
-  } catch (thrown) {
-    if (thrown instanceof DeadlineExceededError) log.error(`pruneSnapshots: ${thrown.message}`);
-    throw thrown;
-  } finally {
-    deadline?.stop();
   }
   log.info(
     `pruneSnapshots: deleted ${outcome.runsDeleted} runs (${outcome.rowsDeleted} rows) started before ${cutoff.toISOString()}` +
@@ -89,17 +77,16 @@ export async function pruneSnapshots(dependencies: PruneDependencies, options: P
   return outcome;
 }
 
-/** An AbortSignal that fires at the deadline, and the failure that names what was cut short. */
-function watchDeadline(at: Date) {
+/** An AbortSignal that fires at the deadline (its timer holds no process open), and the failure, logged, that names what was cut short. */
+function watchDeadline(at: Date, outcome: PruneOutcome, log: Logger) {
   const startedAt = Date.now();
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), Math.max(0, at.getTime() - startedAt));
-  timer.unref();
   return {
     at,
-    signal: controller.signal,
-    stop: () => clearTimeout(timer),
-    exceeded: (waitingFor: string, outcome: PruneOutcome) =>
-      new DeadlineExceededError(at.getTime() - startedAt, `${waitingFor} (${outcome.runsDeleted} runs, ${outcome.rowsDeleted} rows deleted by then; the next run carries on)`),
+    signal: AbortSignal.timeout(Math.max(0, at.getTime() - startedAt)),
+    exceeded: (waitingFor: string) => {
+      const error = new DeadlineExceededError(at.getTime() - startedAt, `${waitingFor} (${outcome.runsDeleted} runs, ${outcome.rowsDeleted} rows deleted by then; the next run carries on)`);
+      log.error(`pruneSnapshots: ${error.message}`);
+      return error;
+    },
   };
 }

@@ -2,7 +2,7 @@ import type { Finding } from '../../src/core/findings';
 import { ProblemError } from '../../src/api/problem';
 import { parseWaiverChanges, parseWaiverDraft } from '../../src/api/waiverDrafts';
 import {
-  decideAnnouncement, describeWaiverTarget, documentedRequirementType, unhonouredWaiverProblem, waiverFor, waiversExpiringWithin, type Waiver,
+  decideAnnouncement, describeWaiverTarget, documentedRequirementType, unhonouredWaiverProblem, waiverIndex, waiversExpiringWithin, type Waiver,
 } from '../../src/core/waivers';
 
 const now = new Date('2026-06-01T12:00:00Z');
@@ -25,7 +25,7 @@ function waiver(overrides: Partial<Waiver> = {}): Waiver {
 }
 
 /** Whether an active waiver silences the finding. */
-const covers = (active: Waiver, finding: Pick<Finding, 'key' | 'subject'>): boolean => waiverFor(finding, [active], now) !== null;
+const covers = (active: Waiver, finding: Pick<Finding, 'key' | 'subject'>): boolean => waiverIndex([active], now)(finding) !== null;
 
 const customerFinding: Pick<Finding, 'key' | 'subject'> = { key: `customer/${tenant}/securityDefaultsStatus`, subject: { type: 'customer', id: tenant } };
 const principalFinding = (upn: string | null): Pick<Finding, 'key' | 'subject'> => ({ key: 'principal/o1/2026-05-31T10:00:00Z', subject: { type: 'principal', id: 'o1', ...(upn === null ? {} : { name: upn }) } });
@@ -87,9 +87,9 @@ describe('what a waiver covers', () => {
   });
 
   it('when a waiver has expired, then it silences nothing; of two active ones, the one that lasts longest is the one shown', () => {
-    expect(waiverFor(customerFinding, [waiver({ expiresAt: '2026-06-01T12:00:00.000Z' })], now)).toBeNull();
+    expect(waiverIndex([waiver({ expiresAt: '2026-06-01T12:00:00.000Z' })], now)(customerFinding)).toBeNull();
     const longer = waiver({ id: 'w2', expiresAt: '2026-08-01T00:00:00.000Z' });
-    expect(waiverFor(customerFinding, [waiver(), longer], now)?.id).toBe('w2');
+    expect(waiverIndex([waiver(), longer], now)(customerFinding)?.id).toBe('w2');
   });
 
   it('when the digest asks for waivers expiring within 7 days, then it gets the active ones ending by then, soonest first', () => {

@@ -71,10 +71,10 @@ describe('composeWeeklyDigest', () => {
     const digest = composeWeeklyDigest(
       input({
         scores: [
-          { at: daysAgo(80), score: 50, maxScore: 100 },
-          { at: daysAgo(6), score: 62, maxScore: 100 },
-          { at: daysAgo(1), score: 58.5, maxScore: 100 },
-          { at: daysAgo(100), score: 10, maxScore: 100 },
+          { at: daysAgo(80), currentScore: 50, maxScore: 100 },
+          { at: daysAgo(6), currentScore: 62, maxScore: 100 },
+          { at: daysAgo(1), currentScore: 58.5, maxScore: 100 },
+          { at: daysAgo(100), currentScore: 10, maxScore: 100 },
         ],
       }),
     );
@@ -187,8 +187,8 @@ describe('renderWeeklyDigest', () => {
     input({
       customerNames: names,
       scores: [
-        { at: daysAgo(6), score: 62, maxScore: 100 },
-        { at: daysAgo(1), score: 58.5, maxScore: 100 },
+        { at: daysAgo(6), currentScore: 62, maxScore: 100 },
+        { at: daysAgo(1), currentScore: 58.5, maxScore: 100 },
       ],
       requirements: [{ at: daysAgo(1), requirementType: 'mfaEnforcedForAdminsOfCustomers', complianceStatus: 'noncomplaint', compliantTenantCount: 20, totalTenantCount: 79 }],
       customersWeekAgo: [customer('bbbbbbbb-0000-0000-0000-000000000002')],
