@@ -168,6 +168,23 @@ describe('codebase', () => {
     expect(long).toEqual([]);
   });
 
+  it('when src is read, then every type assertion (but `as const`) is one a library forces, with the reason on the line before it', () => {
+    const unexplained: string[] = [];
+    for (const file of projectFiles.filter((candidate) => relative(candidate).startsWith('src/'))) {
+      const lines = file.getFullText().split('\n');
+      const visit = (node: ts.Node): void => {
+        const isConstAssertion = ts.isAsExpression(node) && ts.isTypeReferenceNode(node.type) && node.type.typeName.getText() === 'const';
+        if ((ts.isAsExpression(node) && !isConstAssertion) || ts.isTypeAssertionExpression(node)) {
+          const { line } = ts.getLineAndCharacterOfPosition(file, node.getStart());
+          if (!/^\s*\/\//.test(lines[line - 1] ?? '')) unexplained.push(`${relative(file)}:${line + 1}: ${node.getText().slice(0, 80)}`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(file);
+    }
+    expect(unexplained).toEqual([]);
+  });
+
   it('when the imports of src are followed, then no module imports itself through others (each file can be read after the ones it uses)', () => {
     const graph = srcImportGraph();
     expect(graph.get('src/api/monitorStatus.ts')).toContain('src/core/errors.ts');

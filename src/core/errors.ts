@@ -60,3 +60,8 @@ export function causeChain(thrown: unknown, limit = 6): unknown[] {
 function describeType(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
 }
+
+/** The HTTP status an error carries (an Azure SDK RestError, a channel's answer), or undefined when no service answered. */
+export function statusCodeOf(thrown: unknown): number | undefined {
+  return thrown instanceof Error && 'statusCode' in thrown && typeof thrown.statusCode === 'number' ? thrown.statusCode : undefined;
+}

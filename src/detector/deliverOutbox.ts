@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { renderEmail } from '../core/messageEmail';
 import { routedTargets, targetLabel, type ChannelName, type DeliveryTarget } from '../core/alertRoutes';
-import { causeChain, errorCode, MonitorError, toError } from '../core/errors';
+import { causeChain, errorCode, MonitorError, statusCodeOf, toError } from '../core/errors';
 import type { Delivery, OutboxMessage } from '../ports';
 import { channelBody, composeAlertFor } from './composeMessage';
 import type { RunContext } from './detectorDependencies';
@@ -117,7 +117,7 @@ async function attempt(run: RunContext, message: OutboxMessage, target: Delivery
     // A post the channel answered (401, 429, 5xx) did not arrive; one that got no answer (a
     // timeout, a dropped connection, a crash) may have: it stays `sending`.
     const error = toError(thrown);
-    const answered = target.channel !== 'email' && typeof (thrown as { statusCode?: unknown }).statusCode === 'number';
+    const answered = target.channel !== 'email' && statusCodeOf(thrown) !== undefined;
     const undeliverable = undeliverableError(thrown, target, claimed, clock.now(), settings.undeliveredAlertLimitMs);
     await store.updateDelivery({ ...claimed, status: answered ? 'ready' : 'sending', lastError: error.message.slice(0, 500), lastErrorCode: undeliverable?.code ?? errorCode(thrown) });
     if (undeliverable !== null) return undeliverable;
@@ -165,7 +165,7 @@ function undeliverableError(thrown: unknown, target: DeliveryTarget, delivery: D
 /** `status 401` (or another of `statuses`) when the channel, or an error it caused, answered so; else null. */
 function refusedStatus(thrown: unknown, statuses: readonly number[]): string | null {
   const status = causeChain(thrown)
-    .map((error) => (error as { statusCode?: unknown }).statusCode)
+    .map(statusCodeOf)
     .find((code): code is number => typeof code === 'number' && statuses.includes(code));
   return status === undefined ? null : `status ${status}`;
 }
