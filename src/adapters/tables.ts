@@ -1,11 +1,14 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { TableClient } from '@azure/data-tables';
+import { TableClient, type TableEntity, type TableEntityQueryOptions, type TableEntityResult } from '@azure/data-tables';
 import type { StorageConfig } from '../config';
 import { MonitorError } from '../core/errors';
+import type { UnreadableRowSink } from '../ports/queryReader';
 import { attemptTimeoutOptions, defaultAzureRequestTimeoutMs } from './attemptTimeout';
-import { describeStorageError, isTableNotFound, missingTable, storageStatus } from './storageErrors';
-import { tableNames, type TableName } from './tableLayout';
+import { readUntil } from './keyRangePage';
+import { describeStorageError, isTableNotFound, missingTable, storageStatus, unlessRefused } from './storageErrors';
+import { tableNames, type RowKeys, type TableName } from './tableLayout';
+import { readRow } from './unreadableRows';
 
 /**
  * Names the table in what a call can fail with, after the SDK's retries (it sits outside them):
@@ -44,11 +47,6 @@ export class Tables {
     private readonly requestTimeoutMs: number = defaultAzureRequestTimeoutMs,
   ) {}
 
-  /** The client of one of the monitor's tables, as a promise for the callers that await it (nothing is created or checked first). */
-  client(name: TableName): Promise<TableClient> {
-    return Promise.resolve(this.clientFor(name));
-  }
-
   /** The client of one of the monitor's tables, built once per process. */
   clientFor(name: TableName): TableClient {
     let client = this.clients.get(name);
@@ -66,5 +64,38 @@ export class Tables {
       this.clients.set(name, client);
     }
     return client;
+  }
+
+  /**
+   * The rows `query` matches in key order, at most `top`, each read by `convert` (null: a row the
+   * read leaves out). An unreadable row fails the read, unless `onUnreadable` takes it (see readRow).
+   */
+  async rows<R extends object, T>(name: TableName, query: TableEntityQueryOptions, convert: (row: TableEntityResult<R>) => T | null, options: { top?: number; onUnreadable?: UnreadableRowSink } = {}): Promise<T[]> {
+    const top = options.top ?? Infinity;
+    const found: T[] = [];
+    // A service page holds at most 1,000 rows (Query Timeout and Pagination): ask for no more than wanted.
+    await readUntil<R>(this.clientFor(name), query, Math.min(top, 1000), (row) => {
+      const item = readRow(name, row, convert, options.onUnreadable);
+      if (item !== undefined && item !== null) found.push(item);
+      return found.length >= top;
+    });
+    return found;
+  }
+
+  /** The keys of the rows `filter` matches: what a delete needs, and nothing else is read. */
+  keys(name: TableName, filter: string): Promise<RowKeys[]> {
+    return this.rows(name, { filter, select: ['PartitionKey', 'RowKey'] }, (row) => ({ partitionKey: row.partitionKey ?? '', rowKey: row.rowKey ?? '' }));
+  }
+
+  /** One row read by `convert` (an unreadable one fails the read), or null when there is none. */
+  async point<R extends object, T>(name: TableName, key: RowKeys, convert: (row: TableEntityResult<R>) => T, select?: string[]): Promise<T | null> {
+    const row = await unlessRefused(this.clientFor(name).getEntity<R>(key.partitionKey, key.rowKey, select === undefined ? {} : { queryOptions: { select } }), 404);
+    return row === null ? null : readRow(name, row, convert);
+  }
+
+  /** Replaces a row only if it is still the version `value` was read as (its ETag); null when it changed since. */
+  async replaceIfUnchanged<T extends { etag: string }>(name: TableName, row: TableEntity, value: T): Promise<T | null> {
+    const response = await unlessRefused(this.clientFor(name).updateEntity(row, 'Replace', { etag: value.etag }), 412);
+    return response === null ? null : { ...value, etag: response.etag ?? '' };
   }
 }

@@ -32,7 +32,10 @@ export interface RunRow<T> {
   value: T;
 }
 
-/** Told of each stored row a read skipped because it could not be read: its table, why, and which row (its keys). */
+/**
+ * Told of each stored row a read skipped because it could not be read: its table, why, and which
+ * row (its keys, to tell one row read twice from two; not for logs, as keys hold tenant and object ids).
+ */
 export type UnreadableRowSink = (table: string, reason: string, rowKeys: string) => void;
 
 /** One customer's change points, newest first, and the newest run they are known up to. */
