@@ -6,7 +6,7 @@ import { isPlainObject } from '../core/payloadReader';
 import { fromTableKey, toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
 import { unlessRefused } from './storageErrors';
-import { fixedPartitions } from './tableLayout';
+import { fixedPartitions, type RowKeys } from './tableLayout';
 import type { Tables } from './tables';
 import type { UnreadableRowSink } from '../ports/queryReader';
 import { jsonField, oneOf, optionalText, requiredText } from './unreadableRows';
@@ -16,28 +16,26 @@ import { jsonField, oneOf, optionalText, requiredText } from './unreadableRows';
  * toRow/fromRow pair for each: fromRow checks what it narrows, since a row may have been edited by hand.
  */
 
-type Keys = { partitionKey: string; rowKey: string };
-
 /** A finding (Findings table, row key = its key). JSON keeps a measure's type: a status string and a count must not read back alike. */
-export type FindingEntity = Keys & {
+export type FindingEntity = RowKeys & {
   kind: string; severity: string; subjectType: string; subjectId: string; subjectName?: string; measure: string; state: string;
   baseline: string; current: string; baselineOfWhole?: string; currentOfWhole?: string; openedAt: string; resolvedAt?: string; event: boolean;
   detail?: string; actionUrl?: string; helpUrl?: string; pendingChange?: string; announcedIn?: string; announcedChange?: string; silencedChange?: string;
 };
 
 /** An outbox message (Outbox table, outbox partition, row key = its id, oldest first). */
-type MessageEntity = Keys & { messageId: string; status: string; createdAt: string; reminder: boolean; subject: string; lastError?: string; sentAt?: string };
+type MessageEntity = RowKeys & { messageId: string; status: string; createdAt: string; reminder: boolean; subject: string; lastError?: string; sentAt?: string };
 
 /** A message's delivery to one target (Outbox table, delivery partition, row key `<messageId>~<target>`). */
-type DeliveryEntity = Keys & {
+type DeliveryEntity = RowKeys & {
   messageId: string; target: string; status: string; operationId: string; createdAt: string; attempts: number; refusals: number;
   firstAttemptAt?: string; lastError?: string; lastErrorCode?: string; sentAt?: string;
 };
 
 /** The Detector table's rows: its last run, its last completed run, and what it last compared. */
-type LastRunEntity = Keys & { startedAt: string; finishedAt?: string; status: string; errorCode?: string };
-type CompletionEntity = Keys & { startedAt: string; finishedAt: string };
-type StateEntity = Keys & { lastSeen: string; lastEmailAt?: string; openFindings?: string };
+type LastRunEntity = RowKeys & { startedAt: string; finishedAt?: string; status: string; errorCode?: string };
+type CompletionEntity = RowKeys & { startedAt: string; finishedAt: string };
+type StateEntity = RowKeys & { lastSeen: string; lastEmailAt?: string; openFindings?: string };
 
 const detectorRowKeys = { lastRun: 'lastRun', completed: 'completed', state: 'state' } as const;
 const runStatuses: readonly DetectorRun['status'][] = ['running', 'complete', 'failed'];

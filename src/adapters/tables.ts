@@ -33,8 +33,15 @@ function tableErrorPolicy(tableName: string): PipelinePolicy {
   };
 }
 
+/** What a stored row of entity R is read into (the typed mapper of its table). */
+type RowReader<R extends object, T> = (row: TableEntityResult<R>) => T;
+
+/** At most `top` rows; an unreadable row is skipped and told to `onUnreadable` when given (see readRow). */
+type RowsOptions = { top?: number; onUnreadable?: UnreadableRowSink };
+
 /**
- * The table clients for a prefix. The tables themselves are the deployment's: the app never
+ * The table clients for a prefix, and the reads every store makes through them (each row through
+ * readRow, a missing row as null). The tables themselves are the deployment's: the app never
  * creates one (its role is scoped to the tables, not the account), and a missing one fails the
  * call with TableMissing naming it.
  */
@@ -70,7 +77,7 @@ export class Tables {
    * The rows `query` matches in key order, at most `top`, each read by `convert` (null: a row the
    * read leaves out). An unreadable row fails the read, unless `onUnreadable` takes it (see readRow).
    */
-  async rows<R extends object, T>(name: TableName, query: TableEntityQueryOptions, convert: (row: TableEntityResult<R>) => T | null, options: { top?: number; onUnreadable?: UnreadableRowSink } = {}): Promise<T[]> {
+  async rows<R extends object, T>(name: TableName, query: TableEntityQueryOptions, convert: RowReader<R, T | null>, options: RowsOptions = {}): Promise<T[]> {
     const top = options.top ?? Infinity;
     const found: T[] = [];
     // A service page holds at most 1,000 rows (Query Timeout and Pagination): ask for no more than wanted.
@@ -88,8 +95,9 @@ export class Tables {
   }
 
   /** One row read by `convert` (an unreadable one fails the read), or null when there is none. */
-  async point<R extends object, T>(name: TableName, key: RowKeys, convert: (row: TableEntityResult<R>) => T, select?: string[]): Promise<T | null> {
-    const row = await unlessRefused(this.clientFor(name).getEntity<R>(key.partitionKey, key.rowKey, select === undefined ? {} : { queryOptions: { select } }), 404);
+  async point<R extends object, T>(name: TableName, key: RowKeys, convert: RowReader<R, T>, select?: string[]): Promise<T | null> {
+    const query = select === undefined ? {} : { queryOptions: { select } };
+    const row = await unlessRefused(this.clientFor(name).getEntity<R>(key.partitionKey, key.rowKey, query), 404);
     return row === null ? null : readRow(name, row, convert);
   }
 
