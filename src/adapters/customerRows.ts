@@ -39,8 +39,8 @@ type HistoryRow = { tenantId: string; runId: string } & ({ point: string } | { g
 
 /** The rows as read back: every field unknown until narrowed. */
 export type StoredCustomerRow = StoredRow<CustomerRow>;
-export type StoredChangeRow = StoredRow<ChangeRow>;
-export type StoredHistoryRow = StoredRow<{ tenantId: string; runId: string; point: string; gone: true }>;
+type StoredChangeRow = StoredRow<ChangeRow>;
+type StoredHistoryRow = StoredRow<{ tenantId: string; runId: string; point: string; gone: true }>;
 
 function measuresOf(state: CustomerMfaInsight): StoredMeasures {
   return Object.fromEntries(customerMeasureNames.flatMap((name) => (state[name] === null ? [] : [[name, state[name]]])));

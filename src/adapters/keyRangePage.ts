@@ -1,7 +1,7 @@
 import type { TableClient, TableEntityQueryOptions, TableEntityResult } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
-import type { Page, RowPosition } from '../ports/queryReader';
-import { readRow, type UnreadableRowHandler } from './unreadableRows';
+import type { Page, RowPosition, UnreadableRowSink } from '../ports/queryReader';
+import { readRow } from './unreadableRows';
 
 type Row = Record<string, unknown>;
 
@@ -18,7 +18,7 @@ interface KeyRangePageRequest<T> {
   /** The item of a row, or null for a row the listing skips. */
   convert: (row: Row) => T | null;
   include?: (item: T) => boolean;
-  onUnreadable?: UnreadableRowHandler;
+  onUnreadable?: UnreadableRowSink;
 }
 
 /**

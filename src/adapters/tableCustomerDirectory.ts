@@ -1,11 +1,10 @@
-import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
+import type { TableEntity } from '@azure/data-tables';
 import { customerNameSources, emptyDirectoryState, type CustomerDirectoryState, type CustomerName } from '../core/customerNames';
 import { isOneOf } from '../core/text';
 import type { CustomerDirectoryStore } from '../ports';
 import { toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
-import { unlessRefused } from './storageErrors';
-import { customerDirectoryStateKey, customerNamePartition, customerNamePartitionRange } from './tableLayout';
+import { customerDirectoryStateKey, customerNamePartition, customerNamePartitionRange, inPartitions } from './tableLayout';
 import type { Tables } from './tables';
 import { optionalText, type Entity, type StoredRow } from './unreadableRows';
 
@@ -74,36 +73,23 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
   }
 
   /** Every stored name with where it came from and when it was last listed. */
-  async entries(): Promise<CustomerName[]> {
-    const table = await this.table();
-    const entries: CustomerName[] = [];
+  entries(): Promise<CustomerName[]> {
     const select: (keyof CustomerName)[] = ['tenantId', 'name', 'source', 'namedAt'];
-    const rows = table.listEntities<StoredRow<CustomerName>>({ queryOptions: { filter: odata`PartitionKey ge ${customerNamePartitionRange.from} and PartitionKey lt ${customerNamePartitionRange.to}`, select } });
-    for await (const row of rows) {
-      const entry = nameFromRow(row);
-      if (entry !== null) entries.push(entry);
-    }
-    return entries;
+    return this.tables.rows('customerNames', { filter: inPartitions(customerNamePartitionRange), select }, nameFromRow);
   }
 
   async readState(): Promise<CustomerDirectoryState> {
-    const row = await unlessRefused((await this.table()).getEntity<StoredRow<StateEntity>>(customerDirectoryStateKey.partitionKey, customerDirectoryStateKey.rowKey), 404);
-    return row === null ? emptyDirectoryState : stateFromRow(row);
+    return (await this.tables.point('customerNames', customerDirectoryStateKey, stateFromRow)) ?? emptyDirectoryState;
   }
 
   async writeState(state: CustomerDirectoryState): Promise<void> {
-    await (await this.table()).upsertEntity(stateToRow(state), 'Replace');
+    await this.tables.clientFor('customerNames').upsertEntity(stateToRow(state), 'Replace');
   }
 
   async writeNames(names: readonly CustomerName[]): Promise<void> {
-    const table = await this.table();
     const writer = new BatchWriter(4);
-    for (const entry of names) await writer.upsert(table, nameToRow(entry));
+    for (const entry of names) await writer.upsert(this.tables.clientFor('customerNames'), nameToRow(entry));
     await writer.flush();
     this.cached = null;
-  }
-
-  private table(): Promise<TableClient> {
-    return this.tables.client('customerNames');
   }
 }

@@ -1,4 +1,4 @@
-import { odata, type TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import { ConcurrencyLimit } from '../core/concurrencyLimit';
 import { composeChanges, customersDiffering, insightChanged, newerRun, type CustomerChange, type CustomerChangesBetween, type RunChanges } from '../core/customerChanges';
 import { measuresVersion, type CustomerMfaInsight } from '../core/model';
@@ -6,13 +6,14 @@ import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
 import type { CustomerRecording, CustomerState } from '../ports/customerState';
 import type { CustomerChangePoints, Page, RowPosition, RunRange } from '../ports/queryReader';
 import { BatchWriter, deleteRows, storageWriteFailure } from './batchWriter';
-import { changeRow, customerRow, historyRow, type CurrentCustomer, type StoredChangeRow, type StoredCustomerRow, type StoredHistoryRow } from './customerRows';
+import { changeRow, customerRow, historyRow, type CurrentCustomer, type StoredCustomerRow } from './customerRows';
 import { keyRangePage } from './keyRangePage';
 import { isConflict, isNotFound } from './storageErrors';
-import { appliedRunKey, customerChangeKey, customerHistoryKey, customerHistoryRange, customerKey, customerPartitionRange, runPartitionRange } from './tableLayout';
+import { appliedRunKey, customerChangeKey, customerHistoryKey, customerHistoryRange, customerKey, customerPartitionRange, inPartitions, inRowRange, runPartitionRange } from './tableLayout';
 import { TableRunLedger } from './tableRunLedger';
 import type { Tables } from './tables';
-import { readRow, type UnreadableRowHandler } from './unreadableRows';
+import type { UnreadableRowSink } from '../ports/queryReader';
+import { optionalText, type StoredRow } from './unreadableRows';
 
 /** The run the Customers table holds (null before the first), and the run being applied to it (null when none is). */
 interface AppliedRun {
@@ -34,7 +35,7 @@ export class TableCustomerState implements CustomerState {
 
   constructor(
     private readonly tables: Tables,
-    private readonly options: { maxTransactionsInFlight?: number; onUnreadable?: UnreadableRowHandler } = {},
+    private readonly options: { maxTransactionsInFlight?: number; onUnreadable?: UnreadableRowSink } = {},
   ) {
     this.ledger = new TableRunLedger(tables);
     this.limit = new ConcurrencyLimit(this.transactionsInFlight);
@@ -51,8 +52,7 @@ export class TableCustomerState implements CustomerState {
 
   /** What a run compares with: the current state once every complete run is applied, less what a failed attempt under its id recorded. */
   private async startRecording(runId: string): Promise<Map<string, CurrentCustomer>> {
-    const { from, to } = runPartitionRange(runId);
-    await deleteRows(this.client('customerChanges'), await this.keys('customerChanges', odata`PartitionKey ge ${from} and PartitionKey le ${to}`), this.limit);
+    await deleteRows(this.client('customerChanges'), await this.tables.keys('customerChanges', inPartitions(runPartitionRange(runId))), this.limit);
     await this.applyPending();
     return new Map((await this.currentCustomers()).map((customer) => [customer.tenantId, customer]));
   }
@@ -60,7 +60,7 @@ export class TableCustomerState implements CustomerState {
   /** Applies every complete run newer than the one the Customers table holds, oldest first: what a run stopped before applying left undone. */
   async applyPending(): Promise<string[]> {
     const applied = await this.currentRunId();
-    const pending = (await this.ledger.list('partnerSecurity', { status: 'complete', ...(applied === null ? {} : { newerThan: applied }) })).reverse();
+    const pending = (await this.completeRuns(null, applied)).filter((run) => run.runId !== applied).reverse();
     for (const run of pending) await this.applyRecorded(run.runId);
     return pending.map((run) => run.runId);
   }
@@ -75,29 +75,22 @@ export class TableCustomerState implements CustomerState {
   }
 
   private async applied(): Promise<AppliedRun> {
-    try {
-      const row = await this.client('runs').getEntity<Record<string, unknown>>(appliedRunKey.partitionKey, appliedRunKey.rowKey);
-      return { runId: typeof row.runId === 'string' ? row.runId : null, applying: typeof row.applying === 'string' ? row.applying : null };
-    } catch (error) {
-      if (isNotFound(error)) return { runId: null, applying: null };
-      throw error;
-    }
+    const read = (row: StoredRow<AppliedRun>): AppliedRun => ({ runId: optionalText(row, 'runId'), applying: optionalText(row, 'applying') });
+    return (await this.tables.point('runs', appliedRunKey, read)) ?? { runId: null, applying: null };
+  }
+
+  /** The complete runs from `newest` to `oldest` (both included; null: no bound), newest first: one key range of the ledger. */
+  private completeRuns(newest: string | null, oldest: string | null): Promise<SnapshotRun[]> {
+    return this.ledger.list('partnerSecurity', { status: 'complete', between: { lowest: newest ?? '0', highest: oldest ?? '~' } });
   }
 
   /** Every row of the Customers table, tombstones included. */
-  async currentCustomers(): Promise<CurrentCustomer[]> {
-    const filter = odata`PartitionKey ge ${customerPartitionRange.from} and PartitionKey le ${customerPartitionRange.to}`;
-    const found: CurrentCustomer[] = [];
-    for await (const row of this.client('customers').listEntities<StoredCustomerRow>({ queryOptions: { filter } })) found.push(customerRow.from(row));
-    return found;
+  currentCustomers(): Promise<CurrentCustomer[]> {
+    return this.tables.rows('customers', { filter: inPartitions(customerPartitionRange) }, customerRow.from);
   }
 
-  private async changesOf(runId: string): Promise<CustomerChange[]> {
-    const { from, to } = runPartitionRange(runId);
-    const filter = odata`PartitionKey ge ${from} and PartitionKey le ${to}`;
-    const changes: CustomerChange[] = [];
-    for await (const row of this.client('customerChanges').listEntities<StoredChangeRow>({ queryOptions: { filter } })) changes.push(changeRow.from(row));
-    return changes;
+  private changesOf(runId: string): Promise<CustomerChange[]> {
+    return this.tables.rows('customerChanges', { filter: inPartitions(runPartitionRange(runId)) }, changeRow.from);
   }
 
   /** Records one change point of run `runId` (applied once the run is complete). */
@@ -137,7 +130,7 @@ export class TableCustomerState implements CustomerState {
    */
   async changesBetween(fromRunId: string | null, toRunId: string): Promise<CustomerChangesBetween> {
     if (fromRunId === toRunId) return { fromRunId, changes: [] };
-    const runs = fromRunId === null || newerRun(fromRunId, toRunId) ? [] : await this.ledger.completeBetween('partnerSecurity', toRunId, fromRunId);
+    const runs = fromRunId === null || newerRun(fromRunId, toRunId) ? [] : await this.completeRuns(toRunId, fromRunId);
     if (fromRunId === null || runs[runs.length - 1]?.runId !== fromRunId) {
       const customers = await this.customersAt(toRunId);
       return { fromRunId: null, changes: customers.map((after) => ({ tenantId: after.tenantId, before: null, beforeRunId: null, beforeVersion: measuresVersion, after })) };
@@ -172,7 +165,7 @@ export class TableCustomerState implements CustomerState {
     const halfApplied = applying === null ? [] : (await this.changesOf(applying)).map((change) => [change.tenantId, change.before] as const);
     if (appliedRunId === runId) return new Map(halfApplied);
     const [lower, upper] = appliedRunId === null || runId < appliedRunId ? [runId, appliedRunId] : [appliedRunId, runId];
-    const between = (await this.ledger.list('partnerSecurity', { status: 'complete' })).filter((run) => run.runId >= lower && (upper === null || run.runId <= upper));
+    const between = await this.completeRuns(lower, upper);
     const runs: RunChanges[] = await Promise.all(between.map(async (run) => ({ runId: run.runId, changes: await this.changesOf(run.runId) })));
     // Its changes between the two win: they include the half-applied run's when `runId` is that run or a newer one.
     return new Map([...halfApplied, ...customersDiffering(appliedRunId, runId, runs)]);
@@ -185,7 +178,7 @@ export class TableCustomerState implements CustomerState {
    */
   async page(runId: string, start: RowPosition | null, top: number, include?: (customer: CustomerMfaInsight) => boolean): Promise<Page<CustomerMfaInsight>> {
     const differing = await this.differingAt(runId);
-    const convert = (row: Record<string, unknown>): CustomerMfaInsight | null => {
+    const convert = (row: StoredCustomerRow): CustomerMfaInsight | null => {
       const { tenantId, state } = customerRow.from(row);
       return differing.has(tenantId) ? (differing.get(tenantId) ?? null) : state;
     };
@@ -199,17 +192,8 @@ export class TableCustomerState implements CustomerState {
    * cut-off); the range and the point in force at its start are picked here.
    */
   async history(tenantId: string, range: RunRange): Promise<CustomerChangePoints> {
-    const { partitionKey, from, to } = customerHistoryRange(tenantId);
-    const filter = odata`PartitionKey eq ${partitionKey} and RowKey gt ${from} and RowKey lt ${to}`;
-    const read = async (): Promise<{ runId: string; value: CustomerMfaInsight | null }[]> => {
-      const points = [];
-      for await (const row of this.client('customerHistory').listEntities<StoredHistoryRow>({ queryOptions: { filter, select: historyRow.select } })) {
-        const point = readRow('customerHistory', row, historyRow.from, this.options.onUnreadable);
-        if (point !== undefined) points.push(point);
-      }
-      return points;
-    };
-    const [stored, asOfRunId] = await Promise.all([read(), this.currentRunId()]);
+    const query = { filter: inRowRange(customerHistoryRange(tenantId)), select: historyRow.select };
+    const [stored, asOfRunId] = await Promise.all([this.tables.rows('customerHistory', query, historyRow.from, this.options), this.currentRunId()]);
     // A point of a run newer than the applied one is of a run half applied: not history yet.
     const points = stored.filter((point) => asOfRunId !== null && point.runId >= asOfRunId);
     const { lowest, highest } = runIdRange(range.from, range.to);
@@ -220,14 +204,7 @@ export class TableCustomerState implements CustomerState {
   }
 
   async known(tenantId: string): Promise<boolean> {
-    const { partitionKey, rowKey } = customerKey(tenantId);
-    try {
-      await this.client('customers').getEntity(partitionKey, rowKey, { queryOptions: { select: ['RowKey'] } });
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
+    return (await this.tables.point('customers', customerKey(tenantId), () => true, ['RowKey'])) !== null;
   }
 
   /**
@@ -266,12 +243,6 @@ export class TableCustomerState implements CustomerState {
       }
     }
     return deleted;
-  }
-
-  private async keys(name: 'customerChanges', filter: string): Promise<{ partitionKey: string; rowKey: string }[]> {
-    const found = [];
-    for await (const row of this.client(name).listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) found.push({ partitionKey: row.partitionKey ?? '', rowKey: row.rowKey ?? '' });
-    return found;
   }
 
   private client(name: 'runs' | 'customers' | 'customerChanges' | 'customerHistory'): TableClient {

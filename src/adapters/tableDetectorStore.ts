@@ -1,42 +1,41 @@
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableEntityResult } from '@azure/data-tables';
 import { countOpenFindings, findingChanges, findingKinds, findingStates, severities, subjectTypes, type MeasureValue, type OpenFindingCounts, type ShareOfWhole, type StoredFinding } from '../core/findings';
 import type { Delivery, DetectorCompletion, DetectorRun, DetectorState, DetectorStore, OutboxMessage, RecordedFindings } from '../ports';
 import { snapshotSources } from '../core/model';
 import { isPlainObject } from '../core/payloadReader';
 import { fromTableKey, toTableKey } from './tableKey';
 import { BatchWriter } from './batchWriter';
-import { storageStatus } from './storageErrors';
-import { fixedPartitions } from './tableLayout';
+import { unlessRefused } from './storageErrors';
+import { fixedPartitions, type RowKeys } from './tableLayout';
 import type { Tables } from './tables';
-import { jsonField, oneOf, optionalText, readRow, requiredText, type UnreadableRowHandler } from './unreadableRows';
+import type { UnreadableRowSink } from '../ports/queryReader';
+import { jsonField, oneOf, optionalText, requiredText } from './unreadableRows';
 
 /*
  * One entity type per kind of row, as the monitor writes it (an absent field is a null), and one
  * toRow/fromRow pair for each: fromRow checks what it narrows, since a row may have been edited by hand.
  */
 
-type Keys = { partitionKey: string; rowKey: string };
-
 /** A finding (Findings table, row key = its key). JSON keeps a measure's type: a status string and a count must not read back alike. */
-export type FindingEntity = Keys & {
+export type FindingEntity = RowKeys & {
   kind: string; severity: string; subjectType: string; subjectId: string; subjectName?: string; measure: string; state: string;
   baseline: string; current: string; baselineOfWhole?: string; currentOfWhole?: string; openedAt: string; resolvedAt?: string; event: boolean;
   detail?: string; actionUrl?: string; helpUrl?: string; pendingChange?: string; announcedIn?: string; announcedChange?: string; silencedChange?: string;
 };
 
 /** An outbox message (Outbox table, outbox partition, row key = its id, oldest first). */
-type MessageEntity = Keys & { messageId: string; status: string; createdAt: string; reminder: boolean; subject: string; lastError?: string; sentAt?: string };
+type MessageEntity = RowKeys & { messageId: string; status: string; createdAt: string; reminder: boolean; subject: string; lastError?: string; sentAt?: string };
 
 /** A message's delivery to one target (Outbox table, delivery partition, row key `<messageId>~<target>`). */
-type DeliveryEntity = Keys & {
+type DeliveryEntity = RowKeys & {
   messageId: string; target: string; status: string; operationId: string; createdAt: string; attempts: number; refusals: number;
   firstAttemptAt?: string; lastError?: string; lastErrorCode?: string; sentAt?: string;
 };
 
 /** The Detector table's rows: its last run, its last completed run, and what it last compared. */
-type LastRunEntity = Keys & { startedAt: string; finishedAt?: string; status: string; errorCode?: string };
-type CompletionEntity = Keys & { startedAt: string; finishedAt: string };
-type StateEntity = Keys & { lastSeen: string; lastEmailAt?: string; openFindings?: string };
+type LastRunEntity = RowKeys & { startedAt: string; finishedAt?: string; status: string; errorCode?: string };
+type CompletionEntity = RowKeys & { startedAt: string; finishedAt: string };
+type StateEntity = RowKeys & { lastSeen: string; lastEmailAt?: string; openFindings?: string };
 
 const detectorRowKeys = { lastRun: 'lastRun', completed: 'completed', state: 'state' } as const;
 const runStatuses: readonly DetectorRun['status'][] = ['running', 'complete', 'failed'];
@@ -57,23 +56,21 @@ export class TableDetectorStore implements DetectorStore, RecordedFindings {
     await this.tables.clientFor('detector').upsertEntity<LastRunEntity>(lastRunToRow(run), 'Replace');
   }
 
-  async lastRun(): Promise<DetectorRun | null> {
-    const row = await pointRead<LastRunEntity>(this.tables.clientFor('detector'), fixedPartitions.detector, detectorRowKeys.lastRun);
-    return row === null ? null : readRow('detector', row, lastRunFromRow);
+  lastRun(): Promise<DetectorRun | null> {
+    return this.tables.point('detector', { partitionKey: fixedPartitions.detector, rowKey: detectorRowKeys.lastRun }, lastRunFromRow);
   }
 
   async recordCompletedRun(completion: DetectorCompletion): Promise<void> {
     await this.tables.clientFor('detector').upsertEntity<CompletionEntity>(completionToRow(completion), 'Replace');
   }
 
-  async lastCompletedRun(): Promise<DetectorCompletion | null> {
-    const row = await pointRead<CompletionEntity>(this.tables.clientFor('detector'), fixedPartitions.detector, detectorRowKeys.completed);
-    return row === null ? null : readRow('detector', row, completionFromRow);
+  lastCompletedRun(): Promise<DetectorCompletion | null> {
+    return this.tables.point('detector', { partitionKey: fixedPartitions.detector, rowKey: detectorRowKeys.completed }, completionFromRow);
   }
 
   async readState(): Promise<DetectorState> {
-    const row = await pointRead<StateEntity>(this.tables.clientFor('detector'), fixedPartitions.detector, detectorRowKeys.state);
-    return row === null ? { lastSeen: {}, lastEmailAt: null, openFindings: null } : readRow('detector', row, stateFromRow);
+    const state = await this.tables.point('detector', { partitionKey: fixedPartitions.detector, rowKey: detectorRowKeys.state }, stateFromRow);
+    return state ?? { lastSeen: {}, lastEmailAt: null, openFindings: null };
   }
 
   async writeState(state: DetectorState): Promise<void> {
@@ -81,25 +78,18 @@ export class TableDetectorStore implements DetectorStore, RecordedFindings {
   }
 
   /** Every finding; a row that cannot be read fails the read, unless `onUnreadable` takes it (then it is skipped). */
-  async readFindings(onUnreadable?: UnreadableRowHandler): Promise<StoredFinding[]> {
-    const findings: StoredFinding[] = [];
-    const rows = this.tables.clientFor('findings').listEntities<FindingEntity>({ queryOptions: { filter: odata`PartitionKey eq ${fixedPartitions.findings}` } });
-    for await (const row of rows) {
-      const finding = readRow('findings', row, findingFromRow, onUnreadable);
-      if (finding !== undefined) findings.push(finding);
-    }
-    return findings;
+  readFindings(onUnreadable?: UnreadableRowSink): Promise<StoredFinding[]> {
+    return this.tables.rows('findings', { filter: odata`PartitionKey eq ${fixedPartitions.findings}` }, findingFromRow, { onUnreadable });
   }
 
   /** One point read: a finding's row key is its key. */
   async hasFinding(key: string): Promise<boolean> {
-    return (await pointRead(this.tables.clientFor('findings'), fixedPartitions.findings, toTableKey(key), ['state'])) !== null;
+    return (await this.tables.point('findings', { partitionKey: fixedPartitions.findings, rowKey: toTableKey(key) }, () => true, ['state'])) !== null;
   }
 
   async hasRequirementFinding(requirementType: string): Promise<boolean> {
     const filter = odata`PartitionKey eq ${fixedPartitions.findings} and subjectType eq ${'requirement'} and subjectId eq ${requirementType}`;
-    for await (const _row of this.tables.clientFor('findings').listEntities({ queryOptions: { filter, select: ['subjectId'] } })) return true;
-    return false;
+    return (await this.tables.rows('findings', { filter, select: ['subjectId'] }, () => true, { top: 1 })).length > 0;
   }
 
   async writeFindings(findings: readonly StoredFinding[]): Promise<void> {
@@ -110,14 +100,9 @@ export class TableDetectorStore implements DetectorStore, RecordedFindings {
   }
 
   /** Messages not yet sent or abandoned, oldest first; a row that cannot be read fails the read, unless `onUnreadable` takes it. */
-  async unsentMessages(onUnreadable?: UnreadableRowHandler): Promise<OutboxMessage[]> {
+  unsentMessages(onUnreadable?: UnreadableRowSink): Promise<OutboxMessage[]> {
     const filter = odata`PartitionKey eq ${fixedPartitions.outbox} and status ne ${'sent'} and status ne ${'abandoned'}`;
-    const messages: OutboxMessage[] = [];
-    for await (const row of this.tables.clientFor('outbox').listEntities<MessageEntity>({ queryOptions: { filter } })) {
-      const message = readRow('outbox', row, (read) => messageFromRow(read, row.etag), onUnreadable);
-      if (message !== undefined) messages.push(message);
-    }
-    return messages;
+    return this.tables.rows('outbox', { filter }, messageFromRow, { onUnreadable });
   }
 
   async createMessage(message: Omit<OutboxMessage, 'etag'>): Promise<OutboxMessage> {
@@ -125,8 +110,8 @@ export class TableDetectorStore implements DetectorStore, RecordedFindings {
     return { ...message, etag: response.etag ?? '' };
   }
 
-  async updateMessage(message: OutboxMessage): Promise<OutboxMessage | null> {
-    return conditionalReplace(this.tables.clientFor('outbox'), messageToRow(message), message);
+  updateMessage(message: OutboxMessage): Promise<OutboxMessage | null> {
+    return this.tables.replaceIfUnchanged('outbox', messageToRow(message), message);
   }
 
   async unsentDeliveries(): Promise<Delivery[]> {
@@ -140,44 +125,15 @@ export class TableDetectorStore implements DetectorStore, RecordedFindings {
 
   async createDeliveries(deliveries: readonly Omit<Delivery, 'etag'>[]): Promise<void> {
     const table = this.tables.clientFor('outbox');
-    for (const delivery of deliveries) {
-      try {
-        await table.createEntity<DeliveryEntity>(deliveryToRow(delivery));
-      } catch (error) {
-        if (storageStatus(error) !== 409) throw error;
-      }
-    }
+    for (const delivery of deliveries) await unlessRefused(table.createEntity<DeliveryEntity>(deliveryToRow(delivery)), 409);
   }
 
-  async updateDelivery(delivery: Delivery): Promise<Delivery | null> {
-    return conditionalReplace(this.tables.clientFor('outbox'), deliveryToRow(delivery), delivery);
+  updateDelivery(delivery: Delivery): Promise<Delivery | null> {
+    return this.tables.replaceIfUnchanged('outbox', deliveryToRow(delivery), delivery);
   }
 
-  private async deliveries(filter: string): Promise<Delivery[]> {
-    const deliveries: Delivery[] = [];
-    for await (const row of this.tables.clientFor('outbox').listEntities<DeliveryEntity>({ queryOptions: { filter } })) deliveries.push(readRow('outbox', row, (read) => deliveryFromRow(read, row.etag)));
-    return deliveries;
-  }
-}
-
-/** One row, or null when there is none. */
-async function pointRead<T extends object>(table: TableClient, partitionKey: string, rowKey: string, select?: string[]): Promise<T | null> {
-  try {
-    return await table.getEntity<T>(partitionKey, rowKey, select === undefined ? {} : { queryOptions: { select } });
-  } catch (error) {
-    if (storageStatus(error) === 404) return null;
-    throw error;
-  }
-}
-
-/** Replaces a row only if it is still the version read (its ETag); null when it changed since. */
-async function conditionalReplace<R extends { partitionKey: string; rowKey: string }, T extends { etag: string }>(table: TableClient, row: R, value: T): Promise<T | null> {
-  try {
-    const response = await table.updateEntity<R>(row, 'Replace', { etag: value.etag });
-    return { ...value, etag: response.etag ?? '' };
-  } catch (error) {
-    if (storageStatus(error) === 412) return null;
-    throw error;
+  private deliveries(filter: string): Promise<Delivery[]> {
+    return this.tables.rows('outbox', { filter }, deliveryFromRow);
   }
 }
 
@@ -242,7 +198,7 @@ function messageToRow(message: Omit<OutboxMessage, 'etag'>): MessageEntity {
   };
 }
 
-function messageFromRow(row: MessageEntity, etag: string): OutboxMessage {
+function messageFromRow(row: TableEntityResult<MessageEntity>): OutboxMessage {
   return {
     messageId: requiredText('outbox', row, 'messageId'),
     status: oneOf('outbox', row, 'status', messageStatuses),
@@ -251,7 +207,7 @@ function messageFromRow(row: MessageEntity, etag: string): OutboxMessage {
     subject: optionalText(row, 'subject') ?? '',
     lastError: optionalText(row, 'lastError'),
     sentAt: optionalText(row, 'sentAt'),
-    etag,
+    etag: row.etag,
   };
 }
 
@@ -273,7 +229,7 @@ function deliveryToRow(delivery: Omit<Delivery, 'etag'>): DeliveryEntity {
   };
 }
 
-function deliveryFromRow(row: DeliveryEntity, etag: string): Delivery {
+function deliveryFromRow(row: TableEntityResult<DeliveryEntity>): Delivery {
   const count = (value: unknown): number => (typeof value === 'number' ? value : 0);
   return {
     messageId: requiredText('outbox', row, 'messageId'),
@@ -287,7 +243,7 @@ function deliveryFromRow(row: DeliveryEntity, etag: string): Delivery {
     lastError: optionalText(row, 'lastError'),
     lastErrorCode: optionalText(row, 'lastErrorCode'),
     sentAt: optionalText(row, 'sentAt'),
-    etag,
+    etag: row.etag,
   };
 }
 

@@ -1,4 +1,4 @@
-import { odata, type TableEntity } from '@azure/data-tables';
+import { odata, type TableEntity, type TableEntityResult } from '@azure/data-tables';
 import { isPlainObject } from '../core/payloadReader';
 import type { DigestLedger, DigestRecord } from '../ports';
 import { unlessRefused } from './storageErrors';
@@ -39,7 +39,7 @@ function toRow(record: Omit<DigestRecord, 'etag'>): TableEntity<DigestEntity> {
   };
 }
 
-function fromRow(row: StoredRow<DigestEntity> & { etag: string }): DigestRecord {
+function fromRow(row: TableEntityResult<StoredRow<DigestEntity>>): DigestRecord {
   const text = (name: keyof DigestEntity): string => optionalText(row, name) ?? '';
   return {
     week: text('week'),
@@ -73,34 +73,24 @@ function parseDeliveries(json: string): DigestRecord['deliveries'] {
 export class TableDigestLedger implements DigestLedger {
   constructor(private readonly tables: Tables) {}
 
-  async read(week: string): Promise<DigestRecord | null> {
-    const table = await this.tables.client('detector');
-    const row = await unlessRefused(table.getEntity<StoredRow<DigestEntity>>(partition, rowKeyOf(week)), 404);
-    return row === null ? null : fromRow(row);
+  read(week: string): Promise<DigestRecord | null> {
+    return this.tables.point('detector', { partitionKey: partition, rowKey: rowKeyOf(week) }, fromRow);
   }
 
   /** Null when another run claimed the week first. */
   async create(record: Omit<DigestRecord, 'etag'>): Promise<DigestRecord | null> {
-    const table = await this.tables.client('detector');
-    const response = await unlessRefused(table.createEntity(toRow(record)), 409);
+    const response = await unlessRefused(this.tables.clientFor('detector').createEntity(toRow(record)), 409);
     return response === null ? null : { ...record, etag: response.etag ?? '' };
   }
 
   /** Null when another run changed the week's row since `record.etag`. */
-  async update(record: DigestRecord): Promise<DigestRecord | null> {
-    const table = await this.tables.client('detector');
-    const response = await unlessRefused(table.updateEntity(toRow(record), 'Replace', { etag: record.etag }), 412);
-    return response === null ? null : { ...record, etag: response.etag ?? '' };
+  update(record: DigestRecord): Promise<DigestRecord | null> {
+    return this.tables.replaceIfUnchanged('detector', toRow(record), record);
   }
 
+  /** The newest week's record: the partition's first row (one request, unless Azure ends a page early, empty with a continuation). */
   async latest(): Promise<DigestRecord | null> {
-    const table = await this.tables.client('detector');
-    const pages = table.listEntities<StoredRow<DigestEntity>>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } }).byPage({ maxPageSize: 1 });
-    // A page may come back empty with a continuation (Azure ends a page at a partition boundary or a time limit).
-    for await (const page of pages) {
-      const first = page[0];
-      if (first !== undefined) return fromRow(first);
-    }
-    return null;
+    const [first] = await this.tables.rows('detector', { filter: odata`PartitionKey eq ${partition}` }, fromRow, { top: 1 });
+    return first ?? null;
   }
 }

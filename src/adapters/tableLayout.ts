@@ -1,3 +1,4 @@
+import { odata } from '@azure/data-tables';
 import { toTableKey } from './tableKey';
 
 /**
@@ -27,6 +28,19 @@ export const tableNames = {
 } as const;
 
 export type TableName = keyof typeof tableNames;
+
+/** Where a row is: its partition and its key within it. */
+export type RowKeys = { partitionKey: string; rowKey: string };
+
+/** The filter of every row in partitions `from` to `to`, both included: one key-range query. */
+export function inPartitions(range: { from: string; to: string }): string {
+  return odata`PartitionKey ge ${range.from} and PartitionKey le ${range.to}`;
+}
+
+/** The filter of the rows of one partition whose keys lie strictly between `from` and `to`. */
+export function inRowRange(range: { partitionKey: string; from: string; to: string }): string {
+  return odata`PartitionKey eq ${range.partitionKey} and RowKey gt ${range.from} and RowKey lt ${range.to}`;
+}
 
 export const fixedPartitions = {
   scores: 'partnerSecurityScore',
@@ -73,7 +87,7 @@ export const customerDirectoryStateKey = { partitionKey: 'directory', rowKey: 's
  * its spread, row key the tenant id. Rows of customers that are gone stay as tombstones until
  * retention, so a page of an earlier run can still list them.
  */
-export function customerKey(tenantId: string): { partitionKey: string; rowKey: string } {
+export function customerKey(tenantId: string): RowKeys {
   const key = toTableKey(tenantId.toLowerCase());
   return { partitionKey: spreadOf(key), rowKey: key };
 }
@@ -96,7 +110,7 @@ export const leasePartitions = { lease: 'lease', skipped: 'skipped' } as const;
  * A change point in a customer's history (the CustomerHistory table): partition by the tenant's
  * spread, row key `tenantId_runId`, so one customer's history is one key range, newest first.
  */
-export function customerHistoryKey(tenantId: string, runId: string): { partitionKey: string; rowKey: string } {
+export function customerHistoryKey(tenantId: string, runId: string): RowKeys {
   const key = toTableKey(tenantId.toLowerCase());
   return { partitionKey: spreadOf(key), rowKey: `${key}_${runId}` };
 }
@@ -113,7 +127,7 @@ export function customerHistoryRange(tenantId: string): { partitionKey: string; 
  * applied to the current state and copied to the history. A run's changes are one key range
  * (`runId_0` .. `runId_f`), which is how they are applied, undone for an earlier run and pruned.
  */
-export function customerChangeKey(runId: string, tenantId: string): { partitionKey: string; rowKey: string } {
+export function customerChangeKey(runId: string, tenantId: string): RowKeys {
   const key = toTableKey(tenantId.toLowerCase());
   return { partitionKey: `${runId}_${spreadOf(key)}`, rowKey: key };
 }
@@ -127,7 +141,7 @@ export function runPartitionRange(runId: string): { from: string; to: string } {
  * in it), so the run is the partition key's prefix; the spread lets a run of 10,000 records write
  * in parallel transactions.
  */
-export function principalKey(runId: string, objectId: string, lastNonMfaRequestDateTime: string): { partitionKey: string; rowKey: string } {
+export function principalKey(runId: string, objectId: string, lastNonMfaRequestDateTime: string): RowKeys {
   const key = toTableKey(objectId);
   return { partitionKey: `${runId}_${spreadOf(key)}`, rowKey: `${key}_${toTableKey(lastNonMfaRequestDateTime)}` };
 }
@@ -139,6 +153,10 @@ export function principalRange(runId: string, objectId: string): { partitionKey:
 
 export function requirementRowKey(runId: string, requirementType: string): string {
   return `${runId}_${toTableKey(requirementType)}`;
+}
+/** A run's requirements: one key range of their partition. */
+export function requirementRange(runId: string): { partitionKey: string; from: string; to: string } {
+  return { partitionKey: fixedPartitions.requirements, from: `${runId}_`, to: `${runId}_~` };
 }
 
 /** Audit row keys count down from here, so the newest sorts first until the year 2286. */

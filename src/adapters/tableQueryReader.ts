@@ -1,19 +1,18 @@
 import { countOpenFindings, severities, type FindingState, type OpenFindingCounts, type StoredFinding } from '../core/findings';
 import { odata } from '@azure/data-tables';
 import type { FindingPosition, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
-import type { NonMfaPrincipal, PartnerSecurityScore, SecurityRequirement, SnapshotSource } from '../core/model';
+import type { NonMfaPrincipal, PartnerSecurityScore, SecurityRequirement } from '../core/model';
 import type { Delivery, DetectorCompletion, DetectorRun, LeaseName, OutboxMessage, SkippedRun } from '../ports';
-import { runIdRange, type SnapshotRun } from '../core/snapshotRun';
+import { ConcurrencyLimit } from '../core/concurrencyLimit';
+import { runIdRange } from '../core/snapshotRun';
 import { keyRangePage, readUntil } from './keyRangePage';
 import { principalRow, registrationRow, requirementRow, scoreRow, type StoredRegistrationCounts } from './snapshotRows';
-import { TableCustomerState } from './tableCustomerState';
 import { findingFromRow, TableDetectorStore, type FindingEntity } from './tableDetectorStore';
 import { fromTableKey, toTableKey } from './tableKey';
 import { TableLease } from './tableLease';
-import { fixedPartitions, principalRange, runPartitionRange, type TableName } from './tableLayout';
+import { fixedPartitions, inRowRange, principalRange, runPartitionRange, type TableName } from './tableLayout';
 import { TableSnapshotReader } from './tableSnapshotStore';
-import type { Tables } from './tables';
-import { readRow, requiredText } from './unreadableRows';
+import { optionalText, readRow, requiredText } from './unreadableRows';
 
 type Row = Record<string, unknown>;
 
@@ -21,31 +20,14 @@ type Row = Record<string, unknown>;
  * The query API's reads, each a partition or key-range query: no table is ever scanned. Every
  * value from a request reaches a filter through `odata`, which quotes and escapes it.
  */
-export class TableQueryReader implements QueryReader {
-  private readonly snapshots: TableSnapshotReader;
-  private readonly detector: TableDetectorStore;
-  readonly customers: TableCustomerState;
-
-  constructor(
-    private readonly tables: Tables,
-    private readonly onUnreadable?: UnreadableRowSink,
-    snapshots?: TableSnapshotReader,
-  ) {
-    // The snapshot reader is shared so its memory of complete runs outlives one request.
-    this.snapshots = snapshots ?? new TableSnapshotReader(tables);
-    this.detector = new TableDetectorStore(tables);
-    this.customers = new TableCustomerState(tables, onUnreadable === undefined ? {} : { onUnreadable });
-  }
+export class TableQueryReader extends TableSnapshotReader implements QueryReader {
+  private readonly detector = new TableDetectorStore(this.tables);
 
   skippingUnreadable(sink: UnreadableRowSink): QueryReader {
-    return new TableQueryReader(this.tables, sink, this.snapshots);
+    return new TableQueryReader(this.tables, { onUnreadable: sink });
   }
 
-  listRuns(source: SnapshotSource, options: RunRange & { top?: number; status?: SnapshotRun['status'] }): Promise<SnapshotRun[]> {
-    return this.snapshots.listRuns(source, { ...options, onUnreadable: this.onUnreadable });
-  }
-
-  async scores(range: RunRange): Promise<RunRow<PartnerSecurityScore>[]> {
+  scores(range: RunRange): Promise<RunRow<PartnerSecurityScore>[]> {
     return this.runSeries('scores', fixedPartitions.scores, range, scoreRow.from);
   }
 
@@ -57,21 +39,17 @@ export class TableQueryReader implements QueryReader {
     return this.runSeries('registrations', fixedPartitions.registrations, range, registrationRow.from);
   }
 
-
-
-  async principalsPage(runId: string, start: RowPosition | null, top: number, include?: (principal: NonMfaPrincipal) => boolean): Promise<Page<NonMfaPrincipal>> {
-    const request = { name: 'principals', partitions: runPartitionRange(runId), start, top, select: principalRow.select, convert: principalRow.from, onUnreadable: this.onUnreadable };
-    return keyRangePage(await this.tables.client('principals'), include === undefined ? request : { ...request, include });
+  principalsPage(runId: string, start: RowPosition | null, top: number, include?: (principal: NonMfaPrincipal) => boolean): Promise<Page<NonMfaPrincipal>> {
+    const request = { name: 'principals', partitions: runPartitionRange(runId), start, top, select: principalRow.select, convert: principalRow.from, ...this.reads };
+    return keyRangePage(this.tables.clientFor('principals'), include === undefined ? request : { ...request, include });
   }
-
-
 
   /**
    * The service filters by severity and state, one severity after the other, so a page reads the
    * rows it lists, not the partition where resolved findings pile up.
    */
   async findingsPage(state: FindingState | 'all', start: FindingPosition | null, top: number): Promise<Page<StoredFinding, FindingPosition>> {
-    const table = await this.tables.client('findings');
+    const table = this.tables.clientFor('findings');
     const items: StoredFinding[] = [];
     for (const severity of severities.slice(start === null ? 0 : severities.indexOf(start.severity))) {
       const after = start?.severity === severity ? toTableKey(start.key) : '';
@@ -79,7 +57,7 @@ export class TableQueryReader implements QueryReader {
       const filter = `${odata`PartitionKey eq ${fixedPartitions.findings} and RowKey gt ${after} and severity eq ${severity}`}${inState}`;
       // A service page holds at most 1,000 rows (Query Timeout and Pagination): ask for no more than this page still needs.
       const stoppedAt = await readUntil<FindingEntity>(table, { filter }, Math.min(1000, top - items.length), (row) => {
-        const finding = readRow('findings', row, findingFromRow, this.onUnreadable);
+        const finding = readRow('findings', row, findingFromRow, this.reads.onUnreadable);
         if (finding !== undefined) items.push(finding);
         return items.length >= top;
       });
@@ -98,7 +76,7 @@ export class TableQueryReader implements QueryReader {
   }
 
   async undeliveredAlerts(): Promise<OutboxMessage[]> {
-    return (await this.detector.unsentMessages(this.onUnreadable)).sort((left, right) => left.createdAt.localeCompare(right.createdAt));
+    return (await this.detector.unsentMessages(this.reads.onUnreadable)).sort((left, right) => left.createdAt.localeCompare(right.createdAt));
   }
 
   async undeliveredDeliveries(): Promise<Delivery[]> {
@@ -120,36 +98,23 @@ export class TableQueryReader implements QueryReader {
   /** One key-range read per principal (its rows in a run start with its object id), a few at a time. */
   async principalUpns(runId: string, objectIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
     const upns = new Map<string, string>();
-    const pending = [...new Set(objectIds)];
-    const table = await this.tables.client('principals');
+    const limit = new ConcurrencyLimit(8);
     const readOne = async (objectId: string): Promise<void> => {
-      const { partitionKey, from, to } = principalRange(runId, objectId);
-      const filter = odata`PartitionKey eq ${partitionKey} and RowKey gt ${from} and RowKey lt ${to}`;
-      await readUntil(table, { filter, select: ['RowKey', 'upn'] }, 1, (row) => {
-        if (typeof row.upn === 'string' && row.upn !== '') upns.set(objectId, row.upn);
-        return true;
-      });
+      const query = { filter: inRowRange(principalRange(runId, objectId)), select: ['upn'] };
+      const [upn] = await this.tables.rows('principals', query, (row: Row) => optionalText(row, 'upn') ?? '', { top: 1 });
+      if (upn) upns.set(objectId, upn);
     };
-    const workers = Array.from({ length: Math.min(8, pending.length) }, async () => {
-      for (let objectId = pending.pop(); objectId !== undefined; objectId = pending.pop()) await readOne(objectId);
-    });
-    await Promise.all(workers);
+    await Promise.all([...new Set(objectIds)].map((objectId) => limit.run(() => readOne(objectId))));
     return upns;
   }
 
   /** Rows of one fixed partition whose row keys start with a run id in the range, newest first; an unreadable row fails the read unless the sink takes it. */
-  private async runSeries<T>(name: TableName, partitionKey: string, range: RunRange, convert: (row: Row) => T, requirementType?: string): Promise<RunRow<T>[]> {
-    const table = await this.tables.client(name);
+  private runSeries<T>(name: TableName, partitionKey: string, range: RunRange, convert: (row: Row) => T, requirementType?: string): Promise<RunRow<T>[]> {
     const { lowest, highest } = runIdRange(range.from, range.to);
     const filter =
       requirementType === undefined
         ? odata`PartitionKey eq ${partitionKey} and RowKey ge ${lowest} and RowKey le ${highest}`
         : odata`PartitionKey eq ${partitionKey} and RowKey ge ${lowest} and RowKey le ${highest} and requirementType eq ${requirementType}`;
-    const rows: RunRow<T>[] = [];
-    for await (const row of table.listEntities<Row>({ queryOptions: { filter } })) {
-      const point = readRow(name, row, (stored: Row) => ({ runId: requiredText(name, stored, 'runId'), value: convert(stored) }), this.onUnreadable);
-      if (point !== undefined) rows.push(point);
-    }
-    return rows;
+    return this.tables.rows(name, { filter }, (row: Row) => ({ runId: requiredText(name, row, 'runId'), value: convert(row) }), this.reads);
   }
 }

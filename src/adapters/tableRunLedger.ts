@@ -1,10 +1,11 @@
-import { odata, type TableEntity } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntity } from '@azure/data-tables';
 import { MonitorError } from '../core/errors';
 import { snapshotSources, type SnapshotSource } from '../core/model';
 import { runIdRange, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
-import { isConflict, isNotFound } from './storageErrors';
+import type { UnreadableRowSink } from '../ports/queryReader';
+import { isConflict, isNotFound, unlessRefused } from './storageErrors';
 import type { Tables } from './tables';
-import { jsonField, oneOf, optionalText, readRow, requiredText, type UnreadableRowHandler } from './unreadableRows';
+import { jsonField, oneOf, optionalText, requiredText } from './unreadableRows';
 
 /** A run's ledger row (the Runs table, partition = its source, row key = its run id); absent fields are unknown. */
 interface RunRow {
@@ -51,14 +52,14 @@ function fromRow(row: Record<string, unknown>): SnapshotRun {
   };
 }
 
-export interface RunListing {
+interface RunListing {
   top?: number;
   status?: SnapshotRun['status'];
   from?: Date;
   to?: Date;
-  /** Only runs started after this run. */
-  newerThan?: string;
-  onUnreadable?: UnreadableRowHandler;
+  /** Run ids from `lowest` (newest) to `highest` (oldest), both included, instead of `from` and `to`. */
+  between?: { lowest: string; highest: string };
+  onUnreadable?: UnreadableRowSink;
 }
 
 /**
@@ -69,47 +70,22 @@ export interface RunListing {
 export class TableRunLedger {
   constructor(private readonly tables: Tables) {}
 
-  async get(source: SnapshotSource, runId: string): Promise<SnapshotRun | null> {
-    try {
-      return fromRow(await (await this.tables.client('runs')).getEntity<Record<string, unknown>>(source, runId));
-    } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
-    }
+  get(source: SnapshotSource, runId: string): Promise<SnapshotRun | null> {
+    return this.tables.point('runs', { partitionKey: source, rowKey: runId }, fromRow);
   }
 
-  /** Runs of a source, newest first. A row that cannot be read fails the listing, unless `onUnreadable` takes it. */
-  async list(source: SnapshotSource, options: RunListing = {}): Promise<SnapshotRun[]> {
-    const runs = await this.tables.client('runs');
-    const range = runIdRange(options.from, options.to);
-    const below = options.newerThan !== undefined && options.newerThan < range.highest;
-    const keys = below
-      ? odata`PartitionKey eq ${source} and RowKey ge ${range.lowest} and RowKey lt ${options.newerThan}`
-      : odata`PartitionKey eq ${source} and RowKey ge ${range.lowest} and RowKey le ${range.highest}`;
+  /** Runs of a source, newest first: one key range. A row that cannot be read fails the listing, unless `onUnreadable` takes it. */
+  list(source: SnapshotSource, options: RunListing = {}): Promise<SnapshotRun[]> {
+    const { lowest, highest } = options.between ?? runIdRange(options.from, options.to);
+    const keys = odata`PartitionKey eq ${source} and RowKey ge ${lowest} and RowKey le ${highest}`;
     const filter = options.status === undefined ? keys : `${keys} and ${odata`status eq ${options.status}`}`;
-    const found: SnapshotRun[] = [];
-    // Ask for no more than wanted: the ledger keeps every run of the retention period.
-    for await (const page of runs.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: Math.min(options.top ?? 1000, 1000) })) {
-      for (const entity of page) {
-        const run = readRow('runs', entity, fromRow, options.onUnreadable);
-        if (run !== undefined) found.push(run);
-        if (options.top !== undefined && found.length >= options.top) return found;
-      }
-    }
-    return found;
-  }
-
-  /** The complete runs of `source` from `newest` to `oldest`, both included, newest first: one key range. */
-  async completeBetween(source: SnapshotSource, newest: string, oldest: string): Promise<SnapshotRun[]> {
-    const filter = odata`PartitionKey eq ${source} and RowKey ge ${newest} and RowKey le ${oldest} and status eq ${'complete'}`;
-    const found: SnapshotRun[] = [];
-    for await (const row of (await this.tables.client('runs')).listEntities<Record<string, unknown>>({ queryOptions: { filter } })) found.push(fromRow(row));
-    return found;
+    // `top` asks for no more than wanted: the ledger keeps every run of the retention period.
+    return this.tables.rows('runs', { filter }, fromRow, options);
   }
 
   /** Writes a run's opening row, replacing a failed attempt's; answers the row's ETag, which ending it requires. */
   async open(run: SnapshotRun): Promise<string> {
-    return (await (await this.tables.client('runs')).upsertEntity(toRow(run), 'Replace')).etag ?? '*';
+    return (await this.runs.upsertEntity(toRow(run), 'Replace')).etag ?? '*';
   }
 
   /**
@@ -119,7 +95,7 @@ export class TableRunLedger {
    */
   async finish(run: SnapshotRun, etag: string): Promise<void> {
     try {
-      await (await this.tables.client('runs')).updateEntity(toRow(run), 'Replace', { etag });
+      await this.runs.updateEntity(toRow(run), 'Replace', { etag });
     } catch (error) {
       if (!isConflict(error) && !isNotFound(error)) throw error;
       throw new MonitorError('RunAlreadyFinished', `run ${run.runId} was not recorded ${run.status}: its ledger row was already ended (by this attempt's other outcome, or marked abandoned)`, { cause: error });
@@ -131,24 +107,21 @@ export class TableRunLedger {
    * that started before `startedBefore`, unless its row changed meanwhile; returns those marked.
    */
   async markAbandoned(source: SnapshotSource, startedBefore: Date, reason: string, markedAt: Date): Promise<SnapshotRun[]> {
-    const runs = await this.tables.client('runs');
     // Older runs have larger keys: from the cut-off on is every run started before it.
     const { lowest } = runIdRange(undefined, startedBefore);
     const filter = odata`PartitionKey eq ${source} and RowKey ge ${lowest} and status eq ${'running'}`;
+    const running = await this.tables.rows('runs', { filter }, (row) => ({ run: fromRow(row), etag: row.etag }), { onUnreadable: () => undefined });
     const marked: SnapshotRun[] = [];
-    for await (const entity of runs.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-      const run = readRow('runs', entity, fromRow, () => undefined);
-      // A run re-run under an old id keeps that id's key but starts anew: its start time decides.
-      if (run === undefined || !(Date.parse(run.startedAt) < startedBefore.getTime())) continue;
+    // A run re-run under an old id keeps that id's key but starts anew: its start time decides.
+    for (const { run, etag } of running.filter(({ run }) => Date.parse(run.startedAt) < startedBefore.getTime())) {
       const abandoned: SnapshotRun = { ...run, status: 'failed', finishedAt: markedAt.toISOString(), errorCode: 'Abandoned', errorMessage: reason };
-      try {
-        // Conditional: a run that records its own end meanwhile keeps it.
-        await runs.updateEntity(toRow(abandoned), 'Replace', { etag: entity.etag });
-        marked.push(abandoned);
-      } catch (error) {
-        if (!isConflict(error) && !isNotFound(error)) throw error;
-      }
+      // Conditional: a run that records its own end meanwhile keeps it.
+      if ((await unlessRefused(this.runs.updateEntity(toRow(abandoned), 'Replace', { etag }), 404, 409, 412)) !== null) marked.push(abandoned);
     }
     return marked;
+  }
+
+  private get runs(): TableClient {
+    return this.tables.clientFor('runs');
   }
 }

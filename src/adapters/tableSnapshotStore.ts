@@ -1,4 +1,3 @@
-import type { TableClient } from '@azure/data-tables';
 import { odata } from '@azure/data-tables';
 import type { CustomerChangesBetween } from '../core/customerChanges';
 import { MonitorError } from '../core/errors';
@@ -11,16 +10,17 @@ import type {
   SecurityRequirement,
   SnapshotSource,
 } from '../core/model';
-import type { Lease, LeaseName, SnapshotRunWriter, SnapshotStore } from '../ports';
+import type { Lease, LeaseName, SnapshotReader, SnapshotRunWriter, SnapshotStore } from '../ports';
+import type { RunRange, UnreadableRowSink } from '../ports/queryReader';
 import type { CustomerRecording } from '../ports/customerState';
 import { CompleteRunFollowUpError, isRunId, type SnapshotRun, type SnapshotRunCounts } from '../core/snapshotRun';
 import { BatchWriter } from './batchWriter';
 import { principalRow, registrationRow, requirementRow, scoreHistoryRow, scoreRow, type StoredRegistrationCounts } from './snapshotRows';
-import { describeStorageError, isNotFound } from './storageErrors';
+import { describeStorageError } from './storageErrors';
 import { TableCustomerState } from './tableCustomerState';
-import { fixedPartitions, runPartitionRange, type TableName } from './tableLayout';
+import { fixedPartitions, inPartitions, inRowRange, requirementRange, runPartitionRange } from './tableLayout';
 import { TableLease } from './tableLease';
-import { TableRunLedger, type RunListing } from './tableRunLedger';
+import { TableRunLedger } from './tableRunLedger';
 import type { Tables } from './tables';
 
 export class TableSnapshotStore implements SnapshotStore {
@@ -81,27 +81,23 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
   }
 
   async addRequirements(requirements: readonly SecurityRequirement[]): Promise<void> {
-    for (const requirement of requirements) await this.writer.upsert(await this.table('requirements'), requirementRow.to(this.runId, requirement));
+    for (const requirement of requirements) await this.writer.upsert(this.tables.clientFor('requirements'), requirementRow.to(this.runId, requirement));
   }
 
   async putScore(score: PartnerSecurityScore): Promise<void> {
-    await this.writer.upsert(await this.table('scores'), scoreRow.to(this.runId, score));
+    await this.writer.upsert(this.tables.clientFor('scores'), scoreRow.to(this.runId, score));
   }
 
   async addScoreHistory(entries: readonly ScoreHistoryEntry[]): Promise<void> {
-    for (const entry of entries) await this.writer.upsert(await this.table('scoreHistory'), scoreHistoryRow.to(this.runId, entry));
+    for (const entry of entries) await this.writer.upsert(this.tables.clientFor('scoreHistory'), scoreHistoryRow.to(this.runId, entry));
   }
 
   async addNonMfaPrincipals(principals: readonly NonMfaPrincipal[]): Promise<void> {
-    for (const principal of principals) await this.writer.upsert(await this.table('principals'), principalRow.to(this.runId, principal));
+    for (const principal of principals) await this.writer.upsert(this.tables.clientFor('principals'), principalRow.to(this.runId, principal));
   }
 
   async putRegistrationCounts(counts: RegistrationCounts, fallbackReason: string | null): Promise<void> {
-    await this.writer.upsert(await this.table('registrations'), registrationRow.to(this.runId, { ...counts, fallbackReason }));
-  }
-
-  private table(name: TableName): Promise<TableClient> {
-    return this.tables.client(name);
+    await this.writer.upsert(this.tables.clientFor('registrations'), registrationRow.to(this.runId, { ...counts, fallbackReason }));
   }
 
   /**
@@ -140,23 +136,29 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
   }
 }
 
-/** Reads snapshots back, using only point, partition and key-range queries. */
-export class TableSnapshotReader {
+/**
+ * Reads snapshots back, using only point, partition and key-range queries. Without
+ * `reads.onUnreadable` a row that cannot be read fails the read (the detector must not act on
+ * what it cannot see); with it the row is skipped and reported (the query API).
+ */
+export class TableSnapshotReader implements SnapshotReader {
   private readonly ledger: TableRunLedger;
-  private readonly customers: TableCustomerState;
+  readonly customers: TableCustomerState;
 
-  constructor(private readonly tables: Tables) {
+  constructor(
+    protected readonly tables: Tables,
+    protected readonly reads: { onUnreadable?: UnreadableRowSink } = {},
+  ) {
     this.ledger = new TableRunLedger(tables);
-    this.customers = new TableCustomerState(tables);
+    this.customers = new TableCustomerState(tables, reads);
   }
 
   getRun(source: SnapshotSource, runId: string): Promise<SnapshotRun | null> {
     return this.ledger.get(source, runId);
   }
 
-  /** Newest first. A ledger row that cannot be read fails the read, unless `onUnreadable` takes it. */
-  listRuns(source: SnapshotSource, options: Omit<RunListing, 'newerThan'> = {}): Promise<SnapshotRun[]> {
-    return this.ledger.list(source, options);
+  listRuns(source: SnapshotSource, options: RunRange & { top?: number; status?: SnapshotRun['status'] } = {}): Promise<SnapshotRun[]> {
+    return this.ledger.list(source, { ...options, ...this.reads });
   }
 
   async latestCompleteRun(source: SnapshotSource): Promise<SnapshotRun | null> {
@@ -167,46 +169,23 @@ export class TableSnapshotReader {
     return this.customers.changesBetween(fromRunId, toRunId);
   }
 
-  async requirementsOfRun(runId: string): Promise<SecurityRequirement[]> {
-    const filter = odata`PartitionKey eq ${fixedPartitions.requirements} and RowKey gt ${`${runId}_`} and RowKey lt ${`${runId}_~`}`;
-    const rows: SecurityRequirement[] = [];
-    for await (const row of (await this.tables.client('requirements')).listEntities<Record<string, unknown>>({ queryOptions: { filter } })) rows.push(requirementRow.from(row));
-    return rows;
+  requirementsOfRun(runId: string): Promise<SecurityRequirement[]> {
+    return this.tables.rows('requirements', { filter: inRowRange(requirementRange(runId)) }, requirementRow.from, this.reads);
   }
 
-  async scoreOfRun(runId: string): Promise<PartnerSecurityScore | null> {
-    const row = await this.point('scores', fixedPartitions.scores, runId);
-    return row === null ? null : scoreRow.from(row);
+  scoreOfRun(runId: string): Promise<PartnerSecurityScore | null> {
+    return this.tables.point('scores', { partitionKey: fixedPartitions.scores, rowKey: runId }, scoreRow.from);
   }
 
-  async scoreHistory(): Promise<ScoreHistoryEntry[]> {
-    const rows: ScoreHistoryEntry[] = [];
-    for await (const row of (await this.tables.client('scoreHistory')).listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${fixedPartitions.scoreHistory}` } })) {
-      rows.push(scoreHistoryRow.from(row));
-    }
-    return rows;
+  scoreHistory(): Promise<ScoreHistoryEntry[]> {
+    return this.tables.rows('scoreHistory', { filter: odata`PartitionKey eq ${fixedPartitions.scoreHistory}` }, scoreHistoryRow.from, this.reads);
   }
 
-  async principalsOfRun(runId: string): Promise<NonMfaPrincipal[]> {
-    const { from, to } = runPartitionRange(runId);
-    const rows: NonMfaPrincipal[] = [];
-    for await (const row of (await this.tables.client('principals')).listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey ge ${from} and PartitionKey le ${to}` } })) {
-      rows.push(principalRow.from(row));
-    }
-    return rows;
+  principalsOfRun(runId: string): Promise<NonMfaPrincipal[]> {
+    return this.tables.rows('principals', { filter: inPartitions(runPartitionRange(runId)) }, principalRow.from, this.reads);
   }
 
-  async registrationCountsOfRun(runId: string): Promise<StoredRegistrationCounts | null> {
-    const row = await this.point('registrations', fixedPartitions.registrations, runId);
-    return row === null ? null : registrationRow.from(row);
-  }
-
-  private async point(name: TableName, partitionKey: string, rowKey: string): Promise<Record<string, unknown> | null> {
-    try {
-      return await (await this.tables.client(name)).getEntity<Record<string, unknown>>(partitionKey, rowKey);
-    } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
-    }
+  registrationCountsOfRun(runId: string): Promise<StoredRegistrationCounts | null> {
+    return this.tables.point('registrations', { partitionKey: fixedPartitions.registrations, rowKey: runId }, registrationRow.from);
   }
 }

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntity, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { UnreadableRowSink } from '../ports/queryReader';
 import type { StoredWaiver, WaiverStore } from '../ports';
 import { waiverActions, waiverScopes, type Waiver, type WaiverAuditEntry } from '../core/waivers';
 import { unlessRefused } from './storageErrors';
 import { fixedPartitions, waiverRowKeys } from './tableLayout';
 import type { Tables } from './tables';
-import { jsonObject, oneOf, readRow, requiredText, type Entity, type StoredRow } from './unreadableRows';
+import { jsonObject, oneOf, requiredText, type Entity, type StoredRow } from './unreadableRows';
 
 const partitionKey = fixedPartitions.waivers;
 
@@ -37,26 +37,18 @@ export class TableWaiverStore implements WaiverStore {
     return new TableWaiverStore(this.tables, sink);
   }
 
-  private table(): Promise<TableClient> {
-    return this.tables.client('waivers');
+  private get table(): TableClient {
+    return this.tables.clientFor('waivers');
   }
 
-  async listWaivers(): Promise<StoredWaiver[]> {
-    const table = await this.table();
+  listWaivers(): Promise<StoredWaiver[]> {
     const { from, to } = waiverRowKeys.waiverRange;
-    const waivers: StoredWaiver[] = [];
-    for await (const row of table.listEntities<StoredRow<WaiverEntity>>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}` } })) {
-      if (row.deletedAt !== undefined) continue;
-      const waiver = readRow('waivers', row, waiverFromRow, this.onUnreadable);
-      if (waiver !== undefined) waivers.push({ ...waiver, etag: row.etag });
-    }
-    return waivers;
+    const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}`;
+    return this.tables.rows('waivers', { filter }, storedWaiverFromRow, { onUnreadable: this.onUnreadable });
   }
 
-  async readWaiver(id: string): Promise<StoredWaiver | null> {
-    const table = await this.table();
-    const row = await unlessRefused(table.getEntity<StoredRow<WaiverEntity>>(partitionKey, waiverRowKeys.waiver(id)), 404);
-    return row === null || row.deletedAt !== undefined ? null : { ...waiverFromRow(row), etag: row.etag };
+  readWaiver(id: string): Promise<StoredWaiver | null> {
+    return this.tables.point('waivers', { partitionKey, rowKey: waiverRowKeys.waiver(id) }, storedWaiverFromRow);
   }
 
   async createWaiver(waiver: Waiver, audit: WaiverAuditEntry): Promise<StoredWaiver> {
@@ -78,35 +70,27 @@ export class TableWaiverStore implements WaiverStore {
     const mark: TableEntity<Pick<WaiverEntity, 'deletedAt'>> = { partitionKey, rowKey: waiverRowKeys.waiver(id), deletedAt: audit.at };
     const marked = await unlessRefused(this.submit([['update', mark, 'Replace', { etag }], ['create', auditToRow(audit)]], id), ...staleStatuses);
     if (marked === null) return false;
-    await unlessRefused((await this.table()).deleteEntity(partitionKey, mark.rowKey, { etag: marked }), ...staleStatuses);
+    await unlessRefused(this.table.deleteEntity(partitionKey, mark.rowKey, { etag: marked }), ...staleStatuses);
     return true;
   }
 
-  async auditTrail({ top, waiverId }: { top: number; waiverId?: string }): Promise<WaiverAuditEntry[]> {
-    const table = await this.table();
+  auditTrail({ top, waiverId }: { top: number; waiverId?: string }): Promise<WaiverAuditEntry[]> {
     const { from, to } = waiverRowKeys.auditRange;
     // Each filter whole from the SDK's odata template, never pieces joined: what it quotes stays quoted.
     const filter =
       waiverId === undefined
         ? odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to}`
         : odata`PartitionKey eq ${partitionKey} and RowKey ge ${from} and RowKey lt ${to} and waiverId eq ${waiverId}`;
-    const entries: WaiverAuditEntry[] = [];
-    for await (const row of table.listEntities<StoredRow<AuditEntity>>({ queryOptions: { filter } })) {
-      const entry = readRow('waivers', row, auditFromRow, this.onUnreadable);
-      if (entry !== undefined) entries.push(entry);
-      if (entries.length >= top) break;
-    }
-    return entries;
+    return this.tables.rows('waivers', { filter }, auditFromRow, { top, onUnreadable: this.onUnreadable });
   }
 
   /** Runs the change as one transaction; answers the waiver row's new ETag (its action comes first). */
   private async submit(actions: TransactionAction[], waiverId: string): Promise<string> {
-    const table = await this.table();
-    const response = await table.submitTransaction(actions);
+    const response = await this.table.submitTransaction(actions);
     const etag = response.subResponses[0]?.etag?.trim();
     if (etag !== undefined && etag !== '') return etag;
     // The service did not echo the ETag: read it back (the row is as this change left it, or newer).
-    return (await table.getEntity(partitionKey, waiverRowKeys.waiver(waiverId))).etag;
+    return (await this.table.getEntity(partitionKey, waiverRowKeys.waiver(waiverId))).etag;
   }
 }
 
@@ -129,6 +113,11 @@ function waiverFromRow(row: StoredRow<Waiver>): Waiver {
     updatedAt: text('updatedAt'),
     updatedBy: text('updatedBy'),
   };
+}
+
+/** A waiver as listed, with the ETag a change must match; null once marked deleted (it reads as gone). */
+function storedWaiverFromRow(row: TableEntityResult<StoredRow<WaiverEntity>>): StoredWaiver | null {
+  return row.deletedAt !== undefined ? null : { ...waiverFromRow(row), etag: row.etag };
 }
 
 function auditToRow(entry: WaiverAuditEntry): TableEntity<AuditEntity> {

@@ -1,6 +1,7 @@
 import { MonitorError, toError } from '../core/errors';
 import { isPlainObject } from '../core/payloadReader';
 import { isOneOf } from '../core/text';
+import type { UnreadableRowSink } from '../ports/queryReader';
 
 /**
  * A row of entity E as the service hands it back: the fields the monitor writes, each `unknown`
@@ -17,12 +18,6 @@ export type Entity<T> = { [K in keyof T]: T[K] };
 /** A row's field names, so that a misspelt one is a compile error. */
 type FieldOf<R> = Extract<keyof R, string>;
 
-/**
- * Told of each stored row a read skipped: the table, why, and the row's keys (to tell one row
- * read twice from two rows; not for logs, since keys hold tenant and object ids), never its content.
- */
-export type UnreadableRowHandler = (table: string, reason: string, rowKeys: string) => void;
-
 /** A stored row that does not have the shape the monitor writes (edited by hand, or damaged). */
 class UnreadableRowError extends MonitorError {
   constructor(table: string, reason: string, options?: { cause?: unknown }) {
@@ -38,8 +33,8 @@ class UnreadableRowError extends MonitorError {
  */
 type Keyed = { partitionKey?: unknown; rowKey?: unknown };
 export function readRow<R extends Keyed, T>(table: string, row: R, convert: (row: R) => T): T;
-export function readRow<R extends Keyed, T>(table: string, row: R, convert: (row: R) => T, onUnreadable?: UnreadableRowHandler): T | undefined;
-export function readRow<R extends Keyed, T>(table: string, row: R, convert: (row: R) => T, onUnreadable?: UnreadableRowHandler): T | undefined {
+export function readRow<R extends Keyed, T>(table: string, row: R, convert: (row: R) => T, onUnreadable?: UnreadableRowSink): T | undefined;
+export function readRow<R extends Keyed, T>(table: string, row: R, convert: (row: R) => T, onUnreadable?: UnreadableRowSink): T | undefined {
   try {
     return convert(row);
   } catch (thrown) {

@@ -109,7 +109,8 @@ export interface Logger {
 
 /** Reads complete snapshots back (the detector's and the query API's view of the store). */
 export interface SnapshotReader {
-  listRuns(source: SnapshotSource, options?: { top?: number }): Promise<SnapshotRun[]>;
+  /** Runs of a source newest first: started in `from`..`to` (either end open), of `status`, at most `top`. */
+  listRuns(source: SnapshotSource, options?: { from?: Date; to?: Date; top?: number; status?: SnapshotRun['status'] }): Promise<SnapshotRun[]>;
   latestCompleteRun(source: SnapshotSource): Promise<SnapshotRun | null>;
   scoreOfRun(runId: string): Promise<PartnerSecurityScore | null>;
   requirementsOfRun(runId: string): Promise<SecurityRequirement[]>;
@@ -295,10 +296,7 @@ export interface RecordedFindings {
 }
 
 /** What retention needs from the store: the ledger, and deleting one run with every row it wrote. */
-export interface SnapshotPruner {
-  /** Runs of a source started at or before `to`, newest first. */
-  listRuns(source: SnapshotSource, options: { to: Date }): Promise<SnapshotRun[]>;
-  latestCompleteRun(source: SnapshotSource): Promise<SnapshotRun | null>;
+export interface SnapshotPruner extends Pick<SnapshotReader, 'listRuns' | 'latestCompleteRun'> {
   /**
    * Deletes the run's rows, then its ledger row (so a crash leaves it listed, to finish next time);
    * resolves to the rows deleted. Once `signal` aborts it starts no more deletes and rejects.

@@ -1,7 +1,6 @@
 import type { FindingState, OpenFindingCounts, Severity, StoredFinding } from '../core/findings';
-import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement, SnapshotSource } from '../core/model';
-import type { Delivery, DetectorCompletion, DetectorRun, LeaseName, OutboxMessage, SkippedRun } from './index';
-import type { SnapshotRun } from '../core/snapshotRun';
+import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement } from '../core/model';
+import type { Delivery, DetectorCompletion, DetectorRun, LeaseName, OutboxMessage, SkippedRun, SnapshotReader } from './index';
 
 /** A range of run start times; either end may be open. */
 export interface RunRange {
@@ -32,7 +31,10 @@ export interface RunRow<T> {
   value: T;
 }
 
-/** Told of each stored row a read skipped because it could not be read: its table, why, and which row (its keys). */
+/**
+ * Told of each stored row a read skipped because it could not be read: its table, why, and which
+ * row (its keys, to tell one row read twice from two; not for logs, as keys hold tenant and object ids).
+ */
 export type UnreadableRowSink = (table: string, reason: string, rowKeys: string) => void;
 
 /** One customer's change points, newest first, and the newest run they are known up to. */
@@ -62,11 +64,10 @@ export interface CustomerReads {
  * Series come newest first, as run ids sort; rows of runs that never completed may be included
  * (the use cases keep those of complete runs).
  */
-export interface QueryReader {
+export interface QueryReader extends Pick<SnapshotReader, 'listRuns'> {
   /** The same reads, skipping rows that cannot be read and telling `sink` of each, instead of failing. */
   skippingUnreadable(sink: UnreadableRowSink): QueryReader;
   readonly customers: CustomerReads;
-  listRuns(source: SnapshotSource, options: RunRange & { top?: number; status?: SnapshotRun['status'] }): Promise<SnapshotRun[]>;
   scores(range: RunRange): Promise<RunRow<PartnerSecurityScore>[]>;
   requirements(range: RunRange, requirementType?: string): Promise<RunRow<SecurityRequirement>[]>;
   registrations(range: RunRange): Promise<RunRow<RegistrationCounts & { fallbackReason: string | null }>[]>;

@@ -177,7 +177,7 @@ describe('TableSnapshotStore against Azurite', () => {
     // Applying it wrote the first customer's rows, then the process died: the applied row still names the run before.
     const state = new TableCustomerState(tables);
     await state.apply(second, (await state.changesBetween(first, second)).changes.filter((change) => change.tenantId === insight(1).tenantId), []);
-    await (await tables.client('runs')).upsertEntity({ partitionKey: 'applied', rowKey: 'customers', runId: first, applying: second }, 'Replace');
+    await tables.clientFor('runs').upsertEntity({ partitionKey: 'applied', rowKey: 'customers', runId: first, applying: second }, 'Replace');
 
     expect(await query.customers.currentRunId()).toBe(first);
     expect(byTenant((await query.customers.page(first, null, 10)).items)).toEqual(byTenant([insight(1), insight(2)]));
@@ -188,7 +188,7 @@ describe('TableSnapshotStore against Azurite', () => {
     const third = await completeRun(store, '2026-01-07', 'third1', [insight(1, { compliantAdminsCount: 7 }), insight(2, { compliantAdminsCount: 8 })]);
     expect((await reader.getRun('partnerSecurity', third))?.counts).toMatchObject({ customerChanges: 0 });
     expect(await state.currentRunId()).toBe(third);
-    expect((await (await tables.client('runs')).getEntity('applied', 'customers')).applying).toBeUndefined();
+    expect((await tables.clientFor('runs').getEntity('applied', 'customers')).applying).toBeUndefined();
     expect((await query.customers.history(insight(2).tenantId, {})).points.map((point) => point.runId)).toEqual([second, first]);
   });
 

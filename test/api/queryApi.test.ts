@@ -420,7 +420,7 @@ describe('OpenAPI document', () => {
 describe('stored rows that cannot be read', () => {
   const damage = 'not json {"upn":"someone@contoso.example"';
   let tables: Tables;
-  const planted: { table: () => Promise<TableClient>; partitionKey: string; rowKey: string }[] = [];
+  const planted: { table: () => TableClient; partitionKey: string; rowKey: string }[] = [];
 
   beforeAll(async () => {
     tables = new Tables(readConfig(api.settings, ['storage']).storage, () => {
@@ -429,14 +429,14 @@ describe('stored rows that cannot be read', () => {
     const tenantId = (await customersAt(api.reader, completeRuns[0]!.runId))[0]!.tenantId;
     const damagedPoint = customerHistoryKey(tenantId, '0000000000001-damaged');
     const rows = [
-      { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'damaged%2Ffinding', kind: 'customerCompliantAdminsFell', severity: 'critical', subjectType: 'customer', subjectId: tenantId, measure: 'm', state: 'open', baseline: damage, current: '1', openedAt: '2026-01-01T00:00:00Z' } },
-      { table: () => tables.client('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'stateless', kind: 'sourceUnavailable', severity: 'critical', subjectType: 'source', subjectId: 'x', measure: 'm', baseline: '1', current: '1', openedAt: '2026-01-01T00:00:00Z' } },
-      { table: () => tables.client('runs'), entity: { partitionKey: 'registrationCounts', rowKey: '0000000000003-damaged', source: 'registrationCounts', runId: '0000000000003-damaged', status: 'complete', startedAt: '2286-11-20T17:46:39.996Z', counts: damage } },
-      { table: () => tables.client('registrations'), entity: { partitionKey: fixedPartitions.registrations, rowKey: '0000000000002-damaged', runId: '0000000000002-damaged', report: 'x', countsByStatus: damage } },
-      { table: () => tables.client('customerHistory'), entity: { ...damagedPoint, tenantId, runId: '0000000000001-damaged', point: damage } },
+      { table: () => tables.clientFor('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'damaged%2Ffinding', kind: 'customerCompliantAdminsFell', severity: 'critical', subjectType: 'customer', subjectId: tenantId, measure: 'm', state: 'open', baseline: damage, current: '1', openedAt: '2026-01-01T00:00:00Z' } },
+      { table: () => tables.clientFor('findings'), entity: { partitionKey: fixedPartitions.findings, rowKey: 'stateless', kind: 'sourceUnavailable', severity: 'critical', subjectType: 'source', subjectId: 'x', measure: 'm', baseline: '1', current: '1', openedAt: '2026-01-01T00:00:00Z' } },
+      { table: () => tables.clientFor('runs'), entity: { partitionKey: 'registrationCounts', rowKey: '0000000000003-damaged', source: 'registrationCounts', runId: '0000000000003-damaged', status: 'complete', startedAt: '2286-11-20T17:46:39.996Z', counts: damage } },
+      { table: () => tables.clientFor('registrations'), entity: { partitionKey: fixedPartitions.registrations, rowKey: '0000000000002-damaged', runId: '0000000000002-damaged', report: 'x', countsByStatus: damage } },
+      { table: () => tables.clientFor('customerHistory'), entity: { ...damagedPoint, tenantId, runId: '0000000000001-damaged', point: damage } },
     ];
     for (const { table, entity } of rows) {
-      await (await table()).createEntity(entity);
+      await table().createEntity(entity);
       planted.push({ table, partitionKey: entity.partitionKey, rowKey: entity.rowKey });
     }
     plantedTenant = tenantId;
@@ -444,7 +444,7 @@ describe('stored rows that cannot be read', () => {
   let plantedTenant = '';
 
   afterAll(async () => {
-    for (const { table, partitionKey, rowKey } of planted) await (await table()).deleteEntity(partitionKey, rowKey);
+    for (const { table, partitionKey, rowKey } of planted) await table().deleteEntity(partitionKey, rowKey);
   });
 
   it('when findings hold rows that cannot be read, then status and findings answer 200 without them and count them in skippedRows and x-skipped-rows', async () => {
@@ -550,7 +550,7 @@ describe('health', () => {
     } finally {
       await (await new Tables(readConfig(api.settings, ['storage']).storage, () => {
         throw new Error('connection string only');
-      }).client('runs')).deleteEntity('registrationCounts', runId);
+      }).clientFor('runs')).deleteEntity('registrationCounts', runId);
     }
   });
 });

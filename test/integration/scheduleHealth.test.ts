@@ -132,7 +132,7 @@ describe('health from each schedule', () => {
     // alert on its status code alone); the status leaves out a row it cannot read and counts it.
     const waivers = await new Tables(readConfig(settings, ['storage']).storage, () => {
       throw new Error('connection string only');
-    }).client('waivers');
+    }).clientFor('waivers');
     const damaged = { partitionKey: fixedPartitions.waivers, rowKey: 'waiver_damaged', scope: 'not a scope' };
     await waivers.createEntity(damaged);
     const maxDays = process.env.WAIVER_MAX_DAYS;

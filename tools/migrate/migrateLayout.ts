@@ -100,7 +100,7 @@ export async function migrateLayout(options: MigrationOptions): Promise<Migratio
   // Principals: every complete run, copied under the new keys (upserts: repeating is harmless).
   const principalRuns = (await reader.listRuns('nonMfaPrincipals', { status: 'complete' })).reverse();
   log(`principals: ${principalRuns.length} complete runs to copy${options.dryRun ? ' (dry run: nothing is written)' : ''}`);
-  const principals = await tables.client('principals');
+  const principals = tables.clientFor('principals');
   for (const [index, run] of principalRuns.entries()) {
     const rows = await oldRows('Principals', run.runId);
     if (options.dryRun) {
@@ -182,19 +182,19 @@ function toCustomer(row: Row): CustomerMfaInsight {
 
 async function hasChangeRecords(tables: Tables, runId: string): Promise<boolean> {
   const { from, to } = runPartitionRange(runId);
-  const page = await (await tables.client('customerChanges')).listEntities({ queryOptions: { filter: odata`PartitionKey ge ${from} and PartitionKey le ${to}`, select: ['RowKey'] } }).byPage({ maxPageSize: 1 }).next();
+  const page = await tables.clientFor('customerChanges').listEntities({ queryOptions: { filter: odata`PartitionKey ge ${from} and PartitionKey le ${to}`, select: ['RowKey'] } }).byPage({ maxPageSize: 1 }).next();
   return (page.value?.length ?? 0) > 0;
 }
 
 /** Deletes the customers' current state, their history and the `applied` row (the change records stay: they are each run's own). */
 async function clearCustomerState(tables: Tables): Promise<void> {
   for (const name of ['customers', 'customerHistory'] as const) {
-    const table = await tables.client(name);
+    const table = tables.clientFor(name);
     const deletes: TransactionAction[] = [];
     for await (const row of table.listEntities({ queryOptions: { select: ['PartitionKey', 'RowKey'] } })) deletes.push(['delete', { partitionKey: row.partitionKey ?? '', rowKey: row.rowKey ?? '' }]);
     for (const transaction of entityGroupTransactions(deletes)) await table.submitTransaction(transaction);
   }
-  await (await tables.client('runs')).deleteEntity(appliedRunKey.partitionKey, appliedRunKey.rowKey);
+  await tables.clientFor('runs').deleteEntity(appliedRunKey.partitionKey, appliedRunKey.rowKey);
 }
 
 function serviceClient(storage: StorageConfig, credential: () => TokenCredential): TableServiceClient {
