@@ -1,5 +1,6 @@
 import type { TableEntity } from '@azure/data-tables';
 import {
+  readRequirementFields,
   requirementKinds,
   type NonMfaPrincipal,
   type PartnerSecurityScore,
@@ -23,16 +24,6 @@ function known<T extends object>(values: T): Stored<T> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null)) as Stored<T>;
 }
 
-/** Every field of a requirement but its key and kind, with how it is stored. */
-const requirementFields = {
-  odataType: 'text', id: 'text', complianceStatus: 'text', state: 'text', actionUrl: 'text', helpUrl: 'text', updatedDateTime: 'text',
-  securityDefaultsStatus: 'text', mfaConditionalAccessPolicyStatus: 'text', perUserMfaStatus: 'text',
-  score: 'number', maxScore: 'number', totalTenantCount: 'number', compliantTenantCount: 'number', totalAdminsCount: 'number',
-  adminsRequiredNotUsingMfaCount: 'number', mfaEnabledAdminsCount: 'number', totalUsersCount: 'number', usersRequiredNotUsingMfaCount: 'number',
-  mfaEnabledUsersCount: 'number', compliantUsersCount: 'number', incompleteRegistrationUsersCount: 'number', totalCustomersCount: 'number',
-  customersWithSpendBudgetCount: 'number', averageResponseTimeInHours: 'number',
-} as const satisfies Record<Exclude<keyof SecurityRequirement, 'requirementType' | 'kind'>, 'text' | 'number'>;
-
 export const requirementRow = {
   to: (runId: string, requirement: SecurityRequirement): TableEntity<Stored<SecurityRequirement> & { runId: string }> => ({
     partitionKey: fixedPartitions.requirements,
@@ -43,8 +34,10 @@ export const requirementRow = {
   from: (row: Row): SecurityRequirement => ({
     requirementType: requiredText('requirements', row, 'requirementType'),
     kind: oneOf('requirements', row, 'kind', requirementKinds),
-    // fromEntries is untyped: each field is read as the table above says it is stored.
-    ...(Object.fromEntries(Object.entries(requirementFields).map(([field, kind]) => [field, kind === 'text' ? optionalText(row, field) : optionalNumber(row, field)])) as Omit<SecurityRequirement, 'requirementType' | 'kind'>),
+    odataType: optionalText(row, 'odataType'),
+    id: optionalText(row, 'id'),
+    // Stored as parsed: numbers for counts and singles, text for the rest.
+    ...readRequirementFields((name, kind) => (kind === 'integer' || kind === 'single' ? optionalNumber(row, name) : optionalText(row, name))),
   }),
 };
 

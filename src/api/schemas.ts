@@ -5,7 +5,7 @@
  */
 import { findingStates, severities } from '../core/findings';
 import { isPlainObject } from '../core/payloadReader';
-import { customerMeasureNames, customerMeasures, snapshotSources } from '../core/model';
+import { customerMeasureNames, customerMeasures, requirementFieldNames, requirementFields, snapshotSources } from '../core/model';
 import { waiverActions, waiverScopes } from '../core/waivers';
 
 export type JsonSchema = Record<string, unknown>;
@@ -39,18 +39,11 @@ const customerFields: Record<string, JsonSchema> = {
 /** Fields that each hold a value of `type` or null, in the order given (the order of CSV columns). */
 const nullable = (type: 'string' | 'number', names: readonly string[]): Record<string, JsonSchema> => Object.fromEntries(names.map((name) => [name, { type: [type, 'null'] }]));
 
-const requirementFields: Record<string, JsonSchema> = {
+const requirementProperties: Record<string, JsonSchema> = {
   requirementType: { type: 'string' },
   kind: { type: 'string' },
-  ...nullable('string', ['odataType', 'id', 'complianceStatus', 'state']),
-  ...nullable('number', ['score', 'maxScore']),
-  ...nullable('string', ['actionUrl', 'helpUrl', 'updatedDateTime']),
-  ...nullable('number', [
-    'totalTenantCount', 'compliantTenantCount', 'totalAdminsCount', 'adminsRequiredNotUsingMfaCount', 'mfaEnabledAdminsCount',
-    'totalUsersCount', 'usersRequiredNotUsingMfaCount', 'mfaEnabledUsersCount', 'compliantUsersCount', 'incompleteRegistrationUsersCount',
-    'totalCustomersCount', 'customersWithSpendBudgetCount', 'averageResponseTimeInHours',
-  ]),
-  ...nullable('string', ['securityDefaultsStatus', 'mfaConditionalAccessPolicyStatus', 'perUserMfaStatus']),
+  ...nullable('string', ['odataType', 'id']),
+  ...Object.fromEntries(requirementFieldNames.map((name) => [name, { type: [requirementFields[name].kind === 'integer' || requirementFields[name].kind === 'single' ? 'number' : 'string', 'null'] }])),
 };
 
 const measureValue: JsonSchema = { type: ['number', 'string', 'null'] };
@@ -228,7 +221,7 @@ export const schemas: Record<string, JsonSchema> = {
   }),
   ScorePoint: object({ ...runPoint, currentScore: nullableNumber, maxScore: nullableNumber }),
   ScoreSeries: answer({ items: list('ScorePoint') }),
-  RequirementPoint: object({ ...runPoint, ...requirementFields }),
+  RequirementPoint: object({ ...runPoint, ...requirementProperties }),
   RequirementSeries: answer({ items: list('RequirementPoint') }),
   Customer: object(customerFields),
   CustomerPage: answer({

@@ -43,25 +43,57 @@ export const requirementKinds = [
 ] as const;
 type RequirementKind = (typeof requirementKinds)[number];
 
-/** Numeric and policy fields of every subtype, flattened: a field a subtype lacks is null. */
-interface RequirementMeasures {
-  totalTenantCount: number | null;
-  compliantTenantCount: number | null;
-  totalAdminsCount: number | null;
-  adminsRequiredNotUsingMfaCount: number | null;
-  mfaEnabledAdminsCount: number | null;
-  totalUsersCount: number | null;
-  usersRequiredNotUsingMfaCount: number | null;
-  mfaEnabledUsersCount: number | null;
-  compliantUsersCount: number | null;
-  incompleteRegistrationUsersCount: number | null;
-  totalCustomersCount: number | null;
-  customersWithSpendBudgetCount: number | null;
-  averageResponseTimeInHours: number | null;
-  securityDefaultsStatus: PolicyStatus | null;
-  mfaConditionalAccessPolicyStatus: PolicyStatus | null;
-  /** `legacyPerUserMfaStatus` on current subtypes, `perUserMfaStatus` on the legacy one. */
-  perUserMfaStatus: PolicyStatus | null;
+/** How Graph serves a requirement field: text, an ISO 8601 time, an Int64 or a Single. */
+type RequirementFieldKind = 'text' | 'time' | 'integer' | 'single';
+
+/**
+ * The fields of every requirement subtype, flattened (a field a subtype lacks is null), in one
+ * table that parsing, the stored rows and the API's schema and CSV columns follow, in this order.
+ * `servedAs` names the JSON properties to read, first found wins, where subtypes differ.
+ */
+export const requirementFields = {
+  complianceStatus: { kind: 'text' },
+  state: { kind: 'text' },
+  // The legacy subtype calls its score `currentScore`.
+  score: { kind: 'single', servedAs: ['score', 'currentScore'] },
+  maxScore: { kind: 'single' },
+  actionUrl: { kind: 'text' },
+  helpUrl: { kind: 'text' },
+  updatedDateTime: { kind: 'time' },
+  totalTenantCount: { kind: 'integer' },
+  compliantTenantCount: { kind: 'integer' },
+  totalAdminsCount: { kind: 'integer' },
+  adminsRequiredNotUsingMfaCount: { kind: 'integer' },
+  mfaEnabledAdminsCount: { kind: 'integer' },
+  totalUsersCount: { kind: 'integer' },
+  usersRequiredNotUsingMfaCount: { kind: 'integer' },
+  mfaEnabledUsersCount: { kind: 'integer' },
+  compliantUsersCount: { kind: 'integer' },
+  incompleteRegistrationUsersCount: { kind: 'integer' },
+  totalCustomersCount: { kind: 'integer' },
+  customersWithSpendBudgetCount: { kind: 'integer' },
+  averageResponseTimeInHours: { kind: 'single' },
+  securityDefaultsStatus: { kind: 'text' },
+  mfaConditionalAccessPolicyStatus: { kind: 'text' },
+  // `legacyPerUserMfaStatus` on current subtypes, `perUserMfaStatus` on the legacy one.
+  perUserMfaStatus: { kind: 'text', servedAs: ['legacyPerUserMfaStatus', 'perUserMfaStatus'] },
+} as const satisfies Record<string, { kind: RequirementFieldKind; servedAs?: readonly string[] }>;
+
+type RequirementField = keyof typeof requirementFields;
+type RequirementValue<Kind> = Kind extends 'integer' | 'single' ? number : string;
+type RequirementMeasures = { [Name in RequirementField]: RequirementValue<(typeof requirementFields)[Name]['kind']> | null };
+
+// Object.keys is typed string[]; these are the keys of the table above.
+export const requirementFieldNames = Object.keys(requirementFields) as RequirementField[];
+
+/** A requirement's fields from `read`, asked once per field of the table with its kind and the names it is served under. */
+export function readRequirementFields(read: (name: RequirementField, kind: RequirementFieldKind, servedAs: readonly string[]) => number | string | null): RequirementMeasures {
+  const entries = requirementFieldNames.map((name) => {
+    const field: { kind: RequirementFieldKind; servedAs?: readonly string[] } = requirementFields[name];
+    return [name, read(name, field.kind, field.servedAs ?? [name])];
+  });
+  // fromEntries is untyped: each value comes from the reader of its field's kind.
+  return Object.fromEntries(entries) as RequirementMeasures;
 }
 
 export interface SecurityRequirement extends RequirementMeasures {
@@ -71,13 +103,6 @@ export interface SecurityRequirement extends RequirementMeasures {
   /** The `@odata.type` as served (normalised to start with `#`), kept for unknown future types. */
   odataType: string | null;
   id: string | null;
-  complianceStatus: ComplianceStatus | null;
-  state: string | null;
-  score: number | null;
-  maxScore: number | null;
-  actionUrl: string | null;
-  helpUrl: string | null;
-  updatedDateTime: string | null;
 }
 
 /** How a customer measure is read, stored and served: a count, or a policy status. */

@@ -1,5 +1,5 @@
 import { PayloadError } from './errors';
-import { readMeasures, requirementKinds, type CustomerMfaInsight, type PartnerSecurityScore, type ScoreHistoryEntry, type SecurityRequirement } from './model';
+import { readMeasures, readRequirementFields, requirementKinds, type CustomerMfaInsight, type PartnerSecurityScore, type ScoreHistoryEntry, type SecurityRequirement } from './model';
 import { PayloadReader, isPlainObject } from './payloadReader';
 import { isOneOf } from './text';
 
@@ -40,30 +40,12 @@ export function parseSecurityRequirement(item: unknown, path: string): SecurityR
     kind,
     odataType,
     id,
-    complianceStatus: reader.optionalString('complianceStatus'),
-    state: reader.optionalString('state'),
-    // The legacy subtype calls its score `currentScore`.
-    score: reader.optionalSingle(reader.firstPresent('score', 'currentScore') ?? 'score'),
-    maxScore: reader.optionalSingle('maxScore'),
-    actionUrl: reader.optionalString('actionUrl'),
-    helpUrl: reader.optionalString('helpUrl'),
-    updatedDateTime: reader.optionalTimestamp('updatedDateTime'),
-    totalTenantCount: reader.optionalInteger('totalTenantCount'),
-    compliantTenantCount: reader.optionalInteger('compliantTenantCount'),
-    totalAdminsCount: reader.optionalInteger('totalAdminsCount'),
-    adminsRequiredNotUsingMfaCount: reader.optionalInteger('adminsRequiredNotUsingMfaCount'),
-    mfaEnabledAdminsCount: reader.optionalInteger('mfaEnabledAdminsCount'),
-    totalUsersCount: reader.optionalInteger('totalUsersCount'),
-    usersRequiredNotUsingMfaCount: reader.optionalInteger('usersRequiredNotUsingMfaCount'),
-    mfaEnabledUsersCount: reader.optionalInteger('mfaEnabledUsersCount'),
-    compliantUsersCount: reader.optionalInteger('compliantUsersCount'),
-    incompleteRegistrationUsersCount: reader.optionalInteger('incompleteRegistrationUsersCount'),
-    totalCustomersCount: reader.optionalInteger('totalCustomersCount'),
-    customersWithSpendBudgetCount: reader.optionalInteger('customersWithSpendBudgetCount'),
-    averageResponseTimeInHours: reader.optionalSingle('averageResponseTimeInHours'),
-    securityDefaultsStatus: reader.optionalString('securityDefaultsStatus'),
-    mfaConditionalAccessPolicyStatus: reader.optionalString('mfaConditionalAccessPolicyStatus'),
-    perUserMfaStatus: reader.optionalString(reader.firstPresent('legacyPerUserMfaStatus', 'perUserMfaStatus') ?? 'perUserMfaStatus'),
+    ...readRequirementFields((name, kind, servedAs) => {
+      const served = reader.firstPresent(...servedAs) ?? name;
+      if (kind === 'integer') return reader.optionalInteger(served);
+      if (kind === 'single') return reader.optionalSingle(served);
+      return kind === 'time' ? reader.optionalTimestamp(served) : reader.optionalString(served);
+    }),
   };
 }
 
