@@ -55,13 +55,15 @@ async function credentialFactory(config: Pick<Config, 'identity'>, reaches: 'app
   return () => credentials.get(credentialKey(config), () => createCredential(config.identity));
 }
 
-async function resourceCredential(config: Pick<Config, 'identity'>): Promise<TokenCredential> {
-  return (await credentialFactory(config, 'resource'))();
-}
-
 /** The credential that reaches Table Storage, ACS and Key Vault. */
 export async function resourceTokenCredential(env?: Env): Promise<TokenCredential> {
-  return resourceCredential(readConfig(env, ['identity']));
+  return (await credentialFactory(readConfig(env, ['identity']), 'resource'))();
+}
+
+/** Key Vault secrets as the resource identity reads them, each attempt within AZURE_REQUEST_TIMEOUT_SECONDS. */
+async function vaultSecrets(config: Pick<Config, 'identity' | 'limits'>): Promise<(vaultUrl: string, secretName: string) => KeyVaultSecret> {
+  const [{ KeyVaultSecret }, credential] = await Promise.all([import('./adapters/keyVaultSecret'), credentialFactory(config, 'resource')]);
+  return (vaultUrl, secretName) => new KeyVaultSecret(vaultUrl, secretName, credential(), config.limits.azureRequestTimeoutMs);
 }
 
 /** What reaching Partner Center as App+User takes: its auth settings, and the vault's credential and timeout. */
@@ -69,17 +71,13 @@ type AppUserSettings = Pick<Config, 'identity' | 'limits' | 'http'> & { partnerC
 
 /** Partner Center's App+User token: the Secure Application Model, its refresh token in Key Vault. */
 async function secureApplicationModelCredential(config: AppUserSettings): Promise<TokenCredential> {
-  const [{ SecureApplicationModelCredential }, { KeyVaultSecret }] = await Promise.all([
-    import('./adapters/secureApplicationModelCredential'),
-    import('./adapters/keyVaultSecret'),
-  ]);
-  const vaultCredential = await resourceCredential(config);
+  const [{ SecureApplicationModelCredential }, secret] = await Promise.all([import('./adapters/secureApplicationModelCredential'), vaultSecrets(config)]);
   const auth = config.partnerCenterAuth;
   // A refused redemption waits for a concurrent rotation at most half an attempt's time limit, so
   // revoked consent fails that attempt as ConsentRequired (naming the fix), never as a Timeout.
   const raceWaitMs = Math.min(10_000, Math.floor(config.http.timeoutMs / 2));
   return credentials.get(samKey(auth), () => {
-    const store = new KeyVaultSecret(auth.keyVaultUrl, auth.refreshTokenSecret, vaultCredential, config.limits.azureRequestTimeoutMs);
+    const store = secret(auth.keyVaultUrl, auth.refreshTokenSecret);
     return new SecureApplicationModelCredential({ tenantId: auth.tenantId, clientId: auth.clientId, authorityHost: auth.authorityHost, store, raceWaitMs });
   });
 }
@@ -146,11 +144,10 @@ export async function clientSecretStore(env?: Env): Promise<ClientSecretStore | 
   const location = readConfig(env, ['clientSecretStore']).clientSecretStore;
   if (location === null) return null;
   const config = readConfig(env, ['identity', 'clientSecretStore', 'limits']);
-  const { KeyVaultSecret } = await import('./adapters/keyVaultSecret');
-  const vaultCredential = await resourceCredential(config);
+  const secret = await vaultSecrets(config);
   // One client for the life of the process: a new one would pay Key Vault's challenge round trip on every status.
   const key = `clientSecret:${JSON.stringify(location)}:${JSON.stringify(config.identity)}:${config.limits.azureRequestTimeoutMs}`;
-  return clientSecretStores.get(key, () => new KeyVaultSecret(location.keyVaultUrl, location.secretName, vaultCredential, config.limits.azureRequestTimeoutMs));
+  return clientSecretStores.get(key, () => secret(location.keyVaultUrl, location.secretName));
 }
 
 /** The Key Vault secret that holds the Partner Center refresh token (PARTNER_CENTER_AUTH=appUser). */
@@ -158,6 +155,5 @@ export async function refreshTokenStore(env?: Env): Promise<KeyVaultSecret> {
   const config = readConfig(env, ['identity', 'partnerCenterAuth', 'limits']);
   const auth = config.partnerCenterAuth;
   if (auth.mode !== 'appUser') throw new ConfigurationError(['PARTNER_CENTER_AUTH is app: the refresh token in Key Vault is used only with PARTNER_CENTER_AUTH=appUser']);
-  const { KeyVaultSecret } = await import('./adapters/keyVaultSecret');
-  return new KeyVaultSecret(auth.keyVaultUrl, auth.refreshTokenSecret, await resourceCredential(config), config.limits.azureRequestTimeoutMs);
+  return (await vaultSecrets(config))(auth.keyVaultUrl, auth.refreshTokenSecret);
 }
