@@ -28,10 +28,7 @@ import type { WaiverAdministration } from './api/waiverWrites';
  * What `npm run doctor` checks: the very clients and credentials the functions use, so a check
  * that passes means the function's call would pass too.
  */
-export { clientSecretStore, emailSender, refreshTokenStore, resourceTokenCredential, type ApiConnection } from './sharedClients';
-
-export const graphConnection = (env?: Env) => apiConnection('Graph', env);
-export const partnerCenterConnection = (env?: Env) => apiConnection('Partner Center', env);
+export { apiConnection, clientSecretStore, emailSender, refreshTokenStore, resourceTokenCredential, type ApiConnection } from './sharedClients';
 
 const clock = { now: () => new Date() };
 const tokenCodecs = new Built<ContinuationTokens>();
@@ -109,21 +106,19 @@ async function alerting(log: Logger, env: Env | undefined) {
   return {
     config,
     adapters,
-    shared: {
-      snapshots: new TableSnapshotReader(tableSet),
-      // Read afresh each run: a run reads names at most once, and only when it renders an alert.
-      directory: new TableCustomerDirectory(tableSet),
-      waivers: new TableWaiverStore(tableSet),
-      sender,
-      poster: new WebhookPoster(config.channels),
-      clock,
-      log,
-    },
+    snapshots: new TableSnapshotReader(tableSet),
+    // Read afresh each run: a run reads names at most once, and only when it renders an alert.
+    directory: new TableCustomerDirectory(tableSet),
+    waivers: new TableWaiverStore(tableSet),
+    sender,
+    poster: new WebhookPoster(config.channels),
+    clock,
+    log,
   };
 }
 
 export async function regressionDetector(log: Logger, env?: Env): Promise<DetectorDependencies> {
-  const { config, adapters, shared } = await alerting(log, env);
+  const { config, adapters, ...shared } = await alerting(log, env);
   return {
     ...shared,
     runs: new adapters.TableSnapshotStore(adapters.tableSet),
@@ -143,7 +138,7 @@ export async function regressionDetector(log: Logger, env?: Env): Promise<Detect
 
 /** The weekly digest: the query API's reads, the detector's table for its ledger, and the alerts' email sender. */
 export async function weeklyDigest(log: Logger, env?: Env): Promise<DigestDependencies> {
-  const { config, adapters, shared } = await alerting(log, env);
+  const { config, adapters, ...shared } = await alerting(log, env);
   return {
     ...shared,
     reader: new adapters.TableQueryReader(adapters.tableSet),

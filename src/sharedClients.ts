@@ -98,16 +98,12 @@ export async function tables(env?: Env): Promise<Tables> {
   const config = readConfig(env, ['storage', 'identity', 'limits']);
   const { Tables } = await import('./adapters/tables');
   const tokenCredential = await credentialFactory(config, 'resource');
-  const timeoutMs = config.limits.azureRequestTimeoutMs;
-  return tableSets.get(`tables:${JSON.stringify(config.storage)}:${timeoutMs}`, () => new Tables(config.storage, tokenCredential, timeoutMs));
+  const { azureRequestTimeoutMs } = config.limits;
+  return tableSets.get(`tables:${JSON.stringify(config.storage)}:${azureRequestTimeoutMs}`, () => new Tables(config.storage, tokenCredential, azureRequestTimeoutMs));
 }
 
 /** One Microsoft API as the collectors reach it: the client, and the credential and scope its tokens come from. */
-export interface ApiConnection {
-  client: ApiClient;
-  credential: TokenCredential;
-  scope: string;
-}
+export type ApiConnection = Awaited<ReturnType<typeof apiConnection>>;
 
 const apiParts = ['identity', 'http', 'graph', 'partnerCenter'] as const;
 
@@ -115,11 +111,11 @@ const apiParts = ['identity', 'http', 'graph', 'partnerCenter'] as const;
 function appUserSettings(env: Env | undefined): AppUserSettings | null {
   const config = readConfig(env, [...apiParts, 'partnerCenterAuth', 'limits']);
   const auth = config.partnerCenterAuth;
-  return auth.mode === 'appUser' ? { identity: config.identity, limits: config.limits, http: config.http, partnerCenterAuth: auth } : null;
+  return auth.mode === 'appUser' ? { ...config, partnerCenterAuth: auth } : null;
 }
 
 /** Graph as its collectors reach it, or Partner Center as collectNonMfaPrincipals does (app-only, or App+User through Key Vault); the doctor checks the same. */
-export async function apiConnection(service: 'Graph' | 'Partner Center', env?: Env): Promise<ApiConnection> {
+export async function apiConnection(service: 'Graph' | 'Partner Center', env?: Env) {
   // Partner Center's auth settings only for Partner Center: a mistake there must not stop Graph.
   const appUser = service === 'Partner Center' ? appUserSettings(env) : null;
   const config = readConfig(env, apiParts);
