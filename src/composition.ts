@@ -179,10 +179,10 @@ export async function queryApi(env?: Env): Promise<QueryDependencies> {
     tableAdapters(env),
     import('./api/continuationToken'),
   ]);
-  const tokens = tokenCodecs.get(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
-  const reader = queryReaders.get(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
+  const tokens = tokenCodecs.get(config.queryApi.tokenSecret, () => continuationTokens(config.queryApi.tokenSecret));
+  const reader = queryReaders.get(config.storage, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
-  const directory = customerDirectories.get(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
+  const directory = customerDirectories.get(config.storage, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
   return { reader, tokens, clock, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
 }
 

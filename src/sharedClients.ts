@@ -13,11 +13,12 @@ import type { Tables } from './adapters/tables';
  * those settings: a change of settings (tests, the local host) builds afresh.
  */
 
-/** What one kind of thing was built, by the settings it was built from. */
+/** What one kind of thing was built, by the settings it was built from (as JSON: equal settings, one thing). */
 export class Built<T> {
   private readonly byKey = new Map<string, T>();
 
-  get(key: string, build: () => T): T {
+  get(settings: unknown, build: () => T): T {
+    const key = JSON.stringify(settings);
     const existing = this.byKey.get(key);
     if (existing !== undefined) return existing;
     const made = build();
@@ -25,20 +26,18 @@ export class Built<T> {
     return made;
   }
 
-  forget(key: string): void {
-    this.byKey.delete(key);
+  forget(settings: unknown): void {
+    this.byKey.delete(JSON.stringify(settings));
   }
 }
 
-const credentials = new Built<TokenCredential>();
+const appCredentials = new Built<TokenCredential>();
+const managedIdentities = new Built<TokenCredential>();
+const samCredentials = new Built<TokenCredential>();
 const apiClients = new Built<ApiClient>();
 const tableSets = new Built<Tables>();
 const emailSenders = new Built<AcsEmailSender>();
 const clientSecretStores = new Built<ClientSecretStore>();
-
-function credentialKey(config: Pick<Config, 'identity'>): string {
-  return `credential:${JSON.stringify(config.identity)}`;
-}
 
 /**
  * A credential's code is loaded when its factory is made, the credential built on the factory's
@@ -49,10 +48,10 @@ async function credentialFactory(config: Pick<Config, 'identity'>, reaches: 'app
   const clientId = config.identity.managedIdentityClientId;
   if (reaches === 'resource' && clientId !== null) {
     const { ManagedIdentityCredential } = await import('@azure/identity');
-    return () => credentials.get(`managedIdentity:${clientId}`, () => new ManagedIdentityCredential({ clientId }));
+    return () => managedIdentities.get(clientId, () => new ManagedIdentityCredential({ clientId }));
   }
   const { createCredential } = await import('./adapters/credential');
-  return () => credentials.get(credentialKey(config), () => createCredential(config.identity));
+  return () => appCredentials.get(config.identity, () => createCredential(config.identity));
 }
 
 /** The credential that reaches Table Storage, ACS and Key Vault. */
@@ -76,14 +75,10 @@ async function secureApplicationModelCredential(config: AppUserSettings): Promis
   // A refused redemption waits for a concurrent rotation at most half an attempt's time limit, so
   // revoked consent fails that attempt as ConsentRequired (naming the fix), never as a Timeout.
   const raceWaitMs = Math.min(10_000, Math.floor(config.http.timeoutMs / 2));
-  return credentials.get(samKey(auth), () => {
+  return samCredentials.get(auth, () => {
     const store = secret(auth.keyVaultUrl, auth.refreshTokenSecret);
     return new SecureApplicationModelCredential({ tenantId: auth.tenantId, clientId: auth.clientId, authorityHost: auth.authorityHost, store, raceWaitMs });
   });
-}
-
-function samKey(auth: AppUserAuthConfig): string {
-  return `sam:${JSON.stringify(auth)}`;
 }
 
 /** The alerts' and the digest's email sender. */
@@ -91,7 +86,7 @@ export async function emailSender(env?: Env): Promise<AcsEmailSender> {
   const config = readConfig(env, ['identity', 'email', 'limits']);
   const { AcsEmailSender } = await import('./adapters/acsEmailSender');
   const tokenCredential = await credentialFactory(config, 'resource');
-  return emailSenders.get(`acs:${JSON.stringify(config.email)}:${config.limits.azureRequestTimeoutMs}`, () => new AcsEmailSender(config.email, tokenCredential, config.limits.azureRequestTimeoutMs));
+  return emailSenders.get([config.email, config.limits.azureRequestTimeoutMs], () => new AcsEmailSender(config.email, tokenCredential, config.limits.azureRequestTimeoutMs));
 }
 
 export async function tables(env?: Env): Promise<Tables> {
@@ -99,7 +94,7 @@ export async function tables(env?: Env): Promise<Tables> {
   const { Tables } = await import('./adapters/tables');
   const tokenCredential = await credentialFactory(config, 'resource');
   const { azureRequestTimeoutMs } = config.limits;
-  return tableSets.get(`tables:${JSON.stringify(config.storage)}:${azureRequestTimeoutMs}`, () => new Tables(config.storage, tokenCredential, azureRequestTimeoutMs));
+  return tableSets.get([config.storage, azureRequestTimeoutMs], () => new Tables(config.storage, tokenCredential, azureRequestTimeoutMs));
 }
 
 /** One Microsoft API as the collectors reach it: the client, and the credential and scope its tokens come from. */
@@ -122,13 +117,13 @@ export async function apiConnection(service: 'Graph' | 'Partner Center', env?: E
   const { ApiClient } = await import('./adapters/apiClient');
   const { baseUrl, scope } = service === 'Graph' ? config.graph : config.partnerCenter;
   const tokenCredential = appUser === null ? (await credentialFactory(config, 'app'))() : await secureApplicationModelCredential(appUser);
-  const key = `api:${service}:${baseUrl}:${JSON.stringify(config.http)}:${JSON.stringify(config.identity)}:${appUser === null ? 'app' : samKey(appUser.partnerCenterAuth)}`;
+  const key = [service, baseUrl, config.http, config.identity, appUser?.partnerCenterAuth ?? 'app'];
   // A token the service refuses (revoked, or its app's consent withdrawn) is cached by the
   // credential until it expires: forget both, so the next invocation asks Entra afresh.
   const forget = (): void => {
     apiClients.forget(key);
-    credentials.forget(credentialKey(config));
-    if (appUser !== null) credentials.forget(samKey(appUser.partnerCenterAuth));
+    appCredentials.forget(config.identity);
+    if (appUser !== null) samCredentials.forget(appUser.partnerCenterAuth);
   };
   const client = apiClients.get(key, () => new ApiClient({ service, baseUrl, scope, credential: tokenCredential, http: config.http, onUnauthorized: forget }));
   return { client, credential: tokenCredential, scope };
@@ -142,8 +137,7 @@ export async function clientSecretStore(env?: Env): Promise<ClientSecretStore | 
   const config = readConfig(env, ['identity', 'clientSecretStore', 'limits']);
   const secret = await vaultSecrets(config);
   // One client for the life of the process: a new one would pay Key Vault's challenge round trip on every status.
-  const key = `clientSecret:${JSON.stringify(location)}:${JSON.stringify(config.identity)}:${config.limits.azureRequestTimeoutMs}`;
-  return clientSecretStores.get(key, () => secret(location.keyVaultUrl, location.secretName));
+  return clientSecretStores.get([location, config.identity, config.limits.azureRequestTimeoutMs], () => secret(location.keyVaultUrl, location.secretName));
 }
 
 /** The Key Vault secret that holds the Partner Center refresh token (PARTNER_CENTER_AUTH=appUser). */
