@@ -65,20 +65,26 @@ async function vaultSecrets(config: Pick<Config, 'identity' | 'limits'>): Promis
   return (vaultUrl, secretName) => new KeyVaultSecret(vaultUrl, secretName, credential(), config.limits.azureRequestTimeoutMs);
 }
 
-/** What reaching Partner Center as App+User takes: its auth settings, and the vault's credential and timeout. */
-type AppUserSettings = Pick<Config, 'identity' | 'limits' | 'http'> & { partnerCenterAuth: AppUserAuthConfig };
+const apiParts = ['identity', 'http', 'graph', 'partnerCenter'] as const;
 
-/** Partner Center's App+User token: the Secure Application Model, its refresh token in Key Vault. */
-async function secureApplicationModelCredential(config: AppUserSettings): Promise<TokenCredential> {
-  const [{ SecureApplicationModelCredential }, secret] = await Promise.all([import('./adapters/secureApplicationModelCredential'), vaultSecrets(config)]);
+/**
+ * Partner Center's App+User token (the Secure Application Model, its refresh token in Key Vault)
+ * and the auth settings it was built from, once Partner Center's settings and those of its auth
+ * are read (one error names every problem); null when Partner Center is reached app-only.
+ */
+async function secureApplicationModelCredential(env: Env | undefined): Promise<{ credential: TokenCredential; auth: AppUserAuthConfig } | null> {
+  const config = readConfig(env, [...apiParts, 'partnerCenterAuth', 'limits']);
   const auth = config.partnerCenterAuth;
+  if (auth.mode !== 'appUser') return null;
+  const [{ SecureApplicationModelCredential }, secret] = await Promise.all([import('./adapters/secureApplicationModelCredential'), vaultSecrets(config)]);
   // A refused redemption waits for a concurrent rotation at most half an attempt's time limit, so
   // revoked consent fails that attempt as ConsentRequired (naming the fix), never as a Timeout.
   const raceWaitMs = Math.min(10_000, Math.floor(config.http.timeoutMs / 2));
-  return samCredentials.get(auth, () => {
+  const credential = samCredentials.get(auth, () => {
     const store = secret(auth.keyVaultUrl, auth.refreshTokenSecret);
     return new SecureApplicationModelCredential({ tenantId: auth.tenantId, clientId: auth.clientId, authorityHost: auth.authorityHost, store, raceWaitMs });
   });
+  return { credential, auth };
 }
 
 /** The alerts' and the digest's email sender. */
@@ -100,30 +106,21 @@ export async function tables(env?: Env): Promise<Tables> {
 /** One Microsoft API as the collectors reach it: the client, and the credential and scope its tokens come from. */
 export type ApiConnection = Awaited<ReturnType<typeof apiConnection>>;
 
-const apiParts = ['identity', 'http', 'graph', 'partnerCenter'] as const;
-
-/** Partner Center's settings with those of its auth (one error names every problem); null when it is reached app-only. */
-function appUserSettings(env: Env | undefined): AppUserSettings | null {
-  const config = readConfig(env, [...apiParts, 'partnerCenterAuth', 'limits']);
-  const auth = config.partnerCenterAuth;
-  return auth.mode === 'appUser' ? { ...config, partnerCenterAuth: auth } : null;
-}
-
 /** Graph as its collectors reach it, or Partner Center as collectNonMfaPrincipals does (app-only, or App+User through Key Vault); the doctor checks the same. */
 export async function apiConnection(service: 'Graph' | 'Partner Center', env?: Env) {
   // Partner Center's auth settings only for Partner Center: a mistake there must not stop Graph.
-  const appUser = service === 'Partner Center' ? appUserSettings(env) : null;
+  const appUser = service === 'Partner Center' ? await secureApplicationModelCredential(env) : null;
   const config = readConfig(env, apiParts);
   const { ApiClient } = await import('./adapters/apiClient');
   const { baseUrl, scope } = service === 'Graph' ? config.graph : config.partnerCenter;
-  const tokenCredential = appUser === null ? (await credentialFactory(config, 'app'))() : await secureApplicationModelCredential(appUser);
-  const key = [service, baseUrl, config.http, config.identity, appUser?.partnerCenterAuth ?? 'app'];
+  const tokenCredential = appUser?.credential ?? (await credentialFactory(config, 'app'))();
+  const key = [service, baseUrl, config.http, config.identity, appUser?.auth ?? 'app'];
   // A token the service refuses (revoked, or its app's consent withdrawn) is cached by the
   // credential until it expires: forget both, so the next invocation asks Entra afresh.
   const forget = (): void => {
     apiClients.forget(key);
     appCredentials.forget(config.identity);
-    if (appUser !== null) samCredentials.forget(appUser.partnerCenterAuth);
+    if (appUser !== null) samCredentials.forget(appUser.auth);
   };
   const client = apiClients.get(key, () => new ApiClient({ service, baseUrl, scope, credential: tokenCredential, http: config.http, onUnauthorized: forget }));
   return { client, credential: tokenCredential, scope };
