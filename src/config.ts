@@ -149,13 +149,9 @@ function readStorage(reader: SettingsReader) {
 }
 
 function readIdentity(reader: SettingsReader) {
-  const credential = reader.withDefault('APP_CREDENTIAL');
-  if (credential !== 'auto' && credential !== 'managedIdentityFederation') {
-    reader.problem('APP_CREDENTIAL must be auto or managedIdentityFederation');
-  }
   const identity = {
     /** `managedIdentityFederation`: the app registration, proven by a managed identity token instead of a secret. */
-    credential: credential === 'managedIdentityFederation' ? credential : ('auto' as const),
+    credential: reader.oneOf('APP_CREDENTIAL', ['auto', 'managedIdentityFederation']),
     tenantId: reader.optional('AZURE_TENANT_ID'),
     clientId: reader.optional('AZURE_CLIENT_ID'),
     clientSecret: reader.optional('AZURE_CLIENT_SECRET'),
@@ -179,12 +175,8 @@ function readIdentity(reader: SettingsReader) {
 }
 
 function readPartnerCenterAuth(reader: SettingsReader): PartnerCenterAuthConfig {
-  const mode = reader.withDefault('PARTNER_CENTER_AUTH');
+  const mode = reader.oneOf('PARTNER_CENTER_AUTH', ['app', 'appUser']);
   if (mode === 'app') return { mode };
-  if (mode !== 'appUser') {
-    reader.problem('PARTNER_CENTER_AUTH must be app or appUser');
-    return { mode: 'app' };
-  }
   const tenantId = reader.optional('AZURE_TENANT_ID');
   if (tenantId === null) reader.problem('AZURE_TENANT_ID (the partner tenant) is required with PARTNER_CENTER_AUTH=appUser');
   const clientId = reader.optional('PARTNER_CENTER_APP_CLIENT_ID') ?? reader.optional('AZURE_CLIENT_ID');

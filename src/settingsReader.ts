@@ -61,6 +61,14 @@ export class SettingsReader {
     return value;
   }
 
+  /** One of a few words: the first is the documented default, kept (with a problem) when the value is none of them. */
+  oneOf<T extends string>(name: string, choices: readonly [T, ...T[]]): T {
+    const value = this.withDefault(name);
+    const chosen = choices.find((choice) => choice === value);
+    if (chosen === undefined) this.problem(`${name} must be ${choices.join(' or ')}`);
+    return chosen ?? choices[0];
+  }
+
   boolean(name: string): boolean {
     const raw = this.withDefault(name).toLowerCase();
     if (raw !== 'true' && raw !== 'false') this.problem(`${name} must be true or false`);
