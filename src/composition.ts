@@ -158,13 +158,11 @@ export async function weeklyDigest(log: Logger, env?: Env): Promise<DigestDepend
 
 /** Customer display names as last refreshed (the detector names customers with it). */
 export async function customerDirectory(env?: Env): Promise<CustomerDirectory> {
-  readConfig(env, ['storage']);
   const { tableSet, TableCustomerDirectory } = await tableAdapters(env);
   return new TableCustomerDirectory(tableSet);
 }
 
 export async function snapshotReader(env?: Env): Promise<TableSnapshotReader> {
-  readConfig(env, ['storage']);
   const { tableSet, TableSnapshotReader } = await tableAdapters(env);
   return new TableSnapshotReader(tableSet);
 }

@@ -21,27 +21,15 @@ export type ChannelsConfig = Config['channels'];
 export type WaiverConfig = Config['waivers'];
 export type ScheduleSetting = Config['health']['schedules'][keyof Config['health']['schedules']];
 
-/** How Partner Center is reached: app-only tokens, or App+User through the Secure Application Model. */
-type PartnerCenterAuthConfig = { mode: 'app' } | AppUserAuthConfig;
-
-export interface AppUserAuthConfig {
-  mode: 'appUser';
-  tenantId: string;
-  clientId: string;
-  authorityHost: string;
-  keyVaultUrl: string;
-  refreshTokenSecret: string;
-}
+/** Partner Center reached as App+User, through the Secure Application Model. */
+export type AppUserAuthConfig = Extract<Config['partnerCenterAuth'], { mode: 'appUser' }>;
 
 /** The whole configuration, part by part, each as its reader below reads it. */
 export type Config = { [K in keyof typeof partReaders]: ReturnType<(typeof partReaders)[K]> };
 export type ConfigPart = keyof Config;
 
 /** A setting some function cannot read: the setting, and why, in words that never hold its value. */
-export interface SettingProblem {
-  setting: string;
-  problem: string;
-}
+export type SettingProblem = ReturnType<typeof configurationProblems>[number];
 
 /** How each part is read: the parts are this object's keys, so checking the whole configuration cannot forget one. */
 const partReaders = {
@@ -97,7 +85,7 @@ const partReaders = {
  * status lists them as reasons, the host logs them when it starts, the doctor shows them; the
  * app still loads, and each function still reads only the parts it needs.
  */
-export function configurationProblems(env: Env = process.env): SettingProblem[] {
+export function configurationProblems(env: Env = process.env) {
   const reader = new SettingsReader(env);
   for (const read of Object.values(partReaders)) read(reader);
   // Two parts may find the same problem (AZURE_TENANT_ID for two sign-ins): name it once.
@@ -174,7 +162,8 @@ function readIdentity(reader: SettingsReader) {
   return identity;
 }
 
-function readPartnerCenterAuth(reader: SettingsReader): PartnerCenterAuthConfig {
+/** How Partner Center is reached: app-only tokens, or App+User through the Secure Application Model. */
+function readPartnerCenterAuth(reader: SettingsReader) {
   const mode = reader.oneOf('PARTNER_CENTER_AUTH', ['app', 'appUser']);
   if (mode === 'app') return { mode };
   const tenantId = reader.optional('AZURE_TENANT_ID');

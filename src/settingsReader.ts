@@ -1,5 +1,5 @@
 import { ConfigurationError } from './core/errors';
-import { documentedDefault, settingDocs } from './settingDocs';
+import { settingDocs } from './settingDocs';
 
 /** The settings as the process has them (or a test gives them): by name, each text or absent. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -27,8 +27,11 @@ export class SettingsReader {
     return value === undefined || value === '' ? null : value;
   }
 
+  /** The setting, else its documented default: a setting read this way must document one, set or not. */
   withDefault(name: string): string {
-    return this.optional(name) ?? documentedDefault(name);
+    const fallback = settingDocs.find((doc) => doc.name === name)?.default;
+    if (fallback === undefined) throw new Error(`Setting ${name} has no documented default`);
+    return this.optional(name) ?? fallback;
   }
 
   optionalUrl(name: string, options: { https: boolean }): string | null {

@@ -90,15 +90,13 @@ async function secureApplicationModelCredential(env: Env | undefined): Promise<{
 /** The alerts' and the digest's email sender. */
 export async function emailSender(env?: Env): Promise<AcsEmailSender> {
   const config = readConfig(env, ['identity', 'email', 'limits']);
-  const { AcsEmailSender } = await import('./adapters/acsEmailSender');
-  const tokenCredential = await credentialFactory(config, 'resource');
+  const [{ AcsEmailSender }, tokenCredential] = await Promise.all([import('./adapters/acsEmailSender'), credentialFactory(config, 'resource')]);
   return emailSenders.get([config.email, config.limits.azureRequestTimeoutMs], () => new AcsEmailSender(config.email, tokenCredential, config.limits.azureRequestTimeoutMs));
 }
 
 export async function tables(env?: Env): Promise<Tables> {
   const config = readConfig(env, ['storage', 'identity', 'limits']);
-  const { Tables } = await import('./adapters/tables');
-  const tokenCredential = await credentialFactory(config, 'resource');
+  const [{ Tables }, tokenCredential] = await Promise.all([import('./adapters/tables'), credentialFactory(config, 'resource')]);
   const { azureRequestTimeoutMs } = config.limits;
   return tableSets.get([config.storage, azureRequestTimeoutMs], () => new Tables(config.storage, tokenCredential, azureRequestTimeoutMs));
 }
