@@ -1,7 +1,7 @@
 import { ConfigurationError } from './core/errors';
 import { digestChannels } from './core/alertRoutes';
 import { SharedResult } from './core/sharedResult';
-import { configurationProblems, readConfig, settingsKey, type Config, type ConfigPart, type Env, type ScheduleSetting } from './config';
+import { configurationProblems, readConfig, settingsKey, type Config, type ConfigPart, type Env } from './config';
 import { Built, apiConnection, clientSecretStore, emailSender, tables } from './sharedClients';
 import type { CollectorDependencies } from './collectors/runSnapshot';
 import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './ports';
@@ -173,10 +173,8 @@ export async function snapshotReader(env?: Env): Promise<TableSnapshotReader> {
  */
 export async function queryApi(env?: Env): Promise<QueryDependencies> {
   const config = readConfig(env, ['storage', 'queryApi']);
-  const [{ tableSet, TableQueryReader, TableCustomerDirectory, TableDigestLedger, TableWaiverStore }, { continuationTokens }] = await Promise.all([
-    tableAdapters(env),
-    import('./api/continuationToken'),
-  ]);
+  const [adapters, { continuationTokens }] = await Promise.all([tableAdapters(env), import('./api/continuationToken')]);
+  const { tableSet, TableQueryReader, TableCustomerDirectory, TableDigestLedger, TableWaiverStore } = adapters;
   const tokens = tokenCodecs.get(config.queryApi.tokenSecret, () => continuationTokens(config.queryApi.tokenSecret));
   const reader = queryReaders.get(config.storage, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
@@ -221,7 +219,7 @@ export async function waiverAdministration(env?: Env): Promise<WaiverAdministrat
 async function monitorHealthSettings(env: Env | undefined): Promise<MonitorHealthSettings> {
   const config = readConfig(env, ['health', 'limits']);
   const [{ readSchedule }, { healthGraceMs }, budgetMs] = await Promise.all([import('./core/ncrontab'), import('./core/scheduleHealth'), invocationBudgetMs(config)]);
-  const read = ({ setting, expression }: ScheduleSetting): MonitorHealthSettings['schedules'][SnapshotSource] => {
+  const read = ({ setting, expression }: { setting: string; expression: string }): MonitorHealthSettings['schedules'][SnapshotSource] => {
     try {
       return readSchedule(setting, expression);
     } catch (thrown) {

@@ -1,4 +1,5 @@
 import { defaultRoutes, parseRoutes, type ChannelName } from './core/alertRoutes';
+import { ConfigurationError } from './core/errors';
 import { settingDocs } from './settingDocs';
 import { SettingsReader, withoutTrailingSlash, type Env } from './settingsReader';
 
@@ -19,7 +20,6 @@ export type HttpConfig = Config['http'];
 export type EmailConfig = Config['email'];
 export type ChannelsConfig = Config['channels'];
 export type WaiverConfig = Config['waivers'];
-export type ScheduleSetting = Config['health']['schedules'][keyof Config['health']['schedules']];
 
 /** Partner Center reached as App+User, through the Secure Application Model. */
 export type AppUserAuthConfig = Extract<Config['partnerCenterAuth'], { mode: 'appUser' }>;
@@ -102,7 +102,7 @@ function settingOf(problem: string): string {
 export function readConfig<P extends ConfigPart>(env: Env = process.env, parts: readonly P[]): Pick<Config, P> {
   const reader = new SettingsReader(env);
   const config = Object.fromEntries(parts.map((part) => [part, partReaders[part](reader)]));
-  reader.throwIfProblems();
+  if (reader.problems.length > 0) throw new ConfigurationError(reader.problems);
   // TypeScript cannot follow the keys `parts` gives Object.fromEntries: each is a P, read by its own part's reader.
   return config as Pick<Config, P>;
 }

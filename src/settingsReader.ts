@@ -1,4 +1,3 @@
-import { ConfigurationError } from './core/errors';
 import { settingDocs } from './settingDocs';
 
 /** The settings as the process has them (or a test gives them): by name, each text or absent. */
@@ -6,7 +5,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads settings one by one, each by the rule its kind follows, collecting every problem instead
- * of stopping at the first, so that one error names them all. A problem names its setting first
+ * of stopping at the first (its caller throws them, or lists them), so that one error names them all. A problem names its setting first
  * (configurationProblems finds the setting that way) and never quotes a value: values may be secret.
  */
 export class SettingsReader {
@@ -16,10 +15,6 @@ export class SettingsReader {
 
   problem(message: string): void {
     this.problems.push(message);
-  }
-
-  throwIfProblems(): void {
-    if (this.problems.length > 0) throw new ConfigurationError(this.problems);
   }
 
   optional(name: string): string | null {
