@@ -185,16 +185,13 @@ export async function queryApi(env?: Env): Promise<QueryDependencies> {
 /** The health check's answer: healthy, or not (or its state could not be read). */
 export type HealthVerdict = 200 | 503;
 
-/** How old a verdict `/api/health` answers with may be (docs/query-api.md says so). */
-const healthMaxAgeMs = 30_000;
-
 /**
  * Verdicts by the settings they were reached under (changed settings are judged afresh).
  * `/api/health` is anonymous: however many call it, one status is computed per instance at a
- * time and at most once every healthMaxAgeMs, a failed one too, so a caller cannot multiply
- * storage reads, nor hammer storage that is failing.
+ * time and at most once every 30 s (the age docs/query-api.md gives), a failed one too, so a
+ * caller cannot multiply storage reads, nor hammer storage that is failing.
  */
-const healthVerdicts = new SharedResult<HealthVerdict>(healthMaxAgeMs);
+const healthVerdicts = new SharedResult<HealthVerdict>(30_000);
 
 export function sharedHealthVerdict(compute: () => Promise<HealthVerdict>, env?: Env): Promise<HealthVerdict> {
   return healthVerdicts.get(settingsKey(env), compute);
