@@ -1,7 +1,7 @@
 import { ConfigurationError } from './core/errors';
 import { digestChannels } from './core/alertRoutes';
 import { SharedResult } from './core/sharedResult';
-import { configurationProblems, readConfig, settingsKey, type Config, type Env, type ScheduleSetting } from './config';
+import { configurationProblems, readConfig, settingsKey, type Config, type ConfigPart, type Env } from './config';
 import { Built, apiConnection, clientSecretStore, emailSender, tables } from './sharedClients';
 import type { CollectorDependencies } from './collectors/runSnapshot';
 import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './ports';
@@ -28,84 +28,101 @@ import type { WaiverAdministration } from './api/waiverWrites';
  * What `npm run doctor` checks: the very clients and credentials the functions use, so a check
  * that passes means the function's call would pass too.
  */
-export { clientSecretStore, emailSender, refreshTokenStore, resourceTokenCredential, type ApiConnection } from './sharedClients';
-
-export const graphConnection = (env?: Env) => apiConnection('Graph', env);
-export const partnerCenterConnection = (env?: Env) => apiConnection('Partner Center', env);
+export { apiConnection, clientSecretStore, emailSender, refreshTokenStore, resourceTokenCredential, type ApiConnection } from './sharedClients';
 
 const clock = { now: () => new Date() };
 const tokenCodecs = new Built<ContinuationTokens>();
 const queryReaders = new Built<TableQueryReader>();
 const customerDirectories = new Built<TableCustomerDirectory>();
 
-async function collectorDependencies(env: Env | undefined, log: Logger): Promise<CollectorDependencies> {
-  const { TableSnapshotStore } = await import('./adapters/tableSnapshotStore');
-  return { store: new TableSnapshotStore(await tables(env)), clock, log };
+/**
+ * The table adapters and the one set of tables they share, their code loaded on an accessor's
+ * first call: all at once, since every one of them needs @azure/data-tables, which the tables load anyway.
+ */
+async function tableAdapters(env: Env | undefined) {
+  const [tableSet, snapshotStore, detectorStore, directory, waiverStore, digestLedger, queryReader, pruner] = await Promise.all([
+    tables(env),
+    import('./adapters/tableSnapshotStore'),
+    import('./adapters/tableDetectorStore'),
+    import('./adapters/tableCustomerDirectory'),
+    import('./adapters/tableWaiverStore'),
+    import('./adapters/tableDigestLedger'),
+    import('./adapters/tableQueryReader'),
+    import('./adapters/tableSnapshotPruner'),
+  ]);
+  return { tableSet, ...snapshotStore, ...detectorStore, ...directory, ...waiverStore, ...digestLedger, ...queryReader, ...pruner };
+}
+
+/** What every collector needs, once every setting its function reads (its API's `parts` too) is read: one error names every problem. */
+async function collectorDependencies(env: Env | undefined, log: Logger, parts: readonly ConfigPart[]): Promise<CollectorDependencies> {
+  readConfig(env, ['storage', 'identity', 'http', ...parts]);
+  const { tableSet, TableSnapshotStore } = await tableAdapters(env);
+  return { store: new TableSnapshotStore(tableSet), clock, log };
 }
 
 export async function partnerSecurityCollector(
   log: Logger,
   env?: Env,
 ): Promise<CollectorDependencies & { partnerSecurity: PartnerSecuritySource; customerDirectory: CustomerDirectoryDependencies }> {
-  readConfig(env, ['storage', 'identity', 'http', 'graph']);
-  const [{ GraphPartnerSecuritySource }, { GraphDelegatedAdminCustomerSource, PartnerCenterCustomerSource }, { TableCustomerDirectory }] = await Promise.all([
+  const dependencies = await collectorDependencies(env, log, ['graph']);
+  const [{ GraphPartnerSecuritySource }, { GraphDelegatedAdminCustomerSource, PartnerCenterCustomerSource }, { tableSet, TableCustomerDirectory }] = await Promise.all([
     import('./adapters/graphPartnerSecuritySource'),
     import('./adapters/customerNameSources'),
-    import('./adapters/tableCustomerDirectory'),
+    tableAdapters(env),
   ]);
   const graph = (await apiConnection('Graph', env)).client;
-  const dependencies = await collectorDependencies(env, log);
   return {
     ...dependencies,
     partnerSecurity: new GraphPartnerSecuritySource(graph),
     customerDirectory: {
-      directory: new TableCustomerDirectory(await tables(env)),
+      directory: new TableCustomerDirectory(tableSet),
       nameSources: [
         new GraphDelegatedAdminCustomerSource(() => Promise.resolve(graph)),
         // Partner Center's settings are read only when GDAP leaves customers unnamed: a mistake there costs names, never the insights.
         new PartnerCenterCustomerSource(async () => (await apiConnection('Partner Center', env)).client),
       ],
-      clock: dependencies.clock,
+      clock,
     },
   };
 }
 
 export async function nonMfaPrincipalCollector(log: Logger, env?: Env): Promise<CollectorDependencies & { nonMfaPrincipals: NonMfaPrincipalSource }> {
-  readConfig(env, ['storage', 'identity', 'http', 'partnerCenter', 'partnerCenterAuth']);
+  const dependencies = await collectorDependencies(env, log, ['partnerCenter', 'partnerCenterAuth']);
   const { PartnerCenterPrincipalSource } = await import('./adapters/partnerCenterPrincipalSource');
-  const partnerCenter = (await apiConnection('Partner Center', env)).client;
-  return { ...(await collectorDependencies(env, log)), nonMfaPrincipals: new PartnerCenterPrincipalSource(partnerCenter) };
+  return { ...dependencies, nonMfaPrincipals: new PartnerCenterPrincipalSource((await apiConnection('Partner Center', env)).client) };
 }
 
 export async function registrationCountCollector(log: Logger, env?: Env): Promise<CollectorDependencies & { registrationCounts: RegistrationCountSource }> {
-  readConfig(env, ['storage', 'identity', 'http', 'graph']);
+  const dependencies = await collectorDependencies(env, log, ['graph']);
   const { GraphRegistrationCountSource } = await import('./adapters/graphRegistrationCountSource');
-  const graph = (await apiConnection('Graph', env)).client;
-  return { ...(await collectorDependencies(env, log)), registrationCounts: new GraphRegistrationCountSource(graph) };
+  return { ...dependencies, registrationCounts: new GraphRegistrationCountSource((await apiConnection('Graph', env)).client) };
+}
+
+/** What the detector and the digest share: their settings, the table adapters, and the reads and channels of an alert. */
+async function alerting(log: Logger, env: Env | undefined) {
+  const config = readConfig(env, ['storage', 'identity', 'email', 'channels', 'detection', 'limits']);
+  const [adapters, { WebhookPoster }, sender] = await Promise.all([tableAdapters(env), import('./adapters/webhookPoster'), emailSender(env)]);
+  const { tableSet, TableSnapshotReader, TableCustomerDirectory, TableWaiverStore } = adapters;
+  return {
+    config,
+    adapters,
+    snapshots: new TableSnapshotReader(tableSet),
+    // Read afresh each run: a run reads names at most once, and only when it renders an alert.
+    directory: new TableCustomerDirectory(tableSet),
+    waivers: new TableWaiverStore(tableSet),
+    sender,
+    poster: new WebhookPoster(config.channels),
+    clock,
+    log,
+  };
 }
 
 export async function regressionDetector(log: Logger, env?: Env): Promise<DetectorDependencies> {
-  const config = readConfig(env, ['storage', 'identity', 'email', 'channels', 'detection', 'limits']);
-  const [{ TableSnapshotReader, TableSnapshotStore }, { TableDetectorStore }, { TableCustomerDirectory }, { WebhookPoster }, { TableWaiverStore }] = await Promise.all([
-    import('./adapters/tableSnapshotStore'),
-    import('./adapters/tableDetectorStore'),
-    import('./adapters/tableCustomerDirectory'),
-    import('./adapters/webhookPoster'),
-    import('./adapters/tableWaiverStore'),
-  ]);
-  const tableSet = await tables(env);
-  const sender = await emailSender(env);
+  const { config, adapters, ...shared } = await alerting(log, env);
   return {
-    snapshots: new TableSnapshotReader(tableSet),
-    runs: new TableSnapshotStore(tableSet),
-    store: new TableDetectorStore(tableSet),
-    sender,
-    poster: new WebhookPoster(config.channels),
-    // Read afresh each run: a detector run reads names at most once, and only when it renders an email.
-    directory: new TableCustomerDirectory(tableSet),
-    waivers: new TableWaiverStore(tableSet),
-    clock,
-    log,
+    ...shared,
+    runs: new adapters.TableSnapshotStore(adapters.tableSet),
+    store: new adapters.TableDetectorStore(adapters.tableSet),
     settings: {
       thresholds: { nonAdminShareDropPoints: config.detection.nonAdminShareDropPoints, sourceFailuresBeforeAlert: config.detection.sourceFailuresBeforeAlert },
       reminderDays: config.detection.reminderDays,
@@ -121,26 +138,11 @@ export async function regressionDetector(log: Logger, env?: Env): Promise<Detect
 
 /** The weekly digest: the query API's reads, the detector's table for its ledger, and the alerts' email sender. */
 export async function weeklyDigest(log: Logger, env?: Env): Promise<DigestDependencies> {
-  const config = readConfig(env, ['storage', 'identity', 'email', 'channels', 'detection', 'limits']);
-  const [{ TableSnapshotReader }, { TableQueryReader }, { TableDigestLedger }, { TableCustomerDirectory }, { TableWaiverStore }, { WebhookPoster }] = await Promise.all([
-    import('./adapters/tableSnapshotStore'),
-    import('./adapters/tableQueryReader'),
-    import('./adapters/tableDigestLedger'),
-    import('./adapters/tableCustomerDirectory'),
-    import('./adapters/tableWaiverStore'),
-    import('./adapters/webhookPoster'),
-  ]);
-  const tableSet = await tables(env);
+  const { config, adapters, ...shared } = await alerting(log, env);
   return {
-    reader: new TableQueryReader(tableSet),
-    snapshots: new TableSnapshotReader(tableSet),
-    directory: new TableCustomerDirectory(tableSet),
-    waivers: new TableWaiverStore(tableSet),
-    ledger: new TableDigestLedger(tableSet),
-    sender: await emailSender(env),
-    poster: new WebhookPoster(config.channels),
-    clock,
-    log,
+    ...shared,
+    reader: new adapters.TableQueryReader(adapters.tableSet),
+    ledger: new adapters.TableDigestLedger(adapters.tableSet),
     settings: {
       publicBaseUrl: config.email.publicBaseUrl,
       maxNamed: config.detection.alertMaxLines,
@@ -156,15 +158,13 @@ export async function weeklyDigest(log: Logger, env?: Env): Promise<DigestDepend
 
 /** Customer display names as last refreshed (the detector names customers with it). */
 export async function customerDirectory(env?: Env): Promise<CustomerDirectory> {
-  readConfig(env, ['storage']);
-  const { TableCustomerDirectory } = await import('./adapters/tableCustomerDirectory');
-  return new TableCustomerDirectory(await tables(env));
+  const { tableSet, TableCustomerDirectory } = await tableAdapters(env);
+  return new TableCustomerDirectory(tableSet);
 }
 
 export async function snapshotReader(env?: Env): Promise<TableSnapshotReader> {
-  readConfig(env, ['storage']);
-  const { TableSnapshotReader } = await import('./adapters/tableSnapshotStore');
-  return new TableSnapshotReader(await tables(env));
+  const { tableSet, TableSnapshotReader } = await tableAdapters(env);
+  return new TableSnapshotReader(tableSet);
 }
 
 /**
@@ -173,34 +173,25 @@ export async function snapshotReader(env?: Env): Promise<TableSnapshotReader> {
  */
 export async function queryApi(env?: Env): Promise<QueryDependencies> {
   const config = readConfig(env, ['storage', 'queryApi']);
-  const [{ TableQueryReader }, { continuationTokens }, { TableCustomerDirectory }, { TableDigestLedger }, { TableWaiverStore }] = await Promise.all([
-    import('./adapters/tableQueryReader'),
-    import('./api/continuationToken'),
-    import('./adapters/tableCustomerDirectory'),
-    import('./adapters/tableDigestLedger'),
-    import('./adapters/tableWaiverStore'),
-  ]);
-  const tableSet = await tables(env);
-  const tokens = tokenCodecs.get(`tokens:${config.queryApi.tokenSecret ?? ''}`, () => continuationTokens(config.queryApi.tokenSecret));
-  const reader = queryReaders.get(`queryReader:${JSON.stringify(config.storage)}`, () => new TableQueryReader(tableSet));
+  const [adapters, { continuationTokens }] = await Promise.all([tableAdapters(env), import('./api/continuationToken')]);
+  const { tableSet, TableQueryReader, TableCustomerDirectory, TableDigestLedger, TableWaiverStore } = adapters;
+  const tokens = tokenCodecs.get(config.queryApi.tokenSecret, () => continuationTokens(config.queryApi.tokenSecret));
+  const reader = queryReaders.get(config.storage, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
-  const directory = customerDirectories.get(`customerNames:${JSON.stringify(config.storage)}`, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
+  const directory = customerDirectories.get(config.storage, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
   return { reader, tokens, clock, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
 }
 
 /** The health check's answer: healthy, or not (or its state could not be read). */
 export type HealthVerdict = 200 | 503;
 
-/** How old a verdict `/api/health` answers with may be (docs/query-api.md says so). */
-const healthMaxAgeMs = 30_000;
-
 /**
  * Verdicts by the settings they were reached under (changed settings are judged afresh).
  * `/api/health` is anonymous: however many call it, one status is computed per instance at a
- * time and at most once every healthMaxAgeMs, a failed one too, so a caller cannot multiply
- * storage reads, nor hammer storage that is failing.
+ * time and at most once every 30 s (the age docs/query-api.md gives), a failed one too, so a
+ * caller cannot multiply storage reads, nor hammer storage that is failing.
  */
-const healthVerdicts = new SharedResult<HealthVerdict>(healthMaxAgeMs);
+const healthVerdicts = new SharedResult<HealthVerdict>(30_000);
 
 export function sharedHealthVerdict(compute: () => Promise<HealthVerdict>, env?: Env): Promise<HealthVerdict> {
   return healthVerdicts.get(settingsKey(env), compute);
@@ -214,8 +205,8 @@ export function publishHealthVerdict(verdict: HealthVerdict, env?: Env): void {
 /** What the admin-level waiver writes need: the store, the clock and the waiver settings. */
 export async function waiverAdministration(env?: Env): Promise<WaiverAdministration> {
   const config = readConfig(env, ['storage', 'waivers']);
-  const [{ TableWaiverStore }, { TableDetectorStore }, store] = await Promise.all([import('./adapters/tableWaiverStore'), import('./adapters/tableDetectorStore'), tables(env)]);
-  return { waivers: new TableWaiverStore(store), findings: new TableDetectorStore(store), clock, settings: config.waivers };
+  const { tableSet, TableWaiverStore, TableDetectorStore } = await tableAdapters(env);
+  return { waivers: new TableWaiverStore(tableSet), findings: new TableDetectorStore(tableSet), clock, settings: config.waivers };
 }
 
 /**
@@ -225,7 +216,7 @@ export async function waiverAdministration(env?: Env): Promise<WaiverAdministrat
 async function monitorHealthSettings(env: Env | undefined): Promise<MonitorHealthSettings> {
   const config = readConfig(env, ['health', 'limits']);
   const [{ readSchedule }, { healthGraceMs }, budgetMs] = await Promise.all([import('./core/ncrontab'), import('./core/scheduleHealth'), invocationBudgetMs(config)]);
-  const read = ({ setting, expression }: ScheduleSetting): MonitorHealthSettings['schedules'][SnapshotSource] => {
+  const read = ({ setting, expression }: { setting: string; expression: string }): MonitorHealthSettings['schedules'][SnapshotSource] => {
     try {
       return readSchedule(setting, expression);
     } catch (thrown) {
@@ -263,7 +254,7 @@ export async function invocationDeadline(env?: Env): Promise<Date> {
 /** Retention: the store's pruner and the retention setting. */
 export async function snapshotPruner(log: Logger, env?: Env): Promise<PruneDependencies> {
   const config = readConfig(env, ['storage', 'identity', 'retention']);
-  const { TableSnapshotPruner } = await import('./adapters/tableSnapshotPruner');
-  return { pruner: new TableSnapshotPruner(await tables(env)), clock, log, settings: { retentionDays: config.retention.retentionDays } };
+  const { tableSet, TableSnapshotPruner } = await tableAdapters(env);
+  return { pruner: new TableSnapshotPruner(tableSet), clock, log, settings: { retentionDays: config.retention.retentionDays } };
 }
 

@@ -1,4 +1,5 @@
-import { defaultRoutes, parseRoutes, type AlertRoute, type ChannelName } from './core/alertRoutes';
+import { defaultRoutes, parseRoutes, type ChannelName } from './core/alertRoutes';
+import { ConfigurationError } from './core/errors';
 import { settingDocs } from './settingDocs';
 import { SettingsReader, withoutTrailingSlash, type Env } from './settingsReader';
 
@@ -12,95 +13,23 @@ import { SettingsReader, withoutTrailingSlash, type Env } from './settingsReader
 export type { Env };
 export { settingDocs };
 
-export interface StorageConfig {
-  connectionString: string | null;
-  endpoint: string | null;
-  tablePrefix: string;
-}
+/** Each part's shape is what its reader below returns: one description, which the adapters take as it is. */
+export type StorageConfig = Config['storage'];
+export type IdentityConfig = Config['identity'];
+export type HttpConfig = Config['http'];
+export type EmailConfig = Config['email'];
+export type ChannelsConfig = Config['channels'];
+export type WaiverConfig = Config['waivers'];
 
-export interface IdentityConfig {
-  /** `managedIdentityFederation`: the app registration, proven by a managed identity token instead of a secret. */
-  credential: 'auto' | 'managedIdentityFederation';
-  tenantId: string | null;
-  clientId: string | null;
-  clientSecret: string | null;
-  certificatePath: string | null;
-  certificatePassword: string | null;
-  authorityHost: string | null;
-  managedIdentityClientId: string | null;
-}
-
-/** How Partner Center is reached: app-only tokens, or App+User through the Secure Application Model. */
-type PartnerCenterAuthConfig = { mode: 'app' } | AppUserAuthConfig;
-
-export interface AppUserAuthConfig {
-  mode: 'appUser';
-  tenantId: string;
-  clientId: string;
-  authorityHost: string;
-  keyVaultUrl: string;
-  refreshTokenSecret: string;
-}
-
-export interface HttpConfig {
-  timeoutMs: number;
-  maxRetries: number;
-  maxConcurrency: number;
-  maxRetryAfterMs: number;
-}
-
-interface ApiConfig {
-  baseUrl: string;
-  scope: string;
-}
-
-export interface EmailConfig {
-  connectionString: string | null;
-  endpoint: string | null;
-  from: string;
-  to: string[];
-  publicBaseUrl: string | null;
-  timeoutMs: number;
-}
-
-export interface ChannelsConfig {
-  teams: string | null;
-  slack: string | null;
-  webhook: string | null;
-  webhookSecret: string | null;
-  /** Budget of one post, retries included. */
-  timeoutMs: number;
-  /** ALERT_ROUTES, or the default: every finding to every configured channel. */
-  routes: AlertRoute[];
-}
-
-/** Where the app registration's client secret is kept, so its expiry can be read. */
-interface ClientSecretStoreConfig {
-  keyVaultUrl: string;
-  secretName: string;
-}
-
-export interface WaiverConfig {
-  /** Longest a waiver may last from when it is created or changed. */
-  maxDays: number;
-  /** Whether App Service Authentication's identity headers are there to be trusted (only behind Easy Auth). */
-  easyAuthIdentity: boolean;
-}
-
-export interface ScheduleSetting {
-  setting: string;
-  expression: string;
-}
+/** Partner Center reached as App+User, through the Secure Application Model. */
+export type AppUserAuthConfig = Extract<Config['partnerCenterAuth'], { mode: 'appUser' }>;
 
 /** The whole configuration, part by part, each as its reader below reads it. */
 export type Config = { [K in keyof typeof partReaders]: ReturnType<(typeof partReaders)[K]> };
 export type ConfigPart = keyof Config;
 
 /** A setting some function cannot read: the setting, and why, in words that never hold its value. */
-export interface SettingProblem {
-  setting: string;
-  problem: string;
-}
+export type SettingProblem = ReturnType<typeof configurationProblems>[number];
 
 /** How each part is read: the parts are this object's keys, so checking the whole configuration cannot forget one. */
 const partReaders = {
@@ -115,7 +44,12 @@ const partReaders = {
     /** HEALTH_GRACE_MINUTES, or null to derive the grace from the invocation's time limit. */
     graceMinutes: reader.optionalInteger('HEALTH_GRACE_MINUTES', 1, 1440),
   }),
-  waivers: (reader: SettingsReader): WaiverConfig => ({ maxDays: reader.integer('WAIVER_MAX_DAYS', 1, 3650), easyAuthIdentity: reader.boolean('EASY_AUTH_IDENTITY') }),
+  waivers: (reader: SettingsReader) => ({
+    /** Longest a waiver may last from when it is created or changed. */
+    maxDays: reader.integer('WAIVER_MAX_DAYS', 1, 3650),
+    /** Whether App Service Authentication's identity headers are there to be trusted (only behind Easy Auth). */
+    easyAuthIdentity: reader.boolean('EASY_AUTH_IDENTITY'),
+  }),
   limits: (reader: SettingsReader) => ({
     /** Per attempt, of Table Storage, ACS and Key Vault calls. */
     azureRequestTimeoutMs: reader.integer('AZURE_REQUEST_TIMEOUT_SECONDS', 1, 300) * 1000,
@@ -151,7 +85,7 @@ const partReaders = {
  * status lists them as reasons, the host logs them when it starts, the doctor shows them; the
  * app still loads, and each function still reads only the parts it needs.
  */
-export function configurationProblems(env: Env = process.env): SettingProblem[] {
+export function configurationProblems(env: Env = process.env) {
   const reader = new SettingsReader(env);
   for (const read of Object.values(partReaders)) read(reader);
   // Two parts may find the same problem (AZURE_TENANT_ID for two sign-ins): name it once.
@@ -168,7 +102,7 @@ function settingOf(problem: string): string {
 export function readConfig<P extends ConfigPart>(env: Env = process.env, parts: readonly P[]): Pick<Config, P> {
   const reader = new SettingsReader(env);
   const config = Object.fromEntries(parts.map((part) => [part, partReaders[part](reader)]));
-  reader.throwIfProblems();
+  if (reader.problems.length > 0) throw new ConfigurationError(reader.problems);
   // TypeScript cannot follow the keys `parts` gives Object.fromEntries: each is a P, read by its own part's reader.
   return config as Pick<Config, P>;
 }
@@ -182,11 +116,11 @@ function undeliveredAlertLimitMs(reader: SettingsReader): number {
   return reader.integer('ALERT_UNDELIVERED_HOURS', 1, 168) * 3_600_000;
 }
 
-function scheduleSetting(reader: SettingsReader, setting: string): ScheduleSetting {
+function scheduleSetting(reader: SettingsReader, setting: string) {
   return { setting, expression: reader.withDefault(setting) };
 }
 
-function readStorage(reader: SettingsReader): StorageConfig {
+function readStorage(reader: SettingsReader) {
   const connectionString = reader.optional('TABLES_CONNECTION_STRING');
   const endpoint = reader.optionalUrl('TABLES_ENDPOINT', { https: true });
   if (connectionString === null && endpoint === null) {
@@ -202,13 +136,10 @@ function readStorage(reader: SettingsReader): StorageConfig {
   return { connectionString, endpoint, tablePrefix };
 }
 
-function readIdentity(reader: SettingsReader): IdentityConfig {
-  const credential = reader.withDefault('APP_CREDENTIAL');
-  if (credential !== 'auto' && credential !== 'managedIdentityFederation') {
-    reader.problem('APP_CREDENTIAL must be auto or managedIdentityFederation');
-  }
-  const identity: IdentityConfig = {
-    credential: credential === 'managedIdentityFederation' ? credential : 'auto',
+function readIdentity(reader: SettingsReader) {
+  const identity = {
+    /** `managedIdentityFederation`: the app registration, proven by a managed identity token instead of a secret. */
+    credential: reader.oneOf('APP_CREDENTIAL', ['auto', 'managedIdentityFederation']),
     tenantId: reader.optional('AZURE_TENANT_ID'),
     clientId: reader.optional('AZURE_CLIENT_ID'),
     clientSecret: reader.optional('AZURE_CLIENT_SECRET'),
@@ -231,13 +162,10 @@ function readIdentity(reader: SettingsReader): IdentityConfig {
   return identity;
 }
 
-function readPartnerCenterAuth(reader: SettingsReader): PartnerCenterAuthConfig {
-  const mode = reader.withDefault('PARTNER_CENTER_AUTH');
+/** How Partner Center is reached: app-only tokens, or App+User through the Secure Application Model. */
+function readPartnerCenterAuth(reader: SettingsReader) {
+  const mode = reader.oneOf('PARTNER_CENTER_AUTH', ['app', 'appUser']);
   if (mode === 'app') return { mode };
-  if (mode !== 'appUser') {
-    reader.problem('PARTNER_CENTER_AUTH must be app or appUser');
-    return { mode: 'app' };
-  }
   const tenantId = reader.optional('AZURE_TENANT_ID');
   if (tenantId === null) reader.problem('AZURE_TENANT_ID (the partner tenant) is required with PARTNER_CENTER_AUTH=appUser');
   const clientId = reader.optional('PARTNER_CENTER_APP_CLIENT_ID') ?? reader.optional('AZURE_CLIENT_ID');
@@ -255,13 +183,14 @@ function readPartnerCenterAuth(reader: SettingsReader): PartnerCenterAuthConfig 
   };
 }
 
-function readClientSecretStore(reader: SettingsReader): ClientSecretStoreConfig | null {
+/** Where the app registration's client secret is kept, so its expiry can be read. */
+function readClientSecretStore(reader: SettingsReader) {
   const secretName = reader.optional('CLIENT_SECRET_KEY_VAULT_SECRET');
   if (secretName === null) return null;
   return { secretName: reader.secretName('CLIENT_SECRET_KEY_VAULT_SECRET', secretName), keyVaultUrl: reader.requiredBaseUrl('KEY_VAULT_URL', 'CLIENT_SECRET_KEY_VAULT_SECRET') ?? '' };
 }
 
-function readHttp(reader: SettingsReader): HttpConfig {
+function readHttp(reader: SettingsReader) {
   return {
     timeoutMs: reader.integer('HTTP_TIMEOUT_SECONDS', 1, 600) * 1000,
     maxRetries: reader.integer('HTTP_MAX_RETRIES', 0, 10),
@@ -272,7 +201,7 @@ function readHttp(reader: SettingsReader): HttpConfig {
 
 const emailAddress = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
 
-function readEmail(reader: SettingsReader): EmailConfig {
+function readEmail(reader: SettingsReader) {
   const connectionString = reader.optional('ACS_CONNECTION_STRING');
   const endpoint = reader.optionalUrl('ACS_ENDPOINT', { https: true });
   if (connectionString === null && endpoint === null) reader.problem('ACS_CONNECTION_STRING or ACS_ENDPOINT is required (neither is set)');
@@ -293,7 +222,7 @@ function readEmail(reader: SettingsReader): EmailConfig {
   return { connectionString, endpoint, from: from ?? '', to, publicBaseUrl: publicBaseUrl === null ? null : withoutTrailingSlash(publicBaseUrl), timeoutMs };
 }
 
-function readChannels(reader: SettingsReader): ChannelsConfig {
+function readChannels(reader: SettingsReader) {
   const teams = reader.optionalUrl('TEAMS_WEBHOOK_URL', { https: true });
   const slack = reader.optionalUrl('SLACK_WEBHOOK_URL', { https: true });
   const webhook = reader.optionalUrl('ALERT_WEBHOOK_URL', { https: true });
@@ -315,10 +244,11 @@ function readChannels(reader: SettingsReader): ChannelsConfig {
     if (parsed.routes === null) for (const problem of parsed.problems) reader.problem(problem);
     else routes = parsed.routes;
   }
+  // timeoutMs: the budget of one post, retries included; routes: ALERT_ROUTES, or every finding to every configured channel.
   return { teams, slack, webhook, webhookSecret, timeoutMs: reader.integer('WEBHOOK_TIMEOUT_SECONDS', 1, 300) * 1000, routes };
 }
 
-function readApi(reader: SettingsReader, name: string): ApiConfig {
+function readApi(reader: SettingsReader, name: string) {
   const baseUrl = withoutTrailingSlash(reader.optionalUrl(name, { https: true }) ?? reader.withDefault(name));
   return { baseUrl, scope: `${baseUrl}/.default` };
 }

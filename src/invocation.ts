@@ -11,12 +11,6 @@ export function invocationLogger(context: InvocationContext): Logger {
   };
 }
 
-/** `npm run invoke -- <name> --run-id X` passes a run id to re-run; the Functions host never does. */
-function requestedRunId(context: InvocationContext): string | undefined {
-  const runId = context.triggerMetadata?.runId;
-  return typeof runId === 'string' ? runId : undefined;
-}
-
 /**
  * A timer's handler: the use case runs with dependencies that log to the invocation, the time
  * by which the invocation must stop, and the run id a manual invocation asks to re-run.
@@ -24,6 +18,8 @@ function requestedRunId(context: InvocationContext): string | undefined {
 export function scheduledRun<D>(build: (log: Logger) => Promise<D>, run: (dependencies: D, options: { runId: string | undefined; deadline: Date }) => Promise<unknown>) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const deadline = await invocationDeadline();
-    await run(await build(invocationLogger(context)), { runId: requestedRunId(context), deadline });
+    // `npm run invoke -- <name> --run-id X` passes a run id to re-run; the Functions host never does.
+    const runId = context.triggerMetadata?.runId;
+    await run(await build(invocationLogger(context)), { runId: typeof runId === 'string' ? runId : undefined, deadline });
   };
 }

@@ -69,10 +69,3 @@ export const settingDocs: readonly SettingDoc[] = [
   { name: 'LOCAL_ADMIN_KEY', usedBy: 'local host', description: 'Admin key the local host demands for admin-level functions (the waiver writes), as Azure demands the master key; at least 16 characters and not the function key, else the host stops at start-up. The function key gets 401 there. When unset, a random one is generated and printed once.' },
   { name: 'AZURITE_LOCATION', usedBy: 'local host', description: 'Folder where the local host keeps Azurite data between runs; in memory when unset. Ignored when TABLES_* is set.' },
 ];
-
-/** The documented default of a setting; a setting read with a default must document one. */
-export function documentedDefault(name: string): string {
-  const fallback = settingDocs.find((doc) => doc.name === name)?.default;
-  if (fallback === undefined) throw new Error(`Setting ${name} has no documented default`);
-  return fallback;
-}

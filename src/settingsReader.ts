@@ -1,12 +1,11 @@
-import { ConfigurationError } from './core/errors';
-import { documentedDefault, settingDocs } from './settingDocs';
+import { settingDocs } from './settingDocs';
 
 /** The settings as the process has them (or a test gives them): by name, each text or absent. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads settings one by one, each by the rule its kind follows, collecting every problem instead
- * of stopping at the first, so that one error names them all. A problem names its setting first
+ * of stopping at the first (its caller throws them, or lists them), so that one error names them all. A problem names its setting first
  * (configurationProblems finds the setting that way) and never quotes a value: values may be secret.
  */
 export class SettingsReader {
@@ -18,17 +17,16 @@ export class SettingsReader {
     this.problems.push(message);
   }
 
-  throwIfProblems(): void {
-    if (this.problems.length > 0) throw new ConfigurationError(this.problems);
-  }
-
   optional(name: string): string | null {
     const value = this.env[name]?.trim();
     return value === undefined || value === '' ? null : value;
   }
 
+  /** The setting, else its documented default: a setting read this way must document one, set or not. */
   withDefault(name: string): string {
-    return this.optional(name) ?? documentedDefault(name);
+    const fallback = settingDocs.find((doc) => doc.name === name)?.default;
+    if (fallback === undefined) throw new Error(`Setting ${name} has no documented default`);
+    return this.optional(name) ?? fallback;
   }
 
   optionalUrl(name: string, options: { https: boolean }): string | null {
@@ -59,6 +57,14 @@ export class SettingsReader {
   secretName(name: string, value: string): string {
     if (!/^[0-9A-Za-z-]{1,127}$/.test(value)) this.problem(`${name} must be 1-127 letters, digits or dashes (a Key Vault secret name)`);
     return value;
+  }
+
+  /** One of a few words: the first is the documented default, kept (with a problem) when the value is none of them. */
+  oneOf<T extends string>(name: string, choices: readonly [T, ...T[]]): T {
+    const value = this.withDefault(name);
+    const chosen = choices.find((choice) => choice === value);
+    if (chosen === undefined) this.problem(`${name} must be ${choices.join(' or ')}`);
+    return chosen ?? choices[0];
   }
 
   boolean(name: string): boolean {

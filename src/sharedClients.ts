@@ -13,11 +13,12 @@ import type { Tables } from './adapters/tables';
  * those settings: a change of settings (tests, the local host) builds afresh.
  */
 
-/** What one kind of thing was built, by the settings it was built from. */
+/** What one kind of thing was built, by the settings it was built from (as JSON: equal settings, one thing). */
 export class Built<T> {
   private readonly byKey = new Map<string, T>();
 
-  get(key: string, build: () => T): T {
+  get(settings: unknown, build: () => T): T {
+    const key = JSON.stringify(settings);
     const existing = this.byKey.get(key);
     if (existing !== undefined) return existing;
     const made = build();
@@ -25,20 +26,18 @@ export class Built<T> {
     return made;
   }
 
-  forget(key: string): void {
-    this.byKey.delete(key);
+  forget(settings: unknown): void {
+    this.byKey.delete(JSON.stringify(settings));
   }
 }
 
-const credentials = new Built<TokenCredential>();
+const appCredentials = new Built<TokenCredential>();
+const managedIdentities = new Built<TokenCredential>();
+const samCredentials = new Built<TokenCredential>();
 const apiClients = new Built<ApiClient>();
 const tableSets = new Built<Tables>();
 const emailSenders = new Built<AcsEmailSender>();
 const clientSecretStores = new Built<ClientSecretStore>();
-
-function credentialKey(config: Pick<Config, 'identity'>): string {
-  return `credential:${JSON.stringify(config.identity)}`;
-}
 
 /**
  * A credential's code is loaded when its factory is made, the credential built on the factory's
@@ -49,92 +48,77 @@ async function credentialFactory(config: Pick<Config, 'identity'>, reaches: 'app
   const clientId = config.identity.managedIdentityClientId;
   if (reaches === 'resource' && clientId !== null) {
     const { ManagedIdentityCredential } = await import('@azure/identity');
-    return () => credentials.get(`managedIdentity:${clientId}`, () => new ManagedIdentityCredential({ clientId }));
+    return () => managedIdentities.get(clientId, () => new ManagedIdentityCredential({ clientId }));
   }
   const { createCredential } = await import('./adapters/credential');
-  return () => credentials.get(credentialKey(config), () => createCredential(config.identity));
-}
-
-async function resourceCredential(config: Pick<Config, 'identity'>): Promise<TokenCredential> {
-  return (await credentialFactory(config, 'resource'))();
+  return () => appCredentials.get(config.identity, () => createCredential(config.identity));
 }
 
 /** The credential that reaches Table Storage, ACS and Key Vault. */
 export async function resourceTokenCredential(env?: Env): Promise<TokenCredential> {
-  return resourceCredential(readConfig(env, ['identity']));
+  return (await credentialFactory(readConfig(env, ['identity']), 'resource'))();
 }
 
-/** What reaching Partner Center as App+User takes: its auth settings, and the vault's credential and timeout. */
-type AppUserSettings = Pick<Config, 'identity' | 'limits' | 'http'> & { partnerCenterAuth: AppUserAuthConfig };
+/** Key Vault secrets as the resource identity reads them, each attempt within AZURE_REQUEST_TIMEOUT_SECONDS. */
+async function vaultSecrets(config: Pick<Config, 'identity' | 'limits'>): Promise<(vaultUrl: string, secretName: string) => KeyVaultSecret> {
+  const [{ KeyVaultSecret }, credential] = await Promise.all([import('./adapters/keyVaultSecret'), credentialFactory(config, 'resource')]);
+  return (vaultUrl, secretName) => new KeyVaultSecret(vaultUrl, secretName, credential(), config.limits.azureRequestTimeoutMs);
+}
 
-/** Partner Center's App+User token: the Secure Application Model, its refresh token in Key Vault. */
-async function secureApplicationModelCredential(config: AppUserSettings): Promise<TokenCredential> {
-  const [{ SecureApplicationModelCredential }, { KeyVaultSecret }] = await Promise.all([
-    import('./adapters/secureApplicationModelCredential'),
-    import('./adapters/keyVaultSecret'),
-  ]);
-  const vaultCredential = await resourceCredential(config);
+const apiParts = ['identity', 'http', 'graph', 'partnerCenter'] as const;
+
+/**
+ * Partner Center's App+User token (the Secure Application Model, its refresh token in Key Vault)
+ * and the auth settings it was built from, once Partner Center's settings and those of its auth
+ * are read (one error names every problem); null when Partner Center is reached app-only.
+ */
+async function secureApplicationModelCredential(env: Env | undefined): Promise<{ credential: TokenCredential; auth: AppUserAuthConfig } | null> {
+  const config = readConfig(env, [...apiParts, 'partnerCenterAuth', 'limits']);
   const auth = config.partnerCenterAuth;
+  if (auth.mode !== 'appUser') return null;
+  const [{ SecureApplicationModelCredential }, secret] = await Promise.all([import('./adapters/secureApplicationModelCredential'), vaultSecrets(config)]);
   // A refused redemption waits for a concurrent rotation at most half an attempt's time limit, so
   // revoked consent fails that attempt as ConsentRequired (naming the fix), never as a Timeout.
   const raceWaitMs = Math.min(10_000, Math.floor(config.http.timeoutMs / 2));
-  return credentials.get(samKey(auth), () => {
-    const store = new KeyVaultSecret(auth.keyVaultUrl, auth.refreshTokenSecret, vaultCredential, config.limits.azureRequestTimeoutMs);
+  const credential = samCredentials.get(auth, () => {
+    const store = secret(auth.keyVaultUrl, auth.refreshTokenSecret);
     return new SecureApplicationModelCredential({ tenantId: auth.tenantId, clientId: auth.clientId, authorityHost: auth.authorityHost, store, raceWaitMs });
   });
-}
-
-function samKey(auth: AppUserAuthConfig): string {
-  return `sam:${JSON.stringify(auth)}`;
+  return { credential, auth };
 }
 
 /** The alerts' and the digest's email sender. */
 export async function emailSender(env?: Env): Promise<AcsEmailSender> {
   const config = readConfig(env, ['identity', 'email', 'limits']);
-  const { AcsEmailSender } = await import('./adapters/acsEmailSender');
-  const tokenCredential = await credentialFactory(config, 'resource');
-  return emailSenders.get(`acs:${JSON.stringify(config.email)}:${config.limits.azureRequestTimeoutMs}`, () => new AcsEmailSender(config.email, tokenCredential, config.limits.azureRequestTimeoutMs));
+  const [{ AcsEmailSender }, tokenCredential] = await Promise.all([import('./adapters/acsEmailSender'), credentialFactory(config, 'resource')]);
+  return emailSenders.get([config.email, config.limits.azureRequestTimeoutMs], () => new AcsEmailSender(config.email, tokenCredential, config.limits.azureRequestTimeoutMs));
 }
 
 export async function tables(env?: Env): Promise<Tables> {
   const config = readConfig(env, ['storage', 'identity', 'limits']);
-  const { Tables } = await import('./adapters/tables');
-  const tokenCredential = await credentialFactory(config, 'resource');
-  const timeoutMs = config.limits.azureRequestTimeoutMs;
-  return tableSets.get(`tables:${JSON.stringify(config.storage)}:${timeoutMs}`, () => new Tables(config.storage, tokenCredential, timeoutMs));
+  const [{ Tables }, tokenCredential] = await Promise.all([import('./adapters/tables'), credentialFactory(config, 'resource')]);
+  const { azureRequestTimeoutMs } = config.limits;
+  return tableSets.get([config.storage, azureRequestTimeoutMs], () => new Tables(config.storage, tokenCredential, azureRequestTimeoutMs));
 }
 
 /** One Microsoft API as the collectors reach it: the client, and the credential and scope its tokens come from. */
-export interface ApiConnection {
-  client: ApiClient;
-  credential: TokenCredential;
-  scope: string;
-}
-
-const apiParts = ['identity', 'http', 'graph', 'partnerCenter'] as const;
-
-/** Partner Center's settings with those of its auth (one error names every problem); null when it is reached app-only. */
-function appUserSettings(env: Env | undefined): AppUserSettings | null {
-  const config = readConfig(env, [...apiParts, 'partnerCenterAuth', 'limits']);
-  const auth = config.partnerCenterAuth;
-  return auth.mode === 'appUser' ? { identity: config.identity, limits: config.limits, http: config.http, partnerCenterAuth: auth } : null;
-}
+export type ApiConnection = Awaited<ReturnType<typeof apiConnection>>;
 
 /** Graph as its collectors reach it, or Partner Center as collectNonMfaPrincipals does (app-only, or App+User through Key Vault); the doctor checks the same. */
-export async function apiConnection(service: 'Graph' | 'Partner Center', env?: Env): Promise<ApiConnection> {
+export async function apiConnection(service: 'Graph' | 'Partner Center', env?: Env) {
   // Partner Center's auth settings only for Partner Center: a mistake there must not stop Graph.
-  const appUser = service === 'Partner Center' ? appUserSettings(env) : null;
+  const appUser = service === 'Partner Center' ? await secureApplicationModelCredential(env) : null;
   const config = readConfig(env, apiParts);
   const { ApiClient } = await import('./adapters/apiClient');
   const { baseUrl, scope } = service === 'Graph' ? config.graph : config.partnerCenter;
-  const tokenCredential = appUser === null ? (await credentialFactory(config, 'app'))() : await secureApplicationModelCredential(appUser);
-  const key = `api:${service}:${baseUrl}:${JSON.stringify(config.http)}:${JSON.stringify(config.identity)}:${appUser === null ? 'app' : samKey(appUser.partnerCenterAuth)}`;
+  const tokenCredential = appUser?.credential ?? (await credentialFactory(config, 'app'))();
+  const key = [service, baseUrl, config.http, config.identity, appUser?.auth ?? 'app'];
   // A token the service refuses (revoked, or its app's consent withdrawn) is cached by the
   // credential until it expires: forget both, so the next invocation asks Entra afresh.
   const forget = (): void => {
     apiClients.forget(key);
-    credentials.forget(credentialKey(config));
-    if (appUser !== null) credentials.forget(samKey(appUser.partnerCenterAuth));
+    appCredentials.forget(config.identity);
+    if (appUser !== null) samCredentials.forget(appUser.auth);
   };
   const client = apiClients.get(key, () => new ApiClient({ service, baseUrl, scope, credential: tokenCredential, http: config.http, onUnauthorized: forget }));
   return { client, credential: tokenCredential, scope };
@@ -146,11 +130,9 @@ export async function clientSecretStore(env?: Env): Promise<ClientSecretStore | 
   const location = readConfig(env, ['clientSecretStore']).clientSecretStore;
   if (location === null) return null;
   const config = readConfig(env, ['identity', 'clientSecretStore', 'limits']);
-  const { KeyVaultSecret } = await import('./adapters/keyVaultSecret');
-  const vaultCredential = await resourceCredential(config);
+  const secret = await vaultSecrets(config);
   // One client for the life of the process: a new one would pay Key Vault's challenge round trip on every status.
-  const key = `clientSecret:${JSON.stringify(location)}:${JSON.stringify(config.identity)}:${config.limits.azureRequestTimeoutMs}`;
-  return clientSecretStores.get(key, () => new KeyVaultSecret(location.keyVaultUrl, location.secretName, vaultCredential, config.limits.azureRequestTimeoutMs));
+  return clientSecretStores.get([location, config.identity, config.limits.azureRequestTimeoutMs], () => secret(location.keyVaultUrl, location.secretName));
 }
 
 /** The Key Vault secret that holds the Partner Center refresh token (PARTNER_CENTER_AUTH=appUser). */
@@ -158,6 +140,5 @@ export async function refreshTokenStore(env?: Env): Promise<KeyVaultSecret> {
   const config = readConfig(env, ['identity', 'partnerCenterAuth', 'limits']);
   const auth = config.partnerCenterAuth;
   if (auth.mode !== 'appUser') throw new ConfigurationError(['PARTNER_CENTER_AUTH is app: the refresh token in Key Vault is used only with PARTNER_CENTER_AUTH=appUser']);
-  const { KeyVaultSecret } = await import('./adapters/keyVaultSecret');
-  return new KeyVaultSecret(auth.keyVaultUrl, auth.refreshTokenSecret, await resourceCredential(config), config.limits.azureRequestTimeoutMs);
+  return (await vaultSecrets(config))(auth.keyVaultUrl, auth.refreshTokenSecret);
 }

@@ -4,10 +4,9 @@ import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } fro
 import { GraphPartnerSecuritySource } from '../../src/adapters/graphPartnerSecuritySource';
 import { GraphRegistrationCountSource } from '../../src/adapters/graphRegistrationCountSource';
 import {
+  apiConnection,
   clientSecretStore,
   emailSender,
-  graphConnection,
-  partnerCenterConnection,
   refreshTokenStore,
   resourceTokenCredential,
   snapshotReader,
@@ -47,8 +46,8 @@ export async function runChecks(env: Env, options: DoctorOptions): Promise<Check
   const context = doctorContext(env);
   const checks = new Checks(env, context);
   // The parts the composition reads for each API, so a settings problem shows on its rows rather than stopping the doctor.
-  const graph = await checks.connection(['identity', 'http', 'graph', 'partnerCenter'], () => graphConnection(env));
-  const partnerCenter = await checks.connection(['identity', 'http', 'graph', 'partnerCenter', 'partnerCenterAuth'], () => partnerCenterConnection(env));
+  const graph = await checks.connection(['identity', 'http', 'graph', 'partnerCenter'], () => apiConnection('Graph', env));
+  const partnerCenter = await checks.connection(['identity', 'http', 'graph', 'partnerCenter', 'partnerCenterAuth'], () => apiConnection('Partner Center', env));
   return [
     settingsCheck(env),
     await checks.api('Graph partner security', graph, async (client) => {
