@@ -4,7 +4,7 @@ import { commonHeaders } from '../api/serveEndpoint';
 
 export async function getDashboard(): Promise<HttpResponseInit> {
   // The page's script is the largest text the app holds: loaded when the page is asked for, not at every cold start.
-  const { dashboardHtml } = await import('../api/dashboardPage');
+  const { dashboardHtml } = await import('../api/dashboard/page');
   const nonce = randomBytes(16).toString('base64');
   return {
     status: 200,

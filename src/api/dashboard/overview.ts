@@ -1,80 +1,9 @@
 /**
- * The dashboard's script, plain ES2017 for any current browser: fetch the JSON endpoints, draw
- * SVG line charts (every point a circle carrying its value in `data-value`), fill the tables.
+ * The overview: the monitor's health, the charts, and the customer, partner-user, finding and
+ * waiver tables.
  */
-export const dashboardScript = String.raw`
-'use strict';
-(function () {
-  var key = new URLSearchParams(location.search).get('code') || '';
-  var svgNs = 'http://www.w3.org/2000/svg';
-  var colours = ['#0f62fe', '#da1e28', '#24a148', '#8a3ffc'];
-
-  function api(path) {
-    return fetch(path, { headers: { 'x-functions-key': key, accept: 'application/json' } }).then(function (response) {
-      // The status answers 503 when unhealthy, with the same body: that is something to show.
-      if (!response.ok && !(response.status === 503 && path === 'status')) return response.text().then(function (text) { throw new Error(path + ': HTTP ' + response.status + ' ' + text.slice(0, 200)); });
-      return response.json();
-    });
-  }
-
-  function element(name, attributes, text) {
-    var node = name.indexOf('svg:') === 0 ? document.createElementNS(svgNs, name.slice(4)) : document.createElement(name);
-    Object.keys(attributes || {}).forEach(function (attribute) { node.setAttribute(attribute, String(attributes[attribute])); });
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  /** series: [{ name, points: [{ at: ISO time, value: number|null }] }] */
-  function lineChart(container, series) {
-    var width = 520, height = 220, left = 44, right = 12, top = 12, bottom = 30;
-    var points = [].concat.apply([], series.map(function (one) { return one.points; })).filter(function (point) { return point.value !== null; });
-    container.textContent = '';
-    if (points.length === 0) { container.appendChild(element('p', { class: 'empty' }, 'No complete snapshot yet.')); return; }
-    var times = points.map(function (point) { return Date.parse(point.at); });
-    var values = points.map(function (point) { return point.value; });
-    var minTime = Math.min.apply(null, times), maxTime = Math.max.apply(null, times);
-    var minValue = Math.min(0, Math.min.apply(null, values)), maxValue = Math.max.apply(null, values);
-    if (maxValue === minValue) maxValue = minValue + 1;
-    var x = function (time) { return maxTime === minTime ? (left + width - right) / 2 : left + ((time - minTime) / (maxTime - minTime)) * (width - left - right); };
-    var y = function (value) { return height - bottom - ((value - minValue) / (maxValue - minValue)) * (height - top - bottom); };
-    var svg = element('svg:svg', { viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': series.map(function (one) { return one.name; }).join(', ') });
-    for (var tick = 0; tick <= 4; tick += 1) {
-      var value = minValue + ((maxValue - minValue) * tick) / 4;
-      svg.appendChild(element('svg:line', { class: 'grid', x1: left, x2: width - right, y1: y(value), y2: y(value) }));
-      svg.appendChild(element('svg:text', { class: 'label', x: left - 4, y: y(value) + 3, 'text-anchor': 'end' }, String(Math.round(value * 10) / 10)));
-    }
-    svg.appendChild(element('svg:line', { class: 'axis', x1: left, x2: width - right, y1: height - bottom, y2: height - bottom }));
-    svg.appendChild(element('svg:text', { class: 'label', x: left, y: height - 10 }, new Date(minTime).toISOString().slice(0, 16).replace('T', ' ')));
-    svg.appendChild(element('svg:text', { class: 'label', x: width - right, y: height - 10, 'text-anchor': 'end' }, new Date(maxTime).toISOString().slice(0, 16).replace('T', ' ')));
-    var legend = element('div', { class: 'legend' });
-    series.forEach(function (one, index) {
-      var colour = colours[index % colours.length];
-      var known = one.points.filter(function (point) { return point.value !== null; });
-      svg.appendChild(element('svg:polyline', { fill: 'none', stroke: colour, 'stroke-width': 2, 'data-series': one.name, points: known.map(function (point) { return x(Date.parse(point.at)) + ',' + y(point.value); }).join(' ') }));
-      known.forEach(function (point) {
-        var dot = element('svg:circle', { class: 'point', cx: x(Date.parse(point.at)), cy: y(point.value), r: 3, fill: colour, 'data-series': one.name, 'data-at': point.at, 'data-value': point.value });
-        dot.appendChild(element('svg:title', {}, one.name + ' ' + point.value + ' at ' + point.at));
-        svg.appendChild(dot);
-      });
-      var entry = element('span', {}, '\u25CF ' + one.name);
-      entry.style.color = colour;
-      legend.appendChild(entry);
-    });
-    container.appendChild(svg);
-    container.appendChild(legend);
-  }
-
-  function byRun(items) {
-    var runs = {};
-    items.forEach(function (item) { (runs[item.runId] = runs[item.runId] || { at: item.collectedAt, items: [] }).items.push(item); });
-    return Object.keys(runs).map(function (runId) { return runs[runId]; }).sort(function (a, b) { return Date.parse(a.at) - Date.parse(b.at); });
-  }
-
-  function row(cells, classes) {
-    var tr = element('tr');
-    cells.forEach(function (cell, index) { tr.appendChild(element('td', classes && classes[index] ? { class: classes[index] } : {}, cell === null || cell === undefined ? '—' : String(cell))); });
-    return tr;
-  }
+export const overviewScript = String.raw`
+  var waiverSoonDays = 14;
 
   function showScore(score) {
     lineChart(document.getElementById('score-chart'), [
@@ -94,11 +23,6 @@ export const dashboardScript = String.raw`
       { name: 'compliant tenants', points: tenants.map(function (item) { return { at: item.collectedAt, value: item.compliantTenantCount }; }) },
       { name: 'tenants', points: tenants.map(function (item) { return { at: item.collectedAt, value: item.totalTenantCount }; }) },
     ]);
-  }
-
-  /** Name first, id after: people recognise the name, the id is what Microsoft's portals search by. */
-  function named(name, id) {
-    return name ? name + ' · ' + id : id;
   }
 
   function showStatus(status) {
@@ -228,22 +152,4 @@ export const dashboardScript = String.raw`
       body.appendChild(tr);
     });
   }
-
-  var waiverSoonDays = 14;
-
-  function fail(error) {
-    document.getElementById('error').textContent = String(error && error.message || error);
-  }
-
-  Promise.all([
-    api('status').then(showStatus),
-    api('score').then(showScore),
-    api('requirements').then(showRequirements),
-    api(customersPath()).then(showCustomers),
-    api('findings?state=open').then(showFindings),
-    api('principals?top=100').then(showPrincipals),
-    Promise.all([api('waivers'), api('waivers?expiringWithinDays=' + waiverSoonDays)]).then(function (answers) { showWaivers(answers[0], answers[1]); }),
-    api('waiver-audit?top=50').then(showWaiverAudit),
-  ]).then(function () { document.body.setAttribute('data-loaded', 'true'); }, function (error) { fail(error); document.body.setAttribute('data-loaded', 'error'); });
-})();
 `;

@@ -1,0 +1,40 @@
+/**
+ * What every part of the dashboard's script uses: reading the API, building elements (data
+ * is written with textContent, never as HTML), and the failure line.
+ */
+export const commonScript = String.raw`
+  var svgNs = 'http://www.w3.org/2000/svg';
+
+  /** GET one JSON endpoint, with the caller's credentials (signIn.ts's authHeaders). */
+  function api(path) {
+    return authHeaders().then(function (headers) {
+      return fetch(path, { headers: Object.assign({ accept: 'application/json' }, headers) });
+    }).then(function (response) {
+      // The status answers 503 when unhealthy, with the same body: that is something to show.
+      if (!response.ok && !(response.status === 503 && path === 'status')) return response.text().then(function (text) { throw new Error(path + ': HTTP ' + response.status + ' ' + text.slice(0, 200)); });
+      return response.json();
+    });
+  }
+
+  function element(name, attributes, text) {
+    var node = name.indexOf('svg:') === 0 ? document.createElementNS(svgNs, name.slice(4)) : document.createElement(name);
+    Object.keys(attributes || {}).forEach(function (attribute) { node.setAttribute(attribute, String(attributes[attribute])); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function row(cells, classes) {
+    var tr = element('tr');
+    cells.forEach(function (cell, index) { tr.appendChild(element('td', classes && classes[index] ? { class: classes[index] } : {}, cell === null || cell === undefined ? '—' : String(cell))); });
+    return tr;
+  }
+
+  /** Name first, id after: people recognise the name, the id is what Microsoft's portals search by. */
+  function named(name, id) {
+    return name ? name + ' · ' + id : id;
+  }
+
+  function fail(error) {
+    document.getElementById('error').textContent = String(error && error.message || error);
+  }
+`;

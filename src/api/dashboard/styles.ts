@@ -1,0 +1,25 @@
+/** The dashboard's styles: system fonts, one accent colour, cards in a grid. */
+export const dashboardStyles = `
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1b1b1b; background: #f5f6f8; }
+  header { background: #0f3d66; color: #fff; padding: 12px 20px; display: flex; gap: 16px; align-items: baseline; flex-wrap: wrap; }
+  header h1 { font-size: 18px; margin: 0; }
+  main { padding: 16px 20px; display: grid; gap: 16px; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); }
+  section { background: #fff; border-radius: 6px; padding: 12px 16px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+  section.wide { grid-column: 1 / -1; }
+  h2 { font-size: 15px; margin: 0 0 8px; }
+  svg { width: 100%; height: auto; }
+  .axis { stroke: #999; stroke-width: 1; }
+  .grid { stroke: #eee; stroke-width: 1; }
+  .label { font-size: 10px; fill: #555; }
+  .legend span { margin-right: 12px; font-size: 12px; }
+  table { border-collapse: collapse; width: 100%; font-size: 12px; }
+  th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eee; }
+  .bad { color: #b00020; font-weight: 600; }
+  .empty { color: #777; font-style: italic; }
+  #error { color: #b00020; }
+  .warning { color: #ffd479; }
+  #problems { flex-basis: 100%; margin: 0; padding-left: 20px; }
+  #problems:empty { display: none; }
+  tr.waived td { color: #666; }
+  button { margin-top: 8px; }
+`;
