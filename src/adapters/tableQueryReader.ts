@@ -1,6 +1,6 @@
 import { countOpenFindings, severities, type FindingState, type OpenFindingCounts, type StoredFinding } from '../core/findings';
 import { odata } from '@azure/data-tables';
-import type { FindingPosition, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
+import type { FindingFilter, FindingPosition, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 import type { NonMfaPrincipal, PartnerSecurityScore, SecurityRequirement } from '../core/model';
 import type { Delivery, DetectorCompletion, DetectorRun, LeaseName, OutboxMessage, SkippedRun } from '../ports';
 import { ConcurrencyLimit } from '../core/concurrencyLimit';
@@ -48,15 +48,16 @@ export class TableQueryReader extends TableSnapshotReader implements QueryReader
    * The service filters by severity and state, one severity after the other, so a page reads the
    * rows it lists, not the partition where resolved findings pile up.
    */
-  async findingsPage(state: FindingState | 'all', start: FindingPosition | null, top: number): Promise<Page<StoredFinding, FindingPosition>> {
+  async findingsPage(state: FindingState | 'all', start: FindingPosition | null, top: number, filter: FindingFilter = {}): Promise<Page<StoredFinding, FindingPosition>> {
     const table = this.tables.clientFor('findings');
     const items: StoredFinding[] = [];
-    for (const severity of severities.slice(start === null ? 0 : severities.indexOf(start.severity))) {
+    const wanted = severities.slice(start === null ? 0 : severities.indexOf(start.severity)).filter((severity) => filter.severity === undefined || severity === filter.severity);
+    const narrowing = findingClauses(state, filter);
+    for (const severity of wanted) {
       const after = start?.severity === severity ? toTableKey(start.key) : '';
-      const inState = state === 'all' ? '' : odata` and state eq ${state}`;
-      const filter = `${odata`PartitionKey eq ${fixedPartitions.findings} and RowKey gt ${after} and severity eq ${severity}`}${inState}`;
+      const query = `${odata`PartitionKey eq ${fixedPartitions.findings} and RowKey gt ${after} and severity eq ${severity}`}${narrowing}`;
       // A service page holds at most 1,000 rows (Query Timeout and Pagination): ask for no more than this page still needs.
-      const stoppedAt = await readUntil<FindingEntity>(table, { filter }, Math.min(1000, top - items.length), (row) => {
+      const stoppedAt = await readUntil<FindingEntity>(table, { filter: query }, Math.min(1000, top - items.length), (row) => {
         const finding = readRow('findings', row, findingFromRow, this.reads.onUnreadable);
         if (finding !== undefined) items.push(finding);
         return items.length >= top;
@@ -117,4 +118,18 @@ export class TableQueryReader extends TableSnapshotReader implements QueryReader
         : odata`PartitionKey eq ${partitionKey} and RowKey ge ${lowest} and RowKey le ${highest} and requirementType eq ${requirementType}`;
     return this.tables.rows(name, { filter }, (row: Row) => ({ runId: requiredText(name, row, 'runId'), value: convert(row) }), this.reads);
   }
+}
+
+/**
+ * The rest of a findings query, each value through `odata` (strings compare as text: the stored
+ * times are ISO 8601 in UTC, so text order is time order).
+ */
+function findingClauses(state: FindingState | 'all', filter: FindingFilter): string {
+  const clauses = [
+    state === 'all' ? '' : odata` and state eq ${state}`,
+    filter.subject === undefined ? '' : odata` and subjectType eq ${filter.subject.type}`,
+    filter.subject?.id === undefined ? '' : odata` and subjectId eq ${filter.subject.id}`,
+    filter.changedSince === undefined ? '' : odata` and (openedAt ge ${filter.changedSince.toISOString()} or resolvedAt ge ${filter.changedSince.toISOString()})`,
+  ];
+  return clauses.join('');
 }

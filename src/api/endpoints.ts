@@ -1,8 +1,10 @@
 import type { HttpRequest } from '@azure/functions';
 import { customerStatuses } from './customerStatus';
 import { snapshotSources } from '../core/model';
-import { parseChoice, parseCount, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, parseWaiverId, type QueryParameters } from './queryParameters';
-import { findingList } from './findingList';
+import { guidPattern, parseChoice, parseCount, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, parseWaiverId, type QueryParameters } from './queryParameters';
+import { findingList, type FindingListFilter } from './findingList';
+import { severities, subjectTypes } from '../core/findings';
+import { invalidParameter } from './problem';
 import { monitorStatus } from './monitorStatus';
 import { customerHistory, customerPage, principalPage } from './pageQueries';
 import type { QueryDependencies, QueryResult } from './queries';
@@ -50,6 +52,26 @@ const continuationToken: ParameterDoc = {
 
 const findingListStates = ['open', 'resolved', 'all'] as const;
 const waiverListStates = ['active', 'expired', 'all'] as const;
+
+/** The filters of GET /api/findings; a subject id needs its subject type (an object id alone could be anyone's). */
+function parseFindingFilter(query: QueryParameters): FindingListFilter {
+  const type = parseChoice(query, 'subject', subjectTypes);
+  const id = parseText(query, 'subjectId');
+  if (id !== undefined && type === undefined) throw invalidParameter('subjectId', 'needs `subject` (for example subject=customer&subjectId=<tenant id>)');
+  const waived = parseChoice(query, 'waived', ['true', 'false'] as const);
+  return {
+    severity: parseChoice(query, 'severity', severities),
+    subject: type === undefined ? undefined : { type, id: type === 'customer' && id !== undefined ? customerId(id) : id },
+    changedSince: parseDate(query, 'since', 'start'),
+    waived: waived === undefined ? undefined : waived === 'true',
+  };
+}
+
+/** A customer's findings are keyed by its tenant id, lower-case as Graph serves it. */
+function customerId(id: string): string {
+  if (!guidPattern.test(id)) throw invalidParameter('subjectId', 'must be the customer\'s tenant id (a GUID) with subject=customer');
+  return id.toLowerCase();
+}
 
 /** The continuation token a paged listing hands back, as it was given (the listing checks its signature). */
 const pageToken = (query: QueryParameters): string | undefined => parseText(query, 'continuationToken', 2048);
@@ -149,12 +171,17 @@ export const endpoints: readonly Endpoint[] = [
     summary: "The regression detector's findings, critical first, then in key order (a subject's findings together); paged with `top`.",
     parameters: [
       { name: 'state', in: 'query', description: 'Which findings (default `open`).', schema: { type: 'string', enum: [...findingListStates], default: 'open' } },
+      { name: 'severity', in: 'query', description: 'Only findings of this severity.', schema: { type: 'string', enum: [...severities] } },
+      { name: 'subject', in: 'query', description: 'Only findings about this kind of subject: `customer` (a customer tenant), `principal` (a partner user), and so on.', schema: { type: 'string', enum: [...subjectTypes] } },
+      { name: 'subjectId', in: 'query', description: 'With `subject`: only the findings about this one (a customer\'s tenant id, a partner user\'s object id).', schema: { type: 'string', maxLength: 200 } },
+      { name: 'since', in: 'query', description: 'Only findings opened, reopened or resolved at or after this time (what changed since).', schema: dateSchema },
+      { name: 'waived', in: 'query', description: '`true`: only findings a waiver covers now; `false`: only those it does not.', schema: { type: 'string', enum: ['true', 'false'] } },
       { name: 'top', in: 'query', description: 'Findings per page; every finding in one answer when absent.', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
       continuationToken,
     ],
     responseSchema: 'FindingList',
     csvRowSchema: 'Finding',
-    handle: ({ query }) => runWith(findingList, parseChoice(query, 'state', findingListStates, 'open'), parseTop(query, Infinity), pageToken(query)),
+    handle: ({ query }) => runWith(findingList, parseChoice(query, 'state', findingListStates, 'open'), parseFindingFilter(query), parseTop(query, Infinity), pageToken(query)),
   },
   {
     name: 'apiRuns',

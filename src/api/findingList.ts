@@ -4,8 +4,13 @@ import { severities, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { isOneOf } from '../core/text';
 import { waiverIndex } from '../core/waivers';
-import type { QueryReader } from '../ports/queryReader';
+import type { FindingFilter, QueryReader } from '../ports/queryReader';
 import { nameOf, pagePosition, type QueryDependencies, type QueryResult } from './queries';
+
+/** The findings a listing wants: the store's filter, and whether a waiver covers them. */
+export interface FindingListFilter extends FindingFilter {
+  waived?: boolean;
+}
 
 /**
  * The findings in a state, critical first then in key order, `top` at a time (pages follow the live
@@ -13,17 +18,21 @@ import { nameOf, pagePosition, type QueryDependencies, type QueryResult } from '
  * finding with the customer's current name and each principal finding with the UPN its principal
  * has in the latest snapshot (a finding's key holds neither).
  */
-export async function findingList(dependencies: QueryDependencies, state: FindingState | 'all', top: number, continuationToken: string | undefined): Promise<QueryResult> {
+export async function findingList(dependencies: QueryDependencies, state: FindingState | 'all', filter: FindingListFilter, top: number, continuationToken: string | undefined): Promise<QueryResult> {
   const { reader, directory, waivers, clock, tokens } = dependencies;
   const now = clock.now();
-  const query = JSON.stringify(['findings', state]);
+  // A token belongs to its filters: the next page of another listing is a 400, not a wrong page.
+  const query = JSON.stringify(['findings', state, filter.severity, filter.subject, filter.changedSince?.toISOString(), filter.waived]);
   const position = pagePosition(dependencies, query, continuationToken);
   // A findings token holds the severity its last finding was listed under where a run's token holds a partition.
   const severity = position?.partitionKey;
   if (severity !== undefined && !isOneOf(severities, severity)) throw invalidParameter('continuationToken', 'belongs to another listing: pass the token of the previous page of findings');
   const start = position === null || severity === undefined ? null : { severity, key: position.rowKey };
-  const [{ items: findings, next }, stored] = await Promise.all([reader.findingsPage(state, start, top), waivers.listWaivers()]);
+  const [{ items: read, next }, stored] = await Promise.all([reader.findingsPage(state, start, top, filter), waivers.listWaivers()]);
   const silencer = waiverIndex(stored, now);
+  // Waivers live in their own table: whether one covers a finding is known only once both are read,
+  // so a page filtered on it may hold fewer than `top` (the token still leads to the rest).
+  const findings = filter.waived === undefined ? read : read.filter((finding) => (silencer(finding) !== null) === filter.waived);
   const principalIds = findings.filter((finding) => finding.subject.type === 'principal').map((finding) => finding.subject.id);
   const [names, upns] = await Promise.all([
     findings.some((finding) => finding.subject.type === 'customer') ? directory.customerNames() : new Map<string, string>(),

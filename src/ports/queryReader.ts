@@ -1,4 +1,4 @@
-import type { FindingState, OpenFindingCounts, Severity, StoredFinding } from '../core/findings';
+import type { FindingState, FindingSubject, OpenFindingCounts, Severity, StoredFinding } from '../core/findings';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement } from '../core/model';
 import type { Delivery, DetectorCompletion, DetectorRun, LeaseName, OutboxMessage, SkippedRun, SnapshotReader } from './index';
 
@@ -57,6 +57,14 @@ export interface CustomerReads {
   known(tenantId: string): Promise<boolean>;
 }
 
+/** Which findings a listing wants, each part optional: the store answers it in its query, not after reading. */
+export interface FindingFilter {
+  severity?: Severity;
+  subject?: { type: FindingSubject['type']; id?: string };
+  /** Opened (or reopened) or resolved at or after this time. */
+  changedSince?: Date;
+}
+
 /**
  * What the query API reads, in the store's key design: run-ledger partitions, fixed partitions
  * by run-id range, the customers' current state in key order, a run's principals in key order,
@@ -72,8 +80,8 @@ export interface QueryReader extends Pick<SnapshotReader, 'listRuns'> {
   requirements(range: RunRange, requirementType?: string): Promise<RunRow<SecurityRequirement>[]>;
   registrations(range: RunRange): Promise<RunRow<RegistrationCounts & { fallbackReason: string | null }>[]>;
   principalsPage(runId: string, start: RowPosition | null, top: number, include?: (principal: NonMfaPrincipal) => boolean): Promise<Page<NonMfaPrincipal>>;
-  /** Findings in a state (or all), critical first and then in key order, after `start`, up to `top`. */
-  findingsPage(state: FindingState | 'all', start: FindingPosition | null, top: number): Promise<Page<StoredFinding, FindingPosition>>;
+  /** Findings in a state (or all) that pass `filter`, critical first and then in key order, after `start`, up to `top`. */
+  findingsPage(state: FindingState | 'all', start: FindingPosition | null, top: number, filter?: FindingFilter): Promise<Page<StoredFinding, FindingPosition>>;
   /** Open findings per source, as the detector last summarised them (or counted, before it has). */
   openFindingCounts(): Promise<OpenFindingCounts>;
   /** Alerts composed and not yet delivered (nor given up on), oldest first. */

@@ -135,6 +135,36 @@ describe('what a status call and a findings page read', () => {
     expect(JSON.stringify(replayed.body)).toContain('continuationToken');
   });
 
+  it('when findings are filtered by severity, subject, one customer and time of change, then the store answers the filter: only matching rows are read and listed', async () => {
+    const stored = await store.readFindings();
+    const tenantId = stored.find((finding) => finding.subject.type === 'customer')!.subject.id;
+    const byCustomer = await get('apiFindings', `?state=all&subject=customer&subjectId=${tenantId.toUpperCase()}`);
+    expect((byCustomer.body.items as { key: string }[]).map((item) => item.key)).toEqual(stored.filter((finding) => finding.subject.id === tenantId).map((finding) => finding.key));
+    expect(byCustomer.findingRows).toBe((byCustomer.body.items as unknown[]).length);
+
+    const warnings = await get('apiFindings', '?state=all&severity=warning');
+    const openWarnings = stored.filter((finding) => finding.severity === 'warning');
+    expect(openWarnings.length).toBeGreaterThan(0);
+    expect((warnings.body.items as { key: string; severity: string }[]).map((item) => [item.key, item.severity])).toEqual(openWarnings.map((finding) => [finding.key, 'warning']));
+    expect(warnings.findingRows).toBe((warnings.body.items as unknown[]).length);
+
+    // The planted findings opened on 2026-01-01 and the resolved ones closed on 2026-01-02; the detector's own changes are newer.
+    const since = '2026-01-03T00:00:00Z';
+    const changed = await get('apiFindings', `?state=all&since=${since}`);
+    const expected = stored.filter((finding) => finding.openedAt >= '2026-01-03T00:00:00.000Z' || (finding.resolvedAt ?? '') >= '2026-01-03T00:00:00.000Z');
+    expect((changed.body.items as unknown[]).length).toBe(expected.length);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(stored.length);
+    expect(changed.findingRows).toBe(expected.length);
+  });
+
+  it('when a finding filter is malformed, then the answer is a 400 naming the parameter', async () => {
+    expect((await get('apiFindings', '?subjectId=x')).body).toMatchObject({ 'invalid-params': [{ name: 'subjectId' }] });
+    expect((await get('apiFindings', '?subject=customer&subjectId=not-a-guid')).body).toMatchObject({ 'invalid-params': [{ name: 'subjectId' }] });
+    expect((await get('apiFindings', '?severity=urgent')).status).toBe(400);
+    expect((await get('apiFindings', '?waived=yes')).status).toBe(400);
+  });
+
   it('when the last ten runs of a source failed, then the status still finds its last complete run, beyond the recent runs it reads first', async () => {
     const tables = new Tables(readConfig(settings, ['storage']).storage, () => {
       throw new Error('connection string only');
