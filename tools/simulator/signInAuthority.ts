@@ -100,17 +100,17 @@ export class SignInAuthority {
       ex.send(400, entraError('unauthorized_client', 700_016, `Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory '${this.tenantId}'.`), cors(ex));
       return;
     }
+    // A spa redirect URI is redeemed only cross-origin, from the browser: Entra wants the Origin header.
+    if (ex.header('origin') === undefined) {
+      ex.send(400, entraError('invalid_request', 9_002_327, "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests."));
+      return;
+    }
     if (issued === undefined || issued.expiresAt <= Date.now()) {
       ex.send(400, entraError('invalid_grant', 70_008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'), cors(ex));
       return;
     }
     if (form.get('redirect_uri') !== issued.redirectUri) {
       ex.send(400, entraError('invalid_grant', 500_112, 'The reply address does not match the reply address provided when requesting Authorization code.'), cors(ex));
-      return;
-    }
-    // A spa redirect URI is redeemed only cross-origin, from the browser: Entra wants the Origin header.
-    if (ex.header('origin') === undefined) {
-      ex.send(400, entraError('invalid_request', 9_002_327, "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests."));
       return;
     }
     if (createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url') !== issued.challenge) {
