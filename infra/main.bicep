@@ -64,9 +64,8 @@ param partnerTenantId string = ''
 @description('Partner Center tokens: app-only, or App+User through the Secure Application Model (run `npm run consent` first).')
 param partnerCenterAuth string = 'app'
 
-@description('True only once App Service Authentication is enabled on the function app: the waiver audit then names the signed-in user from its headers.')
-@allowed(['true', 'false'])
-param easyAuthIdentity string = 'false'
+@description('Application (client) id of the app registration people sign in to, with the app roles Monitor.Read and Waivers.Write (infra/hooks/preprovision.js makes it); empty = keys only.')
+param signInClientId string = ''
 
 @description('Comma-separated recipients of alerts.')
 param alertTo string
@@ -295,7 +294,7 @@ module functionApp 'modules/functionApp.bicep' = {
     partnerTenantId: tenantId
     appClientId: appClientId
     partnerCenterAuth: partnerCenterAuth
-    easyAuthIdentity: easyAuthIdentity
+    signInClientId: signInClientId
     refreshTokenSecretName: refreshTokenSecretName
     retentionDays: retentionDays
     schedules: {

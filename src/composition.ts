@@ -16,6 +16,8 @@ import type { DigestDependencies } from './digest/sendWeeklyDigest';
 import type { PruneDependencies } from './retention/pruneSnapshots';
 import type { MonitorHealthSettings, QueryDependencies } from './api/queries';
 import type { WaiverAdministration } from './api/waiverWrites';
+import type { AccessTokenVerifier } from './ports';
+import { appRoles, signedInActor } from './api/signedIn';
 
 /**
  * The composition root: what each function's use case needs, one accessor per use case. Nothing
@@ -34,6 +36,7 @@ const clock = { now: () => new Date() };
 const tokenCodecs = new Built<ContinuationTokens>();
 const queryReaders = new Built<TableQueryReader>();
 const customerDirectories = new Built<TableCustomerDirectory>();
+const tokenVerifiers = new Built<AccessTokenVerifier>();
 
 /**
  * The table adapters and the one set of tables they share, their code loaded on an accessor's
@@ -208,6 +211,20 @@ export async function waiverAdministration(env?: Env): Promise<WaiverAdministrat
   const { tableSet, TableWaiverStore, TableDetectorStore } = await tableAdapters(env);
   return { waivers: new TableWaiverStore(tableSet), findings: new TableDetectorStore(tableSet), clock, settings: config.waivers };
 }
+
+/**
+ * The checker of people's Entra access tokens, one per sign-in setting for the life of the
+ * process: it keeps Entra's signing keys between requests.
+ */
+export async function accessTokenVerifier(env?: Env): Promise<AccessTokenVerifier> {
+  const { signIn } = readConfig(env, ['signIn']);
+  if (signIn === null) throw new ConfigurationError(['SIGN_IN_CLIENT_ID is not set, so no one can sign in: set it, or call the keyed routes']);
+  const { EntraTokenVerifier } = await import('./adapters/entraTokenVerifier');
+  return tokenVerifiers.get(signIn, () => new EntraTokenVerifier(signIn));
+}
+
+/** Who changes a waiver at `/api/signed-in/waivers`: a person holding the waiver admin role. */
+export const signedInWaiverAdmin = signedInActor(appRoles.waiverAdmin, () => accessTokenVerifier());
 
 /**
  * The schedules the status judges runs by, read as NCRONTAB here (the reader is loaded only when

@@ -20,6 +20,7 @@ export type HttpConfig = Config['http'];
 export type EmailConfig = Config['email'];
 export type ChannelsConfig = Config['channels'];
 export type WaiverConfig = Config['waivers'];
+export type SignInConfig = NonNullable<Config['signIn']>;
 
 /** Partner Center reached as App+User, through the Secure Application Model. */
 export type AppUserAuthConfig = Extract<Config['partnerCenterAuth'], { mode: 'appUser' }>;
@@ -47,9 +48,8 @@ const partReaders = {
   waivers: (reader: SettingsReader) => ({
     /** Longest a waiver may last from when it is created or changed. */
     maxDays: reader.integer('WAIVER_MAX_DAYS', 1, 3650),
-    /** Whether App Service Authentication's identity headers are there to be trusted (only behind Easy Auth). */
-    easyAuthIdentity: reader.boolean('EASY_AUTH_IDENTITY'),
   }),
+  signIn: readSignIn,
   limits: (reader: SettingsReader) => ({
     /** Per attempt, of Table Storage, ACS and Key Vault calls. */
     azureRequestTimeoutMs: reader.integer('AZURE_REQUEST_TIMEOUT_SECONDS', 1, 300) * 1000,
@@ -188,6 +188,33 @@ function readClientSecretStore(reader: SettingsReader) {
   const secretName = reader.optional('CLIENT_SECRET_KEY_VAULT_SECRET');
   if (secretName === null) return null;
   return { secretName: reader.secretName('CLIENT_SECRET_KEY_VAULT_SECRET', secretName), keyVaultUrl: reader.requiredBaseUrl('KEY_VAULT_URL', 'CLIENT_SECRET_KEY_VAULT_SECRET') ?? '' };
+}
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether people sign in (SIGN_IN_CLIENT_ID is set): read when the functions register, which a changed setting restarts. */
+export function signInEnabled(env: Env = process.env): boolean {
+  return new SettingsReader(env).optional('SIGN_IN_CLIENT_ID') !== null;
+}
+
+/**
+ * People sign in with Entra ID to the app registration SIGN_IN_CLIENT_ID, in the partner tenant;
+ * null when it is unset (keys only). The app checks their tokens itself (docs/deploy.md says why).
+ */
+function readSignIn(reader: SettingsReader) {
+  const clientId = reader.optional('SIGN_IN_CLIENT_ID');
+  if (clientId === null) return null;
+  if (!guid.test(clientId)) reader.problem('SIGN_IN_CLIENT_ID must be the application (client) id of the app registration people sign in to, a GUID');
+  const tenantId = reader.optional('AZURE_TENANT_ID');
+  if (tenantId === null) reader.problem('AZURE_TENANT_ID (the partner tenant people sign in to) is required with SIGN_IN_CLIENT_ID');
+  return {
+    clientId: clientId.toLowerCase(),
+    tenantId: tenantId ?? '',
+    // Validated with the identity part; the default is a documented https URL.
+    authorityHost: withoutTrailingSlash(reader.withDefault('AZURE_AUTHORITY_HOST')),
+    /** Per fetch of Entra's OpenID configuration or signing keys. */
+    timeoutMs: reader.integer('AZURE_REQUEST_TIMEOUT_SECONDS', 1, 300) * 1000,
+  };
 }
 
 function readHttp(reader: SettingsReader) {

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       : `Admin key: ${host.adminKey} (generated for this run; the waiver writes take only this key; set LOCAL_ADMIN_KEY to fix it)`,
   );
   const dashboard = functions.find((fn) => fn.trigger.type === 'http' && fn.trigger.route === 'dashboard');
-  if (dashboard) log(`Dashboard: ${host.url}/api/dashboard?code=<function key>`);
+  if (dashboard) log(`Dashboard: ${host.url}/api/dashboard#code=<function key> (the key in the fragment, which the browser never sends; the page asks for it when it is not there)`);
   log(`Host running at ${host.url}${env.HOST ? '' : ' (this machine only; set HOST to listen elsewhere)'}. Ctrl+C stops it.`);
 
   let stopping = false;

@@ -10,7 +10,10 @@
  *    `azd down` removes every template output from the environment (KEY_VAULT_NAME too), so the
  *    vault is found as the template names it: by the `azd-env-name` tag it kept, in this region
  *    (the template's name comes from subscription, environment name and region), with the
- *    template's prefix, among the subscription's deleted vaults.
+ *    template's prefix, among the subscription's deleted vaults;
+ * 3. makes the app registration people sign in to, once per environment, unless SIGN_IN_CLIENT_ID
+ *    names one already, and sets SIGN_IN_CLIENT_ID (postprovision.js adds the dashboard's address
+ *    as its redirect URI once the app exists).
  *
  * It asks the Azure CLI (`az`), signed in to the subscription azd deploys to.
  */
@@ -96,3 +99,38 @@ if (mode === 'recover') {
   process.stdout.write(`Key Vault ${ours.map((vault) => vault.name).join(' or ')} of environment ${environmentName} is soft-deleted (azd down): this deployment recovers it, secrets included.\n`);
 }
 run('azd', ['env', 'set', 'KEY_VAULT_CREATE_MODE', mode]);
+
+// 3. The app registration people sign in to (docs/deploy.md, "People sign in"): the two app roles
+//    an admin assigns to people in Entra (their `roles` claim), v2.0 access tokens (whose issuer and
+//    audience the app checks), in this tenant only; its service principal (Entra's "Enterprise
+//    application", where roles are assigned) lets in only people assigned a role. Without the right
+//    to register apps, provisioning goes on and the dashboard takes keys until SIGN_IN_CLIENT_ID is set.
+const appRoles = [
+  { id: '7f3a3c52-5d1e-4c35-9b2a-4c1f0e6d8a01', value: 'Monitor.Read', displayName: 'Monitor reader', description: "Reads the MFA monitor's dashboard and query API.", allowedMemberTypes: ['User', 'Application'], isEnabled: true },
+  { id: '7f3a3c52-5d1e-4c35-9b2a-4c1f0e6d8a02', value: 'Waivers.Write', displayName: 'Waiver admin', description: "Creates, changes and deletes the MFA monitor's waivers, and reads as a reader does.", allowedMemberTypes: ['User'], isEnabled: true },
+];
+
+function signInRegistration() {
+  const name = `partner-mfa-monitor-${environmentName}`;
+  const [existing] = JSON.parse(run('az', ['ad', 'app', 'list', '--display-name', name, '--query', '[].appId', '-o', 'json']));
+  if (existing) return existing;
+  const { appId } = JSON.parse(run('az', ['ad', 'app', 'create', '--display-name', name, '--sign-in-audience', 'AzureADMyOrg', '--app-roles', JSON.stringify(appRoles), '--query', '{appId: appId}', '-o', 'json']));
+  run('az', ['ad', 'app', 'update', '--id', appId, '--set', 'api.requestedAccessTokenVersion=2']);
+  run('az', ['ad', 'sp', 'create', '--id', appId]);
+  run('az', ['ad', 'sp', 'update', '--id', appId, '--set', 'appRoleAssignmentRequired=true']);
+  process.stdout.write(`Made the app registration ${name} (${appId}) people sign in to. Assign them its roles in Entra: Enterprise applications, ${name}, Users and groups.\n`);
+  return appId;
+}
+
+if (!process.env.SIGN_IN_CLIENT_ID) {
+  if (partnerTenant !== '' && partnerTenant.toLowerCase() !== subscriptionTenant.toLowerCase()) {
+    process.stdout.write(`People sign in to the partner tenant ${partnerTenant}, not the subscription's: make the sign-in app registration there (docs/deploy.md, "People sign in"), then azd env set SIGN_IN_CLIENT_ID <its application id>. Until then the dashboard takes keys.\n`);
+  } else {
+    try {
+      run('azd', ['env', 'set', 'SIGN_IN_CLIENT_ID', signInRegistration()]);
+    } catch (error) {
+      const said = String(error.stderr ?? error.message).trim().split('\n')[0];
+      process.stdout.write(`The sign-in app registration could not be made${said ? ` (${said})` : ''}: the dashboard takes keys until someone allowed to register apps runs azd provision again, or SIGN_IN_CLIENT_ID is set (docs/deploy.md, "People sign in").\n`);
+    }
+  }
+}

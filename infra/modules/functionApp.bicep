@@ -38,9 +38,8 @@ param appClientId string
 @allowed(['app', 'appUser'])
 param partnerCenterAuth string
 param refreshTokenSecretName string
-@description('Whether App Service Authentication is enabled, so its identity headers can be believed.')
-@allowed(['true', 'false'])
-param easyAuthIdentity string
+@description('The app registration people sign in to (SIGN_IN_CLIENT_ID); empty = keys only.')
+param signInClientId string
 param retentionDays int
 param schedules object
 param maximumInstanceCount int = 40
@@ -193,10 +192,12 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       // Query API.
       API_TOKEN_SECRET: apiTokenSecretReference
 
-      // Waivers. Set EASY_AUTH_IDENTITY to 'true' only after enabling App Service Authentication on the app:
-      // its identity headers can be believed only behind it.
+      // Waivers.
       WAIVER_MAX_DAYS: '180'
-      EASY_AUTH_IDENTITY: easyAuthIdentity
+
+      // People sign in with Entra ID and the app checks their tokens itself: the Flex Consumption
+      // plan documented EasyAuth as not supported (docs/deploy.md, "People sign in").
+      SIGN_IN_CLIENT_ID: signInClientId
     }
   }
 }

@@ -49,7 +49,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'Partner MFA monitor query API',
       version: '1',
       description:
-        'Views of the snapshots the monitor collects from Microsoft Graph and Partner Center and of its findings (function key), and the waivers admins set, which only the admin key can change.',
+        'Views of the snapshots the monitor collects from Microsoft Graph and Partner Center and of its findings (function key), and the waivers admins set, which only the admin key can change. With sign-in (SIGN_IN_CLIENT_ID), every path is also served under `/signed-in` to an Entra access token (`Authorization: Bearer`) holding the app role `Monitor.Read`, or `Waivers.Write` to change waivers.',
     },
     servers: [{ url: '/api' }],
     security: [{ functionKeyHeader: [] }, { functionKeyQuery: [] }],
@@ -63,7 +63,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/dashboard': {
         get: {
           operationId: 'dashboard',
-          summary: 'An HTML dashboard of the above; open it as `/api/dashboard?code=KEY` and it reads the API with that key.',
+          summary: 'An HTML dashboard of the above (a static page, no key): people sign in with Entra ID, or it is opened as `/api/dashboard#code=KEY` and reads the API with that key.',
           responses: { '200': { description: 'OK', content: { 'text/html': { schema: { type: 'string' } } } } },
         },
       },

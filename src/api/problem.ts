@@ -27,20 +27,26 @@ export interface ProblemDetails {
 const problemKinds = {
   InvalidParameter: { type: 'urn:mfa-monitor:problem:invalid-parameter', title: 'Invalid request parameter', status: 400 },
   NotFound: { type: 'urn:mfa-monitor:problem:not-found', title: 'Not found', status: 404 },
+  SignInRequired: { type: 'urn:mfa-monitor:problem:sign-in-required', title: 'Unauthorized', status: 401 },
+  RoleRequired: { type: 'urn:mfa-monitor:problem:role-required', title: 'Forbidden', status: 403 },
   PreconditionFailed: { type: 'urn:mfa-monitor:problem:precondition-failed', title: 'Precondition Failed', status: 412 },
   PreconditionRequired: { type: 'urn:mfa-monitor:problem:precondition-required', title: 'Precondition Required', status: 428 },
   StorageUnavailable: { type: 'urn:mfa-monitor:problem:storage-unavailable', title: 'Storage unavailable', status: 503 },
+  SignInUnavailable: { type: 'urn:mfa-monitor:problem:sign-in-unavailable', title: 'Sign-in unavailable', status: 503 },
   InvalidConfiguration: { type: 'urn:mfa-monitor:problem:misconfigured', title: 'Misconfigured', status: 503 },
   Unexpected: { type: 'about:blank', title: 'Internal Server Error', status: 500 },
 } as const;
 
 export class ProblemError extends MonitorError {
   readonly problem: ProblemDetails;
+  /** Headers the answer carries beside the problem (a 401's WWW-Authenticate). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: Exclude<keyof typeof problemKinds, 'Unexpected'>, detail: string, fields: Pick<ProblemDetails, 'invalid-params' | 'healthy' | 'problems'> = {}, options?: { cause?: unknown }) {
+  constructor(code: Exclude<keyof typeof problemKinds, 'Unexpected'>, detail: string, fields: Pick<ProblemDetails, 'invalid-params' | 'healthy' | 'problems'> = {}, options?: { cause?: unknown; headers?: Record<string, string> }) {
     super(code, detail, options);
     this.name = 'ProblemError';
     this.problem = { ...problemKinds[code], detail, ...fields };
+    this.headers = options?.headers ?? {};
   }
 }
 

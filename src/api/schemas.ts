@@ -65,7 +65,7 @@ const waiverExpiry: JsonSchema = {
   type: 'string',
   description: 'When the waiver ends: an RFC 3339 date (the end of that day, UTC) or date-time with a zone, that exists (no 2027-02-30, no 25:00), in the future and at most WAIVER_MAX_DAYS (180) days away.',
 };
-const waiverActor: JsonSchema = { type: 'string', description: 'Who made the change: the signed-in user when App Service Authentication is enabled (EASY_AUTH_IDENTITY), else `admin key`.' };
+const waiverActor: JsonSchema = { type: 'string', description: 'Who made the change: the signed-in person (the `preferred_username`, else `name`, else object id of their Entra token) at `/api/signed-in/waivers`, else `admin key`.' };
 /** What a waiver silences, why, who answers for it and until when; then who made and last changed it. */
 const waiverTerms: Record<string, JsonSchema> = { scope: waiverScope, target: waiverTarget, reason: { type: 'string' }, owner: { type: 'string' }, expiresAt: dateTime };
 const waiverAuthors: Record<string, JsonSchema> = { createdAt: dateTime, createdBy: waiverActor, updatedAt: dateTime, updatedBy: waiverActor };

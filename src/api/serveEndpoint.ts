@@ -66,14 +66,16 @@ export function skippingUnreadable(dependencies: QueryDependencies, sink: Unread
 
 export function problemResponse(failure: unknown, context: InvocationContext): HttpResponseInit {
   let problem: ProblemDetails;
+  let headers: Readonly<Record<string, string>> = {};
   const thrown = failure instanceof ConfigurationError ? misconfigured(failure) : failure;
   if (thrown instanceof ProblemError) {
     problem = thrown.problem;
+    headers = thrown.headers;
     // A failure of the service (storage that cannot be read) is the operator's to see in the log.
     if (problem.status >= 500) context.error(`Request failed (${thrown.code}): ${toError(thrown.cause ?? thrown).message}`);
   } else {
     problem = unexpectedProblem(context.invocationId);
     context.error(`Request failed (${errorCode(thrown)}), correlation id ${context.invocationId}: ${toError(thrown).message}`);
   }
-  return { status: problem.status, headers: { 'content-type': 'application/problem+json; charset=utf-8', ...commonHeaders }, body: JSON.stringify(problem) };
+  return { status: problem.status, headers: { 'content-type': 'application/problem+json; charset=utf-8', ...commonHeaders, ...headers }, body: JSON.stringify(problem) };
 }

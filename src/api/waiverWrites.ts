@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { isPlainObject } from '../core/payloadReader';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { WaiverConfig } from '../config';
 import type { Clock, RecordedFindings, StoredWaiver, WaiverStore } from '../ports';
@@ -9,6 +8,7 @@ import { documentedRequirementType, documentedRequirementTypes, type Waiver, typ
 import { parseWaiverChanges, parseWaiverDraft } from './waiverDrafts';
 import { commonHeaders, problemResponse } from './serveEndpoint';
 import { entityTag } from './waiverQueries';
+import { adminKeyActor, type Actor } from './signedIn';
 
 /** What the admin-level waiver writes need. */
 export interface WaiverAdministration {
@@ -18,41 +18,11 @@ export interface WaiverAdministration {
   settings: WaiverConfig;
 }
 
-/** The actor recorded when no trustworthy identity comes with the request. */
-const adminKeyActor = 'admin key';
-
 /** A waiver is a few hundred characters: anything much larger is not one. */
 const maxBodyBytes = 16_384;
 
 function preconditionProblem(code: 'PreconditionFailed' | 'PreconditionRequired', detail: string): ProblemError {
   return new ProblemError(code, detail, { 'invalid-params': [{ name: 'If-Match', reason: detail }] });
-}
-
-/**
- * Who made a change. App Service Authentication (Easy Auth) injects X-MS-CLIENT-PRINCIPAL-NAME
- * and X-MS-CLIENT-PRINCIPAL and strips them from incoming requests, so they can be believed only
- * when it is enabled (EASY_AUTH_IDENTITY=true); otherwise anyone could send them, and the change
- * is recorded as made with the admin key.
- */
-function actorOf(request: Pick<HttpRequest, 'headers'>, easyAuthIdentity: boolean): string {
-  if (!easyAuthIdentity) return adminKeyActor;
-  const name = request.headers.get('x-ms-client-principal-name')?.trim();
-  if (name) return name.slice(0, 200);
-  const encoded = request.headers.get('x-ms-client-principal');
-  if (encoded) {
-    try {
-      const principal: unknown = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
-      const claims = isPlainObject(principal) && Array.isArray(principal.claims) ? principal.claims.filter(isPlainObject) : [];
-      const wanted = [isPlainObject(principal) ? principal.name_typ : undefined, 'preferred_username', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', 'name'];
-      for (const type of wanted) {
-        const value = claims.find((candidate) => candidate.typ === type && typeof candidate.val === 'string' && candidate.val !== '')?.val;
-        if (typeof value === 'string') return value.slice(0, 200);
-      }
-    } catch {
-      // An unreadable principal names no one: the admin key stands for the change.
-    }
-  }
-  return adminKeyActor;
 }
 
 async function jsonBody(request: HttpRequest): Promise<unknown> {
@@ -101,7 +71,7 @@ function written(status: number, waiver: StoredWaiver): HttpResponseInit {
 
 /** Logs say what happened to which waiver, never who (a UPN) nor what it silences (a UPN pattern). */
 function logChange(context: InvocationContext, action: WaiverAction, waiver: Pick<Waiver, 'id' | 'scope'>, actor: string): void {
-  context.info(`Waiver ${waiver.id} (${waiver.scope}) ${action} with ${actor === adminKeyActor ? 'the admin key, no signed-in user' : 'the admin key by a signed-in user (see the audit trail)'}`);
+  context.info(`Waiver ${waiver.id} (${waiver.scope}) ${action} ${actor === adminKeyActor ? 'with the admin key' : 'by a signed-in person (the audit trail names them)'}`);
 }
 
 /**
@@ -126,25 +96,29 @@ async function namedTarget(draft: WaiverDraft, findings: RecordedFindings): Prom
   return draft;
 }
 
-type WaiverWrite = (request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>) => Promise<HttpResponseInit>;
+type WaiverWrite = (request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>, actor: string) => Promise<HttpResponseInit>;
 
-/** A write takes no query parameter, and answers everything it refuses as a problem. */
-function waiverWrite(write: WaiverWrite): WaiverWrite {
-  return async (request, context, dependencies) => {
+/**
+ * A write knows who makes it before anything else is read (the admin key, or a signed-in person
+ * with the waiver admin role: `actor`), takes no query parameter, and answers everything it
+ * refuses as a problem.
+ */
+function waiverWrite(write: WaiverWrite) {
+  return async (request: HttpRequest, context: InvocationContext, dependencies: () => Promise<WaiverAdministration>, actor: Actor): Promise<HttpResponseInit> => {
     try {
+      const who = await actor(request, context);
       rejectUnknownParameters(request.query, []);
-      return await write(request, context, dependencies);
+      return await write(request, context, dependencies, who);
     } catch (thrown) {
       return problemResponse(thrown, context);
     }
   };
 }
 
-export const createWaiver = waiverWrite(async (request, context, dependencies) => {
+export const createWaiver = waiverWrite(async (request, context, dependencies, actor) => {
   const { waivers, findings, clock, settings } = await dependencies();
   const now = clock.now();
   const draft = await namedTarget(parseWaiverDraft(await jsonBody(request), now, settings.maxDays), findings);
-  const actor = actorOf(request, settings.easyAuthIdentity);
   const at = now.toISOString();
   const waiver: Waiver = { id: randomBytes(6).toString('hex'), ...draft, createdAt: at, createdBy: actor, updatedAt: at, updatedBy: actor };
   const stored = await waivers.createWaiver(waiver, { at, actor, action: 'created', waiverId: waiver.id, before: null, after: waiver });
@@ -152,13 +126,12 @@ export const createWaiver = waiverWrite(async (request, context, dependencies) =
   return written(201, stored);
 });
 
-export const updateWaiver = waiverWrite(async (request, context, dependencies) => {
+export const updateWaiver = waiverWrite(async (request, context, dependencies, actor) => {
   const id = parseWaiverId(request.params.id ?? '', 'id');
   const { waivers, clock, settings } = await dependencies();
   const now = clock.now();
   const changes = parseWaiverChanges(await jsonBody(request), now, settings.maxDays);
   const { etag, ...before } = await matchingWaiver(waivers, id, ifMatch(request));
-  const actor = actorOf(request, settings.easyAuthIdentity);
   const after: Waiver = { ...before, ...changes, updatedAt: now.toISOString(), updatedBy: actor };
   const stored = await waivers.updateWaiver(after, etag, { at: after.updatedAt, actor, action: 'changed', waiverId: id, before, after });
   if (stored === null) throw stale();
@@ -166,12 +139,11 @@ export const updateWaiver = waiverWrite(async (request, context, dependencies) =
   return written(200, stored);
 });
 
-export const deleteWaiver = waiverWrite(async (request, context, dependencies) => {
+export const deleteWaiver = waiverWrite(async (request, context, dependencies, actor) => {
   const id = parseWaiverId(request.params.id ?? '', 'id');
   const condition = ifMatch(request);
-  const { waivers, clock, settings } = await dependencies();
+  const { waivers, clock } = await dependencies();
   const { etag, ...before } = await matchingWaiver(waivers, id, condition);
-  const actor = actorOf(request, settings.easyAuthIdentity);
   if (!(await waivers.deleteWaiver(id, etag, { at: clock.now().toISOString(), actor, action: 'deleted', waiverId: id, before, after: null }))) throw stale();
   logChange(context, 'deleted', before, actor);
   return { status: 204, headers: commonHeaders };

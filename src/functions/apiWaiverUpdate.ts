@@ -1,6 +1,13 @@
 import { app } from '@azure/functions';
+import { keyHolder } from '../api/signedIn';
 import { updateWaiver } from '../api/waiverWrites';
-import { waiverAdministration } from '../composition';
+import { signedInWaiverAdmin, waiverAdministration } from '../composition';
+import { signInEnabled } from '../config';
 
 // Admin level: Azure takes only the host's master key here, never the function keys read-only callers hold.
-app.http('apiWaiverUpdate', { route: 'waivers/{id}', methods: ['PATCH'], authLevel: 'admin', handler: (request, context) => updateWaiver(request, context, waiverAdministration) });
+app.http('apiWaiverUpdate', { route: 'waivers/{id}', methods: ['PATCH'], authLevel: 'admin', handler: (request, context) => updateWaiver(request, context, waiverAdministration, keyHolder) });
+
+// People: no key for the host to check, since the app checks their Entra token and its waiver admin role itself.
+if (signInEnabled()) {
+  app.http('apiWaiverUpdateSignedIn', { route: 'signed-in/waivers/{id}', methods: ['PATCH'], authLevel: 'anonymous', handler: (request, context) => updateWaiver(request, context, waiverAdministration, signedInWaiverAdmin) });
+}

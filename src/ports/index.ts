@@ -363,3 +363,19 @@ export interface DigestLedger {
   /** The newest week's record, for the status endpoint. */
   latest(): Promise<DigestRecord | null>;
 }
+
+/** A person an Entra access token names, and the app roles (the token's `roles` claim) Entra assigned them. */
+export interface SignedInPerson {
+  /** As the audit names them: `preferred_username`, else `name`, else the object id. */
+  name: string;
+  roles: readonly string[];
+}
+
+/**
+ * Checks an Entra access token for this app (signature, issuer, tenant, audience, lifetime):
+ * the person it names, or a MonitorError coded `TokenRejected` (a bad token) or
+ * `SignInUnavailable` (Entra's keys cannot be read).
+ */
+export interface AccessTokenVerifier {
+  verify(token: string): Promise<SignedInPerson>;
+}

@@ -23,9 +23,10 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-export async function startApiFixture(): Promise<ApiFixture> {
+/** `signIn`: people sign in through the simulated Entra (SIGN_IN_CLIENT_ID), which registers the signed-in/ routes. */
+export async function startApiFixture(options: { signIn?: boolean } = {}): Promise<ApiFixture> {
   const cloud = await startCloud({ customers: 60, nonMfaSignInsPerDay: 3 });
-  const settings = cloud.settings({ API_TOKEN_SECRET: 'test-token-secret' });
+  const settings = cloud.settings({ API_TOKEN_SECRET: 'test-token-secret', ...(options.signIn === true ? { SIGN_IN_CLIENT_ID: cloud.sim.signIn.clientId } : {}) });
   const saved = { ...process.env };
   Object.assign(process.env, settings);
   let host: LocalHost | undefined;

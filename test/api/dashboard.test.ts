@@ -32,7 +32,7 @@ describe('dashboard in a real browser', () => {
       // The fixture's monitor is unhealthy (a failed run), so /api/status answers 503 by design.
       if (message.type() === 'error' && !(message.text().includes('status of 503') && message.location().url.includes('/api/status'))) failures.push(message.text());
     });
-    const response = await page.goto(`${api.host.url}/api/dashboard?code=${encodeURIComponent(api.host.functionKey)}`);
+    const response = await page.goto(`${api.host.url}/api/dashboard#code=${encodeURIComponent(api.host.functionKey)}`);
     expect(response?.status()).toBe(200);
     await page.waitForSelector('body[data-loaded]', { timeout: 15_000 });
     mkdirSync(outputDir, { recursive: true });
@@ -104,7 +104,7 @@ describe('dashboard in a real browser', () => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
       const failures: string[] = [];
       page.on('pageerror', (error) => failures.push(error.message));
-      await page.goto(`${api.host.url}/api/dashboard?code=${encodeURIComponent(api.host.functionKey)}`);
+      await page.goto(`${api.host.url}/api/dashboard#code=${encodeURIComponent(api.host.functionKey)}`);
       await page.waitForSelector('body[data-loaded]', { timeout: 15_000 });
       mkdirSync(outputDir, { recursive: true });
       await page.screenshot({ path: join(outputDir, 'dashboard-deliveries.png'), fullPage: true });
@@ -139,7 +139,7 @@ describe('dashboard in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1800 } });
     const failures: string[] = [];
     page.on('pageerror', (error) => failures.push(error.message));
-    await page.goto(`${api.host.url}/api/dashboard?code=${encodeURIComponent(api.host.functionKey)}`);
+    await page.goto(`${api.host.url}/api/dashboard#code=${encodeURIComponent(api.host.functionKey)}`);
     await page.waitForSelector('body[data-loaded]', { timeout: 15_000 });
     mkdirSync(outputDir, { recursive: true });
     await page.screenshot({ path: join(outputDir, 'dashboard-waivers.png'), fullPage: true });

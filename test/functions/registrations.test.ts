@@ -24,9 +24,9 @@ describe('function registrations', () => {
     );
   });
 
-  it('when the host loads src/functions, then the health check is the one HTTP function without a key', () => {
+  it('when the host loads src/functions without sign-in, then the health check and the dashboard page (static, no data) are the only HTTP functions without a key', () => {
     const anonymous = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }).filter((fn) => fn.trigger.type === 'http' && fn.trigger.authLevel === 'anonymous');
-    expect(anonymous.map((fn) => ({ name: fn.name, route: fn.trigger.type === 'http' ? fn.trigger.route : null }))).toEqual([{ name: 'apiHealth', route: 'health' }]);
+    expect(anonymous.map((fn) => ({ name: fn.name, route: fn.trigger.type === 'http' ? fn.trigger.route : null }))).toEqual([{ name: 'apiHealth', route: 'health' }, { name: 'dashboard', route: 'dashboard' }]);
   });
 
   it('when the health check is registered, then it takes HEAD as well as GET, as uptime monitors probe with HEAD', () => {

@@ -27,6 +27,7 @@ beforeAll(() => {
       'case "$1 $2" in',
       '  "account show") answer=account-show ;;',
       '  "keyvault list-deleted") answer=keyvault-list-deleted ;;',
+      '  "ad app"|"ad sp"|"rest --method") answer="$1-$2-$3" ;;',
       '  *) echo "unexpected: az $*" >&2; exit 2 ;;',
       'esac',
       'if [ -f "$FAKE_ANSWERS/$answer.stderr" ]; then cat "$FAKE_ANSWERS/$answer.stderr" >&2; exit 1; fi',
@@ -51,7 +52,7 @@ interface Run {
 }
 
 /** Runs the hook with the environment azd gives it; `answers` picks the recorded answers (a file's .stderr makes that az command fail). */
-function runHook(environment: Record<string, string>, answers: { deleted?: unknown[]; signedOut?: boolean } = {}): Run {
+function runHook(environment: Record<string, string>, answers: { deleted?: unknown[]; signedOut?: boolean; apps?: Record<string, string> } = {}, script = hook): Run {
   const scratch = mkdtempSync(join(tmpdir(), 'preprovision-'));
   try {
     const answerDir = join(scratch, 'answers');
@@ -61,7 +62,8 @@ function runHook(environment: Record<string, string>, answers: { deleted?: unkno
     const deleted = answers.deleted ?? (JSON.parse(readFileSync(join(recorded, 'keyvault-list-deleted.json'), 'utf8')) as unknown[]);
     writeFileSync(join(answerDir, 'keyvault-list-deleted.json'), JSON.stringify(deleted));
     if (answers.signedOut === true) copyFileSync(join(recorded, 'not-signed-in.stderr'), join(answerDir, 'account-show.stderr'));
-    const result = spawnSync(process.execPath, [hook], {
+    for (const [answer, text] of Object.entries(answers.apps ?? {})) writeFileSync(join(answerDir, answer), text);
+    const result = spawnSync(process.execPath, [script], {
       cwd: root,
       encoding: 'utf8',
       timeout: 30_000,
@@ -72,6 +74,8 @@ function runHook(environment: Record<string, string>, answers: { deleted?: unkno
         AZURE_ENV_NAME: 'mfa-prod',
         AZURE_SUBSCRIPTION_ID: '00000000-0000-0000-0000-000000000001',
         AZURE_LOCATION: 'westeurope',
+        // Sign-in is set up in its own tests below; here the environment already names its registration.
+        SIGN_IN_CLIENT_ID: '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
         ...environment,
       },
     });
@@ -176,6 +180,59 @@ describe('the preprovision hook and the partner tenant', () => {
     const run = runHook({ PARTNER_TENANT_ID: 'partner.onmicrosoft.com' });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/PARTNER_TENANT_ID must be the partner tenant's id \(a GUID/);
+  });
+});
+
+describe('the sign-in app registration', () => {
+  // "Add app roles to your application and receive them in the token" (entra-docs howto-add-app-roles-in-apps.md):
+  // app roles with `value`, `allowedMemberTypes`, assigned to users in Enterprise applications; the
+  // roles come in the `roles` claim. `api.requestedAccessTokenVersion: 2` makes Entra issue v2.0 access
+  // tokens ("Access tokens", Token formats), whose `iss` and `aud` the app checks.
+  const made = { 'ad-app-list.json': '[]', 'ad-app-create.json': '{"appId": "9a8b7c6d-0000-4000-8000-00000000e1e1"}', 'ad-app-update.json': '', 'ad-sp-create.json': '{}', 'ad-sp-update.json': '' };
+
+  it('when the environment has none, then the hook makes it with the two app roles, v2.0 tokens and assignment required, and sets SIGN_IN_CLIENT_ID', () => {
+    const run = runHook({ SIGN_IN_CLIENT_ID: '' }, { deleted: [], apps: made });
+    expect(run).toMatchObject({ status: 0, stderr: '' });
+    const create = run.calls.find((call) => call.startsWith('az ad app create'))!;
+    expect(create).toContain('--display-name partner-mfa-monitor-mfa-prod --sign-in-audience AzureADMyOrg');
+    const roles = JSON.parse(/--app-roles (\[.*\]) --query/.exec(create)![1]!) as { value: string; allowedMemberTypes: string[]; isEnabled: boolean; id: string }[];
+    expect(roles.map((role) => [role.value, role.allowedMemberTypes, role.isEnabled])).toEqual([['Monitor.Read', ['User', 'Application'], true], ['Waivers.Write', ['User'], true]]);
+    expect(run.calls).toEqual(expect.arrayContaining([
+      'az ad app update --id 9a8b7c6d-0000-4000-8000-00000000e1e1 --set api.requestedAccessTokenVersion=2',
+      'az ad sp create --id 9a8b7c6d-0000-4000-8000-00000000e1e1',
+      'az ad sp update --id 9a8b7c6d-0000-4000-8000-00000000e1e1 --set appRoleAssignmentRequired=true',
+    ]));
+    expect(run.calls.at(-1)).toBe('azd env set SIGN_IN_CLIENT_ID 9a8b7c6d-0000-4000-8000-00000000e1e1');
+  });
+
+  it('when the registration exists (azd down and up again), then it is found by name and nothing is made', () => {
+    const run = runHook({ SIGN_IN_CLIENT_ID: '' }, { deleted: [], apps: { 'ad-app-list.json': '["5e5e5e5e-0000-4000-8000-000000000005"]' } });
+    expect(run.calls.filter((call) => / (create|update) /.test(call))).toEqual([]);
+    expect(run.calls.at(-1)).toBe('azd env set SIGN_IN_CLIENT_ID 5e5e5e5e-0000-4000-8000-000000000005');
+  });
+
+  it('when the deployer may not register apps, or people sign in to another tenant, then provisioning goes on with keys and says how to set sign-in up', () => {
+    const refused = runHook({ SIGN_IN_CLIENT_ID: '' }, { deleted: [], apps: { 'ad-app-list.json': '[]', 'ad-app-create.stderr': 'ERROR: Insufficient privileges to complete the operation.' } });
+    expect(refused.status).toBe(0);
+    expect(refused.stdout).toContain('could not be made (ERROR: Insufficient privileges to complete the operation.)');
+    expect(refused.calls.filter((call) => call.includes('SIGN_IN_CLIENT_ID'))).toEqual([]);
+    const otherTenantRun = runHook({ SIGN_IN_CLIENT_ID: '', PARTNER_TENANT_ID: otherTenant, APP_CREDENTIAL: 'clientSecret' }, { deleted: [] });
+    expect(otherTenantRun.status).toBe(0);
+    expect(otherTenantRun.stdout).toContain(`People sign in to the partner tenant ${otherTenant}`);
+    expect(otherTenantRun.calls.filter((call) => call.startsWith('az ad'))).toEqual([]);
+  });
+
+  it('when the app exists after provisioning, then postprovision adds the dashboard as a single-page-app redirect URI, keeping those there', () => {
+    const postprovision = join(root, 'infra/hooks/postprovision.js');
+    const environment = { SIGN_IN_CLIENT_ID: '9a8b7c6d-0000-4000-8000-00000000e1e1', FUNCTION_APP_URL: 'https://func-mfa-abc.azurewebsites.net' };
+    const run = runHook(environment, { apps: { 'ad-app-show.json': '["https://old.example/api/dashboard"]', 'rest---method-PATCH.json': '' } }, postprovision);
+    expect(run.status).toBe(0);
+    expect(run.calls).toEqual([
+      'az ad app show --id 9a8b7c6d-0000-4000-8000-00000000e1e1 --query spa.redirectUris -o json',
+      `az rest --method PATCH --uri https://graph.microsoft.com/v1.0/applications(appId='9a8b7c6d-0000-4000-8000-00000000e1e1') --headers Content-Type=application/json --body {"spa":{"redirectUris":["https://old.example/api/dashboard","https://func-mfa-abc.azurewebsites.net/api/dashboard"]}}`,
+    ]);
+    const again = runHook(environment, { apps: { 'ad-app-show.json': '["https://func-mfa-abc.azurewebsites.net/api/dashboard"]' } }, postprovision);
+    expect(again.calls.filter((call) => call.startsWith('az rest'))).toEqual([]);
   });
 });
 

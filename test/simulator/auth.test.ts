@@ -1,6 +1,8 @@
 import { ManagedIdentityCredential } from '@azure/identity';
 import { startSimulator, Simulator } from '../../tools/simulator';
 import { credentialFor, get, tokenFor } from './simulatorClient';
+import { EntraTokenVerifier } from '../../src/adapters/entraTokenVerifier';
+import { redeem, signIn } from '../support/signIn';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -134,5 +136,48 @@ describe('managed identity endpoint', () => {
     const url = `${sim.managedIdentity.endpoint}?api-version=2019-08-01&resource=${encodeURIComponent(sim.graphBaseUrl)}`;
     expect((await get(url, undefined, { 'x-identity-header': 'wrong' })).status).toBe(401);
     expect((await get(url, undefined, { 'x-identity-header': sim.managedIdentity.header })).json).toMatchObject({ token_type: 'Bearer', resource: sim.graphBaseUrl });
+  });
+});
+
+/*
+ * The simulator plays Entra for people signing in to the dashboard, as the Microsoft identity
+ * platform documents a single-page app's sign-in ("Microsoft identity platform and OAuth 2.0
+ * authorization code flow", entra-docs v2-oauth2-auth-code-flow.md): PKCE is required for SPAs,
+ * the code comes back with `state` in the chosen response mode, "Authorization codes are short
+ * lived", a `spa` redirect URI is redeemed only with an `Origin` header (CORS), and errors carry
+ * `error` and an AADSTS-numbered `error_description`. Tokens follow "Access token claims reference".
+ */
+describe('Entra sign-in for the dashboard (a single-page app)', () => {
+  it('when a person signs in with PKCE, then the redeemed tokens are v2.0 JWTs for the app, naming them with their app roles, that the app verifies with the published keys', async () => {
+    const { status, headers, json } = await signIn(sim, { name: 'Riley Reader', username: 'riley@partner.example', roles: ['Monitor.Read'] });
+    expect(status).toBe(200);
+    expect(headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:7071');
+    expect(json).toMatchObject({ token_type: 'Bearer', expires_in: expect.any(Number) });
+    const claims = JSON.parse(Buffer.from(String(json.access_token).split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(claims).toMatchObject({ aud: sim.signIn.clientId, iss: `${sim.authorityHost}/${sim.tenantId}/v2.0`, tid: sim.tenantId, ver: '2.0', preferred_username: 'riley@partner.example', roles: ['Monitor.Read'] });
+    const verifier = new EntraTokenVerifier({ clientId: sim.signIn.clientId, tenantId: sim.tenantId, authorityHost: sim.authorityHost, timeoutMs: 5000 });
+    expect(await verifier.verify(String(json.access_token))).toEqual({ name: 'riley@partner.example', roles: ['Monitor.Read'] });
+  });
+
+  it('when the verifier does not match the challenge, the code is used twice, or the redemption comes without an Origin, then Entra refuses in its error shape', async () => {
+    expect((await signIn(sim, {}, { verifier: 'not-the-verifier-of-the-challenge-0123456789' })).json).toMatchObject({ error: 'invalid_grant', error_codes: [501481] });
+    const first = await signIn(sim, {});
+    expect(first.status).toBe(200);
+    const again = await redeem(sim, { code: first.code, code_verifier: 'whatever' });
+    expect(again).toMatchObject({ status: 400, json: { error: 'invalid_grant', error_codes: [70008], error_description: expect.stringMatching(/^AADSTS70008: /) } });
+    expect(await redeem(sim, { code: 'any', code_verifier: 'any' }, null)).toMatchObject({ status: 400, json: { error_codes: [9002327] } });
+  });
+
+  it('when /authorize is asked without a PKCE challenge, then the error comes back to the redirect URI with the state', async () => {
+    const url = `${sim.authorityHost}/${sim.tenantId}/oauth2/v2.0/authorize?client_id=${sim.signIn.clientId}&response_type=code&response_mode=fragment&redirect_uri=${encodeURIComponent('http://127.0.0.1:7071/api/dashboard')}&state=s1&scope=openid`;
+    const answer = new URLSearchParams(new URL((await fetch(url, { redirect: 'manual' })).headers.get('location') ?? '').hash.slice(1));
+    expect([answer.get('error'), answer.get('state'), answer.get('code')]).toEqual(['invalid_request', 's1', null]);
+  });
+
+  it('when a test or the demo tells the control API who signs in, then the next sign-in is that person with those roles', async () => {
+    const told = await fetch(`${sim.url}/_sim/sign-in`, { method: 'POST', body: JSON.stringify({ name: 'Riley Reader', roles: ['Monitor.Read'] }) });
+    expect([told.status, await told.json()]).toEqual([200, expect.objectContaining({ name: 'Riley Reader', username: 'dana.admin@partner.example', roles: ['Monitor.Read'] })]);
+    expect((await fetch(`${sim.url}/_sim/sign-in`, { method: 'POST', body: JSON.stringify({ roles: 'Monitor.Read' }) })).status).toBe(400);
+    sim.signIn.signInAs({});
   });
 });

@@ -3,6 +3,7 @@ import type { FaultBook } from './faultBook';
 import type { Mailroom } from './mailroom';
 import type { PageTokens } from './pageToken';
 import type { SecretVault } from './secretVault';
+import type { SignInAuthority } from './signInAuthority';
 import type { SimClock } from './simClock';
 import type { TokenStore } from './tokenStore';
 import type { PartnerCenterNextLink } from './types';
@@ -33,6 +34,8 @@ export interface SimulatorContext {
   clock: SimClock;
   faults: FaultBook;
   tokens: TokenStore;
+  /** People signing in to the dashboard's app registration. */
+  signIn: SignInAuthority;
   pageTokens: PageTokens;
   mailroom: Mailroom;
   secrets: SecretVault;

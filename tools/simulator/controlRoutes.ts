@@ -4,6 +4,7 @@
  */
 import type { Exchange } from './exchange';
 import { faultProblem } from './faultBook';
+import type { SignInPerson } from './signInAuthority';
 import type { AlertChannel, Fault, ReceivedPost, SentEmail, Simulator } from './types';
 
 const escapeHtml = (text: string) =>
@@ -48,6 +49,31 @@ function summary(channel: AlertChannel, body: unknown): string {
   return json.data?.subject ?? '';
 }
 
+/** The person a control request names, or null when it is not one. */
+function signInPerson(text: string): Partial<SignInPerson> | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+  const fields = new Map(Object.entries(parsed));
+  const person: Partial<SignInPerson> = {};
+  for (const name of ['name', 'username', 'objectId'] as const) {
+    const value = fields.get(name);
+    if (value === undefined) continue;
+    if (typeof value !== 'string') return null;
+    person[name] = value;
+  }
+  const roles: unknown = fields.get('roles');
+  if (roles !== undefined) {
+    if (!Array.isArray(roles) || !roles.every((role): role is string => typeof role === 'string')) return null;
+    person.roles = roles;
+  }
+  return person;
+}
+
 interface ControlState {
   state: () => Record<string, unknown>;
 }
@@ -83,6 +109,16 @@ export function handleControl(ex: Exchange, simulator: Simulator, control: Contr
       }
       simulator.injectFault(fault as Fault);
       ex.send(201, control.state());
+      return;
+    }
+    case 'POST /_sim/sign-in': {
+      // Who signs in next, e.g. {"name":"Riley Reader","username":"riley@partner.example","roles":["Monitor.Read"]}.
+      const person = signInPerson(ex.body.toString('utf8'));
+      if (person === null) {
+        ex.send(400, { error: 'the body must be a JSON person: name, username and objectId strings, roles an array of strings (each optional)' });
+        return;
+      }
+      ex.send(200, simulator.signIn.signInAs(person));
       return;
     }
     case 'DELETE /_sim/faults':

@@ -2,13 +2,14 @@
  * Microsoft Entra ID as @azure/identity's credentials use it: OpenID discovery, the v2.0
  * token endpoint (client credentials with a secret or with a federated assertion, and refresh
  * tokens for the Partner Center Secure Application Model), and the App Service managed
- * identity endpoint.
+ * identity endpoint; and as people sign in to the dashboard (signInAuthority.ts).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { normaliseAudience, resourceOf, SimulatorContext } from './context';
 import { entraError } from './errorBodies';
 import type { Exchange } from './exchange';
 import { applyRequestFaults } from './requestFaults';
+import { cors } from './signInAuthority';
 
 /**
  * The app registration trusts the managed identity through a federated identity credential:
@@ -26,9 +27,9 @@ const sameSecret = (given: string, expected: string) => {
 /** `/login/{tenant}/...` */
 export async function handleLogin(ex: Exchange, ctx: SimulatorContext): Promise<void> {
   if (!(await applyRequestFaults(ex, ctx.faults, 0))) return;
-  const match = /^\/login\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token)$/.exec(ex.url.pathname);
+  const match = /^\/login\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/(?:token|authorize|logout)|discovery\/v2\.0\/keys)$/.exec(ex.url.pathname);
   if (!match) {
-    ex.send(404, entraError('invalid_request', 900_561, 'The endpoint only accepts the OpenID configuration and the v2.0 token requests.'));
+    ex.send(404, entraError('invalid_request', 900_561, 'The endpoint only accepts the OpenID configuration, its keys, and the v2.0 authorize, token and logout requests.'));
     return;
   }
   const [, tenant = '', endpoint] = match;
@@ -36,7 +37,26 @@ export async function handleLogin(ex: Exchange, ctx: SimulatorContext): Promise<
     ex.send(400, entraError('invalid_tenant', 90_002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`));
     return;
   }
+  if (endpoint === 'discovery/v2.0/keys') {
+    ex.send(200, ctx.signIn.keys());
+    return;
+  }
+  if (endpoint === 'oauth2/v2.0/authorize') {
+    ctx.signIn.authorize(ex);
+    return;
+  }
+  if (endpoint === 'oauth2/v2.0/logout') {
+    // Signed out: back to where the app asked, as Entra does for a registered redirect URI.
+    const back = ex.url.searchParams.get('post_logout_redirect_uri');
+    if (back === null) ex.sendRaw(200, 'You have signed out.', { 'content-type': 'text/plain; charset=utf-8' });
+    else ex.sendRaw(302, '', { location: back });
+    return;
+  }
   if (endpoint === 'oauth2/v2.0/token') {
+    if (ex.method === 'OPTIONS') {
+      ex.sendRaw(204, '', { ...cors(ex), 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '86400' });
+      return;
+    }
     if (ex.method !== 'POST') {
       ex.send(405, entraError('invalid_request', 900_561, 'The endpoint only accepts POST requests.'));
       return;
@@ -74,6 +94,10 @@ export async function handleLogin(ex: Exchange, ctx: SimulatorContext): Promise<
 
 function token(ex: Exchange, ctx: SimulatorContext, form: URLSearchParams): void {
   const grantType = form.get('grant_type');
+  if (grantType === 'authorization_code') {
+    ctx.signIn.redeem(ex, form);
+    return;
+  }
   if (grantType !== 'client_credentials' && grantType !== 'refresh_token') {
     ex.send(400, entraError('unsupported_grant_type', 70_003, `The app requested an unsupported grant type '${grantType ?? ''}'.`));
     return;

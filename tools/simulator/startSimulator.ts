@@ -17,6 +17,7 @@ import { PageTokens } from './pageToken';
 import { handlePartnerCenter } from './partnerCenterRoutes';
 import { guid, hash32 } from './random';
 import { SecretVault } from './secretVault';
+import { SignInAuthority } from './signInAuthority';
 import { SimClock } from './simClock';
 import { TokenStore } from './tokenStore';
 import type { RequestLogEntry, SimulatedService, Simulator, SimulatorOptions } from './types';
@@ -150,6 +151,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clock: new SimClock(resolved.dayLengthMs),
     faults: new FaultBook(),
     tokens,
+    signIn: new SignInAuthority(guid(seed, 409), () => `${url}/login/${dataset.partnerTenantId}/v2.0`, dataset.partnerTenantId),
     pageTokens: new PageTokens(),
     mailroom: new Mailroom(),
     secrets: new SecretVault(),
@@ -179,6 +181,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clientId: ctx.clientId,
     clientSecret: ctx.clientSecret,
     refreshToken: tokens.issueRefreshToken(),
+    signIn: {
+      clientId: ctx.signIn.clientId,
+      signInAs: (person) => ctx.signIn.signInAs(person),
+      signed: (claims) => ctx.signIn.signed(claims),
+    },
     managedIdentity: { endpoint: `${url}/msi/token`, header: ctx.managedIdentityHeader },
     acsEndpoint: `${url}/`,
     acsAccessKey: ctx.acsAccessKey,

@@ -1,4 +1,5 @@
 /** Public types of the simulated Microsoft cloud (see index.ts). */
+import type { SignInPerson } from './signInAuthority';
 
 export interface SimulatorOptions {
   /** Listening port on 127.0.0.1; 0 (default) picks a free one. */
@@ -288,6 +289,12 @@ export interface Simulator {
   clientSecret: string;
   /** A Secure Application Model refresh token (partner admin, App+User), as after consent; rotated on use. */
   refreshToken: string;
+  /** People signing in to the dashboard: its app registration (SIGN_IN_CLIENT_ID), who signs in next, and tokens signed with its key. */
+  signIn: {
+    clientId: string;
+    signInAs(person: Partial<SignInPerson>): SignInPerson;
+    signed(claims: Record<string, unknown>): string;
+  };
   managedIdentity: { endpoint: string; header: string };
   acsEndpoint: string;
   acsAccessKey: string;

@@ -5,10 +5,10 @@
 export const commonScript = String.raw`
   var svgNs = 'http://www.w3.org/2000/svg';
 
-  /** GET one JSON endpoint, with the caller's credentials (signIn.ts's authHeaders). */
+  /** GET one JSON endpoint by its route, with the caller's credentials and at the caller's path (signIn.ts's authHeaders, apiPath). */
   function api(path) {
     return authHeaders().then(function (headers) {
-      return fetch(path, { headers: Object.assign({ accept: 'application/json' }, headers) });
+      return fetch(apiPath(path), { headers: Object.assign({ accept: 'application/json' }, headers) });
     }).then(function (response) {
       // The status answers 503 when unhealthy, with the same body: that is something to show.
       if (!response.ok && !(response.status === 503 && path === 'status')) return response.text().then(function (text) { throw new Error(path + ': HTTP ' + response.status + ' ' + text.slice(0, 200)); });

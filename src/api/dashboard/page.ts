@@ -8,13 +8,24 @@ import { dashboardStyles } from './styles';
 /** The parts of the page's one script, in order: each may use what an earlier one defines; main.ts runs them. */
 const scripts = [commonScript, signInScript, chartsScript, overviewScript, mainScript];
 
+/** Where people sign in (SIGN_IN_CLIENT_ID set), or null for keys: the page reads it from its body's data- attributes. */
+interface DashboardSignIn {
+  /** `<authority host>/<tenant>`, under which Entra's `/oauth2/v2.0/authorize` and `/token` are. */
+  authority: string;
+  clientId: string;
+}
+
+const attributeText = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 /**
  * The dashboard: one self-contained HTML page (styles and script inline, no CDN, no build) that
- * reads the JSON endpoints with the function key it was opened with (`?code=`), sent on as the
- * `x-functions-key` header. The CSP lets only this page's own nonce-tagged script and style run
- * and only same-origin requests leave it; data is written with textContent, never as HTML.
+ * holds no data: its script reads the JSON endpoints as a signed-in person, or with the key it was
+ * opened with (see signIn.ts). The CSP lets only this page's own nonce-tagged script and style run
+ * and requests leave it only for its own origin (and Entra's, to sign in); data is written with
+ * textContent, never as HTML.
  */
-export function dashboardHtml(nonce: string): string {
+export function dashboardHtml(nonce: string, options: { signIn: DashboardSignIn | null }): string {
+  const signIn = options.signIn === null ? '' : ` data-sign-in-authority="${attributeText(options.signIn.authority)}" data-sign-in-client-id="${attributeText(options.signIn.clientId)}"`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -25,7 +36,7 @@ export function dashboardHtml(nonce: string): string {
 ${dashboardStyles}
 </style>
 </head>
-<body>
+<body${signIn}>
 <header><h1>Partner MFA monitor</h1><span id="health">Loading…</span><span id="names-warning" class="warning"></span><span id="digest"></span><span id="error" role="alert"></span><ul id="problems" class="warning"></ul></header>
 <main>
   <section><h2>Partner security score</h2><div id="score-chart" class="chart" data-chart="score"></div></section>
