@@ -83,7 +83,7 @@ ${dashboardStyles}
     <p><label for="waiver-owner">Owner (who answers for it)</label><input id="waiver-owner" name="owner" required maxlength="200"></p>
     <p><label for="waiver-expires">Expires on (end of that day, UTC)</label><input id="waiver-expires" name="expiresAt" type="date" required aria-describedby="waiver-limit"> <span id="waiver-limit" class="label"></span></p>
     <p id="waiver-key-field"><label for="waiver-admin-key">Admin key (kept for this tab only)</label><input id="waiver-admin-key" type="password" autocomplete="off"></p>
-    <p id="waiver-problem" role="alert"></p>
+    <p id="waiver-problem" role="alert"></p><p id="waiver-status" role="status"></p>
     <p class="actions"><button type="submit">Save</button> <button type="button" id="waiver-delete" hidden>Delete</button> <button type="button" id="waiver-cancel">Close</button></p>
   </form>
   <section id="waiver-audit-pane" aria-labelledby="waiver-audit-title" hidden><h3 id="waiver-audit-title">Audit trail</h3><ol id="waiver-history"></ol></section>

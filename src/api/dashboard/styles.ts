@@ -23,8 +23,10 @@ export const dashboardStyles = `
   tr.waived td { color: #666; }
   button { margin-top: 8px; }
   /* The customer page and the waiver dialog: one column on a phone, tables scrolling inside their card. */
+  body > main[hidden] { display: none; }
   #customer-view { grid-template-columns: minmax(0, 1fr); }
   #customer-view .scroll { overflow-x: auto; }
+  #customer-chart svg { max-width: 760px; }
   #customer-view td, #waiver-dialog li { overflow-wrap: anywhere; }
   #customer-view h2#customer-title { font-size: 20px; }
   #customer-entra-links, #customer-changes, #waiver-history { margin: 4px 0; padding-left: 20px; }

@@ -151,6 +151,7 @@ export const waiverFormScript = String.raw`
 
   function clearWaiverProblems() {
     document.getElementById('waiver-problem').textContent = '';
+    document.getElementById('waiver-status').textContent = '';
     document.querySelectorAll('#waiver-form [aria-invalid]').forEach(function (field) { field.removeAttribute('aria-invalid'); });
   }
 
@@ -228,7 +229,7 @@ export const waiverFormScript = String.raw`
       waiverField('target').readOnly = true;
       document.getElementById('waiver-delete').hidden = false;
       document.getElementById('waiver-suggestions').textContent = '';
-      document.getElementById('waiver-problem').textContent = 'Saved.';
+      document.getElementById('waiver-status').textContent = 'Saved.';
       return waiversChanged(waiver);
     }, showWaiverProblem);
   });
