@@ -54,6 +54,7 @@ ${dashboardStyles}
     <table id="waiver-audit"><thead><tr><th>When</th><th>Who</th><th>Change</th><th>Waiver</th><th>Reason</th><th>Expires</th></tr></thead><tbody></tbody></table></section>
 </main>
 <main id="customer-view" hidden>
+  <!-- A table wider than a phone scrolls inside its card, which takes focus so a keyboard can scroll it. -->
   <section class="wide customer-head">
     <p><a href="#" id="customer-back">← Overview</a></p>
     <h2 id="customer-title" tabindex="-1"></h2>
@@ -64,11 +65,11 @@ ${dashboardStyles}
     <ul id="customer-entra-links"></ul></section>
   <section class="wide"><h2>Timeline</h2><div id="customer-chart" class="chart" data-chart="customer"></div>
     <h3>What changed</h3><ol id="customer-changes"></ol></section>
-  <section class="wide"><h2>Open findings</h2><div class="scroll"><table id="customer-open"><thead><tr><th>Severity</th><th>Finding</th><th>Opened</th><th>Waived</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div>
+  <section class="wide"><h2>Open findings</h2><div class="scroll" tabindex="0" role="region" aria-label="Open findings"><table id="customer-open"><thead><tr><th>Severity</th><th>Finding</th><th>Opened</th><th>Waived</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div>
     <button type="button" id="customer-open-more" hidden>More open findings</button></section>
-  <section class="wide"><h2>Resolved findings</h2><div class="scroll"><table id="customer-resolved"><thead><tr><th>Severity</th><th>Finding</th><th>Resolved</th><th>Waived</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div>
+  <section class="wide"><h2>Resolved findings</h2><div class="scroll" tabindex="0" role="region" aria-label="Resolved findings"><table id="customer-resolved"><thead><tr><th>Severity</th><th>Finding</th><th>Resolved</th><th>Waived</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div>
     <button type="button" id="customer-resolved-more" hidden>More resolved findings</button></section>
-  <section class="wide"><h2>Waivers covering this customer</h2><div class="scroll"><table id="customer-waivers"><thead><tr><th>Silences</th><th>Reason</th><th>Owner</th><th>Expires</th><th>Open findings silenced</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div></section>
+  <section class="wide"><h2>Waivers covering this customer</h2><div class="scroll" tabindex="0" role="region" aria-label="Waivers covering this customer"><table id="customer-waivers"><thead><tr><th>Silences</th><th>Reason</th><th>Owner</th><th>Expires</th><th>Open findings silenced</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div></section>
   <!-- The customer's own admin detail (next issue) goes here, as sections of this page. -->
 </main>
 <dialog id="waiver-dialog" aria-labelledby="waiver-title">
