@@ -135,6 +135,10 @@ export const overviewScript = String.raw`
     active.items.forEach(function (waiver) {
       var tr = row([waiver.description, waiver.reason, waiver.owner, waiver.expiresAt, waiver.waivedFindings, waiver.updatedBy + ' · ' + waiver.updatedAt]);
       tr.setAttribute('data-waiver-id', waiver.id);
+      if (waiver.scope === 'customer') {
+        tr.children[0].textContent = '';
+        tr.children[0].appendChild(customerLink(waiver.description, waiver.target));
+      }
       tr.children[5].appendChild(waiverEditButton(waiver));
       body.appendChild(tr);
     });
