@@ -239,3 +239,9 @@ describe.each(widths)('dashboard at %i px', (width) => {
     await page.screenshot({ path: join(outputDir, `dashboard-waiver-${width}.png`), fullPage: false });
   });
 });
+
+describe("the simulator's inbox, as npm start links it", () => {
+  it('when a browser opens it, then it refuses the self-signed certificate with the error npm start names (Chromium net_error_list.h: CERT_AUTHORITY_INVALID)', async () => {
+    await expect(page.goto(`${api.cloud.sim.url}/_sim/inbox`)).rejects.toThrow(/net::ERR_CERT_AUTHORITY_INVALID/);
+  });
+});
