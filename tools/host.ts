@@ -1,3 +1,4 @@
+import { firstMinutes } from './firstMinutes';
 import { loadRegisteredFunctions, runAppStartHooks } from './functionsCore';
 import { createLocalHost, type LocalHost } from './localHost';
 import { fillMissingSchedules, startLocalEnvironment, type LocalEnvironment } from './localEnvironment';
@@ -36,7 +37,8 @@ async function main(): Promise<void> {
   }
   env.PUBLIC_BASE_URL ??= host.url;
   // A key someone chose is theirs to know and stays out of the output; a generated one exists
-  // only in this process, so it is shown once, on its own, never inside a URL.
+  // only in this process, so it is shown: on its own, and in the dashboard link's fragment,
+  // which the browser never sends (see firstMinutes).
   log(
     host.functionKeyConfigured
       ? 'Function key: LOCAL_FUNCTION_KEY (x-functions-key header or ?code=)'
@@ -47,9 +49,9 @@ async function main(): Promise<void> {
       ? 'Admin key: LOCAL_ADMIN_KEY (x-functions-key header; the waiver writes take only this key)'
       : `Admin key: ${host.adminKey} (generated for this run; the waiver writes take only this key; set LOCAL_ADMIN_KEY to fix it)`,
   );
-  const dashboard = functions.find((fn) => fn.trigger.type === 'http' && fn.trigger.route === 'dashboard');
-  if (dashboard) log(`Dashboard: ${host.url}/api/dashboard#code=<function key> (the key in the fragment, which the browser never sends; the page asks for it when it is not there)`);
   log(`Host running at ${host.url}${env.HOST ? '' : ' (this machine only; set HOST to listen elsewhere)'}. Ctrl+C stops it.`);
+  const dashboard = functions.some((fn) => fn.trigger.type === 'http' && fn.trigger.route === 'dashboard');
+  for (const line of firstMinutes({ hostUrl: host.url, functionKey: host.functionKey, functionKeyConfigured: host.functionKeyConfigured, dashboard, inbox: environment.inbox, env, now: new Date() })) log(line);
 
   let stopping = false;
   const stop = (signal: string): void => {

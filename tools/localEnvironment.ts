@@ -19,6 +19,8 @@ interface LocalEnvironmentOptions {
 export interface LocalEnvironment {
   /** Whether Graph, Partner Center, Entra and ACS are the local simulator. */
   simulated: boolean;
+  /** Where the simulator shows the alert e-mails it received (its real port); null against real endpoints. */
+  inbox: string | null;
   close(): Promise<void>;
 }
 
@@ -72,7 +74,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
 
     if (isSet(env.GRAPH_BASE_URL)) {
       log(`Microsoft cloud: ${env.GRAPH_BASE_URL} and ${env.PARTNER_CENTER_BASE_URL ?? 'the default Partner Center'} (from settings)`);
-      return { simulated: false, close };
+      return { simulated: false, inbox: null, close };
     }
     const startSimulator = options.startSimulator ?? (await loadSimulator());
     const simulator = await startSimulator(DEMO_SIMULATOR);
@@ -88,9 +90,10 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     env.ALERT_TO = isSet(env.ALERT_TO) ? env.ALERT_TO : DEMO_ALERT_TO;
     log(`Microsoft cloud: simulator at ${simulator.url} (${DEMO_SIMULATOR.customers} customers, a day every ${(DEMO_SIMULATOR.dayLengthMs ?? 0) / 1000} s)`);
     log(`  Graph ${simulator.graphBaseUrl}, Partner Center ${simulator.partnerCenterBaseUrl}, Entra ${simulator.authorityHost}`);
-    log(`  Alert e-mails from ${env.ALERT_FROM} to ${env.ALERT_TO}: ${simulator.url}/_sim/inbox`);
+    const inbox = `${simulator.url}/_sim/inbox`;
+    log(`  Alert e-mails from ${env.ALERT_FROM} to ${env.ALERT_TO}: ${inbox}`);
     log(`  Alerts in Teams ${simulator.url}/_sim/teams, Slack ${simulator.url}/_sim/slack and the signed webhook receiver ${simulator.url}/_sim/webhook`);
-    return { simulated: true, close };
+    return { simulated: true, inbox, close };
   } catch (error) {
     await close();
     throw error;

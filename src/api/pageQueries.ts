@@ -1,6 +1,7 @@
 import { ProblemError } from './problem';
 import { matchesCustomerStatus, type CustomerStatus } from './customerStatus';
 import { nameMatches } from '../core/customerNames';
+import { tenantEntraLinks } from '../core/entraLinks';
 import { customerMeasureNames, hasNoCompliantAdmins, hasNoMfaPolicy, type CustomerMfaInsight, type NonMfaPrincipal } from '../core/model';
 import type { Page, RowPosition, RunRange } from '../ports/queryReader';
 import { collectedAt, nameOf, pagePosition, type QueryDependencies, type QueryResult } from './queries';
@@ -55,7 +56,8 @@ export async function customerPage(
 /**
  * One customer over time, as change points: each state with the run that first saw it (a point
  * with `gone` when the customer was no longer listed), oldest first, the first being the state in
- * force when the range begins. The last point holds unchanged up to `asOfRunId`.
+ * force when the range begins. The last point holds unchanged up to `asOfRunId`. With the
+ * customer's Entra admin center links, so the dashboard builds no URL of its own.
  */
 export async function customerHistory({ reader, directory }: QueryDependencies, tenantId: string, range: RunRange): Promise<QueryResult> {
   const [history, names] = await Promise.all([reader.customers.history(tenantId, range), directory.customerNames()]);
@@ -68,7 +70,7 @@ export async function customerHistory({ reader, directory }: QueryDependencies, 
     ...(value === null ? goneCustomer(tenantId, customerName) : describeCustomer(value, customerName)),
   }));
   const asOf = history.asOfRunId === null ? null : { runId: history.asOfRunId, collectedAt: collectedAt(history.asOfRunId) };
-  return { body: { tenantId, customerName, asOf, items }, rows: items };
+  return { body: { tenantId, customerName, asOf, entraLinks: tenantEntraLinks(tenantId), items }, rows: items };
 }
 
 /** A history point of a customer no longer listed: every measure unknown. */

@@ -33,6 +33,8 @@ export interface QueryDependencies {
   health(): Promise<MonitorHealthSettings>;
   /** Where the app registration's client secret is kept, to judge its expiry; null when none is named. Read only by the status. */
   clientSecret(): Promise<ClientSecretStore | null>;
+  /** WAIVER_MAX_DAYS, for a waiver form's default and limit; null when the setting cannot be read (the status names it). */
+  waiverMaxDays(): number | null;
   /** Every setting some function cannot read (config.ts configurationProblems): each fails that function until fixed. */
   configurationProblems(): readonly SettingProblem[];
 }

@@ -250,6 +250,10 @@ export const schemas: Record<string, JsonSchema> = {
       anyOf: [object({ runId: { type: 'string' }, collectedAt: dateTime }), { type: 'null' }],
       description: 'The newest complete snapshot the history is known up to: the last point holds unchanged since it was first seen up to this run.',
     },
+    entraLinks: object(
+      Object.fromEntries(['overview', 'properties', 'conditionalAccess', 'signInLogs'].map((blade) => [blade, { type: 'string', format: 'uri' }])),
+      "The customer tenant's pages in the Microsoft Entra admin center: overview, properties (security defaults), Conditional Access policies, sign-in logs.",
+    ),
     items: list('CustomerHistoryPoint'),
   }),
   Principal: object({ objectId: { type: 'string' }, tenantId: nullableString, upn: nullableString, lastNonMfaRequestDateTime: { type: 'string' } }),
@@ -296,7 +300,11 @@ export const schemas: Record<string, JsonSchema> = {
     ...waiverAuthors,
     etag: { type: 'string', description: 'Send as If-Match to change or delete this waiver.' },
   }),
-  WaiverList: answer({ checkedAt: dateTime, items: list('Waiver') }),
+  WaiverList: answer({
+    checkedAt: dateTime,
+    maxDays: { type: ['integer', 'null'], description: 'WAIVER_MAX_DAYS: the furthest expiry a create or change accepts, in days from then; null when the setting cannot be read (the status names it).' },
+    items: list('Waiver'),
+  }),
   WaiverAuditEntry: object({
     at: dateTime,
     actor: waiverActor,

@@ -37,15 +37,16 @@ type WaiverState = 'active' | 'expired' | 'all';
 
 /**
  * Waivers, soonest to expire first: active ones by default, or those ending within a number of
- * days (what the weekly digest lists), each with the open findings it silences now.
+ * days (what the weekly digest lists), each with the open findings it silences now; and the
+ * longest a new one may last, so a form offers what the writes will accept.
  */
-export async function waiverList({ waivers, reader, directory, clock }: QueryDependencies, state: WaiverState, expiringWithinDays: number | undefined): Promise<QueryResult> {
+export async function waiverList({ waivers, reader, directory, clock, waiverMaxDays }: QueryDependencies, state: WaiverState, expiringWithinDays: number | undefined): Promise<QueryResult> {
   const now = clock.now();
   const [stored, { items: open }, names] = await Promise.all([waivers.listWaivers(), reader.findingsPage('open', null, Infinity), directory.customerNames()]);
   const inState = stored.filter((waiver) => state === 'all' || (state === 'active') === isActive(waiver, now));
   const chosen = expiringWithinDays === undefined ? inState : waiversExpiringWithin(inState, now, expiringWithinDays);
   const items = [...chosen].sort((left, right) => left.expiresAt.localeCompare(right.expiresAt)).map((waiver) => describeWaiver(waiver, now, names, open));
-  return { body: { checkedAt: now.toISOString(), items }, rows: items };
+  return { body: { checkedAt: now.toISOString(), maxDays: waiverMaxDays(), items }, rows: items };
 }
 
 /** Every change to waivers, newest first: who, when, what, and the waiver before and after. */

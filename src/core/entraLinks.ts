@@ -30,3 +30,8 @@ export function entraUrl(tenantId: string | null, blade: EntraBlade): string {
   const directory = tenantId ? `@${encodeURIComponent(tenantId)}/` : '';
   return `${adminCenter}/#${directory}blade/${blades[blade]}`;
 }
+
+/** Every blade above, pinned to one customer tenant: what a customer's page links to. */
+export function tenantEntraLinks(tenantId: string): Record<EntraBlade, string> {
+  return { overview: entraUrl(tenantId, 'overview'), properties: entraUrl(tenantId, 'properties'), conditionalAccess: entraUrl(tenantId, 'conditionalAccess'), signInLogs: entraUrl(tenantId, 'signInLogs') };
+}

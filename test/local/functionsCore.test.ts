@@ -16,6 +16,7 @@ describe('loadRegisteredFunctions', () => {
       { name: 'ping', trigger: { type: 'http', route: 'ping', methods: ['GET'], authLevel: 'anonymous' } },
       { name: 'shapes', trigger: { type: 'http', route: 'shapes', methods: ['GET'], authLevel: 'anonymous' } },
       { name: 'broken', trigger: { type: 'http', route: 'broken', methods: ['GET'], authLevel: 'anonymous' } },
+      { name: 'dashboard', trigger: { type: 'http', route: 'dashboard', methods: ['GET'], authLevel: 'function' } },
       { name: 'fixtureTimer', trigger: { type: 'timer', schedule: '%FIXTURE_TIMER_SCHEDULE%', runOnStartup: false } },
     ]);
     // The handler is the function the file registered, not a wrapper.
@@ -50,7 +51,7 @@ describe('loadRegisteredFunctions', () => {
 
   test('when the glob lists files in braces, then they load in that order', () => {
     const functions = loadRegisteredFunctions({ root: fixtures, mainGlob: 'functions/{fixtureTimer.ts,fixtureHttp.ts}' });
-    expect(functions.map((fn) => fn.name)).toEqual(['fixtureTimer', 'customerHistory', 'ping', 'shapes', 'broken']);
+    expect(functions.map((fn) => fn.name)).toEqual(['fixtureTimer', 'customerHistory', 'ping', 'shapes', 'broken', 'dashboard']);
   });
 
   test('when no file matches, then it throws naming the glob', () => {
@@ -72,6 +73,7 @@ describe('loadRegisteredFunctions', () => {
       ['ping', 'http', 'function'],
       ['shapes', 'http', 'function'],
       ['broken', 'http', 'function'],
+      ['dashboard', 'http', 'function'],
       ['fixtureTimer', 'timer', 'function'],
     ]);
   });

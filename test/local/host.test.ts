@@ -51,6 +51,26 @@ describe('npm start (tools/host.ts)', () => {
     }
   });
 
+  test('when started with the simulator, then the last lines link the dashboard and the inbox on the ports really served, with the certificate warning explained', async () => {
+    const host = startHostProcess({ PORT: '0', FIXTURE_TIMER_SCHEDULE: '0 0 0 1 1 *' });
+    try {
+      const [, url] = await waitForOutput(host.output, /Host running at (http:\/\/127\.0\.0\.1:\d+) /, 20_000);
+      const [, key] = await waitForOutput(host.output, /Function key: (\S+) \(generated/, 1000);
+      const [, dashboard] = await waitForOutput(host.output, /^ {2}Dashboard: (\S+) \(the key after # stays in the browser\)$/m, 1000);
+      const [, inbox] = await waitForOutput(host.output, /^ {2}Alert e-mails: (https:\/\/127\.0\.0\.1:\d+\/_sim\/inbox)$/m, 1000);
+      expect(dashboard).toBe(`${url}/api/dashboard#code=${key}`);
+      // The ports printed are the ones served: the page behind the key, the simulator's inbox (trusted here as the test's CA).
+      expect((await fetch(`${url}/api/dashboard`, { headers: { 'x-functions-key': String(key) } })).status).toBe(200);
+      expect((await fetch(String(inbox))).status).toBe(200);
+      expect(host.output()).toMatch(/self-signed certificate: the browser warns/);
+      expect(host.output()).toMatch(/First alert: alerts are changes between two snapshots of a source/);
+      host.child.kill('SIGINT');
+      expect(await host.exited).toBe(0);
+    } finally {
+      host.child.kill('SIGKILL');
+    }
+  });
+
   test('when LOCAL_FUNCTION_KEY is empty or short, then it says so without the key and exits 1 before listening', async () => {
     for (const key of ['', 'short-key']) {
       const host = startHostProcess({ GRAPH_BASE_URL: 'https://graph.microsoft.com', PORT: '0', LOCAL_FUNCTION_KEY: key });

@@ -12,6 +12,7 @@ describe('startLocalEnvironment', () => {
     const environment = await startLocalEnvironment({ env, log: (line) => lines.push(line), startSimulator: () => Promise.reject(new Error('must not start')) });
     try {
       expect(environment.simulated).toBe(false);
+      expect(environment.inbox).toBeNull();
       const service = TableServiceClient.fromConnectionString(env.TABLES_CONNECTION_STRING ?? '', { allowInsecureConnection: true });
       await service.createTable('probe');
       expect(lines.join('\n')).toMatch(/Tables: Azurite in this process at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1, in memory/);
@@ -44,6 +45,7 @@ describe('startLocalEnvironment', () => {
     await environment.close();
 
     expect(environment.simulated).toBe(true);
+    expect(environment.inbox).toBe('https://127.0.0.1:9443/_sim/inbox');
     expect(started).toEqual([{ customers: 200, dayLengthMs: 20_000 }]);
     expect(env).toEqual({
       TABLES_ENDPOINT: 'https://account.table.core.windows.net',

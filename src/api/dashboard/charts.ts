@@ -3,7 +3,7 @@
  * what is drawn.
  */
 export const chartsScript = String.raw`
-  var colours = ['#0f62fe', '#da1e28', '#24a148', '#8a3ffc'];
+  var colours = ['#0f62fe', '#da1e28', '#198038', '#8a3ffc'];
 
   /** series: [{ name, points: [{ at: ISO time, value: number|null }] }] */
   function lineChart(container, series) {

@@ -76,6 +76,9 @@ export const overviewScript = String.raw`
         customer.totalUsersCount, customer.securityDefaultsStatus, customer.mfaConditionalAccessPolicyStatus, customer.legacyPerUserMfaStatus],
         [null, customer.noMfaPolicy ? 'bad' : null, customer.adminsNotCompliant ? 'bad' : null]);
       tr.setAttribute('data-tenant-id', customer.tenantId);
+      tr.children[0].textContent = '';
+      tr.children[0].appendChild(customerLink(customer.customerName, customer.tenantId));
+      tr.children[0].appendChild(document.createTextNode(customer.customerName ? ' · ' + customer.tenantId : ''));
       body.appendChild(tr);
     });
     var more = document.getElementById('customers-more');
@@ -99,6 +102,7 @@ export const overviewScript = String.raw`
     page.items.forEach(function (principal) {
       var tr = row([named(principal.upn, principal.objectId), principal.lastNonMfaRequestDateTime]);
       tr.setAttribute('data-object-id', principal.objectId);
+      if (principal.upn) tr.children[1].appendChild(waiveButton('partnerUsers', principal.upn));
       body.appendChild(tr);
     });
   }
@@ -120,6 +124,7 @@ export const overviewScript = String.raw`
         tr.children[2].appendChild(element('a', { href: finding.nextStepUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Open'));
       }
       tr.setAttribute('data-key', finding.key);
+      tr.children[2].appendChild(findingWaiveButton(finding));
       body.appendChild(tr);
     });
   }
@@ -130,6 +135,11 @@ export const overviewScript = String.raw`
     active.items.forEach(function (waiver) {
       var tr = row([waiver.description, waiver.reason, waiver.owner, waiver.expiresAt, waiver.waivedFindings, waiver.updatedBy + ' · ' + waiver.updatedAt]);
       tr.setAttribute('data-waiver-id', waiver.id);
+      if (waiver.scope === 'customer') {
+        tr.children[0].textContent = '';
+        tr.children[0].appendChild(customerLink(waiver.description, waiver.target));
+      }
+      tr.children[5].appendChild(waiverEditButton(waiver));
       body.appendChild(tr);
     });
     var soon = document.querySelector('#waivers-expiring tbody');

@@ -1,12 +1,14 @@
 import { chartsScript } from './charts';
 import { commonScript } from './common';
+import { customerPageScript } from './customerPage';
 import { mainScript } from './main';
 import { overviewScript } from './overview';
 import { signInScript } from './signIn';
 import { dashboardStyles } from './styles';
+import { waiverFormScript } from './waiverForm';
 
 /** The parts of the page's one script, in order: each may use what an earlier one defines; main.ts runs them. */
-const scripts = [commonScript, signInScript, chartsScript, overviewScript, mainScript];
+const scripts = [commonScript, signInScript, chartsScript, overviewScript, waiverFormScript, customerPageScript, mainScript];
 
 /** Where people sign in (SIGN_IN_CLIENT_ID set), or null for keys: the page reads it from its body's data- attributes. */
 interface DashboardSignIn {
@@ -62,6 +64,43 @@ ${dashboardStyles}
     <h2>Audit trail</h2>
     <table id="waiver-audit"><thead><tr><th>When</th><th>Who</th><th>Change</th><th>Waiver</th><th>Reason</th><th>Expires</th></tr></thead><tbody></tbody></table></section>
 </main>
+<main id="customer-view" hidden>
+  <!-- A table wider than a phone scrolls inside its card, which takes focus so a keyboard can scroll it. -->
+  <section class="wide customer-head">
+    <p><a href="#" id="customer-back">← Overview</a></p>
+    <h2 id="customer-title" tabindex="-1"></h2>
+    <p id="customer-tenant" class="label"></p>
+    <p id="customer-problem" role="alert" class="bad"></p>
+    <button type="button" id="customer-waive" class="waive" data-waive-scope="customer" data-waive-target="">Waive this customer…</button>
+    <h3>In the Microsoft Entra admin center</h3>
+    <ul id="customer-entra-links"></ul></section>
+  <section class="wide"><h2>Timeline</h2><div id="customer-chart" class="chart" data-chart="customer"></div>
+    <h3>What changed</h3><ol id="customer-changes"></ol></section>
+  <section class="wide"><h2>Open findings</h2><div class="scroll" tabindex="0" role="region" aria-label="Open findings"><table id="customer-open"><thead><tr><th>Severity</th><th>Finding</th><th>Opened</th><th>Waived</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div>
+    <button type="button" id="customer-open-more" hidden>More open findings</button></section>
+  <section class="wide"><h2>Resolved findings</h2><div class="scroll" tabindex="0" role="region" aria-label="Resolved findings"><table id="customer-resolved"><thead><tr><th>Severity</th><th>Finding</th><th>Resolved</th><th>Waived</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div>
+    <button type="button" id="customer-resolved-more" hidden>More resolved findings</button></section>
+  <section class="wide"><h2>Waivers covering this customer</h2><div class="scroll" tabindex="0" role="region" aria-label="Waivers covering this customer"><table id="customer-waivers"><thead><tr><th>Silences</th><th>Reason</th><th>Owner</th><th>Expires</th><th>Open findings silenced</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div></section>
+  <!-- The customer's own admin detail (next issue) goes here, as sections of this page. -->
+</main>
+<dialog id="waiver-dialog" aria-labelledby="waiver-title">
+  <div class="waiver-layout">
+  <form id="waiver-form">
+    <h2 id="waiver-title">New waiver</h2>
+    <p><label for="waiver-scope">Silences</label>
+      <select id="waiver-scope" name="scope"><option value="finding">one finding (its key)</option><option value="customer">a customer tenant (its id)</option><option value="requirement">a requirement (its type)</option><option value="partnerUsers">partner users matching a UPN pattern</option></select></p>
+    <p><label for="waiver-target">Target</label><input id="waiver-target" name="target" required maxlength="400" autocomplete="off"></p>
+    <p id="waiver-suggestions" class="suggestions"></p>
+    <p><label for="waiver-reason">Reason</label><textarea id="waiver-reason" name="reason" required maxlength="500" rows="3"></textarea></p>
+    <p><label for="waiver-owner">Owner (who answers for it)</label><input id="waiver-owner" name="owner" required maxlength="200"></p>
+    <p><label for="waiver-expires">Expires on (end of that day, UTC)</label><input id="waiver-expires" name="expiresAt" type="date" required aria-describedby="waiver-limit"> <span id="waiver-limit" class="label"></span></p>
+    <p id="waiver-key-field"><label for="waiver-admin-key">Admin key (kept for this tab only)</label><input id="waiver-admin-key" type="password" autocomplete="off"></p>
+    <p id="waiver-problem" role="alert"></p><p id="waiver-status" role="status"></p>
+    <p class="actions"><button type="submit">Save</button> <button type="button" id="waiver-delete" hidden>Delete</button> <button type="button" id="waiver-cancel">Close</button></p>
+  </form>
+  <section id="waiver-audit-pane" aria-labelledby="waiver-audit-title" hidden><h3 id="waiver-audit-title">Audit trail</h3><ol id="waiver-history"></ol></section>
+  </div>
+</dialog>
 <script nonce="${nonce}">
 'use strict';
 (function () {

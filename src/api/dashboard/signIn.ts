@@ -6,8 +6,8 @@
  * token endpoint itself, keeps the token in this tab's sessionStorage, and calls the people's
  * routes (`signed-in/<route>`) with it. Without sign-in (the local demo), the function key comes
  * in the address's fragment (`#code=...`, which browsers never send to a server or proxy), is kept
- * in sessionStorage and taken out of the address; the page asks for it when it has none, and for
- * the admin key when a waiver is changed. Other fragment parameters (`#customer=...`) stay.
+ * in sessionStorage and taken out of the address; the page asks for it when it has none, and the
+ * waiver form for the admin key. Other fragment parameters (`#customer=...`) stay.
  *
  * `authHeaders()` and `waiverAdminHeaders()` resolve to the headers of a read and of a waiver
  * change; `apiPath(route)` is the path the page calls for an endpoint's route.
@@ -36,10 +36,21 @@ export const signInScript = String.raw`
     return currentSession().then(function (session) { return { authorization: 'Bearer ' + session.accessToken }; });
   }
 
-  /** A signed-in person's token carries their roles (the API checks Waivers.Write); with keys, the admin key. */
-  function waiverAdminHeaders() {
+  /** Whether a waiver change needs the admin key typed in its form: a signed-in person's token carries their roles instead. */
+  function waiverNeedsAdminKey() {
+    return !signInSettings;
+  }
+
+  /** The admin key this tab keeps (typed once in the waiver form), or ''. */
+  function storedAdminKey() {
+    return sessionStorage.getItem(stored.adminKey) || '';
+  }
+
+  /** The headers of a waiver change: the signed-in person's token (the API checks Waivers.Write), or the admin key typed in the form. */
+  function waiverAdminHeaders(typedAdminKey) {
     if (signInSettings) return authHeaders();
-    return askForKey(stored.adminKey, 'Admin key (changes waivers)').then(function (key) { return { 'x-functions-key': key }; });
+    if (typedAdminKey) sessionStorage.setItem(stored.adminKey, typedAdminKey);
+    return Promise.resolve({ 'x-functions-key': storedAdminKey() });
   }
 
   // Keys: one in the address is kept for this tab and taken out of the address (and its history entry) at once.

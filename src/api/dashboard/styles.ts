@@ -22,4 +22,27 @@ export const dashboardStyles = `
   #problems:empty { display: none; }
   tr.waived td { color: #666; }
   button { margin-top: 8px; }
+  /* The customer page and the waiver dialog: one column on a phone, tables scrolling inside their card. */
+  body > main[hidden] { display: none; }
+  #customer-view { grid-template-columns: minmax(0, 1fr); }
+  #customer-view .scroll { overflow-x: auto; position: relative; }
+  #customer-chart svg { max-width: 760px; }
+  #customer-view table { min-width: 600px; }
+  #customer-view td, #waiver-dialog li { overflow-wrap: break-word; }
+  #customer-view h2#customer-title { font-size: 20px; }
+  #customer-entra-links, #customer-changes, #waiver-history { margin: 4px 0; padding-left: 20px; }
+  #customer-changes li, #waiver-history li { margin: 2px 0; }
+  #customer-changes time, #waiver-history time { font-variant-numeric: tabular-nums; color: #444; }
+  .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  button.waive { margin: 0 0 0 6px; font-size: 12px; white-space: nowrap; }
+  #waiver-dialog { width: min(900px, calc(100vw - 24px)); max-width: none; box-sizing: border-box; padding: 16px; border: 1px solid #999; border-radius: 6px; }
+  #waiver-dialog::backdrop { background: rgba(0, 0, 0, .4); }
+  .waiver-layout { display: grid; gap: 16px; grid-template-columns: minmax(0, 1fr); }
+  @media (min-width: 720px) { .waiver-layout { grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); } }
+  #waiver-form label { display: block; font-weight: 600; margin-bottom: 2px; }
+  #waiver-form input:not([type=date]), #waiver-form select, #waiver-form textarea { width: 100%; box-sizing: border-box; font: inherit; }
+  #waiver-form [aria-invalid] { outline: 2px solid #b00020; }
+  #waiver-problem { color: #b00020; }
+  #waiver-problem:empty { display: none; }
+  .suggestions button { margin: 0 6px 6px 0; }
 `;
