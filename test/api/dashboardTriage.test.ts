@@ -179,6 +179,9 @@ describe('triage in a real browser', () => {
     await page.evaluate("location.hash = 'findings=open'");
     await page.waitForSelector('#triage[aria-busy="false"] button[data-value="open"][aria-pressed="true"]');
     expect(await page.getAttribute('#triage button[data-value="any"]', 'aria-pressed')).toBe('true');
+    // Leaving the link (to a customer's page) ends the highlight and keeps the view.
+    await page.evaluate(`location.hash = 'customer=${target.subject.id}'`);
+    await page.waitForSelector('#findings tbody tr.highlight', { state: 'detached' });
     const since = '2026-01-01T00:00:00.000Z';
     await page.evaluate(`location.hash = ${JSON.stringify(`since=${encodeURIComponent(since)}`)}`);
     await page.waitForSelector(`#triage-window time[datetime="${since}"]`);
@@ -198,13 +201,50 @@ describe('triage in a real browser', () => {
     const scrolled = await page.evaluate<number>('window.scrollY');
     expect(scrolled).toBeGreaterThan(0);
 
+    // Marked, to tell the rows drawn again from those left alone.
+    await page.$$eval('#findings tbody tr', (rows) => rows.forEach((row) => row.setAttribute('data-before-refresh', '')));
     await page.clock.runFor(60_000);
     await page.waitForSelector('body[data-refreshed]');
+    expect(await page.$$eval('#findings tbody tr[data-before-refresh]', (rows) => rows.length)).toBe(0);
     expect(await page.textContent('#findings-page')).toBe('Page 2');
     expect(await page.$$eval('#findings tbody tr', (rows) => rows.map((row) => row.getAttribute('data-key')))).toEqual(pageTwo);
     expect(await page.evaluate<number>('window.scrollY')).toBe(scrolled);
     expect(await page.getAttribute('#triage button[data-value="false"]', 'aria-pressed')).toBe('true');
     expect(await page.locator(':focus').getAttribute('id')).toBe('findings-previous');
+
+    // Typing in a field: the minute passes without a redraw, which comes once the reader is done.
+    const refreshed = await page.getAttribute('body', 'data-refreshed');
+    await page.locator('#customer-name').pressSequentially('Contoso');
+    await page.clock.runFor(61_000);
+    expect(await page.getAttribute('body', 'data-refreshed')).toBe(refreshed);
+    expect(await page.inputValue('#customer-name')).toBe('Contoso');
+    await page.locator('#findings-previous').focus();
+    await page.clock.runFor(60_000);
+    await page.waitForSelector(`body:not([data-refreshed="${String(refreshed)}"])`);
     expect(failures).toEqual([]);
+  });
+
+  it('when the admin uses the keyboard, then a chip is reached with Tab, shows its focus, and toggles with Space; the sort is a button in the column header whose aria-sort says the order', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await open();
+    await page.focus('#triage button[data-value="24h"]');
+    await page.keyboard.press('Tab');
+    expect(await page.locator(':focus').getAttribute('data-value')).toBe('7d');
+    expect(await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
+    await page.keyboard.press('Space');
+    await page.waitForSelector('#triage[aria-busy="false"] button[data-value="7d"][aria-pressed="true"]');
+    expect(await page.getAttribute('#triage button[data-value="24h"]', 'aria-pressed')).toBe('false');
+
+    const rowTimes = () => page.$$eval('#findings tbody tr td:nth-child(5) time', (times) => times.map((time) => time.getAttribute('datetime') ?? ''));
+    await page.locator('#findings thead').getByRole('button', { name: 'Changed' }).click();
+    expect(await page.getAttribute('#findings th[data-sort="newest"]', 'aria-sort')).toBe('descending');
+    expect(await page.getAttribute('#findings th[data-sort="worst"]', 'aria-sort')).toBe('none');
+    const times = await rowTimes();
+    expect(times.length).toBeGreaterThan(1);
+    expect(times).toEqual([...times].sort().reverse());
+    await page.locator('#findings thead').getByRole('button', { name: 'About' }).click();
+    expect(await page.getAttribute('#findings th[data-sort="customer"]', 'aria-sort')).toBe('ascending');
+    const about = await page.$$eval('#findings tbody tr td:nth-child(2)', (cells) => cells.map((cell) => cell.textContent ?? ''));
+    expect(about).toEqual([...about].sort((left, right) => left.localeCompare(right)));
   });
 });

@@ -11,13 +11,15 @@ export const triageScript = String.raw`
   /** The groups are counted from one read: at most this many changes. */
   var triageGroupRead = 500;
   var groupShown = 10;
+  /** Groups listed before "Show all": with 200 customers the worst come first and the table stays in reach. */
+  var groupsListed = 20;
   var windows = { '24h': 86400000, '7d': 7 * 86400000, '30d': 30 * 86400000 };
   var subjectTypes = ['customer', 'principal', 'requirement', 'score', 'registration', 'source'];
   var findingStates = ['open', 'resolved', 'all'];
   // since: a window name, 'any' or 'date'; sinceAt: the instant the page tokens were issued for (a
   // token belongs to its filters, so the window moves only when chosen again or back on the first page).
   var triage = { state: 'all', since: '24h', sinceAt: null, severity: '', subject: '', subjectId: '', subjectName: '', waived: '', sort: 'worst',
-    tokens: [null], page: 0, answer: null, groupsAnswer: null, open: {}, linkedKey: null, linked: null, linkedShown: false };
+    tokens: [null], page: 0, answer: null, groupsAnswer: null, allGroups: false, open: {}, linkedKey: null, linked: null, linkedShown: false };
 
   function fixWindow() {
     triage.sinceAt = windows[triage.since] ? new Date(Date.now() - windows[triage.since]).toISOString() : triage.since === 'date' ? triage.sinceAt : null;
@@ -77,7 +79,12 @@ export const triageScript = String.raw`
     var list = document.getElementById('triage-groups');
     list.textContent = '';
     if (sorted.length === 0) list.appendChild(element('li', { class: 'empty' }, 'Nothing changed in this window.'));
-    sorted.forEach(function (group, index) { list.appendChild(groupItem(group, 'triage-group-' + index)); });
+    (triage.allGroups ? sorted : sorted.slice(0, groupsListed)).forEach(function (group, index) { list.appendChild(groupItem(group, 'triage-group-' + index)); });
+    if (sorted.length > groupsListed) {
+      var all = element('li');
+      all.appendChild(element('button', { type: 'button', 'data-all-groups': '' }, triage.allGroups ? 'Show the first ' + groupsListed + ' only' : 'Show all ' + sorted.length + ' groups'));
+      list.appendChild(all);
+    }
     var customers = sorted.filter(function (group) { return group.subject === 'customer'; }).length;
     document.getElementById('triage-summary').textContent = customers + ' customer(s) · ' + answer.items.length + (answer.continuationToken ? '+' : '') + ' change(s)'
       + (answer.continuationToken ? ' (counted from the first ' + triageGroupRead + ': narrow the filters to count all)' : '');
@@ -214,6 +221,10 @@ export const triageScript = String.raw`
       triage.subjectId = group.subjectId;
       triage.subjectName = group.name;
       restartTriage().then(function () { document.getElementById('findings').scrollIntoView(); });
+    } else if (target.hasAttribute('data-all-groups')) {
+      triage.allGroups = !triage.allGroups;
+      showGroups(triage.groupsAnswer);
+      document.querySelector('#triage-groups [data-all-groups]').focus();
     } else if (target.hasAttribute('data-sort-by')) {
       triage.sort = target.getAttribute('data-sort-by');
       showTable();
@@ -233,31 +244,34 @@ export const triageScript = String.raw`
     restartTriage();
   });
 
-  /** Reads the deep link; true when it changed what the triage lists. */
+  /** Reads the deep link: whether it changed the view (what is listed) and the linked finding. */
   function readTriageLink() {
     var link = new URLSearchParams(location.hash.slice(1));
-    var changed = false;
+    var changed = { view: false, linked: false };
     if (findingStates.indexOf(link.get('findings')) >= 0) {
       triage.state = link.get('findings');
       triage.since = 'any';
-      changed = true;
+      changed.view = true;
     }
     if (link.get('since') && !Number.isNaN(Date.parse(link.get('since')))) {
       triage.since = 'date';
       triage.sinceAt = new Date(link.get('since')).toISOString();
-      changed = true;
+      changed.view = true;
     }
-    if (link.get('finding') && link.get('finding') !== triage.linkedKey) {
+    // A link that names no finding (a customer's, another view) ends the highlight.
+    if (link.get('finding') !== triage.linkedKey) {
       triage.linkedKey = link.get('finding');
       triage.linked = null;
       triage.linkedShown = false;
-      changed = true;
+      changed.linked = true;
     }
     return changed;
   }
 
   window.addEventListener('hashchange', function () {
-    if (readTriageLink()) restartTriage();
+    var changed = readTriageLink();
+    if (changed.view) restartTriage();
+    else if (changed.linked && triage.answer) showTable().catch(fail);
   });
 
   /** The linked finding, highlighted where it is listed, or read by its subject and shown first. */
