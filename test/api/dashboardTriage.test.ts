@@ -151,7 +151,7 @@ describe('triage in a real browser', () => {
     expect(await page.$$eval('#sources td, #principals td, #waiver-audit td, #findings td:nth-child(5)', (cells) => cells.map((cell) => cell.textContent).join(' '))).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
   });
 
-  it('when the header is read, then the monitor\'s own health stands apart from the customers\' compliance, each in words', async () => {
+  it('when the header is read, then the monitor\'s own health stands apart from the customers\' compliance, each in words, as are Microsoft\'s enumeration values', async () => {
     await open();
     const openFindings = await findings('state=open');
     const critical = openFindings.items.filter((finding) => finding.severity === 'critical').length;
@@ -159,7 +159,16 @@ describe('triage in a real browser', () => {
     expect(await page.textContent('#compliance')).toBe(`Compliance: ${critical} critical · ${openFindings.items.length - critical} warning open`);
     // Microsoft's policy values in words.
     const policies = await page.$$eval('#customers tbody tr td:nth-child(n+7)', (cells) => [...new Set(cells.map((cell) => cell.textContent))].sort());
+    expect(policies.length).toBeGreaterThan(0);
     expect(policies.every((value) => ['on', 'off', 'unknown'].includes(String(value)))).toBe(true);
+    // And the requirements' types, statuses and states (Graph's securityRequirement: complianceStatus, state, requirementType).
+    const requirements = await page.$$eval('#requirements tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-requirement-type'), ...[...row.querySelectorAll('td')].map((cell) => cell.textContent ?? '')]));
+    expect(requirements.length).toBeGreaterThan(0);
+    for (const [type, words, status, state] of requirements) {
+      expect(words).not.toBe(type);
+      expect(['compliant', 'not compliant', 'unknown']).toContain(status);
+      expect(['in force', 'in preview', 'unknown']).toContain(state);
+    }
   });
 
   it('when a #finding= link names a finding that is not on the page shown, then it is fetched by its subject, shown first, highlighted, focused and scrolled to', async () => {

@@ -19,6 +19,16 @@ export const overviewScript = String.raw`
       { name: 'compliant', points: runs.map(function (run) { return { at: run.at, value: run.items.filter(function (item) { return item.complianceStatus === 'compliant'; }).length }; }) },
       { name: 'total', points: runs.map(function (run) { return { at: run.at, value: run.items.length }; }) },
     ]);
+    // The latest snapshot's requirements, Microsoft's values in words.
+    var latest = runs.length === 0 ? [] : runs[runs.length - 1].items;
+    var body = document.querySelector('#requirements tbody');
+    body.textContent = '';
+    latest.forEach(function (requirement) {
+      var tr = row([inWords('requirementType', requirement.requirementType), inWords('complianceStatus', requirement.complianceStatus), inWords('requirementState', requirement.state)],
+        [null, requirement.complianceStatus === 'compliant' ? null : 'bad']);
+      tr.setAttribute('data-requirement-type', requirement.requirementType);
+      body.appendChild(tr);
+    });
     var tenants = requirements.items.filter(function (item) { return item.kind === 'customersMfaEnforcedSecurityRequirement'; });
     lineChart(document.getElementById('tenants-chart'), [
       { name: 'compliant tenants', points: tenants.map(function (item) { return { at: item.collectedAt, value: item.compliantTenantCount }; }) },

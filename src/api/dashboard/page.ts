@@ -42,7 +42,8 @@ ${dashboardStyles}
     <div class="scroll" tabindex="0" role="region" aria-label="Findings"><table id="findings"><thead><tr><th data-sort="worst"><button type="button" data-sort-by="worst">Severity</button></th><th data-sort="customer"><button type="button" data-sort-by="customer">About</button></th><th>Finding</th><th>Next step</th><th data-sort="newest"><button type="button" data-sort-by="newest">Changed</button></th><th>Waived</th></tr></thead><tbody></tbody></table></div>
     <p class="pager"><button type="button" id="findings-previous">Previous</button> <span id="findings-page">Page 1</span> <button type="button" id="findings-next">Next</button> <span class="label">The sort orders the page shown; pages follow the API's order, critical first, by impact within a page.</span></p></section>
   <section><h2>Partner security score</h2><div id="score-chart" class="chart" data-chart="score"></div></section>
-  <section><h2>Requirements compliant</h2><div id="requirements-chart" class="chart" data-chart="requirements"></div></section>
+  <section><h2>Requirements compliant</h2><div id="requirements-chart" class="chart" data-chart="requirements"></div>
+    <div class="scroll" tabindex="0" role="region" aria-label="Requirements"><table id="requirements"><thead><tr><th>Requirement (latest snapshot)</th><th>Status</th><th>State</th></tr></thead><tbody></tbody></table></div></section>
   <section><h2>Customer tenants with MFA enforced for admins</h2><div id="tenants-chart" class="chart" data-chart="tenants"></div></section>
   <section><h2>Sources</h2><div class="scroll" tabindex="0" role="region" aria-label="Sources"><table id="sources"><thead><tr><th>Source</th><th>Last run</th><th>Status</th><th>Last complete</th><th>Next complete run due by</th><th>Open findings</th></tr></thead><tbody></tbody></table></div></section>
   <section><h2>Alert delivery per channel</h2>
