@@ -85,7 +85,9 @@ describe('dashboard in a real browser', () => {
       finding: row.children[2]?.textContent,
       link: row.children[3]?.querySelector('a')?.getAttribute('href') ?? null,
     })));
-    expect(shown).toEqual(findings.items.map((item) => ({ key: item.key, finding: item.description, link: item.nextStepUrl })));
+    // Worst first: what is wrong now before what was put right, then the API's order (critical first, by impact).
+    const worstFirst = [...findings.items].sort((left, right) => Number(left.state === 'resolved') - Number(right.state === 'resolved'));
+    expect(shown).toEqual(worstFirst.map((item) => ({ key: item.key, finding: item.description, link: item.nextStepUrl })));
     // Left open: the packaged Chromium runs as one process, which exits with its last page.
   });
 

@@ -44,7 +44,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-type Finding = { key: string; severity: string; impact: number; subject: { type: string; id: string }; customerName: string | null; description: string };
+type Finding = { key: string; severity: string; state: string; impact: number; subject: { type: string; id: string }; customerName: string | null; description: string };
 type FindingList = { items: Finding[]; continuationToken: string | null };
 
 const dashboard = () => `${api.host.url}/api/dashboard?code=${encodeURIComponent(api.host.functionKey)}`;
@@ -92,24 +92,29 @@ describe('triage in a real browser', () => {
     // What the API says changed for customers in that window, grouped by customer.
     const changed = await findings(`state=all&since=${encodeURIComponent(since)}&subject=customer&top=500`);
     expect(changed.items.length).toBeGreaterThan(0);
-    const expected = new Map<string, { count: number; worst: string; name: string }>();
+    // A group's worst: what is wrong now before what was put right, critical before warning.
+    const badges = ['critical', 'warning', 'critical, resolved', 'warning, resolved'];
+    const badge = (finding: Finding) => (finding.state === 'resolved' ? `${finding.severity}, resolved` : finding.severity);
+    const expected = new Map<string, { opened: number; resolved: number; worst: string; name: string }>();
     for (const finding of changed.items) {
-      const group = expected.get(finding.subject.id) ?? { count: 0, worst: 'warning', name: finding.customerName ?? finding.subject.id };
-      expected.set(finding.subject.id, { ...group, count: group.count + 1, worst: finding.severity === 'critical' ? 'critical' : group.worst });
+      const group = expected.get(finding.subject.id) ?? { opened: 0, resolved: 0, worst: 'warning, resolved', name: finding.customerName ?? finding.subject.id };
+      const worst = badges.indexOf(badge(finding)) < badges.indexOf(group.worst) ? badge(finding) : group.worst;
+      expected.set(finding.subject.id, { ...group, worst, opened: group.opened + (finding.state === 'open' ? 1 : 0), resolved: group.resolved + (finding.state === 'open' ? 0 : 1) });
     }
     const shown = await page.$$eval('#triage-groups > li', (items) => items.map((item) => ({
       group: item.getAttribute('data-group'),
       name: item.querySelector('a')?.textContent,
       link: item.querySelector('a')?.getAttribute('href'),
       worst: item.querySelector('.badge')?.textContent,
-      count: Number(/(\d+) change/.exec(item.textContent ?? '')?.[1]),
+      opened: Number(/(\d+) opened/.exec(item.querySelector('.group-count')?.textContent ?? '')?.[1] ?? 0),
+      resolved: Number(/(\d+) resolved/.exec(item.querySelector('.group-count')?.textContent ?? '')?.[1] ?? 0),
     })));
     expect([...shown].sort((a, b) => String(a.group).localeCompare(String(b.group)))).toEqual([...expected.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([tenantId, group]) => ({
-      group: `customer:${tenantId}`, name: group.name, link: `#customer=${tenantId}`, worst: group.worst, count: group.count,
+      group: `customer:${tenantId}`, name: group.name, link: `#customer=${tenantId}`, worst: group.worst, opened: group.opened, resolved: group.resolved,
     })));
-    // Worst first: no group with only warnings before one with a critical finding.
-    const worst = shown.map((group) => group.worst);
-    expect(worst).toEqual([...worst].sort());
+    // Worst first: no group before one whose worst finding is worse.
+    const worst = shown.map((group) => badges.indexOf(String(group.worst)));
+    expect(worst).toEqual([...worst].sort((left, right) => left - right));
     expect(await page.getAttribute('#triage button[data-value="customer"]', 'aria-pressed')).toBe('true');
 
     const first = page.locator('#triage-groups > li').first();

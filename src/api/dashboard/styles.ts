@@ -45,6 +45,7 @@ export const dashboardStyles = `
   .badge { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 12px; font-weight: 600; }
   .badge.critical { color: #fff; background: #b00020; }
   .badge.warning { color: #1b1b1b; background: #ffd479; }
+  .badge.resolved { color: #1b1b1b; background: #e0e0e0; font-weight: normal; }
   .groups { list-style: none; margin: 0; padding: 0; }
   .groups > li { border-bottom: 1px solid #e0e0e0; padding: 6px 0; }
   .group-heading { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; }

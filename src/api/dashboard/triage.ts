@@ -43,7 +43,8 @@ export const triageScript = String.raw`
     return 'Partner';
   }
   var findingOrders = {
-    worst: function (a, b) { return severityRank(a.severity) - severityRank(b.severity) || b.impact - a.impact; },
+    // What is wrong now before what was put right, then critical first, then by impact (the API's ranking).
+    worst: function (a, b) { return (a.state === 'resolved') - (b.state === 'resolved') || severityRank(a.severity) - severityRank(b.severity) || b.impact - a.impact; },
     newest: function (a, b) { return Date.parse(changedAt(b)) - Date.parse(changedAt(a)); },
     customer: function (a, b) { return who(a).localeCompare(who(b)) || findingOrders.worst(a, b); },
   };
@@ -59,7 +60,9 @@ export const triageScript = String.raw`
     return { id: 'partner', name: 'Partner', subject: null, subjectId: '' };
   }
 
-  function severityBadge(severity) { return element('span', { class: 'badge ' + severity }, severity); }
+  function severityBadge(finding) {
+    return finding.state === 'resolved' ? element('span', { class: 'badge resolved' }, finding.severity + ', resolved') : element('span', { class: 'badge ' + finding.severity }, finding.severity);
+  }
 
   function changeOf(finding) {
     return sentence([finding.state === 'resolved' ? 'resolved ' : 'opened ', when(changedAt(finding))]);
@@ -94,8 +97,10 @@ export const triageScript = String.raw`
     var item = element('li', { 'data-group': group.id });
     var heading = element('div', { class: 'group-heading' });
     heading.appendChild(group.subject === 'customer' ? customerLink(group.subjectId, group.name) : element('strong', {}, group.name));
-    heading.appendChild(severityBadge(group.worst.severity));
-    heading.appendChild(element('span', {}, group.findings.length + ' change(s), latest '));
+    heading.appendChild(severityBadge(group.worst));
+    var opened = group.findings.filter(function (finding) { return finding.state === 'open'; }).length;
+    var counts = [opened && opened + ' opened', group.findings.length - opened && (group.findings.length - opened) + ' resolved'].filter(Boolean);
+    heading.appendChild(element('span', { class: 'group-count' }, counts.join(' · ') + ', latest '));
     heading.lastChild.appendChild(when(group.latest));
     var open = !!triage.open[group.id];
     var toggle = element('button', { type: 'button', 'aria-expanded': open, 'aria-controls': panelId, 'data-toggle': group.id }, open ? 'Hide' : 'Show');
@@ -106,7 +111,7 @@ export const triageScript = String.raw`
     panel.hidden = !open;
     group.findings.slice().sort(findingOrders.worst).slice(0, groupShown).forEach(function (finding) {
       var line = element('li', { 'data-key': finding.key });
-      line.appendChild(severityBadge(finding.severity));
+      line.appendChild(severityBadge(finding));
       line.appendChild(document.createTextNode(' ' + finding.description + ' · '));
       line.appendChild(changeOf(finding));
       panel.appendChild(line);
@@ -126,7 +131,7 @@ export const triageScript = String.raw`
     // A waived finding is still listed, marked with the waiver that keeps it out of alerts.
     var waived = finding.waiver ? sentence(['waived until ', when(finding.waiver.expiresAt), ': ' + finding.waiver.reason + ' (waiver ' + finding.waiver.id + ')']) : null;
     var subject = finding.subject.type === 'customer' ? customerLink(finding.subject.id, who(finding)) : who(finding);
-    var tr = row([severityBadge(finding.severity), subject, finding.description, finding.nextStep, changeOf(finding), waived]);
+    var tr = row([severityBadge(finding), subject, finding.description, finding.nextStep, changeOf(finding), waived]);
     if (waived) {
       tr.setAttribute('class', 'waived');
       tr.setAttribute('data-waiver-id', finding.waiver.id);
