@@ -18,10 +18,13 @@ export const mainScript = String.raw`
     ]);
   }
 
-  /** Typing in a field, or a dialog open: a refresh now would redraw what the reader is working on. */
+  /**
+   * Typing in a field, a dialog open, or a form that marks itself "data-editing" while open: a
+   * refresh now would redraw what the reader is working on.
+   */
   function readerIsEditing() {
     var active = document.activeElement;
-    return document.querySelector('dialog[open]') !== null || (active !== null && (/^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) || active.isContentEditable));
+    return document.querySelector('dialog[open], [data-editing]') !== null || (active !== null && (/^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) || active.isContentEditable));
   }
 
   var placeHolders = ['data-key', 'data-group', 'data-tenant-id', 'data-object-id', 'data-waiver-id'];
