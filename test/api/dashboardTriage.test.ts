@@ -136,6 +136,23 @@ describe('triage in a real browser', () => {
     expect(failures).toEqual([]);
   });
 
+  it('when a customer\'s group is listed in the table, then the table pages through that customer\'s findings only (subject and subjectId), until its chip is pressed', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await open();
+    const first = page.locator('#triage-groups > li[data-group^="customer:"]').first();
+    const tenantId = String(await first.getAttribute('data-group')).slice('customer:'.length);
+    await first.getByRole('button', { name: /^Show / }).click();
+    await first.getByRole('button', { name: /^List .* in the table$/ }).click();
+    await page.waitForSelector('#triage[aria-busy="false"]');
+    const since = await windowStart();
+    const expected = await findings(`state=all&since=${encodeURIComponent(since)}&subject=customer&subjectId=${tenantId}&top=25`);
+    expect((await page.$$eval('#findings tbody tr', (rows) => rows.map((row) => row.getAttribute('data-key')))).sort()).toEqual(expected.items.map((item) => item.key).sort());
+    expect(await page.$$eval('#findings tbody tr td:nth-child(2) a', (links) => [...new Set(links.map((link) => link.getAttribute('href')))])).toEqual([`#customer=${tenantId}`]);
+    expect(await page.getAttribute('#triage button[data-value="customer"]', 'aria-pressed')).toBe('true');
+    await page.locator('#triage-scope').click();
+    await page.waitForSelector('#triage[aria-busy="false"] #triage-scope[hidden]', { state: 'attached' });
+  });
+
   it('when times are shown, then each is a <time> with its instant in datetime, relative words in its text and the exact local time in its title', async () => {
     await page.setViewportSize({ width: 1440, height: 900 });
     await open();

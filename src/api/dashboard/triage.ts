@@ -116,12 +116,11 @@ export const triageScript = String.raw`
       line.appendChild(changeOf(finding));
       panel.appendChild(line);
     });
-    // The rest, a page at a time, in the table: one customer's, or the partner users'.
-    if (group.subject && (group.findings.length > groupShown || group.subject === 'customer')) {
-      var more = element('li');
-      more.appendChild(element('button', { type: 'button', 'data-list-group': group.id }, 'List ' + (group.findings.length > groupShown ? 'all ' + group.findings.length : 'them') + ' in the table'));
-      panel.appendChild(more);
-    }
+    // The rest, a page at a time, in the table: one customer's, or the partner users'; the partner's own are few.
+    var more = element('li');
+    if (group.subject) more.appendChild(element('button', { type: 'button', 'data-list-group': group.id }, 'List ' + (group.findings.length > groupShown ? 'all ' + group.findings.length : 'them') + ' in the table'));
+    else if (group.findings.length > groupShown) more.textContent = 'and ' + (group.findings.length - groupShown) + ' more in the table below';
+    if (more.firstChild) panel.appendChild(more);
     item.appendChild(panel);
     item.group = group;
     return item;
@@ -172,7 +171,8 @@ export const triageScript = String.raw`
   function loadTriage() {
     if (triage.page === 0) fixWindow();
     document.getElementById('triage-window').textContent = '';
-    document.getElementById('triage-window').appendChild(triage.sinceAt ? sentence([(triage.state === 'open' ? 'still open, ' : triage.state === 'resolved' ? 'resolved, ' : '') + 'opened or resolved since ', when(triage.sinceAt)])
+    var what = { all: 'opened or resolved', open: 'open, opened', resolved: 'resolved' }[triage.state];
+    document.getElementById('triage-window').appendChild(triage.sinceAt ? sentence([what + ' since ', when(triage.sinceAt)])
       : sentence([triage.state === 'all' ? 'every finding' : 'every ' + triage.state + ' finding']));
     return Promise.all([api(findingsQuery(false, ['top=' + triageGroupRead])).then(showGroups), loadTable()]);
   }
@@ -198,7 +198,8 @@ export const triageScript = String.raw`
     var scoped = document.getElementById('triage-scope');
     scoped.hidden = !triage.subjectId;
     scoped.textContent = triage.subjectId ? 'Only ' + triage.subjectName + ' ✕' : '';
-    if (triage.since === 'date' && triage.sinceAt) document.getElementById('triage-since-date').value = triage.sinceAt.slice(0, 10);
+    scoped.setAttribute('aria-label', triage.subjectId ? 'Only ' + triage.subjectName + ': show all again' : '');
+    document.getElementById('triage-since-date').value = triage.since === 'date' && triage.sinceAt ? triage.sinceAt.slice(0, 10) : '';
   }
 
   document.getElementById('triage').addEventListener('click', function (event) {
