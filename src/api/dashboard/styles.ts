@@ -42,7 +42,7 @@ export const dashboardStyles = `
   header :focus-visible { outline-color: #fff; }
   .chips { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 6px 0; }
   .chip-label { font-weight: 600; min-width: 5em; }
-  .badge { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 12px; font-weight: 600; }
+  .badge { display: inline-block; white-space: nowrap; padding: 0 6px; border-radius: 8px; font-size: 12px; font-weight: 600; }
   .badge.critical { color: #fff; background: #b00020; }
   .badge.warning { color: #1b1b1b; background: #ffd479; }
   .badge.resolved { color: #1b1b1b; background: #e0e0e0; font-weight: normal; }
