@@ -168,7 +168,7 @@ export const endpoints: readonly Endpoint[] = [
   {
     name: 'apiFindings',
     route: 'findings',
-    summary: "The regression detector's findings, critical first, then in key order (a subject's findings together); paged with `top`.",
+    summary: "The regression detector's findings, critical first; the store reads each severity in key order (a subject's findings together) and a page lists its findings of a severity highest `impact` first; paged with `top`.",
     parameters: [
       { name: 'state', in: 'query', description: 'Which findings (default `open`).', schema: { type: 'string', enum: [...findingListStates], default: 'open' } },
       { name: 'severity', in: 'query', description: 'Only findings of this severity.', schema: { type: 'string', enum: [...severities] } },

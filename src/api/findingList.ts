@@ -1,5 +1,6 @@
 import { invalidParameter } from './problem';
 import { describeRecovery, describeRegression } from '../core/alertMessage';
+import { findingImpact } from '../core/findingImpact';
 import { severities, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { isOneOf } from '../core/text';
@@ -13,8 +14,10 @@ export interface FindingListFilter extends FindingFilter {
 }
 
 /**
- * The findings in a state, critical first then in key order, `top` at a time (pages follow the live
- * findings: one that changes state between two pages may show on both or neither), each customer
+ * The findings in a state, critical first, `top` at a time (pages follow the live findings: one that
+ * changes state between two pages may show on both or neither). The store reads each severity in
+ * key order; a page lists its findings of a severity highest impact first (ordering every page by
+ * impact would read all the findings of a severity for each page). Each customer
  * finding with the customer's current name and each principal finding with the UPN its principal
  * has in the latest snapshot (a finding's key holds neither).
  */
@@ -38,7 +41,9 @@ export async function findingList(dependencies: QueryDependencies, state: Findin
     findings.some((finding) => finding.subject.type === 'customer') ? directory.customerNames() : new Map<string, string>(),
     principalUpns(reader, principalIds),
   ]);
-  const items = findings.map((finding) => {
+  const items = findings.map((finding) => ({ finding, impact: findingImpact(finding) }))
+    .sort((left, right) => severities.indexOf(left.finding.severity) - severities.indexOf(right.finding.severity) || right.impact - left.impact)
+    .map(({ finding, impact }) => {
     // Links into this API stay relative: the API does not know the address it is reached by.
     const step = nextStep(finding, '');
     const waiver = silencer(finding);
@@ -46,6 +51,7 @@ export async function findingList(dependencies: QueryDependencies, state: Findin
       key: finding.key,
       kind: finding.kind,
       severity: finding.severity,
+      impact,
       subject: { type: finding.subject.type, id: finding.subject.id, name: finding.subject.name ?? null },
       customerName: finding.subject.type === 'customer' ? nameOf(names, finding.subject.id) : null,
       upn: finding.subject.type === 'principal' ? (upns.get(finding.subject.id) ?? null) : null,

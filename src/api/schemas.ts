@@ -271,6 +271,7 @@ export const schemas: Record<string, JsonSchema> = {
     key: { type: 'string' },
     kind: { type: 'string' },
     severity: { type: 'string', enum: [...severities] },
+    impact: { type: 'number', description: 'How much the finding exposes (core/findingImpact.ts): a page lists the findings of a severity highest impact first.' },
     subject: object({ type: { type: 'string' }, id: { type: 'string' }, name: nullableString }),
     customerName: { ...customerName, description: 'For a customer finding, the customer\'s current display name; null otherwise or when unknown.' },
     upn: { ...nullableString, description: 'For a partner-user finding, the user\'s UPN in the latest snapshot; null otherwise or when unknown.' },

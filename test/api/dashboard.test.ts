@@ -24,7 +24,7 @@ afterAll(async () => {
 type Items = { items: Record<string, unknown>[] };
 
 describe('dashboard in a real browser', () => {
-  it('when opened from the local host with the key, then the charts show the stored points and the non-compliant customers and open findings are listed', async () => {
+  it('when opened from the local host with the key, then the charts show the stored points, the non-compliant customers and the findings that changed in the last 24 hours are listed', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     const failures: string[] = [];
     page.on('pageerror', (error) => failures.push(error.message));
@@ -38,12 +38,13 @@ describe('dashboard in a real browser', () => {
     mkdirSync(outputDir, { recursive: true });
     await page.screenshot({ path: join(outputDir, 'dashboard.png'), fullPage: true });
     expect({ loaded: await page.getAttribute('body', 'data-loaded'), failures, error: await page.textContent('#error') }).toEqual({ loaded: 'true', failures: [], error: '' });
-    expect(await page.textContent('#health')).toMatch(/^Needs attention \(1\) · /);
+    expect(await page.textContent('#monitor')).toBe('Monitor: not working (1 problem)');
     expect(await page.$$eval('#problems li', (items) => items.map((item) => item.textContent))).toEqual(['partnerSecurity: the last run failed (ServiceUnavailable)']);
     expect(await page.textContent('#sources')).toContain('failed (ServiceUnavailable)');
     expect(await page.$$eval('#deliveries tbody tr', (rows) => rows.map((row) => row.textContent))).toEqual(['No delivery waits on any channel.']);
     const status = (await (await api.get('status')).json()) as { detector: { schedule: { expectedBy: string } }; sources: { source: string; schedule: { expectedBy: string } }[] };
-    const rows = await page.$$eval('#sources tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    // A time is shown relative to now; its <time> element holds the instant.
+    const rows = await page.$$eval('#sources tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.querySelector('time')?.getAttribute('datetime') ?? td.textContent)));
     expect(rows.map((cells) => [cells[0], cells[4]])).toEqual([
       ...status.sources.map((source) => [source.source, source.schedule.expectedBy]),
       ['detectRegressions', status.detector.schedule.expectedBy],
@@ -74,15 +75,19 @@ describe('dashboard in a real browser', () => {
     const people = await page.$$eval('#principals tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-object-id'), row.querySelector('td')?.textContent ?? '']));
     expect(people).toEqual(principals.items.map((item) => [item.objectId, `${String(item.upn)} · ${String(item.objectId)}`]));
 
-    const findings = (await (await api.get('findings?state=open')).json()) as Items;
+    // The findings table shows the triage's first page: what changed in the last 24 hours, worst first.
+    const since = String(await page.getAttribute('#triage-window time', 'datetime'));
+    const findings = (await (await api.get(`findings?state=all&since=${encodeURIComponent(since)}&top=25`)).json()) as Items;
     expect(findings.items.length).toBeGreaterThan(0);
     // Each finding reads as its one line and its next step, with a link where there is one.
     const shown = await page.$$eval('#findings tbody tr', (rows) => rows.map((row) => ({
       key: row.getAttribute('data-key'),
-      finding: row.children[1]?.textContent,
-      link: row.children[2]?.querySelector('a')?.getAttribute('href') ?? null,
+      finding: row.children[2]?.textContent,
+      link: row.children[3]?.querySelector('a')?.getAttribute('href') ?? null,
     })));
-    expect(shown).toEqual(findings.items.map((item) => ({ key: item.key, finding: item.description, link: item.nextStepUrl })));
+    // Worst first: what is wrong now before what was put right, then the API's order (critical first, by impact).
+    const worstFirst = [...findings.items].sort((left, right) => Number(left.state === 'resolved') - Number(right.state === 'resolved'));
+    expect(shown).toEqual(worstFirst.map((item) => ({ key: item.key, finding: item.description, link: item.nextStepUrl })));
     // Left open: the packaged Chromium runs as one process, which exits with its last page.
   });
 
@@ -110,7 +115,7 @@ describe('dashboard in a real browser', () => {
       await page.screenshot({ path: join(outputDir, 'dashboard-deliveries.png'), fullPage: true });
       expect({ loaded: await page.getAttribute('body', 'data-loaded'), failures, error: await page.textContent('#error') }).toEqual({ loaded: 'true', failures: [], error: '' });
 
-      const shown = await page.$$eval('#deliveries tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-target'), ...[...row.querySelectorAll('td')].map((td) => td.textContent)]));
+      const shown = await page.$$eval('#deliveries tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-target'), ...[...row.querySelectorAll('td')].map((td) => td.querySelector('time')?.getAttribute('datetime') ?? td.textContent)]));
       expect(shown).toEqual([
         ['teams', 'Teams', '1', createdAt, '3', teamsRefusal, 'yes: check its setting'],
         ['slack', 'Slack', '1', createdAt, '2', 'Slack answered 503; retried on the next run', 'no'],
@@ -144,7 +149,7 @@ describe('dashboard in a real browser', () => {
     mkdirSync(outputDir, { recursive: true });
     await page.screenshot({ path: join(outputDir, 'dashboard-waivers.png'), fullPage: true });
     expect({ loaded: await page.getAttribute('body', 'data-loaded'), failures, error: await page.textContent('#error') }).toEqual({ loaded: 'true', failures: [], error: '' });
-    expect(await page.textContent('#health')).toContain('2 active waiver(s)');
+    expect(await page.textContent('#waiver-count')).toBe('2 active waiver(s)');
 
     const waivers = (await (await api.get('waivers')).json()) as Items;
     const active = await page.$$eval('#waivers tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-waiver-id'), row.children[0]?.textContent, row.children[1]?.textContent, row.children[4]?.textContent]));
@@ -159,11 +164,16 @@ describe('dashboard in a real browser', () => {
     const audit = await page.$$eval('#waiver-audit tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-waiver-id'), row.children[1]?.textContent, row.children[2]?.textContent]));
     expect(audit).toEqual([[breakGlass.id, 'admin key', 'created'], [offboarding.id, 'admin key', 'created']]);
 
-    const findings = (await (await api.get('findings?state=open')).json()) as Items;
-    const waived = findings.items.filter((item) => item.waiver !== null);
-    expect(waived.length).toBe(Number(waivers.items[1]!.waivedFindings));
-    const marked = await page.$$eval('#findings tbody tr.waived', (rows) => rows.map((row) => [row.getAttribute('data-key'), row.getAttribute('data-waiver-id'), row.children[4]?.textContent]));
-    expect(marked).toEqual(waived.map((item) => [item.key, offboarding.id, `waived until ${String(offboarding.expiresAt)}: customer being off-boarded (waiver ${String(offboarding.id)})`]));
+    // The waivers chip lists what a waiver covers among what changed in the window.
+    await page.getByRole('button', { name: 'Waived', exact: true }).click();
+    await page.waitForSelector('#triage[aria-busy="false"]');
+    const since = String(await page.getAttribute('#triage-window time', 'datetime'));
+    const findings = (await (await api.get(`findings?state=all&since=${encodeURIComponent(since)}&waived=true&top=25`)).json()) as Items;
+    const coveredNow = (await (await api.get('findings?state=open')).json()) as Items;
+    expect(coveredNow.items.filter((item) => item.waiver !== null).length).toBe(Number(waivers.items[1]!.waivedFindings));
+    expect(findings.items.length).toBeGreaterThan(0);
+    const marked = await page.$$eval('#findings tbody tr.waived', (rows) => rows.map((row) => [row.getAttribute('data-key'), row.getAttribute('data-waiver-id'), row.children[5]?.querySelector('time')?.getAttribute('datetime'), row.children[5]?.textContent?.replace(/^waived until [^:]+/, '')]));
+    expect(marked).toEqual(findings.items.map((item) => [item.key, offboarding.id, offboarding.expiresAt, `: customer being off-boarded (waiver ${String(offboarding.id)})`]));
     await page.close();
   });
 });

@@ -106,11 +106,12 @@ describe('what a status call and a findings page read', () => {
     }
   });
 
-  it('when open findings are paged with top, then each page reads at most its own size, and the pages list every open finding once, critical first then in key order', async () => {
-    const rank = (finding: StoredFinding): number => (finding.severity === 'critical' ? 0 : 1);
+  it('when open findings are paged with top, then each page reads at most its own size, the pages list every open finding once, critical first, each page by impact within a severity', async () => {
+    const rank = (finding: { severity: string }): number => (finding.severity === 'critical' ? 0 : 1);
+    const inKeyOrder = (left: { severity: string; key: string }, right: { severity: string; key: string }) => rank(left) - rank(right) || (toTableKey(left.key) < toTableKey(right.key) ? -1 : 1);
     const expected = (await store.readFindings())
       .filter((finding) => finding.state === 'open')
-      .sort((left, right) => rank(left) - rank(right) || (toTableKey(left.key) < toTableKey(right.key) ? -1 : 1))
+      .sort(inKeyOrder)
       .map((finding) => finding.key);
     const top = 40;
     const keys: string[] = [];
@@ -118,10 +119,13 @@ describe('what a status call and a findings page read', () => {
     for (let pages = 0; pages === 0 || (token !== null && pages < 20); pages += 1) {
       const { status, body, findingRows }: Awaited<ReturnType<typeof get>> = await get('apiFindings', `?state=open&top=${top}${token === null ? '' : `&continuationToken=${encodeURIComponent(token)}`}`);
       expect(status).toBe(200);
-      const items = body.items as { key: string; state: string }[];
+      const items = body.items as { key: string; severity: string; impact: number }[];
       expect(items.length).toBeLessThanOrEqual(top);
       expect(findingRows).toBeLessThanOrEqual(top);
-      keys.push(...items.map((item) => item.key));
+      // The store reads each severity in key order; the page lists what it read by impact, highest first.
+      const byImpact = [...items].sort((left, right) => rank(left) - rank(right) || right.impact - left.impact);
+      expect(items.map((item) => item.impact)).toEqual(byImpact.map((item) => item.impact));
+      keys.push(...[...items].sort(inKeyOrder).map((item) => item.key));
       token = body.continuationToken as string | null;
     }
     expect(token).toBeNull();

@@ -2,6 +2,7 @@ import { customersAt } from '../support/customerChanges';
 import { createHash, createHmac } from 'node:crypto';
 import type { CustomerMfaInsight } from '../../src/core/model';
 import type { StoredFinding } from '../../src/core/findings';
+import { findingImpact } from '../../src/core/findingImpact';
 import { toTableKey } from '../../src/adapters/tableKey';
 import { newRunId, runStartedAt, type SnapshotRun } from '../../src/core/snapshotRun';
 import { HttpRequest, InvocationContext } from '@azure/functions';
@@ -209,15 +210,19 @@ describe('query API endpoints, through the local host, on data the real collecto
     expect(series.items.at(-1)).toMatchObject({ totalUserCount: stored!.totalUserCount, mfaRegisteredUserCount: stored!.mfaRegisteredUserCount, countsByStatus: stored!.countsByStatus });
   });
 
-  it.each(['open', 'resolved', 'all'] as const)('when findings are asked with state=%s, then the stored findings in that state are listed, critical first then in key order, whole or a page at a time', async (state) => {
+  it.each(['open', 'resolved', 'all'] as const)('when findings are asked with state=%s, then the stored findings in that state are listed, critical first, read in key order, each page by impact, whole or a page at a time', async (state) => {
     const rank = (finding: StoredFinding): number => (finding.severity === 'critical' ? 0 : 1);
     const stored = (await api.detector.readFindings())
       .filter((finding) => state === 'all' || finding.state === state)
       .sort((left, right) => rank(left) - rank(right) || (toTableKey(left.key) < toTableKey(right.key) ? -1 : 1));
+    // What the store read, as a page lists it: by severity, then highest impact first (the sort is stable: key order within ties).
+    const listed = (read: StoredFinding[]) => [...read].sort((left, right) => rank(left) - rank(right) || findingImpact(right) - findingImpact(left)).map((finding) => finding.key);
     const list = await getJson(`findings?state=${state}`);
-    expect(list.items.map((item) => item.key)).toEqual(stored.map((finding) => finding.key));
+    expect(list.items.map((item) => item.key)).toEqual(listed(stored));
+    expect(list.items.map((item) => item.impact)).toEqual(listed(stored).map((key) => findingImpact(stored.find((finding) => finding.key === key)!)));
     expect(list.continuationToken).toBeNull();
-    expect((await allPages(`findings?state=${state}`, 2)).items.map((item) => item.key)).toEqual(stored.map((finding) => finding.key));
+    const pagesOfTwo = stored.flatMap((_finding, index) => (index % 2 === 0 ? listed(stored.slice(index, index + 2)) : []));
+    expect((await allPages(`findings?state=${state}`, 2)).items.map((item) => item.key)).toEqual(pagesOfTwo);
     if (state !== 'resolved') expect(list.items.length).toBeGreaterThan(0);
   });
 
@@ -288,7 +293,7 @@ describe('query API endpoints, through the local host, on data the real collecto
     }
     const csv = await (await api.get('findings?state=all&format=csv')).text();
     expect(csv.split('\r\n')[0]).toBe(
-      'key,kind,severity,subject.type,subject.id,subject.name,customerName,upn,measure,state,baseline,current,openedAt,resolvedAt,description,nextStep,nextStepUrl,waiver.id,waiver.reason,waiver.owner,waiver.expiresAt',
+      'key,kind,severity,impact,subject.type,subject.id,subject.name,customerName,upn,measure,state,baseline,current,openedAt,resolvedAt,description,nextStep,nextStepUrl,waiver.id,waiver.reason,waiver.owner,waiver.expiresAt',
     );
   });
 });

@@ -23,9 +23,15 @@ export const commonScript = String.raw`
     return node;
   }
 
+  /** A table row: each cell is text, or a node (a link, a time) put in as it is. */
   function row(cells, classes) {
     var tr = element('tr');
-    cells.forEach(function (cell, index) { tr.appendChild(element('td', classes && classes[index] ? { class: classes[index] } : {}, cell === null || cell === undefined ? '—' : String(cell))); });
+    cells.forEach(function (cell, index) {
+      var td = element('td', classes && classes[index] ? { class: classes[index] } : {});
+      if (cell instanceof Node) td.appendChild(cell);
+      else td.textContent = cell === null || cell === undefined ? '—' : String(cell);
+      tr.appendChild(td);
+    });
     return tr;
   }
 

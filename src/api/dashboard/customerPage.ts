@@ -1,4 +1,3 @@
-import { enumerationWords } from '../../core/wording';
 
 /**
  * A page per customer, at `#customer=<tenant id>` (a link anyone can keep or send): its name and
@@ -9,24 +8,12 @@ import { enumerationWords } from '../../core/wording';
  * before this one (the overview) link every customer name here.
  */
 export const customerPageScript = String.raw`
-  var policyWords = ${JSON.stringify(enumerationWords.policyStatus)};
   var customerMeasureWords = { compliantAdminsCount: 'compliant admins', compliantNonAdminsCount: 'compliant non-admins', totalUsersCount: 'users', securityDefaultsStatus: 'security defaults', mfaConditionalAccessPolicyStatus: 'Conditional Access MFA policy', legacyPerUserMfaStatus: 'per-user MFA' };
   var entraLinkWords = { overview: 'Tenant overview', properties: 'Properties (security defaults)', conditionalAccess: 'Conditional Access policies', signInLogs: 'Sign-in logs' };
   var findingsPerPage = 20;
   /** The customer shown, so an answer arriving after the reader moved on is dropped. */
   var shownCustomer = null;
   var overviewScroll = 0;
-
-  /** A link to a customer's page, reading as its name (its tenant id when the name is unknown). */
-  function customerLink(name, tenantId) {
-    return element('a', { href: '#customer=' + encodeURIComponent(tenantId), 'data-customer-link': tenantId }, name || tenantId);
-  }
-
-  /** As core/wording.ts's inWords: unknown for none, the value quoted when the table does not know it yet. */
-  function policyInWords(value) {
-    if (value === null || value === undefined || value === '') return 'unknown';
-    return Object.prototype.hasOwnProperty.call(policyWords, value) ? policyWords[value] : '\u201C' + value + '\u201D';
-  }
 
   function overviewMain() { return document.querySelector('body > main:not(#customer-view)'); }
 
@@ -103,7 +90,7 @@ export const customerPageScript = String.raw`
   }
 
   function measureInWords(measure, value) {
-    return customerMeasureWords[measure] + ' ' + (/Status$/.test(measure) ? policyInWords(value) : value === null ? 'unknown' : value);
+    return customerMeasureWords[measure] + ' ' + (/Status$/.test(measure) ? inWords('policyStatus', value) : value === null ? 'unknown' : value);
   }
 
   function stateInWords(item) {
@@ -115,7 +102,7 @@ export const customerPageScript = String.raw`
     if (after.gone) return ['no longer listed'];
     if (before.gone) return ['listed again: ' + stateInWords(after)];
     return Object.keys(customerMeasureWords).filter(function (measure) { return before[measure] !== after[measure]; }).map(function (measure) {
-      var word = /Status$/.test(measure) ? policyInWords : function (value) { return value === null ? 'unknown' : String(value); };
+      var word = /Status$/.test(measure) ? function (value) { return inWords('policyStatus', value); } : function (value) { return value === null ? 'unknown' : String(value); };
       return customerMeasureWords[measure] + ' ' + word(before[measure]) + ' \u2192 ' + word(after[measure]);
     });
   }

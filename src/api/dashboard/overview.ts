@@ -1,6 +1,7 @@
 /**
- * The overview: the monitor's health, the charts, and the customer, partner-user, finding and
- * waiver tables.
+ * The overview: the monitor's health apart from the customers' compliance, the charts, and the
+ * customer, partner-user and waiver tables. Each show* draws its part afresh (the page refreshes
+ * in place).
  */
 export const overviewScript = String.raw`
   var waiverSoonDays = 14;
@@ -18,6 +19,16 @@ export const overviewScript = String.raw`
       { name: 'compliant', points: runs.map(function (run) { return { at: run.at, value: run.items.filter(function (item) { return item.complianceStatus === 'compliant'; }).length }; }) },
       { name: 'total', points: runs.map(function (run) { return { at: run.at, value: run.items.length }; }) },
     ]);
+    // The latest snapshot's requirements, Microsoft's values in words.
+    var latest = runs.length === 0 ? [] : runs[runs.length - 1].items;
+    var body = document.querySelector('#requirements tbody');
+    body.textContent = '';
+    latest.forEach(function (requirement) {
+      var tr = row([inWords('requirementType', requirement.requirementType), inWords('complianceStatus', requirement.complianceStatus), inWords('requirementState', requirement.state)],
+        [null, requirement.complianceStatus === 'compliant' ? null : 'bad']);
+      tr.setAttribute('data-requirement-type', requirement.requirementType);
+      body.appendChild(tr);
+    });
     var tenants = requirements.items.filter(function (item) { return item.kind === 'customersMfaEnforcedSecurityRequirement'; });
     lineChart(document.getElementById('tenants-chart'), [
       { name: 'compliant tenants', points: tenants.map(function (item) { return { at: item.collectedAt, value: item.compliantTenantCount }; }) },
@@ -25,128 +36,136 @@ export const overviewScript = String.raw`
     ]);
   }
 
-  function showStatus(status) {
-    var health = document.getElementById('health');
-    health.textContent = (status.healthy ? 'Healthy' : 'Needs attention (' + status.problems.length + ')') + ' · ' + status.openFindings + ' open finding(s) · ' + status.activeWaivers + ' active waiver(s) · checked ' + status.checkedAt;
+  /**
+   * Whether the monitor works is one thing, how compliant the customers are another: "Healthy · 79
+   * open findings" read as if the customers were healthy. The open critical findings are counted
+   * from one bounded read; the warnings are the rest of the status's open count.
+   */
+  function showStatus(status, critical) {
+    var problems = status.problems.length;
+    var monitor = document.getElementById('monitor');
+    monitor.textContent = 'Monitor: ' + (status.healthy ? 'working' : 'not working (' + problems + (problems === 1 ? ' problem)' : ' problems)'));
+    monitor.className = 'status ' + (status.healthy ? 'good' : 'failing');
+    var criticalCount = critical.items.length;
+    document.getElementById('compliance').textContent = 'Compliance: ' + criticalCount + (critical.continuationToken ? '+' : '') + ' critical · '
+      + (critical.continuationToken ? 'more' : Math.max(0, status.openFindings - criticalCount)) + ' warning open';
+    document.getElementById('waiver-count').textContent = status.activeWaivers + ' active waiver(s)';
+    var checked = document.getElementById('checked');
+    checked.textContent = '';
+    checked.appendChild(sentence(['checked ', when(status.checkedAt)]));
     // One reason, one line: a reason is a sentence of its own, with the times and settings to check.
-    var problems = document.getElementById('problems');
-    status.problems.forEach(function (problem) { problems.appendChild(element('li', {}, problem)); });
+    var problemList = document.getElementById('problems');
+    problemList.textContent = '';
+    status.problems.forEach(function (problem) { problemList.appendChild(element('li', {}, problem)); });
     // Missing names are a warning beside the health, never part of it.
     document.getElementById('names-warning').textContent = status.customerNames.status === 'warning' ? 'Customer names: ' + status.customerNames.warning : '';
-    var digest = status.digest;
-    document.getElementById('digest').textContent = digest === null ? 'Weekly digest: none sent yet'
-      : 'Weekly digest ' + digest.week + ': ' + (digest.status === 'sent' ? 'sent ' + digest.sentAt : 'not delivered yet' + (digest.lastError ? ' (' + digest.lastError + ')' : ''));
+    var digest = status.digest, digestLine = document.getElementById('digest');
+    digestLine.textContent = '';
+    digestLine.appendChild(digest === null ? sentence(['Weekly digest: none sent yet'])
+      : sentence(['Weekly digest ' + digest.week + ': '].concat(digest.status === 'sent' ? ['sent ', when(digest.sentAt)] : ['not delivered yet' + (digest.lastError ? ' (' + digest.lastError + ')' : '')])));
     var body = document.querySelector('#sources tbody');
+    body.textContent = '';
     var late = function (schedule) { return schedule && schedule.expectedBy !== null && schedule.expectedBy < status.checkedAt ? 'bad' : null; };
     status.sources.forEach(function (source) {
       var last = source.lastRun, complete = source.lastCompleteRun;
       // A failed run shows why in a word (Abandoned, DeadlineExceeded, Timeout...).
       var lastStatus = last && (last.status + (last.errorCode ? ' (' + last.errorCode + ')' : ''));
       var due = source.schedule && source.schedule.expectedBy;
-      body.appendChild(row([source.source, last && last.startedAt, lastStatus, complete && complete.startedAt, due, source.openFindings], [null, null, last && last.status === 'failed' ? 'bad' : null, null, late(source.schedule)]));
+      body.appendChild(row([source.source, last && when(last.startedAt), lastStatus, complete && when(complete.startedAt), when(due), source.openFindings], [null, null, last && last.status === 'failed' ? 'bad' : null, null, late(source.schedule)]));
     });
     showDeliveries(status.undeliveredAlerts.channels);
     // The detector keeps no ledger of its own: its last run that did all its work stands for both.
     var detector = status.detector, completed = detector.lastCompletedRun;
-    body.appendChild(row(['detectRegressions', completed && completed.startedAt, completed && 'complete', completed && completed.startedAt, detector.schedule && detector.schedule.expectedBy, null], [null, null, null, null, late(detector.schedule)]));
+    body.appendChild(row(['detectRegressions', completed && when(completed.startedAt), completed && 'complete', completed && when(completed.startedAt), detector.schedule && when(detector.schedule.expectedBy), null], [null, null, null, null, late(detector.schedule)]));
   }
 
   /** Per channel, what waits in the outbox; a refusing channel is a setting to fix, not an outage to wait out. */
   function showDeliveries(channels) {
     var body = document.querySelector('#deliveries tbody');
+    body.textContent = '';
     if (channels.length === 0) body.appendChild(row(['No delivery waits on any channel.']));
     // Refusing channels first: they wait for an admin, the others only for time.
     channels.filter(function (channel) { return channel.refused; }).concat(channels.filter(function (channel) { return !channel.refused; })).forEach(function (channel) {
-      var tr = row([channel.channel, channel.waiting, channel.oldestCreatedAt, channel.attempts, channel.lastError, channel.refused ? 'yes: check its setting' : 'no'], [null, null, null, null, null, channel.refused ? 'bad' : null]);
+      var tr = row([channel.channel, channel.waiting, when(channel.oldestCreatedAt), channel.attempts, channel.lastError, channel.refused ? 'yes: check its setting' : 'no'], [null, null, null, null, null, channel.refused ? 'bad' : null]);
       tr.setAttribute('data-target', channel.target);
       body.appendChild(tr);
     });
   }
+
+  /** Whether the reader paged the customers on ("More"): a refresh then leaves the table as it is. */
+  var customersGrown = false;
 
   function customersPath() {
     var name = document.getElementById('customer-name').value.trim();
     return 'customers?status=nonCompliant&top=100' + (name ? '&name=' + encodeURIComponent(name) : '');
   }
 
-  function showCustomers(page) {
-    document.getElementById('customers-run').textContent = page.runId ? 'snapshot of ' + page.collectedAt : 'no complete snapshot yet';
+  /** The first page replaces the table, a next one ("More") adds to it. */
+  function showCustomers(page, next) {
+    var run = document.getElementById('customers-run');
+    run.textContent = '';
+    run.appendChild(page.runId ? sentence(['snapshot of ', when(page.collectedAt)]) : sentence(['no complete snapshot yet']));
     var body = document.querySelector('#customers tbody');
+    if (!next) body.textContent = '';
     page.items.forEach(function (customer) {
-      var tr = row([named(customer.customerName, customer.tenantId), customer.noMfaPolicy === null ? 'unknown' : customer.noMfaPolicy ? 'yes' : 'no', customer.adminsNotCompliant ? 'yes' : 'no', customer.compliantAdminsCount, customer.compliantNonAdminsCount,
-        customer.totalUsersCount, customer.securityDefaultsStatus, customer.mfaConditionalAccessPolicyStatus, customer.legacyPerUserMfaStatus],
+      var name = element('span');
+      name.appendChild(customerLink(customer.tenantId, customer.customerName));
+      if (customer.customerName) name.appendChild(document.createTextNode(' · ' + customer.tenantId));
+      var tr = row([name, customer.noMfaPolicy === null ? 'unknown' : customer.noMfaPolicy ? 'yes' : 'no', customer.adminsNotCompliant ? 'yes' : 'no', customer.compliantAdminsCount, customer.compliantNonAdminsCount,
+        customer.totalUsersCount, inWords('policyStatus', customer.securityDefaultsStatus), inWords('policyStatus', customer.mfaConditionalAccessPolicyStatus), inWords('policyStatus', customer.legacyPerUserMfaStatus)],
         [null, customer.noMfaPolicy ? 'bad' : null, customer.adminsNotCompliant ? 'bad' : null]);
       tr.setAttribute('data-tenant-id', customer.tenantId);
-      tr.children[0].textContent = '';
-      tr.children[0].appendChild(customerLink(customer.customerName, customer.tenantId));
-      tr.children[0].appendChild(document.createTextNode(customer.customerName ? ' · ' + customer.tenantId : ''));
       body.appendChild(tr);
     });
     var more = document.getElementById('customers-more');
     more.hidden = !page.continuationToken;
     more.onclick = function () {
       more.hidden = true;
-      api(customersPath() + '&continuationToken=' + encodeURIComponent(page.continuationToken)).then(showCustomers, fail);
+      customersGrown = true;
+      api(customersPath() + '&continuationToken=' + encodeURIComponent(page.continuationToken)).then(function (nextPage) { showCustomers(nextPage, true); }, fail);
     };
   }
 
   document.getElementById('customer-filter').addEventListener('submit', function (event) {
     event.preventDefault();
-    document.querySelector('#customers tbody').textContent = '';
-    api(customersPath()).then(showCustomers, fail);
+    customersGrown = false;
+    api(customersPath()).then(function (page) { showCustomers(page); }, fail);
   });
 
   function showPrincipals(page) {
-    document.getElementById('principals-run').textContent = page.runId ? 'snapshot of ' + page.collectedAt : 'no complete snapshot yet';
+    var run = document.getElementById('principals-run');
+    run.textContent = '';
+    run.appendChild(page.runId ? sentence(['snapshot of ', when(page.collectedAt)]) : sentence(['no complete snapshot yet']));
     var body = document.querySelector('#principals tbody');
+    body.textContent = '';
     if (page.items.length === 0) body.appendChild(row(['None in the last 7 days.']));
     page.items.forEach(function (principal) {
-      var tr = row([named(principal.upn, principal.objectId), principal.lastNonMfaRequestDateTime]);
+      var tr = row([named(principal.upn, principal.objectId), when(principal.lastNonMfaRequestDateTime)]);
       tr.setAttribute('data-object-id', principal.objectId);
       if (principal.upn) tr.children[1].appendChild(waiveButton('partnerUsers', principal.upn));
       body.appendChild(tr);
     });
   }
 
-  function showFindings(findings) {
-    var body = document.querySelector('#findings tbody');
-    if (findings.items.length === 0) body.appendChild(row(['No open finding.']));
-    findings.items.forEach(function (finding) {
-      // What happened, in the alert's own words, and what to do about it, with where to do it.
-      // A waived finding is still listed, marked with the waiver that keeps it out of alerts.
-      var waived = finding.waiver ? 'waived until ' + finding.waiver.expiresAt + ': ' + finding.waiver.reason + ' (waiver ' + finding.waiver.id + ')' : null;
-      var tr = row([finding.severity, finding.description, finding.nextStep, finding.openedAt, waived], [finding.severity === 'critical' && !waived ? 'bad' : null]);
-      if (waived) {
-        tr.setAttribute('class', 'waived');
-        tr.setAttribute('data-waiver-id', finding.waiver.id);
-      }
-      if (finding.nextStepUrl) {
-        tr.children[2].appendChild(document.createTextNode(' '));
-        tr.children[2].appendChild(element('a', { href: finding.nextStepUrl, target: '_blank', rel: 'noopener noreferrer' }, 'Open'));
-      }
-      tr.setAttribute('data-key', finding.key);
-      tr.children[2].appendChild(findingWaiveButton(finding));
-      body.appendChild(tr);
-    });
-  }
-
   function showWaivers(active, expiring) {
     var body = document.querySelector('#waivers tbody');
+    body.textContent = '';
     if (active.items.length === 0) body.appendChild(row(['No active waiver: every finding is alerted.']));
     active.items.forEach(function (waiver) {
-      var tr = row([waiver.description, waiver.reason, waiver.owner, waiver.expiresAt, waiver.waivedFindings, waiver.updatedBy + ' · ' + waiver.updatedAt]);
+      var tr = row([waiver.description, waiver.reason, waiver.owner, when(waiver.expiresAt), waiver.waivedFindings, sentence([waiver.updatedBy + ' · ', when(waiver.updatedAt)])]);
       tr.setAttribute('data-waiver-id', waiver.id);
       if (waiver.scope === 'customer') {
         tr.children[0].textContent = '';
-        tr.children[0].appendChild(customerLink(waiver.description, waiver.target));
+        tr.children[0].appendChild(customerLink(waiver.target, waiver.description));
       }
       tr.children[5].appendChild(waiverEditButton(waiver));
       body.appendChild(tr);
     });
     var soon = document.querySelector('#waivers-expiring tbody');
+    soon.textContent = '';
     if (expiring.items.length === 0) soon.appendChild(row(['None in the next ' + waiverSoonDays + ' days.']));
     expiring.items.forEach(function (waiver) {
-      var days = Math.max(0, Math.ceil((Date.parse(waiver.expiresAt) - Date.now()) / 86400000));
-      var tr = row([waiver.description, waiver.expiresAt, days + ' day(s)', waiver.owner], [null, 'bad']);
+      var tr = row([waiver.description, when(waiver.expiresAt), waiver.owner], [null, 'bad']);
       tr.setAttribute('data-waiver-id', waiver.id);
       soon.appendChild(tr);
     });
@@ -154,10 +173,11 @@ export const overviewScript = String.raw`
 
   function showWaiverAudit(audit) {
     var body = document.querySelector('#waiver-audit tbody');
+    body.textContent = '';
     if (audit.items.length === 0) body.appendChild(row(['No waiver has been set.']));
     audit.items.forEach(function (entry) {
       var waiver = entry.after || entry.before;
-      var tr = row([entry.at, entry.actor, entry.action, entry.description, waiver.reason, waiver.expiresAt]);
+      var tr = row([when(entry.at), entry.actor, entry.action, entry.description, waiver.reason, when(waiver.expiresAt)]);
       tr.setAttribute('data-waiver-id', entry.waiverId);
       body.appendChild(tr);
     });

@@ -202,12 +202,8 @@ export const waiverFormScript = String.raw`
 
   /** The page after a change: the panels that list waivers or what they cover are read again. */
   function waiversChanged(waiver) {
-    document.querySelectorAll('#waivers tbody, #waivers-expiring tbody, #waiver-audit tbody, #findings tbody').forEach(function (body) { body.textContent = ''; });
-    var reads = [
-      api('findings?state=open').then(showFindings),
-      Promise.all([api('waivers'), api('waivers?expiringWithinDays=' + waiverSoonDays)]).then(function (answers) { showWaivers(answers[0], answers[1]); }),
-      api('waiver-audit?top=50').then(showWaiverAudit),
-    ];
+    // The whole page is read again and drawn in place (main.ts): findings the change covers show as waived or not.
+    var reads = [loadPage()];
     if (shownCustomer) reads.push(showCustomer(shownCustomer));
     if (waiver) reads.push(showWaiverTrail(waiver));
     return Promise.all(reads).catch(fail);
