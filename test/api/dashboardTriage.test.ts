@@ -47,12 +47,13 @@ afterAll(async () => {
 type Finding = { key: string; severity: string; state: string; impact: number; subject: { type: string; id: string }; customerName: string | null; description: string };
 type FindingList = { items: Finding[]; continuationToken: string | null };
 
-const dashboard = () => `${api.host.url}/api/dashboard?code=${encodeURIComponent(api.host.functionKey)}`;
+// The key travels in the fragment, beside the page's own parameters; the page takes it out of the address.
+const dashboard = (hash = '') => `${api.host.url}/api/dashboard#code=${encodeURIComponent(api.host.functionKey)}${hash ? `&${hash.replace(/^#/, '')}` : ''}`;
 const findings = async (query: string) => (await (await api.get(`findings?${query}`)).json()) as FindingList;
 
 async function open(hash = ''): Promise<void> {
   await page.goto('about:blank');
-  await page.goto(dashboard() + hash);
+  await page.goto(dashboard(hash));
   await page.waitForSelector('body[data-loaded]', { timeout: 15_000 });
   expect({ loaded: await page.getAttribute('body', 'data-loaded'), error: await page.textContent('#error') }).toEqual({ loaded: 'true', error: '' });
 }
@@ -254,7 +255,7 @@ describe('triage in a real browser', () => {
     await page.$eval('body', (body) => body.appendChild(body.ownerDocument.createElement('dialog')).setAttribute('open', ''));
     await page.clock.runFor(61_000);
     expect(await page.getAttribute('body', 'data-refreshed')).toBe(refreshed);
-    await page.$eval('dialog', (dialog) => dialog.remove());
+    await page.$eval('dialog[open]', (dialog) => dialog.remove());
     await page.clock.runFor(60_000);
     await page.waitForSelector(`body:not([data-refreshed="${String(refreshed)}"])`);
     expect(failures).toEqual([]);
