@@ -23,7 +23,7 @@ const problemWords: Record<FindingKind, Words> = {
   newCustomerWithoutMfa: (count) => `${plural(count, 'new customer')} without MFA`,
   nonMfaSignIn: (count) => `${plural(count, 'partner user')} without MFA`,
   mfaRegisteredUsersFell: () => 'fewer partner users registered for MFA',
-  sourceUnavailable: (count) => `monitor blind to ${plural(count, 'source')}`,
+  sourceUnavailable: (count) => `monitor cannot read ${plural(count, 'source')}`,
 };
 
 /** A customer's policy turned off is critical when it leaves no MFA policy: a problem of its own in words. */

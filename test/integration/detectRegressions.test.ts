@@ -197,8 +197,8 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
       await detect(settings);
       expect(inboxSince(before)).toHaveLength(attempt < 3 ? 0 : 1);
     }
-    expect(inboxSince(before)[0]?.subject).toContain('The monitor cannot see non-MFA partner sign-ins (Partner Center): 3 runs in a row failed (last error: ServiceUnavailable: Partner Center GET /partnercenter/v1/nonMfaCompliantPartnerPrincipals answered 500');
-    expect(inboxSince(before)[0]?.plainText).toContain('answered 500');
+    expect(inboxSince(before)[0]?.subject).toBe('[MFA monitor] monitor cannot read 1 source');
+    expect(inboxSince(before)[0]?.plainText).toContain('The monitor cannot see non-MFA partner sign-ins (Partner Center): 3 runs in a row failed (last error: ServiceUnavailable: Partner Center GET /partnercenter/v1/nonMfaCompliantPartnerPrincipals answered 500');
     cloud.sim.clearFaults();
     await cloud.run('collectNonMfaPrincipals', settings);
     await detect(settings);
@@ -225,7 +225,8 @@ describe('detectRegressions end to end (collectors, Azurite, the simulator and i
     await detect(settings);
     const reminder = inboxSince(before);
     expect(reminder).toHaveLength(1);
-    expect(reminder[0]?.subject).toMatch(new RegExp(`Reminder: ${open.length} problems? still open`));
+    expect(reminder[0]?.subject).toMatch(/^\[MFA monitor\] Reminder, still open: /);
+    expect(reminder[0]?.plainText).toContain(`Still open (${open.length})`);
     await detect(settings);
     expect(inboxSince(before)).toHaveLength(1);
   });
