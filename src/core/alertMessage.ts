@@ -132,7 +132,8 @@ export function describeRegression(finding: Finding, names: Names = new Map(), n
   const to = value(finding.measure, finding.current);
   switch (finding.kind) {
     case 'requirementNotCompliant':
-      return `${subjectName(finding, names)} is no longer compliant (now ${to})`;
+      // "not compliant (now not compliant)" says it twice: the status is given when it says more (unknown, a newer value).
+      return `${subjectName(finding, names)} is no longer compliant${to === inWords('complianceStatus', 'noncomplaint') ? '' : ` (now ${to})`}`;
     case 'requirementPolicyDisabled':
     case 'customerPolicyDisabled':
       return about(finding, names, naming, ': ', `${measureName(finding)} was turned off${finding.severity === 'critical' && finding.kind === 'customerPolicyDisabled' ? ', leaving no MFA policy enabled' : ''}`);

@@ -72,11 +72,13 @@ function htmlGroup(group: Group): string {
   return `${heading}<ul style="padding-left:18px;margin:0">${group.lines.map(htmlLine).join('')}</ul>`;
 }
 
-/** A line's text, linked to what it is about on the dashboard; a critical one in the attention colour. */
+/**
+ * A line's text (a critical one in the attention colour), then a small link to what it is about
+ * on the dashboard: the statements read as text, the links as the way to act.
+ */
 function htmlLine(line: Line): string {
-  const style = line.critical ? ` style="color:${colours.bad};font-weight:600"` : '';
-  const href = line.href ? linkUrl(line.href) : null;
-  const text = href === null ? `<span${style}>${escapeHtml(line.text)}</span>` : `<a href="${escapeHtml(href)}"${style}>${escapeHtml(line.text)}</a>`;
+  const details = line.href ? ` <span style="font-size:13px">${htmlLink(line.href, 'Details')}</span>` : '';
+  const text = `<span${line.critical ? ` style="color:${colours.bad};font-weight:600"` : ''}>${escapeHtml(line.text)}</span>${details}`;
   const bar = line.bar ? hbar(line.bar.part, line.bar.whole, colours[line.bar.tone]) : '';
   const step = line.step ? `<br><span style="color:${colours.step}">Next: ${htmlStep(line.step)}</span>` : '';
   return `<li style="margin:0 0 8px">${text}${bar}${step}</li>`;

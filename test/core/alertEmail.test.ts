@@ -237,7 +237,9 @@ describe('composeAlert: what a message says and where it leads', () => {
     const notCompliant = finding({ key: 'requirement/mfaEnforcedForAdmins/complianceStatus', kind: 'requirementNotCompliant', severity: 'critical', subject: { type: 'requirement', id: 'mfaEnforcedForAdmins' }, measure: 'complianceStatus', baseline: 'compliant', current: 'noncomplaint' });
     const policyBack = finding({ key: 'requirement/mfaEnforcedForAdmins/perUserMfaStatus', kind: 'requirementPolicyDisabled', subject: { type: 'requirement', id: 'mfaEnforcedForAdmins' }, measure: 'perUserMfaStatus', state: 'resolved', baseline: 'enabled', current: 'enabled' });
     const text = render({ opened: [notCompliant], resolved: [policyBack] }).plainText;
-    expect(text).toContain('- CRITICAL: Requirement MFA for the partner’s admins is no longer compliant (now not compliant)');
+    expect(text).toContain('- CRITICAL: Requirement MFA for the partner’s admins is no longer compliant\n');
+    const newer = render({ opened: [{ ...notCompliant, current: 'unknownFutureValue' }] }).plainText;
+    expect(newer).toContain('- CRITICAL: Requirement MFA for the partner’s admins is no longer compliant (now unknown)');
     expect(text).toContain('- Requirement MFA for the partner’s admins: per-user MFA is on again');
     expect(text).not.toMatch(/noncomplaint|mfaEnforcedForAdmins\b|\benabled\b|unknownFutureValue/);
   });

@@ -1,9 +1,12 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { odata, TableClient } from '@azure/data-tables';
 import { regressionDetector } from '../../src/composition';
 import type { ChannelPoster } from '../../src/ports';
 import { runDetector } from '../../src/detector/runDetector';
 import { channelSettingsFor, type AlertChannel } from '../../tools/simulator';
 import { blockKitProblems } from '../support/blockKit';
+import { launchBrowser } from '../support/browser';
 import { startCloud, type Cloud } from '../support/cloud';
 import { cardTexts as teamsTexts, teamsMessageProblems } from '../support/teamsMessage';
 
@@ -20,6 +23,7 @@ afterEach(() => {
   cloud.sim.clearFaults();
 });
 
+const outputDir = resolve(__dirname, '../../test-output');
 const channels: AlertChannel[] = ['teams', 'slack', 'webhook'];
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -152,6 +156,18 @@ describe('alerts in Teams, Slack and a signed webhook', () => {
       expect({ channel, findings: findings.length > 0 && findings.every((key) => announced.includes(key)) }).toEqual({ channel, findings: true });
       expect({ channel, customers: customers.length > 0 && customers.every((tenantId) => announced.some((key) => key.startsWith(`customer/${tenantId}/`))) }).toEqual({ channel, customers: true });
       expect(places.some((place) => place.get('findings') === 'open')).toBe(true);
+    }
+
+    // On a phone's width the email fits: the customers' headings, the lines and their links wrap.
+    const { browser } = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 390, height: 800 }, javaScriptEnabled: false });
+      await page.setContent(email.html);
+      mkdirSync(outputDir, { recursive: true });
+      await page.screenshot({ path: join(outputDir, 'alert-email-390.png'), fullPage: true });
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0);
+    } finally {
+      await browser.close();
     }
   });
 

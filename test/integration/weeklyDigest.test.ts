@@ -80,7 +80,7 @@ describe('the weekly digest', () => {
     expect(await digestRows(settings)).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
     // The oldest open problems come under their customer, linked to its page; each links to itself on the dashboard.
     expect(email?.html).toMatch(/<a href="https:\/\/monitor\.example\/api\/dashboard#customer=[0-9a-f-]{36}">[^<]+\(tenant [0-9a-f-]{36}\)<\/a>/);
-    expect(email?.html).toMatch(/<a href="https:\/\/monitor\.example\/api\/dashboard#finding=customer%2F[0-9a-f-]{36}%2F\w+"[^>]*>Open since /);
+    expect(email?.html).toMatch(/>Open since \d{4}-\d{2}-\d{2}: [^<]+<\/span> <span style="font-size:13px"><a href="https:\/\/monitor\.example\/api\/dashboard#finding=customer%2F[0-9a-f-]{36}%2F\w+">Details<\/a>/);
 
     const { browser } = await launchBrowser();
     try {
