@@ -110,6 +110,23 @@ describe('channel payloads', () => {
     expect(blockKitProblems(slackPayload(message))).toEqual([]);
   });
 
+  it('when a channel cuts a section to its size limit, then no customer heading is left without a line under it, and the count of the rest is right', () => {
+    // 300 lines about 100 customers, three each: Teams' 24 KB and Slack's 50 blocks cut inside a customer's group.
+    const many = alert({ opened: Array.from({ length: 300 }, (_, index) => ({ ...customerPolicyOff(index % 100), key: `customer/${String(index % 100).padStart(8, '0')}-3333-3333-3333-333333333333/m${index}` })), maxLinesPerSection: 300 });
+    const card = (teamsPayload(many) as { attachments: { content: Card }[] }).attachments[0]!.content.body;
+    const opens = (element: Card['body'][number], place: string) => JSON.stringify(element.inlines?.[0]?.selectAction ?? null).includes(place);
+    const headings = card.flatMap((element, index) => (opens(element, '#customer=') ? [index] : []));
+    expect(headings.length).toBeGreaterThan(3);
+    for (const index of headings) expect(opens(card[index + 1]!, '#finding=')).toBe(true);
+    const teamsLines = card.filter((element) => opens(element, '#finding=')).length;
+    expect(cardTexts(teamsPayload(many))).toContain(`[and ${300 - teamsLines} more](https://monitor.example/api/dashboard#findings=open&since=2026-02-01T00%3A00%3A00.000Z)`);
+    const slack = (slackPayload(many) as Slack).blocks.map((block) => block.text?.text ?? '').join('\n').split('\n');
+    const slackHeadings = slack.flatMap((text, index) => (text.includes('#customer=') ? [index] : []));
+    for (const index of slackHeadings) expect(slack[index + 1]).toMatch(/^• \*?<https:\/\/monitor\.example\/api\/dashboard#finding=/);
+    const slackLines = slack.filter((text) => text.startsWith('• ')).length;
+    expect(slack.join('\n')).toContain(`|and ${300 - slackLines} more>`);
+  });
+
   it('when the first alert has nothing else open, then the Slack context block links to all open findings rather than showing the link syntax as text', () => {
     const context = (slackPayload(one) as { blocks: { type: string; elements?: { text: string }[] }[] }).blocks.find((block) => block.type === 'context')!;
     expect(mrkdwnLinks(context.elements![0]!.text)).toEqual([{ url: 'https://monitor.example/api/dashboard#findings=open', text: 'All open findings' }]);
