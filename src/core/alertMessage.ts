@@ -1,6 +1,6 @@
 import { alertSubject } from './alertSubject';
 import { dashboardLink } from './dashboardLinks';
-import { compareFindings, type Finding, type MeasureValue, type ShareOfWhole } from './findings';
+import { compareFindings, type Finding, type FindingKind, type MeasureValue, type ShareOfWhole } from './findings';
 import { customerName, plural, type Group, type Line, type Message, type Section } from './message';
 import { nextStep } from './nextStep';
 import { oneLine } from './text';
@@ -54,13 +54,11 @@ const sourceNames: Record<string, string> = {
   registrationCounts: 'credential registration counts (Graph reports)',
 };
 
-/** Measures whose values are one of Microsoft's enumerations: shown in words, never as served. */
-const enumeratedMeasures: Record<string, Enumeration> = {
-  complianceStatus: 'complianceStatus',
-  securityDefaultsStatus: 'policyStatus',
-  mfaConditionalAccessPolicyStatus: 'policyStatus',
-  legacyPerUserMfaStatus: 'policyStatus',
-  perUserMfaStatus: 'policyStatus',
+/** Findings whose values are one of Microsoft's enumerations (a compliance status, a policy status): shown in words, never as served. */
+const enumeratedKinds: Partial<Record<FindingKind, Enumeration>> = {
+  requirementNotCompliant: 'complianceStatus',
+  requirementPolicyDisabled: 'policyStatus',
+  customerPolicyDisabled: 'policyStatus',
 };
 
 /** Longest name shown: names come from other systems and must not stretch a line or a heading. */
@@ -71,11 +69,11 @@ function measureName(finding: Finding): string {
   return measureNames[finding.measure] ?? finding.measure;
 }
 
-function value(measure: string, raw: MeasureValue): string {
+function value(finding: Finding, raw: MeasureValue): string {
   if (raw === null) return 'unknown';
-  const enumeration = enumeratedMeasures[measure];
+  const enumeration = enumeratedKinds[finding.kind];
   if (enumeration !== undefined) return inWords(enumeration, String(raw));
-  return measure.endsWith('Share') ? `${raw}%` : String(raw);
+  return finding.measure.endsWith('Share') ? `${raw}%` : String(raw);
 }
 
 /** "20 of 79 (25.3%)", or as much of it as is known. */
@@ -128,8 +126,8 @@ function about(finding: Finding, names: Names, naming: Naming, separator: string
 
 /** One line saying what went wrong, in the domain's words. */
 export function describeRegression(finding: Finding, names: Names = new Map(), naming: Naming = 'named'): string {
-  const from = value(finding.measure, finding.baseline);
-  const to = value(finding.measure, finding.current);
+  const from = value(finding, finding.baseline);
+  const to = value(finding, finding.current);
   switch (finding.kind) {
     case 'requirementNotCompliant':
       // "not compliant (now not compliant)" says it twice: the status is given when it says more (unknown, a newer value).
@@ -160,7 +158,7 @@ export function describeRecovery(finding: Finding, names: Names = new Map(), nam
       return `${subjectName(finding, names)} is compliant again`;
     case 'requirementPolicyDisabled':
     case 'customerPolicyDisabled':
-      return about(finding, names, naming, ': ', `${measureName(finding)} is ${value(finding.measure, 'enabled')} again`);
+      return about(finding, names, naming, ': ', `${measureName(finding)} is ${value(finding, 'enabled')} again`);
     case 'compliantTenantsFell':
     case 'mfaRegisteredUsersFell':
       return `${measureName(finding)}: back to ${countOfWhole(finding.current, finding.currentOfWhole)} (was ${countOfWhole(finding.baseline, finding.baselineOfWhole)} before the regression)`;
@@ -171,7 +169,7 @@ export function describeRecovery(finding: Finding, names: Names = new Map(), nam
     default:
       return finding.current === null
         ? about(finding, names, naming, ' ', 'is no longer listed')
-        : about(finding, names, naming, ': ', `${measureName(finding)} is back to ${value(finding.measure, finding.current)} (was ${value(finding.measure, finding.baseline)} before the regression)`);
+        : about(finding, names, naming, ': ', `${measureName(finding)} is back to ${value(finding, finding.current)} (was ${value(finding, finding.baseline)} before the regression)`);
   }
 }
 
