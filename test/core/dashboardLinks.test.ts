@@ -1,8 +1,9 @@
 import { dashboardLink } from '../../src/core/dashboardLinks';
 
 describe('dashboardLink', () => {
-  // The fragment is never sent to the server (RFC 3986, section 3.5: "the fragment identifier is ... dereferenced solely by the
-  // user agent"), so the page reads its place there; it parses it as a query (WHATWG URL, URLSearchParams), which is how it is written.
+  // The fragment is never sent to the server (RFC 3986, section 3.5: "the identifying information within the fragment itself is
+  // dereferenced solely by the user agent"), so the page reads its place there, parsing it as a query (WHATWG URL Standard,
+  // URLSearchParams), which is how it is written.
   it('when a finding key holds slashes and a time, then the link opens the dashboard at that finding and reads back as written', () => {
     const key = 'principal/3c00a821-8458-472b-8862-7d52c992211a/2027-02-06T12:23:56.062Z';
     const link = dashboardLink('https://monitor.example', { finding: key });
