@@ -1,15 +1,19 @@
-import { compareFindings, type Finding, type MeasureValue, type ShareOfWhole } from './findings';
-import { apiRoot, customerName, plural, type Line, type Message, type Section } from './message';
+import { alertSubject } from './alertSubject';
+import { dashboardLink } from './dashboardLinks';
+import { compareFindings, type Finding, type FindingKind, type MeasureValue, type ShareOfWhole } from './findings';
+import { customerName, plural, type Group, type Line, type Message, type Section } from './message';
 import { nextStep } from './nextStep';
 import { oneLine } from './text';
+import { inWords, type Enumeration } from './wording';
 
 /**
  * The one alert a detector run may send, as a message every channel renders: new regressions
  * first (critical on top), then recoveries, then a one-line count of what is still open — or,
- * when nothing changed and a reminder is due, the list of what is still open. Every line says
- * what happened, the next step and where to take it. A section lists at most
- * `maxLinesPerSection` lines and counts the rest, so a first day with thousands of findings is
- * still a message of bounded size.
+ * when nothing changed and a reminder is due, the list of what is still open. Within a section,
+ * the lines about one customer come together under its name. Every line says what happened,
+ * links to it on the dashboard, and gives the next step and where to take it. A section lists
+ * at most `maxLinesPerSection` lines and counts the rest, so a first day with thousands of
+ * findings is still a message of bounded size.
  */
 export interface AlertContent {
   opened: readonly Finding[];
@@ -18,11 +22,11 @@ export interface AlertContent {
   stillOpen: readonly Finding[];
   /** True when this message exists only to remind of what is still open. */
   reminder: boolean;
-  /** Base URL of the query API, for links; null when not configured. */
+  /** Base URL of the monitor (PUBLIC_BASE_URL), for links to the dashboard; null when not configured. */
   publicBaseUrl: string | null;
   /** Customer display names by tenant id, as known when the message is composed; a tenant without one shows its id. */
   customerNames: ReadonlyMap<string, string>;
-  /** Most lines listed per section; the rest are counted and linked to the query API. */
+  /** Most lines listed per section; the rest are counted and linked to the dashboard. */
   maxLinesPerSection: number;
 }
 
@@ -50,7 +54,14 @@ const sourceNames: Record<string, string> = {
   registrationCounts: 'credential registration counts (Graph reports)',
 };
 
-/** Longest name shown: names come from other systems and must not stretch a line or a subject. */
+/** Findings whose values are one of Microsoft's enumerations (a compliance status, a policy status): shown in words, never as served. */
+const enumeratedKinds: Partial<Record<FindingKind, Enumeration>> = {
+  requirementNotCompliant: 'complianceStatus',
+  requirementPolicyDisabled: 'policyStatus',
+  customerPolicyDisabled: 'policyStatus',
+};
+
+/** Longest name shown: names come from other systems and must not stretch a line or a heading. */
 const maxNameLength = 100;
 const maxSubjectLength = 255;
 
@@ -58,9 +69,11 @@ function measureName(finding: Finding): string {
   return measureNames[finding.measure] ?? finding.measure;
 }
 
-function value(measure: string, raw: MeasureValue): string {
+function value(finding: Finding, raw: MeasureValue): string {
   if (raw === null) return 'unknown';
-  return measure.endsWith('Share') ? `${raw}%` : String(raw);
+  const enumeration = enumeratedKinds[finding.kind];
+  if (enumeration !== undefined) return inWords(enumeration, String(raw));
+  return finding.measure.endsWith('Share') ? `${raw}%` : String(raw);
 }
 
 /** "20 of 79 (25.3%)", or as much of it as is known. */
@@ -71,6 +84,7 @@ function countOfWhole(count: MeasureValue, whole: ShareOfWhole | null | undefine
   const counted = total === null ? String(count) : `${count} of ${total}`;
   return share === null ? counted : `${counted} (${share})`;
 }
+
 
 type Names = ReadonlyMap<string, string>;
 
@@ -86,7 +100,7 @@ function subjectName(finding: Finding, names: Names): string {
     case 'customer':
       return customerLabel(subject.id, names);
     case 'requirement':
-      return `Requirement ${subject.id}`;
+      return `Requirement ${inWords('requirementType', subject.id)}`;
     case 'registration':
       return 'Registration counts';
     case 'principal':
@@ -98,21 +112,34 @@ function subjectName(finding: Finding, names: Names): string {
   }
 }
 
+/**
+ * How a line names what it is about: `named` (the query API's description, a line on its own) or
+ * `underHeading` (an alert's line under its customer's heading, which names the customer once).
+ */
+type Naming = 'named' | 'underHeading';
+
+/** `text` about the finding's subject, after its name and `separator` — or, under its customer's heading, on its own. */
+function about(finding: Finding, names: Names, naming: Naming, separator: string, text: string): string {
+  if (naming === 'underHeading' && finding.subject.type === 'customer') return text.charAt(0).toUpperCase() + text.slice(1);
+  return `${subjectName(finding, names)}${separator}${text}`;
+}
+
 /** One line saying what went wrong, in the domain's words. */
-export function describeRegression(finding: Finding, names: Names = new Map()): string {
-  const from = value(finding.measure, finding.baseline);
-  const to = value(finding.measure, finding.current);
+export function describeRegression(finding: Finding, names: Names = new Map(), naming: Naming = 'named'): string {
+  const from = value(finding, finding.baseline);
+  const to = value(finding, finding.current);
   switch (finding.kind) {
     case 'requirementNotCompliant':
-      return `${subjectName(finding, names)} is no longer compliant (now ${to})`;
+      // "not compliant (now not compliant)" says it twice: the status is given when it says more (unknown, a newer value).
+      return `${subjectName(finding, names)} is no longer compliant${to === inWords('complianceStatus', 'noncomplaint') ? '' : ` (now ${to})`}`;
     case 'requirementPolicyDisabled':
     case 'customerPolicyDisabled':
-      return `${subjectName(finding, names)}: ${measureName(finding)} was turned off${finding.severity === 'critical' && finding.kind === 'customerPolicyDisabled' ? ', leaving no MFA policy enabled' : ''}`;
+      return about(finding, names, naming, ': ', `${measureName(finding)} was turned off${finding.severity === 'critical' && finding.kind === 'customerPolicyDisabled' ? ', leaving no MFA policy enabled' : ''}`);
     case 'compliantTenantsFell':
     case 'mfaRegisteredUsersFell':
       return `${measureName(finding)}: ${countOfWhole(finding.baseline, finding.baselineOfWhole)} -> ${countOfWhole(finding.current, finding.currentOfWhole)}`;
     case 'newCustomerWithoutMfa':
-      return `New customer ${customerLabel(finding.subject.id, names, 'tenant')} has no MFA policy enabled`;
+      return naming === 'underHeading' ? 'New customer with no MFA policy enabled' : `New customer ${customerLabel(finding.subject.id, names, 'tenant')} has no MFA policy enabled`;
     case 'nonMfaSignIn':
       return `${subjectName(finding, names)} made a request without MFA at ${finding.key.split('/').pop()} UTC`;
     case 'sourceUnavailable':
@@ -120,75 +147,102 @@ export function describeRegression(finding: Finding, names: Names = new Map()): 
     case 'scoreFell':
       return `Partner security score fell from ${from} to ${to}`;
     default:
-      return `${subjectName(finding, names)}: ${measureName(finding)} went from ${from} to ${to}`;
+      return about(finding, names, naming, ': ', `${measureName(finding)} went from ${from} to ${to}`);
   }
 }
 
 /** One line saying what is fixed. */
-export function describeRecovery(finding: Finding, names: Names = new Map()): string {
+export function describeRecovery(finding: Finding, names: Names = new Map(), naming: Naming = 'named'): string {
   switch (finding.kind) {
     case 'requirementNotCompliant':
       return `${subjectName(finding, names)} is compliant again`;
     case 'requirementPolicyDisabled':
     case 'customerPolicyDisabled':
-      return `${subjectName(finding, names)}: ${measureName(finding)} is enabled again`;
+      return about(finding, names, naming, ': ', `${measureName(finding)} is ${value(finding, 'enabled')} again`);
     case 'compliantTenantsFell':
     case 'mfaRegisteredUsersFell':
       return `${measureName(finding)}: back to ${countOfWhole(finding.current, finding.currentOfWhole)} (was ${countOfWhole(finding.baseline, finding.baselineOfWhole)} before the regression)`;
     case 'newCustomerWithoutMfa':
-      return `${subjectName(finding, names)} now has an MFA policy enabled`;
+      return about(finding, names, naming, ' ', 'now has an MFA policy enabled');
     case 'sourceUnavailable':
       return `The monitor can see ${sourceNames[finding.subject.id] ?? finding.subject.id} again`;
     default:
       return finding.current === null
-        ? `${subjectName(finding, names)} is no longer listed`
-        : `${subjectName(finding, names)}: ${measureName(finding)} is back to ${value(finding.measure, finding.current)} (was ${value(finding.measure, finding.baseline)} before the regression)`;
+        ? about(finding, names, naming, ' ', 'is no longer listed')
+        : about(finding, names, naming, ': ', `${measureName(finding)} is back to ${value(finding, finding.current)} (was ${value(finding, finding.baseline)} before the regression)`);
   }
 }
 
-/** An alert's line for one finding: what happened (or is fixed) and, for a regression, its next step. */
-function findingLine(finding: Finding, recovery: boolean, names: Names, root: string | null): Line {
+/** The heading a finding's line comes under: its customer (linked to the customer's page), the partner's users, the partner tenant, or the monitor. */
+function headingOf(finding: Finding, names: Names, publicBaseUrl: string | null): NonNullable<Group['heading']> {
+  switch (finding.subject.type) {
+    case 'customer':
+      return { text: customerLabel(finding.subject.id, names), href: dashboardLink(publicBaseUrl, { customer: finding.subject.id }) };
+    case 'principal':
+      return { text: 'Partner users', href: null };
+    case 'source':
+      return { text: 'The monitor', href: null };
+    default:
+      return { text: 'Partner tenant', href: null };
+  }
+}
+
+/**
+ * Findings as lines grouped under their headings, at most `max` lines: findings come sorted, and
+ * each group stands where its first (most severe) finding does, its other findings with it. Says
+ * how many lines were left out.
+ */
+export function groupedLines(findings: readonly Finding[], toLine: (finding: Finding) => Line, names: Names, publicBaseUrl: string | null, max: number): { groups: Group[]; left: number } {
+  const byHeading = new Map<string, { heading: NonNullable<Group['heading']>; findings: Finding[] }>();
+  for (const finding of findings) {
+    const heading = headingOf(finding, names, publicBaseUrl);
+    const key = finding.subject.type === 'customer' ? `customer/${finding.subject.id.toLowerCase()}` : heading.text;
+    const group = byHeading.get(key) ?? { heading, findings: [] };
+    group.findings.push(finding);
+    byHeading.set(key, group);
+  }
+  const groups: Group[] = [];
+  let room = max;
+  for (const { heading, findings: own } of byHeading.values()) {
+    if (room <= 0) break;
+    groups.push({ heading, lines: own.slice(0, room).map(toLine) });
+    room -= own.length;
+  }
+  return { groups, left: Math.max(0, findings.length - max) };
+}
+
+/** An alert's line for one finding: what happened (or is fixed), a link to it on the dashboard and, for a regression, its next step. */
+function findingLine(finding: Finding, recovery: boolean, names: Names, publicBaseUrl: string | null): Line {
   const critical = finding.severity === 'critical' && !recovery;
-  const text = recovery ? describeRecovery(finding, names) : describeRegression(finding, names);
+  const text = recovery ? describeRecovery(finding, names, 'underHeading') : describeRegression(finding, names, 'underHeading');
   // A recovery needs no next step.
-  return { text: oneLine(`${critical ? 'CRITICAL: ' : ''}${text}`, 1000), step: recovery ? null : nextStep(finding, root), critical };
+  return { text: oneLine(`${critical ? 'CRITICAL: ' : ''}${text}`, 1000), href: dashboardLink(publicBaseUrl, { finding: finding.key }), step: recovery ? null : nextStep(finding, publicBaseUrl), critical };
+}
+
+/** The earliest of the times, for a list of what changed since then; none when a finding lacks one. */
+function earliest(times: readonly (string | null)[]): string | undefined {
+  return times.every((time): time is string => time !== null && time !== '') ? [...times].sort()[0] : undefined;
 }
 
 export function composeAlert(content: AlertContent): Message {
-  const names = content.customerNames;
-  const root = apiRoot(content.publicBaseUrl);
+  const { customerNames: names, publicBaseUrl } = content;
   const sorted = (findings: readonly Finding[]): Finding[] => [...findings].sort(compareFindings);
   const [opened, resolved, stillOpen] = [sorted(content.opened), sorted(content.resolved), sorted(content.stillOpen)];
-  const section = (title: string, findings: Finding[], state: 'open' | 'resolved'): Section => {
-    const listHref = root === null ? null : `${root}/api/findings?state=${state}`;
-    const left = findings.length - content.maxLinesPerSection;
-    return {
-      title: `${title} (${findings.length})`,
-      lines: findings.slice(0, content.maxLinesPerSection).map((finding) => findingLine(finding, state === 'resolved', names, root)),
-      more: left > 0 ? { count: left, href: listHref } : null,
-      listHref,
-    };
+  const section = (title: string, findings: Finding[], list: 'new' | 'resolved' | 'open'): Section => {
+    // New and resolved lists link to what changed since the earliest of them: this message's changes, and any since.
+    const since = list === 'new' ? earliest(findings.map((finding) => finding.openedAt)) : list === 'resolved' ? earliest(findings.map((finding) => finding.resolvedAt)) : undefined;
+    const listHref = dashboardLink(publicBaseUrl, { findings: list === 'resolved' ? 'resolved' : 'open', ...(since === undefined ? {} : { since }) });
+    const { groups, left } = groupedLines(findings, (finding) => findingLine(finding, list === 'resolved', names, publicBaseUrl), names, publicBaseUrl, content.maxLinesPerSection);
+    return { title: `${title} (${findings.length})`, groups, more: left > 0 ? { count: left, href: listHref } : null, listHref };
   };
   const sections: Section[] = [];
-  if (opened.length > 0) sections.push(section('New regressions', opened, 'open'));
+  if (opened.length > 0) sections.push(section('New regressions', opened, 'new'));
   if (resolved.length > 0) sections.push(section('Resolved', resolved, 'resolved'));
   if (content.reminder && stillOpen.length > 0) sections.push(section('Still open', stillOpen, 'open'));
   return {
-    subject: oneLine(subjectLine(opened, resolved, stillOpen, content.reminder, names), maxSubjectLength),
+    subject: oneLine(alertSubject({ opened, resolved, stillOpen }), maxSubjectLength),
     sections,
     footer: !content.reminder && stillOpen.length > 0 ? `${plural(stillOpen.length, 'other problem')} still open.` : null,
-    findingsLink: root === null ? null : `${root}/api/findings?state=open`,
+    findingsLink: dashboardLink(publicBaseUrl, { findings: 'open' }),
   };
-}
-
-function subjectLine(opened: Finding[], resolved: Finding[], stillOpen: Finding[], reminder: boolean, names: Names): string {
-  const prefix = '[MFA monitor]';
-  const [worst] = opened;
-  if (worst !== undefined) {
-    const critical = opened.filter((finding) => finding.severity === 'critical').length;
-    const tail = resolved.length > 0 ? `; ${resolved.length} resolved` : '';
-    return `${prefix} ${plural(opened.length, 'new regression')}${critical > 0 ? ` (${critical} critical)` : ''}${tail}: ${describeRegression(worst, names)}`;
-  }
-  if (resolved.length > 0) return `${prefix} ${plural(resolved.length, 'problem')} resolved${stillOpen.length > 0 ? `; ${stillOpen.length} still open` : ''}`;
-  return `${prefix} Reminder: ${plural(stillOpen.length, 'problem')} still open${reminder && stillOpen[0] ? `, worst: ${describeRegression(stillOpen[0], names)}` : ''}`;
 }

@@ -1,4 +1,4 @@
-import { line, moreText, section, type Line, type Message, type Section } from './message';
+import { line, lineCount, moreText, section, type Group, type Line, type Message, type Section } from './message';
 import { linkUrl, oneLine } from './text';
 
 /**
@@ -52,36 +52,58 @@ function linkText(prefix: string, text: string, url: string | null, spacing: str
   return { type: 'TextBlock', text: `${prefix}[${text.replace(/[[\]\\]/g, '')}](${href})`, wrap: true, spacing, ...look };
 }
 
+/**
+ * A TextRun opening `href` when tapped: text as written (a TextRun renders no Markdown) that links
+ * to the dashboard. `selectAction` on a TextRun is in the schema from 1.2 and may be an
+ * Action.OpenUrl (Adaptive Cards schema explorer, TextRun); a URL that is not http(s) is not linked.
+ */
+function opening(href: string | null | undefined): CardElement {
+  const url = href ? linkUrl(href) : null;
+  return url === null ? {} : { selectAction: { type: 'Action.OpenUrl', url } };
+}
+
+function groupElements(group: Group): CardElement[] {
+  const heading = group.heading ? [plainText(group.heading.text, { weight: 'Bolder', ...opening(group.heading.href) }, { spacing: 'Medium' })] : [];
+  return [...heading, ...group.lines.flatMap(lineElements)];
+}
+
 function lineElements(line: Line): CardElement[] {
-  const elements: CardElement[] = [plainText(line.text, line.critical ? { color: 'Attention', weight: 'Bolder' } : {}, { spacing: 'Medium' })];
+  const elements: CardElement[] = [plainText(line.text, { ...(line.critical ? { color: 'Attention', weight: 'Bolder' } : {}), ...opening(line.href) }, { spacing: 'Medium' })];
   if (line.step) elements.push(linkText('Next: ', line.step.text, line.step.url, 'None', true));
   return elements;
 }
 
-/** Keeps lines while `fits` allows, counting the rest into the section's "and N more" (which must fit too). */
+/**
+ * Keeps lines while `fits` allows, in order, counting the rest into the section's "and N more"
+ * (which must fit too); a group's heading is kept with its first line, never alone.
+ */
 function fitSections(sections: readonly Section[], fits: (sections: Section[]) => boolean): Section[] {
-  const pairs = sections.map((whole) => {
-    const fitted: Section = { ...whole, lines: [], more: left(whole, 0) };
-    return { whole, fitted };
-  });
+  const pairs = sections.map((whole): { whole: Section; fitted: Section } => ({ whole, fitted: { ...whole, groups: [], more: left(whole, 0) } }));
   const kept = pairs.map(({ fitted }) => fitted);
-  for (const { whole, fitted } of pairs) {
-    for (const next of whole.lines) {
-      fitted.lines.push(next);
-      fitted.more = left(whole, fitted.lines.length);
-      if (!fits(kept)) {
-        fitted.lines.pop();
-        fitted.more = left(whole, fitted.lines.length);
-        break;
+  pairs.forEach(({ whole, fitted }) => {
+    let shown = 0;
+    for (const group of whole.groups) {
+      const into: Group = { ...group, lines: [] };
+      fitted.groups.push(into);
+      for (const next of group.lines) {
+        into.lines.push(next);
+        fitted.more = left(whole, shown + 1);
+        if (!fits(kept)) {
+          into.lines.pop();
+          if (into.lines.length === 0) fitted.groups.pop();
+          fitted.more = left(whole, shown);
+          return;
+        }
+        shown += 1;
       }
     }
-  }
+  });
   return kept;
 }
 
 /** The section's "and N more" when only its first `shown` lines are kept. */
 function left(section: Section, shown: number): Section['more'] {
-  const count = section.lines.length - shown + (section.more?.count ?? 0);
+  const count = lineCount(section) - shown + (section.more?.count ?? 0);
   return count > 0 ? { count, href: section.listHref } : null;
 }
 
@@ -90,7 +112,7 @@ function teamsCard(message: Message, sections: readonly Section[]) {
   const body: CardElement[] = [plainText(message.subject, { size: 'Medium', weight: 'Bolder' })];
   for (const section of sections) {
     body.push(plainText(section.title, { weight: 'Bolder' }, { spacing: 'Large', separator: true }));
-    for (const line of section.lines) body.push(...lineElements(line));
+    for (const group of section.groups) body.push(...groupElements(group));
     if (section.more) body.push(linkText('', moreText(section.more), section.more.href, 'Medium'));
   }
   if (message.footer) body.push(plainText(message.footer, {}, { spacing: 'Large' }));
@@ -147,9 +169,17 @@ function mrkdwn(literals: TemplateStringsArray, ...values: Mrkdwn[]): Mrkdwn {
   return new Mrkdwn(literals.reduce((text, literal, index) => text + (values[index - 1]?.text ?? '') + literal, ''));
 }
 
+/** A line, its text linked to what it is about on the dashboard. */
 function slackLine(line: Line): Mrkdwn {
-  const text = line.critical ? mrkdwn`• *${data(line.text)}*` : mrkdwn`• ${data(line.text)}`;
+  const words = link(line.href ?? null, line.text);
+  const text = line.critical ? mrkdwn`• *${words}*` : mrkdwn`• ${words}`;
   return line.step ? mrkdwn`${text}\n    Next: ${link(line.step.url, line.step.text)}` : text;
+}
+
+/** A group's heading (a customer's name, linked to its page on the dashboard), then its lines. */
+function slackGroup(group: Group): Mrkdwn[] {
+  const heading = group.heading ? [mrkdwn`*${link(group.heading.href, group.heading.text)}*`] : [];
+  return [...heading, ...group.lines.map(slackLine)];
 }
 
 /** A section's text is at most 3000 characters; a longer line is cut, and any link it held with it. */
@@ -172,7 +202,7 @@ function slackSectionBlocks(section: Section): { type: 'section'; text: SlackTex
   const texts: Mrkdwn[] = [];
   let current = mrkdwn`*${data(section.title)}*`;
   const more = section.more ? link(section.more.href, moreText(section.more)) : null;
-  for (const next of [...section.lines.map((line) => clipMrkdwn(slackLine(line), slackMaxSectionText)), ...(more === null ? [] : [more])]) {
+  for (const next of [...section.groups.flatMap(slackGroup).map((text) => clipMrkdwn(text, slackMaxSectionText)), ...(more === null ? [] : [more])]) {
     if (current.text.length + 1 + next.text.length > slackMaxSectionText) {
       texts.push(current);
       current = next;
@@ -216,8 +246,11 @@ export function webhookPayload(message: Message, meta: { messageId: string; comp
   return webhookBody(meta.event, meta.composedAt, meta.messageId, message.subject, {
     sections: message.sections.map((section) => ({
       title: section.title,
-      lines: section.lines.map((line) => ({ text: line.text, critical: line.critical, nextStep: line.step })),
-      more: section.more,
+      groups: section.groups.map((group) => ({
+        heading: group.heading === null ? null : { text: group.heading.text, link: group.heading.href },
+        lines: group.lines.map((line) => ({ text: line.text, critical: line.critical, link: line.href ?? null, nextStep: line.step })),
+      })),
+      more: section.more === null ? null : { count: section.more.count, link: section.more.href },
     })),
     footer: message.footer,
     findingsLink: message.findingsLink,

@@ -1,11 +1,13 @@
-import { describeRegression } from './alertMessage';
+import { describeRegression, groupedLines } from './alertMessage';
 import type { ChannelName } from './alertRoutes';
 import { slackPayload, teamsPayload, webhookBody } from './channelPayloads';
-import { apiRoot, change, delta, figure, line, plural, section, type Line, type Message, type Section } from './message';
+import { dashboardLink } from './dashboardLinks';
+import { change, delta, figure, line, plural, section, type Line, type Message, type Section } from './message';
 import { renderEmail, type RenderedEmail } from './messageEmail';
 import { nextStep } from './nextStep';
 import { oneLine } from './text';
-import type { CustomerProblem, CustomerProblemCount, FindingAge, Mover, WeeklyDigest } from './weeklyDigest';
+import { digestWeekMs, type CustomerProblem, type CustomerProblemCount, type FindingAge, type Mover, type WeeklyDigest } from './weeklyDigest';
+import { inWords } from './wording';
 
 /**
  * The weekly digest as messages, each figure phrased once for every channel. The email says it
@@ -13,6 +15,8 @@ import type { CustomerProblem, CustomerProblemCount, FindingAge, Mover, WeeklyDi
  * figures only (the score and its change, open problems by age, customers by problem with a few
  * movers named, waivers expiring) and links to the dashboard; both are the message model the
  * alerts' renderers fit to each channel's limits. The signed webhook gets the figures as data.
+ * Every link to the monitor opens the dashboard (what changed this week, a finding), and every
+ * value Microsoft enumerates is in words.
  */
 interface DigestOptions {
   publicBaseUrl: string | null;
@@ -26,14 +30,15 @@ const problemTitles: Record<CustomerProblem, string> = {
 /** Movers named per problem on a card: the rest are counted, the email names more. */
 const cardMovers = 3;
 
-/** `mfaEnforcedForAdminsOfCustomers` -> "MFA enforced for admins of customers". */
-export function requirementTitle(requirementType: string): string {
-  const words = requirementType
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .split(/\s+/)
-    .map((word) => (/^mfa$/i.test(word) ? 'MFA' : word.toLowerCase()));
-  const sentence = words.join(' ');
-  return sentence.charAt(0).toUpperCase() + sentence.slice(1);
+/** A requirement by its type, in words: "MFA for customers’ admins". */
+function requirementTitle(requirementType: string): string {
+  const words = inWords('requirementType', requirementType);
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The dashboard's open findings, and what changed in the week the digest covers. */
+function weekLink(digest: WeeklyDigest, publicBaseUrl: string | null): string | null {
+  return dashboardLink(publicBaseUrl, { findings: 'open', since: new Date(digest.generatedAt.getTime() - digestWeekMs).toISOString() });
 }
 
 function subject(digest: WeeklyDigest): string {
@@ -73,18 +78,21 @@ function waiverSection(digest: WeeklyDigest): Section[] {
   return [section('Waivers expiring soon', digest.expiringWaivers.map((waiver) => line(`${oneLine(waiver.description, 200)}, owned by ${oneLine(waiver.owner, 100)}, expires ${waiver.expiresAt.toISOString().slice(0, 10)}`)))];
 }
 
-function dashboard(root: string | null): Section[] {
-  return root === null ? [] : [section('Dashboard', [{ text: 'Charts, every customer and every open problem', step: { text: 'Open the dashboard', url: `${root}/api/dashboard` }, critical: false }])];
+function dashboard(digest: WeeklyDigest, publicBaseUrl: string | null): Section[] {
+  const url = weekLink(digest, publicBaseUrl);
+  return url === null ? [] : [section('Dashboard', [{ text: 'Charts, every customer and every open problem', step: { text: 'Open what changed this week on the dashboard', url }, critical: false }])];
 }
 
 /** The digest as an email: every part, with a chart or a bar beside each figure. */
 export function renderWeeklyDigest(digest: WeeklyDigest, options: DigestOptions & { customerNames: ReadonlyMap<string, string> }): RenderedEmail {
-  const root = apiRoot(options.publicBaseUrl);
+  const { publicBaseUrl } = options;
   const { score, customers, principals } = digest;
   const sections: Section[] = [section('Partner security score', [scoreLine(digest)], { chart: { daily: score.quarter.daily, max: score.maxScore, caption: `Daily score over the last 13 weeks (${score.quarter.daily.length} days with a run).` } })];
   if (digest.requirements.length > 0) {
     const requirementLines = digest.requirements.map((requirement) => {
-      const status = requirement.compliantNow ? 'compliant' : `not compliant (${requirement.complianceStatus ?? 'unknown'})`;
+      // Anything but `compliant` is not compliant; a status other than the documented "not compliant" is said beside it.
+      const words = inWords('complianceStatus', requirement.complianceStatus);
+      const status = requirement.compliantNow || words === 'not compliant' ? words : `not compliant (${words})`;
       const moved = requirement.compliantWeekAgo === null || requirement.compliantWeekAgo === requirement.compliantNow ? '' : requirement.compliantNow ? ', fixed this week' : ', broke this week';
       const tenants = requirement.compliantTenants;
       const counts = tenants.now === null ? '' : `; ${tenants.now}${tenants.total === null ? '' : ` of ${tenants.total}`} customer tenants compliant${change(tenants.weekAgo, tenants.now)}`;
@@ -96,7 +104,8 @@ export function renderWeeklyDigest(digest: WeeklyDigest, options: DigestOptions 
   if (customers === null) sections.push(section('Customers', [line('No complete snapshot of customers yet.')]));
   else {
     const total = customers.total ?? 0;
-    const lines: Line[] = [{ text: `${plural(total, 'customer tenant')}${change(customers.totalWeekAgo, total)}.`, step: root === null ? null : { text: 'List the customers with a problem', url: `${root}/api/customers?status=nonCompliant` }, critical: false }];
+    const listed = dashboardLink(publicBaseUrl, { findings: 'open' });
+    const lines: Line[] = [{ text: `${plural(total, 'customer tenant')}${change(customers.totalWeekAgo, total)}.`, step: listed === null ? null : { text: 'See the customers with a problem on the dashboard', url: listed }, critical: false }];
     for (const problem of customers.problems) {
       lines.push(line(problemHeadline(problem, total), false, { part: problem.now, whole: total, tone: problem.now > 0 ? 'bad' : 'good' }));
       if (problem.newlyAffected.length > 0) lines.push(line(`New this week: ${moverNames(problem.newlyAffected, problem.newlyAffectedMore)}`, true));
@@ -104,26 +113,29 @@ export function renderWeeklyDigest(digest: WeeklyDigest, options: DigestOptions 
     }
     sections.push(section('Customers', lines));
   }
-  sections.push(
-    section(`Open problems (${digest.openCount}) by age`, [
-      ...ageLines(digest.findingsByAge),
-      ...(digest.waivedCount > 0 ? [line(`${plural(digest.waivedCount, 'more open problem')} ${digest.waivedCount === 1 ? 'is' : 'are'} waived (see the waivers on the dashboard).`)] : []),
-      ...digest.oldestOpen.map((finding) => ({ text: `Open since ${finding.openedAt.slice(0, 10)}: ${oneLine(describeRegression(finding, options.customerNames), 300)}`, step: nextStep(finding, root), critical: false })),
-    ]),
-  );
+  const figures: Line[] = [...ageLines(digest.findingsByAge), ...(digest.waivedCount > 0 ? [line(`${plural(digest.waivedCount, 'more open problem')} ${digest.waivedCount === 1 ? 'is' : 'are'} waived (see the waivers on the dashboard).`)] : [])];
+  // The oldest, each under its customer (or the partner's users, or the partner tenant) as in alerts.
+  const oldest = groupedLines(
+    digest.oldestOpen,
+    (finding) => ({ text: `Open since ${finding.openedAt.slice(0, 10)}: ${oneLine(describeRegression(finding, options.customerNames, 'underHeading'), 300)}`, href: dashboardLink(publicBaseUrl, { finding: finding.key }), step: nextStep(finding, publicBaseUrl), critical: false }),
+    options.customerNames,
+    publicBaseUrl,
+    digest.oldestOpen.length,
+  ).groups;
+  sections.push({ title: `Open problems (${digest.openCount}) by age`, groups: [{ heading: null, lines: figures }, ...oldest], more: null, listHref: null });
   const principalText =
     principals === null
       ? 'Partner users signing in without MFA: not collected yet.'
       : principals.count === 0
         ? "No partner user signed in without MFA in Partner Center's last 7 days."
         : `${plural(principals.count, 'partner user')} signed in without MFA in Partner Center's last 7 days: ${principals.users.join(', ')}${principals.more > 0 ? ` and ${principals.more} more` : ''}.`;
-  sections.push(section('Partner users without MFA', [line(principalText, (principals?.count ?? 0) > 0)]), ...waiverSection(digest), ...dashboard(root));
+  sections.push(section('Partner users without MFA', [line(principalText, (principals?.count ?? 0) > 0)]), ...waiverSection(digest), ...dashboard(digest, publicBaseUrl));
   const heading = { title: `Weekly MFA compliance digest, ${digest.week}`, note: `As of ${digest.generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` };
   return renderEmail({ subject: subject(digest), heading, sections, footer: null, findingsLink: null });
 }
 
 /** The digest at a glance, for a card or a Slack message. */
-function glance(digest: WeeklyDigest, root: string | null): Message {
+function glance(digest: WeeklyDigest, publicBaseUrl: string | null): Message {
   const critical = criticalCount(digest);
   const headline: Line[] = [scoreLine(digest), line(`Open problems: ${digest.openCount}${critical > 0 ? `, ${critical} critical` : ''}${digest.waivedCount > 0 ? `; ${digest.waivedCount} more waived` : ''}`, critical > 0)];
   const notCompliant = digest.requirements.filter((requirement) => !requirement.compliantNow);
@@ -142,12 +154,12 @@ function glance(digest: WeeklyDigest, root: string | null): Message {
     });
     sections.push(section('Customers by problem', problemLines));
   }
-  sections.push(...waiverSection(digest), ...dashboard(root));
-  return { subject: subject(digest), sections, footer: null, findingsLink: root === null ? null : `${root}/api/findings?state=open` };
+  sections.push(...waiverSection(digest), ...dashboard(digest, publicBaseUrl));
+  return { subject: subject(digest), sections, footer: null, findingsLink: dashboardLink(publicBaseUrl, { findings: 'open' }) };
 }
 
 /** The signed webhook's digest: its figures as data, in the alerts' Standard Webhooks shape. */
-function webhookDigest(digest: WeeklyDigest, root: string | null, deliveryId: string): unknown {
+function webhookDigest(digest: WeeklyDigest, publicBaseUrl: string | null, deliveryId: string): unknown {
   const { score, customers } = digest;
   return webhookBody('weeklyDigest', digest.generatedAt.toISOString(), deliveryId, subject(digest), {
     week: digest.week,
@@ -172,13 +184,13 @@ function webhookDigest(digest: WeeklyDigest, root: string | null, deliveryId: st
     // A count only: the users' UPNs are personal data, kept to the email and the authenticated API.
     partnerUsersWithoutMfa: digest.principals?.count ?? null,
     expiringWaivers: digest.expiringWaivers.map((waiver) => ({ waiver: waiver.description, owner: waiver.owner, expiresAt: waiver.expiresAt.toISOString() })),
-    dashboardLink: root === null ? null : `${root}/api/dashboard`,
+    dashboardLink: weekLink(digest, publicBaseUrl),
   });
 }
 
 /** The digest's body for one JSON channel; `deliveryId` is stable per digest and channel, and the signed webhook's receivers deduplicate on it. */
 export function digestChannelPayload(channel: Exclude<ChannelName, 'email'>, digest: WeeklyDigest, options: DigestOptions & { deliveryId: string }): unknown {
-  const root = apiRoot(options.publicBaseUrl);
-  if (channel === 'webhook') return webhookDigest(digest, root, options.deliveryId);
-  return channel === 'teams' ? teamsPayload(glance(digest, root)) : slackPayload(glance(digest, root));
+  const { publicBaseUrl } = options;
+  if (channel === 'webhook') return webhookDigest(digest, publicBaseUrl, options.deliveryId);
+  return channel === 'teams' ? teamsPayload(glance(digest, publicBaseUrl)) : slackPayload(glance(digest, publicBaseUrl));
 }

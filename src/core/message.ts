@@ -11,7 +11,7 @@ export interface Message {
   sections: Section[];
   /** A closing line ("N other problems still open."), when there is one. */
   footer: string | null;
-  /** The query API's open findings, when PUBLIC_BASE_URL is set. */
+  /** The dashboard's list of open findings, when PUBLIC_BASE_URL is set. */
   findingsLink: string | null;
   /** Email only: a title other than the subject, and a note under it. */
   heading?: { title: string; note: string };
@@ -19,18 +19,29 @@ export interface Message {
 
 export interface Section {
   title: string;
-  lines: Line[];
-  /** Lines left out, and where the query API lists them all. */
+  groups: Group[];
+  /** Lines left out, and where the dashboard lists them all. */
   more: { count: number; href: string | null } | null;
-  /** Where the query API lists every line of the section (null without PUBLIC_BASE_URL): a channel that shows fewer lines links there. */
+  /** Where the dashboard lists every line of the section (null without PUBLIC_BASE_URL): a channel that shows fewer lines links there. */
   listHref: string | null;
   /** Email only: a column chart of daily values after the lines, and its caption. */
   chart?: { daily: readonly { day: string; value: number | null }[]; max: number | null; caption: string };
 }
 
+/**
+ * Lines about one thing under its heading, said once: one customer (its name and tenant id), the
+ * partner's users, the partner tenant. A section of figures is one group without a heading.
+ */
+export interface Group {
+  heading: { text: string; href: string | null } | null;
+  lines: Line[];
+}
+
 /** One line: one event or one figure, with what to do about it and where. */
 export interface Line {
   text: string;
+  /** Where the dashboard shows what the line is about (its finding); none for a figure, or without PUBLIC_BASE_URL. */
+  href?: string | null;
   step: NextStep | null;
   /** Shown in the attention colour: a critical finding, a figure that needs action. */
   critical: boolean;
@@ -64,11 +75,6 @@ export function change(from: number | null, to: number | null): string {
   return difference === 0 ? ' (no change)' : ` (${difference > 0 ? '+' : ''}${difference})`;
 }
 
-/** The query API's root (PUBLIC_BASE_URL without trailing slashes), for links; null when not configured. */
-export function apiRoot(publicBaseUrl: string | null): string | null {
-  return publicBaseUrl === null ? null : publicBaseUrl.replace(/\/+$/, '');
-}
-
 /** A customer's display name: the directory keys names by lower-case tenant id, insights carry ids as served. */
 export function customerName(names: ReadonlyMap<string, string>, tenantId: string): string | null {
   return names.get(tenantId.toLowerCase()) ?? names.get(tenantId) ?? null;
@@ -79,7 +85,12 @@ export function line(text: string, critical = false, bar?: Line['bar']): Line {
   return { text, step: null, critical, ...(bar === undefined ? {} : { bar }) };
 }
 
-/** A section that lists every line it is given. */
+/** A section that lists every line it is given, under no heading. */
 export function section(title: string, lines: Line[], extra: Pick<Section, 'chart'> = {}): Section {
-  return { title, lines, more: null, listHref: null, ...extra };
+  return { title, groups: [{ heading: null, lines }], more: null, listHref: null, ...extra };
+}
+
+/** How many lines a section shows. */
+export function lineCount(section: Pick<Section, 'groups'>): number {
+  return section.groups.reduce((count, group) => count + group.lines.length, 0);
 }

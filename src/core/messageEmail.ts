@@ -1,4 +1,4 @@
-import { figure, moreText, type Line, type Message, type Section } from './message';
+import { figure, moreText, type Group, type Line, type Message, type Section } from './message';
 import type { NextStep } from './nextStep';
 import { escapeHtml, linkUrl } from './text';
 
@@ -28,13 +28,19 @@ function plainText({ subject, sections, footer, findingsLink }: Message): string
     '',
     ...sections.flatMap((one) => [
       one.title,
-      ...one.lines.map((line) => `- ${line.text}${line.step ? `\n  Next: ${line.step.text}${line.step.url ? `\n  ${line.step.url}` : ''}` : ''}`),
+      ...one.groups.flatMap((group) => [...(group.heading ? [`${group.heading.text}${group.heading.href ? `: ${group.heading.href}` : ''}`] : []), ...group.lines.map(plainLine)]),
       ...(one.more ? [`${moreText(one.more)}${one.more.href ? `: ${one.more.href}` : ''}`] : []),
       '',
     ]),
     ...(footer ? [footer] : []),
     ...(findingsLink ? [`All open findings: ${findingsLink}`] : []),
   ].join('\n');
+}
+
+function plainLine(line: Line): string {
+  const href = line.href ? `\n  Details: ${line.href}` : '';
+  const step = line.step ? `\n  Next: ${line.step.text}${line.step.url ? `\n  ${line.step.url}` : ''}` : '';
+  return `- ${line.text}${href}${step}`;
 }
 
 function html({ subject, heading, sections, footer, findingsLink }: Message): string {
@@ -54,14 +60,25 @@ function html({ subject, heading, sections, footer, findingsLink }: Message): st
 function htmlSection(section: Section): string {
   const { chart, more } = section;
   return (
-    `<h2 style="font-size:16px;margin:16px 0 6px">${escapeHtml(section.title)}</h2><ul style="padding-left:18px;margin:0">${section.lines.map(htmlLine).join('')}</ul>` +
+    `<h2 style="font-size:16px;margin:16px 0 6px">${escapeHtml(section.title)}</h2>${section.groups.map(htmlGroup).join('')}` +
     (chart ? columns(chart.daily, chart.max) + `<p style="margin:4px 0;color:${colours.muted}">${escapeHtml(chart.caption)}</p>` : '') +
     (more ? `<p style="margin:6px 0 0">${more.href ? htmlLink(more.href, moreText(more)) : escapeHtml(moreText(more))}</p>` : '')
   );
 }
 
+/** A group's heading (a customer's name, linked to its page on the dashboard), then its lines. */
+function htmlGroup(group: Group): string {
+  const heading = group.heading ? `<p style="margin:10px 0 4px;font-weight:600">${group.heading.href ? htmlLink(group.heading.href, group.heading.text) : escapeHtml(group.heading.text)}</p>` : '';
+  return `${heading}<ul style="padding-left:18px;margin:0">${group.lines.map(htmlLine).join('')}</ul>`;
+}
+
+/**
+ * A line's text (a critical one in the attention colour), then a small link to what it is about
+ * on the dashboard: the statements read as text, the links as the way to act.
+ */
 function htmlLine(line: Line): string {
-  const text = `<span${line.critical ? ` style="color:${colours.bad};font-weight:600"` : ''}>${escapeHtml(line.text)}</span>`;
+  const details = line.href ? ` <span style="font-size:13px">${htmlLink(line.href, 'Details')}</span>` : '';
+  const text = `<span${line.critical ? ` style="color:${colours.bad};font-weight:600"` : ''}>${escapeHtml(line.text)}</span>${details}`;
   const bar = line.bar ? hbar(line.bar.part, line.bar.whole, colours[line.bar.tone]) : '';
   const step = line.step ? `<br><span style="color:${colours.step}">Next: ${htmlStep(line.step)}</span>` : '';
   return `<li style="margin:0 0 8px">${text}${bar}${step}</li>`;

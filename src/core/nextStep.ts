@@ -1,3 +1,4 @@
+import { dashboardLink } from './dashboardLinks';
 import { entraUrl } from './entraLinks';
 import type { Finding, FindingKind } from './findings';
 
@@ -35,9 +36,14 @@ const requirementSteps: Partial<Record<FindingKind, string>> = {
   requirementCountWorse: 'Require MFA for every admin and user of the partner tenant (security defaults or a Conditional Access MFA policy)',
 };
 
-export function nextStep(finding: Finding, queryApiBase: string | null): NextStep {
+/**
+ * The step for a finding. Where it is taken in Microsoft's portals, the link goes there; where it
+ * is the monitor's own (the requirements a score lost, a source's runs), it goes to the dashboard
+ * (`publicBaseUrl`; '' keeps the link relative, for the monitor's own pages), never to the keyed
+ * JSON API a browser cannot open.
+ */
+export function nextStep(finding: Finding, publicBaseUrl: string | null): NextStep {
   const { subject } = finding;
-  const api = (path: string): string | null => (queryApiBase === null ? null : `${queryApiBase.replace(/\/+$/, '')}/api/${path}`);
   switch (subject.type) {
     case 'requirement':
       return { text: requirementSteps[finding.kind] ?? 'Open the requirement in Partner Center and follow its steps', url: finding.actionUrl ?? finding.helpUrl ?? null };
@@ -50,10 +56,10 @@ export function nextStep(finding: Finding, queryApiBase: string | null): NextSte
     case 'registration':
       return { text: 'Have the users who dropped out register for MFA again; registration campaigns in Entra can prompt them', url: entraUrl(null, 'overview') };
     case 'score':
-      return { text: 'See which requirement lost points, and act on its line', url: api('requirements') };
+      return { text: 'See which requirement lost points, and act on its line', url: dashboardLink(publicBaseUrl, { findings: 'open' }) };
     case 'source': {
       const code = finding.detail?.split(':')[0]?.trim() ?? '';
-      return { text: sourceFixes[code] ?? 'Fix what the last error names, then run the collector again', url: api(`runs?source=${encodeURIComponent(subject.id)}`) };
+      return { text: sourceFixes[code] ?? 'Fix what the last error names, then run the collector again', url: dashboardLink(publicBaseUrl, { finding: finding.key }) };
     }
   }
 }

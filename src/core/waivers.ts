@@ -1,4 +1,5 @@
 import type { Finding, FindingTransition } from './findings';
+import { inWords } from './wording';
 
 /**
  * A waiver is an admin's audited, expiring "we know, stop telling us" about one finding, one
@@ -193,8 +194,9 @@ export function decideAnnouncement(input: { state: Finding['state']; transition:
 
 const scopeWords: Record<WaiverScope, string> = { finding: 'finding', customer: 'customer tenant', requirement: 'requirement', partnerUsers: 'partner users matching' };
 
-/** What a waiver silences, in words admins read: a customer by its name when the directory has one. */
+/** What a waiver silences, in words admins read: a customer by its name when the directory has one, a requirement type in words. */
 export function describeWaiverTarget(waiver: Pick<Waiver, 'scope' | 'target'>, customerNames: ReadonlyMap<string, string>): string {
   const name = waiver.scope === 'customer' ? customerNames.get(waiver.target) : undefined;
-  return name === undefined ? `${scopeWords[waiver.scope]} ${waiver.target}` : `${name} (tenant ${waiver.target})`;
+  if (name !== undefined) return `${name} (tenant ${waiver.target})`;
+  return `${scopeWords[waiver.scope]} ${waiver.scope === 'requirement' ? inWords('requirementType', waiver.target) : waiver.target}`;
 }

@@ -22,7 +22,7 @@ export const enumerationWords = {
   },
 } as const satisfies Record<string, Record<string, string>>;
 
-type Enumeration = keyof typeof enumerationWords;
+export type Enumeration = keyof typeof enumerationWords;
 
 /** The words for a served value; `unknown` for none, the value itself, quoted, when the table does not know it yet. */
 export function inWords(enumeration: Enumeration, value: string | null | undefined): string {

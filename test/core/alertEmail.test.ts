@@ -31,27 +31,28 @@ const tenants = finding({
 describe('composeAlert, rendered as an email', () => {
   const email = render({ opened: [score, policyOff], resolved: [requirementBack], stillOpen: [registration], publicBaseUrl: 'https://monitor.example/', customerNames: names });
 
-  it('when regressions and recoveries happen together, then the subject counts them and names the worst (critical) one, the customer by name first', () => {
-    expect(email.subject).toBe(`[MFA monitor] 2 new regressions (1 critical); 1 resolved: Contoso <Ltd> (tenant ${tenant}): security defaults was turned off, leaving no MFA policy enabled`);
+  it('when regressions and recoveries happen together, then the subject counts each kind of problem in words, the critical first, and quotes no name or id', () => {
+    expect(email.subject).toBe('[MFA monitor] 1 customer with no MFA policy · lower partner security score; 1 resolved');
   });
 
   it('when rendered, then the plain text lists new regressions (critical first), then recoveries, then a one-line count of what is still open', () => {
     const lines = email.plainText.split('\n');
     const index = (text: string) => lines.findIndex((line) => line.includes(text));
-    expect(index('New regressions (2)')).toBeLessThan(index('CRITICAL: Contoso'));
-    expect(index('CRITICAL: Contoso')).toBeLessThan(index('Partner security score fell from 80 to 70'));
+    expect(index('New regressions (2)')).toBeLessThan(index(`Contoso <Ltd> (tenant ${tenant})`));
+    expect(index(`Contoso <Ltd> (tenant ${tenant})`)).toBeLessThan(index('- CRITICAL: Security defaults was turned off'));
+    expect(index('- CRITICAL: Security defaults was turned off')).toBeLessThan(index('Partner security score fell from 80 to 70'));
     expect(index('Partner security score fell')).toBeLessThan(index('Resolved (1)'));
-    expect(index('Resolved (1)')).toBeLessThan(index('Requirement mfaEnforcedForAdmins is compliant again'));
+    expect(index('Resolved (1)')).toBeLessThan(index('Requirement MFA for the partner’s admins is compliant again'));
     expect(lines).toContain('1 other problem still open.');
-    expect(email.plainText).toContain('All open findings: https://monitor.example/api/findings?state=open');
+    expect(email.plainText).toContain('All open findings: https://monitor.example/api/dashboard#findings=open');
     expect(email.plainText).not.toContain('MFA-registered users:');
   });
 
   it("when a customer's policy is off, then its line carries the next step and a link into that tenant's Entra admin center", () => {
     const lines = email.plainText.split('\n');
-    const at = lines.findIndex((line) => line.startsWith('- CRITICAL: Contoso'));
-    expect(lines[at + 1]).toBe('  Next: Turn security defaults back on in this tenant, or cover every user with a Conditional Access MFA policy');
-    expect(lines[at + 2]).toBe(`  https://entra.microsoft.com/#@${tenant}/blade/Microsoft_AAD_IAM/ActiveDirectoryMenuBlade/Properties`);
+    const at = lines.findIndex((line) => line.startsWith('- CRITICAL: Security defaults'));
+    expect(lines[at + 2]).toBe('  Next: Turn security defaults back on in this tenant, or cover every user with a Conditional Access MFA policy');
+    expect(lines[at + 3]).toBe(`  https://entra.microsoft.com/#@${tenant}/blade/Microsoft_AAD_IAM/ActiveDirectoryMenuBlade/Properties`);
   });
 
   it('when rendered, then the HTML carries the same items, escaped, with the next step linked, in one narrow column', () => {
@@ -73,28 +74,30 @@ describe('composeAlert, rendered as an email', () => {
   it('when names carry HTML and a next step another system gave links to javascript:, then the HTML shows the text escaped and links only http(s) URLs', () => {
     const html = renderEmail({
       subject: 'Contoso "><script>alert(1)</script>',
-      sections: [{ title: 'New regressions (2)', lines: [
+      sections: [{ title: 'New regressions (2)', groups: [{ heading: { text: 'Contoso "><b>', href: 'javascript:alert(2)' }, lines: [
         { text: '<img src=x onerror=alert(1)> & "quoted"', step: { text: 'Open the requirement', url: 'javascript:alert(1)' }, critical: true },
-        { text: 'second', step: { text: 'Open it', url: 'https://partner.microsoft.com/a"b' }, critical: false },
-      ], more: null, listHref: null }],
+        { text: 'second', href: 'javascript:alert(3)', step: { text: 'Open it', url: 'https://partner.microsoft.com/a"b' }, critical: false },
+      ] }], more: null, listHref: null }],
       footer: null,
       findingsLink: null,
     }).html;
     expect(html).not.toMatch(/<script|<img|javascript:/);
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot;');
     expect(html).toContain('Next: Open the requirement</span>');
+    expect(html).toContain('Contoso &quot;&gt;&lt;b&gt;');
     expect(html).toContain('href="https://partner.microsoft.com/a%22b"');
   });
 
   it('when only a reminder is due, then the email lists every open finding and says so in the subject', () => {
     const reminder = render({ stillOpen: [registration, policyOff], reminder: true, customerNames: names });
-    expect(reminder.subject).toMatch(/^\[MFA monitor\] Reminder: 2 problems still open, worst: Contoso/);
+    expect(reminder.subject).toBe('[MFA monitor] Reminder, still open: 1 customer with no MFA policy · fewer partner users registered for MFA');
     expect(reminder.plainText).toContain('Still open (2)');
     expect(reminder.plainText).toContain('- MFA-registered users: 50 of 100 (50.0%) -> 45 of 100 (45.0%)');
   });
 
-  it('when only recoveries happen, then the subject says how many were resolved', () => {
-    expect(render({ resolved: [requirementBack] }).subject).toBe('[MFA monitor] 1 problem resolved');
+  it('when only recoveries happen, then the subject says what kinds of problem were resolved', () => {
+    expect(render({ resolved: [requirementBack] }).subject).toBe('[MFA monitor] Resolved: 1 requirement not compliant');
+    expect(render({ resolved: [requirementBack], stillOpen: [score] }).subject).toBe('[MFA monitor] Resolved: 1 requirement not compliant; 1 still open');
   });
 
   it("when compliant customer tenants fall, then the count and its share are one line, with the requirement's own action link", () => {
@@ -112,9 +115,9 @@ describe('composeAlert, rendered as an email', () => {
   });
 
   it('when a customer has no known name, then it shows by tenant id alone; a name known under the lower-case id is found', () => {
-    expect(render({ opened: [policyOff] }).plainText).toContain(`- CRITICAL: Customer tenant ${tenant}: security defaults was turned off`);
+    expect(render({ opened: [policyOff] }).plainText).toContain(`\nCustomer tenant ${tenant}\n- CRITICAL: Security defaults was turned off`);
     const upper = { ...policyOff, subject: { type: 'customer' as const, id: tenant.replace(/3/g, 'A') } };
-    expect(render({ opened: [upper], customerNames: new Map([[upper.subject.id.toLowerCase(), 'Fabrikam']]) }).plainText).toContain(`- CRITICAL: Fabrikam (tenant ${upper.subject.id})`);
+    expect(render({ opened: [upper], customerNames: new Map([[upper.subject.id.toLowerCase(), 'Fabrikam']]) }).plainText).toContain(`\nFabrikam (tenant ${upper.subject.id})\n- CRITICAL: Security defaults`);
   });
 
   it("when a partner user signs in without MFA, then the line names them by UPN beside the object id and links the partner's sign-in logs", () => {
@@ -132,25 +135,25 @@ describe('composeAlert, rendered as an email', () => {
   it('when the monitor cannot see a source, then the next step is the fix its error names', () => {
     const blind = finding({ key: 'source/partnerSecurity/unavailable', kind: 'sourceUnavailable', severity: 'critical', subject: { type: 'source', id: 'partnerSecurity' }, measure: 'consecutiveFailedRuns', baseline: 0, current: 3, detail: 'Forbidden: Graph GET /beta/security/partner/securityScore answered 403' });
     const text = render({ opened: [blind], publicBaseUrl: 'https://monitor.example' }).plainText;
-    expect(text).toContain('  Next: Grant the app registration the API permission the error names, then grant admin consent in the partner tenant\n  https://monitor.example/api/runs?source=partnerSecurity');
+    expect(text).toContain('  Next: Grant the app registration the API permission the error names, then grant admin consent in the partner tenant\n  https://monitor.example/api/dashboard#finding=source%2FpartnerSecurity%2Funavailable');
   });
 
   it('when a new customer has no MFA policy, then it is named like any customer', () => {
     const fresh = finding({ key: `customer/${tenant}/newWithoutMfa`, kind: 'newCustomerWithoutMfa', severity: 'critical', subject: { type: 'customer', id: tenant }, measure: 'mfaPoliciesEnabled', baseline: 0, current: 1 });
-    expect(render({ opened: [fresh], customerNames: names }).plainText).toContain(`- CRITICAL: New customer Contoso <Ltd> (tenant ${tenant}) has no MFA policy enabled`);
-    expect(render({ opened: [fresh] }).plainText).toContain(`- CRITICAL: New customer tenant ${tenant} has no MFA policy enabled`);
+    expect(render({ opened: [fresh], customerNames: names }).plainText).toContain(`\nContoso <Ltd> (tenant ${tenant})\n- CRITICAL: New customer with no MFA policy enabled`);
+    expect(render({ opened: [fresh] }).plainText).toContain(`\nCustomer tenant ${tenant}\n- CRITICAL: New customer with no MFA policy enabled`);
   });
 
   it('when a share and a policy are described, then values read as people expect', () => {
     const share = finding({ kind: 'customerNonAdminShareFell', measure: 'compliantNonAdminShare', subject: { type: 'customer', id: tenant }, baseline: 80, current: 74.5 });
-    expect(render({ opened: [share] }).plainText).toContain(`Customer tenant ${tenant}: share of MFA-compliant non-admin users went from 80% to 74.5%`);
+    expect(render({ opened: [share] }).plainText).toContain(`Customer tenant ${tenant}\n- Share of MFA-compliant non-admin users went from 80% to 74.5%`);
   });
 
-  it('when a name carries line breaks, then the subject and the line stay one line each', () => {
+  it('when a name carries line breaks, then the subject, which quotes no name, and the heading stay one line each', () => {
     const rendered = render({ opened: [policyOff], customerNames: new Map([[tenant, 'Contoso\r\nBcc: someone@example.com']]) });
     expect(rendered.subject).not.toMatch(/[\r\n]/);
-    expect(rendered.subject).toContain('Contoso Bcc: someone@example.com (tenant');
-    expect(rendered.plainText).toContain(`- CRITICAL: Contoso Bcc: someone@example.com (tenant ${tenant})`);
+    expect(rendered.subject).not.toContain('Contoso');
+    expect(rendered.plainText).toContain(`\nContoso Bcc: someone@example.com (tenant ${tenant})\n- CRITICAL: Security defaults`);
   });
 });
 
@@ -161,15 +164,18 @@ describe('composeAlert: a first day with thousands of findings', () => {
   });
   const longNames = new Map(many.map((one) => [one.subject.id, `A customer with a rather long registered company name ${'x'.repeat(300)}`]));
 
+  // The worst case: each line about another customer, so each has its heading and both link to the dashboard. Gmail clips
+  // an HTML body past about 102 KB behind "[Message clipped] View entire message" (widely reported, e.g.
+  // shkspr.mobi/blog/2019/05/102kb-ought-to-be-enough-for-any-email): the HTML stays well under it.
   it.each([
-    ['plain text', (email: ReturnType<typeof render>) => email.plainText, 40 * 1024],
-    ['HTML', (email: ReturnType<typeof render>) => email.html, 48 * 1024],
+    ['plain text', (email: ReturnType<typeof render>) => email.plainText, 60 * 1024],
+    ['HTML', (email: ReturnType<typeof render>) => email.html, 80 * 1024],
   ])('when 5,000 regressions open at once, then the %s stays under a fixed size, lists 50 lines and counts the rest', (_part, body, limit) => {
     const email = render({ opened: many, resolved: many.slice(0, 3000).map((one) => ({ ...one, state: 'resolved' as const })), publicBaseUrl: 'https://monitor.example', customerNames: longNames });
     expect(Buffer.byteLength(body(email), 'utf8')).toBeLessThan(limit);
     expect(email.plainText).toContain('New regressions (5000)');
-    expect(email.plainText).toContain('and 4950 more: https://monitor.example/api/findings?state=open');
-    expect(email.plainText).toContain('and 2950 more: https://monitor.example/api/findings?state=resolved');
+    expect(email.plainText).toContain('and 4950 more: https://monitor.example/api/dashboard#findings=open&since=2026-02-01T00%3A00%3A00.000Z');
+    expect(email.plainText).toContain('and 2950 more: https://monitor.example/api/dashboard#findings=resolved');
     expect(email.plainText.split('\n').filter((line) => line.startsWith('- '))).toHaveLength(100);
     // Critical first, even when most of the list is left out.
     expect(email.plainText.split('\n').find((line) => line.startsWith('- '))).toMatch(/^- CRITICAL: /);
@@ -182,5 +188,75 @@ describe('composeAlert: a first day with thousands of findings', () => {
     expect(email.plainText.split('\n').filter((line) => line.startsWith('- '))).toHaveLength(3);
     expect(email.plainText).toContain('and 7 more');
     expect(email.html).toContain('and 7 more');
+  });
+});
+
+describe('composeAlert: what a message says and where it leads', () => {
+  const customer = (id: string, measure: string, severity: Finding['severity'] = 'warning'): Finding =>
+    finding({ key: `customer/${id}/${measure}`, kind: measure === 'compliantAdminsCount' ? 'customerCompliantAdminsFell' : 'customerPolicyDisabled', severity, subject: { type: 'customer', id }, measure, baseline: measure === 'compliantAdminsCount' ? 3 : 'enabled', current: measure === 'compliantAdminsCount' ? 1 : 'disabled' });
+  const signIn = (user: number, at: string): Finding =>
+    finding({ key: `principal/user-${user}/${at}`, kind: 'nonMfaSignIn', severity: 'critical', subject: { type: 'principal', id: `user-${user}`, name: `user${user}@partner.example` }, measure: 'lastNonMfaRequestDateTime', baseline: 0, current: 1, event: true });
+  const [contoso, fabrikam] = ['c0000000-0000-0000-0000-000000000001', 'f0000000-0000-0000-0000-000000000002'];
+  const named = new Map([[contoso, 'Contoso'], [fabrikam, 'Fabrikam']]);
+
+  it('when findings of 10 partner users, 3 customers and others open, then the subject counts each kind of problem in people\'s words, most severe first, and counts the rest', () => {
+    // Issue 19: "[MFA monitor] 10 partner users without MFA · 3 customers lost admin MFA · 20 more" — counts, never a quoted line.
+    const users = Array.from({ length: 10 }, (_, user) => [signIn(user, '2026-02-01T01:00:00Z'), signIn(user, '2026-02-01T02:00:00Z')]).flat();
+    const admins = [contoso, fabrikam, 'a0000000-0000-0000-0000-000000000003'].map((id) => customer(id, 'compliantAdminsCount'));
+    const policies = Array.from({ length: 20 }, (_, index) => customer(`b0000000-0000-0000-0000-${String(index).padStart(12, '0')}`, 'securityDefaultsStatus'));
+    const subject = render({ opened: [...policies, ...admins, ...users, score], customerNames: named }).subject;
+    expect(subject).toBe('[MFA monitor] 10 partner users without MFA · 20 customers with an MFA policy turned off · 3 customers with fewer admins using MFA · 1 more');
+    expect(subject).not.toMatch(/[0-9a-f]{8}-|\d{4}-\d{2}-\d{2}T|user\d@|Contoso/);
+  });
+
+  it('when findings about two customers and partner users are interleaved, then each customer\'s lines come together under its name and tenant id, said once, and partner users under their own heading', () => {
+    const opened = [customer(contoso, 'securityDefaultsStatus', 'critical'), customer(fabrikam, 'compliantAdminsCount'), customer(contoso, 'compliantAdminsCount'), signIn(1, '2026-02-01T01:00:00Z'), customer(fabrikam, 'mfaConditionalAccessPolicyStatus', 'critical')];
+    const message = composeAlert({ opened, resolved: [], stillOpen: [], reminder: false, publicBaseUrl: null, customerNames: named, maxLinesPerSection: 50 });
+    const [section] = message.sections;
+    expect(section!.groups.map((group) => [group.heading?.text, group.lines.map((line) => line.text)])).toEqual([
+      [`Contoso (tenant ${contoso})`, ['CRITICAL: Security defaults was turned off, leaving no MFA policy enabled', 'Compliant admins went from 3 to 1']],
+      [`Fabrikam (tenant ${fabrikam})`, ['CRITICAL: MFA conditional access policy was turned off, leaving no MFA policy enabled', 'Compliant admins went from 3 to 1']],
+      ['Partner users', ['CRITICAL: user1@partner.example (object id user-1) made a request without MFA at 2026-02-01T01:00:00Z UTC']],
+    ]);
+    const text = renderEmail(message).plainText;
+    expect(text.split(`Contoso (tenant ${contoso})`)).toHaveLength(2);
+  });
+
+  it('when a section holds more lines than its cap, then the groups are cut in order and "and N more" counts every line left out', () => {
+    const opened = [contoso, fabrikam].flatMap((id) => [customer(id, 'securityDefaultsStatus'), customer(id, 'compliantAdminsCount'), customer(id, 'legacyPerUserMfaStatus')]);
+    const message = composeAlert({ opened, resolved: [], stillOpen: [], reminder: false, publicBaseUrl: null, customerNames: named, maxLinesPerSection: 4 });
+    const [section] = message.sections;
+    expect(section!.groups.map((group) => group.lines.length)).toEqual([3, 1]);
+    expect(section!.more?.count).toBe(2);
+    expect(section!.title).toBe('New regressions (6)');
+  });
+
+  it('when Microsoft\'s enumerations are in a line, then they are in words: the requirement type, `noncomplaint` and a policy back on', () => {
+    // Graph, "Partner security enum values" (learn.microsoft.com/graph/api/resources/enums-partner-security): complianceStatus
+    // compliant | noncomplaint | unknownFutureValue; policyStatus enabled | disabled | unknownFutureValue; securityRequirementType.
+    const notCompliant = finding({ key: 'requirement/mfaEnforcedForAdmins/complianceStatus', kind: 'requirementNotCompliant', severity: 'critical', subject: { type: 'requirement', id: 'mfaEnforcedForAdmins' }, measure: 'complianceStatus', baseline: 'compliant', current: 'noncomplaint' });
+    const policyBack = finding({ key: 'requirement/mfaEnforcedForAdmins/perUserMfaStatus', kind: 'requirementPolicyDisabled', subject: { type: 'requirement', id: 'mfaEnforcedForAdmins' }, measure: 'perUserMfaStatus', state: 'resolved', baseline: 'enabled', current: 'enabled' });
+    const text = render({ opened: [notCompliant], resolved: [policyBack] }).plainText;
+    expect(text).toContain('- CRITICAL: Requirement MFA for the partner’s admins is no longer compliant\n');
+    const newer = render({ opened: [{ ...notCompliant, current: 'unknownFutureValue' }] }).plainText;
+    expect(newer).toContain('- CRITICAL: Requirement MFA for the partner’s admins is no longer compliant (now unknown)');
+    expect(text).toContain('- Requirement MFA for the partner’s admins: per-user MFA is on again');
+    expect(text).not.toMatch(/noncomplaint|mfaEnforcedForAdmins\b|\benabled\b|unknownFutureValue/);
+  });
+
+  it('when PUBLIC_BASE_URL is set, then every link to the monitor opens the dashboard at the finding, the customer or the list, and none the keyed JSON API', () => {
+    const blind = finding({ key: 'source/partnerSecurity/unavailable', kind: 'sourceUnavailable', severity: 'critical', subject: { type: 'source', id: 'partnerSecurity' }, measure: 'consecutiveFailedRuns', baseline: 0, current: 3 });
+    const opened = [customer(contoso, 'securityDefaultsStatus', 'critical'), score, blind];
+    const email = render({ opened, stillOpen: [registration], publicBaseUrl: 'https://monitor.example/', customerNames: named, maxLinesPerSection: 1 });
+    const links = [...email.html.matchAll(/href="([^"]+)"/g)].map((match) => match[1]!.replace(/&amp;/g, '&'));
+    const ours = links.filter((link) => link.startsWith('https://monitor.example/'));
+    expect(ours).toEqual([
+      `https://monitor.example/api/dashboard#customer=${contoso}`,
+      `https://monitor.example/api/dashboard#finding=${encodeURIComponent(`customer/${contoso}/securityDefaultsStatus`)}`,
+      'https://monitor.example/api/dashboard#findings=open&since=2026-02-01T00%3A00%3A00.000Z',
+      'https://monitor.example/api/dashboard#findings=open',
+    ]);
+    expect(links.filter((link) => !link.startsWith('https://monitor.example/api/dashboard#')).every((link) => link.startsWith('https://entra.microsoft.com/'))).toBe(true);
+    expect(`${email.html}${email.plainText}`).not.toContain('/api/findings');
   });
 });

@@ -19,7 +19,7 @@ function alert(content: Partial<AlertContent>) {
   return composeAlert({ opened: [], resolved: [], stillOpen: [], reminder: false, publicBaseUrl: 'https://monitor.example', customerNames: new Map([[tenant, 'Contoso & <Sons>']]), maxLinesPerSection: 50, ...content });
 }
 
-type Card = { $schema: string; type: string; version: string; body: { type: string; text?: string; inlines?: { text: string; color?: string }[] }[]; actions?: { type: string; url: string }[] };
+type Card = { $schema: string; type: string; version: string; body: { type: string; text?: string; inlines?: { text: string; color?: string; selectAction?: unknown }[] }[]; actions?: { type: string; url: string }[] };
 type Slack = { text: string; blocks: { type: string; text?: { type: string; text: string } }[] };
 
 describe('channel payloads', () => {
@@ -34,10 +34,13 @@ describe('channel payloads', () => {
     expect(card).toMatchObject({ $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4' });
     const texts = cardTexts(payload);
     expect(texts[0]).toBe(one.subject);
-    const line = texts.findIndex((text) => text.startsWith('CRITICAL: Contoso & <Sons>'));
-    expect(card.body[line]?.inlines?.[0]?.color).toBe('Attention');
+    const heading = texts.indexOf(`Contoso & <Sons> (tenant ${tenant})`);
+    expect(card.body[heading]?.inlines?.[0]?.selectAction).toEqual({ type: 'Action.OpenUrl', url: `https://monitor.example/api/dashboard#customer=${tenant}` });
+    const line = texts.findIndex((text) => text.startsWith('CRITICAL: Security defaults was turned off'));
+    expect(line).toBe(heading + 1);
+    expect(card.body[line]?.inlines?.[0]).toMatchObject({ color: 'Attention', selectAction: { type: 'Action.OpenUrl', url: `https://monitor.example/api/dashboard#finding=customer%2F${tenant}%2FsecurityDefaultsStatus` } });
     expect(texts[line + 1]).toMatch(/^Next: \[Turn security defaults back on[^\]]*\]\(https:\/\/entra\.microsoft\.com\/#@33333333-/);
-    expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'All open findings', url: 'https://monitor.example/api/findings?state=open' }]);
+    expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'All open findings', url: 'https://monitor.example/api/dashboard#findings=open' }]);
   });
 
   it('when one regression is rendered for Slack, then the fallback text is the subject and the line is escaped mrkdwn with its next step linked', () => {
@@ -45,7 +48,7 @@ describe('channel payloads', () => {
     expect(payload.text).toBe(one.subject.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
     expect(payload.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: expect.any(String), emoji: false } });
     const section = payload.blocks.find((block) => block.type === 'section')!.text!.text;
-    expect(section).toContain('*CRITICAL: Contoso &amp; &lt;Sons&gt;');
+    expect(section).toContain(`*<https://monitor.example/api/dashboard#customer=${tenant}|Contoso &amp; &lt;Sons&gt; (tenant ${tenant})>*\n• *<https://monitor.example/api/dashboard#finding=customer%2F${tenant}%2FsecurityDefaultsStatus|CRITICAL: Security defaults was turned off`);
     expect(section).toMatch(/Next: <https:\/\/entra\.microsoft\.com\/[^|]+\|Turn security defaults back on/);
   });
 
@@ -58,7 +61,7 @@ describe('channel payloads', () => {
     const text = payload.blocks.map((block) => block.text?.text ?? '').join('\n');
     const shown = (text.match(/^• /gm) ?? []).length;
     expect(shown).toBeGreaterThan(10);
-    expect(text).toContain(`<https://monitor.example/api/findings?state=open|and ${1000 - shown} more>`);
+    expect(text).toContain(`<https://monitor.example/api/dashboard#findings=open&since=2026-02-01T00%3A00%3A00.000Z|and ${1000 - shown} more>`);
   });
 
   it('when 1,000 regressions are rendered for Teams, then the message stays under 28 KB and counts what it leaves out', () => {
@@ -66,9 +69,9 @@ describe('channel payloads', () => {
     const payload = teamsPayload(many) as { attachments: { content: Card }[] };
     expect(Buffer.byteLength(JSON.stringify(payload))).toBeLessThanOrEqual(28 * 1024);
     const texts = cardTexts(payload);
-    const shown = texts.filter((text) => text.startsWith('CRITICAL: ') || text.startsWith('Customer tenant ')).length;
+    const shown = texts.filter((text) => text.startsWith('CRITICAL: ') || text.startsWith('Security defaults ')).length;
     expect(shown).toBeGreaterThan(10);
-    expect(texts).toContain(`[and ${1000 - shown} more](https://monitor.example/api/findings?state=open)`);
+    expect(texts).toContain(`[and ${1000 - shown} more](https://monitor.example/api/dashboard#findings=open&since=2026-02-01T00%3A00%3A00.000Z)`);
   });
 
   it('when rendered for the signed webhook, then the body carries the lines as the email has them and each finding by key and change', () => {
@@ -78,8 +81,9 @@ describe('channel payloads', () => {
       timestamp: '2026-02-01T00:00:00.000Z',
       data: expect.objectContaining({ messageId: 'm1', subject: one.subject, findings: [expect.objectContaining({ change: 'opened' })] }),
     });
-    const lines = (body as { data: { sections: { lines: { text: string; critical: boolean }[] }[] } }).data.sections[0]!.lines;
-    expect(lines).toEqual([expect.objectContaining({ text: one.sections[0]!.lines[0]!.text, critical: true })]);
+    const [group] = (body as { data: { sections: { groups: { heading: unknown; lines: { text: string; critical: boolean; link: string }[] }[] }[] } }).data.sections[0]!.groups;
+    expect(group!.heading).toEqual({ text: `Contoso & <Sons> (tenant ${tenant})`, link: `https://monitor.example/api/dashboard#customer=${tenant}` });
+    expect(group!.lines).toEqual([expect.objectContaining({ text: one.sections[0]!.groups[0]!.lines[0]!.text, critical: true, link: `https://monitor.example/api/dashboard#finding=customer%2F${tenant}%2FsecurityDefaultsStatus` })]);
   });
 
   // Every kind of message a channel is sent, as the detector and the doctor compose them.
@@ -93,7 +97,8 @@ describe('channel payloads', () => {
     ['1,000 lines in one section', alert({ opened: Array.from({ length: 1000 }, (_, index) => customerPolicyOff(index)), maxLinesPerSection: 1000 })],
     ['sections cut to 2 lines each', alert({ opened: regressions, resolved: regressions.slice(0, 4), maxLinesPerSection: 2 })],
     ['no public base URL (no links)', alert({ opened: regressions.slice(0, 2), stillOpen: regressions.slice(2), publicBaseUrl: null })],
-    ['an empty section', { subject: '[MFA monitor] nothing', sections: [{ title: 'Nothing (0)', lines: [], more: null, listHref: null }], footer: null, findingsLink: null }],
+    ['an empty section', { subject: '[MFA monitor] nothing', sections: [{ title: 'Nothing (0)', groups: [], more: null, listHref: null }], footer: null, findingsLink: null }],
+    ['lines about many customers, each under its heading', alert({ opened: Array.from({ length: 300 }, (_, index) => customerPolicyOff(index % 100)).map((one, index) => ({ ...one, key: `${one.key}/${index}` })), maxLinesPerSection: 300 })],
     ['the doctor test message', channelTestMessage],
   ];
 
@@ -105,9 +110,26 @@ describe('channel payloads', () => {
     expect(blockKitProblems(slackPayload(message))).toEqual([]);
   });
 
+  it('when a channel cuts a section to its size limit, then no customer heading is left without a line under it, and the count of the rest is right', () => {
+    // 300 lines about 100 customers, three each: Teams' 24 KB and Slack's 50 blocks cut inside a customer's group.
+    const many = alert({ opened: Array.from({ length: 300 }, (_, index) => ({ ...customerPolicyOff(index % 100), key: `customer/${String(index % 100).padStart(8, '0')}-3333-3333-3333-333333333333/m${index}` })), maxLinesPerSection: 300 });
+    const card = (teamsPayload(many) as { attachments: { content: Card }[] }).attachments[0]!.content.body;
+    const opens = (element: Card['body'][number], place: string) => JSON.stringify(element.inlines?.[0]?.selectAction ?? null).includes(place);
+    const headings = card.flatMap((element, index) => (opens(element, '#customer=') ? [index] : []));
+    expect(headings.length).toBeGreaterThan(3);
+    for (const index of headings) expect(opens(card[index + 1]!, '#finding=')).toBe(true);
+    const teamsLines = card.filter((element) => opens(element, '#finding=')).length;
+    expect(cardTexts(teamsPayload(many))).toContain(`[and ${300 - teamsLines} more](https://monitor.example/api/dashboard#findings=open&since=2026-02-01T00%3A00%3A00.000Z)`);
+    const slack = (slackPayload(many) as Slack).blocks.map((block) => block.text?.text ?? '').join('\n').split('\n');
+    const slackHeadings = slack.flatMap((text, index) => (text.includes('#customer=') ? [index] : []));
+    for (const index of slackHeadings) expect(slack[index + 1]).toMatch(/^• \*?<https:\/\/monitor\.example\/api\/dashboard#finding=/);
+    const slackLines = slack.filter((text) => text.startsWith('• ')).length;
+    expect(slack.join('\n')).toContain(`|and ${300 - slackLines} more>`);
+  });
+
   it('when the first alert has nothing else open, then the Slack context block links to all open findings rather than showing the link syntax as text', () => {
     const context = (slackPayload(one) as { blocks: { type: string; elements?: { text: string }[] }[] }).blocks.find((block) => block.type === 'context')!;
-    expect(mrkdwnLinks(context.elements![0]!.text)).toEqual([{ url: 'https://monitor.example/api/findings?state=open', text: 'All open findings' }]);
+    expect(mrkdwnLinks(context.elements![0]!.text)).toEqual([{ url: 'https://monitor.example/api/dashboard#findings=open', text: 'All open findings' }]);
   });
 
   describe('when customer names, user names and waiver text carry markup', () => {
@@ -144,10 +166,10 @@ describe('channel payloads', () => {
   it('when a next step links to a URL another system gave that is not http(s), or holds Markdown and mrkdwn delimiters, then the channels keep the link well-formed or do not link', () => {
     const message: Message = {
       subject: 's',
-      sections: [{ title: 't', lines: [
-        { text: 'a', step: { text: 'Open it', url: 'javascript:alert(1)' }, critical: false },
+      sections: [{ title: 't', groups: [{ heading: null, lines: [
+        { text: 'a', href: 'javascript:alert(2)', step: { text: 'Open it', url: 'javascript:alert(1)' }, critical: false },
         { text: 'b', step: { text: 'Open it', url: 'https://partner.microsoft.com/a (b)|c<d>' }, critical: false },
-      ], more: null, listHref: null }],
+      ] }], more: null, listHref: null }],
       footer: null,
       findingsLink: null,
     };

@@ -49,10 +49,10 @@ describe('the weekly digest on the webhook channels', () => {
     expect(texts).toContain('Partner security score: 64.5 of 100; this week (-5.5), this quarter (-15.5)');
     expect(texts).toContain('Open problems: 6, 1 critical; 1 more waived');
     expect(texts).toContain('opened this week: 4 (1 critical)');
-    expect(texts).toContain('Requirements not compliant: MFA enforced for admins');
+    expect(texts).toContain('Requirements not compliant: MFA for the partner’s admins');
     expect(texts).toContain('Waivers expiring soon');
     expect(texts).toContain('partner users matching breakglass*@partner.example, owned by Security team, expires 2026-12-12');
-    expect(texts).toContain('(https://monitor.example/api/dashboard)');
+    expect(texts).toContain('(https://monitor.example/api/dashboard#findings=open&since=2026-11-30T07%3A00%3A00.000Z)');
   });
 
   it('when more customers moved than a card names, then Teams and Slack name three per list and count the rest', () => {
@@ -85,7 +85,7 @@ describe('the weekly digest on the webhook channels', () => {
       openProblems: { count: 6, waived: 1, byAge: [{ age: 'opened this week', count: 4, critical: 1 }, { age: 'older than 30 days', count: 2, critical: 0 }] },
       customers: { total: 200, byProblem: [expect.objectContaining({ problem: 'noMfaPolicy', count: 12, countWeekAgo: 9, newlyAffectedMore: 2 }), expect.objectContaining({ problem: 'adminsNotCompliant', count: 3 })] },
       partnerUsersWithoutMfa: 2,
-      dashboardLink: 'https://monitor.example/api/dashboard',
+      dashboardLink: 'https://monitor.example/api/dashboard#findings=open&since=2026-11-30T07%3A00%3A00.000Z',
     });
     expect(JSON.stringify(body)).not.toContain('jane.doe');
   });
@@ -104,7 +104,7 @@ describe('the weekly digest on the webhook channels', () => {
     const body = digestChannelPayload('slack', one, options) as { blocks: { type: string; elements?: { text: string }[] }[] };
     expect(blockKitProblems(body)).toEqual([]);
     const context = body.blocks.find((block) => block.type === 'context')!;
-    expect(mrkdwnLinks(context.elements![0]!.text)).toEqual([{ url: 'https://monitor.example/api/findings?state=open', text: 'All open findings' }]);
+    expect(mrkdwnLinks(context.elements![0]!.text)).toEqual([{ url: 'https://monitor.example/api/dashboard#findings=open', text: 'All open findings' }]);
   });
 
   it('when a waiver owner and reason and a customer name carry Markdown and mrkdwn, then Teams and Slack show them as written, linking nothing', () => {

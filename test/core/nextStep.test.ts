@@ -31,6 +31,6 @@ describe('nextStep', () => {
 
   it('when a source fails with a code the monitor has no fix for, then the step asks to fix what the error names', () => {
     const step = nextStep(finding({ kind: 'sourceUnavailable', subject: { type: 'source', id: 'registrationCounts' }, measure: 'consecutiveFailedRuns', detail: 'Gone: Graph answered 410' }), 'https://monitor.example/');
-    expect(step).toEqual({ text: 'Fix what the last error names, then run the collector again', url: 'https://monitor.example/api/runs?source=registrationCounts' });
+    expect(step).toEqual({ text: 'Fix what the last error names, then run the collector again', url: 'https://monitor.example/api/dashboard#finding=k' });
   });
 });

@@ -105,6 +105,12 @@ describe('what a waiver covers', () => {
     expect(describeWaiverTarget(waiver(), new Map())).toBe(`customer tenant ${tenant}`);
     expect(describeWaiverTarget(waiver({ scope: 'partnerUsers', target: 'breakglass*@partner.example' }), new Map())).toBe('partner users matching breakglass*@partner.example');
   });
+
+  it('when a requirement waiver is described (the digest lists it when it expires), then the requirement type is in words, as Graph\'s securityRequirementType values are everywhere people read them', () => {
+    // Graph, "Partner security enum values" (learn.microsoft.com/graph/api/resources/enums-partner-security): securityRequirementType.
+    expect(describeWaiverTarget(waiver({ scope: 'requirement', target: 'mfaEnforcedForAdmins' }), new Map())).toBe('requirement MFA for the partner’s admins');
+    expect(describeWaiverTarget(waiver({ scope: 'requirement', target: 'passkeysEnforcedForAdmins' }), new Map())).toBe('requirement “passkeysEnforcedForAdmins”');
+  });
 });
 
 describe('whether a transition is announced', () => {

@@ -1,4 +1,4 @@
-import { renderWeeklyDigest, requirementTitle } from '../../src/core/digestMessage';
+import { renderWeeklyDigest } from '../../src/core/digestMessage';
 import type { Finding } from '../../src/core/findings';
 import type { CustomerMfaInsight } from '../../src/core/model';
 import { composeWeeklyDigest, isoWeek, type DigestInput } from '../../src/core/weeklyDigest';
@@ -205,15 +205,13 @@ describe('renderWeeklyDigest', () => {
     expect(rendered.subject).toBe('[MFA monitor] Weekly digest 2026-W50: score 58.5 (-3.5), 1 open problem (1 critical)');
   });
 
-  it('when rendered, then customers are named (escaped in HTML), the next step is given and links lead to the API', () => {
+  it('when rendered, then customers are named (escaped in HTML), the oldest problems come under their customer, the next step is given and links lead to the dashboard', () => {
     expect(rendered.plainText).toContain('New this week: Contoso <Ltd>');
     expect(rendered.html).toContain('New this week: Contoso &lt;Ltd&gt;');
     expect(rendered.html).not.toContain('Contoso <Ltd>');
-    expect(rendered.plainText).toMatch(/Open since \d{4}-\d{2}-\d{2}: Contoso <Ltd> \(tenant bbbbbbbb-0000-0000-0000-000000000002\)/);
+    expect(rendered.plainText).toMatch(/\nContoso <Ltd> \(tenant bbbbbbbb-0000-0000-0000-000000000002\): https:\/\/monitor\.example\/api\/dashboard#customer=bbbbbbbb-0000-0000-0000-000000000002\n- Open since \d{4}-\d{2}-\d{2}: /);
     expect(rendered.plainText).toContain('Next: ');
-    expect(rendered.plainText).toContain('MFA enforced for admins of customers: not compliant (noncomplaint); 20 of 79 customer tenants compliant');
     expect(rendered.plainText).toContain('Partner users matching breakglass*@partner.example, owned by ciso@partner.example, expires');
-    expect(rendered.plainText).toContain('https://monitor.example/api/customers?status=nonCompliant');
     expect(rendered.plainText).toContain("No partner user signed in without MFA in Partner Center's last 7 days.");
     expect(rendered.plainText).toContain('2 more open problems are waived (see the waivers on the dashboard).');
   });
@@ -227,8 +225,22 @@ describe('renderWeeklyDigest', () => {
     expect(rendered.html).toMatch(/<td height="37" bgcolor="#0f6cbd" title="\d{4}-\d{2}-\d{2}: 62"/);
   });
 
-  it('when a requirement type is in camel case, then it reads as words with MFA capitalised', () => {
-    expect(requirementTitle('mfaEnforcedForAdminsOfCustomers')).toBe('MFA enforced for admins of customers');
-    expect(requirementTitle('securityContactProvided')).toBe('Security contact provided');
+  it("when a requirement is not compliant, then its type and Microsoft's status are in words, `noncomplaint` (the API's own spelling) included", () => {
+    // Graph, "Partner security enum values" (learn.microsoft.com/graph/api/resources/enums-partner-security): complianceStatus is
+    // compliant | noncomplaint | unknownFutureValue, securityRequirementType mfaEnforcedForAdminsOfCustomers | ...
+    expect(rendered.plainText).toContain('MFA for customers’ admins: not compliant; 20 of 79 customer tenants compliant');
+    expect(`${rendered.plainText}${rendered.html}`).not.toMatch(/noncomplaint|mfaEnforcedForAdminsOfCustomers/);
+  });
+
+  it('when rendered, then every link to the monitor opens the dashboard (a customer, a finding, what changed this week), none the keyed JSON API', () => {
+    const links = [...rendered.html.matchAll(/href="([^"]+)"/g)].map((match) => match[1]!.replace(/&amp;/g, '&')).filter((link) => link.startsWith('https://monitor.example/'));
+    expect(links).toEqual(expect.arrayContaining([
+      'https://monitor.example/api/dashboard#findings=open',
+      'https://monitor.example/api/dashboard#customer=bbbbbbbb-0000-0000-0000-000000000002',
+      'https://monitor.example/api/dashboard#finding=f',
+      `https://monitor.example/api/dashboard#findings=open&since=${encodeURIComponent(new Date(digest.generatedAt.getTime() - 7 * 86_400_000).toISOString())}`,
+    ]));
+    expect(links.filter((link) => !link.startsWith('https://monitor.example/api/dashboard#'))).toEqual([]);
+    expect(`${rendered.plainText}${rendered.html}`).not.toMatch(/\/api\/(findings|customers)/);
   });
 });

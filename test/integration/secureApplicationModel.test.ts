@@ -96,7 +96,8 @@ describe('Partner Center through the Secure Application Model, end to end', () =
     await run('detectRegressions', settings);
     const alerts = cloud.sim.inbox().slice(before);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]?.subject).toContain('The monitor cannot see non-MFA partner sign-ins (Partner Center)');
+    expect(alerts[0]?.subject).toBe('[MFA monitor] monitor cannot read 1 source');
+    expect(alerts[0]?.plainText).toContain('The monitor cannot see non-MFA partner sign-ins (Partner Center)');
   });
 
   it('when every run of this file is over, then no secret, access token or refresh token appears in anything logged', () => {

@@ -193,9 +193,9 @@ describe('waiver changes', () => {
     const { etag: _created, ...createdRecord } = created;
     const { etag: _changed, ...changedRecord } = changed;
     expect(audit.items).toEqual([
-      { at: expect.any(String), actor: 'admin key', action: 'deleted', waiverId: id, description: 'requirement mfaEnforcedForAdmins', before: changedRecord, after: null },
-      { at: changed.updatedAt, actor: 'admin key', action: 'changed', waiverId: id, description: 'requirement mfaEnforcedForAdmins', before: createdRecord, after: changedRecord },
-      { at: created.createdAt, actor: 'admin key', action: 'created', waiverId: id, description: 'requirement mfaEnforcedForAdmins', before: null, after: createdRecord },
+      { at: expect.any(String), actor: 'admin key', action: 'deleted', waiverId: id, description: 'requirement MFA for the partner’s admins', before: changedRecord, after: null },
+      { at: changed.updatedAt, actor: 'admin key', action: 'changed', waiverId: id, description: 'requirement MFA for the partner’s admins', before: createdRecord, after: changedRecord },
+      { at: created.createdAt, actor: 'admin key', action: 'created', waiverId: id, description: 'requirement MFA for the partner’s admins', before: null, after: createdRecord },
     ]);
     const all = await json(await call('GET', 'waiver-audit?top=2'), 200, 'WaiverAudit');
     expect((all.items as Json[]).map((entry) => entry.action)).toEqual(['deleted', 'changed']);

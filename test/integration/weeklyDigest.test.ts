@@ -78,6 +78,9 @@ describe('the weekly digest', () => {
     expect(mentioned.length).toBeGreaterThan(0);
     for (const customer of mentioned) expect(email?.plainText).toContain(`${customer.name} (tenant ${customer.tenantId})`);
     expect(await digestRows(settings)).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
+    // The oldest open problems come under their customer, linked to its page; each links to itself on the dashboard.
+    expect(email?.html).toMatch(/<a href="https:\/\/monitor\.example\/api\/dashboard#customer=[0-9a-f-]{36}">[^<]+\(tenant [0-9a-f-]{36}\)<\/a>/);
+    expect(email?.html).toMatch(/>Open since \d{4}-\d{2}-\d{2}: [^<]+<\/span> <span style="font-size:13px"><a href="https:\/\/monitor\.example\/api\/dashboard#finding=customer%2F[0-9a-f-]{36}%2F\w+">Details<\/a>/);
 
     const { browser } = await launchBrowser();
     try {
@@ -180,6 +183,23 @@ describe('the weekly digest', () => {
       const [row] = await digestRows(settings);
       expect(row).toMatchObject({ status: 'sent' });
       expect(Object.keys(JSON.parse(String(row?.deliveries)))).toEqual(['email', 'teams', 'slack', 'webhook']);
+
+      // Every link to the monitor opens the dashboard (issue 19: the card's "All open findings" opened the keyed JSON API, 401 in a browser).
+      const email = digests().at(-1)!;
+      const open = (await (await queryApi(settings)).reader.findingsPage('open', null, Infinity)).items;
+      const dashboard = `${settings.PUBLIC_BASE_URL}/api/dashboard#`;
+      const bodies = { email: email.html.replace(/&amp;/g, '&'), teams: JSON.stringify(teams), slack: JSON.stringify(slack).replace(/&amp;/g, '&'), webhook: JSON.stringify(webhook) };
+      for (const [channel, text] of Object.entries(bodies)) {
+        const ours = (text.match(/https?:\/\/[^\s"'<>|()\\\]]+/g) ?? []).filter((url) => url.startsWith(settings.PUBLIC_BASE_URL!));
+        expect({ channel, elsewhere: ours.filter((url) => !url.startsWith(dashboard)) }).toEqual({ channel, elsewhere: [] });
+        expect({ channel, since: ours.some((url) => /#findings=open&since=\d{4}-\d{2}-\d{2}T/.test(decodeURIComponent(url))) }).toEqual({ channel, since: true });
+        expect(text).not.toMatch(/\/api\/(findings|customers)/);
+        // A finding or customer linked is one that is open.
+        for (const place of ours.map((url) => new URLSearchParams(url.slice(dashboard.length)))) {
+          for (const key of place.getAll('finding')) expect(open.map((finding) => finding.key)).toContain(key);
+          for (const tenantId of place.getAll('customer')) expect(open.some((finding) => finding.subject.id === tenantId)).toBe(true);
+        }
+      }
     });
 
     it('when Teams is down, then the others get the digest, the invocation fails and the status names Teams; once back, Teams gets it once and the email is not resent', async () => {

@@ -17,15 +17,22 @@ export interface AnnouncedLines {
 
 const sectionTitle = /^(New regressions|Resolved) \(\d+\)$/;
 
-/** The announcing lines of an email's plain text (a "still open" count announces nothing). */
+/**
+ * The announcing lines of an email's plain text (a "still open" count announces nothing), each
+ * after the heading it comes under ("Contoso (tenant …) › Compliant admins went from 3 to 1"):
+ * lines about two customers can read alike, their headings tell them apart.
+ */
 export function announcedLines(plainText: string): AnnouncedLines {
   const lines: AnnouncedLines = { opened: [], resolved: [] };
   let section: string[] | null = null;
+  let heading = '';
   for (const line of plainText.split('\n')) {
     const title = sectionTitle.exec(line);
-    if (title !== null) section = title[1] === 'Resolved' ? lines.resolved : lines.opened;
+    if (title !== null) [section, heading] = [title[1] === 'Resolved' ? lines.resolved : lines.opened, ''];
     else if (line === '') section = null;
-    else if (section !== null && line.startsWith('- ')) section.push(line.slice(2));
+    else if (section !== null && line.startsWith('- ')) section.push(`${heading} › ${line.slice(2)}`);
+    // A heading, without the link to its customer's page (the oracle renders without PUBLIC_BASE_URL).
+    else if (section !== null && !line.startsWith(' ') && !/^and \d+ more/.test(line)) heading = line.replace(/: https?:\/\/\S+$/, '');
   }
   return lines;
 }
