@@ -73,6 +73,32 @@ describe('dashboard sign-in in a real browser', () => {
     expect(requested.filter((url) => url.startsWith(api.host.url) && /[?&#]code=/.test(url))).toEqual([]);
   });
 
+  it('when the access token has expired, then the page renews it with its refresh token, without a new sign-in; when Entra refuses the renewal, it offers Sign in', async () => {
+    // "Refresh tokens in the Microsoft identity platform": a single-page app that asks for offline_access
+    // gets a refresh token valid 24 hours, redeemed cross-origin at the token endpoint; each answer brings the next.
+    const expire = `(() => { const session = JSON.parse(sessionStorage.getItem('mfa-monitor.session')); session.expiresAt = 0; sessionStorage.setItem('mfa-monitor.session', JSON.stringify(session)); return session.accessToken; })()`;
+    const expired = await page.evaluate<string>(expire);
+    const tokenRequests = requested.length;
+    await page.reload();
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 15_000 });
+    const renewed = JSON.parse((await page.evaluate<string | null>("sessionStorage.getItem('mfa-monitor.session')")) ?? 'null') as { accessToken: string; refreshToken: string; expiresAt: number };
+    expect(renewed.accessToken).not.toBe(expired);
+    expect(renewed.expiresAt).toBeGreaterThan(Date.now());
+    expect(await page.textContent('#signed-in')).toBe('Dana Admin Sign out');
+    expect(await page.$('#sign-in')).toBeNull();
+    // One renewal at the token endpoint, however many requests waited on it, and no visit to /authorize.
+    const since = requested.slice(tokenRequests);
+    expect(since.filter((url) => url.endsWith('/oauth2/v2.0/token'))).toHaveLength(1);
+    expect(since.filter((url) => url.includes('/oauth2/v2.0/authorize'))).toEqual([]);
+
+    // Revoked (or past its 24 hours): Entra refuses it, and the page says so with a Sign in button.
+    api.cloud.sim.signIn.revokeSessions();
+    await page.evaluate<string>(expire);
+    await page.reload();
+    await page.waitForSelector('#sign-in', { timeout: 15_000 });
+    expect(await page.$('#signed-in')).toBeNull();
+  });
+
   it('when the page is opened with a key in the fragment instead (no sign-in), then it reads with the key, keeps the other parameters, and takes the key out of the address', async () => {
     // The page as served without SIGN_IN_CLIENT_ID, from the same origin, so it calls the keyed routes of this host.
     const nonce = randomBytes(16).toString('base64');

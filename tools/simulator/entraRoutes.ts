@@ -98,6 +98,11 @@ function token(ex: Exchange, ctx: SimulatorContext, form: URLSearchParams): void
     ctx.signIn.redeem(ex, form);
     return;
   }
+  // The dashboard's sign-in renews its tokens with its own refresh token; the partner app's refresh token is the Secure Application Model's.
+  if (grantType === 'refresh_token' && form.get('client_id')?.toLowerCase() === ctx.signIn.clientId) {
+    ctx.signIn.refresh(ex, form);
+    return;
+  }
   if (grantType !== 'client_credentials' && grantType !== 'refresh_token') {
     ex.send(400, entraError('unsupported_grant_type', 70_003, `The app requested an unsupported grant type '${grantType ?? ''}'.`));
     return;

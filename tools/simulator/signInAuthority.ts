@@ -27,6 +27,8 @@ interface IssuedCode {
 
 /** "Authorization codes are short lived. Typically, they expire after about 10 minutes." */
 const codeLifetimeMs = 10 * 60_000;
+/** "Refresh tokens ... issued to single-page apps ... are only valid for 24 hours" ("Refresh tokens in the Microsoft identity platform"). */
+const spaRefreshLifetimeMs = 24 * 3600_000;
 const tokenLifetimeSeconds = 3600;
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
@@ -37,6 +39,7 @@ export class SignInAuthority {
   private readonly publicKey: KeyObject;
   private readonly kid = randomBytes(12).toString('base64url');
   private readonly codes = new Map<string, IssuedCode>();
+  private readonly refreshTokens = new Map<string, { person: SignInPerson; expiresAt: number }>();
   private person: SignInPerson;
 
   constructor(clientId: string, private readonly issuer: () => string, private readonly tenantId: string) {
@@ -117,15 +120,48 @@ export class SignInAuthority {
       ex.send(400, entraError('invalid_grant', 501_481, 'The Code_Verifier does not match the code_challenge supplied in the authorization request.'), cors(ex));
       return;
     }
+    this.issue(ex, form, issued.person);
+  }
+
+  /**
+   * The `refresh_token` grant of a single-page app: cross-origin, once per token (each answer
+   * carries the next one), for the person it was issued to; expired after 24 hours.
+   */
+  refresh(ex: Exchange, form: URLSearchParams): void {
+    const token = form.get('refresh_token') ?? '';
+    const issued = this.refreshTokens.get(token);
+    this.refreshTokens.delete(token);
+    if (ex.header('origin') === undefined) {
+      ex.send(400, entraError('invalid_request', 9_002_327, "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests."));
+      return;
+    }
+    if (issued === undefined || issued.expiresAt <= Date.now()) {
+      ex.send(400, entraError('invalid_grant', 700_084, 'The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of 1.00:00:00, which cannot be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page.'), cors(ex));
+      return;
+    }
+    this.issue(ex, form, issued.person);
+  }
+
+  /** Forgets every refresh token, as when a sign-in session is revoked: the next renewal fails and the person signs in again. */
+  revokeSessions(): void {
+    this.refreshTokens.clear();
+  }
+
+  /** The tokens for a person, for this app's API; a refresh token with them when `offline_access` was asked for. */
+  private issue(ex: Exchange, form: URLSearchParams, person: SignInPerson): void {
     const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
     const audiences = [`${this.clientId}/.default`, `api://${this.clientId}/.default`];
     if (!scopes.some((scope) => audiences.includes(scope.toLowerCase()))) {
       ex.send(400, entraError('invalid_scope', 70_011, `The provided request must include a 'scope' input parameter naming this app's API (${this.clientId}/.default).`), cors(ex));
       return;
     }
-    const { person } = issued;
     const now = Math.floor(Date.now() / 1000);
     const common = { iss: this.issuer(), tid: this.tenantId, oid: person.objectId, sub: base64url(person.objectId), iat: now, nbf: now, exp: now + tokenLifetimeSeconds, name: person.name, preferred_username: person.username, ver: '2.0' };
+    let refreshToken: string | undefined;
+    if (scopes.includes('offline_access')) {
+      refreshToken = randomBytes(32).toString('base64url');
+      this.refreshTokens.set(refreshToken, { person, expiresAt: Date.now() + spaRefreshLifetimeMs });
+    }
     ex.send(200, {
       token_type: 'Bearer',
       scope: audiences[0],
@@ -133,6 +169,7 @@ export class SignInAuthority {
       ext_expires_in: tokenLifetimeSeconds,
       access_token: this.signed({ ...common, aud: this.clientId, azp: this.clientId, azpacr: '0', roles: person.roles, uti: randomUUID() }),
       id_token: this.signed({ ...common, aud: this.clientId }),
+      refresh_token: refreshToken,
     }, { 'cache-control': 'no-store, no-cache', pragma: 'no-cache', ...cors(ex) });
   }
 

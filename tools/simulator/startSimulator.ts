@@ -185,6 +185,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       clientId: ctx.signIn.clientId,
       signInAs: (person) => ctx.signIn.signInAs(person),
       signed: (claims) => ctx.signIn.signed(claims),
+      revokeSessions: () => ctx.signIn.revokeSessions(),
     },
     managedIdentity: { endpoint: `${url}/msi/token`, header: ctx.managedIdentityHeader },
     acsEndpoint: `${url}/`,

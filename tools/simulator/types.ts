@@ -294,6 +294,8 @@ export interface Simulator {
     clientId: string;
     signInAs(person: Partial<SignInPerson>): SignInPerson;
     signed(claims: Record<string, unknown>): string;
+    /** Forgets every refresh token, as when the sessions are revoked: the next renewal fails. */
+    revokeSessions(): void;
   };
   managedIdentity: { endpoint: string; header: string };
   acsEndpoint: string;

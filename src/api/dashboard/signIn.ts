@@ -106,9 +106,13 @@ export const signInScript = String.raw`
     return location.origin + location.pathname;
   }
 
-  /** This app's own API, all its roles (".default"), and the ID token's name for the header. */
+  /**
+   * This app's own API, all its roles (".default"), the ID token's name for the header, and a
+   * refresh token (offline_access) so the page renews its access token without a new sign-in
+   * (Entra gives a single-page app one that lasts 24 hours).
+   */
   function signInScope() {
-    return 'openid profile ' + signInSettings.clientId + '/.default';
+    return 'openid profile offline_access ' + signInSettings.clientId + '/.default';
   }
 
   function base64url(bytes) {
@@ -147,13 +151,22 @@ export const signInScript = String.raw`
   }
 
   function redeemCode(code, verifier) {
-    var form = new URLSearchParams({ client_id: signInSettings.clientId, grant_type: 'authorization_code', code: code, redirect_uri: redirectUri(), code_verifier: verifier, scope: signInScope() });
+    return requestTokens({ grant_type: 'authorization_code', code: code, redirect_uri: redirectUri(), code_verifier: verifier });
+  }
+
+  /** A new access token from the session's refresh token (each answer brings the next refresh token). */
+  function renewSession(session) {
+    return requestTokens({ grant_type: 'refresh_token', refresh_token: session.refreshToken }, session.name);
+  }
+
+  function requestTokens(grant, knownName) {
+    var form = new URLSearchParams(Object.assign({ client_id: signInSettings.clientId, scope: signInScope() }, grant));
     return fetch(signInSettings.authority + '/oauth2/v2.0/token', { method: 'POST', body: form }).then(function (response) {
       return response.json().then(function (tokens) {
         if (!response.ok || !tokens.access_token) throw new Error('Sign-in failed: ' + (tokens.error_description || tokens.error || 'HTTP ' + response.status));
         var claims = idTokenClaims(tokens.id_token);
         // A minute early, so that no request leaves with a token about to expire.
-        var session = { accessToken: tokens.access_token, expiresAt: Date.now() + (Number(tokens.expires_in) - 60) * 1000, name: claims.name || claims.preferred_username || 'signed in' };
+        var session = { accessToken: tokens.access_token, refreshToken: tokens.refresh_token || null, expiresAt: Date.now() + (Number(tokens.expires_in) - 60) * 1000, name: claims.name || claims.preferred_username || knownName || 'signed in' };
         sessionStorage.setItem(stored.session, JSON.stringify(session));
         return session;
       });
@@ -162,10 +175,19 @@ export const signInScript = String.raw`
 
   var sessionKnown = null;
 
-  /** The signed-in person's session; without one, a "Sign in" button and a wait that ends when the page leaves for Entra. */
+  /**
+   * The signed-in person's session, renewed with its refresh token when its access token has
+   * expired; without one (or when Entra refuses the renewal), a "Sign in" button and a wait that
+   * ends when the page leaves for Entra.
+   */
   function currentSession() {
-    sessionKnown = sessionKnown || (redeeming || Promise.resolve(JSON.parse(sessionStorage.getItem(stored.session) || 'null')));
-    return sessionKnown.then(function (session) {
+    var known = sessionKnown = sessionKnown || (redeeming || Promise.resolve(JSON.parse(sessionStorage.getItem(stored.session) || 'null')));
+    return known.then(function (session) {
+      if (!session || session.expiresAt > Date.now() || !session.refreshToken) return session;
+      // One renewal, which every request waiting on the expired session shares (a refresh token is good once).
+      if (sessionKnown === known) sessionKnown = renewSession(session).catch(function () { return null; });
+      return sessionKnown;
+    }).then(function (session) {
       if (session && session.expiresAt > Date.now()) {
         showPerson(session.name);
         return session;
