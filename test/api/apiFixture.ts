@@ -5,6 +5,7 @@ import { readConfig } from '../../src/config';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
 import { createLocalHost, type LocalHost } from '../../tools/localHost';
 import { startCloud, type Cloud } from '../support/cloud';
+import { savedEnvironment } from '../support/processEnvironment';
 
 /**
  * A monitor with history: the real collectors and detector run against the simulator over a
@@ -27,7 +28,7 @@ export interface ApiFixture {
 export async function startApiFixture(options: { signIn?: boolean } = {}): Promise<ApiFixture> {
   const cloud = await startCloud({ customers: 60, nonMfaSignInsPerDay: 3 });
   const settings = cloud.settings({ API_TOKEN_SECRET: 'test-token-secret', ...(options.signIn === true ? { SIGN_IN_CLIENT_ID: cloud.sim.signIn.clientId } : {}) });
-  const saved = { ...process.env };
+  const restoreEnvironment = savedEnvironment();
   Object.assign(process.env, settings);
   let host: LocalHost | undefined;
   try {
@@ -63,8 +64,7 @@ export async function startApiFixture(options: { signIn?: boolean } = {}): Promi
     close: async () => {
       await served.close();
       await cloud.close();
-      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-      Object.assign(process.env, saved);
+      restoreEnvironment();
     },
   };
 }

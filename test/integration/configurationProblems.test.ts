@@ -3,6 +3,7 @@ import { startAzurite, type Azurite } from '../../tools/azurite';
 import { createTables } from '../../tools/createTables';
 import { loadRegisteredFunctions, runAppStartHooks } from '../../tools/functionsCore';
 import { createLocalHost, type LocalHost } from '../../tools/localHost';
+import { savedEnvironment } from '../support/processEnvironment';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
@@ -29,7 +30,7 @@ const mainGlob = 'src/{index.ts,functions/*.ts}';
 let azurite: Azurite;
 let host: LocalHost;
 let good: Record<string, string>;
-const saved = { ...process.env };
+const restoreEnvironment = savedEnvironment();
 
 beforeAll(async () => {
   azurite = await startAzurite();
@@ -50,8 +51,7 @@ afterAll(async () => {
 });
 
 function restoreEnv(): void {
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved);
+  restoreEnvironment();
 }
 
 /** The functions read process.env, as in Azure. */

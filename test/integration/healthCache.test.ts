@@ -6,6 +6,7 @@ import { startAzurite, type Azurite } from '../../tools/azurite';
 import { createTables } from '../../tools/createTables';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
 import { createLocalHost, type LocalHost } from '../../tools/localHost';
+import { savedEnvironment } from '../support/processEnvironment';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
@@ -24,7 +25,7 @@ let refusing: Server;
 let refusingPort: number;
 let base: Record<string, string>;
 const sent = new Map<string, number>();
-const saved = { ...process.env };
+const restoreEnvironment = savedEnvironment();
 const onRequest = (message: unknown): void => {
   const hostHeader = String((message as { request: { getHeader(name: string): unknown } }).request.getHeader('host'));
   sent.set(hostHeader, (sent.get(hostHeader) ?? 0) + 1);
@@ -55,14 +56,13 @@ afterAll(async () => {
   await host?.close();
   await azurite?.close();
   await new Promise<void>((resolve) => refusing?.close(() => resolve()));
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved);
+  restoreEnvironment();
 });
 
 /** The functions read process.env, as in Azure; a setting the status does not read keeps its answer apart per test. */
 function useSettings(settings: Record<string, string>): void {
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved, settings);
+  restoreEnvironment();
+  Object.assign(process.env, settings);
 }
 
 const storageHost = (): string => new URL(/TableEndpoint=([^;]+)/.exec(azurite.tablesConnectionString)![1]!).host;

@@ -10,6 +10,7 @@ import { readSchedule } from '../../src/core/ncrontab';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
 import { createLocalHost, type LocalHost } from '../../tools/localHost';
 import { startCloud, type Cloud } from '../support/cloud';
+import { savedEnvironment } from '../support/processEnvironment';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
@@ -18,7 +19,7 @@ const defaultGraceMs = 14 * 60_000;
 let cloud: Cloud;
 let settings: Record<string, string>;
 let host: LocalHost;
-const saved = { ...process.env };
+const restoreEnvironment = savedEnvironment();
 
 beforeAll(async () => {
   cloud = await startCloud();
@@ -30,8 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.close();
   await cloud?.close();
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved);
+  restoreEnvironment();
 });
 
 type Schedule = { setting: string; expression: string | null; expectedBy: string | null };

@@ -3,6 +3,7 @@ import { loadRegisteredFunctions, type RegisteredFunction } from '../../tools/fu
 import { createLocalHost, type LocalHost } from '../../tools/localHost';
 import { startCloud, type Cloud } from '../support/cloud';
 import { accessTokenFor } from '../support/signIn';
+import { savedEnvironment } from '../support/processEnvironment';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
@@ -29,7 +30,7 @@ let cloud: Cloud;
 let host: LocalHost;
 let functions: RegisteredFunction[];
 const hostLines: string[] = [];
-const saved = { ...process.env };
+const restoreEnvironment = savedEnvironment();
 
 beforeAll(async () => {
   cloud = await startCloud({ customers: 20, nonMfaSignInsPerDay: 2 });
@@ -44,8 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.close();
   await cloud?.close();
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved);
+  restoreEnvironment();
 });
 
 function call(method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Response> {

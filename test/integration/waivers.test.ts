@@ -5,6 +5,7 @@ import { loadRegisteredFunctions } from '../../tools/functionsCore';
 import { createLocalHost, type LocalHost } from '../../tools/localHost';
 import { validate } from '../api/jsonSchema';
 import { startCloud, type Cloud } from '../support/cloud';
+import { savedEnvironment } from '../support/processEnvironment';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functionsCore').functionsCoreApi(), { virtual: true });
 
@@ -17,7 +18,7 @@ let settings: Record<string, string>;
 let schemas: Record<string, Record<string, unknown>>;
 /** What the host and the functions logged. */
 const hostLines: string[] = [];
-const saved = { ...process.env };
+const restoreEnvironment = savedEnvironment();
 
 beforeAll(async () => {
   cloud = await startCloud({ customers: 30, nonMfaSignInsPerDay: 2 });
@@ -30,8 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await host?.close();
   await cloud?.close();
-  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-  Object.assign(process.env, saved);
+  restoreEnvironment();
 });
 
 type Json = Record<string, unknown>;

@@ -5,6 +5,7 @@ import { startAzurite, type Azurite } from '../../tools/azurite';
 import { createTables } from '../../tools/createTables';
 import { loadRegisteredFunctions, type RegisteredFunction } from '../../tools/functionsCore';
 import { appSettingsFor, startSimulator, type Simulator, type SimulatorOptions } from '../../tools/simulator';
+import { savedEnvironment } from './processEnvironment';
 
 /**
  * A local Microsoft cloud for integration tests: Azurite for Table Storage and the simulator
@@ -74,7 +75,7 @@ export async function runFunction(name: string, settings: Record<string, string>
     triggerMetadata,
     logHandler: (level: LogLevel, ...args: unknown[]) => logs.push(`${level}: ${format(...args)}`),
   });
-  const saved = { ...process.env };
+  const restoreEnvironment = savedEnvironment();
   Object.assign(process.env, settings);
   try {
     await fn.handler({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: {} }, context);
@@ -83,7 +84,6 @@ export async function runFunction(name: string, settings: Record<string, string>
     Object.assign(error as object, { logs });
     throw error;
   } finally {
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
+    restoreEnvironment();
   }
 }

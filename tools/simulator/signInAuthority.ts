@@ -103,11 +103,7 @@ export class SignInAuthority {
       ex.send(400, entraError('unauthorized_client', 700_016, `Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory '${this.tenantId}'.`), cors(ex));
       return;
     }
-    // A spa redirect URI is redeemed only cross-origin, from the browser: Entra wants the Origin header.
-    if (ex.header('origin') === undefined) {
-      ex.send(400, entraError('invalid_request', 9_002_327, "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests."));
-      return;
-    }
+    if (!crossOrigin(ex)) return;
     if (issued === undefined || issued.expiresAt <= Date.now()) {
       ex.send(400, entraError('invalid_grant', 70_008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.'), cors(ex));
       return;
@@ -131,10 +127,7 @@ export class SignInAuthority {
     const token = form.get('refresh_token') ?? '';
     const issued = this.refreshTokens.get(token);
     this.refreshTokens.delete(token);
-    if (ex.header('origin') === undefined) {
-      ex.send(400, entraError('invalid_request', 9_002_327, "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests."));
-      return;
-    }
+    if (!crossOrigin(ex)) return;
     if (issued === undefined || issued.expiresAt <= Date.now()) {
       ex.send(400, entraError('invalid_grant', 700_084, 'The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime of 1.00:00:00, which cannot be extended. It is now expired and a new sign in request must be sent by the SPA to the sign in page.'), cors(ex));
       return;
@@ -178,6 +171,13 @@ export class SignInAuthority {
     const signingInput = `${base64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', kid: this.kid }))}.${base64url(JSON.stringify(claims))}`;
     return `${signingInput}.${sign('RSA-SHA256', Buffer.from(signingInput), this.privateKey).toString('base64url')}`;
   }
+}
+
+/** A single-page app's code or refresh token is redeemed only cross-origin, from the browser: Entra wants the Origin header. */
+function crossOrigin(ex: Exchange): boolean {
+  if (ex.header('origin') !== undefined) return true;
+  ex.send(400, entraError('invalid_request', 9_002_327, "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests."));
+  return false;
 }
 
 /** The token endpoint answers a browser's cross-origin request to a spa redirect URI (CORS), as Entra does for SPAs. */
