@@ -24,6 +24,20 @@ afterAll(async () => {
 type Items = { items: Record<string, unknown>[] };
 
 describe('dashboard in a real browser', () => {
+  it('when an endpoint never answers, then the page stops waiting after 30 s and names it, instead of loading for ever', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Held open: the request gets no answer at all, as behind a proxy that has lost the app.
+    await page.route(`${api.host.url}/api/score`, () => undefined);
+    await page.clock.install();
+    await page.goto(`${api.host.url}/api/dashboard#code=${encodeURIComponent(api.host.functionKey)}`);
+    await page.waitForSelector('#monitor:not(:has-text("loading"))', { timeout: 15_000 });
+    expect(await page.getAttribute('body', 'data-loaded')).toBeNull();
+    await page.clock.runFor(31_000);
+    await page.waitForSelector('body[data-loaded="error"]', { timeout: 15_000 });
+    expect(await page.textContent('#error')).toBe('score: no answer within 30 s');
+  });
+
+
   it('when opened from the local host with the key, then the charts show the stored points, the non-compliant customers and the findings that changed in the last 24 hours are listed', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     const failures: string[] = [];

@@ -4,11 +4,20 @@
  */
 export const commonScript = String.raw`
   var svgNs = 'http://www.w3.org/2000/svg';
+  var requestTimeoutMs = 30000;
+
+  /** fetch, bounded: a request that has not answered in 30 s fails, naming what it asked, instead of leaving the page waiting. */
+  function boundedFetch(url, init, what) {
+    return fetch(url, Object.assign({}, init, { signal: AbortSignal.timeout(requestTimeoutMs) })).catch(function (error) {
+      if (error && (error.name === 'TimeoutError' || error.name === 'AbortError')) throw new Error(what + ': no answer within ' + requestTimeoutMs / 1000 + ' s');
+      throw error;
+    });
+  }
 
   /** GET one JSON endpoint by its route, with the caller's credentials and at the caller's path (signIn.ts's authHeaders, apiPath). */
   function api(path) {
     return authHeaders().then(function (headers) {
-      return fetch(apiPath(path), { headers: Object.assign({ accept: 'application/json' }, headers) });
+      return boundedFetch(apiPath(path), { headers: Object.assign({ accept: 'application/json' }, headers) }, path);
     }).then(function (response) {
       // The status answers 503 when unhealthy, with the same body: that is something to show.
       if (!response.ok && !(response.status === 503 && path === 'status')) return response.text().then(function (text) { throw new Error(path + ': HTTP ' + response.status + ' ' + text.slice(0, 200)); });

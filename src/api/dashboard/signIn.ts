@@ -161,7 +161,7 @@ export const signInScript = String.raw`
 
   function requestTokens(grant, knownName) {
     var form = new URLSearchParams(Object.assign({ client_id: signInSettings.clientId, scope: signInScope() }, grant));
-    return fetch(signInSettings.authority + '/oauth2/v2.0/token', { method: 'POST', body: form }).then(function (response) {
+    return boundedFetch(signInSettings.authority + '/oauth2/v2.0/token', { method: 'POST', body: form }, 'Entra sign-in').then(function (response) {
       return response.json().then(function (tokens) {
         if (!response.ok || !tokens.access_token) throw new Error('Sign-in failed: ' + (tokens.error_description || tokens.error || 'HTTP ' + response.status));
         var claims = idTokenClaims(tokens.id_token);

@@ -136,7 +136,7 @@ export const waiverFormScript = String.raw`
       var sent = Object.assign({ accept: 'application/json' }, headers);
       if (body) sent['content-type'] = 'application/json';
       if (etag) sent['if-match'] = etag;
-      return fetch(apiPath(path), { method: method, headers: sent, body: body ? JSON.stringify(body) : undefined });
+      return boundedFetch(apiPath(path), { method: method, headers: sent, body: body ? JSON.stringify(body) : undefined }, method + ' ' + path);
     }).then(function (response) {
       if (response.ok) return response.status === 204 ? null : response.json();
       return response.json().catch(function () { return {}; }).then(function (problem) {
