@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser';
 import { startApiFixture, type ApiFixture } from './apiFixture';
 
@@ -15,11 +15,12 @@ jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functio
  */
 const outputDir = resolve(__dirname, '../../test-output');
 let api: ApiFixture;
+let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
   api = await startApiFixture();
-  const { browser } = await launchBrowser();
+  ({ browser } = await launchBrowser());
   // One page for every test: the packaged Chromium runs as one process, which exits with its last page.
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   // The key once, as npm start prints it; the tab keeps it, and every alert link after needs none.
@@ -27,6 +28,7 @@ beforeAll(async () => {
   await page.waitForSelector('body[data-loaded="true"]', { timeout: 15_000 });
 }, 300_000);
 afterAll(async () => {
+  await browser?.close();
   await api?.close();
 });
 
