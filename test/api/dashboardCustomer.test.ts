@@ -136,6 +136,10 @@ describe.each(widths)('dashboard at %i px', (width) => {
     expect(changes[0]).toEqual([history.items[0]!.collectedAt, expect.stringContaining('First seen: compliant admins')]);
     expect(changes.map(([at]) => at)).toEqual(expect.arrayContaining([history.items[0]!.collectedAt]));
     expect(changes.join(' ')).not.toMatch(/\benabled\b|\bdisabled\b/);
+    // Times as on the overview: relative words, the exact local time on hover (HTML's <time> with its instant in datetime).
+    const times = await page.$$eval('#customer-changes time', (elements) => elements.map((element) => [element.getAttribute('datetime'), element.textContent, element.getAttribute('title')]));
+    expect(times.length).toBeGreaterThanOrEqual(changes.length);
+    for (const [datetime, text, title] of times) expect({ datetime, text, title }).toEqual({ datetime: expect.stringMatching(/^\d{4}-/), text: expect.stringMatching(/ago$|^just now$/), title: expect.any(String) });
     const links = await page.$$eval('#customer-entra-links a', (anchors) => anchors.map((anchor) => anchor.getAttribute('href')));
     expect(links).toEqual(Object.values(history.entraLinks as Record<string, string>));
     expect(links.every((link) => link?.startsWith(`https://entra.microsoft.com/#@${tenantId}/`))).toBe(true);

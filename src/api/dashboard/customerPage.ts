@@ -82,11 +82,15 @@ export const customerPageScript = String.raw`
       var words = index === 0 ? [stateInWords(item)] : changeInWords(timeline.items[index - 1], item);
       if (words.length === 0) return;
       var entry = element('li', { 'data-at': item.collectedAt });
-      entry.appendChild(element('time', { datetime: item.collectedAt }, item.collectedAt.slice(0, 16).replace('T', ' ')));
+      entry.appendChild(when(item.collectedAt));
       entry.appendChild(document.createTextNode(' ' + (index === 0 ? 'First seen: ' : '') + words.join('; ')));
       changes.appendChild(entry);
     });
-    if (timeline.asOf) changes.appendChild(element('li', { class: 'label' }, 'Unchanged since, up to the snapshot of ' + timeline.asOf.collectedAt.slice(0, 16).replace('T', ' ')));
+    if (timeline.asOf) {
+      var last = element('li', { class: 'label' });
+      last.appendChild(sentence(['Unchanged since, up to the snapshot of ', when(timeline.asOf.collectedAt)]));
+      changes.appendChild(last);
+    }
   }
 
   function measureInWords(measure, value) {

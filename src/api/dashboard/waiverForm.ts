@@ -120,7 +120,7 @@ export const waiverFormScript = String.raw`
       audit.items.forEach(function (entry) {
         var state = entry.after || entry.before;
         var item = element('li', { 'data-action': entry.action });
-        item.appendChild(element('time', { datetime: entry.at }, entry.at.slice(0, 16).replace('T', ' ')));
+        item.appendChild(when(entry.at));
         item.appendChild(document.createTextNode(' ' + entry.action + ' by ' + entry.actor + ': ' + state.reason + ' (owner ' + state.owner + ', until ' + state.expiresAt.slice(0, 10) + ')'));
         list.appendChild(item);
       });
