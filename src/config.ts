@@ -21,6 +21,7 @@ export type EmailConfig = Config['email'];
 export type ChannelsConfig = Config['channels'];
 export type WaiverConfig = Config['waivers'];
 export type SignInConfig = NonNullable<Config['signIn']>;
+export type CustomerAdminsConfig = Config['customerAdmins'];
 
 /** Partner Center reached as App+User, through the Secure Application Model. */
 export type AppUserAuthConfig = Extract<Config['partnerCenterAuth'], { mode: 'appUser' }>;
@@ -71,6 +72,7 @@ const partReaders = {
     undeliveredAlertLimitMs: undeliveredAlertLimitMs(reader),
   }),
   storage: readStorage,
+  customerAdmins: readCustomerAdmins,
   identity: readIdentity,
   http: readHttp,
   graph: (reader: SettingsReader) => readApi(reader, 'GRAPH_BASE_URL'),
@@ -134,6 +136,30 @@ function readStorage(reader: SettingsReader) {
     reader.problem('TABLE_PREFIX must be 1-40 letters or digits starting with a letter');
   }
   return { connectionString, endpoint, tablePrefix };
+}
+
+/** The customer-admin scan: how tokens reach each customer tenant, its queue and its deadline; `auth: 'off'` when it does not run. */
+function readCustomerAdmins(reader: SettingsReader) {
+  const auth = reader.oneOf('CUSTOMER_TENANT_AUTH', ['off', 'app', 'appUser']);
+  const connectionString = reader.optional('ADMIN_SCAN_QUEUE');
+  const queueServiceUri = reader.optionalUrl('ADMIN_SCAN_QUEUE__queueServiceUri', { https: true });
+  if (auth !== 'off' && connectionString === null && queueServiceUri === null) {
+    reader.problem('ADMIN_SCAN_QUEUE or ADMIN_SCAN_QUEUE__queueServiceUri is required with CUSTOMER_TENANT_AUTH=' + auth + ' (neither is set)');
+  }
+  if (connectionString !== null && !/(^|;)\s*(QueueEndpoint|AccountName|UseDevelopmentStorage)\s*=/i.test(connectionString)) {
+    reader.problem('ADMIN_SCAN_QUEUE is not a storage connection string (no QueueEndpoint, AccountName or UseDevelopmentStorage)');
+  }
+  const queueName = reader.withDefault('ADMIN_SCAN_QUEUE_NAME');
+  // Queue names: 3-63 characters of lowercase letters, digits and single hyphens; 56 leaves room for "-poison".
+  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/.test(queueName)) {
+    reader.problem('ADMIN_SCAN_QUEUE_NAME must be 3-56 lowercase letters, digits and single hyphens, starting and ending with a letter or digit');
+  }
+  return {
+    auth,
+    queue: { connectionString, queueServiceUri, queueName },
+    deadlineMs: reader.integer('CUSTOMER_ADMINS_DEADLINE_MINUTES', 5, 100) * 60_000,
+    schedule: scheduleSetting(reader, 'SCHEDULE_CUSTOMER_ADMINS'),
+  };
 }
 
 function readIdentity(reader: SettingsReader) {

@@ -21,6 +21,7 @@ export type FindingEntity = RowKeys & {
   kind: string; severity: string; subjectType: string; subjectId: string; subjectName?: string; measure: string; state: string;
   baseline: string; current: string; baselineOfWhole?: string; currentOfWhole?: string; openedAt: string; resolvedAt?: string; event: boolean;
   detail?: string; actionUrl?: string; helpUrl?: string; pendingChange?: string; announcedIn?: string; announcedChange?: string; silencedChange?: string;
+  adminUserId?: string; adminUpn?: string; adminDisplayName?: string;
 };
 
 /** An outbox message (Outbox table, outbox partition, row key = its id, oldest first). */
@@ -273,6 +274,9 @@ export function findingToRow(finding: StoredFinding): FindingEntity {
     announcedIn: finding.announcedIn ?? undefined,
     announcedChange: finding.announcedChange ?? undefined,
     silencedChange: finding.silencedChange ?? undefined,
+    adminUserId: finding.admin?.userId,
+    adminUpn: finding.admin?.userPrincipalName ?? undefined,
+    adminDisplayName: finding.admin?.displayName ?? undefined,
   };
 }
 
@@ -301,5 +305,6 @@ export function findingFromRow(row: FindingEntity): StoredFinding {
     announcedIn: text('announcedIn'),
     announcedChange: change('announcedChange', findingChanges),
     silencedChange: change('silencedChange', ['opened', 'reopened'] as const),
+    ...(text('adminUserId') ? { admin: { userId: required('adminUserId'), userPrincipalName: text('adminUpn'), displayName: text('adminDisplayName') } } : {}),
   };
 }

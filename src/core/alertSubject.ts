@@ -24,6 +24,9 @@ const problemWords: Record<FindingKind, Words> = {
   nonMfaSignIn: (count) => `${plural(count, 'partner user')} without MFA`,
   mfaRegisteredUsersFell: () => 'fewer partner users registered for MFA',
   sourceUnavailable: (count) => `monitor cannot read ${plural(count, 'source')}`,
+  adminWithoutMfaMethod: (count) => `${plural(count, 'customer admin')} without an MFA method`,
+  adminMfaNotRequired: (count) => `${plural(count, 'customer admin')} not required to use MFA`,
+  customerNotVisible: (count) => `${plural(count, 'customer')} the monitor cannot see into`,
 };
 
 /** A customer's policy turned off is critical when it leaves no MFA policy: a problem of its own in words. */

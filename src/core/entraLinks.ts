@@ -31,6 +31,14 @@ export function entraUrl(tenantId: string | null, blade: EntraBlade): string {
   return `${adminCenter}/#${directory}blade/${blades[blade]}`;
 }
 
+/**
+ * A user's profile in one tenant (`Microsoft_AAD_UsersAndTenants/UserProfileMenuBlade`, the blade
+ * the admin center opens from its Users list), where an admin's authentication methods are managed.
+ */
+export function entraUserUrl(tenantId: string, userId: string): string {
+  return `${adminCenter}/#@${encodeURIComponent(tenantId)}/blade/Microsoft_AAD_UsersAndTenants/UserProfileMenuBlade/~/overview/userId/${encodeURIComponent(userId)}`;
+}
+
 /** Every blade above, pinned to one customer tenant: what a customer's page links to. */
 export function tenantEntraLinks(tenantId: string): Record<EntraBlade, string> {
   return { overview: entraUrl(tenantId, 'overview'), properties: entraUrl(tenantId, 'properties'), conditionalAccess: entraUrl(tenantId, 'conditionalAccess'), signInLogs: entraUrl(tenantId, 'signInLogs') };

@@ -31,6 +31,20 @@ export class PayloadError extends MonitorError {
   }
 }
 
+/**
+ * Microsoft Graph or Entra answered 429 for one customer tenant: the tenant's scan is put back on
+ * its queue, visible again after `retryAfterMs`, instead of a worker waiting that long.
+ */
+export class TenantThrottledError extends MonitorError {
+  readonly retryAfterMs: number;
+
+  constructor(service: string, retryAfterMs: number) {
+    super('Throttled', `${service} throttled this tenant's requests; retry after ${Math.ceil(retryAfterMs / 1000)} s`);
+    this.name = 'TenantThrottledError';
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 /** Turns any thrown value into an Error, so logging and ledger code has one shape to handle. */
 export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;

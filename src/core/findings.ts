@@ -1,3 +1,4 @@
+import type { AdminIdentity } from './adminScan';
 import { snapshotSources, type SnapshotSource } from './model';
 import { isOneOf } from './text';
 
@@ -20,6 +21,9 @@ export const findingKinds = [
   'nonMfaSignIn',
   'mfaRegisteredUsersFell',
   'sourceUnavailable',
+  'adminWithoutMfaMethod',
+  'adminMfaNotRequired',
+  'customerNotVisible',
 ] as const;
 export type FindingKind = (typeof findingKinds)[number];
 
@@ -76,6 +80,8 @@ export interface Finding {
   /** Where to act on it and where it is explained, as the API gave them (a requirement's `actionUrl` and `helpUrl`). */
   actionUrl?: string | null;
   helpUrl?: string | null;
+  /** The customer tenant's admin a finding is about (its subject is the customer), named for the partner's admins to act on. */
+  admin?: AdminIdentity | null;
 }
 
 export const findingChanges = ['opened', 'reopened', 'resolved'] as const;
