@@ -161,7 +161,7 @@ var refreshTokenSecretName = 'partner-center-refresh-token'
 var tenantId = empty(partnerTenantId) ? subscription().tenantId : partnerTenantId
 // Every table src/adapters/tableLayout.ts names (a test keeps the two in step): the deployment
 // creates them and scopes the app's table role to them; the app never creates a table.
-var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Customers', 'CustomerHistory', 'CustomerChanges', 'Principals', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames', 'Waivers']
+var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Customers', 'CustomerHistory', 'CustomerChanges', 'Principals', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames', 'Waivers', 'AdminScans']
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: names.resourceGroup

@@ -243,7 +243,7 @@ export const signedInWaiverAdmin = signedInActor(appRoles.waiverAdmin, () => acc
 async function monitorHealthSettings(env: Env | undefined): Promise<MonitorHealthSettings> {
   const config = readConfig(env, ['health', 'limits']);
   const [{ readSchedule }, { healthGraceMs }, budgetMs] = await Promise.all([import('./core/ncrontab'), import('./core/scheduleHealth'), invocationBudgetMs(config)]);
-  const read = ({ setting, expression }: { setting: string; expression: string }): MonitorHealthSettings['schedules'][SnapshotSource] => {
+  const read = ({ setting, expression }: { setting: string; expression: string }): NonNullable<MonitorHealthSettings['schedules'][SnapshotSource]> => {
     try {
       return readSchedule(setting, expression);
     } catch (thrown) {
@@ -258,6 +258,7 @@ async function monitorHealthSettings(env: Env | undefined): Promise<MonitorHealt
       nonMfaPrincipals: read(schedules.nonMfaPrincipals),
       registrationCounts: read(schedules.registrationCounts),
       detectRegressions: read(schedules.detectRegressions),
+      customerAdmins: schedules.customerAdmins === null ? null : read(schedules.customerAdmins),
     },
     graceMs: healthGraceMs(budgetMs, config.health.graceMinutes),
   };

@@ -42,6 +42,8 @@ const partReaders = {
       nonMfaPrincipals: scheduleSetting(reader, 'SCHEDULE_NON_MFA_PRINCIPALS'),
       registrationCounts: scheduleSetting(reader, 'SCHEDULE_REGISTRATION_COUNTS'),
       detectRegressions: scheduleSetting(reader, 'SCHEDULE_DETECT_REGRESSIONS'),
+      // Judged only while the scan runs (CUSTOMER_TENANT_AUTH is not off).
+      customerAdmins: reader.oneOf('CUSTOMER_TENANT_AUTH', ['off', 'app', 'appUser']) === 'off' ? null : scheduleSetting(reader, 'SCHEDULE_CUSTOMER_ADMINS'),
     },
     /** HEALTH_GRACE_MINUTES, or null to derive the grace from the invocation's time limit. */
     graceMinutes: reader.optionalInteger('HEALTH_GRACE_MINUTES', 1, 1440),
@@ -158,7 +160,6 @@ function readCustomerAdmins(reader: SettingsReader) {
     auth,
     queue: { connectionString, queueServiceUri, queueName },
     deadlineMs: reader.integer('CUSTOMER_ADMINS_DEADLINE_MINUTES', 5, 100) * 60_000,
-    schedule: scheduleSetting(reader, 'SCHEDULE_CUSTOMER_ADMINS'),
   };
 }
 

@@ -25,6 +25,7 @@ export const tableNames = {
   detector: 'Detector',
   customerNames: 'CustomerNames',
   waivers: 'Waivers',
+  adminScans: 'AdminScans',
 } as const;
 
 export type TableName = keyof typeof tableNames;

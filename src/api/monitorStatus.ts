@@ -79,11 +79,15 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
   // A schedule as the status shows it: which setting, what it says, and when the next complete run is due by.
   const judge = (name: SnapshotSource | 'detectRegressions', lastCompleteStartedAt: string | undefined) => {
     if ('problems' in health) return null;
-    const { problem, setting, expression, expectedBy } = judgeSchedule({ name, schedule: health.schedules[name], lastCompleteStartedAt: lastCompleteStartedAt === undefined ? null : new Date(lastCompleteStartedAt) }, now, health.graceMs);
+    const schedule = health.schedules[name];
+    if (schedule === null) return null;
+    const { problem, setting, expression, expectedBy } = judgeSchedule({ name, schedule, lastCompleteStartedAt: lastCompleteStartedAt === undefined ? null : new Date(lastCompleteStartedAt) }, now, health.graceMs);
     if (problem !== null) problems.push(problem);
     return { setting, expression, expectedBy };
   };
-  const sources = runs.map(({ source, lastRun, lastCompleteRun, lastFailedRun, lastSkippedRun: skipped, waitingToBeApplied }) => {
+  // A source that is not collected (the customer-admin scan while off) is listed without judgement; unreadable settings leave it judged by its runs.
+  const collected = (source: SnapshotSource, lastRun: SnapshotRun | undefined) => ('problems' in health ? source !== 'customerAdmins' || lastRun !== undefined : health.schedules[source] !== null);
+  const sources = runs.filter(({ source, lastRun }) => collected(source, lastRun)).map(({ source, lastRun, lastCompleteRun, lastFailedRun, lastSkippedRun: skipped, waitingToBeApplied }) => {
     if (lastCompleteRun === undefined) problems.push(`${source}: no complete run yet`);
     if (lastRun?.status === 'failed') problems.push(`${source}: the last run failed (${lastRun.errorCode ?? 'no code'})`);
     // Run ids sort newest first: an abandoned run newer than the last complete one is unanswered.

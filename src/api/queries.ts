@@ -41,7 +41,8 @@ export interface QueryDependencies {
 
 /** What the status judges runs against: each scheduled function's schedule (or why it cannot be read) and the grace. */
 export interface MonitorHealthSettings {
-  schedules: Record<SnapshotSource | 'detectRegressions', ScheduledWork['schedule']>;
+  /** Null for a source that is not collected (the customer-admin scan while CUSTOMER_TENANT_AUTH is off). */
+  schedules: Record<Exclude<SnapshotSource, 'customerAdmins'> | 'detectRegressions', ScheduledWork['schedule']> & { customerAdmins: ScheduledWork['schedule'] | null };
   graceMs: number;
 }
 

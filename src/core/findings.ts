@@ -113,9 +113,11 @@ export function compareFindings(left: Finding, right: Finding): number {
 }
 
 /** The source whose snapshots a finding is about: partnerSecurity's, unless its subject names another. */
-function sourceOfFinding({ subject }: Finding): SnapshotSource {
+function sourceOfFinding(finding: Finding): SnapshotSource {
+  const { subject } = finding;
   if (subject.type === 'principal') return 'nonMfaPrincipals';
   if (subject.type === 'registration') return 'registrationCounts';
+  if (finding.key.startsWith('admins/')) return 'customerAdmins';
   return subject.type === 'source' && isOneOf(snapshotSources, subject.id) ? subject.id : 'partnerSecurity';
 }
 
@@ -123,7 +125,7 @@ function sourceOfFinding({ subject }: Finding): SnapshotSource {
 export type OpenFindingCounts = Record<SnapshotSource, number>;
 
 export function countOpenFindings(findings: Iterable<Finding>): OpenFindingCounts {
-  const counts: OpenFindingCounts = { partnerSecurity: 0, nonMfaPrincipals: 0, registrationCounts: 0 };
+  const counts: OpenFindingCounts = { partnerSecurity: 0, nonMfaPrincipals: 0, registrationCounts: 0, customerAdmins: 0 };
   for (const finding of findings) if (finding.state === 'open') counts[sourceOfFinding(finding)] += 1;
   return counts;
 }

@@ -4,8 +4,9 @@
  * not applicable), never zero. Enum values are strings kept exactly as served.
  */
 
-export type SnapshotSource = 'partnerSecurity' | 'nonMfaPrincipals' | 'registrationCounts';
-export const snapshotSources: readonly SnapshotSource[] = ['partnerSecurity', 'nonMfaPrincipals', 'registrationCounts'];
+/** `customerAdmins` is the scan inside each customer tenant: one run fans out over a queue, one row per tenant. */
+export type SnapshotSource = 'partnerSecurity' | 'nonMfaPrincipals' | 'registrationCounts' | 'customerAdmins';
+export const snapshotSources: readonly SnapshotSource[] = ['partnerSecurity', 'nonMfaPrincipals', 'registrationCounts', 'customerAdmins'];
 
 /** `compliant`, `noncomplaint` (sic), `nonCompliant`, `unknownFutureValue` or anything newer. */
 type ComplianceStatus = string;
