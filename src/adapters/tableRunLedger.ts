@@ -74,6 +74,17 @@ export class TableRunLedger {
     return this.tables.point('runs', { partitionKey: source, rowKey: runId }, fromRow);
   }
 
+  /** A run's row with the ETag a conditional write of it needs: how a run ended elsewhere than where it began (the customer-admin scan) is written. */
+  async read(source: SnapshotSource, runId: string): Promise<{ run: SnapshotRun; etag: string } | null> {
+    return this.tables.point('runs', { partitionKey: source, rowKey: runId }, (row) => ({ run: fromRow(row), etag: row.etag }));
+  }
+
+  /** Replaces a run's row if it is still the version read (`etag`): its new ETag, or null when another writer changed it first. */
+  async replaceIfUnchanged(run: SnapshotRun, etag: string): Promise<string | null> {
+    const response = await unlessRefused(this.runs.updateEntity(toRow(run), 'Replace', { etag }), 404, 409, 412);
+    return response === null ? null : (response.etag ?? '*');
+  }
+
   /** Runs of a source, newest first: one key range. A row that cannot be read fails the listing, unless `onUnreadable` takes it. */
   list(source: SnapshotSource, options: RunListing = {}): Promise<SnapshotRun[]> {
     const { lowest, highest } = options.between ?? runIdRange(options.from, options.to);

@@ -1,3 +1,5 @@
+import type { TenantAdminScan } from '../core/adminScan';
+import { TableAdminScanStore } from './tableAdminScanStore';
 import { odata } from '@azure/data-tables';
 import type { CustomerChangesBetween } from '../core/customerChanges';
 import { MonitorError } from '../core/errors';
@@ -144,6 +146,8 @@ class TableSnapshotRunWriter implements SnapshotRunWriter {
 export class TableSnapshotReader implements SnapshotReader {
   private readonly ledger: TableRunLedger;
   readonly customers: TableCustomerState;
+  /** The customer-admin scans, which the scan's own functions write (customerAdmins/). */
+  readonly adminScans: TableAdminScanStore;
 
   constructor(
     protected readonly tables: Tables,
@@ -151,6 +155,7 @@ export class TableSnapshotReader implements SnapshotReader {
   ) {
     this.ledger = new TableRunLedger(tables);
     this.customers = new TableCustomerState(tables, reads);
+    this.adminScans = new TableAdminScanStore(tables);
   }
 
   getRun(source: SnapshotSource, runId: string): Promise<SnapshotRun | null> {
@@ -187,5 +192,9 @@ export class TableSnapshotReader implements SnapshotReader {
 
   registrationCountsOfRun(runId: string): Promise<StoredRegistrationCounts | null> {
     return this.tables.point('registrations', { partitionKey: fixedPartitions.registrations, rowKey: runId }, registrationRow.from);
+  }
+
+  adminScansOfRun(runId: string): Promise<TenantAdminScan[]> {
+    return this.adminScans.scansOfRun(runId);
   }
 }

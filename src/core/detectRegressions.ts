@@ -1,3 +1,5 @@
+import { adminFindingPrefix, adminObservations } from './adminFindings';
+import type { TenantAdminScan } from './adminScan';
 import type { CustomerChangesBetween } from './customerChanges';
 import { entraUrl } from './entraLinks';
 import type { Finding, FindingSubject, FindingTransition, MeasureValue, ShareOfWhole } from './findings';
@@ -18,6 +20,8 @@ export interface ComplianceSnapshot {
   requirements?: readonly SecurityRequirement[];
   principals?: readonly NonMfaPrincipal[];
   registration?: RegistrationCounts | null;
+  /** Each customer tenant's result in the newest customer-admin run. */
+  adminScans?: readonly TenantAdminScan[];
 }
 
 export interface Thresholds {
@@ -217,6 +221,10 @@ export function detectRegressions(input: DetectionInput): DetectionResult {
     coveredPrefixes.push('principal/');
   }
   if (current.registration) observations.push(...registrationObservations(previous.registration, current.registration));
+  if (current.adminScans) {
+    observations.push(...adminObservations(current.adminScans, input.findings));
+    coveredPrefixes.push(adminFindingPrefix);
+  }
   observations.push(...sourceObservations(input));
 
   const observed = new Set(observations.map((observation) => observation.key));
@@ -245,14 +253,16 @@ function evaluate(observation: Observation, existing: Finding | undefined, now: 
       // Sightings leave quietly: the sign-in happened, and "it aged out" is not a recovery.
       return { finding: { ...existing, ...links, state: 'resolved', current: after, ...wholeNow, resolvedAt: now }, transition: existing.event ? null : 'resolved' };
     }
+    const detail = observation.detail ?? existing.detail ?? null;
     const unchanged =
       after === existing.current &&
+      detail === (existing.detail ?? null) &&
       observation.severity === existing.severity &&
       sameWhole(observation.afterOfWhole, existing.currentOfWhole) &&
       (observation.actionUrl ?? null) === (existing.actionUrl ?? null) &&
       (observation.helpUrl ?? null) === (existing.helpUrl ?? null);
     if (unchanged) return null;
-    return { finding: { ...existing, ...links, current: after, ...wholeNow, severity: observation.severity }, transition: null };
+    return { finding: { ...existing, ...links, current: after, ...wholeNow, severity: observation.severity, detail }, transition: null };
   }
   const beforeReading: Reading = { value: before, ofWhole: observation.beforeOfWhole ?? null };
   if (before === null || after === null || !rule.regressed(beforeReading, afterReading)) return null;
@@ -271,6 +281,7 @@ function evaluate(observation: Observation, existing: Finding | undefined, now: 
     resolvedAt: null,
     event: observation.event ?? false,
     ...(observation.detail ? { detail: observation.detail } : {}),
+    ...(observation.admin ? { admin: observation.admin } : {}),
     ...links,
   };
   return { finding, transition: existing ? 'reopened' : 'opened' };

@@ -19,7 +19,7 @@ interface Rule {
 }
 
 /** A measure as read twice, before and now, with what a finding about it would say. */
-export interface Observation extends Pick<Finding, 'key' | 'kind' | 'severity' | 'subject' | 'measure' | 'detail' | 'actionUrl' | 'helpUrl'> {
+export interface Observation extends Pick<Finding, 'key' | 'kind' | 'severity' | 'subject' | 'measure' | 'detail' | 'actionUrl' | 'helpUrl' | 'admin'> {
   before: MeasureValue;
   after: MeasureValue;
   beforeOfWhole?: ShareOfWhole;

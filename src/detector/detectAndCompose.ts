@@ -37,7 +37,8 @@ export async function detectAndCompose(run: RunContext): Promise<{ transitions: 
       const seen = state.lastSeen[source];
       const [, , changes] = await Promise.all([
         load(snapshots, source, latest.runId, current),
-        seen === undefined ? null : load(snapshots, source, seen, previous),
+        // The admins' findings are conditions, not falls: the run before is never read.
+        seen === undefined || source === 'customerAdmins' ? null : load(snapshots, source, seen, previous),
         // The customers are compared by what changed, never by two whole snapshots.
         source === 'partnerSecurity' ? snapshots.customerChangesBetween(seen ?? null, latest.runId) : undefined,
       ]);
@@ -98,6 +99,8 @@ async function load(snapshots: RunContext['snapshots'], source: SnapshotSource, 
     Object.assign(into, { score, requirements });
   } else if (source === 'nonMfaPrincipals') {
     into.principals = await snapshots.principalsOfRun(runId);
+  } else if (source === 'customerAdmins') {
+    into.adminScans = await snapshots.adminScansOfRun(runId);
   } else {
     into.registration = await snapshots.registrationCountsOfRun(runId);
   }

@@ -119,6 +119,8 @@ export interface SnapshotReader {
   customerChangesBetween(fromRunId: string | null, toRunId: string): Promise<CustomerChangesBetween>;
   principalsOfRun(runId: string): Promise<NonMfaPrincipal[]>;
   registrationCountsOfRun(runId: string): Promise<RegistrationCounts | null>;
+  /** Every tenant's result in a customer-admin run. */
+  adminScansOfRun(runId: string): Promise<TenantAdminScan[]>;
 }
 
 export interface DetectorState {

@@ -81,7 +81,7 @@ export class AlertOracle {
 }
 
 /** What the served data says, read through the same parsers the collectors use. */
-export function servedSnapshot(state: ReturnType<Simulator['expected']>): Required<ComplianceSnapshot> & { customers: CustomerMfaInsight[] } {
+export function servedSnapshot(state: ReturnType<Simulator['expected']>): Required<Omit<ComplianceSnapshot, 'adminScans'>> & { customers: CustomerMfaInsight[] } {
   return {
     score: parsePartnerSecurityScore(state.score),
     requirements: state.requirements.map((item, index) => parseSecurityRequirement(item, `requirements[${index}]`)),
