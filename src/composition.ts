@@ -261,6 +261,7 @@ async function monitorHealthSettings(env: Env | undefined): Promise<MonitorHealt
       customerAdmins: schedules.customerAdmins === null ? null : read(schedules.customerAdmins),
     },
     graceMs: healthGraceMs(budgetMs, config.health.graceMinutes),
+    customerAdminsDeadlineMs: config.health.customerAdminsDeadlineMs,
   };
 }
 

@@ -47,6 +47,8 @@ const partReaders = {
     },
     /** HEALTH_GRACE_MINUTES, or null to derive the grace from the invocation's time limit. */
     graceMinutes: reader.optionalInteger('HEALTH_GRACE_MINUTES', 1, 1440),
+    /** By when a customer-admin run must have closed. */
+    customerAdminsDeadlineMs: reader.integer('CUSTOMER_ADMINS_DEADLINE_MINUTES', 5, 100) * 60_000,
   }),
   waivers: (reader: SettingsReader) => ({
     /** Longest a waiver may last from when it is created or changed. */

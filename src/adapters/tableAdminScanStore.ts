@@ -4,14 +4,14 @@ import { MonitorError } from '../core/errors';
 import type { AdminScanStore, TenantOutcome } from '../ports';
 import { storageWriteFailure } from './batchWriter';
 import { isConflict } from './storageErrors';
-import { inPartitions, spreadOf } from './tableLayout';
+import { inPartitions, runPartitionRange, spreadOf } from './tableLayout';
 import type { Tables } from './tables';
 import { jsonField, oneOf, optionalNumber, optionalText, requiredText } from './unreadableRows';
 
 /**
- * The AdminScans table. A run's tenant results are spread over 16 partitions (`<runId>-<spread>`,
+ * The AdminScans table. A run's tenant results are spread over 16 partitions (`<runId>_<spread>`,
  * row key the tenant id), so 10,000 workers never write one row or one partition in turn; its
- * manifest (`<runId>-manifest`) and throttle notes (`<runId>-throttled`) sort after them. A result
+ * manifest (`<runId>_manifest`) and throttle notes (`<runId>_throttled`) sort after them. A result
  * is inserted, never replaced: the first one of (run, tenant) is the one the run keeps.
  */
 const manifestChunk = 800;
@@ -34,8 +34,9 @@ type ScanEntity = TableEntity<{
 }> &
   Record<string, unknown>;
 
-const resultPartition = (runId: string, tenantId: string) => `${runId}-${spreadOf(tenantId)}`;
-const resultPartitions = (runId: string) => ({ from: `${runId}-0`, to: `${runId}-f` });
+const resultPartition = (runId: string, tenantId: string) => `${runId}_${spreadOf(tenantId)}`;
+const manifestPartition = (runId: string) => `${runId}_manifest`;
+const throttledPartition = (runId: string) => `${runId}_throttled`;
 
 function toRow(scan: TenantAdminScan): ScanEntity {
   const base = { partitionKey: resultPartition(scan.runId, scan.tenantId), rowKey: scan.tenantId, tenantId: scan.tenantId, runId: scan.runId, scannedAt: scan.scannedAt, outcome: scan.outcome, requests: scan.requests };
@@ -84,17 +85,17 @@ export class TableAdminScanStore implements AdminScanStore {
       // One partition, at most 13 rows for 10,000 tenants: one transaction per 100.
       for (let start = 0; start < chunks.length; start += 100) {
         await this.client.submitTransaction(
-          chunks.slice(start, start + 100).map((chunk, index) => ['upsert', { partitionKey: `${runId}-manifest`, rowKey: String(start + index).padStart(5, '0'), tenantIds: JSON.stringify(chunk) }, 'Replace']),
+          chunks.slice(start, start + 100).map((chunk, index) => ['upsert', { partitionKey: manifestPartition(runId), rowKey: String(start + index).padStart(5, '0'), tenantIds: JSON.stringify(chunk) }, 'Replace']),
         );
       }
-      if (chunks.length === 0) await this.client.upsertEntity({ partitionKey: `${runId}-manifest`, rowKey: '00000', tenantIds: '[]' }, 'Replace');
+      if (chunks.length === 0) await this.client.upsertEntity({ partitionKey: manifestPartition(runId), rowKey: '00000', tenantIds: '[]' }, 'Replace');
     } catch (error) {
       throw storageWriteFailure(this.client.tableName, `the tenant list of run ${runId}`, error);
     }
   }
 
   async readManifest(runId: string): Promise<string[]> {
-    const chunks = await this.tables.rows('adminScans', { filter: inPartitions({ from: `${runId}-manifest`, to: `${runId}-manifest` }) }, (row) => jsonField<string[]>('adminScans', row, 'tenantIds', []));
+    const chunks = await this.tables.rows('adminScans', { filter: inPartitions({ from: manifestPartition(runId), to: manifestPartition(runId) }) }, (row) => jsonField<string[]>('adminScans', row, 'tenantIds', []));
     return chunks.flat();
   }
 
@@ -109,16 +110,16 @@ export class TableAdminScanStore implements AdminScanStore {
   }
 
   async markThrottled(runId: string, tenantId: string): Promise<void> {
-    await this.client.upsertEntity({ partitionKey: `${runId}-throttled`, rowKey: tenantId }, 'Replace');
+    await this.client.upsertEntity({ partitionKey: throttledPartition(runId), rowKey: tenantId }, 'Replace');
   }
 
   async throttledTenants(runId: string): Promise<Set<string>> {
-    const keys = await this.tables.keys('adminScans', inPartitions({ from: `${runId}-throttled`, to: `${runId}-throttled` }));
+    const keys = await this.tables.keys('adminScans', inPartitions({ from: throttledPartition(runId), to: throttledPartition(runId) }));
     return new Set(keys.map((key) => key.rowKey));
   }
 
   outcomesOfRun(runId: string): Promise<TenantOutcome[]> {
-    return this.tables.rows<{ outcome?: string; reason?: string }, TenantOutcome>('adminScans', { filter: inPartitions(resultPartitions(runId)), select: ['RowKey', 'outcome', 'reason'] }, (row) => ({
+    return this.tables.rows<{ outcome?: string; reason?: string }, TenantOutcome>('adminScans', { filter: inPartitions(runPartitionRange(runId)), select: ['RowKey', 'outcome', 'reason'] }, (row) => ({
       tenantId: row.rowKey ?? '',
       outcome: oneOf('adminScans', row, 'outcome', ['scanned', 'cannotSee'] as const),
       reason: row.reason === undefined ? null : oneOf('adminScans', row, 'reason', cannotSeeReasonNames),
@@ -126,7 +127,7 @@ export class TableAdminScanStore implements AdminScanStore {
   }
 
   scansOfRun(runId: string): Promise<TenantAdminScan[]> {
-    return this.tables.rows('adminScans', { filter: inPartitions(resultPartitions(runId)) }, fromRow);
+    return this.tables.rows('adminScans', { filter: inPartitions(runPartitionRange(runId)) }, fromRow);
   }
 
   scanOf(runId: string, tenantId: string): Promise<TenantAdminScan | null> {

@@ -25,7 +25,7 @@ export class TableSnapshotPruner extends TableSnapshotReader implements Snapshot
       deleted += await this.delete('principals', await this.tables.keys('principals', inPartitions(runPartitionRange(runId))), signal);
     } else if (run.source === 'customerAdmins') {
       // Its results, manifest and throttle notes: every partition whose key starts with the run id.
-      deleted += await this.delete('adminScans', await this.tables.keys('adminScans', inPartitions({ from: `${runId}-`, to: `${runId}-~` })), signal);
+      deleted += await this.delete('adminScans', await this.tables.keys('adminScans', inPartitions({ from: `${runId}_`, to: `${runId}_~` })), signal);
     } else {
       deleted += await this.delete('registrations', [{ partitionKey: fixedPartitions.registrations, rowKey: runId }], signal);
     }

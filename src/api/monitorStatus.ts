@@ -94,7 +94,8 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     const abandoned = lastFailedRun?.errorCode === 'Abandoned' && (lastCompleteRun === undefined || lastFailedRun.runId < lastCompleteRun.runId);
     if (abandoned && lastFailedRun.runId !== lastRun?.runId) problems.push(`${source}: run ${lastFailedRun.runId} was abandoned (stopped without recording an end) and no run has completed since`);
     const schedule = judge(source, lastCompleteRun?.startedAt);
-    return { source, lastRun: runSummary(lastRun), lastCompleteRun: runSummary(lastCompleteRun), schedule, openFindings: openFindings[source], lastSkippedRun: skipped, waitingToBeApplied };
+    const progress = source === 'customerAdmins' ? fanOutProgress(lastRun, lastCompleteRun, 'problems' in health ? null : health.customerAdminsDeadlineMs, now, problems) : undefined;
+    return { source, lastRun: runSummary(lastRun), lastCompleteRun: runSummary(lastCompleteRun), schedule, openFindings: openFindings[source], lastSkippedRun: skipped, waitingToBeApplied, ...(progress ? { progress } : {}) };
   });
   // Rows of an earlier layout stop the detector until the operator migrates them: the problem says how.
   const migrate = lastDetectorRun?.errorCode === 'MigrationNeeded' || lastDetectorRun?.errorCode === 'UnreadableRow' ? '; rows an earlier version wrote are brought to the current shape by `npm run migrate`' : '';
@@ -135,6 +136,29 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     rows: sources,
     ...(healthy ? {} : { httpStatus: 503 }),
   };
+}
+
+/** How long past its deadline a customer-admin run may take to close: its close message checks every minute. */
+const closeGraceMs = 5 * 60_000;
+
+/**
+ * Where the customer-admin fan-out stands, as its close message last counted it (no worker
+ * writes the run's row): tenants queued, scanned, not seen into, and those whose every attempt
+ * failed. A run past its deadline that has not closed, and tenants that failed every attempt,
+ * are the monitor failing: reasons. Tenants it cannot see into are findings, not reasons.
+ */
+function fanOutProgress(lastRun: SnapshotRun | undefined, lastComplete: SnapshotRun | undefined, deadlineMs: number | null, now: Date, problems: string[]) {
+  const counts = (run: SnapshotRun) => ({ tenants: run.counts.tenants ?? 0, scanned: run.counts.scanned ?? 0, cannotSee: run.counts.cannotSee ?? 0, poisoned: run.counts.failedRepeatedly ?? 0 });
+  if (lastRun?.status === 'running' && deadlineMs !== null) {
+    const deadline = Date.parse(lastRun.startedAt) + deadlineMs;
+    if (now.getTime() > deadline + closeGraceMs) {
+      problems.push(`customerAdmins: run ${lastRun.runId} passed its deadline (${new Date(deadline).toISOString()}) without closing: the queue trigger is not running, or its close message failed (look for scanCustomerTenant failures, and messages in the scan queue's poison queue)`);
+    }
+  }
+  if (lastComplete !== undefined && (lastComplete.counts.failedRepeatedly ?? 0) > 0) {
+    problems.push(`customerAdmins: ${lastComplete.counts.failedRepeatedly} customer tenants failed every attempt in run ${lastComplete.runId} (their messages went to the poison queue): read scanCustomerTenant's failures in Application Insights`);
+  }
+  return { running: lastRun?.status === 'running' ? { runId: lastRun.runId, ...counts(lastRun) } : null, lastComplete: lastComplete === undefined ? null : { runId: lastComplete.runId, ...counts(lastComplete) } };
 }
 
 /**

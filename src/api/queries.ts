@@ -44,6 +44,8 @@ export interface MonitorHealthSettings {
   /** Null for a source that is not collected (the customer-admin scan while CUSTOMER_TENANT_AUTH is off). */
   schedules: Record<Exclude<SnapshotSource, 'customerAdmins'> | 'detectRegressions', ScheduledWork['schedule']> & { customerAdmins: ScheduledWork['schedule'] | null };
   graceMs: number;
+  /** How long a customer-admin run may take before it must have closed. */
+  customerAdminsDeadlineMs: number;
 }
 
 export interface QueryResult {
