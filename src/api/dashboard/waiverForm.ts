@@ -1,10 +1,10 @@
 /**
  * Waivers from the page: "Waive…" on a finding or a partner user opens one dialog, prefilled with
  * what the waiver API's scopes allow for it (docs/waivers.md), with a UPN pattern offered in one
- * click for a break-glass account (a partner user, or a customer's admin in that customer); an existing waiver opens in the same dialog to change or delete,
- * with the ETag the listing gave as If-Match and its audit trail beside it. Any element carrying
- * `data-waive-scope` and `data-waive-target` (optionally `data-waive-finding`, a finding key)
- * opens it, and any carrying `data-waiver-edit` (a waiver listed through waiverEditButton) edits.
+ * click for a break-glass account (a partner user, or a customer's admin within that customer); an
+ * existing waiver opens in the same dialog to change or delete, with the ETag the listing gave as
+ * If-Match and its audit trail beside it. Any element carrying `data-waive-scope` and
+ * `data-waive-target` (optionally `data-waive-finding`, a finding key) opens it, and any carrying `data-waiver-edit` (a waiver listed through waiverEditButton) edits.
  * The API checks everything again; its 400 is shown beside the field it names.
  */
 export const waiverFormScript = String.raw`
@@ -105,7 +105,7 @@ export const waiverFormScript = String.raw`
     // <tenant id>/<UPN>: the tenant id holds no /, so the UPN is everything after the first.
     var slash = draft.scope === 'customerAdmins' ? draft.target.indexOf('/') : -1;
     var adminPattern = slash > 0 ? breakGlassPattern(draft.target.slice(slash + 1)) : null;
-    if (adminPattern) suggestions.push({ scope: 'customerAdmins', target: draft.target.slice(0, slash + 1) + adminPattern, words: "Every break-glass admin like it in this customer: " + adminPattern });
+    if (adminPattern) suggestions.push({ scope: 'customerAdmins', target: draft.target.slice(0, slash + 1) + adminPattern, words: 'Every break-glass admin like it in this customer: ' + adminPattern });
     if (slash > 0) suggestions.push({ scope: 'customer', target: draft.target.slice(0, slash), words: 'Every finding of this customer' });
     if (draft.finding && draft.scope !== 'finding') suggestions.push({ scope: 'finding', target: draft.finding, words: 'Only this finding' });
     suggestions.forEach(function (suggestion) {
