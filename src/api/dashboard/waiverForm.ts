@@ -5,7 +5,8 @@
  * existing waiver opens in the same dialog to change or delete, with the ETag the listing gave as
  * If-Match and its audit trail beside it. Any element carrying `data-waive-scope` and
  * `data-waive-target` (optionally `data-waive-finding`, a finding key) opens it, and any carrying
- * `data-waiver-edit` (a waiver listed through waiverEditButton) edits. The API checks everything again; its 400 is shown beside the field it names.
+ * `data-waiver-edit` (a waiver listed through waiverEditButton) edits. The API checks everything
+ * again; its 400 is shown beside the field it names.
  */
 export const waiverFormScript = String.raw`
   var waiverFieldLabels = { scope: 'Silences', target: 'Target', reason: 'Reason', owner: 'Owner', expiresAt: 'Expires on', 'If-Match': 'Version' };
