@@ -215,8 +215,9 @@ export function describeRecovery(finding: Finding, names: Names = new Map(), nam
       return finding.current === null
         ? aboutAdmin(finding, names, naming, (admin) => `${admin} is no longer an admin`)
         : about(finding, names, naming, ': ', `MFA is now required of ${adminName(finding)}`);
+    // A customer no longer listed resolves it too: said as for any customer finding.
     case 'customerNotVisible':
-      return `The monitor can see into ${customerAdmins(finding, names, naming)} again`;
+      return finding.current === null ? about(finding, names, naming, ' ', 'is no longer listed') : `The monitor can see into ${customerAdmins(finding, names, naming)} again`;
     default:
       return finding.current === null
         ? about(finding, names, naming, ' ', 'is no longer listed')

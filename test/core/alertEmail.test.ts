@@ -311,6 +311,7 @@ describe("composeAlert: a customer's admins, named", () => {
     expect(lines(text)[at + 3]).toBe(`  https://monitor.example/api/dashboard#customer=${contosoTenant}`);
     expect(render({ opened: [notVisible('tenantDeleted')] }).plainText).toContain("- The monitor cannot see into this tenant's admins: the tenant no longer exists\n");
     expect(render({ resolved: [notVisible('tenantDeleted', contosoTenant, { state: 'resolved', current: 1 })], customerNames: contoso }).plainText).toContain("- The monitor can see into Contoso's admins again");
+    expect(render({ resolved: [notVisible('tenantDeleted', contosoTenant, { state: 'resolved', current: null })], customerNames: contoso }).plainText).toContain(`Contoso (tenant ${contosoTenant})\n- Is no longer listed`);
   });
 
   it('when four admins of two customers have no MFA method, then the subject counts four admins, not two customers, and names none', () => {
