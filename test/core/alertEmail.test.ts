@@ -1,4 +1,5 @@
-import { composeAlert, type AlertContent } from '../../src/core/alertMessage';
+import { cannotSeeReasonNames, cannotSeeReasons } from '../../src/core/adminScan';
+import { composeAlert, describeRegression, type AlertContent } from '../../src/core/alertMessage';
 import type { Finding } from '../../src/core/findings';
 import { renderEmail } from '../../src/core/messageEmail';
 import { adminNotRequired, adminWithoutMethod, breakGlass, contosoTenant, jane, notVisible } from '../support/customerAdminFindings';
@@ -312,6 +313,12 @@ describe("composeAlert: a customer's admins, named", () => {
     expect(render({ opened: [notVisible('tenantDeleted')] }).plainText).toContain("- The monitor cannot see into this tenant's admins: the tenant no longer exists\n");
     expect(render({ resolved: [notVisible('tenantDeleted', contosoTenant, { state: 'resolved', current: 1 })], customerNames: contoso }).plainText).toContain("- The monitor can see into Contoso's admins again");
     expect(render({ resolved: [notVisible('tenantDeleted', contosoTenant, { state: 'resolved', current: null })], customerNames: contoso }).plainText).toContain(`Contoso (tenant ${contosoTenant})\n- Is no longer listed`);
+  });
+
+  it.each(cannotSeeReasonNames)('when the monitor cannot see into a customer because of %s, then the line gives the reason in words, never its name', (reason) => {
+    const line = describeRegression(notVisible(reason), contoso, 'named');
+    expect(line).toBe(`The monitor cannot see into the admins of Contoso (tenant ${contosoTenant}): ${cannotSeeReasons[reason].description}`);
+    expect(line).not.toContain(reason);
   });
 
   it('when four admins of two customers have no MFA method, then the subject counts four admins, not two customers, and names none', () => {
