@@ -1,7 +1,7 @@
 import { invalidParameter } from './problem';
 import { describeRecovery, describeRegression } from '../core/alertMessage';
 import { findingImpact } from '../core/findingImpact';
-import { severities, type FindingState } from '../core/findings';
+import { findingAdmin, severities, type FindingState } from '../core/findings';
 import { nextStep } from '../core/nextStep';
 import { isOneOf } from '../core/text';
 import { waiverIndex } from '../core/waivers';
@@ -55,6 +55,7 @@ export async function findingList(dependencies: QueryDependencies, state: Findin
       subject: { type: finding.subject.type, id: finding.subject.id, name: finding.subject.name ?? null },
       customerName: finding.subject.type === 'customer' ? nameOf(names, finding.subject.id) : null,
       upn: finding.subject.type === 'principal' ? (upns.get(finding.subject.id) ?? null) : null,
+      admin: findingAdmin(finding),
       measure: finding.measure,
       state: finding.state,
       baseline: finding.baseline,

@@ -57,7 +57,7 @@ const waiverTarget: JsonSchema = {
   type: 'string',
   maxLength: 400,
   description:
-    'A finding key the monitor has recorded, open or resolved (scope finding); a customer tenant id (customer); a requirement type Microsoft documents, such as `mfaEnforcedForAdmins`, or one a finding is about (requirement); a UPN pattern (partnerUsers): `*` stands for any characters, the rest is literal, case is ignored, and the pattern covers the whole UPN, e.g. `breakglass*@partner.example`; it must name a domain in full (`*@partner.example`) or a user by three letters or digits in a row (`breakglass*@*`).',
+    'A finding key the monitor has recorded, open or resolved (scope finding); a customer tenant id (customer); a requirement type Microsoft documents, such as `mfaEnforcedForAdmins`, or one a finding is about (requirement); a UPN pattern (partnerUsers): `*` stands for any characters, the rest is literal, case is ignored, and the pattern covers the whole UPN, e.g. `breakglass*@partner.example`; it must name a domain in full (`*@partner.example`) or a user by three letters or digits in a row (`breakglass*@*`); a customer tenant id, `/` and such a UPN pattern (customerAdmins), e.g. `<tenant id>/breakglass*@contoso.com`: the findings about that customer\'s admins (no MFA method registered, MFA not required) whose UPN matches.',
 };
 const waiverReason: JsonSchema = { type: 'string', minLength: 1, maxLength: 500, description: 'Why the finding is accepted, for whoever reads the audit trail. Stored in NFC with line breaks as LF, trimmed; no control characters; at least one visible character.' };
 const waiverOwner: JsonSchema = { type: 'string', minLength: 1, maxLength: 200, description: 'Who answers for the waiver (a person or team). One line, stored in NFC, trimmed; no control characters; at least one visible character.' };
@@ -275,6 +275,10 @@ export const schemas: Record<string, JsonSchema> = {
     subject: object({ type: { type: 'string' }, id: { type: 'string' }, name: nullableString }),
     customerName: { ...customerName, description: 'For a customer finding, the customer\'s current display name; null otherwise or when unknown.' },
     upn: { ...nullableString, description: 'For a partner-user finding, the user\'s UPN in the latest snapshot; null otherwise or when unknown.' },
+    admin: {
+      anyOf: [object({ userId: { type: 'string' }, userPrincipalName: nullableString, displayName: nullableString }), { type: 'null' }],
+      description: "For a finding about a customer's admin (no MFA method registered, MFA not required), the admin: object id in the customer tenant, UPN and display name as the scan read them; null otherwise.",
+    },
     measure: { type: 'string' },
     state: { type: 'string', enum: [...findingStates] },
     baseline: measureValue,

@@ -2,7 +2,7 @@ import { invalidParameters, type InvalidParam } from './problem';
 import { guidPattern, readDateTime } from './queryParameters';
 import { isPlainObject } from '../core/payloadReader';
 import { isOneOf, readPersonText } from '../core/text';
-import { globTargetProblem, waiverScopes, type WaiverChanges, type WaiverDraft, type WaiverScope } from '../core/waivers';
+import { customerAdminsTarget, customerAdminsTargetProblem, globTargetProblem, waiverScopes, type WaiverChanges, type WaiverDraft, type WaiverScope } from '../core/waivers';
 
 /*
  * What an admin sends to create or change a waiver, checked field by field: a 400 in the API's
@@ -24,6 +24,8 @@ function targetProblem(scope: WaiverScope, target: string): string | null {
       return /^[A-Za-z0-9][A-Za-z0-9-]{0,199}$/.test(target) ? null : 'must be a requirement type (letters, digits and hyphens, e.g. mfaEnforcedForAdmins) when scope is requirement';
     case 'partnerUsers':
       return globTargetProblem(target);
+    case 'customerAdmins':
+      return customerAdminsTargetProblem(target);
     case 'finding':
       return null;
   }
@@ -87,8 +89,10 @@ export function parseWaiverDraft(body: unknown, now: Date, maxDays: number): Wai
   }
   // A field left undefined has a problem of its own: the checks after the first only tell TypeScript so.
   if (problems.length > 0 || scope === undefined || target === undefined || reason === undefined || owner === undefined || expiresAt === undefined) throw invalidParameters('Field', problems);
-  // Tenant ids are stored lower-case, as Graph serves them.
-  return { scope, target: scope === 'customer' ? target.toLowerCase() : target, reason, owner, expiresAt };
+  // Tenant ids are stored lower-case, as Graph serves them (a pattern as written: it matches in any case).
+  const admins = scope === 'customerAdmins' ? customerAdminsTarget(target) : null;
+  const stored = scope === 'customer' ? target.toLowerCase() : admins !== null ? `${admins.tenantId}/${admins.pattern}` : target;
+  return { scope, target: stored, reason, owner, expiresAt };
 }
 
 /** Changes to a waiver, checked as a new one would be; at least one field. What it silences cannot change. */

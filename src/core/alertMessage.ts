@@ -1,6 +1,7 @@
+import { cannotSeeReasons, notVisibleReason } from './adminScan';
 import { alertSubject } from './alertSubject';
 import { dashboardLink } from './dashboardLinks';
-import { compareFindings, type Finding, type FindingKind, type MeasureValue, type ShareOfWhole } from './findings';
+import { compareFindings, findingAdmin, type Finding, type FindingKind, type MeasureValue, type ShareOfWhole } from './findings';
 import { customerName, plural, type Group, type Line, type Message, type Section } from './message';
 import { nextStep } from './nextStep';
 import { oneLine } from './text';
@@ -124,6 +125,41 @@ function about(finding: Finding, names: Names, naming: Naming, separator: string
   return `${subjectName(finding, names)}${separator}${text}`;
 }
 
+/**
+ * A customer's admin as the partner's admins know them: "Jane Doe (jane@contoso.com)", or by the
+ * object id beside what is known. Names come from the customer's directory and go only into
+ * messages to the partner's admins (never logs), as a partner user's UPN does. A UPN is never
+ * capitalised: `leading` only picks the case of the monitor's own words.
+ */
+function adminName(finding: Finding, leading = false): string {
+  const admin = findingAdmin(finding);
+  const userId = admin?.userId ?? 'unknown';
+  const display = admin?.displayName ? oneLine(admin.displayName, maxNameLength) : null;
+  const upn = admin?.userPrincipalName ? oneLine(admin.userPrincipalName, maxNameLength) : null;
+  if (display !== null) return `${display} (${upn ?? `object id ${userId}`})`;
+  return upn ?? `${leading ? 'User' : 'user'} ${userId}`;
+}
+
+/** A line that starts with an admin's name: under the customer's heading as it is, else after the customer's name. */
+function aboutAdmin(finding: Finding, names: Names, naming: Naming, text: (admin: string) => string): string {
+  return naming === 'underHeading' ? text(adminName(finding, true)) : `${subjectName(finding, names)}: ${text(adminName(finding, true))}`;
+}
+
+/** Whose admins a "cannot see into" line is about: the customer by name under its heading ("Contoso's admins"), else with its tenant id. */
+function customerAdmins(finding: Finding, names: Names, naming: Naming): string {
+  const name = customerName(names, finding.subject.id);
+  if (naming === 'named') return `the admins of ${customerLabel(finding.subject.id, names)}`;
+  return name ? `${oneLine(name, maxNameLength)}'s admins` : "this tenant's admins";
+}
+
+/** Why the monitor cannot see into a customer: the reason in words, and what the service said after it (`<reason>: <said>`). */
+function notVisibleWords(detail: string | null | undefined): string {
+  const reason = notVisibleReason(detail);
+  if (reason === null) return detail ? oneLine(detail, 300) : 'no reason was recorded';
+  const said = (detail ?? '').slice(reason.length + 1).trim();
+  return `${cannotSeeReasons[reason].description}${said ? ` (the service said: ${oneLine(said, 300)})` : ''}`;
+}
+
 /** One line saying what went wrong, in the domain's words. */
 export function describeRegression(finding: Finding, names: Names = new Map(), naming: Naming = 'named'): string {
   const from = value(finding, finding.baseline);
@@ -146,6 +182,12 @@ export function describeRegression(finding: Finding, names: Names = new Map(), n
       return `The monitor cannot see ${sourceNames[finding.subject.id] ?? finding.subject.id}: ${to} runs in a row failed${finding.detail ? ` (last error: ${finding.detail})` : ''}`;
     case 'scoreFell':
       return `Partner security score fell from ${from} to ${to}`;
+    case 'adminWithoutMfaMethod':
+      return aboutAdmin(finding, names, naming, (admin) => `${admin}, an admin, has no MFA method registered`);
+    case 'adminMfaNotRequired':
+      return about(finding, names, naming, ': ', `no policy requires MFA of ${adminName(finding)}${finding.detail ? `: ${oneLine(finding.detail, 300)}` : ''}`);
+    case 'customerNotVisible':
+      return `The monitor cannot see into ${customerAdmins(finding, names, naming)}: ${notVisibleWords(finding.detail)}`;
     default:
       return about(finding, names, naming, ': ', `${measureName(finding)} went from ${from} to ${to}`);
   }
@@ -166,6 +208,16 @@ export function describeRecovery(finding: Finding, names: Names = new Map(), nam
       return about(finding, names, naming, ' ', 'now has an MFA policy enabled');
     case 'sourceUnavailable':
       return `The monitor can see ${sourceNames[finding.subject.id] ?? finding.subject.id} again`;
+    // An admin no longer listed (current null) resolves the finding without fixing it: said as such.
+    case 'adminWithoutMfaMethod':
+      return aboutAdmin(finding, names, naming, (admin) => `${admin} ${finding.current === null ? 'is no longer an admin' : 'now has an MFA method registered'}`);
+    case 'adminMfaNotRequired':
+      return finding.current === null
+        ? aboutAdmin(finding, names, naming, (admin) => `${admin} is no longer an admin`)
+        : about(finding, names, naming, ': ', `MFA is now required of ${adminName(finding)}`);
+    // A customer no longer listed resolves it too: said as for any customer finding.
+    case 'customerNotVisible':
+      return finding.current === null ? about(finding, names, naming, ' ', 'is no longer listed') : `The monitor can see into ${customerAdmins(finding, names, naming)} again`;
     default:
       return finding.current === null
         ? about(finding, names, naming, ' ', 'is no longer listed')

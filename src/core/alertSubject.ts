@@ -1,4 +1,4 @@
-import { findingKinds, severities, type Finding, type FindingKind } from './findings';
+import { findingAdmin, findingKinds, severities, type Finding, type FindingKind } from './findings';
 import { plural } from './message';
 
 /**
@@ -24,7 +24,7 @@ const problemWords: Record<FindingKind, Words> = {
   nonMfaSignIn: (count) => `${plural(count, 'partner user')} without MFA`,
   mfaRegisteredUsersFell: () => 'fewer partner users registered for MFA',
   sourceUnavailable: (count) => `monitor cannot read ${plural(count, 'source')}`,
-  adminWithoutMfaMethod: (count) => `${plural(count, 'customer admin')} without an MFA method`,
+  adminWithoutMfaMethod: (count) => `${plural(count, 'customer admin')} with no MFA method`,
   adminMfaNotRequired: (count) => `${plural(count, 'customer admin')} not required to use MFA`,
   customerNotVisible: (count) => `${plural(count, 'customer')} the monitor cannot see into`,
 };
@@ -42,8 +42,8 @@ function summary(findings: readonly Finding[]): string {
     const noneLeft = finding.kind === 'customerPolicyDisabled' && finding.severity === 'critical';
     const key = `${finding.kind}/${noneLeft}`;
     const problem = problems.get(key) ?? { words: noneLeft ? noPolicyLeft : problemWords[finding.kind], severity: finding.severity, order: findingKinds.indexOf(finding.kind), subjects: new Set(), findings: 0 };
-    // A partner user signing in twice is one user without MFA.
-    problem.subjects.add(finding.subject.id.toLowerCase());
+    // A partner user signing in twice is one user without MFA; a customer's admins are counted each, not as their customer.
+    problem.subjects.add(`${finding.subject.id}/${findingAdmin(finding)?.userId ?? ''}`.toLowerCase());
     problem.findings += 1;
     problems.set(key, problem);
   }

@@ -1,3 +1,4 @@
+import type { AdminIdentity } from './adminScan';
 import { line, lineCount, moreText, section, type Group, type Line, type Message, type Section } from './message';
 import { linkUrl, oneLine } from './text';
 
@@ -9,8 +10,11 @@ import { linkUrl, oneLine } from './text';
  * leaves out ("and N more").
  */
 
-/** What a finding announced in a message was, for receivers that file tickets per finding. */
-type AnnouncedFinding = { key: string; kind: string; severity: string; change: string };
+/**
+ * What a finding announced in a message was, for receivers that file tickets per finding; a
+ * finding about a customer's admin names them (object id, UPN, display name), as its line does.
+ */
+type AnnouncedFinding = { key: string; kind: string; severity: string; change: string; admin?: AdminIdentity | null };
 
 /** Teams refuses messages over about 28 KB; the card stays under this, envelope included. */
 const teamsMaxBytes = 24_000;
@@ -254,7 +258,7 @@ export function webhookPayload(message: Message, meta: { messageId: string; comp
     })),
     footer: message.footer,
     findingsLink: message.findingsLink,
-    findings: meta.findings,
+    findings: meta.findings.map((finding) => ({ key: finding.key, kind: finding.kind, severity: finding.severity, change: finding.change, admin: finding.admin ?? null })),
   });
 }
 

@@ -6,7 +6,7 @@ import { change, delta, figure, line, plural, section, type Line, type Message, 
 import { renderEmail, type RenderedEmail } from './messageEmail';
 import { nextStep } from './nextStep';
 import { oneLine } from './text';
-import { digestWeekMs, type CustomerProblem, type CustomerProblemCount, type FindingAge, type Mover, type WeeklyDigest } from './weeklyDigest';
+import { digestWeekMs, type CustomerAdminKind, type CustomerAdminProblem, type CustomerProblem, type CustomerProblemCount, type FindingAge, type Mover, type WeeklyDigest } from './weeklyDigest';
 import { inWords } from './wording';
 
 /**
@@ -26,6 +26,28 @@ const problemTitles: Record<CustomerProblem, string> = {
   noMfaPolicy: 'No MFA policy enabled',
   adminsNotCompliant: 'No admin using MFA',
 };
+
+const customerAdminTitles: Record<CustomerAdminKind, string> = {
+  adminWithoutMfaMethod: 'Customer admins with no MFA method',
+  adminMfaNotRequired: 'Customer admins no policy requires MFA of',
+  customerNotVisible: 'Customers the monitor cannot see into',
+};
+
+/** "Customer admins with no MFA method: 3 in 2 customers", in the attention colour when an admin cannot do MFA at all. */
+function customerAdminLine(problem: CustomerAdminProblem): Line {
+  const spread = problem.kind === 'customerNotVisible' ? '' : ` in ${plural(problem.customers, 'customer')}`;
+  return line(`${customerAdminTitles[problem.kind]}: ${problem.count}${problem.count > 0 ? spread : ''}`, problem.kind === 'adminWithoutMfaMethod' && problem.count > 0);
+}
+
+/** The customers' admins: each kind counted, then the first of each named under its customer with its next step, as alerts name them. */
+function customerAdminSection(digest: WeeklyDigest, names: ReadonlyMap<string, string>, publicBaseUrl: string | null): Section[] {
+  if (digest.customerAdmins.length === 0) return [];
+  const listed = digest.customerAdmins.flatMap((problem) => problem.listed);
+  const named = groupedLines(listed, (finding) => ({ text: oneLine(describeRegression(finding, names, 'underHeading'), 300), href: dashboardLink(publicBaseUrl, { finding: finding.key }), step: nextStep(finding, publicBaseUrl), critical: finding.severity === 'critical' }), names, publicBaseUrl, listed.length).groups;
+  const more = digest.customerAdmins.reduce((count, problem) => count + problem.more, 0);
+  const listHref = dashboardLink(publicBaseUrl, { findings: 'open' });
+  return [{ title: "Inside customers' tenants", groups: [{ heading: null, lines: digest.customerAdmins.map(customerAdminLine) }, ...named], more: more > 0 ? { count: more, href: listHref } : null, listHref }];
+}
 
 /** Movers named per problem on a card: the rest are counted, the email names more. */
 const cardMovers = 3;
@@ -129,7 +151,7 @@ export function renderWeeklyDigest(digest: WeeklyDigest, options: DigestOptions 
       : principals.count === 0
         ? "No partner user signed in without MFA in Partner Center's last 7 days."
         : `${plural(principals.count, 'partner user')} signed in without MFA in Partner Center's last 7 days: ${principals.users.join(', ')}${principals.more > 0 ? ` and ${principals.more} more` : ''}.`;
-  sections.push(section('Partner users without MFA', [line(principalText, (principals?.count ?? 0) > 0)]), ...waiverSection(digest), ...dashboard(digest, publicBaseUrl));
+  sections.push(section('Partner users without MFA', [line(principalText, (principals?.count ?? 0) > 0)]), ...customerAdminSection(digest, options.customerNames, publicBaseUrl), ...waiverSection(digest), ...dashboard(digest, publicBaseUrl));
   const heading = { title: `Weekly MFA compliance digest, ${digest.week}`, note: `As of ${digest.generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` };
   return renderEmail({ subject: subject(digest), heading, sections, footer: null, findingsLink: null });
 }
@@ -154,6 +176,7 @@ function glance(digest: WeeklyDigest, publicBaseUrl: string | null): Message {
     });
     sections.push(section('Customers by problem', problemLines));
   }
+  if (digest.customerAdmins.length > 0) sections.push(section("Inside customers' tenants", digest.customerAdmins.map(customerAdminLine)));
   sections.push(...waiverSection(digest), ...dashboard(digest, publicBaseUrl));
   return { subject: subject(digest), sections, footer: null, findingsLink: dashboardLink(publicBaseUrl, { findings: 'open' }) };
 }
@@ -183,6 +206,8 @@ function webhookDigest(digest: WeeklyDigest, publicBaseUrl: string | null, deliv
           },
     // A count only: the users' UPNs are personal data, kept to the email and the authenticated API.
     partnerUsersWithoutMfa: digest.principals?.count ?? null,
+    // Counts only, as for partner users; empty when no such finding is open.
+    customerAdmins: digest.customerAdmins.map((problem) => ({ kind: problem.kind, count: problem.count, customers: problem.customers })),
     expiringWaivers: digest.expiringWaivers.map((waiver) => ({ waiver: waiver.description, owner: waiver.owner, expiresAt: waiver.expiresAt.toISOString() })),
     dashboardLink: weekLink(digest, publicBaseUrl),
   });

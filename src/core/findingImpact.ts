@@ -8,11 +8,14 @@ import type { Finding, MeasureValue } from './findings';
  *      it holds is at stake, not one tenant;
  *   4  a customer without MFA at all: its last MFA policy switched off, a new customer with none,
  *      or no compliant admin left (the more admins lost, the higher);
- *   3  a partner user signed in without MFA (the more recent the sign-in, the higher): one account,
- *      with delegated access to customers, proven to be used without MFA;
- *   2  the monitor cannot read a source (the more failed runs, the higher): anything may hide there;
- *   1  a measure fell (the more it fell, the higher: admins, tenants, users or points lost), or one
- *      MFA policy was switched off while another still covers the tenant.
+ *   3  one account that can go without MFA: a partner user signed in without MFA (the more recent
+ *      the sign-in, the higher: with delegated access to customers, proven to be used without it
+ *      ranks first), or a customer's admin with no MFA method registered, who cannot do MFA at all;
+ *   2  the monitor cannot read a source (the more failed runs, the higher), or cannot see into a
+ *      customer's admins: anything may hide there;
+ *   1  a measure fell (the more it fell, the higher: admins, tenants, users or points lost), one
+ *      MFA policy was switched off while another still covers the tenant, or no policy requires
+ *      MFA of a customer's admin (they may still use it; nothing makes them).
  */
 
 /** A count as a fraction below 1 that grows with it: 1 → 0.5, 3 → 0.75, 99 → 0.99. */
@@ -53,9 +56,14 @@ export function findingImpact(finding: ImpactInput): number {
       return (finding.current === 0 ? 4 : 1) + growing(lost);
     case 'nonMfaSignIn':
       return 3 + recency(signInTime(finding));
+    case 'adminWithoutMfaMethod':
+      return 3;
     case 'sourceUnavailable':
       return 2 + growing(typeof finding.current === 'number' ? finding.current : 0);
+    case 'customerNotVisible':
+      return 2;
     case 'requirementPolicyDisabled':
+    case 'adminMfaNotRequired':
       return 1 + growing(1);
     default:
       return 1 + growing(lost);

@@ -102,6 +102,16 @@ export interface StoredFinding extends Finding {
   silencedChange?: 'opened' | 'reopened' | null;
 }
 
+/**
+ * The customer admin a finding names: its identity, or (a row stored without it) the object id its
+ * key holds (`admins/<tenantId>/<userId>/<measure>`); null for a finding about no admin.
+ */
+export function findingAdmin({ admin, key }: Pick<Finding, 'admin' | 'key'>): AdminIdentity | null {
+  if (admin) return admin;
+  const [prefix, , userId, measure] = key.split('/');
+  return prefix === 'admins' && userId && measure ? { userId, userPrincipalName: null, displayName: null } : null;
+}
+
 /** Critical first, then by kind and subject, so emails and API answers are stable. */
 export function compareFindings(left: Finding, right: Finding): number {
   return (

@@ -1,6 +1,7 @@
+import { cannotSeeReasons, notVisibleReason } from './adminScan';
 import { dashboardLink } from './dashboardLinks';
-import { entraUrl } from './entraLinks';
-import type { Finding, FindingKind } from './findings';
+import { entraUrl, entraUserUrl } from './entraLinks';
+import { findingAdmin, type Finding, type FindingKind } from './findings';
 
 /** What an admin does about a finding, in a sentence, and where: every alert line carries one. */
 export interface NextStep {
@@ -37,6 +38,38 @@ const requirementSteps: Partial<Record<FindingKind, string>> = {
 };
 
 /**
+ * A finding about a customer's admins. An admin without a method registers one on their user page
+ * (Authentication methods is there); one whom nothing requires to use MFA is covered in the tenant's
+ * Conditional Access. A tenant the monitor cannot see into is fixed in Partner Center, as its
+ * reason says, and the customer's page on the dashboard shows the scan's outcome.
+ */
+function customerAdminStep(finding: Finding, tenantId: string, publicBaseUrl: string | null): NextStep | null {
+  switch (finding.kind) {
+    case 'adminWithoutMfaMethod': {
+      const userId = findingAdmin(finding)?.userId;
+      return {
+        text: 'Have this admin register an MFA method (Microsoft Authenticator, a passkey or a FIDO2 security key), or add one for them under Authentication methods on their user page',
+        url: userId ? entraUserUrl(tenantId, userId) : entraUrl(tenantId, 'overview'),
+      };
+    }
+    case 'adminMfaNotRequired':
+      return {
+        text: 'Require MFA of this admin: include them, or a role they hold, in an enabled Conditional Access policy that requires MFA (or turn on security defaults), and exclude only emergency access accounts',
+        url: entraUrl(tenantId, 'conditionalAccess'),
+      };
+    case 'customerNotVisible': {
+      const reason = notVisibleReason(finding.detail);
+      return {
+        text: reason === null ? "Check the monitor's GDAP relationship with this customer and the roles its security group holds there" : cannotSeeReasons[reason].nextStep,
+        url: dashboardLink(publicBaseUrl, { customer: tenantId }),
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
  * The step for a finding. Where it is taken in Microsoft's portals, the link goes there; where it
  * is the monitor's own (the requirements a score lost, a source's runs), it goes to the dashboard
  * (`publicBaseUrl`; '' keeps the link relative, for the monitor's own pages), never to the keyed
@@ -48,6 +81,8 @@ export function nextStep(finding: Finding, publicBaseUrl: string | null): NextSt
     case 'requirement':
       return { text: requirementSteps[finding.kind] ?? 'Open the requirement in Partner Center and follow its steps', url: finding.actionUrl ?? finding.helpUrl ?? null };
     case 'customer': {
+      const adminStep = customerAdminStep(finding, subject.id, publicBaseUrl);
+      if (adminStep !== null) return adminStep;
       const step = customerSteps[finding.measure] ?? { text: 'Check MFA in this tenant', blade: 'overview' as const };
       return { text: step.text, url: entraUrl(subject.id, step.blade) };
     }

@@ -1,20 +1,21 @@
-import type { Finding, FindingTransition } from './findings';
+import { findingAdmin, type Finding, type FindingTransition } from './findings';
 import { inWords } from './wording';
 
 /**
  * A waiver is an admin's audited, expiring "we know, stop telling us" about one finding, one
- * customer tenant, one requirement, or the partner users whose UPN matches a pattern (break-glass
- * accounts). Waived findings are still detected, stored and listed; they are only not announced,
+ * customer tenant, one requirement, the partner users whose UPN matches a pattern (break-glass
+ * accounts), or the admins of one customer whose UPN matches a pattern (that customer's
+ * break-glass accounts). Waived findings are still detected, stored and listed; they are only not announced,
  * and they are announced after all when the waiver ends (expires or is deleted) while the problem
  * remains. Pure: the caller passes the time.
  */
-export const waiverScopes = ['finding', 'customer', 'requirement', 'partnerUsers'] as const;
+export const waiverScopes = ['finding', 'customer', 'requirement', 'partnerUsers', 'customerAdmins'] as const;
 export type WaiverScope = (typeof waiverScopes)[number];
 
 export interface Waiver {
   id: string;
   scope: WaiverScope;
-  /** What the scope names: a finding key, a tenant id (lower case), a requirement type, or a UPN pattern. */
+  /** What the scope names: a finding key, a tenant id (lower case), a requirement type, a UPN pattern, or `<tenant id>/<UPN pattern>`. */
   target: string;
   reason: string;
   /** Who answers for it (a person or team, free text). */
@@ -90,7 +91,8 @@ const domainGlob = /^[A-Za-z0-9.*-]{1,253}$/;
  * domain in full (no `*` after the @, at least two labels, each a DNS label), so it silences at most
  * that domain's users, or a user by at least three letters or digits in a row before the @. `*@*.com`,
  * `*@*.example`, `*@partner.*` and `*@*e*` name neither and would silence nearly every partner
- * user. The one rule for every glob a waiver takes (today: the partnerUsers UPN pattern).
+ * user. The one rule for every glob a waiver takes: the partnerUsers UPN pattern, and a customer's
+ * admins' (whose `*@*` would silence every admin of the customer: the customer scope says that plainly).
  */
 export function globTargetProblem(pattern: string): string | null {
   const [localPart, domain, ...more] = pattern.split('@');
@@ -102,7 +104,26 @@ export function globTargetProblem(pattern: string): string | null {
   if (!domain.includes('*') && !domainInFull) return 'must have a domain name after the @: at least two labels (partner.example), each 1 to 63 letters, digits or hyphens (RFC 1035)';
   const namesUser = /[A-Za-z0-9]{3}/.test(localPart);
   if (domainInFull || namesUser) return null;
-  return 'must name a domain in full (no * after the @, as in *@partner.example) or a user by at least three letters or digits in a row before the @ (as in breakglass*@*): otherwise it silences nearly every partner user';
+  return 'must name a domain in full (no * after the @, as in *@partner.example) or a user by at least three letters or digits in a row before the @ (as in breakglass*@*): otherwise it silences nearly every user';
+}
+
+const tenantIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A customerAdmins target, `<tenant id>/<UPN pattern>`: the tenant (a GUID, so the first `/` ends
+ * it, though a UPN's local part may hold one) and the pattern; null when it is not of that form.
+ */
+export function customerAdminsTarget(target: string): { tenantId: string; pattern: string } | null {
+  const slash = target.indexOf('/');
+  const tenantId = target.slice(0, slash);
+  return slash > 0 && tenantIdPattern.test(tenantId) ? { tenantId: tenantId.toLowerCase(), pattern: target.slice(slash + 1) } : null;
+}
+
+/** Why a customerAdmins target cannot be one, or null: the tenant id, then the pattern by the one glob rule. */
+export function customerAdminsTargetProblem(target: string): string | null {
+  const parsed = customerAdminsTarget(target);
+  if (parsed === null) return 'must be the customer tenant id (a GUID), a /, and a UPN pattern, as in <tenant id>/breakglass*@contoso.com, when scope is customerAdmins';
+  return globTargetProblem(parsed.pattern);
 }
 
 export function isActive(waiver: Waiver, now: Date): boolean {
@@ -115,7 +136,8 @@ export function isActive(waiver: Waiver, now: Date): boolean {
  * user, so it silences nothing and the status names it until it is narrowed or deleted.
  */
 export function unhonouredWaiverProblem(waiver: Pick<Waiver, 'scope' | 'target'>): string | null {
-  return waiver.scope === 'partnerUsers' ? globTargetProblem(waiver.target) : null;
+  if (waiver.scope === 'partnerUsers') return globTargetProblem(waiver.target);
+  return waiver.scope === 'customerAdmins' ? customerAdminsTargetProblem(waiver.target) : null;
 }
 
 /**
@@ -123,13 +145,21 @@ export function unhonouredWaiverProblem(waiver: Pick<Waiver, 'scope' | 'target'>
  * indexed by what they name and their UPN patterns compiled once, so a detector run over tens of
  * thousands of findings costs a map look-up each. Of several, the one that lasts longest.
  */
-export function waiverIndex(waivers: readonly Waiver[], now: Date): (finding: Pick<Finding, 'key' | 'subject'>) => Waiver | null {
+export function waiverIndex(waivers: readonly Waiver[], now: Date): (finding: Pick<Finding, 'key' | 'subject' | 'admin'>) => Waiver | null {
   const byName = new Map<string, Waiver[]>();
   const patterns: { waiver: Waiver; pattern: RegExp }[] = [];
+  // A customer's admin patterns, by tenant id: a finding is matched against its own customer's only.
+  const adminPatterns = new Map<string, { waiver: Waiver; pattern: RegExp }[]>();
   for (const waiver of waivers) {
     if (!isActive(waiver, now) || unhonouredWaiverProblem(waiver) !== null) continue;
     if (waiver.scope === 'partnerUsers') {
       patterns.push({ waiver, pattern: upnPattern(waiver.target) });
+      continue;
+    }
+    if (waiver.scope === 'customerAdmins') {
+      // Honoured, so of the form: the check only tells TypeScript so.
+      const admins = customerAdminsTarget(waiver.target);
+      if (admins !== null) adminPatterns.set(admins.tenantId, [...(adminPatterns.get(admins.tenantId) ?? []), { waiver, pattern: upnPattern(admins.pattern) }]);
       continue;
     }
     const name = indexName(waiver.scope, waiver.target);
@@ -144,12 +174,15 @@ export function waiverIndex(waivers: readonly Waiver[], now: Date): (finding: Pi
     // A partner-user finding names its user by UPN; one whose UPN is unknown cannot be matched.
     const upn = finding.subject.type === 'principal' ? finding.subject.name : null;
     if (typeof upn === 'string') found.push(...patterns.filter(({ pattern }) => pattern.test(upn)).map(({ waiver }) => waiver));
+    // A finding about a customer's admin (no MFA method, MFA not required) names them by UPN beside its customer.
+    const adminUpn = type === 'customer' ? findingAdmin(finding)?.userPrincipalName : null;
+    if (adminUpn) found.push(...(adminPatterns.get(id.toLowerCase()) ?? []).filter(({ pattern }) => pattern.test(adminUpn)).map(({ waiver }) => waiver));
     return longest(found);
   };
 }
 
 /** Tenant ids and requirement types are matched in any case; finding keys exactly. */
-function indexName(scope: Exclude<WaiverScope, 'partnerUsers'>, target: string): string {
+function indexName(scope: Exclude<WaiverScope, 'partnerUsers' | 'customerAdmins'>, target: string): string {
   return `${scope}:${scope === 'finding' ? target : target.toLowerCase()}`;
 }
 
@@ -192,10 +225,15 @@ export function decideAnnouncement(input: { state: Finding['state']; transition:
   return state === 'open' ? { pendingChange: silencedChange, silencedChange: null } : { pendingChange, silencedChange: null };
 }
 
-const scopeWords: Record<WaiverScope, string> = { finding: 'finding', customer: 'customer tenant', requirement: 'requirement', partnerUsers: 'partner users matching' };
+const scopeWords: Record<WaiverScope, string> = { finding: 'finding', customer: 'customer tenant', requirement: 'requirement', partnerUsers: 'partner users matching', customerAdmins: 'admins matching' };
 
 /** What a waiver silences, in words admins read: a customer by its name when the directory has one, a requirement type in words. */
 export function describeWaiverTarget(waiver: Pick<Waiver, 'scope' | 'target'>, customerNames: ReadonlyMap<string, string>): string {
+  const admins = waiver.scope === 'customerAdmins' ? customerAdminsTarget(waiver.target) : null;
+  if (admins !== null) {
+    const customer = customerNames.get(admins.tenantId);
+    return `admins of ${customer === undefined ? `customer tenant ${admins.tenantId}` : `${customer} (tenant ${admins.tenantId})`} matching ${admins.pattern}`;
+  }
   const name = waiver.scope === 'customer' ? customerNames.get(waiver.target) : undefined;
   if (name !== undefined) return `${name} (tenant ${waiver.target})`;
   return `${scopeWords[waiver.scope]} ${waiver.scope === 'requirement' ? inWords('requirementType', waiver.target) : waiver.target}`;

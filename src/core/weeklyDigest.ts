@@ -1,5 +1,6 @@
 import { compareFindings, type Finding } from './findings';
 import { customerName } from './message';
+import { isOneOf } from './text';
 import { hasNoCompliantAdmins, hasNoMfaPolicy, isCompliant, type CustomerMfaInsight, type NonMfaPrincipal, type PartnerSecurityScore, type SecurityRequirement } from './model';
 
 /**
@@ -88,6 +89,21 @@ export interface FindingAge {
   critical: number;
 }
 
+/** The kinds of finding about what is inside customers' tenants: counted, and their first findings named like the oldest problems. */
+const customerAdminKinds = ['adminWithoutMfaMethod', 'adminMfaNotRequired', 'customerNotVisible'] as const;
+export type CustomerAdminKind = (typeof customerAdminKinds)[number];
+
+export interface CustomerAdminProblem {
+  kind: CustomerAdminKind;
+  /** Open findings no waiver silences: admins, or (customerNotVisible) customers. */
+  count: number;
+  /** How many customers they are in. */
+  customers: number;
+  /** The first of them (most severe, then by customer), at most `maxNamed`; the rest are counted. */
+  listed: Finding[];
+  more: number;
+}
+
 export interface WeeklyDigest {
   /** The ISO week it covers, e.g. `2026-W49`: one digest per week, whatever the schedule. */
   week: string;
@@ -100,6 +116,8 @@ export interface WeeklyDigest {
   openCount: number;
   waivedCount: number;
   principals: { count: number; users: string[]; more: number } | null;
+  /** Empty when no finding of these kinds is open: the customer-admin scan may be off, so no zero is claimed. */
+  customerAdmins: CustomerAdminProblem[];
   expiringWaivers: ExpiringWaiver[];
 }
 
@@ -198,6 +216,16 @@ function findingsByAge(findings: readonly Finding[], now: Date): FindingAge[] {
   });
 }
 
+function customerAdminProblems(open: readonly Finding[], maxNamed: number): CustomerAdminProblem[] {
+  const inside = open.filter((finding) => isOneOf(customerAdminKinds, finding.kind));
+  if (inside.length === 0) return [];
+  return customerAdminKinds.map((kind) => {
+    const found = inside.filter((finding) => finding.kind === kind).sort(compareFindings);
+    const customers = new Set(found.map((finding) => finding.subject.id.toLowerCase())).size;
+    return { kind, count: found.length, customers, listed: found.slice(0, maxNamed), more: Math.max(0, found.length - maxNamed) };
+  });
+}
+
 export function composeWeeklyDigest(input: DigestInput): WeeklyDigest {
   const { now } = input;
   const weekStart = new Date(now.getTime() - digestWeekMs);
@@ -222,6 +250,7 @@ export function composeWeeklyDigest(input: DigestInput): WeeklyDigest {
     openCount: open.length,
     waivedCount: input.waivedCount,
     principals: principals === null ? null : { count: users.length, users: users.slice(0, input.maxNamed), more: Math.max(0, users.length - input.maxNamed) },
+    customerAdmins: customerAdminProblems(open, input.maxNamed),
     expiringWaivers: [...input.expiringWaivers].sort((left, right) => left.expiresAt.getTime() - right.expiresAt.getTime()),
   };
 }

@@ -8,6 +8,7 @@ import { WebhookPoster } from '../../src/adapters/webhookPoster';
 import { composeAlert } from '../../src/core/alertMessage';
 import { channelTestMessage, webhookPayload } from '../../src/core/channelPayloads';
 import { digestChannelPayload } from '../../src/core/digestMessage';
+import { adminWithoutMethod } from '../support/customerAdminFindings';
 
 type Verify = (secret: string, headers: Record<string, string | undefined>, body: string, now?: number) => boolean;
 
@@ -65,10 +66,12 @@ function headersOf(request: Received): Record<string, string | undefined> {
 describe('the signed webhook', () => {
   it("when the monitor posts an alert, a digest and the doctor's test message, then the official Standard Webhooks library verifies each and reads back the body sent", async () => {
     // standardwebhooks is the specification's reference library (github.com/standard-webhooks/standard-webhooks, libraries/javascript).
-    const alert = composeAlert({ opened: [], resolved: [], stillOpen: [], reminder: false, publicBaseUrl: 'https://monitor.example', customerNames: new Map(), maxLinesPerSection: 5 });
+    // An alert naming a customer's admin (display name, UPN) in its line and in its findings.
+    const admin = adminWithoutMethod();
+    const alert = composeAlert({ opened: [admin], resolved: [], stillOpen: [], reminder: false, publicBaseUrl: 'https://monitor.example', customerNames: new Map(), maxLinesPerSection: 5 });
     const bodies = [
-      webhookPayload(alert, { messageId: 'm-1', composedAt: '2026-12-07T07:00:00.000Z', event: 'alert', findings: [] }),
-      digestChannelPayload('webhook', { week: '2026-W50', generatedAt: new Date('2026-12-07T07:00:00Z'), score: { week: { first: null, last: null, daily: [] }, quarter: { first: null, last: null, daily: [] }, maxScore: null }, requirements: [], customers: null, findingsByAge: [], oldestOpen: [], openCount: 0, waivedCount: 0, principals: null, expiringWaivers: [] }, { publicBaseUrl: null, deliveryId: 'digest-1' }),
+      webhookPayload(alert, { messageId: 'm-1', composedAt: '2026-12-07T07:00:00.000Z', event: 'alert', findings: [{ key: admin.key, kind: admin.kind, severity: admin.severity, change: 'opened', admin: admin.admin }] }),
+      digestChannelPayload('webhook', { week: '2026-W50', generatedAt: new Date('2026-12-07T07:00:00Z'), score: { week: { first: null, last: null, daily: [] }, quarter: { first: null, last: null, daily: [] }, maxScore: null }, requirements: [], customers: null, findingsByAge: [], oldestOpen: [], openCount: 0, waivedCount: 0, principals: null, customerAdmins: [], expiringWaivers: [] }, { publicBaseUrl: null, deliveryId: 'digest-1' }),
       webhookPayload(channelTestMessage, { messageId: 'test-1', composedAt: '2026-12-07T07:00:00.000Z', event: 'test', findings: [] }),
     ];
     for (const [index, body] of bodies.entries()) await poster().post('webhook', body, `delivery-sw-${index}`, 5000);

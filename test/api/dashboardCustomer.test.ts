@@ -245,6 +245,55 @@ describe.each(widths)('dashboard at %i px', (width) => {
   });
 });
 
+describe("a customer's admin waived from the findings table", () => {
+  // Issue 20, item 4: "waivers (for example a break-glass account: waive by customer and UPN)"; Microsoft asks every
+  // tenant to keep emergency access accounts excluded from Conditional Access ("Manage emergency access accounts in
+  // Microsoft Entra ID", https://learn.microsoft.com/entra/identity/role-based-access-control/security-emergency-access),
+  // so a customer's break-glass admin that no policy requires MFA of is waived in that customer only.
+  it("when an admin presses Waive… on a finding about a customer's admin, then the dialog offers that admin in that customer, and the break-glass pattern in one click", async () => {
+    const customerFinding = (await json('findings?subject=customer&state=all')).items[0]!;
+    const tenantId = String((customerFinding.subject as { id: string }).id);
+    const userId = randomUUID();
+    const key = `admins/${tenantId}/${userId}/mfaRequired`;
+    const adminFinding = {
+      ...customerFinding, key, kind: 'adminMfaNotRequired', severity: 'critical', impact: 9, state: 'open', measure: 'mfaRequired', baseline: 0, current: 1, resolvedAt: null, waiver: null,
+      admin: { userId, userPrincipalName: 'BreakGlass01@contoso.example', displayName: 'Emergency access 1' },
+      description: 'No policy requires MFA of Emergency access 1 (BreakGlass01@contoso.example)',
+    };
+    // The detector's admin findings come from the customer-admin scan (issue 20, items 1-3): here the table's answer carries one.
+    await page.route(/\/api\/findings\?/, async (route) => {
+      const url = route.request().url();
+      const response = await route.fetch();
+      if (url.includes('subject=') || url.includes('continuationToken=')) return route.fulfill({ response });
+      const answer = (await response.json()) as Items;
+      return route.fulfill({ response, json: { ...answer, items: [adminFinding, ...answer.items] } });
+    });
+    try {
+      await openDashboard(1440);
+      await page.click(`#findings tbody tr[data-key="${key}"] button[data-waive-scope]`);
+      await page.waitForSelector('#waiver-dialog[open]');
+      expect(await page.inputValue('#waiver-scope')).toBe('customerAdmins');
+      expect(await page.inputValue('#waiver-target')).toBe(`${tenantId}/BreakGlass01@contoso.example`);
+      const pattern = `${tenantId}/breakglass*@contoso.example`;
+      await page.click(`#waiver-suggestions button[data-suggested-target="${pattern}"]`);
+      expect(await page.inputValue('#waiver-target')).toBe(pattern);
+      await page.fill('#waiver-reason', 'emergency access accounts are excluded from Conditional Access by design');
+      await page.fill('#waiver-owner', 'Contoso IT');
+      if (await page.isVisible('#waiver-admin-key')) await page.fill('#waiver-admin-key', api.host.adminKey);
+      await page.click('#waiver-form button[type="submit"]');
+      await page.waitForSelector('#waiver-history li[data-action="created"]');
+      const created = (await json('waivers')).items.find((item) => item.target === pattern.toLowerCase())!;
+      expect(created).toMatchObject({ scope: 'customerAdmins', description: expect.stringMatching(/^admins of .* matching breakglass\*@contoso\.example$/) });
+      await page.screenshot({ path: join(outputDir, 'dashboard-waiver-customer-admins-1440.png'), fullPage: false });
+      const deleted = await fetch(`${api.host.url}/api/waivers/${String(created.id)}`, { method: 'DELETE', headers: { 'x-functions-key': api.host.adminKey, 'if-match': '*' } });
+      expect(deleted.status).toBe(204);
+      await page.keyboard.press('Escape');
+    } finally {
+      await page.unroute(/\/api\/findings\?/);
+    }
+  });
+});
+
 describe("the simulator's inbox, as npm start links it", () => {
   it('when a browser opens it, then it refuses the self-signed certificate with the error npm start names (Chromium net_error_list.h: CERT_AUTHORITY_INVALID)', async () => {
     await expect(page.goto(`${api.cloud.sim.url}/_sim/inbox`)).rejects.toThrow(/net::ERR_CERT_AUTHORITY_INVALID/);

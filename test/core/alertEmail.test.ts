@@ -1,6 +1,8 @@
-import { composeAlert, type AlertContent } from '../../src/core/alertMessage';
+import { cannotSeeReasonNames, cannotSeeReasons } from '../../src/core/adminScan';
+import { composeAlert, describeRegression, type AlertContent } from '../../src/core/alertMessage';
 import type { Finding } from '../../src/core/findings';
 import { renderEmail } from '../../src/core/messageEmail';
+import { adminNotRequired, adminWithoutMethod, breakGlass, contosoTenant, jane, notVisible } from '../support/customerAdminFindings';
 
 function finding(overrides: Partial<Finding>): Finding {
   return {
@@ -258,5 +260,73 @@ describe('composeAlert: what a message says and where it leads', () => {
     ]);
     expect(links.filter((link) => !link.startsWith('https://monitor.example/api/dashboard#')).every((link) => link.startsWith('https://entra.microsoft.com/'))).toBe(true);
     expect(`${email.html}${email.plainText}`).not.toContain('/api/findings');
+  });
+});
+
+describe("composeAlert: a customer's admins, named", () => {
+  // Issue 20, item 4: "Each line names the customer and the admin (display name and UPN) with the next step and a link
+  // (the customer tenant's user page in the Entra admin center)". Graph's userRegistrationDetails (learn.microsoft.com/graph/api/
+  // resources/userregistrationdetails): isMfaRegistered "indicates whether the user has registered a strong authentication
+  // method for multifactor authentication"; isAdmin "whether the user has an admin role in the tenant".
+  const contoso = new Map([[contosoTenant, 'Contoso']]);
+  const janePage = `https://entra.microsoft.com/#@${contosoTenant}/blade/Microsoft_AAD_UsersAndTenants/UserProfileMenuBlade/~/overview/userId/${jane.userId}`;
+  const lines = (text: string) => text.split('\n');
+
+  it('when an admin has no MFA method, then the line under the customer names them by display name and UPN, critical, with the step on their user page', () => {
+    const text = render({ opened: [adminWithoutMethod()], customerNames: contoso }).plainText;
+    const at = lines(text).indexOf('- CRITICAL: Jane Doe (jane@contoso.com), an admin, has no MFA method registered');
+    expect(lines(text)[at - 1]).toBe(`Contoso (tenant ${contosoTenant})`);
+    expect(lines(text)[at + 1]).toMatch(/^ {2}Next: Have this admin register an MFA method/);
+    expect(lines(text)[at + 2]).toBe(`  ${janePage}`);
+  });
+
+  it('when an admin has no display name, or no name at all, then the line names them by what is known, the object id last', () => {
+    const text = render({ opened: [adminWithoutMethod({ ...jane, displayName: null }), adminWithoutMethod({ ...breakGlass, userPrincipalName: null }), { ...adminWithoutMethod(), key: `admins/${contosoTenant}/33333333-3333-4333-8333-333333333333/mfaMethod`, admin: null }] }).plainText;
+    expect(text).toContain('- CRITICAL: jane@contoso.com, an admin, has no MFA method registered');
+    expect(text).toContain(`- CRITICAL: Emergency access 1 (object id ${breakGlass.userId}), an admin, has no MFA method registered`);
+    expect(text).toContain('- CRITICAL: User 33333333-3333-4333-8333-333333333333, an admin, has no MFA method registered');
+  });
+
+  it('when the admin registers a method, or is no longer an admin, then the recovery says which', () => {
+    const registered = adminWithoutMethod(jane, contosoTenant, { state: 'resolved', current: 0, resolvedAt: '2026-12-08T06:00:00.000Z' });
+    const gone = adminWithoutMethod(breakGlass, contosoTenant, { state: 'resolved', current: null, resolvedAt: '2026-12-08T06:00:00.000Z' });
+    const text = render({ resolved: [registered, gone], customerNames: contoso }).plainText;
+    expect(text).toContain('- Jane Doe (jane@contoso.com) now has an MFA method registered');
+    expect(text).toContain('- Emergency access 1 (BreakGlass01@contoso.com) is no longer an admin');
+  });
+
+  it("when no policy requires MFA of an admin, then the line says so with the detector's note, and the step opens the tenant's Conditional Access", () => {
+    const text = render({ opened: [adminNotRequired(jane, contosoTenant, { detail: 'the report-only policy "Admins MFA" would cover them' })], customerNames: contoso }).plainText;
+    expect(text).toMatch(/\n- No policy requires MFA of Jane Doe \(jane@contoso\.com\): the report-only policy "Admins MFA" would cover them\n {2}Next: Require MFA of this admin[^\n]*\n(.*)\n/);
+    expect(/\n {2}Next: Require MFA of this admin[^\n]*\n(.*)\n/.exec(text)?.[1]).toBe(`  https://entra.microsoft.com/#@${contosoTenant}/blade/Microsoft_AAD_ConditionalAccess/ConditionalAccessBlade/Policies`);
+    const back = render({ resolved: [adminNotRequired(jane, contosoTenant, { state: 'resolved', current: 0 })], customerNames: contoso }).plainText;
+    expect(back).toContain('- MFA is now required of Jane Doe (jane@contoso.com)');
+  });
+
+  it('when the monitor cannot see into a customer, then the line names the customer and the reason in words with what the service said, and the step is the reason\'s', () => {
+    const text = render({ opened: [notVisible('noGdapRelationship: AADSTS50020 user does not exist in tenant')], customerNames: contoso, publicBaseUrl: 'https://monitor.example' }).plainText;
+    const at = lines(text).indexOf("- The monitor cannot see into Contoso's admins: no active GDAP relationship gives the monitor access to this tenant (the service said: AADSTS50020 user does not exist in tenant)");
+    expect(at).toBeGreaterThan(0);
+    expect(lines(text)[at + 1]).toBe(`  Details: https://monitor.example/api/dashboard#finding=${encodeURIComponent(`admins/${contosoTenant}/visibility`)}`);
+    expect(lines(text)[at + 2]).toBe("  Next: Create or renew a GDAP relationship with this customer (Partner Center, Customers, Admin relationships) and assign the monitor's security group the Global Reader role, or Security Reader plus Reports Reader, in it.");
+    expect(lines(text)[at + 3]).toBe(`  https://monitor.example/api/dashboard#customer=${contosoTenant}`);
+    expect(render({ opened: [notVisible('tenantDeleted')] }).plainText).toContain("- The monitor cannot see into this tenant's admins: the tenant no longer exists\n");
+    expect(render({ resolved: [notVisible('tenantDeleted', contosoTenant, { state: 'resolved', current: 1 })], customerNames: contoso }).plainText).toContain("- The monitor can see into Contoso's admins again");
+    expect(render({ resolved: [notVisible('tenantDeleted', contosoTenant, { state: 'resolved', current: null })], customerNames: contoso }).plainText).toContain(`Contoso (tenant ${contosoTenant})\n- Is no longer listed`);
+  });
+
+  it.each(cannotSeeReasonNames)('when the monitor cannot see into a customer because of %s, then the line gives the reason in words, never its name', (reason) => {
+    const line = describeRegression(notVisible(reason), contoso, 'named');
+    expect(line).toBe(`The monitor cannot see into the admins of Contoso (tenant ${contosoTenant}): ${cannotSeeReasons[reason].description}`);
+    expect(line).not.toContain(reason);
+  });
+
+  it('when four admins of two customers have no MFA method, then the subject counts four admins, not two customers, and names none', () => {
+    const fabrikam = 'f0000000-0000-4000-8000-000000000002';
+    const more = (index: number, tenantId: string) => adminWithoutMethod({ userId: `4444444${index}-4444-4444-8444-444444444444`, userPrincipalName: `admin${index}@x.example`, displayName: null }, tenantId);
+    const subject = render({ opened: [adminWithoutMethod(), more(1, contosoTenant), more(2, contosoTenant), more(3, fabrikam), notVisible('appNotConsented', fabrikam), adminNotRequired()] }).subject;
+    // Most severe first, then the most widespread; of equals, in the order of the kinds.
+    expect(subject).toBe('[MFA monitor] 4 customer admins with no MFA method · 1 customer admin not required to use MFA · 1 customer the monitor cannot see into');
+    expect(subject).not.toMatch(/jane|Jane|@/);
   });
 });

@@ -3,6 +3,7 @@ import { channelTestMessage, slackPayload, teamsPayload, webhookPayload } from '
 import type { Finding } from '../../src/core/findings';
 import type { Message } from '../../src/core/message';
 import { blockKitProblems, mrkdwnLinks } from '../support/blockKit';
+import { adminNotRequired, adminWithoutMethod, breakGlass, contosoTenant, jane, notVisible } from '../support/customerAdminFindings';
 import { cardMarkdownTexts, cardTexts, teamsMessageProblems } from '../support/teamsMessage';
 
 const tenant = '33333333-3333-3333-3333-333333333333';
@@ -100,7 +101,49 @@ describe('channel payloads', () => {
     ['an empty section', { subject: '[MFA monitor] nothing', sections: [{ title: 'Nothing (0)', groups: [], more: null, listHref: null }], footer: null, findingsLink: null }],
     ['lines about many customers, each under its heading', alert({ opened: Array.from({ length: 300 }, (_, index) => customerPolicyOff(index % 100)).map((one, index) => ({ ...one, key: `${one.key}/${index}` })), maxLinesPerSection: 300 })],
     ['the doctor test message', channelTestMessage],
+    ["a customer's admins, named, and a customer the monitor cannot see into", alert({ opened: [adminWithoutMethod(), adminNotRequired(breakGlass), notVisible('roleLacksPermission: Authorization_RequestDenied Insufficient privileges')], resolved: [adminWithoutMethod(breakGlass, contosoTenant, { state: 'resolved', current: null })] })],
+    ['1,000 admins of one customer without an MFA method', alert({ opened: Array.from({ length: 1000 }, (_, index) => adminWithoutMethod({ userId: `${String(index).padStart(8, '0')}-1111-4111-8111-111111111111`, userPrincipalName: `admin${index}@contoso.com`, displayName: `Admin ${index} ${'x'.repeat(80)}` })), maxLinesPerSection: 1000 })],
   ];
+
+  describe("when a customer's admin has no MFA method", () => {
+    // Issue 20, item 4: the line names the customer and the admin (display name and UPN), with the next step and a link to
+    // the customer tenant's user page in the Entra admin center, "on every channel".
+    const named = alert({ opened: [adminWithoutMethod()], customerNames: new Map([[contosoTenant, 'Contoso']]) });
+    const userPage = `https://entra.microsoft.com/#@${contosoTenant}/blade/Microsoft_AAD_UsersAndTenants/UserProfileMenuBlade/~/overview/userId/${jane.userId}`;
+
+    it('then the Teams card names them under the customer, as plain text, with the next step linked to their user page', () => {
+      const texts = cardTexts(teamsPayload(named));
+      const line = texts.indexOf('CRITICAL: Jane Doe (jane@contoso.com), an admin, has no MFA method registered');
+      expect(texts[line - 1]).toBe(`Contoso (tenant ${contosoTenant})`);
+      expect(texts[line + 1]).toMatch(/^Next: \[Have this admin register an MFA method[^\]]*\]\(/);
+      expect(texts[line + 1]!.endsWith(`](${userPage})`)).toBe(true);
+    });
+
+    it('then Slack names them in escaped mrkdwn, with the next step linked to their user page', () => {
+      const text = (slackPayload(named) as Slack).blocks.map((block) => block.text?.text ?? '').join('\n');
+      expect(text).toContain('|CRITICAL: Jane Doe (jane@contoso.com), an admin, has no MFA method registered>*');
+      expect(mrkdwnLinks(text).find((link) => link.text.startsWith('Have this admin'))?.url).toBe(userPage);
+    });
+
+    it('then the signed webhook carries the line and, in findings, the admin by object id, UPN and display name', () => {
+      const finding = adminWithoutMethod();
+      const body = webhookPayload(named, { messageId: 'm2', composedAt: '2026-12-07T06:00:00.000Z', event: 'alert', findings: [{ key: finding.key, kind: finding.kind, severity: finding.severity, change: 'opened', admin: finding.admin }, { key: 'score/currentScore', kind: 'scoreFell', severity: 'warning', change: 'opened' }] }) as { data: { findings: unknown[]; sections: { groups: { lines: { text: string; nextStep: { url: string } }[] }[] }[] } };
+      expect(body.data.findings).toEqual([
+        { key: `admins/${contosoTenant}/${jane.userId}/mfaMethod`, kind: 'adminWithoutMfaMethod', severity: 'critical', change: 'opened', admin: { userId: jane.userId, userPrincipalName: 'jane@contoso.com', displayName: 'Jane Doe' } },
+        { key: 'score/currentScore', kind: 'scoreFell', severity: 'warning', change: 'opened', admin: null },
+      ]);
+      expect(body.data.sections[0]!.groups[0]!.lines[0]).toMatchObject({ text: 'CRITICAL: Jane Doe (jane@contoso.com), an admin, has no MFA method registered', nextStep: { url: userPage } });
+    });
+
+    it('then a display name carrying Markdown or mrkdwn is shown as written on Teams and escaped on Slack', () => {
+      const hostile = alert({ opened: [adminWithoutMethod({ ...jane, displayName: '[click](https://evil.example) <!here>' })] });
+      expect(teamsMessageProblems(teamsPayload(hostile))).toEqual([]);
+      for (const text of cardMarkdownTexts(teamsPayload(hostile))) expect(text).not.toContain('evil');
+      const slack = (slackPayload(hostile) as Slack).blocks.map((block) => block.text?.text ?? '').join('\n');
+      expect(mrkdwnLinks(slack).map((link) => link.url)).not.toContainEqual(expect.stringContaining('evil'));
+      expect(slack).toContain('&lt;!here&gt;');
+    });
+  });
 
   it.each(messages)('when %s is rendered for Teams, then Microsoft\'s Adaptive Cards SDK, parsing the card at its declared version, reports nothing', (_what, message) => {
     expect(teamsMessageProblems(teamsPayload(message))).toEqual([]);

@@ -1,4 +1,5 @@
 import { digestChannelPayload } from '../../src/core/digestMessage';
+import { adminWithoutMethod } from '../support/customerAdminFindings';
 import type { WeeklyDigest } from '../../src/core/weeklyDigest';
 import { blockKitProblems, mrkdwnLinks } from '../support/blockKit';
 import { cardMarkdownTexts, cardTexts, teamsMessageProblems } from '../support/teamsMessage';
@@ -27,6 +28,7 @@ function digest(overrides: Partial<WeeklyDigest> = {}): WeeklyDigest {
     openCount: 6,
     waivedCount: 1,
     principals: { count: 2, users: ['breakglass1@partner.example', 'jane.doe@partner.example'], more: 0 },
+    customerAdmins: [],
     expiringWaivers: [{ description: 'partner users matching breakglass*@partner.example', owner: 'Security team', expiresAt: new Date('2026-12-12T00:00:00Z') }],
     ...overrides,
   };
@@ -93,8 +95,18 @@ describe('the weekly digest on the webhook channels', () => {
   const digests: [string, WeeklyDigest][] = [
     ['a digest with headline figures', digest()],
     ['a first digest with nothing known yet', digest({ score: { week: { first: null, last: null, daily: [] }, quarter: { first: null, last: null, daily: [] }, maxScore: null }, requirements: [], customers: null, findingsByAge: [], openCount: 0, waivedCount: 0, principals: null, expiringWaivers: [] })],
+    ["a digest with customers' admins counted", digest({ customerAdmins: [{ kind: 'adminWithoutMfaMethod', count: 3, customers: 2, listed: [adminWithoutMethod()], more: 2 }, { kind: 'adminMfaNotRequired', count: 0, customers: 0, listed: [], more: 0 }, { kind: 'customerNotVisible', count: 1, customers: 1, listed: [], more: 1 }] })],
     ['a digest with thousands of waivers expiring', digest({ expiringWaivers: Array.from({ length: 3000 }, (_, index) => ({ description: `customer tenant ${index} being off-boarded`, owner: 'Service desk', expiresAt: new Date('2026-12-12T00:00:00Z') })) })],
   ];
+
+  it("when customers' admins are counted, then Teams and Slack show the counts at a glance, and the signed webhook carries them as data, naming no admin", () => {
+    const one = digest({ customerAdmins: [{ kind: 'adminWithoutMfaMethod', count: 3, customers: 2, listed: [adminWithoutMethod()], more: 2 }, { kind: 'adminMfaNotRequired', count: 0, customers: 0, listed: [], more: 0 }, { kind: 'customerNotVisible', count: 1, customers: 1, listed: [], more: 1 }] });
+    expect(cardTexts(digestChannelPayload('teams', one, options))).toEqual(expect.arrayContaining(['Customer admins with no MFA method: 3 in 2 customers', 'Customers the monitor cannot see into: 1']));
+    expect(slackTexts(digestChannelPayload('slack', one, options)).join('\n')).toContain('Customer admins with no MFA method: 3 in 2 customers');
+    const body = digestChannelPayload('webhook', one, options) as { data: Record<string, unknown> };
+    expect(body.data.customerAdmins).toEqual([{ kind: 'adminWithoutMfaMethod', count: 3, customers: 2 }, { kind: 'adminMfaNotRequired', count: 0, customers: 0 }, { kind: 'customerNotVisible', count: 1, customers: 1 }]);
+    expect(JSON.stringify(body)).not.toMatch(/jane|Jane/);
+  });
 
   it.each(digests)("when %s goes to Teams, then Microsoft's Adaptive Cards SDK, parsing the card at its declared version, reports nothing", (_what, one) => {
     expect(teamsMessageProblems(digestChannelPayload('teams', one, options))).toEqual([]);

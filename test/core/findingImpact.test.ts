@@ -10,7 +10,14 @@ import { findingImpact, type ImpactInput } from '../../src/core/findingImpact';
  *   with every MFA policy off, or no compliant admin, has no MFA left, above a share that dropped;
  * - nonMfaCompliantPartnerPrincipals lists "the most recent requests from users accessing Partner
  *   Center without completing MFA" (https://learn.microsoft.com/partner-center/developer/get-portal-requests-without-mfa):
- *   a recent one first.
+ *   a recent one first;
+ * - userRegistrationDetails.isMfaRegistered (https://learn.microsoft.com/graph/api/resources/userregistrationdetails):
+ *   false means the admin has registered no strong method, so cannot do MFA at all: one privileged account as open as a
+ *   partner user seen without MFA; Conditional Access "Require MFA for administrators"
+ *   (https://learn.microsoft.com/entra/identity/conditional-access/howto-conditional-access-policy-admin-mfa): accounts with
+ *   admin rights are the ones attackers target, which is why being required matters, but an admin not required may still
+ *   use the method they have, so it ranks lower;
+ * - a customer the monitor cannot see into hides everything in it, as a source it cannot read does.
  */
 
 function finding(overrides: Partial<ImpactInput>): ImpactInput {
@@ -60,5 +67,23 @@ describe('findingImpact', () => {
   it('when one MFA policy is switched off while another still covers the tenant, then it ranks below the customer left with none', () => {
     const policy = (severity: ImpactInput['severity']) => finding({ kind: 'customerPolicyDisabled', severity, key: 'customer/t/mfaConditionalAccessPolicyStatus', baseline: 'enabled', current: 'disabled' });
     expect(findingImpact(policy('critical'))).toBeGreaterThan(findingImpact(policy('warning')));
+  });
+
+  it("when a customer's admin has no MFA method, then it ranks with a partner user seen without MFA (below them: not proven used), above an unreadable source and a fall", () => {
+    const sighting = finding({ kind: 'nonMfaSignIn', severity: 'critical', key: 'principal/p1/2026-12-01T08:00:00Z', baseline: 0, current: 1 });
+    const noMethod = finding({ kind: 'adminWithoutMfaMethod', severity: 'critical', key: 'admins/t/u/mfaMethod', baseline: 0, current: 1 });
+    const source = finding({ kind: 'sourceUnavailable', severity: 'critical', key: 'source/partnerSecurity/unavailable', baseline: 0, current: 3 });
+    const noPolicy = finding({ kind: 'customerPolicyDisabled', severity: 'critical', key: 'customer/t/securityDefaultsStatus', baseline: 'enabled', current: 'disabled' });
+    expect(rank({ source, noMethod, sighting, noPolicy })).toEqual(['noPolicy', 'sighting', 'noMethod', 'source']);
+    expect(Math.floor(findingImpact(noMethod))).toBe(3);
+  });
+
+  it("when the monitor cannot see into a customer, then it ranks as a source it cannot read does; an admin no policy requires MFA of ranks below both", () => {
+    const hidden = finding({ kind: 'customerNotVisible', key: 'admins/t/visibility', baseline: 1, current: 0 });
+    const notRequired = finding({ kind: 'adminMfaNotRequired', key: 'admins/t/u/mfaRequired', baseline: 0, current: 1 });
+    const share = finding({ baseline: 90, current: 89.5 });
+    expect(Math.floor(findingImpact(hidden))).toBe(Math.floor(findingImpact(finding({ kind: 'sourceUnavailable', key: 'source/x/unavailable', baseline: 0, current: 1 }))));
+    expect(rank({ notRequired, hidden, share })).toEqual(['hidden', 'notRequired', 'share']);
+    expect(findingImpact(notRequired)).toBeLessThan(2);
   });
 });

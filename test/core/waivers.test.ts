@@ -1,6 +1,7 @@
 import type { Finding } from '../../src/core/findings';
 import { ProblemError } from '../../src/api/problem';
 import { parseWaiverChanges, parseWaiverDraft } from '../../src/api/waiverDrafts';
+import { adminNotRequired, adminWithoutMethod, breakGlass, jane, notVisible } from '../support/customerAdminFindings';
 import {
   decideAnnouncement, describeWaiverTarget, documentedRequirementType, unhonouredWaiverProblem, waiverIndex, waiversExpiringWithin, type Waiver,
 } from '../../src/core/waivers';
@@ -110,6 +111,45 @@ describe('what a waiver covers', () => {
     // Graph, "Partner security enum values" (learn.microsoft.com/graph/api/resources/enums-partner-security): securityRequirementType.
     expect(describeWaiverTarget(waiver({ scope: 'requirement', target: 'mfaEnforcedForAdmins' }), new Map())).toBe('requirement MFA for the partner’s admins');
     expect(describeWaiverTarget(waiver({ scope: 'requirement', target: 'passkeysEnforcedForAdmins' }), new Map())).toBe('requirement “passkeysEnforcedForAdmins”');
+  });
+});
+
+describe("a customer's admins by UPN pattern (customerAdmins)", () => {
+  // Microsoft Entra, "Manage emergency access accounts in Microsoft Entra ID" (learn.microsoft.com/entra/identity/
+  // role-based-access-control/security-emergency-access): each organization keeps two or more emergency access accounts,
+  // excluded from Conditional Access; so, in a customer, a break-glass admin no policy requires MFA of is by design.
+  const contoso = { scope: 'customerAdmins' as const, target: `${tenant}/breakglass*@contoso.com` };
+  const fabrikamTenant = 'b0000000-0000-4000-8000-000000000002';
+
+  it("when a waiver names a customer's admins by pattern, then it covers that customer's admin findings whose UPN matches, in any case, and nothing else", () => {
+    const active = waiver(contoso);
+    expect(covers(active, adminNotRequired(breakGlass, tenant))).toBe(true);
+    expect(covers(active, adminWithoutMethod(breakGlass, tenant))).toBe(true);
+    expect(covers(active, adminNotRequired(jane, tenant))).toBe(false);
+    expect(covers(active, adminNotRequired(breakGlass, fabrikamTenant))).toBe(false);
+    expect(covers(active, adminNotRequired({ ...breakGlass, userPrincipalName: null }, tenant))).toBe(false);
+    expect(covers(active, notVisible('appNotConsented', tenant))).toBe(false);
+    expect(covers(active, customerFinding)).toBe(false);
+    expect(covers(waiver({ target: tenant.toUpperCase() }), adminNotRequired(jane, tenant))).toBe(true);
+    expect(covers(waiver({ ...contoso, target: `${tenant.toUpperCase()}/BREAKGLASS*@Contoso.com` }), adminNotRequired(breakGlass, tenant))).toBe(true);
+  });
+
+  it('when such a waiver is sent, then the tenant id is stored in lower case and the pattern as written; a wrong one is a 400 that names target', () => {
+    const draft = { ...contoso, target: `${tenant.toUpperCase()}/BreakGlass*@contoso.com`, reason: 'emergency access accounts, excluded from Conditional Access by design', owner: 'Contoso IT', expiresAt: '2026-09-01' };
+    expect(parseWaiverDraft(draft, now, 180).target).toBe(`${tenant}/BreakGlass*@contoso.com`);
+    for (const target of ['breakglass*@contoso.com', `contoso/breakglass*@contoso.com`, `${tenant}/*@*`, `${tenant}/`, `${tenant}/*@*.com`]) {
+      expect(problemOf(() => parseWaiverDraft({ ...draft, target }, now, 180))).toEqual([{ name: 'target', reason: expect.stringMatching(/must/) }]);
+    }
+    expect(problemOf(() => parseWaiverDraft({ ...draft, target: 'breakglass*@contoso.com' }, now, 180))[0]?.reason).toMatch(/tenant id/);
+  });
+
+  it('when a stored pattern is one the rule refuses, then it silences no one and says why; a waiver is described with its customer by name', () => {
+    const everyone = waiver({ scope: 'customerAdmins', target: `${tenant}/*@*` });
+    expect(covers(everyone, adminNotRequired(jane, tenant))).toBe(false);
+    expect(unhonouredWaiverProblem(everyone)).toMatch(/must name a domain in full/);
+    expect(unhonouredWaiverProblem(waiver(contoso))).toBeNull();
+    expect(describeWaiverTarget(waiver(contoso), new Map([[tenant, 'Contoso Ltd']]))).toBe(`admins of Contoso Ltd (tenant ${tenant}) matching breakglass*@contoso.com`);
+    expect(describeWaiverTarget(waiver(contoso), new Map())).toBe(`admins of customer tenant ${tenant} matching breakglass*@contoso.com`);
   });
 });
 

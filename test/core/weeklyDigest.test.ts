@@ -2,6 +2,7 @@ import { renderWeeklyDigest } from '../../src/core/digestMessage';
 import type { Finding } from '../../src/core/findings';
 import type { CustomerMfaInsight } from '../../src/core/model';
 import { composeWeeklyDigest, isoWeek, type DigestInput } from '../../src/core/weeklyDigest';
+import { adminNotRequired, adminWithoutMethod, breakGlass, contosoTenant, jane, notVisible } from '../support/customerAdminFindings';
 
 const now = new Date('2026-12-07T07:00:00Z');
 const daysAgo = (days: number): Date => new Date(now.getTime() - days * 86_400_000);
@@ -244,3 +245,39 @@ describe('renderWeeklyDigest', () => {
     expect(`${rendered.plainText}${rendered.html}`).not.toMatch(/\/api\/(findings|customers)/);
   });
 });
+
+describe("the weekly digest: inside customers' tenants", () => {
+  // Issue 20, item 4: the digest treats the findings that name a customer's admins as it treats the others: counted, and
+  // named (display name and UPN) under their customer with the next step, as the partner users without MFA are named.
+  const fabrikam = 'f0000000-0000-4000-8000-000000000002';
+  const names = new Map([[contosoTenant, 'Contoso'], [fabrikam, 'Fabrikam']]);
+  const open = [adminWithoutMethod(), adminWithoutMethod(breakGlass), adminWithoutMethod(jane, fabrikam), adminNotRequired(breakGlass), notVisible('appNotConsented', fabrikam), finding('policy', 3)];
+
+  it('when admins lack an MFA method, are not required to use it, or a customer cannot be seen into, then each kind is counted with the customers it spans, and listed up to the maximum', () => {
+    const digest = composeWeeklyDigest(input({ openFindings: open, maxNamed: 2 }));
+    expect(digest.customerAdmins.map(({ kind, count, customers, more }) => ({ kind, count, customers, more }))).toEqual([
+      { kind: 'adminWithoutMfaMethod', count: 3, customers: 2, more: 1 },
+      { kind: 'adminMfaNotRequired', count: 1, customers: 1, more: 0 },
+      { kind: 'customerNotVisible', count: 1, customers: 1, more: 0 },
+    ]);
+    expect(digest.customerAdmins[0]!.listed).toHaveLength(2);
+    expect(digest.openCount).toBe(6);
+  });
+
+  it('when no such finding is open, then the part is left out rather than claiming zero (the scan may be off)', () => {
+    expect(composeWeeklyDigest(input({ openFindings: [finding('policy', 3)] })).customerAdmins).toEqual([]);
+  });
+
+  it('when rendered, then the email counts each kind and names each admin under their customer, with the next step', () => {
+    const rendered = renderWeeklyDigest(composeWeeklyDigest(input({ openFindings: open, customerNames: names })), { customerNames: names, publicBaseUrl: null });
+    const text = rendered.plainText;
+    expect(text).toContain("Inside customers' tenants");
+    expect(text).toContain('- Customer admins with no MFA method: 3 in 2 customers');
+    expect(text).toContain('- Customer admins no policy requires MFA of: 1 in 1 customer');
+    expect(text).toContain('- Customers the monitor cannot see into: 1');
+    expect(text).toMatch(new RegExp(`\nContoso \\(tenant ${contosoTenant}\\)\n- Jane Doe \\(jane@contoso\\.com\\), an admin, has no MFA method registered\n {2}Next: Have this admin register`));
+    expect(text).toContain("- The monitor cannot see into Fabrikam's admins: the monitor's app is not consented in this tenant");
+    expect(rendered.html).toContain('Jane Doe (jane@contoso.com), an admin, has no MFA method registered');
+  });
+});
+

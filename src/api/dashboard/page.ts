@@ -100,7 +100,7 @@ ${dashboardStyles}
   <form id="waiver-form">
     <h2 id="waiver-title">New waiver</h2>
     <p><label for="waiver-scope">Silences</label>
-      <select id="waiver-scope" name="scope"><option value="finding">one finding (its key)</option><option value="customer">a customer tenant (its id)</option><option value="requirement">a requirement (its type)</option><option value="partnerUsers">partner users matching a UPN pattern</option></select></p>
+      <select id="waiver-scope" name="scope"><option value="finding">one finding (its key)</option><option value="customer">a customer tenant (its id)</option><option value="requirement">a requirement (its type)</option><option value="partnerUsers">partner users matching a UPN pattern</option><option value="customerAdmins">a customer's admins matching a UPN pattern (tenant id/pattern)</option></select></p>
     <p><label for="waiver-target">Target</label><input id="waiver-target" name="target" required maxlength="400" autocomplete="off"></p>
     <p id="waiver-suggestions" class="suggestions"></p>
     <p><label for="waiver-reason">Reason</label><textarea id="waiver-reason" name="reason" required maxlength="500" rows="3"></textarea></p>

@@ -1,11 +1,12 @@
 /**
  * Waivers from the page: "Waive…" on a finding or a partner user opens one dialog, prefilled with
  * what the waiver API's scopes allow for it (docs/waivers.md), with a UPN pattern offered in one
- * click for a break-glass account; an existing waiver opens in the same dialog to change or delete,
- * with the ETag the listing gave as If-Match and its audit trail beside it. Any element carrying
- * `data-waive-scope` and `data-waive-target` (optionally `data-waive-finding`, a finding key)
- * opens it, and any carrying `data-waiver-edit` (a waiver listed through waiverEditButton) edits.
- * The API checks everything again; its 400 is shown beside the field it names.
+ * click for a break-glass account (a partner user, or a customer's admin within that customer); an
+ * existing waiver opens in the same dialog to change or delete, with the ETag the listing gave as
+ * If-Match and its audit trail beside it. Any element carrying `data-waive-scope` and
+ * `data-waive-target` (optionally `data-waive-finding`, a finding key) opens it, and any carrying
+ * `data-waiver-edit` (a waiver listed through waiverEditButton) edits. The API checks everything
+ * again; its 400 is shown beside the field it names.
  */
 export const waiverFormScript = String.raw`
   var waiverFieldLabels = { scope: 'Silences', target: 'Target', reason: 'Reason', owner: 'Owner', expiresAt: 'Expires on', 'If-Match': 'Version' };
@@ -20,11 +21,16 @@ export const waiverFormScript = String.raw`
   function waiverDialog() { return document.getElementById('waiver-dialog'); }
   function waiverField(name) { return document.getElementById('waiver-' + name); }
 
-  /** A "Waive…" button for a finding: prefilled with its subject where a scope names it, else the finding itself. */
+  /**
+   * A "Waive…" button for a finding: prefilled with its subject where a scope names it, else the
+   * finding itself. A finding about a customer's admin names that admin in that customer
+   * (customerAdmins, <tenant id>/<UPN>), so a break-glass account is waived without its customer.
+   */
   function findingWaiveButton(finding) {
     var subject = finding.subject;
-    var scope = subject.type === 'customer' ? 'customer' : subject.type === 'requirement' ? 'requirement' : subject.type === 'principal' && finding.upn ? 'partnerUsers' : 'finding';
-    var target = scope === 'customer' || scope === 'requirement' ? subject.id : scope === 'partnerUsers' ? finding.upn : finding.key;
+    var admin = subject.type === 'customer' && finding.admin && finding.admin.userPrincipalName ? finding.admin.userPrincipalName : null;
+    var scope = admin ? 'customerAdmins' : subject.type === 'customer' ? 'customer' : subject.type === 'requirement' ? 'requirement' : subject.type === 'principal' && finding.upn ? 'partnerUsers' : 'finding';
+    var target = admin ? subject.id + '/' + admin : scope === 'customer' || scope === 'requirement' ? subject.id : scope === 'partnerUsers' ? finding.upn : finding.key;
     var button = waiveButton(scope, target);
     button.setAttribute('data-waive-finding', finding.key);
     return button;
@@ -97,6 +103,11 @@ export const waiverFormScript = String.raw`
     var suggestions = [];
     var pattern = draft.scope === 'partnerUsers' ? breakGlassPattern(draft.target) : null;
     if (pattern && pattern !== draft.target) suggestions.push({ scope: 'partnerUsers', target: pattern, words: 'Every break-glass account like it: ' + pattern });
+    // <tenant id>/<UPN>: the tenant id holds no /, so the UPN is everything after the first.
+    var slash = draft.scope === 'customerAdmins' ? draft.target.indexOf('/') : -1;
+    var adminPattern = slash > 0 ? breakGlassPattern(draft.target.slice(slash + 1)) : null;
+    if (adminPattern) suggestions.push({ scope: 'customerAdmins', target: draft.target.slice(0, slash + 1) + adminPattern, words: 'Every break-glass admin like it in this customer: ' + adminPattern });
+    if (slash > 0) suggestions.push({ scope: 'customer', target: draft.target.slice(0, slash), words: 'Every finding of this customer' });
     if (draft.finding && draft.scope !== 'finding') suggestions.push({ scope: 'finding', target: draft.finding, words: 'Only this finding' });
     suggestions.forEach(function (suggestion) {
       var button = element('button', { type: 'button', 'data-suggested-target': suggestion.target }, suggestion.words);
