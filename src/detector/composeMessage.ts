@@ -130,6 +130,6 @@ export async function composeAlertFor(run: RunContext, message: OutboxMessage, t
 export function channelBody(channel: WebhookChannelName, alert: Message, message: OutboxMessage, announced: readonly StoredFinding[]): unknown {
   if (channel === 'teams') return teamsPayload(alert);
   if (channel === 'slack') return slackPayload(alert);
-  const findings = announced.map((finding) => ({ key: finding.key, kind: finding.kind, severity: finding.severity, change: finding.announcedChange ?? 'opened' }));
+  const findings = announced.map((finding) => ({ key: finding.key, kind: finding.kind, severity: finding.severity, change: finding.announcedChange ?? 'opened', admin: finding.admin ?? null }));
   return webhookPayload(alert, { messageId: message.messageId, composedAt: message.createdAt, event: message.reminder ? 'reminder' : 'alert', findings });
 }
