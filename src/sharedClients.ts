@@ -176,6 +176,7 @@ export async function tenantAdminSource(env?: Env): Promise<import('./ports').Te
     // A managed identity has tokens in its own tenant only.
     throw new ConfigurationError(['CUSTOMER_TENANT_AUTH=app needs the app registration\'s credential (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or APP_CREDENTIAL=managedIdentityFederation): a managed identity has no token in customer tenants']);
   }
-  const credential = (await credentialFactory(config, 'app'))();
-  return tenantAdminSources.get([auth, baseUrl, config.http, identity], () => new GraphTenantAdminSource({ graphBaseUrl: baseUrl, scope, http: config.http, tokens: new AppTenantTokens(credential, scope) }));
+  const { createCredential } = await import('./adapters/credential');
+  const tokens = (): InstanceType<typeof AppTenantTokens> => new AppTenantTokens((tenantId) => createCredential({ ...identity, tenantId }), scope, identity.authorityHost ?? 'https://login.microsoftonline.com');
+  return tenantAdminSources.get([auth, baseUrl, config.http, identity], () => new GraphTenantAdminSource({ graphBaseUrl: baseUrl, scope, http: config.http, tokens: tokens() }));
 }

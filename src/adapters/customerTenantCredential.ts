@@ -1,7 +1,8 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { createDefaultHttpClient, createEmptyPipeline, exponentialRetryPolicy, type HttpClient, type Pipeline } from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, createEmptyPipeline, createPipelineRequest, exponentialRetryPolicy, type HttpClient, type Pipeline } from '@azure/core-rest-pipeline';
 import { MonitorError, TenantThrottledError, toError } from '../core/errors';
 import type { RefreshTokenStore, StoredRefreshToken } from '../ports';
+import { jsonObject } from './apiClient';
 import { describeFailure, redeemRefreshToken } from './entraTokenRedemption';
 
 /**
@@ -113,29 +114,47 @@ export class SecureApplicationModelTenantTokens extends CachedTenantTokens {
 }
 
 /**
- * `app`: the app registration's own credential asked for a token in the customer tenant
- * (`getToken(scope, { tenantId })`, which @azure/identity allows only for tenants named in
- * `additionallyAllowedTenants`; createCredential allows any). One token acquisition is counted as
- * one request: @azure/identity may also read the tenant's OpenID configuration the first time.
+ * `app`: the app registration's own credential, built for the customer tenant. Not one
+ * credential asked `getToken(scope, { tenantId })` (with `additionallyAllowedTenants`): MSAL
+ * keys its token cache by the authority's first path segment, so under an authority host with a
+ * path (a proxy's, the local simulator's) every tenant was handed the first tenant's token, a
+ * silent cross-tenant mix-up; a credential per tenant names the tenant in its authority. Tokens
+ * are cached here per tenant, the credentials are not kept. One token acquisition is counted as
+ * one request: @azure/identity also reads the tenant's OpenID configuration first.
  */
 export class AppTenantTokens extends CachedTenantTokens {
+  private readonly httpClient: HttpClient = createDefaultHttpClient();
+
   constructor(
-    private readonly credential: TokenCredential,
+    private readonly credentialFor: (tenantId: string) => TokenCredential,
     private readonly scope: string,
+    private readonly authorityHost: string,
   ) {
     super();
+  }
+
+  /**
+   * Why Entra refused the tenant's OpenID configuration, which MSAL reads first and reports only
+   * as `endpoints_resolution_error` (a deleted tenant's answer is AADSTS90002): its AADSTS codes.
+   */
+  private async discoveryRefusal(tenantId: string, onRequest: () => void): Promise<number[]> {
+    onRequest();
+    const url = `${this.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(tenantId)}/v2.0/.well-known/openid-configuration`;
+    const response = await this.httpClient.sendRequest(createPipelineRequest({ url, timeout: 30_000 })).catch(() => null);
+    const codes = jsonObject(response?.bodyAsText).error_codes;
+    return Array.isArray(codes) ? codes.filter((code): code is number => typeof code === 'number') : [];
   }
 
   protected async fetch(tenantId: string, onRequest: () => void): Promise<AccessToken> {
     onRequest();
     try {
-      const token = await this.credential.getToken(this.scope, { tenantId });
+      const token = await this.credentialFor(tenantId).getToken(this.scope);
       if (token === null) throw new MonitorError('AuthenticationFailed', 'The app credential gave no token for the customer tenant');
       return token;
     } catch (error) {
       if (error instanceof MonitorError) throw error;
       const { statusCode, text } = identityFailure(error);
-      const codes = [...text.matchAll(/AADSTS(\d+)/g)].map((match) => Number(match[1]));
+      const codes = text.includes('endpoints_resolution_error') ? await this.discoveryRefusal(tenantId, onRequest) : [...text.matchAll(/AADSTS(\d+)/g)].map((match) => Number(match[1]));
       if (statusCode === 429) throw new TenantThrottledError('Microsoft Entra', defaultThrottleMs);
       if (codes.length > 0) throw new CustomerTokenRefusedError(codes, codes.map((code) => `AADSTS${code}`).join('/'));
       throw error;

@@ -141,7 +141,7 @@ function policyCoverage(policy: ConditionalAccessPolicy, admin: Pick<TenantAdmin
   return { covers: true };
 }
 
-export interface MfaRequirement {
+interface MfaRequirement {
   mfaRequired: boolean | null;
   requiredBy: MfaRequirementSource[];
   requirementNote: string | null;
