@@ -22,7 +22,7 @@ export class CustomerTokenRefusedError extends MonitorError {
     readonly errorCodes: readonly number[],
     readonly detail: string,
   ) {
-    super('CustomerTokenRefused', `Entra refused a token in the customer tenant (${detail})`);
+    super('CustomerTokenRefused', `Entra refused a token in the customer tenant (${detail}); if it refused the refresh token itself (AADSTS70000, AADSTS70008), a partner admin must run \`npm run consent\``);
     this.name = 'CustomerTokenRefusedError';
   }
 }

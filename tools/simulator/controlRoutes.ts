@@ -94,8 +94,11 @@ function customerTenantControl(ex: Exchange, simulator: Simulator): void {
   if (simulator.customerTenants.profile(tenantId) === undefined) return ex.send(404, { error: `${tenantId} is not a simulated customer tenant` });
   const profile = tenantProfiles.find((name) => name === change.profile);
   if (profile !== undefined) simulator.customerTenants.setProfile(tenantId, profile);
-  else if (typeof change.registerAdmin === 'string') simulator.customerTenants.registerAdmin(tenantId, change.registerAdmin);
-  else return ex.send(400, { error: `the body must be {"profile": one of ${tenantProfiles.join(', ')}} or {"registerAdmin": a UPN}` });
+  else if (typeof change.registerAdmin === 'string') {
+    const upn = change.registerAdmin.toLowerCase();
+    if (!simulator.customerTenants.admins(tenantId).some((admin) => admin.userPrincipalName.toLowerCase() === upn)) return ex.send(400, { error: `no admin ${change.registerAdmin} in ${tenantId}` });
+    simulator.customerTenants.registerAdmin(tenantId, change.registerAdmin);
+  } else return ex.send(400, { error: `the body must be {"profile": one of ${tenantProfiles.join(', ')}} or {"registerAdmin": a UPN}` });
   ex.send(200, { tenantId, profile: simulator.customerTenants.profile(tenantId), admins: simulator.customerTenants.admins(tenantId) });
 }
 
