@@ -137,6 +137,22 @@ describe('the refresh token in appUser mode', () => {
     expect(sim.secrets.versions(secretName)).toHaveLength(versions);
   });
 
+  it('when Entra throttles the redemption with an HTTP-date Retry-After, then TenantThrottledError carries it; a 503 is retried and counted', async () => {
+    const tenantId = sim.expected().customers[tenantProfiles.length + 1]!.tenantId;
+    sim.customerTenants.setProfile(tenantId, 'healthy');
+    const source = await tenantAdminSource(settings('appUser'));
+    const at = new Date(Date.now() + 30_000).toUTCString();
+    sim.injectFault({ kind: 'status', service: 'login', path: `/login/${tenantId}/oauth2`, status: 429, retryAfter: at, times: 1 });
+    const thrown = await source.scanTenant(tenantId).catch((error: unknown) => error);
+    expect(thrown).toBeInstanceOf(TenantThrottledError);
+    expect((thrown as TenantThrottledError).retryAfterMs).toBeGreaterThan(25_000);
+    sim.injectFault({ kind: 'status', service: 'login', path: `/login/${tenantId}/oauth2`, status: 503, times: 1 });
+    const result = await source.scanTenant(tenantId);
+    // The 503 and the redemption that followed it, then the four reads.
+    expect(result).toMatchObject({ outcome: 'scanned', requests: 6 });
+    sim.clearFaults();
+  });
+
   it('when CUSTOMER_TENANT_AUTH=appUser but Partner Center is reached app-only, then the error names both settings', async () => {
     await expect(tenantAdminSource({ ...settings('appUser'), PARTNER_CENTER_AUTH: 'app' })).rejects.toThrow('CUSTOMER_TENANT_AUTH=appUser needs PARTNER_CENTER_AUTH=appUser');
   });
