@@ -30,10 +30,6 @@ export function createCredential(identity: IdentityConfig): TokenCredential {
   const options = {
     authorityHost,
     disableInstanceDiscovery: authorityHost !== undefined && !knownAuthorities.has(new URL(authorityHost).hostname),
-    // CUSTOMER_TENANT_AUTH=app asks for tokens in each consented customer tenant (getToken's
-    // `tenantId`), which @azure/identity refuses for tenants not listed here; "*" lists any.
-    // Without a `tenantId` every token is still the home tenant's.
-    additionallyAllowedTenants: ['*'],
   };
   if (identity.credential === 'managedIdentityFederation') {
     const managedIdentity = new ManagedIdentityCredential({ clientId: identity.managedIdentityClientId ?? undefined });

@@ -17,7 +17,6 @@ interface SecureApplicationModelOptions {
   raceWaitMs?: number;
 }
 
-
 /** Renewed this long before it expires, so a request never leaves with a token about to lapse. */
 const renewBeforeExpiryMs = 5 * 60_000;
 /** The command that obtains a first refresh token, named in errors. */
