@@ -2,6 +2,7 @@ import type { TenantScanResult } from '../../src/core/adminScan';
 import { TenantThrottledError } from '../../src/core/errors';
 import { tenantAdminSource } from '../../src/sharedClients';
 import { appSettingsFor, startSimulator, tenantProfiles, type Simulator, type TenantProfile } from '../../tools/simulator';
+import { documentedExample, verbatim } from '../support/documented';
 
 /*
  * The customer-admin source against the simulated customer tenants, one per profile, in both
@@ -125,6 +126,33 @@ describe.each(['appUser', 'app'] as const)('a customer tenant read with CUSTOMER
     expect(control.status).toBe(200);
     const after = await source.scanTenant(tenantId);
     expect(after.outcome === 'scanned' && after.admins.find((candidate) => candidate.userId === admin.id)).toMatchObject({ isMfaRegistered: true, methodsRegistered: ['microsoftAuthenticatorPush'] });
+  });
+});
+
+describe('the documented examples, served verbatim', () => {
+  it('when every endpoint answers its documented example and the report comes in two pages, then the admins are read across the pages as documented', async () => {
+    const tenantId = tenantOf('securityDefaults');
+    const report = '/v1.0/reports/authenticationMethods/userRegistrationDetails';
+    const firstPage = JSON.stringify({ '@odata.nextLink': `${sim.graphBaseUrl}${report}?$filter=isAdmin%20eq%20true&$skiptoken=page2`, value: [] });
+    for (const [path, body] of [
+      [report, firstPage],
+      [report, documentedExample('graph-user-registration-details.json')],
+      ['/v1.0/directoryRoles', documentedExample('graph-directory-roles.json')],
+      ['/v1.0/policies/identitySecurityDefaultsEnforcementPolicy', documentedExample('graph-security-defaults.json')],
+      ['/v1.0/identity/conditionalAccess/policies', documentedExample('graph-conditional-access-policies.json')],
+    ] as const) {
+      sim.injectFault(verbatim('graph', path, body));
+    }
+    const result = await (await tenantAdminSource(settings('appUser'))).scanTenant(tenantId);
+    sim.clearFaults();
+    if (result.outcome !== 'scanned') throw new Error(`not scanned: ${result.reason}`);
+    expect(result.admins.map((admin) => [admin.userPrincipalName, admin.displayName, admin.isMfaRegistered, admin.mfaRequired])).toEqual([
+      ['AlexW@Contoso.com', 'Alex Wilber', true, true],
+      ['AllanD@Contoso.com', 'Allan Deyoung', false, true],
+      ['BiancaP@Contoso.com', 'Bianca Pisani', true, true],
+    ]);
+    // Security defaults on (the documented example); both documented policies are disabled.
+    expect(result).toMatchObject({ securityDefaultsEnabled: true, mfaPolicies: [] });
   });
 });
 
