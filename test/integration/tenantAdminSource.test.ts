@@ -1,4 +1,5 @@
 import type { TenantScanResult } from '../../src/core/adminScan';
+import { SecureApplicationModelTenantTokens } from '../../src/adapters/customerTenantCredential';
 import { TenantThrottledError } from '../../src/core/errors';
 import { tenantAdminSource } from '../../src/sharedClients';
 import { appSettingsFor, startSimulator, tenantProfiles, type Simulator, type TenantProfile } from '../../tools/simulator';
@@ -179,6 +180,29 @@ describe('the refresh token in appUser mode', () => {
     // The 503 and the redemption that followed it, then the four reads.
     expect(result).toMatchObject({ outcome: 'scanned', requests: 6 });
     sim.clearFaults();
+  });
+
+  it('when many tenants need a token, then the stored refresh token is read once in a while, not once a tenant, and each tenant\'s token is kept', async () => {
+    let reads = 0;
+    const store = {
+      description: 'a test store',
+      latest: async () => {
+        reads += 1;
+        return { value: sim.refreshToken, version: 'v1' };
+      },
+      write: async () => 'never',
+    };
+    const tokens = new SecureApplicationModelTenantTokens({ authorityHost: sim.authorityHost, clientId: sim.clientId, scope: `${sim.graphBaseUrl}/.default`, store });
+    const healthy = ['healthy', 'securityDefaults', 'noPremium', 'throttled'].map((profile) => tenantOf(profile as TenantProfile));
+    let requests = 0;
+    const count = (): void => {
+      requests += 1;
+    };
+    const first = await Promise.all(healthy.map((tenantId) => tokens.token(tenantId, count)));
+    const again = await Promise.all(healthy.map((tenantId) => tokens.token(tenantId, count)));
+    expect(reads).toBe(1);
+    expect(requests).toBe(healthy.length);
+    expect(again.map((token) => token.token)).toEqual(first.map((token) => token.token));
   });
 
   it('when CUSTOMER_TENANT_AUTH=appUser but Partner Center is reached app-only, then the error names both settings', async () => {
