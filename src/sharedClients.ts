@@ -142,3 +142,41 @@ export async function refreshTokenStore(env?: Env): Promise<KeyVaultSecret> {
   if (auth.mode !== 'appUser') throw new ConfigurationError(['PARTNER_CENTER_AUTH is app: the refresh token in Key Vault is used only with PARTNER_CENTER_AUTH=appUser']);
   return (await vaultSecrets(config))(auth.keyVaultUrl, auth.refreshTokenSecret);
 }
+
+/**
+ * The customer-admin scan's view into each customer tenant (CUSTOMER_TENANT_AUTH): Graph there
+ * with tokens from the Secure Application Model (`appUser`: PARTNER_CENTER_AUTH=appUser's refresh
+ * token in Key Vault) or from the app registration's own credential (`app`).
+ */
+const tenantAdminSources = new Built<import('./ports').TenantAdminSource>();
+
+export async function tenantAdminSource(env?: Env): Promise<import('./ports').TenantAdminSource> {
+  const config = readConfig(env, ['customerAdmins', 'identity', 'http', 'graph', 'limits']);
+  const { auth } = config.customerAdmins;
+  if (auth === 'off') throw new ConfigurationError(['CUSTOMER_TENANT_AUTH is off: the customer-admin scan does not run']);
+  const [{ GraphTenantAdminSource }, { AppTenantTokens, SecureApplicationModelTenantTokens }] = await Promise.all([
+    import('./adapters/graphTenantAdminSource'),
+    import('./adapters/customerTenantCredential'),
+  ]);
+  const { baseUrl, scope } = config.graph;
+  if (auth === 'appUser') {
+    const partnerCenterAuth = readConfig(env, ['partnerCenterAuth']).partnerCenterAuth;
+    if (partnerCenterAuth.mode !== 'appUser') {
+      throw new ConfigurationError(["CUSTOMER_TENANT_AUTH=appUser needs PARTNER_CENTER_AUTH=appUser: it redeems the partner admin's refresh token that setting keeps in Key Vault"]);
+    }
+    const secret = await vaultSecrets(config);
+    return tenantAdminSources.get([auth, baseUrl, config.http, partnerCenterAuth], () => {
+      const store = secret(partnerCenterAuth.keyVaultUrl, partnerCenterAuth.refreshTokenSecret);
+      const tokens = new SecureApplicationModelTenantTokens({ authorityHost: partnerCenterAuth.authorityHost, clientId: partnerCenterAuth.clientId, scope, store });
+      return new GraphTenantAdminSource({ graphBaseUrl: baseUrl, scope, http: config.http, tokens });
+    });
+  }
+  const { identity } = config;
+  if (identity.credential !== 'managedIdentityFederation' && identity.clientSecret === null && identity.certificatePath === null) {
+    // A managed identity has tokens in its own tenant only.
+    throw new ConfigurationError(['CUSTOMER_TENANT_AUTH=app needs the app registration\'s credential (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or APP_CREDENTIAL=managedIdentityFederation): a managed identity has no token in customer tenants']);
+  }
+  const { createCredential } = await import('./adapters/credential');
+  const tokens = (): InstanceType<typeof AppTenantTokens> => new AppTenantTokens((tenantId) => createCredential({ ...identity, tenantId }), scope, identity.authorityHost ?? 'https://login.microsoftonline.com');
+  return tenantAdminSources.get([auth, baseUrl, config.http, identity], () => new GraphTenantAdminSource({ graphBaseUrl: baseUrl, scope, http: config.http, tokens: tokens() }));
+}

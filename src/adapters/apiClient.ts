@@ -40,13 +40,25 @@ interface ApiClientOptions {
   httpClient?: HttpClient;
   /** Called on a 401, so the owner can drop a cached credential whose token the service no longer accepts. */
   onUnauthorized?: () => void;
+  /** A 429 is the answer, never waited for: the caller reschedules the work (the customer-admin scan). */
+  throttlingIsAnswer?: boolean;
+}
+
+/** What an error answer said, for callers that tell answers apart (a 403 for a missing licence from one for a missing role); never put in messages, as it may echo input. */
+interface ServiceAnswer {
+  code: string | undefined;
+  message: string | undefined;
+  retryAfterMs: number | null;
 }
 
 /** A failed call to a Microsoft API: its message names the service and path, `status` its answer (null when none came). */
 export class ApiError extends MonitorError {
-  constructor(code: string, message: string, readonly status: number | null, options?: { cause?: unknown }) {
+  readonly answer: ServiceAnswer | null;
+
+  constructor(code: string, message: string, readonly status: number | null, options?: { cause?: unknown; answer?: ServiceAnswer }) {
     super(code, message, options);
     this.name = 'ApiError';
+    this.answer = options?.answer ?? null;
   }
 }
 
@@ -65,7 +77,7 @@ export class ApiClient {
     this.pipeline = createEmptyPipeline();
     this.pipeline.addPolicy(userAgentPolicy({ userAgentPrefix: 'partner-mfa-monitor' }));
     this.pipeline.addPolicy(concurrencyPolicy(new ConcurrencyLimit(options.http.maxConcurrency)));
-    this.pipeline.addPolicy(retryPolicy([retryStrategy(options.http)], { maxRetries: options.http.maxRetries }));
+    this.pipeline.addPolicy(retryPolicy([retryStrategy({ ...options.http, throttlingIsAnswer: options.throttlingIsAnswer })], { maxRetries: options.http.maxRetries }));
     // Before the token: an attempt's time limit covers asking Entra (or the managed identity
     // endpoint, or the Secure Application Model's refresh) too, and a hung token request is
     // retried like a hung answer.
@@ -102,7 +114,14 @@ export class ApiClient {
     });
     if (response.status < 200 || response.status >= 300) {
       if (response.status === 401) this.options.onUnauthorized?.();
-      throw new ApiError(statusCode(response.status), `${where} answered ${response.status}${serviceErrorSuffix(response)}`, response.status);
+      const body = jsonObject(response.bodyAsText);
+      const error = isPlainObject(body.error) ? body.error : {};
+      const answer = {
+        code: jsonErrorCode(response.bodyAsText),
+        message: typeof error.message === 'string' ? error.message : undefined,
+        retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+      };
+      throw new ApiError(statusCode(response.status), `${where} answered ${response.status}${serviceErrorSuffix(response)}`, response.status, { answer });
     }
     try {
       return JSON.parse(response.bodyAsText ?? '');
@@ -176,15 +195,16 @@ function serviceErrorSuffix(response: PipelineResponse): string {
  * Retries 429/500/502/503/504, timeouts and dropped connections; never other 4xx (they are
  * answers, not faults). Honours Retry-After (seconds or HTTP date) on any retried status,
  * otherwise jittered exponential backoff. A Retry-After longer than the cap, or a wait that
- * would end past `endsAt`, ends the attempts and the last answer stands: waiting past the
+ * would end past `endsAt`, ends the attempts and the last answer stands (as does any 429 with
+ * `throttlingIsAnswer`: its caller reschedules rather than waits): waiting past the
  * function's own timeout (or a post's budget) would lose the whole run silently.
  */
-export function retryStrategy(limits: { maxRetryAfterMs: number; endsAt?: number }): RetryStrategy {
+export function retryStrategy(limits: { maxRetryAfterMs: number; endsAt?: number; throttlingIsAnswer?: boolean }): RetryStrategy {
   return {
     name: 'monitorRetryStrategy',
     retry({ retryCount, response, responseError }) {
       const status = response?.status;
-      const retriable = status !== undefined ? retriedStatuses.has(status) : retriedErrorCodes.has(responseError?.code ?? '');
+      const retriable = status !== undefined ? retriedStatuses.has(status) && !(status === 429 && limits.throttlingIsAnswer) : retriedErrorCodes.has(responseError?.code ?? '');
       if (!retriable) return { skipStrategy: true };
       const asked = retryAfterMs(response?.headers.get('retry-after'));
       if (asked !== null && asked > limits.maxRetryAfterMs) return { skipStrategy: true };

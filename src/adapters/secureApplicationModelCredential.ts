@@ -1,18 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import {
-  createDefaultHttpClient,
-  createEmptyPipeline,
-  createHttpHeaders,
-  createPipelineRequest,
-  exponentialRetryPolicy,
-  isRestError,
-  throttlingRetryPolicy,
-  type Pipeline,
-} from '@azure/core-rest-pipeline';
-import { MonitorError, toError } from '../core/errors';
+import { createDefaultHttpClient, createEmptyPipeline, exponentialRetryPolicy, throttlingRetryPolicy, type Pipeline } from '@azure/core-rest-pipeline';
+import { MonitorError } from '../core/errors';
 import type { RefreshTokenStore, StoredRefreshToken } from '../ports';
-import { jsonObject } from './apiClient';
+import { describeFailure, redeemRefreshToken, type TokenAnswer, type TokenRefusal } from './entraTokenRedemption';
 
 interface SecureApplicationModelOptions {
   /** The partner tenant: refresh tokens are redeemed at its own token endpoint. */
@@ -24,18 +15,6 @@ interface SecureApplicationModelOptions {
   store: RefreshTokenStore;
   /** How long a refused redemption waits for a concurrent rotation to land before it reads as revoked. Default 10 s. */
   raceWaitMs?: number;
-}
-
-interface TokenAnswer {
-  ok: true;
-  token: AccessToken;
-  refreshToken: string | null;
-}
-
-interface TokenRefusal {
-  ok: false;
-  error: string;
-  detail: string;
 }
 
 /** Renewed this long before it expires, so a request never leaves with a token about to lapse. */
@@ -132,7 +111,7 @@ export class SecureApplicationModelCredential implements TokenCredential {
     } catch (error) {
       throw new MonitorError(
         'RefreshTokenNotStored',
-        `Could not store the rotated Partner Center refresh token in ${this.options.store.description} (${describe(error)}): the app's identity needs Key Vault Secrets Officer on that secret.`,
+        `Could not store the rotated Partner Center refresh token in ${this.options.store.description} (${describeFailure(error)}): the app's identity needs Key Vault Secrets Officer on that secret.`,
         { cause: error },
       );
     }
@@ -142,7 +121,7 @@ export class SecureApplicationModelCredential implements TokenCredential {
     try {
       return await this.options.store.latest();
     } catch (error) {
-      throw new MonitorError('KeyVaultUnavailable', `Could not read the Partner Center refresh token from ${this.options.store.description} (${describe(error)}): the app's identity needs Key Vault Secrets User on the vault.`, { cause: error });
+      throw new MonitorError('KeyVaultUnavailable', `Could not read the Partner Center refresh token from ${this.options.store.description} (${describeFailure(error)}): the app's identity needs Key Vault Secrets User on the vault.`, { cause: error });
     }
   }
 
@@ -154,45 +133,10 @@ export class SecureApplicationModelCredential implements TokenCredential {
     );
   }
 
-  private async post(refreshToken: string, scope: string): Promise<TokenAnswer | TokenRefusal> {
+  private post(refreshToken: string, scope: string): Promise<TokenAnswer | TokenRefusal> {
     const scopes = new Set(scope.split(' ').filter(Boolean));
     scopes.add('offline_access');
-    const request = createPipelineRequest({
-      url: this.tokenEndpoint,
-      method: 'POST',
-      headers: createHttpHeaders({ 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }),
-      body: new URLSearchParams({ client_id: this.options.clientId, grant_type: 'refresh_token', refresh_token: refreshToken, scope: [...scopes].join(' ') }).toString(),
-      timeout: 30_000,
-    });
-    const { status, bodyAsText } = await this.pipeline.sendRequest(this.httpClient, request).catch((error: unknown) => {
-      throw new MonitorError('AuthenticationFailed', `Could not reach the Entra token endpoint of tenant ${this.options.tenantId} (${describe(error)})`, { cause: error });
-    });
-    const body = jsonObject(bodyAsText);
-    if (status === 200 && typeof body.access_token === 'string') {
-      const expiresInSeconds = Number(body.expires_in) > 0 ? Number(body.expires_in) : 3600;
-      return {
-        ok: true,
-        token: { token: body.access_token, expiresOnTimestamp: Date.now() + expiresInSeconds * 1000, tokenType: 'Bearer' },
-        refreshToken: typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : null,
-      };
-    }
-    return { ok: false, error: typeof body.error === 'string' ? body.error : `http_${status}`, detail: entraDetail(body) };
+    const { tenantId, clientId } = this.options;
+    return redeemRefreshToken({ pipeline: this.pipeline, httpClient: this.httpClient }, { tokenEndpoint: this.tokenEndpoint, tenantId, clientId, refreshToken, scope: [...scopes].join(' ') });
   }
-}
-
-/** ", AADSTS70000, correlation id ..." from Entra's error body: codes and ids, never the request. */
-function entraDetail(body: Record<string, unknown>): string {
-  const parts: string[] = [];
-  const codes = Array.isArray(body.error_codes) ? body.error_codes.filter((code) => typeof code === 'number') : [];
-  if (codes.length > 0) parts.push(codes.map((code) => `AADSTS${code}`).join('/'));
-  if (typeof body.correlation_id === 'string') parts.push(`correlation id ${body.correlation_id.slice(0, 64)}`);
-  return parts.length > 0 ? `, ${parts.join(', ')}` : '';
-}
-
-/** Status and code of a failed call (an SDK's RestError), else the first line of its message: never a token. */
-function describe(error: unknown): string {
-  if (isRestError(error) && (error.statusCode !== undefined || error.code !== undefined)) {
-    return [error.statusCode, error.code].filter((part) => part !== undefined).join(' ');
-  }
-  return toError(error).message.split('\n')[0]!.slice(0, 200);
 }

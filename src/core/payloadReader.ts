@@ -42,6 +42,13 @@ export class PayloadReader {
     return value === '' ? null : value;
   }
 
+  optionalBoolean(field: string): boolean | null {
+    const value = this.object[field];
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'boolean') throw this.error(field, 'a boolean', value);
+    return value;
+  }
+
   /** Int64 fields: integers, or integer strings (the services serialise them either way). */
   optionalInteger(field: string): number | null {
     const value = this.object[field];

@@ -18,6 +18,7 @@ import type { ClientSecretStore } from '../../src/ports';
 import { ConfigurationError } from '../../src/core/errors';
 import { parseGraphPage, parsePartnerCenterPage } from '../../src/core/parseCollectionPage';
 import { channelRows } from './channels';
+import { customerTenantRow } from './customerTenant';
 import { factsOf, fixFor, type CheckName, type CheckRow, type DoctorContext, type FailureFacts, type Stage, type Step, type Verdict } from './diagnosis';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -27,6 +28,8 @@ interface DoctorOptions {
   sendTestEmail: boolean;
   /** Posts one test message to each configured channel (Teams, Slack, the signed webhook). */
   sendTestMessage: boolean;
+  /** The customer tenant the customer-admin check scans; null for the first of the newest partnerSecurity run. */
+  customerTenant?: string | null;
 }
 
 /** Token audiences of the resources the SDK clients reach with the resource credential. */
@@ -73,6 +76,7 @@ export async function runChecks(env: Env, options: DoctorOptions): Promise<Check
       const page = parsePartnerCenterPage((await client.getJson('v1/customers?size=1', { headers: partnerCenterHeaders() })), 'customers');
       return page.items.length > 0 ? ok('the CSP customer list is readable: it names customers without GDAP') : warn('the customer list is empty');
     }),
+    await customerTenantRow(env, options.customerTenant ?? null),
     await checks.guarded('Table Storage', () => checks.tableStorage()),
     await checks.guarded('ACS Email', () => checks.email(options)),
     await checks.guarded('Key Vault', () => checks.keyVault()),

@@ -12,6 +12,7 @@ export type CheckName =
   | 'Graph GDAP customers'
   | 'Partner Center principals'
   | 'Partner Center customers'
+  | 'Customer tenant'
   | 'Table Storage'
   | 'ACS Email'
   | 'Key Vault'

@@ -10,7 +10,8 @@ interface DoctorCommandOptions {
   err?: (text: string) => void;
 }
 
-const USAGE = 'Usage: npm run doctor [-- --send-test-email] [--send-test-message]';
+const USAGE = 'Usage: npm run doctor [-- --send-test-email] [--send-test-message] [--customer-tenant=<tenant id>]';
+const customerTenantFlag = /^--customer-tenant=([0-9a-fA-F-]{36})$/;
 const FLAGS = ['--send-test-email', '--send-test-message'];
 
 /**
@@ -22,7 +23,7 @@ export async function runDoctorCommand(args: readonly string[], options: DoctorC
   const out = options.out ?? ((text: string) => console.log(text));
   const err = options.err ?? ((text: string) => console.error(text));
   const env = options.env ?? process.env;
-  const unknown = args.filter((arg) => !FLAGS.includes(arg));
+  const unknown = args.filter((arg) => !FLAGS.includes(arg) && !customerTenantFlag.test(arg));
   if (unknown.length > 0) {
     err(`Unexpected arguments: ${unknown.join(' ')}\n${USAGE}`);
     return 2;
@@ -39,7 +40,8 @@ export async function runDoctorCommand(args: readonly string[], options: DoctorC
   }
   const sends = [sendTestEmail ? 'a test email goes to ALERT_TO' : null, sendTestMessage ? 'a test message goes to each configured channel' : null].filter((part) => part !== null);
   out(`Checking the settings from ${source}${sends.map((part) => `; ${part}`).join('')}.\n`);
-  const rows = await runChecks(env, { sendTestEmail, sendTestMessage });
+  const customerTenant = args.map((arg) => customerTenantFlag.exec(arg)?.[1]).find((tenantId) => tenantId !== undefined) ?? null;
+  const rows = await runChecks(env, { sendTestEmail, sendTestMessage, customerTenant });
   out(renderReport(rows));
   return exitCodeOf(rows);
 }

@@ -1,3 +1,4 @@
+import type { CustomerTenants } from './customerTenants';
 import type { Dataset } from './dataset';
 import type { FaultBook } from './faultBook';
 import type { Mailroom } from './mailroom';
@@ -31,6 +32,8 @@ export interface SimulatorContext {
   partnerCenterNextLink: PartnerCenterNextLink;
   pageLatencyMs: number;
   dataset: Dataset;
+  /** Inside each customer tenant: admins, policies, and how the tenant answers (its profile). */
+  customerTenants: CustomerTenants;
   clock: SimClock;
   faults: FaultBook;
   tokens: TokenStore;

@@ -3,6 +3,7 @@
  * `npm start` / `npm run sim`. Loopback only and without authentication, like the rest.
  */
 import type { Exchange } from './exchange';
+import { tenantProfiles } from './customerTenants';
 import { faultProblem } from './faultBook';
 import type { SignInPerson } from './signInAuthority';
 import type { AlertChannel, Fault, ReceivedPost, SentEmail, Simulator } from './types';
@@ -78,6 +79,29 @@ interface ControlState {
   state: () => Record<string, unknown>;
 }
 
+/**
+ * `POST /_sim/customer-tenants/{tenantId}` with `{"profile":"noPremium"}` (one of tenantProfiles)
+ * or `{"registerAdmin":"leeg@..."}`: changes how a customer tenant answers from now on.
+ */
+function customerTenantControl(ex: Exchange, simulator: Simulator): void {
+  const tenantId = decodeURIComponent(ex.url.pathname.slice('/_sim/customer-tenants/'.length));
+  let change: { profile?: unknown; registerAdmin?: unknown } = {};
+  try {
+    change = JSON.parse(ex.body.toString('utf8')) as typeof change;
+  } catch {
+    // Answered below as a body that names nothing to change.
+  }
+  if (simulator.customerTenants.profile(tenantId) === undefined) return ex.send(404, { error: `${tenantId} is not a simulated customer tenant` });
+  const profile = tenantProfiles.find((name) => name === change.profile);
+  if (profile !== undefined) simulator.customerTenants.setProfile(tenantId, profile);
+  else if (typeof change.registerAdmin === 'string') {
+    const upn = change.registerAdmin.toLowerCase();
+    if (!simulator.customerTenants.admins(tenantId).some((admin) => admin.userPrincipalName.toLowerCase() === upn)) return ex.send(400, { error: `no admin ${change.registerAdmin} in ${tenantId}` });
+    simulator.customerTenants.registerAdmin(tenantId, change.registerAdmin);
+  } else return ex.send(400, { error: `the body must be {"profile": one of ${tenantProfiles.join(', ')}} or {"registerAdmin": a UPN}` });
+  ex.send(200, { tenantId, profile: simulator.customerTenants.profile(tenantId), admins: simulator.customerTenants.admins(tenantId) });
+}
+
 export function handleControl(ex: Exchange, simulator: Simulator, control: ControlState): void {
   const route = `${ex.method} ${ex.url.pathname}`;
   switch (route) {
@@ -144,6 +168,7 @@ export function handleControl(ex: Exchange, simulator: Simulator, control: Contr
       ex.send(200, simulator.received(ex.url.pathname.slice('/_sim/'.length, -'.json'.length) as AlertChannel));
       return;
     default:
+      if (ex.method === 'POST' && ex.url.pathname.startsWith('/_sim/customer-tenants/')) return customerTenantControl(ex, simulator);
       ex.send(404, { error: `no control route ${route}` });
   }
 }

@@ -6,6 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { normaliseAudience, resourceOf, SimulatorContext } from './context';
+import type { TenantProfile } from './customerTenants';
 import { entraError } from './errorBodies';
 import type { Exchange } from './exchange';
 import { applyRequestFaults } from './requestFaults';
@@ -33,8 +34,17 @@ export async function handleLogin(ex: Exchange, ctx: SimulatorContext): Promise<
     return;
   }
   const [, tenant = '', endpoint] = match;
-  if (tenant.toLowerCase() !== ctx.tenantId) {
+  const customer = tenant.toLowerCase() === ctx.tenantId ? undefined : ctx.customerTenants.profile(tenant);
+  if (tenant.toLowerCase() !== ctx.tenantId && (customer === undefined || customer === 'deleted')) {
     ex.send(400, entraError('invalid_tenant', 90_002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`));
+    return;
+  }
+  if (customer !== undefined && endpoint === 'oauth2/v2.0/token' && ex.method === 'POST') {
+    customerToken(ex, ctx, tenant.toLowerCase(), customer, new URLSearchParams(ex.body.toString('utf8')));
+    return;
+  }
+  if (customer !== undefined && endpoint !== 'v2.0/.well-known/openid-configuration') {
+    ex.send(404, entraError('invalid_request', 900_561, 'The simulator serves customer tenants their OpenID configuration and token endpoint only.'));
     return;
   }
   if (endpoint === 'discovery/v2.0/keys') {
@@ -64,7 +74,7 @@ export async function handleLogin(ex: Exchange, ctx: SimulatorContext): Promise<
     token(ex, ctx, new URLSearchParams(ex.body.toString('utf8')));
     return;
   }
-  const base = `${ctx.authorityHost}/${ctx.tenantId}`;
+  const base = `${ctx.authorityHost}/${customer === undefined ? ctx.tenantId : tenant.toLowerCase()}`;
   ex.send(200, {
     token_endpoint: `${base}/oauth2/v2.0/token`,
     token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
@@ -158,6 +168,53 @@ function token(ex: Exchange, ctx: SimulatorContext, form: URLSearchParams): void
     access_token: issued.token,
     refresh_token: grantType === 'refresh_token' ? ctx.tokens.issueRefreshToken() : undefined,
   }, { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' });
+}
+
+/**
+ * A customer tenant's token endpoint: the Secure Application Model's refresh token (any issued
+ * and not revoked: Entra does not revoke one on use) or the app's client credentials, refused as
+ * the tenant's profile says: no GDAP relationship (the partner's user has no access there,
+ * AADSTS50020), the app not consented (AADSTS65001 for the user's grant, AADSTS700016 for the
+ * app's own: "not found in the directory"). The token is for Graph, in that tenant.
+ */
+function customerToken(ex: Exchange, ctx: SimulatorContext, tenantId: string, profile: TenantProfile, form: URLSearchParams): void {
+  const grantType = form.get('grant_type');
+  const clientId = form.get('client_id') ?? '';
+  if (grantType !== 'client_credentials' && grantType !== 'refresh_token') {
+    ex.send(400, entraError('unsupported_grant_type', 70_003, `The app requested an unsupported grant type '${grantType ?? ''}'.`));
+    return;
+  }
+  const notFound = () => ex.send(400, entraError('unauthorized_client', 700_016, `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`));
+  if (clientId.toLowerCase() !== ctx.clientId) return notFound();
+  if (grantType === 'client_credentials') {
+    const secret = form.get('client_secret');
+    if (secret === null || !sameSecret(secret, ctx.clientSecret)) {
+      ex.send(401, entraError('invalid_client', 7_000_215, `Invalid client secret provided for app '${ctx.clientId}'.`));
+      return;
+    }
+    if (profile === 'appNotConsented' || profile === 'noGdapRelationship') return notFound();
+  } else {
+    if (!ctx.tokens.knowsRefreshToken(form.get('refresh_token') ?? '')) {
+      ex.send(400, entraError('invalid_grant', 70_000, "The provided value for the input parameter 'refresh_token' or 'assertion' is not valid."));
+      return;
+    }
+    if (profile === 'noGdapRelationship') {
+      ex.send(400, entraError('invalid_grant', 50_020, `User account from identity provider 'https://sts.windows.net/${ctx.tenantId}/' does not exist in tenant '${tenantId}' and cannot access the application '${ctx.clientId}' in that tenant. The account needs to be added as an external user in the tenant first.`));
+      return;
+    }
+    if (profile === 'appNotConsented') {
+      ex.send(400, entraError('invalid_grant', 65_001, `The user or administrator has not consented to use the application with ID '${ctx.clientId}'. Send an interactive authorization request for this user and resource.`));
+      return;
+    }
+  }
+  const scope = (form.get('scope') ?? '').split(' ').find((candidate) => candidate.endsWith('/.default')) ?? '';
+  const audience = normaliseAudience(scope.replace(/\/\.default$/, ''));
+  if (resourceOf(ctx, audience) !== 'graph') {
+    ex.send(400, entraError('invalid_resource', 500_011, `The resource principal named ${audience} was not found in the tenant named ${tenantId}.`));
+    return;
+  }
+  const issued = ctx.tokens.issueAccessToken(audience, [], tenantId);
+  ex.send(200, { token_type: 'Bearer', expires_in: issued.expiresInSeconds, ext_expires_in: issued.expiresInSeconds, access_token: issued.token, refresh_token: grantType === 'refresh_token' ? ctx.tokens.issueRefreshToken() : undefined }, { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' });
 }
 
 /** Graph tokens carry the application permissions consented to the app (its `roles` claim); other audiences none here. */

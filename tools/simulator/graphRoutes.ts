@@ -3,8 +3,9 @@
  * reports (legacy beta, current v1.0), under graphBaseUrl.
  */
 import { randomUUID } from 'node:crypto';
-import { authorize } from './bearerAuth';
+import { authorize, bearerToken } from './bearerAuth';
 import type { SimulatorContext } from './context';
+import { handleCustomerGraph } from './customerGraphRoutes';
 import { DELEGATED_ADMIN_CUSTOMERS, handleDelegatedAdminCustomers } from './customerDirectoryRoutes';
 import { serveData } from './dataResponse';
 import { graphError } from './errorBodies';
@@ -65,6 +66,9 @@ export async function handleGraph(ex: Exchange, ctx: SimulatorContext): Promise<
   const path = decodeURIComponent(ex.url.pathname.slice('/graph'.length));
   const headers = { ...ODATA_JSON, 'request-id': randomUUID(), 'client-request-id': ex.header('client-request-id') ?? randomUUID() };
   if (answerVerbatim(ex, ctx.faults, path, headers)) return;
+  // A token issued in a customer tenant reads that tenant, and nothing of the partner's.
+  const tenantId = ctx.tokens.tenantOf(bearerToken(ex) ?? '');
+  if (tenantId !== null && tenantId !== ctx.tenantId) return handleCustomerGraph(ex, ctx, tenantId, path, headers);
   if (ex.method !== 'GET') {
     ex.send(405, graphError(ex, 405, `The HTTP method '${ex.method}' is not allowed for this resource.`, 'Request_BadRequest'));
     return;

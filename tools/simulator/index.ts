@@ -6,6 +6,7 @@
  */
 export { startSimulator } from './startSimulator';
 export { appSettingsFor, channelSettingsFor } from './appSettings';
+export { tenantProfiles, type TenantProfile } from './customerTenants';
 export type {
   ExpectedState, ExpectedRequirement, ExpectedCustomerInsight, ExpectedNonMfaPrincipal, ExpectedRegistrationCounts,
   ExpectedScoreHistoryEntry, ExpectedSecurityScore, AlertChannel, ReceivedPost, Fault, FaultStatus, DriftMode, RequestLogEntry, SentEmail,

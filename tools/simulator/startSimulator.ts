@@ -6,6 +6,7 @@ import { handleAcs } from './acsRoutes';
 import { ChannelReceivers } from './channelReceivers';
 import { normaliseAudience, SimulatorContext } from './context';
 import { handleControl } from './controlRoutes';
+import { CustomerTenants, roleTemplates } from './customerTenants';
 import { createDataset } from './dataset';
 import { handleLogin, handleManagedIdentity } from './entraRoutes';
 import { Exchange } from './exchange';
@@ -148,6 +149,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     partnerCenterNextLink: resolved.partnerCenterNextLink,
     pageLatencyMs: resolved.pageLatencyMs,
     dataset,
+    customerTenants: new CustomerTenants(seed, resolved.customers),
     clock: new SimClock(resolved.dayLengthMs),
     faults: new FaultBook(),
     tokens,
@@ -224,6 +226,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       tokens.setLifetimeOverride(undefined);
       ctx.clientSecretExpired = false;
       ctx.emailDomainUnlinked = false;
+    },
+    customerTenants: {
+      profile: (tenantId) => ctx.customerTenants.profile(tenantId),
+      setProfile: (tenantId, profile) => ctx.customerTenants.setProfile(tenantId, profile),
+      registerAdmin: (tenantId, userPrincipalName) => ctx.customerTenants.registerAdmin(tenantId, userPrincipalName),
+      admins: (tenantId) => ctx.customerTenants.admins(tenantId).map((admin) => ({ ...admin, roleTemplateId: roleTemplates[admin.role].id })),
+      policies: (tenantId) => ctx.customerTenants.policies(tenantId),
     },
     inbox: () => ctx.mailroom.inbox(),
     channelUrls: {

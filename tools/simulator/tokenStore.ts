@@ -7,6 +7,8 @@ interface IssuedToken {
   expiresAt: number;
   /** The application permissions (app roles) consented when the token was issued: its `roles` claim. */
   roles: ReadonlySet<string>;
+  /** The tenant it was issued in (its `tid` claim): the partner's, or a customer's. */
+  tenantId: string | null;
 }
 
 const opaque = () => randomBytes(32).toString('base64url');
@@ -18,6 +20,13 @@ const opaque = () => randomBytes(32).toString('base64url');
 export class TokenStore {
   private readonly accessTokens = new Map<string, IssuedToken>();
   private readonly refreshTokens = new Set<string>();
+  /**
+   * Every refresh token issued and not revoked, redeemed or not: a customer tenant's token
+   * endpoint accepts any of them, as Entra does not revoke a refresh token when it is used
+   * ("Refresh tokens in the Microsoft identity platform"); only the partner tenant's chain is
+   * simulated single-use, to exercise the monitor's rotation.
+   */
+  private readonly everIssuedRefreshTokens = new Set<string>();
   private lifetimeOverrideSeconds: number | undefined;
   /** Every token handed out, newest last (bounded), so tests can search logs for them. */
   private readonly everIssued: string[] = [];
@@ -29,12 +38,12 @@ export class TokenStore {
     this.lifetimeOverrideSeconds = seconds;
   }
 
-  issueAccessToken(audience: string, roles: readonly string[] = []): { token: string; expiresInSeconds: number; expiresAt: number } {
+  issueAccessToken(audience: string, roles: readonly string[] = [], tenantId: string | null = null): { token: string; expiresInSeconds: number; expiresAt: number } {
     this.pruneExpired();
     const expiresInSeconds = this.lifetimeOverrideSeconds ?? this.defaultLifetimeSeconds;
     const token = opaque();
     const expiresAt = Date.now() + expiresInSeconds * 1000;
-    this.accessTokens.set(token, { audience, expiresAt, roles: new Set(roles) });
+    this.accessTokens.set(token, { audience, expiresAt, roles: new Set(roles), tenantId });
     this.remember(token);
     return { token, expiresInSeconds, expiresAt };
   }
@@ -51,6 +60,16 @@ export class TokenStore {
     return this.accessTokens.get(token)?.roles.has(role) ?? false;
   }
 
+  /** The tenant a token was issued in, or null (the partner's, for tokens issued without one). */
+  tenantOf(token: string): string | null {
+    return this.accessTokens.get(token)?.tenantId ?? null;
+  }
+
+  /** Whether a refresh token was issued and not revoked, used or not (see everIssuedRefreshTokens). */
+  knowsRefreshToken(token: string): boolean {
+    return this.everIssuedRefreshTokens.has(token);
+  }
+
   revokeAccessTokens(): void {
     this.accessTokens.clear();
   }
@@ -58,6 +77,7 @@ export class TokenStore {
   issueRefreshToken(): string {
     const token = opaque();
     this.refreshTokens.add(token);
+    this.everIssuedRefreshTokens.add(token);
     this.remember(token);
     return token;
   }
@@ -74,6 +94,7 @@ export class TokenStore {
 
   revokeRefreshTokens(): void {
     this.refreshTokens.clear();
+    this.everIssuedRefreshTokens.clear();
   }
 
   /** Consumes a refresh token: true when it was outstanding. */

@@ -1,3 +1,4 @@
+import type { SimulatedAdmin, TenantProfile } from './customerTenants';
 /** Public types of the simulated Microsoft cloud (see index.ts). */
 import type { SignInPerson } from './signInAuthority';
 
@@ -326,6 +327,16 @@ export interface Simulator {
   /** Consents a Graph application permission again (for tokens issued from now on). */
   grantPermission(permission: string): void;
   clearFaults(): void;
+  /** Inside each customer tenant (customerTenants.ts): how it answers, and its admins as Graph lists them. */
+  customerTenants: {
+    /** The tenant's profile, or undefined when it is not a simulated customer. */
+    profile(tenantId: string): TenantProfile | undefined;
+    setProfile(tenantId: string, profile: TenantProfile): void;
+    /** The admin registers Microsoft Authenticator, as a partner fixing a finding would have them do. */
+    registerAdmin(tenantId: string, userPrincipalName: string): void;
+    admins(tenantId: string): (SimulatedAdmin & { roleTemplateId: string })[];
+    policies(tenantId: string): Record<string, unknown>[];
+  };
   inbox(): SentEmail[];
   /** Teams Workflows webhook URL (its `sig` is the secret), Slack incoming webhook URL, signed webhook receiver and its secret. */
   channelUrls: { teams: string; slack: string; webhook: string; webhookSecret: string };
