@@ -1,7 +1,9 @@
-import type { TableEntity, TableEntityResult } from '@azure/data-tables';
-import { cannotSeeReasonNames, type TenantAdmin, type TenantAdminScan } from '../core/adminScan';
+import { odata, type TableEntity, type TableEntityResult } from '@azure/data-tables';
+import { adminsNotRequiredMfa, adminsWithoutMfa, cannotSeeReasonNames, type TenantAdmin, type TenantAdminScan } from '../core/adminScan';
+import { ConcurrencyLimit } from '../core/concurrencyLimit';
 import { MonitorError } from '../core/errors';
 import type { AdminScanStore, TenantOutcome } from '../ports';
+import type { AdminScanSummary, UnreadableRowSink } from '../ports/queryReader';
 import { storageWriteFailure } from './batchWriter';
 import { isConflict } from './storageErrors';
 import { inPartitions, spreadOf } from './tableLayout';
@@ -15,6 +17,10 @@ import { jsonField, oneOf, optionalNumber, optionalText, requiredText } from './
  * is inserted, never replaced: the first one of (run, tenant) is the one the run keeps.
  */
 const manifestChunk = 800;
+/** "No more than 15 discrete comparisons are permitted within a $filter string" (Querying tables and entities): the partition's and 14 row keys. */
+const rowKeysPerQuery = 14;
+/** What a list of customers shows of each one's scan, stored beside the admins so it is read without them. */
+const summaryColumns = ['RowKey', 'outcome', 'reason', 'adminCount', 'withoutMfaMethod', 'notRequiredMfa'];
 /** A string property holds at most 64 KiB (32 K UTF-16 characters); an entity at most 1 MiB. */
 const chunkCharacters = 30_000;
 const maxChunks = 15;
@@ -30,6 +36,9 @@ type ScanEntity = TableEntity<{
   securityDefaultsEnabled?: boolean;
   mfaPolicies?: string;
   adminChunks?: number;
+  adminCount?: number;
+  withoutMfaMethod?: number;
+  notRequiredMfa?: number;
   requests: number;
 }> &
   Record<string, unknown>;
@@ -50,6 +59,9 @@ function toRow(scan: TenantAdminScan): ScanEntity {
     ...(scan.securityDefaultsEnabled === null ? {} : { securityDefaultsEnabled: scan.securityDefaultsEnabled }),
     mfaPolicies: JSON.stringify(scan.mfaPolicies),
     adminChunks: chunks,
+    adminCount: scan.admins.length,
+    withoutMfaMethod: adminsWithoutMfa(scan).length,
+    notRequiredMfa: adminsNotRequiredMfa(scan).length,
     ...adminColumns,
   };
 }
@@ -129,7 +141,43 @@ export class TableAdminScanStore implements AdminScanStore {
     return this.tables.rows('adminScans', { filter: inPartitions(resultPartitions(runId)) }, fromRow);
   }
 
+  /**
+   * The summaries of some tenants' results in a run, keyed by tenant id: per spread partition,
+   * their row keys 14 to a query, the summary's columns only, so a page of customers reads its
+   * own rows and not the run's admins.
+   */
+  async summariesOf(runId: string, tenantIds: readonly string[], onUnreadable?: UnreadableRowSink): Promise<Map<string, AdminScanSummary>> {
+    const byPartition = new Map<string, string[]>();
+    for (const tenantId of new Set(tenantIds.map((id) => id.toLowerCase()))) {
+      const partition = resultPartition(runId, tenantId);
+      byPartition.set(partition, [...(byPartition.get(partition) ?? []), tenantId]);
+    }
+    const queries = [...byPartition].flatMap(([partition, ids]) =>
+      Array.from({ length: Math.ceil(ids.length / rowKeysPerQuery) }, (_, index) => {
+        const keys = ids.slice(index * rowKeysPerQuery, (index + 1) * rowKeysPerQuery).map((id) => odata`RowKey eq ${id}`);
+        return `${odata`PartitionKey eq ${partition}`} and (${keys.join(' or ')})`;
+      }),
+    );
+    const limit = new ConcurrencyLimit(16);
+    const read = await Promise.all(queries.map((filter) => limit.run(() => this.tables.rows('adminScans', { filter, select: summaryColumns }, summaryFromRow, { onUnreadable }))));
+    return new Map(read.flat().map((summary) => [summary.tenantId, summary.summary]));
+  }
+
   scanOf(runId: string, tenantId: string): Promise<TenantAdminScan | null> {
     return this.tables.point('adminScans', { partitionKey: resultPartition(runId, tenantId.toLowerCase()), rowKey: tenantId.toLowerCase() }, fromRow);
   }
+}
+
+function summaryFromRow(row: TableEntityResult<Record<string, unknown>>): { tenantId: string; summary: AdminScanSummary } {
+  const outcome = oneOf('adminScans', row, 'outcome', ['scanned', 'cannotSee'] as const);
+  return {
+    tenantId: row.rowKey ?? '',
+    summary: {
+      outcome,
+      reason: outcome === 'cannotSee' ? oneOf('adminScans', row, 'reason', cannotSeeReasonNames) : null,
+      admins: optionalNumber(row, 'adminCount'),
+      withoutMfaMethod: optionalNumber(row, 'withoutMfaMethod'),
+      notRequiredMfa: optionalNumber(row, 'notRequiredMfa'),
+    },
+  };
 }

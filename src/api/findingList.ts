@@ -67,6 +67,8 @@ export async function findingList(dependencies: QueryDependencies, state: Findin
       nextStepUrl: step.url,
       // Still detected and listed, only not alerted: which waiver silences it, why, and until when.
       waiver: waiver === null ? null : { id: waiver.id, reason: waiver.reason, owner: waiver.owner, expiresAt: waiver.expiresAt },
+      // The customer tenant's admin it names, with the customer as its subject.
+      admin: finding.admin ?? null,
     };
   });
   const nextToken = next === null ? null : tokens.encode({ query, runId: '', partitionKey: next.severity, rowKey: next.key });

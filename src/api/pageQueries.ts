@@ -3,7 +3,7 @@ import { matchesCustomerStatus, type CustomerStatus } from './customerStatus';
 import { nameMatches } from '../core/customerNames';
 import { tenantEntraLinks } from '../core/entraLinks';
 import { customerMeasureNames, hasNoCompliantAdmins, hasNoMfaPolicy, type CustomerMfaInsight, type NonMfaPrincipal } from '../core/model';
-import type { Page, RowPosition, RunRange } from '../ports/queryReader';
+import type { AdminScanSummary, Page, RowPosition, RunRange } from '../ports/queryReader';
 import { collectedAt, nameOf, pagePosition, type QueryDependencies, type QueryResult } from './queries';
 
 function describeCustomer({ tenantId, ...insight }: CustomerMfaInsight, customerName: string | null) {
@@ -49,8 +49,16 @@ export async function customerPage(
   const page = await runPage(dependencies, () => dependencies.reader.customers.currentRunId(), query, continuationToken, (run, start) =>
     dependencies.reader.customers.page(run, start, top, include),
   );
-  const items = page.items.map((customer) => describeCustomer(customer, nameOf(names, customer.tenantId)));
+  const scans = await adminScanSummaries(dependencies, page.items.map((customer) => customer.tenantId));
+  const items = page.items.map((customer) => ({ ...describeCustomer(customer, nameOf(names, customer.tenantId)), adminScan: scans.get(customer.tenantId.toLowerCase()) ?? null }));
   return { body: { runId: page.runId, collectedAt: page.collectedAt, status, name: name ?? null, items, continuationToken: page.continuationToken }, rows: items };
+}
+
+/** The page's customers in the newest complete customer-admin run, summarised: their own rows, never the whole run. */
+async function adminScanSummaries({ reader }: QueryDependencies, tenantIds: readonly string[]): Promise<ReadonlyMap<string, AdminScanSummary>> {
+  if (tenantIds.length === 0) return new Map();
+  const [run] = await reader.listRuns('customerAdmins', { status: 'complete', top: 1 });
+  return run === undefined ? new Map() : reader.adminScanSummaries(run.runId, tenantIds);
 }
 
 /**
