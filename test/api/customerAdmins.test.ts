@@ -146,10 +146,20 @@ async function recordRun(): Promise<void> {
 }
 
 describe('a customer\'s admins in the query API', () => {
-  it('when no customer-admin run has completed and the scan is off, then a customer\'s admins answer says so (200, no admins), its CSV is the header alone, and customers carry no summary', async () => {
+  it('when no customer-admin run has completed, then a customer\'s admins answer says so (200, no admins) and whether the scan is off, its CSV is the header alone, and customers carry no summary', async () => {
+    const answer = async (settings: Record<string, string>) => {
+      const response = await serveEndpoint(endpoints.find((endpoint) => endpoint.name === 'apiCustomerAdmins')!, new HttpRequest({ method: 'GET', url: `http://localhost/api/customers/${seen}/admins`, params: { tenantId: seen } }), new InvocationContext(), () => queryApi(settings));
+      expect(response.status ?? 200).toBe(200);
+      return JSON.parse(String(response.body)) as Record<string, unknown>;
+    };
+    const off = await answer({ ...api.settings, CUSTOMER_TENANT_AUTH: 'off' });
+    expect(off).toMatchObject({ tenantId: seen, scanOn: false, run: null, outcome: null, items: [] });
+    expect(String(off.note)).toMatch(/scan is off \(CUSTOMER_TENANT_AUTH=off\)/);
+    const on = await answer({ ...api.settings, CUSTOMER_TENANT_AUTH: 'appUser', ADMIN_SCAN_QUEUE: 'UseDevelopmentStorage=true' });
+    expect(on).toMatchObject({ scanOn: true, run: null, outcome: null, items: [] });
+    expect(String(on.note)).toMatch(/^No customer-admin run has completed yet/);
     const body = await json(`customers/${seen}/admins`, 'CustomerAdmins');
-    expect(body).toMatchObject({ tenantId: seen, scanOn: false, run: null, outcome: null, items: [] });
-    expect(String(body.note)).toMatch(/scan is off \(CUSTOMER_TENANT_AUTH=off\)/);
+    expect(body).toMatchObject({ tenantId: seen, run: null, outcome: null, items: [] });
     const csv = await (await api.get(`customers/${seen}/admins?format=csv`)).text();
     expect(csv.split('\r\n').filter(Boolean)).toHaveLength(1);
     expect((await json('customers?top=5', 'CustomerPage')).items.map((item) => item.adminScan)).toEqual([null, null, null, null, null]);
