@@ -3,8 +3,7 @@ import { answer, customerName, dateTime, list, nullableString, object, type Json
 
 /**
  * The schemas of what the customer-admin scan shows through the query API: a customer's admins
- * (GET /api/customers/{tenantId}/admins), the summary each customer row carries, and the admin a
- * finding names.
+ * (GET /api/customers/{tenantId}/admins) and the summary each customer row carries.
  */
 const cannotSeeReason: JsonSchema = {
   type: ['string', 'null'],
@@ -57,5 +56,4 @@ export const adminSchemas: Record<string, JsonSchema> = {
     note: { ...nullableString, description: 'Why there is no list of admins, in words: the scan is off, no run has completed yet, the run did not include the tenant, or the monitor cannot see into it.' },
     items: list('CustomerAdmin'),
   }),
-  FindingAdmin: object({ userId: { type: 'string' }, userPrincipalName: nullableString, displayName: nullableString }, "A customer tenant's admin, by object id, UPN and display name."),
 };

@@ -55,6 +55,7 @@ export async function findingList(dependencies: QueryDependencies, state: Findin
       subject: { type: finding.subject.type, id: finding.subject.id, name: finding.subject.name ?? null },
       customerName: finding.subject.type === 'customer' ? nameOf(names, finding.subject.id) : null,
       upn: finding.subject.type === 'principal' ? (upns.get(finding.subject.id) ?? null) : null,
+      admin: finding.admin ?? null,
       measure: finding.measure,
       state: finding.state,
       baseline: finding.baseline,
@@ -67,8 +68,6 @@ export async function findingList(dependencies: QueryDependencies, state: Findin
       nextStepUrl: step.url,
       // Still detected and listed, only not alerted: which waiver silences it, why, and until when.
       waiver: waiver === null ? null : { id: waiver.id, reason: waiver.reason, owner: waiver.owner, expiresAt: waiver.expiresAt },
-      // The customer tenant's admin it names, with the customer as its subject.
-      admin: finding.admin ?? null,
     };
   });
   const nextToken = next === null ? null : tokens.encode({ query, runId: '', partitionKey: next.severity, rowKey: next.key });

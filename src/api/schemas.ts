@@ -259,6 +259,10 @@ export const schemas: Record<string, JsonSchema> = {
     subject: object({ type: { type: 'string' }, id: { type: 'string' }, name: nullableString }),
     customerName: { ...customerName, description: 'For a customer finding, the customer\'s current display name; null otherwise or when unknown.' },
     upn: { ...nullableString, description: 'For a partner-user finding, the user\'s UPN in the latest snapshot; null otherwise or when unknown.' },
+    admin: {
+      anyOf: [object({ userId: { type: 'string' }, userPrincipalName: nullableString, displayName: nullableString }), { type: 'null' }],
+      description: "For a finding about a customer's admin (no MFA method registered, MFA not required), the admin: object id in the customer tenant, UPN and display name as the scan read them; null otherwise.",
+    },
     measure: { type: 'string' },
     state: { type: 'string', enum: [...findingStates] },
     baseline: measureValue,
@@ -269,7 +273,6 @@ export const schemas: Record<string, JsonSchema> = {
     nextStep: { type: 'string', description: 'What an admin does about it.' },
     nextStepUrl: { ...nullableString, description: "Where to do it: the requirement's own actionUrl, the customer tenant's Entra admin center, the partner's sign-in logs, or a path of this API." },
     waiver: { ...nullableRef('FindingWaiver'), description: 'The active waiver that silences this finding (not alerted, still listed); null when none does.' },
-    admin: { ...nullableRef('FindingAdmin'), description: "For a finding about a customer tenant's admin (adminWithoutMfaMethod, adminMfaNotRequired): who; null otherwise." },
   }),
   FindingWaiver: object({ id: { type: 'string' }, reason: { type: 'string' }, owner: { type: 'string' }, expiresAt: dateTime }, 'The waiver that silences a finding.'),
   WaiverRecord: object(waiverRecordFields, 'A waiver as stored, and as the audit trail keeps it before and after each change.'),

@@ -214,8 +214,8 @@ describe('a customer\'s admins in the query API', () => {
     const csv = (await (await api.get(`findings?subject=customer&subjectId=${seen}&state=open&format=csv`)).text()).split('\r\n');
     const columns = csv[0]!.split(',');
     expect(columns).toEqual(expect.arrayContaining(['admin.userId', 'admin.userPrincipalName', 'admin.displayName']));
-    expect(columns.slice(-3)).toEqual(['admin.userId', 'admin.userPrincipalName', 'admin.displayName']);
-    expect(csv.find((line) => line.startsWith(`admins/${seen}/${allan.userId}/mfaMethod,`))).toMatch(new RegExp(`,${allan.userId},AllanD@Contoso\\.com,Allan Deyoung$`));
+    expect(columns.slice(columns.indexOf('upn') + 1, columns.indexOf('upn') + 4)).toEqual(['admin.userId', 'admin.userPrincipalName', 'admin.displayName']);
+    expect(csv.find((line) => line.startsWith(`admins/${seen}/${allan.userId}/mfaMethod,`))).toContain(`,${allan.userId},AllanD@Contoso.com,Allan Deyoung,`);
   });
 
   it('when customers are paged, then each row carries its newest admin scan summarised, read one query per spread partition of its customers and only their rows', async () => {

@@ -294,7 +294,7 @@ describe('query API endpoints, through the local host, on data the real collecto
     }
     const csv = await (await api.get('findings?state=all&format=csv')).text();
     expect(csv.split('\r\n')[0]).toBe(
-      'key,kind,severity,impact,subject.type,subject.id,subject.name,customerName,upn,measure,state,baseline,current,openedAt,resolvedAt,description,nextStep,nextStepUrl,waiver.id,waiver.reason,waiver.owner,waiver.expiresAt,admin.userId,admin.userPrincipalName,admin.displayName',
+      'key,kind,severity,impact,subject.type,subject.id,subject.name,customerName,upn,admin.userId,admin.userPrincipalName,admin.displayName,measure,state,baseline,current,openedAt,resolvedAt,description,nextStep,nextStepUrl,waiver.id,waiver.reason,waiver.owner,waiver.expiresAt',
     );
   });
 });
