@@ -14,7 +14,9 @@ import { jsonField, oneOf, optionalNumber, optionalText, requiredText } from './
  * The AdminScans table. A run's tenant results are spread over 16 partitions (`<runId>-<spread>`,
  * row key the tenant id), so 10,000 workers never write one row or one partition in turn; its
  * manifest (`<runId>-manifest`) and throttle notes (`<runId>-throttled`) sort after them. A result
- * is inserted, never replaced: the first one of (run, tenant) is the one the run keeps.
+ * is inserted, never replaced: the first one of (run, tenant) is the one the run keeps. A scanned
+ * tenant's row also holds its counts (admins, without an MFA method, not required to use MFA), so a
+ * list of customers reads those columns and never the admins.
  */
 const manifestChunk = 800;
 /** "No more than 15 discrete comparisons are permitted within a $filter string" (Querying tables and entities): the partition's and 14 row keys. */
