@@ -25,6 +25,7 @@ export const adminSchemas: Record<string, JsonSchema> = {
     displayName: nullableString,
     userPrincipalName: nullableString,
     roleNames: { type: 'array', items: { type: 'string' }, description: 'The directory roles that make them an admin (Global Administrator, ...).' },
+    roleTemplateIds: { type: 'array', items: { type: 'string' }, description: 'The same roles by template id, as Conditional Access includes them; empty where the scan did not read them.' },
     isMfaRegistered: { type: ['boolean', 'null'], description: 'Has registered a method that counts for MFA; null when not known.' },
     isMfaCapable: { type: ['boolean', 'null'], description: 'Has a method that counts for MFA and that the tenant\'s policy allows; null when not known.' },
     methodsRegistered: { type: 'array', items: { type: 'string' }, description: 'As Microsoft Graph names them (microsoftAuthenticatorPush, fido2, softwareOneTimePasscode, ...).' },

@@ -77,6 +77,7 @@ function describeAdmin(tenantId: string, admin: TenantAdmin, findings: readonly 
     displayName: admin.displayName,
     userPrincipalName: admin.userPrincipalName,
     roleNames: admin.roleNames,
+    roleTemplateIds: admin.roleTemplateIds,
     isMfaRegistered: admin.isMfaRegistered,
     isMfaCapable: admin.isMfaCapable,
     methodsRegistered: admin.methodsRegistered,

@@ -178,7 +178,7 @@ describe('a customer\'s admins in the query API', () => {
     expect(body).toMatchObject({ tenantId: seen, run: { runId }, outcome: 'scanned', source: 'registrationDetails', securityDefaultsEnabled: false, mfaPolicies: [policy], reason: null, note: null });
     expect(body.items.map((item) => item.displayName)).toEqual(['Allan Deyoung', 'Alex Wilber', 'Bianca Pisani']);
     const [first, second, third] = body.items;
-    expect(first).toMatchObject({ userPrincipalName: 'AllanD@Contoso.com', roleNames: ['User Administrator'], isMfaRegistered: false, methodsRegistered: [], mfaRequired: false, requiredBy: [], entraUrl: entraUserUrl(seen, allan.userId) });
+    expect(first).toMatchObject({ userPrincipalName: 'AllanD@Contoso.com', roleNames: ['User Administrator'], roleTemplateIds: allan.roleTemplateIds, isMfaRegistered: false, methodsRegistered: [], mfaRequired: false, requiredBy: [], entraUrl: entraUserUrl(seen, allan.userId) });
     expect([...(first!.openFindingKeys as string[])].sort()).toEqual([`admins/${seen}/${allan.userId}/mfaMethod`, `admins/${seen}/${allan.userId}/mfaRequired`]);
     expect(second).toMatchObject({ requiredBy: [{ kind: 'conditionalAccess', ...policy }], mfaRequired: true, openFindingKeys: [] });
     expect(third).toMatchObject({ mfaRequired: null, requirementNote: bianca.requirementNote, openFindingKeys: [] });
@@ -202,7 +202,7 @@ describe('a customer\'s admins in the query API', () => {
     const response = await api.get(`customers/${seen}/admins?format=csv`);
     expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await response.text()).split('\r\n').filter(Boolean);
-    expect(lines[0]).toBe('tenantId,userId,displayName,userPrincipalName,roleNames,isMfaRegistered,isMfaCapable,methodsRegistered,mfaRequired,requiredBy,requirementNote,entraUrl,openFindingKeys');
+    expect(lines[0]).toBe('tenantId,userId,displayName,userPrincipalName,roleNames,roleTemplateIds,isMfaRegistered,isMfaCapable,methodsRegistered,mfaRequired,requiredBy,requirementNote,entraUrl,openFindingKeys');
     expect(lines.slice(1).map((line) => line.split(',')[2])).toEqual(['Allan Deyoung', 'Alex Wilber', 'Bianca Pisani']);
   });
 
