@@ -50,6 +50,8 @@ export const customerAdminsScript = String.raw`
     } else {
       note.textContent = 'Admins from ' + answer.sourceDescription + '.';
     }
+    // A scan turned off since keeps its last run: say so, as nothing newer will come.
+    if (answer.outcome !== null && answer.scanOn === false) note.textContent += ' The scan is off now (CUSTOMER_TENANT_AUTH=off): this is its last run.';
     note.className = answer.outcome === 'cannotSee' ? 'bad' : 'label';
     var policies = document.getElementById('customer-admins-policies');
     if (answer.outcome === 'scanned') {
