@@ -182,13 +182,23 @@ export async function queryApi(env?: Env): Promise<QueryDependencies> {
   const reader = queryReaders.get(config.storage, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = customerDirectories.get(config.storage, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), waiverMaxDays: () => waiverMaxDays(env), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
+  return { reader, tokens, clock, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), waiverMaxDays: () => waiverMaxDays(env), customerAdminScanOn: () => customerAdminScanOn(env), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
 }
 
 /** WAIVER_MAX_DAYS as the writes read it, or null when they cannot: then they fail, and the status names the setting. */
 function waiverMaxDays(env?: Env): number | null {
   try {
     return readConfig(env, ['waivers']).waivers.maxDays;
+  } catch (thrown) {
+    if (thrown instanceof ConfigurationError) return null;
+    throw thrown;
+  }
+}
+
+/** Whether the customer-admin scan runs (CUSTOMER_TENANT_AUTH not off), or null when its settings cannot be read (the status names them). */
+function customerAdminScanOn(env?: Env): boolean | null {
+  try {
+    return readConfig(env, ['customerAdmins']).customerAdmins.auth !== 'off';
   } catch (thrown) {
     if (thrown instanceof ConfigurationError) return null;
     throw thrown;

@@ -1,7 +1,8 @@
-import type { TableEntity, TableEntityResult } from '@azure/data-tables';
-import { cannotSeeReasonNames, type TenantAdmin, type TenantAdminScan } from '../core/adminScan';
+import { odata, type TableEntity, type TableEntityResult } from '@azure/data-tables';
+import { adminsNotRequiredMfa, adminsWithoutMfa, cannotSeeReasonNames, type TenantAdmin, type TenantAdminScan } from '../core/adminScan';
 import { MonitorError } from '../core/errors';
 import type { AdminScanStore, TenantOutcome } from '../ports';
+import type { AdminScanSummary, UnreadableRowSink } from '../ports/queryReader';
 import { storageWriteFailure } from './batchWriter';
 import { isConflict } from './storageErrors';
 import { inPartitions, runPartitionRange, spreadOf } from './tableLayout';
@@ -12,9 +13,13 @@ import { jsonField, oneOf, optionalNumber, optionalText, requiredText } from './
  * The AdminScans table. A run's tenant results are spread over 16 partitions (`<runId>_<spread>`,
  * row key the tenant id), so 10,000 workers never write one row or one partition in turn; its
  * manifest (`<runId>_manifest`) and throttle notes (`<runId>_throttled`) sort after them. A result
- * is inserted, never replaced: the first one of (run, tenant) is the one the run keeps.
+ * is inserted, never replaced: the first one of (run, tenant) is the one the run keeps. A scanned
+ * tenant's row also holds its counts (admins, without an MFA method, not required to use MFA), so a
+ * list of customers reads those columns and never the admins.
  */
 const manifestChunk = 800;
+/** What a list of customers shows of each one's scan, stored beside the admins so it is read without them. */
+const summaryColumns = ['RowKey', 'outcome', 'reason', 'adminCount', 'withoutMfaMethod', 'notRequiredMfa'];
 /** A string property holds at most 64 KiB (32 K UTF-16 characters); an entity at most 1 MiB. */
 const chunkCharacters = 30_000;
 const maxChunks = 15;
@@ -30,6 +35,9 @@ type ScanEntity = TableEntity<{
   securityDefaultsEnabled?: boolean;
   mfaPolicies?: string;
   adminChunks?: number;
+  adminCount?: number;
+  withoutMfaMethod?: number;
+  notRequiredMfa?: number;
   requests: number;
 }> &
   Record<string, unknown>;
@@ -51,6 +59,9 @@ function toRow(scan: TenantAdminScan): ScanEntity {
     ...(scan.securityDefaultsEnabled === null ? {} : { securityDefaultsEnabled: scan.securityDefaultsEnabled }),
     mfaPolicies: JSON.stringify(scan.mfaPolicies),
     adminChunks: chunks,
+    adminCount: scan.admins.length,
+    withoutMfaMethod: adminsWithoutMfa(scan).length,
+    notRequiredMfa: adminsNotRequiredMfa(scan).length,
     ...adminColumns,
   };
 }
@@ -130,7 +141,41 @@ export class TableAdminScanStore implements AdminScanStore {
     return this.tables.rows('adminScans', { filter: inPartitions(runPartitionRange(runId)) }, fromRow);
   }
 
+  /**
+   * The summaries of some tenants' results in a run, keyed by tenant id, the summary's columns
+   * only. A page of customers is a run of tenant ids in key order, and the scans share that order
+   * within each spread: one key-range query per spread the page touches (never an `or`, which
+   * the service answers by reading the whole partition), reading the page's own rows.
+   */
+  async summariesOf(runId: string, tenantIds: readonly string[], onUnreadable?: UnreadableRowSink): Promise<Map<string, AdminScanSummary>> {
+    const wanted = new Set(tenantIds.map((id) => id.toLowerCase()));
+    const byPartition = new Map<string, string[]>();
+    for (const tenantId of wanted) byPartition.set(resultPartition(runId, tenantId), [...(byPartition.get(resultPartition(runId, tenantId)) ?? []), tenantId]);
+    const read = await Promise.all(
+      [...byPartition].map(([partition, ids]) => {
+        const sorted = [...ids].sort();
+        const filter = odata`PartitionKey eq ${partition} and RowKey ge ${sorted[0] ?? ''} and RowKey le ${sorted[sorted.length - 1] ?? ''}`;
+        return this.tables.rows('adminScans', { filter, select: summaryColumns }, summaryFromRow, { onUnreadable });
+      }),
+    );
+    return new Map(read.flat().filter((summary) => wanted.has(summary.tenantId)).map((summary) => [summary.tenantId, summary.summary]));
+  }
+
   scanOf(runId: string, tenantId: string): Promise<TenantAdminScan | null> {
     return this.tables.point('adminScans', { partitionKey: resultPartition(runId, tenantId.toLowerCase()), rowKey: tenantId.toLowerCase() }, fromRow);
   }
+}
+
+function summaryFromRow(row: TableEntityResult<Record<string, unknown>>): { tenantId: string; summary: AdminScanSummary } {
+  const outcome = oneOf('adminScans', row, 'outcome', ['scanned', 'cannotSee'] as const);
+  return {
+    tenantId: row.rowKey ?? '',
+    summary: {
+      outcome,
+      reason: outcome === 'cannotSee' ? oneOf('adminScans', row, 'reason', cannotSeeReasonNames) : null,
+      admins: optionalNumber(row, 'adminCount'),
+      withoutMfaMethod: optionalNumber(row, 'withoutMfaMethod'),
+      notRequiredMfa: optionalNumber(row, 'notRequiredMfa'),
+    },
+  };
 }

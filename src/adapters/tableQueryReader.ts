@@ -1,6 +1,7 @@
 import { countOpenFindings, severities, type FindingState, type OpenFindingCounts, type StoredFinding } from '../core/findings';
 import { odata } from '@azure/data-tables';
-import type { FindingFilter, FindingPosition, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
+import type { TenantAdminScan } from '../core/adminScan';
+import type { AdminScanSummary, FindingFilter, FindingPosition, Page, QueryReader, RowPosition, RunRange, RunRow, UnreadableRowSink } from '../ports/queryReader';
 import type { NonMfaPrincipal, PartnerSecurityScore, SecurityRequirement } from '../core/model';
 import type { Delivery, DetectorCompletion, DetectorRun, LeaseName, OutboxMessage, SkippedRun } from '../ports';
 import { ConcurrencyLimit } from '../core/concurrencyLimit';
@@ -94,6 +95,14 @@ export class TableQueryReader extends TableSnapshotReader implements QueryReader
 
   lastCompletedDetectorRun(): Promise<DetectorCompletion | null> {
     return this.detector.lastCompletedRun();
+  }
+
+  adminScan(runId: string, tenantId: string): Promise<TenantAdminScan | null> {
+    return this.adminScans.scanOf(runId, tenantId);
+  }
+
+  adminScanSummaries(runId: string, tenantIds: readonly string[]): Promise<ReadonlyMap<string, AdminScanSummary>> {
+    return this.adminScans.summariesOf(runId, tenantIds, this.reads.onUnreadable);
   }
 
   /** One key-range read per principal (its rows in a run start with its object id), a few at a time. */

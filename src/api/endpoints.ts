@@ -1,4 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
+import { customerAdmins } from './customerAdmins';
 import { customerStatuses } from './customerStatus';
 import { snapshotSources } from '../core/model';
 import { guidPattern, parseChoice, parseCount, parseDate, parseTenantId, parseText, parseTimeRange, parseTop, parseWaiverId, type QueryParameters } from './queryParameters';
@@ -9,7 +10,7 @@ import { monitorStatus } from './monitorStatus';
 import { customerHistory, customerPage, principalPage } from './pageQueries';
 import type { QueryDependencies, QueryResult } from './queries';
 import { registrationSeries, requirementSeries, runLedger, scoreSeries } from './seriesQueries';
-import type { JsonSchema } from './schemas';
+import type { JsonSchema } from './schemaParts';
 import { waiverAudit, waiverList } from './waiverQueries';
 
 interface ParameterDoc {
@@ -115,7 +116,7 @@ export const endpoints: readonly Endpoint[] = [
   {
     name: 'apiCustomers',
     route: 'customers',
-    summary: 'Every customer of the latest complete snapshot, paged (tenant-id order, stable within a snapshot).',
+    summary: 'Every customer of the latest complete snapshot, paged (tenant-id order, stable within a snapshot), each with a summary of its newest customer-admin scan.',
     parameters: [
       {
         name: 'status',
@@ -146,6 +147,17 @@ export const endpoints: readonly Endpoint[] = [
     csvRowSchema: 'CustomerHistoryPoint',
     notFound: true,
     handle: ({ query, params }) => runWith(customerHistory, parseTenantId(params.tenantId), parseTimeRange(query)),
+  },
+  {
+    name: 'apiCustomerAdmins',
+    route: 'customers/{tenantId}/admins',
+    summary:
+      "One customer's admins as the newest complete customer-admin run saw them inside the tenant: each with their MFA methods, the policy or security defaults that require MFA of them, their Entra admin center page and the open findings about them; or why the monitor cannot see into the tenant and what to do. CSV: one row per admin.",
+    parameters: [{ name: 'tenantId', in: 'path', required: true, description: 'The customer tenant id (a GUID).', schema: { type: 'string', format: 'uuid' } }],
+    responseSchema: 'CustomerAdmins',
+    csvRowSchema: 'CustomerAdmin',
+    notFound: true,
+    handle: ({ params }) => runWith(customerAdmins, parseTenantId(params.tenantId)),
   },
   {
     name: 'apiPrincipals',

@@ -3,7 +3,7 @@ import { matchesCustomerStatus, type CustomerStatus } from './customerStatus';
 import { nameMatches } from '../core/customerNames';
 import { tenantEntraLinks } from '../core/entraLinks';
 import { customerMeasureNames, hasNoCompliantAdmins, hasNoMfaPolicy, type CustomerMfaInsight, type NonMfaPrincipal } from '../core/model';
-import type { Page, RowPosition, RunRange } from '../ports/queryReader';
+import type { AdminScanSummary, Page, RowPosition, RunRange } from '../ports/queryReader';
 import { collectedAt, nameOf, pagePosition, type QueryDependencies, type QueryResult } from './queries';
 
 function describeCustomer({ tenantId, ...insight }: CustomerMfaInsight, customerName: string | null) {
@@ -46,10 +46,14 @@ export async function customerPage(
   const include = byStatus === undefined && byName === undefined ? undefined : (customer: CustomerMfaInsight) => (byStatus?.(customer) ?? true) && (byName?.(customer) ?? true);
   const query = JSON.stringify(['customers', status, name ?? null]);
   // The customers' current state is of the newest applied run: a first page lists it as it is.
-  const page = await runPage(dependencies, () => dependencies.reader.customers.currentRunId(), query, continuationToken, (run, start) =>
-    dependencies.reader.customers.page(run, start, top, include),
-  );
-  const items = page.items.map((customer) => describeCustomer(customer, nameOf(names, customer.tenantId)));
+  // The customers' summaries come from the newest complete customer-admin run, looked up beside the page.
+  const [page, [adminRun]] = await Promise.all([
+    runPage(dependencies, () => dependencies.reader.customers.currentRunId(), query, continuationToken, (run, start) => dependencies.reader.customers.page(run, start, top, include)),
+    dependencies.reader.listRuns('customerAdmins', { status: 'complete', top: 1 }),
+  ]);
+  // Only the page's own rows of that run: never the whole run.
+  const scans = adminRun === undefined ? new Map<string, AdminScanSummary>() : await dependencies.reader.adminScanSummaries(adminRun.runId, page.items.map((customer) => customer.tenantId));
+  const items = page.items.map((customer) => ({ ...describeCustomer(customer, nameOf(names, customer.tenantId)), adminScan: scans.get(customer.tenantId.toLowerCase()) ?? null }));
   return { body: { runId: page.runId, collectedAt: page.collectedAt, status, name: name ?? null, items, continuationToken: page.continuationToken }, rows: items };
 }
 

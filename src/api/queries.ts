@@ -35,6 +35,8 @@ export interface QueryDependencies {
   clientSecret(): Promise<ClientSecretStore | null>;
   /** WAIVER_MAX_DAYS, for a waiver form's default and limit; null when the setting cannot be read (the status names it). */
   waiverMaxDays(): number | null;
+  /** Whether the customer-admin scan runs (CUSTOMER_TENANT_AUTH is not off); null when its settings cannot be read. */
+  customerAdminScanOn(): boolean | null;
   /** Every setting some function cannot read (config.ts configurationProblems): each fails that function until fixed. */
   configurationProblems(): readonly SettingProblem[];
 }

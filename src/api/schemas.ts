@@ -3,30 +3,20 @@
  * document publishes them, CSV columns are derived from them, and tests validate real answers
  * against them, so the description cannot drift from what handlers return.
  */
-import { findingStates, severities } from '../core/findings';
+import { adminSchemas } from './adminSchemas';
+import { findingKinds, findingStates, severities } from '../core/findings';
 import { isPlainObject } from '../core/payloadReader';
 import { customerMeasureNames, customerMeasures, requirementFieldNames, requirementFields, snapshotSources } from '../core/model';
 import { waiverActions, waiverScopes } from '../core/waivers';
+import { answer, customerName, dateTime, list, nullableRef, nullableString, object, ref, type JsonSchema } from './schemaParts';
 
-export type JsonSchema = Record<string, unknown>;
-
-const nullableString: JsonSchema = { type: ['string', 'null'] };
 const nullableNumber: JsonSchema = { type: ['number', 'null'] };
-const dateTime: JsonSchema = { type: 'string', format: 'date-time' };
-const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
-const nullableRef = (name: string): JsonSchema => ({ anyOf: [ref(name), { type: 'null' }] });
-const list = (name: string): JsonSchema => ({ type: 'array', items: ref(name) });
-
-function object(properties: Record<string, JsonSchema>, description?: string): JsonSchema {
-  return { type: 'object', ...(description ? { description } : {}), properties, required: Object.keys(properties), additionalProperties: false };
-}
 
 const runPoint = {
   runId: { type: 'string', description: 'The snapshot run the values come from.' },
   collectedAt: { ...dateTime, description: 'When that run started.' },
 };
 
-const customerName: JsonSchema = { type: ['string', 'null'], description: 'The customer\'s display name (GDAP, else Partner Center); null when no source names it.' };
 
 const customerFields: Record<string, JsonSchema> = {
   tenantId: { type: 'string', format: 'uuid' },
@@ -71,15 +61,9 @@ const waiverTerms: Record<string, JsonSchema> = { scope: waiverScope, target: wa
 const waiverAuthors: Record<string, JsonSchema> = { createdAt: dateTime, createdBy: waiverActor, updatedAt: dateTime, updatedBy: waiverActor };
 const waiverRecordFields: Record<string, JsonSchema> = { id: { type: 'string' }, ...waiverTerms, ...waiverAuthors };
 
-/**
- * An answer body: its own fields, plus `skippedRows` only when stored rows that cannot be read
- * (damaged or edited by hand) were left out of it.
- */
-function answer(properties: Record<string, JsonSchema>): JsonSchema {
-  return { ...object(properties), properties: { ...properties, skippedRows: ref('SkippedRows') } };
-}
 
 export const schemas: Record<string, JsonSchema> = {
+  ...adminSchemas,
   SkippedRows: object(
     {
       count: { type: 'integer', minimum: 1 },
@@ -223,7 +207,7 @@ export const schemas: Record<string, JsonSchema> = {
   ScoreSeries: answer({ items: list('ScorePoint') }),
   RequirementPoint: object({ ...runPoint, ...requirementProperties }),
   RequirementSeries: answer({ items: list('RequirementPoint') }),
-  Customer: object(customerFields),
+  Customer: object({ ...customerFields, adminScan: { ...nullableRef('AdminScanSummary'), description: "The customer's result in the newest complete customer-admin run; null when no run has one for it (none completed, the scan is off, or the customer was listed after it started)." } }),
   CustomerPage: answer({
     runId: { ...nullableString, description: 'The complete snapshot listed; null when there is none yet.' },
     collectedAt: { type: ['string', 'null'] },
@@ -269,7 +253,7 @@ export const schemas: Record<string, JsonSchema> = {
   RegistrationSeries: answer({ items: list('RegistrationPoint') }),
   Finding: object({
     key: { type: 'string' },
-    kind: { type: 'string' },
+    kind: { type: 'string', enum: [...findingKinds] },
     severity: { type: 'string', enum: [...severities] },
     impact: { type: 'number', description: 'How much the finding exposes (core/findingImpact.ts): a page lists the findings of a severity highest impact first.' },
     subject: object({ type: { type: 'string' }, id: { type: 'string' }, name: nullableString }),

@@ -2,7 +2,7 @@
  * Microsoft's enumerations in words, for people. The API keeps the raw value (a script compares
  * it); every message and the dashboard show these words. Each table lists the values the Graph
  * reference documents for the type (microsoft.graph.partner.security.complianceStatus,
- * policyStatus, securityRequirementState, securityRequirementType); a value it does not list yet
+ * policyStatus, securityRequirementState, securityRequirementType; userRegistrationDetails's methods); a value it does not list yet
  * is shown as served, quoted, so nothing newer is hidden or mislabelled.
  */
 export const enumerationWords = {
@@ -19,6 +19,21 @@ export const enumerationWords = {
     securityContactProvided: 'security contact provided',
     spendingBudgetSetForCustomerAzureSubscriptions: 'spending budget set on customers’ Azure subscriptions',
     unknownFutureValue: 'unknown requirement',
+  },
+  // userRegistrationDetails.methodsRegistered: the reference names some ("such as mobilePhone, email, fido2") and its examples more; the names the fallback gives each authenticationMethod type are the same.
+  authenticationMethod: {
+    mobilePhone: 'mobile phone',
+    alternateMobilePhone: 'alternate mobile phone',
+    officePhone: 'office phone',
+    email: 'email',
+    microsoftAuthenticatorPush: 'Microsoft Authenticator (push)',
+    microsoftAuthenticatorPasswordless: 'Microsoft Authenticator (passwordless)',
+    softwareOneTimePasscode: 'authenticator app code',
+    hardwareOneTimePasscode: 'hardware token code',
+    fido2: 'FIDO2 security key',
+    windowsHelloForBusiness: 'Windows Hello for Business',
+    macOsSecureEnclaveKey: 'macOS platform credential',
+    temporaryAccessPass: 'Temporary Access Pass',
   },
 } as const satisfies Record<string, Record<string, string>>;
 

@@ -1,3 +1,4 @@
+import type { CannotSeeReason, TenantAdminScan } from '../core/adminScan';
 import type { FindingState, FindingSubject, OpenFindingCounts, Severity, StoredFinding } from '../core/findings';
 import type { CustomerMfaInsight, NonMfaPrincipal, PartnerSecurityScore, RegistrationCounts, SecurityRequirement } from '../core/model';
 import type { Delivery, DetectorCompletion, DetectorRun, LeaseName, OutboxMessage, SkippedRun, SnapshotReader } from './index';
@@ -57,6 +58,15 @@ export interface CustomerReads {
   known(tenantId: string): Promise<boolean>;
 }
 
+/** A customer's result in a customer-admin run, in the few numbers a list of customers shows (null: not scanned). */
+export interface AdminScanSummary {
+  outcome: TenantAdminScan['outcome'];
+  reason: CannotSeeReason | null;
+  admins: number | null;
+  withoutMfaMethod: number | null;
+  notRequiredMfa: number | null;
+}
+
 /** Which findings a listing wants, each part optional: the store answers it in its query, not after reading. */
 export interface FindingFilter {
   severity?: Severity;
@@ -94,6 +104,10 @@ export interface QueryReader extends Pick<SnapshotReader, 'listRuns'> {
   lastDetectorRun(): Promise<DetectorRun | null>;
   /** The detector's last run that did all its work. */
   lastCompletedDetectorRun(): Promise<DetectorCompletion | null>;
+  /** One customer's result in a customer-admin run, or null when the run has none for it. */
+  adminScan(runId: string, tenantId: string): Promise<TenantAdminScan | null>;
+  /** Some customers' results in a customer-admin run, summarised, by tenant id (lower-case); a tenant without one is absent. */
+  adminScanSummaries(runId: string, tenantIds: readonly string[]): Promise<ReadonlyMap<string, AdminScanSummary>>;
   /** The UPN each principal carries in a run (object id -> upn), for those that have one. */
   principalUpns(runId: string, objectIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }

@@ -42,7 +42,7 @@ async function getJson(path: string): Promise<Json> {
   expect({ path, status: response.status, body }).toMatchObject({ status: path.split('?')[0] === 'status' && body.healthy === false ? 503 : 200 });
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-  const route = path.split('?')[0]!.replace(/^customers\/[^/]+\/history$/, 'customers/{tenantId}/history');
+  const route = path.split('?')[0]!.replace(/^customers\/[^/]+\/(history|admins)$/, 'customers/{tenantId}/$1');
   const endpoint = endpoints.find((candidate) => candidate.route === route)!;
   expect(validate(body, { $ref: `#/components/schemas/${endpoint.responseSchema}` }, openApi.components.schemas)).toEqual([]);
   return body;
@@ -294,7 +294,7 @@ describe('query API endpoints, through the local host, on data the real collecto
     }
     const csv = await (await api.get('findings?state=all&format=csv')).text();
     expect(csv.split('\r\n')[0]).toBe(
-      'key,kind,severity,impact,subject.type,subject.id,subject.name,customerName,upn,measure,state,baseline,current,openedAt,resolvedAt,description,nextStep,nextStepUrl,waiver.id,waiver.reason,waiver.owner,waiver.expiresAt',
+      'key,kind,severity,impact,subject.type,subject.id,subject.name,customerName,upn,admin.userId,admin.userPrincipalName,admin.displayName,measure,state,baseline,current,openedAt,resolvedAt,description,nextStep,nextStepUrl,waiver.id,waiver.reason,waiver.owner,waiver.expiresAt',
     );
   });
 });

@@ -4,6 +4,9 @@ import { collectPartnerSecurity } from '../../src/collectors/collectPartnerSecur
 import { partnerSecurityCollector } from '../../src/composition';
 import { readConfig } from '../../src/config';
 import { TableSnapshotStore } from '../../src/adapters/tableSnapshotStore';
+import { TableAdminScanStore } from '../../src/adapters/tableAdminScanStore';
+import { TableRunLedger } from '../../src/adapters/tableRunLedger';
+import { newRunId, type SnapshotRun } from '../../src/core/snapshotRun';
 import { Tables } from '../../src/adapters/tables';
 import { tableNames, type TableName } from '../../src/adapters/tableLayout';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
@@ -77,6 +80,18 @@ beforeAll(async () => {
   const [latest] = await api.reader.listRuns('partnerSecurity', { status: 'complete', top: 1 });
   crashedRunId = latest!.runId;
   readOnly = { ...api.settings, TABLES_CONNECTION_STRING: readOnlyConnectionString(api.settings.TABLES_CONNECTION_STRING!) };
+  // A complete customer-admin run with a scan of every customer, so the customer and admin reads find rows.
+  const tables = new Tables(storage, noCredential);
+  const ledger = new TableRunLedger(tables);
+  const run: SnapshotRun = { source: 'customerAdmins', runId: newRunId(new Date(), 'feedbeef'), status: 'running', startedAt: new Date().toISOString(), finishedAt: null, counts: {}, errorCode: null, errorMessage: null, warnings: [] };
+  const etag = await ledger.open(run);
+  const listed = ((await (await api.get('customers?top=1000')).json()) as { items: { tenantId: string }[] }).items;
+  for (const { tenantId } of listed) {
+    const admin = { userId: '86462606-fde0-4fc4-9e0c-a20eb73e54c6', userPrincipalName: 'AlexW@Contoso.com', displayName: 'Alex Wilber', roleTemplateIds: [], roleNames: ['Global Administrator'], isMfaRegistered: false, isMfaCapable: false, methodsRegistered: [], mfaRequired: false, requiredBy: [], requirementNote: null };
+    await new TableAdminScanStore(tables).recordScan({ runId: run.runId, tenantId, scannedAt: run.startedAt, requests: 3, outcome: 'scanned', source: 'registrationDetails', securityDefaultsEnabled: false, mfaPolicies: [], admins: [admin] });
+  }
+  await ledger.replaceIfUnchanged({ ...run, status: 'complete', finishedAt: new Date().toISOString() }, etag);
+  await api.cloud.run('detectRegressions', api.settings);
 }, 240_000);
 afterAll(async () => {
   await api?.close();
@@ -95,7 +110,7 @@ describe('the query API with a read-only storage identity', () => {
     const before = await storedRows(api.settings);
     const tenantId = before.Customers![0]!.split('|')[1]!;
     const gets = loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }).flatMap((fn) => (fn.trigger.type === 'http' && fn.trigger.methods.includes('GET') ? [fn.trigger.route] : []));
-    expect(gets).toEqual(expect.arrayContaining(['status', 'health', 'dashboard', 'customers', 'customers/{tenantId}/history', 'findings', 'openapi.json']));
+    expect(gets).toEqual(expect.arrayContaining(['status', 'health', 'dashboard', 'customers', 'customers/{tenantId}/history', 'customers/{tenantId}/admins', 'findings', 'openapi.json']));
     const saved = process.env.TABLES_CONNECTION_STRING;
     process.env.TABLES_CONNECTION_STRING = readOnly.TABLES_CONNECTION_STRING;
     try {
@@ -113,6 +128,9 @@ describe('the query API with a read-only storage identity', () => {
       expect(answers).toEqual(Object.fromEntries(gets.map((route) => [route, route === 'status' || route === 'health' ? healthy : 200])));
       // The customers are the state last applied: the cut-short run waits for its source's next run.
       expect(JSON.parse(bodies.customers!)).toMatchObject({ runId: appliedBefore });
+      // The customer-admin reads found the run's rows (and the findings the detector opened from them).
+      expect(JSON.parse(bodies.customers!)).toMatchObject({ items: expect.arrayContaining([expect.objectContaining({ adminScan: expect.objectContaining({ withoutMfaMethod: 1 }) })]) });
+      expect(JSON.parse(bodies['customers/{tenantId}/admins']!)).toMatchObject({ outcome: 'scanned', items: [{ openFindingKeys: expect.arrayContaining([expect.stringMatching(/\/mfaMethod$/)]) }] });
     } finally {
       process.env.TABLES_CONNECTION_STRING = saved;
     }

@@ -2,8 +2,8 @@
 /**
  * A page per customer, at `#customer=<tenant id>` (a link anyone can keep or send): its name and
  * tenant id, its timeline from the history API (counts charted, policy changes in words), its open
- * and resolved findings a page at a time, the waivers that cover it and its Entra admin center
- * links. The overview stays loaded underneath, hidden, so Back returns to it where it was.
+ * and resolved findings a page at a time, the waivers that cover it, its Entra admin center
+ * links and its admins (customerAdmins.ts). The overview stays loaded underneath, hidden, so Back returns to it where it was.
  * `customerLink` is a function declaration, hoisted inside the page's one script, so parts listed
  * before this one (the overview) link every customer name here.
  */
@@ -45,6 +45,7 @@ export const customerPageScript = String.raw`
     document.getElementById('customer-title').textContent = tenantId;
     document.getElementById('customer-tenant').textContent = 'Tenant id ' + tenantId;
     ['customer-entra-links', 'customer-changes', 'customer-chart', 'customer-problem'].forEach(function (id) { document.getElementById(id).textContent = ''; });
+    clearCustomerAdmins();
     document.getElementById('customer-waive').setAttribute('data-waive-target', tenantId);
     // Focus follows the page change, so keyboard and screen-reader users start at its heading.
     document.getElementById('customer-title').focus();
@@ -53,6 +54,10 @@ export const customerPageScript = String.raw`
       api('customers/' + encodeURIComponent(tenantId) + '/history').then(function (timeline) { if (current()) showCustomerHistory(timeline); }),
       Promise.all([customerFindings(tenantId, 'open', null), customerFindings(tenantId, 'resolved', null), api('waivers')]).then(function (answers) {
         if (current()) showCustomerWaivers(tenantId, answers[2], answers[0].concat(answers[1]));
+      }),
+      // The admins' rows show their open findings whole (a "Waive…" needs the finding), not the page the table above holds.
+      Promise.all([api('customers/' + encodeURIComponent(tenantId) + '/admins'), api('findings?subject=customer&subjectId=' + encodeURIComponent(tenantId) + '&state=open')]).then(function (answers) {
+        if (current()) showCustomerAdmins(answers[0], answers[1].items);
       }),
     ]).then(function () {
       if (current()) view.setAttribute('data-loaded', 'true');

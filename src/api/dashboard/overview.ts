@@ -100,6 +100,14 @@ export const overviewScript = String.raw`
     return 'customers?status=nonCompliant&top=100' + (name ? '&name=' + encodeURIComponent(name) : '');
   }
 
+  /** A customer's newest admin scan in a few words ("2 of 5 admins without MFA"); null (shown as —) when none has it. */
+  function adminScanWords(scan) {
+    if (!scan) return null;
+    if (scan.outcome === 'cannotSee') return 'cannot see inside';
+    var words = scan.withoutMfaMethod + ' of ' + scan.admins + ' admins without MFA';
+    return scan.notRequiredMfa > 0 ? words + ', ' + scan.notRequiredMfa + ' not required to use it' : words;
+  }
+
   /** The first page replaces the table, a next one ("More") adds to it. */
   function showCustomers(page, next) {
     var run = document.getElementById('customers-run');
@@ -111,9 +119,10 @@ export const overviewScript = String.raw`
       var name = element('span');
       name.appendChild(customerLink(customer.tenantId, customer.customerName));
       if (customer.customerName) name.appendChild(document.createTextNode(' · ' + customer.tenantId));
+      var scan = customer.adminScan;
       var tr = row([name, customer.noMfaPolicy === null ? 'unknown' : customer.noMfaPolicy ? 'yes' : 'no', customer.adminsNotCompliant ? 'yes' : 'no', customer.compliantAdminsCount, customer.compliantNonAdminsCount,
-        customer.totalUsersCount, inWords('policyStatus', customer.securityDefaultsStatus), inWords('policyStatus', customer.mfaConditionalAccessPolicyStatus), inWords('policyStatus', customer.legacyPerUserMfaStatus)],
-        [null, customer.noMfaPolicy ? 'bad' : null, customer.adminsNotCompliant ? 'bad' : null]);
+        customer.totalUsersCount, inWords('policyStatus', customer.securityDefaultsStatus), inWords('policyStatus', customer.mfaConditionalAccessPolicyStatus), inWords('policyStatus', customer.legacyPerUserMfaStatus), adminScanWords(scan)],
+        [null, customer.noMfaPolicy ? 'bad' : null, customer.adminsNotCompliant ? 'bad' : null, null, null, null, null, null, null, scan && (scan.outcome === 'cannotSee' || scan.withoutMfaMethod > 0) ? 'bad' : null]);
       tr.setAttribute('data-tenant-id', customer.tenantId);
       body.appendChild(tr);
     });

@@ -1,5 +1,6 @@
 import { chartsScript } from './charts';
 import { commonScript } from './common';
+import { customerAdminsScript } from './customerAdmins';
 import { customerPageScript } from './customerPage';
 import { mainScript } from './main';
 import { overviewScript } from './overview';
@@ -10,7 +11,7 @@ import { triageScript } from './triage';
 import { waiverFormScript } from './waiverForm';
 
 /** The parts of the page's one script, in order: each may use what an earlier one defines; main.ts runs them. */
-const scripts = [commonScript, readableScript, signInScript, chartsScript, overviewScript, triageScript, waiverFormScript, customerPageScript, mainScript];
+const scripts = [commonScript, readableScript, signInScript, chartsScript, overviewScript, triageScript, waiverFormScript, customerAdminsScript, customerPageScript, mainScript];
 
 /** Where people sign in (SIGN_IN_CLIENT_ID set), or null for keys: the page reads it from its body's data- attributes. */
 interface DashboardSignIn {
@@ -64,7 +65,7 @@ ${dashboardStyles}
     <div class="scroll" tabindex="0" role="region" aria-label="Alert delivery"><table id="deliveries"><thead><tr><th>Channel</th><th>Waiting</th><th>Oldest waiting since</th><th>Attempts at the oldest</th><th>Last error</th><th>Refuses the monitor</th></tr></thead><tbody></tbody></table></div></section>
   <section class="wide"><h2>Customers not compliant <span id="customers-run" class="label"></span></h2>
     <form id="customer-filter"><label>Name contains <input id="customer-name" type="search" maxlength="100"></label> <button type="submit">Filter</button></form>
-    <div class="scroll" tabindex="0" role="region" aria-label="Customers not compliant"><table id="customers"><thead><tr><th>Customer (name · tenant id)</th><th>No MFA policy</th><th>No compliant admin</th><th>Compliant admins</th><th>Compliant non-admins</th><th>Users</th><th>Security defaults</th><th>Conditional access</th><th>Per-user MFA</th></tr></thead><tbody></tbody></table></div>
+    <div class="scroll" tabindex="0" role="region" aria-label="Customers not compliant"><table id="customers"><thead><tr><th>Customer (name · tenant id)</th><th>No MFA policy</th><th>No compliant admin</th><th>Compliant admins</th><th>Compliant non-admins</th><th>Users</th><th>Security defaults</th><th>Conditional access</th><th>Per-user MFA</th><th>Admins (scan inside the tenant)</th></tr></thead><tbody></tbody></table></div>
     <button id="customers-more" hidden>More</button></section>
   <section class="wide"><h2>Partner users who signed in without MFA <span id="principals-run" class="label"></span></h2>
     <div class="scroll" tabindex="0" role="region" aria-label="Partner users without MFA"><table id="principals"><thead><tr><th>User (UPN · object id)</th><th>Request without MFA</th></tr></thead><tbody></tbody></table></div></section>
@@ -93,7 +94,10 @@ ${dashboardStyles}
   <section class="wide"><h2>Resolved findings</h2><div class="scroll" tabindex="0" role="region" aria-label="Resolved findings"><table id="customer-resolved"><thead><tr><th>Severity</th><th>Finding</th><th>Resolved</th><th>Waived</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div>
     <button type="button" id="customer-resolved-more" hidden>More resolved findings</button></section>
   <section class="wide"><h2>Waivers covering this customer</h2><div class="scroll" tabindex="0" role="region" aria-label="Waivers covering this customer"><table id="customer-waivers"><thead><tr><th>Silences</th><th>Reason</th><th>Owner</th><th>Expires</th><th>Open findings silenced</th><th><span class="visually-hidden">Actions</span></th></tr></thead><tbody></tbody></table></div></section>
-  <!-- The customer's own admin detail (next issue) goes here, as sections of this page. -->
+  <section class="wide" aria-labelledby="customer-admins-title"><h2 id="customer-admins-title">Admins inside the tenant <span id="customer-admins-run" class="label"></span></h2>
+    <p id="customer-admins-note" class="label"></p><p id="customer-admins-step"></p>
+    <h3>What requires MFA</h3><ul id="customer-admins-policies"></ul>
+    <div class="scroll" tabindex="0" role="region" aria-label="Admins"><table id="customer-admins"><thead><tr><th>Admin</th><th>UPN</th><th>Roles</th><th>MFA method registered</th><th>Methods</th><th>MFA required by</th><th>Note</th><th>Open findings</th></tr></thead><tbody></tbody></table></div></section>
 </main>
 <dialog id="waiver-dialog" aria-labelledby="waiver-title">
   <div class="waiver-layout">

@@ -62,7 +62,10 @@ export const dashboardStyles = `
   #customer-view table { min-width: 600px; }
   #customer-view td, #waiver-dialog li { overflow-wrap: break-word; }
   #customer-view h2#customer-title { font-size: 20px; }
-  #customer-entra-links, #customer-changes, #waiver-history { margin: 4px 0; padding-left: 20px; }
+  #customer-entra-links, #customer-changes, #waiver-history, #customer-admins-policies { margin: 4px 0; padding-left: 20px; }
+  #customer-admins-note, #customer-admins-step, #customer-admins-policies li { overflow-wrap: anywhere; }
+  #customer-admins td:nth-child(8) { min-width: 14em; }
+  .admin-finding { display: block; margin: 2px 0; }
   #customer-changes li, #waiver-history li { margin: 2px 0; }
   #customer-changes time, #waiver-history time { font-variant-numeric: tabular-nums; color: #444; }
   .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
