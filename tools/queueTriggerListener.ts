@@ -169,7 +169,7 @@ function listen(fn: RegisteredFunction, clients: { queue: QueueClient; poison: Q
         messages = (await clients.queue.receiveMessages({ numberOfMessages: settings.batchSize, visibilityTimeout: options.processingSeconds })).receivedMessageItems;
         lastPollError = null;
       } catch (error) {
-        const described = isRestError(error) && error.statusCode === 404 ? `queue '${clients.queue.name}' does not exist` : `polling '${clients.queue.name}' failed: ${error instanceof Error ? error.message : String(error)}`;
+        const described = isRestError(error) && error.statusCode === 404 ? `queue '${clients.queue.name}' does not exist (yet): polling on until it does` : `polling '${clients.queue.name}' failed: ${error instanceof Error ? error.message : String(error)}`;
         if (described !== lastPollError) logFor(described);
         lastPollError = described;
         await pause(settings.maxPollingIntervalMs);

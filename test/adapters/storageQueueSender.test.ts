@@ -1,4 +1,6 @@
+import { createServer, type Socket } from 'node:net';
 import { QueueClient } from '@azure/storage-queue';
+import { StorageQueueSender } from '../../src/adapters/storageQueueSender';
 import { queueSender } from '../../src/sharedClients';
 import { startAzurite, type Azurite } from '../../tools/azurite';
 import { createQueue } from '../../tools/createQueue';
@@ -78,4 +80,36 @@ describe('queueSender', () => {
   test('when neither ADMIN_SCAN_QUEUE nor ADMIN_SCAN_QUEUE__queueServiceUri is set, then it says so by name', async () => {
     await expect(queueSender({ ADMIN_SCAN_QUEUE_NAME: 'admin-scans' })).rejects.toThrow('ADMIN_SCAN_QUEUE or ADMIN_SCAN_QUEUE__queueServiceUri is required');
   });
+
+  test('when the queue service accepts connections but never answers, then each attempt ends after the request timeout and is retried, and the failure names the queue', async () => {
+    const connections: number[] = [];
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => {
+      connections.push(Date.now());
+      sockets.push(socket);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const connectionString = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${Buffer.from('not-a-real-key').toString('base64')};QueueEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
+    const sender = new StorageQueueSender({ connectionString, queueServiceUri: null, queueName: 'hung-scans' }, () => {
+      throw new Error('a connection string needs no token');
+    }, 300);
+    try {
+      const failure = sender.send({ tenantId: 'tenant-a' }).catch((error: unknown) => error);
+      // The storage SDK retries at once after the first failed attempt: a second connection ~300 ms after the first.
+      while (connections.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((connections[1] ?? 0) - (connections[0] ?? 0)).toBeGreaterThanOrEqual(250);
+      expect((connections[1] ?? 0) - (connections[0] ?? 0)).toBeLessThan(2000);
+      // The rest are refused, each after the SDK's back-off.
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const error = await failure;
+      expect(error).toMatchObject({ code: 'QueueUnavailable', message: expect.stringContaining('Queue hung-scans did not take the message') });
+      expect(String(error)).not.toContain(connectionString);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      if (server.listening) server.close();
+    }
+  }, 40_000);
 });
