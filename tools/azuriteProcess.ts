@@ -85,7 +85,8 @@ async function spawnAzurite(location: string, port: number, persistent: boolean,
       const timer = setTimeout(() => reject(new Error(`Azurite did not start within ${STARTUP_TIMEOUT_MS} ms: ${output}`)), STARTUP_TIMEOUT_MS);
       const onData = (chunk: Buffer): void => {
         output += chunk.toString();
-        if (output.includes('successfully started')) {
+        // The Table CLI says it "successfully started", the Queue CLI that it "successfully listens".
+        if (/successfully (started|listens)/.test(output)) {
           clearTimeout(timer);
           resolve();
         }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { startAzurite } from '../../tools/azurite';
+import { startAzuriteProcess } from '../../tools/azuriteProcess';
 
 function tableClient(connectionString: string, table: string): TableClient {
   return TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true });
@@ -83,4 +84,21 @@ describe('startAzurite', () => {
       rmSync(location, { recursive: true, force: true });
     }
   });
+});
+
+describe('startAzuriteProcess', () => {
+  test('when started, then its Queue service runs in a process of its own beside the tables, and stopping the tables leaves the queue answering', async () => {
+    const azurite = await startAzuriteProcess();
+    try {
+      const queue = new QueueClient(azurite.queuesConnectionString, 'beside');
+      await queue.create();
+      await queue.sendMessage('kept');
+      await azurite.stop();
+      expect((await queue.peekMessages()).peekedMessageItems.map((message) => message.messageText)).toEqual(['kept']);
+      await azurite.start();
+      await tableClient(azurite.tablesConnectionString, 'again').createTable();
+    } finally {
+      await azurite.close();
+    }
+  }, 60_000);
 });
