@@ -40,7 +40,8 @@ const MAX_VISIBILITY_SECONDS = 7 * 24 * 3600;
 
 export function startQueueListeners(functions: readonly RegisteredFunction[], options: QueueListenerOptions): QueueListeners {
   const settings = options.settings ?? hostQueueSettings();
-  // Hidden while its invocation may run: the host stops an invocation at functionTimeout, so the message is never handed out twice meanwhile.
+  // Hidden while its invocation may run: the host stops an invocation at functionTimeout (30 min,
+  // Flex Consumption's default, when host.json sets none), so the message is never handed out twice meanwhile.
   const functionTimeoutMs = parseFunctionTimeout(hostFunctionTimeout()) ?? 30 * 60_000;
   const processingSeconds = Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(functionTimeoutMs / 1000));
   const queues = new Map<string, { queueName: string } | { error: string }>();
