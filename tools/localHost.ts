@@ -23,8 +23,7 @@ export interface LocalHostOptions extends LoadRegisteredFunctionsOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Run timers on their schedules (the default); false leaves them to invoke(). */
   scheduleTimers?: boolean;
-  /** Run queue functions on their queues (the default), with host.json's `extensions.queues` unless `queueSettings` is given. */
-  listenToQueues?: boolean;
+  /** How queue functions take their messages; host.json's `extensions.queues` by default. */
   queueSettings?: QueueTriggerSettings;
   log?: HostLog;
 }
@@ -48,7 +47,8 @@ export interface LocalHost {
 
 /**
  * A Functions host for local runs, tests and benchmarks over the same function definitions
- * Azure loads: timers on their NCRONTAB schedules, HTTP functions behind function keys.
+ * Azure loads: timers on their NCRONTAB schedules, HTTP functions behind function keys, queue
+ * functions on their queues (connections and queue names from the app settings, as in Azure).
  */
 export async function createLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
   const env = options.env ?? process.env;
@@ -67,7 +67,7 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
   const hostname = options.hostname ?? (env.HOST || DEFAULT_HOSTNAME);
 
   const timers = startTimerScheduler(functions, { env, log, schedule: options.scheduleTimers ?? true });
-  const queues = startQueueListeners(options.listenToQueues === false ? [] : functions, { env, log, settings: options.queueSettings });
+  const queues = startQueueListeners(functions, { env, log, settings: options.queueSettings });
   let http: HttpTriggerServer;
   try {
     http = await startHttpTriggerServer(functions, { port: options.port ?? 0, hostname, functionKey, adminKey, log });
