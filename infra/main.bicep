@@ -102,6 +102,20 @@ param scheduleRegistrationCounts string = '0 30 5 * * *'
 param scheduleDetectRegressions string = '0 45 * * * *'
 param schedulePruneSnapshots string = '0 30 3 * * *'
 param scheduleWeeklyDigest string = '0 0 7 * * 1'
+param scheduleCustomerAdmins string = '0 0 6 * * *'
+
+@allowed(['off', 'app', 'appUser'])
+@description('CUSTOMER_TENANT_AUTH: how the customer-admin scan reads inside each customer tenant; `off` (the default) runs no scan.')
+param customerTenantAuth string = 'off'
+
+// Flex Consumption adds instances as the scan queue grows; each instance runs at most
+// batchSize + newBatchThreshold (host.json extensions.queues: 8 + 4 = 12) tenant scans at once,
+// so 12 x this is the most customer tenants scanned at once, the scan's global concurrency cap
+// (docs/queue-settings.md). It caps every function of the app, HTTP included.
+@minValue(1)
+@maxValue(1000)
+@description('Most instances Flex Consumption runs the app on; 12 x this caps the customer tenants scanned at once.')
+param maximumInstanceCount int = 40
 
 @description('Prefix of the app\'s table names.')
 param tablePrefix string = 'mfa'
@@ -162,6 +176,8 @@ var tenantId = empty(partnerTenantId) ? subscription().tenantId : partnerTenantI
 // Every table src/adapters/tableLayout.ts names (a test keeps the two in step): the deployment
 // creates them and scopes the app's table role to them; the app never creates a table.
 var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Customers', 'CustomerHistory', 'CustomerChanges', 'Principals', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames', 'Waivers', 'AdminScans']
+// ADMIN_SCAN_QUEUE_NAME's documented default; its poison queue is this and -poison.
+var scanQueueName = 'admin-scans'
 
 resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: names.resourceGroup
@@ -214,6 +230,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     tableNames: [for tableName in tableNames: '${tablePrefix}${tableName}']
+    scanQueueName: scanQueueName
     principalId: identity.outputs.principalId
   }
 }
@@ -279,6 +296,10 @@ module functionApp 'modules/functionApp.bicep' = {
     hostStorageTableEndpoint: hostStorage.outputs.tableEndpoint
     hostStorageQueueEndpoint: hostStorage.outputs.queueEndpoint
     tablesEndpoint: storage.outputs.tableEndpoint
+    queueServiceUri: storage.outputs.queueEndpoint
+    scanQueueName: scanQueueName
+    customerTenantAuth: customerTenantAuth
+    maximumInstanceCount: maximumInstanceCount
     deploymentContainerName: names.deploymentContainer
     appInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultName: keyVault.outputs.name
@@ -304,6 +325,7 @@ module functionApp 'modules/functionApp.bicep' = {
       detectRegressions: scheduleDetectRegressions
       pruneSnapshots: schedulePruneSnapshots
       weeklyDigest: scheduleWeeklyDigest
+      customerAdmins: scheduleCustomerAdmins
     }
   }
 }

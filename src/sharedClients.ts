@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { ConfigurationError } from './core/errors';
 import { readConfig, type AppUserAuthConfig, type Config, type Env } from './config';
-import type { ClientSecretStore } from './ports';
+import type { ClientSecretStore, QueueDepths, QueueSender } from './ports';
 import type { AcsEmailSender } from './adapters/acsEmailSender';
 import type { ApiClient } from './adapters/apiClient';
 import type { KeyVaultSecret } from './adapters/keyVaultSecret';
@@ -179,4 +179,23 @@ export async function tenantAdminSource(env?: Env): Promise<import('./ports').Te
   const { createCredential } = await import('./adapters/credential');
   const tokens = (): InstanceType<typeof AppTenantTokens> => new AppTenantTokens((tenantId) => createCredential({ ...identity, tenantId }), scope, identity.authorityHost ?? 'https://login.microsoftonline.com');
   return tenantAdminSources.get([auth, baseUrl, config.http, identity], () => new GraphTenantAdminSource({ graphBaseUrl: baseUrl, scope, http: config.http, tokens: tokens() }));
+}
+
+const queueSenders = new Built<QueueSender & QueueDepths>();
+
+/**
+ * The customer-admin scan queue (ADMIN_SCAN_QUEUE or ADMIN_SCAN_QUEUE__queueServiceUri, and
+ * ADMIN_SCAN_QUEUE_NAME): what scanCustomerAdmins sends through, and the depths of the queue and
+ * its poison queue that the status reads. It signs in as the resource identity, as the trigger's
+ * `__credential`/`__clientId` connection does.
+ */
+export async function queueSender(env?: Env): Promise<QueueSender & QueueDepths> {
+  const config = readConfig(env, ['customerAdmins', 'identity', 'limits']);
+  const { queue } = config.customerAdmins;
+  if (queue.connectionString === null && queue.queueServiceUri === null) {
+    throw new ConfigurationError(['ADMIN_SCAN_QUEUE or ADMIN_SCAN_QUEUE__queueServiceUri is required to reach the customer-admin scan queue (neither is set)']);
+  }
+  const [{ StorageQueueSender }, tokenCredential] = await Promise.all([import('./adapters/storageQueueSender'), credentialFactory(config, 'resource')]);
+  const { azureRequestTimeoutMs } = config.limits;
+  return queueSenders.get([queue, azureRequestTimeoutMs], () => new StorageQueueSender(queue, tokenCredential, azureRequestTimeoutMs));
 }

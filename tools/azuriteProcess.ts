@@ -1,7 +1,7 @@
 /*
- * Azurite's Table service in its own process (its CLI, no telemetry, no access log), so the
- * storage never shares an event loop with the code under measurement or test, and can be
- * frozen, stopped and started again like a storage account that stops answering.
+ * Azurite's Table and Queue services in processes of their own (its CLIs, no telemetry, no access
+ * log), so the storage never shares an event loop with the code under measurement or test, and
+ * the tables can be frozen, stopped and started again like a storage account that stops answering.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +19,8 @@ interface AzuriteProcessOptions {
 
 export interface AzuriteProcess {
   tablesConnectionString: string;
+  /** The Queue service of the same account (its own process, which freeze/stop/start leave alone). */
+  queuesConnectionString: string;
   /** CPU time Azurite has used so far (Linux /proc), or null where that cannot be read. */
   cpuMs(): number | null;
   /** SIGSTOP: connections are accepted by the kernel and never answered, as by a hung storage endpoint. */
@@ -66,14 +68,15 @@ function isRunning(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
-/** Runs Azurite's CLI and resolves once it listens; the child is killed with this process. */
-async function spawnAzurite(location: string, port: number, persistent: boolean): Promise<ChildProcess> {
-  const main = require.resolve('azurite/dist/src/table/main.js');
+/** Runs one of Azurite's CLIs and resolves once it listens; the child is killed with this process. */
+async function spawnAzurite(location: string, port: number, persistent: boolean, service: 'table' | 'queue' = 'table'): Promise<ChildProcess> {
+  const main = require.resolve(`azurite/dist/src/${service}/main.js`);
   const storage = persistent ? ['--location', location] : ['--inMemoryPersistence'];
   // The CLI checks that its working directory is writable even in memory: keep it out of the repository.
+  // @azure/storage-queue (and data-tables) speak newer API versions than this Azurite knows.
   const child = spawn(
     process.execPath,
-    [main, ...storage, '--silent', '--disableTelemetry', '--skipApiVersionCheck', '--tableHost', HOST, '--tablePort', String(port)],
+    [main, ...storage, '--silent', '--disableTelemetry', '--skipApiVersionCheck', `--${service}Host`, HOST, `--${service}Port`, String(port)],
     { cwd: location, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -82,7 +85,8 @@ async function spawnAzurite(location: string, port: number, persistent: boolean)
       const timer = setTimeout(() => reject(new Error(`Azurite did not start within ${STARTUP_TIMEOUT_MS} ms: ${output}`)), STARTUP_TIMEOUT_MS);
       const onData = (chunk: Buffer): void => {
         output += chunk.toString();
-        if (output.includes('successfully started')) {
+        // The Table CLI says it "successfully started", the Queue CLI that it "successfully listens".
+        if (/successfully (started|listens)/.test(output)) {
           clearTimeout(timer);
           resolve();
         }
@@ -126,16 +130,27 @@ async function closeAzurite(child: ChildProcess): Promise<void> {
 
 export async function startAzuriteProcess(options: AzuriteProcessOptions = {}): Promise<AzuriteProcess> {
   const persistent = options.persistent ?? false;
-  const port = await freePort();
+  const [port, queuePort] = [await freePort(), await freePort()];
   const location = mkdtempSync(join(tmpdir(), 'azurite-'));
   let child = await spawnAzurite(location, port, persistent);
+  let queues: ChildProcess;
+  try {
+    queues = await spawnAzurite(location, queuePort, persistent, 'queue');
+  } catch (error) {
+    await closeAzurite(child);
+    throw error;
+  }
   // Never outlive this process, even when it is interrupted.
-  const orphaned = (): void => void child.kill('SIGKILL');
+  const orphaned = (): void => {
+    child.kill('SIGKILL');
+    queues.kill('SIGKILL');
+  };
   process.on('exit', orphaned);
-  const endpoint = `http://${HOST}:${port}/${ACCOUNT_NAME}`;
+  const account = `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT_NAME};AccountKey=${ACCOUNT_KEY}`;
   return {
     cpuMs: () => processCpuMs(child.pid),
-    tablesConnectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT_NAME};AccountKey=${ACCOUNT_KEY};TableEndpoint=${endpoint};`,
+    tablesConnectionString: `${account};TableEndpoint=http://${HOST}:${port}/${ACCOUNT_NAME};`,
+    queuesConnectionString: `${account};QueueEndpoint=http://${HOST}:${queuePort}/${ACCOUNT_NAME};`,
     freeze: () => void child.kill('SIGSTOP'),
     thaw: () => void child.kill('SIGCONT'),
     stop: () => closeAzurite(child),
@@ -144,7 +159,7 @@ export async function startAzuriteProcess(options: AzuriteProcessOptions = {}): 
       child = await spawnAzurite(location, port, persistent);
     },
     close: async () => {
-      await closeAzurite(child);
+      await Promise.all([closeAzurite(child), closeAzurite(queues)]);
       process.off('exit', orphaned);
       rmSync(location, { recursive: true, force: true });
     },

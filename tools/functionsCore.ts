@@ -22,9 +22,17 @@ interface HttpTriggerInfo {
   authLevel: 'anonymous' | 'function' | 'admin';
 }
 
+interface QueueTriggerInfo {
+  type: 'queue';
+  /** As registered: a queue name, or one with `%SETTING%` references the host resolves from app settings. */
+  queueName: string;
+  /** The app setting (or `<name>__queueServiceUri` group) the queue is reached through. */
+  connection: string;
+}
+
 export interface RegisteredFunction {
   name: string;
-  trigger: TimerTriggerInfo | HttpTriggerInfo;
+  trigger: TimerTriggerInfo | HttpTriggerInfo | QueueTriggerInfo;
   handler: FunctionHandler;
 }
 
@@ -42,6 +50,8 @@ interface CoreBinding {
   route?: string;
   methods?: HttpMethod[];
   authLevel?: HttpTriggerInfo['authLevel'];
+  queueName?: string;
+  connection?: string;
 }
 
 /** An `app.hook.appStart` handler as the library hands it to the worker: it takes the worker's context object. */
@@ -114,7 +124,7 @@ export function functionsCoreApi(): FunctionsCoreApi {
 
 /**
  * Loads the function app's entry files the way the Functions worker does (its core API in place
- * first), and returns what each `app.timer`/`app.http` call registered, in load order.
+ * first), and returns what each `app.timer`/`app.http`/`app.storageQueue` call registered, in load order.
  */
 export function loadRegisteredFunctions(options: LoadRegisteredFunctionsOptions = {}): RegisteredFunction[] {
   const { core, files, mainGlob } = loadEntryFiles(options);
@@ -204,7 +214,7 @@ function readPackageMain(root: string): string {
   return packageJson.main;
 }
 
-function toTriggerInfo(metadata: CoreFunctionMetadata): TimerTriggerInfo | HttpTriggerInfo {
+function toTriggerInfo(metadata: CoreFunctionMetadata): RegisteredFunction['trigger'] {
   const trigger = Object.values(metadata.bindings).find((binding) => binding.direction === 'in' && binding.type.endsWith('Trigger'));
   if (trigger?.type === 'timerTrigger' && trigger.schedule !== undefined) {
     return { type: 'timer', schedule: trigger.schedule, runOnStartup: trigger.runOnStartup === true };
@@ -217,5 +227,8 @@ function toTriggerInfo(metadata: CoreFunctionMetadata): TimerTriggerInfo | HttpT
       authLevel: trigger.authLevel ?? 'anonymous',
     };
   }
-  throw new Error(`Function "${metadata.name}" uses a ${trigger?.type ?? 'missing'} trigger; the local host runs timer and http triggers only`);
+  if (trigger?.type === 'queueTrigger' && trigger.queueName !== undefined && trigger.connection !== undefined) {
+    return { type: 'queue', queueName: trigger.queueName, connection: trigger.connection };
+  }
+  throw new Error(`Function "${metadata.name}" uses a ${trigger?.type ?? 'missing'} trigger; the local host runs timer, http and queue triggers only`);
 }

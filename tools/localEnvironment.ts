@@ -1,5 +1,6 @@
 import { settingDocs } from '../src/config';
 import { startAzurite } from './azurite';
+import { createQueue } from './createQueue';
 import { createTables } from './createTables';
 import { readConfig } from '../src/config';
 import type { RegisteredFunction } from './functionsCore';
@@ -46,8 +47,9 @@ const DEMO_SCHEDULE_FALLBACK = '50 * * * * *';
 
 /**
  * Provides what the functions need that is not configured: Azurite in this process unless
- * TABLES_CONNECTION_STRING or TABLES_ENDPOINT is set (AZURITE_LOCATION persists it), and the
- * simulator unless GRAPH_BASE_URL names a real endpoint. Sets the app settings that point there.
+ * TABLES_CONNECTION_STRING or TABLES_ENDPOINT is set (AZURITE_LOCATION persists it), its queue
+ * service as ADMIN_SCAN_QUEUE unless that connection is set, and the simulator unless
+ * GRAPH_BASE_URL names a real endpoint. Sets the app settings that point there.
  */
 export async function startLocalEnvironment(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
   const { env, log } = options;
@@ -57,6 +59,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
   };
 
   try {
+    let azuriteQueues: string | null = null;
     if (isSet(env.TABLES_CONNECTION_STRING) || isSet(env.TABLES_ENDPOINT)) {
       log(`Tables: ${isSet(env.TABLES_ENDPOINT) ? env.TABLES_ENDPOINT : 'TABLES_CONNECTION_STRING'} (from settings)`);
       // An Azurite of one's own gets the tables the deployment would create; a storage account in Azure has them from `azd provision`.
@@ -70,7 +73,9 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
       env.TABLES_CONNECTION_STRING = azurite.tablesConnectionString;
       await createTables(azurite.tablesConnectionString, tablePrefixOf(env));
       log(`Tables: Azurite in this process at ${azurite.tablesEndpoint}, ${location === undefined ? 'in memory (set AZURITE_LOCATION to keep data)' : `kept in ${location}`}`);
+      azuriteQueues = azurite.queuesConnectionString;
     }
+    await provideScanQueue(env, azuriteQueues, log);
 
     if (isSet(env.GRAPH_BASE_URL)) {
       log(`Microsoft cloud: ${env.GRAPH_BASE_URL} and ${env.PARTNER_CENTER_BASE_URL ?? 'the default Partner Center'} (from settings)`);
@@ -118,6 +123,28 @@ export function fillMissingSchedules(functions: readonly RegisteredFunction[], e
     }
   }
   return filled;
+}
+
+/**
+ * The customer-admin scan queue: ADMIN_SCAN_QUEUE as set, else the queue service of the Azurite
+ * started here, and ADMIN_SCAN_QUEUE_NAME (the Functions host resolves `%ADMIN_SCAN_QUEUE_NAME%`
+ * itself, so it is set explicitly). A queue on this machine is created, as the deployment creates it in Azure.
+ */
+async function provideScanQueue(env: NodeJS.ProcessEnv, azuriteQueues: string | null, log: HostLog): Promise<void> {
+  if (!isSet(env.ADMIN_SCAN_QUEUE_NAME)) env.ADMIN_SCAN_QUEUE_NAME = settingDocs.find((doc) => doc.name === 'ADMIN_SCAN_QUEUE_NAME')?.default;
+  const queueName = env.ADMIN_SCAN_QUEUE_NAME ?? '';
+  if (isSet(env.ADMIN_SCAN_QUEUE) || isSet(env.ADMIN_SCAN_QUEUE__queueServiceUri)) {
+    log(`Queue: ${queueName} through ${isSet(env.ADMIN_SCAN_QUEUE) ? 'ADMIN_SCAN_QUEUE' : env.ADMIN_SCAN_QUEUE__queueServiceUri} (from settings)`);
+  } else if (azuriteQueues !== null) {
+    env.ADMIN_SCAN_QUEUE = azuriteQueues;
+    log(`Queue: ${queueName} in the same Azurite (ADMIN_SCAN_QUEUE)`);
+  } else {
+    log('Queue: ADMIN_SCAN_QUEUE is not set, so the queue functions do not run (set it to a Queue storage connection string)');
+    return;
+  }
+  if (isSet(env.ADMIN_SCAN_QUEUE) && /QueueEndpoint\s*=\s*http:\/\/(127\.0\.0\.1|localhost)[:/]/i.test(env.ADMIN_SCAN_QUEUE)) {
+    await createQueue(env.ADMIN_SCAN_QUEUE, queueName);
+  }
 }
 
 function isSet(value: string | undefined): value is string {

@@ -4,7 +4,9 @@ import { MonitorError } from '../src/core/errors';
 import { loadRegisteredFunctions, type LoadRegisteredFunctionsOptions, type RegisteredFunction } from './functionsCore';
 import { startHttpTriggerServer, type HttpTriggerServer } from './httpTriggerServer';
 import type { HostLog } from './invokeFunction';
+import { startQueueListeners } from './queueTriggerListener';
 import { startTimerScheduler } from './timerScheduler';
+import type { QueueTriggerSettings } from '../src/adapters/hostJson';
 
 export interface LocalHostOptions extends LoadRegisteredFunctionsOptions {
   /** The functions to host; by default those the app's entry files register (loadRegisteredFunctions). */
@@ -21,6 +23,8 @@ export interface LocalHostOptions extends LoadRegisteredFunctionsOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Run timers on their schedules (the default); false leaves them to invoke(). */
   scheduleTimers?: boolean;
+  /** How queue functions take their messages; host.json's `extensions.queues` by default. */
+  queueSettings?: QueueTriggerSettings;
   log?: HostLog;
 }
 
@@ -37,13 +41,14 @@ export interface LocalHost {
   functions: readonly RegisteredFunction[];
   /** Runs a timer function now with a real InvocationContext; `triggerMetadata` reaches `context.triggerMetadata`. */
   invoke(name: string, triggerMetadata?: Record<string, unknown>): Promise<unknown>;
-  /** Stops timers and the HTTP server, waiting for runs in progress. */
+  /** Stops timers, queue listeners and the HTTP server, waiting for runs in progress. */
   close(): Promise<void>;
 }
 
 /**
  * A Functions host for local runs, tests and benchmarks over the same function definitions
- * Azure loads: timers on their NCRONTAB schedules, HTTP functions behind function keys.
+ * Azure loads: timers on their NCRONTAB schedules, HTTP functions behind function keys, queue
+ * functions on their queues (connections and queue names from the app settings, as in Azure).
  */
 export async function createLocalHost(options: LocalHostOptions = {}): Promise<LocalHost> {
   const env = options.env ?? process.env;
@@ -62,11 +67,12 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
   const hostname = options.hostname ?? (env.HOST || DEFAULT_HOSTNAME);
 
   const timers = startTimerScheduler(functions, { env, log, schedule: options.scheduleTimers ?? true });
+  const queues = startQueueListeners(functions, { env, log, settings: options.queueSettings });
   let http: HttpTriggerServer;
   try {
     http = await startHttpTriggerServer(functions, { port: options.port ?? 0, hostname, functionKey, adminKey, log });
   } catch (error) {
-    await timers.close();
+    await Promise.all([timers.close(), queues.close()]);
     throw error;
   }
   const url = `http://${urlHost(hostname)}:${http.port}`;
@@ -77,6 +83,10 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
       const resolved = timers.schedules.get(fn.name);
       const shown = resolved === undefined || 'error' in resolved ? `not scheduled: ${resolved?.error}` : resolved.schedule;
       log(`  ${fn.name}: timerTrigger ${fn.trigger.schedule}${shown === fn.trigger.schedule ? '' : ` = ${shown}`} (UTC)`);
+    } else if (fn.trigger.type === 'queue') {
+      const listening = queues.queues.get(fn.name);
+      const shown = listening === undefined ? 'not listening' : 'error' in listening ? `not listening: ${listening.error}` : listening.queueName;
+      log(`  ${fn.name}: queueTrigger ${fn.trigger.queueName}${shown === fn.trigger.queueName ? '' : ` = ${shown}`} (${fn.trigger.connection})`);
     } else {
       const key = { anonymous: '', function: ' (function key)', admin: ' (admin key)' }[fn.trigger.authLevel] ?? ` (${fn.trigger.authLevel})`;
       log(`  ${fn.name}: [${fn.trigger.methods.join(',')}] ${url}/api/${fn.trigger.route}${key}`);
@@ -95,9 +105,10 @@ export async function createLocalHost(options: LocalHostOptions = {}): Promise<L
     invoke: (name, triggerMetadata) => {
       const fn = functions.find((candidate) => candidate.name === name);
       if (fn?.trigger.type === 'http') return Promise.reject(new Error(`${name} is an HTTP function: call ${url}/api/${fn.trigger.route}`));
+      if (fn?.trigger.type === 'queue') return Promise.reject(new Error(`${name} is a queue function: send a message to its queue`));
       return timers.runNow(name, triggerMetadata);
     },
-    close: () => (closing ??= Promise.all([timers.close(), http.close()]).then(() => undefined)),
+    close: () => (closing ??= Promise.all([timers.close(), queues.close(), http.close()]).then(() => undefined)),
   };
 }
 

@@ -15,6 +15,11 @@ param hostStorageTableEndpoint string
 param hostStorageQueueEndpoint string
 @description('Table endpoint of the monitor\'s data account.')
 param tablesEndpoint string
+@description('Queue endpoint of the monitor\'s data account, where the customer-admin scan queue is.')
+param queueServiceUri string
+param scanQueueName string
+@allowed(['off', 'app', 'appUser'])
+param customerTenantAuth string
 param deploymentContainerName string
 param appInsightsConnectionString string
 param keyVaultName string
@@ -42,7 +47,8 @@ param refreshTokenSecretName string
 param signInClientId string
 param retentionDays int
 param schedules object
-param maximumInstanceCount int = 40
+@description('Flex Consumption\'s most instances of the app. Each runs at most batchSize + newBatchThreshold of host.json\'s extensions.queues (8 + 4) tenant scans at once, so this times 12 caps how many customer tenants are scanned at once.')
+param maximumInstanceCount int
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -163,6 +169,16 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       HTTP_MAX_RETRY_AFTER_SECONDS: '120'
       AZURE_REQUEST_TIMEOUT_SECONDS: '20'
 
+      // The customer-admin scan, one queue message per customer tenant. The queue trigger's
+      // connection is identity-based (<connection>__queueServiceUri, __credential, __clientId, as
+      // the Queue storage extension documents); the app's sender reads the same settings.
+      CUSTOMER_TENANT_AUTH: customerTenantAuth
+      ADMIN_SCAN_QUEUE__queueServiceUri: queueServiceUri
+      ADMIN_SCAN_QUEUE__credential: 'managedidentity'
+      ADMIN_SCAN_QUEUE__clientId: identityClientId
+      ADMIN_SCAN_QUEUE_NAME: scanQueueName
+      CUSTOMER_ADMINS_DEADLINE_MINUTES: '30'
+
       // Schedules (NCRONTAB, UTC) and retention.
       SCHEDULE_PARTNER_SECURITY: schedules.partnerSecurity
       SCHEDULE_NON_MFA_PRINCIPALS: schedules.nonMfaPrincipals
@@ -170,6 +186,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       SCHEDULE_DETECT_REGRESSIONS: schedules.detectRegressions
       SCHEDULE_PRUNE_SNAPSHOTS: schedules.pruneSnapshots
       SCHEDULE_WEEKLY_DIGEST: schedules.weeklyDigest
+      SCHEDULE_CUSTOMER_ADMINS: schedules.customerAdmins
       RETENTION_DAYS: string(retentionDays)
 
       // Alerts.

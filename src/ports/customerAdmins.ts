@@ -18,6 +18,12 @@ export interface QueueSender {
   send(message: object, options?: { visibleAfterSeconds?: number }): Promise<void>;
 }
 
+/** How many messages a queue and its poison queue hold, as the service counts them (approximately, hidden ones included). */
+export interface QueueDepths {
+  /** `queued`: still to be handled or being handled; `poisoned`: moved to `<queue>-poison` after their last failed attempt. */
+  queueDepths(): Promise<{ queued: number; poisoned: number }>;
+}
+
 /** A tenant's outcome in a run, without its admins: what progress and closing count. */
 export interface TenantOutcome {
   tenantId: string;

@@ -384,4 +384,4 @@ export interface AccessTokenVerifier {
 }
 
 
-export type { AdminScanStore, QueueSender, TenantAdminSource, TenantOutcome } from './customerAdmins';
+export type { AdminScanStore, QueueDepths, QueueSender, TenantAdminSource, TenantOutcome } from './customerAdmins';

@@ -28,6 +28,7 @@ const get = (value: BicepValue | undefined, path: string): BicepValue | undefine
 const notInAzure: Record<string, string> = {
   TABLES_CONNECTION_STRING: 'local development: Azure uses TABLES_ENDPOINT with the managed identity',
   ACS_CONNECTION_STRING: 'local development: Azure uses ACS_ENDPOINT with the managed identity',
+  ADMIN_SCAN_QUEUE: 'local development: Azure uses the identity-based ADMIN_SCAN_QUEUE__queueServiceUri',
   AZURE_CLIENT_CERTIFICATE_PATH: 'an alternative to the client secret, for hosts with a certificate file',
   AZURE_CLIENT_CERTIFICATE_PASSWORD: 'goes with AZURE_CLIENT_CERTIFICATE_PATH',
   PORT: 'the local host only',
@@ -47,6 +48,9 @@ const hostSettings = [
   'AzureWebJobsStorage__blobServiceUri',
   'AzureWebJobsStorage__queueServiceUri',
   'AzureWebJobsStorage__tableServiceUri',
+  // The queue trigger's identity-based connection (ADMIN_SCAN_QUEUE__queueServiceUri is the app's setting too).
+  'ADMIN_SCAN_QUEUE__credential',
+  'ADMIN_SCAN_QUEUE__clientId',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 ];
@@ -196,6 +200,56 @@ describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
     expect(settings.AzureWebJobsStorage__accountName).toBe('hostStorageAccountName');
   });
 
+  it('when the customer-admin scan queues are declared, then the scan queue and its poison queue are in the data account, each with the roles Microsoft names for the queue trigger and sender, scoped to the queue, and the trigger connects with the identity', () => {
+    // Roles: "Azure Queue storage trigger and bindings for Azure Functions", identity-based connections
+    // (includes/functions-queue-permissions.md: trigger = Storage Queue Data Reader + Storage Queue Data
+    // Message Processor; sending = Storage Queue Data Message Sender). The poison queue is written by the
+    // trigger with Put Message, creating it only on 404 (StorageQueueExtensions.AddMessageAndCreateIfNotExistsAsync),
+    // so a queue made by the deployment needs no create right. Settings: "<CONNECTION>__queueServiceUri",
+    // "__credential": managedidentity, "__clientId" for a user-assigned identity (same page).
+    const queues = resources('Microsoft.Storage/storageAccounts/queueServices/queues');
+    expect(queues.map((queue) => [queue.file, queue.symbol, String(queue.body.name)])).toEqual([
+      ['infra/modules/storage.bicep', 'scanQueue', 'scanQueueName'],
+      ['infra/modules/storage.bicep', 'poisonQueue', '${scanQueueName}-poison'],
+    ]);
+    const main = files.find((file) => file.path === 'infra/main.bicep')!;
+    expect(main.source).toMatch(new RegExp(`var scanQueueName = '${settingDocs.find((doc) => doc.name === 'ADMIN_SCAN_QUEUE_NAME')?.default}'`));
+    const queueRoles = resources('Microsoft.Authorization/roleAssignments').filter((assignment) => /Queue/.test(String(assignment.body.scope)));
+    expect(queueRoles.map((assignment) => [assignment.file, assignment.symbol, String(assignment.body.scope)])).toEqual([
+      ['infra/modules/storage.bicep', 'scanQueueRoles', 'scanQueue'],
+      ['infra/modules/storage.bicep', 'poisonQueueRoles', 'poisonQueue'],
+    ]);
+    const storage = files.find((file) => file.path === 'infra/modules/storage.bicep')!;
+    expect(storage.source).toMatch(/var queueRoles = \[storageQueueDataReader, storageQueueDataMessageProcessor, storageQueueDataMessageSender\]/);
+    expect(storage.source).toMatch(/var storageQueueDataReader = '19e7f393-937e-4f77-808e-94535e297925'/);
+    expect(storage.source).toMatch(/var storageQueueDataMessageProcessor = '8a0f0c08-91a1-4084-bc3d-661d67233fed'/);
+    expect(storage.source).toMatch(/var storageQueueDataMessageSender = 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'/);
+    for (const symbol of ['scanQueueRoles', 'poisonQueueRoles']) expect(storage.source).toMatch(new RegExp(`resource ${symbol} '[^']+' = \\[for role in queueRoles: \\{`));
+    // Never Storage Queue Data Contributor, nor any queue role on the account.
+    expect(files.map((file) => file.source).join('\n')).not.toMatch(/974c5e8b-45b9-4653-ba55-5f855dd0fb88/);
+    const settings = get(single('Microsoft.Web/sites/config').body, 'properties') as Record<string, BicepValue>;
+    expect(settings).toMatchObject({
+      ADMIN_SCAN_QUEUE__queueServiceUri: 'queueServiceUri',
+      ADMIN_SCAN_QUEUE__credential: 'managedidentity',
+      ADMIN_SCAN_QUEUE__clientId: 'identityClientId',
+      ADMIN_SCAN_QUEUE_NAME: 'scanQueueName',
+      CUSTOMER_TENANT_AUTH: 'customerTenantAuth',
+      SCHEDULE_CUSTOMER_ADMINS: 'schedules.customerAdmins',
+    });
+    expect(main.parameters.find((parameter) => parameter.name === 'customerTenantAuth')?.defaultValue).toBe("'off'");
+  });
+
+  it("when Flex Consumption's instance count is set, then it is a parameter of main.bicep that says it caps the scan's concurrency with host.json's per-instance batch", () => {
+    const main = files.find((file) => file.path === 'infra/main.bicep')!;
+    expect(main.parameters.find((parameter) => parameter.name === 'maximumInstanceCount')?.defaultValue).toBe('40');
+    const site = single('Microsoft.Web/sites');
+    expect(get(site.body, 'properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount')).toBe('maximumInstanceCount');
+    const hostJson = JSON.parse(readFileSync(join(root, 'host.json'), 'utf8')) as { extensions: { queues: { batchSize: number; newBatchThreshold: number } } };
+    const perInstance = hostJson.extensions.queues.batchSize + hostJson.extensions.queues.newBatchThreshold;
+    expect(main.source).toContain(`batchSize + newBatchThreshold (host.json extensions.queues: ${hostJson.extensions.queues.batchSize} + ${hostJson.extensions.queues.newBatchThreshold} = ${perInstance})`);
+    expect(main.source).toContain(`${perInstance} x this caps the customer tenants scanned at once`);
+  });
+
   it('when the function app is declared, then it runs Node 22 on Flex Consumption as the user-assigned identity, HTTPS only', () => {
     const plan = single('Microsoft.Web/serverfarms');
     expect(get(plan.body, 'sku.name')).toBe('FC1');
@@ -221,14 +275,14 @@ describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
       ALERT_FROM: 'alertFrom',
       ALERT_TO: 'alertTo',
     });
-    expect(Object.keys(settings).filter((name) => /^AzureWebJobsStorage$|CONNECTION_STRING$/.test(name))).toEqual(['APPLICATIONINSIGHTS_CONNECTION_STRING']);
+    expect(Object.keys(settings).filter((name) => /^AzureWebJobsStorage$|CONNECTION_STRING$|^ADMIN_SCAN_QUEUE$/.test(name))).toEqual(['APPLICATIONINSIGHTS_CONNECTION_STRING']);
     // The other way round: nothing the template sets is unknown to the app or the host (a typo would be silently ignored).
     const known = new Set([...settingDocs.map((doc) => doc.name), ...hostSettings]);
     expect(Object.keys(settings).filter((name) => !known.has(name))).toEqual([]);
     expect(hostSettings.filter((name) => !(name in settings))).toEqual([]);
     for (const name of Object.keys(notInAzure)) expect({ name, setInAzure: name in settings }).toEqual({ name, setInAzure: false });
     const main = files.find((file) => file.path === 'infra/main.bicep')!;
-    for (const schedule of ['schedulePartnerSecurity', 'scheduleNonMfaPrincipals', 'scheduleRegistrationCounts', 'scheduleDetectRegressions', 'schedulePruneSnapshots', 'scheduleWeeklyDigest']) {
+    for (const schedule of ['schedulePartnerSecurity', 'scheduleNonMfaPrincipals', 'scheduleRegistrationCounts', 'scheduleDetectRegressions', 'schedulePruneSnapshots', 'scheduleWeeklyDigest', 'scheduleCustomerAdmins']) {
       const name = `SCHEDULE_${schedule.slice('schedule'.length).replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
       const documented = settingDocs.find((doc) => doc.name === name)?.default;
       expect({ name, default: main.parameters.find((parameter) => parameter.name === schedule)?.defaultValue }).toEqual({ name, default: `'${documented}'` });
@@ -370,6 +424,9 @@ describe('infra/*.bicep, parsed with tree-sitter-bicep', () => {
       'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
       'Key Vault Secrets Officer': 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
       'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
+      'Storage Queue Data Reader': '19e7f393-937e-4f77-808e-94535e297925',
+      'Storage Queue Data Message Processor': '8a0f0c08-91a1-4084-bc3d-661d67233fed',
+      'Storage Queue Data Message Sender': 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a',
     })) {
       expect({ role, declared: allSource.includes(id) }).toEqual({ role, declared: true });
     }

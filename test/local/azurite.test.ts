@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
 import { startAzurite } from '../../tools/azurite';
+import { startAzuriteProcess } from '../../tools/azuriteProcess';
 
 function tableClient(connectionString: string, table: string): TableClient {
   return TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true });
@@ -38,25 +40,43 @@ describe('startAzurite', () => {
     }
   });
 
-  test('when closed, then its port refuses connections and a second close is harmless', async () => {
+  test('when started, then its Queue service answers the queue SDK (a newer API version than Azurite knows) over queuesConnectionString', async () => {
+    const azurite = await startAzurite();
+    try {
+      expect(azurite.queuesConnectionString).toContain(`QueueEndpoint=${azurite.queuesEndpoint}`);
+      const queue = new QueueClient(azurite.queuesConnectionString, 'roundtrip');
+      await queue.create();
+      await queue.sendMessage('hello');
+      expect((await queue.receiveMessages()).receivedMessageItems.map((message) => message.messageText)).toEqual(['hello']);
+    } finally {
+      await azurite.close();
+    }
+  });
+
+  test('when closed, then its ports refuse connections and a second close is harmless', async () => {
     const azurite = await startAzurite();
     await azurite.close();
     await azurite.close();
     await expect(fetch(`${azurite.tablesEndpoint}/Tables`)).rejects.toThrow();
+    await expect(fetch(`${azurite.queuesEndpoint}?comp=list`)).rejects.toThrow();
   });
 
-  test('when given a location, then tables survive a restart on that folder', async () => {
+  test('when given a location, then tables and queued messages survive a restart on that folder', async () => {
     const location = mkdtempSync(join(tmpdir(), 'azurite-test-'));
     try {
       const first = await startAzurite({ location });
       await tableClient(first.tablesConnectionString, 'kept').createTable();
       await tableClient(first.tablesConnectionString, 'kept').upsertEntity({ partitionKey: 'p', rowKey: 'r', note: 'persisted' });
+      await new QueueClient(first.queuesConnectionString, 'kept').create();
+      await new QueueClient(first.queuesConnectionString, 'kept').sendMessage('persisted');
       await first.close();
 
       const second = await startAzurite({ location });
       try {
         const entity = await tableClient(second.tablesConnectionString, 'kept').getEntity<{ note: string }>('p', 'r');
         expect(entity.note).toBe('persisted');
+        const [message] = (await new QueueClient(second.queuesConnectionString, 'kept').peekMessages()).peekedMessageItems;
+        expect(message?.messageText).toBe('persisted');
       } finally {
         await second.close();
       }
@@ -64,4 +84,21 @@ describe('startAzurite', () => {
       rmSync(location, { recursive: true, force: true });
     }
   });
+});
+
+describe('startAzuriteProcess', () => {
+  test('when started, then its Queue service runs in a process of its own beside the tables, and stopping the tables leaves the queue answering', async () => {
+    const azurite = await startAzuriteProcess();
+    try {
+      const queue = new QueueClient(azurite.queuesConnectionString, 'beside');
+      await queue.create();
+      await queue.sendMessage('kept');
+      await azurite.stop();
+      expect((await queue.peekMessages()).peekedMessageItems.map((message) => message.messageText)).toEqual(['kept']);
+      await azurite.start();
+      await tableClient(azurite.tablesConnectionString, 'again').createTable();
+    } finally {
+      await azurite.close();
+    }
+  }, 60_000);
 });

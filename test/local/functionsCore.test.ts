@@ -23,6 +23,14 @@ describe('loadRegisteredFunctions', () => {
     expect(functions.find((fn) => fn.name === 'fixtureTimer')?.handler).toBe(jest.requireActual('./fixtures/functions/fixtureTimer').fixtureTimer);
   });
 
+  test('when a file registers app.storageQueue, then its queue (with %SETTING% references as registered) and connection setting are recorded', () => {
+    // The binding `@azure/functions` hands the worker: type queueTrigger, queueName, connection
+    // ("Azure Queue storage trigger for Azure Functions", Configuration:
+    // https://learn.microsoft.com/azure/azure-functions/functions-bindings-storage-queue-trigger#configuration).
+    const functions = loadRegisteredFunctions({ root: fixtures, mainGlob: 'queueFunctions/fixtureQueue.ts' });
+    expect(functions.map(({ name, trigger }) => ({ name, trigger }))).toEqual([{ name: 'fixtureQueue', trigger: { type: 'queue', queueName: '%FIXTURE_QUEUE_NAME%-in', connection: 'FIXTURE_QUEUE' } }]);
+  });
+
   test('when called again, then the same registrations come back although Node loads each file once', () => {
     const first = loadRegisteredFunctions({ root: fixtures });
     const second = loadRegisteredFunctions({ root: fixtures });

@@ -1,4 +1,5 @@
 import { TableServiceClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
 import type { RegisteredFunction } from '../../tools/functionsCore';
 import { fillMissingSchedules, startLocalEnvironment } from '../../tools/localEnvironment';
 import type { Simulator, SimulatorOptions } from '../../tools/simulator';
@@ -16,6 +17,21 @@ describe('startLocalEnvironment', () => {
       const service = TableServiceClient.fromConnectionString(env.TABLES_CONNECTION_STRING ?? '', { allowInsecureConnection: true });
       await service.createTable('probe');
       expect(lines.join('\n')).toMatch(/Tables: Azurite in this process at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1, in memory/);
+    } finally {
+      await environment.close();
+    }
+  });
+
+  test('when no scan queue is configured, then ADMIN_SCAN_QUEUE points at the same Azurite, whose scan queue exists (the deployment creates it in Azure), and its name is set for the host to resolve', async () => {
+    const env: NodeJS.ProcessEnv = { GRAPH_BASE_URL: 'https://graph.microsoft.com' };
+    const lines: string[] = [];
+    const environment = await startLocalEnvironment({ env, log: (line) => lines.push(line) });
+    try {
+      expect(env.ADMIN_SCAN_QUEUE).toMatch(/QueueEndpoint=http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1;/);
+      expect(env.ADMIN_SCAN_QUEUE_NAME).toBe('admin-scans');
+      const properties = await new QueueClient(env.ADMIN_SCAN_QUEUE ?? '', 'admin-scans').getProperties();
+      expect(properties.approximateMessagesCount).toBe(0);
+      expect(lines).toContain('Queue: admin-scans in the same Azurite (ADMIN_SCAN_QUEUE)');
     } finally {
       await environment.close();
     }
@@ -63,6 +79,8 @@ describe('startLocalEnvironment', () => {
       SLACK_WEBHOOK_URL: 'https://hooks.slack.example/mine',
       ALERT_WEBHOOK_URL: 'https://127.0.0.1:9443/webhook/receive',
       ALERT_WEBHOOK_SECRET: 'whsec_a2V5',
+      // Read by the host to resolve the queue functions' `%ADMIN_SCAN_QUEUE_NAME%`; no queue connection without a local Azurite.
+      ADMIN_SCAN_QUEUE_NAME: 'admin-scans',
     });
     expect(lines).toContain('  Alert e-mails from DoNotReply@monitor.local to me@partner.example: https://127.0.0.1:9443/_sim/inbox');
     expect(lines).toContain('  Alerts in Teams https://127.0.0.1:9443/_sim/teams, Slack https://127.0.0.1:9443/_sim/slack and the signed webhook receiver https://127.0.0.1:9443/_sim/webhook');

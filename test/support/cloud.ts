@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { format } from 'node:util';
 import { InvocationContext, type LogLevel } from '@azure/functions';
 import { startAzurite, type Azurite } from '../../tools/azurite';
+import { createQueue } from '../../tools/createQueue';
 import { createTables } from '../../tools/createTables';
 import { loadRegisteredFunctions, type RegisteredFunction } from '../../tools/functionsCore';
 import { appSettingsFor, startSimulator, type Simulator, type SimulatorOptions } from '../../tools/simulator';
@@ -17,7 +18,7 @@ import { savedEnvironment } from './processEnvironment';
 export interface Cloud {
   sim: Simulator;
   azurite: Azurite;
-  /** App settings pointing at this cloud, with a fresh table prefix whose tables exist (as the deployment creates them). */
+  /** App settings pointing at this cloud, with a fresh table prefix whose tables exist and a fresh scan queue of the same name (as the deployment creates them). */
   settings(overrides?: Record<string, string>): Record<string, string>;
   /** Runs a registered timer function once with these settings; resolves to its log lines, rejects with its error (which carries `logs`). */
   run(name: string, settings: Record<string, string>, triggerMetadata?: Record<string, unknown>): Promise<string[]>;
@@ -34,7 +35,7 @@ const defaultPreparedPrefixes = 40;
 export async function startCloud(options: SimulatorOptions = {}, preparedPrefixes = defaultPreparedPrefixes): Promise<Cloud> {
   const [sim, azurite] = await Promise.all([startSimulator({ customers: 40, ...options }), startAzurite()]);
   const prefixes = Array.from({ length: preparedPrefixes }, () => `it${randomBytes(4).toString('hex')}`);
-  await Promise.all(prefixes.map((prefix) => createTables(azurite.tablesConnectionString, prefix)));
+  await Promise.all(prefixes.flatMap((prefix) => [createTables(azurite.tablesConnectionString, prefix), createQueue(azurite.queuesConnectionString, prefix)]));
   const nextPrefix = (): string => {
     const prefix = prefixes.pop();
     if (prefix === undefined) throw new Error(`startCloud prepares ${preparedPrefixes} table prefixes and all are taken: ask startCloud for more`);
@@ -43,17 +44,22 @@ export async function startCloud(options: SimulatorOptions = {}, preparedPrefixe
   return {
     sim,
     azurite,
-    settings: (overrides = {}) => ({
-      TABLES_CONNECTION_STRING: azurite.tablesConnectionString,
-      TABLE_PREFIX: nextPrefix(),
-      ...appSettingsFor(sim),
-      HTTP_TIMEOUT_SECONDS: '2',
-      HTTP_MAX_RETRIES: '3',
-      ALERT_FROM: 'DoNotReply@monitor.example',
-      ALERT_TO: 'admins@partner.example',
-      PUBLIC_BASE_URL: 'https://monitor.example',
-      ...overrides,
-    }),
+    settings: (overrides = {}) => {
+      const prefix = nextPrefix();
+      return {
+        TABLES_CONNECTION_STRING: azurite.tablesConnectionString,
+        TABLE_PREFIX: prefix,
+        ADMIN_SCAN_QUEUE: azurite.queuesConnectionString,
+        ADMIN_SCAN_QUEUE_NAME: prefix,
+        ...appSettingsFor(sim),
+        HTTP_TIMEOUT_SECONDS: '2',
+        HTTP_MAX_RETRIES: '3',
+        ALERT_FROM: 'DoNotReply@monitor.example',
+        ALERT_TO: 'admins@partner.example',
+        PUBLIC_BASE_URL: 'https://monitor.example',
+        ...overrides,
+      };
+    },
     run: (name, settings, triggerMetadata) => runFunction(name, settings, triggerMetadata),
     collectAll: async (settings) => {
       for (const name of ['collectPartnerSecurity', 'collectNonMfaPrincipals', 'collectRegistrationCounts']) await runFunction(name, settings);
