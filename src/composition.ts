@@ -2,8 +2,9 @@ import { ConfigurationError } from './core/errors';
 import { digestChannels } from './core/alertRoutes';
 import { SharedResult } from './core/sharedResult';
 import { configurationProblems, readConfig, settingsKey, type Config, type ConfigPart, type Env } from './config';
-import { Built, apiConnection, clientSecretStore, emailSender, tables } from './sharedClients';
+import { Built, apiConnection, clientSecretStore, emailSender, queueSender, tables, tenantAdminSource } from './sharedClients';
 import type { CollectorDependencies } from './collectors/runSnapshot';
+import type { AdminScanDependencies } from './customerAdmins/scanDependencies';
 import type { CustomerDirectory, Logger, NonMfaPrincipalSource, PartnerSecuritySource, RegistrationCountSource } from './ports';
 import type { SnapshotSource } from './core/model';
 import type { CustomerDirectoryDependencies } from './collectors/refreshCustomerDirectory';
@@ -101,6 +102,35 @@ export async function registrationCountCollector(log: Logger, env?: Env): Promis
   return { ...dependencies, registrationCounts: new GraphRegistrationCountSource((await apiConnection('Graph', env)).client) };
 }
 
+/**
+ * The customer-admin scan's functions: its store and run ledger, the scan queue (built on first
+ * send), the customers' current state, and each customer tenant's Graph (built on first scan).
+ * Null while CUSTOMER_TENANT_AUTH is off: the functions then do nothing.
+ */
+export async function customerAdminScan(log: Logger, env?: Env): Promise<AdminScanDependencies | null> {
+  const config = readConfig(env, ['storage', 'identity', 'limits', 'customerAdmins']);
+  if (config.customerAdmins.auth === 'off') {
+    log.info('The customer-admin scan is off (CUSTOMER_TENANT_AUTH=off): nothing to do');
+    return null;
+  }
+  const [{ tableSet, TableQueryReader }, { TableAdminScanStore }, { TableRunLedger }, { hostQueueSettings }] = await Promise.all([
+    tableAdapters(env),
+    import('./adapters/tableAdminScanStore'),
+    import('./adapters/tableRunLedger'),
+    import('./adapters/hostJson'),
+  ]);
+  return {
+    scans: new TableAdminScanStore(tableSet),
+    runs: new TableRunLedger(tableSet),
+    queue: { send: async (message, options) => (await queueSender(env)).send(message, options) },
+    tenants: () => tenantAdminSource(env),
+    customers: new TableQueryReader(tableSet).customers,
+    clock,
+    log,
+    settings: { deadlineMs: config.customerAdmins.deadlineMs, maxDequeueCount: hostQueueSettings().maxDequeueCount },
+  };
+}
+
 /** What the detector and the digest share: their settings, the table adapters, and the reads and channels of an alert. */
 async function alerting(log: Logger, env: Env | undefined) {
   const config = readConfig(env, ['storage', 'identity', 'email', 'channels', 'detection', 'limits']);
@@ -182,7 +212,7 @@ export async function queryApi(env?: Env): Promise<QueryDependencies> {
   const reader = queryReaders.get(config.storage, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = customerDirectories.get(config.storage, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), waiverMaxDays: () => waiverMaxDays(env), customerAdminScanOn: () => customerAdminScanOn(env), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
+  return { reader, tokens, clock, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), waiverMaxDays: () => waiverMaxDays(env), customerAdminScanOn: () => customerAdminScanOn(env), scanQueueDepths: async () => (await queueSender(env)).queueDepths(), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
 }
 
 /** WAIVER_MAX_DAYS as the writes read it, or null when they cannot: then they fail, and the status names the setting. */

@@ -42,6 +42,8 @@ const DEMO_SCHEDULES: Readonly<Record<string, string>> = {
   // Once a week whatever the schedule. The first even minute may come before the first detection: that run
   // sends nothing and leaves the week, so the digest goes out at the first even minute after it.
   SCHEDULE_WEEKLY_DIGEST: '0 */2 * * * *',
+  // After the first partnerSecurity run (the customers it scans); a run closes within a minute or two.
+  SCHEDULE_CUSTOMER_ADMINS: '45 */2 * * * *',
 };
 const DEMO_SCHEDULE_FALLBACK = '50 * * * * *';
 
@@ -92,6 +94,9 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     if (isSet(env.ALERT_WEBHOOK_URL)) delete channels.ALERT_WEBHOOK_SECRET;
     for (const [name, value] of Object.entries(channels)) if (!isSet(env[name])) env[name] = value;
     env.ALERT_FROM = isSet(env.ALERT_FROM) ? env.ALERT_FROM : DEMO_ALERT_FROM;
+    // The simulated customers consented to the simulated app: their admins are scanned app-only.
+    if (!isSet(env.CUSTOMER_TENANT_AUTH)) env.CUSTOMER_TENANT_AUTH = 'app';
+    log(`  Customer admins: CUSTOMER_TENANT_AUTH=${env.CUSTOMER_TENANT_AUTH}, one queue message per customer tenant on ${env.ADMIN_SCAN_QUEUE_NAME ?? 'the scan queue'}`);
     env.ALERT_TO = isSet(env.ALERT_TO) ? env.ALERT_TO : DEMO_ALERT_TO;
     log(`Microsoft cloud: simulator at ${simulator.url} (${DEMO_SIMULATOR.customers} customers, a day every ${(DEMO_SIMULATOR.dayLengthMs ?? 0) / 1000} s)`);
     log(`  Graph ${simulator.graphBaseUrl}, Partner Center ${simulator.partnerCenterBaseUrl}, Entra ${simulator.authorityHost}`);

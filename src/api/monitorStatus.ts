@@ -1,3 +1,4 @@
+import { closeGraceMs } from '../core/adminScan';
 import { storageUnavailable } from './problem';
 import { isPlainObject } from '../core/payloadReader';
 import type { CustomerDirectoryState } from '../core/customerNames';
@@ -38,9 +39,10 @@ function customerNameStatus(state: CustomerDirectoryState) {
  * storage that cannot be read, since the monitor then cannot vouch for anything. Missing
  * customer names stay a warning beside it.
  */
-export async function monitorStatus({ reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, clientSecret: openClientSecret, digests, waivers, configurationProblems }: QueryDependencies): Promise<QueryResult> {
+export async function monitorStatus(dependencies: QueryDependencies): Promise<QueryResult> {
+  const { reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, clientSecret: openClientSecret, digests, waivers, configurationProblems } = dependencies;
   const now = clock.now();
-  const [openFindings, stored, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, completed, health, digest, clientSecret, runs] = await Promise.all([
+  const [openFindings, stored, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, completed, health, digest, clientSecret, scanQueue, runs] = await Promise.all([
     reader.openFindingCounts(),
     waivers.listWaivers(),
     directory.readState(),
@@ -57,6 +59,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     }),
     digests.latest(),
     clientSecretStatus(openClientSecret, now),
+    scanQueueStatus(dependencies),
     // One element for every source, so each result above keeps its own type.
     Promise.all(
       snapshotSources.map(async (source) => {
@@ -94,7 +97,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     const abandoned = lastFailedRun?.errorCode === 'Abandoned' && (lastCompleteRun === undefined || lastFailedRun.runId < lastCompleteRun.runId);
     if (abandoned && lastFailedRun.runId !== lastRun?.runId) problems.push(`${source}: run ${lastFailedRun.runId} was abandoned (stopped without recording an end) and no run has completed since`);
     const schedule = judge(source, lastCompleteRun?.startedAt);
-    const progress = source === 'customerAdmins' ? fanOutProgress(lastRun, lastCompleteRun, 'problems' in health ? null : health.customerAdminsDeadlineMs, now, problems) : undefined;
+    const progress = source === 'customerAdmins' ? { ...fanOutProgress(lastRun, lastCompleteRun, 'problems' in health ? null : health.customerAdminsDeadlineMs, now, problems), queue: scanQueue.depths } : undefined;
     return { source, lastRun: runSummary(lastRun), lastCompleteRun: runSummary(lastCompleteRun), schedule, openFindings: openFindings[source], lastSkippedRun: skipped, waitingToBeApplied, ...(progress ? { progress } : {}) };
   });
   // Rows of an earlier layout stop the detector until the operator migrates them: the problem says how.
@@ -115,7 +118,7 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     const problem = unhonouredWaiverProblem(waiver);
     if (problem !== null) problems.push(`waiver ${waiver.id} silences nothing until it is narrowed (PATCH cannot change a target: delete it and create one that names a domain or a user): its pattern ${problem}`);
   }
-  problems.push(...clientSecret.problems);
+  problems.push(...clientSecret.problems, ...scanQueue.problems);
   // The health and client-secret settings are part of the configuration too: a problem found twice is one reason.
   const reasons = [...new Set(problems)];
   const healthy = reasons.length === 0;
@@ -137,9 +140,6 @@ export async function monitorStatus({ reader, clock, directory, undeliveredAlert
     ...(healthy ? {} : { httpStatus: 503 }),
   };
 }
-
-/** How long past its deadline a customer-admin run may take to close: its close message checks every minute. */
-const closeGraceMs = 5 * 60_000;
 
 /**
  * Where the customer-admin fan-out stands, as its close message last counted it (no worker
@@ -171,6 +171,22 @@ async function recentRuns(reader: QueryDependencies['reader'], source: SnapshotS
   if (lastCompleteRun !== undefined) return { lastRun: recent[0], lastCompleteRun, lastFailedRun: recent.find((run) => run.status === 'failed') };
   const [[complete], [failed]] = await Promise.all([reader.listRuns(source, { status: 'complete', top: 1 }), reader.listRuns(source, { status: 'failed', top: 1 })]);
   return { lastRun: recent[0], lastCompleteRun: complete, lastFailedRun: failed };
+}
+
+/**
+ * The scan queue while the customer-admin scan is on: how many messages wait, and how many sit in
+ * its poison queue, which recordPoisonedScan empties as it records them: any left there were not
+ * recorded, so the runs cannot account for those tenants. A queue that cannot be read is a reason too.
+ */
+async function scanQueueStatus({ customerAdminScanOn, scanQueueDepths }: QueryDependencies): Promise<{ depths: { queued: number; poisoned: number } | null; problems: string[] }> {
+  if (customerAdminScanOn() !== true) return { depths: null, problems: [] };
+  try {
+    const depths = await scanQueueDepths();
+    const problems = depths.poisoned > 0 ? [`customerAdmins: ${depths.poisoned} messages wait in the scan queue's poison queue: recordPoisonedScan has not recorded them (look for its failures in Application Insights)`] : [];
+    return { depths, problems };
+  } catch (thrown) {
+    return { depths: null, problems: [`customerAdmins: the scan queue cannot be read (${errorCode(thrown)})`] };
+  }
 }
 
 function digestSummary(digest: DigestRecord | null) {

@@ -37,6 +37,8 @@ export interface QueryDependencies {
   waiverMaxDays(): number | null;
   /** Whether the customer-admin scan runs (CUSTOMER_TENANT_AUTH is not off); null when its settings cannot be read. */
   customerAdminScanOn(): boolean | null;
+  /** The scan queue's and its poison queue's depths, read only by the status while the scan is on. */
+  scanQueueDepths(): Promise<{ queued: number; poisoned: number }>;
   /** Every setting some function cannot read (config.ts configurationProblems): each fails that function until fixed. */
   configurationProblems(): readonly SettingProblem[];
 }

@@ -123,3 +123,16 @@ export function notVisibleReason(detail: string | null | undefined): CannotSeeRe
   const reason = (detail ?? '').split(':', 1)[0] ?? '';
   return cannotSeeReasonNames.find((name) => name === reason) ?? null;
 }
+
+/**
+ * When the close message next looks at a run in progress: half the run's age so far, from 5 s to
+ * a minute, so a partner with a dozen customers sees the run close within seconds and one with
+ * 10,000 pays one look a minute; progress in /api/status is at most that old.
+ */
+export function nextCloseCheckMs(runStartedAt: Date, now: Date, deadline: Date): number {
+  const halfAge = (now.getTime() - runStartedAt.getTime()) / 2;
+  return Math.max(1_000, Math.min(Math.max(5_000, Math.min(60_000, halfAge)), deadline.getTime() - now.getTime()));
+}
+
+/** How late a run may close after its deadline: the close message's longest wait, and then some. */
+export const closeGraceMs = 2 * 60_000;

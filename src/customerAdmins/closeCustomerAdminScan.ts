@@ -1,15 +1,16 @@
-import type { CannotSeeReason } from '../core/adminScan';
+import { nextCloseCheckMs, type CannotSeeReason } from '../core/adminScan';
 import { ConcurrencyLimit } from '../core/concurrencyLimit';
 import type { SnapshotRunCounts } from '../core/snapshotRun';
 import type { TenantOutcome } from '../ports';
-import { closeCheckIntervalMs, type AdminScanDependencies, type AdminScanMessage } from './scanDependencies';
+import { runStartedAt } from '../core/snapshotRun';
+import type { AdminScanDependencies, AdminScanMessage } from './scanDependencies';
 
 const recordConcurrency = 16;
 
 /**
  * The run's fan-in, done by its close message alone: it counts the tenants' result rows (one key
  * range per spread, no shared counter), writes the progress to the run's row, and comes back a
- * minute later, until every tenant has a result or the deadline passes. Then each tenant still
+ * moment later (see nextCloseCheckMs), until every tenant has a result or the deadline passes. Then each tenant still
  * without one is recorded "not scanned (deadline)", or "throttled past the deadline" when Graph
  * throttled it, and the run completes. A close message delivered twice is harmless: result rows
  * are insert-only, the run's row is written only if unchanged since read, and only the writer
@@ -27,7 +28,7 @@ export async function closeCustomerAdminScan(dependencies: AdminScanDependencies
   if (missing.length > 0 && now.getTime() < deadline) {
     const etag = await runs.replaceIfUnchanged({ ...read.run, counts: progressCounts(manifest.length, outcomes) }, read.etag);
     if (etag === null) return 'inProgress';
-    await queue.send(message, { visibleAfterSeconds: Math.max(1, Math.ceil(Math.min(closeCheckIntervalMs, deadline - now.getTime()) / 1000)) });
+    await queue.send(message, { visibleAfterSeconds: Math.ceil(nextCloseCheckMs(runStartedAt(message.runId), now, new Date(deadline)) / 1000) });
     return 'inProgress';
   }
   const throttled = missing.length === 0 ? new Set<string>() : await scans.throttledTenants(message.runId);

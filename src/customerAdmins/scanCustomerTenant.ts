@@ -47,10 +47,10 @@ export async function handleScanMessage(dependencies: AdminScanDependencies, val
  * recorded as one the monitor could not scan, so the run accounts for it; a close message that
  * keeps failing fails its run, which /api/status then shows.
  */
-export async function recordPoisonedScan(dependencies: AdminScanDependencies, value: unknown, dequeueCount: number | null): Promise<void> {
+export async function recordPoisonedScan(dependencies: AdminScanDependencies, value: unknown): Promise<void> {
   const message = readAdminScanMessage(value);
-  const { scans, runs, clock, log } = dependencies;
-  const attempts = dequeueCount === null ? 'every attempt' : `${dequeueCount} attempts`;
+  const { scans, runs, clock, log, settings } = dependencies;
+  const attempts = `${settings.maxDequeueCount} attempts`;
   if (message.kind === 'scanTenant') {
     await scans.recordScan({ outcome: 'cannotSee', reason: 'failedRepeatedly', detail: `moved to the poison queue after ${attempts}`, requests: 0, runId: message.runId, tenantId: message.tenantId, scannedAt: clock.now().toISOString() });
     log.error(`recordPoisonedScan: run ${message.runId}, tenant ${message.tenantId}: scanning failed ${attempts}; recorded as not scanned`);

@@ -44,8 +44,6 @@ export interface AdminScanDependencies {
   customers: Pick<CustomerReads, 'currentRunId' | 'page'>;
   clock: Clock;
   log: Logger;
-  settings: { deadlineMs: number };
+  /** How long a run may take; how many attempts the queue makes before a message is poisoned (host.json's maxDequeueCount). */
+  settings: { deadlineMs: number; maxDequeueCount: number };
 }
-
-/** How often the close message looks at a run in progress: progress in /api/status is at most this old. */
-export const closeCheckIntervalMs = 60_000;

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { ConcurrencyLimit } from '../core/concurrencyLimit';
 import { errorCode, MonitorError } from '../core/errors';
 import { newRunId, type SnapshotRun } from '../core/snapshotRun';
-import { closeCheckIntervalMs, type AdminScanDependencies } from './scanDependencies';
+import { closeGraceMs, nextCloseCheckMs } from '../core/adminScan';
+import type { AdminScanDependencies } from './scanDependencies';
 
 /** Messages in flight at once while a run is queued: the queue takes thousands a second, one invocation's sockets fewer. */
 const sendConcurrency = 32;
@@ -24,7 +25,7 @@ export async function startCustomerAdminScan(dependencies: AdminScanDependencies
   const { runs, scans, queue, clock, log, settings } = dependencies;
   const now = clock.now();
   const [running] = await runs.list('customerAdmins', { status: 'running', top: 1 });
-  if (running !== undefined && now.getTime() < Date.parse(running.startedAt) + settings.deadlineMs + 2 * closeCheckIntervalMs) {
+  if (running !== undefined && now.getTime() < Date.parse(running.startedAt) + settings.deadlineMs + closeGraceMs) {
     const skipped = `run ${running.runId} is still scanning (deadline ${new Date(Date.parse(running.startedAt) + settings.deadlineMs).toISOString()})`;
     log.info(`scanCustomerAdmins: no new run: ${skipped}`);
     return { runId: null, tenants: 0, skipped };
@@ -42,7 +43,7 @@ export async function startCustomerAdminScan(dependencies: AdminScanDependencies
   const limit = new ConcurrencyLimit(sendConcurrency);
   const sent = await Promise.allSettled(tenantIds.map((tenantId) => limit.run(() => queue.send({ kind: 'scanTenant', runId, tenantId, deadline }))));
   const failures = sent.filter((result) => result.status === 'rejected');
-  await queue.send({ kind: 'closeRun', runId, deadline }, { visibleAfterSeconds: Math.min(closeCheckIntervalMs, settings.deadlineMs) / 1000 });
+  await queue.send({ kind: 'closeRun', runId, deadline }, { visibleAfterSeconds: Math.ceil(nextCloseCheckMs(now, now, new Date(deadline)) / 1000) });
   log.info(`scanCustomerAdmins: run ${runId} queued ${tenantIds.length - failures.length} of ${tenantIds.length} customer tenants; deadline ${deadline}`);
   if (failures.length > 0) {
     throw new MonitorError('QueueUnavailable', `run ${runId}: ${failures.length} of ${tenantIds.length} tenant messages could not be sent (${errorCode(failures[0]?.reason)}); those tenants will be recorded "not scanned (deadline)"`);
