@@ -5,7 +5,7 @@ import { readAdminScanMessage, type AdminScanDependencies } from './scanDependen
 /** How far past Retry-After a rescheduled tenant becomes visible, at most: spreads a throttled tenant's retries from others throttled at once. */
 const rescheduleJitterMs = 5_000;
 
-export type ScanMessageOutcome = 'scanned' | 'alreadyScanned' | 'pastDeadline' | 'rescheduled' | 'closed' | 'inProgress';
+type ScanMessageOutcome = 'scanned' | 'alreadyScanned' | 'pastDeadline' | 'rescheduled' | 'closed' | 'inProgress';
 
 /**
  * One message of the scan queue. A tenant is scanned once per run: a message handled twice (the

@@ -28,7 +28,7 @@ export function readAdminScanMessage(value: unknown): AdminScanMessage {
 }
 
 /** The run ledger as the scan writes it: a run is opened by the timer and ended by its close message. */
-export interface ScanRunLedger {
+interface ScanRunLedger {
   open(run: SnapshotRun): Promise<string>;
   read(source: 'customerAdmins', runId: string): Promise<{ run: SnapshotRun; etag: string } | null>;
   replaceIfUnchanged(run: SnapshotRun, etag: string): Promise<string | null>;

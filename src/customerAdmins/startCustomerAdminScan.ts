@@ -8,7 +8,7 @@ import type { AdminScanDependencies } from './scanDependencies';
 /** Messages in flight at once while a run is queued: the queue takes thousands a second, one invocation's sockets fewer. */
 const sendConcurrency = 32;
 
-export interface StartedScan {
+interface StartedScan {
   runId: string | null;
   tenants: number;
   /** Why no run started (one still scanning, or no customers known yet). */

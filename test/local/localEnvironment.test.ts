@@ -79,6 +79,8 @@ describe('startLocalEnvironment', () => {
       SLACK_WEBHOOK_URL: 'https://hooks.slack.example/mine',
       ALERT_WEBHOOK_URL: 'https://127.0.0.1:9443/webhook/receive',
       ALERT_WEBHOOK_SECRET: 'whsec_a2V5',
+      // The simulated customers consented to the simulated app: their admins are scanned app-only.
+      CUSTOMER_TENANT_AUTH: 'app',
       // Read by the host to resolve the queue functions' `%ADMIN_SCAN_QUEUE_NAME%`; no queue connection without a local Azurite.
       ADMIN_SCAN_QUEUE_NAME: 'admin-scans',
     });
