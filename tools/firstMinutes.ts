@@ -40,7 +40,30 @@ export function firstMinutes(input: FirstMinutesInput): string[] {
     );
   }
   lines.push(`  First alert: ${firstAlert(input.env, input.now)}`);
+  const admins = firstAdminScan(input.env, input.now);
+  if (admins !== null) lines.push(`  Customer admins: ${admins}`);
   return lines;
+}
+
+/**
+ * The scan inside each customer tenant needs the customers of a partnerSecurity snapshot: its
+ * first run is the scan's first occurrence after the first snapshot, and the detector names the
+ * admins in its next alert once the run closes. Null while the scan is off or cannot be timed.
+ */
+function firstAdminScan(env: FirstMinutesInput['env'], now: Date): string | null {
+  const auth = env.CUSTOMER_TENANT_AUTH;
+  const collect = env.SCHEDULE_PARTNER_SECURITY;
+  const scan = env.SCHEDULE_CUSTOMER_ADMINS;
+  if (auth === undefined || auth === 'off' || collect === undefined || scan === undefined) return null;
+  try {
+    const snapshot = readSchedule('SCHEDULE_PARTNER_SECURITY', collect).nextAfter(now);
+    const first = snapshot && readSchedule('SCHEDULE_CUSTOMER_ADMINS', scan).nextAfter(snapshot);
+    if (!first) return null;
+    return `scanned inside each customer tenant (CUSTOMER_TENANT_AUTH=${auth}), one queue message per tenant, from ${first.toISOString().slice(11, 19)} UTC; the admins without MFA, and the customers it cannot see into, are named in the detector's alert after the run closes.`;
+  } catch (thrown) {
+    if (thrown instanceof ConfigurationError) return null;
+    throw thrown;
+  }
 }
 
 /** The collectors' schedule settings, by the source each snapshots. */

@@ -45,7 +45,7 @@ export async function closeCustomerAdminScan(dependencies: AdminScanDependencies
   const final = missing.length === 0 ? outcomes : await scans.outcomesOfRun(message.runId);
   const counts = progressCounts(manifest.length, final);
   const closed = await runs.replaceIfUnchanged({ ...read.run, status: 'complete', finishedAt: clock.now().toISOString(), counts }, read.etag);
-  if (closed !== null) log.info(`scanCustomerAdmins: run ${message.runId} complete: ${describeCounts(counts)}`);
+  if (closed !== null) log.info(`scanCustomerTenant: customer-admin run ${message.runId} complete: ${describeCounts(counts)}`);
   return 'closed';
 }
 

@@ -33,4 +33,13 @@ describe('firstMinutes (what npm start prints last)', () => {
   test('when real endpoints are used and no schedule is known, then no inbox is named and the two-snapshot rule is said without times', () => {
     expect(firstMinutes({ ...base, inbox: null, env: {} }).slice(2)).toEqual(["  First alert: alerts are changes between two snapshots of a source, so the first can come from the detector's first run after a source's second snapshot."]);
   });
+
+  test('when the customer-admin scan is on, then it says when the first scan runs: after the first partnerSecurity snapshot, whose customers it scans', () => {
+    const env = { ...demoSchedules, CUSTOMER_TENANT_AUTH: 'app', SCHEDULE_CUSTOMER_ADMINS: '45 */2 * * * *' };
+    expect(firstMinutes({ ...base, env }).at(-1)).toBe(
+      "  Customer admins: scanned inside each customer tenant (CUSTOMER_TENANT_AUTH=app), one queue message per tenant, from 10:00:45 UTC; the admins without MFA, and the customers it cannot see into, are named in the detector's alert after the run closes.",
+    );
+    // Off, nothing is said about it.
+    expect(firstMinutes({ ...base, env: { ...env, CUSTOMER_TENANT_AUTH: 'off' } }).join('\n')).not.toContain('Customer admins');
+  });
 });
