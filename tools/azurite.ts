@@ -47,6 +47,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     mkdirSync(resolve(options.location), { recursive: true });
     dbPath = join(resolve(options.location), TABLE_DB_FILE);
   }
+  // Both services' last arguments: skipApiVersionCheck, no certificate, key, password or OAuth, product-style URLs off, and where data lives.
+  const plainHttp = [true, '', '', '', undefined, false, inMemory] as const;
   const configuration = new TableConfiguration(
     HOST,
     options.port ?? 0,
@@ -58,13 +60,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     undefined,
     false, // loose
     // SDK releases move to API versions Azurite has not learnt yet; local tables do not care.
-    true, // skipApiVersionCheck
-    '',
-    '',
-    '',
-    undefined,
-    false,
-    inMemory,
+    ...plainHttp,
   );
   const server = new TableServer(configuration);
   const location = options.location === undefined ? undefined : resolve(options.location);
@@ -82,13 +78,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       undefined,
       false, // loose
       // @azure/storage-queue speaks a newer API version than this Azurite knows.
-      true, // skipApiVersionCheck
-      '',
-      '',
-      '',
-      undefined,
-      false,
-      inMemory,
+      ...plainHttp,
     ),
   );
   await server.start();
