@@ -102,10 +102,15 @@ async function recordEnd({ store, log }: DetectorDependencies, run: DetectorRun)
  * host.json for every function, plus a margin) as failed (Abandoned), whichever of the detector
  * and the source's next run comes first. Trouble doing so is only logged: they count as failures anyway.
  */
-async function markAbandonedRuns({ runs, clock, log }: DetectorDependencies, limitMs: number): Promise<void> {
+async function markAbandonedRuns({ runs, clock, log }: DetectorDependencies, invocationLimitMs: number): Promise<void> {
   const now = clock.now();
-  const reason = `no end was recorded within ${Math.round(limitMs / 1000)} s of its start: the invocation was stopped (process killed, host recycled or the function timeout reached) before it could record one; marked by detectRegressions`;
   for (const source of snapshotSources) {
+    // A customer-admin run spans many invocations, up to its deadline (at most 100 minutes) and its close: it is abandoned only past the longest a run may last.
+    const limitMs = source === 'customerAdmins' ? abandonedRunMs : invocationLimitMs;
+    const reason =
+      source === 'customerAdmins'
+        ? `no end was recorded within ${Math.round(limitMs / 60_000)} minutes of its start: its close message never completed it (look for scanCustomerTenant failures); marked by detectRegressions`
+        : `no end was recorded within ${Math.round(limitMs / 1000)} s of its start: the invocation was stopped (process killed, host recycled or the function timeout reached) before it could record one; marked by detectRegressions`;
     try {
       for (const run of await runs.markAbandonedRuns(source, new Date(now.getTime() - limitMs), reason, now)) {
         log.warn(`detectRegressions: ${source} run ${run.runId} (started ${run.startedAt}) was still running with no end recorded: marked failed as Abandoned`);

@@ -2,6 +2,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { queueTriggerSettings } from '../../src/adapters/hostJson';
 import { TableAdminScanStore } from '../../src/adapters/tableAdminScanStore';
 import { TableRunLedger } from '../../src/adapters/tableRunLedger';
+import { newRunId } from '../../src/core/snapshotRun';
 import { Tables } from '../../src/adapters/tables';
 import { loadRegisteredFunctions } from '../../tools/functionsCore';
 import { startQueueListeners, type QueueListeners } from '../../tools/queueTriggerListener';
@@ -142,5 +143,15 @@ describe('customer-admin scan on the queue', () => {
     await poison.sendMessage(Buffer.from(JSON.stringify({ kind: 'scanTenant', runId, tenantId: 'c0ffee00-0000-4000-8000-000000000001', deadline: new Date().toISOString() })).toString('base64'));
     await drainQueue(settings, async () => (await scans.scanOf(runId, 'c0ffee00-0000-4000-8000-000000000001')) !== null);
     expect(await scans.scanOf(runId, 'c0ffee00-0000-4000-8000-000000000001')).toMatchObject({ outcome: 'cannotSee', reason: 'failedRepeatedly', detail: `moved to the poison queue after ${queueTriggerSettings({}).maxDequeueCount} attempts` });
+  });
+
+  it('when the detector runs while a run is still within its deadline, then it leaves the run running: a fan-out spans many invocations', async () => {
+    const settings = cloud.settings({ CUSTOMER_TENANT_AUTH: 'app' });
+    const { runs } = stores(settings);
+    const startedAt = new Date(Date.now() - 20 * 60_000);
+    const runId = newRunId(startedAt, 'inflight1');
+    await runs.open({ source: 'customerAdmins', runId, status: 'running', startedAt: startedAt.toISOString(), finishedAt: null, counts: { tenants: 12 }, errorCode: null, errorMessage: null, warnings: [] });
+    await cloud.run('detectRegressions', settings);
+    expect((await runs.read('customerAdmins', runId))?.run.status).toBe('running');
   });
 });
