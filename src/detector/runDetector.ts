@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { longestRunMs } from '../core/adminScan';
 import { deliveryTargetLabel, routedTargets } from '../core/alertRoutes';
 import { errorCode } from '../core/errors';
 import { snapshotSources } from '../core/model';
@@ -104,10 +105,12 @@ async function recordEnd({ store, log }: DetectorDependencies, run: DetectorRun)
  */
 async function markAbandonedRuns({ runs, clock, log }: DetectorDependencies, limitMs: number): Promise<void> {
   const now = clock.now();
-  const reason = `no end was recorded within ${Math.round(limitMs / 1000)} s of its start: the invocation was stopped (process killed, host recycled or the function timeout reached) before it could record one; marked by detectRegressions`;
   for (const source of snapshotSources) {
+    // A customer-admin run outlives the invocation that opened it: its close message ends it by its deadline.
+    const limit = source === 'customerAdmins' ? Math.max(limitMs, longestRunMs) : limitMs;
+    const reason = `no end was recorded within ${Math.round(limit / 1000)} s of its start: the invocation was stopped (process killed, host recycled or the function timeout reached) before it could record one; marked by detectRegressions`;
     try {
-      for (const run of await runs.markAbandonedRuns(source, new Date(now.getTime() - limitMs), reason, now)) {
+      for (const run of await runs.markAbandonedRuns(source, new Date(now.getTime() - limit), reason, now)) {
         log.warn(`detectRegressions: ${source} run ${run.runId} (started ${run.startedAt}) was still running with no end recorded: marked failed as Abandoned`);
       }
     } catch (thrown) {

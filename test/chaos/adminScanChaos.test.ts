@@ -286,4 +286,19 @@ describe(`customer-admin scan chaos (seed ${seed})`, () => {
     expect(await status()).toMatchObject({ httpStatus: 200, problems: [], running: null, lastComplete: { runId, tenants: customers, poisoned: 0 } });
     timings.push(`run 2 end to end: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   });
+
+  it('when the detector runs while a scan is still within its deadline but longer than one invocation may last, then it leaves the run running, and the run completes', async () => {
+    await runFunction('scanCustomerAdmins');
+    const runId = await newestScanRun();
+    // 20 minutes into a run whose deadline is 30 (CUSTOMER_ADMINS_DEADLINE_MINUTES' default): past
+    // what one invocation may last (host.json's 10-minute functionTimeout and the abandon margin), which
+    // is how the detector finds runs whose invocation died; this run's work is on the queue, not in an invocation.
+    const { exitCode, stderr } = await runner.start('detectRegressions', settings, 20 * 60_000).outcome;
+    expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: '' });
+    expect((await ledger().read('customerAdmins', runId))?.run).toMatchObject({ status: 'running', errorCode: null });
+    const worker = startWorker();
+    await until('the run to complete', async () => (await ledger().read('customerAdmins', runId))?.run.status !== 'running');
+    await stopWorker(worker);
+    await expectEveryTenantOnce(runId);
+  });
 });
