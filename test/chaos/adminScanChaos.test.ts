@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { QueueClient } from '@azure/storage-queue';
 import { TableAdminScanStore } from '../../src/adapters/tableAdminScanStore';
 import { TableRunLedger } from '../../src/adapters/tableRunLedger';
 import { Tables } from '../../src/adapters/tables';
@@ -51,6 +52,7 @@ const waitLimitMs = 60_000;
 let azurite: AzuriteProcess;
 let sim: Simulator;
 let proxy: HoldingProxy;
+let queueProxy: HoldingProxy;
 let host: LocalHost;
 let runner: FunctionRunner;
 let settings: Record<string, string>;
@@ -62,7 +64,8 @@ const timings: string[] = [];
 beforeAll(async () => {
   [azurite, sim] = await Promise.all([startAzuriteProcess(), startSimulator({ customers, seed })]);
   const tablePort = Number(/TableEndpoint=http:\/\/127\.0\.0\.1:(\d+)\//.exec(azurite.tablesConnectionString)?.[1]);
-  proxy = await startHoldingProxy({ hostname: '127.0.0.1', port: tablePort });
+  const queuePort = Number(/QueueEndpoint=http:\/\/127\.0\.0\.1:(\d+)\//.exec(azurite.queuesConnectionString)?.[1]);
+  [proxy, queueProxy] = await Promise.all([startHoldingProxy({ hostname: '127.0.0.1', port: tablePort }), startHoldingProxy({ hostname: '127.0.0.1', port: queuePort })]);
   settings = {
     TABLES_CONNECTION_STRING: azurite.tablesConnectionString,
     TABLE_PREFIX: 'adminchaos',
@@ -91,7 +94,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const worker of workers) worker.kill('SIGKILL');
   runner?.close();
-  await Promise.all([host?.close(), proxy?.close(), sim?.close(), azurite?.close()]);
+  await Promise.all([host?.close(), proxy?.close(), queueProxy?.close(), sim?.close(), azurite?.close()]);
   restoreEnvironment?.();
   console.log(`admin-scan chaos (seed ${seed}, ${customers} customers):\n${timings.join('\n')}`);
 });
@@ -117,8 +120,8 @@ async function runFunction(name: string): Promise<void> {
   expect({ name, exitCode, stderr }).toEqual({ name, exitCode: 0, stderr: '' });
 }
 
-function startWorker(): QueueWorker {
-  const worker = runner.startWorker(workerSettings, workerKnobs);
+function startWorker(clockOffsetMs = 0): QueueWorker {
+  const worker = runner.startWorker(workerSettings, workerKnobs, clockOffsetMs);
   workers.push(worker);
   return worker;
 }
@@ -171,13 +174,15 @@ function announcements(tenantIds: readonly string[]): Record<string, Announced> 
   return counted;
 }
 
-async function expectEveryTenantOnce(runId: string): Promise<void> {
+/** `notScanned`: the tenants expected "not scanned (deadline)" (none unless the run lost their messages). */
+async function expectEveryTenantOnce(runId: string, notScanned: readonly string[] = []): Promise<void> {
   const [manifest, results, read] = await Promise.all([scans().readManifest(runId), scans().scansOfRun(runId), ledger().read('customerAdmins', runId)]);
   expect(manifest).toHaveLength(customers);
   // No tenant lost, none twice: one result row per tenant of the manifest.
   expect(results.map((scan) => scan.tenantId).sort()).toEqual([...manifest].sort());
-  // Every tenant had its turn before the deadline: none is "not scanned (deadline)".
-  expect(results.filter((scan) => scan.outcome === 'cannotSee' && (scan.reason === 'notScannedDeadline' || scan.reason === 'throttledPastDeadline' || scan.reason === 'failedRepeatedly'))).toEqual([]);
+  // Every tenant whose message was sent had its turn before the deadline: only those expected are "not scanned (deadline)".
+  const unscanned = results.filter((scan) => scan.outcome === 'cannotSee' && (scan.reason === 'notScannedDeadline' || scan.reason === 'throttledPastDeadline' || scan.reason === 'failedRepeatedly'));
+  expect(unscanned.map((scan) => `${scan.tenantId}: ${scan.outcome === 'cannotSee' ? scan.reason : ''}`).sort()).toEqual(notScanned.map((tenantId) => `${tenantId}: notScannedDeadline`).sort());
   const scanned = results.filter((scan) => scan.outcome === 'scanned').length;
   expect(read?.run).toMatchObject({ status: 'complete', counts: { tenants: customers, scanned, cannotSee: customers - scanned } });
   expect(completions(runId)).toBe(1);
@@ -300,5 +305,39 @@ describe(`customer-admin scan chaos (seed ${seed})`, () => {
     await until('the run to complete', async () => (await ledger().read('customerAdmins', runId))?.run.status !== 'running');
     await stopWorker(worker);
     await expectEveryTenantOnce(runId);
+  });
+
+  it('when the timer is killed while it queues the tenants, then the run still closes at its deadline, each tenant whose message was never sent recorded "not scanned (deadline)"', async () => {
+    const started = performance.now();
+    const deadlineMinutes = 5;
+    // The timer reaches the queue through a proxy that holds one tenant's message half-way through the tenants: the timer is killed while it waits on that send.
+    const timerSettings = { ...settings, CUSTOMER_ADMINS_DEADLINE_MINUTES: String(deadlineMinutes), ADMIN_SCAN_QUEUE: azurite.queuesConnectionString.replace(/:(\d+)\//, `:${queueProxy.port}/`) };
+    const messageOf = (text: string) => Buffer.from(text, 'base64').toString('utf8');
+    let tenantMessages = 0;
+    const held = queueProxy.holdNext(({ method, body }) => method === 'POST' && messageOf(/<MessageText>([^<]*)<\/MessageText>/.exec(body)?.[1] ?? '').includes('"kind":"scanTenant"') && ++tenantMessages === customers / 2);
+    const timer = runner.start('scanCustomerAdmins', timerSettings, 0);
+    await held;
+    timer.kill('SIGKILL');
+    expect(await timer.outcome).toMatchObject({ signal: 'SIGKILL' });
+    const runId = await newestScanRun();
+    // What reached the queue (the proxy forwards what it had received before the kill): the other tenants never will.
+    await sleep(500);
+    const queue = new QueueClient(settings.ADMIN_SCAN_QUEUE!, settings.ADMIN_SCAN_QUEUE_NAME!);
+    const waiting = (await queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.map((item) => JSON.parse(messageOf(item.messageText)) as { kind: string; runId: string; tenantId: string });
+    const queued = waiting.filter((message) => message.kind === 'scanTenant' && message.runId === runId).map((message) => message.tenantId);
+    const neverSent = (await scans().readManifest(runId)).filter((tenantId) => !queued.includes(tenantId));
+    expect(neverSent.length).toBeGreaterThan(0);
+    timings.push(`the timer killed while queueing run ${runId} after ${((performance.now() - started) / 1000).toFixed(1)} s: ${queued.length} tenants queued, ${neverSent.length} never`);
+
+    // A worker scans every tenant that was queued; the close keeps looking until the deadline.
+    const worker = startWorker();
+    await until('every queued tenant to be scanned', async () => (await scans().scansOfRun(runId)).length === queued.length);
+    await stopWorker(worker);
+    // Past the deadline (the next worker's clock moved on): the close records the tenants never queued and completes the run.
+    const late = startWorker(deadlineMinutes * 60_000 + 10_000);
+    await until('the run to complete', async () => (await ledger().read('customerAdmins', runId))?.run.status === 'complete');
+    await stopWorker(late);
+    await expectEveryTenantOnce(runId, neverSent);
+    timings.push(`run 4 end to end: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   });
 });

@@ -42,10 +42,10 @@ export interface FunctionRunner {
   start(name: string, settings: Record<string, string>, clockOffsetMs: number): FunctionProcess;
   /**
    * Starts a queue worker (dist/tools/queueWorker.js: the app's queue functions on their queues, as
-   * one instance runs them) with these app settings and test knobs; `executing` resolves once it listens.
-   * It runs until killed; the time limit does not apply.
+   * one instance runs them) with these app settings, test knobs and clock; `executing` resolves once
+   * it listens. It runs until killed; the time limit does not apply.
    */
-  startWorker(settings: Record<string, string>, knobs: readonly string[]): QueueWorker;
+  startWorker(settings: Record<string, string>, knobs: readonly string[], clockOffsetMs: number): QueueWorker;
   close(): void;
 }
 
@@ -94,7 +94,7 @@ export function functionRunner(timeLimitMs: number): FunctionRunner {
   };
   return {
     start: (name, settings, clockOffsetMs) => spawnProcess([invokeEntry, name], settings, clockOffsetMs, `[${name}] Executing (`, timeLimitMs),
-    startWorker: (settings, knobs) => spawnProcess([workerEntry, ...knobs], settings, 0, ': listening on ', null),
+    startWorker: (settings, knobs, clockOffsetMs) => spawnProcess([workerEntry, ...knobs], settings, clockOffsetMs, ': listening on ', null),
     close: () => {
       for (const kill of running) kill();
       rmSync(root, { recursive: true, force: true });
