@@ -321,7 +321,7 @@ describe(`customer-admin scan chaos (seed ${seed})`, () => {
     expect(await timer.outcome).toMatchObject({ signal: 'SIGKILL' });
     const runId = await newestScanRun();
     // What reached the queue (the proxy forwards what it had received before the kill): the other tenants never will.
-    await sleep(500);
+    await queueProxy.idle();
     const queue = new QueueClient(settings.ADMIN_SCAN_QUEUE!, settings.ADMIN_SCAN_QUEUE_NAME!);
     const waiting = (await queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.map((item) => JSON.parse(messageOf(item.messageText)) as { kind: string; runId: string; tenantId: string });
     const queued = waiting.filter((message) => message.kind === 'scanTenant' && message.runId === runId).map((message) => message.tenantId);
