@@ -1,3 +1,4 @@
+import { deadlineMinutesRange } from './core/adminScan';
 import { defaultRoutes, parseRoutes, type ChannelName } from './core/alertRoutes';
 import { ConfigurationError } from './core/errors';
 import { settingDocs } from './settingDocs';
@@ -48,7 +49,7 @@ const partReaders = {
     /** HEALTH_GRACE_MINUTES, or null to derive the grace from the invocation's time limit. */
     graceMinutes: reader.optionalInteger('HEALTH_GRACE_MINUTES', 1, 1440),
     /** By when a customer-admin run must have closed. */
-    customerAdminsDeadlineMs: reader.integer('CUSTOMER_ADMINS_DEADLINE_MINUTES', 5, 100) * 60_000,
+    customerAdminsDeadlineMs: reader.integer('CUSTOMER_ADMINS_DEADLINE_MINUTES', deadlineMinutesRange.min, deadlineMinutesRange.max) * 60_000,
   }),
   waivers: (reader: SettingsReader) => ({
     /** Longest a waiver may last from when it is created or changed. */
@@ -161,7 +162,7 @@ function readCustomerAdmins(reader: SettingsReader) {
   return {
     auth,
     queue: { connectionString, queueServiceUri, queueName },
-    deadlineMs: reader.integer('CUSTOMER_ADMINS_DEADLINE_MINUTES', 5, 100) * 60_000,
+    deadlineMs: reader.integer('CUSTOMER_ADMINS_DEADLINE_MINUTES', deadlineMinutesRange.min, deadlineMinutesRange.max) * 60_000,
   };
 }
 

@@ -1,9 +1,8 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential } from '@azure/identity';
 import { QueueClient, type DequeuedMessageItem } from '@azure/storage-queue';
-import { hostFunctionTimeout, hostQueueSettings, type QueueTriggerSettings } from '../src/adapters/hostJson';
+import { hostQueueSettings, type QueueTriggerSettings } from '../src/adapters/hostJson';
 import { poisonQueueName } from '../src/adapters/storageQueueSender';
-import { parseFunctionTimeout } from '../src/core/invocationDeadline';
 import type { RegisteredFunction } from './functionsCore';
 import { invokeFunction, type HostLog } from './invokeFunction';
 import { resolveAppSettings } from './resolveAppSettings';
@@ -14,7 +13,9 @@ import { resolveAppSettings } from './resolveAppSettings';
  * algorithm, concurrency, peek lock; "host.json settings" of the Queue storage bindings):
  * messages are fetched batchSize at a time, and again once those in hand fall to newBatchThreshold;
  * an empty queue is polled less and less often, up to maxPollingInterval; a message stays hidden
- * while its invocation runs; a success deletes it; a failure hides it for visibilityTimeout, or, on
+ * while its invocation runs (10 minutes, renewed half-way, as the extension's QueueListener does:
+ * Azure/azure-sdk-for-net, Microsoft.Azure.WebJobs.Extensions.Storage.Queues/src/Listeners/QueueListener.cs),
+ * so the message of an instance that dies reappears when that hold ends; a success deletes it; a failure hides it for visibilityTimeout, or, on
  * its maxDequeueCount-th attempt, moves it to `<queue>-poison` (created then if missing).
  */
 
@@ -24,6 +25,12 @@ interface QueueListenerOptions {
   log: HostLog;
   /** host.json's `extensions.queues` by default. */
   settings?: QueueTriggerSettings;
+  /**
+   * Test knob: how long a running invocation's message stays hidden before its hold is renewed
+   * (10 minutes, the extension's, by default). It compresses time only: a test that kills a
+   * worker sees its messages come back in seconds rather than minutes; nothing else changes.
+   */
+  messageHoldSeconds?: number;
 }
 
 export interface QueueListeners {
@@ -35,15 +42,13 @@ export interface QueueListeners {
 
 /** The first wait after a poll that found nothing; the wait doubles from there (with jitter) up to maxPollingInterval. */
 const MIN_POLLING_INTERVAL_MS = 100;
-/** Put Message and Update Message take at most 7 days of invisibility. */
-const MAX_VISIBILITY_SECONDS = 7 * 24 * 3600;
+/** How long the extension hides a message it hands to an invocation, renewed half-way for as long as the invocation runs. */
+const MESSAGE_HOLD_SECONDS = 10 * 60;
 
 export function startQueueListeners(functions: readonly RegisteredFunction[], options: QueueListenerOptions): QueueListeners {
   const settings = options.settings ?? hostQueueSettings();
-  // Hidden while its invocation may run: the host stops an invocation at functionTimeout (30 min,
-  // Flex Consumption's default, when host.json sets none), so the message is never handed out twice meanwhile.
-  const functionTimeoutMs = parseFunctionTimeout(hostFunctionTimeout()) ?? 30 * 60_000;
-  const processingSeconds = Math.min(MAX_VISIBILITY_SECONDS, Math.ceil(functionTimeoutMs / 1000));
+  const holdSeconds = options.messageHoldSeconds ?? MESSAGE_HOLD_SECONDS;
+  if (!Number.isInteger(holdSeconds) || holdSeconds < 2) throw new Error('messageHoldSeconds must be a whole number of seconds, at least 2');
   const queues = new Map<string, { queueName: string } | { error: string }>();
   const listeners: { close(): Promise<void> }[] = [];
 
@@ -62,7 +67,7 @@ export function startQueueListeners(functions: readonly RegisteredFunction[], op
       logFor(`Not listening: ${message}`);
       continue;
     }
-    listeners.push(listen(fn, clients, { settings, processingSeconds, log: options.log, logFor }));
+    listeners.push(listen(fn, clients, { settings, holdSeconds, log: options.log, logFor }));
   }
 
   return { queues, close: async () => void (await Promise.all(listeners.map((listener) => listener.close()))) };
@@ -82,7 +87,7 @@ function queueClient(connection: string, queueName: string, env: QueueListenerOp
 
 interface ListenOptions {
   settings: QueueTriggerSettings;
-  processingSeconds: number;
+  holdSeconds: number;
   log: HostLog;
   logFor: (message: string) => void;
 }
@@ -115,6 +120,7 @@ function listen(fn: RegisteredFunction, clients: { queue: QueueClient; poison: Q
     } catch (error) {
       logFor(`Message ${message.messageId} was not run: ${error instanceof Error ? error.message : String(error)}`);
     }
+    const hold = holdWhileRunning(clients.queue, message, options.holdSeconds, logFor);
     if (text !== null) {
       try {
         await invokeFunction(fn, parseAsTheLibraryDoes(text), {
@@ -136,7 +142,7 @@ function listen(fn: RegisteredFunction, clients: { queue: QueueClient; poison: Q
       }
     }
     try {
-      await settle(message, succeeded);
+      await settle({ ...message, popReceipt: await hold.release() }, succeeded);
     } catch (error) {
       // The pop receipt is gone (the message outlived its invisibility) or storage failed: the message reappears and is tried again.
       logFor(`Could not settle message ${message.messageId}: ${isRestError(error) ? `status ${error.statusCode ?? 'none'}, ${error.code ?? ''}` : String(error)}`);
@@ -167,7 +173,7 @@ function listen(fn: RegisteredFunction, clients: { queue: QueueClient; poison: Q
       }
       let messages: DequeuedMessageItem[];
       try {
-        messages = (await clients.queue.receiveMessages({ numberOfMessages: settings.batchSize, visibilityTimeout: options.processingSeconds })).receivedMessageItems;
+        messages = (await clients.queue.receiveMessages({ numberOfMessages: settings.batchSize, visibilityTimeout: options.holdSeconds })).receivedMessageItems;
         lastPollError = null;
       } catch (error) {
         const described = isRestError(error) && error.statusCode === 404 ? `queue '${clients.queue.name}' does not exist (yet): polling on until it does` : `polling '${clients.queue.name}' failed: ${error instanceof Error ? error.message : String(error)}`;
@@ -200,6 +206,33 @@ function listen(fn: RegisteredFunction, clients: { queue: QueueClient; poison: Q
       wake();
       await looping;
       await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+/**
+ * Keeps a message hidden while its invocation runs: its visibility is extended by the hold again
+ * each time half of it has passed. Each extension gives the message a new pop receipt; release()
+ * stops extending and returns the latest, which settling the message needs.
+ */
+function holdWhileRunning(queue: QueueClient, message: DequeuedMessageItem, holdSeconds: number, logFor: (message: string) => void): { release(): Promise<string> } {
+  let popReceipt = message.popReceipt;
+  let renewing = Promise.resolve();
+  const timer = setInterval(() => {
+    renewing = renewing.then(async () => {
+      try {
+        popReceipt = (await queue.updateMessage(message.messageId, popReceipt, undefined, holdSeconds)).popReceipt ?? popReceipt;
+      } catch (error) {
+        // The message reappears when the hold ends and is tried again, as after a lost instance.
+        logFor(`Could not extend the hold on message ${message.messageId}: ${isRestError(error) ? `status ${error.statusCode ?? 'none'}, ${error.code ?? ''}` : String(error)}`);
+      }
+    });
+  }, (holdSeconds * 1000) / 2);
+  return {
+    release: async () => {
+      clearInterval(timer);
+      await renewing;
+      return popReceipt;
     },
   };
 }

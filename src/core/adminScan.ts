@@ -136,3 +136,13 @@ export function nextCloseCheckMs(runStartedAt: Date, now: Date, deadline: Date):
 
 /** How late a run may close after its deadline: the close message's longest wait, and then some. */
 export const closeGraceMs = 2 * 60_000;
+
+/** CUSTOMER_ADMINS_DEADLINE_MINUTES' range. */
+export const deadlineMinutesRange = { min: 5, max: 100 } as const;
+
+/**
+ * The longest a run may stay `running` before it can only have been abandoned: the longest
+ * deadline and the close's grace. Its work is on the queue, not in the invocation that opened it,
+ * so the invocation's time limit says nothing about it.
+ */
+export const longestRunMs = deadlineMinutesRange.max * 60_000 + closeGraceMs;

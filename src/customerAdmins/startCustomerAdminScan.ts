@@ -16,10 +16,10 @@ interface StartedScan {
 }
 
 /**
- * Starts a customer-admin run: its ledger row, the list of tenants it must account for, one
- * message per tenant, then the close message. Messages that could not be sent leave their
- * tenants "not scanned (deadline)" when the run closes, and fail this invocation, so Azure
- * Monitor shows it; the run itself always gets its close message, or is marked abandoned.
+ * Starts a customer-admin run: its ledger row, the list of tenants it must account for, the
+ * close message, then one message per tenant. Messages that could not be sent (or were never
+ * sent: the invocation stopped) leave their tenants "not scanned (deadline)" when the run closes,
+ * and fail this invocation, so Azure Monitor shows it.
  */
 export async function startCustomerAdminScan(dependencies: AdminScanDependencies): Promise<StartedScan> {
   const { runs, scans, queue, clock, log, settings } = dependencies;
@@ -40,10 +40,11 @@ export async function startCustomerAdminScan(dependencies: AdminScanDependencies
   const run: SnapshotRun = { source: 'customerAdmins', runId, status: 'running', startedAt: now.toISOString(), finishedAt: null, counts: { tenants: tenantIds.length }, errorCode: null, errorMessage: null, warnings: [] };
   await runs.open(run);
   await scans.writeManifest(runId, tenantIds);
+  // The close message first: an invocation stopped while it queues the tenants leaves a run that still closes.
+  await queue.send({ kind: 'closeRun', runId, deadline }, { visibleAfterSeconds: Math.ceil(nextCloseCheckMs(now, now, new Date(deadline)) / 1000) });
   const limit = new ConcurrencyLimit(sendConcurrency);
   const sent = await Promise.allSettled(tenantIds.map((tenantId) => limit.run(() => queue.send({ kind: 'scanTenant', runId, tenantId, deadline }))));
   const failures = sent.filter((result) => result.status === 'rejected');
-  await queue.send({ kind: 'closeRun', runId, deadline }, { visibleAfterSeconds: Math.ceil(nextCloseCheckMs(now, now, new Date(deadline)) / 1000) });
   log.info(`scanCustomerAdmins: run ${runId} queued ${tenantIds.length - failures.length} of ${tenantIds.length} customer tenants; deadline ${deadline}`);
   if (failures.length > 0) {
     throw new MonitorError('QueueUnavailable', `run ${runId}: ${failures.length} of ${tenantIds.length} tenant messages could not be sent (${errorCode(failures[0]?.reason)}); those tenants will be recorded "not scanned (deadline)"`);

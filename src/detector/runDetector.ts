@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { longestRunMs } from '../core/adminScan';
 import { deliveryTargetLabel, routedTargets } from '../core/alertRoutes';
 import { errorCode } from '../core/errors';
 import { snapshotSources } from '../core/model';
@@ -105,14 +106,14 @@ async function recordEnd({ store, log }: DetectorDependencies, run: DetectorRun)
 async function markAbandonedRuns({ runs, clock, log }: DetectorDependencies, invocationLimitMs: number): Promise<void> {
   const now = clock.now();
   for (const source of snapshotSources) {
-    // A customer-admin run spans many invocations, up to its deadline (at most 100 minutes) and its close: it is abandoned only past the longest a run may last.
-    const limitMs = source === 'customerAdmins' ? abandonedRunMs : invocationLimitMs;
+    // A customer-admin run spans many invocations, up to its deadline and its close: it is abandoned only past the longest a run may last.
+    const limit = source === 'customerAdmins' ? Math.max(invocationLimitMs, longestRunMs) : invocationLimitMs;
     const reason =
       source === 'customerAdmins'
-        ? `no end was recorded within ${Math.round(limitMs / 60_000)} minutes of its start: its close message never completed it (look for scanCustomerTenant failures); marked by detectRegressions`
-        : `no end was recorded within ${Math.round(limitMs / 1000)} s of its start: the invocation was stopped (process killed, host recycled or the function timeout reached) before it could record one; marked by detectRegressions`;
+        ? `no end was recorded within ${Math.round(limit / 60_000)} minutes of its start: its close message never completed it (look for scanCustomerTenant failures); marked by detectRegressions`
+        : `no end was recorded within ${Math.round(limit / 1000)} s of its start: the invocation was stopped (process killed, host recycled or the function timeout reached) before it could record one; marked by detectRegressions`;
     try {
-      for (const run of await runs.markAbandonedRuns(source, new Date(now.getTime() - limitMs), reason, now)) {
+      for (const run of await runs.markAbandonedRuns(source, new Date(now.getTime() - limit), reason, now)) {
         log.warn(`detectRegressions: ${source} run ${run.runId} (started ${run.startedAt}) was still running with no end recorded: marked failed as Abandoned`);
       }
     } catch (thrown) {

@@ -25,6 +25,10 @@ jest.mock('@azure/functions-core', () => jest.requireActual('../../tools/functio
  *   visibilityTimeout is the time between retries of a failed message; messageEncoding is base64 by
  *   default in extension 5.x (QueueTriggerAttribute: "By default messages received from the queue are
  *   expected to be Base64-encoded and are decoded before calling the function").
+ * - Peek lock: the message stays hidden while its function runs, and one whose instance dies comes
+ *   back; the extension hides it for 10 minutes and renews that half-way for as long as the function
+ *   runs (QueueListener.cs, CreateUpdateMessageVisibilityTimer, in azure-sdk-for-net's
+ *   Microsoft.Azure.WebJobs.Extensions.Storage.Queues).
  * - The extension moves a poison message with AddMessageAndCreateIfNotExistsAsync (azure-sdk-for-net,
  *   Microsoft.Azure.WebJobs.Extensions.Storage.Common/StorageQueueExtensions.cs): send, and create the
  *   poison queue only when the send answers 404.
@@ -82,8 +86,8 @@ async function freshQueue(): Promise<{ name: string; env: Record<string, string>
   };
 }
 
-function listen(env: Record<string, string>, queueSettings: QueueTriggerSettings): QueueListeners {
-  const started = startQueueListeners(functions, { env, log: (line) => lines.push(line), settings: queueSettings });
+function listen(env: Record<string, string>, queueSettings: QueueTriggerSettings, messageHoldSeconds?: number): QueueListeners {
+  const started = startQueueListeners(functions, { env, log: (line) => lines.push(line), settings: queueSettings, messageHoldSeconds });
   listeners.push(started);
   return started;
 }
@@ -141,6 +145,17 @@ describe('local queue trigger', () => {
     expect(Buffer.from(poisoned?.messageText ?? '', 'base64').toString('utf8')).toBe(JSON.stringify({ fail: true }));
     expect(await sender.queueDepths()).toEqual({ queued: 0, poisoned: 1 });
     expect(lines.some((line) => /failed 3 time\(s\): moved to 'fixture-.*-in-poison'/.test(line))).toBe(true);
+  });
+
+  test('when the function runs longer than the message hold, then the hold is renewed: no second invocation takes the message, and it is deleted once the function succeeds', async () => {
+    const { env, sender, queue } = await freshQueue();
+    // A 2 s hold (a test knob for the extension's 10 minutes) and a function that runs 5 s: renewed at 1 s, 2 s, 3 s, 4 s.
+    listen(env, settings({}), 2);
+    await sender.send({ holdMs: 5000 });
+    await waitFor(() => fixtureQueueCalls[0]?.endedAt !== undefined, 15_000);
+    await waitFor(async () => (await count(queue)) === 0, 5_000);
+    expect(fixtureQueueCalls).toHaveLength(1);
+    expect(lines.filter((line) => /Could not/.test(line))).toEqual([]);
   });
 
   test('when many messages wait, then at most batchSize + newBatchThreshold run at once', async () => {

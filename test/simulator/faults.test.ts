@@ -67,14 +67,17 @@ describe('timing faults', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
-  it('when a request hangs, then the client times out, the log shows no answer, and close() still finishes', async () => {
+  it('when a request hangs, then it is listed in flight while the client waits, the client times out, the log shows no answer, and close() still finishes', async () => {
     const own = await startSimulator({ customers: 3 });
     const ownToken = await tokenFor(own, own.graphBaseUrl);
     own.injectFault({ kind: 'hang', service: 'graph' });
-    await expect(
-      fetch(`${own.graphBaseUrl}/beta/security/partner/securityScore`, { headers: { authorization: `Bearer ${ownToken}` }, signal: AbortSignal.timeout(300) }),
-    ).rejects.toThrow();
+    const waiting = fetch(`${own.graphBaseUrl}/beta/security/partner/securityScore`, { headers: { authorization: `Bearer ${ownToken}` }, signal: AbortSignal.timeout(300) });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(own.requestsInFlight()).toEqual([expect.objectContaining({ service: 'graph', path: '/graph/beta/security/partner/securityScore', status: 0 })]);
+    expect(own.requestLog().filter((entry) => entry.service === 'graph')).toEqual([]);
+    await expect(waiting).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(own.requestsInFlight()).toEqual([]);
     expect(own.requestLog().filter((entry) => entry.service === 'graph')).toEqual([expect.objectContaining({ status: 0 })]);
     // A second hung request still open at close time.
     void fetch(`${own.graphBaseUrl}/beta/security/partner/securityScore`, { headers: { authorization: `Bearer ${ownToken}` } }).catch(() => undefined);

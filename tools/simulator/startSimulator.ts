@@ -169,6 +169,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const receivers = new ChannelReceivers(channelSecrets);
 
   let log: RequestLogEntry[] = [];
+  const inFlight = new Set<RequestLogEntry>();
   const record = (entry: RequestLogEntry) => {
     log.push(entry);
     if (log.length > REQUEST_LOG_LIMIT) log = log.slice(-REQUEST_LOG_LIMIT);
@@ -243,6 +244,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     received: (channel) => receivers.list(channel),
     requestLog: () => log.map((entry) => ({ ...entry, headers: { ...entry.headers } })),
+    requestsInFlight: () => [...inFlight].map((entry) => ({ ...entry, headers: { ...entry.headers } })),
     issuedTokens: () => tokens.issued(),
     clearRequestLog: () => {
       log = [];
@@ -277,8 +279,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       method: req.method ?? 'GET', path: loggedPath(requestUrl), status, service, headers: loggedHeaders(req.headers),
     });
     let answered = false;
+    const waiting = entry(0);
+    inFlight.add(waiting);
     res.on('close', () => {
-      if (!answered) record(entry(0));
+      inFlight.delete(waiting);
+      if (!answered) record(waiting);
     });
     void (async () => {
       const body = await readBody(req);

@@ -343,6 +343,8 @@ export interface Simulator {
   /** What a channel receiver accepted, oldest first (the signed webhook keeps one per webhook-id). */
   received(channel: AlertChannel): ReceivedPost[];
   requestLog(): RequestLogEntry[];
+  /** Requests received and not yet answered (status 0), oldest first: where a hung client is waiting right now. */
+  requestsInFlight(): RequestLogEntry[];
   /** Every access and refresh token issued so far (the latest 10,000): what must never appear in a log. */
   issuedTokens(): string[];
   clearRequestLog(): void;
