@@ -235,7 +235,8 @@ function scanRows(scan: ScanRun, workerCount: number, notes: string[]): BenchRow
   notes.push(projection.note);
   notes.push(
     `scan, ${label}: run ${scan.run.runId} counts ${JSON.stringify(scan.run.counts)}; ${scan.throttledAnswers} answers were 429 (rescheduled through the queue); ` +
-      `${count(scan.fallbackTenants)} tenants read through the directory-roles fallback; the results' own request counts add to ${count(scan.requestsRecorded)}`,
+      `${count(scan.fallbackTenants)} tenants read through the directory-roles fallback; the results' own request counts add to ${count(scan.requestsRecorded)}; ` +
+      `${count(sum(scan.workers.map((worker) => worker.invocations.succeeded + worker.invocations.failed)) - tenants)} invocations beyond one per tenant (the close message, a rescheduled tenant, messages handed out twice), none writing a second result`,
   );
   for (const [index, worker] of scan.workers.entries()) {
     const durations = [...worker.invocations.durationsMs].sort((left, right) => left - right);
