@@ -8,7 +8,9 @@
  * Churn: collectPartnerSecurity on the following day and the detector at 2 % (as real partners
  * see) and at the simulator's daily 69 %, with the storage requests after the last page.
  * `npm run bench -- --only detector` runs regression detection alone, on one collector run;
- * `--only churn` the churn section alone; `--only query` the query API alone.
+ * `--only churn` the churn section alone; `--only query` the query API alone; `--only scan` the
+ * customer-admin scan through the queue alone (bench/scanBench.ts), with 1 and then 4 worker
+ * processes, or those `--workers 1,2` names.
  */
 import { cpus, loadavg } from 'node:os';
 import { startBenchCloud } from './bench/benchCloud';
@@ -20,6 +22,7 @@ import { benchDetector } from './bench/detectorBench';
 import { benchEntryLoad } from './bench/entryLoadBench';
 import { benchPackageSize } from './bench/packageSizeBench';
 import { benchQueryApi } from './bench/queryApiBench';
+import { benchScan, scanCustomers } from './bench/scanBench';
 import { benchStorage, customerInsightsOf } from './bench/storageBench';
 import { storageVolumeRows } from './bench/storageVolume';
 
@@ -70,6 +73,28 @@ async function queryOnly(): Promise<void> {
   for (const note of [`machine: ${machine()}`, query.note, `time: ${seconds(performance.now() - started)}`]) console.log(`- ${note}`);
 }
 
+/** Worker processes of the scan's runs, one run each: `--workers 1,4`. */
+function scanWorkerCounts(): number[] {
+  const listed = process.argv.includes('--workers') ? process.argv[process.argv.indexOf('--workers') + 1] : '1,4';
+  const counts = (listed ?? '').split(',').map(Number);
+  if (counts.length === 0 || counts.some((workers) => !Number.isInteger(workers) || workers < 1 || workers > 16)) {
+    throw new Error(`bench: --workers takes worker counts 1-16 separated by commas (got ${listed})`);
+  }
+  return counts;
+}
+
+const scanTitle = `Customer-admin scan through the queue (simulator: ${scanCustomers.toLocaleString('en-US')} customers, ${pageLatencyMs} ms per customer-tenant request; Azurite tables and queue)`;
+
+/** The customer-admin scan alone. */
+async function scanOnly(): Promise<void> {
+  const started = performance.now();
+  const scan = await benchScan(scanWorkerCounts());
+  console.log(`\n${scanTitle}`);
+  printBenchTable(scan.rows);
+  console.log('\nNotes');
+  for (const note of [`machine: ${machine()} (shared with other work)`, ...scan.notes, `time: ${seconds(performance.now() - started)}`]) console.log(`- ${note}`);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const notes: string[] = [`machine at start: ${machine()}`];
@@ -114,6 +139,9 @@ async function main(): Promise<void> {
   const queryStarted = performance.now();
   const query = await benchQueryApi();
   notes.push(`${query.note} (${seconds(performance.now() - queryStarted)})`);
+  console.error('bench: customer-admin scan through the queue...');
+  const scan = await benchScan(scanWorkerCounts());
+  notes.push(...scan.notes);
   notes.push(...growth.notes, `machine at end: ${machine()}`, `time: ${seconds(performance.now() - started)}`);
 
   console.log(`\nCollectors (simulator: ${customers.toLocaleString('en-US')} customers, ${pageLatencyMs} ms per page), storage, peak memory, entry load, package`);
@@ -124,13 +152,15 @@ async function main(): Promise<void> {
   printBenchTable(churn.rows);
   console.log('\nQuery API');
   printBenchTable(query.rows);
+  console.log(`\n${scanTitle}`);
+  printBenchTable(scan.rows);
   console.log('\nNotes');
   for (const note of notes) console.log(`- ${note}`);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
-const parts: Record<string, () => Promise<void>> = { detector: detectionOnly, churn: churnOnly, query: queryOnly };
+const parts: Record<string, () => Promise<void>> = { detector: detectionOnly, churn: churnOnly, query: queryOnly, scan: scanOnly };
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const part = only === undefined ? main : parts[only];
 if (part === undefined) {

@@ -79,3 +79,42 @@ describe('a simulated customer tenant', () => {
     expect((await post('00000000-0000-0000-0000-000000000000', { profile: 'healthy' })).status).toBe(404);
   });
 });
+
+describe('a simulated customer tenant with latency', () => {
+  // SimulatorOptions.pageLatencyMs: "every answer of a customer tenant (its Graph, its token endpoint)". Real Graph and
+  // Entra take a round trip to refuse, throttle or issue a token as to serve a page; the scan's bench counts on it.
+  const latencyMs = 300;
+  let slow: Simulator;
+  beforeAll(async () => {
+    slow = await startSimulator({ customers: 10, pageLatencyMs: latencyMs });
+  });
+  afterAll(async () => {
+    await slow?.close();
+  });
+
+  const timed = async <T>(call: () => Promise<T>): Promise<{ value: T; ms: number }> => {
+    const started = performance.now();
+    const value = await call();
+    return { value, ms: performance.now() - started };
+  };
+  const byProfile = (profile: string) => slow.expected().customers.map((customer) => customer.tenantId).find((tenantId) => slow.customerTenants.profile(tenantId) === profile)!;
+  const appToken = (tenantId: string) =>
+    fetch(`${slow.authorityHost}/${tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: slow.clientId, client_secret: slow.clientSecret, grant_type: 'client_credentials', scope: `${slow.graphBaseUrl}/.default` }),
+    }).then(async (response) => ({ status: response.status, json: (await response.json()) as Record<string, unknown> }));
+
+  it('when a customer tenant issues or refuses a token, or its Graph refuses or throttles, then each answer takes the configured latency', async () => {
+    const issued = await timed(() => appToken(byProfile('roleLacksPermission')));
+    expect(issued.value.status).toBe(200);
+    const refusedToken = await timed(() => appToken(byProfile('deleted')));
+    expect(refusedToken.value.json).toMatchObject({ error: 'invalid_tenant' });
+    const refusedRead = await timed(() => get(`${slow.graphBaseUrl}/v1.0/reports/authenticationMethods/userRegistrationDetails?$filter=isAdmin eq true`, String(issued.value.json.access_token)));
+    expect(refusedRead.value.status).toBe(403);
+    const throttledToken = String((await appToken(byProfile('throttled'))).json.access_token);
+    const throttled = await timed(() => get(`${slow.graphBaseUrl}/v1.0/directoryRoles?$expand=members`, throttledToken));
+    expect(throttled.value.status).toBe(429);
+    for (const answer of [issued, refusedToken, refusedRead, throttled]) expect(answer.ms).toBeGreaterThanOrEqual(latencyMs - 5);
+  });
+});

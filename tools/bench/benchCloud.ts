@@ -8,7 +8,7 @@ import { startAzuriteProcess } from '../azuriteProcess';
 
 export interface BenchCloud {
   sim: Simulator;
-  /** App settings pointing at this cloud, with the given table prefix. */
+  /** App settings pointing at this cloud, with the given table prefix (also the scan queue's name). */
   settings(tablePrefix: string): Record<string, string>;
   /** CPU time used so far by Azurite (null where unreadable) and by this process, where the simulator serves. */
   cpuMs(): { azurite: number | null; simulator: number };
@@ -22,6 +22,8 @@ export async function startBenchCloud(options: SimulatorOptions): Promise<BenchC
     settings: (tablePrefix) => ({
       TABLES_CONNECTION_STRING: azurite.tablesConnectionString,
       TABLE_PREFIX: tablePrefix,
+      ADMIN_SCAN_QUEUE: azurite.queuesConnectionString,
+      ADMIN_SCAN_QUEUE_NAME: tablePrefix,
       ...appSettingsFor(sim),
       ALERT_FROM: 'DoNotReply@monitor.example',
       ALERT_TO: 'admins@partner.example',

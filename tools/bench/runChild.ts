@@ -14,6 +14,8 @@ interface ChildOptions {
   timeoutMs?: number;
   /** Node options of the child, e.g. ['--cpu-prof'] to profile one measurement. */
   execArgv?: readonly string[];
+  /** Aborted: the child is sent SIGTERM, to end a measurement that runs until told (it then prints its JSON and exits). */
+  stop?: AbortSignal;
 }
 
 export async function runChild<T>(moduleName: string, args: readonly string[], options: ChildOptions = {}): Promise<T> {
@@ -22,6 +24,8 @@ export async function runChild<T>(moduleName: string, args: readonly string[], o
   const child = spawn(process.execPath, [...(options.execArgv ?? []), script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const orphaned = (): void => void child.kill('SIGKILL');
   process.once('exit', orphaned);
+  const stop = (): void => void child.kill('SIGTERM');
+  options.stop?.addEventListener('abort', stop, { once: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -36,6 +40,7 @@ export async function runChild<T>(moduleName: string, args: readonly string[], o
     child.once('close', (exitCode) => {
       clearTimeout(timer);
       process.off('exit', orphaned);
+      options.stop?.removeEventListener('abort', stop);
       resolve(exitCode);
     });
   });

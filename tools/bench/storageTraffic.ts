@@ -8,12 +8,15 @@
  * - rows read and written: entities the app received from listEntities/getEntity and
  *   entities it sent in writes and transactions (TableClient's methods, wrapped in this process).
  * `reset()` starts the counts of a run, `mark()` a second count (from the last page of a source on).
+ * Queue Storage is counted the same way (countQueueTraffic): its requests, their depth in
+ * sequence, and the messages QueueClient sent, received, deleted and updated in this process.
  * These figures carry to Azure, where each round trip costs roughly 10-20 ms; Azurite's own time
  * per request does not (it filters every row of a table in JavaScript, on the same cores).
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { TableClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
 
 export interface StorageTraffic {
   requests: number;
@@ -60,22 +63,25 @@ class TrafficCount {
   }
 }
 
-/** Starts counting what this process sends to `tableEndpoint` (a URL). Call once per process. */
-export function countStorageTraffic(tableEndpoint: string | undefined): StorageTrafficCounter {
-  const host = tableEndpoint === undefined ? null : new URL(tableEndpoint).host;
-  let run = new TrafficCount();
-  let marked = new TrafficCount();
+/** Feeds every request this process sends to `endpoint` (a URL), and its answer, to the counts `counts()` returns at that moment. */
+function countRequestsTo(endpoint: string | undefined, counts: () => readonly TrafficCount[]): void {
+  const host = endpoint === undefined ? null : new URL(endpoint).host;
   subscribe('http.client.request.start', (message) => {
     const { request } = message as { request: ClientRequest };
     if (host === null || request.getHeader('host') !== host) return;
-    run.sent(request);
-    marked.sent(request);
+    for (const count of counts()) count.sent(request);
   });
   subscribe('http.client.response.finish', (message) => {
     const { request } = message as { request: ClientRequest };
-    run.answered(request);
-    marked.answered(request);
+    for (const count of counts()) count.answered(request);
   });
+}
+
+/** Starts counting what this process sends to `tableEndpoint` (a URL). Call once per process. */
+export function countStorageTraffic(tableEndpoint: string | undefined): StorageTrafficCounter {
+  let run = new TrafficCount();
+  let marked = new TrafficCount();
+  countRequestsTo(tableEndpoint, () => [run, marked]);
   countRows(
     (rows, table) => {
       for (const { traffic } of [run, marked]) {
@@ -152,4 +158,39 @@ function countRows(read: (rows: number, table: string) => void, written: (rows: 
       inTransaction = false;
     }
   };
+}
+
+type QueueMethod = (this: QueueClient, ...args: never[]) => unknown;
+
+export interface QueueTraffic {
+  requests: number;
+  inSequence: number;
+  /** Messages put on a queue (Put Message), received (Get Messages), deleted (a success), updated (a failure made visible again). */
+  sent: number;
+  received: number;
+  deleted: number;
+  updated: number;
+}
+
+/** Starts counting what this process asks of Queue Storage at `queueEndpoint` (a URL), from now on. Call once per process. */
+export function countQueueTraffic(queueEndpoint: string | undefined): () => QueueTraffic {
+  const requests = new TrafficCount();
+  countRequestsTo(queueEndpoint, () => [requests]);
+  const messages = { sent: 0, received: 0, deleted: 0, updated: 0 };
+  // Cast: the prototype's methods, by name, to wrap them as countRows wraps TableClient's.
+  const prototype = QueueClient.prototype as unknown as Record<string, QueueMethod>;
+  const counted = (name: string, count: (result: unknown) => number, field: keyof typeof messages): void => {
+    const method = prototype[name] as QueueMethod;
+    prototype[name] = async function countedCall(this: QueueClient, ...args: never[]) {
+      const result = await (method.apply(this, args) as Promise<unknown>);
+      messages[field] += count(result);
+      return result;
+    };
+  };
+  counted('sendMessage', () => 1, 'sent');
+  // Cast: the wrapped method is QueueClient.receiveMessages, whose answer lists the messages received.
+  counted('receiveMessages', (result) => (result as { receivedMessageItems: readonly unknown[] }).receivedMessageItems.length, 'received');
+  counted('deleteMessage', () => 1, 'deleted');
+  counted('updateMessage', () => 1, 'updated');
+  return () => ({ requests: requests.traffic.requests, inSequence: requests.traffic.inSequence, ...messages });
 }

@@ -6,7 +6,7 @@
  */
 import type { SimulatorContext } from './context';
 import { authenticationMethods, directoryRoles, registrationDetailsItem, throttleRetryAfterSeconds } from './customerTenants';
-import { serveData } from './dataResponse';
+import { serveData, simulatedLatency } from './dataResponse';
 import { graphError } from './errorBodies';
 import type { Exchange } from './exchange';
 
@@ -18,22 +18,24 @@ const premiumRefusal = { code: 'Authentication_RequestFromNonPremiumTenantOrB2CT
 const denied = { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' };
 
 export async function handleCustomerGraph(ex: Exchange, ctx: SimulatorContext, tenantId: string, path: string, headers: Record<string, string>): Promise<void> {
+  // Every answer of a customer tenant's Graph takes the configured latency, refusals and 429s too (data responses through serveData).
+  const answer = async (status: number, body: unknown, answerHeaders: Record<string, string> = headers): Promise<void> => {
+    await simulatedLatency(ctx);
+    ex.send(status, body, answerHeaders);
+  };
   const tenants = ctx.customerTenants;
   const profile = tenants.profile(tenantId);
   const index = tenants.indexOf(tenantId);
   if (profile === undefined || index === undefined) {
-    ex.send(401, graphError(ex, 401, 'The token was issued for a tenant this service does not know.', 'InvalidAuthenticationToken'), headers);
-    return;
+    return answer(401, graphError(ex, 401, 'The token was issued for a tenant this service does not know.', 'InvalidAuthenticationToken'));
   }
   if (tenants.throttles(tenantId)) {
-    ex.send(429, graphError(ex, 429, 'Too many requests.', 'TooManyRequests'), { ...headers, 'retry-after': String(throttleRetryAfterSeconds) });
-    return;
+    return answer(429, graphError(ex, 429, 'Too many requests.', 'TooManyRequests'), { ...headers, 'retry-after': String(throttleRetryAfterSeconds) });
   }
   if (ex.method !== 'GET') {
-    ex.send(405, graphError(ex, 405, `The HTTP method '${ex.method}' is not allowed for this resource.`, 'Request_BadRequest'), headers);
-    return;
+    return answer(405, graphError(ex, 405, `The HTTP method '${ex.method}' is not allowed for this resource.`, 'Request_BadRequest'));
   }
-  const refuse = (refusal: { code: string; message: string }) => ex.send(403, graphError(ex, 403, refusal.message, refusal.code), headers);
+  const refuse = (refusal: { code: string; message: string }) => answer(403, graphError(ex, 403, refusal.message, refusal.code));
   const premium = profile !== 'noPremium' && profile !== 'noPremiumFallbackRefused';
   const admins = tenants.admins(tenantId);
   const serve = (context: string, body: () => object) =>
@@ -44,15 +46,13 @@ export async function handleCustomerGraph(ex: Exchange, ctx: SimulatorContext, t
     if (profile === 'roleLacksPermission') return refuse(denied);
     if (ex.url.searchParams.get('$filter')?.replace(/\s+/g, ' ') !== 'isAdmin eq true') {
       // Only admins are simulated: a read of everyone would be wrong, so it is refused.
-      ex.send(400, graphError(ex, 400, 'The simulator serves this report with $filter=isAdmin eq true only.'), headers);
-      return;
+      return answer(400, graphError(ex, 400, 'The simulator serves this report with $filter=isAdmin eq true only.'));
     }
     return serve('reports/authenticationMethods/userRegistrationDetails', () => ({ value: admins.map(registrationDetailsItem) }));
   }
   if (path === '/v1.0/directoryRoles') {
     if (ex.url.searchParams.get('$expand') !== 'members') {
-      ex.send(400, graphError(ex, 400, 'The simulator serves directory roles with $expand=members only.'), headers);
-      return;
+      return answer(400, graphError(ex, 400, 'The simulator serves directory roles with $expand=members only.'));
     }
     return serve('directoryRoles(members())', () => ({ value: directoryRoles(ctx.dataset.config.seed, index, admins) }));
   }
@@ -74,10 +74,9 @@ export async function handleCustomerGraph(ex: Exchange, ctx: SimulatorContext, t
     if (profile === 'noPremiumFallbackRefused') return refuse(denied);
     const admin = admins.find((candidate) => candidate.id === methods[1]?.toLowerCase());
     if (admin === undefined) {
-      ex.send(404, graphError(ex, 404, `Resource '${methods[1] ?? ''}' does not exist or one of its queried reference-property objects are not present.`, 'Request_ResourceNotFound'), headers);
-      return;
+      return answer(404, graphError(ex, 404, `Resource '${methods[1] ?? ''}' does not exist or one of its queried reference-property objects are not present.`, 'Request_ResourceNotFound'));
     }
     return serve(`users('${admin.id}')/authentication/methods`, () => ({ value: authenticationMethods(admin) }));
   }
-  ex.send(400, graphError(ex, 400, `Resource not found for the segment '${path.split('/').pop() ?? ''}'.`), headers);
+  return answer(400, graphError(ex, 400, `Resource not found for the segment '${path.split('/').pop() ?? ''}'.`));
 }

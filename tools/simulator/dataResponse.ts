@@ -14,13 +14,16 @@ interface DataDocument {
   headers?: Record<string, string>;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** The configured latency (SimulatorOptions.pageLatencyMs), for answers that are not data responses: a refusal takes the service as long as a page. */
+export async function simulatedLatency(ctx: SimulatorContext): Promise<void> {
+  if (ctx.pageLatencyMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, ctx.pageLatencyMs));
+}
 
 /** Serves a Graph or Partner Center data response, after its faults and the configured latency. */
 export async function serveData(ex: Exchange, ctx: SimulatorContext, page: number, document: DataDocument): Promise<void> {
   const outcome = await applyRequestFaults(ex, ctx.faults, page);
   if (!outcome) return;
-  if (ctx.pageLatencyMs > 0) await sleep(ctx.pageLatencyMs);
+  await simulatedLatency(ctx);
   let items = outcome.emptyCollection ? [] : document.items();
   for (const drift of outcome.drift) {
     items = applyDrift(items, drift.mode, drift.field);

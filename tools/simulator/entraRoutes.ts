@@ -11,6 +11,7 @@ import { entraError } from './errorBodies';
 import type { Exchange } from './exchange';
 import { applyRequestFaults } from './requestFaults';
 import { cors } from './signInAuthority';
+import { simulatedLatency } from './dataResponse';
 
 /**
  * The app registration trusts the managed identity through a federated identity credential:
@@ -34,6 +35,8 @@ export async function handleLogin(ex: Exchange, ctx: SimulatorContext): Promise<
     return;
   }
   const [, tenant = '', endpoint] = match;
+  // A customer tenant's answers take the configured latency, as its Graph's do: the scan asks one token per tenant.
+  if (tenant.toLowerCase() !== ctx.tenantId) await simulatedLatency(ctx);
   const customer = tenant.toLowerCase() === ctx.tenantId ? undefined : ctx.customerTenants.profile(tenant);
   if (tenant.toLowerCase() !== ctx.tenantId && (customer === undefined || customer === 'deleted')) {
     ex.send(400, entraError('invalid_tenant', 90_002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`));

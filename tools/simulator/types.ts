@@ -21,7 +21,7 @@ export interface SimulatorOptions {
   graphPageSize?: number;
   /** Page size of Partner Center collections. Default 500. */
   partnerCenterPageSize?: number;
-  /** Latency added to every Graph and Partner Center data response. Default 0. */
+  /** Latency added to every Graph and Partner Center data response, and to every answer of a customer tenant (its Graph, its token endpoint). Default 0. */
   pageLatencyMs?: number;
   /** Real milliseconds per simulated day; 0 (default) = the day moves only by advanceDays/setDay. */
   dayLengthMs?: number;
