@@ -62,7 +62,8 @@ export async function monitorStatus(dependencies: QueryDependencies): Promise<Qu
     scanQueueStatus(dependencies),
     // One element for every source, so each result above keeps its own type.
     Promise.all(
-      snapshotSources.map(async (source) => {
+      // The customer-admin scan's ledger is read only while the scan may run (off: nothing to judge, nor to read).
+      snapshotSources.filter((source) => source !== 'customerAdmins' || dependencies.customerAdminScanOn() !== false).map(async (source) => {
         const [{ lastRun, lastCompleteRun, lastFailedRun }, lastSkippedRun, applied] = await Promise.all([
           recentRuns(reader, source),
           reader.lastSkippedRun(source),
