@@ -113,7 +113,7 @@ export async function customerAdminScan(log: Logger, env?: Env): Promise<AdminSc
     log.info('The customer-admin scan is off (CUSTOMER_TENANT_AUTH=off): nothing to do');
     return null;
   }
-  const [{ tableSet, TableQueryReader }, { TableAdminScanStore }, { TableRunLedger }, { hostQueueSettings }] = await Promise.all([
+  const [{ tableSet, TableQueryReader, TableSnapshotStore }, { TableAdminScanStore }, { TableRunLedger }, { hostQueueSettings }] = await Promise.all([
     tableAdapters(env),
     import('./adapters/tableAdminScanStore'),
     import('./adapters/tableRunLedger'),
@@ -122,6 +122,7 @@ export async function customerAdminScan(log: Logger, env?: Env): Promise<AdminSc
   return {
     scans: new TableAdminScanStore(tableSet),
     runs: new TableRunLedger(tableSet),
+    lease: new TableSnapshotStore(tableSet).lease('customerAdmins'),
     queue: { send: async (message, options) => (await queueSender(env)).send(message, options) },
     tenants: () => tenantAdminSource(env),
     customers: new TableQueryReader(tableSet).customers,

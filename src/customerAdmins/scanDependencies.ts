@@ -1,7 +1,7 @@
 import { PayloadError } from '../core/errors';
 import { isPlainObject } from '../core/payloadReader';
 import type { SnapshotRun } from '../core/snapshotRun';
-import type { AdminScanStore, Clock, Logger, QueueSender, TenantAdminSource } from '../ports';
+import type { AdminScanStore, Clock, Lease, Logger, QueueSender, TenantAdminSource } from '../ports';
 import type { CustomerReads } from '../ports/queryReader';
 
 /**
@@ -38,6 +38,8 @@ interface ScanRunLedger {
 export interface AdminScanDependencies {
   scans: AdminScanStore;
   runs: ScanRunLedger;
+  /** The lease that lets one timer at a time start a run (a manual `npm run invoke` beside the schedule's). */
+  lease: Lease;
   queue: QueueSender;
   /** Built on first use: a close message never needs Graph. */
   tenants: () => Promise<TenantAdminSource>;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ConcurrencyLimit } from '../core/concurrencyLimit';
 import { errorCode, MonitorError } from '../core/errors';
 import { newRunId, type SnapshotRun } from '../core/snapshotRun';
+import { underLease } from '../leases/underLease';
 import { closeGraceMs, nextCloseCheckMs } from '../core/adminScan';
 import type { AdminScanDependencies } from './scanDependencies';
 
@@ -22,6 +23,13 @@ interface StartedScan {
  * and fail this invocation, so Azure Monitor shows it.
  */
 export async function startCustomerAdminScan(dependencies: AdminScanDependencies): Promise<StartedScan> {
+  const { lease, clock, log } = dependencies;
+  // Under the source's lease: two starts at once would each see no run and both open one.
+  const started = await underLease({ lease, clock, log }, 'customerAdmins', randomBytes(4).toString('hex'), () => startUnderLease(dependencies));
+  return started ?? { runId: null, tenants: 0, skipped: 'another start holds the lease' };
+}
+
+async function startUnderLease(dependencies: AdminScanDependencies): Promise<StartedScan> {
   const { runs, scans, queue, clock, log, settings } = dependencies;
   const now = clock.now();
   const [running] = await runs.list('customerAdmins', { status: 'running', top: 1 });

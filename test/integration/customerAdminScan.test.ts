@@ -154,4 +154,17 @@ describe('customer-admin scan on the queue', () => {
     await cloud.run('detectRegressions', settings);
     expect((await runs.read('customerAdmins', runId))?.run.status).toBe('running');
   });
+
+  it('when two starts run at once (the schedule and a manual invoke), then one opens a run and the other does nothing', async () => {
+    const settings = cloud.settings({ CUSTOMER_TENANT_AUTH: 'app' });
+    await cloud.run('collectPartnerSecurity', settings);
+    const restore = savedEnvironment();
+    Object.assign(process.env, settings);
+    try {
+      await Promise.all([cloud.run('scanCustomerAdmins', settings), cloud.run('scanCustomerAdmins', settings)]);
+    } finally {
+      restore();
+    }
+    expect(await stores(settings).runs.list('customerAdmins', {})).toHaveLength(1);
+  });
 });
