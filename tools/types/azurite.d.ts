@@ -24,17 +24,25 @@ declare module 'azurite/dist/src/table/TableConfiguration' {
   }
 }
 
-declare module 'azurite/dist/src/table/TableServer' {
+// Both services' servers extend Azurite's ServerBase, which holds what the tools use.
+declare module 'azurite/dist/src/common/ServerBase' {
   import type { Server } from 'node:http';
-  import type TableConfiguration from 'azurite/dist/src/table/TableConfiguration';
 
-  export default class TableServer {
-    constructor(configuration?: TableConfiguration);
+  export default class ServerBase {
     readonly httpServer: Server;
     start(): Promise<void>;
     close(): Promise<void>;
     /** `http://HOST:PORT` once listening (the real port when started on port 0). */
     getHttpServerAddress(): string;
+  }
+}
+
+declare module 'azurite/dist/src/table/TableServer' {
+  import type ServerBase from 'azurite/dist/src/common/ServerBase';
+  import type TableConfiguration from 'azurite/dist/src/table/TableConfiguration';
+
+  export default class TableServer extends ServerBase {
+    constructor(configuration?: TableConfiguration);
   }
 }
 
@@ -64,15 +72,10 @@ declare module 'azurite/dist/src/queue/QueueConfiguration' {
 }
 
 declare module 'azurite/dist/src/queue/QueueServer' {
-  import type { Server } from 'node:http';
+  import type ServerBase from 'azurite/dist/src/common/ServerBase';
   import type QueueConfiguration from 'azurite/dist/src/queue/QueueConfiguration';
 
-  export default class QueueServer {
+  export default class QueueServer extends ServerBase {
     constructor(configuration?: QueueConfiguration);
-    readonly httpServer: Server;
-    start(): Promise<void>;
-    close(): Promise<void>;
-    /** `http://HOST:PORT` once listening (the real port when started on port 0). */
-    getHttpServerAddress(): string;
   }
 }
