@@ -86,13 +86,15 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     const startSimulator = options.startSimulator ?? (await loadSimulator());
     const simulator = await startSimulator(DEMO_SIMULATOR);
     closers.push(() => simulator.close());
-    const { appSettingsFor, channelSettingsFor } = await import('./simulator/appSettings');
+    const { appSettingsFor, channelSettingsFor, psaSettingsFor } = await import('./simulator/appSettings');
     Object.assign(env, appSettingsFor(simulator));
     // Every channel is configured, so a regression arrives in the inbox, Teams, Slack and the webhook receiver alike; settings given win.
     const channels = channelSettingsFor(simulator);
     // The receiver's secret goes with the receiver: a webhook URL of your own keeps your own secret.
     if (isSet(env.ALERT_WEBHOOK_URL)) delete channels.ALERT_WEBHOOK_SECRET;
     for (const [name, value] of Object.entries(channels)) if (!isSet(env[name])) env[name] = value;
+    // Tickets in the three simulated PSAs, unless settings name a PSA of your own.
+    if (!['CONNECTWISE_BASE_URL', 'AUTOTASK_USERNAME', 'HALOPSA_BASE_URL'].some((name) => isSet(env[name]))) Object.assign(env, psaSettingsFor(simulator));
     env.ALERT_FROM = isSet(env.ALERT_FROM) ? env.ALERT_FROM : DEMO_ALERT_FROM;
     // The simulated customers consented to the simulated app: their admins are scanned app-only.
     if (!isSet(env.CUSTOMER_TENANT_AUTH)) env.CUSTOMER_TENANT_AUTH = 'app';
@@ -103,6 +105,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions): P
     const inbox = `${simulator.url}/_sim/inbox`;
     log(`  Alert e-mails from ${env.ALERT_FROM} to ${env.ALERT_TO}: ${inbox}`);
     log(`  Alerts in Teams ${simulator.url}/_sim/teams, Slack ${simulator.url}/_sim/slack and the signed webhook receiver ${simulator.url}/_sim/webhook`);
+    log(`  Tickets in ConnectWise PSA ${simulator.url}/_sim/psa/connectwise, Autotask ${simulator.url}/_sim/psa/autotask and HaloPSA ${simulator.url}/_sim/psa/halopsa`);
     return { simulated: true, inbox, close };
   } catch (error) {
     await close();

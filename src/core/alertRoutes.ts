@@ -11,8 +11,9 @@ import { isOneOf } from './text';
  *
  * A selector is `*`, a severity, a finding kind, or a severity and a kind (`warning
  * customerPolicyDisabled`). A target is a channel (`email` to ALERT_TO, `teams`, `slack`,
- * `webhook`), `email(...)` to other recipients, or `digest` (the weekly digest, which reads the
- * findings routed to it itself: nothing is sent for it when a finding changes).
+ * `webhook`), `email(...)` to other recipients, `digest` (the weekly digest, which reads the
+ * findings routed to it itself: nothing is sent for it when a finding changes), or `psa` (a
+ * ticket in every configured PSA, kept in step with the findings by the detector itself).
  */
 
 export type ChannelName = 'email' | 'teams' | 'slack' | 'webhook';
@@ -34,6 +35,8 @@ export interface AlertRoute {
   targets: readonly DeliveryTarget[];
   /** The weekly digest lists what this route's findings are. */
   digest: boolean;
+  /** Every configured PSA keeps a ticket for this route's findings. */
+  tickets: boolean;
 }
 
 const channels: readonly ChannelName[] = ['email', 'teams', 'slack', 'webhook'];
@@ -42,14 +45,16 @@ const emailAddress = /^[^\s@<>,;"()]+@[^\s@<>,;"()]+\.[^\s@<>,;"()]+$/;
 /** What the routes are read with: the channels whose settings are present. */
 interface RouteContext {
   configuredChannels: ReadonlySet<ChannelName>;
+  /** Whether any PSA is configured: `psa` may be routed to, and is by default. */
+  psaConfigured: boolean;
 }
 
 type ParsedRoutes = { routes: AlertRoute[]; problems: [] } | { routes: null; problems: string[] };
 
-/** Without ALERT_ROUTES: every finding to every configured channel — email alone unless a webhook is set. */
+/** Without ALERT_ROUTES: every finding to every configured channel and PSA — email alone unless a webhook or a PSA is set. */
 export function defaultRoutes(context: RouteContext): AlertRoute[] {
   const targets = channels.filter((channel) => context.configuredChannels.has(channel)).map((channel) => channelTarget(channel));
-  return [{ position: 1, severity: null, kind: null, targets, digest: false }];
+  return [{ position: 1, severity: null, kind: null, targets, digest: false, tickets: context.psaConfigured }];
 }
 
 /**
@@ -98,13 +103,14 @@ function parseSelector(text: string): { severity: Severity | null; kind: Finding
   return { severity, kind };
 }
 
-function parseTargets(text: string, context: RouteContext): { targets: DeliveryTarget[]; digest: boolean } | string {
+function parseTargets(text: string, context: RouteContext): { targets: DeliveryTarget[]; digest: boolean; tickets: boolean } | string {
   const targets: DeliveryTarget[] = [];
   let digest = false;
+  let tickets = false;
   // `email(a@x, b@y)` holds commas of its own: take the parentheses first.
   const pattern = /\s*(email\s*\(([^)]*)\)|[A-Za-z]+)\s*(,|$)/y;
   const rest = text.trim();
-  if (rest === '') return 'no target after "->": name at least one of email, email(...), teams, slack, webhook, digest';
+  if (rest === '') return 'no target after "->": name at least one of email, email(...), teams, slack, webhook, psa, digest';
   while (pattern.lastIndex < rest.length) {
     const start = pattern.lastIndex;
     const match = pattern.exec(rest);
@@ -119,17 +125,20 @@ function parseTargets(text: string, context: RouteContext): { targets: DeliveryT
       targets.push(recipientsTarget(recipients));
     } else if (name === 'digest') {
       digest = true;
+    } else if (name === 'psa') {
+      if (!context.psaConfigured) return 'psa is routed to, but no PSA is configured (CONNECTWISE_BASE_URL, AUTOTASK_USERNAME or HALOPSA_BASE_URL)';
+      tickets = true;
     } else if (isOneOf(channels, name)) {
       const channel = name;
       if (!context.configuredChannels.has(channel)) return `${channel} is routed to, but ${channelSetting[channel]} is not set`;
       targets.push(channelTarget(channel));
     } else {
-      return `unknown target "${name.slice(0, 40)}": use email, email(...), teams, slack, webhook or digest`;
+      return `unknown target "${name.slice(0, 40)}": use email, email(...), teams, slack, webhook, psa or digest`;
     }
     if (match[3] === '') break;
   }
   // A target named twice is sent to once: routedTargets takes each once.
-  return { targets, digest };
+  return { targets, digest, tickets };
 }
 
 const channelSetting: Record<ChannelName, string> = {
@@ -163,6 +172,11 @@ export function routedTargets(routes: readonly AlertRoute[]): DeliveryTarget[] {
 /** Whether this target receives this finding. */
 export function isRoutedTo(routes: readonly AlertRoute[], finding: Pick<Finding, 'severity' | 'kind'>, targetId: string): boolean {
   return routeOf(routes, finding)?.targets.some((target) => target.id === targetId) ?? false;
+}
+
+/** Whether the PSAs keep a ticket for this finding. */
+export function isTicketed(routes: readonly AlertRoute[], finding: Pick<Finding, 'severity' | 'kind'>): boolean {
+  return routeOf(routes, finding)?.tickets ?? false;
 }
 
 /** A target's name for people and logs: the channel, and for other recipients how many. */

@@ -1,7 +1,7 @@
-import { defaultRoutes, isRoutedTo, parseRoutes, routeOf, routedTargets, type ChannelName } from '../../src/core/alertRoutes';
+import { defaultRoutes, isRoutedTo, isTicketed, parseRoutes, routeOf, routedTargets, type ChannelName } from '../../src/core/alertRoutes';
 
-const all = { configuredChannels: new Set<ChannelName>(['email', 'teams', 'slack', 'webhook']) };
-const emailOnly = { configuredChannels: new Set<ChannelName>(['email']) };
+const all = { configuredChannels: new Set<ChannelName>(['email', 'teams', 'slack', 'webhook']), psaConfigured: true };
+const emailOnly = { configuredChannels: new Set<ChannelName>(['email']), psaConfigured: false };
 
 function routes(text: string, context = all) {
   const parsed = parseRoutes(text, context);
@@ -65,5 +65,14 @@ describe('alert routes', () => {
     const [problem] = problems('* -> email(alice@partner.example, bob)');
     expect(problem).not.toContain('bob');
     expect(problem).not.toContain('alice');
+  });
+
+  it('when a PSA is configured, then `psa` keeps tickets for the findings of its routes only, and without ALERT_ROUTES for every finding', () => {
+    const parsed = routes('critical -> psa, email; * -> digest');
+    expect(isTicketed(parsed, { severity: 'critical', kind: 'adminWithoutMfaMethod' })).toBe(true);
+    expect(isTicketed(parsed, { severity: 'warning', kind: 'adminMfaNotRequired' })).toBe(false);
+    expect(isTicketed(defaultRoutes(all), { severity: 'warning', kind: 'scoreFell' })).toBe(true);
+    expect(isTicketed(defaultRoutes(emailOnly), { severity: 'warning', kind: 'scoreFell' })).toBe(false);
+    expect(problems('* -> psa', emailOnly)).toEqual(['ALERT_ROUTES route 1 (*): psa is routed to, but no PSA is configured (CONNECTWISE_BASE_URL, AUTOTASK_USERNAME or HALOPSA_BASE_URL)']);
   });
 });

@@ -22,3 +22,8 @@ export function channelSettingsFor(sim: Simulator): Record<string, string> {
     ALERT_WEBHOOK_SECRET: sim.channelUrls.webhookSecret,
   };
 }
+
+/** The settings that keep tickets in each simulated PSA (ConnectWise PSA, Autotask, HaloPSA). */
+export function psaSettingsFor(sim: Simulator): Record<string, string> {
+  return { ...sim.psa('connectwise').settings(), ...sim.psa('autotask').settings(), ...sim.psa('halopsa').settings() };
+}

@@ -30,6 +30,13 @@ export class Exchange {
     return this.res.headersSent;
   }
 
+  private answerLost = false;
+
+  /** The route still does its work, but its answer never arrives: the connection is dropped instead. */
+  loseAnswer(): void {
+    this.answerLost = true;
+  }
+
   /** Answers with JSON (objects) or text as is; undefined sends no body. */
   send(status: number, body?: unknown, headers: Record<string, string> = {}): void {
     const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
@@ -39,6 +46,10 @@ export class Exchange {
 
   sendRaw(status: number, text: string, headers: Record<string, string>): void {
     if (this.answered) return;
+    if (this.answerLost) {
+      this.res.destroy();
+      return;
+    }
     this.onAnswer(status);
     this.res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(text)) });
     this.res.end(text);

@@ -3,13 +3,13 @@ import type { Fault, SimulatedService } from './types';
 /** Faults that act on matching requests (the token faults act on the token store instead). */
 export type RequestFault = Exclude<Fault, { kind: 'expireTokens' } | { kind: 'revokeTokens' } | { kind: 'revokeRefreshTokens' } | { kind: 'expireClientSecret' } | { kind: 'unlinkEmailDomain' }>;
 
-const REQUEST_FAULT_KINDS = new Set<Fault['kind']>(['status', 'delay', 'hang', 'malformed', 'emptyCollection', 'drift', 'verbatim']);
+const REQUEST_FAULT_KINDS = new Set<Fault['kind']>(['status', 'delay', 'hang', 'loseAnswer', 'malformed', 'emptyCollection', 'drift', 'verbatim']);
 /** The data services, whose routes answer verbatim faults. */
 const VERBATIM_SERVICES = new Set<SimulatedService>(['graph', 'partnerCenter']);
 
 type VerbatimFault = Extract<Fault, { kind: 'verbatim' }>;
 const STATUSES = new Set([400, 401, 403, 404, 410, 429, 500, 502, 503, 504]);
-const SERVICES = new Set<SimulatedService>(['login', 'msi', 'graph', 'partnerCenter', 'acs', 'keyVault', 'control', 'teams', 'slack', 'webhook']);
+const SERVICES = new Set<SimulatedService>(['login', 'msi', 'graph', 'partnerCenter', 'acs', 'keyVault', 'control', 'teams', 'slack', 'webhook', 'connectwise', 'autotask', 'halopsa']);
 const DRIFT_MODES = new Set(['extraFields', 'unknownFutureValue', 'missingField']);
 
 export function isRequestFault(fault: Fault): fault is RequestFault {

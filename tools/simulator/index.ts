@@ -5,10 +5,10 @@
  * receivers alerts go to, on one loopback HTTPS server.
  */
 export { startSimulator } from './startSimulator';
-export { appSettingsFor, channelSettingsFor } from './appSettings';
+export { appSettingsFor, channelSettingsFor, psaSettingsFor } from './appSettings';
 export { tenantProfiles, type TenantProfile } from './customerTenants';
 export type {
   ExpectedState, ExpectedRequirement, ExpectedCustomerInsight, ExpectedNonMfaPrincipal, ExpectedRegistrationCounts,
   ExpectedScoreHistoryEntry, ExpectedSecurityScore, AlertChannel, ReceivedPost, Fault, FaultStatus, DriftMode, RequestLogEntry, SentEmail,
-  PartnerCenterNextLink, SimulatedService, Simulator, SimulatorOptions,
+  PartnerCenterNextLink, PsaService, SimulatedCompany, SimulatedService, SimulatedTicket, Simulator, SimulatorOptions,
 } from './types';

@@ -21,7 +21,12 @@ import { SecretVault } from './secretVault';
 import { SignInAuthority } from './signInAuthority';
 import { SimClock } from './simClock';
 import { TokenStore } from './tokenStore';
-import type { RequestLogEntry, SimulatedService, Simulator, SimulatorOptions } from './types';
+import { SimulatedAutotask } from './autotask';
+import { SimulatedConnectWise } from './connectwise';
+import { SimulatedHaloPsa } from './halopsa';
+import type { PsaService, RequestLogEntry, SimulatedPsa, SimulatedService, Simulator, SimulatorOptions } from './types';
+
+const psaServices: readonly PsaService[] = ['connectwise', 'autotask', 'halopsa'];
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 /** Oldest entries are dropped beyond this, so a long demo session stays small. */
@@ -73,6 +78,7 @@ function serviceOf(pathname: string): SimulatedService {
   if (pathname.startsWith('/slack/')) return 'slack';
   if (pathname.startsWith('/webhook/')) return 'webhook';
   if (pathname === '/secrets' || pathname.startsWith('/secrets/')) return 'keyVault';
+  for (const psa of psaServices) if (pathname.startsWith(`/${psa}/`)) return psa;
   return 'acs';
 }
 
@@ -167,6 +173,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     webhookSecret: `whsec_${secretFrom(seed, 407, 8).toString('base64')}`,
   };
   const receivers = new ChannelReceivers(channelSecrets);
+  const psaOptions = { url, seed, customers: resolved.customers, faults: ctx.faults };
+  const psas: Record<PsaService, SimulatedPsa> = {
+    connectwise: new SimulatedConnectWise(psaOptions),
+    autotask: new SimulatedAutotask(psaOptions),
+    halopsa: new SimulatedHaloPsa(psaOptions),
+  };
 
   let log: RequestLogEntry[] = [];
   const inFlight = new Set<RequestLogEntry>();
@@ -243,6 +255,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       webhookSecret: channelSecrets.webhookSecret,
     },
     received: (channel) => receivers.list(channel),
+    psa: (name) => ({ tickets: () => psas[name].tickets(), companies: () => psas[name].companies(), settings: () => psas[name].settings() }),
     requestLog: () => log.map((entry) => ({ ...entry, headers: { ...entry.headers } })),
     requestsInFlight: () => [...inFlight].map((entry) => ({ ...entry, headers: { ...entry.headers } })),
     issuedTokens: () => tokens.issued(),
@@ -303,6 +316,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         case 'teams':
         case 'slack':
         case 'webhook': return receivers.handle(ex, ctx.faults);
+        case 'connectwise':
+        case 'autotask':
+        case 'halopsa': return psas[service].handle(ex);
       }
     })().catch((error: unknown) => {
       console.error('simulator: request failed', error);

@@ -41,7 +41,10 @@ export interface SimulatorOptions {
 
 export type PartnerCenterNextLink = 'versionless' | 'versioned' | 'absolute';
 
-export type SimulatedService = 'login' | 'msi' | 'graph' | 'partnerCenter' | 'acs' | 'keyVault' | 'control' | 'teams' | 'slack' | 'webhook';
+export type SimulatedService = 'login' | 'msi' | 'graph' | 'partnerCenter' | 'acs' | 'keyVault' | 'control' | 'teams' | 'slack' | 'webhook' | PsaService;
+
+/** The simulated PSAs, each at its own path: `/connectwise/`, `/autotask/`, `/halopsa/`. */
+export type PsaService = 'connectwise' | 'autotask' | 'halopsa';
 
 /** Which requests a fault applies to. */
 interface FaultTarget {
@@ -64,6 +67,8 @@ export type Fault = FaultTarget &
     | { kind: 'status'; status: FaultStatus; retryAfter?: number | string }
     | { kind: 'delay'; ms: number }
     | { kind: 'hang' }
+    /** The request is carried out, then its answer is lost: the connection is dropped instead (a create that succeeded unseen). */
+    | { kind: 'loseAnswer' }
     | { kind: 'malformed' }
     | { kind: 'emptyCollection' }
     | { kind: 'drift'; mode: DriftMode; field?: string }
@@ -105,6 +110,42 @@ export interface ReceivedPost {
 }
 
 export type AlertChannel = 'teams' | 'slack' | 'webhook';
+
+/** A ticket in a simulated PSA, in one shape for every PSA: what tests and `/_sim/psa/<name>` read. */
+export interface SimulatedTicket {
+  id: string;
+  companyId: string;
+  companyName: string;
+  title: string;
+  description: string;
+  /** The board (ConnectWise), queue (Autotask) or team (HaloPSA), by name. */
+  board: string;
+  status: string;
+  closed: boolean;
+  priority: string;
+  /** Every note's (action's) text, oldest first. */
+  notes: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A company (client) a simulated PSA lists. */
+export interface SimulatedCompany {
+  id: string;
+  name: string;
+  /** Its website or domain, as the PSA stores it; null when it has none. */
+  domain: string | null;
+}
+
+/** One simulated PSA: its requests, its tickets, and the app settings that point the monitor at it. */
+export interface SimulatedPsa {
+  /** Answers one request under its path. */
+  handle(ex: import('./exchange').Exchange): Promise<void>;
+  tickets(): SimulatedTicket[];
+  companies(): SimulatedCompany[];
+  /** The app settings (credentials included) that make the monitor keep tickets here. */
+  settings(): Record<string, string>;
+}
 
 export interface RequestLogEntry {
   method: string;
@@ -342,6 +383,8 @@ export interface Simulator {
   channelUrls: { teams: string; slack: string; webhook: string; webhookSecret: string };
   /** What a channel receiver accepted, oldest first (the signed webhook keeps one per webhook-id). */
   received(channel: AlertChannel): ReceivedPost[];
+  /** A simulated PSA: its tickets and companies as it holds them, and the app settings that point the monitor at it. */
+  psa(name: PsaService): Pick<SimulatedPsa, 'tickets' | 'companies' | 'settings'>;
   requestLog(): RequestLogEntry[];
   /** Requests received and not yet answered (status 0), oldest first: where a hung client is waiting right now. */
   requestsInFlight(): RequestLogEntry[];

@@ -1,0 +1,64 @@
+import type { Severity } from '../core/findings';
+import type { CompanyMatch, PsaName, TicketRecord } from '../core/tickets';
+
+/** A company (ConnectWise, Autotask) or client (HaloPSA) as the PSA lists it. */
+export interface PsaCompany {
+  id: string;
+  name: string;
+}
+
+export interface NewTicket {
+  /** Our marker, already in `title` (`... [MFA-MONITOR 3f9a1c02]`): what `findTicket` matches. */
+  reference: string;
+  title: string;
+  /** Plain text: the lines, the next steps, links. */
+  description: string;
+  companyId: string;
+  severity: Severity;
+}
+
+export interface FoundTicket {
+  ticketId: string;
+  /** Whether the PSA shows it closed (completed) now. */
+  closed: boolean;
+}
+
+/**
+ * One PSA's tickets, as each vendor's REST API documents them. Every call is bounded (the PSA's
+ * timeout setting, retries after 429 and 5xx included) and paced to the PSA's documented rate.
+ * Errors are MonitorErrors with `statusCode` when the PSA answered:
+ * - `PsaRefused` (401, 403): the credentials or their permissions; nothing changes until fixed;
+ * - `PsaRejected` (another 4xx): the request (a board, status or company the PSA does not have);
+ * - `PsaUnavailable` (429 or 5xx past the budget, a refused connection): it did not happen;
+ * - `PsaTimeout` (no answer): it may have happened.
+ */
+export interface PsaTickets {
+  readonly psa: PsaName;
+  /** The ticket whose title carries `reference`, open or closed; null when the PSA has none. */
+  findTicket(reference: string): Promise<FoundTicket | null>;
+  /** Creates the ticket on the configured board or queue; resolves to its id. */
+  createTicket(ticket: NewTicket): Promise<string>;
+  /** Whether the ticket has a note whose text carries `reference`. */
+  hasNote(ticketId: string, reference: string): Promise<boolean>;
+  /** Adds a note (the text carries its reference) to the ticket. */
+  addNote(ticketId: string, note: { reference: string; text: string }): Promise<void>;
+  /** Sets the configured closed status, or the configured new status (reopening); repeating it changes nothing. */
+  setStatus(ticketId: string, status: 'closed' | 'open'): Promise<void>;
+  /** The company whose website or domain is one of `domains`, else whose name is `name` (case aside); null when none is. */
+  findCompany(customer: { name: string | null; domains: readonly string[] }): Promise<(PsaCompany & { matchedBy: 'domain' | 'name' }) | null>;
+  /** One company by id (the doctor's check, and a mapping's check when an admin sets it); null when the PSA has none. */
+  readCompany(companyId: string): Promise<PsaCompany | null>;
+}
+
+/** Where the PSA's tickets stand: one record per PSA and group. */
+export interface TicketStore {
+  /** Every record of one PSA. */
+  list(psa: PsaName): Promise<TicketRecord[]>;
+  /** Creates a record; null when one with its PSA and group exists (another run made it). */
+  create(record: Omit<TicketRecord, 'etag'>): Promise<TicketRecord | null>;
+  /** Optimistic update: null when the row changed since it was read. */
+  update(record: TicketRecord): Promise<TicketRecord | null>;
+}
+
+/** The company a customer's tickets are filed under: a mapping, else a match in the PSA, else the fallback; the partner's own findings go to the fallback. */
+export type ResolveCompany = (psa: PsaName, tenantId: string | null) => Promise<CompanyMatch>;
