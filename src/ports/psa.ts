@@ -48,6 +48,22 @@ export interface PsaTickets {
   findCompany(customer: { name: string | null; domains: readonly string[] }): Promise<(PsaCompany & { matchedBy: 'domain' | 'name' }) | null>;
   /** One company by id (the doctor's check, and a mapping's check when an admin sets it); null when the PSA has none. */
   readCompany(companyId: string): Promise<PsaCompany | null>;
+  /**
+   * What `npm run doctor` shows, in order, never throwing: signing in, the board or queue, the
+   * statuses and priorities the settings name, the fallback company. A failed step names the
+   * setting or the permission to fix.
+   */
+  checkSetup(): Promise<PsaSetupStep[]>;
+  /** Requests sent so far, attempts included: what a run costs against the PSA's documented limit. */
+  readonly requestCount: number;
+}
+
+export interface PsaSetupStep {
+  /** e.g. "sign in", "board Help Desk", "status >Closed", "fallback company 250". */
+  step: string;
+  ok: boolean;
+  /** What was found, or what is wrong and how to fix it. */
+  detail: string;
 }
 
 /** Where the PSA's tickets stand: one record per PSA and group. */
