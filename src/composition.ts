@@ -18,6 +18,7 @@ import type { PruneDependencies } from './retention/pruneSnapshots';
 import type { MonitorHealthSettings, QueryDependencies } from './api/queries';
 import type { WaiverAdministration } from './api/waiverWrites';
 import type { AccessTokenVerifier } from './ports';
+import type { PsaTickets } from './ports/psa';
 import { appRoles, signedInActor } from './api/signedIn';
 
 /**
@@ -188,6 +189,19 @@ export async function weeklyDigest(log: Logger, env?: Env): Promise<DigestDepend
       channelTimeoutMs: config.channels.timeoutMs,
     },
   };
+}
+
+/**
+ * One client per configured PSA (none when none is), each loaded on first use: the detector keeps
+ * tickets there, the doctor checks them, the mapping API reads their companies.
+ */
+export async function psaTicketClients(env?: Env): Promise<PsaTickets[]> {
+  const { tickets } = readConfig(env, ['tickets']);
+  const options = { timeoutMs: tickets.timeoutMs };
+  const clients: PsaTickets[] = [];
+  // Each PSA's adapter is added here as it is built: `if (tickets.<psa>) clients.push(new <Adapter>(tickets.<psa>, options));`
+  void options;
+  return clients;
 }
 
 /** Customer display names as last refreshed (the detector names customers with it). */

@@ -8,8 +8,12 @@ export interface PsaCompany {
 }
 
 export interface NewTicket {
-  /** Our marker, already in `title` (`... [MFA-MONITOR 3f9a1c02]`): what `findTicket` matches. */
+  /** Our marker, e.g. `MFA-MONITOR 3f9a1c02`: what `findTicket` matches in the title. */
   reference: string;
+  /**
+   * Begins with `[<reference>] `. A PSA with a shorter title limit than the title (ConnectWise's
+   * summary takes 100 characters) cuts the end, never the marker.
+   */
   title: string;
   /** Plain text: the lines, the next steps, links. */
   description: string;
