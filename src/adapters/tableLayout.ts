@@ -26,6 +26,7 @@ export const tableNames = {
   customerNames: 'CustomerNames',
   waivers: 'Waivers',
   adminScans: 'AdminScans',
+  tickets: 'Tickets',
 } as const;
 
 export type TableName = keyof typeof tableNames;
@@ -54,6 +55,8 @@ export const fixedPartitions = {
   deliveries: 'delivery',
   detector: 'detector',
   waivers: 'waivers',
+  /** In the tickets table: one row per PSA (row key its name) with what its last run did, beside the PSAs' own partitions. */
+  ticketRuns: 'run',
 } as const;
 
 /**
@@ -174,3 +177,12 @@ export const waiverRowKeys = {
   audit: (at: Date, suffix: string): string => `audit_${String(maxAuditTime - at.getTime()).padStart(13, '0')}_${suffix}`,
   auditRange: { from: 'audit_', to: 'audit`' },
 } as const;
+
+/**
+ * A ticket record (the Tickets table): partition the PSA's name, row key the group's key
+ * (`<tenantId or partner>/<kind>`, or a finding's key) made safe for a key, so a PSA's records
+ * are one partition read whole by each detector run and by the status.
+ */
+export function ticketKey(psa: string, groupKey: string): RowKeys {
+  return { partitionKey: psa, rowKey: toTableKey(groupKey) };
+}

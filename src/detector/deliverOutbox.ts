@@ -23,8 +23,7 @@ export async function deliverOutbox(run: RunContext): Promise<string | null> {
   const targets = new Map(routedTargets(settings.routes).map((target) => [target.id, target]));
   const rounds = await Promise.all([...byTarget].map(([targetId, deliveries]) => deliverTo(run, messages, targets.get(targetId) ?? null, deliveries)));
   await completeMessages(run, messages);
-  const [mostUrgent, ...others] = rounds.flatMap((round) => round.failure ?? []).sort((left, right) => urgency(left) - urgency(right));
-  if (mostUrgent !== undefined) throw combined(mostUrgent, ...others);
+  throwMostUrgent(rounds.flatMap((round) => round.failure ?? []));
   return rounds.flatMap((round) => round.sentMessageId ?? []).sort().at(-1) ?? null;
 }
 
@@ -49,9 +48,17 @@ async function completeMessages({ store, clock }: RunContext, messages: Readonly
   }
 }
 
-/** The most urgent failure first: refused credentials, then an alert waiting too long, then the deadline. */
-function combined(first: MonitorError, ...others: MonitorError[]): MonitorError {
-  return others.length === 0 ? first : new MonitorError(first.code, [first, ...others].map((error) => error.message).join('; also: '), { cause: first });
+/**
+ * Fails with every failure at once, the most urgent first: refused credentials, then an alert
+ * waiting too long, then the deadline (a channel's, or a PSA's tickets'). Anything else (storage
+ * failing) is thrown as it is, before them.
+ */
+export function throwMostUrgent(failures: readonly unknown[]): void {
+  const other = failures.find((failure) => !(failure instanceof MonitorError) || urgency(failure) < 0);
+  if (other !== undefined) throw other;
+  const [first, ...others] = failures.filter((failure) => failure instanceof MonitorError).sort((left, right) => urgency(left) - urgency(right));
+  if (first === undefined) return;
+  throw others.length === 0 ? first : new MonitorError(first.code, [first, ...others].map((error) => error.message).join('; also: '), { cause: first });
 }
 
 const urgency = (error: MonitorError) => ['AlertUndeliverable', 'AlertUndelivered', 'DeadlineExceeded'].indexOf(error.code);

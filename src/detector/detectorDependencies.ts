@@ -1,6 +1,8 @@
 import type { AlertRoute } from '../core/alertRoutes';
 import type { Thresholds } from '../core/detectRegressions';
 import type { Finding, StoredFinding } from '../core/findings';
+import type { TicketPlanSettings } from '../core/ticketPlan';
+import type { PsaTickets, ResolveCompany, TicketStore } from '../ports/psa';
 import type { ChannelPoster, Clock, CustomerDirectory, DetectorStore, EmailSender, Logger, SnapshotReader, SnapshotStore, WaiverStore } from '../ports';
 
 export interface DetectorSettings {
@@ -19,6 +21,18 @@ export interface DetectorSettings {
   routes: AlertRoute[];
 }
 
+/** The PSAs tickets are kept in, and where their records are; absent (or null) when no PSA is configured. */
+export interface TicketDependencies {
+  psas: PsaTickets[];
+  store: TicketStore;
+  /** A resolver for one run: it may remember what it looked up for the run's length, never longer (a mapping may change). */
+  resolveCompany: () => ResolveCompany;
+  settings: TicketPlanSettings & {
+    /** One PSA call's budget (PSA_TIMEOUT_SECONDS): a step is started only when its calls can end before the deadline. */
+    timeoutMs: number;
+  };
+}
+
 export interface DetectorDependencies {
   /** The detector compares customers by what changed, never by whole snapshots. */
   snapshots: SnapshotReader;
@@ -35,6 +49,7 @@ export interface DetectorDependencies {
   clock: Clock;
   log: Logger;
   settings: DetectorSettings;
+  tickets?: TicketDependencies | null;
 }
 
 /** One run: its dependencies, the findings, kept current in memory, and customer names read at most once. */

@@ -3,14 +3,16 @@ import { longestRunMs } from '../core/adminScan';
 import { deliveryTargetLabel, routedTargets } from '../core/alertRoutes';
 import { errorCode } from '../core/errors';
 import { snapshotSources } from '../core/model';
+import { psaLabels } from '../core/tickets';
 import type { DetectorRun } from '../ports';
 import { abandonedRunMarginMs, DeadlineExceededError } from '../core/invocationDeadline';
 import { waiverIndex } from '../core/waivers';
 import { underLease, type HeldLease } from '../leases/underLease';
 import { finishComposing } from './composeMessage';
 import { abandonedRunMs, detectAndCompose } from './detectAndCompose';
-import { deliverOutbox } from './deliverOutbox';
-import type { DetectorDependencies, DetectorSettings, RunContext } from './detectorDependencies';
+import { deliverOutbox, throwMostUrgent } from './deliverOutbox';
+import { syncTickets, ticketSummaryText } from '../tickets/syncTickets';
+import type { DetectorDependencies, RunContext } from './detectorDependencies';
 
 export interface DetectorOutcome {
   /** Set when another run held the lease and this one did nothing. */
@@ -58,7 +60,7 @@ async function detectUnderLease(dependencies: DetectorDependencies, deadline: Da
     await markAbandonedRuns(dependencies, deadline === undefined ? abandonedRunMs : deadline.getTime() - startedAt.getTime() + abandonedRunMarginMs);
     const { transitions, composedMessageId } = await detectAndCompose(run);
     // Every step before is a bounded storage call; a send waits up to its channel's timeout.
-    const longest = longestSend(dependencies.settings);
+    const longest = longestSend(dependencies);
     if (deadline !== undefined && clock.now().getTime() + longest.ms > deadline.getTime()) {
       throw new DeadlineExceededError(
         deadline.getTime() - startedAt.getTime(),
@@ -66,12 +68,16 @@ async function detectUnderLease(dependencies: DetectorDependencies, deadline: Da
       );
     }
     await lease.confirm('sending, and that run sends instead');
-    const sentMessageId = await deliverOutbox(run);
+    // Tickets are kept beside the deliveries: a PSA that is down holds back no channel, nor a channel a PSA.
+    const [delivered, tickets] = await Promise.allSettled([deliverOutbox(run), syncTickets(run)]);
+    throwMostUrgent([...(delivered.status === 'rejected' ? [delivered.reason] : []), ...(tickets.status === 'rejected' ? [tickets.reason] : tickets.value.failures)]);
+    const sentMessageId = delivered.status === 'fulfilled' ? delivered.value : null;
+    const ticketLine = tickets.status === 'fulfilled' && tickets.value.summaries.length > 0 ? `; tickets: ${ticketSummaryText(tickets.value.summaries)}` : '';
     // Only a run that got this far counts for the detector's health: /api/status expects one per scheduled occurrence.
     await store.recordCompletedRun({ startedAt: startedAt.toISOString(), finishedAt: clock.now().toISOString() });
     const open = [...findings.values()].filter((finding) => finding.state === 'open' && !finding.event);
     const waived = open.filter(run.waived).length;
-    log.info(`detectRegressions: ${transitions.length} new transitions, ${open.length} open findings (${waived} waived)${sentMessageId ? `, sent ${sentMessageId}` : ''}`);
+    log.info(`detectRegressions: ${transitions.length} new transitions, ${open.length} open findings (${waived} waived)${sentMessageId ? `, sent ${sentMessageId}` : ''}${ticketLine}`);
     await recordEnd(dependencies, { ...thisRun, finishedAt: clock.now().toISOString(), status: 'complete' });
     return { skipped: false, transitions: transitions.length, composedMessageId, sentMessageId, openFindings: open.length };
   } catch (thrown) {
@@ -80,13 +86,15 @@ async function detectUnderLease(dependencies: DetectorDependencies, deadline: Da
   }
 }
 
-/** The longest a send to a routed target may wait: what the run must have left before it sends. */
-function longestSend(settings: DetectorSettings): { ms: number; what: string } {
+/** The longest a send to a routed target (or one call to a PSA) may wait: what the run must have left before it sends. */
+function longestSend({ settings, tickets }: DetectorDependencies): { ms: number; what: string } {
   const channels = new Set(routedTargets(settings.routes).map((target) => target.channel));
   const webhooks = [...channels].filter((channel) => channel !== 'email');
   const email = channels.has('email') ? settings.emailTimeoutMs : 0;
   const posts = webhooks.length > 0 ? settings.channelTimeoutMs : 0;
-  return email >= posts ? { ms: email, what: 'ACS' } : { ms: posts, what: webhooks.map(deliveryTargetLabel).join(', ') };
+  const psaCall = tickets && tickets.psas.length > 0 && settings.routes.some((route) => route.tickets) ? tickets.settings.timeoutMs : 0;
+  const longest = email >= posts ? { ms: email, what: 'ACS' } : { ms: posts, what: webhooks.map(deliveryTargetLabel).join(', ') };
+  return psaCall > longest.ms ? { ms: psaCall, what: tickets?.psas.map((psa) => psaLabels[psa.psa]).join(', ') ?? 'a PSA' } : longest;
 }
 
 /**

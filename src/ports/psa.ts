@@ -70,7 +70,26 @@ export interface PsaSetupStep {
   detail: string;
 }
 
-/** Where the PSA's tickets stand: one record per PSA and group. */
+/**
+ * What one detector run did in one PSA, kept per PSA (each run replaces it): the status shows the
+ * tickets the cap held back from it, which would otherwise cost a plan of every finding to count.
+ */
+export interface PsaRunRecord {
+  psa: PsaName;
+  finishedAt: string;
+  /** New tickets past PSA_TICKETS_PER_RUN, waiting for later runs. */
+  heldBack: number;
+  /** Steps planned, and taken to the end. */
+  steps: number;
+  done: number;
+  /** Requests the PSA's client sent in the run, retries included. */
+  requests: number;
+  /** Why the run's steps stopped: `AlertUndeliverable` when the PSA refused the monitor; null when none failed. */
+  failureCode: string | null;
+  failure: string | null;
+}
+
+/** Where the PSA's tickets stand: one record per PSA and group, and each PSA's last run. */
 export interface TicketStore {
   /** Every record of one PSA. */
   list(psa: PsaName): Promise<TicketRecord[]>;
@@ -78,6 +97,10 @@ export interface TicketStore {
   create(record: Omit<TicketRecord, 'etag'>): Promise<TicketRecord | null>;
   /** Optimistic update: null when the row changed since it was read. */
   update(record: TicketRecord): Promise<TicketRecord | null>;
+  /** Replaces the PSA's last run. */
+  recordRun(run: PsaRunRecord): Promise<void>;
+  /** Each PSA's last run, for those that have had one. */
+  lastRuns(): Promise<PsaRunRecord[]>;
 }
 
 /** The company a customer's tickets are filed under: a mapping, else a match in the PSA, else the fallback; the partner's own findings go to the fallback. */
