@@ -15,10 +15,11 @@ import type { TableSnapshotReader } from './adapters/tableSnapshotStore';
 import type { DetectorDependencies } from './detector/detectorDependencies';
 import type { DigestDependencies } from './digest/sendWeeklyDigest';
 import type { PruneDependencies } from './retention/pruneSnapshots';
-import type { MonitorHealthSettings, QueryDependencies } from './api/queries';
+import type { MonitorHealthSettings, QueryDependencies, TicketReads } from './api/queries';
 import type { WaiverAdministration } from './api/waiverWrites';
 import type { AccessTokenVerifier } from './ports';
-import type { PsaTickets } from './ports/psa';
+import type { PsaTickets, ResolveCompany, TicketStore } from './ports/psa';
+import { psaLabels, psaNames, type PsaName } from './core/tickets';
 import { appRoles, signedInActor } from './api/signedIn';
 
 /**
@@ -45,7 +46,7 @@ const tokenVerifiers = new Built<AccessTokenVerifier>();
  * first call: all at once, since every one of them needs @azure/data-tables, which the tables load anyway.
  */
 async function tableAdapters(env: Env | undefined) {
-  const [tableSet, snapshotStore, detectorStore, directory, waiverStore, digestLedger, queryReader, pruner] = await Promise.all([
+  const [tableSet, snapshotStore, detectorStore, directory, waiverStore, digestLedger, queryReader, pruner, ticketStore] = await Promise.all([
     tables(env),
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableDetectorStore'),
@@ -54,8 +55,9 @@ async function tableAdapters(env: Env | undefined) {
     import('./adapters/tableDigestLedger'),
     import('./adapters/tableQueryReader'),
     import('./adapters/tableSnapshotPruner'),
+    import('./adapters/tableTicketStore'),
   ]);
-  return { tableSet, ...snapshotStore, ...detectorStore, ...directory, ...waiverStore, ...digestLedger, ...queryReader, ...pruner };
+  return { tableSet, ...snapshotStore, ...detectorStore, ...directory, ...waiverStore, ...digestLedger, ...queryReader, ...pruner, ...ticketStore };
 }
 
 /** What every collector needs, once every setting its function reads (its API's `parts` too) is read: one error names every problem. */
@@ -154,8 +156,19 @@ async function alerting(log: Logger, env: Env | undefined) {
 
 export async function regressionDetector(log: Logger, env?: Env): Promise<DetectorDependencies> {
   const { config, adapters, ...shared } = await alerting(log, env);
+  const { tickets: ticketSettings } = readConfig(env, ['tickets']);
+  const [psas, resolution] = await Promise.all([psaTicketClients(env), companyResolution(env)]);
   return {
     ...shared,
+    tickets:
+      psas.length === 0
+        ? null
+        : {
+            psas,
+            store: new adapters.TableTicketStore(adapters.tableSet),
+            resolveCompany: () => resolution(psas),
+            settings: { grouping: ticketSettings.grouping, whenBack: ticketSettings.whenBack, ticketsPerRun: ticketSettings.ticketsPerRun, timeoutMs: ticketSettings.timeoutMs },
+          },
     runs: new adapters.TableSnapshotStore(adapters.tableSet),
     store: new adapters.TableDetectorStore(adapters.tableSet),
     settings: {
@@ -204,6 +217,25 @@ export async function psaTicketClients(env?: Env): Promise<PsaTickets[]> {
   return clients;
 }
 
+/**
+ * The company each customer's tickets are filed under, one resolver per run. A stand-in until
+ * company mapping is built: every customer goes to its PSA's fallback company (a mapping gap,
+ * listed in /api/status and the digest), the partner's own findings too (no gap).
+ */
+export async function companyResolution(env?: Env): Promise<(psas: readonly PsaTickets[]) => ResolveCompany> {
+  const { tickets } = readConfig(env, ['tickets']);
+  const fallbacks: Record<PsaName, string | null> = {
+    connectwise: tickets.connectwise?.fallbackCompanyId ?? null,
+    autotask: tickets.autotask?.fallbackCompanyId ?? null,
+    halopsa: tickets.halopsa?.fallbackClientId ?? null,
+  };
+  return () => (psa, tenantId) => {
+    const companyId = fallbacks[psa];
+    if (companyId === null) return Promise.reject(new ConfigurationError([`${psaLabels[psa]} has no fallback company set`]));
+    return Promise.resolve({ companyId, companyName: null, matchedBy: tenantId === null ? 'partner' : 'fallback' });
+  };
+}
+
 /** Customer display names as last refreshed (the detector names customers with it). */
 export async function customerDirectory(env?: Env): Promise<CustomerDirectory> {
   const { tableSet, TableCustomerDirectory } = await tableAdapters(env);
@@ -222,12 +254,24 @@ export async function snapshotReader(env?: Env): Promise<TableSnapshotReader> {
 export async function queryApi(env?: Env): Promise<QueryDependencies> {
   const config = readConfig(env, ['storage', 'queryApi']);
   const [adapters, { continuationTokens }] = await Promise.all([tableAdapters(env), import('./api/continuationToken')]);
-  const { tableSet, TableQueryReader, TableCustomerDirectory, TableDigestLedger, TableWaiverStore } = adapters;
+  const { tableSet, TableQueryReader, TableCustomerDirectory, TableDigestLedger, TableWaiverStore, TableTicketStore } = adapters;
+  const tickets = new TableTicketStore(tableSet);
   const tokens = tokenCodecs.get(config.queryApi.tokenSecret, () => continuationTokens(config.queryApi.tokenSecret));
   const reader = queryReaders.get(config.storage, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = customerDirectories.get(config.storage, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), waiverMaxDays: () => waiverMaxDays(env), customerAdminScanOn: () => customerAdminScanOn(env), scanQueueDepths: async () => (await queueSender(env)).queueDepths(), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
+  return { reader, tokens, clock, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), waiverMaxDays: () => waiverMaxDays(env), customerAdminScanOn: () => customerAdminScanOn(env), scanQueueDepths: async () => (await queueSender(env)).queueDepths(), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet), tickets: () => ticketReads(env, tickets) };
+}
+
+/** The configured PSAs and where their last runs are, or null when the ticket settings cannot be read (the status names them). */
+function ticketReads(env: Env | undefined, store: TicketStore): TicketReads | null {
+  try {
+    const { tickets } = readConfig(env, ['tickets']);
+    return { configured: psaNames.filter((psa) => tickets[psa] !== null), lastRuns: () => store.lastRuns() };
+  } catch (thrown) {
+    if (thrown instanceof ConfigurationError) return null;
+    throw thrown;
+  }
 }
 
 /** WAIVER_MAX_DAYS as the writes read it, or null when they cannot: then they fail, and the status names the setting. */

@@ -1,6 +1,7 @@
 import { odata, type TableEntity, type TableEntityResult } from '@azure/data-tables';
 import { findingKinds, severities } from '../core/findings';
 import { isOneOf } from '../core/text';
+import type { FailingTicketStep, TicketStanding } from '../core/ticketStanding';
 import { psaNames, type CompanyMatch, type PendingTicketStep, type PsaName, type TicketRecord } from '../core/tickets';
 import type { PsaRunRecord, TicketStore } from '../ports/psa';
 import { unlessRefused } from './storageErrors';
@@ -26,7 +27,8 @@ type TicketEntity = Omit<TicketRecord, 'etag' | 'company' | 'pending' | 'lines' 
   lines: string;
 };
 
-type RunEntity = Omit<PsaRunRecord, 'failureCode' | 'failure'> & { failureCode: string; failure: string };
+/** A PSA's last run: the counts as numbers, the failing steps and mapping gaps as JSON. */
+type RunEntity = Omit<PsaRunRecord, 'failureCode' | 'failure' | 'failing' | 'mappingGaps'> & { failureCode: string; failure: string; failing: string; mappingGaps: string };
 
 const table = 'tickets';
 
@@ -98,7 +100,15 @@ function pendingOf(value: Readonly<Record<string, unknown>>): PendingTicketStep 
 }
 
 function runToRow(run: PsaRunRecord): TableEntity<RunEntity> {
-  return { partitionKey: fixedPartitions.ticketRuns, rowKey: run.psa, ...run, failureCode: run.failureCode ?? '', failure: run.failure ?? '' };
+  return {
+    partitionKey: fixedPartitions.ticketRuns,
+    rowKey: run.psa,
+    ...run,
+    failureCode: run.failureCode ?? '',
+    failure: run.failure ?? '',
+    failing: JSON.stringify(run.failing),
+    mappingGaps: JSON.stringify(run.mappingGaps),
+  };
 }
 
 function runFromRow(row: TableEntityResult<StoredRow<RunEntity>>): PsaRunRecord | null {
@@ -115,6 +125,13 @@ function runFromRow(row: TableEntityResult<StoredRow<RunEntity>>): PsaRunRecord 
     requests: count('requests'),
     failureCode: optionalText(row, 'failureCode') || null,
     failure: optionalText(row, 'failure') || null,
+    openTickets: count('openTickets'),
+    creating: count('creating'),
+    // Written by this adapter from the types it names: read back as they were written.
+    failing: jsonField<FailingTicketStep[]>(table, row, 'failing', []),
+    failingCount: count('failingCount'),
+    mappingGaps: jsonField<TicketStanding['mappingGaps']>(table, row, 'mappingGaps', []),
+    mappingGapCount: count('mappingGapCount'),
   };
 }
 

@@ -11,6 +11,7 @@ import { deliveryTargetLabel } from '../core/alertRoutes';
 import { isActive, unhonouredWaiverProblem } from '../core/waivers';
 import type { SnapshotRun } from '../core/snapshotRun';
 import type { QueryDependencies, QueryResult } from './queries';
+import { ticketStatus } from './ticketStatus';
 
 const runSummary = (run: SnapshotRun | undefined) =>
   run === undefined ? null : { runId: run.runId, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt, errorCode: run.errorCode, warnings: run.warnings };
@@ -42,7 +43,7 @@ function customerNameStatus(state: CustomerDirectoryState) {
 export async function monitorStatus(dependencies: QueryDependencies): Promise<QueryResult> {
   const { reader, clock, directory, undeliveredAlertLimitMs, health: readHealth, clientSecret: openClientSecret, digests, waivers, configurationProblems } = dependencies;
   const now = clock.now();
-  const [openFindings, stored, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, completed, health, digest, clientSecret, scanQueue, runs] = await Promise.all([
+  const [openFindings, stored, directoryState, undelivered, waitingDeliveries, lastSkippedRun, lastDetectorRun, completed, health, digest, clientSecret, scanQueue, tickets, runs] = await Promise.all([
     reader.openFindingCounts(),
     waivers.listWaivers(),
     directory.readState(),
@@ -60,6 +61,7 @@ export async function monitorStatus(dependencies: QueryDependencies): Promise<Qu
     digests.latest(),
     clientSecretStatus(openClientSecret, now),
     scanQueueStatus(dependencies),
+    ticketStatus(dependencies.tickets(), () => directory.customerNames(), now, undeliveredAlertLimitMs),
     // One element for every source, so each result above keeps its own type.
     Promise.all(
       // The customer-admin scan's ledger is read only while the scan may run (off: nothing to judge, nor to read).
@@ -119,7 +121,7 @@ export async function monitorStatus(dependencies: QueryDependencies): Promise<Qu
     const problem = unhonouredWaiverProblem(waiver);
     if (problem !== null) problems.push(`waiver ${waiver.id} silences nothing until it is narrowed (PATCH cannot change a target: delete it and create one that names a domain or a user): its pattern ${problem}`);
   }
-  problems.push(...clientSecret.problems, ...scanQueue.problems);
+  problems.push(...clientSecret.problems, ...scanQueue.problems, ...tickets.problems);
   // The health and client-secret settings are part of the configuration too: a problem found twice is one reason.
   const reasons = [...new Set(problems)];
   const healthy = reasons.length === 0;
@@ -135,6 +137,7 @@ export async function monitorStatus(dependencies: QueryDependencies): Promise<Qu
       digest: digestSummary(digest),
       customerNames: customerNameStatus(directoryState),
       clientSecret: clientSecret.section,
+      tickets: tickets.section,
       sources,
     },
     rows: sources,

@@ -7,6 +7,8 @@ import type { ScheduledWork } from '../core/scheduleHealth';
 import { runStartedAt } from '../core/snapshotRun';
 import type { QueryReader, UnreadableRowSink } from '../ports/queryReader';
 import type { SettingProblem } from '../config';
+import type { PsaName } from '../core/tickets';
+import type { PsaRunRecord } from '../ports/psa';
 
 /** What the query API reads of waivers; like the reader, it can skip rows that cannot be read. */
 interface WaiverReader extends Pick<WaiverStore, 'listWaivers' | 'auditTrail'> {
@@ -39,8 +41,16 @@ export interface QueryDependencies {
   customerAdminScanOn(): boolean | null;
   /** The scan queue's and its poison queue's depths, read only by the status while the scan is on. */
   scanQueueDepths(): Promise<{ queued: number; poisoned: number }>;
+  /** The configured PSAs and each one's last detector run (see ticketStatus); null when the ticket settings cannot be read (the status names them). */
+  tickets(): TicketReads | null;
   /** Every setting some function cannot read (config.ts configurationProblems): each fails that function until fixed. */
   configurationProblems(): readonly SettingProblem[];
+}
+
+/** What the status reads of the tickets: the configured PSAs (from the settings) and each one's last run. */
+export interface TicketReads {
+  configured: readonly PsaName[];
+  lastRuns(): Promise<PsaRunRecord[]>;
 }
 
 /** What the status judges runs against: each scheduled function's schedule (or why it cannot be read) and the grace. */

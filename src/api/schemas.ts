@@ -8,6 +8,7 @@ import { findingKinds, findingStates, severities } from '../core/findings';
 import { isPlainObject } from '../core/payloadReader';
 import { customerMeasureNames, customerMeasures, requirementFieldNames, requirementFields, snapshotSources } from '../core/model';
 import { waiverActions, waiverScopes } from '../core/waivers';
+import { psaNames } from '../core/tickets';
 import { answer, customerName, dateTime, list, nullableRef, nullableString, object, ref, type JsonSchema } from './schemaParts';
 
 const nullableNumber: JsonSchema = { type: ['number', 'null'] };
@@ -178,6 +179,38 @@ export const schemas: Record<string, JsonSchema> = {
     },
     'The weekly digest: one per ISO week.',
   ),
+  PsaTicketStatus: object(
+    {
+      psa: { type: 'string', enum: [...psaNames] },
+      name: { type: 'string', description: 'The PSA by its vendor\'s name: ConnectWise PSA, Autotask, HaloPSA.' },
+      lastRunAt: { ...nullableString, description: 'When the last detector run finished its steps in this PSA; null before the first.' },
+      openTickets: { type: 'integer' },
+      creating: { type: 'integer', description: 'Creates not yet confirmed: each is looked up by its reference before it is tried again.' },
+      heldBack: { type: 'integer', description: 'Problems waiting for a ticket: past PSA_TICKETS_PER_RUN in the last run, opened by the next ones.' },
+      requestsLastRun: { type: 'integer', description: 'Requests the last run sent to the PSA, retries included.' },
+      refused: { type: 'boolean', description: 'The PSA refuses the monitor (401/403, AlertUndeliverable): its credentials or permissions, shown as a problem.' },
+      failing: {
+        type: 'array',
+        description: 'Steps whose last attempt failed, oldest first (at most 100): each is retried every run.',
+        items: object({
+          groupKey: { type: 'string', description: 'The ticket\'s group: `<tenantId or partner>/<kind>`, or a finding key.' },
+          ticketId: nullableString,
+          step: { type: 'string', enum: ['open', 'note', 'close', 'reopen'] },
+          lastError: { type: 'string' },
+          lastErrorCode: nullableString,
+          waitingSince: { ...dateTime, description: 'When the step was first recorded; past ALERT_UNDELIVERED_HOURS it is a problem.' },
+        }),
+      },
+      failingCount: { type: 'integer' },
+      mappingGaps: {
+        type: 'array',
+        description: 'Customers whose open tickets are filed under the fallback company, most tickets first (at most 100): map each to its company.',
+        items: object({ tenantId: { type: 'string' }, customerName, tickets: { type: 'integer' } }),
+      },
+      mappingGapCount: { type: 'integer' },
+    },
+    "One configured PSA's tickets, as its last detector run left them.",
+  ),
   SourceStatus: object({
     source, lastRun: nullableRef('RunSummary'), lastCompleteRun: nullableRef('RunSummary'), schedule: nullableRef('ScheduleStatus'), openFindings: { type: 'integer' }, lastSkippedRun: nullableRef('SkippedRun'),
     waitingToBeApplied: {
@@ -192,7 +225,7 @@ export const schemas: Record<string, JsonSchema> = {
       type: 'array',
       items: { type: 'string' },
       description:
-        'Every reason the monitor is unhealthy: a setting some function cannot read (named, never its value), a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a failed last detector run, a schedule setting that cannot be read, an alert undelivered longer than ALERT_UNDELIVERED_HOURS, a channel that refuses the monitor, a weekly digest that could not be delivered, a client secret that expires within 7 days, has expired, is missing or disabled, or whose vault cannot be read, an active waiver stored before the current pattern rule that names everyone (it silences nothing until replaced).',
+        'Every reason the monitor is unhealthy: a setting some function cannot read (named, never its value), a source without a complete run, a failed last run, an abandoned run not followed by a complete one, a source or the detector without a complete run by its expectedBy time, a failed last detector run, a schedule setting that cannot be read, an alert or a PSA ticket step undelivered longer than ALERT_UNDELIVERED_HOURS, a channel or PSA that refuses the monitor, a weekly digest that could not be delivered, a client secret that expires within 7 days, has expired, is missing or disabled, or whose vault cannot be read, an active waiver stored before the current pattern rule that names everyone (it silences nothing until replaced).',
     },
     openFindings: { type: 'integer' },
     activeWaivers: { type: 'integer', description: 'Waivers not yet expired: findings they cover are listed but not alerted.' },
@@ -201,6 +234,7 @@ export const schemas: Record<string, JsonSchema> = {
     digest: nullableRef('DigestStatus'),
     customerNames: ref('CustomerNameStatus'),
     clientSecret: nullableRef('ClientSecretStatus'),
+    tickets: { ...list('PsaTicketStatus'), description: 'Each configured PSA (none: empty).' },
     sources: list('SourceStatus'),
   }),
   ScorePoint: object({ ...runPoint, currentScore: nullableNumber, maxScore: nullableNumber }),

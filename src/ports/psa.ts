@@ -1,4 +1,5 @@
 import type { Severity } from '../core/findings';
+import type { TicketStanding } from '../core/ticketStanding';
 import type { CompanyMatch, PsaName, TicketRecord } from '../core/tickets';
 
 /** A company (ConnectWise, Autotask) or client (HaloPSA) as the PSA lists it. */
@@ -71,10 +72,10 @@ export interface PsaSetupStep {
 }
 
 /**
- * What one detector run did in one PSA, kept per PSA (each run replaces it): the status shows the
- * tickets the cap held back from it, which would otherwise cost a plan of every finding to count.
+ * What one detector run did in one PSA, and where its tickets stood at its end, kept per PSA
+ * (each run replaces it): the status and the digest read this one row, not every record.
  */
-export interface PsaRunRecord {
+export interface PsaRunRecord extends TicketStanding {
   psa: PsaName;
   finishedAt: string;
   /** New tickets past PSA_TICKETS_PER_RUN, waiting for later runs. */
@@ -84,7 +85,7 @@ export interface PsaRunRecord {
   done: number;
   /** Requests the PSA's client sent in the run, retries included. */
   requests: number;
-  /** Why the run's steps stopped: `AlertUndeliverable` when the PSA refused the monitor; null when none failed. */
+  /** Why the run's steps stopped: `AlertUndeliverable` when the PSA refused the monitor; null when none failed the invocation. */
   failureCode: string | null;
   failure: string | null;
 }

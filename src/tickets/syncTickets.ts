@@ -1,6 +1,7 @@
 import { isTicketed } from '../core/alertRoutes';
 import { errorCode, MonitorError, toError } from '../core/errors';
 import { planTickets, ticketGroups, type TicketStep } from '../core/ticketPlan';
+import { ticketStanding } from '../core/ticketStanding';
 import { psaLabels, type PsaName } from '../core/tickets';
 import type { RunContext } from '../detector/detectorDependencies';
 import type { PsaTickets, ResolveCompany } from '../ports/psa';
@@ -113,7 +114,9 @@ async function syncPsa(run: RunContext, psa: PsaTickets, resolveCompany: Resolve
   }
   const summary = { psa: psa.psa, steps: plan.steps.length, done, heldBack: plan.heldBack, requests: psa.requestCount - requestsBefore };
   const first = failures.find((failure): failure is MonitorError => failure instanceof MonitorError) ?? null;
-  await store.recordRun({ ...summary, finishedAt: clock.now().toISOString(), failureCode: first?.code ?? null, failure: first?.message.slice(0, 500) ?? null });
+  // Read again once the steps are done: the status and the digest read this one row, never every record.
+  const standing = ticketStanding(await store.list(psa.psa));
+  await store.recordRun({ ...summary, ...standing, finishedAt: clock.now().toISOString(), failureCode: first?.code ?? null, failure: first?.message.slice(0, 500) ?? null });
   return { summary, failures };
 }
 
