@@ -222,7 +222,7 @@ export async function psaTicketClients(env?: Env): Promise<PsaTickets[]> {
  * company mapping is built: every customer goes to its PSA's fallback company (a mapping gap,
  * listed in /api/status and the digest), the partner's own findings too (no gap).
  */
-export async function companyResolution(env?: Env): Promise<(psas: readonly PsaTickets[]) => ResolveCompany> {
+async function companyResolution(env?: Env): Promise<(psas: readonly PsaTickets[]) => ResolveCompany> {
   const { tickets } = readConfig(env, ['tickets']);
   const fallbacks: Record<PsaName, string | null> = {
     connectwise: tickets.connectwise?.fallbackCompanyId ?? null,

@@ -12,7 +12,7 @@ import { finishComposing } from './composeMessage';
 import { abandonedRunMs, detectAndCompose } from './detectAndCompose';
 import { deliverOutbox, throwMostUrgent } from './deliverOutbox';
 import { syncTickets, ticketSummaryText } from '../tickets/syncTickets';
-import type { DetectorDependencies, RunContext } from './detectorDependencies';
+import type { DetectorDependencies, DetectorSettings, RunContext, TicketDependencies } from './detectorDependencies';
 
 export interface DetectorOutcome {
   /** Set when another run held the lease and this one did nothing. */
@@ -34,7 +34,9 @@ export interface DetectorOutcome {
  *   state, claimed with an ETag: a channel that is down never makes another resend;
  * - a delivery that may have reached its channel is looked up (ACS, by operation id) or posted
  *   again under the same `webhook-id` (the signed webhook's receivers drop repeats).
- * One message per run at most; each channel takes waiting messages oldest first.
+ * One message per run at most; each channel takes waiting messages oldest first. Tickets in each
+ * configured PSA are kept in step with the findings beside the deliveries (tickets/syncTickets.ts),
+ * each step recorded before it is sent, by the same reasoning.
  */
 export async function runDetector(dependencies: DetectorDependencies, { deadline }: Pick<RunContext, 'deadline'> = {}): Promise<DetectorOutcome> {
   const { runs, clock, log } = dependencies;
@@ -60,7 +62,7 @@ async function detectUnderLease(dependencies: DetectorDependencies, deadline: Da
     await markAbandonedRuns(dependencies, deadline === undefined ? abandonedRunMs : deadline.getTime() - startedAt.getTime() + abandonedRunMarginMs);
     const { transitions, composedMessageId } = await detectAndCompose(run);
     // Every step before is a bounded storage call; a send waits up to its channel's timeout.
-    const longest = longestSend(dependencies);
+    const longest = longestSend(dependencies.settings, dependencies.tickets);
     if (deadline !== undefined && clock.now().getTime() + longest.ms > deadline.getTime()) {
       throw new DeadlineExceededError(
         deadline.getTime() - startedAt.getTime(),
@@ -87,7 +89,7 @@ async function detectUnderLease(dependencies: DetectorDependencies, deadline: Da
 }
 
 /** The longest a send to a routed target (or one call to a PSA) may wait: what the run must have left before it sends. */
-function longestSend({ settings, tickets }: DetectorDependencies): { ms: number; what: string } {
+function longestSend(settings: DetectorSettings, tickets: TicketDependencies | null | undefined): { ms: number; what: string } {
   const channels = new Set(routedTargets(settings.routes).map((target) => target.channel));
   const webhooks = [...channels].filter((channel) => channel !== 'email');
   const email = channels.has('email') ? settings.emailTimeoutMs : 0;

@@ -41,7 +41,7 @@ import { StepFailed, takeStep, type PsaStepContext } from './ticketSteps';
  */
 
 /** What one PSA's sync did in a run: the detector's log line, and the PSA's run record for the status. */
-export interface PsaSyncSummary {
+interface PsaSyncSummary {
   psa: PsaName;
   steps: number;
   done: number;
@@ -49,7 +49,7 @@ export interface PsaSyncSummary {
   requests: number;
 }
 
-export interface TicketSyncOutcome {
+interface TicketSyncOutcome {
   summaries: PsaSyncSummary[];
   /** AlertUndeliverable or AlertUndelivered failures the invocation fails with, and anything else that went wrong (storage). */
   failures: unknown[];

@@ -39,7 +39,7 @@ export class StepFailed extends Error {
 }
 
 /** The code a record keeps: a refusal is what makes the invocation fail at once, so it is recorded as such. */
-export const recordedCode = (thrown: unknown): string => (errorCode(thrown) === 'PsaRefused' ? 'AlertUndeliverable' : errorCode(thrown));
+const recordedCode = (thrown: unknown): string => (errorCode(thrown) === 'PsaRefused' ? 'AlertUndeliverable' : errorCode(thrown));
 
 const matchWords: Record<CompanyMatch['matchedBy'], string> = {
   mapping: 'company mapped',
