@@ -7,6 +7,7 @@ import {
   retryPolicy,
   type HttpClient,
   type PipelineResponse,
+  type RetryStrategy,
 } from '@azure/core-rest-pipeline';
 import { MonitorError } from '../core/errors';
 import { psaLabels, type PsaName } from '../core/tickets';
@@ -57,6 +58,9 @@ export interface PsaAnswer {
   headers: { get(name: string): string | undefined };
 }
 
+/** A connection dropped after the request went out: the PSA may have carried it out, and its answer is lost. */
+const lostAnswerCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
 export class PsaClient {
   private readonly httpClient: HttpClient;
   private readonly label: string;
@@ -80,7 +84,12 @@ export class PsaClient {
     const url = new URL(`${base}${call.path}`);
     for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const pipeline = createEmptyPipeline();
-    pipeline.addPolicy(retryPolicy([retryStrategy({ maxRetryAfterMs: timeoutMs, endsAt })], { maxRetries: 4 }));
+    // None of these APIs takes an idempotency key: a POST whose answer was lost is looked up by its reference, never sent again.
+    const noResend: RetryStrategy = {
+      name: 'psaNoResendAfterLostAnswer',
+      retry: ({ response, responseError }) => (call.method === 'POST' && response === undefined && responseError !== undefined && lostAnswerCodes.has(responseError.code ?? '') ? { errorToThrow: responseError } : { skipStrategy: true }),
+    };
+    pipeline.addPolicy(retryPolicy([noResend, retryStrategy({ maxRetryAfterMs: timeoutMs, endsAt })], { maxRetries: 4 }));
     pipeline.addPolicy({
       name: 'psaPacing',
       sendRequest: async (request, next) => {
@@ -99,6 +108,7 @@ export class PsaClient {
       if (thrown instanceof MonitorError) throw thrown;
       if (abortSignal.aborted) throw new MonitorError('PsaTimeout', `${this.label} did not answer ${what} within ${Math.round(timeoutMs / 1000)} s; it is looked up before it is tried again`, { cause: thrown });
       const code = isRestError(thrown) ? thrown.code : undefined;
+      if (lostAnswerCodes.has(code ?? '')) throw new MonitorError('PsaTimeout', `${this.label}'s answer to ${what} was lost (${code ?? ''}); it is looked up before it is tried again`, { cause: thrown });
       throw new MonitorError('PsaUnavailable', `${this.label} could not be reached for ${what} (${code ?? 'network error'})`, { cause: thrown });
     });
     if (response.status === 404 && call.notFoundIsNull) return null;
