@@ -163,6 +163,7 @@ export class PsaClient {
 function parsed(text: string | null | undefined): unknown {
   if (text === undefined || text === null || text.trim() === '') return null;
   try {
+    // JSON.parse gives `any`: the answer is read as unknown, checked where it is used.
     return JSON.parse(text) as unknown;
   } catch {
     return null;
