@@ -19,7 +19,7 @@ import { hash32 } from './random';
 import { applyRequestFaults } from './requestFaults';
 import type { SimulatedCompany, SimulatedPsa, SimulatedTicket } from './types';
 
-export interface AutotaskLimits {
+interface AutotaskLimits {
   /** Requests a rolling hour the database takes before refusing; Autotask's is 10,000. */
   requestsPerHour?: number;
   /** Latency added to each request once half the hour's requests are used. Default 500 ms. */

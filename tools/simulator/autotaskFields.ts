@@ -7,7 +7,7 @@
  * 4 Critical); queues, types and sources vary per instance, so these are the simulator's own.
  */
 
-export interface PicklistValue {
+interface PicklistValue {
   value: string;
   label: string;
   isActive: boolean;
