@@ -30,12 +30,12 @@ afterEach(() => {
 /** Where each PSA's create and notes go: what a fault on "the create" or "a note" names. */
 const routes: Record<PsaService, { create: string; notes: string }> = {
   connectwise: { create: '/service/tickets', notes: '/notes' },
-  autotask: { create: '/Tickets', notes: '/TicketNotes' },
+  autotask: { create: '/Tickets', notes: '/Notes' },
   halopsa: { create: '/api/Tickets', notes: '/api/Actions' },
 };
 
 // The PSAs whose adapter and simulator are built: each is added as it is.
-const built: PsaService[] = ['halopsa'];
+const built: PsaService[] = ['autotask', 'halopsa'];
 
 function settingsFor(psa: PsaService, overrides: Record<string, string> = {}): Record<string, string> {
   return cloud.settings({
