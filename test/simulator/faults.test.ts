@@ -88,6 +88,23 @@ describe('timing faults', () => {
   });
 });
 
+describe('answers held back', () => {
+  it('when an answer is held, then the request is carried out and stays in flight, unanswered, until the client closes the connection', async () => {
+    const body = { text: 'MFA regressions', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '• held' } }] };
+    const before = sim.received('slack').length;
+    sim.injectFault({ kind: 'holdAnswer', service: 'slack', times: 1 });
+    const client = new AbortController();
+    const waiting = fetch(sim.channelUrls.slack, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, signal: client.signal });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sim.received('slack').slice(before).map((received) => received.body)).toEqual([body]);
+    expect(sim.requestsInFlight()).toEqual([expect.objectContaining({ service: 'slack', method: 'POST', status: 0 })]);
+    client.abort();
+    await expect(waiting).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sim.requestsInFlight()).toEqual([]);
+  });
+});
+
 describe('body faults', () => {
   it('when malformed, then a 200 whose body is not valid JSON', async () => {
     sim.injectFault({ kind: 'malformed', service: 'partnerCenter', times: 1 });

@@ -37,6 +37,17 @@ export class Exchange {
     this.answerLost = true;
   }
 
+  private answerHeld = false;
+
+  /**
+   * The route still does its work, but its answer is held back: the connection stays open and
+   * unanswered (the request in flight) until the client closes it. A client killed while it waits
+   * for the answer to a create that happened.
+   */
+  holdAnswer(): void {
+    this.answerHeld = true;
+  }
+
   /** Answers with JSON (objects) or text as is; undefined sends no body. */
   send(status: number, body?: unknown, headers: Record<string, string> = {}): void {
     const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
@@ -50,6 +61,7 @@ export class Exchange {
       this.res.destroy();
       return;
     }
+    if (this.answerHeld) return;
     this.onAnswer(status);
     this.res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(text)) });
     this.res.end(text);

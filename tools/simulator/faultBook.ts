@@ -3,7 +3,7 @@ import type { Fault, SimulatedService } from './types';
 /** Faults that act on matching requests (the token faults act on the token store instead). */
 export type RequestFault = Exclude<Fault, { kind: 'expireTokens' } | { kind: 'revokeTokens' } | { kind: 'revokeRefreshTokens' } | { kind: 'expireClientSecret' } | { kind: 'unlinkEmailDomain' }>;
 
-const REQUEST_FAULT_KINDS = new Set<Fault['kind']>(['status', 'delay', 'hang', 'loseAnswer', 'malformed', 'emptyCollection', 'drift', 'verbatim']);
+const REQUEST_FAULT_KINDS = new Set<Fault['kind']>(['status', 'delay', 'hang', 'loseAnswer', 'holdAnswer', 'malformed', 'emptyCollection', 'drift', 'verbatim']);
 /** The data services, whose routes answer verbatim faults. */
 const VERBATIM_SERVICES = new Set<SimulatedService>(['graph', 'partnerCenter']);
 

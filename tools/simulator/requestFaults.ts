@@ -23,6 +23,7 @@ export async function applyRequestFaults(ex: Exchange, faults: FaultBook, page: 
   for (const fault of matched) if (fault.kind === 'delay') await sleep(fault.ms);
   if (matched.some((fault) => fault.kind === 'hang')) return undefined;
   if (matched.some((fault) => fault.kind === 'loseAnswer')) ex.loseAnswer();
+  if (matched.some((fault) => fault.kind === 'holdAnswer')) ex.holdAnswer();
   const status = matched.find((fault) => fault.kind === 'status');
   if (status) {
     const headers: Record<string, string> = status.retryAfter === undefined ? {} : { 'retry-after': String(status.retryAfter) };

@@ -69,6 +69,8 @@ export type Fault = FaultTarget &
     | { kind: 'hang' }
     /** The request is carried out, then its answer is lost: the connection is dropped instead (a create that succeeded unseen). */
     | { kind: 'loseAnswer' }
+    /** The request is carried out, then its answer is held: the connection stays open, unanswered, until the client closes it (a process killed while it waits). */
+    | { kind: 'holdAnswer' }
     | { kind: 'malformed' }
     | { kind: 'emptyCollection' }
     | { kind: 'drift'; mode: DriftMode; field?: string }
