@@ -200,7 +200,7 @@ export async function psaTicketClients(env?: Env): Promise<PsaTickets[]> {
   const options = { timeoutMs: tickets.timeoutMs };
   const clients: PsaTickets[] = [];
   // Each PSA's adapter is added here as it is built: `if (tickets.<psa>) clients.push(new <Adapter>(tickets.<psa>, options));`
-  void options;
+  if (tickets.connectwise) clients.push(new (await import('./adapters/connectWiseTickets')).ConnectWiseTickets(tickets.connectwise, options));
   return clients;
 }
 
