@@ -24,16 +24,8 @@ const ROLE_HINT =
   "and that the API member's security role allows Service Desk > Service Tickets (Add, Edit, Inquire), Service Desk > Service Tickets - Notes, " +
   'Service Desk > Service Boards (Inquire) and Companies > Company Maintenance (Inquire)';
 
-interface CwTicket {
-  id?: number;
-  summary?: string;
-  closedFlag?: boolean;
-  status?: { name?: string };
-}
-interface CwNamed {
-  id?: number;
-  name?: string;
-}
+/** A record of an answer, read field by field: ConnectWise's JSON as it came, checked where it is used. */
+type CwRecord = Record<string, unknown>;
 
 export class ConnectWiseTickets implements PsaTickets {
   readonly psa = 'connectwise' as const;
@@ -61,12 +53,12 @@ export class ConnectWiseTickets implements PsaTickets {
   }
 
   async findTicket(reference: string): Promise<FoundTicket | null> {
-    const found = await this.list<CwTicket>('/service/tickets', `summary like "%${likeValue(reference)}%"`, 'id,summary,closedFlag,status/name');
+    const found = await this.list('/service/tickets', `summary like "%${likeValue(reference)}%"`, 'id,summary,closedFlag,status/name');
     // The query may match more than the marker (a wildcard, another ticket quoting it): only a summary carrying it counts; the first created wins.
-    const ticket = found.filter((candidate) => candidate.summary?.includes(`[${reference}]`) === true && typeof candidate.id === 'number').sort((a, b) => (a.id ?? 0) - (b.id ?? 0))[0];
+    const ticket = found.filter((candidate) => textOf(candidate.summary)?.includes(`[${reference}]`) === true && idOf(candidate) !== undefined).sort((a, b) => (idOf(a) ?? 0) - (idOf(b) ?? 0))[0];
     if (ticket === undefined) return null;
-    const closed = ticket.closedFlag === true || sameName(ticket.status?.name, this.config.statusClosed);
-    return { ticketId: String(ticket.id), closed };
+    const closed = ticket.closedFlag === true || sameName(textOf(recordOf(ticket.status).name), this.config.statusClosed);
+    return { ticketId: String(idOf(ticket)), closed };
   }
 
   async createTicket(ticket: NewTicket): Promise<string> {
@@ -82,15 +74,15 @@ export class ConnectWiseTickets implements PsaTickets {
       ...(config.source === null ? {} : { source: { name: config.source } }),
     };
     const answer = await this.client.request({ method: 'POST', path: '/service/tickets', body });
-    const id = (answer.body as CwTicket | null)?.id;
+    const id = idOf(recordOf(answer.body));
     // Created, but no id to record: the next attempt finds it by its reference instead of creating another.
-    if (typeof id !== 'number') throw new MonitorError('PsaTimeout', 'ConnectWise PSA answered the ticket create without its id; it is looked up by its reference before it is tried again');
+    if (id === undefined) throw new MonitorError('PsaTimeout', 'ConnectWise PSA answered the ticket create without its id; it is looked up by its reference before it is tried again');
     return String(id);
   }
 
   async hasNote(ticketId: string, reference: string): Promise<boolean> {
-    const notes = await this.list<{ text?: string }>(`/service/tickets/${encodeURIComponent(ticketId)}/notes`, `text like "%${likeValue(reference)}%"`, 'id,text');
-    return notes.some((note) => note.text?.includes(reference) === true);
+    const notes = await this.list(`/service/tickets/${encodeURIComponent(ticketId)}/notes`, `text like "%${likeValue(reference)}%"`, 'id,text');
+    return notes.some((note) => textOf(note.text)?.includes(reference) === true);
   }
 
   async addNote(ticketId: string, note: { reference: string; text: string }): Promise<void> {
@@ -108,23 +100,24 @@ export class ConnectWiseTickets implements PsaTickets {
     const domains = [...new Set(customer.domains.map((domain) => domain.trim().toLowerCase()).filter((domain) => domain !== ''))];
     if (domains.length > 0) {
       const conditions = domains.map((domain) => `website like "%${likeValue(domain)}%"`).join(' or ');
-      const listed = await this.list<CwNamed & { website?: string | null; deletedFlag?: boolean }>('/company/companies', conditions, 'id,name,website,deletedFlag');
-      const match = listed.find((company) => company.deletedFlag !== true && domains.includes(hostOf(company.website)));
-      if (match !== undefined && typeof match.id === 'number') return { id: String(match.id), name: match.name ?? '', matchedBy: 'domain' };
+      const listed = await this.list('/company/companies', conditions, 'id,name,website,deletedFlag');
+      const match = listed.find((company) => company.deletedFlag !== true && idOf(company) !== undefined && domains.includes(hostOf(textOf(company.website))));
+      if (match !== undefined) return { id: String(idOf(match)), name: textOf(match.name) ?? '', matchedBy: 'domain' };
     }
     const name = customer.name?.trim();
     if (name === undefined || name === '') return null;
-    const listed = await this.list<CwNamed & { deletedFlag?: boolean }>('/company/companies', `name="${quoted(name)}"`, 'id,name,deletedFlag');
-    const match = listed.find((company) => company.deletedFlag !== true && sameName(company.name, name));
-    return match === undefined || typeof match.id !== 'number' ? null : { id: String(match.id), name: match.name ?? name, matchedBy: 'name' };
+    const listed = await this.list('/company/companies', `name="${quoted(name)}"`, 'id,name,deletedFlag');
+    const match = listed.find((company) => company.deletedFlag !== true && idOf(company) !== undefined && sameName(textOf(company.name), name));
+    return match === undefined ? null : { id: String(idOf(match)), name: textOf(match.name) ?? name, matchedBy: 'name' };
   }
 
   async readCompany(companyId: string): Promise<PsaCompany | null> {
     // Company ids are integers: anything else names no company (and would be a 400, not a 404).
     if (!/^\d+$/.test(companyId)) return null;
     const answer = await this.client.request({ method: 'GET', path: `/company/companies/${companyId}`, query: { fields: 'id,name' }, notFoundIsNull: true });
-    const company = answer?.body as CwNamed | null | undefined;
-    return company === null || company === undefined || typeof company.id !== 'number' ? null : { id: String(company.id), name: company.name ?? '' };
+    const company = recordOf(answer?.body);
+    const id = idOf(company);
+    return id === undefined ? null : { id: String(id), name: textOf(company.name) ?? '' };
   }
 
   async checkSetup(): Promise<PsaSetupStep[]> {
@@ -136,35 +129,35 @@ export class ConnectWiseTickets implements PsaTickets {
       return result.ok;
     };
     const signedIn = await step('sign in', async () => {
-      const info = (await this.client.request({ method: 'GET', path: '/system/info' })).body as { version?: string } | null;
-      return { ok: true, detail: `signed in as an API member of ${config.companyId}${typeof info?.version === 'string' ? ` (ConnectWise PSA ${info.version})` : ''}` };
+      const version = textOf(recordOf((await this.client.request({ method: 'GET', path: '/system/info' })).body).version);
+      return { ok: true, detail: `signed in as an API member of ${config.companyId}${version === undefined ? '' : ` (ConnectWise PSA ${version})`}` };
     });
     // Every later step would be refused the same way: the sign-in's failure says what to fix.
     if (!signedIn) return steps;
     let boardId: number | undefined;
     await step(`board ${config.board}`, async () => {
-      boardId = (await this.list<CwNamed>('/service/boards', `name="${quoted(config.board)}"`, 'id,name')).find((board) => sameName(board.name, config.board))?.id;
+      boardId = idOf(named(await this.list('/service/boards', `name="${quoted(config.board)}"`, 'id,name'), config.board) ?? {});
       return boardId === undefined
         ? { ok: false, detail: `no service board is named "${config.board}": set CONNECTWISE_BOARD to a board's name (System > Setup Tables > Service Board)` }
         : { ok: true, detail: `board ${boardId}` };
     });
     if (boardId !== undefined) {
-      const statuses = await this.list<CwNamed & { closedStatus?: boolean }>(`/service/boards/${boardId}/statuses`, `name="${quoted(config.statusNew)}" or name="${quoted(config.statusClosed)}"`, 'id,name,closedStatus').catch(asFailure);
+      const statuses = await this.list(`/service/boards/${boardId}/statuses`, `name="${quoted(config.statusNew)}" or name="${quoted(config.statusClosed)}"`, 'id,name,closedStatus').catch(asFailure);
       for (const [setting, name, mustClose] of [['CONNECTWISE_STATUS_NEW', config.statusNew, false], ['CONNECTWISE_STATUS_CLOSED', config.statusClosed, true]] as const) {
         await step(`status ${name}`, () => {
           const status = named(statuses, name);
           if (status === undefined) return { ok: false, detail: `board "${config.board}" has no status "${name}": set ${setting} to one of its statuses` };
           if (mustClose && status.closedStatus !== true) return { ok: false, detail: `status "${name}" of board "${config.board}" is not a closed status: set ${setting} to a status marked Closed` };
-          return { ok: true, detail: `status ${status.id ?? '?'}` };
+          return { ok: true, detail: `status ${idOf(status) ?? '?'}` };
         });
       }
     }
     const priorities = [...new Set(Object.values(config.priorities))];
-    const listed = await this.list<CwNamed>('/service/priorities', priorities.map((name) => `name="${quoted(name)}"`).join(' or '), 'id,name').catch(asFailure);
+    const listed = await this.list('/service/priorities', priorities.map((name) => `name="${quoted(name)}"`).join(' or '), 'id,name').catch(asFailure);
     for (const name of priorities) {
       await step(`priority ${name}`, () => {
         const priority = named(listed, name);
-        return priority === undefined ? { ok: false, detail: `no priority is named "${name}": set CONNECTWISE_PRIORITIES to priorities of your instance` } : { ok: true, detail: `priority ${priority.id ?? '?'}` };
+        return priority === undefined ? { ok: false, detail: `no priority is named "${name}": set CONNECTWISE_PRIORITIES to priorities of your instance` } : { ok: true, detail: `priority ${idOf(priority) ?? '?'}` };
       });
     }
     await step(`fallback company ${config.fallbackCompanyId}`, async () => {
@@ -177,10 +170,10 @@ export class ConnectWiseTickets implements PsaTickets {
   }
 
   /** One page of a list (pageSize 25: every list here looks for one or a few records). */
-  private async list<T>(path: string, conditions: string, fields: string): Promise<T[]> {
+  private async list(path: string, conditions: string, fields: string): Promise<CwRecord[]> {
     const query = { conditions: conditions === '' ? undefined : conditions, fields, pageSize: 25, orderBy: 'id asc' };
     const body = (await this.client.request({ method: 'GET', path, query })).body;
-    return Array.isArray(body) ? (body as T[]) : [];
+    return Array.isArray(body) ? body.map(recordOf) : [];
   }
 }
 
@@ -190,9 +183,22 @@ function asFailure(error: unknown): Error {
 }
 
 /** The item of a list read for a check whose name is `name` (case aside); throws the list's failure. */
-function named<T extends CwNamed>(list: T[] | Error, name: string): T | undefined {
+function named(list: CwRecord[] | Error, name: string): CwRecord | undefined {
   if (list instanceof Error) throw list;
-  return list.find((candidate) => sameName(candidate.name, name));
+  return list.find((candidate) => sameName(textOf(candidate.name), name));
+}
+
+/** A JSON object as a record; an empty one for anything else. */
+function recordOf(value: unknown): CwRecord {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : {};
+}
+
+function idOf(record: CwRecord): number | undefined {
+  return typeof record.id === 'number' ? record.id : undefined;
+}
+
+function textOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** The summary: the title within 100 characters, the end cut, never the marker at its start. */
@@ -227,14 +233,13 @@ function hostOf(website: string | null | undefined): string {
 
 /** ConnectWise's error body (`code`, `message`, `errors[].field`), as safe to log: codes, a short message, the fields. */
 function describeConnectWiseAnswer(body: unknown): string | null {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
-  const { code, message, errors } = body as { code?: unknown; message?: unknown; errors?: unknown };
+  const { code, message, errors } = recordOf(body);
   const parts: string[] = [];
   if (typeof code === 'string') parts.push(code.slice(0, 60));
   if (typeof message === 'string') parts.push(message.slice(0, 200));
   if (Array.isArray(errors)) {
-    const fields = (errors as unknown[])
-      .map((error) => (error !== null && typeof error === 'object' ? (error as { field?: unknown }).field : undefined))
+    const fields = errors
+      .map((error) => recordOf(error).field)
       .filter((field): field is string => typeof field === 'string')
       .map((field) => field.slice(0, 60));
     if (fields.length > 0) parts.push(`fields: ${[...new Set(fields)].join(', ')}`);

@@ -7,6 +7,7 @@ import {
   retryPolicy,
   type HttpClient,
   type PipelineResponse,
+  type RetryStrategy,
 } from '@azure/core-rest-pipeline';
 import { MonitorError } from '../core/errors';
 import { psaLabels, type PsaName } from '../core/tickets';
@@ -80,7 +81,7 @@ export class PsaClient {
     const url = new URL(`${base}${call.path}`);
     for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const pipeline = createEmptyPipeline();
-    pipeline.addPolicy(retryPolicy([retryStrategy({ maxRetryAfterMs: timeoutMs, endsAt })], { maxRetries: 4 }));
+    pipeline.addPolicy(retryPolicy([unsentOnlyForCreates(call.method, retryStrategy({ maxRetryAfterMs: timeoutMs, endsAt }))], { maxRetries: 4 }));
     pipeline.addPolicy({
       name: 'psaPacing',
       sendRequest: async (request, next) => {
@@ -99,6 +100,9 @@ export class PsaClient {
       if (thrown instanceof MonitorError) throw thrown;
       if (abortSignal.aborted) throw new MonitorError('PsaTimeout', `${this.label} did not answer ${what} within ${Math.round(timeoutMs / 1000)} s; it is looked up before it is tried again`, { cause: thrown });
       const code = isRestError(thrown) ? thrown.code : undefined;
+      if (call.method === 'POST' && !notSent(code)) {
+        throw new MonitorError('PsaTimeout', `${this.label} dropped the connection during ${what} (${code ?? 'network error'}); it may have happened, and is looked up before it is tried again`, { cause: thrown });
+      }
       throw new MonitorError('PsaUnavailable', `${this.label} could not be reached for ${what} (${code ?? 'network error'})`, { cause: thrown });
     });
     if (response.status === 404 && call.notFoundIsNull) return null;
@@ -138,10 +142,28 @@ export class PsaClient {
   }
 }
 
+/** A connection error that means the request never reached the PSA (nothing to look up). */
+function notSent(code: string | undefined): boolean {
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+}
+
+/**
+ * A POST creates (a ticket, a note) and takes no idempotency key: after a connection dropped
+ * once it was sent, sending it again could create a second one, so it is not retried; the
+ * caller looks it up by its reference first. Every other request retries as the strategy says.
+ */
+function unsentOnlyForCreates(method: PsaRequest['method'], strategy: RetryStrategy): RetryStrategy {
+  return {
+    name: 'psaRetryStrategy',
+    retry: (state) => (method === 'POST' && state.response === undefined && !notSent(state.responseError?.code) ? { skipStrategy: true } : strategy.retry(state)),
+  };
+}
+
 /** An answer's JSON, or null when it is empty or not JSON. */
 function parsed(text: string | null | undefined): unknown {
   if (text === undefined || text === null || text.trim() === '') return null;
   try {
+    // JSON.parse answers any: unknown makes each reader check what it reads.
     return JSON.parse(text) as unknown;
   } catch {
     return null;

@@ -19,7 +19,7 @@ import type { SimulatedCompany, SimulatedPsa, SimulatedTicket } from './types';
 
 const API_PATH = '/connectwise/v4_6_release/apis/3.0';
 
-export interface ConnectWiseLimits {
+interface ConnectWiseLimits {
   /** Requests a minute one API member may make before 429s. Default 300. */
   requestsPerMinute?: number;
 }

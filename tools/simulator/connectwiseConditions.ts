@@ -10,7 +10,7 @@
  * another reading fail here first.
  */
 
-export type Condition =
+type Condition =
   | { kind: 'compare'; field: string; operator: '=' | '!=' | 'like' | 'contains'; value: string | number | boolean | null }
   | { kind: 'and' | 'or'; left: Condition; right: Condition };
 

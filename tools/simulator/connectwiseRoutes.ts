@@ -23,7 +23,7 @@ interface StoredNote {
   dateCreated: string;
 }
 
-export interface StoredTicket {
+interface StoredTicket {
   id: number;
   summary: string;
   initialDescription: string;
