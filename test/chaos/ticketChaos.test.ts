@@ -21,9 +21,9 @@ import { functionRunner, type FunctionOutcome, type FunctionRunner } from '../su
  */
 jest.setTimeout(180_000);
 
-/** The PSAs whose adapter and simulator are built, and where each one's create goes. */
-const creates: Partial<Record<PsaService, string>> = { autotask: '/Tickets', halopsa: '/api/Tickets' };
-const psas = Object.keys(creates) as PsaService[];
+/** Where each PSA's create goes. */
+const creates: Record<PsaService, string> = { connectwise: '/service/tickets', autotask: '/Tickets', halopsa: '/api/Tickets' };
+const psas: PsaService[] = ['connectwise', 'autotask', 'halopsa'];
 const waitLimitMs = 60_000;
 const leasePassedMs = 3 * 60_000;
 

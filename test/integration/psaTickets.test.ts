@@ -35,7 +35,7 @@ const routes: Record<PsaService, { create: string; notes: string }> = {
 };
 
 // The PSAs whose adapter and simulator are built: each is added as it is.
-const built: PsaService[] = ['autotask', 'halopsa'];
+const built: PsaService[] = ['connectwise', 'autotask', 'halopsa'];
 
 function settingsFor(psa: PsaService, overrides: Record<string, string> = {}): Record<string, string> {
   return cloud.settings({
