@@ -97,7 +97,10 @@ describe.each(built)('tickets in %s', (psa) => {
   it('when a regression opens, changes, is fixed and comes back, then one ticket is opened on the fallback company, noted once, closed, and reopened', async () => {
     const settings = settingsFor(psa);
     await firstSourceFails(settings);
-    await detect(settings);
+    const logs = await detect(settings);
+    // One line per ticket event, naming the group (tenant ids and finding kinds, never a name), and the run's count of steps and requests.
+    expect(logs).toContainEqual(expect.stringMatching(/ticket \S+ opened for partner\/sourceUnavailable \(the partner's own findings: the fallback company\)$/));
+    expect(logs).toContainEqual(expect.stringMatching(/tickets: (ConnectWise PSA|Autotask|HaloPSA): 1\/1 ticket steps, 0 held back, \d+ requests$/));
     const opened = await sourceTicket(settings, psa);
     expect(opened.record).toMatchObject({ state: 'open', ticketId: opened.ticket.id, company: { matchedBy: 'partner', companyId: expect.any(String) }, lines: ['source/nonMfaPrincipals/unavailable'] });
     expect(opened.ticket).toMatchObject({ closed: false, companyId: opened.record.company?.companyId, notes: [] });
