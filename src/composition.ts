@@ -191,6 +191,7 @@ export async function weeklyDigest(log: Logger, env?: Env): Promise<DigestDepend
     ...shared,
     reader: new adapters.TableQueryReader(adapters.tableSet),
     ledger: new adapters.TableDigestLedger(adapters.tableSet),
+    tickets: ticketReads(env, new adapters.TableTicketStore(adapters.tableSet)),
     settings: {
       publicBaseUrl: config.email.publicBaseUrl,
       maxNamed: config.detection.alertMaxLines,

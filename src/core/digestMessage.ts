@@ -1,3 +1,4 @@
+import { psaLabels } from './tickets';
 import { describeRegression, groupedLines } from './alertMessage';
 import type { ChannelName } from './alertRoutes';
 import { slackPayload, teamsPayload, webhookBody } from './channelPayloads';
@@ -100,6 +101,17 @@ function waiverSection(digest: WeeklyDigest): Section[] {
   return [section('Waivers expiring soon', digest.expiringWaivers.map((waiver) => line(`${oneLine(waiver.description, 200)}, owned by ${oneLine(waiver.owner, 100)}, expires ${waiver.expiresAt.toISOString().slice(0, 10)}`)))];
 }
 
+/** Customers whose tickets go to a PSA's fallback company: each PSA's gaps, with where to map them. */
+function mappingGapSection(digest: WeeklyDigest, publicBaseUrl: string | null): Section[] {
+  if (digest.mappingGaps.length === 0) return [];
+  const lines = digest.mappingGaps.map((gap): Line => {
+    const url = dashboardLink(publicBaseUrl, { psaCompanies: gap.psa });
+    const names = `${gap.customers.map((name) => oneLine(name, 100)).join(', ')}${gap.more > 0 ? ` and ${gap.more} more` : ''}`;
+    return { text: `${psaLabels[gap.psa]}: ${names}`, step: url === null ? null : { text: `Map them to their ${psaLabels[gap.psa]} companies on the dashboard`, url }, critical: false };
+  });
+  return [section('Tickets filed under the fallback company (no company mapped)', lines)];
+}
+
 function dashboard(digest: WeeklyDigest, publicBaseUrl: string | null): Section[] {
   const url = weekLink(digest, publicBaseUrl);
   return url === null ? [] : [section('Dashboard', [{ text: 'Charts, every customer and every open problem', step: { text: 'Open what changed this week on the dashboard', url }, critical: false }])];
@@ -151,7 +163,7 @@ export function renderWeeklyDigest(digest: WeeklyDigest, options: DigestOptions 
       : principals.count === 0
         ? "No partner user signed in without MFA in Partner Center's last 7 days."
         : `${plural(principals.count, 'partner user')} signed in without MFA in Partner Center's last 7 days: ${principals.users.join(', ')}${principals.more > 0 ? ` and ${principals.more} more` : ''}.`;
-  sections.push(section('Partner users without MFA', [line(principalText, (principals?.count ?? 0) > 0)]), ...customerAdminSection(digest, options.customerNames, publicBaseUrl), ...waiverSection(digest), ...dashboard(digest, publicBaseUrl));
+  sections.push(section('Partner users without MFA', [line(principalText, (principals?.count ?? 0) > 0)]), ...customerAdminSection(digest, options.customerNames, publicBaseUrl), ...waiverSection(digest), ...mappingGapSection(digest, publicBaseUrl), ...dashboard(digest, publicBaseUrl));
   const heading = { title: `Weekly MFA compliance digest, ${digest.week}`, note: `As of ${digest.generatedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` };
   return renderEmail({ subject: subject(digest), heading, sections, footer: null, findingsLink: null });
 }
@@ -177,7 +189,7 @@ function glance(digest: WeeklyDigest, publicBaseUrl: string | null): Message {
     sections.push(section('Customers by problem', problemLines));
   }
   if (digest.customerAdmins.length > 0) sections.push(section("Inside customers' tenants", digest.customerAdmins.map(customerAdminLine)));
-  sections.push(...waiverSection(digest), ...dashboard(digest, publicBaseUrl));
+  sections.push(...waiverSection(digest), ...mappingGapSection(digest, publicBaseUrl), ...dashboard(digest, publicBaseUrl));
   return { subject: subject(digest), sections, footer: null, findingsLink: dashboardLink(publicBaseUrl, { findings: 'open' }) };
 }
 
@@ -209,6 +221,8 @@ function webhookDigest(digest: WeeklyDigest, publicBaseUrl: string | null, deliv
     // Counts only, as for partner users; empty when no such finding is open.
     customerAdmins: digest.customerAdmins.map((problem) => ({ kind: problem.kind, count: problem.count, customers: problem.customers })),
     expiringWaivers: digest.expiringWaivers.map((waiver) => ({ waiver: waiver.description, owner: waiver.owner, expiresAt: waiver.expiresAt.toISOString() })),
+    // Counts only: the email names the customers.
+    psaMappingGaps: digest.mappingGaps.map((gap) => ({ psa: gap.psa, customers: gap.customers.length + gap.more })),
     dashboardLink: weekLink(digest, publicBaseUrl),
   });
 }

@@ -1,3 +1,4 @@
+import type { PsaName } from './tickets';
 import { compareFindings, type Finding } from './findings';
 import { customerName } from './message';
 import { isOneOf } from './text';
@@ -43,6 +44,8 @@ export interface DigestInput {
   /** Partner users who signed in without MFA in the newest complete run; null when the source was never collected. */
   principals: readonly NonMfaPrincipal[] | null;
   expiringWaivers: readonly ExpiringWaiver[];
+  /** Per configured PSA, the customers whose open tickets are filed under its fallback company (as its last run left them), and how many in all. */
+  mappingGaps: readonly { psa: PsaName; tenantIds: readonly string[]; count: number }[];
   /** Most customers named per mover list; the rest are counted. */
   maxNamed: number;
 }
@@ -119,6 +122,8 @@ export interface WeeklyDigest {
   /** Empty when no finding of these kinds is open: the customer-admin scan may be off, so no zero is claimed. */
   customerAdmins: CustomerAdminProblem[];
   expiringWaivers: ExpiringWaiver[];
+  /** PSAs with customers on the fallback company: the mapping gaps, named (by name, else tenant id) up to maxNamed. */
+  mappingGaps: { psa: PsaName; customers: string[]; more: number }[];
 }
 
 /** The ISO-8601 week (Monday first; the week with the year's first Thursday is week 1) of a UTC instant. */
@@ -252,5 +257,11 @@ export function composeWeeklyDigest(input: DigestInput): WeeklyDigest {
     principals: principals === null ? null : { count: users.length, users: users.slice(0, input.maxNamed), more: Math.max(0, users.length - input.maxNamed) },
     customerAdmins: customerAdminProblems(open, input.maxNamed),
     expiringWaivers: [...input.expiringWaivers].sort((left, right) => left.expiresAt.getTime() - right.expiresAt.getTime()),
+    mappingGaps: input.mappingGaps
+      .filter((gap) => gap.count > 0)
+      .map((gap) => {
+        const customers = gap.tenantIds.slice(0, input.maxNamed).map((tenantId) => input.customerNames.get(tenantId.toLowerCase()) ?? `tenant ${tenantId}`);
+        return { psa: gap.psa, customers, more: Math.max(0, gap.count - customers.length) };
+      }),
   };
 }

@@ -1,3 +1,4 @@
+import type { TicketReads } from '../api/queries';
 import { randomUUID } from 'node:crypto';
 import { deliveryTargetLabel, type ChannelName } from '../core/alertRoutes';
 import { customersBefore } from '../core/customerChanges';
@@ -34,6 +35,8 @@ export interface DigestDependencies {
   clock: Clock;
   log: Logger;
   settings: DigestSettings;
+  /** The configured PSAs and their last runs: the mapping gaps; absent or null without a PSA. */
+  tickets?: TicketReads | null;
 }
 
 interface DigestOutcome {
@@ -147,7 +150,7 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
   const { reader, snapshots, settings } = dependencies;
   const quarter = { from: new Date(now.getTime() - digestQuarterMs), to: now };
   const weekAgo = new Date(now.getTime() - digestWeekMs);
-  const [securityRuns, [latestPrincipals], [olderRun], scores, requirements, { items: findings }, waivers] = await Promise.all([
+  const [securityRuns, [latestPrincipals], [olderRun], scores, requirements, { items: findings }, waivers, psaRuns] = await Promise.all([
     reader.listRuns('partnerSecurity', { ...quarter, status: 'complete' }),
     reader.listRuns('nonMfaPrincipals', { to: now, status: 'complete', top: 1 }),
     reader.listRuns('partnerSecurity', { to: weekAgo, status: 'complete', top: 1 }),
@@ -156,7 +159,9 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
     // The digest lists open findings only: those are all it reads, not the resolved ones that pile up.
     reader.findingsPage('open', null, Infinity),
     dependencies.waivers.listWaivers(),
+    dependencies.tickets ? dependencies.tickets.lastRuns() : [],
   ]);
+  const configured = new Set(dependencies.tickets?.configured ?? []);
   const waived = waiverIndex(waivers, now);
   // Rows of runs that never completed are not data.
   const complete = new Set(securityRuns.map((run) => run.runId));
@@ -187,6 +192,7 @@ async function gather(dependencies: DigestDependencies, now: Date, customerNames
       owner: waiver.owner,
       expiresAt: new Date(waiver.expiresAt),
     })),
+    mappingGaps: psaRuns.filter((run) => configured.has(run.psa)).map((run) => ({ psa: run.psa, tenantIds: run.mappingGaps.map((gap) => gap.tenantId), count: run.mappingGapCount })),
     maxNamed: settings.maxNamed,
   });
 }

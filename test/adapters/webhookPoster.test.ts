@@ -71,7 +71,7 @@ describe('the signed webhook', () => {
     const alert = composeAlert({ opened: [admin], resolved: [], stillOpen: [], reminder: false, publicBaseUrl: 'https://monitor.example', customerNames: new Map(), maxLinesPerSection: 5 });
     const bodies = [
       webhookPayload(alert, { messageId: 'm-1', composedAt: '2026-12-07T07:00:00.000Z', event: 'alert', findings: [{ key: admin.key, kind: admin.kind, severity: admin.severity, change: 'opened', admin: admin.admin }] }),
-      digestChannelPayload('webhook', { week: '2026-W50', generatedAt: new Date('2026-12-07T07:00:00Z'), score: { week: { first: null, last: null, daily: [] }, quarter: { first: null, last: null, daily: [] }, maxScore: null }, requirements: [], customers: null, findingsByAge: [], oldestOpen: [], openCount: 0, waivedCount: 0, principals: null, customerAdmins: [], expiringWaivers: [] }, { publicBaseUrl: null, deliveryId: 'digest-1' }),
+      digestChannelPayload('webhook', { week: '2026-W50', generatedAt: new Date('2026-12-07T07:00:00Z'), score: { week: { first: null, last: null, daily: [] }, quarter: { first: null, last: null, daily: [] }, maxScore: null }, requirements: [], customers: null, findingsByAge: [], oldestOpen: [], openCount: 0, waivedCount: 0, principals: null, customerAdmins: [], expiringWaivers: [], mappingGaps: [] }, { publicBaseUrl: null, deliveryId: 'digest-1' }),
       webhookPayload(channelTestMessage, { messageId: 'test-1', composedAt: '2026-12-07T07:00:00.000Z', event: 'test', findings: [] }),
     ];
     for (const [index, body] of bodies.entries()) await poster().post('webhook', body, `delivery-sw-${index}`, 5000);

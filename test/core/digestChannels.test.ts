@@ -30,6 +30,7 @@ function digest(overrides: Partial<WeeklyDigest> = {}): WeeklyDigest {
     principals: { count: 2, users: ['breakglass1@partner.example', 'jane.doe@partner.example'], more: 0 },
     customerAdmins: [],
     expiringWaivers: [{ description: 'partner users matching breakglass*@partner.example', owner: 'Security team', expiresAt: new Date('2026-12-12T00:00:00Z') }],
+    mappingGaps: [{ psa: 'connectwise', customers: ['Contoso'], more: 2 }],
     ...overrides,
   };
 }

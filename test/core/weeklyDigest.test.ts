@@ -50,6 +50,7 @@ function input(overrides: Partial<DigestInput> = {}): DigestInput {
     waivedCount: 0,
     principals: null,
     expiringWaivers: [],
+    mappingGaps: [],
     maxNamed: 10,
     ...overrides,
   };
@@ -179,6 +180,20 @@ describe('composeWeeklyDigest', () => {
     expect(composeWeeklyDigest(input({ principals })).principals).toEqual({ count: 2, users: ['ann@partner.example', 'object id o2'], more: 0 });
     expect(composeWeeklyDigest(input({ principals: [] })).principals).toEqual({ count: 0, users: [], more: 0 });
     expect(composeWeeklyDigest(input()).principals).toBeNull();
+  });
+});
+
+describe('mapping gaps in the digest', () => {
+  const tenant = 'bbbbbbbb-0000-0000-0000-000000000002';
+  const unnamed = 'cccccccc-0000-0000-0000-000000000003';
+  const digest = composeWeeklyDigest(input({ customerNames: new Map([[tenant, 'Contoso']]), mappingGaps: [{ psa: 'connectwise', tenantIds: [tenant, unnamed], count: 7 }, { psa: 'halopsa', tenantIds: [], count: 0 }] }));
+
+  it('when customers\' tickets are filed under a PSA\'s fallback company, then the digest names them (by name, else tenant id), counts the rest, and links to where they are mapped', () => {
+    expect(digest.mappingGaps).toEqual([{ psa: 'connectwise', customers: ['Contoso', `tenant ${unnamed}`], more: 5 }]);
+    const { plainText } = renderWeeklyDigest(digest, { customerNames: new Map(), publicBaseUrl: 'https://monitor.example' });
+    expect(plainText).toContain(`ConnectWise PSA: Contoso, tenant ${unnamed} and 5 more`);
+    expect(plainText).toContain('https://monitor.example/api/dashboard#psaCompanies=connectwise');
+    expect(plainText).not.toContain('HaloPSA:');
   });
 });
 

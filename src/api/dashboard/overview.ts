@@ -74,6 +74,7 @@ export const overviewScript = String.raw`
       body.appendChild(row([source.source, last && when(last.startedAt), lastStatus, complete && when(complete.startedAt), when(due), source.openFindings], [null, null, last && last.status === 'failed' ? 'bad' : null, null, late(source.schedule)]));
     });
     showDeliveries(status.undeliveredAlerts.channels);
+    showTickets(status.tickets || []);
     // The detector keeps no ledger of its own: its last run that did all its work stands for both.
     var detector = status.detector, completed = detector.lastCompletedRun;
     body.appendChild(row(['detectRegressions', completed && when(completed.startedAt), completed && 'complete', completed && when(completed.startedAt), detector.schedule && when(detector.schedule.expectedBy), null], [null, null, null, null, late(detector.schedule)]));
@@ -88,6 +89,21 @@ export const overviewScript = String.raw`
     channels.filter(function (channel) { return channel.refused; }).concat(channels.filter(function (channel) { return !channel.refused; })).forEach(function (channel) {
       var tr = row([channel.channel, channel.waiting, when(channel.oldestCreatedAt), channel.attempts, channel.lastError, channel.refused ? 'yes: check its setting' : 'no'], [null, null, null, null, null, channel.refused ? 'bad' : null]);
       tr.setAttribute('data-target', channel.target);
+      body.appendChild(tr);
+    });
+  }
+
+  /** Per configured PSA, beside the channels: its tickets, what waits, what fails, and the customers its mapping misses. */
+  function showTickets(psas) {
+    var body = document.querySelector('#psa-tickets tbody');
+    body.textContent = '';
+    if (psas.length === 0) body.appendChild(row(['No PSA is configured.']));
+    psas.forEach(function (psa) {
+      var failing = psa.failing[0];
+      var gaps = element('a', { href: '#psaCompanies=' + encodeURIComponent(psa.psa) }, psa.mappingGapCount + ' customer(s)');
+      var tr = row([psa.name, psa.openTickets, psa.heldBack, psa.failingCount, failing ? failing.lastError : null, psa.refused ? 'yes: check its settings' : 'no', psa.mappingGapCount === 0 ? '0' : gaps],
+        [null, null, null, psa.failingCount > 0 ? 'bad' : null, null, psa.refused ? 'bad' : null, null]);
+      tr.setAttribute('data-psa', psa.psa);
       body.appendChild(tr);
     });
   }
