@@ -26,6 +26,7 @@ export const tableNames = {
   customerNames: 'CustomerNames',
   waivers: 'Waivers',
   adminScans: 'AdminScans',
+  companyMappings: 'CompanyMappings',
 } as const;
 
 export type TableName = keyof typeof tableNames;
@@ -54,6 +55,7 @@ export const fixedPartitions = {
   deliveries: 'delivery',
   detector: 'detector',
   waivers: 'waivers',
+  companyMappings: 'mappings',
 } as const;
 
 /**
@@ -173,4 +175,16 @@ export const waiverRowKeys = {
   waiverRange: { from: 'waiver_', to: 'waiver`' },
   audit: (at: Date, suffix: string): string => `audit_${String(maxAuditTime - at.getTime()).padStart(13, '0')}_${suffix}`,
   auditRange: { from: 'audit_', to: 'audit`' },
+} as const;
+
+/**
+ * Company mappings and their audit trail share one partition of the company mappings table, as
+ * waivers do, so a change and its audit row are one entity group transaction. A mapping's key is
+ * `mapping_<psa>_<tenantId>` (every mapping is one key range), audit rows are newest first.
+ */
+export const companyMappingRowKeys = {
+  mapping: (psa: string, tenantId: string): string => `mapping_${psa}_${toTableKey(tenantId.toLowerCase())}`,
+  mappingRange: { from: 'mapping_', to: 'mapping`' },
+  audit: waiverRowKeys.audit,
+  auditRange: waiverRowKeys.auditRange,
 } as const;
