@@ -18,7 +18,9 @@ import type { PruneDependencies } from './retention/pruneSnapshots';
 import type { MonitorHealthSettings, QueryDependencies } from './api/queries';
 import type { WaiverAdministration } from './api/waiverWrites';
 import type { AccessTokenVerifier } from './ports';
-import type { PsaTickets } from './ports/psa';
+import type { PsaTickets, ResolveCompany } from './ports/psa';
+import type { PsaName } from './core/tickets';
+import type { CompanyMappingAdministration } from './api/companyMappingWrites';
 import { appRoles, signedInActor } from './api/signedIn';
 
 /**
@@ -45,7 +47,7 @@ const tokenVerifiers = new Built<AccessTokenVerifier>();
  * first call: all at once, since every one of them needs @azure/data-tables, which the tables load anyway.
  */
 async function tableAdapters(env: Env | undefined) {
-  const [tableSet, snapshotStore, detectorStore, directory, waiverStore, digestLedger, queryReader, pruner] = await Promise.all([
+  const [tableSet, snapshotStore, detectorStore, directory, waiverStore, digestLedger, queryReader, pruner, mappingStore] = await Promise.all([
     tables(env),
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableDetectorStore'),
@@ -54,8 +56,9 @@ async function tableAdapters(env: Env | undefined) {
     import('./adapters/tableDigestLedger'),
     import('./adapters/tableQueryReader'),
     import('./adapters/tableSnapshotPruner'),
+    import('./adapters/tableCompanyMappingStore'),
   ]);
-  return { tableSet, ...snapshotStore, ...detectorStore, ...directory, ...waiverStore, ...digestLedger, ...queryReader, ...pruner };
+  return { tableSet, ...snapshotStore, ...detectorStore, ...directory, ...waiverStore, ...digestLedger, ...queryReader, ...pruner, ...mappingStore };
 }
 
 /** What every collector needs, once every setting its function reads (its API's `parts` too) is read: one error names every problem. */
@@ -204,6 +207,31 @@ export async function psaTicketClients(env?: Env): Promise<PsaTickets[]> {
   return clients;
 }
 
+/**
+ * The company each ticket is filed under (see tickets/resolveCompany): the detector calls the
+ * answer once per run with that run's PSA clients (from psaTicketClients), so a customer is looked
+ * up at most once a run and the look-ups count in each client's requests.
+ */
+export async function companyResolution(env?: Env): Promise<(psas: readonly PsaTickets[]) => ResolveCompany> {
+  const { tickets } = readConfig(env, ['storage', 'tickets']);
+  const [{ tableSet, TableCustomerDirectory, TableCompanyMappingStore }, { companyResolver, fallbackCompanyIds }] = await Promise.all([tableAdapters(env), import('./tickets/resolveCompany')]);
+  const [mappings, directory, fallbacks] = [new TableCompanyMappingStore(tableSet), new TableCustomerDirectory(tableSet), fallbackCompanyIds(tickets)];
+  return (psas) => companyResolver({ mappings, directory, psas: new Map(psas.map((client) => [client.psa, client])), fallbackCompanyIds: fallbacks });
+}
+
+/** The configured PSAs' clients and fallback companies, for the PSA companies list. */
+async function psaSettings(env: Env | undefined): Promise<{ clients: PsaTickets[]; fallbackCompanyIds: Partial<Record<PsaName, string>> }> {
+  const [clients, { fallbackCompanyIds }] = await Promise.all([psaTicketClients(env), import('./tickets/resolveCompany')]);
+  return { clients, fallbackCompanyIds: fallbackCompanyIds(readConfig(env, ['tickets']).tickets) };
+}
+
+/** What the admin-level mapping writes need: the store, the configured PSAs (to check a company exists) and the clock. */
+export async function companyMappingAdministration(env?: Env): Promise<CompanyMappingAdministration> {
+  readConfig(env, ['storage', 'tickets']);
+  const { tableSet, TableCompanyMappingStore } = await tableAdapters(env);
+  return { mappings: new TableCompanyMappingStore(tableSet), psas: () => psaTicketClients(env), clock };
+}
+
 /** Customer display names as last refreshed (the detector names customers with it). */
 export async function customerDirectory(env?: Env): Promise<CustomerDirectory> {
   const { tableSet, TableCustomerDirectory } = await tableAdapters(env);
@@ -227,7 +255,7 @@ export async function queryApi(env?: Env): Promise<QueryDependencies> {
   const reader = queryReaders.get(config.storage, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = customerDirectories.get(config.storage, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), waiverMaxDays: () => waiverMaxDays(env), customerAdminScanOn: () => customerAdminScanOn(env), scanQueueDepths: async () => (await queueSender(env)).queueDepths(), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet) };
+  return { reader, tokens, clock, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), waiverMaxDays: () => waiverMaxDays(env), customerAdminScanOn: () => customerAdminScanOn(env), scanQueueDepths: async () => (await queueSender(env)).queueDepths(), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet), companyMappings: new adapters.TableCompanyMappingStore(tableSet), psaTickets: () => psaSettings(env) };
 }
 
 /** WAIVER_MAX_DAYS as the writes read it, or null when they cannot: then they fail, and the status names the setting. */

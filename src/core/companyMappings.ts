@@ -32,3 +32,11 @@ export interface CompanyMappingAuditEntry {
   before: CompanyMapping | null;
   after: CompanyMapping | null;
 }
+
+/**
+ * How a customer's tickets find their company in one PSA, as the mapping list shows it: an
+ * admin's `mapping`; a company found by the customer's `domain` or `name`; a `gap` (its tickets go
+ * to the fallback company); or `notLookedUp`, unmapped and not asked of the PSA in that answer.
+ */
+export const companyStatuses = ['mapping', 'domain', 'name', 'gap', 'notLookedUp'] as const;
+export type CompanyStatus = (typeof companyStatuses)[number];
