@@ -4,7 +4,7 @@ import { psaLabels, type CompanyMatch, type PsaName } from '../core/tickets';
 import type { CustomerProfiles } from '../ports';
 import type { CompanyMappingStore, PsaTickets, ResolveCompany, StoredCompanyMapping } from '../ports/psa';
 
-export interface CompanyResolution {
+interface CompanyResolution {
   mappings: Pick<CompanyMappingStore, 'list'>;
   directory: CustomerProfiles;
   /** The configured PSAs' clients, by name. */

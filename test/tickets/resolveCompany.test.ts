@@ -5,6 +5,7 @@ import { MonitorError } from '../../src/core/errors';
 import type { PsaName } from '../../src/core/tickets';
 import type { PsaCompany, PsaTickets } from '../../src/ports/psa';
 import { companyResolver } from '../../src/tickets/resolveCompany';
+import { companyResolution } from '../../src/composition';
 import { startAzurite, type Azurite } from '../../tools/azurite';
 import { createTables } from '../../tools/createTables';
 
@@ -108,5 +109,19 @@ describe('the company a ticket is filed under', () => {
     const resolver = companyResolver({ mappings, directory, psas: new Map(), fallbackCompanyIds: {} });
     await expect(resolver('autotask', null)).rejects.toThrow(/Autotask has no fallback company/);
     await expect(resolver('halopsa', contoso)).rejects.toThrow(/HaloPSA is not configured/);
+  });
+
+  it('when the composition builds the resolver from the settings, then each PSA\'s fallback is its setting (HaloPSA: the client id) and the run\'s clients are the ones asked', async () => {
+    const env = {
+      TABLES_CONNECTION_STRING: azurite.tablesConnectionString, TABLE_PREFIX: 'rc1',
+      CONNECTWISE_BASE_URL: 'https://api-na.myconnectwise.net/v4_6_release/apis/3.0', CONNECTWISE_COMPANY_ID: 'partner', CONNECTWISE_PUBLIC_KEY: 'public', CONNECTWISE_PRIVATE_KEY: 'private', CONNECTWISE_CLIENT_ID: 'client', CONNECTWISE_FALLBACK_COMPANY_ID: '250',
+      HALOPSA_BASE_URL: 'https://partner.halopsa.example', HALOPSA_CLIENT_ID: 'client', HALOPSA_CLIENT_SECRET: 'secret', HALOPSA_FALLBACK_CLIENT_ID: '12',
+    };
+    const resolverFor = await companyResolution(env);
+    const resolver = resolverFor([]);
+    expect(await resolver('connectwise', null)).toEqual({ companyId: '250', companyName: null, matchedBy: 'partner' });
+    expect(await resolver('halopsa', null)).toEqual({ companyId: '12', companyName: null, matchedBy: 'partner' });
+    // No client given for the run: a customer cannot be looked up, and the resolver says which PSA.
+    await expect(resolver('connectwise', contoso)).rejects.toThrow(/ConnectWise PSA is not configured/);
   });
 });
