@@ -143,6 +143,28 @@ param alertWebhookSecret string = ''
 @description('ALERT_ROUTES: which findings go to which channels; empty for every finding to every configured channel.')
 param alertRoutes string = ''
 
+// Tickets in the partner's PSAs (docs/psa-tickets.md). Each PSA's credential is a secure parameter
+// stored in Key Vault like the channels' URLs; a credential not given gets no secret and an empty
+// setting (the app's status names it when its PSA is configured). CONNECTWISE_PUBLIC_KEY is not one of them: it is the user-name half of the
+// API key (ConnectWise signs in with companyId+publicKey:privateKey), no more secret than
+// AUTOTASK_USERNAME or HALOPSA_CLIENT_ID, and seeing it in the app settings tells which key is in use.
+@secure()
+@description('CONNECTWISE_PRIVATE_KEY: private key of the ConnectWise PSA API member\'s API key; empty for none. Stored in Key Vault.')
+param connectwisePrivateKey string = ''
+
+@secure()
+@description('AUTOTASK_SECRET: secret of the Autotask API-only resource; empty for none. Stored in Key Vault.')
+param autotaskSecret string = ''
+
+@secure()
+@description('HALOPSA_CLIENT_SECRET: client secret of the HaloPSA API application; empty for none. Stored in Key Vault.')
+param halopsaClientSecret string = ''
+
+// Every other PSA setting, by its app setting's name: main.parameters.json maps each from the azd
+// environment variable of the same name, so `azd env set CONNECTWISE_BASE_URL ...` sets it.
+@description('The PSA settings that are not secrets (PSA_*, CONNECTWISE_*, AUTOTASK_*, HALOPSA_*, as src/settingDocs.ts names them), each a text value; one left out or empty takes the app\'s documented default. Never a credential: those are the secure parameters above.')
+param psaSettings object = {}
+
 var abbreviations = loadJsonContent('abbreviations.json')
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 // azd accepts environment names of up to 64 letters, digits and - _ . ( ); most resources take
@@ -264,6 +286,9 @@ module keyVault 'modules/keyVault.bicep' = {
       'slack-webhook-url': slackWebhookUrl
       'alert-webhook-url': alertWebhookUrl
       'alert-webhook-secret': alertWebhookSecret
+      'connectwise-private-key': connectwisePrivateKey
+      'autotask-secret': autotaskSecret
+      'halopsa-client-secret': halopsaClientSecret
     }
   }
 }
@@ -307,6 +332,7 @@ module functionApp 'modules/functionApp.bicep' = {
     apiTokenSecretUri: keyVault.outputs.apiTokenSecretUri
     channelSecretUris: keyVault.outputs.channelSecretUris
     alertRoutes: alertRoutes
+    psaSettings: psaSettings
     appCredential: appCredential
     acsEndpoint: communication.outputs.endpoint
     alertFrom: sender

@@ -202,8 +202,9 @@ export async function psaTicketClients(env?: Env): Promise<PsaTickets[]> {
   const { tickets } = readConfig(env, ['tickets']);
   const options = { timeoutMs: tickets.timeoutMs };
   const clients: PsaTickets[] = [];
-  // Each PSA's adapter is added here as it is built: `if (tickets.<psa>) clients.push(new <Adapter>(tickets.<psa>, options));`
-  void options;
+  if (tickets.connectwise) clients.push(new (await import('./adapters/connectWiseTickets')).ConnectWiseTickets(tickets.connectwise, options));
+  if (tickets.autotask) clients.push(new (await import('./adapters/autotaskTickets')).AutotaskTickets(tickets.autotask, options));
+  if (tickets.halopsa) clients.push(new (await import('./adapters/haloPsaTickets')).HaloPsaTickets(tickets.halopsa, options));
   return clients;
 }
 

@@ -26,9 +26,11 @@ param keyVaultName string
 param keyVaultUri string
 @description('Versionless URI of the query API\'s token key in Key Vault (created with the vault).')
 param apiTokenSecretUri string
-@description('Each alert channel credential as { name, uri }: its Key Vault secret name and URI, \'\' for a channel not configured.')
+@description('Each alert channel and PSA credential as { name, uri }: its Key Vault secret name and URI, \'\' for one not given.')
 param channelSecretUris array
 param alertRoutes string
+@description('The PSA settings that are not secrets, by app setting name; one left out or empty takes the app\'s documented default.')
+param psaSettings object
 @allowed(['managedIdentityFederation', 'clientSecret'])
 @description('How the app proves it is the app registration: a token of its managed identity that the registration trusts (federated credential), or the registration\'s client secret stored in Key Vault as graph-client-secret.')
 param appCredential string
@@ -205,6 +207,54 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       ALERT_WEBHOOK_SECRET: channelReferences['alert-webhook-secret']
       WEBHOOK_TIMEOUT_SECONDS: '30'
       ALERT_ROUTES: alertRoutes
+
+      // Tickets in the partner's PSAs (docs/psa-tickets.md), each setting named so that none is
+      // forgotten; empty is the app's documented default, and an empty CONNECTWISE_BASE_URL,
+      // AUTOTASK_USERNAME or HALOPSA_BASE_URL leaves that PSA off. The PSAs are outside Azure, so
+      // reaching them takes no role; their credentials are Key Vault references like the channels',
+      // resolved with the identity's Key Vault Secrets User on the vault (keyVault.bicep), which
+      // already covers every secret in it: no new role for the PSAs.
+      PSA_TICKETS_PER_RUN: psaSettings.?PSA_TICKETS_PER_RUN ?? ''
+      PSA_TICKET_PER: psaSettings.?PSA_TICKET_PER ?? ''
+      PSA_WHEN_BACK: psaSettings.?PSA_WHEN_BACK ?? ''
+      PSA_TIMEOUT_SECONDS: psaSettings.?PSA_TIMEOUT_SECONDS ?? ''
+      CONNECTWISE_BASE_URL: psaSettings.?CONNECTWISE_BASE_URL ?? ''
+      CONNECTWISE_COMPANY_ID: psaSettings.?CONNECTWISE_COMPANY_ID ?? ''
+      CONNECTWISE_PUBLIC_KEY: psaSettings.?CONNECTWISE_PUBLIC_KEY ?? ''
+      CONNECTWISE_PRIVATE_KEY: channelReferences['connectwise-private-key']
+      CONNECTWISE_CLIENT_ID: psaSettings.?CONNECTWISE_CLIENT_ID ?? ''
+      CONNECTWISE_BOARD: psaSettings.?CONNECTWISE_BOARD ?? ''
+      CONNECTWISE_STATUS_NEW: psaSettings.?CONNECTWISE_STATUS_NEW ?? ''
+      CONNECTWISE_STATUS_CLOSED: psaSettings.?CONNECTWISE_STATUS_CLOSED ?? ''
+      CONNECTWISE_PRIORITIES: psaSettings.?CONNECTWISE_PRIORITIES ?? ''
+      CONNECTWISE_TYPE: psaSettings.?CONNECTWISE_TYPE ?? ''
+      CONNECTWISE_SOURCE: psaSettings.?CONNECTWISE_SOURCE ?? ''
+      CONNECTWISE_FALLBACK_COMPANY_ID: psaSettings.?CONNECTWISE_FALLBACK_COMPANY_ID ?? ''
+      CONNECTWISE_REQUESTS_PER_MINUTE: psaSettings.?CONNECTWISE_REQUESTS_PER_MINUTE ?? ''
+      AUTOTASK_USERNAME: psaSettings.?AUTOTASK_USERNAME ?? ''
+      AUTOTASK_SECRET: channelReferences['autotask-secret']
+      AUTOTASK_INTEGRATION_CODE: psaSettings.?AUTOTASK_INTEGRATION_CODE ?? ''
+      AUTOTASK_ZONE_URL: psaSettings.?AUTOTASK_ZONE_URL ?? ''
+      AUTOTASK_ZONE_INFORMATION_URL: psaSettings.?AUTOTASK_ZONE_INFORMATION_URL ?? ''
+      AUTOTASK_QUEUE_ID: psaSettings.?AUTOTASK_QUEUE_ID ?? ''
+      AUTOTASK_STATUS_NEW: psaSettings.?AUTOTASK_STATUS_NEW ?? ''
+      AUTOTASK_STATUS_CLOSED: psaSettings.?AUTOTASK_STATUS_CLOSED ?? ''
+      AUTOTASK_PRIORITIES: psaSettings.?AUTOTASK_PRIORITIES ?? ''
+      AUTOTASK_TICKET_TYPE: psaSettings.?AUTOTASK_TICKET_TYPE ?? ''
+      AUTOTASK_SOURCE: psaSettings.?AUTOTASK_SOURCE ?? ''
+      AUTOTASK_FALLBACK_COMPANY_ID: psaSettings.?AUTOTASK_FALLBACK_COMPANY_ID ?? ''
+      AUTOTASK_REQUESTS_PER_MINUTE: psaSettings.?AUTOTASK_REQUESTS_PER_MINUTE ?? ''
+      HALOPSA_BASE_URL: psaSettings.?HALOPSA_BASE_URL ?? ''
+      HALOPSA_TENANT: psaSettings.?HALOPSA_TENANT ?? ''
+      HALOPSA_CLIENT_ID: psaSettings.?HALOPSA_CLIENT_ID ?? ''
+      HALOPSA_CLIENT_SECRET: channelReferences['halopsa-client-secret']
+      HALOPSA_TICKET_TYPE_ID: psaSettings.?HALOPSA_TICKET_TYPE_ID ?? ''
+      HALOPSA_TEAM: psaSettings.?HALOPSA_TEAM ?? ''
+      HALOPSA_STATUS_NEW: psaSettings.?HALOPSA_STATUS_NEW ?? ''
+      HALOPSA_STATUS_CLOSED: psaSettings.?HALOPSA_STATUS_CLOSED ?? ''
+      HALOPSA_PRIORITIES: psaSettings.?HALOPSA_PRIORITIES ?? ''
+      HALOPSA_FALLBACK_CLIENT_ID: psaSettings.?HALOPSA_FALLBACK_CLIENT_ID ?? ''
+      HALOPSA_REQUESTS_PER_MINUTE: psaSettings.?HALOPSA_REQUESTS_PER_MINUTE ?? ''
 
       // Query API.
       API_TOKEN_SECRET: apiTokenSecretReference

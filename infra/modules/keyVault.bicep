@@ -1,7 +1,8 @@
 // Key Vault in RBAC mode, soft delete and purge protection on: it holds the partner admin's
-// refresh token (every rotation a new version), the query API's token key and, only where the
-// app registration uses one, its client secret. After `azd down` the vault stays soft-deleted
-// for 90 days and keeps its name; `createMode: 'recover'` brings it back, secrets included.
+// refresh token (every rotation a new version), the query API's token key, the alert channels'
+// and PSAs' credentials given and, only where the app registration uses one, its client secret.
+// After `azd down` the vault stays soft-deleted for 90 days and keeps its name;
+// `createMode: 'recover'` brings it back, secrets included.
 param name string
 param location string
 param tags object
@@ -18,7 +19,7 @@ param adminPrincipalType string = 'User'
 @description('Key that signs the query API\'s continuation tokens. A new one each deployment only invalidates paging links in flight.')
 param apiTokenSecret string
 @secure()
-@description('Alert channel credentials (Teams and Slack webhook URLs, the signed webhook\'s URL and secret), by secret name; a channel left empty gets no secret.')
+@description('Alert channel and PSA credentials (Teams and Slack webhook URLs, the signed webhook\'s URL and secret, the PSAs\' keys and secrets), by secret name; one left empty gets no secret.')
 param channelSecrets object = {}
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
@@ -45,7 +46,8 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-// Only the channels given: an empty secret would be a reference that turns a channel on with no URL.
+// Only the credentials given: an empty secret would be a reference that turns a channel on with no URL
+// (or a PSA's credential into one that resolves to nothing).
 resource channelSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for secret in items(channelSecrets): if (!empty(secret.value)) {
   parent: vault
   name: secret.key
@@ -58,7 +60,8 @@ resource channelSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for sec
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 
-// Read access to the vault's secrets: Key Vault references in app settings and the refresh token.
+// Read access to the vault's secrets: Key Vault references in app settings (the PSAs' credentials
+// included, so they need no role of their own) and the refresh token.
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, principalId, keyVaultSecretsUser)
   scope: vault

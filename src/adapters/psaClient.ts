@@ -7,6 +7,7 @@ import {
   retryPolicy,
   type HttpClient,
   type PipelineResponse,
+  type RetryStrategy,
 } from '@azure/core-rest-pipeline';
 import { MonitorError } from '../core/errors';
 import { psaLabels, type PsaName } from '../core/tickets';
@@ -48,7 +49,16 @@ export interface PsaRequest {
   body?: unknown;
   /** A 404 is an answer (null), not an error: reading something that may not exist. */
   notFoundIsNull?: boolean;
+  /**
+   * Whether sending it twice does no harm. Default: every method but POST. A request that is not
+   * is never sent again once it may have reached the PSA (a connection lost after sending): that
+   * fails PsaTimeout, and the caller looks it up before trying again (a POST query says `true`).
+   */
+  idempotent?: boolean;
 }
+
+/** Connection errors raised before anything was sent: a retry cannot repeat what the PSA did. */
+const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** A PSA's answer: its JSON body (null when empty), and its headers for paging. */
 export interface PsaAnswer {
@@ -80,7 +90,17 @@ export class PsaClient {
     const url = new URL(`${base}${call.path}`);
     for (const [name, value] of Object.entries(call.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const pipeline = createEmptyPipeline();
-    pipeline.addPolicy(retryPolicy([retryStrategy({ maxRetryAfterMs: timeoutMs, endsAt })], { maxRetries: 4 }));
+    const idempotent = call.idempotent ?? call.method !== 'POST';
+    let answerLost = false;
+    const keepUnsentOnly: RetryStrategy = {
+      name: 'psaNoRepeatedCreate',
+      retry: ({ responseError }) => {
+        if (idempotent || responseError === undefined || notSentCodes.has(responseError.code ?? '')) return { skipStrategy: true };
+        answerLost = true;
+        return { errorToThrow: responseError };
+      },
+    };
+    pipeline.addPolicy(retryPolicy([keepUnsentOnly, retryStrategy({ maxRetryAfterMs: timeoutMs, endsAt })], { maxRetries: 4 }));
     pipeline.addPolicy({
       name: 'psaPacing',
       sendRequest: async (request, next) => {
@@ -97,6 +117,7 @@ export class PsaClient {
     const request = createPipelineRequest({ url: url.toString(), method: call.method, headers, body, abortSignal, allowInsecureConnection: true });
     const response = await pipeline.sendRequest(this.httpClient, request).catch((thrown: unknown) => {
       if (thrown instanceof MonitorError) throw thrown;
+      if (answerLost) throw new MonitorError('PsaTimeout', `${this.label} took ${what} but its answer was lost; it is looked up before it is tried again`, { cause: thrown });
       if (abortSignal.aborted) throw new MonitorError('PsaTimeout', `${this.label} did not answer ${what} within ${Math.round(timeoutMs / 1000)} s; it is looked up before it is tried again`, { cause: thrown });
       const code = isRestError(thrown) ? thrown.code : undefined;
       throw new MonitorError('PsaUnavailable', `${this.label} could not be reached for ${what} (${code ?? 'network error'})`, { cause: thrown });
@@ -142,6 +163,7 @@ export class PsaClient {
 function parsed(text: string | null | undefined): unknown {
   if (text === undefined || text === null || text.trim() === '') return null;
   try {
+    // JSON.parse gives `any`: the answer is read as unknown, checked where it is used.
     return JSON.parse(text) as unknown;
   } catch {
     return null;

@@ -29,6 +29,11 @@ const problemWords: Record<FindingKind, Words> = {
   customerNotVisible: (count) => `${plural(count, 'customer')} the monitor cannot see into`,
 };
 
+/** A kind of problem named without a count, for a ticket's title (which stays as it was opened while its lines change). */
+export function problemName(kind: FindingKind): string {
+  return problemWords[kind](2).replace(/^2 /, '');
+}
+
 /** A customer's policy turned off is critical when it leaves no MFA policy: a problem of its own in words. */
 const noPolicyLeft: Words = (count) => `${plural(count, 'customer')} with no MFA policy`;
 

@@ -7,12 +7,13 @@
  * - `#finding=<key>`: one finding (its key URI-encoded: keys hold `/`);
  * - `#customer=<tenantId>`: one customer's page;
  * - `#findings=open` or `#findings=resolved`, optionally `&since=<ISO time>`: a list, or what
- *   changed since then.
+ *   changed since then;
+ * - `#psaCompanies=<psa>`: which company each customer's tickets go to in that PSA, and the gaps.
  *
  * Every value is encoded with `encodeURIComponent`, so `new URLSearchParams(hash.slice(1))` reads
  * it back as written.
  */
-type DashboardPlace = { finding: string } | { customer: string } | { findings: 'open' | 'resolved'; since?: string };
+type DashboardPlace = { finding: string } | { customer: string } | { findings: 'open' | 'resolved'; since?: string } | { psaCompanies: string };
 
 /** The dashboard's URL at `place`; null without PUBLIC_BASE_URL (a message then has no links to the monitor). */
 export function dashboardLink(publicBaseUrl: string | null, place: DashboardPlace): string | null {

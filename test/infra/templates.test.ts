@@ -561,6 +561,50 @@ describe('infra/main.bicep refuses what cannot work', () => {
     expect(settings.ALERT_ROUTES).toBe('alertRoutes');
   });
 
+  it("when a setting's documentation calls it a Key Vault reference in Azure, then the template sets it to a reference to a Key Vault secret from a secure parameter, empty by default", () => {
+    const settings = get(single('Microsoft.Web/sites/config').body, 'properties') as Record<string, BicepValue>;
+    const documented = settingDocs.filter((doc) => /key vault reference in azure/i.test(doc.description)).map((doc) => doc.name);
+    expect(documented).toEqual(expect.arrayContaining(['TEAMS_WEBHOOK_URL', 'CONNECTWISE_PRIVATE_KEY', 'AUTOTASK_SECRET', 'HALOPSA_CLIENT_SECRET']));
+    for (const setting of documented) {
+      const secret = /^channelReferences\['([a-z-]+)'\]$/.exec(String(settings[setting]))?.[1];
+      expect({ setting, secret }).toEqual({ setting, secret: setting.toLowerCase().replaceAll('_', '-') });
+      const parameter = setting.toLowerCase().replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase());
+      expect(main().source).toContain(`'${secret!}': ${parameter}\n`);
+      expect({ setting, parameter: main().parameters.find((candidate) => candidate.name === parameter) }).toEqual({ setting, parameter: { name: parameter, defaultValue: "''", decorators: expect.objectContaining({ secure: true }) } });
+      expect(parametersJson()[parameter]).toEqual({ value: `\${${setting}=}` });
+    }
+  });
+
+  it('when a PSA is set up at deployment, then every PSA setting the app reads is an app setting: its credential a Key Vault reference absent when not given, the rest from psaSettings, each mapped from the azd variable of its name', () => {
+    const settings = get(single('Microsoft.Web/sites/config').body, 'properties') as Record<string, BicepValue>;
+    const psaNames = settingDocs.map((doc) => doc.name).filter((name) => /^(PSA|CONNECTWISE|AUTOTASK|HALOPSA)_/.test(name));
+    expect(psaNames.length).toBeGreaterThanOrEqual(30);
+    const credentials = { CONNECTWISE_PRIVATE_KEY: 'connectwise-private-key', AUTOTASK_SECRET: 'autotask-secret', HALOPSA_CLIENT_SECRET: 'halopsa-client-secret' };
+    for (const [setting, secret] of Object.entries(credentials)) {
+      expect(psaNames).toContain(setting);
+      expect({ setting, value: settings[setting] }).toEqual({ setting, value: `channelReferences['${secret}']` });
+    }
+    // A credential not given: no secret (the loop's condition) and an empty setting (the reference's), never a reference to nothing.
+    const vault = files.find((file) => file.path === 'infra/modules/keyVault.bicep')!;
+    const app = files.find((file) => file.path === 'infra/modules/functionApp.bicep')!;
+    expect(vault.source).toMatch(/for secret in items\(channelSecrets\): if \(!empty\(secret\.value\)\)/);
+    expect(vault.source).toMatch(/uri: empty\(secret\.value\) \? '' : channelSecret\[index\]\.properties\.secretUri/);
+    expect(app.source).toMatch(/secret => empty\(secret\.uri\) \? '' : '@Microsoft\.KeyVault\(SecretUri=\$\{secret\.uri\}\)'/);
+    // Every other PSA setting comes from psaSettings by its own name; empty is the app's documented default.
+    const plain = psaNames.filter((name) => !(name in credentials));
+    for (const name of plain) expect({ name, value: settings[name] }).toEqual({ name, value: `psaSettings.?${name} ?? ''` });
+    const mapped = (parametersJson().psaSettings as unknown as { value: Record<string, string> }).value;
+    expect(mapped).toEqual(Object.fromEntries(plain.map((name) => [name, `\${${name}=}`])));
+    expect(main().parameters.find((parameter) => parameter.name === 'psaSettings')).toEqual({ name: 'psaSettings', defaultValue: '{}', decorators: expect.not.objectContaining({ secure: true }) });
+    expect(main().source).toMatch(/^ {4}psaSettings: psaSettings$/m);
+    // psaSettings is seen in the deployment's history, so no credential may travel in it.
+    expect(Object.keys(mapped).filter((name) => name in credentials)).toEqual([]);
+    expect(app.source.match(/psaSettings\.\?\w+/g)?.filter((read) => read.slice('psaSettings.?'.length) in credentials)).toEqual([]);
+    // The PSAs are outside Azure: no role is assigned for them, and the vault's one read role covers their references.
+    expect(resources('Microsoft.Authorization/roleAssignments').filter((assignment) => /psa|connectwise|autotask|halo/i.test(`${assignment.symbol} ${assignment.file}`))).toEqual([]);
+    expect(app.source).toMatch(/Key Vault Secrets User on the vault \(keyVault\.bicep\), which\n\s*\/\/ already covers every secret in it: no new role for the PSAs/);
+  });
+
   it('when the environment was taken down, then the next deployment recovers its soft-deleted vault instead of failing on the name', () => {
     const vault = single('Microsoft.KeyVault/vaults');
     expect(get(vault.body, 'properties.createMode')).toBe('createMode');

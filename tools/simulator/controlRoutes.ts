@@ -6,7 +6,7 @@ import type { Exchange } from './exchange';
 import { tenantProfiles } from './customerTenants';
 import { faultProblem } from './faultBook';
 import type { SignInPerson } from './signInAuthority';
-import type { AlertChannel, Fault, ReceivedPost, SentEmail, Simulator } from './types';
+import type { AlertChannel, Fault, PsaService, ReceivedPost, SentEmail, SimulatedTicket, Simulator } from './types';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -24,6 +24,26 @@ function inboxPage(emails: SentEmail[]): string {
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}article{border-top:1px solid #ccc;padding:1rem 0}
 iframe{width:100%;height:24rem;border:1px solid #ddd}h2{margin:0 0 .25rem}</style></head>
 <body><h1>Simulator inbox</h1><p>${emails.length} delivered email(s), newest first.</p>${rows || '<p>No email yet.</p>'}</body></html>`;
+}
+
+const psaTitles: Record<PsaService, string> = { connectwise: 'ConnectWise PSA', autotask: 'Autotask', halopsa: 'HaloPSA' };
+
+/** A simulated PSA's tickets, newest first: company, board, status and every note, to watch tickets open, change and close. */
+function ticketsPage(psa: PsaService, tickets: SimulatedTicket[]): string {
+  const rows = tickets.slice().reverse().map((ticket) => `
+<article>
+  <h2>#${escapeHtml(ticket.id)} ${escapeHtml(ticket.title)}</h2>
+  <p><b>Company</b> ${escapeHtml(ticket.companyName)} (${escapeHtml(ticket.companyId)}) &middot; <b>Board</b> ${escapeHtml(ticket.board)}
+     &middot; <b>Status</b> ${escapeHtml(ticket.status)}${ticket.closed ? ' (closed)' : ''} &middot; <b>Priority</b> ${escapeHtml(ticket.priority)}
+     &middot; updated ${escapeHtml(ticket.updatedAt)}</p>
+  <details><summary>Description and ${ticket.notes.length} note(s)</summary><pre>${escapeHtml(ticket.description)}</pre>${ticket.notes.map((note) => `<pre>${escapeHtml(note)}</pre>`).join('')}</details>
+</article>`).join('\n');
+  const open = tickets.filter((ticket) => !ticket.closed).length;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Simulated ${psaTitles[psa]} (${open} open)</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}article{border-top:1px solid #ccc;padding:1rem 0}
+pre{white-space:pre-wrap;background:#f6f6f6;padding:.5rem}h2{margin:0 0 .25rem;font-size:1.1rem}</style></head>
+<body><h1>Simulated ${psaTitles[psa]}</h1><p>${tickets.length} ticket(s), ${open} open, newest first.</p>${rows || '<p>No ticket yet.</p>'}</body></html>`;
 }
 
 const channelTitles: Record<AlertChannel, string> = { teams: 'Teams channel', slack: 'Slack channel', webhook: 'Signed webhook receiver' };
@@ -167,8 +187,18 @@ export function handleControl(ex: Exchange, simulator: Simulator, control: Contr
     case 'GET /_sim/webhook.json':
       ex.send(200, simulator.received(ex.url.pathname.slice('/_sim/'.length, -'.json'.length) as AlertChannel));
       return;
-    default:
+    default: {
+      const psa = /^\/_sim\/psa\/(connectwise|autotask|halopsa)(\.json)?$/.exec(ex.url.pathname);
+      if (ex.method === 'GET' && psa !== null) {
+        // The pattern admits the three PSAs' names only.
+        const name = psa[1] as PsaService;
+        const tickets = simulator.psa(name).tickets();
+        if (psa[2] === undefined) ex.sendRaw(200, ticketsPage(name, tickets), { 'content-type': 'text/html; charset=utf-8' });
+        else ex.send(200, tickets);
+        return;
+      }
       if (ex.method === 'POST' && ex.url.pathname.startsWith('/_sim/customer-tenants/')) return customerTenantControl(ex, simulator);
       ex.send(404, { error: `no control route ${route}` });
+    }
   }
 }

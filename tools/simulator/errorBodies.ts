@@ -86,6 +86,12 @@ export function faultErrorBody(ex: Exchange, service: SimulatedService, status: 
       return { error: REASONS[status] ?? 'Error' };
     case 'teams':
       return { error: { code: status === 429 ? 'WorkflowTriggerIsThrottled' : status === 401 ? 'DirectApiAuthorizationRequired' : status === 404 ? 'WorkflowNotFound' : 'ServiceUnavailable', message: REASONS[status] ?? 'Error' } };
+    case 'connectwise':
+      // ConnectWise's error body: a code and a message ("PSA API Requests"; field errors only on a 400 InvalidObject).
+      return { code: status === 429 ? 'TooManyRequests' : status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status >= 500 ? 'ServerError' : 'BadRequest', message: REASONS[status] ?? 'Error' };
+    case 'autotask':
+      // Autotask's failures carry a list of messages ("Updating data via PATCH request with the REST API").
+      return { errors: [REASONS[status] ?? 'Error'] };
     case 'slack':
       // Slack answers in plain text, one code per status as "Sending messages using incoming webhooks" lists them (410: an archived channel).
       return status === 429 ? 'rate_limited' : status === 404 ? 'no_service' : status === 403 ? 'invalid_token' : status === 410 ? 'channel_is_archived' : status >= 500 ? 'service_unavailable' : 'invalid_payload';
