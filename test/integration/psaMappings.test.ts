@@ -32,7 +32,8 @@ const restoreEnvironment = savedEnvironment();
 
 beforeAll(async () => {
   cloud = await startCloud({ customers: 20 });
-  settings = cloud.settings({ SIGN_IN_CLIENT_ID: cloud.sim.signIn.clientId });
+  // ConnectWise PSA is configured (the simulated one); Autotask and HaloPSA are not.
+  settings = cloud.settings({ SIGN_IN_CLIENT_ID: cloud.sim.signIn.clientId, ...cloud.sim.psa('connectwise').settings() });
   Object.assign(process.env, settings);
   host = await createLocalHost({ functions: loadRegisteredFunctions({ mainGlob: 'src/functions/*.ts' }), port: 0, functionKey, adminKey, scheduleTimers: false, env: settings, log: () => undefined });
   await cloud.run('collectPartnerSecurity', settings);
@@ -72,8 +73,10 @@ describe('PSA company mappings over HTTP', () => {
     expect(list.status).toBe(200);
     const body = (await list.json()) as Json;
     expect(validate(body, { $ref: '#/components/schemas/PsaCompanyList' }, schemas)).toEqual([]);
-    // No PSA is configured in these settings: nothing to map to.
-    expect(body).toMatchObject({ lookedUp: false, psas: [], items: [] });
+    // Without lookup=true the PSA is not asked: every customer is listed as not looked up.
+    expect(body).toMatchObject({ lookedUp: false, psas: [{ psa: 'connectwise', lookupError: null }] });
+    expect((body.items as Json[]).every((item) => item.status === 'notLookedUp')).toBe(true);
+    expect(cloud.sim.requestLog().filter((entry) => entry.service === 'connectwise')).toEqual([]);
     const audit = await call('GET', 'psa/mappings/audit?format=csv', { headers: key(functionKey) });
     expect(audit.status).toBe(200);
     // One header row and no entries; the mappings before and after as `before.*` and `after.*` columns.
@@ -110,7 +113,57 @@ describe('PSA company mappings over HTTP', () => {
     expect((await call('PUT', `signed-in/psa/mappings/connectwise/${tenantId}`, { body: { companyId: '250' } })).status).toBe(401);
     const adminToken = await accessTokenFor(cloud.sim, waiverAdmin);
     // Past sign-in and role: refused only for the PSA that is not configured here.
-    expect((await problem(await call('PUT', `signed-in/psa/mappings/connectwise/${tenantId}`, { headers: { authorization: `Bearer ${adminToken}` }, body: { companyId: '250' } }), 400)).params.map((param) => param.name)).toEqual(['psa']);
+    expect((await problem(await call('PUT', `signed-in/psa/mappings/autotask/${tenantId}`, { headers: { authorization: `Bearer ${adminToken}` }, body: { companyId: '250' } }), 400)).params.map((param) => param.name)).toEqual(['psa']);
+  });
+
+  it('when a mapping is set, changed and cleared against the simulated ConnectWise PSA, then the company is checked there, its name stored, each change audited, and a stale etag refused', async () => {
+    const admin = key(adminKey);
+    const [customer] = [...(await (await queryApi(settings)).directory.customerProfiles()).keys()];
+    const path = `psa/mappings/connectwise/${customer}`;
+    const companies = cloud.sim.psa('connectwise').companies();
+    const [first, second] = companies.slice(1);
+    const missing = await problem(await call('PUT', path, { headers: admin, body: { companyId: '999999' } }), 404);
+    expect(missing.params).toEqual([{ name: 'companyId', reason: expect.stringContaining('names no company in ConnectWise PSA') }]);
+    const set = await call('PUT', path, { headers: admin, body: { companyId: Number(first!.id), note: 'billing company' } });
+    const stored = (await set.json()) as Json;
+    expect({ status: set.status, stored }).toMatchObject({ status: 201, stored: { psa: 'connectwise', tenantId: customer, companyId: first!.id, companyName: first!.name, note: 'billing company', changedBy: 'admin key' } });
+    expect(validate(stored, { $ref: '#/components/schemas/StoredCompanyMapping' }, schemas)).toEqual([]);
+    expect(set.headers.get('etag')).toBe(stored.etag);
+    expect((await problem(await call('PUT', path, { headers: admin, body: { companyId: second!.id } }), 428)).params.map((param) => param.name)).toEqual(['If-Match']);
+    const changed = await call('PUT', path, { headers: { ...admin, 'if-match': String(stored.etag) }, body: { companyId: second!.id } });
+    expect(changed.status).toBe(200);
+    expect(await problem(await call('DELETE', path, { headers: { ...admin, 'if-match': String(stored.etag) } }), 412)).toMatchObject({ params: [{ name: 'If-Match', reason: expect.stringContaining('changed since it was read') }] });
+    const listed = ((await (await call('GET', `psa/companies?tenantId=${customer}`, { headers: key(functionKey) })).json()) as Json).items as Json[];
+    expect(listed).toEqual([expect.objectContaining({ status: 'mapping', companyId: second!.id, companyName: second!.name, note: '', etag: changed.headers.get('etag') })]);
+    expect((await call('DELETE', path, { headers: { ...admin, 'if-match': String(changed.headers.get('etag')) } })).status).toBe(204);
+    const audit = ((await (await call('GET', 'psa/mappings/audit', { headers: key(functionKey) })).json()) as Json);
+    expect(validate(audit, { $ref: '#/components/schemas/PsaMappingAudit' }, schemas)).toEqual([]);
+    expect((audit.items as Json[]).map((entry) => [entry.action, (entry.before as Json | null)?.companyId ?? null, (entry.after as Json | null)?.companyId ?? null])).toEqual([
+      ['cleared', second!.id, null],
+      ['changed', first!.id, second!.id],
+      ['set', null, first!.id],
+    ]);
+  });
+
+  it('when unmapped customers are looked up in the simulated ConnectWise PSA, then each is found by its domain, else its name, else is a gap, as the PSA lists its companies', async () => {
+    const profiles = await (await queryApi(settings)).directory.customerProfiles();
+    const companies = cloud.sim.psa('connectwise').companies();
+    const answer = await call('GET', 'psa/companies?lookup=true&psa=connectwise', { headers: key(functionKey) });
+    const body = (await answer.json()) as Json;
+    expect(validate(body, { $ref: '#/components/schemas/PsaCompanyList' }, schemas)).toEqual([]);
+    const expected = (tenant: string) => {
+      const profile = profiles.get(tenant)!;
+      const byDomain = companies.find((company) => company.domain !== null && profile.domains.includes(company.domain));
+      if (byDomain) return { status: 'domain', companyId: byDomain.id };
+      const byName = companies.find((company) => company.name.toLowerCase() === profile.name.toLowerCase());
+      return byName ? { status: 'name', companyId: byName.id } : { status: 'gap', companyId: null };
+    };
+    const items = body.items as Json[];
+    expect(items.length).toBe(profiles.size);
+    for (const item of items) expect(item).toMatchObject(expected(String(item.tenantId)));
+    // The simulated PSA lists most customers with their domain as website, and leaves some out (gaps).
+    expect(items.some((item) => item.status === 'domain') && items.some((item) => item.status === 'gap')).toBe(true);
+    expect(body.psas).toEqual([expect.objectContaining({ psa: 'connectwise', fallbackCompanyId: companies[0]!.id, lookupError: null })]);
   });
 
   it('when a PSA is configured, then every named customer is listed with its mapping, or, looked up, the company found by domain or name, or a gap', async () => {

@@ -1,4 +1,13 @@
 import { psaRows, setupRow } from '../../../tools/doctor/psaTickets';
+import { startSimulator, type Simulator } from '../../../tools/simulator';
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator({ customers: 10 });
+});
+afterAll(async () => {
+  await sim?.close();
+});
 
 describe("the doctor's PSA rows", () => {
   it('when no PSA is configured, then each PSA has a skipped row naming the setting that turns it on', async () => {
@@ -45,5 +54,26 @@ describe("the doctor's PSA rows", () => {
     expect(setupRow('Autotask', [{ step: 'sign in', ok: false, detail: '401: check AUTOTASK_USERNAME and AUTOTASK_SECRET' }])).toEqual({
       check: 'Autotask', token: 'no', read: 'skipped', verdict: 'FAIL', detail: 'sign in: 401: check AUTOTASK_USERNAME and AUTOTASK_SECRET',
     });
+  });
+
+  it('when the three simulated PSAs are configured, then each row signs in and passes every step of its client\'s check', async () => {
+    const env = { ...sim.psa('connectwise').settings(), ...sim.psa('autotask').settings(), ...sim.psa('halopsa').settings() };
+    const rows = await psaRows(env);
+    expect(rows.map((row) => [row.check, row.token, row.read, row.verdict])).toEqual([
+      ['ConnectWise PSA', 'yes', 'yes', 'ok'],
+      ['Autotask', 'yes', 'yes', 'ok'],
+      ['HaloPSA', 'yes', 'yes', 'ok'],
+    ]);
+    for (const row of rows) expect(row.detail).toMatch(/fallback/i);
+  });
+
+  it('when a simulated PSA refuses the credentials or lacks the fallback company, then its row fails naming the setting to fix, never the secret', async () => {
+    const connectwise = { ...sim.psa('connectwise').settings(), CONNECTWISE_PRIVATE_KEY: 'wrong-private-key-0042' };
+    const [refused] = await psaRows(connectwise);
+    expect(refused).toMatchObject({ check: 'ConnectWise PSA', token: 'no', read: 'skipped', verdict: 'FAIL' });
+    expect(refused!.detail).toMatch(/CONNECTWISE_(PUBLIC|PRIVATE)_KEY/);
+    expect(refused!.detail).not.toContain('wrong-private-key-0042');
+    const halo = (await psaRows({ ...sim.psa('halopsa').settings(), HALOPSA_FALLBACK_CLIENT_ID: '987654' })).find((row) => row.check === 'HaloPSA');
+    expect(halo).toMatchObject({ token: 'yes', read: 'no', verdict: 'FAIL', detail: expect.stringContaining('HALOPSA_FALLBACK_CLIENT_ID') });
   });
 });
