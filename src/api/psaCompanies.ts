@@ -3,7 +3,6 @@ import { errorCode } from '../core/errors';
 import { psaLabels, type CompanyMatch, type PsaName } from '../core/tickets';
 import type { PsaTickets, StoredCompanyMapping } from '../ports/psa';
 import { companyResolver } from '../tickets/resolveCompany';
-import { invalidParameter } from './problem';
 import { nameOf, type QueryDependencies, type QueryResult } from './queries';
 import { entityTag } from './waiverQueries';
 
@@ -42,11 +41,11 @@ function row(psa: PsaName, tenantId: string, customerName: string | null, domain
  * Every customer of the directory (and every mapped one) in each configured PSA: its mapping, or
  * with `lookup` the company the detector would find by domain or name, or the gap. Without
  * `lookup` the PSAs are not asked at all; with it, at most maxLookupsPerPsa customers per PSA,
- * in tenant order, the rest listed as notLookedUp (ask again with `tenantId` for one).
+ * in tenant order, the rest listed as notLookedUp (ask again with `tenantId` for one). A `psa`
+ * that is not configured lists nothing, as any filter that matches nothing.
  */
 export async function psaCompanyList(dependencies: QueryDependencies, filter: { psa?: PsaName; tenantId?: string }, lookup: boolean): Promise<QueryResult> {
   const { clients, fallbackCompanyIds } = await dependencies.psaTickets();
-  if (filter.psa !== undefined && !clients.some((client) => client.psa === filter.psa)) throw invalidParameter('psa', `is not configured: ${psaLabels[filter.psa]} has no settings in this monitor`);
   const chosen = clients.filter((client) => filter.psa === undefined || client.psa === filter.psa);
   const [profiles, mappings] = await Promise.all([dependencies.directory.customerProfiles(), dependencies.companyMappings.list()]);
   const names = new Map([...profiles].map(([tenantId, profile]) => [tenantId, profile.name]));
