@@ -197,7 +197,7 @@ var refreshTokenSecretName = 'partner-center-refresh-token'
 var tenantId = empty(partnerTenantId) ? subscription().tenantId : partnerTenantId
 // Every table src/adapters/tableLayout.ts names (a test keeps the two in step): the deployment
 // creates them and scopes the app's table role to them; the app never creates a table.
-var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Customers', 'CustomerHistory', 'CustomerChanges', 'Principals', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames', 'Waivers', 'AdminScans', 'Tickets']
+var tableNames = ['Runs', 'Scores', 'Requirements', 'ScoreHistory', 'Customers', 'CustomerHistory', 'CustomerChanges', 'Principals', 'Registrations', 'Findings', 'Outbox', 'Detector', 'CustomerNames', 'Waivers', 'AdminScans', 'CompanyMappings', 'Tickets']
 // ADMIN_SCAN_QUEUE_NAME's documented default; its poison queue is this and -poison.
 var scanQueueName = 'admin-scans'
 

@@ -19,7 +19,8 @@ import type { MonitorHealthSettings, QueryDependencies, TicketReads } from './ap
 import type { WaiverAdministration } from './api/waiverWrites';
 import type { AccessTokenVerifier } from './ports';
 import type { PsaTickets, ResolveCompany, TicketStore } from './ports/psa';
-import { psaLabels, psaNames, type PsaName } from './core/tickets';
+import { psaNames, type PsaName } from './core/tickets';
+import type { CompanyMappingAdministration } from './api/companyMappingWrites';
 import { appRoles, signedInActor } from './api/signedIn';
 
 /**
@@ -46,7 +47,7 @@ const tokenVerifiers = new Built<AccessTokenVerifier>();
  * first call: all at once, since every one of them needs @azure/data-tables, which the tables load anyway.
  */
 async function tableAdapters(env: Env | undefined) {
-  const [tableSet, snapshotStore, detectorStore, directory, waiverStore, digestLedger, queryReader, pruner, ticketStore] = await Promise.all([
+  const [tableSet, snapshotStore, detectorStore, directory, waiverStore, digestLedger, queryReader, pruner, mappingStore, ticketStore] = await Promise.all([
     tables(env),
     import('./adapters/tableSnapshotStore'),
     import('./adapters/tableDetectorStore'),
@@ -55,9 +56,10 @@ async function tableAdapters(env: Env | undefined) {
     import('./adapters/tableDigestLedger'),
     import('./adapters/tableQueryReader'),
     import('./adapters/tableSnapshotPruner'),
+    import('./adapters/tableCompanyMappingStore'),
     import('./adapters/tableTicketStore'),
   ]);
-  return { tableSet, ...snapshotStore, ...detectorStore, ...directory, ...waiverStore, ...digestLedger, ...queryReader, ...pruner, ...ticketStore };
+  return { tableSet, ...snapshotStore, ...detectorStore, ...directory, ...waiverStore, ...digestLedger, ...queryReader, ...pruner, ...mappingStore, ...ticketStore };
 }
 
 /** What every collector needs, once every setting its function reads (its API's `parts` too) is read: one error names every problem. */
@@ -220,22 +222,28 @@ export async function psaTicketClients(env?: Env): Promise<PsaTickets[]> {
 }
 
 /**
- * The company each customer's tickets are filed under, one resolver per run. A stand-in until
- * company mapping is built: every customer goes to its PSA's fallback company (a mapping gap,
- * listed in /api/status and the digest), the partner's own findings too (no gap).
+ * The company each ticket is filed under (see tickets/resolveCompany): the detector calls the
+ * answer once per run with that run's PSA clients (from psaTicketClients), so a customer is looked
+ * up at most once a run and the look-ups count in each client's requests.
  */
-async function companyResolution(env?: Env): Promise<(psas: readonly PsaTickets[]) => ResolveCompany> {
-  const { tickets } = readConfig(env, ['tickets']);
-  const fallbacks: Record<PsaName, string | null> = {
-    connectwise: tickets.connectwise?.fallbackCompanyId ?? null,
-    autotask: tickets.autotask?.fallbackCompanyId ?? null,
-    halopsa: tickets.halopsa?.fallbackClientId ?? null,
-  };
-  return () => (psa, tenantId) => {
-    const companyId = fallbacks[psa];
-    if (companyId === null) return Promise.reject(new ConfigurationError([`${psaLabels[psa]} has no fallback company set`]));
-    return Promise.resolve({ companyId, companyName: null, matchedBy: tenantId === null ? 'partner' : 'fallback' });
-  };
+export async function companyResolution(env?: Env): Promise<(psas: readonly PsaTickets[]) => ResolveCompany> {
+  const { tickets } = readConfig(env, ['storage', 'tickets']);
+  const [{ tableSet, TableCustomerDirectory, TableCompanyMappingStore }, { companyResolver, fallbackCompanyIds }] = await Promise.all([tableAdapters(env), import('./tickets/resolveCompany')]);
+  const [mappings, directory, fallbacks] = [new TableCompanyMappingStore(tableSet), new TableCustomerDirectory(tableSet), fallbackCompanyIds(tickets)];
+  return (psas) => companyResolver({ mappings, directory, psas: new Map(psas.map((client) => [client.psa, client])), fallbackCompanyIds: fallbacks });
+}
+
+/** The configured PSAs' clients and fallback companies, for the PSA companies list. */
+async function psaSettings(env: Env | undefined): Promise<{ clients: PsaTickets[]; fallbackCompanyIds: Partial<Record<PsaName, string>> }> {
+  const [clients, { fallbackCompanyIds }] = await Promise.all([psaTicketClients(env), import('./tickets/resolveCompany')]);
+  return { clients, fallbackCompanyIds: fallbackCompanyIds(readConfig(env, ['tickets']).tickets) };
+}
+
+/** What the admin-level mapping writes need: the store, the configured PSAs (to check a company exists) and the clock. */
+export async function companyMappingAdministration(env?: Env): Promise<CompanyMappingAdministration> {
+  readConfig(env, ['storage', 'tickets']);
+  const { tableSet, TableCompanyMappingStore } = await tableAdapters(env);
+  return { mappings: new TableCompanyMappingStore(tableSet), psas: () => psaTicketClients(env), clock };
 }
 
 /** Customer display names as last refreshed (the detector names customers with it). */
@@ -262,8 +270,9 @@ export async function queryApi(env?: Env): Promise<QueryDependencies> {
   const reader = queryReaders.get(config.storage, () => new TableQueryReader(tableSet));
   // Names change at most daily: one read serves a minute of API calls.
   const directory = customerDirectories.get(config.storage, () => new TableCustomerDirectory(tableSet, { namesMaxAgeMs: 60_000 }));
-  return { reader, tokens, clock, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), waiverMaxDays: () => waiverMaxDays(env), customerAdminScanOn: () => customerAdminScanOn(env), scanQueueDepths: async () => (await queueSender(env)).queueDepths(), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet), tickets: () => ticketReads(env, tickets) };
+  return { reader, tokens, clock, directory, undeliveredAlertLimitMs: config.queryApi.undeliveredAlertLimitMs, health: () => monitorHealthSettings(env), waiverMaxDays: () => waiverMaxDays(env), customerAdminScanOn: () => customerAdminScanOn(env), scanQueueDepths: async () => (await queueSender(env)).queueDepths(), clientSecret: () => clientSecretStore(env), configurationProblems: () => configurationProblems(env), digests: new TableDigestLedger(tableSet), waivers: new TableWaiverStore(tableSet), companyMappings: new adapters.TableCompanyMappingStore(tableSet), psaTickets: () => psaSettings(env), tickets: () => ticketReads(env, tickets) };
 }
+
 
 /** The configured PSAs and where their last runs are, or null when the ticket settings cannot be read (the status names them). */
 function ticketReads(env: Env | undefined, store: TicketStore): TicketReads | null {

@@ -1,5 +1,5 @@
 import type { TableEntity } from '@azure/data-tables';
-import { customerNameSources, emptyDirectoryState, type CustomerDirectoryState, type CustomerName } from '../core/customerNames';
+import { customerNameSources, customerProfiles, emptyDirectoryState, type CustomerDirectoryState, type CustomerName, type CustomerProfile } from '../core/customerNames';
 import { isOneOf } from '../core/text';
 import type { CustomerDirectoryStore } from '../ports';
 import { toTableKey } from './tableKey';
@@ -11,7 +11,7 @@ import { optionalText, type Entity, type StoredRow } from './unreadableRows';
 /** The directory's state row: each field left out when it has no value (Replace drops it, so it reads back absent). */
 type StateEntity = { attemptedAt?: string; refreshedAt?: string; sources?: string; lastErrorCode?: string; lastErrorMessage?: string };
 
-/** A name's row is the CustomerName itself, in the tenant's partition (see customerNamePartition). */
+/** A name's row is the CustomerName itself, in the tenant's partition (see customerNamePartition); `domain` is left out when there is none. */
 function nameToRow(entry: CustomerName): TableEntity<Entity<CustomerName>> {
   return { partitionKey: customerNamePartition(entry.tenantId), rowKey: toTableKey(entry.tenantId), ...entry };
 }
@@ -20,7 +20,9 @@ function nameToRow(entry: CustomerName): TableEntity<Entity<CustomerName>> {
 function nameFromRow(row: StoredRow<CustomerName>): CustomerName | null {
   const tenantId = optionalText(row, 'tenantId');
   const name = optionalText(row, 'name');
-  return tenantId !== null && name !== null && isOneOf(customerNameSources, row.source) ? { tenantId, name, source: row.source, namedAt: optionalText(row, 'namedAt') ?? '' } : null;
+  if (tenantId === null || name === null || !isOneOf(customerNameSources, row.source)) return null;
+  const domain = optionalText(row, 'domain');
+  return { tenantId, name, source: row.source, namedAt: optionalText(row, 'namedAt') ?? '', ...(domain === null || domain === '' ? {} : { domain }) };
 }
 
 function stateToRow(state: CustomerDirectoryState): TableEntity<StateEntity> {
@@ -74,8 +76,13 @@ export class TableCustomerDirectory implements CustomerDirectoryStore {
 
   /** Every stored name with where it came from and when it was last listed. */
   entries(): Promise<CustomerName[]> {
-    const select: (keyof CustomerName)[] = ['tenantId', 'name', 'source', 'namedAt'];
+    const select: (keyof CustomerName)[] = ['tenantId', 'name', 'source', 'namedAt', 'domain'];
     return this.tables.rows('customerNames', { filter: inPartitions(customerNamePartitionRange), select }, nameFromRow);
+  }
+
+  /** Read afresh each call: the resolver reads it once per detector run, the mapping list once per request. */
+  async customerProfiles(): Promise<ReadonlyMap<string, CustomerProfile>> {
+    return customerProfiles(await this.entries());
   }
 
   async readState(): Promise<CustomerDirectoryState> {

@@ -26,6 +26,7 @@ export const tableNames = {
   customerNames: 'CustomerNames',
   waivers: 'Waivers',
   adminScans: 'AdminScans',
+  companyMappings: 'CompanyMappings',
   tickets: 'Tickets',
 } as const;
 
@@ -55,6 +56,7 @@ export const fixedPartitions = {
   deliveries: 'delivery',
   detector: 'detector',
   waivers: 'waivers',
+  companyMappings: 'mappings',
   /** In the tickets table: one row per PSA (row key its name) with what its last run did, beside the PSAs' own partitions. */
   ticketRuns: 'run',
 } as const;
@@ -176,6 +178,18 @@ export const waiverRowKeys = {
   waiverRange: { from: 'waiver_', to: 'waiver`' },
   audit: (at: Date, suffix: string): string => `audit_${String(maxAuditTime - at.getTime()).padStart(13, '0')}_${suffix}`,
   auditRange: { from: 'audit_', to: 'audit`' },
+} as const;
+
+/**
+ * Company mappings and their audit trail share one partition of the company mappings table, as
+ * waivers do, so a change and its audit row are one entity group transaction. A mapping's key is
+ * `mapping_<psa>_<tenantId>` (every mapping is one key range), audit rows are newest first.
+ */
+export const companyMappingRowKeys = {
+  mapping: (psa: string, tenantId: string): string => `mapping_${psa}_${toTableKey(tenantId.toLowerCase())}`,
+  mappingRange: { from: 'mapping_', to: 'mapping`' },
+  audit: waiverRowKeys.audit,
+  auditRange: waiverRowKeys.auditRange,
 } as const;
 
 /**

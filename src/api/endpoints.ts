@@ -12,6 +12,8 @@ import type { QueryDependencies, QueryResult } from './queries';
 import { registrationSeries, requirementSeries, runLedger, scoreSeries } from './seriesQueries';
 import type { JsonSchema } from './schemaParts';
 import { waiverAudit, waiverList } from './waiverQueries';
+import { companyMappingAudit, maxLookupsPerPsa, psaCompanyList } from './psaCompanies';
+import { psaNames } from '../core/tickets';
 
 interface ParameterDoc {
   name: string;
@@ -230,5 +232,37 @@ export const endpoints: readonly Endpoint[] = [
       const waiverId = query.get('waiverId');
       return runWith(waiverAudit, waiverId === null ? undefined : parseWaiverId(waiverId, 'waiverId'), parseTop(query, 100));
     },
+  },
+  {
+    name: 'apiPsaCompanies',
+    route: 'psa/companies',
+    summary:
+      "Which company each customer's tickets are filed under in each configured PSA: an admin's mapping, the company found by the customer's domain or name, or a gap (its tickets go to the fallback company). Set with PUT and cleared with DELETE on /psa/mappings/{psa}/{tenantId} (admin key).",
+    parameters: [
+      { name: 'psa', in: 'query', description: 'One PSA; every configured PSA when absent.', schema: { type: 'string', enum: [...psaNames] } },
+      { name: 'tenantId', in: 'query', description: 'Only this customer.', schema: { type: 'string', format: 'uuid' } },
+      {
+        name: 'lookup',
+        in: 'query',
+        description: `\`true\`: look unmapped customers up in the PSA (at most ${maxLookupsPerPsa} per PSA per answer: each look-up costs requests against the PSA's rate limit); otherwise they are listed as \`notLookedUp\`.`,
+        schema: { type: 'string', enum: ['true', 'false'], default: 'false' },
+      },
+    ],
+    responseSchema: 'PsaCompanyList',
+    csvRowSchema: 'PsaCompany',
+    handle: ({ query }) => {
+      const tenantId = query.get('tenantId');
+      const filter = { psa: parseChoice(query, 'psa', psaNames), tenantId: tenantId === null ? undefined : parseTenantId(tenantId) };
+      return runWith(psaCompanyList, filter, parseChoice(query, 'lookup', ['true', 'false'] as const, 'false') === 'true');
+    },
+  },
+  {
+    name: 'apiPsaMappingAudit',
+    route: 'psa/mappings/audit',
+    summary: 'Every change to company mappings, newest first: who, when, which customer and PSA, and the mapping before and after. Never pruned.',
+    parameters: [top(100)],
+    responseSchema: 'PsaMappingAudit',
+    csvRowSchema: 'PsaMappingAuditEntry',
+    handle: ({ query }) => runWith(companyMappingAudit, parseTop(query, 100)),
   },
 ];

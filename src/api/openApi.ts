@@ -1,5 +1,6 @@
 import { endpoints, type Endpoint } from './endpoints';
 import { schemas } from './schemas';
+import { psaNames } from '../core/tickets';
 
 const json = (schema: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
 const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
@@ -57,6 +58,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...paths,
       '/waivers': { ...paths['/waivers'], post: createWaiver },
       '/waivers/{id}': { patch: updateWaiver, delete: deleteWaiver },
+      '/psa/mappings/{psa}/{tenantId}': { put: putCompanyMapping, delete: deleteCompanyMapping },
       '/openapi.json': { get: { operationId: 'apiOpenApi', summary: 'This document.', responses: { '200': { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } } } },
       // Operation ids are unique per document (OpenAPI 3.1, Operation Object): the HEAD one is named for its method.
       '/health': { get: health, head: { ...health, operationId: 'apiHealthHead' } },
@@ -143,5 +145,52 @@ const deleteWaiver = {
     '204': { description: 'Deleted.' },
     '400': problem('The id is malformed.'),
     ...conditionFailed,
+  },
+};
+
+/* The company mapping writes: admin level and If-Match as the waiver writes. */
+const mappingTarget = [
+  { name: 'psa', in: 'path', required: true, description: 'The PSA: connectwise, autotask or halopsa (one that is configured).', schema: { type: 'string', enum: [...psaNames] } },
+  { name: 'tenantId', in: 'path', required: true, description: 'The customer tenant id (a GUID).', schema: { type: 'string', format: 'uuid' } },
+];
+const mappingIfMatch = (required: boolean) => ({
+  ...ifMatch,
+  required,
+  description: required
+    ? 'The `etag` of the mapping as GET /api/psa/companies lists it (or `*`): a change made meanwhile is a 412.'
+    : 'Required when the customer is mapped already: its `etag` as GET /api/psa/companies lists it (or `*`); a new mapping needs none.',
+});
+const mappingRefused = {
+  '412': problem('If-Match does not match: the mapping changed since it was read.'),
+  '428': problem('If-Match is missing for a mapping that exists.'),
+  ...refused,
+};
+
+const putCompanyMapping = {
+  operationId: 'apiPsaMappingPut',
+  summary: "Sets the company (HaloPSA: client) a customer's tickets are filed under in one PSA, after checking the company exists there; the audit trail records it.",
+  security: adminOnly,
+  parameters: [...mappingTarget, mappingIfMatch(false)],
+  requestBody: { required: true, content: json('CompanyMappingDraft') },
+  responses: {
+    '200': { description: 'Changed.', headers: etagHeader, content: json('StoredCompanyMapping') },
+    '201': { description: 'Set.', headers: etagHeader, content: json('StoredCompanyMapping') },
+    '400': problem('A field or the route is wrong (a PSA that is not configured, a malformed company id); `invalid-params` names each.'),
+    '404': problem('The PSA has no company with this id; `invalid-params` names `companyId`.'),
+    '502': problem('The PSA could not be asked whether the company exists (it refused the credentials, is unavailable or timed out): nothing changed.'),
+    ...mappingRefused,
+  },
+};
+
+const deleteCompanyMapping = {
+  operationId: 'apiPsaMappingDelete',
+  summary: "Clears a customer's mapping in one PSA: its tickets go to the company found by domain or name, else the fallback company. The audit trail keeps it.",
+  security: adminOnly,
+  parameters: [...mappingTarget, mappingIfMatch(true)],
+  responses: {
+    '204': { description: 'Cleared.' },
+    '400': problem('The PSA or tenant id is malformed.'),
+    '404': problem('This customer has no mapping in this PSA.'),
+    ...mappingRefused,
   },
 };

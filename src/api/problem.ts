@@ -34,6 +34,8 @@ const problemKinds = {
   StorageUnavailable: { type: 'urn:mfa-monitor:problem:storage-unavailable', title: 'Storage unavailable', status: 503 },
   SignInUnavailable: { type: 'urn:mfa-monitor:problem:sign-in-unavailable', title: 'Sign-in unavailable', status: 503 },
   InvalidConfiguration: { type: 'urn:mfa-monitor:problem:misconfigured', title: 'Misconfigured', status: 503 },
+  /** A PSA the request had to ask did not answer as it should (refused the credentials, unavailable, timed out). */
+  PsaFailed: { type: 'urn:mfa-monitor:problem:psa-failed', title: 'Bad Gateway', status: 502 },
   Unexpected: { type: 'about:blank', title: 'Internal Server Error', status: 500 },
 } as const;
 

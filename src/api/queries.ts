@@ -1,14 +1,14 @@
 import { invalidParameter } from './problem';
 import type { ContinuationTokens, PagePosition } from './continuationToken';
-import type { CustomerDirectoryState } from '../core/customerNames';
+import type { CustomerDirectoryState, CustomerProfile } from '../core/customerNames';
+import type { PsaName } from '../core/tickets';
+import type { CompanyMappingStore, PsaRunRecord, PsaTickets } from '../ports/psa';
 import type { SnapshotSource } from '../core/model';
 import type { ClientSecretStore, Clock, DigestLedger, WaiverStore } from '../ports';
 import type { ScheduledWork } from '../core/scheduleHealth';
 import { runStartedAt } from '../core/snapshotRun';
 import type { QueryReader, UnreadableRowSink } from '../ports/queryReader';
 import type { SettingProblem } from '../config';
-import type { PsaName } from '../core/tickets';
-import type { PsaRunRecord } from '../ports/psa';
 
 /** What the query API reads of waivers; like the reader, it can skip rows that cannot be read. */
 interface WaiverReader extends Pick<WaiverStore, 'listWaivers' | 'auditTrail'> {
@@ -24,7 +24,7 @@ export interface QueryDependencies {
   tokens: ContinuationTokens;
   clock: Clock;
   /** Customer display names as last refreshed, and how that refresh went. */
-  directory: { customerNames(): Promise<ReadonlyMap<string, string>>; readState(): Promise<CustomerDirectoryState> };
+  directory: { customerNames(): Promise<ReadonlyMap<string, string>>; readState(): Promise<CustomerDirectoryState>; customerProfiles(): Promise<ReadonlyMap<string, CustomerProfile>> };
   /** How long an alert may wait undelivered before the monitor is unhealthy. */
   undeliveredAlertLimitMs: number;
   /** Waivers and their audit trail, read only. */
@@ -41,6 +41,10 @@ export interface QueryDependencies {
   customerAdminScanOn(): boolean | null;
   /** The scan queue's and its poison queue's depths, read only by the status while the scan is on. */
   scanQueueDepths(): Promise<{ queued: number; poisoned: number }>;
+  /** Company mappings and their audit trail, read only. */
+  companyMappings: Pick<CompanyMappingStore, 'list' | 'auditTrail'>;
+  /** The configured PSAs' clients and fallback companies; built only by the PSA companies list (a look-up asks the PSAs). */
+  psaTickets(): Promise<{ clients: PsaTickets[]; fallbackCompanyIds: Partial<Record<PsaName, string>> }>;
   /** The configured PSAs and each one's last detector run (see ticketStatus); null when the ticket settings cannot be read (the status names them). */
   tickets(): TicketReads | null;
   /** Every setting some function cannot read (config.ts configurationProblems): each fails that function until fixed. */

@@ -4,6 +4,7 @@
  * against them, so the description cannot drift from what handlers return.
  */
 import { adminSchemas } from './adminSchemas';
+import { psaSchemas } from './psaSchemas';
 import { findingKinds, findingStates, severities } from '../core/findings';
 import { isPlainObject } from '../core/payloadReader';
 import { customerMeasureNames, customerMeasures, requirementFieldNames, requirementFields, snapshotSources } from '../core/model';
@@ -65,6 +66,7 @@ const waiverRecordFields: Record<string, JsonSchema> = { id: { type: 'string' },
 
 export const schemas: Record<string, JsonSchema> = {
   ...adminSchemas,
+  ...psaSchemas,
   SkippedRows: object(
     {
       count: { type: 'integer', minimum: 1 },

@@ -25,7 +25,7 @@ function preconditionProblem(code: 'PreconditionFailed' | 'PreconditionRequired'
   return new ProblemError(code, detail, { 'invalid-params': [{ name: 'If-Match', reason: detail }] });
 }
 
-async function jsonBody(request: HttpRequest): Promise<unknown> {
+export async function jsonBody(request: HttpRequest): Promise<unknown> {
   const text = await request.text();
   if (Buffer.byteLength(text) > maxBodyBytes) throw invalidParameter('body', `must be at most ${maxBodyBytes} bytes`);
   try {

@@ -1,4 +1,4 @@
-import { changedNames, customerNameSources, isRefreshDue, resolveCustomerNames, type CustomerNameSourceName } from '../core/customerNames';
+import { changedNames, customerNameSources, isRefreshDue, resolveCustomerNames, type CustomerNameSourceName, type ListedCustomer } from '../core/customerNames';
 import { isOneOf } from '../core/text';
 import { errorCode, toError } from '../core/errors';
 import type { Clock, CustomerDirectoryStore, CustomerNameSource, Signal } from '../ports';
@@ -26,7 +26,7 @@ const remedies: Record<CustomerNameSourceName, string> = {
 };
 
 /**
- * Refreshes customer display names, at most once a day. Each source is asked in turn; a later
+ * Refreshes customer display names (and domains, where a source gives them), at most once a day. Each source is asked in turn; a later
  * one only when an earlier one left some of `tenantIds` unnamed. A source that fails is noted
  * and skipped: stored names stay, customers without one are shown by tenant id, and the caller
  * gets a warning, never an exception from a source (only from the directory's own storage).
@@ -40,7 +40,7 @@ export async function refreshCustomerDirectory(
   const now = clock.now();
   if (!isRefreshDue(state, now)) return { attempted: false, named: 0, warning: null };
 
-  const read: Partial<Record<CustomerNameSourceName, ReadonlyMap<string, string>>> = {};
+  const read: Partial<Record<CustomerNameSourceName, ReadonlyMap<string, ListedCustomer>>> = {};
   const failures: { source: CustomerNameSourceName; code: string; message: string }[] = [];
   for (const nameSource of nameSources) {
     const named = new Set(Object.values(read).flatMap((names) => [...names.keys()]));

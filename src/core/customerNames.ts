@@ -16,6 +16,23 @@ export interface CustomerName {
   source: CustomerNameSourceName;
   /** When the directory took this name: first listed, or renamed, or moved to another source. */
   namedAt: string;
+  /**
+   * The tenant's default domain, where a source gives one (Partner Center's
+   * `companyProfile.domain`), lower case: what a PSA's company is matched by. Absent when none did.
+   */
+  domain?: string;
+}
+
+/** One customer as a source lists it: its name, and its domain when the source gives one. */
+export interface ListedCustomer {
+  name: string;
+  domain: string | null;
+}
+
+/** What a ticket's company is matched by: the customer's name and domains as the directory keeps them. */
+export interface CustomerProfile {
+  name: string;
+  domains: string[];
 }
 
 /** How the stored directory stands: what the last refresh did and what went wrong. */
@@ -60,12 +77,19 @@ export function parseDelegatedAdminCustomer(item: unknown, path: string): { tena
  * customer's `id` is its tenant id, so it stands in when `companyProfile.tenantId` is missing or
  * not a GUID (the documented sample shows the placeholder `"<guid>"` there).
  */
-export function parsePartnerCenterCustomer(item: unknown, path: string): { tenantId: string; name: string } | null {
+export function parsePartnerCenterCustomer(item: unknown, path: string): { tenantId: string; name: string; domain: string | null } | null {
   const reader = PayloadReader.of(item, path);
   const profile = reader.child('companyProfile');
   const tenantId = normaliseTenantId(profile?.optionalString('tenantId') ?? '') ?? normaliseTenantId(reader.optionalString('id') ?? '');
   const name = profile?.optionalString('companyName')?.trim() ?? '';
-  return tenantId === null || name === '' ? null : { tenantId, name };
+  return tenantId === null || name === '' ? null : { tenantId, name, domain: domainName(profile?.optionalString('domain') ?? '') };
+}
+
+/** A DNS name of two labels or more (RFC 1035 section 2.3.1), lower case; null for anything else (the documented sample's placeholder `"domain"`). */
+const dnsName = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+function domainName(value: string): string | null {
+  const domain = value.trim().toLowerCase().replace(/\.$/, '');
+  return dnsName.test(domain) ? domain : null;
 }
 
 /**
@@ -73,19 +97,34 @@ export function parsePartnerCenterCustomer(item: unknown, path: string): { tenan
  * `customerNameSources` order, that lists it. A source not read this time (it failed) still
  * outranks the ones after it for the tenants it named before: their stored name is kept rather
  * than replaced by a lesser source's. Stored names of tenants no source listed this time are left
- * as they are: a name is kept.
+ * as they are: a name is kept. A tenant's domain is the first one any source read gives (GDAP
+ * gives none, Partner Center does), else the stored one: a refresh that did not read Partner
+ * Center never forgets a domain.
  */
 export function resolveCustomerNames(
-  read: Partial<Record<CustomerNameSourceName, ReadonlyMap<string, string>>>,
+  read: Partial<Record<CustomerNameSourceName, ReadonlyMap<string, ListedCustomer>>>,
   now: Date,
   stored: readonly CustomerName[] = [],
 ): CustomerName[] {
+  const storedByTenant = new Map(stored.map((entry) => [entry.tenantId, entry]));
+  const domains = new Map<string, string>();
+  for (const source of customerNameSources) {
+    for (const [tenantId, listed] of read[source] ?? []) if (listed.domain !== null && !domains.has(tenantId)) domains.set(tenantId, listed.domain);
+  }
+  const domainOf = (tenantId: string): { domain?: string } => {
+    const domain = domains.get(tenantId) ?? storedByTenant.get(tenantId)?.domain;
+    return domain === undefined ? {} : { domain };
+  };
   const resolved = new Map<string, CustomerName | 'kept'>();
   for (const source of customerNameSources) {
     // A source not read this time still holds the tenants it named before (null: the stored name is kept).
-    const names = read[source] ?? new Map(stored.filter((entry) => entry.source === source).map((entry) => [entry.tenantId, null]));
-    for (const [tenantId, name] of names) {
-      if (!resolved.has(tenantId)) resolved.set(tenantId, name === null ? 'kept' : { tenantId, name, source, namedAt: now.toISOString() });
+    const names: ReadonlyMap<string, ListedCustomer | null> = read[source] ?? new Map(stored.filter((entry) => entry.source === source).map((entry) => [entry.tenantId, null]));
+    for (const [tenantId, listed] of names) {
+      if (resolved.has(tenantId)) continue;
+      const kept = storedByTenant.get(tenantId);
+      if (listed !== null) resolved.set(tenantId, { tenantId, name: listed.name, source, namedAt: now.toISOString(), ...domainOf(tenantId) });
+      // A kept name is written again only when a source read now gives its tenant a new domain.
+      else resolved.set(tenantId, kept !== undefined && domainOf(tenantId).domain !== kept.domain ? { ...kept, ...domainOf(tenantId) } : 'kept');
     }
   }
   return [...resolved.values()].filter((entry): entry is CustomerName => entry !== 'kept');
@@ -101,13 +140,20 @@ function fold(text: string): string {
 }
 
 /**
- * What a refresh must write: the resolved names that are new or differ (name or source) from the
- * stored ones. Most days nothing changes, so a daily refresh of a large directory writes nothing.
+ * What a refresh must write: the resolved names that are new or differ (name, source or domain)
+ * from the stored ones. Most days nothing changes, so a daily refresh of a large directory writes
+ * nothing. A new domain alone keeps the name's `namedAt`.
  */
 export function changedNames(resolved: readonly CustomerName[], stored: readonly CustomerName[]): CustomerName[] {
   const before = new Map(stored.map((entry) => [entry.tenantId, entry]));
-  return resolved.filter((entry) => {
+  return resolved.flatMap((entry) => {
     const old = before.get(entry.tenantId);
-    return old === undefined || old.name !== entry.name || old.source !== entry.source;
+    if (old === undefined || old.name !== entry.name || old.source !== entry.source) return [entry];
+    return old.domain !== entry.domain ? [{ ...entry, namedAt: old.namedAt }] : [];
   });
+}
+
+/** The directory's entries as a ticket's company is matched by: tenant id -> name and domains. */
+export function customerProfiles(entries: readonly CustomerName[]): Map<string, CustomerProfile> {
+  return new Map(entries.map((entry) => [entry.tenantId, { name: entry.name, domains: entry.domain === undefined ? [] : [entry.domain] }]));
 }

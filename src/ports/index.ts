@@ -9,7 +9,7 @@ import type {
 } from '../core/model';
 import type { TenantAdminScan } from '../core/adminScan';
 import type { CustomerChangesBetween } from '../core/customerChanges';
-import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName } from '../core/customerNames';
+import type { CustomerDirectoryState, CustomerName, CustomerNameSourceName, CustomerProfile, ListedCustomer } from '../core/customerNames';
 import type { OpenFindingCounts, StoredFinding } from '../core/findings';
 import type { SnapshotRun, SnapshotRunCounts } from '../core/snapshotRun';
 import type { Waiver, WaiverAuditEntry } from '../core/waivers';
@@ -55,12 +55,18 @@ export interface CustomerDirectory {
 /** One place customer display names are read from (GDAP customers, Partner Center customers). */
 export interface CustomerNameSource {
   readonly source: CustomerNameSourceName;
-  /** Lower-case tenant id -> display name of every customer the source lists (all pages). */
-  listNames(options?: Signal): Promise<ReadonlyMap<string, string>>;
+  /** Lower-case tenant id -> display name (and domain, where the source gives it) of every customer the source lists (all pages). */
+  listNames(options?: Signal): Promise<ReadonlyMap<string, ListedCustomer>>;
+}
+
+/** What a ticket's company is matched by: each named customer's name and domains. */
+export interface CustomerProfiles {
+  /** tenantId -> name and domains (none when no source gave one), for every named customer. */
+  customerProfiles(): Promise<ReadonlyMap<string, CustomerProfile>>;
 }
 
 /** The stored customer directory: one row per named customer, and how its last refresh went. */
-export interface CustomerDirectoryStore extends CustomerDirectory {
+export interface CustomerDirectoryStore extends CustomerDirectory, CustomerProfiles {
   /** Every stored name with its source and when it was last listed. */
   entries(): Promise<CustomerName[]>;
   readState(): Promise<CustomerDirectoryState>;

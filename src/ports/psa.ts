@@ -1,6 +1,7 @@
 import type { Severity } from '../core/findings';
 import type { TicketStanding } from '../core/ticketStanding';
 import type { CompanyMatch, PsaName, TicketRecord } from '../core/tickets';
+import type { CompanyMapping, CompanyMappingAuditEntry } from '../core/companyMappings';
 
 /** A company (ConnectWise, Autotask) or client (HaloPSA) as the PSA lists it. */
 export interface PsaCompany {
@@ -106,3 +107,28 @@ export interface TicketStore {
 
 /** The company a customer's tickets are filed under: a mapping, else a match in the PSA, else the fallback; the partner's own findings go to the fallback. */
 export type ResolveCompany = (psa: PsaName, tenantId: string | null) => Promise<CompanyMatch>;
+
+/** A mapping as stored, with the concurrency token a change must match. */
+export interface StoredCompanyMapping extends CompanyMapping {
+  etag: string;
+}
+
+/**
+ * The explicit customer -> company mappings and their audit trail: each change is stored together
+ * with its audit entry or not at all; a change with a stale `etag` is refused (null, false), so
+ * two admins never overwrite each other. Audit entries are never deleted.
+ */
+export interface CompanyMappingStore {
+  /** Every mapping, of every PSA. */
+  list(): Promise<StoredCompanyMapping[]>;
+  read(psa: PsaName, tenantId: string): Promise<StoredCompanyMapping | null>;
+  /**
+   * Sets a mapping: `etag` null creates it (null when one exists meanwhile), else replaces the
+   * stored one read with `etag` (null when it changed or went since).
+   */
+  put(mapping: CompanyMapping, etag: string | null, audit: CompanyMappingAuditEntry): Promise<StoredCompanyMapping | null>;
+  /** False when the mapping changed or went since `etag` was read. */
+  delete(psa: PsaName, tenantId: string, etag: string, audit: CompanyMappingAuditEntry): Promise<boolean>;
+  /** Audit entries newest first, at most `top`. */
+  auditTrail(options: { top: number }): Promise<CompanyMappingAuditEntry[]>;
+}

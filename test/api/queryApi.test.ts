@@ -413,7 +413,7 @@ describe('OpenAPI document', () => {
   it('lists exactly the parameters each handler accepts: documented ones answer 200, any other is a 400 naming it', async () => {
     const tenantId = (await customersAt(api.reader, completeRuns[0]!.runId))[0]!.tenantId;
     const samples: Record<string, string> = { from: '2020-01-01', to: '2099-12-31', type: 'mfaEnforcedForAdmins', status: 'nonCompliant', top: '3', since: '2020-01-01', state: 'all', source: 'nonMfaPrincipals', format: 'json', expiringWithinDays: '14', waiverId: '0123456789ab',
-      severity: 'critical', subject: 'customer', waived: 'false',
+      severity: 'critical', subject: 'customer', waived: 'false', psa: 'connectwise', lookup: 'true', tenantId,
       // A subject id is read only with its subject type.
       subjectId: `${tenantId}&subject=customer` };
     for (const endpoint of endpoints) {

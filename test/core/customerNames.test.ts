@@ -1,10 +1,13 @@
 import {
-  changedNames, isRefreshDue, nameMatches, normaliseTenantId, parseDelegatedAdminCustomer, parsePartnerCenterCustomer, resolveCustomerNames, emptyDirectoryState,
+  changedNames, customerProfiles, isRefreshDue, nameMatches, normaliseTenantId, parseDelegatedAdminCustomer, parsePartnerCenterCustomer, resolveCustomerNames, emptyDirectoryState,
 } from '../../src/core/customerNames';
 
 const tenant = 'A0000000-0000-4000-8000-000000000001';
 const other = 'b0000000-0000-4000-8000-000000000002';
 const now = new Date('2026-03-01T05:15:00Z');
+
+/** A source's listing: tenant id -> name, without a domain unless given. */
+const listing = (entries: [string, string, string?][]) => new Map(entries.map(([tenantId, name, domain]) => [tenantId, { name, domain: domain ?? null }]));
 
 describe('customer names (pure)', () => {
   it('when a GDAP item has a tenant id and a display name, then it names the lower-case tenant id', () => {
@@ -17,11 +20,46 @@ describe('customer names (pure)', () => {
   });
 
   it('when a Partner Center customer has the documented "<guid>" placeholder, then its id (its tenant id) is used', () => {
-    expect(parsePartnerCenterCustomer({ id: other, companyProfile: { tenantId: '<guid>', companyName: 'companyName' } }, 'p')).toEqual({ tenantId: other, name: 'companyName' });
+    expect(parsePartnerCenterCustomer({ id: other, companyProfile: { tenantId: '<guid>', companyName: 'companyName', domain: 'domain' } }, 'p')).toEqual({ tenantId: other, name: 'companyName', domain: null });
   });
 
   it('when a Partner Center customer has a company profile tenant id, then it wins over the id', () => {
-    expect(parsePartnerCenterCustomer({ id: other, companyProfile: { tenantId: tenant, companyName: 'Fabrikam' } }, 'p')).toEqual({ tenantId: tenant.toLowerCase(), name: 'Fabrikam' });
+    expect(parsePartnerCenterCustomer({ id: other, companyProfile: { tenantId: tenant, companyName: 'Fabrikam' } }, 'p')).toEqual({ tenantId: tenant.toLowerCase(), name: 'Fabrikam', domain: null });
+  });
+
+  // Partner Center, "Customer resources" (learn.microsoft.com/partner-center/developer/customer-resources):
+  // CustomerCompanyProfile has `domain`, the customer's domain name ("Gets or sets the customer's azure
+  // active directory domain" in the SDK's CustomerCompanyProfile class); the documented list sample shows the placeholder "domain".
+  it('when a Partner Center customer\'s company profile has a domain, then it is kept in lower case; the placeholder "domain" or a malformed one is not a domain', () => {
+    const parsed = (domain: unknown) => parsePartnerCenterCustomer({ id: other, companyProfile: { companyName: 'Fabrikam', domain } }, 'p')?.domain;
+    expect(parsed(' Fabrikam.OnMicrosoft.com ')).toBe('fabrikam.onmicrosoft.com');
+    expect(parsed('fabrikam.com.')).toBe('fabrikam.com');
+    expect(parsed('domain')).toBeNull();
+    expect(parsed('not a domain.com')).toBeNull();
+    expect(parsed('-bad.example')).toBeNull();
+  });
+
+  it('when GDAP names a tenant and Partner Center gives its domain, then the GDAP name takes Partner Center\'s domain; the profiles read tenant -> name and domains', () => {
+    const resolved = resolveCustomerNames(
+      { delegatedAdminCustomers: listing([[tenant, 'Contoso (Entra)']]), partnerCenterCustomers: listing([[tenant, 'Contoso Ltd', 'contoso.onmicrosoft.com'], [other, 'Fabrikam']]) },
+      now,
+    );
+    expect(resolved).toEqual([
+      { tenantId: tenant, name: 'Contoso (Entra)', source: 'delegatedAdminCustomers', namedAt: now.toISOString(), domain: 'contoso.onmicrosoft.com' },
+      { tenantId: other, name: 'Fabrikam', source: 'partnerCenterCustomers', namedAt: now.toISOString() },
+    ]);
+    expect(customerProfiles(resolved)).toEqual(new Map([[tenant, { name: 'Contoso (Entra)', domains: ['contoso.onmicrosoft.com'] }], [other, { name: 'Fabrikam', domains: [] }]]));
+  });
+
+  it('when a refresh reads no domain for a tenant (Partner Center not read), then the stored domain stays; a new domain alone is written with the name\'s namedAt', () => {
+    const before = new Date('2026-02-28T05:15:00Z').toISOString();
+    const stored = [{ tenantId: tenant, name: 'Contoso', source: 'delegatedAdminCustomers' as const, namedAt: before, domain: 'contoso.onmicrosoft.com' }];
+    expect(changedNames(resolveCustomerNames({ delegatedAdminCustomers: listing([[tenant, 'Contoso']]) }, now, stored), stored)).toEqual([]);
+    const moved = resolveCustomerNames({ delegatedAdminCustomers: listing([[tenant, 'Contoso']]), partnerCenterCustomers: listing([[tenant, 'Contoso', 'contoso.com']]) }, now, stored);
+    expect(changedNames(moved, stored)).toEqual([{ ...stored[0], domain: 'contoso.com' }]);
+    // GDAP failed: its name is kept, and the domain Partner Center gives now is written to it.
+    const kept = resolveCustomerNames({ partnerCenterCustomers: listing([[tenant, 'Contoso Ltd', 'contoso.com']]) }, now, stored);
+    expect(changedNames(kept, stored)).toEqual([{ ...stored[0], domain: 'contoso.com' }]);
   });
 
   it('when a name field has the wrong type, then the error names the field and not the value', () => {
@@ -30,7 +68,7 @@ describe('customer names (pure)', () => {
 
   it('when both sources name a tenant, then the GDAP name wins; a tenant only Partner Center lists takes its name', () => {
     const resolved = resolveCustomerNames(
-      { delegatedAdminCustomers: new Map([[tenant, 'Contoso (Entra)']]), partnerCenterCustomers: new Map([[tenant, 'Contoso Ltd'], [other, 'Fabrikam']]) },
+      { delegatedAdminCustomers: listing([[tenant, 'Contoso (Entra)']]), partnerCenterCustomers: listing([[tenant, 'Contoso Ltd'], [other, 'Fabrikam']]) },
       now,
     );
     expect(resolved).toEqual([
@@ -42,7 +80,7 @@ describe('customer names (pure)', () => {
   it('when GDAP fails this time, then a tenant GDAP named before keeps that name rather than take Partner Center\'s; others take Partner Center\'s', () => {
     const before = new Date('2026-02-28T05:15:00Z').toISOString();
     const stored = [{ tenantId: tenant, name: 'Contoso (Entra)', source: 'delegatedAdminCustomers' as const, namedAt: before }];
-    const resolved = resolveCustomerNames({ partnerCenterCustomers: new Map([[tenant, 'Contoso Ltd'], [other, 'Fabrikam']]) }, now, stored);
+    const resolved = resolveCustomerNames({ partnerCenterCustomers: listing([[tenant, 'Contoso Ltd'], [other, 'Fabrikam']]) }, now, stored);
     expect(resolved).toEqual([{ tenantId: other, name: 'Fabrikam', source: 'partnerCenterCustomers', namedAt: now.toISOString() }]);
   });
 
@@ -52,11 +90,11 @@ describe('customer names (pure)', () => {
       { tenantId: tenant, name: 'Contoso', source: 'delegatedAdminCustomers' as const, namedAt: before },
       { tenantId: other, name: 'Fabrikam', source: 'partnerCenterCustomers' as const, namedAt: before },
     ];
-    const same = resolveCustomerNames({ delegatedAdminCustomers: new Map([[tenant, 'Contoso']]), partnerCenterCustomers: new Map([[other, 'Fabrikam']]) }, now, stored);
+    const same = resolveCustomerNames({ delegatedAdminCustomers: listing([[tenant, 'Contoso']]), partnerCenterCustomers: listing([[other, 'Fabrikam']]) }, now, stored);
     expect(changedNames(same, stored)).toEqual([]);
     const third = '3c1f6c1e-7f8a-4c77-9a5e-1b2c3d4e5f60';
     const changed = resolveCustomerNames(
-      { delegatedAdminCustomers: new Map([[tenant, 'Contoso Group'], [other, 'Fabrikam']]), partnerCenterCustomers: new Map([[third, 'Northwind']]) },
+      { delegatedAdminCustomers: listing([[tenant, 'Contoso Group'], [other, 'Fabrikam']]), partnerCenterCustomers: listing([[third, 'Northwind']]) },
       now,
       stored,
     );

@@ -63,6 +63,23 @@ describe('customer names: refreshed by collectPartnerSecurity into the CustomerN
     expect(requestsTo('/partnercenter/v1/customers').length).toBe(Math.ceil(customers.filter((c) => c.listedIn.partnerCenterCustomers).length / 20));
   });
 
+  // Partner Center, "Customer resources" (learn.microsoft.com/partner-center/developer/customer-resources): a
+  // Customer's companyProfile (CustomerCompanyProfile) carries `domain`, the customer's domain name; GDAP's
+  // delegatedAdminCustomer (Graph v1.0) has only tenantId and displayName.
+  it('when Partner Center lists a customer, then its domain is kept beside the name (a GDAP name too), and the profiles read gives tenant -> name and domains', async () => {
+    const settings = cloud.settings();
+    const { entries } = await collect(settings);
+    const byTenant = new Map(entries.map((entry) => [entry.tenantId, entry]));
+    const customers = cloud.sim.expected().customers.filter((customer) => byTenant.has(customer.tenantId));
+    for (const customer of customers) {
+      if (customer.listedIn.partnerCenterCustomers) expect(byTenant.get(customer.tenantId)?.domain).toMatch(/^[a-z0-9]+\.onmicrosoft\.com$/);
+      else expect(byTenant.get(customer.tenantId)?.domain).toBeUndefined();
+    }
+    expect(customers.some((customer) => customer.listedIn.partnerCenterCustomers && customer.listedIn.delegatedAdminCustomers)).toBe(true);
+    const profiles = await directoryOf(settings).customerProfiles();
+    expect(profiles).toEqual(new Map(entries.map((entry) => [entry.tenantId, { name: entry.name, domains: entry.domain === undefined ? [] : [entry.domain] }])));
+  });
+
   it('when a run follows within a day, then the names are not read again', async () => {
     const settings = cloud.settings();
     await collect(settings);

@@ -18,6 +18,7 @@ import type { ClientSecretStore } from '../../src/ports';
 import { ConfigurationError } from '../../src/core/errors';
 import { parseGraphPage, parsePartnerCenterPage } from '../../src/core/parseCollectionPage';
 import { channelRows } from './channels';
+import { psaRows } from './psaTickets';
 import { customerTenantRow } from './customerTenant';
 import { factsOf, fixFor, type CheckName, type CheckRow, type DoctorContext, type FailureFacts, type Stage, type Step, type Verdict } from './diagnosis';
 
@@ -81,6 +82,7 @@ export async function runChecks(env: Env, options: DoctorOptions): Promise<Check
     await checks.guarded('ACS Email', () => checks.email(options)),
     await checks.guarded('Key Vault', () => checks.keyVault()),
     ...(await channelRows(env, options, context)),
+    ...(await psaRows(env)),
     await checks.guarded('Client secret', () => checks.clientSecret()),
   ];
 }

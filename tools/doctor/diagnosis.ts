@@ -19,6 +19,9 @@ export type CheckName =
   | 'Teams'
   | 'Slack'
   | 'Signed webhook'
+  | 'ConnectWise PSA'
+  | 'Autotask'
+  | 'HaloPSA'
   | 'Client secret';
 
 /** Whether a step happened: a token issued, a read done; `n/a` when the check needs none (an access key), `skipped` when an earlier step failed. */

@@ -15,6 +15,8 @@ export const mainScript = String.raw`
       api('principals?top=100').then(showPrincipals),
       Promise.all([api('waivers'), api('waivers?expiringWithinDays=' + waiverSoonDays)]).then(function (answers) { showWaivers(answers[0], answers[1]); }),
       api('waiver-audit?top=50').then(showWaiverAudit),
+      // Never looks up in the PSAs on its own: a look-up costs the PSA's rate, so only the button asks for one.
+      loadPsaCompanies(false),
     ]);
   }
 
@@ -27,7 +29,7 @@ export const mainScript = String.raw`
     return document.querySelector('dialog[open], [data-editing]') !== null || (active !== null && (/^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) || active.isContentEditable));
   }
 
-  var placeHolders = ['data-key', 'data-group', 'data-tenant-id', 'data-object-id', 'data-waiver-id'];
+  var placeHolders = ['data-key', 'data-group', 'data-tenant-id', 'data-object-id', 'data-waiver-id', 'data-mapping'];
 
   /** Where the focus is, found again after a redraw: by id, or by the row it is in and its place there. */
   function focusPlace() {

@@ -9,9 +9,10 @@ import { signInScript } from './signIn';
 import { dashboardStyles } from './styles';
 import { triageScript } from './triage';
 import { waiverFormScript } from './waiverForm';
+import { psaCompaniesScript, psaCompaniesSection, psaMappingDialog } from './psaCompanies';
 
 /** The parts of the page's one script, in order: each may use what an earlier one defines; main.ts runs them. */
-const scripts = [commonScript, readableScript, signInScript, chartsScript, overviewScript, triageScript, waiverFormScript, customerAdminsScript, customerPageScript, mainScript];
+const scripts = [commonScript, readableScript, signInScript, chartsScript, overviewScript, triageScript, waiverFormScript, psaCompaniesScript, customerAdminsScript, customerPageScript, mainScript];
 
 /** Where people sign in (SIGN_IN_CLIENT_ID set), or null for keys: the page reads it from its body's data- attributes. */
 interface DashboardSignIn {
@@ -77,7 +78,7 @@ ${dashboardStyles}
     <h2>Expiring within 14 days</h2>
     <div class="scroll" tabindex="0" role="region" aria-label="Waivers expiring"><table id="waivers-expiring"><thead><tr><th>Silences</th><th>Expires</th><th>Owner</th></tr></thead><tbody></tbody></table></div>
     <h2>Audit trail</h2>
-    <div class="scroll" tabindex="0" role="region" aria-label="Waiver audit trail"><table id="waiver-audit"><thead><tr><th>When</th><th>Who</th><th>Change</th><th>Waiver</th><th>Reason</th><th>Expires</th></tr></thead><tbody></tbody></table></div></section>
+    <div class="scroll" tabindex="0" role="region" aria-label="Waiver audit trail"><table id="waiver-audit"><thead><tr><th>When</th><th>Who</th><th>Change</th><th>Waiver</th><th>Reason</th><th>Expires</th></tr></thead><tbody></tbody></table></div></section>${psaCompaniesSection}
 </main>
 <main id="customer-view" hidden>
   <!-- A table wider than a phone scrolls inside its card, which takes focus so a keyboard can scroll it. -->
@@ -101,6 +102,7 @@ ${dashboardStyles}
     <h3>What requires MFA</h3><ul id="customer-admins-policies"></ul>
     <div class="scroll" tabindex="0" role="region" aria-label="Admins"><table id="customer-admins"><thead><tr><th>Admin</th><th>UPN</th><th>Roles</th><th>MFA method registered</th><th>Methods</th><th>MFA required by</th><th>Note</th><th>Open findings</th></tr></thead><tbody></tbody></table></div></section>
 </main>
+${psaMappingDialog}
 <dialog id="waiver-dialog" aria-labelledby="waiver-title">
   <div class="waiver-layout">
   <form id="waiver-form">
