@@ -23,7 +23,7 @@ import { retryAfterMs, retryStrategy } from './apiClient';
  * - errors that name the PSA and what to check, never a credential, a header or a body
  *   beyond what `describeAnswer` picks from it (see PsaTickets for the codes).
  */
-export interface PsaClientOptions {
+interface PsaClientOptions {
   psa: PsaName;
   /** The REST root requests are relative to; a function when it must be looked up first (Autotask's zone). */
   baseUrl: string | (() => Promise<string>);
@@ -61,7 +61,7 @@ export interface PsaRequest {
 const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** A PSA's answer: its JSON body (null when empty), and its headers for paging. */
-export interface PsaAnswer {
+interface PsaAnswer {
   status: number;
   body: unknown;
   headers: { get(name: string): string | undefined };

@@ -27,7 +27,7 @@ export type TicketStep =
   /** A note, close or reopen recorded by an earlier run whose outcome is unknown: finished, never doubled. */
   | { step: 'finish'; record: TicketRecord };
 
-export interface TicketPlan {
+interface TicketPlan {
   /** In the order they are taken: unfinished work first, then changes to open tickets, then new tickets most severe first. */
   steps: TicketStep[];
   /** New tickets past PSA_TICKETS_PER_RUN, left for later runs. */
@@ -41,7 +41,7 @@ export interface TicketPlanSettings {
 }
 
 /** The customer a finding is about, or null for the partner's own. */
-export function tenantOf(finding: Pick<Finding, 'subject'>): string | null {
+function tenantOf(finding: Pick<Finding, 'subject'>): string | null {
   return finding.subject.type === 'customer' ? finding.subject.id.toLowerCase() : null;
 }
 

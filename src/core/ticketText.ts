@@ -21,7 +21,7 @@ export interface TicketWriting {
 }
 
 /** How a ticket's reference appears in its title and notes, where the PSA's search finds it. */
-export const referenceMarker = (reference: string): string => `[${reference}]`;
+const referenceMarker = (reference: string): string => `[${reference}]`;
 
 /** `MFA-MONITOR` and 8 hex digits: unique per ticket, short enough for any title. */
 export function ticketReference(randomHex: string): string {

@@ -25,7 +25,7 @@ export type WhenBack = 'reopen' | 'new';
  * fallback company (a mapping gap, listed in /api/status and the digest), or the partner's own
  * findings (filed under the fallback company, which is no gap).
  */
-export type CompanyMatchedBy = 'mapping' | 'domain' | 'name' | 'fallback' | 'partner';
+type CompanyMatchedBy = 'mapping' | 'domain' | 'name' | 'fallback' | 'partner';
 
 export interface CompanyMatch {
   /** The PSA's id of the company (ConnectWise company id, Autotask company id, Halo client id), as text. */

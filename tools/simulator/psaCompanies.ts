@@ -24,11 +24,11 @@ export interface PsaSimulatorOptions {
 }
 
 /** The partner's own company: each PSA's fallback in the simulated settings. */
-export const partnerCompanyName = 'Simulated Partner (own company)';
+const partnerCompanyName = 'Simulated Partner (own company)';
 
-export type CompanyListing = 'byName' | 'byDomainOnly' | 'unlisted';
+type CompanyListing = 'byName' | 'byDomainOnly' | 'unlisted';
 
-export function companyListing(seed: number, index: number): CompanyListing {
+function companyListing(seed: number, index: number): CompanyListing {
   const u = unit(seed, LISTING_SALT, index);
   return u < 0.7 ? 'byName' : u < 0.85 ? 'byDomainOnly' : 'unlisted';
 }
