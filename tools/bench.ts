@@ -10,7 +10,8 @@
  * `npm run bench -- --only detector` runs regression detection alone, on one collector run;
  * `--only churn` the churn section alone; `--only query` the query API alone; `--only scan` the
  * customer-admin scan through the queue alone (bench/scanBench.ts), with 1 and then 4 worker
- * processes, or those `--workers 1,2` names.
+ * processes, or those `--workers 1,2` names; `--only tickets` the tickets in the three simulated
+ * PSAs, requests per run against each PSA's documented limit (bench/ticketBench.ts).
  */
 import { cpus, loadavg } from 'node:os';
 import { startBenchCloud } from './bench/benchCloud';
@@ -24,6 +25,7 @@ import { benchPackageSize } from './bench/packageSizeBench';
 import { benchQueryApi } from './bench/queryApiBench';
 import { benchScan, scanCustomers } from './bench/scanBench';
 import { benchStorage, customerInsightsOf } from './bench/storageBench';
+import { benchTickets } from './bench/ticketBench';
 import { storageVolumeRows } from './bench/storageVolume';
 
 const customers = 10_000;
@@ -85,6 +87,24 @@ function scanWorkerCounts(): number[] {
 
 const scanTitle = `Customer-admin scan through the queue (simulator: ${scanCustomers.toLocaleString('en-US')} customers, ${pageLatencyMs} ms per customer-tenant request; Azurite tables and queue)`;
 
+const ticketCustomers = 1_000;
+const ticketTitle = `Tickets in ConnectWise PSA, Autotask and HaloPSA (simulated), ${(ticketCustomers * 5).toLocaleString('en-US')} findings at ${ticketCustomers.toLocaleString('en-US')} customers; requests per run against each PSA's documented limit`;
+
+/** The tickets alone. */
+async function ticketsOnly(): Promise<void> {
+  const started = performance.now();
+  const cloud = await startBenchCloud({ customers: ticketCustomers, graphPageSize, partnerCenterPageSize });
+  try {
+    const tickets = await benchTickets(cloud, ticketCustomers);
+    console.log(`\n${ticketTitle}`);
+    printBenchTable(tickets.rows);
+    console.log('\nNotes');
+    for (const note of [`machine: ${machine()}`, ...tickets.notes, `time: ${seconds(performance.now() - started)}`]) console.log(`- ${note}`);
+  } finally {
+    await cloud.close();
+  }
+}
+
 /** The customer-admin scan alone. */
 async function scanOnly(): Promise<void> {
   const started = performance.now();
@@ -142,6 +162,10 @@ async function main(): Promise<void> {
   console.error('bench: customer-admin scan through the queue...');
   const scan = await benchScan(scanWorkerCounts());
   notes.push(...scan.notes);
+  console.error('bench: tickets in the simulated PSAs...');
+  const ticketCloud = await startBenchCloud({ customers: ticketCustomers, graphPageSize, partnerCenterPageSize });
+  const tickets = await benchTickets(ticketCloud, ticketCustomers).finally(() => ticketCloud.close());
+  notes.push(...tickets.notes);
   notes.push(...growth.notes, `machine at end: ${machine()}`, `time: ${seconds(performance.now() - started)}`);
 
   console.log(`\nCollectors (simulator: ${customers.toLocaleString('en-US')} customers, ${pageLatencyMs} ms per page), storage, peak memory, entry load, package`);
@@ -154,13 +178,15 @@ async function main(): Promise<void> {
   printBenchTable(query.rows);
   console.log(`\n${scanTitle}`);
   printBenchTable(scan.rows);
+  console.log(`\n${ticketTitle}`);
+  printBenchTable(tickets.rows);
   console.log('\nNotes');
   for (const note of notes) console.log(`- ${note}`);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
-const parts: Record<string, () => Promise<void>> = { detector: detectionOnly, churn: churnOnly, query: queryOnly, scan: scanOnly };
+const parts: Record<string, () => Promise<void>> = { detector: detectionOnly, churn: churnOnly, query: queryOnly, scan: scanOnly, tickets: ticketsOnly };
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const part = only === undefined ? main : parts[only];
 if (part === undefined) {
