@@ -41,6 +41,7 @@ describe('startLocalEnvironment', () => {
     const env: NodeJS.ProcessEnv = { TABLES_ENDPOINT: 'https://account.table.core.windows.net', ALERT_TO: 'me@partner.example', SLACK_WEBHOOK_URL: 'https://hooks.slack.example/mine' };
     const started: SimulatorOptions[] = [];
     let closed = false;
+    const simulatedPsa: Simulator['psa'] = (name) => ({ tickets: () => [], companies: () => [], settings: () => ({ [`${name.toUpperCase()}_SIMULATED`]: `https://127.0.0.1:9443/${name}` }) });
     const simulator = {
       url: 'https://127.0.0.1:9443',
       graphBaseUrl: 'https://127.0.0.1:9443/graph',
@@ -51,6 +52,7 @@ describe('startLocalEnvironment', () => {
       clientSecret: 'secret',
       acsConnectionString: 'endpoint=https://127.0.0.1:9443/acs/;accesskey=a2V5',
       channelUrls: { teams: 'https://127.0.0.1:9443/teams/w', slack: 'https://127.0.0.1:9443/slack/s', webhook: 'https://127.0.0.1:9443/webhook/receive', webhookSecret: 'whsec_a2V5' },
+      psa: simulatedPsa,
       close: async () => {
         closed = true;
       },
@@ -83,9 +85,14 @@ describe('startLocalEnvironment', () => {
       CUSTOMER_TENANT_AUTH: 'app',
       // Read by the host to resolve the queue functions' `%ADMIN_SCAN_QUEUE_NAME%`; no queue connection without a local Azurite.
       ADMIN_SCAN_QUEUE_NAME: 'admin-scans',
+      // Tickets in the three simulated PSAs, as each gives its settings.
+      CONNECTWISE_SIMULATED: 'https://127.0.0.1:9443/connectwise',
+      AUTOTASK_SIMULATED: 'https://127.0.0.1:9443/autotask',
+      HALOPSA_SIMULATED: 'https://127.0.0.1:9443/halopsa',
     });
     expect(lines).toContain('  Alert e-mails from DoNotReply@monitor.local to me@partner.example: https://127.0.0.1:9443/_sim/inbox');
     expect(lines).toContain('  Alerts in Teams https://127.0.0.1:9443/_sim/teams, Slack https://127.0.0.1:9443/_sim/slack and the signed webhook receiver https://127.0.0.1:9443/_sim/webhook');
+    expect(lines).toContain('  Tickets in ConnectWise PSA https://127.0.0.1:9443/_sim/psa/connectwise, Autotask https://127.0.0.1:9443/_sim/psa/autotask and HaloPSA https://127.0.0.1:9443/_sim/psa/halopsa');
     expect(closed).toBe(true);
   });
 
