@@ -93,6 +93,15 @@ async function ticketStatusOf(settings: Record<string, string>, psa: PsaService)
 
 const inject = (fault: Fault) => cloud.sim.injectFault(fault);
 
+/**
+ * The lifecycle, a lost create and notes whose answers are lost run on every PSA: each adapter
+ * finds its tickets and notes its own way. The rest is the engine's, the same whatever the PSA:
+ * each of those cases runs on one PSA (a different one each), which keeps the suite short.
+ */
+function onlyOn(psa: PsaService, chosen: PsaService, title: string, body: () => Promise<void>): void {
+  if (psa === chosen) it(title, body);
+}
+
 describe.each(built)('tickets in %s', (psa) => {
   it('when a regression opens, changes, is fixed and comes back, then one ticket is opened on the fallback company, noted once, closed, and reopened', async () => {
     const settings = settingsFor(psa);
@@ -129,7 +138,7 @@ describe.each(built)('tickets in %s', (psa) => {
     expect(reopened.record).toMatchObject({ state: 'open', reference: opened.record.reference, notes: 3 });
   });
 
-  it('when a closed ticket\'s problem comes back with PSA_WHEN_BACK=new, then another ticket is opened and the first stays closed', async () => {
+  onlyOn(psa, 'autotask', 'when a closed ticket\'s problem comes back with PSA_WHEN_BACK=new, then another ticket is opened and the first stays closed', async () => {
     const settings = settingsFor(psa, { PSA_WHEN_BACK: 'new' });
     await firstSourceFails(settings);
     await detect(settings);
@@ -146,7 +155,7 @@ describe.each(built)('tickets in %s', (psa) => {
     expect(ticketsWith(psa, first.record.reference)).toEqual([expect.objectContaining({ id: first.ticket.id, closed: true })]);
   });
 
-  it('when a line is waived, then the ticket gets a "waived" note and no longer lists it', async () => {
+  onlyOn(psa, 'connectwise', 'when a line is waived, then the ticket gets a "waived" note and no longer lists it', async () => {
     const settings = settingsFor(psa);
     await firstSourceFails(settings);
     await graphFails(settings);
@@ -163,7 +172,7 @@ describe.each(built)('tickets in %s', (psa) => {
     expect(after.record.lines).not.toContain('source/registrationCounts/unavailable');
   });
 
-  it('when the PSA answers 401, then the run fails AlertUndeliverable naming the PSA, the email and Teams still go out, and the status names the refusal', async () => {
+  onlyOn(psa, 'halopsa', 'when the PSA answers 401, then the run fails AlertUndeliverable naming the PSA, the email and Teams still go out, and the status names the refusal', async () => {
     const settings = settingsFor(psa, { ...channelSettingsFor(cloud.sim), ALERT_ROUTES: 'sourceUnavailable -> psa, email, teams; * -> email' });
     await firstSourceFails(settings);
     const [emails, teams] = [cloud.sim.inbox().length, cloud.sim.received('teams').length];
@@ -217,7 +226,7 @@ describe.each(built)('tickets in %s', (psa) => {
     expect(second.ticket.notes.filter((note) => note.includes(`[${first.record.reference}-n2]`))).toHaveLength(1);
   });
 
-  it('when more problems open than PSA_TICKETS_PER_RUN, then each run opens at most that many and the status counts the rest as waiting', async () => {
+  onlyOn(psa, 'connectwise', 'when more problems open than PSA_TICKETS_PER_RUN, then each run opens at most that many and the status counts the rest as waiting', async () => {
     const settings = settingsFor(psa, { ALERT_ROUTES: '* -> psa, email', PSA_TICKETS_PER_RUN: '2' });
     cloud.sim.setDay(40);
     await cloud.collectAll(settings);
