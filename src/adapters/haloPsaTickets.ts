@@ -95,7 +95,7 @@ export class HaloPsaTickets implements PsaTickets {
 
   async findCompany(customer: { name: string | null; domains: readonly string[] }): Promise<(PsaCompany & { matchedBy: 'domain' | 'name' }) | null> {
     // Halo's client search matches names only; the website is compared here, over every active client.
-    const clients = await this.list('/Client', 'clients', {});
+    const clients = await this.clients();
     const domains = new Set(customer.domains.map((domain) => domain.toLowerCase()));
     const byDomain = clients.find((client) => domains.has(websiteHost(client.website)));
     if (byDomain !== undefined) return { ...company(byDomain), matchedBy: 'domain' };
@@ -146,6 +146,21 @@ export class HaloPsaTickets implements PsaTickets {
   }
 
   /** Every item of a paged list (`pageinate`, `page_size`, `page_no`; `record_count` and the named array). */
+  private clientList: Promise<Json[]> | null = null;
+
+  /**
+   * Every active client, read once per client of ours (one per invocation): a run matching 20
+   * customers reads the list once, not 20 times, against the hosted limit of 300 requests in 5
+   * minutes. A failed read is not kept.
+   */
+  private clients(): Promise<Json[]> {
+    this.clientList ??= this.list('/Client', 'clients', {}).catch((thrown: unknown) => {
+      this.clientList = null;
+      throw thrown;
+    });
+    return this.clientList;
+  }
+
   private async list(path: string, key: string, query: Record<string, string>): Promise<Json[]> {
     const items: Json[] = [];
     for (let page = 1; page <= MAX_PAGES; page++) {

@@ -5,12 +5,14 @@
  * detector (syncTickets, through the composition root: the real adapters, the Tickets table on
  * Azurite, the company resolver) runs on 5,000 open findings — five admins without an MFA
  * method at each customer — four times: the first day under PSA_TICKETS_PER_RUN's default, the
- * next run with the cap raised to 100 (an admin asking for more), a day on which one admin is
- * fixed at ten ticketed customers, and a run with nothing new. Each PSA's requests are counted
- * by its client, attempts included, and set against what its vendor documents: ConnectWise
- * about 60 a minute per API member, Autotask 10,000 an hour per database, HaloPSA (hosted) 300
- * in a rolling 5 minutes. The monitor's pace is raised for the bench so that a run's requests,
- * not the pace, are measured; the time a run takes at the documented pace is projected from them.
+ * next run with the cap raised to 1,000 (an admin asking for every ticket at once), a day on
+ * which one admin is fixed at ten ticketed customers, and a run with nothing new. Each PSA's
+ * requests are counted by its client, attempts included, and set against what its vendor
+ * documents: ConnectWise about 60 a minute per API member, Autotask 10,000 an hour per database,
+ * HaloPSA (hosted) 300 in a rolling 5 minutes. The monitor's pace and the simulated PSAs' limits
+ * are lifted for the bench, so that a run's requests, not the pace, are measured; the time a run
+ * takes at the documented pace is projected from them (a run longer than an invocation's 10
+ * minutes goes on in the next run: the steps left wait, none is lost).
  */
 import { psaTicketClients, regressionDetector } from '../../src/composition';
 import type { StoredFinding } from '../../src/core/findings';
@@ -26,7 +28,7 @@ import { count, seconds } from './benchFormat';
 
 const adminsPerCustomer = 5;
 const fixedPerDay = 10;
-const raisedCap = 100;
+const raisedCap = 1_000;
 
 /** What each vendor documents as its limit, as requests a minute where it is one. */
 const documentedLimits: Record<PsaName, { perMinute: number; words: string }> = {
@@ -104,7 +106,7 @@ export async function benchTickets(cloud: BenchCloud, customers: number): Promis
       return {
         measure: `${psaLabels[client.psa]}: ${figures.label}`,
         value: `${requests} requests, ${figures.done[client.psa] ?? 0} steps, ${figures.heldBack[client.psa] ?? 0} held back (${minutes.toFixed(1)} min at the documented pace)`,
-        target: `within one hourly detector run at ${words}`,
+        target: `<= 60 min at ${words}`,
         met: minutes <= 60,
       };
     }),

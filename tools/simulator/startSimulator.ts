@@ -42,7 +42,7 @@ const GRAPH_APP_PERMISSIONS = ['PartnerSecurity.Read.All', 'Reports.Read.All', '
 const DEFAULTS: Resolved = {
   port: 0, seed: 1, customers: 50, nonMfaSignInsPerDay: 5, graphPageSize: 100, partnerCenterPageSize: 500,
   pageLatencyMs: 0, dayLengthMs: 0, startDate: '2026-01-01', tokenLifetimeSeconds: 3600, quirks: true,
-  partnerCenterNextLink: 'versionless',
+  partnerCenterNextLink: 'versionless', psaRequestLimits: true,
 };
 
 function resolveOptions(options: SimulatorOptions): Resolved {
@@ -174,10 +174,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
   const receivers = new ChannelReceivers(channelSecrets);
   const psaOptions = { url, seed, customers: resolved.customers, faults: ctx.faults };
+  const unlimited = resolved.psaRequestLimits ? {} : { requestsPerMinute: Infinity, requestsPerHour: Infinity, requestsPerWindow: Infinity };
   const psas: Record<PsaService, SimulatedPsa> = {
-    connectwise: new SimulatedConnectWise(psaOptions),
-    autotask: new SimulatedAutotask(psaOptions),
-    halopsa: new SimulatedHaloPsa(psaOptions),
+    connectwise: new SimulatedConnectWise(psaOptions, unlimited),
+    autotask: new SimulatedAutotask(psaOptions, unlimited),
+    halopsa: new SimulatedHaloPsa(psaOptions, unlimited),
   };
 
   let log: RequestLogEntry[] = [];

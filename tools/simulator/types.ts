@@ -37,6 +37,12 @@ export interface SimulatorOptions {
    * `versioned` as the documented customers sample (`/v1/...`); `absolute` a full URL.
    */
   partnerCenterNextLink?: PartnerCenterNextLink;
+  /**
+   * Whether the simulated PSAs refuse requests past their documented rates (ConnectWise 300 a
+   * minute here, Autotask 10,000 an hour, HaloPSA 300 in 5 minutes). Default true; the bench
+   * turns them off to count a run's requests without waiting out the PSAs' limits.
+   */
+  psaRequestLimits?: boolean;
 }
 
 export type PartnerCenterNextLink = 'versionless' | 'versioned' | 'absolute';
