@@ -117,8 +117,8 @@ export class PsaClient {
     const request = createPipelineRequest({ url: url.toString(), method: call.method, headers, body, abortSignal, allowInsecureConnection: true });
     const response = await pipeline.sendRequest(this.httpClient, request).catch((thrown: unknown) => {
       if (thrown instanceof MonitorError) throw thrown;
-      if (answerLost) throw new MonitorError('PsaTimeout', `${this.label} took ${what} but its answer was lost; it is looked up before it is tried again`, { cause: thrown });
-      if (abortSignal.aborted) throw new MonitorError('PsaTimeout', `${this.label} did not answer ${what} within ${Math.round(timeoutMs / 1000)} s; it is looked up before it is tried again`, { cause: thrown });
+      if (answerLost) throw new MonitorError('PsaTimeout', `${this.label} took ${what} but its answer was lost`, { cause: thrown });
+      if (abortSignal.aborted) throw new MonitorError('PsaTimeout', `${this.label} did not answer ${what} within ${Math.round(timeoutMs / 1000)} s`, { cause: thrown });
       const code = isRestError(thrown) ? thrown.code : undefined;
       throw new MonitorError('PsaUnavailable', `${this.label} could not be reached for ${what} (${code ?? 'network error'})`, { cause: thrown });
     });
@@ -137,7 +137,7 @@ export class PsaClient {
     if (this.starts.length >= this.options.requestsPerMinute) {
       const until = (this.starts[this.starts.length - this.options.requestsPerMinute] ?? now) + 60_000;
       if (until >= endsAt) {
-        throw new MonitorError('PsaUnavailable', `${this.label}: ${what} would wait past its budget for the rate of ${this.options.requestsPerMinute} requests a minute; it waits for the next run`);
+        throw new MonitorError('PsaUnavailable', `${this.label}: ${what} would wait past its budget for the rate of ${this.options.requestsPerMinute} requests a minute`);
       }
       await new Promise((resolve) => setTimeout(resolve, until - now));
     }
@@ -155,7 +155,7 @@ export class PsaClient {
     if (status !== 429 && status < 500) return Object.assign(new MonitorError('PsaRejected', `${this.label} rejected ${what} ${answered}`), { statusCode: status });
     const asked = retryAfterMs(response.headers.get('retry-after'));
     const why = status === 429 ? `is throttling (429${asked === null ? '' : `, Retry-After ${Math.ceil(asked / 1000)} s`})` : `answered ${status}`;
-    return Object.assign(new MonitorError('PsaUnavailable', `${this.label} ${why} for ${what}; retried on the next run`), { statusCode: status });
+    return Object.assign(new MonitorError('PsaUnavailable', `${this.label} ${why} for ${what}`), { statusCode: status });
   }
 }
 
