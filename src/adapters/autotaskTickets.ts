@@ -41,6 +41,9 @@ export class AutotaskTickets implements PsaTickets {
       ...common,
       baseUrl: () => this.restRoot(),
       authorization: () => Promise.resolve({ ApiIntegrationCode: config.integrationCode, UserName: config.userName, Secret: config.secret }),
+      // "Updating data via PATCH/PUT request with the REST API": a create or an update Autotask
+      // refuses answers 500 with the reasons in `errors`, and nothing was changed: not worth a retry.
+      isRejection: (status, body) => status === 500 && describeAnswer(body) !== null,
       refusalHint:
         'check AUTOTASK_USERNAME, AUTOTASK_SECRET and AUTOTASK_INTEGRATION_CODE (the API-only resource\'s user name, secret and API tracking identifier), and that its security level (API User (system), or a copy) may view and edit tickets, ticket notes and companies',
     });

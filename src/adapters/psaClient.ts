@@ -4,6 +4,7 @@ import {
   createHttpHeaders,
   createPipelineRequest,
   isRestError,
+  RestError,
   retryPolicy,
   type HttpClient,
   type PipelineResponse,
@@ -37,6 +38,12 @@ interface PsaClientOptions {
   describeAnswer?: (body: unknown) => string | null;
   /** Called on a 401, so a cached token the PSA no longer accepts is fetched again. */
   onUnauthorized?: () => void;
+  /**
+   * Whether an answer to a write is the PSA refusing it, whatever its status: such an answer
+   * is not retried, and fails PsaRejected (Autotask answers a create or an update it
+   * refuses with 500 and its `errors`). Unset: only 4xx answers other than 401, 403 and 429 are.
+   */
+  isRejection?: (status: number, body: unknown) => boolean;
   /** Replaces the Node HTTP client (tests); defaults to the SDK's. */
   httpClient?: HttpClient;
 }
@@ -100,7 +107,18 @@ export class PsaClient {
         return { errorToThrow: responseError };
       },
     };
-    pipeline.addPolicy(retryPolicy([keepUnsentOnly, retryStrategy({ maxRetryAfterMs: timeoutMs, endsAt })], { maxRetries: 4 }));
+    // A query sent as POST reads: only a write can be refused this way.
+    const writes = call.method !== 'GET' && call.idempotent !== true;
+    let rejection: PipelineResponse | null = null;
+    const keepRejections: RetryStrategy = {
+      name: 'psaRejectionIsAnAnswer',
+      retry: ({ response }) => {
+        if (response === undefined || !writes || this.options.isRejection?.(response.status, parsed(response.bodyAsText)) !== true) return { skipStrategy: true };
+        rejection = response;
+        return { errorToThrow: new RestError(`answered ${response.status}`, { statusCode: response.status, response }) };
+      },
+    };
+    pipeline.addPolicy(retryPolicy([keepRejections, keepUnsentOnly, retryStrategy({ maxRetryAfterMs: timeoutMs, endsAt })], { maxRetries: 4 }));
     pipeline.addPolicy({
       name: 'psaPacing',
       sendRequest: async (request, next) => {
@@ -117,6 +135,7 @@ export class PsaClient {
     const request = createPipelineRequest({ url: url.toString(), method: call.method, headers, body, abortSignal, allowInsecureConnection: true });
     const response = await pipeline.sendRequest(this.httpClient, request).catch((thrown: unknown) => {
       if (thrown instanceof MonitorError) throw thrown;
+      if (rejection !== null) throw this.failure(what, rejection, true);
       if (answerLost) throw new MonitorError('PsaTimeout', `${this.label} took ${what} but its answer was lost`, { cause: thrown });
       if (abortSignal.aborted) throw new MonitorError('PsaTimeout', `${this.label} did not answer ${what} within ${Math.round(timeoutMs / 1000)} s`, { cause: thrown });
       const code = isRestError(thrown) ? thrown.code : undefined;
@@ -144,7 +163,7 @@ export class PsaClient {
     this.starts.push(Date.now());
   }
 
-  private failure(what: string, response: PipelineResponse): MonitorError {
+  private failure(what: string, response: PipelineResponse, rejected = false): MonitorError {
     const { status } = response;
     const said = this.options.describeAnswer?.(parsed(response.bodyAsText)) ?? null;
     const answered = `(status ${status}${said === null ? '' : `: ${said}`})`;
@@ -152,7 +171,7 @@ export class PsaClient {
     if (status === 401 || status === 403) {
       return Object.assign(new MonitorError('PsaRefused', `${this.label} refused the monitor ${answered} for ${what}: ${this.options.refusalHint}`), { statusCode: status });
     }
-    if (status !== 429 && status < 500) return Object.assign(new MonitorError('PsaRejected', `${this.label} rejected ${what} ${answered}`), { statusCode: status });
+    if (rejected || (status !== 429 && status < 500)) return Object.assign(new MonitorError('PsaRejected', `${this.label} rejected ${what} ${answered}`), { statusCode: status });
     const asked = retryAfterMs(response.headers.get('retry-after'));
     const why = status === 429 ? `is throttling (429${asked === null ? '' : `, Retry-After ${Math.ceil(asked / 1000)} s`})` : `answered ${status}`;
     return Object.assign(new MonitorError('PsaUnavailable', `${this.label} ${why} for ${what}`), { statusCode: status });

@@ -124,6 +124,16 @@ describe('AutotaskTickets', () => {
     expect(error.code).toBe('PsaUnavailable');
   });
 
+  it('when Autotask refuses a create (PATCH/PUT pages: a refused write answers 500 with its reasons in `errors`, and changes nothing), then it is not retried and fails PsaRejected with Autotask\'s reason', async () => {
+    const tickets = adapter({ queueId: '99999' });
+    await tickets.findTicket(reference());
+    const before = tickets.requestCount;
+    const error = await failure(tickets.createTicket(ticketFor(reference())));
+    expect(error.code).toBe('PsaRejected');
+    expect(error.message).toContain('Value 99999 does not exist in the picklist for queueID');
+    expect(tickets.requestCount - before).toBe(1);
+  });
+
   it('when Autotask does not answer, then the call fails PsaTimeout within its budget', async () => {
     const tickets = adapter({}, 1500);
     await tickets.findTicket(reference());
