@@ -151,6 +151,20 @@ export class ConnectWiseTickets implements PsaTickets {
           return { ok: true, detail: `status ${idOf(status) ?? '?'}` };
         });
       }
+      const type = config.type;
+      if (type !== null) {
+        await step(`type ${type}`, async () => {
+          const found = named(await this.list(`/service/boards/${boardId}/types`, `name="${quoted(type)}"`, 'id,name'), type);
+          return found === undefined ? { ok: false, detail: `board "${config.board}" has no type "${type}": set CONNECTWISE_TYPE to one of its types, or leave it unset` } : { ok: true, detail: `type ${idOf(found) ?? '?'}` };
+        });
+      }
+    }
+    const source = config.source;
+    if (source !== null) {
+      await step(`source ${source}`, async () => {
+        const found = named(await this.list('/service/sources', `name="${quoted(source)}"`, 'id,name'), source);
+        return found === undefined ? { ok: false, detail: `no service source is named "${source}": set CONNECTWISE_SOURCE to one of yours (System > Setup Tables > Service Source), or leave it unset` } : { ok: true, detail: `source ${idOf(found) ?? '?'}` };
+      });
     }
     const priorities = [...new Set(Object.values(config.priorities))];
     const listed = await this.list('/service/priorities', priorities.map((name) => `name="${quoted(name)}"`).join(' or '), 'id,name').catch(asFailure);

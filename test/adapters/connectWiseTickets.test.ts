@@ -106,6 +106,15 @@ describe('ConnectWiseTickets', () => {
     expect(steps.find((step) => step.step === 'fallback company 1000')?.ok).toBe(true);
   });
 
+  // Manage REST API: a board's types at /service/boards/{id}/types, the sources at /service/sources.
+  it('when CONNECTWISE_TYPE and CONNECTWISE_SOURCE are set, then both are checked: found, or failing and naming the setting', async () => {
+    const found = await adapter({ CONNECTWISE_TYPE: 'Security', CONNECTWISE_SOURCE: 'MFA Monitor' }).checkSetup();
+    expect(found.filter((step) => step.step === 'type Security' || step.step === 'source MFA Monitor').map((step) => step.ok)).toEqual([true, true]);
+    const wrong = await adapter({ CONNECTWISE_TYPE: 'Securty', CONNECTWISE_SOURCE: 'Carrier pigeon' }).checkSetup();
+    expect(wrong.find((step) => step.step === 'type Securty')).toMatchObject({ ok: false, detail: expect.stringContaining('CONNECTWISE_TYPE') });
+    expect(wrong.find((step) => step.step === 'source Carrier pigeon')).toMatchObject({ ok: false, detail: expect.stringContaining('CONNECTWISE_SOURCE') });
+  });
+
   // "PSA API Requests": 401 — the supplied authentication is incorrect.
   it('when ConnectWise refuses the keys (401), then the call fails PsaRefused naming the settings, never the key', async () => {
     const privateKey = 'the-wrong-private-key';

@@ -93,6 +93,13 @@ export class ConnectWiseRoutes {
         if (board === undefined) return ex.send(404, connectWiseError('NotFound', `Board recId ${id ?? ''} not found`));
         return this.list(ex, path, board.statuses.map((status) => ({ ...status, board: { id: board.id, name: board.name }, inactive: false })));
       }
+      case 'GET service/boards/{id}/types': {
+        const board = BOARDS.find((candidate) => String(candidate.id) === id);
+        if (board === undefined) return ex.send(404, connectWiseError('NotFound', `Board recId ${id ?? ''} not found`));
+        return this.list(ex, path, TYPES.map((type) => ({ ...type, board: { id: board.id, name: board.name }, inactiveFlag: false })));
+      }
+      case 'GET service/sources':
+        return this.list(ex, path, SOURCES.map((source) => ({ ...source, defaultFlag: false })));
       case 'GET service/priorities':
         return this.list(ex, path, PRIORITIES.map((priority) => ({ ...priority, defaultFlag: priority.id === 3, sortOrder: priority.id })));
       case 'GET company/companies':
