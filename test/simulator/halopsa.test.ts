@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, type Simulator } from '../../tools/simulator';
-import { get, type JsonResponse } from './simulatorClient';
+import { get, postJson, type JsonResponse } from './simulatorClient';
 
 /*
  * The simulated HaloPSA, checked against the documents in test/fixtures/documented/halopsa/sources.md.
@@ -30,19 +30,9 @@ async function token(): Promise<string> {
   return (await tokenRequest(validForm())).json.access_token as string;
 }
 
-async function post(path: string, body: unknown, bearer: string): Promise<JsonResponse> {
-  const response = await fetch(`${settings.HALOPSA_BASE_URL}/api${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body: JSON.stringify(body) });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
-
 const api = (path: string) => `${settings.HALOPSA_BASE_URL}/api${path}`;
+
+const post = (path: string, body: unknown, bearer: string): Promise<JsonResponse> => postJson(api(path), body, bearer);
 
 describe("the simulated HaloPSA's token endpoint (OAuth 2.0 client credentials, RFC 6749 §4.4; Halo: /auth/token?tenant=)", () => {
   it('when the application asks with its tenant, id, secret and scope, then it answers a bearer token with expires_in, shaped as RFC 6749 §4.4.3 documents', async () => {

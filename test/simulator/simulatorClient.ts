@@ -22,7 +22,16 @@ export interface JsonResponse {
 }
 
 export async function get(url: string, token?: string, headers: Record<string, string> = {}): Promise<JsonResponse> {
-  const response = await fetch(url, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+  return answerOf(await fetch(url, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } }));
+}
+
+/** POSTs JSON with a bearer token. */
+export async function postJson(url: string, body: unknown, token: string): Promise<JsonResponse> {
+  return answerOf(await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) }));
+}
+
+/** The answer as text, and as JSON when it is JSON. */
+async function answerOf(response: Response): Promise<JsonResponse> {
   const text = await response.text();
   let json: unknown;
   try {
